@@ -1,0 +1,14 @@
+//! Pure rules of the municipal social services office.
+//!
+//! This crate knows nothing of SQL, HTTP, serde or OpenAPI: it holds the office's concepts
+//! (staff roles, areas, user identities), the constructors that make invalid values
+//! unrepresentable, and the decision functions (login throttling, refresh-token rotation)
+//! that the persistence and API layers run.
+
+pub mod error;
+pub mod refresh;
+pub mod staff;
+pub mod throttle;
+
+pub use error::{FieldError, ValidationErrors};
+pub use staff::{Area, DisplayName, Email, Password, Role, StaffProfile, Username};
