@@ -11,4 +11,7 @@ pub mod staff;
 pub mod throttle;
 
 pub use error::{FieldError, ValidationErrors};
-pub use staff::{Area, DisplayName, Email, Password, Role, StaffProfile, Username};
+pub use staff::{
+    AccountRuleViolation, Area, DisplayName, Email, Password, Role, StaffProfile, StaffUser, Username,
+    check_admin_change,
+};

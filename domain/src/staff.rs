@@ -342,6 +342,59 @@ impl StaffProfile {
     }
 }
 
+/// A staff account as the office knows it (the password hash is never part of it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffUser {
+    /// Stable identifier (UUID v7).
+    pub id: uuid::Uuid,
+    /// Login name.
+    pub username: Username,
+    /// Name shown to colleagues.
+    pub display_name: DisplayName,
+    /// Work e-mail address.
+    pub email: Email,
+    /// Roles and areas.
+    pub profile: StaffProfile,
+    /// False once the account is disabled: it can no longer log in or use its tokens.
+    pub active: bool,
+    /// When the account was created.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When the account was last changed.
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+    /// When the account was disabled, if it is.
+    pub disabled_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Why a change to a staff account is refused by the office's rules.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccountRuleViolation {
+    /// A system administrator may not disable their own account.
+    #[error("you cannot disable your own account")]
+    DisableSelf,
+    /// A system administrator may not remove their own `system_admin` role.
+    #[error("you cannot remove the system_admin role from your own account")]
+    DemoteSelf,
+}
+
+/// Checks that an administrator's change to `target` does not lock them out of administration.
+pub fn check_admin_change(
+    actor_id: uuid::Uuid,
+    target_id: uuid::Uuid,
+    disables: bool,
+    new_profile: Option<&StaffProfile>,
+) -> Result<(), AccountRuleViolation> {
+    if actor_id != target_id {
+        return Ok(());
+    }
+    if disables {
+        return Err(AccountRuleViolation::DisableSelf);
+    }
+    if new_profile.is_some_and(|p| !p.has_role(Role::SystemAdmin)) {
+        return Err(AccountRuleViolation::DemoteSelf);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -418,5 +471,23 @@ mod tests {
             &[],
         );
         assert_eq!(profile.map(|p| p.roles().len()), Ok(1));
+    }
+
+    #[test]
+    fn administrators_cannot_lock_themselves_out() {
+        let me = uuid::Uuid::now_v7();
+        let other = uuid::Uuid::now_v7();
+        let worker = StaffProfile::parse(&["educator".into()], &["transversal".into()]).ok();
+        assert_eq!(check_admin_change(me, other, true, worker.as_ref()), Ok(()));
+        assert_eq!(
+            check_admin_change(me, me, true, None),
+            Err(AccountRuleViolation::DisableSelf)
+        );
+        assert_eq!(
+            check_admin_change(me, me, false, worker.as_ref()),
+            Err(AccountRuleViolation::DemoteSelf)
+        );
+        let admin = StaffProfile::parse(&["system_admin".into()], &[]).ok();
+        assert_eq!(check_admin_change(me, me, false, admin.as_ref()), Ok(()));
     }
 }

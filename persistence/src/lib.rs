@@ -1,1 +1,19 @@
-//! placeholder
+//! Persistence of socialcare: one diesel code path for SQLite and PostgreSQL.
+//!
+//! - [`db`]: the multi-engine connection, the pool and transactions;
+//! - [`sql_types`]: UUIDs and instants stored natively on each engine;
+//! - [`schema`]: the one `schema.rs`;
+//! - [`migrations`]: embedded, mirrored migrations and schema introspection;
+//! - one module per aggregate ([`users`], [`sessions`], [`audit`]) with rows and queries.
+
+pub mod audit;
+pub mod db;
+pub mod error;
+pub mod migrations;
+pub mod schema;
+pub mod sessions;
+pub mod sql_types;
+pub mod users;
+
+pub use db::{AnyConnection, Database, DbTarget, Engine, PoolOptions};
+pub use error::StoreError;

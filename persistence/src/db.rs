@@ -1,0 +1,319 @@
+//! Connections, the pool and transactions, identical for SQLite and PostgreSQL.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+use diesel::{PgConnection, SqliteConnection};
+
+use crate::error::StoreError;
+
+#[allow(missing_docs)]
+mod multi {
+    use diesel::{PgConnection, SqliteConnection};
+
+    /// One connection to either engine. The derive generates `MultiBackend`, the backend that
+    /// queries written once against `schema.rs` run on.
+    #[derive(diesel::MultiConnection)]
+    pub enum AnyConnection {
+        /// A PostgreSQL connection (production).
+        Postgresql(PgConnection),
+        /// An embedded SQLite connection (zero set-up default).
+        Sqlite(SqliteConnection),
+    }
+}
+
+pub use multi::{AnyConnection, MultiBackend};
+
+/// The database engine behind a URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// Embedded SQLite file.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+impl Engine {
+    /// Name used in logs and in the status endpoint.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgresql",
+        }
+    }
+}
+
+/// Where to connect, parsed from `DATABASE_URL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbTarget {
+    /// `postgres://…` or `postgresql://…`, passed to libpq as is.
+    Postgres(String),
+    /// `sqlite://PATH`: a file path (relative paths are relative to the working directory).
+    Sqlite(PathBuf),
+}
+
+impl DbTarget {
+    /// Parses a database URL; the scheme chooses the engine.
+    pub fn parse(url: &str) -> Result<Self, StoreError> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() || path == ":memory:" {
+                return Err(StoreError::Config(
+                    "sqlite:// needs a file path, e.g. sqlite://./data/socialcare.db (in-memory databases are not shared between pooled connections)".into(),
+                ));
+            }
+            return Ok(Self::Sqlite(PathBuf::from(path)));
+        }
+        Err(StoreError::Config(format!(
+            "unsupported database URL scheme in `{}`: use postgres:// or sqlite://",
+            redact_url(url)
+        )))
+    }
+
+    /// The engine of this target.
+    pub fn engine(&self) -> Engine {
+        match self {
+            Self::Postgres(_) => Engine::Postgres,
+            Self::Sqlite(_) => Engine::Sqlite,
+        }
+    }
+
+    /// Opens one connection, configured for the office's use.
+    pub fn connect(&self) -> Result<AnyConnection, ConnectionError> {
+        match self {
+            Self::Postgres(url) => {
+                let mut conn = PgConnection::establish(url)?;
+                conn.batch_execute("SET TIME ZONE 'UTC'")
+                    .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(AnyConnection::Postgresql(conn))
+            }
+            Self::Sqlite(path) => {
+                let as_str = path.to_str().ok_or_else(|| {
+                    ConnectionError::BadConnection("the SQLite path is not valid UTF-8".into())
+                })?;
+                let mut conn = SqliteConnection::establish(as_str)?;
+                // WAL lets readers proceed while one writer writes; the busy timeout makes a
+                // second writer wait instead of failing; foreign keys are off by default in SQLite.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL;
+                     PRAGMA synchronous = NORMAL;
+                     PRAGMA foreign_keys = ON;
+                     PRAGMA busy_timeout = 10000;",
+                )
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(AnyConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+/// Hides the password of a URL before it is logged or shown.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// r2d2 manager that opens connections of the engine chosen by the URL scheme.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    target: DbTarget,
+}
+
+impl ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<Self::Connection, Self::Error> {
+        self.target.connect().map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut Self::Connection) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut Self::Connection) -> bool {
+        false
+    }
+}
+
+/// A pooled connection.
+pub type Conn = PooledConnection<Manager>;
+
+/// Pool settings.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    /// Maximum connections kept open.
+    pub max_size: u32,
+    /// How long a request waits for a free connection before the server answers 503.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self {
+            max_size: 10,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The database: a pool plus, on SQLite, the lock that lets one writer in at a time.
+#[derive(Clone)]
+pub struct Database {
+    pool: Pool<Manager>,
+    engine: Engine,
+    sqlite_writer: Option<Arc<Mutex<()>>>,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("engine", &self.engine)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Database {
+    /// Connects to `url` (creating the SQLite file and its folder when missing) and builds the pool.
+    /// The pool is built lazily so that the server can start, and answer `/status` with 503,
+    /// while PostgreSQL is still coming up.
+    pub fn connect(url: &str, options: &PoolOptions) -> Result<Self, StoreError> {
+        let target = DbTarget::parse(url)?;
+        if let DbTarget::Sqlite(path) = &target {
+            ensure_parent_dir(path)?;
+        }
+        let engine = target.engine();
+        let pool = Pool::builder()
+            .max_size(options.max_size.max(1))
+            .connection_timeout(options.acquire_timeout)
+            .build_unchecked(Manager { target });
+        Ok(Self {
+            pool,
+            engine,
+            sqlite_writer: (engine == Engine::Sqlite).then(|| Arc::new(Mutex::new(()))),
+        })
+    }
+
+    /// The engine in use.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Takes a connection from the pool.
+    pub fn conn(&self) -> Result<Conn, StoreError> {
+        self.pool.get().map_err(|e| {
+            tracing::warn!(error = %e, "no database connection available");
+            StoreError::Unavailable
+        })
+    }
+
+    /// Runs `f` in a read transaction (a consistent snapshot for multi-statement reads).
+    pub fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
+    {
+        let mut pooled = self.conn()?;
+        let conn: &mut AnyConnection = &mut pooled;
+        conn.transaction(f)
+    }
+
+    /// Runs `f` in a write transaction: everything it does commits together or not at all.
+    /// On SQLite writers are serialised in-process and the transaction starts `IMMEDIATE`,
+    /// so concurrent requests queue instead of failing with "database is locked".
+    pub fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
+    {
+        let _guard = match &self.sqlite_writer {
+            Some(lock) => Some(lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner())),
+            None => None,
+        };
+        let mut pooled = self.conn()?;
+        let conn: &mut AnyConnection = &mut pooled;
+        if let AnyConnection::Sqlite(inner) = conn {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+            match f(conn) {
+                Ok(value) => {
+                    AnyConnection::commit_transaction(conn)?;
+                    Ok(value)
+                }
+                Err(error) => {
+                    if let Err(rollback) = AnyConnection::rollback_transaction(conn) {
+                        tracing::error!(error = %rollback, "rollback failed");
+                    }
+                    Err(error)
+                }
+            }
+        } else {
+            conn.transaction(f)
+        }
+    }
+
+    /// Answers whether the database responds.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        conn.batch_execute("SELECT 1").map_err(StoreError::from)
+    }
+}
+
+fn ensure_parent_dir(path: &Path) -> Result<(), StoreError> {
+    if let Some(parent) = path.parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent).map_err(|e| {
+            StoreError::Config(format!(
+                "cannot create the database folder {}: {e}",
+                parent.display()
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scheme_selects_engine() {
+        assert_eq!(
+            DbTarget::parse("sqlite://./data/x.db"),
+            Ok(DbTarget::Sqlite(PathBuf::from("./data/x.db")))
+        );
+        assert_eq!(
+            DbTarget::parse("sqlite:///var/lib/x.db"),
+            Ok(DbTarget::Sqlite(PathBuf::from("/var/lib/x.db")))
+        );
+        assert_eq!(
+            DbTarget::parse("postgresql://u@h/db").map(|t| t.engine()),
+            Ok(Engine::Postgres)
+        );
+        assert!(DbTarget::parse("mysql://x").is_err());
+        assert!(DbTarget::parse("sqlite://:memory:").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/socialcare"),
+            "postgres://app:***@db:5432/socialcare"
+        );
+        assert_eq!(redact_url("sqlite://./x.db"), "sqlite://./x.db");
+    }
+}

@@ -1,0 +1,51 @@
+//! Errors of the persistence layer.
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+/// What can go wrong when talking to the database, in terms the API can act on.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum StoreError {
+    /// The row looked for does not exist.
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness or reference rule of the schema refused the change; names the constraint.
+    #[error("conflict on {0}")]
+    Conflict(String),
+    /// No connection could be had in time (database down or pool exhausted).
+    #[error("database unavailable")]
+    Unavailable,
+    /// The database stayed locked by another writer past the busy timeout.
+    #[error("database busy")]
+    Busy,
+    /// The configuration is wrong (bad URL, unusable path).
+    #[error("configuration: {0}")]
+    Config(String),
+    /// Anything else: a bug or an unexpected database state. Never shown to clients.
+    #[error("database error: {0}")]
+    Internal(String),
+}
+
+impl From<DieselError> for StoreError {
+    fn from(error: DieselError) -> Self {
+        match error {
+            DieselError::NotFound => StoreError::NotFound,
+            DieselError::DatabaseError(
+                DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::ForeignKeyViolation,
+                info,
+            ) => StoreError::Conflict(
+                info.constraint_name()
+                    .map_or_else(|| info.message().to_owned(), ToOwned::to_owned),
+            ),
+            DieselError::DatabaseError(_, info)
+                if info.message().contains("database is locked")
+                    || info.message().contains("database is busy") =>
+            {
+                StoreError::Busy
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+                StoreError::Unavailable
+            }
+            other => StoreError::Internal(other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! The embedded migrations of both engines, and schema introspection used to test them.
+
+use diesel::prelude::*;
+use diesel::sql_query;
+use diesel::sql_types::{Integer, Text};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::db::{AnyConnection, Database};
+use crate::error::StoreError;
+
+/// Migrations for PostgreSQL (`migrations/postgres`).
+pub const POSTGRES: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+/// Migrations for SQLite (`migrations/sqlite`), mirrored under the same version names.
+pub const SQLITE: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
+
+fn migration_error(e: Box<dyn std::error::Error + Send + Sync>) -> StoreError {
+    StoreError::Internal(format!("migration failed: {e}"))
+}
+
+/// Applies every pending migration; returns the versions applied.
+pub fn run_pending(db: &Database) -> Result<Vec<String>, StoreError> {
+    let mut conn = db.conn()?;
+    run_pending_on(&mut conn)
+}
+
+/// Applies every pending migration on one connection.
+pub fn run_pending_on(conn: &mut AnyConnection) -> Result<Vec<String>, StoreError> {
+    let applied: Vec<String> = match conn {
+        AnyConnection::Postgresql(c) => c
+            .run_pending_migrations(POSTGRES)
+            .map_err(migration_error)?
+            .into_iter()
+            .map(|v| v.to_string())
+            .collect(),
+        AnyConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE)
+            .map_err(migration_error)?
+            .into_iter()
+            .map(|v| v.to_string())
+            .collect(),
+    };
+    Ok(applied)
+}
+
+/// Applies the next pending migration, if any; returns its version.
+pub fn run_next(conn: &mut AnyConnection) -> Result<Option<String>, StoreError> {
+    let version = match conn {
+        AnyConnection::Postgresql(c) => {
+            match c.pending_migrations(POSTGRES).map_err(migration_error)?.first() {
+                Some(next) => Some(c.run_migration(&**next).map_err(migration_error)?.to_string()),
+                None => None,
+            }
+        }
+        AnyConnection::Sqlite(c) => {
+            match c.pending_migrations(SQLITE).map_err(migration_error)?.first() {
+                Some(next) => Some(c.run_migration(&**next).map_err(migration_error)?.to_string()),
+                None => None,
+            }
+        }
+    };
+    Ok(version)
+}
+
+/// Reverts the last applied migration; returns its version.
+pub fn revert_last(conn: &mut AnyConnection) -> Result<String, StoreError> {
+    let version = match conn {
+        AnyConnection::Postgresql(c) => c
+            .revert_last_migration(POSTGRES)
+            .map_err(migration_error)?
+            .to_string(),
+        AnyConnection::Sqlite(c) => c
+            .revert_last_migration(SQLITE)
+            .map_err(migration_error)?
+            .to_string(),
+    };
+    Ok(version)
+}
+
+/// The version names of a migration set, in order.
+pub fn versions(postgres: bool) -> Result<Vec<String>, StoreError> {
+    use diesel::migration::MigrationSource;
+    let set = if postgres { POSTGRES } else { SQLITE };
+    let migrations = MigrationSource::<diesel::sqlite::Sqlite>::migrations(&set)
+        .map_err(migration_error)?;
+    Ok(migrations
+        .iter()
+        .map(|m| m.name().version().to_string())
+        .collect())
+}
+
+/// One column as the database describes it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, QueryableByName)]
+pub struct ColumnInfo {
+    /// Table name.
+    #[diesel(sql_type = Text)]
+    pub table_name: String,
+    /// Column name.
+    #[diesel(sql_type = Text)]
+    pub column_name: String,
+    /// 1 when the column accepts NULL.
+    #[diesel(sql_type = Integer)]
+    pub nullable: i32,
+}
+
+/// One index as the database describes it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, QueryableByName)]
+pub struct IndexInfo {
+    /// Table name.
+    #[diesel(sql_type = Text)]
+    pub table_name: String,
+    /// Index name.
+    #[diesel(sql_type = Text)]
+    pub index_name: String,
+}
+
+/// Every column of every application table (migration bookkeeping excluded), sorted.
+pub fn columns(conn: &mut AnyConnection) -> Result<Vec<ColumnInfo>, StoreError> {
+    let mut cols: Vec<ColumnInfo> = match conn {
+        AnyConnection::Postgresql(c) => sql_query(
+            "SELECT table_name::text AS table_name, column_name::text AS column_name,
+                    CASE WHEN is_nullable = 'YES' THEN 1 ELSE 0 END AS nullable
+             FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name <> '__diesel_schema_migrations'",
+        )
+        .load(c)?,
+        AnyConnection::Sqlite(c) => sql_query(
+            "SELECT m.name AS table_name, p.name AS column_name,
+                    CASE WHEN p.\"notnull\" = 1 OR p.pk > 0 THEN 0 ELSE 1 END AS nullable
+             FROM sqlite_schema m JOIN pragma_table_info(m.name) p
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'
+               AND m.name <> '__diesel_schema_migrations'",
+        )
+        .load(c)?,
+    };
+    cols.sort();
+    Ok(cols)
+}
+
+/// Every named index of the application tables (automatic ones excluded), sorted.
+pub fn indexes(conn: &mut AnyConnection) -> Result<Vec<IndexInfo>, StoreError> {
+    let mut idx: Vec<IndexInfo> = match conn {
+        AnyConnection::Postgresql(c) => sql_query(
+            "SELECT tablename::text AS table_name, indexname::text AS index_name
+             FROM pg_indexes WHERE schemaname = current_schema()
+               AND indexname NOT LIKE '%_pkey' AND indexname NOT LIKE '%_key' AND tablename <> '__diesel_schema_migrations'",
+        )
+        .load(c)?,
+        AnyConnection::Sqlite(c) => sql_query(
+            "SELECT tbl_name AS table_name, name AS index_name FROM sqlite_schema
+             WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex_%'",
+        )
+        .load(c)?,
+    };
+    idx.sort();
+    Ok(idx)
+}

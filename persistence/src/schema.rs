@@ -1,0 +1,139 @@
+//! The one schema of both engines. Kept by hand in step with `migrations/`; a test checks that
+//! both migration sets create exactly these tables and columns.
+#![allow(missing_docs)]
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    users (id) {
+        id -> SqlUuid,
+        username -> Text,
+        display_name -> Text,
+        email -> Text,
+        password_hash -> Text,
+        active -> Bool,
+        created_at -> SqlInstant,
+        updated_at -> SqlInstant,
+        disabled_at -> Nullable<SqlInstant>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::SqlUuid;
+
+    user_roles (user_id, role) {
+        user_id -> SqlUuid,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::SqlUuid;
+
+    user_areas (user_id, area) {
+        user_id -> SqlUuid,
+        area -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    refresh_tokens (id) {
+        id -> SqlUuid,
+        family_id -> SqlUuid,
+        user_id -> SqlUuid,
+        token_hash -> Text,
+        issued_at -> SqlInstant,
+        expires_at -> SqlInstant,
+        used_at -> Nullable<SqlInstant>,
+        revoked_at -> Nullable<SqlInstant>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    audit_records (id) {
+        id -> SqlUuid,
+        occurred_at -> SqlInstant,
+        actor_id -> Nullable<SqlUuid>,
+        actor_username -> Nullable<Text>,
+        actor_roles -> Text,
+        action -> Text,
+        resource_type -> Text,
+        resource_id -> Nullable<Text>,
+        outcome -> Text,
+        request_id -> Nullable<Text>,
+        client_addr -> Nullable<Text>,
+        details -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(user_roles -> users (user_id));
+diesel::joinable!(user_areas -> users (user_id));
+diesel::joinable!(refresh_tokens -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    user_roles,
+    user_areas,
+    refresh_tokens,
+    audit_records,
+);
+
+/// Every table of the schema with its columns, in declaration order: what both migration sets
+/// must produce.
+pub const TABLES: &[(&str, &[&str])] = &[
+    (
+        "users",
+        &[
+            "id",
+            "username",
+            "display_name",
+            "email",
+            "password_hash",
+            "active",
+            "created_at",
+            "updated_at",
+            "disabled_at",
+        ],
+    ),
+    ("user_roles", &["user_id", "role"]),
+    ("user_areas", &["user_id", "area"]),
+    (
+        "refresh_tokens",
+        &[
+            "id",
+            "family_id",
+            "user_id",
+            "token_hash",
+            "issued_at",
+            "expires_at",
+            "used_at",
+            "revoked_at",
+        ],
+    ),
+    (
+        "audit_records",
+        &[
+            "id",
+            "occurred_at",
+            "actor_id",
+            "actor_username",
+            "actor_roles",
+            "action",
+            "resource_type",
+            "resource_id",
+            "outcome",
+            "request_id",
+            "client_addr",
+            "details",
+        ],
+    ),
+];
