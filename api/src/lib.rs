@@ -1,1 +1,18 @@
-//! placeholder
+//! HTTP API of socialcare: the actix-web server, authentication, the error contract, the
+//! OpenAPI document and the command line.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod middleware;
+pub mod openapi;
+pub mod request;
+pub mod routes;
+pub mod state;
+pub mod telemetry;
+
+pub use app::Application;
+pub use config::Config;

@@ -1,1 +1,7 @@
-fn main(){}
+//! The `socialcare` binary.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    socialcare_api::cli::main()
+}

@@ -5,6 +5,7 @@
 //! unrepresentable, and the decision functions (login throttling, refresh-token rotation)
 //! that the persistence and API layers run.
 
+pub mod access;
 pub mod error;
 pub mod refresh;
 pub mod staff;

@@ -101,11 +101,13 @@ impl DbTarget {
                 let mut conn = SqliteConnection::establish(as_str)?;
                 // WAL lets readers proceed while one writer writes; the busy timeout makes a
                 // second writer wait instead of failing; foreign keys are off by default in SQLite.
+                // The busy timeout comes first so that the other pragmas wait for a lock held by
+                // a connection being opened at the same time.
                 conn.batch_execute(
-                    "PRAGMA journal_mode = WAL;
+                    "PRAGMA busy_timeout = 10000;
+                     PRAGMA journal_mode = WAL;
                      PRAGMA synchronous = NORMAL;
-                     PRAGMA foreign_keys = ON;
-                     PRAGMA busy_timeout = 10000;",
+                     PRAGMA foreign_keys = ON;",
                 )
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(AnyConnection::Sqlite(conn))

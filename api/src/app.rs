@@ -1,0 +1,263 @@
+//! Building and running the HTTP server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::http::header;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use actix_web_prom::PrometheusMetricsBuilder;
+use anyhow::Context;
+use chrono::Utc;
+use socialcare_domain::throttle::ThrottlePolicy;
+use socialcare_domain::{DisplayName, Email, Password, StaffProfile, Username};
+use socialcare_persistence::users::{self, NewStaffUser};
+use socialcare_persistence::{Database, Engine, PoolOptions, audit, migrations};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::jwt::JwtKeys;
+use crate::auth::password;
+use crate::auth::throttle::LoginThrottle;
+use crate::config::{Config, Profile};
+use crate::error::ApiError;
+use crate::extract::MAX_BODY_BYTES;
+use crate::middleware::{RouteTable, fallback, request_context};
+use crate::openapi::{self, BASE_PATH};
+use crate::routes;
+use crate::state::AppState;
+
+/// A configured server, bound to its port, ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+/// Opens the database named by the configuration, refusing SQLite in production unless allowed.
+pub fn open_database(config: &Config) -> anyhow::Result<Database> {
+    let db = Database::connect(
+        &config.database_url,
+        &PoolOptions {
+            max_size: config.db_pool_size,
+            ..PoolOptions::default()
+        },
+    )?;
+    if config.profile == Profile::Production
+        && db.engine() == Engine::Sqlite
+        && !config.allow_sqlite_in_production
+    {
+        anyhow::bail!(
+            "the production profile needs PostgreSQL; set SOCIALCARE_ALLOW_SQLITE_IN_PRODUCTION=true to run on SQLite anyway"
+        );
+    }
+    Ok(db)
+}
+
+/// Creates the first `system_admin` account, named `admin`, when the database has no user.
+/// Returns the generated password when one had to be generated.
+pub fn bootstrap_admin(db: &Database, config: &Config) -> anyhow::Result<Option<String>> {
+    if db.read(users::count)? > 0 {
+        return Ok(None);
+    }
+    let username = Username::parse("admin").map_err(anyhow::Error::msg)?;
+    let (clear, generated) = match &config.admin_password {
+        Some(given) => (given.clone(), false),
+        None => (password::generate(), true),
+    };
+    let checked = Password::parse(&clear, Some(&username))
+        .map_err(|e| anyhow::anyhow!("SOCIALCARE_ADMIN_PASSWORD {e}"))?;
+    let password_hash = password::hash(checked.expose())
+        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))?;
+    let new = NewStaffUser {
+        username,
+        display_name: DisplayName::parse("System administrator").map_err(anyhow::Error::msg)?,
+        email: Email::parse("admin@socialcare.invalid").map_err(anyhow::Error::msg)?,
+        profile: StaffProfile::parse(&["system_admin".to_owned()], &[])?,
+        password_hash,
+    };
+    let created = db.write(|c| {
+        // Another instance may have bootstrapped in the meantime.
+        if users::count(c)? > 0 {
+            return Ok(false);
+        }
+        let user = users::insert(c, new, Utc::now())?;
+        audit::append(
+            c,
+            audit::NewAuditRecord {
+                occurred_at: Utc::now(),
+                actor_id: None,
+                actor_username: Some("system".into()),
+                actor_roles: Vec::new(),
+                action: "user.bootstrap_admin".into(),
+                resource_type: "user".into(),
+                resource_id: Some(user.id.to_string()),
+                outcome: audit::Outcome::Success,
+                request_id: None,
+                client_addr: None,
+                details: None,
+            },
+        )?;
+        Ok(true)
+    })?;
+    Ok((created && generated).then_some(clear))
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let allowed: Arc<Vec<String>> = Arc::new(
+        origins
+            .iter()
+            .map(|o| o.trim().trim_end_matches('/').to_owned())
+            .filter(|o| !o.is_empty())
+            .collect(),
+    );
+    Cors::default()
+        .allowed_origin_fn(move |origin, head| {
+            let Ok(origin) = origin.to_str() else {
+                return false;
+            };
+            // Same-origin requests (the Swagger UI served here) are always allowed.
+            let same_origin = head
+                .headers()
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .is_some_and(|host| {
+                    origin
+                        .split_once("://")
+                        .is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(host))
+                });
+            same_origin || allowed.iter().any(|a| a.eq_ignore_ascii_case(origin))
+        })
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::WWW_AUTHENTICATE,
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(3600)
+}
+
+impl Application {
+    /// Validates the configuration, opens and migrates the database, creates the first
+    /// administrator when needed, and binds the listener.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let jwt = JwtKeys::from_config(&config)?;
+        let db = open_database(&config)?;
+        let (db, applied, generated) = {
+            let config = config.clone();
+            tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+                let applied = migrations::run_pending(&db)
+                    .context("cannot apply the database migrations")?;
+                let generated = bootstrap_admin(&db, &config)?;
+                Ok((db, applied, generated))
+            })
+            .await??
+        };
+        for version in &applied {
+            tracing::info!(%version, "migration applied");
+        }
+        if let Some(password) = generated {
+            tracing::warn!(
+                "first start: created the system administrator `admin` with the generated password `{password}` (shown only now; change it with `socialcare users reset-password admin`)"
+            );
+        }
+
+        let window = chrono::Duration::seconds(i64::from(config.login_window_secs));
+        let state = web::Data::new(AppState {
+            db,
+            jwt,
+            throttle: LoginThrottle::new(
+                ThrottlePolicy {
+                    max_failures: config.login_max_failures,
+                    window,
+                },
+                ThrottlePolicy {
+                    max_failures: config.login_max_failures_per_address,
+                    window,
+                },
+            ),
+            refresh_ttl: chrono::Duration::seconds(i64::from(config.refresh_token_ttl_secs)),
+            trust_proxy_headers: config.trust_proxy_headers,
+        });
+
+        let contract = openapi::document();
+        let routes = web::Data::new(RouteTable::new(openapi::route_table(&contract)));
+        let metrics = PrometheusMetricsBuilder::new("socialcare")
+            .endpoint("/metrics")
+            .mask_unmatched_patterns("UNMATCHED")
+            .build()
+            .map_err(|e| anyhow::anyhow!("cannot set up metrics: {e}"))?;
+
+        let listener = TcpListener::bind(config.bind_addr)
+            .with_context(|| format!("cannot listen on {}", config.bind_addr))?;
+        let port = listener.local_addr()?.port();
+        let origins = config.cors_origins.clone();
+        let app_state = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(cors(&origins))
+                .wrap(metrics.clone())
+                .wrap(from_fn(request_context))
+                .app_data(app_state.clone())
+                .app_data(routes.clone())
+                .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+                .app_data(web::PathConfig::default().error_handler(|err, _| {
+                    ApiError::bad_request(format!("invalid path: {err}")).into()
+                }))
+                .into_utoipa_app()
+                .service(utoipa_actix_web::scope(BASE_PATH).configure(routes::configure))
+                .into_app()
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}")
+                        .external_url_unchecked(format!("{BASE_PATH}/openapi.json"), contract.clone()),
+                )
+                .route(
+                    "/docs",
+                    web::get().to(|| async {
+                        actix_web::HttpResponse::PermanentRedirect()
+                            .insert_header((header::LOCATION, "/docs/"))
+                            .finish()
+                    }),
+                )
+                .default_service(web::to(fallback))
+        })
+        .workers(2)
+        .shutdown_timeout(10)
+        .listen(listener)?
+        .run();
+        tracing::info!(address = %config.bind_addr, port, "listening");
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    /// The bound port (useful when binding port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state (tests use its database handle to check side effects).
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until the server is stopped (Ctrl-C or SIGTERM).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

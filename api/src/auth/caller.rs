@@ -1,0 +1,162 @@
+//! The authenticated caller, extracted from the `Authorization: Bearer` header.
+
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use futures_util::future::LocalBoxFuture;
+use jsonwebtoken::errors::ErrorKind;
+use socialcare_domain::access::{Action, permits};
+use socialcare_domain::{Area, Role, StaffUser};
+use socialcare_persistence::audit::Outcome;
+use socialcare_persistence::{audit, users};
+use uuid::Uuid;
+
+use crate::error::{ApiError, blocking};
+use crate::request::RequestMeta;
+use crate::state::AppState;
+
+/// A staff user who presented a valid access token and whose account is active.
+/// Roles and areas are the current ones from the database, not the token's copy.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The account.
+    pub user: StaffUser,
+    /// Request id and client address, for the audit trail.
+    pub meta: RequestMeta,
+}
+
+impl Caller {
+    /// The caller's id.
+    pub fn id(&self) -> Uuid {
+        self.user.id
+    }
+
+    /// Role codes, for the audit trail.
+    pub fn role_codes(&self) -> Vec<String> {
+        self.user
+            .profile
+            .roles()
+            .iter()
+            .map(|r| r.as_str().to_owned())
+            .collect()
+    }
+
+    /// The caller's roles.
+    pub fn roles(&self) -> impl Iterator<Item = Role> + '_ {
+        self.user.profile.roles().iter().copied()
+    }
+
+    /// The caller's areas.
+    pub fn areas(&self) -> impl Iterator<Item = Area> + '_ {
+        self.user.profile.areas().iter().copied()
+    }
+
+    /// An audit record of an action by this caller.
+    pub fn audit(
+        &self,
+        action: &str,
+        resource_type: &str,
+        resource_id: Option<String>,
+        outcome: Outcome,
+    ) -> audit::NewAuditRecord {
+        audit::NewAuditRecord {
+            occurred_at: chrono::Utc::now(),
+            actor_id: Some(self.user.id),
+            actor_username: Some(self.user.username.as_str().to_owned()),
+            actor_roles: self.role_codes(),
+            action: action.to_owned(),
+            resource_type: resource_type.to_owned(),
+            resource_id,
+            outcome,
+            request_id: Some(self.meta.request_id.clone()),
+            client_addr: self.meta.client_addr.clone(),
+            details: None,
+        }
+    }
+
+    /// Asks the policy whether the caller may perform `action`; a refusal is recorded in the
+    /// audit trail and answered with 403.
+    pub async fn authorize(
+        &self,
+        state: &web::Data<AppState>,
+        action: Action,
+        resource_type: &str,
+        resource_id: Option<String>,
+    ) -> Result<(), ApiError> {
+        if permits(self.user.profile.roles(), action) {
+            return Ok(());
+        }
+        let record = self.audit(action.code(), resource_type, resource_id, Outcome::Denied);
+        let db = state.db.clone();
+        blocking(move || {
+            db.write(|c| audit::append(c, record))?;
+            Ok(())
+        })
+        .await?;
+        Err(ApiError::Forbidden(format!(
+            "your roles do not allow `{}`",
+            action.code()
+        )))
+    }
+}
+
+fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::unauthenticated("an access token is required"))?;
+    let text = value
+        .to_str()
+        .map_err(|_| ApiError::invalid_token("the Authorization header is not valid text"))?;
+    let (scheme, token) = text
+        .split_once(' ')
+        .ok_or_else(|| ApiError::invalid_token("use `Authorization: Bearer <token>`"))?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(ApiError::invalid_token("use `Authorization: Bearer <token>`"));
+    }
+    Ok(token.trim().to_owned())
+}
+
+fn describe(error: &jsonwebtoken::errors::Error) -> &'static str {
+    match error.kind() {
+        ErrorKind::ExpiredSignature => "the access token has expired",
+        ErrorKind::ImmatureSignature => "the access token is not valid yet",
+        ErrorKind::InvalidAudience => "the access token is not meant for this API",
+        ErrorKind::InvalidIssuer => "the access token was issued by someone else",
+        ErrorKind::InvalidSignature => "the access token signature is invalid",
+        ErrorKind::InvalidAlgorithm => "the access token uses a refused algorithm",
+        _ => "the access token is invalid",
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(req);
+        let meta = RequestMeta::of(req);
+        Box::pin(async move {
+            let state =
+                state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+            let claims = state
+                .jwt
+                .validate(&token?)
+                .map_err(|e| ApiError::invalid_token(describe(&e)))?;
+            let id = Uuid::parse_str(&claims.sub)
+                .map_err(|_| ApiError::invalid_token("the access token subject is invalid"))?;
+            let db = state.db.clone();
+            let user = blocking(move || {
+                let mut conn = db.conn()?;
+                Ok(users::find(&mut conn, id)?)
+            })
+            .await?;
+            match user {
+                Some(user) if user.active => Ok(Caller { user, meta }),
+                _ => Err(ApiError::invalid_token(
+                    "the account is disabled or no longer exists",
+                )),
+            }
+        })
+    }
+}

@@ -1,0 +1,258 @@
+//! The command line: `serve` (default), `migrate`, `users …`, `openapi`.
+
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+use chrono::Utc;
+use clap::Parser;
+use socialcare_domain::{DisplayName, Email, Password, StaffProfile, ValidationErrors, Username};
+use socialcare_persistence::audit::{self, NewAuditRecord, Outcome};
+use socialcare_persistence::users::{self, NewStaffUser, UserChangeset, UserQuery};
+use socialcare_persistence::{Database, migrations, sessions};
+
+use crate::app::{Application, open_database};
+use crate::auth::password;
+use crate::config::{Cli, Command, Config, UsersCommand};
+use crate::{openapi, telemetry};
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    // A `.env` file in the working directory is optional.
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    telemetry::init(cli.config.log_format);
+    let outcome = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.config),
+        Command::Migrate => migrate(&cli.config),
+        Command::Users(command) => users_command(&cli.config, command),
+        Command::Openapi => write_out(&openapi::document_text()),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            let _ = writeln!(std::io::stderr(), "error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn write_out(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+fn serve(config: Config) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(config).await?;
+        app.run_until_stopped().await?;
+        Ok(())
+    })
+}
+
+fn migrate(config: &Config) -> anyhow::Result<()> {
+    let db = open_database(config)?;
+    let applied = migrations::run_pending(&db)?;
+    if applied.is_empty() {
+        write_out("the database is up to date\n")
+    } else {
+        write_out(&format!("applied: {}\n", applied.join(", ")))
+    }
+}
+
+fn open_migrated(config: &Config) -> anyhow::Result<Database> {
+    let db = open_database(config)?;
+    migrations::run_pending(&db)?;
+    Ok(db)
+}
+
+/// Reads a password from stdin (first line) or generates one; returns it and whether it was
+/// generated.
+fn obtain_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok((line.trim_end_matches(['\r', '\n']).to_owned(), false))
+    } else {
+        Ok((password::generate(), true))
+    }
+}
+
+fn invalid(errors: ValidationErrors) -> anyhow::Error {
+    anyhow::anyhow!("invalid input: {errors}")
+}
+
+fn cli_record(action: &str, resource_id: String) -> NewAuditRecord {
+    NewAuditRecord {
+        occurred_at: Utc::now(),
+        actor_id: None,
+        actor_username: Some(format!(
+            "cli:{}",
+            std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+        )),
+        actor_roles: Vec::new(),
+        action: action.into(),
+        resource_type: "user".into(),
+        resource_id: Some(resource_id),
+        outcome: Outcome::Success,
+        request_id: None,
+        client_addr: None,
+        details: Some(r#"{"channel":"command line"}"#.into()),
+    }
+}
+
+fn find_by_username(db: &Database, raw: &str) -> anyhow::Result<socialcare_domain::StaffUser> {
+    let username = Username::parse(raw).map_err(|e| anyhow::anyhow!("username {e}"))?;
+    db.read(|c| users::find_credentials(c, &username))?
+        .map(|(user, _)| user)
+        .ok_or_else(|| anyhow::anyhow!("no user named `{username}`"))
+}
+
+fn users_command(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
+    let db = open_migrated(config)?;
+    match command {
+        UsersCommand::Create {
+            username,
+            display_name,
+            email,
+            roles,
+            areas,
+            password_stdin,
+        } => {
+            let mut errors = ValidationErrors::new();
+            let username = errors.collect("username", Username::parse(&username));
+            let display_name = errors.collect("display_name", DisplayName::parse(&display_name));
+            let email = errors.collect("email", Email::parse(&email));
+            let profile = match StaffProfile::parse(&roles, &areas) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    errors.extend_prefixed("profile", e);
+                    None
+                }
+            };
+            let (clear, generated) = obtain_password(password_stdin)?;
+            let checked = errors.collect("password", Password::parse(&clear, username.as_ref()));
+            let (Some(username), Some(display_name), Some(email), Some(profile), Some(checked)) =
+                (username, display_name, email, profile, checked)
+            else {
+                return Err(invalid(errors));
+            };
+            let password_hash =
+                password::hash(checked.expose()).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let user = db
+                .write(|c| {
+                    let user = users::insert(
+                        c,
+                        NewStaffUser {
+                            username,
+                            display_name,
+                            email,
+                            profile,
+                            password_hash,
+                        },
+                        Utc::now(),
+                    )?;
+                    audit::append(c, cli_record("user.create", user.id.to_string()))?;
+                    Ok(user)
+                })
+                .map_err(|e| match e {
+                    socialcare_persistence::StoreError::Conflict(_) => {
+                        anyhow::anyhow!("the username is already taken")
+                    }
+                    other => other.into(),
+                })?;
+            write_out(&format!("created {} ({})\n", user.username, user.id))?;
+            if generated {
+                write_out(&format!("password: {clear}\n"))?;
+            }
+            Ok(())
+        }
+        UsersCommand::List => {
+            let mut lines = Vec::new();
+            let mut after = None;
+            loop {
+                let page = db.read(|c| {
+                    users::list(
+                        c,
+                        &UserQuery {
+                            after_username: after.clone(),
+                            limit: 100,
+                            ..UserQuery::default()
+                        },
+                    )
+                })?;
+                let Some(last) = page.last() else { break };
+                after = Some(last.username.as_str().to_owned());
+                for user in &page {
+                    let roles: Vec<&str> = user.profile.roles().iter().map(|r| r.as_str()).collect();
+                    let areas: Vec<&str> = user.profile.areas().iter().map(|a| a.as_str()).collect();
+                    lines.push(format!(
+                        "{}\t{}\t{}\t{}\t{}\t{}",
+                        user.username,
+                        user.display_name.as_str(),
+                        user.email.as_str(),
+                        roles.join(","),
+                        areas.join(","),
+                        if user.active { "active" } else { "disabled" }
+                    ));
+                }
+            }
+            write_out("username\tdisplay_name\temail\troles\tareas\tstatus\n")?;
+            write_out(&lines.iter().map(|l| format!("{l}\n")).collect::<String>())
+        }
+        UsersCommand::Disable { username } => {
+            let user = find_by_username(&db, &username)?;
+            db.write(|c| {
+                let now = Utc::now();
+                users::update(
+                    c,
+                    user.id,
+                    UserChangeset {
+                        active: Some(false),
+                        disabled_at: Some(Some(now.into())),
+                        updated_at: Some(now.into()),
+                        ..UserChangeset::default()
+                    },
+                    None,
+                )?;
+                sessions::revoke_user(c, user.id, now)?;
+                audit::append(c, cli_record("user.disable", user.id.to_string()))?;
+                Ok(())
+            })?;
+            write_out(&format!("disabled {}\n", user.username))
+        }
+        UsersCommand::ResetPassword {
+            username,
+            password_stdin,
+        } => {
+            let user = find_by_username(&db, &username)?;
+            let (clear, generated) = obtain_password(password_stdin)?;
+            let checked = Password::parse(&clear, Some(&user.username))
+                .map_err(|e| anyhow::anyhow!("password {e}"))?;
+            let hash = password::hash(checked.expose()).map_err(|e| anyhow::anyhow!("{e}"))?;
+            db.write(|c| {
+                let now = Utc::now();
+                users::update(
+                    c,
+                    user.id,
+                    UserChangeset {
+                        password_hash: Some(hash),
+                        updated_at: Some(now.into()),
+                        ..UserChangeset::default()
+                    },
+                    None,
+                )?;
+                sessions::revoke_user(c, user.id, now)?;
+                audit::append(c, cli_record("user.reset_password", user.id.to_string()))?;
+                Ok(())
+            })?;
+            write_out(&format!("password reset for {}\n", user.username))?;
+            if generated {
+                write_out(&format!("password: {clear}\n"))?;
+            }
+            Ok(())
+        }
+    }
+}

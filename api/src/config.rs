@@ -1,0 +1,196 @@
+//! Configuration from the environment (or command-line flags) and the command line itself.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The socialcare server and its administration commands.
+#[derive(Debug, Parser)]
+#[command(name = "socialcare", version, about, long_about = None)]
+pub struct Cli {
+    /// Settings shared by every command.
+    #[command(flatten)]
+    pub config: Config,
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply pending migrations, then serve the API (the default).
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Administer staff accounts.
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// Print the OpenAPI contract (JSON) to standard output.
+    Openapi,
+}
+
+/// Staff account administration.
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create an account. The password is read from standard input with --password-stdin,
+    /// otherwise a strong one is generated and printed once.
+    Create {
+        /// Login name (3-64 characters: a-z, 0-9, `.`, `_`, `-`).
+        #[arg(long)]
+        username: String,
+        /// Name shown to colleagues.
+        #[arg(long)]
+        display_name: String,
+        /// Work e-mail address.
+        #[arg(long)]
+        email: String,
+        /// Roles, comma-separated (social_worker, educator, area_coordinator, office_manager,
+        /// administrative, privacy_officer, system_admin).
+        #[arg(long, value_delimiter = ',', required = true)]
+        roles: Vec<String>,
+        /// Areas, comma-separated (adults_disability, social_inclusion, transversal).
+        #[arg(long, value_delimiter = ',')]
+        areas: Vec<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts.
+    List,
+    /// Disable an account and revoke its sessions.
+    Disable {
+        /// Login name.
+        username: String,
+    },
+    /// Set a new password and revoke the account's sessions. The password is read from standard
+    /// input with --password-stdin, otherwise a strong one is generated and printed once.
+    ResetPassword {
+        /// Login name.
+        username: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+/// Deployment profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Profile {
+    /// Local development: generated secrets allowed, SQLite allowed.
+    Development,
+    /// Production: explicit signing key required; SQLite only when explicitly allowed.
+    Production,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable, coloured when on a terminal.
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// JWT signing algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum JwtAlgorithm {
+    /// HMAC with SHA-256 and a shared secret (default).
+    #[value(name = "HS256")]
+    Hs256,
+    /// RSA PKCS#1 v1.5 with SHA-256 and a PEM key pair.
+    #[value(name = "RS256")]
+    Rs256,
+    /// ECDSA P-256 with SHA-256 and a PEM key pair.
+    #[value(name = "ES256")]
+    Es256,
+}
+
+/// Every setting, each from a flag or its environment variable.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Database URL: `sqlite://PATH` (embedded) or `postgres://USER:PASS@HOST:PORT/DB`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://./data/socialcare.db", global = true, hide_env_values = true)]
+    pub database_url: String,
+    /// Address and port the HTTP server listens on.
+    #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080", global = true)]
+    pub bind_addr: SocketAddr,
+    /// Deployment profile.
+    #[arg(long, env = "SOCIALCARE_PROFILE", value_enum, default_value = "development", global = true)]
+    pub profile: Profile,
+    /// Log format.
+    #[arg(long, env = "SOCIALCARE_LOG_FORMAT", value_enum, default_value = "pretty", global = true)]
+    pub log_format: LogFormat,
+    /// Issuer (`iss`) of the access tokens.
+    #[arg(long, env = "SOCIALCARE_JWT_ISSUER", default_value = "socialcare", global = true)]
+    pub jwt_issuer: String,
+    /// Audience (`aud`) of the access tokens.
+    #[arg(long, env = "SOCIALCARE_JWT_AUDIENCE", default_value = "socialcare-api", global = true)]
+    pub jwt_audience: String,
+    /// Signing algorithm of the access tokens.
+    #[arg(long, env = "SOCIALCARE_JWT_ALGORITHM", value_enum, default_value = "HS256", global = true)]
+    pub jwt_algorithm: JwtAlgorithm,
+    /// HS256 secret (at least 32 bytes). Generated per start in development when unset.
+    #[arg(long, env = "SOCIALCARE_JWT_SECRET", global = true, hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// PEM private key for RS256/ES256.
+    #[arg(long, env = "SOCIALCARE_JWT_PRIVATE_KEY_FILE", global = true)]
+    pub jwt_private_key_file: Option<PathBuf>,
+    /// PEM public key for RS256/ES256.
+    #[arg(long, env = "SOCIALCARE_JWT_PUBLIC_KEY_FILE", global = true)]
+    pub jwt_public_key_file: Option<PathBuf>,
+    /// Lifetime of an access token, in seconds.
+    #[arg(long, env = "SOCIALCARE_ACCESS_TOKEN_TTL_SECS", default_value_t = 900, value_parser = clap::value_parser!(u32).range(30..=86_400), global = true)]
+    pub access_token_ttl_secs: u32,
+    /// Lifetime of a refresh token, in seconds.
+    #[arg(long, env = "SOCIALCARE_REFRESH_TOKEN_TTL_SECS", default_value_t = 43_200, value_parser = clap::value_parser!(u32).range(60..=2_592_000), global = true)]
+    pub refresh_token_ttl_secs: u32,
+    /// Origins allowed to call the API from a browser, comma-separated.
+    #[arg(long, env = "SOCIALCARE_CORS_ORIGINS", value_delimiter = ',', global = true)]
+    pub cors_origins: Vec<String>,
+    /// Password of the first `admin` account, used only when the database has no user.
+    #[arg(long, env = "SOCIALCARE_ADMIN_PASSWORD", global = true, hide_env_values = true)]
+    pub admin_password: Option<String>,
+    /// Allow SQLite in the production profile.
+    #[arg(long, env = "SOCIALCARE_ALLOW_SQLITE_IN_PRODUCTION", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub allow_sqlite_in_production: bool,
+    /// Maximum number of database connections.
+    #[arg(long, env = "SOCIALCARE_DB_POOL_SIZE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=200), global = true)]
+    pub db_pool_size: u32,
+    /// Failed logins tolerated per account within the window.
+    #[arg(long, env = "SOCIALCARE_LOGIN_MAX_FAILURES", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub login_max_failures: u32,
+    /// Failed logins tolerated per client address within the window.
+    #[arg(long, env = "SOCIALCARE_LOGIN_MAX_FAILURES_PER_ADDRESS", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub login_max_failures_per_address: u32,
+    /// Length of the failed-login window, in seconds.
+    #[arg(long, env = "SOCIALCARE_LOGIN_WINDOW_SECS", default_value_t = 900, value_parser = clap::value_parser!(u32).range(1..=86_400), global = true)]
+    pub login_window_secs: u32,
+    /// Take the client address from `Forwarded`/`X-Forwarded-For` (only behind a trusted proxy).
+    #[arg(long, env = "SOCIALCARE_TRUST_PROXY_HEADERS", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub trust_proxy_headers: bool,
+}
+
+impl Config {
+    /// Parses a configuration from explicit arguments (first item is the program name), with the
+    /// environment filling what the arguments leave out. Used by tests and tools.
+    pub fn from_args<I, T>(args: I) -> Result<Config, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        Cli::try_parse_from(args).map(|cli| cli.config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

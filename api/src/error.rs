@@ -1,0 +1,345 @@
+//! The one error type of the API and its RFC 9457 `application/problem+json` rendering.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use socialcare_domain::ValidationErrors;
+use socialcare_persistence::StoreError;
+use utoipa::ToSchema;
+
+/// Media type of error bodies.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// The realm announced in `WWW-Authenticate` challenges.
+const REALM: &str = "socialcare";
+
+/// One offending input: a JSON Pointer into the request body, or a query/path parameter name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct InvalidParam {
+    /// JSON Pointer (RFC 6901) to the offending member of the request body, e.g. `/roles/0`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "/email")]
+    pub pointer: Option<String>,
+    /// Name of the offending query or path parameter, e.g. `limit`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = json!(null))]
+    pub parameter: Option<String>,
+    /// What is wrong with it.
+    #[schema(example = "must be an e-mail address such as name@comune.example.it")]
+    pub detail: String,
+}
+
+impl InvalidParam {
+    /// An error on a body member.
+    pub fn pointer(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            pointer: Some(pointer.into()),
+            parameter: None,
+            detail: detail.into(),
+        }
+    }
+
+    /// An error on a query or path parameter.
+    pub fn parameter(name: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            pointer: None,
+            parameter: Some(name.into()),
+            detail: detail.into(),
+        }
+    }
+}
+
+/// An RFC 9457 problem details object, the body of every error response.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "about:blank",
+    "title": "Not Found",
+    "status": 404,
+    "detail": "no user with this id",
+    "instance": "/api/v1/users/01936f4e-8a5b-7c3d-9e2f-0a1b2c3d4e5f",
+    "request_id": "01936f4e-8a5b-7c3d-9e2f-0a1b2c3d4e60"
+}))]
+pub struct Problem {
+    /// URI identifying the problem type; `about:blank` when the HTTP status says it all,
+    /// otherwise a `urn:socialcare:problem:*` type documented in docs/api-conventions.md.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// Short summary of the problem type.
+    pub title: String,
+    /// HTTP status code.
+    #[schema(minimum = 100, maximum = 599, format = Int32)]
+    pub status: u16,
+    /// Explanation specific to this occurrence, safe to show to the user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The request path this problem occurred on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// Identifier of the request (also in the `X-Request-Id` header and in the server logs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// Every invalid input, for validation problems.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<InvalidParam>,
+}
+
+impl Problem {
+    /// A problem of a given status, with the status's reason phrase as title.
+    pub fn from_status(status: StatusCode, detail: Option<String>) -> Self {
+        Self {
+            problem_type: "about:blank".into(),
+            title: status.canonical_reason().unwrap_or("Error").into(),
+            status: status.as_u16(),
+            detail,
+            instance: None,
+            request_id: None,
+            errors: Vec::new(),
+        }
+    }
+}
+
+/// Every error the API answers with. Each maps to one HTTP status in [`ResponseError`].
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: malformed request (bad JSON syntax, bad parameter).
+    #[error("bad request: {detail}")]
+    BadRequest {
+        /// What is wrong.
+        detail: String,
+        /// Offending inputs, when known.
+        errors: Vec<InvalidParam>,
+    },
+    /// 401: missing or invalid credentials.
+    #[error("unauthorized: {detail}")]
+    Unauthorized {
+        /// What is wrong.
+        detail: String,
+        /// `Some(reason)` when a token was presented and rejected (RFC 6750 `invalid_token`).
+        invalid_token: bool,
+    },
+    /// 403: authenticated but not allowed.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// 404: no such resource.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// 405: the path exists but not with this method.
+    #[error("method not allowed")]
+    MethodNotAllowed(Vec<Method>),
+    /// 409: the request conflicts with the current state.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// 413: the body is larger than allowed.
+    #[error("payload too large")]
+    PayloadTooLarge(usize),
+    /// 415: the body is not in a supported media type.
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    /// 422: the body is well-formed but invalid.
+    #[error("validation failed")]
+    Validation(Vec<InvalidParam>),
+    /// 429: too many attempts; retry later.
+    #[error("too many requests")]
+    TooManyRequests {
+        /// What was throttled.
+        detail: String,
+        /// Seconds to wait.
+        retry_after: u64,
+    },
+    /// 503: a dependency (the database) is unavailable.
+    #[error("service unavailable: {detail}")]
+    ServiceUnavailable {
+        /// What is unavailable.
+        detail: String,
+        /// Seconds to wait.
+        retry_after: u64,
+    },
+    /// 500: a bug or unexpected state; the message is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// 400 with a message.
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::BadRequest {
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// 400 naming a query or path parameter.
+    pub fn bad_parameter(name: &str, detail: impl Into<String>) -> Self {
+        let detail = detail.into();
+        Self::BadRequest {
+            detail: format!("invalid parameter `{name}`: {detail}"),
+            errors: vec![InvalidParam::parameter(name, detail)],
+        }
+    }
+
+    /// 401 for a request without credentials.
+    pub fn unauthenticated(detail: impl Into<String>) -> Self {
+        Self::Unauthorized {
+            detail: detail.into(),
+            invalid_token: false,
+        }
+    }
+
+    /// 401 for a presented but rejected token.
+    pub fn invalid_token(detail: impl Into<String>) -> Self {
+        Self::Unauthorized {
+            detail: detail.into(),
+            invalid_token: true,
+        }
+    }
+
+    /// 422 from the domain's validation errors (fields are relative pointers).
+    pub fn from_domain(errors: ValidationErrors) -> Self {
+        Self::Validation(
+            errors
+                .errors()
+                .iter()
+                .map(|e| InvalidParam::pointer(format!("/{}", e.field), e.detail.clone()))
+                .collect(),
+        )
+    }
+
+    /// 422 on one body member.
+    pub fn invalid_field(pointer: &str, detail: impl Into<String>) -> Self {
+        Self::Validation(vec![InvalidParam::pointer(pointer, detail)])
+    }
+
+    /// The problem body of this error.
+    pub fn problem(&self) -> Problem {
+        let status = self.status_code();
+        let mut p = Problem::from_status(status, None);
+        match self {
+            Self::BadRequest { detail, errors } => {
+                p.detail = Some(detail.clone());
+                p.errors = errors.clone();
+            }
+            Self::Unauthorized { detail, .. }
+            | Self::Forbidden(detail)
+            | Self::NotFound(detail)
+            | Self::Conflict(detail)
+            | Self::UnsupportedMediaType(detail)
+            | Self::TooManyRequests { detail, .. }
+            | Self::ServiceUnavailable { detail, .. } => p.detail = Some(detail.clone()),
+            Self::MethodNotAllowed(allow) => {
+                let names: Vec<&str> = allow.iter().map(Method::as_str).collect();
+                p.detail = Some(format!("allowed methods: {}", names.join(", ")));
+            }
+            Self::PayloadTooLarge(limit) => {
+                p.detail = Some(format!("the request body exceeds {limit} bytes"));
+            }
+            Self::Validation(errors) => {
+                p.problem_type = "urn:socialcare:problem:validation-error".into();
+                p.title = "Invalid request content".into();
+                p.detail = Some(match errors.len() {
+                    1 => "one field is invalid; see `errors`".into(),
+                    n => format!("{n} fields are invalid; see `errors`"),
+                });
+                p.errors = errors.clone();
+            }
+            Self::Internal(_) => {
+                p.detail = Some(
+                    "an unexpected error occurred; quote the request id when reporting it".into(),
+                );
+            }
+        }
+        p
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::ServiceUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::Internal(message) = self {
+            // The request span carries the request id.
+            tracing::error!(error = %message, "internal error");
+        }
+        let problem = self.problem();
+        let mut builder = HttpResponse::build(self.status_code());
+        builder.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        builder.insert_header((header::CACHE_CONTROL, "no-store"));
+        match self {
+            Self::Unauthorized { invalid_token, .. } => {
+                let challenge = if *invalid_token {
+                    format!("Bearer realm=\"{REALM}\", error=\"invalid_token\"")
+                } else {
+                    format!("Bearer realm=\"{REALM}\"")
+                };
+                builder.insert_header((header::WWW_AUTHENTICATE, challenge));
+            }
+            Self::MethodNotAllowed(allow) => {
+                let names: Vec<&str> = allow.iter().map(Method::as_str).collect();
+                if let Ok(value) = HeaderValue::from_str(&names.join(", ")) {
+                    builder.insert_header((header::ALLOW, value));
+                }
+            }
+            Self::TooManyRequests { retry_after, .. }
+            | Self::ServiceUnavailable { retry_after, .. } => {
+                builder.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            _ => {}
+        }
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let mut response = builder.body(body);
+        response.extensions_mut().insert(problem);
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => ApiError::NotFound("the resource does not exist".into()),
+            StoreError::Conflict(what) => {
+                ApiError::Conflict(format!("the change conflicts with existing data ({what})"))
+            }
+            StoreError::Unavailable => ApiError::ServiceUnavailable {
+                detail: "the database is not reachable".into(),
+                retry_after: 5,
+            },
+            StoreError::Busy => ApiError::ServiceUnavailable {
+                detail: "the database is busy".into(),
+                retry_after: 1,
+            },
+            StoreError::Config(message) | StoreError::Internal(message) => {
+                ApiError::Internal(message)
+            }
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(error: actix_web::error::BlockingError) -> Self {
+        ApiError::Internal(format!("blocking task failed: {error}"))
+    }
+}
+
+/// Runs blocking work (database, password hashing) on the blocking thread pool.
+pub async fn blocking<T, F>(f: F) -> Result<T, ApiError>
+where
+    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    actix_web::web::block(f).await?
+}

@@ -1,0 +1,167 @@
+//! Cross-cutting HTTP behaviour: request ids, problem details completion, access logs, the
+//! 404/405 fallback.
+
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use tracing::Instrument;
+
+use crate::error::{ApiError, PROBLEM_JSON, Problem};
+use crate::request::{REQUEST_ID_HEADER, RequestId};
+
+/// Assigns the request id, runs the request inside a tracing span that carries it, turns every
+/// error response into complete problem details (with `instance` and `request_id`), sets the
+/// `X-Request-Id` response header and writes one access-log line.
+pub async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let request_id = RequestId::accept_or_generate(
+        req.headers()
+            .get(REQUEST_ID_HEADER)
+            .and_then(|v| v.to_str().ok()),
+    );
+    req.extensions_mut().insert(request_id.clone());
+    let path = req.path().to_owned();
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id.0,
+        method = %req.method(),
+        path = %path,
+    );
+    let started = Instant::now();
+    // Handlers and extractors answer errors as responses; an `Err` here can only come from a
+    // middleware and is rendered by actix from its `ResponseError` implementation.
+    let response = next
+        .call(req)
+        .instrument(span.clone())
+        .await?
+        .map_into_boxed_body();
+    let status = response.status();
+    let mut response = if status.is_client_error() || status.is_server_error() {
+        complete_problem(response, &path, &request_id.0)
+    } else {
+        response
+    };
+    if let Ok(value) = HeaderValue::from_str(&request_id.0) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+    }
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    span.in_scope(|| {
+        if status.is_server_error() {
+            tracing::error!(status = status.as_u16(), elapsed_ms, "request failed");
+        } else {
+            tracing::info!(status = status.as_u16(), elapsed_ms, "request served");
+        }
+    });
+    Ok(response)
+}
+
+fn complete_problem(
+    response: ServiceResponse<BoxBody>,
+    path: &str,
+    request_id: &str,
+) -> ServiceResponse<BoxBody> {
+    let status = response.status();
+    let mut problem = response
+        .response()
+        .extensions()
+        .get::<Problem>()
+        .cloned()
+        .unwrap_or_else(|| Problem::from_status(status, None));
+    problem.instance = Some(path.to_owned());
+    problem.request_id = Some(request_id.to_owned());
+    let body = serde_json::to_vec(&problem).unwrap_or_default();
+    response.map_body(|head, _old| {
+        head.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        head.headers_mut().remove(header::CONTENT_LENGTH);
+        BoxBody::new(body)
+    })
+}
+
+/// The API's paths (as `/api/v1/...` templates) with their methods, read from the contract;
+/// used to tell 405 from 404.
+#[derive(Debug, Clone, Default)]
+pub struct RouteTable {
+    routes: Vec<(Vec<String>, Vec<Method>)>,
+}
+
+impl RouteTable {
+    /// Builds the table from `(path template, methods)` pairs.
+    pub fn new(routes: impl IntoIterator<Item = (String, Vec<Method>)>) -> Self {
+        Self {
+            routes: routes
+                .into_iter()
+                .map(|(path, methods)| {
+                    (
+                        path.trim_matches('/').split('/').map(str::to_owned).collect(),
+                        methods,
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// The methods allowed on a concrete path, if any template matches it.
+    pub fn allowed(&self, path: &str) -> Option<Vec<Method>> {
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let mut methods: Vec<Method> = Vec::new();
+        for (template, allowed) in &self.routes {
+            let matches = template.len() == segments.len()
+                && template.iter().zip(&segments).all(|(t, s)| {
+                    (t.starts_with('{') && t.ends_with('}') && !s.is_empty()) || t == s
+                });
+            if matches {
+                methods.extend(allowed.iter().cloned());
+            }
+        }
+        if methods.is_empty() {
+            None
+        } else {
+            methods.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+            methods.dedup();
+            Some(methods)
+        }
+    }
+}
+
+/// Default service: 405 with `Allow` when the path exists with other methods, else 404.
+pub async fn fallback(
+    req: HttpRequest,
+    routes: web::Data<RouteTable>,
+) -> Result<HttpResponse, ApiError> {
+    Err(match routes.allowed(req.path()) {
+        Some(methods) => ApiError::MethodNotAllowed(methods),
+        None => ApiError::NotFound(format!("there is nothing at {}", req.path())),
+    })
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_match_concrete_paths() {
+        let table = RouteTable::new([
+            ("/api/v1/users".to_owned(), vec![Method::GET, Method::POST]),
+            ("/api/v1/users/{user_id}".to_owned(), vec![Method::GET]),
+            ("/api/v1/users/{user_id}".to_owned(), vec![Method::PATCH]),
+        ]);
+        assert_eq!(
+            table.allowed("/api/v1/users/abc"),
+            Some(vec![Method::GET, Method::PATCH])
+        );
+        assert_eq!(table.allowed("/api/v1/users/"), Some(vec![Method::GET, Method::POST]));
+        assert_eq!(table.allowed("/api/v1/nothing"), None);
+        assert_eq!(table.allowed("/api/v1/users/a/b"), None);
+    }
+}

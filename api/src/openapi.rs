@@ -1,0 +1,227 @@
+//! The published contract: collected from the registered handlers, then completed with what is
+//! common to every operation (base path, servers, security, the standard error responses).
+
+use actix_web::http::Method;
+use serde_json::{Map, Value, json};
+use utoipa::OpenApi;
+
+use crate::error::{InvalidParam, Problem};
+use crate::routes;
+
+/// Base path of every API operation; the contract's paths are relative to it.
+pub const BASE_PATH: &str = "/api/v1";
+
+/// Stable identifier of this API in catalogues (`x-api-id`).
+pub const API_ID: &str = "0b5a3f0e-6c1d-4f7e-9a8b-5e2d1c4b3a90";
+
+/// The document skeleton; paths come from the handlers.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "socialcare API",
+        description = "REST API of the social services office of an Italian municipality: the \
+people it takes into its care, their case files, projects and inclusion pacts, housing and job \
+placements, and the waiting lists for care resources.\n\nThe data is special-category personal \
+data (GDPR art. 9 and 10): every call is authenticated, authorised on a need-to-know basis and \
+recorded in the audit trail.\n\nConventions: JSON with snake_case members; dates `YYYY-MM-DD`; \
+instants RFC 3339 in UTC; errors are RFC 9457 problem details (`application/problem+json`) \
+with an `errors` list of JSON Pointers for invalid input; every response carries \
+`X-Request-Id` (sent by the client or generated).",
+        contact(name = "socialcare maintainers", email = "socialcare@comune.example.it", url = "https://github.com/comune/socialcare"),
+        license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
+    ),
+    tags(
+        (name = "status", description = "Health of the service."),
+        (name = "authentication", description = "Log in, refresh and log out (JWT access tokens, rotating refresh tokens)."),
+        (name = "users", description = "Staff accounts: the caller's own, and administration by system administrators."),
+    ),
+    components(schemas(Problem, InvalidParam)),
+    security(("bearerAuth" = [])),
+)]
+pub struct ApiDoc;
+
+/// Builds the complete contract as JSON: the one served at `/api/v1/openapi.json`, printed by
+/// `socialcare openapi` and committed as `openapi/openapi.json`.
+pub fn document() -> Value {
+    use actix_web::App;
+    use utoipa_actix_web::AppExt;
+    let (_, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .service(utoipa_actix_web::scope(BASE_PATH).configure(routes::configure))
+        .split_for_parts();
+    let mut doc = serde_json::to_value(&api).unwrap_or_else(|_| json!({}));
+    complete(&mut doc);
+    doc
+}
+
+/// The contract as pretty-printed JSON text with a final newline (the committed form).
+pub fn document_text() -> String {
+    let mut text = serde_json::to_string_pretty(&document()).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// `(path template under BASE_PATH, methods)` of every operation, for the 404/405 fallback.
+pub fn route_table(doc: &Value) -> Vec<(String, Vec<Method>)> {
+    let mut out = Vec::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for (path, item) in paths {
+            let methods = item
+                .as_object()
+                .map(|ops| {
+                    ops.keys()
+                        .filter_map(|m| Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok())
+                        .collect()
+                })
+                .unwrap_or_default();
+            out.push((format!("{BASE_PATH}{path}"), methods));
+        }
+    }
+    out
+}
+
+fn problem_response(description: &str, headers: Value) -> Value {
+    let mut response = json!({
+        "description": description,
+        "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+    });
+    if headers.as_object().is_some_and(|h| !h.is_empty()) {
+        response["headers"] = headers;
+    }
+    response
+}
+
+fn standard_responses() -> Value {
+    json!({
+        "BadRequest": problem_response(
+            "The request is malformed: invalid JSON, or a query or path parameter that cannot be parsed (named in `errors`).",
+            json!({})),
+        "Unauthorized": problem_response(
+            "No access token, or the token is invalid, expired, or belongs to a disabled account.",
+            json!({ "WWW-Authenticate": { "description": "The Bearer challenge (RFC 6750), with `error=\"invalid_token\"` when a token was rejected.", "schema": { "type": "string" } } })),
+        "Forbidden": problem_response(
+            "The caller is authenticated but their roles or relation to the resource do not allow this action. The attempt is recorded in the audit trail.",
+            json!({})),
+        "PayloadTooLarge": problem_response("The request body exceeds 1 MiB.", json!({})),
+        "UnsupportedMediaType": problem_response(
+            "The request body is not JSON (`application/json`, or `application/merge-patch+json` for PATCH).",
+            json!({})),
+        "UnprocessableEntity": problem_response(
+            "The body is well-formed JSON but invalid; `errors` has a JSON Pointer and a message for each offending member.",
+            json!({})),
+        "InternalServerError": problem_response(
+            "Unexpected error. Nothing was changed. Quote `request_id` when reporting it.",
+            json!({})),
+        "ServiceUnavailable": problem_response(
+            "The database is unreachable or busy; retry later.",
+            json!({ "Retry-After": { "description": "Seconds to wait before retrying.", "schema": { "type": "integer", "format": "int32", "minimum": 0 } } })),
+    })
+}
+
+fn add_response(responses: &mut Map<String, Value>, status: &str, name: &str) {
+    responses
+        .entry(status.to_owned())
+        .or_insert_with(|| json!({ "$ref": format!("#/components/responses/{name}") }));
+}
+
+/// Adds what every operation shares and what the Italian guidelines ask of the document.
+fn complete(doc: &mut Value) {
+    doc["info"]["x-summary"] = json!("Case files, projects, pacts, placements and waiting lists of a municipal social services office.");
+    doc["info"]["x-api-id"] = json!(API_ID);
+    doc["info"]["version"] = json!(env!("CARGO_PKG_VERSION"));
+    doc["servers"] = json!([
+        {
+            "url": BASE_PATH,
+            "description": "The server that publishes this document (development and test instances).",
+            "x-sandbox": true
+        },
+        {
+            "url": format!("https://socialcare.comune.example.it{BASE_PATH}"),
+            "description": "Production (example host: each municipality publishes its own address)."
+        }
+    ]);
+    doc["components"]["securitySchemes"] = json!({
+        "bearerAuth": {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "Access token from `POST /auth/token`, sent as `Authorization: Bearer <token>`. JWTs are handled per RFC 8725 (JSON Web Token Best Current Practices): the signing algorithm is pinned by the server (HS256 by default, RS256/ES256 when configured; `none` is refused), and `iss`, `aud`, `exp` and `nbf` are always verified. Tokens live 15 minutes by default; renew them with `POST /auth/refresh`."
+        }
+    });
+    doc["components"]["responses"] = standard_responses();
+
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let old = std::mem::take(paths);
+    for (path, mut item) in old {
+        let relative = path.strip_prefix(BASE_PATH).unwrap_or(&path).to_owned();
+        if let Some(operations) = item.as_object_mut() {
+            for operation in operations.values_mut() {
+                complete_operation(operation);
+            }
+        }
+        paths.insert(relative, item);
+    }
+}
+
+fn complete_operation(operation: &mut Value) {
+    // `security(())` in the handlers marks public operations: make them explicitly anonymous.
+    let public = operation
+        .get("security")
+        .and_then(Value::as_array)
+        .is_some_and(|reqs| reqs.iter().all(|r| r.as_object().is_some_and(Map::is_empty)));
+    if public {
+        operation["security"] = json!([]);
+    }
+    let has_body = operation.get("requestBody").is_some();
+    let has_params = operation
+        .get("parameters")
+        .and_then(Value::as_array)
+        .is_some_and(|p| !p.is_empty());
+    let is_status = operation.get("operationId") == Some(&json!("get_status"));
+    let Some(responses) = operation
+        .get_mut("responses")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    if has_body || has_params {
+        add_response(responses, "400", "BadRequest");
+    }
+    if !public {
+        add_response(responses, "401", "Unauthorized");
+        add_response(responses, "403", "Forbidden");
+    }
+    if has_body {
+        add_response(responses, "413", "PayloadTooLarge");
+        add_response(responses, "415", "UnsupportedMediaType");
+        add_response(responses, "422", "UnprocessableEntity");
+    }
+    add_response(responses, "500", "InternalServerError");
+    if !is_status {
+        add_response(responses, "503", "ServiceUnavailable");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_is_documented() {
+        let doc = document();
+        let paths = doc["paths"].as_object().cloned().unwrap_or_default();
+        assert!(paths.contains_key("/status"));
+        assert!(!paths.keys().any(|p| p.starts_with(BASE_PATH)));
+        for (path, item) in paths {
+            for (method, op) in item.as_object().cloned().unwrap_or_default() {
+                assert!(op["operationId"].is_string(), "{method} {path} has no operationId");
+                assert!(op["summary"].is_string(), "{method} {path} has no summary");
+                assert!(op["tags"].is_array(), "{method} {path} has no tag");
+                assert!(op["responses"]["500"].is_object(), "{method} {path}");
+            }
+        }
+    }
+}

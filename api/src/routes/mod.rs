@@ -1,0 +1,23 @@
+//! The API's routes, one module per resource, registered under `/api/v1`.
+
+pub mod auth;
+pub mod me;
+pub mod status;
+pub mod users;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers every handler; the OpenAPI document is collected from these registrations.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(status::get_status)
+        .service(auth::create_token)
+        .service(auth::refresh_token)
+        .service(auth::logout)
+        .service(me::get_me)
+        .service(users::create_user)
+        .service(users::list_users)
+        .service(users::get_user)
+        .service(users::update_user)
+        .service(users::disable_user)
+        .service(users::enable_user);
+}

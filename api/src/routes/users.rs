@@ -1,0 +1,607 @@
+//! Staff account administration, for `system_admin` only.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, patch, post, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use socialcare_domain::access::Action;
+use socialcare_domain::{
+    Area, DisplayName, Email, Password, Role, StaffProfile, StaffUser, Username,
+    ValidationErrors, check_admin_change,
+};
+use socialcare_persistence::audit::{self, Outcome};
+use socialcare_persistence::users::{self, NewStaffUser, UserChangeset, UserQuery};
+use socialcare_persistence::{StoreError, sessions};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::{Caller, password};
+use crate::error::{ApiError, Problem, blocking};
+use crate::extract::{ValidJson, ValidQuery};
+use crate::state::AppState;
+
+/// A staff role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleCode {
+    /// Assistente sociale: case manager.
+    SocialWorker,
+    /// Educatore professionale: works inside case teams.
+    Educator,
+    /// Coordinatore d'area: sees and reassigns every case of their areas.
+    AreaCoordinator,
+    /// Responsabile dell'ufficio: reads everything of the office.
+    OfficeManager,
+    /// Personale amministrativo: bookkeeping; never diary or health data.
+    Administrative,
+    /// Referente privacy / DPO: audit trail; never case content.
+    PrivacyOfficer,
+    /// Amministratore di sistema: users and configuration; never case content.
+    SystemAdmin,
+}
+
+impl From<RoleCode> for Role {
+    fn from(code: RoleCode) -> Self {
+        match code {
+            RoleCode::SocialWorker => Role::SocialWorker,
+            RoleCode::Educator => Role::Educator,
+            RoleCode::AreaCoordinator => Role::AreaCoordinator,
+            RoleCode::OfficeManager => Role::OfficeManager,
+            RoleCode::Administrative => Role::Administrative,
+            RoleCode::PrivacyOfficer => Role::PrivacyOfficer,
+            RoleCode::SystemAdmin => Role::SystemAdmin,
+        }
+    }
+}
+
+impl From<Role> for RoleCode {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::SocialWorker => RoleCode::SocialWorker,
+            Role::Educator => RoleCode::Educator,
+            Role::AreaCoordinator => RoleCode::AreaCoordinator,
+            Role::OfficeManager => RoleCode::OfficeManager,
+            Role::Administrative => RoleCode::Administrative,
+            Role::PrivacyOfficer => RoleCode::PrivacyOfficer,
+            Role::SystemAdmin => RoleCode::SystemAdmin,
+        }
+    }
+}
+
+/// An area of the office.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AreaCode {
+    /// Area adulti e persone con disabilità.
+    AdultsDisability,
+    /// Area inclusione sociale.
+    SocialInclusion,
+    /// Area trasversale.
+    Transversal,
+}
+
+impl From<AreaCode> for Area {
+    fn from(code: AreaCode) -> Self {
+        match code {
+            AreaCode::AdultsDisability => Area::AdultsDisability,
+            AreaCode::SocialInclusion => Area::SocialInclusion,
+            AreaCode::Transversal => Area::Transversal,
+        }
+    }
+}
+
+impl From<Area> for AreaCode {
+    fn from(area: Area) -> Self {
+        match area {
+            Area::AdultsDisability => AreaCode::AdultsDisability,
+            Area::SocialInclusion => AreaCode::SocialInclusion,
+            Area::Transversal => AreaCode::Transversal,
+        }
+    }
+}
+
+/// A staff account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserResponse {
+    /// Identifier.
+    pub id: Uuid,
+    /// Login name (lower case).
+    #[schema(example = "mrossi")]
+    pub username: String,
+    /// Name shown to colleagues.
+    #[schema(example = "Maria Rossi")]
+    pub display_name: String,
+    /// Work e-mail address.
+    #[schema(example = "m.rossi@comune.example.it")]
+    pub email: String,
+    /// Roles, sorted.
+    pub roles: Vec<RoleCode>,
+    /// Areas, sorted.
+    pub areas: Vec<AreaCode>,
+    /// False once the account is disabled.
+    pub active: bool,
+    /// When the account was created (RFC 3339, UTC).
+    pub created_at: DateTime<Utc>,
+    /// When the account was last changed (RFC 3339, UTC).
+    pub updated_at: DateTime<Utc>,
+    /// When the account was disabled, if it is.
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+impl From<StaffUser> for UserResponse {
+    fn from(user: StaffUser) -> Self {
+        Self {
+            id: user.id,
+            username: user.username.as_str().to_owned(),
+            display_name: user.display_name.as_str().to_owned(),
+            email: user.email.as_str().to_owned(),
+            roles: user.profile.roles().iter().copied().map(RoleCode::from).collect(),
+            areas: user.profile.areas().iter().copied().map(AreaCode::from).collect(),
+            active: user.active,
+            created_at: user.created_at,
+            updated_at: user.updated_at,
+            disabled_at: user.disabled_at,
+        }
+    }
+}
+
+/// A new staff account.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserRequest {
+    /// Login name: 3-64 characters among a-z, 0-9, `.`, `_`, `-`, starting with a letter;
+    /// stored lower-cased.
+    #[validate(length(min = 3, max = 64))]
+    #[schema(min_length = 3, max_length = 64, pattern = "^[A-Za-z][A-Za-z0-9._-]{2,63}$", example = "mrossi")]
+    pub username: String,
+    /// Name shown to colleagues (1-200 characters).
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200, example = "Maria Rossi")]
+    pub display_name: String,
+    /// Work e-mail address.
+    #[validate(length(min = 3, max = 254))]
+    #[schema(min_length = 3, max_length = 254, format = Email, example = "m.rossi@comune.example.it")]
+    pub email: String,
+    /// Initial password: 12-128 characters, at least 5 different ones, not containing the
+    /// username.
+    #[validate(length(min = 12, max = 128))]
+    #[schema(min_length = 12, max_length = 128, format = Password, example = "correct horse battery")]
+    pub password: String,
+    /// Roles (at least one).
+    #[validate(length(min = 1, max = 7))]
+    #[schema(min_items = 1, max_items = 7)]
+    pub roles: Vec<RoleCode>,
+    /// Areas; required for social_worker, educator and area_coordinator.
+    #[serde(default)]
+    #[validate(length(max = 3))]
+    #[schema(max_items = 3)]
+    pub areas: Vec<AreaCode>,
+}
+
+/// Changes to a staff account (JSON Merge Patch, RFC 7396): members left out are unchanged.
+/// `roles` and `areas` replace the whole list.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    /// New display name.
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub display_name: Option<String>,
+    /// New e-mail address.
+    #[validate(length(min = 3, max = 254))]
+    #[schema(min_length = 3, max_length = 254, format = Email)]
+    pub email: Option<String>,
+    /// New roles (at least one).
+    #[validate(length(min = 1, max = 7))]
+    #[schema(min_items = 1, max_items = 7)]
+    pub roles: Option<Vec<RoleCode>>,
+    /// New areas.
+    #[validate(length(max = 3))]
+    #[schema(max_items = 3)]
+    pub areas: Option<Vec<AreaCode>>,
+}
+
+/// Filters and position of the account list.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListUsersQuery {
+    /// Opaque position returned in `next`; omit for the first page.
+    #[validate(length(max = 200))]
+    #[param(max_length = 200)]
+    pub cursor: Option<String>,
+    /// Page size, 1-100 (default 20).
+    #[validate(range(min = 1, max = 100))]
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// Only active (`true`) or disabled (`false`) accounts.
+    pub active: Option<bool>,
+    /// Only accounts holding this role.
+    pub role: Option<RoleCode>,
+    /// Only accounts of this area.
+    pub area: Option<AreaCode>,
+}
+
+/// One page of accounts, ordered by username.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserPage {
+    /// The accounts of this page.
+    pub items: Vec<UserResponse>,
+    /// Link to the next page, or null on the last one.
+    #[schema(example = "/api/v1/users?cursor=bXJvc3Np&limit=20")]
+    pub next: Option<String>,
+}
+
+fn parse_user_id(raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::bad_parameter("user_id", "must be a UUID"))
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("no user with this id".into())
+}
+
+fn profile_from(roles: &[RoleCode], areas: &[AreaCode]) -> Result<StaffProfile, ValidationErrors> {
+    StaffProfile::new(
+        roles.iter().copied().map(Role::from).collect(),
+        areas.iter().copied().map(Area::from).collect(),
+    )
+}
+
+/// Create a staff account
+///
+/// Creates an active account with the given roles and areas. The password is stored as an
+/// argon2id hash. Only `system_admin` may call it.
+#[utoipa::path(
+    tag = "users",
+    operation_id = "create_user",
+    request_body = CreateUserRequest,
+    responses(
+        (status = 201, description = "Created.", body = UserResponse,
+            headers(("Location" = String, description = "URL of the new account."))),
+        (status = 409, description = "The username is taken.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ValidJson<CreateUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller
+        .authorize(&state, Action::ManageStaffAccounts, "user", None)
+        .await?;
+    let request = body.0;
+    let mut errors = ValidationErrors::new();
+    let username = errors.collect("username", Username::parse(&request.username));
+    let display_name = errors.collect("display_name", DisplayName::parse(&request.display_name));
+    let email = errors.collect("email", Email::parse(&request.email));
+    let password = errors.collect("password", Password::parse(&request.password, username.as_ref()));
+    let profile = match profile_from(&request.roles, &request.areas) {
+        Ok(profile) => Some(profile),
+        Err(e) => {
+            for error in e.errors() {
+                errors.push(error.clone());
+            }
+            None
+        }
+    };
+    let (Some(username), Some(display_name), Some(email), Some(password), Some(profile)) =
+        (username, display_name, email, password, profile)
+    else {
+        return Err(ApiError::from_domain(errors));
+    };
+    let st = state.clone();
+    let user = blocking(move || {
+        let password_hash = password::hash(password.expose())
+            .map_err(|e| ApiError::Internal(format!("password hashing failed: {e}")))?;
+        let new = NewStaffUser {
+            username,
+            display_name,
+            email,
+            profile,
+            password_hash,
+        };
+        st.db
+            .write(|c| {
+                let user = users::insert(c, new, Utc::now())?;
+                audit::append(c, caller.audit("user.create", "user", Some(user.id.to_string()), Outcome::Success))?;
+                Ok(user)
+            })
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => ApiError::Conflict("this username is already taken".into()),
+                other => other.into(),
+            })
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/users/{}", user.id)))
+        .json(UserResponse::from(user)))
+}
+
+/// List staff accounts
+///
+/// Lists accounts ordered by username, with cursor pagination. Only `system_admin` may call it.
+#[utoipa::path(
+    tag = "users",
+    operation_id = "list_users",
+    params(ListUsersQuery),
+    responses(
+        (status = 200, description = "One page of accounts.", body = UserPage),
+    )
+)]
+#[get("/users")]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: ValidQuery<ListUsersQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller
+        .authorize(&state, Action::ManageStaffAccounts, "user", None)
+        .await?;
+    let q = query.0;
+    let after = match &q.cursor {
+        Some(cursor) => Some(
+            URL_SAFE_NO_PAD
+                .decode(cursor)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .ok_or_else(|| ApiError::bad_parameter("cursor", "is not a cursor returned by this API"))?,
+        ),
+        None => None,
+    };
+    let limit = q.limit.unwrap_or(20);
+    let query = UserQuery {
+        after_username: after,
+        active: q.active,
+        role: q.role.map(Role::from),
+        area: q.area.map(Area::from),
+        limit: i64::from(limit) + 1,
+    };
+    let st = state.clone();
+    let mut found = blocking(move || {
+        Ok(st.db.write(|c| {
+            let found = users::list(c, &query)?;
+            let mut record = caller.audit("user.list", "user", None, Outcome::Success);
+            let ids: Vec<String> = found.iter().take(limit as usize).map(|u| u.id.to_string()).collect();
+            record.details = Some(serde_json::json!({ "returned": ids }).to_string());
+            audit::append(c, record)?;
+            Ok(found)
+        })?)
+    })
+    .await?;
+    let next = if found.len() > limit as usize {
+        found.truncate(limit as usize);
+        found.last().map(|last| {
+            let mut pairs = vec![
+                ("cursor", URL_SAFE_NO_PAD.encode(last.username.as_str())),
+                ("limit", limit.to_string()),
+            ];
+            if let Some(active) = q.active {
+                pairs.push(("active", active.to_string()));
+            }
+            if let Some(role) = q.role {
+                pairs.push(("role", Role::from(role).as_str().to_owned()));
+            }
+            if let Some(area) = q.area {
+                pairs.push(("area", Area::from(area).as_str().to_owned()));
+            }
+            format!(
+                "/api/v1/users?{}",
+                serde_urlencoded::to_string(pairs).unwrap_or_default()
+            )
+        })
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(UserPage {
+        items: found.into_iter().map(UserResponse::from).collect(),
+        next,
+    }))
+}
+
+/// Read a staff account
+///
+/// Only `system_admin` may call it.
+#[utoipa::path(
+    tag = "users",
+    operation_id = "get_user",
+    params(("user_id" = Uuid, Path, description = "Account identifier.")),
+    responses(
+        (status = 200, description = "The account.", body = UserResponse),
+        (status = 404, description = "No account with this id.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/users/{user_id}")]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_user_id(&path)?;
+    caller
+        .authorize(&state, Action::ManageStaffAccounts, "user", Some(id.to_string()))
+        .await?;
+    let st = state.clone();
+    let user = blocking(move || {
+        Ok(st.db.write(|c| {
+            let user = users::find(c, id)?;
+            if user.is_some() {
+                audit::append(c, caller.audit("user.read", "user", Some(id.to_string()), Outcome::Success))?;
+            }
+            Ok(user)
+        })?)
+    })
+    .await?
+    .ok_or_else(not_found)?;
+    Ok(HttpResponse::Ok().json(UserResponse::from(user)))
+}
+
+/// Update a staff account
+///
+/// Changes the display name, e-mail, roles or areas (JSON Merge Patch). An administrator
+/// cannot remove `system_admin` from their own account (409). Only `system_admin` may call it.
+#[utoipa::path(
+    tag = "users",
+    operation_id = "update_user",
+    params(("user_id" = Uuid, Path, description = "Account identifier.")),
+    request_body(content = UpdateUserRequest, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "The updated account.", body = UserResponse),
+        (status = 404, description = "No account with this id.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The change would lock the caller out of administration.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/users/{user_id}")]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: ValidJson<UpdateUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_user_id(&path)?;
+    caller
+        .authorize(&state, Action::ManageStaffAccounts, "user", Some(id.to_string()))
+        .await?;
+    let request = body.0;
+    let mut errors = ValidationErrors::new();
+    let display_name = request
+        .display_name
+        .as_deref()
+        .and_then(|v| errors.collect("display_name", DisplayName::parse(v)));
+    let email = request
+        .email
+        .as_deref()
+        .and_then(|v| errors.collect("email", Email::parse(v)));
+    if !errors.is_empty() {
+        return Err(ApiError::from_domain(errors));
+    }
+    let st = state.clone();
+    let user = blocking(move || {
+        st.db.write(|c| {
+            let Some(current) = users::find(c, id)? else {
+                return Ok(Err(not_found()));
+            };
+            let profile = if request.roles.is_some() || request.areas.is_some() {
+                let roles: Vec<RoleCode> = match &request.roles {
+                    Some(r) => r.clone(),
+                    None => current.profile.roles().iter().copied().map(RoleCode::from).collect(),
+                };
+                let areas: Vec<AreaCode> = match &request.areas {
+                    Some(a) => a.clone(),
+                    None => current.profile.areas().iter().copied().map(AreaCode::from).collect(),
+                };
+                match profile_from(&roles, &areas) {
+                    Ok(p) => Some(p),
+                    Err(e) => return Ok(Err(ApiError::from_domain(e))),
+                }
+            } else {
+                None
+            };
+            if let Err(rule) = check_admin_change(caller.id(), id, false, profile.as_ref()) {
+                return Ok(Err(ApiError::Conflict(rule.to_string())));
+            }
+            let changes = UserChangeset {
+                display_name: display_name.map(|d| d.as_str().to_owned()),
+                email: email.map(|e| e.as_str().to_owned()),
+                updated_at: Some(Utc::now().into()),
+                ..UserChangeset::default()
+            };
+            let user = users::update(c, id, changes, profile.as_ref())?;
+            audit::append(c, caller.audit("user.update", "user", Some(id.to_string()), Outcome::Success))?;
+            Ok(Ok(user))
+        })
+        .map_err(ApiError::from)
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(UserResponse::from(user)))
+}
+
+async fn set_active(
+    state: web::Data<AppState>,
+    caller: Caller,
+    raw_id: &str,
+    active: bool,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_user_id(raw_id)?;
+    caller
+        .authorize(&state, Action::ManageStaffAccounts, "user", Some(id.to_string()))
+        .await?;
+    if let Err(rule) = check_admin_change(caller.id(), id, !active, None) {
+        return Err(ApiError::Conflict(rule.to_string()));
+    }
+    let st = state.clone();
+    let user = blocking(move || {
+        Ok(st.db.write(|c| {
+            let Some(current) = users::find(c, id)? else {
+                return Ok(None);
+            };
+            if current.active == active {
+                return Ok(Some(current));
+            }
+            let now = Utc::now();
+            let changes = UserChangeset {
+                active: Some(active),
+                disabled_at: Some((!active).then_some(now.into())),
+                updated_at: Some(now.into()),
+                ..UserChangeset::default()
+            };
+            let user = users::update(c, id, changes, None)?;
+            if !active {
+                sessions::revoke_user(c, id, now)?;
+            }
+            let action = if active { "user.enable" } else { "user.disable" };
+            audit::append(c, caller.audit(action, "user", Some(id.to_string()), Outcome::Success))?;
+            Ok(Some(user))
+        })?)
+    })
+    .await?
+    .ok_or_else(not_found)?;
+    Ok(HttpResponse::Ok().json(UserResponse::from(user)))
+}
+
+/// Disable a staff account
+///
+/// The account can no longer log in; its refresh tokens are revoked and its access tokens stop
+/// working at once. Idempotent. An administrator cannot disable their own account (409).
+/// Only `system_admin` may call it.
+#[utoipa::path(
+    tag = "users",
+    operation_id = "disable_user",
+    params(("user_id" = Uuid, Path, description = "Account identifier.")),
+    responses(
+        (status = 200, description = "The disabled account.", body = UserResponse),
+        (status = 404, description = "No account with this id.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The caller tried to disable their own account.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/users/{user_id}/disable")]
+pub async fn disable_user(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    set_active(state, caller, &path, false).await
+}
+
+/// Enable a staff account
+///
+/// Lets a disabled account log in again. Idempotent. Only `system_admin` may call it.
+#[utoipa::path(
+    tag = "users",
+    operation_id = "enable_user",
+    params(("user_id" = Uuid, Path, description = "Account identifier.")),
+    responses(
+        (status = 200, description = "The enabled account.", body = UserResponse),
+        (status = 404, description = "No account with this id.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/users/{user_id}/enable")]
+pub async fn enable_user(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    set_active(state, caller, &path, true).await
+}

@@ -1,0 +1,21 @@
+//! Shared application state.
+
+use socialcare_persistence::Database;
+
+use crate::auth::jwt::JwtKeys;
+use crate::auth::throttle::LoginThrottle;
+
+/// Everything handlers share.
+#[derive(Debug)]
+pub struct AppState {
+    /// The database.
+    pub db: Database,
+    /// Access-token keys.
+    pub jwt: JwtKeys,
+    /// Failed-login throttle.
+    pub throttle: LoginThrottle,
+    /// Lifetime of refresh tokens.
+    pub refresh_ttl: chrono::Duration,
+    /// Whether `Forwarded`/`X-Forwarded-For` are trusted for the client address.
+    pub trust_proxy_headers: bool,
+}
