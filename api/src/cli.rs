@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use chrono::Utc;
 use clap::Parser;
-use socialcare_domain::{DisplayName, Email, Password, StaffProfile, ValidationErrors, Username};
+use socialcare_domain::{DisplayName, Email, Password, StaffProfile, Username, ValidationErrors};
 use socialcare_persistence::audit::{self, NewAuditRecord, Outcome};
 use socialcare_persistence::users::{self, NewStaffUser, UserChangeset, UserQuery};
 use socialcare_persistence::{Database, migrations, sessions};
@@ -186,8 +186,10 @@ fn users_command(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
                 let Some(last) = page.last() else { break };
                 after = Some(last.username.as_str().to_owned());
                 for user in &page {
-                    let roles: Vec<&str> = user.profile.roles().iter().map(|r| r.as_str()).collect();
-                    let areas: Vec<&str> = user.profile.areas().iter().map(|a| a.as_str()).collect();
+                    let roles: Vec<&str> =
+                        user.profile.roles().iter().map(|r| r.as_str()).collect();
+                    let areas: Vec<&str> =
+                        user.profile.areas().iter().map(|a| a.as_str()).collect();
                     lines.push(format!(
                         "{}\t{}\t{}\t{}\t{}\t{}",
                         user.username,

@@ -111,28 +111,72 @@ pub enum JwtAlgorithm {
 #[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Database URL: `sqlite://PATH` (embedded) or `postgres://USER:PASS@HOST:PORT/DB`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://./data/socialcare.db", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://./data/socialcare.db",
+        global = true,
+        hide_env_values = true
+    )]
     pub database_url: String,
     /// Address and port the HTTP server listens on.
-    #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080", global = true)]
+    #[arg(
+        long,
+        env = "BIND_ADDR",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
     pub bind_addr: SocketAddr,
     /// Deployment profile.
-    #[arg(long, env = "SOCIALCARE_PROFILE", value_enum, default_value = "development", global = true)]
+    #[arg(
+        long,
+        env = "SOCIALCARE_PROFILE",
+        value_enum,
+        default_value = "development",
+        global = true
+    )]
     pub profile: Profile,
     /// Log format.
-    #[arg(long, env = "SOCIALCARE_LOG_FORMAT", value_enum, default_value = "pretty", global = true)]
+    #[arg(
+        long,
+        env = "SOCIALCARE_LOG_FORMAT",
+        value_enum,
+        default_value = "pretty",
+        global = true
+    )]
     pub log_format: LogFormat,
     /// Issuer (`iss`) of the access tokens.
-    #[arg(long, env = "SOCIALCARE_JWT_ISSUER", default_value = "socialcare", global = true)]
+    #[arg(
+        long,
+        env = "SOCIALCARE_JWT_ISSUER",
+        default_value = "socialcare",
+        global = true
+    )]
     pub jwt_issuer: String,
     /// Audience (`aud`) of the access tokens.
-    #[arg(long, env = "SOCIALCARE_JWT_AUDIENCE", default_value = "socialcare-api", global = true)]
+    #[arg(
+        long,
+        env = "SOCIALCARE_JWT_AUDIENCE",
+        default_value = "socialcare-api",
+        global = true
+    )]
     pub jwt_audience: String,
     /// Signing algorithm of the access tokens.
-    #[arg(long, env = "SOCIALCARE_JWT_ALGORITHM", value_enum, default_value = "HS256", global = true)]
+    #[arg(
+        long,
+        env = "SOCIALCARE_JWT_ALGORITHM",
+        value_enum,
+        default_value = "HS256",
+        global = true
+    )]
     pub jwt_algorithm: JwtAlgorithm,
     /// HS256 secret (at least 32 bytes). Generated per start in development when unset.
-    #[arg(long, env = "SOCIALCARE_JWT_SECRET", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "SOCIALCARE_JWT_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
     pub jwt_secret: Option<String>,
     /// PEM private key for RS256/ES256.
     #[arg(long, env = "SOCIALCARE_JWT_PRIVATE_KEY_FILE", global = true)]
@@ -147,10 +191,20 @@ pub struct Config {
     #[arg(long, env = "SOCIALCARE_REFRESH_TOKEN_TTL_SECS", default_value_t = 43_200, value_parser = clap::value_parser!(u32).range(60..=2_592_000), global = true)]
     pub refresh_token_ttl_secs: u32,
     /// Origins allowed to call the API from a browser, comma-separated.
-    #[arg(long, env = "SOCIALCARE_CORS_ORIGINS", value_delimiter = ',', global = true)]
+    #[arg(
+        long,
+        env = "SOCIALCARE_CORS_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
     pub cors_origins: Vec<String>,
     /// Password of the first `admin` account, used only when the database has no user.
-    #[arg(long, env = "SOCIALCARE_ADMIN_PASSWORD", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "SOCIALCARE_ADMIN_PASSWORD",
+        global = true,
+        hide_env_values = true
+    )]
     pub admin_password: Option<String>,
     /// Allow SQLite in the production profile.
     #[arg(long, env = "SOCIALCARE_ALLOW_SQLITE_IN_PRODUCTION", default_value_t = false, action = clap::ArgAction::Set, global = true)]

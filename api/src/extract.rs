@@ -6,6 +6,7 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use serde_path_to_error::{Path, Segment};
 use std::future::{Ready, ready};
+use std::marker::PhantomData;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
 use crate::error::{ApiError, InvalidParam};
@@ -54,12 +55,9 @@ fn pointer_of(path: &Path) -> String {
     pointer
 }
 
-/// Name quoted in serde's "missing field `x`" / "unknown field `x`" messages.
-fn quoted_field(message: &str) -> Option<&str> {
-    let rest = message
-        .strip_prefix("missing field `")
-        .or_else(|| message.strip_prefix("unknown field `"))?;
-    rest.split('`').next()
+/// Name quoted in serde's "missing field `x`" message (the path then ends at the parent).
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
 }
 
 /// Removes serde's " at line X column Y" suffix.
@@ -75,7 +73,7 @@ fn deserialization_error(error: serde_path_to_error::Error<serde_json::Error>) -
     let inner = error.inner();
     let message = strip_position(&inner.to_string());
     if inner.is_data() {
-        if let Some(field) = quoted_field(&message) {
+        if let Some(field) = missing_field(&message) {
             pointer.push('/');
             pointer.push_str(&escape_pointer_segment(field));
         }
@@ -147,14 +145,14 @@ where
         }
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
-            let bytes = body.await.map_err(|e| {
-                match e.as_error::<actix_web::error::PayloadError>() {
-                    Some(actix_web::error::PayloadError::Overflow) => {
-                        ApiError::PayloadTooLarge(MAX_BODY_BYTES)
-                    }
-                    _ => ApiError::bad_request("the request body could not be read"),
-                }
-            })?;
+            let bytes =
+                body.await
+                    .map_err(|e| match e.as_error::<actix_web::error::PayloadError>() {
+                        Some(actix_web::error::PayloadError::Overflow) => {
+                            ApiError::PayloadTooLarge(MAX_BODY_BYTES)
+                        }
+                        _ => ApiError::bad_request("the request body could not be read"),
+                    })?;
             if bytes.len() > MAX_BODY_BYTES {
                 return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
             }
@@ -164,9 +162,9 @@ where
             let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
             let value: T = serde_path_to_error::deserialize(&mut deserializer)
                 .map_err(deserialization_error)?;
-            deserializer
-                .end()
-                .map_err(|_| ApiError::bad_request("the body has trailing characters after the JSON value"))?;
+            deserializer.end().map_err(|_| {
+                ApiError::bad_request("the body has trailing characters after the JSON value")
+            })?;
             value
                 .validate()
                 .map_err(|e| ApiError::Validation(validation_params(&e, "")))?;
@@ -175,25 +173,62 @@ where
     }
 }
 
+/// A JSON body whose reading is deferred until the handler asks for it, so that
+/// authentication and authorization are decided before the body is looked at: a caller who may
+/// not act learns nothing about what a valid body would be. (Actix polls a handler's extractors
+/// concurrently, so ordering them is not enough.)
+pub struct JsonBody<T> {
+    req: HttpRequest,
+    payload: Payload,
+    _body: PhantomData<fn() -> T>,
+}
+
+impl<T> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        ready(Ok(Self {
+            req: req.clone(),
+            payload: payload.take(),
+            _body: PhantomData,
+        }))
+    }
+}
+
+impl<T> JsonBody<T>
+where
+    T: DeserializeOwned + Validate + 'static,
+{
+    /// Reads, deserialises and validates the body (see [`ValidJson`] for the answers).
+    pub async fn parse(mut self) -> Result<T, ApiError> {
+        ValidJson::<T>::from_request(&self.req, &mut self.payload)
+            .await
+            .map(|v| v.0)
+    }
+}
+
 /// Query parameters, deserialised and validated; errors are 400 naming the parameter.
 #[derive(Debug)]
 pub struct ValidQuery<T>(pub T);
 
-impl<T> FromRequest for ValidQuery<T>
+impl<T> ValidQuery<T>
 where
     T: DeserializeOwned + Validate + 'static,
 {
-    type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    /// Parses the query string of a request (call it after authorization).
+    pub fn parse(req: &HttpRequest) -> Result<T, ApiError> {
+        Self::from_query(req.query_string()).map(|q| q.0)
+    }
 
-    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        let parsed = (|| {
-            let pairs = form_pairs(req.query_string());
+    fn from_query(query: &str) -> Result<Self, ApiError> {
+        {
+            let pairs = form_pairs(query);
             let deserializer = serde_urlencoded::Deserializer::new(pairs);
             let value: T = serde_path_to_error::deserialize(deserializer).map_err(|e| {
                 let name = pointer_of(e.path()).trim_start_matches('/').to_owned();
                 let message = e.inner().to_string();
-                let name = quoted_field(&message).map_or(name, ToOwned::to_owned);
+                let name = missing_field(&message).map_or(name, ToOwned::to_owned);
                 ApiError::bad_parameter(&name, message)
             })?;
             value.validate().map_err(|e| {
@@ -212,8 +247,7 @@ where
                 }
             })?;
             Ok(ValidQuery(value))
-        })();
-        ready(parsed)
+        }
     }
 }
 
@@ -232,9 +266,11 @@ mod tests {
 
     #[test]
     fn field_names_are_read_from_serde_messages() {
-        assert_eq!(quoted_field("missing field `username`"), Some("username"));
-        assert_eq!(quoted_field("unknown field `rolez`, expected one of"), Some("rolez"));
-        assert_eq!(quoted_field("invalid type"), None);
+        assert_eq!(missing_field("missing field `username`"), Some("username"));
+        assert_eq!(
+            missing_field("unknown field `rolez`, expected one of"),
+            None
+        );
         assert_eq!(strip_position("oops at line 1 column 5"), "oops");
     }
 }

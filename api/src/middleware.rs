@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::Method;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use tracing::Instrument;
@@ -102,7 +102,10 @@ impl RouteTable {
                 .into_iter()
                 .map(|(path, methods)| {
                     (
-                        path.trim_matches('/').split('/').map(str::to_owned).collect(),
+                        path.trim_matches('/')
+                            .split('/')
+                            .map(str::to_owned)
+                            .collect(),
                         methods,
                     )
                 })
@@ -144,7 +147,6 @@ pub async fn fallback(
     })
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,7 +162,10 @@ mod tests {
             table.allowed("/api/v1/users/abc"),
             Some(vec![Method::GET, Method::PATCH])
         );
-        assert_eq!(table.allowed("/api/v1/users/"), Some(vec![Method::GET, Method::POST]));
+        assert_eq!(
+            table.allowed("/api/v1/users/"),
+            Some(vec![Method::GET, Method::POST])
+        );
         assert_eq!(table.allowed("/api/v1/nothing"), None);
         assert_eq!(table.allowed("/api/v1/users/a/b"), None);
     }

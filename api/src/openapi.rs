@@ -127,7 +127,9 @@ fn add_response(responses: &mut Map<String, Value>, status: &str, name: &str) {
 
 /// Adds what every operation shares and what the Italian guidelines ask of the document.
 fn complete(doc: &mut Value) {
-    doc["info"]["x-summary"] = json!("Case files, projects, pacts, placements and waiting lists of a municipal social services office.");
+    doc["info"]["x-summary"] = json!(
+        "Case files, projects, pacts, placements and waiting lists of a municipal social services office."
+    );
     doc["info"]["x-api-id"] = json!(API_ID);
     doc["info"]["version"] = json!(env!("CARGO_PKG_VERSION"));
     doc["servers"] = json!([
@@ -171,7 +173,10 @@ fn complete_operation(operation: &mut Value) {
     let public = operation
         .get("security")
         .and_then(Value::as_array)
-        .is_some_and(|reqs| reqs.iter().all(|r| r.as_object().is_some_and(Map::is_empty)));
+        .is_some_and(|reqs| {
+            reqs.iter()
+                .all(|r| r.as_object().is_some_and(Map::is_empty))
+        });
     if public {
         operation["security"] = json!([]);
     }
@@ -217,7 +222,10 @@ mod tests {
         assert!(!paths.keys().any(|p| p.starts_with(BASE_PATH)));
         for (path, item) in paths {
             for (method, op) in item.as_object().cloned().unwrap_or_default() {
-                assert!(op["operationId"].is_string(), "{method} {path} has no operationId");
+                assert!(
+                    op["operationId"].is_string(),
+                    "{method} {path} has no operationId"
+                );
                 assert!(op["summary"].is_string(), "{method} {path} has no summary");
                 assert!(op["tags"].is_array(), "{method} {path} has no tag");
                 assert!(op["responses"]["500"].is_object(), "{method} {path}");

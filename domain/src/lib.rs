@@ -13,6 +13,6 @@ pub mod throttle;
 
 pub use error::{FieldError, ValidationErrors};
 pub use staff::{
-    AccountRuleViolation, Area, DisplayName, Email, Password, Role, StaffProfile, StaffUser, Username,
-    check_admin_change,
+    AccountRuleViolation, Area, DisplayName, Email, Password, Role, StaffProfile, StaffUser,
+    Username, check_admin_change,
 };

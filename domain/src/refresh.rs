@@ -77,7 +77,10 @@ mod tests {
     fn used_token_is_reuse_even_when_expired() {
         let (mut s, now) = state();
         s.used_at = Some(now);
-        assert_eq!(decide(&s, now + Duration::hours(2)), RefreshDecision::ReuseDetected);
+        assert_eq!(
+            decide(&s, now + Duration::hours(2)),
+            RefreshDecision::ReuseDetected
+        );
     }
 
     #[test]

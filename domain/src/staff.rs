@@ -311,7 +311,10 @@ impl StaffProfile {
     /// Builds a profile from already-typed roles and areas.
     pub fn new(roles: BTreeSet<Role>, areas: BTreeSet<Area>) -> Result<Self, ValidationErrors> {
         if roles.is_empty() {
-            return Err(ValidationErrors::single("roles", "at least one role is required"));
+            return Err(ValidationErrors::single(
+                "roles",
+                "at least one role is required",
+            ));
         }
         if areas.is_empty()
             && let Some(role) = roles.iter().find(|r| r.requires_area())
@@ -401,7 +404,10 @@ mod tests {
 
     #[test]
     fn username_is_normalised_and_checked() {
-        assert_eq!(Username::parse("  M.Rossi ").map(|u| u.0), Ok("m.rossi".into()));
+        assert_eq!(
+            Username::parse("  M.Rossi ").map(|u| u.0),
+            Ok("m.rossi".into())
+        );
         assert!(Username::parse("ab").is_err());
         assert!(Username::parse("1abc").is_err());
         assert!(Username::parse("mario rossi").is_err());
@@ -416,7 +422,9 @@ mod tests {
             Email::parse(" Maria.Rossi@Comune.Example.IT ").map(|e| e.0),
             Ok("maria.rossi@comune.example.it".into())
         );
-        for bad in ["", "a", "a@b", "@b.it", "a@@b.it", "a b@c.it", "a@b..it", "a@-b.it"] {
+        for bad in [
+            "", "a", "a@b", "@b.it", "a@@b.it", "a b@c.it", "a@b..it", "a@-b.it",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} accepted");
         }
     }
@@ -455,10 +463,16 @@ mod tests {
     #[test]
     fn profile_requires_a_role_and_areas_for_area_roles() {
         let errors = StaffProfile::parse(&[], &[]).err();
-        assert_eq!(errors.map(|e| e.errors()[0].field.clone()), Some("roles".into()));
+        assert_eq!(
+            errors.map(|e| e.errors()[0].field.clone()),
+            Some("roles".into())
+        );
 
         let errors = StaffProfile::parse(&["social_worker".into()], &[]).err();
-        assert_eq!(errors.map(|e| e.errors()[0].field.clone()), Some("areas".into()));
+        assert_eq!(
+            errors.map(|e| e.errors()[0].field.clone()),
+            Some("areas".into())
+        );
 
         let errors = StaffProfile::parse(&["x".into(), "educator".into()], &["y".into()]).err();
         let fields: Vec<String> = errors
@@ -466,10 +480,7 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(fields, vec!["roles/0".to_owned(), "areas/0".to_owned()]);
 
-        let profile = StaffProfile::parse(
-            &["system_admin".into(), "system_admin".into()],
-            &[],
-        );
+        let profile = StaffProfile::parse(&["system_admin".into(), "system_admin".into()], &[]);
         assert_eq!(profile.map(|p| p.roles().len()), Ok(1));
     }
 

@@ -99,7 +99,10 @@ mod tests {
         let p = policy();
         let mut w = FailureWindow::default();
         for i in 0..3 {
-            assert_eq!(w.check(&p, t0() + Duration::minutes(i)), ThrottleDecision::Allowed);
+            assert_eq!(
+                w.check(&p, t0() + Duration::minutes(i)),
+                ThrottleDecision::Allowed
+            );
             w.record_failure(&p, t0() + Duration::minutes(i));
         }
         assert_eq!(
@@ -109,7 +112,10 @@ mod tests {
             }
         );
         // the first failure leaves the window at minute 15
-        assert_eq!(w.check(&p, t0() + Duration::minutes(15)), ThrottleDecision::Allowed);
+        assert_eq!(
+            w.check(&p, t0() + Duration::minutes(15)),
+            ThrottleDecision::Allowed
+        );
     }
 
     #[test]

@@ -46,14 +46,30 @@ pub fn run_pending_on(conn: &mut AnyConnection) -> Result<Vec<String>, StoreErro
 pub fn run_next(conn: &mut AnyConnection) -> Result<Option<String>, StoreError> {
     let version = match conn {
         AnyConnection::Postgresql(c) => {
-            match c.pending_migrations(POSTGRES).map_err(migration_error)?.first() {
-                Some(next) => Some(c.run_migration(&**next).map_err(migration_error)?.to_string()),
+            match c
+                .pending_migrations(POSTGRES)
+                .map_err(migration_error)?
+                .first()
+            {
+                Some(next) => Some(
+                    c.run_migration(&**next)
+                        .map_err(migration_error)?
+                        .to_string(),
+                ),
                 None => None,
             }
         }
         AnyConnection::Sqlite(c) => {
-            match c.pending_migrations(SQLITE).map_err(migration_error)?.first() {
-                Some(next) => Some(c.run_migration(&**next).map_err(migration_error)?.to_string()),
+            match c
+                .pending_migrations(SQLITE)
+                .map_err(migration_error)?
+                .first()
+            {
+                Some(next) => Some(
+                    c.run_migration(&**next)
+                        .map_err(migration_error)?
+                        .to_string(),
+                ),
                 None => None,
             }
         }
@@ -80,8 +96,8 @@ pub fn revert_last(conn: &mut AnyConnection) -> Result<String, StoreError> {
 pub fn versions(postgres: bool) -> Result<Vec<String>, StoreError> {
     use diesel::migration::MigrationSource;
     let set = if postgres { POSTGRES } else { SQLITE };
-    let migrations = MigrationSource::<diesel::sqlite::Sqlite>::migrations(&set)
-        .map_err(migration_error)?;
+    let migrations =
+        MigrationSource::<diesel::sqlite::Sqlite>::migrations(&set).map_err(migration_error)?;
     Ok(migrations
         .iter()
         .map(|m| m.name().version().to_string())

@@ -117,7 +117,11 @@ pub fn find_by_hash(
 
 /// Marks a token used, only if it is still unused and unrevoked. Returns false when another
 /// request got there first (which the caller treats as reuse).
-pub fn mark_used(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> Result<bool, StoreError> {
+pub fn mark_used(
+    conn: &mut AnyConnection,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
     let n = diesel::update(
         refresh_tokens::table
             .find(DbUuid(id))

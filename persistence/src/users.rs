@@ -113,7 +113,8 @@ fn corrupt(what: &str, detail: String) -> StoreError {
 }
 
 fn to_domain(row: UserRow, roles: &[String], areas: &[String]) -> Result<StaffUser, StoreError> {
-    let profile = StaffProfile::parse(roles, areas).map_err(|e| corrupt("profile", e.to_string()))?;
+    let profile =
+        StaffProfile::parse(roles, areas).map_err(|e| corrupt("profile", e.to_string()))?;
     Ok(StaffUser {
         id: row.id.0,
         username: Username::parse(&row.username).map_err(|e| corrupt("username", e))?,
@@ -169,12 +170,18 @@ fn write_profile(
     // Batch inserts are not part of the common subset of the two engines: one row each.
     for role in profile.roles() {
         diesel::insert_into(user_roles::table)
-            .values((user_roles::user_id.eq(id), user_roles::role.eq(role.as_str())))
+            .values((
+                user_roles::user_id.eq(id),
+                user_roles::role.eq(role.as_str()),
+            ))
             .execute(conn)?;
     }
     for area in profile.areas() {
         diesel::insert_into(user_areas::table)
-            .values((user_areas::user_id.eq(id), user_areas::area.eq(area.as_str())))
+            .values((
+                user_areas::user_id.eq(id),
+                user_areas::area.eq(area.as_str()),
+            ))
             .execute(conn)?;
     }
     Ok(())
@@ -198,7 +205,9 @@ pub fn insert(
         updated_at: now.into(),
         disabled_at: None,
     };
-    diesel::insert_into(users::table).values(&row).execute(conn)?;
+    diesel::insert_into(users::table)
+        .values(&row)
+        .execute(conn)?;
     write_profile(conn, id, &new.profile)?;
     find(conn, id.0)?.ok_or(StoreError::NotFound)
 }

@@ -1,1 +1,305 @@
-//! placeholder
+//! Test harness: the real server on port 0, over real HTTP, on a fresh database per test —
+//! a temporary SQLite file, or a fresh PostgreSQL database when `TEST_DATABASE_URL` is set.
+
+use std::path::PathBuf;
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use serde_json::Value;
+use socialcare_api::state::AppState;
+use socialcare_api::{Application, Config};
+use socialcare_persistence::Database;
+use socialcare_persistence::audit::{self, AuditRow};
+
+/// HS256 secret the test servers sign with (tests forge tokens with it).
+pub const JWT_SECRET: &str = "test-secret-that-is-long-enough-for-hs256-0123456789";
+/// Password of the bootstrap `admin` account in test servers.
+pub const ADMIN_PASSWORD: &str = "test-bootstrap-pw-2026";
+/// Issuer configured in test servers.
+pub const ISSUER: &str = "socialcare";
+/// Audience configured in test servers.
+pub const AUDIENCE: &str = "socialcare-api";
+
+/// The engine a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// Temporary SQLite file.
+    Sqlite,
+    /// Fresh PostgreSQL database on the server named by `TEST_DATABASE_URL`.
+    Postgres,
+}
+
+/// Replaces the database name in a PostgreSQL URL.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let root = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{root}/{name}?{q}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+/// A database made for one test and removed afterwards.
+pub enum TestDatabase {
+    /// A temporary SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL database on the admin server.
+    Postgres {
+        /// URL of the server's maintenance database.
+        admin_url: String,
+        /// Name of the created database.
+        name: String,
+    },
+}
+
+impl TestDatabase {
+    /// Creates a fresh database, or `None` (with a message) when PostgreSQL is not configured.
+    pub fn create(engine: Engine) -> Option<Self> {
+        let suffix = uuid::Uuid::new_v4().simple().to_string();
+        match engine {
+            Engine::Sqlite => Some(Self::Sqlite(
+                std::env::temp_dir().join(format!("socialcare-test-{suffix}.db")),
+            )),
+            Engine::Postgres => {
+                let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
+                    eprintln!("skipped on PostgreSQL: TEST_DATABASE_URL is not set");
+                    return None;
+                };
+                let name = format!("socialcare_test_{suffix}");
+                let mut conn = PgConnection::establish(&admin_url)
+                    .unwrap_or_else(|e| panic!("cannot connect to TEST_DATABASE_URL: {e}"));
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .unwrap_or_else(|e| panic!("cannot create {name}: {e}"));
+                Some(Self::Postgres { admin_url, name })
+            }
+        }
+    }
+
+    /// The `DATABASE_URL` of this database.
+    pub fn url(&self) -> String {
+        match self {
+            Self::Sqlite(path) => format!("sqlite://{}", path.display()),
+            Self::Postgres { admin_url, name } => with_database(admin_url, name),
+        }
+    }
+
+    /// Drops a PostgreSQL database now, terminating its connections (to simulate an outage).
+    pub fn drop_now(&self) {
+        if let Self::Postgres { admin_url, name } = self
+            && let Ok(mut conn) = PgConnection::establish(admin_url)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn);
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match self {
+            Self::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut p = path.clone().into_os_string();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(p);
+                }
+            }
+            Self::Postgres { .. } => self.drop_now(),
+        }
+    }
+}
+
+/// A running server and a client for it.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// HTTP client (no redirects followed).
+    pub client: reqwest::Client,
+    /// The server's state: its database handle is used to check side effects.
+    pub state: actix_web::web::Data<AppState>,
+    /// Which engine.
+    pub engine: Engine,
+    /// The database (dropped with the app).
+    pub database: TestDatabase,
+}
+
+impl TestApp {
+    /// Starts a server on a fresh database; `None` when the engine is not available.
+    pub async fn spawn(engine: Engine) -> Option<TestApp> {
+        Self::spawn_with(engine, &[]).await
+    }
+
+    /// Starts a server with extra command-line settings (e.g. `--login-max-failures 2`).
+    pub async fn spawn_with(engine: Engine, extra: &[&str]) -> Option<TestApp> {
+        if std::env::var("TEST_LOG").is_ok() {
+            socialcare_api::telemetry::init(socialcare_api::config::LogFormat::Pretty);
+        }
+        let database = TestDatabase::create(engine)?;
+        let url = database.url();
+        let mut args = vec![
+            "socialcare",
+            "--database-url",
+            &url,
+            "--bind-addr",
+            "127.0.0.1:0",
+            "--jwt-secret",
+            JWT_SECRET,
+            "--admin-password",
+            ADMIN_PASSWORD,
+            "--db-pool-size",
+            "4",
+        ];
+        args.extend_from_slice(extra);
+        let config = Config::from_args(args).unwrap_or_else(|e| panic!("bad test config: {e}"));
+        let app = Application::build(config)
+            .await
+            .unwrap_or_else(|e| panic!("server did not start: {e:#}"));
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let state = app.state();
+        tokio::spawn(app.run_until_stopped());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_else(|e| panic!("client: {e}"));
+        Some(TestApp {
+            address,
+            client,
+            state,
+            engine,
+            database,
+        })
+    }
+
+    /// Absolute URL of an API path (`/users` → `http://…/api/v1/users`).
+    pub fn api(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.address)
+    }
+
+    /// The database handle of the server.
+    pub fn db(&self) -> &Database {
+        &self.state.db
+    }
+
+    /// Logs in and returns the whole token response.
+    pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.api("/auth/token"))
+            .json(&serde_json::json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("login request failed: {e}"))
+    }
+
+    /// Logs in (expecting success) and returns `(access_token, refresh_token)`.
+    pub async fn tokens(&self, username: &str, password: &str) -> (String, String) {
+        let response = self.login(username, password).await;
+        assert_eq!(response.status(), 200, "login of {username} failed");
+        let body: Value = response.json().await.unwrap_or_default();
+        (
+            body["access_token"].as_str().unwrap_or_default().to_owned(),
+            body["refresh_token"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        )
+    }
+
+    /// An access token of the bootstrap administrator.
+    pub async fn admin_token(&self) -> String {
+        self.tokens("admin", ADMIN_PASSWORD).await.0
+    }
+
+    /// Creates a user through the API as the administrator; returns its JSON.
+    pub async fn create_user(
+        &self,
+        admin: &str,
+        username: &str,
+        roles: &[&str],
+        areas: &[&str],
+    ) -> Value {
+        let response = self
+            .client
+            .post(self.api("/users"))
+            .bearer_auth(admin)
+            .json(&serde_json::json!({
+                "username": username,
+                "display_name": format!("Test {username}"),
+                "email": format!("{username}@comune.example.it"),
+                "password": user_password(username),
+                "roles": roles,
+                "areas": areas,
+            }))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("create user: {e}"));
+        assert_eq!(response.status(), 201, "creating {username}");
+        response.json().await.unwrap_or_default()
+    }
+
+    /// The newest audit records, newest first.
+    pub fn audit(&self, limit: i64) -> Vec<AuditRow> {
+        self.db()
+            .read(|c| audit::recent(c, limit))
+            .unwrap_or_else(|e| panic!("audit query: {e}"))
+    }
+}
+
+/// The password [`TestApp::create_user`] gives a user.
+pub fn user_password(username: &str) -> String {
+    format!(
+        "pw-for-{}-2026!",
+        username.chars().rev().collect::<String>()
+    )
+}
+
+/// Runs each listed `async fn(TestApp)` once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(app) = $crate::TestApp::spawn($crate::Engine::Sqlite).await {
+                        super::$name(app).await;
+                    }
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(app) = $crate::TestApp::spawn($crate::Engine::Postgres).await {
+                        super::$name(app).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_name_is_replaced() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u:p@h/db?sslmode=disable", "x"),
+            "postgres://u:p@h/x?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
+    }
+}

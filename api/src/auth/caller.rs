@@ -111,7 +111,9 @@ fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
         .split_once(' ')
         .ok_or_else(|| ApiError::invalid_token("use `Authorization: Bearer <token>`"))?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(ApiError::invalid_token("use `Authorization: Bearer <token>`"));
+        return Err(ApiError::invalid_token(
+            "use `Authorization: Bearer <token>`",
+        ));
     }
     Ok(token.trim().to_owned())
 }

@@ -93,9 +93,8 @@ impl JwtKeys {
                         "RS256/ES256 require SOCIALCARE_JWT_PRIVATE_KEY_FILE and SOCIALCARE_JWT_PUBLIC_KEY_FILE"
                     );
                 };
-                let private_pem = std::fs::read(private).map_err(|e| {
-                    anyhow::anyhow!("cannot read {}: {e}", private.display())
-                })?;
+                let private_pem = std::fs::read(private)
+                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", private.display()))?;
                 let public_pem = std::fs::read(public)
                     .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", public.display()))?;
                 if config.jwt_algorithm == JwtAlgorithm::Rs256 {

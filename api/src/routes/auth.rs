@@ -40,7 +40,11 @@ pub struct TokenRequest {
 pub struct RefreshRequest {
     /// The opaque refresh token received with the last token pair.
     #[validate(length(min = 1, max = 512))]
-    #[schema(min_length = 1, max_length = 512, example = "q5V0nWcJ2m1s0h8d7Gk9wqk3H6zq1y5j0f8QkXbq0aY")]
+    #[schema(
+        min_length = 1,
+        max_length = 512,
+        example = "q5V0nWcJ2m1s0h8d7Gk9wqk3H6zq1y5j0f8QkXbq0aY"
+    )]
     pub refresh_token: String,
 }
 
@@ -206,10 +210,23 @@ pub async fn create_token(
             Some((user, _)) if verified => {
                 let pair = st.db.write(|c| {
                     let pair = issue_pair(&st, c, &user, None, now)?;
-                    let roles = user.profile.roles().iter().map(|r| r.as_str().to_owned()).collect();
+                    let roles = user
+                        .profile
+                        .roles()
+                        .iter()
+                        .map(|r| r.as_str().to_owned())
+                        .collect();
                     audit::append(
                         c,
-                        login_record(&meta, Some(user.id), &acct, roles, "auth.login", Outcome::Success, None),
+                        login_record(
+                            &meta,
+                            Some(user.id),
+                            &acct,
+                            roles,
+                            "auth.login",
+                            Outcome::Success,
+                            None,
+                        ),
                     )?;
                     Ok(pair)
                 })?;
@@ -220,7 +237,15 @@ pub async fn create_token(
                 st.db.write(|c| {
                     audit::append(
                         c,
-                        login_record(&meta, actor, &acct, Vec::new(), "auth.login", Outcome::Failure, Some("invalid credentials")),
+                        login_record(
+                            &meta,
+                            actor,
+                            &acct,
+                            Vec::new(),
+                            "auth.login",
+                            Outcome::Failure,
+                            Some("invalid credentials"),
+                        ),
                     )
                 })?;
                 Ok(None)
@@ -283,7 +308,12 @@ pub async fn refresh_token(
             };
             let user = users::find(c, stored.user_id)?.ok_or(StoreError::NotFound)?;
             let username = user.username.as_str().to_owned();
-            let roles: Vec<String> = user.profile.roles().iter().map(|r| r.as_str().to_owned()).collect();
+            let roles: Vec<String> = user
+                .profile
+                .roles()
+                .iter()
+                .map(|r| r.as_str().to_owned())
+                .collect();
             let mut decision = decide(&stored.state, now);
             if decision == RefreshDecision::Rotate && !sessions::mark_used(c, stored.id, now)? {
                 // A concurrent request used it first: that is a reuse.
@@ -294,25 +324,52 @@ pub async fn refresh_token(
                     let pair = issue_pair(&st, c, &user, Some(stored.family_id), now)?;
                     audit::append(
                         c,
-                        login_record(&meta, Some(user.id), &username, roles, "auth.refresh", Outcome::Success, None),
+                        login_record(
+                            &meta,
+                            Some(user.id),
+                            &username,
+                            roles,
+                            "auth.refresh",
+                            Outcome::Success,
+                            None,
+                        ),
                     )?;
                     return Ok(Refresh::Issued(pair));
                 }
                 RefreshDecision::ReuseDetected => {
                     sessions::revoke_family(c, stored.family_id, now)?;
-                    ("auth.refresh", "reuse detected; every token of this login was revoked",
-                     "the refresh token was already used; the session has been revoked")
+                    (
+                        "auth.refresh",
+                        "reuse detected; every token of this login was revoked",
+                        "the refresh token was already used; the session has been revoked",
+                    )
                 }
                 RefreshDecision::AccountDisabled => {
                     sessions::revoke_family(c, stored.family_id, now)?;
-                    ("auth.refresh", "account disabled", "the refresh token is not valid")
+                    (
+                        "auth.refresh",
+                        "account disabled",
+                        "the refresh token is not valid",
+                    )
                 }
-                RefreshDecision::Revoked => ("auth.refresh", "revoked", "the refresh token was revoked"),
-                RefreshDecision::Expired => ("auth.refresh", "expired", "the refresh token has expired"),
+                RefreshDecision::Revoked => {
+                    ("auth.refresh", "revoked", "the refresh token was revoked")
+                }
+                RefreshDecision::Expired => {
+                    ("auth.refresh", "expired", "the refresh token has expired")
+                }
             };
             audit::append(
                 c,
-                login_record(&meta, Some(user.id), &username, roles, refused.0, Outcome::Failure, Some(refused.1)),
+                login_record(
+                    &meta,
+                    Some(user.id),
+                    &username,
+                    roles,
+                    refused.0,
+                    Outcome::Failure,
+                    Some(refused.1),
+                ),
             )?;
             Ok(Refresh::Refused(refused.2))
         })?)
@@ -353,11 +410,22 @@ pub async fn logout(
             if let Some(stored) = sessions::find_by_hash(c, &hash)? {
                 let revoked = sessions::revoke_family(c, stored.family_id, now)?;
                 let user = users::find(c, stored.user_id)?;
-                let username = user.as_ref().map(|u| u.username.as_str().to_owned()).unwrap_or_default();
+                let username = user
+                    .as_ref()
+                    .map(|u| u.username.as_str().to_owned())
+                    .unwrap_or_default();
                 let details = format!("{revoked} token(s) revoked");
                 audit::append(
                     c,
-                    login_record(&meta, Some(stored.user_id), &username, Vec::new(), "auth.logout", Outcome::Success, Some(&details)),
+                    login_record(
+                        &meta,
+                        Some(stored.user_id),
+                        &username,
+                        Vec::new(),
+                        "auth.logout",
+                        Outcome::Success,
+                        Some(&details),
+                    ),
                 )?;
             }
             Ok(())

@@ -21,7 +21,12 @@ use crate::state::AppState;
 #[get("/me")]
 pub async fn get_me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     caller
-        .authorize(&state, Action::ReadOwnAccount, "user", Some(caller.id().to_string()))
+        .authorize(
+            &state,
+            Action::ReadOwnAccount,
+            "user",
+            Some(caller.id().to_string()),
+        )
         .await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(caller.user)))
 }

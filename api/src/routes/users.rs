@@ -1,15 +1,15 @@
 //! Staff account administration, for `system_admin` only.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use socialcare_domain::access::Action;
 use socialcare_domain::{
-    Area, DisplayName, Email, Password, Role, StaffProfile, StaffUser, Username,
-    ValidationErrors, check_admin_change,
+    Area, DisplayName, Email, Password, Role, StaffProfile, StaffUser, Username, ValidationErrors,
+    check_admin_change,
 };
 use socialcare_persistence::audit::{self, Outcome};
 use socialcare_persistence::users::{self, NewStaffUser, UserChangeset, UserQuery};
@@ -20,7 +20,7 @@ use validator::Validate;
 
 use crate::auth::{Caller, password};
 use crate::error::{ApiError, Problem, blocking};
-use crate::extract::{ValidJson, ValidQuery};
+use crate::extract::{JsonBody, ValidQuery};
 use crate::state::AppState;
 
 /// A staff role.
@@ -138,8 +138,20 @@ impl From<StaffUser> for UserResponse {
             username: user.username.as_str().to_owned(),
             display_name: user.display_name.as_str().to_owned(),
             email: user.email.as_str().to_owned(),
-            roles: user.profile.roles().iter().copied().map(RoleCode::from).collect(),
-            areas: user.profile.areas().iter().copied().map(AreaCode::from).collect(),
+            roles: user
+                .profile
+                .roles()
+                .iter()
+                .copied()
+                .map(RoleCode::from)
+                .collect(),
+            areas: user
+                .profile
+                .areas()
+                .iter()
+                .copied()
+                .map(AreaCode::from)
+                .collect(),
             active: user.active,
             created_at: user.created_at,
             updated_at: user.updated_at,
@@ -155,7 +167,12 @@ pub struct CreateUserRequest {
     /// Login name: 3-64 characters among a-z, 0-9, `.`, `_`, `-`, starting with a letter;
     /// stored lower-cased.
     #[validate(length(min = 3, max = 64))]
-    #[schema(min_length = 3, max_length = 64, pattern = "^[A-Za-z][A-Za-z0-9._-]{2,63}$", example = "mrossi")]
+    #[schema(
+        min_length = 3,
+        max_length = 64,
+        pattern = "^[A-Za-z][A-Za-z0-9._-]{2,63}$",
+        example = "mrossi"
+    )]
     pub username: String,
     /// Name shown to colleagues (1-200 characters).
     #[validate(length(min = 1, max = 200))]
@@ -267,17 +284,20 @@ fn profile_from(roles: &[RoleCode], areas: &[AreaCode]) -> Result<StaffProfile, 
 pub async fn create_user(
     state: web::Data<AppState>,
     caller: Caller,
-    body: ValidJson<CreateUserRequest>,
+    body: JsonBody<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller
         .authorize(&state, Action::ManageStaffAccounts, "user", None)
         .await?;
-    let request = body.0;
+    let request = body.parse().await?;
     let mut errors = ValidationErrors::new();
     let username = errors.collect("username", Username::parse(&request.username));
     let display_name = errors.collect("display_name", DisplayName::parse(&request.display_name));
     let email = errors.collect("email", Email::parse(&request.email));
-    let password = errors.collect("password", Password::parse(&request.password, username.as_ref()));
+    let password = errors.collect(
+        "password",
+        Password::parse(&request.password, username.as_ref()),
+    );
     let profile = match profile_from(&request.roles, &request.areas) {
         Ok(profile) => Some(profile),
         Err(e) => {
@@ -306,11 +326,21 @@ pub async fn create_user(
         st.db
             .write(|c| {
                 let user = users::insert(c, new, Utc::now())?;
-                audit::append(c, caller.audit("user.create", "user", Some(user.id.to_string()), Outcome::Success))?;
+                audit::append(
+                    c,
+                    caller.audit(
+                        "user.create",
+                        "user",
+                        Some(user.id.to_string()),
+                        Outcome::Success,
+                    ),
+                )?;
                 Ok(user)
             })
             .map_err(|e| match e {
-                StoreError::Conflict(_) => ApiError::Conflict("this username is already taken".into()),
+                StoreError::Conflict(_) => {
+                    ApiError::Conflict("this username is already taken".into())
+                }
                 other => other.into(),
             })
     })
@@ -335,19 +365,21 @@ pub async fn create_user(
 pub async fn list_users(
     state: web::Data<AppState>,
     caller: Caller,
-    query: ValidQuery<ListUsersQuery>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     caller
         .authorize(&state, Action::ManageStaffAccounts, "user", None)
         .await?;
-    let q = query.0;
+    let q = ValidQuery::<ListUsersQuery>::parse(&req)?;
     let after = match &q.cursor {
         Some(cursor) => Some(
             URL_SAFE_NO_PAD
                 .decode(cursor)
                 .ok()
                 .and_then(|bytes| String::from_utf8(bytes).ok())
-                .ok_or_else(|| ApiError::bad_parameter("cursor", "is not a cursor returned by this API"))?,
+                .ok_or_else(|| {
+                    ApiError::bad_parameter("cursor", "is not a cursor returned by this API")
+                })?,
         ),
         None => None,
     };
@@ -364,7 +396,11 @@ pub async fn list_users(
         Ok(st.db.write(|c| {
             let found = users::list(c, &query)?;
             let mut record = caller.audit("user.list", "user", None, Outcome::Success);
-            let ids: Vec<String> = found.iter().take(limit as usize).map(|u| u.id.to_string()).collect();
+            let ids: Vec<String> = found
+                .iter()
+                .take(limit as usize)
+                .map(|u| u.id.to_string())
+                .collect();
             record.details = Some(serde_json::json!({ "returned": ids }).to_string());
             audit::append(c, record)?;
             Ok(found)
@@ -421,14 +457,22 @@ pub async fn get_user(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_user_id(&path)?;
     caller
-        .authorize(&state, Action::ManageStaffAccounts, "user", Some(id.to_string()))
+        .authorize(
+            &state,
+            Action::ManageStaffAccounts,
+            "user",
+            Some(id.to_string()),
+        )
         .await?;
     let st = state.clone();
     let user = blocking(move || {
         Ok(st.db.write(|c| {
             let user = users::find(c, id)?;
             if user.is_some() {
-                audit::append(c, caller.audit("user.read", "user", Some(id.to_string()), Outcome::Success))?;
+                audit::append(
+                    c,
+                    caller.audit("user.read", "user", Some(id.to_string()), Outcome::Success),
+                )?;
             }
             Ok(user)
         })?)
@@ -458,13 +502,18 @@ pub async fn update_user(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    body: ValidJson<UpdateUserRequest>,
+    body: JsonBody<UpdateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_user_id(&path)?;
     caller
-        .authorize(&state, Action::ManageStaffAccounts, "user", Some(id.to_string()))
+        .authorize(
+            &state,
+            Action::ManageStaffAccounts,
+            "user",
+            Some(id.to_string()),
+        )
         .await?;
-    let request = body.0;
+    let request = body.parse().await?;
     let mut errors = ValidationErrors::new();
     let display_name = request
         .display_name
@@ -479,40 +528,61 @@ pub async fn update_user(
     }
     let st = state.clone();
     let user = blocking(move || {
-        st.db.write(|c| {
-            let Some(current) = users::find(c, id)? else {
-                return Ok(Err(not_found()));
-            };
-            let profile = if request.roles.is_some() || request.areas.is_some() {
-                let roles: Vec<RoleCode> = match &request.roles {
-                    Some(r) => r.clone(),
-                    None => current.profile.roles().iter().copied().map(RoleCode::from).collect(),
+        st.db
+            .write(|c| {
+                let Some(current) = users::find(c, id)? else {
+                    return Ok(Err(not_found()));
                 };
-                let areas: Vec<AreaCode> = match &request.areas {
-                    Some(a) => a.clone(),
-                    None => current.profile.areas().iter().copied().map(AreaCode::from).collect(),
+                let profile = if request.roles.is_some() || request.areas.is_some() {
+                    let roles: Vec<RoleCode> = match &request.roles {
+                        Some(r) => r.clone(),
+                        None => current
+                            .profile
+                            .roles()
+                            .iter()
+                            .copied()
+                            .map(RoleCode::from)
+                            .collect(),
+                    };
+                    let areas: Vec<AreaCode> = match &request.areas {
+                        Some(a) => a.clone(),
+                        None => current
+                            .profile
+                            .areas()
+                            .iter()
+                            .copied()
+                            .map(AreaCode::from)
+                            .collect(),
+                    };
+                    match profile_from(&roles, &areas) {
+                        Ok(p) => Some(p),
+                        Err(e) => return Ok(Err(ApiError::from_domain(e))),
+                    }
+                } else {
+                    None
                 };
-                match profile_from(&roles, &areas) {
-                    Ok(p) => Some(p),
-                    Err(e) => return Ok(Err(ApiError::from_domain(e))),
+                if let Err(rule) = check_admin_change(caller.id(), id, false, profile.as_ref()) {
+                    return Ok(Err(ApiError::Conflict(rule.to_string())));
                 }
-            } else {
-                None
-            };
-            if let Err(rule) = check_admin_change(caller.id(), id, false, profile.as_ref()) {
-                return Ok(Err(ApiError::Conflict(rule.to_string())));
-            }
-            let changes = UserChangeset {
-                display_name: display_name.map(|d| d.as_str().to_owned()),
-                email: email.map(|e| e.as_str().to_owned()),
-                updated_at: Some(Utc::now().into()),
-                ..UserChangeset::default()
-            };
-            let user = users::update(c, id, changes, profile.as_ref())?;
-            audit::append(c, caller.audit("user.update", "user", Some(id.to_string()), Outcome::Success))?;
-            Ok(Ok(user))
-        })
-        .map_err(ApiError::from)
+                let changes = UserChangeset {
+                    display_name: display_name.map(|d| d.as_str().to_owned()),
+                    email: email.map(|e| e.as_str().to_owned()),
+                    updated_at: Some(Utc::now().into()),
+                    ..UserChangeset::default()
+                };
+                let user = users::update(c, id, changes, profile.as_ref())?;
+                audit::append(
+                    c,
+                    caller.audit(
+                        "user.update",
+                        "user",
+                        Some(id.to_string()),
+                        Outcome::Success,
+                    ),
+                )?;
+                Ok(Ok(user))
+            })
+            .map_err(ApiError::from)
     })
     .await??;
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
@@ -526,7 +596,12 @@ async fn set_active(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_user_id(raw_id)?;
     caller
-        .authorize(&state, Action::ManageStaffAccounts, "user", Some(id.to_string()))
+        .authorize(
+            &state,
+            Action::ManageStaffAccounts,
+            "user",
+            Some(id.to_string()),
+        )
         .await?;
     if let Err(rule) = check_admin_change(caller.id(), id, !active, None) {
         return Err(ApiError::Conflict(rule.to_string()));
@@ -551,8 +626,15 @@ async fn set_active(
             if !active {
                 sessions::revoke_user(c, id, now)?;
             }
-            let action = if active { "user.enable" } else { "user.disable" };
-            audit::append(c, caller.audit(action, "user", Some(id.to_string()), Outcome::Success))?;
+            let action = if active {
+                "user.enable"
+            } else {
+                "user.disable"
+            };
+            audit::append(
+                c,
+                caller.audit(action, "user", Some(id.to_string()), Outcome::Success),
+            )?;
             Ok(Some(user))
         })?)
     })

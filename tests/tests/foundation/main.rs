@@ -1,0 +1,7 @@
+//! Foundation: start-up and migrations, authentication, the HTTP error contract, the published
+//! contract, and staff account administration — each on SQLite and on PostgreSQL.
+
+mod auth;
+mod contract;
+mod migrations;
+mod users;

@@ -1,0 +1,121 @@
+//! Migrations: both engines get the same schema, and every down migration undoes its up.
+
+use socialcare_persistence::migrations::{self, ColumnInfo, IndexInfo};
+use socialcare_persistence::schema::TABLES;
+use socialcare_persistence::{AnyConnection, DbTarget};
+use socialcare_tests::{Engine, TestDatabase};
+
+fn connect(engine: Engine) -> Option<(TestDatabase, AnyConnection)> {
+    let db = TestDatabase::create(engine)?;
+    let conn = DbTarget::parse(&db.url()).unwrap().connect().unwrap();
+    Some((db, conn))
+}
+
+fn snapshot(conn: &mut AnyConnection) -> (Vec<ColumnInfo>, Vec<IndexInfo>) {
+    (
+        migrations::columns(conn).unwrap(),
+        migrations::indexes(conn).unwrap(),
+    )
+}
+
+fn schema_columns() -> Vec<(String, String)> {
+    let mut expected: Vec<(String, String)> = TABLES
+        .iter()
+        .flat_map(|(t, cols)| cols.iter().map(|c| ((*t).to_owned(), (*c).to_owned())))
+        .collect();
+    expected.sort();
+    expected
+}
+
+fn names(cols: &[ColumnInfo]) -> Vec<(String, String)> {
+    cols.iter()
+        .map(|c| (c.table_name.clone(), c.column_name.clone()))
+        .collect()
+}
+
+#[test]
+fn both_migration_sets_have_the_same_versions() {
+    assert_eq!(
+        migrations::versions(true).unwrap(),
+        migrations::versions(false).unwrap()
+    );
+}
+
+fn check_engine(engine: Engine) -> Option<(Vec<ColumnInfo>, Vec<IndexInfo>)> {
+    let (_db, mut conn) = connect(engine)?;
+    // Step through every migration: up, down (schema back to before), up again.
+    loop {
+        let before = snapshot(&mut conn);
+        let Some(version) = migrations::run_next(&mut conn).unwrap() else {
+            break;
+        };
+        let after = snapshot(&mut conn);
+        assert_ne!(before, after, "{version} changed nothing on {engine:?}");
+        assert_eq!(migrations::revert_last(&mut conn).unwrap(), version);
+        assert_eq!(
+            snapshot(&mut conn),
+            before,
+            "down of {version} does not undo its up on {engine:?}"
+        );
+        assert_eq!(migrations::run_next(&mut conn).unwrap(), Some(version));
+    }
+    let migrated = snapshot(&mut conn);
+    assert_eq!(
+        names(&migrated.0),
+        schema_columns(),
+        "{engine:?} schema differs from schema.rs"
+    );
+    Some(migrated)
+}
+
+#[test]
+fn sqlite_migrations_match_schema_and_revert() {
+    check_engine(Engine::Sqlite).unwrap();
+}
+
+#[test]
+fn postgres_migrations_match_sqlite_and_revert() {
+    let Some(pg) = check_engine(Engine::Postgres) else {
+        return;
+    };
+    let sqlite = check_engine(Engine::Sqlite).unwrap();
+    assert_eq!(
+        pg.0, sqlite.0,
+        "columns or nullability differ between engines"
+    );
+    assert_eq!(pg.1, sqlite.1, "indexes differ between engines");
+}
+
+#[test]
+fn uuids_and_instants_round_trip() {
+    use chrono::{SubsecRound, Utc};
+    use diesel::prelude::*;
+    use socialcare_persistence::schema::audit_records;
+    use socialcare_persistence::sql_types::{DbInstant, DbUuid};
+    for engine in [Engine::Sqlite, Engine::Postgres] {
+        let Some((_db, mut conn)) = connect(engine) else {
+            continue;
+        };
+        migrations::run_pending_on(&mut conn).unwrap();
+        let id = uuid::Uuid::now_v7();
+        let at = Utc::now().trunc_subsecs(6);
+        diesel::insert_into(audit_records::table)
+            .values((
+                audit_records::id.eq(DbUuid(id)),
+                audit_records::occurred_at.eq(DbInstant(at)),
+                audit_records::actor_roles.eq(""),
+                audit_records::action.eq("test"),
+                audit_records::resource_type.eq("test"),
+                audit_records::outcome.eq("success"),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+        let (got_id, got_at): (DbUuid, DbInstant) = audit_records::table
+            .filter(audit_records::id.eq(DbUuid(id)))
+            .filter(audit_records::occurred_at.le(DbInstant(at)))
+            .select((audit_records::id, audit_records::occurred_at))
+            .first(&mut conn)
+            .unwrap();
+        assert_eq!((got_id.0, got_at.0), (id, at), "{engine:?}");
+    }
+}
