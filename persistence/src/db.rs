@@ -242,10 +242,10 @@ impl Database {
     where
         F: FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
     {
-        let _guard = match &self.sqlite_writer {
-            Some(lock) => Some(lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner())),
-            None => None,
-        };
+        let _guard = self
+            .sqlite_writer
+            .as_ref()
+            .map(|lock| lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
         let mut pooled = self.conn()?;
         let conn: &mut AnyConnection = &mut pooled;
         if let AnyConnection::Sqlite(inner) = conn {
