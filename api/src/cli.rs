@@ -21,12 +21,11 @@ pub fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
     telemetry::init(cli.config.log_format);
-    let outcome = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(cli.config),
-        Command::Migrate => migrate(&cli.config),
-        Command::Users(command) => users_command(&cli.config, command),
-        Command::Openapi => write_out(&openapi::document_text()),
-    };
+    let outcome = execute(
+        cli,
+        &mut std::io::stdin().lock(),
+        &mut std::io::stdout().lock(),
+    );
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -37,8 +36,26 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn write_out(text: &str) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
+/// Runs a parsed command line, reading passwords from `input` and writing results to `output`.
+pub fn execute(cli: Cli, input: &mut dyn BufRead, output: &mut dyn Write) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.config),
+        Command::Migrate => migrate(&cli.config, output),
+        Command::Users(command) => users_command(&cli.config, command, input, output),
+        Command::Openapi => write_out(output, &openapi::document_text()),
+    }
+}
+
+/// Parses `args` (the first is the program name) and runs the command; for tests and tools.
+pub fn run<I, T>(args: I, input: &mut dyn BufRead, output: &mut dyn Write) -> anyhow::Result<()>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    execute(Cli::try_parse_from(args)?, input, output)
+}
+
+fn write_out(out: &mut dyn Write, text: &str) -> anyhow::Result<()> {
     out.write_all(text.as_bytes())?;
     out.flush()?;
     Ok(())
@@ -52,13 +69,13 @@ fn serve(config: Config) -> anyhow::Result<()> {
     })
 }
 
-fn migrate(config: &Config) -> anyhow::Result<()> {
+fn migrate(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
     let db = open_database(config)?;
     let applied = migrations::run_pending(&db)?;
     if applied.is_empty() {
-        write_out("the database is up to date\n")
+        write_out(out, "the database is up to date\n")
     } else {
-        write_out(&format!("applied: {}\n", applied.join(", ")))
+        write_out(out, &format!("applied: {}\n", applied.join(", ")))
     }
 }
 
@@ -70,10 +87,10 @@ fn open_migrated(config: &Config) -> anyhow::Result<Database> {
 
 /// Reads a password from stdin (first line) or generates one; returns it and whether it was
 /// generated.
-fn obtain_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
+fn obtain_password(from_stdin: bool, input: &mut dyn BufRead) -> anyhow::Result<(String, bool)> {
     if from_stdin {
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line)?;
+        input.read_line(&mut line)?;
         Ok((line.trim_end_matches(['\r', '\n']).to_owned(), false))
     } else {
         Ok((password::generate(), true))
@@ -110,7 +127,12 @@ fn find_by_username(db: &Database, raw: &str) -> anyhow::Result<socialcare_domai
         .ok_or_else(|| anyhow::anyhow!("no user named `{username}`"))
 }
 
-fn users_command(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
+fn users_command(
+    config: &Config,
+    command: UsersCommand,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     let db = open_migrated(config)?;
     match command {
         UsersCommand::Create {
@@ -132,7 +154,7 @@ fn users_command(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
                     None
                 }
             };
-            let (clear, generated) = obtain_password(password_stdin)?;
+            let (clear, generated) = obtain_password(password_stdin, input)?;
             let checked = errors.collect("password", Password::parse(&clear, username.as_ref()));
             let (Some(username), Some(display_name), Some(email), Some(profile), Some(checked)) =
                 (username, display_name, email, profile, checked)
@@ -163,9 +185,9 @@ fn users_command(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
                     }
                     other => other.into(),
                 })?;
-            write_out(&format!("created {} ({})\n", user.username, user.id))?;
+            write_out(out, &format!("created {} ({})\n", user.username, user.id))?;
             if generated {
-                write_out(&format!("password: {clear}\n"))?;
+                write_out(out, &format!("password: {clear}\n"))?;
             }
             Ok(())
         }
@@ -201,8 +223,11 @@ fn users_command(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
                     ));
                 }
             }
-            write_out("username\tdisplay_name\temail\troles\tareas\tstatus\n")?;
-            write_out(&lines.iter().map(|l| format!("{l}\n")).collect::<String>())
+            write_out(out, "username\tdisplay_name\temail\troles\tareas\tstatus\n")?;
+            write_out(
+                out,
+                &lines.iter().map(|l| format!("{l}\n")).collect::<String>(),
+            )
         }
         UsersCommand::Disable { username } => {
             let user = find_by_username(&db, &username)?;
@@ -223,14 +248,14 @@ fn users_command(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
                 audit::append(c, cli_record("user.disable", user.id.to_string()))?;
                 Ok(())
             })?;
-            write_out(&format!("disabled {}\n", user.username))
+            write_out(out, &format!("disabled {}\n", user.username))
         }
         UsersCommand::ResetPassword {
             username,
             password_stdin,
         } => {
             let user = find_by_username(&db, &username)?;
-            let (clear, generated) = obtain_password(password_stdin)?;
+            let (clear, generated) = obtain_password(password_stdin, input)?;
             let checked = Password::parse(&clear, Some(&user.username))
                 .map_err(|e| anyhow::anyhow!("password {e}"))?;
             let hash = password::hash(checked.expose()).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -250,9 +275,9 @@ fn users_command(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
                 audit::append(c, cli_record("user.reset_password", user.id.to_string()))?;
                 Ok(())
             })?;
-            write_out(&format!("password reset for {}\n", user.username))?;
+            write_out(out, &format!("password reset for {}\n", user.username))?;
             if generated {
-                write_out(&format!("password: {clear}\n"))?;
+                write_out(out, &format!("password: {clear}\n"))?;
             }
             Ok(())
         }

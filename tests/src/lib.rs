@@ -45,6 +45,21 @@ pub fn with_database(url: &str, name: &str) -> String {
     }
 }
 
+/// Says once per test binary, on the real stderr (not captured by the test harness), that the
+/// PostgreSQL variants pass without running.
+fn announce_postgres_skipped() {
+    use std::io::Write;
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n*** PostgreSQL tests SKIPPED: TEST_DATABASE_URL is not set; the PostgreSQL variants \
+             report `ok` without running. Set it (e.g. postgres://postgres@127.0.0.1:5432/postgres) \
+             to run them. ***\n"
+        );
+    });
+}
+
 /// A database made for one test and removed afterwards.
 pub enum TestDatabase {
     /// A temporary SQLite file.
@@ -68,7 +83,7 @@ impl TestDatabase {
             )),
             Engine::Postgres => {
                 let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
-                    eprintln!("skipped on PostgreSQL: TEST_DATABASE_URL is not set");
+                    announce_postgres_skipped();
                     return None;
                 };
                 let name = format!("socialcare_test_{suffix}");

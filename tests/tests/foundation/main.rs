@@ -4,4 +4,5 @@
 mod auth;
 mod contract;
 mod migrations;
+mod startup;
 mod users;
