@@ -6,9 +6,13 @@
 //! that the persistence and API layers run.
 
 pub mod access;
+pub mod case_file;
 pub mod error;
+pub mod household;
+pub mod names;
 pub mod refresh;
 pub mod staff;
+pub mod tax_code;
 pub mod throttle;
 
 pub use error::{FieldError, ValidationErrors};
