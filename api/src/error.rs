@@ -82,6 +82,12 @@ pub struct Problem {
     /// Every invalid input, for validation problems.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<InvalidParam>,
+    /// For a duplicate person (409): the ids of the existing person or of the likely duplicates.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub duplicates: Vec<uuid::Uuid>,
+    /// For an illegal state transition (409): the transitions allowed from the current state.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allowed_transitions: Vec<String>,
 }
 
 impl Problem {
@@ -95,6 +101,8 @@ impl Problem {
             instance: None,
             request_id: None,
             errors: Vec::new(),
+            duplicates: Vec::new(),
+            allowed_transitions: Vec::new(),
         }
     }
 }
@@ -130,6 +138,28 @@ pub enum ApiError {
     /// 409: the request conflicts with the current state.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// 409: the person already exists (same tax code) or likely exists (same name and birth date).
+    #[error("duplicate: {detail}")]
+    Duplicate {
+        /// What matched.
+        detail: String,
+        /// The existing person(s).
+        ids: Vec<uuid::Uuid>,
+    },
+    /// 409: the transition is not allowed from the current state.
+    #[error("illegal transition: {detail}")]
+    IllegalTransition {
+        /// What was refused.
+        detail: String,
+        /// Transitions allowed from the current state.
+        allowed: Vec<String>,
+    },
+    /// 412: `If-Match` does not match the current version.
+    #[error("precondition failed")]
+    PreconditionFailed(String),
+    /// 428: the update must carry `If-Match`.
+    #[error("precondition required")]
+    PreconditionRequired,
     /// 413: the body is larger than allowed.
     #[error("payload too large")]
     PayloadTooLarge(usize),
@@ -230,6 +260,24 @@ impl ApiError {
                 let names: Vec<&str> = allow.iter().map(Method::as_str).collect();
                 p.detail = Some(format!("allowed methods: {}", names.join(", ")));
             }
+            Self::Duplicate { detail, ids } => {
+                p.problem_type = "urn:socialcare:problem:duplicate-person".into();
+                p.title = "The person is already registered".into();
+                p.detail = Some(detail.clone());
+                p.duplicates = ids.clone();
+            }
+            Self::IllegalTransition { detail, allowed } => {
+                p.problem_type = "urn:socialcare:problem:illegal-transition".into();
+                p.title = "Transition not allowed".into();
+                p.detail = Some(detail.clone());
+                p.allowed_transitions = allowed.clone();
+            }
+            Self::PreconditionFailed(detail) => {
+                p.detail = Some(detail.clone());
+            }
+            Self::PreconditionRequired => {
+                p.detail = Some("send If-Match with the ETag of the version you changed".into());
+            }
             Self::PayloadTooLarge(limit) => {
                 p.detail = Some(format!("the request body exceeds {limit} bytes"));
             }
@@ -260,7 +308,11 @@ impl ResponseError for ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::Duplicate { .. } | Self::IllegalTransition { .. } => {
+                StatusCode::CONFLICT
+            }
+            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -153,24 +153,32 @@ where
                         }
                         _ => ApiError::bad_request("the request body could not be read"),
                     })?;
-            if bytes.len() > MAX_BODY_BYTES {
-                return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
-            }
-            if bytes.iter().all(u8::is_ascii_whitespace) {
-                return Err(ApiError::bad_request("a JSON body is required"));
-            }
-            let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
-            let value: T = serde_path_to_error::deserialize(&mut deserializer)
-                .map_err(deserialization_error)?;
-            deserializer.end().map_err(|_| {
-                ApiError::bad_request("the body has trailing characters after the JSON value")
-            })?;
-            value
-                .validate()
-                .map_err(|e| ApiError::Validation(validation_params(&e, "")))?;
-            Ok(ValidJson(value))
+            decode_json(&bytes).map(ValidJson)
         })
     }
+}
+
+/// Deserialises and validates a JSON body already read.
+pub fn decode_json<T>(bytes: &[u8]) -> Result<T, ApiError>
+where
+    T: DeserializeOwned + Validate,
+{
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request("a JSON body is required"));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value: T =
+        serde_path_to_error::deserialize(&mut deserializer).map_err(deserialization_error)?;
+    deserializer.end().map_err(|_| {
+        ApiError::bad_request("the body has trailing characters after the JSON value")
+    })?;
+    value
+        .validate()
+        .map_err(|e| ApiError::Validation(validation_params(&e, "")))?;
+    Ok(value)
 }
 
 /// A JSON body whose reading is deferred until the handler asks for it, so that
@@ -201,10 +209,27 @@ where
     T: DeserializeOwned + Validate + 'static,
 {
     /// Reads, deserialises and validates the body (see [`ValidJson`] for the answers).
-    pub async fn parse(mut self) -> Result<T, ApiError> {
-        ValidJson::<T>::from_request(&self.req, &mut self.payload)
+    pub async fn parse(self) -> Result<T, ApiError> {
+        self.parse_raw().await.map(|(value, _)| value)
+    }
+
+    /// Like [`JsonBody::parse`], also returning the raw bytes (for idempotency fingerprints).
+    pub async fn parse_raw(mut self) -> Result<(T, web::Bytes), ApiError> {
+        if !is_json(&self.req) {
+            return Err(ApiError::UnsupportedMediaType(
+                "send the body as application/json".into(),
+            ));
+        }
+        let bytes = web::Bytes::from_request(&self.req, &mut self.payload)
             .await
-            .map(|v| v.0)
+            .map_err(|e| match e.as_error::<actix_web::error::PayloadError>() {
+                Some(actix_web::error::PayloadError::Overflow) => {
+                    ApiError::PayloadTooLarge(MAX_BODY_BYTES)
+                }
+                _ => ApiError::bad_request("the request body could not be read"),
+            })?;
+        let value = decode_json(&bytes)?;
+        Ok((value, bytes))
     }
 }
 

@@ -4,9 +4,11 @@
 pub mod app;
 pub mod auth;
 pub mod cli;
+pub mod conditional;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod idempotency;
 pub mod middleware;
 pub mod openapi;
 pub mod request;

@@ -14,6 +14,10 @@ pub enum Action {
     ManageStaffAccounts,
     /// Read one's own account.
     ReadOwnAccount,
+    /// Read or write the people the office serves and their case files. Until the need-to-know
+    /// rules land, every staff role may, except `system_admin` and `privacy_officer`, who never
+    /// see case content.
+    AccessCaseData,
 }
 
 impl Action {
@@ -22,6 +26,7 @@ impl Action {
         match self {
             Action::ManageStaffAccounts => "user.manage",
             Action::ReadOwnAccount => "user.read_self",
+            Action::AccessCaseData => "case_data.access",
         }
     }
 }
@@ -31,6 +36,9 @@ pub fn permits(roles: &BTreeSet<Role>, action: Action) -> bool {
     match action {
         Action::ManageStaffAccounts => roles.contains(&Role::SystemAdmin),
         Action::ReadOwnAccount => !roles.is_empty(),
+        Action::AccessCaseData => roles
+            .iter()
+            .any(|r| !matches!(r, Role::SystemAdmin | Role::PrivacyOfficer)),
     }
 }
 
@@ -48,6 +56,11 @@ mod tests {
                 "{role}"
             );
             assert!(permits(&roles, Action::ReadOwnAccount));
+            assert_eq!(
+                permits(&roles, Action::AccessCaseData),
+                !matches!(role, Role::SystemAdmin | Role::PrivacyOfficer),
+                "{role}"
+            );
         }
     }
 }

@@ -9,7 +9,9 @@
 pub mod audit;
 pub mod db;
 pub mod error;
+pub mod idempotency;
 pub mod migrations;
+pub mod persons;
 pub mod schema;
 pub mod sessions;
 pub mod sql_types;

@@ -75,9 +75,70 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    persons (id) {
+        id -> SqlUuid,
+        given_names -> Text,
+        family_names -> Text,
+        name_key -> Text,
+        sort_key -> Text,
+        birth_date -> Nullable<Date>,
+        birth_place -> Nullable<Text>,
+        sex -> Nullable<Text>,
+        citizenship -> Nullable<Text>,
+        tax_code -> Nullable<Text>,
+        residence_kind -> Text,
+        address_street -> Nullable<Text>,
+        address_postal_code -> Nullable<Text>,
+        address_municipality -> Nullable<Text>,
+        address_province -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        languages -> Text,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+        annulled_at -> Nullable<SqlInstant>,
+        annulled_by -> Nullable<SqlUuid>,
+        annulment_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::SqlUuid;
+
+    person_name_tokens (token, person_id) {
+        token -> Text,
+        person_id -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    idempotency_keys (actor_id, idempotency_key) {
+        actor_id -> SqlUuid,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        status_code -> Integer,
+        response_body -> Text,
+        location -> Nullable<Text>,
+        etag -> Nullable<Text>,
+        created_at -> SqlInstant,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_areas -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(person_name_tokens -> persons (person_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -85,6 +146,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_areas,
     refresh_tokens,
     audit_records,
+    persons,
+    person_name_tokens,
+    idempotency_keys,
 );
 
 /// Every table of the schema with its columns, in declaration order: what both migration sets
@@ -134,6 +198,51 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "request_id",
             "client_addr",
             "details",
+        ],
+    ),
+    (
+        "persons",
+        &[
+            "id",
+            "given_names",
+            "family_names",
+            "name_key",
+            "sort_key",
+            "birth_date",
+            "birth_place",
+            "sex",
+            "citizenship",
+            "tax_code",
+            "residence_kind",
+            "address_street",
+            "address_postal_code",
+            "address_municipality",
+            "address_province",
+            "phone",
+            "email",
+            "languages",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+            "annulled_at",
+            "annulled_by",
+            "annulment_reason",
+        ],
+    ),
+    ("person_name_tokens", &["token", "person_id"]),
+    (
+        "idempotency_keys",
+        &[
+            "actor_id",
+            "idempotency_key",
+            "request_hash",
+            "status_code",
+            "response_body",
+            "location",
+            "etag",
+            "created_at",
         ],
     ),
 ];

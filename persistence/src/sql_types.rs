@@ -9,7 +9,7 @@
 
 use std::io::Write;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql, FromSqlRow};
 use diesel::expression::AsExpression;
@@ -56,8 +56,10 @@ impl From<DbUuid> for uuid::Uuid {
 }
 
 impl From<DateTime<Utc>> for DbInstant {
+    /// Both engines keep microseconds: truncating here makes what a write returns equal to what
+    /// a later read returns.
     fn from(value: DateTime<Utc>) -> Self {
-        Self(value)
+        Self(value.trunc_subsecs(6))
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod me;
+pub mod persons;
 pub mod status;
 pub mod users;
 
@@ -19,5 +20,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(users::get_user)
         .service(users::update_user)
         .service(users::disable_user)
-        .service(users::enable_user);
+        .service(users::enable_user)
+        .service(persons::create_person)
+        .service(persons::search_persons)
+        .service(persons::get_person)
+        .service(persons::update_person)
+        .service(persons::annul_person);
 }

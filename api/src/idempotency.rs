@@ -1,0 +1,130 @@
+//! `Idempotency-Key` on writes: the same key with the same request replays the first response;
+//! the same key with another request is refused (422). Keys are per user and kept 48 hours.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use socialcare_persistence::idempotency::{self, StoredResponse};
+use socialcare_persistence::sql_types::{DbInstant, DbUuid};
+use socialcare_persistence::{AnyConnection, StoreError};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+/// Name of the request header.
+pub const HEADER: &str = "Idempotency-Key";
+
+/// A successful write's response, in a form that can be stored and replayed.
+#[derive(Debug, Clone)]
+pub struct Replayable {
+    /// Status.
+    pub status: StatusCode,
+    /// JSON body.
+    pub body: Value,
+    /// `Location` header.
+    pub location: Option<String>,
+    /// `ETag` header.
+    pub etag: Option<String>,
+    /// Whether this is a replay of a stored response.
+    pub replayed: bool,
+}
+
+impl Replayable {
+    /// The HTTP response.
+    pub fn into_response(self) -> HttpResponse {
+        let mut builder = HttpResponse::build(self.status);
+        if let Some(location) = &self.location {
+            builder.insert_header((header::LOCATION, location.clone()));
+        }
+        if let Some(etag) = &self.etag {
+            builder.insert_header((header::ETAG, etag.clone()));
+        }
+        if self.replayed {
+            builder.insert_header(("Idempotent-Replayed", "true"));
+        }
+        builder.json(self.body)
+    }
+}
+
+/// The key sent by the client, if any: 1-255 visible ASCII characters.
+pub fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get(HEADER) else {
+        return Ok(None);
+    };
+    let text = value
+        .to_str()
+        .ok()
+        .filter(|t| !t.is_empty() && t.len() <= 255 && t.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| ApiError::bad_parameter(HEADER, "must be 1-255 visible ASCII characters"))?;
+    Ok(Some(text.to_owned()))
+}
+
+/// Fingerprint of a request: method, path and body.
+pub fn fingerprint(req: &HttpRequest, body: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(req.method().as_str().as_bytes());
+    hasher.update([0]);
+    hasher.update(req.path().as_bytes());
+    hasher.update([0]);
+    hasher.update(body);
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Inside the write transaction: replays the stored response of `key`, or runs `write` and
+/// stores its successful response with the key, so that both commit together.
+pub fn replay_or_run<F>(
+    conn: &mut AnyConnection,
+    actor: Uuid,
+    key: Option<&str>,
+    fingerprint: &str,
+    now: DateTime<Utc>,
+    write: F,
+) -> Result<Result<Replayable, ApiError>, StoreError>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<Result<Replayable, ApiError>, StoreError>,
+{
+    let Some(key) = key else {
+        return write(conn);
+    };
+    if let Some(stored) = idempotency::find(conn, actor, key, now)? {
+        if stored.request_hash != fingerprint {
+            return Ok(Err(ApiError::Validation(vec![
+                crate::error::InvalidParam::parameter(
+                    HEADER,
+                    "this key was already used for a different request",
+                ),
+            ])));
+        }
+        return Ok(Ok(Replayable {
+            status: StatusCode::from_u16(u16::try_from(stored.status_code).unwrap_or(200))
+                .unwrap_or(StatusCode::OK),
+            body: serde_json::from_str(&stored.response_body).unwrap_or(Value::Null),
+            location: stored.location,
+            etag: stored.etag,
+            replayed: true,
+        }));
+    }
+    let outcome = write(conn)?;
+    if let Ok(response) = &outcome {
+        idempotency::store(
+            conn,
+            &StoredResponse {
+                actor_id: DbUuid(actor),
+                idempotency_key: key.to_owned(),
+                request_hash: fingerprint.to_owned(),
+                status_code: i32::from(response.status.as_u16()),
+                response_body: response.body.to_string(),
+                location: response.location.clone(),
+                etag: response.etag.clone(),
+                created_at: DbInstant(now),
+            },
+        )?;
+    }
+    Ok(outcome)
+}

@@ -1,0 +1,785 @@
+//! The people the office serves: register, read, correct, annul and search.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use socialcare_domain::access::Action;
+use socialcare_domain::names;
+use socialcare_domain::person::{
+    PersonDetails, PersonInput, PersonRecord, ResidenceInput, parse_annulment_reason,
+};
+use socialcare_domain::tax_code::TaxCode;
+use socialcare_persistence::audit::{self, Outcome};
+use socialcare_persistence::persons::{self, PersonQuery};
+use socialcare_persistence::{AnyConnection, StoreError};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::Caller;
+use crate::conditional::{etag, if_match_of, require_if_match};
+use crate::error::{ApiError, Problem, blocking};
+use crate::extract::{JsonBody, ValidQuery};
+use crate::idempotency::{self, Replayable};
+use crate::state::AppState;
+
+/// Sex as recorded in the civil registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SexCode {
+    /// Female.
+    Female,
+    /// Male.
+    Male,
+}
+
+/// Kind of residence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ResidenceKind {
+    /// A registered residence (residenza anagrafica).
+    Residence,
+    /// A fictitious registry address (residenza fittizia), used for homeless people.
+    Fictitious,
+    /// No residence.
+    #[default]
+    None,
+}
+
+/// Where the person lives or is registered.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResidenceDto {
+    /// Kind of residence; `none` has no address.
+    #[serde(default)]
+    pub kind: ResidenceKind,
+    /// Street and number.
+    #[validate(length(max = 200))]
+    #[schema(max_length = 200, example = "Via Roma 12")]
+    pub street: Option<String>,
+    /// Postal code (CAP).
+    #[validate(length(max = 10))]
+    #[schema(max_length = 10, example = "38122")]
+    pub postal_code: Option<String>,
+    /// Municipality; required unless `kind` is `none`.
+    #[validate(length(max = 100))]
+    #[schema(max_length = 100, example = "Trento")]
+    pub municipality: Option<String>,
+    /// Province code.
+    #[validate(length(max = 2))]
+    #[schema(max_length = 2, example = "TN")]
+    pub province: Option<String>,
+}
+
+/// Identity and contacts of a person, as sent to register or correct them.
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "given_names": "Maria Grazia",
+    "family_names": "D'Angelo",
+    "birth_date": "1985-03-12",
+    "birth_place": "Napoli",
+    "sex": "female",
+    "citizenship": "IT",
+    "tax_code": null,
+    "residence": {"kind": "fictitious", "street": "Via dei Mille 1", "postal_code": "38122", "municipality": "Trento", "province": "TN"},
+    "phone": "+39 333 1234567",
+    "email": null,
+    "languages": ["it"]
+}))]
+pub struct PersonRequest {
+    /// Given names (1-100 characters).
+    #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub given_names: String,
+    /// Family names (1-100 characters).
+    #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub family_names: String,
+    /// Birth date (`YYYY-MM-DD`, from 1900-01-01 to today).
+    pub birth_date: Option<NaiveDate>,
+    /// Birth place: municipality, or country for people born abroad.
+    #[validate(length(max = 100))]
+    #[schema(max_length = 100)]
+    pub birth_place: Option<String>,
+    /// Sex as recorded in the civil registry.
+    pub sex: Option<SexCode>,
+    /// Citizenship, ISO 3166-1 alpha-2 (e.g. `IT`, `RO`, `NG`).
+    #[validate(length(min = 2, max = 2))]
+    #[schema(min_length = 2, max_length = 2, pattern = "^[A-Za-z]{2}$")]
+    pub citizenship: Option<String>,
+    /// Codice fiscale (16 characters, omocodia accepted) or 11-digit provisional code; optional,
+    /// validated when given, stored upper-case. Many homeless people and newly arrived migrants
+    /// have none.
+    #[validate(length(max = 20))]
+    #[schema(max_length = 20)]
+    pub tax_code: Option<String>,
+    /// Residence.
+    #[serde(default)]
+    #[validate(nested)]
+    pub residence: ResidenceDto,
+    /// Phone number.
+    #[validate(length(max = 30))]
+    #[schema(max_length = 30)]
+    pub phone: Option<String>,
+    /// E-mail address.
+    #[validate(length(max = 254))]
+    #[schema(max_length = 254)]
+    pub email: Option<String>,
+    /// Spoken languages, ISO 639 codes (e.g. `it`, `ar`, `rom`).
+    #[serde(default)]
+    #[validate(length(max = 10))]
+    #[schema(max_items = 10)]
+    pub languages: Vec<String>,
+}
+
+impl PersonRequest {
+    fn input(&self) -> PersonInput {
+        PersonInput {
+            given_names: self.given_names.clone(),
+            family_names: self.family_names.clone(),
+            birth_date: self.birth_date,
+            birth_place: self.birth_place.clone(),
+            sex: self.sex.map(|s| match s {
+                SexCode::Female => "female".to_owned(),
+                SexCode::Male => "male".to_owned(),
+            }),
+            citizenship: self.citizenship.clone(),
+            tax_code: self.tax_code.clone(),
+            residence: ResidenceInput {
+                kind: match self.residence.kind {
+                    ResidenceKind::Residence => "residence",
+                    ResidenceKind::Fictitious => "fictitious",
+                    ResidenceKind::None => "none",
+                }
+                .to_owned(),
+                street: self.residence.street.clone(),
+                postal_code: self.residence.postal_code.clone(),
+                municipality: self.residence.municipality.clone(),
+                province: self.residence.province.clone(),
+            },
+            phone: self.phone.clone(),
+            email: self.email.clone(),
+            languages: self.languages.clone(),
+        }
+    }
+
+    fn details(&self) -> Result<PersonDetails, ApiError> {
+        PersonDetails::parse(&self.input(), Utc::now().date_naive()).map_err(ApiError::from_domain)
+    }
+}
+
+/// A remark on the data that does not block saving it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DataWarning {
+    /// The field concerned.
+    #[schema(example = "birth_date")]
+    pub field: String,
+    /// What looks wrong.
+    #[schema(example = "the tax code encodes the birth date 85-03-12")]
+    pub detail: String,
+}
+
+/// Why and by whom a record was annulled.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AnnulmentResponse {
+    /// When.
+    pub annulled_at: DateTime<Utc>,
+    /// By whom (user id).
+    pub annulled_by: Uuid,
+    /// Why.
+    pub reason: String,
+}
+
+/// A person the office serves.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PersonResponse {
+    /// Identifier.
+    pub id: Uuid,
+    /// Given names.
+    pub given_names: String,
+    /// Family names.
+    pub family_names: String,
+    /// Birth date.
+    pub birth_date: Option<NaiveDate>,
+    /// Birth place.
+    pub birth_place: Option<String>,
+    /// Sex.
+    pub sex: Option<SexCode>,
+    /// Citizenship (ISO 3166-1 alpha-2).
+    pub citizenship: Option<String>,
+    /// Tax code, upper-case.
+    pub tax_code: Option<String>,
+    /// Residence.
+    pub residence: ResidenceDto,
+    /// Phone number.
+    pub phone: Option<String>,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// Spoken languages.
+    pub languages: Vec<String>,
+    /// Set when the record was annulled (it is then read-only).
+    pub annulment: Option<AnnulmentResponse>,
+    /// Version, also sent as the `ETag` header; send it back in `If-Match` to change the person.
+    #[schema(format = Int64, example = 1)]
+    pub version: i64,
+    /// Creation instant.
+    pub created_at: DateTime<Utc>,
+    /// Creator (user id).
+    pub created_by: Uuid,
+    /// Last change instant.
+    pub updated_at: DateTime<Utc>,
+    /// Author of the last change (user id).
+    pub updated_by: Uuid,
+    /// Remarks on the data, e.g. a birth date that differs from the one encoded in the tax code.
+    pub warnings: Vec<DataWarning>,
+}
+
+impl From<&PersonRecord> for PersonResponse {
+    fn from(p: &PersonRecord) -> Self {
+        let d = &p.details;
+        let address = d.residence.address();
+        Self {
+            id: p.id,
+            given_names: d.given_names.as_str().to_owned(),
+            family_names: d.family_names.as_str().to_owned(),
+            birth_date: d.birth_date,
+            birth_place: d.birth_place.clone(),
+            sex: d.sex.map(|s| match s {
+                socialcare_domain::person::Sex::Female => SexCode::Female,
+                socialcare_domain::person::Sex::Male => SexCode::Male,
+            }),
+            citizenship: d.citizenship.as_ref().map(|c| c.as_str().to_owned()),
+            tax_code: d.tax_code.as_ref().map(|t| t.as_str().to_owned()),
+            residence: ResidenceDto {
+                kind: match d.residence.kind() {
+                    "residence" => ResidenceKind::Residence,
+                    "fictitious" => ResidenceKind::Fictitious,
+                    _ => ResidenceKind::None,
+                },
+                street: address.and_then(|a| a.street.clone()),
+                postal_code: address.and_then(|a| a.postal_code.clone()),
+                municipality: address.map(|a| a.municipality.clone()),
+                province: address.and_then(|a| a.province.clone()),
+            },
+            phone: d.phone.clone(),
+            email: d.email.as_ref().map(|e| e.as_str().to_owned()),
+            languages: d.languages.iter().map(|l| l.as_str().to_owned()).collect(),
+            annulment: p.annulment.as_ref().map(|a| AnnulmentResponse {
+                annulled_at: a.at,
+                annulled_by: a.by,
+                reason: a.reason.clone(),
+            }),
+            version: p.version,
+            created_at: p.created_at,
+            created_by: p.created_by,
+            updated_at: p.updated_at,
+            updated_by: p.updated_by,
+            warnings: d
+                .tax_code_warnings()
+                .iter()
+                .map(|w| DataWarning {
+                    field: w.field().to_owned(),
+                    detail: w.message(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Options of a registration.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CreatePersonQuery {
+    /// Set to `true` to register the person although others with the same name and birth date
+    /// exist (after checking the candidates returned by the 409). Never overrides a tax code
+    /// conflict.
+    pub confirm_new_person: Option<bool>,
+}
+
+/// Reason for annulling a wrong record.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnnulRequest {
+    /// Why the record is wrong (1-2000 characters), e.g. "registered twice by mistake".
+    #[validate(length(min = 1, max = 2000))]
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        example = "registered twice by mistake"
+    )]
+    pub reason: String,
+}
+
+/// Search criteria; every given criterion must hold. Results are in alphabetical order
+/// (family names, given names).
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchPersonsQuery {
+    /// Name fragment: each word must start a word of the given or family names, in any order,
+    /// ignoring case and accents (`ros mar` finds "Maria Rossi").
+    #[validate(length(max = 200))]
+    #[param(max_length = 200, example = "rossi mar")]
+    pub q: Option<String>,
+    /// Exact tax code (case-insensitive).
+    #[validate(length(max = 20))]
+    #[param(max_length = 20)]
+    pub tax_code: Option<String>,
+    /// Exact birth date.
+    pub birth_date: Option<NaiveDate>,
+    /// Include annulled records (default false).
+    pub include_annulled: Option<bool>,
+    /// Opaque position returned in `next`; omit for the first page.
+    #[validate(length(max = 500))]
+    #[param(max_length = 500)]
+    pub cursor: Option<String>,
+    /// Page size, 1-100 (default 20).
+    #[validate(range(min = 1, max = 100))]
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+}
+
+/// One page of persons.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonPage {
+    /// The persons of this page.
+    pub items: Vec<PersonResponse>,
+    /// Link to the next page, or null on the last one.
+    pub next: Option<String>,
+}
+
+fn parse_person_id(raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::bad_parameter("person_id", "must be a UUID"))
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("no person with this id".into())
+}
+
+fn replayable(status: actix_web::http::StatusCode, record: &PersonRecord) -> Replayable {
+    Replayable {
+        status,
+        body: serde_json::to_value(PersonResponse::from(record)).unwrap_or_default(),
+        location: Some(format!("/api/v1/persons/{}", record.id)),
+        etag: Some(etag(record.version)),
+        replayed: false,
+    }
+}
+
+/// Refuses a tax code held by another live person, and (unless confirmed) same name and birth date.
+fn check_duplicates(
+    conn: &mut AnyConnection,
+    details: &PersonDetails,
+    except: Option<Uuid>,
+    confirmed: bool,
+) -> Result<Option<ApiError>, StoreError> {
+    if let Some(code) = &details.tax_code
+        && let Some(existing) = persons::live_with_tax_code(conn, code.as_str(), except)?
+    {
+        return Ok(Some(ApiError::Duplicate {
+            detail: format!(
+                "a person with tax code {} is already registered",
+                code.as_str()
+            ),
+            ids: vec![existing],
+        }));
+    }
+    if !confirmed {
+        let candidates =
+            persons::likely_duplicates(conn, &details.name_key(), details.birth_date, except)?;
+        if !candidates.is_empty() {
+            return Ok(Some(ApiError::Duplicate {
+                detail: "persons with the same name and birth date are already registered; check them, then repeat with confirm_new_person=true if this is someone else".into(),
+                ids: candidates,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// Register a person
+///
+/// Registers a person the office serves. A tax code already held by a registered person is a
+/// 409 naming that person; the same name (ignoring accents, case and word order) and birth date
+/// is a 409 listing the candidates, unless `confirm_new_person=true`. Tax code inconsistencies
+/// (birth date, sex) are returned as `warnings`, not refused. Send `Idempotency-Key` to make
+/// retries safe.
+#[utoipa::path(
+    tag = "persons",
+    operation_id = "create_person",
+    params(CreatePersonQuery,
+        ("Idempotency-Key" = Option<String>, Header, description = "Any unique string (e.g. a UUID): a retry with the same key and body returns the first response instead of registering twice; the same key with another body is 422. Kept 48 hours.")),
+    request_body = PersonRequest,
+    responses(
+        (status = 201, description = "Registered.", body = PersonResponse,
+            headers(("Location" = String, description = "URL of the person."), ("ETag" = String, description = "Version of the person, for If-Match."))),
+        (status = 409, description = "Already registered: `duplicates` lists the existing person(s).", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/persons")]
+pub async fn create_person(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: JsonBody<PersonRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller
+        .authorize(&state, Action::AccessCaseData, "person", None)
+        .await?;
+    let options = ValidQuery::<CreatePersonQuery>::parse(&req)?;
+    let key = idempotency::key_of(&req)?;
+    let (request, raw) = body.parse_raw().await?;
+    let fingerprint = idempotency::fingerprint(&req, &raw);
+    let details = request.details()?;
+    let confirmed = options.confirm_new_person.unwrap_or(false);
+    let st = state.clone();
+    let outcome = blocking(move || {
+        let now = Utc::now();
+        Ok(st.db.write(|c| {
+            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
+                if let Some(duplicate) = check_duplicates(c, &details, None, confirmed)? {
+                    return Ok(Err(duplicate));
+                }
+                let record = persons::insert(c, &details, caller.id(), now)?;
+                audit::append(
+                    c,
+                    caller.audit(
+                        "person.create",
+                        "person",
+                        Some(record.id.to_string()),
+                        Outcome::Success,
+                    ),
+                )?;
+                Ok(Ok(replayable(
+                    actix_web::http::StatusCode::CREATED,
+                    &record,
+                )))
+            })
+        })?)
+    })
+    .await??;
+    Ok(outcome.into_response())
+}
+
+/// Read a person
+///
+/// Returns the person with its version in `ETag`. Annulled records are returned too, with
+/// their annulment.
+#[utoipa::path(
+    tag = "persons",
+    operation_id = "get_person",
+    params(("person_id" = Uuid, Path, description = "Person identifier.")),
+    responses(
+        (status = 200, description = "The person.", body = PersonResponse,
+            headers(("ETag" = String, description = "Version of the person, for If-Match."))),
+        (status = 404, description = "No person with this id.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/persons/{person_id}")]
+pub async fn get_person(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_person_id(&path)?;
+    caller
+        .authorize(
+            &state,
+            Action::AccessCaseData,
+            "person",
+            Some(id.to_string()),
+        )
+        .await?;
+    let st = state.clone();
+    let record = blocking(move || {
+        Ok(st.db.write(|c| {
+            let found = persons::find(c, id)?;
+            if found.is_some() {
+                audit::append(
+                    c,
+                    caller.audit(
+                        "person.read",
+                        "person",
+                        Some(id.to_string()),
+                        Outcome::Success,
+                    ),
+                )?;
+            }
+            Ok(found)
+        })?)
+    })
+    .await?
+    .ok_or_else(not_found)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::ETAG, etag(record.version)))
+        .json(PersonResponse::from(&record)))
+}
+
+/// Correct a person
+///
+/// Replaces the identity and contacts of a person. Requires `If-Match` with the current ETag
+/// (428 without it, 412 when someone changed the person meanwhile: the losing update changes
+/// nothing). The duplicate rules of registration apply; annulled records cannot be changed (409).
+#[utoipa::path(
+    tag = "persons",
+    operation_id = "update_person",
+    params(("person_id" = Uuid, Path, description = "Person identifier."),
+        ("If-Match" = String, Header, description = "The ETag of the version being changed, e.g. `\"3\"`."),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe; see create_person.")),
+    request_body = PersonRequest,
+    responses(
+        (status = 200, description = "The corrected person.", body = PersonResponse,
+            headers(("ETag" = String, description = "The new version."))),
+        (status = 404, description = "No person with this id.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The tax code belongs to another person, or the record is annulled.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not match the current version.", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/persons/{person_id}")]
+pub async fn update_person(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: JsonBody<PersonRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_person_id(&path)?;
+    caller
+        .authorize(
+            &state,
+            Action::AccessCaseData,
+            "person",
+            Some(id.to_string()),
+        )
+        .await?;
+    let key = idempotency::key_of(&req)?;
+    let (request, raw) = body.parse_raw().await?;
+    let fingerprint = idempotency::fingerprint(&req, &raw);
+    let details = request.details()?;
+    let if_match = if_match_of(&req);
+    let st = state.clone();
+    let outcome = blocking(move || {
+        let now = Utc::now();
+        Ok(st.db.write(|c| {
+            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
+                let Some(current) = persons::find(c, id)? else {
+                    return Ok(Err(not_found()));
+                };
+                let version = match require_if_match(if_match.as_deref(), current.version) {
+                    Ok(v) => v,
+                    Err(e) => return Ok(Err(e)),
+                };
+                if current.annulment.is_some() {
+                    return Ok(Err(ApiError::Conflict(
+                        "the person was annulled and cannot be changed".into(),
+                    )));
+                }
+                // Only a changed name or birth date can create a new likely duplicate.
+                let confirmed = details.name_key() == current.details.name_key()
+                    && details.birth_date == current.details.birth_date;
+                if let Some(duplicate) = check_duplicates(c, &details, Some(id), confirmed)? {
+                    return Ok(Err(duplicate));
+                }
+                let Some(record) =
+                    persons::update(c, &current, version, &details, caller.id(), now)?
+                else {
+                    return Ok(Err(ApiError::PreconditionFailed(
+                        "the person changed meanwhile; read it again and retry".into(),
+                    )));
+                };
+                audit::append(
+                    c,
+                    caller.audit(
+                        "person.update",
+                        "person",
+                        Some(id.to_string()),
+                        Outcome::Success,
+                    ),
+                )?;
+                let mut response = replayable(actix_web::http::StatusCode::OK, &record);
+                response.location = None;
+                Ok(Ok(response))
+            })
+        })?)
+    })
+    .await??;
+    Ok(outcome.into_response())
+}
+
+/// Annul a person
+///
+/// Marks a wrong record (e.g. registered twice) as annulled, with a reason. Nothing is deleted:
+/// the record stays readable, leaves searches and frees its tax code. Requires `If-Match`.
+#[utoipa::path(
+    tag = "persons",
+    operation_id = "annul_person",
+    params(("person_id" = Uuid, Path, description = "Person identifier."),
+        ("If-Match" = String, Header, description = "The ETag of the version being annulled."),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe; see create_person.")),
+    request_body = AnnulRequest,
+    responses(
+        (status = 200, description = "The annulled person.", body = PersonResponse,
+            headers(("ETag" = String, description = "The new version."))),
+        (status = 404, description = "No person with this id.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already annulled.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not match the current version.", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/persons/{person_id}/annul")]
+pub async fn annul_person(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: JsonBody<AnnulRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_person_id(&path)?;
+    caller
+        .authorize(
+            &state,
+            Action::AccessCaseData,
+            "person",
+            Some(id.to_string()),
+        )
+        .await?;
+    let key = idempotency::key_of(&req)?;
+    let (request, raw) = body.parse_raw().await?;
+    let fingerprint = idempotency::fingerprint(&req, &raw);
+    let reason = parse_annulment_reason(&request.reason)
+        .map_err(|e| ApiError::invalid_field("/reason", e))?;
+    let if_match = if_match_of(&req);
+    let st = state.clone();
+    let outcome = blocking(move || {
+        let now = Utc::now();
+        Ok(st.db.write(|c| {
+            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
+                let Some(current) = persons::find(c, id)? else {
+                    return Ok(Err(not_found()));
+                };
+                let version = match require_if_match(if_match.as_deref(), current.version) {
+                    Ok(v) => v,
+                    Err(e) => return Ok(Err(e)),
+                };
+                if current.annulment.is_some() {
+                    return Ok(Err(ApiError::Conflict(
+                        "the person is already annulled".into(),
+                    )));
+                }
+                let Some(record) = persons::annul(c, id, version, &reason, caller.id(), now)?
+                else {
+                    return Ok(Err(ApiError::PreconditionFailed(
+                        "the person changed meanwhile; read it again and retry".into(),
+                    )));
+                };
+                let mut record_audit = caller.audit(
+                    "person.annul",
+                    "person",
+                    Some(id.to_string()),
+                    Outcome::Success,
+                );
+                record_audit.details = Some(serde_json::json!({ "reason": reason }).to_string());
+                audit::append(c, record_audit)?;
+                let mut response = replayable(actix_web::http::StatusCode::OK, &record);
+                response.location = None;
+                Ok(Ok(response))
+            })
+        })?)
+    })
+    .await??;
+    Ok(outcome.into_response())
+}
+
+fn encode_cursor(record: &PersonRecord) -> String {
+    let raw = serde_json::json!([record.details.sort_key(), record.id]).to_string();
+    URL_SAFE_NO_PAD.encode(raw)
+}
+
+fn decode_cursor(cursor: &str) -> Result<(String, Uuid), ApiError> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<(String, Uuid)>(&bytes).ok())
+        .ok_or_else(|| ApiError::bad_parameter("cursor", "is not a cursor returned by this API"))
+}
+
+/// Search persons
+///
+/// Finds persons by name fragment, tax code and birth date, in alphabetical order, with cursor
+/// pagination (follow `next`; pages stay consistent while persons are added).
+#[utoipa::path(
+    tag = "persons",
+    operation_id = "search_persons",
+    params(SearchPersonsQuery),
+    responses(
+        (status = 200, description = "One page of persons.", body = PersonPage),
+    )
+)]
+#[get("/persons")]
+pub async fn search_persons(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    caller
+        .authorize(&state, Action::AccessCaseData, "person", None)
+        .await?;
+    let q = ValidQuery::<SearchPersonsQuery>::parse(&req)?;
+    let limit = q.limit.unwrap_or(20);
+    let tax_code = match q.tax_code.as_deref().map(str::trim) {
+        Some(code) if !code.is_empty() => Some(
+            TaxCode::parse(code)
+                .map(|c| c.as_str().to_owned())
+                .unwrap_or_else(|_| code.to_ascii_uppercase()),
+        ),
+        _ => None,
+    };
+    let query = PersonQuery {
+        name_tokens: q.q.as_deref().map(names::search_tokens).unwrap_or_default(),
+        tax_code,
+        birth_date: q.birth_date,
+        include_annulled: q.include_annulled.unwrap_or(false),
+        after: q.cursor.as_deref().map(decode_cursor).transpose()?,
+        limit: i64::from(limit) + 1,
+    };
+    let st = state.clone();
+    let mut found = blocking(move || {
+        Ok(st.db.write(|c| {
+            let found = persons::search(c, &query)?;
+            let ids: Vec<String> = found
+                .iter()
+                .take(limit as usize)
+                .map(|p| p.id.to_string())
+                .collect();
+            let mut record = caller.audit("person.search", "person", None, Outcome::Success);
+            record.details = Some(serde_json::json!({ "returned": ids }).to_string());
+            audit::append(c, record)?;
+            Ok(found)
+        })?)
+    })
+    .await?;
+    let next = if found.len() > limit as usize {
+        found.truncate(limit as usize);
+        found.last().map(|last| {
+            let mut pairs: Vec<(&str, String)> = req
+                .query_string()
+                .split('&')
+                .filter_map(|kv| kv.split_once('='))
+                .filter(|(k, _)| *k != "cursor")
+                .map(|(k, v)| (k, v.to_owned()))
+                .collect();
+            pairs.push(("cursor", encode_cursor(last)));
+            let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            format!("/api/v1/persons?{}", query.join("&"))
+        })
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(PersonPage {
+        items: found.iter().map(PersonResponse::from).collect(),
+        next,
+    }))
+}

@@ -1,0 +1,3 @@
+DROP TABLE idempotency_keys;
+DROP TABLE person_name_tokens;
+DROP TABLE persons;

@@ -1,0 +1,391 @@
+//! Persons: rows, mapping to [`PersonRecord`], duplicate look-ups and keyset search.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use socialcare_domain::person::{
+    Annulment, PersonDetails, PersonInput, PersonRecord, ResidenceInput,
+};
+use uuid::Uuid;
+
+use crate::db::AnyConnection;
+use crate::error::StoreError;
+use crate::schema::{person_name_tokens, persons};
+use crate::sql_types::{DbInstant, DbUuid};
+
+/// A `persons` row.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = persons)]
+pub struct PersonRow {
+    /// Primary key.
+    pub id: DbUuid,
+    /// Given names as entered.
+    pub given_names: String,
+    /// Family names as entered.
+    pub family_names: String,
+    /// Duplicate-detection key.
+    pub name_key: String,
+    /// Alphabetical order key.
+    pub sort_key: String,
+    /// Birth date.
+    pub birth_date: Option<NaiveDate>,
+    /// Birth place.
+    pub birth_place: Option<String>,
+    /// `female` / `male`.
+    pub sex: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub citizenship: Option<String>,
+    /// Normalised tax code.
+    pub tax_code: Option<String>,
+    /// `residence`, `fictitious`, `none`.
+    pub residence_kind: String,
+    /// Street.
+    pub address_street: Option<String>,
+    /// Postal code.
+    pub address_postal_code: Option<String>,
+    /// Municipality.
+    pub address_municipality: Option<String>,
+    /// Province.
+    pub address_province: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Comma-separated language codes.
+    pub languages: String,
+    /// Version (ETag).
+    pub version: i64,
+    /// Creation instant.
+    pub created_at: DbInstant,
+    /// Creator.
+    pub created_by: DbUuid,
+    /// Last change.
+    pub updated_at: DbInstant,
+    /// Last author.
+    pub updated_by: DbUuid,
+    /// Annulment instant.
+    pub annulled_at: Option<DbInstant>,
+    /// Annulled by.
+    pub annulled_by: Option<DbUuid>,
+    /// Annulment reason.
+    pub annulment_reason: Option<String>,
+}
+
+fn row_of(
+    id: Uuid,
+    d: &PersonDetails,
+    version: i64,
+    created: (DateTime<Utc>, Uuid),
+    updated: (DateTime<Utc>, Uuid),
+) -> PersonRow {
+    let address = d.residence.address();
+    PersonRow {
+        id: DbUuid(id),
+        given_names: d.given_names.as_str().to_owned(),
+        family_names: d.family_names.as_str().to_owned(),
+        name_key: d.name_key(),
+        sort_key: d.sort_key(),
+        birth_date: d.birth_date,
+        birth_place: d.birth_place.clone(),
+        sex: d.sex.map(|s| s.as_str().to_owned()),
+        citizenship: d.citizenship.as_ref().map(|c| c.as_str().to_owned()),
+        tax_code: d.tax_code.as_ref().map(|t| t.as_str().to_owned()),
+        residence_kind: d.residence.kind().to_owned(),
+        address_street: address.and_then(|a| a.street.clone()),
+        address_postal_code: address.and_then(|a| a.postal_code.clone()),
+        address_municipality: address.map(|a| a.municipality.clone()),
+        address_province: address.and_then(|a| a.province.clone()),
+        phone: d.phone.clone(),
+        email: d.email.as_ref().map(|e| e.as_str().to_owned()),
+        languages: d
+            .languages
+            .iter()
+            .map(|l| l.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+        version,
+        created_at: created.0.into(),
+        created_by: DbUuid(created.1),
+        updated_at: updated.0.into(),
+        updated_by: DbUuid(updated.1),
+        annulled_at: None,
+        annulled_by: None,
+        annulment_reason: None,
+    }
+}
+
+fn to_domain(row: PersonRow) -> Result<PersonRecord, StoreError> {
+    let input = PersonInput {
+        given_names: row.given_names,
+        family_names: row.family_names,
+        birth_date: row.birth_date,
+        birth_place: row.birth_place,
+        sex: row.sex,
+        citizenship: row.citizenship,
+        tax_code: row.tax_code,
+        residence: ResidenceInput {
+            kind: row.residence_kind,
+            street: row.address_street,
+            postal_code: row.address_postal_code,
+            municipality: row.address_municipality,
+            province: row.address_province,
+        },
+        phone: row.phone,
+        email: row.email,
+        languages: row
+            .languages
+            .split(',')
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    };
+    // Stored rows were validated on the way in; the birth-date bound uses a far date so that a
+    // record stays readable whatever today is.
+    let far = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX);
+    let details = PersonDetails::parse(&input, far)
+        .map_err(|e| StoreError::Internal(format!("stored person {} is invalid: {e}", row.id.0)))?;
+    let annulment = match (row.annulled_at, row.annulled_by, row.annulment_reason) {
+        (Some(at), Some(by), Some(reason)) => Some(Annulment {
+            at: at.0,
+            by: by.0,
+            reason,
+        }),
+        _ => None,
+    };
+    Ok(PersonRecord {
+        id: row.id.0,
+        details,
+        version: row.version,
+        created_at: row.created_at.0,
+        created_by: row.created_by.0,
+        updated_at: row.updated_at.0,
+        updated_by: row.updated_by.0,
+        annulment,
+    })
+}
+
+fn write_tokens(conn: &mut AnyConnection, id: Uuid, d: &PersonDetails) -> Result<(), StoreError> {
+    diesel::delete(person_name_tokens::table.filter(person_name_tokens::person_id.eq(DbUuid(id))))
+        .execute(conn)?;
+    for token in d.name_tokens() {
+        diesel::insert_into(person_name_tokens::table)
+            .values((
+                person_name_tokens::token.eq(token),
+                person_name_tokens::person_id.eq(DbUuid(id)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Stores a new person; returns it.
+pub fn insert(
+    conn: &mut AnyConnection,
+    details: &PersonDetails,
+    actor: Uuid,
+    now: DateTime<Utc>,
+) -> Result<PersonRecord, StoreError> {
+    let id = Uuid::now_v7();
+    let row = row_of(id, details, 1, (now, actor), (now, actor));
+    diesel::insert_into(persons::table)
+        .values(&row)
+        .execute(conn)?;
+    write_tokens(conn, id, details)?;
+    to_domain(row)
+}
+
+/// Finds a person (annulled ones included).
+pub fn find(conn: &mut AnyConnection, id: Uuid) -> Result<Option<PersonRecord>, StoreError> {
+    persons::table
+        .find(DbUuid(id))
+        .select(PersonRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(to_domain)
+        .transpose()
+}
+
+/// The live (not annulled) person holding a tax code, other than `except`.
+pub fn live_with_tax_code(
+    conn: &mut AnyConnection,
+    tax_code: &str,
+    except: Option<Uuid>,
+) -> Result<Option<Uuid>, StoreError> {
+    let mut query = persons::table
+        .filter(persons::tax_code.eq(tax_code))
+        .filter(persons::annulled_at.is_null())
+        .select(persons::id)
+        .into_boxed();
+    if let Some(id) = except {
+        query = query.filter(persons::id.ne(DbUuid(id)));
+    }
+    Ok(query.first::<DbUuid>(conn).optional()?.map(|id| id.0))
+}
+
+/// Live persons with the same name key and birth date (likely duplicates), other than `except`.
+pub fn likely_duplicates(
+    conn: &mut AnyConnection,
+    name_key: &str,
+    birth_date: Option<NaiveDate>,
+    except: Option<Uuid>,
+) -> Result<Vec<Uuid>, StoreError> {
+    let Some(birth_date) = birth_date else {
+        return Ok(Vec::new());
+    };
+    let mut query = persons::table
+        .filter(persons::name_key.eq(name_key))
+        .filter(persons::birth_date.eq(birth_date))
+        .filter(persons::annulled_at.is_null())
+        .select(persons::id)
+        .order(persons::id.asc())
+        .limit(20)
+        .into_boxed();
+    if let Some(id) = except {
+        query = query.filter(persons::id.ne(DbUuid(id)));
+    }
+    Ok(query
+        .load::<DbUuid>(conn)?
+        .into_iter()
+        .map(|id| id.0)
+        .collect())
+}
+
+/// Replaces a person's details if its version is still `expected_version`. Returns `None` when
+/// the version moved on (the caller answers 412); the losing update changes nothing.
+pub fn update(
+    conn: &mut AnyConnection,
+    current: &PersonRecord,
+    expected_version: i64,
+    details: &PersonDetails,
+    actor: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<PersonRecord>, StoreError> {
+    let row = row_of(
+        current.id,
+        details,
+        expected_version + 1,
+        (current.created_at, current.created_by),
+        (now, actor),
+    );
+    let changed = diesel::update(
+        persons::table
+            .find(DbUuid(current.id))
+            .filter(persons::version.eq(expected_version))
+            .filter(persons::annulled_at.is_null()),
+    )
+    .set((
+        persons::given_names.eq(&row.given_names),
+        persons::family_names.eq(&row.family_names),
+        persons::name_key.eq(&row.name_key),
+        persons::sort_key.eq(&row.sort_key),
+        persons::birth_date.eq(row.birth_date),
+        persons::birth_place.eq(&row.birth_place),
+        persons::sex.eq(&row.sex),
+        persons::citizenship.eq(&row.citizenship),
+        persons::tax_code.eq(&row.tax_code),
+        persons::residence_kind.eq(&row.residence_kind),
+        persons::address_street.eq(&row.address_street),
+        persons::address_postal_code.eq(&row.address_postal_code),
+        persons::address_municipality.eq(&row.address_municipality),
+        persons::address_province.eq(&row.address_province),
+        persons::phone.eq(&row.phone),
+        persons::email.eq(&row.email),
+        persons::languages.eq(&row.languages),
+        persons::version.eq(row.version),
+        persons::updated_at.eq(row.updated_at),
+        persons::updated_by.eq(row.updated_by),
+    ))
+    .execute(conn)?;
+    if changed == 0 {
+        return Ok(None);
+    }
+    write_tokens(conn, current.id, details)?;
+    find(conn, current.id)
+}
+
+/// Annuls a person if its version is still `expected_version`; `None` when stale.
+pub fn annul(
+    conn: &mut AnyConnection,
+    id: Uuid,
+    expected_version: i64,
+    reason: &str,
+    actor: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<PersonRecord>, StoreError> {
+    let changed = diesel::update(
+        persons::table
+            .find(DbUuid(id))
+            .filter(persons::version.eq(expected_version))
+            .filter(persons::annulled_at.is_null()),
+    )
+    .set((
+        persons::annulled_at.eq(Some(DbInstant(now))),
+        persons::annulled_by.eq(Some(DbUuid(actor))),
+        persons::annulment_reason.eq(Some(reason)),
+        persons::version.eq(expected_version + 1),
+        persons::updated_at.eq(DbInstant(now)),
+        persons::updated_by.eq(DbUuid(actor)),
+    ))
+    .execute(conn)?;
+    if changed == 0 {
+        return Ok(None);
+    }
+    find(conn, id)
+}
+
+/// Search criteria; every given criterion must hold.
+#[derive(Debug, Clone, Default)]
+pub struct PersonQuery {
+    /// Folded words; each must be a prefix of a word of the person's names.
+    pub name_tokens: Vec<String>,
+    /// Exact normalised tax code.
+    pub tax_code: Option<String>,
+    /// Exact birth date.
+    pub birth_date: Option<NaiveDate>,
+    /// Include annulled records.
+    pub include_annulled: bool,
+    /// Keyset position: only persons after this `(sort_key, id)`.
+    pub after: Option<(String, Uuid)>,
+    /// Maximum number of rows.
+    pub limit: i64,
+}
+
+/// Upper bound of the strings starting with `prefix`, for an index range scan.
+fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+/// Searches persons in alphabetical order (family, given names, id) after the cursor.
+pub fn search(conn: &mut AnyConnection, q: &PersonQuery) -> Result<Vec<PersonRecord>, StoreError> {
+    let mut query = persons::table
+        .select(PersonRow::as_select())
+        .order((persons::sort_key.asc(), persons::id.asc()))
+        .limit(q.limit)
+        .into_boxed();
+    for token in &q.name_tokens {
+        query = query.filter(
+            persons::id.eq_any(
+                person_name_tokens::table
+                    .filter(person_name_tokens::token.ge(token.clone()))
+                    .filter(person_name_tokens::token.lt(prefix_end(token)))
+                    .select(person_name_tokens::person_id),
+            ),
+        );
+    }
+    if let Some(code) = &q.tax_code {
+        query = query.filter(persons::tax_code.eq(code.clone()));
+    }
+    if let Some(date) = q.birth_date {
+        query = query.filter(persons::birth_date.eq(date));
+    }
+    if !q.include_annulled {
+        query = query.filter(persons::annulled_at.is_null());
+    }
+    if let Some((key, id)) = &q.after {
+        query = query.filter(
+            persons::sort_key.gt(key.clone()).or(persons::sort_key
+                .eq(key.clone())
+                .and(persons::id.gt(DbUuid(*id)))),
+        );
+    }
+    query.load(conn)?.into_iter().map(to_domain).collect()
+}
