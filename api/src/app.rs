@@ -78,7 +78,7 @@ pub fn bootstrap_admin(db: &Database, config: &Config) -> anyhow::Result<Option<
         profile: StaffProfile::parse(&["system_admin".to_owned()], &[])?,
         password_hash,
     };
-    let created = db.write(|c| {
+    let created = db.write::<_, socialcare_persistence::StoreError, _>(|c| {
         // Another instance may have bootstrapped in the meantime.
         if users::count(c)? > 0 {
             return Ok(false);

@@ -164,7 +164,7 @@ fn users_command(
             let password_hash =
                 password::hash(checked.expose()).map_err(|e| anyhow::anyhow!("{e}"))?;
             let user = db
-                .write(|c| {
+                .write::<_, socialcare_persistence::StoreError, _>(|c| {
                     let user = users::insert(
                         c,
                         NewStaffUser {
@@ -231,7 +231,7 @@ fn users_command(
         }
         UsersCommand::Disable { username } => {
             let user = find_by_username(&db, &username)?;
-            db.write(|c| {
+            db.write::<_, socialcare_persistence::StoreError, _>(|c| {
                 let now = Utc::now();
                 users::update(
                     c,
@@ -259,7 +259,7 @@ fn users_command(
             let checked = Password::parse(&clear, Some(&user.username))
                 .map_err(|e| anyhow::anyhow!("password {e}"))?;
             let hash = password::hash(checked.expose()).map_err(|e| anyhow::anyhow!("{e}"))?;
-            db.write(|c| {
+            db.write::<_, socialcare_persistence::StoreError, _>(|c| {
                 let now = Utc::now();
                 users::update(
                     c,

@@ -381,6 +381,21 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<diesel::result::Error> for ApiError {
+    fn from(error: diesel::result::Error) -> Self {
+        StoreError::from(error).into()
+    }
+}
+
+/// Runs `f` in one write transaction; any error — a database error or a refusal decided inside
+/// (409, 412, 422…) — rolls everything back.
+pub fn transact<T, F>(db: &socialcare_persistence::Database, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut socialcare_persistence::AnyConnection) -> Result<T, ApiError>,
+{
+    db.write(f)
+}
+
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(error: actix_web::error::BlockingError) -> Self {
         ApiError::Internal(format!("blocking task failed: {error}"))

@@ -77,7 +77,8 @@ pub fn fingerprint(req: &HttpRequest, body: &[u8]) -> String {
 }
 
 /// Inside the write transaction: replays the stored response of `key`, or runs `write` and
-/// stores its successful response with the key, so that both commit together.
+/// stores its successful response with the key, so that both commit together (an error from
+/// `write` rolls back and stores nothing, so the client may retry).
 pub fn replay_or_run<F>(
     conn: &mut AnyConnection,
     actor: Uuid,
@@ -85,46 +86,50 @@ pub fn replay_or_run<F>(
     fingerprint: &str,
     now: DateTime<Utc>,
     write: F,
-) -> Result<Result<Replayable, ApiError>, StoreError>
+) -> Result<Replayable, ApiError>
 where
-    F: FnOnce(&mut AnyConnection) -> Result<Result<Replayable, ApiError>, StoreError>,
+    F: FnOnce(&mut AnyConnection) -> Result<Replayable, ApiError>,
 {
     let Some(key) = key else {
         return write(conn);
     };
     if let Some(stored) = idempotency::find(conn, actor, key, now)? {
         if stored.request_hash != fingerprint {
-            return Ok(Err(ApiError::Validation(vec![
+            return Err(ApiError::Validation(vec![
                 crate::error::InvalidParam::parameter(
                     HEADER,
                     "this key was already used for a different request",
                 ),
-            ])));
+            ]));
         }
-        return Ok(Ok(Replayable {
+        return Ok(Replayable {
             status: StatusCode::from_u16(u16::try_from(stored.status_code).unwrap_or(200))
                 .unwrap_or(StatusCode::OK),
             body: serde_json::from_str(&stored.response_body).unwrap_or(Value::Null),
             location: stored.location,
             etag: stored.etag,
             replayed: true,
-        }));
+        });
     }
-    let outcome = write(conn)?;
-    if let Ok(response) = &outcome {
-        idempotency::store(
-            conn,
-            &StoredResponse {
-                actor_id: DbUuid(actor),
-                idempotency_key: key.to_owned(),
-                request_hash: fingerprint.to_owned(),
-                status_code: i32::from(response.status.as_u16()),
-                response_body: response.body.to_string(),
-                location: response.location.clone(),
-                etag: response.etag.clone(),
-                created_at: DbInstant(now),
-            },
-        )?;
-    }
-    Ok(outcome)
+    let response = write(conn)?;
+    idempotency::store(
+        conn,
+        &StoredResponse {
+            actor_id: DbUuid(actor),
+            idempotency_key: key.to_owned(),
+            request_hash: fingerprint.to_owned(),
+            status_code: i32::from(response.status.as_u16()),
+            response_body: response.body.to_string(),
+            location: response.location.clone(),
+            etag: response.etag.clone(),
+            created_at: DbInstant(now),
+        },
+    )
+    .map_err(|e| match e {
+        StoreError::Conflict(_) => ApiError::Conflict(
+            "a request with this Idempotency-Key is being processed; retry shortly".into(),
+        ),
+        other => other.into(),
+    })?;
+    Ok(response)
 }

@@ -1515,3 +1515,72 @@ mod tests {
         }
     }
 }
+
+/// A stored case file with its bookkeeping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseFile {
+    /// Identifier.
+    pub id: Uuid,
+    /// Human-readable reference, unique per year.
+    pub reference: CaseReference,
+    /// The person taken in charge.
+    pub person_id: Uuid,
+    /// The area that owns the file.
+    pub area: crate::staff::Area,
+    /// Current status.
+    pub status: CaseStatus,
+    /// Day the file was opened.
+    pub opened_on: NaiveDate,
+    /// Day the file was closed, while closed.
+    pub closed_on: Option<NaiveDate>,
+    /// Why it was closed, while closed.
+    pub closing_reason: Option<ClosingReason>,
+    /// Target groups, sorted.
+    pub target_groups: Vec<TargetGroup>,
+    /// Version (ETag).
+    pub version: i64,
+    /// Creation instant.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Creator.
+    pub created_by: Uuid,
+    /// Last change instant.
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+    /// Author of the last change.
+    pub updated_by: Uuid,
+}
+
+/// A recorded lifecycle transition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransitionRecord {
+    /// Identifier.
+    pub id: Uuid,
+    /// The transition.
+    pub transition: CaseTransition,
+    /// Status before.
+    pub from: CaseStatus,
+    /// Status after.
+    pub to: CaseStatus,
+    /// Day it took effect.
+    pub occurred_on: NaiveDate,
+    /// Why.
+    pub reason: String,
+    /// Closing reason, for `close`.
+    pub closing_reason: Option<ClosingReason>,
+    /// Who recorded it.
+    pub author_id: Uuid,
+    /// When it was recorded.
+    pub recorded_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A stored team assignment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamMember {
+    /// Identifier of the assignment.
+    pub id: Uuid,
+    /// The assignment.
+    pub assignment: TeamAssignment,
+    /// Who made it.
+    pub assigned_by: Uuid,
+    /// When it was recorded.
+    pub recorded_at: chrono::DateTime<chrono::Utc>,
+}

@@ -235,12 +235,14 @@ impl Database {
         conn.transaction(f)
     }
 
-    /// Runs `f` in a write transaction: everything it does commits together or not at all.
+    /// Runs `f` in a write transaction: everything it does commits together, and nothing does
+    /// when it returns an error (of any type that can carry a database error).
     /// On SQLite writers are serialised in-process and the transaction starts `IMMEDIATE`,
     /// so concurrent requests queue instead of failing with "database is locked".
-    pub fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    pub fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
+        F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+        E: From<StoreError> + From<diesel::result::Error>,
     {
         let _guard = self
             .sqlite_writer
@@ -249,10 +251,11 @@ impl Database {
         let mut pooled = self.conn()?;
         let conn: &mut AnyConnection = &mut pooled;
         if let AnyConnection::Sqlite(inner) = conn {
-            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")
+                .map_err(StoreError::from)?;
             match f(conn) {
                 Ok(value) => {
-                    AnyConnection::commit_transaction(conn)?;
+                    AnyConnection::commit_transaction(conn).map_err(StoreError::from)?;
                     Ok(value)
                 }
                 Err(error) => {

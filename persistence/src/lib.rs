@@ -7,6 +7,7 @@
 //! - one module per aggregate ([`users`], [`sessions`], [`audit`]) with rows and queries.
 
 pub mod audit;
+pub mod case_files;
 pub mod db;
 pub mod error;
 pub mod idempotency;

@@ -135,10 +135,88 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+
+    case_reference_counters (year) {
+        year -> Integer,
+        last_sequence -> Integer,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    case_files (id) {
+        id -> SqlUuid,
+        reference -> Text,
+        person_id -> SqlUuid,
+        area -> Text,
+        status -> Text,
+        opened_on -> Date,
+        closed_on -> Nullable<Date>,
+        closing_reason -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    case_file_transitions (id) {
+        id -> SqlUuid,
+        case_file_id -> SqlUuid,
+        transition -> Text,
+        from_status -> Text,
+        to_status -> Text,
+        occurred_on -> Date,
+        reason -> Text,
+        closing_reason -> Nullable<Text>,
+        author_id -> SqlUuid,
+        recorded_at -> SqlInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    case_file_team (id) {
+        id -> SqlUuid,
+        case_file_id -> SqlUuid,
+        staff_id -> SqlUuid,
+        role -> Text,
+        assigned_from -> Date,
+        assigned_until -> Nullable<Date>,
+        assigned_by -> SqlUuid,
+        recorded_at -> SqlInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::SqlUuid;
+
+    case_file_target_groups (case_file_id, target_group) {
+        case_file_id -> SqlUuid,
+        target_group -> Text,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_areas -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(person_name_tokens -> persons (person_id));
+diesel::joinable!(case_files -> persons (person_id));
+diesel::joinable!(case_file_transitions -> case_files (case_file_id));
+diesel::joinable!(case_file_team -> case_files (case_file_id));
+diesel::joinable!(case_file_target_groups -> case_files (case_file_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -149,6 +227,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     persons,
     person_name_tokens,
     idempotency_keys,
+    case_reference_counters,
+    case_files,
+    case_file_transitions,
+    case_file_team,
+    case_file_target_groups,
 );
 
 /// Every table of the schema with its columns, in declaration order: what both migration sets
@@ -245,4 +328,52 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "created_at",
         ],
     ),
+    ("case_reference_counters", &["year", "last_sequence"]),
+    (
+        "case_files",
+        &[
+            "id",
+            "reference",
+            "person_id",
+            "area",
+            "status",
+            "opened_on",
+            "closed_on",
+            "closing_reason",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+        ],
+    ),
+    (
+        "case_file_transitions",
+        &[
+            "id",
+            "case_file_id",
+            "transition",
+            "from_status",
+            "to_status",
+            "occurred_on",
+            "reason",
+            "closing_reason",
+            "author_id",
+            "recorded_at",
+        ],
+    ),
+    (
+        "case_file_team",
+        &[
+            "id",
+            "case_file_id",
+            "staff_id",
+            "role",
+            "assigned_from",
+            "assigned_until",
+            "assigned_by",
+            "recorded_at",
+        ],
+    ),
+    ("case_file_target_groups", &["case_file_id", "target_group"]),
 ];

@@ -254,8 +254,10 @@ impl TestApp {
             .send()
             .await
             .unwrap_or_else(|e| panic!("create user: {e}"));
-        assert_eq!(response.status(), 201, "creating {username}");
-        response.json().await.unwrap_or_default()
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or_default();
+        assert_eq!(status, 201, "creating {username}: {body}");
+        body
     }
 
     /// The newest audit records, newest first.
@@ -268,10 +270,7 @@ impl TestApp {
 
 /// The password [`TestApp::create_user`] gives a user.
 pub fn user_password(username: &str) -> String {
-    format!(
-        "pw-for-{}-2026!",
-        username.chars().rev().collect::<String>()
-    )
+    format!("S3cret-Pw-2026-{}", username.len())
 }
 
 /// Runs each listed `async fn(TestApp)` once on SQLite and once on PostgreSQL.

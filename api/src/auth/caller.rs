@@ -10,7 +10,7 @@ use socialcare_persistence::audit::Outcome;
 use socialcare_persistence::{audit, users};
 use uuid::Uuid;
 
-use crate::error::{ApiError, blocking};
+use crate::error::{ApiError, blocking, transact};
 use crate::request::RequestMeta;
 use crate::state::AppState;
 
@@ -88,7 +88,7 @@ impl Caller {
         let record = self.audit(action.code(), resource_type, resource_id, Outcome::Denied);
         let db = state.db.clone();
         blocking(move || {
-            db.write(|c| audit::append(c, record))?;
+            transact(&db, |c| Ok(audit::append(c, record)?))?;
             Ok(())
         })
         .await?;

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::{password, tokens};
-use crate::error::{ApiError, blocking};
+use crate::error::{ApiError, blocking, transact};
 use crate::extract::ValidJson;
 use crate::request::RequestMeta;
 use crate::state::AppState;
@@ -185,7 +185,7 @@ pub async fn create_token(
             Some("throttled"),
         );
         let db = state.db.clone();
-        blocking(move || Ok(db.write(|c| audit::append(c, record))?)).await?;
+        blocking(move || transact(&db, |c| Ok(audit::append(c, record)?))).await?;
         return Err(ApiError::TooManyRequests {
             detail: "too many failed logins; wait before trying again".into(),
             retry_after: retry_after_secs,
@@ -208,7 +208,7 @@ pub async fn create_token(
         };
         match found {
             Some((user, _)) if verified => {
-                let pair = st.db.write(|c| {
+                let pair = transact(&st.db, |c| {
                     let pair = issue_pair(&st, c, &user, None, now)?;
                     let roles = user
                         .profile
@@ -234,8 +234,8 @@ pub async fn create_token(
             }
             other => {
                 let actor = other.map(|(u, _)| u.id);
-                st.db.write(|c| {
-                    audit::append(
+                transact(&st.db, |c| {
+                    Ok(audit::append(
                         c,
                         login_record(
                             &meta,
@@ -246,7 +246,7 @@ pub async fn create_token(
                             Outcome::Failure,
                             Some("invalid credentials"),
                         ),
-                    )
+                    )?)
                 })?;
                 Ok(None)
             }
@@ -302,7 +302,7 @@ pub async fn refresh_token(
     let outcome = blocking(move || {
         let now = Utc::now();
         let hash = tokens::hash_refresh_token(&presented);
-        Ok(st.db.write(|c| {
+        transact(&st.db, |c| {
             let Some(stored) = sessions::find_by_hash(c, &hash)? else {
                 return Ok(Refresh::Refused("the refresh token is not valid"));
             };
@@ -372,7 +372,7 @@ pub async fn refresh_token(
                 ),
             )?;
             Ok(Refresh::Refused(refused.2))
-        })?)
+        })
     })
     .await?;
     match outcome {
@@ -406,7 +406,7 @@ pub async fn logout(
     blocking(move || {
         let now = Utc::now();
         let hash = tokens::hash_refresh_token(&presented);
-        st.db.write(|c| {
+        transact(&st.db, |c| {
             if let Some(stored) = sessions::find_by_hash(c, &hash)? {
                 let revoked = sessions::revoke_family(c, stored.family_id, now)?;
                 let user = users::find(c, stored.user_id)?;

@@ -1,6 +1,8 @@
 //! The API's routes, one module per resource, registered under `/api/v1`.
 
 pub mod auth;
+pub mod case_files;
+pub mod codes;
 pub mod me;
 pub mod persons;
 pub mod status;
@@ -25,5 +27,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(persons::search_persons)
         .service(persons::get_person)
         .service(persons::update_person)
-        .service(persons::annul_person);
+        .service(persons::annul_person)
+        .service(case_files::open_case_file)
+        .service(case_files::list_case_files)
+        .service(case_files::get_case_file)
+        .service(case_files::transition_case_file)
+        .service(case_files::list_case_file_transitions)
+        .service(case_files::set_case_file_target_groups)
+        .service(case_files::list_case_file_team)
+        .service(case_files::change_case_file_team)
+        .service(case_files::end_case_file_team_assignment)
+        .service(case_files::get_my_caseload);
 }

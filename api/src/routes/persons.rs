@@ -20,7 +20,7 @@ use validator::Validate;
 
 use crate::auth::Caller;
 use crate::conditional::{etag, if_match_of, require_if_match};
-use crate::error::{ApiError, Problem, blocking};
+use crate::error::{ApiError, Problem, blocking, transact};
 use crate::extract::{JsonBody, ValidQuery};
 use crate::idempotency::{self, Replayable};
 use crate::state::AppState;
@@ -437,10 +437,10 @@ pub async fn create_person(
     let st = state.clone();
     let outcome = blocking(move || {
         let now = Utc::now();
-        Ok(st.db.write(|c| {
+        transact(&st.db, |c| {
             idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
                 if let Some(duplicate) = check_duplicates(c, &details, None, confirmed)? {
-                    return Ok(Err(duplicate));
+                    return Err(duplicate);
                 }
                 let record = persons::insert(c, &details, caller.id(), now)?;
                 audit::append(
@@ -452,14 +452,11 @@ pub async fn create_person(
                         Outcome::Success,
                     ),
                 )?;
-                Ok(Ok(replayable(
-                    actix_web::http::StatusCode::CREATED,
-                    &record,
-                )))
+                Ok(replayable(actix_web::http::StatusCode::CREATED, &record))
             })
-        })?)
+        })
     })
-    .await??;
+    .await?;
     Ok(outcome.into_response())
 }
 
@@ -494,7 +491,7 @@ pub async fn get_person(
         .await?;
     let st = state.clone();
     let record = blocking(move || {
-        Ok(st.db.write(|c| {
+        transact(&st.db, |c| {
             let found = persons::find(c, id)?;
             if found.is_some() {
                 audit::append(
@@ -508,7 +505,7 @@ pub async fn get_person(
                 )?;
             }
             Ok(found)
-        })?)
+        })
     })
     .await?
     .ok_or_else(not_found)?;
@@ -563,32 +560,29 @@ pub async fn update_person(
     let st = state.clone();
     let outcome = blocking(move || {
         let now = Utc::now();
-        Ok(st.db.write(|c| {
+        transact(&st.db, |c| {
             idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
                 let Some(current) = persons::find(c, id)? else {
-                    return Ok(Err(not_found()));
+                    return Err(not_found());
                 };
-                let version = match require_if_match(if_match.as_deref(), current.version) {
-                    Ok(v) => v,
-                    Err(e) => return Ok(Err(e)),
-                };
+                let version = require_if_match(if_match.as_deref(), current.version)?;
                 if current.annulment.is_some() {
-                    return Ok(Err(ApiError::Conflict(
+                    return Err(ApiError::Conflict(
                         "the person was annulled and cannot be changed".into(),
-                    )));
+                    ));
                 }
                 // Only a changed name or birth date can create a new likely duplicate.
                 let confirmed = details.name_key() == current.details.name_key()
                     && details.birth_date == current.details.birth_date;
                 if let Some(duplicate) = check_duplicates(c, &details, Some(id), confirmed)? {
-                    return Ok(Err(duplicate));
+                    return Err(duplicate);
                 }
                 let Some(record) =
                     persons::update(c, &current, version, &details, caller.id(), now)?
                 else {
-                    return Ok(Err(ApiError::PreconditionFailed(
+                    return Err(ApiError::PreconditionFailed(
                         "the person changed meanwhile; read it again and retry".into(),
-                    )));
+                    ));
                 };
                 audit::append(
                     c,
@@ -601,11 +595,11 @@ pub async fn update_person(
                 )?;
                 let mut response = replayable(actix_web::http::StatusCode::OK, &record);
                 response.location = None;
-                Ok(Ok(response))
+                Ok(response)
             })
-        })?)
+        })
     })
-    .await??;
+    .await?;
     Ok(outcome.into_response())
 }
 
@@ -655,25 +649,20 @@ pub async fn annul_person(
     let st = state.clone();
     let outcome = blocking(move || {
         let now = Utc::now();
-        Ok(st.db.write(|c| {
+        transact(&st.db, |c| {
             idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
                 let Some(current) = persons::find(c, id)? else {
-                    return Ok(Err(not_found()));
+                    return Err(not_found());
                 };
-                let version = match require_if_match(if_match.as_deref(), current.version) {
-                    Ok(v) => v,
-                    Err(e) => return Ok(Err(e)),
-                };
+                let version = require_if_match(if_match.as_deref(), current.version)?;
                 if current.annulment.is_some() {
-                    return Ok(Err(ApiError::Conflict(
-                        "the person is already annulled".into(),
-                    )));
+                    return Err(ApiError::Conflict("the person is already annulled".into()));
                 }
                 let Some(record) = persons::annul(c, id, version, &reason, caller.id(), now)?
                 else {
-                    return Ok(Err(ApiError::PreconditionFailed(
+                    return Err(ApiError::PreconditionFailed(
                         "the person changed meanwhile; read it again and retry".into(),
-                    )));
+                    ));
                 };
                 let mut record_audit = caller.audit(
                     "person.annul",
@@ -685,11 +674,11 @@ pub async fn annul_person(
                 audit::append(c, record_audit)?;
                 let mut response = replayable(actix_web::http::StatusCode::OK, &record);
                 response.location = None;
-                Ok(Ok(response))
+                Ok(response)
             })
-        })?)
+        })
     })
-    .await??;
+    .await?;
     Ok(outcome.into_response())
 }
 
@@ -747,7 +736,7 @@ pub async fn search_persons(
     };
     let st = state.clone();
     let mut found = blocking(move || {
-        Ok(st.db.write(|c| {
+        transact(&st.db, |c| {
             let found = persons::search(c, &query)?;
             let ids: Vec<String> = found
                 .iter()
@@ -758,7 +747,7 @@ pub async fn search_persons(
             record.details = Some(serde_json::json!({ "returned": ids }).to_string());
             audit::append(c, record)?;
             Ok(found)
-        })?)
+        })
     })
     .await?;
     let next = if found.len() > limit as usize {

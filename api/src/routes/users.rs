@@ -12,14 +12,14 @@ use socialcare_domain::{
     check_admin_change,
 };
 use socialcare_persistence::audit::{self, Outcome};
+use socialcare_persistence::sessions;
 use socialcare_persistence::users::{self, NewStaffUser, UserChangeset, UserQuery};
-use socialcare_persistence::{StoreError, sessions};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::{Caller, password};
-use crate::error::{ApiError, Problem, blocking};
+use crate::error::{ApiError, Problem, blocking, transact};
 use crate::extract::{JsonBody, ValidQuery};
 use crate::state::AppState;
 
@@ -323,26 +323,23 @@ pub async fn create_user(
             profile,
             password_hash,
         };
-        st.db
-            .write(|c| {
-                let user = users::insert(c, new, Utc::now())?;
-                audit::append(
-                    c,
-                    caller.audit(
-                        "user.create",
-                        "user",
-                        Some(user.id.to_string()),
-                        Outcome::Success,
-                    ),
-                )?;
-                Ok(user)
-            })
-            .map_err(|e| match e {
-                StoreError::Conflict(_) => {
-                    ApiError::Conflict("this username is already taken".into())
-                }
-                other => other.into(),
-            })
+        transact(&st.db, |c| {
+            let user = users::insert(c, new, Utc::now())?;
+            audit::append(
+                c,
+                caller.audit(
+                    "user.create",
+                    "user",
+                    Some(user.id.to_string()),
+                    Outcome::Success,
+                ),
+            )?;
+            Ok(user)
+        })
+        .map_err(|e| match e {
+            ApiError::Conflict(_) => ApiError::Conflict("this username is already taken".into()),
+            other => other,
+        })
     })
     .await?;
     Ok(HttpResponse::Created()
@@ -393,7 +390,7 @@ pub async fn list_users(
     };
     let st = state.clone();
     let mut found = blocking(move || {
-        Ok(st.db.write(|c| {
+        transact(&st.db, |c| {
             let found = users::list(c, &query)?;
             let mut record = caller.audit("user.list", "user", None, Outcome::Success);
             let ids: Vec<String> = found
@@ -404,7 +401,7 @@ pub async fn list_users(
             record.details = Some(serde_json::json!({ "returned": ids }).to_string());
             audit::append(c, record)?;
             Ok(found)
-        })?)
+        })
     })
     .await?;
     let next = if found.len() > limit as usize {
@@ -466,7 +463,7 @@ pub async fn get_user(
         .await?;
     let st = state.clone();
     let user = blocking(move || {
-        Ok(st.db.write(|c| {
+        transact(&st.db, |c| {
             let user = users::find(c, id)?;
             if user.is_some() {
                 audit::append(
@@ -475,7 +472,7 @@ pub async fn get_user(
                 )?;
             }
             Ok(user)
-        })?)
+        })
     })
     .await?
     .ok_or_else(not_found)?;
@@ -528,61 +525,59 @@ pub async fn update_user(
     }
     let st = state.clone();
     let user = blocking(move || {
-        st.db
-            .write(|c| {
-                let Some(current) = users::find(c, id)? else {
-                    return Ok(Err(not_found()));
+        transact(&st.db, |c| {
+            let Some(current) = users::find(c, id)? else {
+                return Ok(Err(not_found()));
+            };
+            let profile = if request.roles.is_some() || request.areas.is_some() {
+                let roles: Vec<RoleCode> = match &request.roles {
+                    Some(r) => r.clone(),
+                    None => current
+                        .profile
+                        .roles()
+                        .iter()
+                        .copied()
+                        .map(RoleCode::from)
+                        .collect(),
                 };
-                let profile = if request.roles.is_some() || request.areas.is_some() {
-                    let roles: Vec<RoleCode> = match &request.roles {
-                        Some(r) => r.clone(),
-                        None => current
-                            .profile
-                            .roles()
-                            .iter()
-                            .copied()
-                            .map(RoleCode::from)
-                            .collect(),
-                    };
-                    let areas: Vec<AreaCode> = match &request.areas {
-                        Some(a) => a.clone(),
-                        None => current
-                            .profile
-                            .areas()
-                            .iter()
-                            .copied()
-                            .map(AreaCode::from)
-                            .collect(),
-                    };
-                    match profile_from(&roles, &areas) {
-                        Ok(p) => Some(p),
-                        Err(e) => return Ok(Err(ApiError::from_domain(e))),
-                    }
-                } else {
-                    None
+                let areas: Vec<AreaCode> = match &request.areas {
+                    Some(a) => a.clone(),
+                    None => current
+                        .profile
+                        .areas()
+                        .iter()
+                        .copied()
+                        .map(AreaCode::from)
+                        .collect(),
                 };
-                if let Err(rule) = check_admin_change(caller.id(), id, false, profile.as_ref()) {
-                    return Ok(Err(ApiError::Conflict(rule.to_string())));
+                match profile_from(&roles, &areas) {
+                    Ok(p) => Some(p),
+                    Err(e) => return Ok(Err(ApiError::from_domain(e))),
                 }
-                let changes = UserChangeset {
-                    display_name: display_name.map(|d| d.as_str().to_owned()),
-                    email: email.map(|e| e.as_str().to_owned()),
-                    updated_at: Some(Utc::now().into()),
-                    ..UserChangeset::default()
-                };
-                let user = users::update(c, id, changes, profile.as_ref())?;
-                audit::append(
-                    c,
-                    caller.audit(
-                        "user.update",
-                        "user",
-                        Some(id.to_string()),
-                        Outcome::Success,
-                    ),
-                )?;
-                Ok(Ok(user))
-            })
-            .map_err(ApiError::from)
+            } else {
+                None
+            };
+            if let Err(rule) = check_admin_change(caller.id(), id, false, profile.as_ref()) {
+                return Ok(Err(ApiError::Conflict(rule.to_string())));
+            }
+            let changes = UserChangeset {
+                display_name: display_name.map(|d| d.as_str().to_owned()),
+                email: email.map(|e| e.as_str().to_owned()),
+                updated_at: Some(Utc::now().into()),
+                ..UserChangeset::default()
+            };
+            let user = users::update(c, id, changes, profile.as_ref())?;
+            audit::append(
+                c,
+                caller.audit(
+                    "user.update",
+                    "user",
+                    Some(id.to_string()),
+                    Outcome::Success,
+                ),
+            )?;
+            Ok(Ok(user))
+        })
     })
     .await??;
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
@@ -608,7 +603,7 @@ async fn set_active(
     }
     let st = state.clone();
     let user = blocking(move || {
-        Ok(st.db.write(|c| {
+        transact(&st.db, |c| {
             let Some(current) = users::find(c, id)? else {
                 return Ok(None);
             };
@@ -636,7 +631,7 @@ async fn set_active(
                 caller.audit(action, "user", Some(id.to_string()), Outcome::Success),
             )?;
             Ok(Some(user))
-        })?)
+        })
     })
     .await?
     .ok_or_else(not_found)?;

@@ -1,0 +1,748 @@
+//! Case files: opening with references, the lifecycle, the team, lists and caseloads — each on
+//! SQLite and on PostgreSQL.
+
+use chrono::{Datelike, Utc};
+use serde_json::{Value, json};
+use socialcare_tests::{TestApp, on_both_engines, user_password};
+
+on_both_engines!(
+    opening_gives_a_yearly_reference_and_one_open_file_per_area,
+    every_legal_and_illegal_transition,
+    team_history_reassignment_and_caseloads,
+    lists_filter_and_page_stably,
+    concurrent_openings_get_distinct_references,
+    case_data_is_refused_to_admins_and_privacy_officers,
+);
+
+struct Office {
+    admin: String,
+    anna: (String, String),
+    bruno: (String, String),
+    educator: (String, String),
+}
+
+async fn office(app: &TestApp) -> Office {
+    let admin = app.admin_token().await;
+    let mut ids = Vec::new();
+    for (name, roles, areas) in [
+        ("anna", vec!["social_worker"], vec!["social_inclusion"]),
+        (
+            "bruno",
+            vec!["social_worker"],
+            vec!["social_inclusion", "transversal"],
+        ),
+        ("edo", vec!["educator"], vec!["social_inclusion"]),
+    ] {
+        let user = app.create_user(&admin, name, &roles, &areas).await;
+        let (token, _) = app.tokens(name, &user_password(name)).await;
+        ids.push((user["id"].as_str().unwrap().to_owned(), token));
+    }
+    let mut ids = ids.into_iter();
+    Office {
+        admin,
+        anna: ids.next().unwrap(),
+        bruno: ids.next().unwrap(),
+        educator: ids.next().unwrap(),
+    }
+}
+
+async fn person(app: &TestApp, token: &str, given: &str) -> String {
+    let r = app
+        .client
+        .post(app.api("/persons"))
+        .bearer_auth(token)
+        .json(&json!({"given_names": given, "family_names": "Test"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn open(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
+    app.client
+        .post(app.api("/case-files"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn transition(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    etag: &str,
+    body: Value,
+) -> reqwest::Response {
+    app.client
+        .post(app.api(&format!("/case-files/{id}/transitions")))
+        .bearer_auth(token)
+        .header("if-match", etag)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn opening_gives_a_yearly_reference_and_one_open_file_per_area(app: TestApp) {
+    let o = office(&app).await;
+    let (anna_id, token) = &o.anna;
+    let maria = person(&app, token, "Maria").await;
+    let r = open(
+        &app,
+        token,
+        json!({"person_id": maria, "area": "social_inclusion", "case_manager_id": anna_id,
+        "target_groups": ["homeless", "adult_in_need", "homeless"]}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(r.headers()["etag"], "\"1\"");
+    let file: Value = r.json().await.unwrap();
+    let year = Utc::now().year();
+    assert_eq!(file["reference"], format!("CS-{year}-000001"));
+    assert_eq!(file["status"], "intake");
+    assert_eq!(file["allowed_transitions"], json!(["activate", "close"]));
+    assert_eq!(file["case_manager_id"], anna_id.as_str());
+    assert_eq!(file["target_groups"], json!(["adult_in_need", "homeless"]));
+    assert_eq!(file["opened_on"], Utc::now().date_naive().to_string());
+    let record = &app.audit(1)[0];
+    assert_eq!(record.action, "case_file.open");
+    assert!(record.details.as_deref().unwrap().contains(&maria));
+
+    // One open file per person and area; another area is fine.
+    let again = open(
+        &app,
+        token,
+        json!({"person_id": maria, "area": "social_inclusion", "case_manager_id": anna_id}),
+    )
+    .await;
+    assert_eq!(again.status(), 409);
+    let (bruno_id, _) = &o.bruno;
+    let other = open(
+        &app,
+        token,
+        json!({"person_id": maria, "area": "transversal", "case_manager_id": bruno_id}),
+    )
+    .await;
+    assert_eq!(other.status(), 201);
+    assert_eq!(
+        other.json::<Value>().await.unwrap()["reference"],
+        format!("CS-{year}-000002")
+    );
+
+    // The case manager must be a social worker of the area; the person must exist.
+    let (edo_id, _) = &o.educator;
+    let luca = person(&app, token, "Luca").await;
+    for (body, pointer) in [
+        (
+            json!({"person_id": luca, "area": "social_inclusion", "case_manager_id": edo_id}),
+            "/case_manager_id",
+        ),
+        (
+            json!({"person_id": luca, "area": "transversal", "case_manager_id": anna_id}),
+            "/case_manager_id",
+        ),
+        (
+            json!({"person_id": uuid::Uuid::now_v7(), "area": "social_inclusion", "case_manager_id": anna_id}),
+            "/person_id",
+        ),
+        (
+            json!({"person_id": luca, "area": "social_inclusion", "case_manager_id": anna_id, "opened_on": "2999-01-01"}),
+            "/opened_on",
+        ),
+        (
+            json!({"person_id": luca, "area": "nowhere", "case_manager_id": anna_id}),
+            "/area",
+        ),
+    ] {
+        let r = open(&app, token, body).await;
+        assert_eq!(r.status(), 422, "{pointer}");
+        assert_eq!(
+            r.json::<Value>().await.unwrap()["errors"][0]["pointer"],
+            pointer
+        );
+    }
+
+    let read = app
+        .client
+        .get(app.api(&format!("/case-files/{}", file["id"].as_str().unwrap())))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), 200);
+    assert_eq!(read.headers()["etag"], "\"1\"");
+    assert_eq!(read.json::<Value>().await.unwrap(), file);
+    assert_eq!(app.audit(1)[0].action, "case_file.read");
+}
+
+async fn every_legal_and_illegal_transition(app: TestApp) {
+    let o = office(&app).await;
+    let (anna_id, token) = &o.anna;
+    let p = person(&app, token, "Giada").await;
+    let file: Value = open(
+        &app,
+        token,
+        json!({"person_id": p, "area": "social_inclusion", "case_manager_id": anna_id}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let id = file["id"].as_str().unwrap();
+
+    assert_eq!(
+        app.client
+            .post(app.api(&format!("/case-files/{id}/transitions")))
+            .bearer_auth(token)
+            .json(&json!({"transition": "activate", "reason": "x"}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        428
+    );
+    assert_eq!(
+        transition(
+            &app,
+            token,
+            id,
+            "\"9\"",
+            json!({"transition": "activate", "reason": "x"})
+        )
+        .await
+        .status(),
+        412
+    );
+
+    // (transition, expected status or 409 with the allowed list, status after)
+    let steps: Vec<(&str, u16, &str, Value)> = vec![
+        ("suspend", 409, "intake", json!(["activate", "close"])),
+        ("resume", 409, "intake", json!(["activate", "close"])),
+        ("reopen", 409, "intake", json!(["activate", "close"])),
+        ("activate", 200, "active", json!(["suspend", "close"])),
+        ("activate", 409, "active", json!(["suspend", "close"])),
+        ("resume", 409, "active", json!(["suspend", "close"])),
+        ("reopen", 409, "active", json!(["suspend", "close"])),
+        ("suspend", 200, "suspended", json!(["resume", "close"])),
+        ("suspend", 409, "suspended", json!(["resume", "close"])),
+        ("activate", 409, "suspended", json!(["resume", "close"])),
+        ("reopen", 409, "suspended", json!(["resume", "close"])),
+        ("resume", 200, "active", json!(["suspend", "close"])),
+        ("close", 200, "closed", json!(["reopen"])),
+        ("activate", 409, "closed", json!(["reopen"])),
+        ("suspend", 409, "closed", json!(["reopen"])),
+        ("resume", 409, "closed", json!(["reopen"])),
+        ("close", 409, "closed", json!(["reopen"])),
+        ("reopen", 200, "active", json!(["suspend", "close"])),
+    ];
+    let mut version = 1;
+    let mut done = 0;
+    for (t, expected, status_after, allowed) in steps {
+        let mut body = json!({"transition": t, "reason": format!("step {t}")});
+        if t == "close" {
+            body["closing_reason"] = json!("goals_achieved");
+        }
+        let r = transition(&app, token, id, &format!("\"{version}\""), body).await;
+        assert_eq!(r.status(), expected, "{t} from {status_after}");
+        let body: Value = r.json().await.unwrap();
+        if expected == 200 {
+            version += 1;
+            done += 1;
+            assert_eq!(body["status"], status_after);
+            assert_eq!(body["allowed_transitions"], allowed);
+            assert_eq!(body["version"], version);
+        } else {
+            assert_eq!(body["type"], "urn:socialcare:problem:illegal-transition");
+            assert_eq!(
+                body["allowed_transitions"], allowed,
+                "{t} from {status_after}"
+            );
+        }
+    }
+    // A refused transition changed nothing, not even the version.
+    let now: Value = app
+        .client
+        .get(app.api(&format!("/case-files/{id}")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(now["version"], version);
+    assert!(now["closed_on"].is_null() && now["closing_reason"].is_null());
+
+    // Closing needs a closing reason; other transitions refuse one; reasons are mandatory.
+    for (body, pointer) in [
+        (
+            json!({"transition": "close", "reason": "done"}),
+            "/closing_reason",
+        ),
+        (
+            json!({"transition": "suspend", "reason": "x", "closing_reason": "other"}),
+            "/closing_reason",
+        ),
+        (json!({"transition": "suspend", "reason": " "}), "/reason"),
+    ] {
+        let r = transition(&app, token, id, &format!("\"{version}\""), body).await;
+        assert_eq!(r.status(), 422);
+        assert_eq!(
+            r.json::<Value>().await.unwrap()["errors"][0]["pointer"],
+            pointer
+        );
+    }
+
+    let history: Value = app
+        .client
+        .get(app.api(&format!("/case-files/{id}/transitions")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = history["items"].as_array().unwrap();
+    assert_eq!(items.len(), done);
+    let seq: Vec<&str> = items
+        .iter()
+        .map(|t| t["transition"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        seq,
+        vec!["activate", "suspend", "resume", "close", "reopen"]
+    );
+    assert_eq!(items[3]["closing_reason"], "goals_achieved");
+    assert_eq!(items[3]["reason"], "step close");
+    assert!(items.iter().all(|t| t["author_id"] == anna_id.as_str()));
+    let actions: Vec<String> = app
+        .audit(30)
+        .into_iter()
+        .map(|a| a.action)
+        .filter(|a| a.starts_with("case_file.") && a != "case_file.read")
+        .collect();
+    assert!(
+        actions.contains(&"case_file.close".to_owned())
+            && actions.contains(&"case_file.reopen".to_owned())
+    );
+}
+
+async fn team_history_reassignment_and_caseloads(app: TestApp) {
+    let o = office(&app).await;
+    let (anna_id, anna) = &o.anna;
+    let (bruno_id, bruno) = &o.bruno;
+    let (edo_id, edo) = &o.educator;
+    let p = person(&app, anna, "Rita").await;
+    let file: Value = open(&app, anna, json!({"person_id": p, "area": "social_inclusion", "case_manager_id": anna_id, "opened_on": "2026-01-10"})).await.json().await.unwrap();
+    let id = file["id"].as_str().unwrap();
+    let team_change = |etag: String, body: Value| {
+        app.client
+            .post(app.api(&format!("/case-files/{id}/team")))
+            .bearer_auth(anna)
+            .header("if-match", etag)
+            .json(&body)
+            .send()
+    };
+    let r = team_change(
+        "\"1\"".into(),
+        json!({"staff_id": edo_id, "role": "educator", "from": "2026-02-01"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["etag"], "\"2\"");
+    // The same person twice is refused.
+    let r = team_change(
+        "\"2\"".into(),
+        json!({"staff_id": edo_id, "role": "other", "from": "2026-02-02"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 409);
+
+    let caseload = |token: &str| {
+        let token = token.to_owned();
+        let app = &app;
+        async move {
+            let page: Value = app
+                .client
+                .get(app.api("/me/caseload"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(caseload(anna).await, vec![id.to_owned()]);
+    assert_eq!(caseload(edo).await, vec![id.to_owned()]);
+    assert!(caseload(bruno).await.is_empty());
+
+    // Reassign to Bruno: Anna's assignment ends, history is kept.
+    let today = Utc::now().date_naive().to_string();
+    let r = team_change(
+        "\"2\"".into(),
+        json!({"staff_id": bruno_id, "role": "case_manager"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let team: Value = r.json().await.unwrap();
+    let managers: Vec<(&str, Option<&str>, bool)> = team["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] == "case_manager")
+        .map(|m| {
+            (
+                m["staff_id"].as_str().unwrap(),
+                m["assigned_until"].as_str(),
+                m["current"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        managers,
+        vec![
+            (anna_id.as_str(), Some(today.as_str()), false),
+            (bruno_id.as_str(), None, true)
+        ]
+    );
+    let now: Value = app
+        .client
+        .get(app.api(&format!("/case-files/{id}")))
+        .bearer_auth(anna)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(now["case_manager_id"], bruno_id.as_str());
+    assert_eq!(
+        app.audit(2)
+            .iter()
+            .filter(|a| a.action == "case_file.reassign")
+            .count(),
+        1
+    );
+    assert!(caseload(anna).await.is_empty());
+    assert_eq!(caseload(bruno).await, vec![id.to_owned()]);
+
+    // Listing by case manager follows the current assignment.
+    let by_manager: Value = app
+        .client
+        .get(app.api(&format!("/case-files?case_manager_id={bruno_id}")))
+        .bearer_auth(anna)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(by_manager["items"].as_array().unwrap().len(), 1);
+
+    // End the educator's assignment; the case manager's cannot be ended; assignments of other
+    // files are not found.
+    let edo_assignment = team["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["role"] == "educator")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let manager_assignment = team["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["current"] == true && m["role"] == "case_manager")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let end = |assignment: String, etag: &'static str| {
+        app.client
+            .post(app.api(&format!("/case-files/{id}/team/{assignment}/end")))
+            .bearer_auth(anna)
+            .header("if-match", etag)
+            .json(&json!({}))
+            .send()
+    };
+    assert_eq!(
+        end(manager_assignment, "\"3\"").await.unwrap().status(),
+        409
+    );
+    assert_eq!(
+        end(uuid::Uuid::now_v7().to_string(), "\"3\"")
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let r = end(edo_assignment, "\"3\"").await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(caseload(edo).await.is_empty());
+
+    // A closed file takes no new team members.
+    let r = transition(
+        &app,
+        anna,
+        id,
+        "\"4\"",
+        json!({"transition": "close", "reason": "done", "closing_reason": "goals_achieved"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let r = team_change(
+        "\"5\"".into(),
+        json!({"staff_id": edo_id, "role": "educator"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 409);
+    let _ = &o.admin;
+}
+
+async fn lists_filter_and_page_stably(app: TestApp) {
+    let o = office(&app).await;
+    let (anna_id, anna) = &o.anna;
+    let (bruno_id, _) = &o.bruno;
+    let mut ids = Vec::new();
+    for (i, (area, manager, groups)) in [
+        ("social_inclusion", anna_id, vec!["homeless"]),
+        ("transversal", bruno_id, vec!["prison_area"]),
+        (
+            "social_inclusion",
+            bruno_id,
+            vec!["homeless", "roma_sinti_caminanti"],
+        ),
+        ("social_inclusion", anna_id, vec![]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let p = person(&app, anna, &format!("P{}", ["a", "b", "c", "d"][i])).await;
+        let f: Value = open(&app, anna, json!({"person_id": p, "area": area, "case_manager_id": manager, "target_groups": groups})).await.json().await.unwrap();
+        ids.push(f["id"].as_str().unwrap().to_owned());
+    }
+    let list = |query: String| {
+        let app = &app;
+        async move {
+            let page: Value = app
+                .client
+                .get(app.api(&format!("/case-files{query}")))
+                .bearer_auth(anna)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(list("?area=transversal".into()).await, vec![ids[1].clone()]);
+    assert_eq!(
+        list("?target_group=homeless".into()).await,
+        vec![ids[0].clone(), ids[2].clone()]
+    );
+    assert_eq!(
+        list(format!("?case_manager_id={anna_id}&area=social_inclusion")).await,
+        vec![ids[0].clone(), ids[3].clone()]
+    );
+    assert_eq!(list("?status=intake".into()).await.len(), 4);
+    assert!(list("?status=closed".into()).await.is_empty());
+    let bad = app
+        .client
+        .get(app.api("/case-files?status=open"))
+        .bearer_auth(anna)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+
+    // Pages of 3, oldest first; a file opened between the pages comes at the end, nothing shifts.
+    let first: Value = app
+        .client
+        .get(app.api("/case-files?limit=3"))
+        .bearer_auth(anna)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let first_ids: Vec<&str> = first["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        first_ids,
+        vec![ids[0].as_str(), ids[1].as_str(), ids[2].as_str()]
+    );
+    let p = person(&app, anna, "Late").await;
+    let late: Value = open(
+        &app,
+        anna,
+        json!({"person_id": p, "area": "transversal", "case_manager_id": bruno_id}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let next = first["next"].as_str().unwrap();
+    let second: Value = app
+        .client
+        .get(format!("{}{next}", app.address))
+        .bearer_auth(anna)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let second_ids: Vec<&str> = second["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        second_ids,
+        vec![ids[3].as_str(), late["id"].as_str().unwrap()]
+    );
+    assert!(second["next"].is_null());
+    let record = &app.audit(1)[0];
+    assert_eq!(record.action, "case_file.list");
+    assert!(record.details.as_deref().unwrap().contains(&ids[3]));
+}
+
+async fn concurrent_openings_get_distinct_references(app: TestApp) {
+    let o = office(&app).await;
+    let (anna_id, anna) = &o.anna;
+    let mut persons = Vec::new();
+    for i in 0..6 {
+        persons.push(
+            person(
+                &app,
+                anna,
+                &format!("C{}", ["a", "b", "c", "d", "e", "f"][i]),
+            )
+            .await,
+        );
+    }
+    let futures = persons.iter().map(|p| {
+        open(
+            &app,
+            anna,
+            json!({"person_id": p, "area": "social_inclusion", "case_manager_id": anna_id}),
+        )
+    });
+    let responses = futures_util::future::join_all(futures).await;
+    let mut references = Vec::new();
+    for r in responses {
+        assert_eq!(r.status(), 201);
+        references.push(
+            r.json::<Value>().await.unwrap()["reference"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    references.sort();
+    let year = Utc::now().year();
+    let expected: Vec<String> = (1..=6).map(|n| format!("CS-{year}-{n:06}")).collect();
+    assert_eq!(references, expected);
+}
+
+async fn case_data_is_refused_to_admins_and_privacy_officers(app: TestApp) {
+    let o = office(&app).await;
+    let (anna_id, anna) = &o.anna;
+    let p = person(&app, anna, "Zoe").await;
+    let file: Value = open(
+        &app,
+        anna,
+        json!({"person_id": p, "area": "social_inclusion", "case_manager_id": anna_id}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let id = file["id"].as_str().unwrap();
+    app.create_user(&o.admin, "dpo", &["privacy_officer"], &[])
+        .await;
+    let (dpo, _) = app.tokens("dpo", &user_password("dpo")).await;
+    for token in [o.admin.as_str(), dpo.as_str()] {
+        for request in [
+            app.client.get(app.api("/case-files")),
+            app.client.get(app.api("/me/caseload")),
+            app.client.get(app.api(&format!("/case-files/{id}"))),
+            app.client
+                .get(app.api(&format!("/case-files/{id}/transitions"))),
+            app.client.get(app.api(&format!("/case-files/{id}/team"))),
+            app.client.post(app.api("/case-files")).json(&json!({})),
+            app.client
+                .post(app.api(&format!("/case-files/{id}/transitions")))
+                .header("if-match", "\"1\"")
+                .json(&json!({"transition": "activate", "reason": "x"})),
+            app.client
+                .put(app.api(&format!("/case-files/{id}/target-groups")))
+                .header("if-match", "\"1\"")
+                .json(&json!({"target_groups": []})),
+        ] {
+            let r = request.bearer_auth(token).send().await.unwrap();
+            assert_eq!(r.status(), 403);
+        }
+    }
+    // The refused transition did not happen.
+    let now: Value = app
+        .client
+        .get(app.api(&format!("/case-files/{id}")))
+        .bearer_auth(anna)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(now["status"], "intake");
+    // Target groups can be set by the team.
+    let r = app
+        .client
+        .put(app.api(&format!("/case-files/{id}/target-groups")))
+        .bearer_auth(anna)
+        .header("if-match", "\"1\"")
+        .json(&json!({"target_groups": ["prison_area", "adult_in_need"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["target_groups"],
+        json!(["adult_in_need", "prison_area"])
+    );
+}
