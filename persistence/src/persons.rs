@@ -343,6 +343,12 @@ pub struct PersonQuery {
     pub birth_date: Option<NaiveDate>,
     /// Include annulled records.
     pub include_annulled: bool,
+    /// Only persons with a case file in this area.
+    pub case_area: Option<socialcare_domain::Area>,
+    /// Only persons with a case file in this status.
+    pub case_status: Option<socialcare_domain::case_file::CaseStatus>,
+    /// Only persons with a case file in this target group.
+    pub target_group: Option<socialcare_domain::case_file::TargetGroup>,
     /// Keyset position: only persons after this `(sort_key, id)`.
     pub after: Option<(String, Uuid)>,
     /// Maximum number of rows.
@@ -379,6 +385,41 @@ pub fn search(conn: &mut AnyConnection, q: &PersonQuery) -> Result<Vec<PersonRec
     }
     if !q.include_annulled {
         query = query.filter(persons::annulled_at.is_null());
+    }
+    if q.case_area.is_some() || q.case_status.is_some() || q.target_group.is_some() {
+        use crate::schema::{case_file_target_groups, case_files};
+        use socialcare_domain::Area;
+        use socialcare_domain::case_file::CaseStatus;
+        // One subquery shape per engine-neutral statement: absent criteria match every code.
+        let areas: Vec<&str> = match q.case_area {
+            Some(area) => vec![area.as_str()],
+            None => Area::ALL.iter().map(|a| a.as_str()).collect(),
+        };
+        let statuses: Vec<&str> = match q.case_status {
+            Some(status) => vec![status.as_str()],
+            None => CaseStatus::ALL.iter().map(|s| s.as_str()).collect(),
+        };
+        let files = case_files::table
+            .filter(case_files::area.eq_any(areas))
+            .filter(case_files::status.eq_any(statuses));
+        query = match q.target_group {
+            Some(group) => query.filter(
+                persons::id.eq_any(
+                    files
+                        .filter(
+                            case_files::id.eq_any(
+                                case_file_target_groups::table
+                                    .filter(
+                                        case_file_target_groups::target_group.eq(group.as_str()),
+                                    )
+                                    .select(case_file_target_groups::case_file_id),
+                            ),
+                        )
+                        .select(case_files::person_id),
+                ),
+            ),
+            None => query.filter(persons::id.eq_any(files.select(case_files::person_id))),
+        };
     }
     if let Some((key, id)) = &q.after {
         query = query.filter(

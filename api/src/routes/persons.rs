@@ -331,6 +331,12 @@ pub struct SearchPersonsQuery {
     pub birth_date: Option<NaiveDate>,
     /// Include annulled records (default false).
     pub include_annulled: Option<bool>,
+    /// Only persons with a case file in this area.
+    pub area: Option<crate::routes::users::AreaCode>,
+    /// Only persons with a case file in this status.
+    pub case_status: Option<crate::routes::codes::CaseStatusCode>,
+    /// Only persons with a case file in this target group.
+    pub target_group: Option<crate::routes::codes::TargetGroupCode>,
     /// Opaque position returned in `next`; omit for the first page.
     #[validate(length(max = 500))]
     #[param(max_length = 500)]
@@ -697,8 +703,9 @@ fn decode_cursor(cursor: &str) -> Result<(String, Uuid), ApiError> {
 
 /// Search persons
 ///
-/// Finds persons by name fragment, tax code and birth date, in alphabetical order, with cursor
-/// pagination (follow `next`; pages stay consistent while persons are added).
+/// Finds persons by name fragment, tax code, birth date, and the area, status and target group
+/// of their case files, in alphabetical order, with cursor pagination (follow `next`; pages stay
+/// consistent while persons are added).
 #[utoipa::path(
     tag = "persons",
     operation_id = "search_persons",
@@ -731,6 +738,9 @@ pub async fn search_persons(
         tax_code,
         birth_date: q.birth_date,
         include_annulled: q.include_annulled.unwrap_or(false),
+        case_area: q.area.map(Into::into),
+        case_status: q.case_status.map(Into::into),
+        target_group: q.target_group.map(Into::into),
         after: q.cursor.as_deref().map(decode_cursor).transpose()?,
         limit: i64::from(limit) + 1,
     };
