@@ -430,3 +430,80 @@ pub fn search(conn: &mut AnyConnection, q: &PersonQuery) -> Result<Vec<PersonRec
     }
     query.load(conn)?.into_iter().map(to_domain).collect()
 }
+
+/// What a merge changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeOutcome {
+    /// The surviving person, after the merge.
+    pub survivor: PersonRecord,
+    /// The case files moved from the duplicate to the survivor.
+    pub moved_case_files: Vec<Uuid>,
+}
+
+/// Merges `duplicate` into `survivor` (whose version must still be `expected_version`): the
+/// duplicate's case files are re-pointed to the survivor, the survivor takes the duplicate's tax
+/// code when it has none, the duplicate is annulled, and the merge is recorded. Returns `None`
+/// when the survivor changed meanwhile. The caller checks the office's rules first.
+#[allow(clippy::too_many_arguments)]
+pub fn merge(
+    conn: &mut AnyConnection,
+    survivor: &PersonRecord,
+    expected_version: i64,
+    duplicate: &PersonRecord,
+    reason: &str,
+    actor: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<MergeOutcome>, StoreError> {
+    use crate::schema::{case_files, person_merges};
+    let moved: Vec<Uuid> = case_files::table
+        .filter(case_files::person_id.eq(DbUuid(duplicate.id)))
+        .select(case_files::id)
+        .load::<DbUuid>(conn)?
+        .into_iter()
+        .map(|id| id.0)
+        .collect();
+    diesel::update(case_files::table.filter(case_files::person_id.eq(DbUuid(duplicate.id))))
+        .set(case_files::person_id.eq(DbUuid(survivor.id)))
+        .execute(conn)?;
+    let annulment = format!("merged into {}: {reason}", survivor.id);
+    if annul(
+        conn,
+        duplicate.id,
+        duplicate.version,
+        &annulment,
+        actor,
+        now,
+    )?
+    .is_none()
+    {
+        return Err(StoreError::Conflict(
+            "the duplicate changed during the merge".into(),
+        ));
+    }
+    let mut details = survivor.details.clone();
+    if details.tax_code.is_none() {
+        details.tax_code = duplicate.details.tax_code.clone();
+    }
+    let Some(updated) = update(conn, survivor, expected_version, &details, actor, now)? else {
+        return Ok(None);
+    };
+    diesel::insert_into(person_merges::table)
+        .values((
+            person_merges::id.eq(DbUuid(Uuid::now_v7())),
+            person_merges::survivor_id.eq(DbUuid(survivor.id)),
+            person_merges::duplicate_id.eq(DbUuid(duplicate.id)),
+            person_merges::reason.eq(reason),
+            person_merges::moved_case_files.eq(moved
+                .iter()
+                .map(Uuid::to_string)
+                .collect::<Vec<_>>()
+                .join(",")),
+            person_merges::merged_by.eq(DbUuid(actor)),
+            person_merges::merged_at.eq(DbInstant::from(now)),
+        ))
+        .execute(conn)?;
+    Ok(Some(MergeOutcome {
+        survivor: updated,
+        moved_case_files: moved,
+    }))
+}

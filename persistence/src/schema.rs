@@ -209,6 +209,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    person_merges (id) {
+        id -> SqlUuid,
+        survivor_id -> SqlUuid,
+        duplicate_id -> SqlUuid,
+        reason -> Text,
+        moved_case_files -> Text,
+        merged_by -> SqlUuid,
+        merged_at -> SqlInstant,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_areas -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -232,6 +247,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_file_transitions,
     case_file_team,
     case_file_target_groups,
+    person_merges,
 );
 
 /// Every table of the schema with its columns, in declaration order: what both migration sets
@@ -376,4 +392,16 @@ pub const TABLES: &[(&str, &[&str])] = &[
         ],
     ),
     ("case_file_target_groups", &["case_file_id", "target_group"]),
+    (
+        "person_merges",
+        &[
+            "id",
+            "survivor_id",
+            "duplicate_id",
+            "reason",
+            "moved_case_files",
+            "merged_by",
+            "merged_at",
+        ],
+    ),
 ];

@@ -28,6 +28,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(persons::get_person)
         .service(persons::update_person)
         .service(persons::annul_person)
+        .service(persons::merge_person)
         .service(case_files::open_case_file)
         .service(case_files::list_case_files)
         .service(case_files::get_case_file)

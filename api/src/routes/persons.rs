@@ -782,3 +782,138 @@ pub async fn search_persons(
         next,
     }))
 }
+
+/// A person registered twice, to be merged into the person of the URL.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeRequest {
+    /// The duplicate record: it is annulled, and its case files move to the surviving person.
+    pub duplicate_id: Uuid,
+    /// Why the two records are the same person (1-2000 characters).
+    #[validate(length(min = 1, max = 2000))]
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        example = "same person: registered at the shelter and at the front desk"
+    )]
+    pub reason: String,
+}
+
+/// Merge a duplicate into a person
+///
+/// For a person confirmed to be registered twice: the duplicate's case files are re-pointed to
+/// this person (the survivor), the survivor takes the duplicate's tax code if it has none, and
+/// the duplicate is annulled with a reference to the survivor. Nothing is deleted; the merge is
+/// recorded and audited. Refused (409) when either record is annulled, when the two have
+/// different tax codes, or when both have a case file that is not closed in the same area
+/// (close one first). Requires `If-Match` with the survivor's ETag.
+#[utoipa::path(
+    tag = "persons",
+    operation_id = "merge_person",
+    params(("person_id" = Uuid, Path, description = "The surviving person."),
+        ("If-Match" = String, Header, description = "The ETag of the surviving person.")),
+    request_body = MergeRequest,
+    responses(
+        (status = 200, description = "The surviving person after the merge.", body = PersonResponse,
+            headers(("ETag" = String, description = "The new version."))),
+        (status = 404, description = "No person with this id.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The records cannot be merged; `detail` says why.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not match the current version.", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/persons/{person_id}/merge")]
+pub async fn merge_person(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: JsonBody<MergeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_person_id(&path)?;
+    caller
+        .authorize(
+            &state,
+            Action::AccessCaseData,
+            "person",
+            Some(id.to_string()),
+        )
+        .await?;
+    let request = body.parse().await?;
+    let reason = parse_annulment_reason(&request.reason)
+        .map_err(|e| ApiError::invalid_field("/reason", e))?;
+    if request.duplicate_id == id {
+        return Err(ApiError::invalid_field(
+            "/duplicate_id",
+            "a person cannot be merged into itself",
+        ));
+    }
+    let if_match = if_match_of(&req);
+    let st = state.clone();
+    let outcome = blocking(move || {
+        let now = Utc::now();
+        transact(&st.db, |c| {
+            let survivor = persons::find(c, id)?.ok_or_else(not_found)?;
+            let version = require_if_match(if_match.as_deref(), survivor.version)?;
+            let Some(duplicate) = persons::find(c, request.duplicate_id)? else {
+                return Err(ApiError::invalid_field("/duplicate_id", "no person with this id"));
+            };
+            if survivor.annulment.is_some() || duplicate.annulment.is_some() {
+                return Err(ApiError::Conflict("annulled records cannot be merged".into()));
+            }
+            if let (Some(a), Some(b)) = (&survivor.details.tax_code, &duplicate.details.tax_code)
+                && a != b
+            {
+                return Err(ApiError::Conflict(format!(
+                    "the records have different tax codes ({} and {}): they are not the same person",
+                    a.as_str(),
+                    b.as_str()
+                )));
+            }
+            let today = now.date_naive();
+            let open = |c: &mut AnyConnection, person| {
+                socialcare_persistence::case_files::list(
+                    c,
+                    &socialcare_persistence::case_files::CaseFileQuery {
+                        person_id: Some(person),
+                        today,
+                        limit: 100,
+                        ..Default::default()
+                    },
+                )
+            };
+            let survivor_files = open(c, id)?;
+            for file in open(c, duplicate.id)? {
+                if file.status == socialcare_domain::case_file::CaseStatus::Closed {
+                    continue;
+                }
+                if let Some(clash) = survivor_files.iter().find(|f| {
+                    f.area == file.area && f.status != socialcare_domain::case_file::CaseStatus::Closed
+                }) {
+                    return Err(ApiError::Conflict(format!(
+                        "both records have an open case file in the area {} ({} and {}): close one first",
+                        file.area, clash.reference, file.reference
+                    )));
+                }
+            }
+            let merged = persons::merge(c, &survivor, version, &duplicate, &reason, caller.id(), now)?
+                .ok_or_else(|| ApiError::PreconditionFailed("the person changed meanwhile; read it again and retry".into()))?;
+            let mut record = caller.audit("person.merge", "person", Some(id.to_string()), Outcome::Success);
+            record.details = Some(
+                serde_json::json!({
+                    "survivor_id": id,
+                    "duplicate_id": duplicate.id,
+                    "moved_case_files": merged.moved_case_files,
+                    "reason": reason,
+                })
+                .to_string(),
+            );
+            audit::append(c, record)?;
+            Ok(merged.survivor)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::ETAG, etag(outcome.version)))
+        .json(PersonResponse::from(&outcome)))
+}

@@ -12,6 +12,7 @@ on_both_engines!(
     lists_filter_and_page_stably,
     concurrent_openings_get_distinct_references,
     case_data_is_refused_to_admins_and_privacy_officers,
+    merging_a_duplicate_moves_its_case_files,
 );
 
 struct Office {
@@ -745,4 +746,209 @@ async fn case_data_is_refused_to_admins_and_privacy_officers(app: TestApp) {
         r.json::<Value>().await.unwrap()["target_groups"],
         json!(["adult_in_need", "prison_area"])
     );
+}
+
+async fn merging_a_duplicate_moves_its_case_files(app: TestApp) {
+    let o = office(&app).await;
+    let (anna_id, anna) = &o.anna;
+    let (bruno_id, _) = &o.bruno;
+    let create = |body: Value| {
+        let app = &app;
+        async move {
+            let r = app
+                .client
+                .post(app.api("/persons?confirm_new_person=true"))
+                .bearer_auth(anna)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201);
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let code = "RSSMRA85T10A562S";
+    let survivor = create(
+        json!({"given_names": "Mario", "family_names": "Rossi", "birth_date": "1985-12-10"}),
+    )
+    .await;
+    let duplicate = create(json!({"given_names": "Mario", "family_names": "Rossi", "birth_date": "1985-12-10", "tax_code": code})).await;
+    let s_id = survivor["id"].as_str().unwrap();
+    let d_id = duplicate["id"].as_str().unwrap();
+    let s_file: Value = open(
+        &app,
+        anna,
+        json!({"person_id": s_id, "area": "social_inclusion", "case_manager_id": anna_id}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let d_file: Value = open(
+        &app,
+        anna,
+        json!({"person_id": d_id, "area": "transversal", "case_manager_id": bruno_id}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let merge = |etag: Option<&'static str>, body: Value| {
+        let mut r = app
+            .client
+            .post(app.api(&format!("/persons/{s_id}/merge")))
+            .bearer_auth(anna)
+            .json(&body);
+        if let Some(etag) = etag {
+            r = r.header("if-match", etag);
+        }
+        r.send()
+    };
+    assert_eq!(
+        merge(None, json!({"duplicate_id": d_id, "reason": "same person"}))
+            .await
+            .unwrap()
+            .status(),
+        428
+    );
+    let r = merge(
+        Some("\"1\""),
+        json!({"duplicate_id": s_id, "reason": "same person"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 422);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["errors"][0]["pointer"],
+        "/duplicate_id"
+    );
+
+    let r = merge(
+        Some("\"1\""),
+        json!({"duplicate_id": d_id, "reason": "same person"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["etag"], "\"2\"");
+    let merged: Value = r.json().await.unwrap();
+    assert_eq!(merged["tax_code"], code);
+    let d_now: Value = app
+        .client
+        .get(app.api(&format!("/persons/{d_id}")))
+        .bearer_auth(anna)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        d_now["annulment"]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("merged into {s_id}"))
+    );
+    let moved: Value = app
+        .client
+        .get(app.api(&format!("/case-files/{}", d_file["id"].as_str().unwrap())))
+        .bearer_auth(anna)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(moved["person_id"], s_id);
+    assert_eq!(moved["reference"], d_file["reference"]);
+    let files: Value = app
+        .client
+        .get(app.api(&format!("/case-files?person_id={s_id}")))
+        .bearer_auth(anna)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(files["items"].as_array().unwrap().len(), 2);
+    let record = app
+        .audit(10)
+        .into_iter()
+        .find(|a| a.action == "person.merge")
+        .unwrap();
+    let details: Value = serde_json::from_str(record.details.as_deref().unwrap()).unwrap();
+    assert_eq!(details["moved_case_files"], json!([d_file["id"]]));
+    assert_eq!(details["duplicate_id"], d_id);
+    let _ = s_file;
+
+    // An annulled record cannot be merged again; different tax codes or open files in the same
+    // area refuse the merge and change nothing.
+    assert_eq!(
+        merge(
+            Some("\"2\""),
+            json!({"duplicate_id": d_id, "reason": "again"})
+        )
+        .await
+        .unwrap()
+        .status(),
+        409
+    );
+    let born = chrono::NaiveDate::from_ymd_opt(1985, 12, 10).unwrap();
+    let other_code = socialcare_domain::tax_code::encode_personal(
+        "RSS",
+        "MRA",
+        born,
+        socialcare_domain::tax_code::TaxCodeSex::Male,
+        "H501",
+    )
+    .unwrap();
+    let other = create(json!({"given_names": "Mario", "family_names": "Rossi", "birth_date": "1985-12-10", "tax_code": other_code.as_str()})).await;
+    let r = merge(
+        Some("\"2\""),
+        json!({"duplicate_id": other["id"], "reason": "x"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 409);
+    assert!(
+        r.json::<Value>().await.unwrap()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("different tax codes")
+    );
+    let third = create(
+        json!({"given_names": "Mario", "family_names": "Rossi", "birth_date": "1985-12-10"}),
+    )
+    .await;
+    open(
+        &app,
+        anna,
+        json!({"person_id": third["id"], "area": "social_inclusion", "case_manager_id": anna_id}),
+    )
+    .await;
+    let r = merge(
+        Some("\"2\""),
+        json!({"duplicate_id": third["id"], "reason": "x"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 409);
+    assert!(
+        r.json::<Value>().await.unwrap()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("social_inclusion")
+    );
+    let third_now: Value = app
+        .client
+        .get(app.api(&format!("/persons/{}", third["id"].as_str().unwrap())))
+        .bearer_auth(anna)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(third_now["annulment"].is_null());
 }
