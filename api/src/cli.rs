@@ -43,6 +43,7 @@ pub fn execute(cli: Cli, input: &mut dyn BufRead, output: &mut dyn Write) -> any
         Command::Migrate => migrate(&cli.config, output),
         Command::Users(command) => users_command(&cli.config, command, input, output),
         Command::Openapi => write_out(output, &openapi::document_text()),
+        Command::DemoData { seed, persons } => demo_data(&cli.config, seed, persons, output),
     }
 }
 
@@ -77,6 +78,35 @@ fn migrate(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
     } else {
         write_out(out, &format!("applied: {}\n", applied.join(", ")))
     }
+}
+
+fn demo_data(config: &Config, seed: u64, persons: u16, out: &mut dyn Write) -> anyhow::Result<()> {
+    if config.profile == crate::config::Profile::Production {
+        anyhow::bail!("demo data is fictional: it is refused in the production profile");
+    }
+    let db = open_migrated(config)?;
+    // The first administrator is created as on a first start, so that loading demo data
+    // before serving does not leave the office without one.
+    if let Some(generated) = crate::app::bootstrap_admin(&db, config)? {
+        write_out(
+            out,
+            &format!("created the system administrator `admin` with password {generated}\n"),
+        )?;
+    }
+    let summary = crate::demo::load(&db, seed, usize::from(persons)).map_err(|e| match e {
+        socialcare_persistence::StoreError::Conflict(message) => anyhow::anyhow!(message),
+        other => other.into(),
+    })?;
+    write_out(
+        out,
+        &format!(
+            "loaded {} persons and {} case files (seed {seed})\nstaff accounts (password `{}`): {}\n",
+            summary.persons,
+            summary.case_files,
+            crate::demo::DEMO_PASSWORD,
+            summary.users.join(", ")
+        ),
+    )
 }
 
 fn open_migrated(config: &Config) -> anyhow::Result<Database> {

@@ -29,6 +29,16 @@ pub enum Command {
     Users(UsersCommand),
     /// Print the OpenAPI contract (JSON) to standard output.
     Openapi,
+    /// Load a small fictional data set (staff, persons, case files in every status) into an
+    /// empty office, for frontend development. Refused in the production profile.
+    DemoData {
+        /// Seed of the generator: the same seed gives the same data.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// How many persons to register.
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=5000))]
+        persons: u16,
+    },
 }
 
 /// Staff account administration.

@@ -952,3 +952,106 @@ async fn merging_a_duplicate_moves_its_case_files(app: TestApp) {
         .unwrap();
     assert!(third_now["annulment"].is_null());
 }
+
+async fn demo_data_loads_an_office_in_every_status(engine: socialcare_tests::Engine) {
+    let Some(db) = socialcare_tests::TestDatabase::create(engine) else {
+        return;
+    };
+    let url = db.url();
+    let run = |args: &[&str]| {
+        let mut full = vec![
+            "socialcare",
+            "--database-url",
+            url.as_str(),
+            "--admin-password",
+            socialcare_tests::ADMIN_PASSWORD,
+        ];
+        full.extend_from_slice(args);
+        let mut out = Vec::new();
+        socialcare_api::cli::run(full, &mut "".as_bytes(), &mut out)
+            .map(|()| String::from_utf8(out).unwrap())
+            .map_err(|e| e.to_string())
+    };
+    let printed = run(&["demo-data", "--persons", "40"]).unwrap();
+    assert!(printed.contains("loaded 40 persons"), "{printed}");
+    assert!(run(&["demo-data"]).unwrap_err().contains("empty office"));
+    assert!(
+        run(&[
+            "--profile",
+            "production",
+            "--jwt-secret",
+            socialcare_tests::JWT_SECRET,
+            "demo-data"
+        ])
+        .unwrap_err()
+        .contains("production")
+    );
+
+    let config = socialcare_api::Config::from_args([
+        "socialcare",
+        "--database-url",
+        &url,
+        "--bind-addr",
+        "127.0.0.1:0",
+        "--jwt-secret",
+        socialcare_tests::JWT_SECRET,
+    ])
+    .unwrap();
+    let app = socialcare_api::Application::build(config).await.unwrap();
+    let base = format!("http://127.0.0.1:{}/api/v1", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+    let login: Value = client
+        .post(format!("{base}/auth/token"))
+        .json(&json!({"username": "demo.sw.inc1", "password": socialcare_api::demo::DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["access_token"].as_str().unwrap();
+    let caseload: Value = client
+        .get(format!("{base}/me/caseload"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!caseload["items"].as_array().unwrap().is_empty());
+    for status in ["intake", "active", "suspended", "closed"] {
+        let page: Value = client
+            .get(format!("{base}/case-files?status={status}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            !page["items"].as_array().unwrap().is_empty(),
+            "no {status} file"
+        );
+    }
+    // The bootstrap administrator exists too.
+    let admin = client
+        .post(format!("{base}/auth/token"))
+        .json(&json!({"username": "admin", "password": socialcare_tests::ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(admin.status(), 200);
+}
+
+#[tokio::test]
+async fn demo_data_on_sqlite() {
+    demo_data_loads_an_office_in_every_status(socialcare_tests::Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn demo_data_on_postgres() {
+    demo_data_loads_an_office_in_every_status(socialcare_tests::Engine::Postgres).await;
+}

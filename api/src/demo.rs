@@ -1,0 +1,406 @@
+//! `socialcare demo-data`: a small, realistic, fictional data set so that frontend teams can
+//! start against the embedded database at once. Deterministic for a given seed.
+
+use chrono::{Duration, NaiveDate, Utc};
+use rand::rngs::StdRng;
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+use socialcare_domain::case_file::{
+    CaseStatus, CaseTransition, ClosingReason, TargetGroup, TeamAssignment, TeamRole,
+    TransitionRecord, apply,
+};
+use socialcare_domain::person::{PersonDetails, PersonInput, ResidenceInput};
+use socialcare_domain::tax_code::{TaxCodeSex, encode_personal, name_code, surname_code};
+use socialcare_domain::{Area, DisplayName, Email, Password, StaffProfile, Username};
+use socialcare_persistence::case_files::{self, NewCaseFile};
+use socialcare_persistence::users::{self, NewStaffUser};
+use socialcare_persistence::{AnyConnection, Database, StoreError, audit, persons};
+use uuid::Uuid;
+
+use crate::auth::password;
+
+/// Password of every demo account (printed by the command; demo data is refused in production).
+pub const DEMO_PASSWORD: &str = "demo-Pa55word-2026";
+
+const GIVEN_FEMALE: &[&str] = &[
+    "Maria",
+    "Giulia",
+    "Anna",
+    "Francesca",
+    "Chiara",
+    "Elena",
+    "Sofia",
+    "Rosa",
+    "Nicoletta",
+    "Lucía",
+    "Amina",
+    "Fatima",
+    "Ioana",
+    "Oksana",
+    "Aïcha",
+    "Zoë",
+    "Maria Grazia",
+    "Anna Maria",
+];
+const GIVEN_MALE: &[&str] = &[
+    "Marco",
+    "Luca",
+    "Giuseppe",
+    "Antonio",
+    "Nicolò",
+    "Andrea",
+    "Francesco",
+    "Mattia",
+    "Ion",
+    "Mohamed",
+    "Ibrahim",
+    "Oleksandr",
+    "José",
+    "Dragan",
+    "Gian Luca",
+    "Pier Paolo",
+];
+const FAMILY: &[&str] = &[
+    "Rossi",
+    "Bianchi",
+    "Esposito",
+    "Ferrari",
+    "D'Angelo",
+    "De Luca",
+    "Dell'Acqua",
+    "Lo Russo",
+    "Fontana",
+    "Moretti",
+    "Zanetti",
+    "Popescu",
+    "Ionescu",
+    "El Amrani",
+    "Diallo",
+    "Okafor",
+    "Kovalenko",
+    "Álvarez Pérez",
+    "Hadžić",
+    "Nikolić",
+    "Bertolini",
+    "Dal Bosco",
+];
+const TOWNS: &[(&str, &str, &str)] = &[
+    ("Trento", "38122", "TN"),
+    ("Rovereto", "38068", "TN"),
+    ("Pergine Valsugana", "38057", "TN"),
+    ("Bolzano", "39100", "BZ"),
+];
+const STREETS: &[&str] = &[
+    "Via Roma",
+    "Via Brennero",
+    "Corso Tre Novembre",
+    "Via Santa Croce",
+    "Via dei Mille",
+    "Piazza Duomo",
+    "Via Verdi",
+];
+
+/// What was created.
+#[derive(Debug, Default)]
+pub struct DemoSummary {
+    /// Staff accounts created.
+    pub users: Vec<String>,
+    /// Persons registered.
+    pub persons: usize,
+    /// Case files opened.
+    pub case_files: usize,
+}
+
+fn store_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Internal(format!("demo data: {e}"))
+}
+
+fn staff(
+    conn: &mut AnyConnection,
+    username: &str,
+    name: &str,
+    roles: &[&str],
+    areas: &[&str],
+    hash: &str,
+) -> Result<Uuid, StoreError> {
+    let username = Username::parse(username).map_err(store_err)?;
+    let roles: Vec<String> = roles.iter().map(|r| (*r).to_owned()).collect();
+    let areas: Vec<String> = areas.iter().map(|a| (*a).to_owned()).collect();
+    let user = users::insert(
+        conn,
+        NewStaffUser {
+            email: Email::parse(&format!("{}@comune.example.it", username.as_str()))
+                .map_err(store_err)?,
+            username,
+            display_name: DisplayName::parse(name).map_err(store_err)?,
+            profile: StaffProfile::parse(&roles, &areas).map_err(store_err)?,
+            password_hash: hash.to_owned(),
+        },
+        Utc::now(),
+    )?;
+    Ok(user.id)
+}
+
+fn person_input(rng: &mut StdRng, today: NaiveDate) -> PersonInput {
+    let female = rng.random_bool(0.5);
+    let given = if female {
+        GIVEN_FEMALE.choose(rng)
+    } else {
+        GIVEN_MALE.choose(rng)
+    }
+    .copied()
+    .unwrap_or("Maria");
+    let family = FAMILY.choose(rng).copied().unwrap_or("Rossi");
+    let birth = today - Duration::days(rng.random_range(18 * 365..85 * 365));
+    let foreign = rng.random_bool(0.3);
+    let citizenship = if foreign {
+        ["RO", "MA", "NG", "AL", "UA", "SN", "BA"]
+            .choose(rng)
+            .copied()
+            .unwrap_or("RO")
+    } else {
+        "IT"
+    };
+    let sex = if female {
+        TaxCodeSex::Female
+    } else {
+        TaxCodeSex::Male
+    };
+    // Newly arrived migrants and some homeless people have no tax code.
+    let tax_code = (!foreign || rng.random_bool(0.5))
+        .then(|| {
+            let place = if foreign { "Z129" } else { "L378" };
+            encode_personal(&surname_code(family), &name_code(given), birth, sex, place)
+        })
+        .flatten()
+        .map(|c| c.as_str().to_owned());
+    let (town, cap, province) = TOWNS.choose(rng).copied().unwrap_or(TOWNS[0]);
+    let kind = ["residence", "residence", "residence", "fictitious", "none"]
+        .choose(rng)
+        .copied()
+        .unwrap_or("residence");
+    let residence = match kind {
+        "none" => ResidenceInput {
+            kind: "none".into(),
+            ..ResidenceInput::default()
+        },
+        kind => ResidenceInput {
+            kind: kind.into(),
+            street: Some(format!(
+                "{} {}",
+                STREETS.choose(rng).copied().unwrap_or("Via Roma"),
+                rng.random_range(1..120)
+            )),
+            postal_code: Some(cap.into()),
+            municipality: Some(town.into()),
+            province: Some(province.into()),
+        },
+    };
+    let mut languages = vec!["it".to_owned()];
+    if foreign {
+        languages.push(
+            ["ro", "ar", "en", "fr", "uk", "sq", "rom"]
+                .choose(rng)
+                .copied()
+                .unwrap_or("en")
+                .to_owned(),
+        );
+    }
+    PersonInput {
+        given_names: given.into(),
+        family_names: family.into(),
+        birth_date: Some(birth),
+        birth_place: Some(if foreign {
+            "estero".into()
+        } else {
+            town.into()
+        }),
+        sex: Some(if female { "female" } else { "male" }.into()),
+        citizenship: Some(citizenship.into()),
+        tax_code,
+        residence,
+        phone: rng.random_bool(0.7).then(|| {
+            format!(
+                "+39 3{:02} {:07}",
+                rng.random_range(20..99),
+                rng.random_range(0..9_999_999)
+            )
+        }),
+        email: None,
+        languages,
+    }
+}
+
+/// Loads the demo data set into an empty office (no person registered yet).
+pub fn load(db: &Database, seed: u64, persons_count: usize) -> Result<DemoSummary, StoreError> {
+    let hash = password::hash(
+        Password::parse(DEMO_PASSWORD, None)
+            .map_err(store_err)?
+            .expose(),
+    )
+    .map_err(store_err)?;
+    db.write::<_, StoreError, _>(|c| {
+        if !persons::search(
+            c,
+            &persons::PersonQuery {
+                include_annulled: true,
+                limit: 1,
+                ..Default::default()
+            },
+        )?
+        .is_empty()
+        {
+            return Err(StoreError::Conflict(
+                "the database already holds persons: demo data goes only into an empty office"
+                    .into(),
+            ));
+        }
+        let mut rng = StdRng::seed_from_u64(seed);
+        let mut summary = DemoSummary::default();
+        let mut workers: Vec<(Area, Uuid)> = Vec::new();
+        let mut educators: Vec<(Area, Uuid)> = Vec::new();
+        for (area, code) in [
+            (Area::AdultsDisability, "add"),
+            (Area::SocialInclusion, "inc"),
+            (Area::Transversal, "tra"),
+        ] {
+            for n in 1..=2 {
+                let name = format!("demo.sw.{code}{n}");
+                workers.push((area, staff(c, &name, &format!("Assistente sociale {code} {n}"), &["social_worker"], &[area.as_str()], &hash)?));
+                summary.users.push(name);
+            }
+            let name = format!("demo.ed.{code}");
+            educators.push((area, staff(c, &name, &format!("Educatore {code}"), &["educator"], &[area.as_str()], &hash)?));
+            summary.users.push(name);
+            let name = format!("demo.coord.{code}");
+            staff(c, &name, &format!("Coordinatore {code}"), &["area_coordinator"], &[area.as_str()], &hash)?;
+            summary.users.push(name);
+        }
+        for (name, display, role) in [
+            ("demo.manager", "Responsabile dell'ufficio", "office_manager"),
+            ("demo.clerk", "Personale amministrativo", "administrative"),
+            ("demo.dpo", "Referente privacy", "privacy_officer"),
+        ] {
+            staff(c, name, display, &[role], &[], &hash)?;
+            summary.users.push(name.to_owned());
+        }
+        let author = workers.first().map(|w| w.1).ok_or_else(|| store_err("no worker"))?;
+        let now = Utc::now();
+        let today = now.date_naive();
+        let statuses = [
+            vec![],
+            vec![CaseTransition::Activate],
+            vec![CaseTransition::Activate, CaseTransition::Suspend],
+            vec![CaseTransition::Activate, CaseTransition::Close],
+            vec![CaseTransition::Close],
+            vec![CaseTransition::Activate, CaseTransition::Close, CaseTransition::Reopen],
+            vec![CaseTransition::Activate, CaseTransition::Suspend, CaseTransition::Resume],
+        ];
+        for i in 0..persons_count {
+            let input = person_input(&mut rng, today);
+            let Ok(details) = PersonDetails::parse(&input, today) else {
+                continue;
+            };
+            if let Some(code) = &details.tax_code
+                && persons::live_with_tax_code(c, code.as_str(), None)?.is_some()
+            {
+                continue;
+            }
+            let person = persons::insert(c, &details, author, now)?;
+            summary.persons += 1;
+            if i % 6 == 5 {
+                continue; // some persons are registered without a case file yet
+            }
+            let (area, manager) = workers[i % workers.len()];
+            let opened_on = today - Duration::days(rng.random_range(30..900));
+            let mut groups = vec![TargetGroup::AdultInNeed];
+            match area {
+                Area::AdultsDisability => groups = vec![TargetGroup::PersonWithDisability],
+                Area::SocialInclusion => {
+                    if rng.random_bool(0.4) {
+                        groups.push(TargetGroup::Homeless);
+                    }
+                    if rng.random_bool(0.2) {
+                        groups.push(TargetGroup::RomaSintiCaminanti);
+                    }
+                    if rng.random_bool(0.2) {
+                        groups.push(TargetGroup::InternationalProtection);
+                    }
+                }
+                Area::Transversal => groups.push(TargetGroup::PrisonArea),
+            }
+            let file = case_files::insert(
+                c,
+                &NewCaseFile {
+                    person_id: person.id,
+                    area,
+                    case_manager_id: manager,
+                    opened_on,
+                    target_groups: groups,
+                },
+                manager,
+                now,
+            )?;
+            if let Some((_, educator)) = educators.iter().find(|e| e.0 == area)
+                && rng.random_bool(0.5)
+            {
+                case_files::add_team_member(
+                    c,
+                    file.id,
+                    &TeamAssignment {
+                        staff_id: *educator,
+                        role: TeamRole::Educator,
+                        from: opened_on + Duration::days(7),
+                        until: None,
+                    },
+                    manager,
+                    now,
+                )?;
+            }
+            let mut status = CaseStatus::Intake;
+            let mut day = opened_on;
+            let mut current = file.clone();
+            for transition in statuses[i % statuses.len()].iter().copied() {
+                let to = apply(status, transition).map_err(store_err)?;
+                day = (day + Duration::days(rng.random_range(5..60))).min(today);
+                let record = TransitionRecord {
+                    id: Uuid::now_v7(),
+                    transition,
+                    from: status,
+                    to,
+                    occurred_on: day,
+                    reason: format!("Demo: {}", transition.as_str()),
+                    closing_reason: (transition == CaseTransition::Close)
+                        .then_some(ClosingReason::GoalsAchieved),
+                    author_id: manager,
+                    recorded_at: now,
+                };
+                case_files::bump_version(c, file.id, current.version, manager, now)?;
+                current.version += 1;
+                case_files::record_transition(c, &current, &record)?;
+                status = to;
+            }
+            summary.case_files += 1;
+        }
+        audit::append(
+            c,
+            audit::NewAuditRecord {
+                occurred_at: now,
+                actor_id: None,
+                actor_username: Some("cli:demo-data".into()),
+                actor_roles: Vec::new(),
+                action: "demo.load".into(),
+                resource_type: "office".into(),
+                resource_id: None,
+                outcome: audit::Outcome::Success,
+                request_id: None,
+                client_addr: None,
+                details: Some(
+                    serde_json::json!({ "seed": seed, "persons": summary.persons, "case_files": summary.case_files })
+                        .to_string(),
+                ),
+            },
+        )?;
+        Ok(summary)
+    })
+}
