@@ -1,8 +1,10 @@
 //! The API's routes, one module per resource, registered under `/api/v1`.
 
 pub mod auth;
+pub mod households;
 pub mod me;
 pub mod persons;
+pub mod sensitive;
 pub mod status;
 pub mod users;
 
@@ -23,7 +25,24 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(users::enable_user)
         .service(persons::create_person)
         .service(persons::search_persons)
+        // A fixed segment must come before `/persons/{person_id}`, or that route would take it.
+        .service(sensitive::list_expiring_permits)
         .service(persons::get_person)
         .service(persons::update_person)
-        .service(persons::annul_person);
+        .service(persons::annul_person)
+        .service(households::create_household)
+        .service(households::get_household)
+        .service(households::get_household_composition)
+        .service(households::list_household_members)
+        .service(households::add_household_member)
+        .service(households::leave_household)
+        .service(households::get_person_household)
+        .service(sensitive::get_person_health_disability)
+        .service(sensitive::put_person_health_disability)
+        .service(sensitive::get_person_ethnicity)
+        .service(sensitive::put_person_ethnicity)
+        .service(sensitive::get_person_legal_status)
+        .service(sensitive::put_person_legal_status)
+        .service(sensitive::get_person_justice)
+        .service(sensitive::put_person_justice);
 }
