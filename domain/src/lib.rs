@@ -12,6 +12,7 @@ pub mod household;
 pub mod names;
 pub mod person;
 pub mod refresh;
+pub mod sensitive;
 pub mod staff;
 pub mod tax_code;
 pub mod throttle;

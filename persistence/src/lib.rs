@@ -4,16 +4,19 @@
 //! - [`sql_types`]: UUIDs and instants stored natively on each engine;
 //! - [`schema`]: the one `schema.rs`;
 //! - [`migrations`]: embedded, mirrored migrations and schema introspection;
-//! - one module per aggregate ([`users`], [`sessions`], [`audit`]) with rows and queries.
+//! - one module per aggregate ([`users`], [`sessions`], [`audit`], [`persons`], [`households`],
+//!   [`sensitive`]) with rows and queries.
 
 pub mod audit;
 pub mod case_files;
 pub mod db;
 pub mod error;
+pub mod households;
 pub mod idempotency;
 pub mod migrations;
 pub mod persons;
 pub mod schema;
+pub mod sensitive;
 pub mod sessions;
 pub mod sql_types;
 pub mod users;

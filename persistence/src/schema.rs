@@ -224,6 +224,110 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    households (id) {
+        id -> SqlUuid,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    household_members (id) {
+        id -> SqlUuid,
+        household_id -> SqlUuid,
+        person_id -> SqlUuid,
+        relationship -> Text,
+        joined_on -> Date,
+        left_on -> Nullable<Date>,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        ended_at -> Nullable<SqlInstant>,
+        ended_by -> Nullable<SqlUuid>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    person_health_disability (person_id) {
+        person_id -> SqlUuid,
+        law_104_recognised -> Bool,
+        law_104_severe -> Bool,
+        civil_invalidity_percent -> Nullable<Integer>,
+        accompanying_allowance -> Bool,
+        support_needs -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    person_ethnicity (person_id) {
+        person_id -> SqlUuid,
+        community -> Text,
+        relevant_to_project -> Text,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    person_legal_status (person_id) {
+        person_id -> SqlUuid,
+        permit_kind -> Nullable<Text>,
+        permit_expires_on -> Nullable<Date>,
+        protection_status -> Text,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    person_justice (person_id) {
+        person_id -> SqlUuid,
+        status -> Text,
+        alternative_measure_kind -> Nullable<Text>,
+        institution -> Nullable<Text>,
+        measure_start_on -> Nullable<Date>,
+        expected_release_on -> Nullable<Date>,
+        uepe_contact_reference -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_areas -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -232,6 +336,12 @@ diesel::joinable!(case_files -> persons (person_id));
 diesel::joinable!(case_file_transitions -> case_files (case_file_id));
 diesel::joinable!(case_file_team -> case_files (case_file_id));
 diesel::joinable!(case_file_target_groups -> case_files (case_file_id));
+diesel::joinable!(household_members -> households (household_id));
+diesel::joinable!(household_members -> persons (person_id));
+diesel::joinable!(person_health_disability -> persons (person_id));
+diesel::joinable!(person_ethnicity -> persons (person_id));
+diesel::joinable!(person_legal_status -> persons (person_id));
+diesel::joinable!(person_justice -> persons (person_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -248,6 +358,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_file_team,
     case_file_target_groups,
     person_merges,
+    households,
+    household_members,
+    person_health_disability,
+    person_ethnicity,
+    person_legal_status,
+    person_justice,
 );
 
 /// Every table of the schema with its columns, in declaration order: what both migration sets
@@ -402,6 +518,92 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "moved_case_files",
             "merged_by",
             "merged_at",
+        ],
+    ),
+    (
+        "households",
+        &[
+            "id",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+        ],
+    ),
+    (
+        "household_members",
+        &[
+            "id",
+            "household_id",
+            "person_id",
+            "relationship",
+            "joined_on",
+            "left_on",
+            "created_at",
+            "created_by",
+            "ended_at",
+            "ended_by",
+        ],
+    ),
+    (
+        "person_health_disability",
+        &[
+            "person_id",
+            "law_104_recognised",
+            "law_104_severe",
+            "civil_invalidity_percent",
+            "accompanying_allowance",
+            "support_needs",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+        ],
+    ),
+    (
+        "person_ethnicity",
+        &[
+            "person_id",
+            "community",
+            "relevant_to_project",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+        ],
+    ),
+    (
+        "person_legal_status",
+        &[
+            "person_id",
+            "permit_kind",
+            "permit_expires_on",
+            "protection_status",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+        ],
+    ),
+    (
+        "person_justice",
+        &[
+            "person_id",
+            "status",
+            "alternative_measure_kind",
+            "institution",
+            "measure_start_on",
+            "expected_release_on",
+            "uepe_contact_reference",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
         ],
     ),
 ];

@@ -3,8 +3,10 @@
 pub mod auth;
 pub mod case_files;
 pub mod codes;
+pub mod households;
 pub mod me;
 pub mod persons;
+pub mod sensitive;
 pub mod status;
 pub mod users;
 
@@ -25,6 +27,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(users::enable_user)
         .service(persons::create_person)
         .service(persons::search_persons)
+        // A fixed segment must come before `/persons/{person_id}`, or that route would take it.
+        .service(sensitive::list_expiring_permits)
         .service(persons::get_person)
         .service(persons::update_person)
         .service(persons::annul_person)
@@ -38,5 +42,20 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(case_files::list_case_file_team)
         .service(case_files::change_case_file_team)
         .service(case_files::end_case_file_team_assignment)
-        .service(case_files::get_my_caseload);
+        .service(case_files::get_my_caseload)
+        .service(households::create_household)
+        .service(households::get_household)
+        .service(households::get_household_composition)
+        .service(households::list_household_members)
+        .service(households::add_household_member)
+        .service(households::leave_household)
+        .service(households::get_person_household)
+        .service(sensitive::get_person_health_disability)
+        .service(sensitive::put_person_health_disability)
+        .service(sensitive::get_person_ethnicity)
+        .service(sensitive::put_person_ethnicity)
+        .service(sensitive::get_person_legal_status)
+        .service(sensitive::put_person_legal_status)
+        .service(sensitive::get_person_justice)
+        .service(sensitive::put_person_justice);
 }
