@@ -441,8 +441,9 @@ pub struct MergeOutcome {
 }
 
 /// Merges `duplicate` into `survivor` (whose version must still be `expected_version`): the
-/// duplicate's case files are re-pointed to the survivor, the survivor takes the duplicate's tax
-/// code when it has none, the duplicate is annulled, and the merge is recorded. Returns `None`
+/// duplicate's case files and household memberships are re-pointed to the survivor, its
+/// special-category groups move where the survivor has none, the survivor takes the duplicate's
+/// tax code when it has none, the duplicate is annulled, and the merge is recorded. Returns `None`
 /// when the survivor changed meanwhile. The caller checks the office's rules first.
 #[allow(clippy::too_many_arguments)]
 pub fn merge(
@@ -465,6 +466,35 @@ pub fn merge(
     diesel::update(case_files::table.filter(case_files::person_id.eq(DbUuid(duplicate.id))))
         .set(case_files::person_id.eq(DbUuid(survivor.id)))
         .execute(conn)?;
+    // Household memberships follow the person (the caller checked that they do not overlap the
+    // survivor's); a special-category group moves when the survivor has none, otherwise the
+    // survivor's stays authoritative and the duplicate's remains on the annulled record.
+    {
+        use crate::schema::household_members;
+        diesel::update(
+            household_members::table.filter(household_members::person_id.eq(DbUuid(duplicate.id))),
+        )
+        .set(household_members::person_id.eq(DbUuid(survivor.id)))
+        .execute(conn)?;
+    }
+    macro_rules! move_group {
+        ($table:ident) => {{
+            use crate::schema::$table;
+            let survivor_has: i64 = $table::table
+                .filter($table::person_id.eq(DbUuid(survivor.id)))
+                .count()
+                .get_result(conn)?;
+            if survivor_has == 0 {
+                diesel::update($table::table.filter($table::person_id.eq(DbUuid(duplicate.id))))
+                    .set($table::person_id.eq(DbUuid(survivor.id)))
+                    .execute(conn)?;
+            }
+        }};
+    }
+    move_group!(person_health_disability);
+    move_group!(person_ethnicity);
+    move_group!(person_legal_status);
+    move_group!(person_justice);
     let annulment = format!("merged into {}: {reason}", survivor.id);
     if annul(
         conn,

@@ -801,9 +801,11 @@ pub struct MergeRequest {
 
 /// Merge a duplicate into a person
 ///
-/// For a person confirmed to be registered twice: the duplicate's case files are re-pointed to
-/// this person (the survivor), the survivor takes the duplicate's tax code if it has none, and
-/// the duplicate is annulled with a reference to the survivor. Nothing is deleted; the merge is
+/// For a person confirmed to be registered twice: the duplicate's case files and household
+/// memberships are re-pointed to this person (the survivor), its special-category data moves
+/// where the survivor has none (otherwise the survivor's is kept and the duplicate's stays on the
+/// annulled record), the survivor takes the duplicate's tax code if it has none, and the
+/// duplicate is annulled with a reference to the survivor. Nothing is deleted; the merge is
 /// recorded and audited. Refused (409) when either record is annulled, when the two have
 /// different tax codes, or when both have a case file that is not closed in the same area
 /// (close one first). Requires `If-Match` with the survivor's ETag.
@@ -894,6 +896,22 @@ pub async fn merge_person(
                         "both records have an open case file in the area {} ({} and {}): close one first",
                         file.area, clash.reference, file.reference
                     )));
+                }
+            }
+            let survivor_homes = socialcare_persistence::households::memberships_of_person(c, id)?;
+            for home in socialcare_persistence::households::memberships_of_person(c, duplicate.id)? {
+                let a = &home.membership;
+                if survivor_homes.iter().any(|b| {
+                    socialcare_domain::case_file::periods_overlap(
+                        a.joined_on,
+                        a.left_on,
+                        b.membership.joined_on,
+                        b.membership.left_on,
+                    )
+                }) {
+                    return Err(ApiError::Conflict(
+                        "both records belong to a household over the same period: end one membership first".into(),
+                    ));
                 }
             }
             let merged = persons::merge(c, &survivor, version, &duplicate, &reason, caller.id(), now)?
