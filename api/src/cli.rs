@@ -100,8 +100,9 @@ fn demo_data(config: &Config, seed: u64, persons: u16, out: &mut dyn Write) -> a
     write_out(
         out,
         &format!(
-            "loaded {} persons and {} case files (seed {seed})\nstaff accounts (password `{}`): {}\n",
+            "loaded {} persons, {} households and {} case files (seed {seed})\nstaff accounts (password `{}`): {}\n",
             summary.persons,
+            summary.households,
             summary.case_files,
             crate::demo::DEMO_PASSWORD,
             summary.users.join(", ")

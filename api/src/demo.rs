@@ -9,10 +9,12 @@ use socialcare_domain::case_file::{
     CaseStatus, CaseTransition, ClosingReason, TargetGroup, TeamAssignment, TeamRole,
     TransitionRecord, apply,
 };
+use socialcare_domain::household::{Membership, Relationship};
 use socialcare_domain::person::{PersonDetails, PersonInput, ResidenceInput};
 use socialcare_domain::tax_code::{TaxCodeSex, encode_personal, name_code, surname_code};
 use socialcare_domain::{Area, DisplayName, Email, Password, StaffProfile, Username};
 use socialcare_persistence::case_files::{self, NewCaseFile};
+use socialcare_persistence::households;
 use socialcare_persistence::users::{self, NewStaffUser};
 use socialcare_persistence::{AnyConnection, Database, StoreError, audit, persons};
 use uuid::Uuid;
@@ -109,6 +111,8 @@ pub struct DemoSummary {
     pub persons: usize,
     /// Case files opened.
     pub case_files: usize,
+    /// Households formed.
+    pub households: usize,
 }
 
 fn store_err(e: impl std::fmt::Display) -> StoreError {
@@ -296,6 +300,8 @@ pub fn load(db: &Database, seed: u64, persons_count: usize) -> Result<DemoSummar
             vec![CaseTransition::Activate, CaseTransition::Close, CaseTransition::Reopen],
             vec![CaseTransition::Activate, CaseTransition::Suspend, CaseTransition::Resume],
         ];
+        // Households: every fourth person heads one, and the next one or two join it.
+        let mut household: Option<(Uuid, usize)> = None;
         for i in 0..persons_count {
             let input = person_input(&mut rng, today);
             let Ok(details) = PersonDetails::parse(&input, today) else {
@@ -308,6 +314,40 @@ pub fn load(db: &Database, seed: u64, persons_count: usize) -> Result<DemoSummar
             }
             let person = persons::insert(c, &details, author, now)?;
             summary.persons += 1;
+            let joined_on = today - Duration::days(rng.random_range(100..2000));
+            match household {
+                Some((home, members)) if members < 3 && i % 4 != 0 => {
+                    let relationship = [Relationship::Spouse, Relationship::Child, Relationship::Parent]
+                        .choose(&mut rng)
+                        .copied()
+                        .unwrap_or(Relationship::Child);
+                    households::insert_member(
+                        c,
+                        &Membership { person_id: person.id, household_id: home, relationship, joined_on, left_on: None },
+                        author,
+                        now,
+                    )?;
+                    household = Some((home, members + 1));
+                }
+                _ if i % 4 == 0 => {
+                    let home = households::insert_household(c, author, now)?;
+                    households::insert_member(
+                        c,
+                        &Membership {
+                            person_id: person.id,
+                            household_id: home.id,
+                            relationship: Relationship::ReferencePerson,
+                            joined_on,
+                            left_on: None,
+                        },
+                        author,
+                        now,
+                    )?;
+                    household = Some((home.id, 1));
+                    summary.households += 1;
+                }
+                _ => household = None,
+            }
             if i % 6 == 5 {
                 continue; // some persons are registered without a case file yet
             }
@@ -396,7 +436,7 @@ pub fn load(db: &Database, seed: u64, persons_count: usize) -> Result<DemoSummar
                 request_id: None,
                 client_addr: None,
                 details: Some(
-                    serde_json::json!({ "seed": seed, "persons": summary.persons, "case_files": summary.case_files })
+                    serde_json::json!({ "seed": seed, "persons": summary.persons, "case_files": summary.case_files, "households": summary.households })
                         .to_string(),
                 ),
             },

@@ -973,7 +973,10 @@ async fn demo_data_loads_an_office_in_every_status(engine: socialcare_tests::Eng
             .map_err(|e| e.to_string())
     };
     let printed = run(&["demo-data", "--persons", "40"]).unwrap();
-    assert!(printed.contains("loaded 40 persons"), "{printed}");
+    assert!(
+        printed.contains("loaded 40 persons, 10 households"),
+        "{printed}"
+    );
     assert!(run(&["demo-data"]).unwrap_err().contains("empty office"));
     assert!(
         run(&[
