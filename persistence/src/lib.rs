@@ -6,9 +6,11 @@
 //! - [`migrations`]: embedded, mirrored migrations and schema introspection;
 //! - one module per aggregate ([`users`], [`sessions`], [`audit`]) with rows and queries.
 
+pub mod assessments;
 pub mod audit;
 pub mod case_files;
 pub mod db;
+pub mod diary;
 pub mod error;
 pub mod idempotency;
 pub mod migrations;

@@ -209,6 +209,51 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    assessments (id) {
+        id -> SqlUuid,
+        case_file_id -> SqlUuid,
+        version_number -> Integer,
+        assessed_on -> Date,
+        author_id -> SqlUuid,
+        notes -> Nullable<Text>,
+        created_at -> SqlInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::SqlUuid;
+
+    assessment_scores (assessment_id, domain) {
+        assessment_id -> SqlUuid,
+        domain -> Text,
+        severity -> Integer,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    diary_entries (id) {
+        id -> SqlUuid,
+        case_file_id -> SqlUuid,
+        kind -> Text,
+        occurred_at -> SqlInstant,
+        text -> Text,
+        restricted -> Bool,
+        corrects_entry_id -> Nullable<SqlUuid>,
+        author_id -> SqlUuid,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        updated_at -> SqlInstant,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_areas -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -217,6 +262,9 @@ diesel::joinable!(case_files -> persons (person_id));
 diesel::joinable!(case_file_transitions -> case_files (case_file_id));
 diesel::joinable!(case_file_team -> case_files (case_file_id));
 diesel::joinable!(case_file_target_groups -> case_files (case_file_id));
+diesel::joinable!(assessments -> case_files (case_file_id));
+diesel::joinable!(assessment_scores -> assessments (assessment_id));
+diesel::joinable!(diary_entries -> case_files (case_file_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -232,6 +280,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_file_transitions,
     case_file_team,
     case_file_target_groups,
+    assessments,
+    assessment_scores,
+    diary_entries,
 );
 
 /// Every table of the schema with its columns, in declaration order: what both migration sets
@@ -376,4 +427,36 @@ pub const TABLES: &[(&str, &[&str])] = &[
         ],
     ),
     ("case_file_target_groups", &["case_file_id", "target_group"]),
+    (
+        "assessments",
+        &[
+            "id",
+            "case_file_id",
+            "version_number",
+            "assessed_on",
+            "author_id",
+            "notes",
+            "created_at",
+        ],
+    ),
+    (
+        "assessment_scores",
+        &["assessment_id", "domain", "severity"],
+    ),
+    (
+        "diary_entries",
+        &[
+            "id",
+            "case_file_id",
+            "kind",
+            "occurred_at",
+            "text",
+            "restricted",
+            "corrects_entry_id",
+            "author_id",
+            "version",
+            "created_at",
+            "updated_at",
+        ],
+    ),
 ];

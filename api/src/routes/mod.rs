@@ -1,8 +1,10 @@
 //! The API's routes, one module per resource, registered under `/api/v1`.
 
+pub mod assessments;
 pub mod auth;
 pub mod case_files;
 pub mod codes;
+pub mod diary;
 pub mod me;
 pub mod persons;
 pub mod status;
@@ -37,5 +39,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(case_files::list_case_file_team)
         .service(case_files::change_case_file_team)
         .service(case_files::end_case_file_team_assignment)
-        .service(case_files::get_my_caseload);
+        .service(case_files::get_my_caseload)
+        .service(assessments::create_assessment)
+        .service(assessments::list_assessments)
+        // `latest` before `{assessment_id}`, which would otherwise match it.
+        .service(assessments::get_latest_assessment)
+        .service(assessments::get_assessment)
+        .service(diary::create_diary_entry)
+        .service(diary::list_diary_entries)
+        .service(diary::get_diary_entry)
+        .service(diary::update_diary_entry);
 }
