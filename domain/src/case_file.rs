@@ -616,6 +616,219 @@ pub fn check_occurred_at(occurred_at: DateTime<Utc>, now: DateTime<Utc>) -> Resu
     Ok(())
 }
 
+/// Maximum length of an assessment's notes, in characters.
+pub const ASSESSMENT_NOTES_MAX_CHARS: usize = 10_000;
+
+/// Parses the free-text notes of an assessment: trimmed; empty means no notes; at most
+/// [`ASSESSMENT_NOTES_MAX_CHARS`] characters.
+pub fn parse_assessment_notes(raw: Option<&str>) -> Result<Option<String>, String> {
+    let Some(value) = raw.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if value.chars().count() > ASSESSMENT_NOTES_MAX_CHARS {
+        return Err(format!(
+            "must be at most {ASSESSMENT_NOTES_MAX_CHARS} characters long"
+        ));
+    }
+    Ok(Some(value.to_owned()))
+}
+
+/// Checks the day of an assessment: not in the future and not before the file was opened.
+pub fn check_assessed_on(
+    assessed_on: NaiveDate,
+    opened_on: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), String> {
+    if assessed_on > today {
+        return Err("must not be in the future".into());
+    }
+    if assessed_on < opened_on {
+        return Err(format!(
+            "must not be before the case file was opened ({opened_on})"
+        ));
+    }
+    Ok(())
+}
+
+/// The version number the next assessment of a file gets, after the highest one recorded
+/// (`None` when the file has none yet): versions are 1, 2, 3… per case file.
+pub fn next_assessment_version(latest: Option<i32>) -> i32 {
+    latest.map_or(1, |v| v.saturating_add(1))
+}
+
+/// Why a diary entry may not be edited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiaryEditRefusal {
+    /// Only the author edits an entry.
+    NotAuthor,
+    /// The edit window is over: the entry is frozen.
+    WindowClosed,
+}
+
+impl fmt::Display for DiaryEditRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DiaryEditRefusal::NotAuthor => f.write_str("only the author may edit a diary entry"),
+            DiaryEditRefusal::WindowClosed => write!(
+                f,
+                "entries are never edited after {DIARY_EDIT_WINDOW_HOURS} hours: add a correcting entry"
+            ),
+        }
+    }
+}
+
+/// Whether `editor` may edit an entry written by `author` at `created_at`: only the author,
+/// and only within [`DIARY_EDIT_WINDOW_HOURS`].
+pub fn check_diary_edit(
+    author: Uuid,
+    editor: Uuid,
+    created_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), DiaryEditRefusal> {
+    if author != editor {
+        return Err(DiaryEditRefusal::NotAuthor);
+    }
+    if !diary_entry_editable(created_at, now) {
+        return Err(DiaryEditRefusal::WindowClosed);
+    }
+    Ok(())
+}
+
+/// Who asks to read a restricted diary entry: their id, roles and areas.
+#[derive(Debug, Clone, Copy)]
+pub struct DiaryReader<'a> {
+    /// The reader's user id.
+    pub id: Uuid,
+    /// The reader's roles and areas.
+    pub profile: &'a crate::staff::StaffProfile,
+}
+
+/// Whether `reader` may read the text of a restricted entry written by `author` in a file of
+/// `file_area` whose current case manager is `case_manager`: only the author, the current case
+/// manager and the area coordinators of the file's area. (Unrestricted entries are readable by
+/// whoever may read the file.)
+pub fn may_read_restricted(
+    reader: DiaryReader<'_>,
+    author: Uuid,
+    case_manager: Option<Uuid>,
+    file_area: crate::staff::Area,
+) -> bool {
+    reader.id == author
+        || case_manager == Some(reader.id)
+        || (reader.profile.has_role(crate::staff::Role::AreaCoordinator)
+            && reader.profile.areas().contains(&file_area))
+}
+
+#[cfg(test)]
+mod casework_tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::staff::{Area, Role, StaffProfile};
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn profile(roles: &[Role], areas: &[Area]) -> StaffProfile {
+        StaffProfile::new(
+            roles.iter().copied().collect::<BTreeSet<_>>(),
+            areas.iter().copied().collect::<BTreeSet<_>>(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn notes_are_trimmed_optional_and_bounded() {
+        assert_eq!(parse_assessment_notes(None), Ok(None));
+        assert_eq!(parse_assessment_notes(Some("   ")), Ok(None));
+        assert_eq!(
+            parse_assessment_notes(Some("  casa  ")),
+            Ok(Some("casa".into()))
+        );
+        let max = "à".repeat(ASSESSMENT_NOTES_MAX_CHARS);
+        assert_eq!(parse_assessment_notes(Some(&max)), Ok(Some(max.clone())));
+        assert!(parse_assessment_notes(Some(&format!("{max}x"))).is_err());
+    }
+
+    #[test]
+    fn assessment_day_is_within_the_file_life_and_not_future() {
+        let opened = day(2026, 3, 1);
+        let today = day(2026, 11, 26);
+        assert!(check_assessed_on(opened, opened, today).is_ok());
+        assert!(check_assessed_on(today, opened, today).is_ok());
+        assert!(check_assessed_on(day(2026, 2, 28), opened, today).is_err());
+        assert!(check_assessed_on(day(2026, 11, 27), opened, today).is_err());
+    }
+
+    #[test]
+    fn assessment_versions_count_from_one() {
+        assert_eq!(next_assessment_version(None), 1);
+        assert_eq!(next_assessment_version(Some(1)), 2);
+        assert_eq!(next_assessment_version(Some(41)), 42);
+    }
+
+    #[test]
+    fn only_the_author_edits_and_only_within_the_window() {
+        let author = Uuid::now_v7();
+        let other = Uuid::now_v7();
+        let created = DateTime::parse_from_rfc3339("2026-11-26T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let soon = created + Duration::hours(DIARY_EDIT_WINDOW_HOURS) - Duration::seconds(1);
+        let late = created + Duration::hours(DIARY_EDIT_WINDOW_HOURS);
+        assert_eq!(check_diary_edit(author, author, created, soon), Ok(()));
+        assert_eq!(
+            check_diary_edit(author, author, created, late),
+            Err(DiaryEditRefusal::WindowClosed)
+        );
+        assert_eq!(
+            check_diary_edit(author, other, created, soon),
+            Err(DiaryEditRefusal::NotAuthor)
+        );
+        assert!(
+            DiaryEditRefusal::WindowClosed
+                .to_string()
+                .contains("add a correcting entry")
+        );
+    }
+
+    #[test]
+    fn restricted_entries_are_for_author_case_manager_and_area_coordinators() {
+        let author = Uuid::now_v7();
+        let manager = Uuid::now_v7();
+        let colleague = Uuid::now_v7();
+        let worker = profile(&[Role::SocialWorker], &[Area::SocialInclusion]);
+        let coordinator = profile(&[Role::AreaCoordinator], &[Area::SocialInclusion]);
+        let other_coordinator = profile(&[Role::AreaCoordinator], &[Area::Transversal]);
+        let office_manager = profile(&[Role::OfficeManager], &[]);
+        let reads = |id, p: &StaffProfile| {
+            may_read_restricted(
+                DiaryReader { id, profile: p },
+                author,
+                Some(manager),
+                Area::SocialInclusion,
+            )
+        };
+        assert!(reads(author, &worker));
+        assert!(reads(manager, &worker));
+        assert!(reads(colleague, &coordinator));
+        assert!(!reads(colleague, &other_coordinator));
+        assert!(!reads(colleague, &worker));
+        assert!(!reads(colleague, &office_manager));
+        // A file without a current case manager: still the author and the coordinators.
+        assert!(!may_read_restricted(
+            DiaryReader {
+                id: manager,
+                profile: &worker
+            },
+            author,
+            None,
+            Area::SocialInclusion
+        ));
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Team
 // ---------------------------------------------------------------------------------------------
@@ -1583,4 +1796,52 @@ pub struct TeamMember {
     pub assigned_by: Uuid,
     /// When it was recorded.
     pub recorded_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A recorded assessment: one version of the valutazione del bisogno of a case file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assessment {
+    /// Identifier.
+    pub id: Uuid,
+    /// The case file.
+    pub case_file_id: Uuid,
+    /// 1, 2, 3… per case file.
+    pub version_number: i32,
+    /// Day of the assessment.
+    pub assessed_on: NaiveDate,
+    /// Who assessed.
+    pub author_id: Uuid,
+    /// Free-text notes.
+    pub notes: Option<String>,
+    /// One severity per domain.
+    pub scores: AssessmentScores,
+    /// When it was recorded.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A recorded diary entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiaryEntry {
+    /// Identifier.
+    pub id: Uuid,
+    /// The case file.
+    pub case_file_id: Uuid,
+    /// Kind of event.
+    pub kind: DiaryEntryKind,
+    /// When the event occurred.
+    pub occurred_at: DateTime<Utc>,
+    /// The text.
+    pub text: DiaryText,
+    /// Readable only by the author, the case manager and the area coordinators.
+    pub restricted: bool,
+    /// The entry of the same file this one corrects.
+    pub corrects_entry_id: Option<Uuid>,
+    /// Who wrote it.
+    pub author_id: Uuid,
+    /// Version (ETag).
+    pub version: i64,
+    /// When it was written.
+    pub created_at: DateTime<Utc>,
+    /// Last edit.
+    pub updated_at: DateTime<Utc>,
 }

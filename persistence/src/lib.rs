@@ -7,9 +7,11 @@
 //! - one module per aggregate ([`users`], [`sessions`], [`audit`], [`persons`], [`households`],
 //!   [`sensitive`]) with rows and queries.
 
+pub mod assessments;
 pub mod audit;
 pub mod case_files;
 pub mod db;
+pub mod diary;
 pub mod error;
 pub mod households;
 pub mod idempotency;

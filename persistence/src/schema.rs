@@ -328,6 +328,51 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    assessments (id) {
+        id -> SqlUuid,
+        case_file_id -> SqlUuid,
+        version_number -> Integer,
+        assessed_on -> Date,
+        author_id -> SqlUuid,
+        notes -> Nullable<Text>,
+        created_at -> SqlInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::SqlUuid;
+
+    assessment_scores (assessment_id, domain) {
+        assessment_id -> SqlUuid,
+        domain -> Text,
+        severity -> Integer,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    diary_entries (id) {
+        id -> SqlUuid,
+        case_file_id -> SqlUuid,
+        kind -> Text,
+        occurred_at -> SqlInstant,
+        text -> Text,
+        restricted -> Bool,
+        corrects_entry_id -> Nullable<SqlUuid>,
+        author_id -> SqlUuid,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        updated_at -> SqlInstant,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_areas -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -342,6 +387,9 @@ diesel::joinable!(person_health_disability -> persons (person_id));
 diesel::joinable!(person_ethnicity -> persons (person_id));
 diesel::joinable!(person_legal_status -> persons (person_id));
 diesel::joinable!(person_justice -> persons (person_id));
+diesel::joinable!(assessments -> case_files (case_file_id));
+diesel::joinable!(assessment_scores -> assessments (assessment_id));
+diesel::joinable!(diary_entries -> case_files (case_file_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -364,6 +412,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     person_ethnicity,
     person_legal_status,
     person_justice,
+    assessments,
+    assessment_scores,
+    diary_entries,
 );
 
 /// Every table of the schema with its columns, in declaration order: what both migration sets
@@ -604,6 +655,38 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "created_by",
             "updated_at",
             "updated_by",
+        ],
+    ),
+    (
+        "assessments",
+        &[
+            "id",
+            "case_file_id",
+            "version_number",
+            "assessed_on",
+            "author_id",
+            "notes",
+            "created_at",
+        ],
+    ),
+    (
+        "assessment_scores",
+        &["assessment_id", "domain", "severity"],
+    ),
+    (
+        "diary_entries",
+        &[
+            "id",
+            "case_file_id",
+            "kind",
+            "occurred_at",
+            "text",
+            "restricted",
+            "corrects_entry_id",
+            "author_id",
+            "version",
+            "created_at",
+            "updated_at",
         ],
     ),
 ];

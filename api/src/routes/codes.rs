@@ -1,7 +1,8 @@
 //! The code lists of the API: enums that mirror the domain's, with their OpenAPI documentation.
 
 use socialcare_domain::case_file::{
-    CaseStatus, CaseTransition, ClosingReason, TargetGroup, TeamRole,
+    AssessmentDomain, CaseStatus, CaseTransition, ClosingReason, DiaryEntryKind, TargetGroup,
+    TeamRole,
 };
 
 /// Declares an API enum (snake_case codes, documented) that converts to and from a domain enum
@@ -119,5 +120,45 @@ api_enum!(
         Educator,
         /// Other staff.
         Other,
+    }
+);
+
+api_enum!(
+    /// A domain of need scored by an assessment (valutazione del bisogno).
+    AssessmentDomainCode => AssessmentDomain {
+        /// Abitare (housing).
+        Housing,
+        /// Reddito (income).
+        Income,
+        /// Lavoro (employment).
+        Employment,
+        /// Salute (health).
+        Health,
+        /// Autonomia personale (autonomy).
+        Autonomy,
+        /// Famiglia e relazioni (family and relations).
+        FamilyAndRelations,
+        /// Situazione legale e documenti (legal status and documents).
+        LegalAndDocuments,
+        /// Giustizia (justice, prison area).
+        Justice,
+    }
+);
+
+api_enum!(
+    /// The kind of a diary entry (diario sociale).
+    DiaryEntryKindCode => DiaryEntryKind {
+        /// Colloquio (interview).
+        Interview,
+        /// Visita domiciliare (home visit).
+        HomeVisit,
+        /// Telefonata (phone call).
+        PhoneCall,
+        /// Incontro (meeting with the person, the family or other services).
+        Meeting,
+        /// Riunione d'équipe (team meeting).
+        TeamMeeting,
+        /// Nota (note).
+        Note,
     }
 );

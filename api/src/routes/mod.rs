@@ -1,8 +1,10 @@
 //! The API's routes, one module per resource, registered under `/api/v1`.
 
+pub mod assessments;
 pub mod auth;
 pub mod case_files;
 pub mod codes;
+pub mod diary;
 pub mod households;
 pub mod me;
 pub mod persons;
@@ -57,5 +59,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(sensitive::get_person_legal_status)
         .service(sensitive::put_person_legal_status)
         .service(sensitive::get_person_justice)
-        .service(sensitive::put_person_justice);
+        .service(sensitive::put_person_justice)
+        .service(assessments::create_assessment)
+        .service(assessments::list_assessments)
+        // `latest` before `{assessment_id}`, which would otherwise match it.
+        .service(assessments::get_latest_assessment)
+        .service(assessments::get_assessment)
+        .service(diary::create_diary_entry)
+        .service(diary::list_diary_entries)
+        .service(diary::get_diary_entry)
+        .service(diary::update_diary_entry);
 }

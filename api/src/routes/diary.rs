@@ -1,0 +1,688 @@
+//! The social diary (diario sociale) of a case file: entries written by the team, edited only
+//! by their author within 24 hours, corrected afterwards by new entries; restricted entries are
+//! read only by their author, the case manager and the area's coordinators.
+
+use std::collections::HashMap;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use socialcare_domain::access::Action;
+use socialcare_domain::case_file::{
+    CaseFile, DIARY_EDIT_WINDOW_HOURS, DiaryEditRefusal, DiaryEntry, DiaryReader, DiaryText,
+    check_diary_edit, check_occurred_at, may_read_restricted,
+};
+use socialcare_domain::{Area, ValidationErrors};
+use socialcare_persistence::audit::{self, Outcome};
+use socialcare_persistence::diary::{self, DiaryEdit, DiaryQuery, NewDiaryEntry};
+use socialcare_persistence::{AnyConnection, StoreError, case_files};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::Caller;
+use crate::conditional::{etag, if_match_of, require_if_match};
+use crate::error::{ApiError, Problem, blocking, transact};
+use crate::extract::{JsonBody, ValidQuery};
+use crate::idempotency::{self, Replayable};
+use crate::routes::codes::DiaryEntryKindCode;
+use crate::state::AppState;
+
+fn parse_id(raw: &str, name: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::bad_parameter(name, "must be a UUID"))
+}
+
+fn file_not_found() -> ApiError {
+    ApiError::NotFound("no case file with this id".into())
+}
+
+fn entry_not_found() -> ApiError {
+    ApiError::NotFound("no such diary entry in this case file".into())
+}
+
+fn location(entry: &DiaryEntry) -> String {
+    format!(
+        "/api/v1/case-files/{}/diary-entries/{}",
+        entry.case_file_id, entry.id
+    )
+}
+
+/// A diary entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DiaryEntryResponse {
+    /// Identifier.
+    pub id: Uuid,
+    /// The case file.
+    pub case_file_id: Uuid,
+    /// Kind of event.
+    pub kind: DiaryEntryKindCode,
+    /// When the event occurred.
+    pub occurred_at: DateTime<Utc>,
+    /// The text; null when the entry is `restricted` and the caller may not read it (only its
+    /// author, the file's case manager and the coordinators of the file's area may).
+    #[schema(
+        max_length = 20000,
+        example = "Colloquio con la persona: ha trovato un posto letto presso il dormitorio."
+    )]
+    pub text: Option<String>,
+    /// Whether the entry is restricted.
+    pub restricted: bool,
+    /// The entry of the same file this one corrects.
+    pub corrects_entry_id: Option<Uuid>,
+    /// Who wrote it (user id).
+    pub author_id: Uuid,
+    /// Version, also sent as `ETag`; send it back in `If-Match` to edit the entry.
+    #[schema(format = Int64, example = 1)]
+    pub version: i64,
+    /// When it was written.
+    pub created_at: DateTime<Utc>,
+    /// Last edit.
+    pub updated_at: DateTime<Utc>,
+    /// Until when the author may edit it (24 hours after `created_at`); afterwards add a
+    /// correcting entry.
+    pub editable_until: DateTime<Utc>,
+}
+
+fn response_of(entry: &DiaryEntry, readable: bool) -> DiaryEntryResponse {
+    DiaryEntryResponse {
+        id: entry.id,
+        case_file_id: entry.case_file_id,
+        kind: entry.kind.into(),
+        occurred_at: entry.occurred_at,
+        text: readable.then(|| entry.text.as_str().to_owned()),
+        restricted: entry.restricted,
+        corrects_entry_id: entry.corrects_entry_id,
+        author_id: entry.author_id,
+        version: entry.version,
+        created_at: entry.created_at,
+        updated_at: entry.updated_at,
+        editable_until: entry.created_at + Duration::hours(DIARY_EDIT_WINDOW_HOURS),
+    }
+}
+
+/// Who may read the text of the restricted entries of one file.
+struct Visibility<'a> {
+    reader: DiaryReader<'a>,
+    case_manager: Option<Uuid>,
+    area: Area,
+}
+
+impl<'a> Visibility<'a> {
+    fn of(
+        c: &mut AnyConnection,
+        caller: &'a Caller,
+        file: &CaseFile,
+    ) -> Result<Visibility<'a>, StoreError> {
+        let today = Utc::now().date_naive();
+        let case_manager = case_files::current_case_managers(c, &[file.id], today)?
+            .get(&file.id)
+            .copied();
+        Ok(Visibility {
+            reader: DiaryReader {
+                id: caller.id(),
+                profile: &caller.user.profile,
+            },
+            case_manager,
+            area: file.area,
+        })
+    }
+
+    fn readable(&self, entry: &DiaryEntry) -> bool {
+        !entry.restricted
+            || may_read_restricted(self.reader, entry.author_id, self.case_manager, self.area)
+    }
+}
+
+fn audit_entry(
+    c: &mut AnyConnection,
+    caller: &Caller,
+    action: &str,
+    outcome: Outcome,
+    entry: &DiaryEntry,
+    person_id: Uuid,
+) -> Result<(), StoreError> {
+    let mut record = caller.audit(action, "diary_entry", Some(entry.id.to_string()), outcome);
+    record.details = Some(
+        serde_json::json!({
+            "person_id": person_id,
+            "case_file_id": entry.case_file_id,
+            "restricted": entry.restricted,
+        })
+        .to_string(),
+    );
+    audit::append(c, record)?;
+    Ok(())
+}
+
+/// A new diary entry.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "kind": "interview",
+    "occurred_at": "2026-11-26T10:30:00Z",
+    "text": "Colloquio con la persona: ha trovato un posto letto presso il dormitorio.",
+    "restricted": false
+}))]
+pub struct CreateDiaryEntryRequest {
+    /// Kind of event.
+    pub kind: DiaryEntryKindCode,
+    /// When the event occurred (RFC 3339); not more than 5 minutes in the future.
+    pub occurred_at: DateTime<Utc>,
+    /// The text, 1-20,000 characters (leading and trailing white space is removed).
+    #[schema(min_length = 1, max_length = 20000)]
+    pub text: String,
+    /// Restricted: only the author, the case manager and the area coordinators read the text
+    /// (default false).
+    #[serde(default)]
+    pub restricted: bool,
+    /// The entry of the same case file that this one corrects.
+    pub corrects_entry_id: Option<Uuid>,
+}
+
+/// Write a diary entry
+///
+/// Adds an entry to the diary of a case file; the caller is its author. An entry can be edited
+/// by its author for 24 hours; afterwards it is corrected by a new entry that names it in
+/// `corrects_entry_id`. Send `Idempotency-Key` to make retries safe.
+#[utoipa::path(
+    tag = "case-files",
+    operation_id = "create_diary_entry",
+    params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body return the first response; another body is 422.")),
+    request_body = CreateDiaryEntryRequest,
+    responses(
+        (status = 201, description = "Written.", body = DiaryEntryResponse,
+            headers(("Location" = String, description = "URL of the entry."), ("ETag" = String, description = "Version, for If-Match."))),
+        (status = 404, description = "No case file with this id.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/case-files/{case_file_id}/diary-entries")]
+pub async fn create_diary_entry(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: JsonBody<CreateDiaryEntryRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&path, "case_file_id")?;
+    caller
+        .authorize(
+            &state,
+            Action::AccessCaseData,
+            "case_file",
+            Some(id.to_string()),
+        )
+        .await?;
+    let key = idempotency::key_of(&req)?;
+    let (request, raw) = body.parse_raw().await?;
+    let fingerprint = idempotency::fingerprint(&req, &raw);
+    let mut errors = ValidationErrors::new();
+    let text = errors.collect("text", DiaryText::parse(&request.text));
+    errors.collect(
+        "occurred_at",
+        check_occurred_at(request.occurred_at, Utc::now()),
+    );
+    let (Some(text), true) = (text, errors.is_empty()) else {
+        return Err(ApiError::from_domain(errors));
+    };
+    let st = state.clone();
+    let outcome = blocking(move || {
+        let now = Utc::now();
+        transact(&st.db, |c| {
+            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
+                let Some(file) = case_files::find(c, id)? else {
+                    return Err(file_not_found());
+                };
+                if let Some(corrected) = request.corrects_entry_id
+                    && diary::find(c, id, corrected)?.is_none()
+                {
+                    return Err(ApiError::invalid_field(
+                        "/corrects_entry_id",
+                        "must be an entry of the same case file",
+                    ));
+                }
+                let entry = diary::insert(
+                    c,
+                    &NewDiaryEntry {
+                        case_file_id: id,
+                        kind: request.kind.into(),
+                        occurred_at: request.occurred_at,
+                        text,
+                        restricted: request.restricted,
+                        corrects_entry_id: request.corrects_entry_id,
+                    },
+                    caller.id(),
+                    now,
+                )?;
+                audit_entry(
+                    c,
+                    &caller,
+                    "diary_entry.create",
+                    Outcome::Success,
+                    &entry,
+                    file.person_id,
+                )?;
+                let response = response_of(&entry, true);
+                Ok(Replayable {
+                    status: StatusCode::CREATED,
+                    body: serde_json::to_value(&response).unwrap_or_default(),
+                    location: Some(location(&entry)),
+                    etag: Some(etag(entry.version)),
+                    replayed: false,
+                })
+            })
+        })
+    })
+    .await?;
+    Ok(outcome.into_response())
+}
+
+/// Filters and position of a diary page.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListDiaryQuery {
+    /// Only entries of this kind.
+    pub kind: Option<DiaryEntryKindCode>,
+    /// Only entries that occurred on or after this day (UTC).
+    pub from: Option<NaiveDate>,
+    /// Only entries that occurred on or before this day (UTC).
+    pub to: Option<NaiveDate>,
+    /// Opaque position returned in `next`; omit for the first page.
+    #[validate(length(max = 200))]
+    #[param(max_length = 200)]
+    pub cursor: Option<String>,
+    /// Page size, 1-100 (default 20).
+    #[validate(range(min = 1, max = 100))]
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+}
+
+/// One page of a case file's diary, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DiaryEntryPage {
+    /// The entries of this page.
+    pub items: Vec<DiaryEntryResponse>,
+    /// Link to the next page, or null on the last one.
+    pub next: Option<String>,
+}
+
+fn encode_cursor(entry: &DiaryEntry) -> String {
+    let raw = serde_json::json!([entry.occurred_at, entry.id]).to_string();
+    URL_SAFE_NO_PAD.encode(raw)
+}
+
+fn decode_cursor(cursor: &str) -> Result<(DateTime<Utc>, Uuid), ApiError> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<(DateTime<Utc>, Uuid)>(&bytes).ok())
+        .ok_or_else(|| ApiError::bad_parameter("cursor", "is not a cursor returned by this API"))
+}
+
+fn start_of(day: NaiveDate) -> DateTime<Utc> {
+    day.and_time(chrono::NaiveTime::MIN).and_utc()
+}
+
+/// Read the diary of a case file
+///
+/// The entries of a case file, newest `occurred_at` first, with cursor pagination (follow
+/// `next`; pages stay consistent while entries are added) and filters by kind and day.
+/// Restricted entries the caller may not read are listed with `text` null.
+#[utoipa::path(
+    tag = "case-files",
+    operation_id = "list_diary_entries",
+    params(("case_file_id" = Uuid, Path, description = "Case file identifier."), ListDiaryQuery),
+    responses(
+        (status = 200, description = "One page of the diary.", body = DiaryEntryPage),
+        (status = 404, description = "No case file with this id.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/case-files/{case_file_id}/diary-entries")]
+pub async fn list_diary_entries(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&path, "case_file_id")?;
+    caller
+        .authorize(
+            &state,
+            Action::AccessCaseData,
+            "case_file",
+            Some(id.to_string()),
+        )
+        .await?;
+    let q = ValidQuery::<ListDiaryQuery>::parse(&req)?;
+    if let (Some(from), Some(to)) = (q.from, q.to)
+        && from > to
+    {
+        return Err(ApiError::bad_parameter("to", "must not be before `from`"));
+    }
+    let limit = q.limit.unwrap_or(20);
+    let query = DiaryQuery {
+        case_file_id: id,
+        kind: q.kind.map(Into::into),
+        from: q.from.map(start_of),
+        until: q.to.and_then(|d| d.succ_opt()).map(start_of),
+        before: q.cursor.as_deref().map(decode_cursor).transpose()?,
+        limit: i64::from(limit) + 1,
+    };
+    let st = state.clone();
+    let (mut entries, readable) = blocking(move || {
+        transact(&st.db, |c| {
+            let Some(file) = case_files::find(c, id)? else {
+                return Err(file_not_found());
+            };
+            let visibility = Visibility::of(c, &caller, &file)?;
+            let entries = diary::list(c, &query)?;
+            let readable: HashMap<Uuid, bool> = entries
+                .iter()
+                .map(|e| (e.id, visibility.readable(e)))
+                .collect();
+            let shown: Vec<&DiaryEntry> = entries.iter().take(limit as usize).collect();
+            let returned: Vec<Uuid> = shown.iter().map(|e| e.id).collect();
+            let withheld: Vec<Uuid> = shown
+                .iter()
+                .filter(|e| !readable.get(&e.id).copied().unwrap_or(false))
+                .map(|e| e.id)
+                .collect();
+            let mut record = caller.audit(
+                "diary_entry.list",
+                "case_file",
+                Some(id.to_string()),
+                Outcome::Success,
+            );
+            record.details = Some(
+                serde_json::json!({
+                    "person_id": file.person_id,
+                    "returned": returned,
+                    "text_withheld": withheld,
+                })
+                .to_string(),
+            );
+            audit::append(c, record)?;
+            Ok((entries, readable))
+        })
+    })
+    .await?;
+    let next = if entries.len() > limit as usize {
+        entries.truncate(limit as usize);
+        entries.last().map(|last| {
+            let mut pairs: Vec<String> = req
+                .query_string()
+                .split('&')
+                .filter(|kv| !kv.is_empty() && !kv.starts_with("cursor="))
+                .map(str::to_owned)
+                .collect();
+            pairs.push(format!("cursor={}", encode_cursor(last)));
+            format!("/api/v1/case-files/{id}/diary-entries?{}", pairs.join("&"))
+        })
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(DiaryEntryPage {
+        items: entries
+            .iter()
+            .map(|e| response_of(e, readable.get(&e.id).copied().unwrap_or(false)))
+            .collect(),
+        next,
+    }))
+}
+
+/// Read a diary entry
+///
+/// One entry of the diary of a case file (404 when it belongs to another file). A restricted
+/// entry is readable only by its author, the file's case manager and the coordinators of the
+/// file's area (403 for others; the attempt is audited).
+#[utoipa::path(
+    tag = "case-files",
+    operation_id = "get_diary_entry",
+    params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
+        ("entry_id" = Uuid, Path, description = "Diary entry identifier.")),
+    responses(
+        (status = 200, description = "The entry.", body = DiaryEntryResponse,
+            headers(("ETag" = String, description = "Version, for If-Match."))),
+        (status = 404, description = "No such case file, or no such entry in it.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/case-files/{case_file_id}/diary-entries/{entry_id}")]
+pub async fn get_diary_entry(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&path.0, "case_file_id")?;
+    let entry_id = parse_id(&path.1, "entry_id")?;
+    caller
+        .authorize(
+            &state,
+            Action::AccessCaseData,
+            "case_file",
+            Some(id.to_string()),
+        )
+        .await?;
+    let st = state.clone();
+    // A refusal is returned as a value so that its audit record commits.
+    let entry = blocking(move || {
+        transact(&st.db, |c| {
+            let Some(file) = case_files::find(c, id)? else {
+                return Err(file_not_found());
+            };
+            let Some(entry) = diary::find(c, id, entry_id)? else {
+                return Err(entry_not_found());
+            };
+            if !Visibility::of(c, &caller, &file)?.readable(&entry) {
+                audit_entry(
+                    c,
+                    &caller,
+                    "diary_entry.read",
+                    Outcome::Denied,
+                    &entry,
+                    file.person_id,
+                )?;
+                return Ok(Err(ApiError::Forbidden(
+                    "this entry is restricted to its author, the case manager and the area \
+                     coordinators"
+                        .into(),
+                )));
+            }
+            audit_entry(
+                c,
+                &caller,
+                "diary_entry.read",
+                Outcome::Success,
+                &entry,
+                file.person_id,
+            )?;
+            Ok(Ok(entry))
+        })
+    })
+    .await??;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(entry.version)))
+        .json(response_of(&entry, true)))
+}
+
+/// Reads a member that may be absent but, when present, must not be null: `Some(None)` is an
+/// explicit null, which JSON Merge Patch would read as "remove".
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// Changes to a diary entry (JSON Merge Patch): absent members stay as they are; none may be
+/// null.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"text": "Colloquio con la persona e con la sorella: ha trovato un posto letto presso il dormitorio."}))]
+pub struct UpdateDiaryEntryRequest {
+    /// New text, 1-20,000 characters.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 20000)]
+    pub text: Option<Option<String>>,
+    /// New kind.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<DiaryEntryKindCode>)]
+    pub kind: Option<Option<DiaryEntryKindCode>>,
+    /// New time of the event; not more than 5 minutes in the future.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub occurred_at: Option<Option<DateTime<Utc>>>,
+    /// New restricted flag.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<bool>)]
+    pub restricted: Option<Option<bool>>,
+}
+
+/// The media type PATCH bodies must have.
+const MERGE_PATCH: &str = "application/merge-patch+json";
+
+fn require_merge_patch(req: &HttpRequest) -> Result<(), ApiError> {
+    let essence = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|t| t.split(';').next())
+        .map(|t| t.trim().to_ascii_lowercase());
+    if essence.as_deref() == Some(MERGE_PATCH) {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType(format!(
+            "send the changes as {MERGE_PATCH} (RFC 7396)"
+        )))
+    }
+}
+
+/// Edit a diary entry
+///
+/// Changes the text, kind, time or restricted flag of an entry (JSON Merge Patch). Only the
+/// author may, and only within 24 hours of writing it (403 for others; 409 afterwards: add a
+/// correcting entry instead). Requires `If-Match` with the entry's ETag.
+#[utoipa::path(
+    tag = "case-files",
+    operation_id = "update_diary_entry",
+    params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
+        ("entry_id" = Uuid, Path, description = "Diary entry identifier."),
+        ("If-Match" = String, Header, description = "The ETag of the version being changed.")),
+    request_body(content = UpdateDiaryEntryRequest, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "The edited entry.", body = DiaryEntryResponse,
+            headers(("ETag" = String, description = "The new version."))),
+        (status = 404, description = "No such case file, or no such entry in it.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "More than 24 hours have passed since the entry was written: add a correcting entry.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not match the current version.", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/case-files/{case_file_id}/diary-entries/{entry_id}")]
+pub async fn update_diary_entry(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: JsonBody<UpdateDiaryEntryRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&path.0, "case_file_id")?;
+    let entry_id = parse_id(&path.1, "entry_id")?;
+    caller
+        .authorize(
+            &state,
+            Action::AccessCaseData,
+            "case_file",
+            Some(id.to_string()),
+        )
+        .await?;
+    require_merge_patch(&req)?;
+    let request = body.parse().await?;
+    let mut errors = ValidationErrors::new();
+    let null = || Err::<(), String>("must not be null".into());
+    let text = match &request.text {
+        Some(Some(raw)) => errors.collect("text", DiaryText::parse(raw)),
+        Some(None) => errors.collect("text", null()).and(None),
+        None => None,
+    };
+    let now = Utc::now();
+    match request.occurred_at {
+        Some(Some(at)) => {
+            errors.collect("occurred_at", check_occurred_at(at, now));
+        }
+        Some(None) => {
+            errors.collect("occurred_at", null());
+        }
+        None => {}
+    }
+    if matches!(request.kind, Some(None)) {
+        errors.collect("kind", null());
+    }
+    if matches!(request.restricted, Some(None)) {
+        errors.collect("restricted", null());
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::from_domain(errors));
+    }
+    let if_match = if_match_of(&req);
+    let st = state.clone();
+    // A refusal is returned as a value so that its audit record commits.
+    let entry = blocking(move || {
+        let now = Utc::now();
+        transact(&st.db, |c| {
+            let Some(file) = case_files::find(c, id)? else {
+                return Err(file_not_found());
+            };
+            let Some(entry) = diary::find(c, id, entry_id)? else {
+                return Err(entry_not_found());
+            };
+            match check_diary_edit(entry.author_id, caller.id(), entry.created_at, now) {
+                Ok(()) => {}
+                Err(DiaryEditRefusal::NotAuthor) => {
+                    audit_entry(
+                        c,
+                        &caller,
+                        "diary_entry.update",
+                        Outcome::Denied,
+                        &entry,
+                        file.person_id,
+                    )?;
+                    return Ok(Err(ApiError::Forbidden(
+                        DiaryEditRefusal::NotAuthor.to_string(),
+                    )));
+                }
+                Err(refusal @ DiaryEditRefusal::WindowClosed) => {
+                    return Err(ApiError::Conflict(refusal.to_string()));
+                }
+            }
+            let version = require_if_match(if_match.as_deref(), entry.version)?;
+            let edit = DiaryEdit {
+                kind: request.kind.flatten().map_or(entry.kind, Into::into),
+                occurred_at: request.occurred_at.flatten().unwrap_or(entry.occurred_at),
+                text: text.unwrap_or_else(|| entry.text.clone()),
+                restricted: request.restricted.flatten().unwrap_or(entry.restricted),
+            };
+            let Some(updated) = diary::update(c, &entry, version, &edit, now)? else {
+                return Err(ApiError::PreconditionFailed(
+                    "the entry changed meanwhile; read it again and retry".into(),
+                ));
+            };
+            audit_entry(
+                c,
+                &caller,
+                "diary_entry.update",
+                Outcome::Success,
+                &updated,
+                file.person_id,
+            )?;
+            Ok(Ok(updated))
+        })
+    })
+    .await??;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(entry.version)))
+        .json(response_of(&entry, true)))
+}

@@ -1,0 +1,3 @@
+DROP TABLE diary_entries;
+DROP TABLE assessment_scores;
+DROP TABLE assessments;
