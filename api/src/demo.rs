@@ -6,14 +6,16 @@ use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use socialcare_domain::case_file::{
-    CaseStatus, CaseTransition, ClosingReason, TargetGroup, TeamAssignment, TeamRole,
-    TransitionRecord, apply,
+    AssessmentScores, CaseStatus, CaseTransition, ClosingReason, DiaryEntryKind, DiaryText,
+    Severity, TargetGroup, TeamAssignment, TeamRole, TransitionRecord, apply,
 };
 use socialcare_domain::household::{Membership, Relationship};
 use socialcare_domain::person::{PersonDetails, PersonInput, ResidenceInput};
 use socialcare_domain::tax_code::{TaxCodeSex, encode_personal, name_code, surname_code};
 use socialcare_domain::{Area, DisplayName, Email, Password, StaffProfile, Username};
+use socialcare_persistence::assessments::{self, NewAssessment};
 use socialcare_persistence::case_files::{self, NewCaseFile};
+use socialcare_persistence::diary::{self, NewDiaryEntry};
 use socialcare_persistence::households;
 use socialcare_persistence::users::{self, NewStaffUser};
 use socialcare_persistence::{AnyConnection, Database, StoreError, audit, persons};
@@ -113,7 +115,18 @@ pub struct DemoSummary {
     pub case_files: usize,
     /// Households formed.
     pub households: usize,
+    /// Diary entries written.
+    pub diary_entries: usize,
 }
+
+const DIARY_TEXTS: &[&str] = &[
+    "Colloquio in ufficio: la persona riferisce difficoltà a trovare un alloggio stabile.",
+    "Visita domiciliare: l'abitazione è in condizioni discrete; concordato un nuovo incontro.",
+    "Telefonata con il Centro per l'impiego per un possibile tirocinio di inclusione.",
+    "Riunione d'équipe: definiti gli obiettivi del progetto per i prossimi tre mesi.",
+    "La persona non si è presentata all'appuntamento; riprogrammato.",
+    "Incontro con la famiglia per il progetto di vita.",
+];
 
 fn store_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Internal(format!("demo data: {e}"))
@@ -420,6 +433,48 @@ pub fn load(db: &Database, seed: u64, persons_count: usize) -> Result<DemoSummar
                 case_files::record_transition(c, &current, &record)?;
                 status = to;
             }
+            // An assessment (sometimes two versions) and a diary, as a working file has.
+            if status != CaseStatus::Intake || rng.random_bool(0.5) {
+                for version in 0..rng.random_range(1..=2) {
+                    let scores = AssessmentScores::from_fn(|_| {
+                        Severity::new(rng.random_range(0..=3)).unwrap_or(Severity::MIN)
+                    });
+                    assessments::insert(
+                        c,
+                        &NewAssessment {
+                            case_file_id: file.id,
+                            assessed_on: (opened_on + Duration::days(10 + 90 * version)).min(today),
+                            notes: Some(format!("Valutazione {}: situazione demo.", version + 1)),
+                            scores,
+                        },
+                        manager,
+                        now,
+                    )?;
+                }
+            }
+            for n in 0..rng.random_range(3..=20) {
+                let kind = DiaryEntryKind::ALL.choose(&mut rng).copied().unwrap_or(DiaryEntryKind::Note);
+                let occurred_at = (opened_on + Duration::days(n * 7))
+                    .min(today)
+                    .and_hms_opt(9 + u32::try_from(n % 8).unwrap_or(0), 30, 0)
+                    .unwrap_or_default()
+                    .and_utc();
+                let text = DIARY_TEXTS.choose(&mut rng).copied().unwrap_or("Colloquio.");
+                diary::insert(
+                    c,
+                    &NewDiaryEntry {
+                        case_file_id: file.id,
+                        kind,
+                        occurred_at: occurred_at.min(now),
+                        text: DiaryText::parse(text).map_err(store_err)?,
+                        restricted: rng.random_bool(0.1),
+                        corrects_entry_id: None,
+                    },
+                    manager,
+                    now,
+                )?;
+                summary.diary_entries += 1;
+            }
             summary.case_files += 1;
         }
         audit::append(
@@ -436,7 +491,7 @@ pub fn load(db: &Database, seed: u64, persons_count: usize) -> Result<DemoSummar
                 request_id: None,
                 client_addr: None,
                 details: Some(
-                    serde_json::json!({ "seed": seed, "persons": summary.persons, "case_files": summary.case_files, "households": summary.households })
+                    serde_json::json!({ "seed": seed, "persons": summary.persons, "case_files": summary.case_files, "households": summary.households, "diary_entries": summary.diary_entries })
                         .to_string(),
                 ),
             },
