@@ -8,11 +8,13 @@
 
 pub mod audit;
 pub mod case_files;
+pub mod consents;
 pub mod db;
 pub mod error;
 pub mod idempotency;
 pub mod migrations;
 pub mod persons;
+pub mod referrals;
 pub mod schema;
 pub mod sessions;
 pub mod sql_types;
