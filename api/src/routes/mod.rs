@@ -3,8 +3,10 @@
 pub mod auth;
 pub mod case_files;
 pub mod codes;
+pub mod consents;
 pub mod me;
 pub mod persons;
+pub mod referrals;
 pub mod status;
 pub mod users;
 
@@ -37,5 +39,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(case_files::list_case_file_team)
         .service(case_files::change_case_file_team)
         .service(case_files::end_case_file_team_assignment)
-        .service(case_files::get_my_caseload);
+        .service(case_files::get_my_caseload)
+        .service(consents::create_consent)
+        .service(consents::list_consents)
+        .service(consents::get_consent)
+        .service(consents::revoke_consent)
+        .service(referrals::create_referral)
+        .service(referrals::list_referrals)
+        .service(referrals::get_referral)
+        .service(referrals::list_referral_events)
+        .service(referrals::transition_referral);
 }
