@@ -34,7 +34,7 @@ with an `errors` list of JSON Pointers for invalid input; every response carries
         (name = "status", description = "Health of the service."),
         (name = "authentication", description = "Log in, refresh and log out (JWT access tokens, rotating refresh tokens)."),
         (name = "users", description = "Staff accounts: the caller's own, and administration by system administrators."),
-        (name = "case-files", description = "Case files (cartelle sociali): taking a person in charge in an area, the lifecycle, the team and the caseloads."),
+        (name = "case-files", description = "Case files (cartelle sociali): taking a person in charge in an area, the lifecycle, the team, the caseloads, consents and referrals to and from external services."),
         (name = "persons", description = "The people the office serves (persone assistite): registration with duplicate checks, correction, annulment, search."),
         (name = "households", description = "Households (nuclei familiari): members and their relationship to the reference person, with the history of who lived with whom and when; the composition on any date."),
         (name = "sensitive-data", description = "Special categories of personal data of a person (GDPR art. 9 and 10), one sub-resource per group: health and disability, community (Roma, Sinti, Caminanti), residence permit and protection status, criminal justice; and the permits about to expire. Every read and write is audited."),

@@ -1195,6 +1195,288 @@ coded_enum!(ExternalService, "external service", {
     Other => "other",
 });
 
+// ---------------------------------------------------------------------------------------------
+// Consent and referral requests
+// ---------------------------------------------------------------------------------------------
+
+/// Maximum length, in characters, of the version of a privacy notice (e.g. `2026.1`).
+pub const PRIVACY_NOTICE_VERSION_MAX_CHARS: usize = 50;
+/// Maximum length, in characters, of the name of an organisation.
+pub const ORGANISATION_MAX_CHARS: usize = 200;
+/// Maximum length, in characters, of the purpose of a data-sharing consent.
+pub const PURPOSE_MAX_CHARS: usize = 1000;
+/// Maximum length, in characters, of the reason a consent was revoked.
+pub const REVOCATION_REASON_MAX_CHARS: usize = 2000;
+/// Maximum length, in characters, of the reason of a referral.
+pub const REFERRAL_REASON_MAX_CHARS: usize = 4000;
+/// Maximum length, in characters, of a referral's reply text or of a note on its closing.
+pub const REPLY_TEXT_MAX_CHARS: usize = 4000;
+
+/// Trims an optional text and checks its length; an empty text counts as absent. Errors go to
+/// `field`.
+fn trimmed_text(
+    errors: &mut ValidationErrors,
+    field: &str,
+    raw: Option<&str>,
+    max: usize,
+) -> Option<String> {
+    let value = raw.map(str::trim).filter(|v| !v.is_empty())?;
+    if value.chars().count() > max {
+        errors.push(FieldError::new(
+            field,
+            format!("must be at most {max} characters long"),
+        ));
+        return None;
+    }
+    Some(value.to_owned())
+}
+
+/// What a consent covers: the privacy notice version, or the organisation and purpose of a
+/// data-sharing consent. Texts are trimmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentTerms {
+    /// The kind of consent.
+    pub kind: ConsentKind,
+    /// The version of the privacy notice (only for `privacy_notice`).
+    pub privacy_notice_version: Option<String>,
+    /// The organisation data may be shared with (only for `data_sharing`).
+    pub organisation: Option<String>,
+    /// Why data is shared (only for `data_sharing`).
+    pub purpose: Option<String>,
+}
+
+impl ConsentTerms {
+    /// Checks the fields a kind of consent needs: a `privacy_notice` needs
+    /// `privacy_notice_version` (at most [`PRIVACY_NOTICE_VERSION_MAX_CHARS`]) and takes no
+    /// organisation or purpose; a `data_sharing` consent needs `organisation` (at most
+    /// [`ORGANISATION_MAX_CHARS`]) and `purpose` (at most [`PURPOSE_MAX_CHARS`]) and takes no
+    /// privacy notice version. Blank texts count as missing.
+    pub fn parse(
+        kind: ConsentKind,
+        privacy_notice_version: Option<&str>,
+        organisation: Option<&str>,
+        purpose: Option<&str>,
+    ) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let version = trimmed_text(
+            &mut errors,
+            "privacy_notice_version",
+            privacy_notice_version,
+            PRIVACY_NOTICE_VERSION_MAX_CHARS,
+        );
+        let organisation = trimmed_text(
+            &mut errors,
+            "organisation",
+            organisation,
+            ORGANISATION_MAX_CHARS,
+        );
+        let purpose = trimmed_text(&mut errors, "purpose", purpose, PURPOSE_MAX_CHARS);
+        let (required, refused) = match kind {
+            ConsentKind::PrivacyNotice => (
+                vec![("privacy_notice_version", version.is_some())],
+                vec![
+                    ("organisation", organisation.is_some()),
+                    ("purpose", purpose.is_some()),
+                ],
+            ),
+            ConsentKind::DataSharing => (
+                vec![
+                    ("organisation", organisation.is_some()),
+                    ("purpose", purpose.is_some()),
+                ],
+                vec![("privacy_notice_version", version.is_some())],
+            ),
+        };
+        for (field, present) in required {
+            if !present && !errors.errors().iter().any(|e| e.field == field) {
+                errors.push(FieldError::new(
+                    field,
+                    format!("is required for a `{kind}` consent"),
+                ));
+            }
+        }
+        for (field, present) in refused {
+            if present {
+                errors.push(FieldError::new(
+                    field,
+                    format!("is not allowed for a `{kind}` consent"),
+                ));
+            }
+        }
+        errors.into_result(Self {
+            kind,
+            privacy_notice_version: version,
+            organisation,
+            purpose,
+        })
+    }
+}
+
+/// Checks the reason a consent is revoked: 1 to [`REVOCATION_REASON_MAX_CHARS`] characters
+/// after trimming (field `reason`); returns it trimmed.
+pub fn check_revocation_reason(raw: &str) -> Result<String, ValidationErrors> {
+    let mut errors = ValidationErrors::new();
+    match trimmed_text(
+        &mut errors,
+        "reason",
+        Some(raw),
+        REVOCATION_REASON_MAX_CHARS,
+    ) {
+        Some(reason) => Ok(reason),
+        None => {
+            if errors.is_empty() {
+                errors.push(FieldError::new(
+                    "reason",
+                    "a reason is required to revoke a consent",
+                ));
+            }
+            Err(errors)
+        }
+    }
+}
+
+/// The organisation and reason of a new referral, trimmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferralDetails {
+    /// The organisation the referral goes to or comes from (e.g. "Centro per l'impiego di
+    /// Trento"): 1 to [`ORGANISATION_MAX_CHARS`] characters.
+    pub organisation: String,
+    /// Why: 1 to [`REFERRAL_REASON_MAX_CHARS`] characters.
+    pub reason: String,
+}
+
+impl ReferralDetails {
+    /// Checks the texts of a new referral (fields `organisation` and `reason`).
+    pub fn parse(organisation: &str, reason: &str) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let org = trimmed_text(
+            &mut errors,
+            "organisation",
+            Some(organisation),
+            ORGANISATION_MAX_CHARS,
+        );
+        let why = trimmed_text(
+            &mut errors,
+            "reason",
+            Some(reason),
+            REFERRAL_REASON_MAX_CHARS,
+        );
+        for (field, value) in [("organisation", &org), ("reason", &why)] {
+            if value.is_none() && !errors.errors().iter().any(|e| e.field == field) {
+                errors.push(FieldError::new(field, "must not be empty"));
+            }
+        }
+        match (org, why) {
+            (Some(organisation), Some(reason)) if errors.is_empty() => Ok(Self {
+                organisation,
+                reason,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Checks the text that goes with a referral transition, independently of the current status:
+/// `accept` and `reject` need the receiving service's reply (field `reply_text`, 1 to
+/// [`REPLY_TEXT_MAX_CHARS`] characters after trimming); for `close` the text is an optional
+/// note. Returns the text trimmed (`None` when absent or blank).
+pub fn check_referral_transition_request(
+    transition: ReferralTransition,
+    reply_text: Option<&str>,
+) -> Result<Option<String>, ValidationErrors> {
+    let mut errors = ValidationErrors::new();
+    let text = trimmed_text(&mut errors, "reply_text", reply_text, REPLY_TEXT_MAX_CHARS);
+    if text.is_none()
+        && errors.is_empty()
+        && matches!(
+            transition,
+            ReferralTransition::Accept | ReferralTransition::Reject
+        )
+    {
+        errors.push(FieldError::new(
+            "reply_text",
+            format!("the reply of the service is required to `{transition}` a referral"),
+        ));
+    }
+    errors.into_result(text)
+}
+
+/// What a legal transition changes on a referral.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferralChange {
+    /// Status before.
+    pub from: ReferralStatus,
+    /// Status after.
+    pub to: ReferralStatus,
+    /// Reply text after the change.
+    pub reply_text: Option<String>,
+    /// Reply day after the change.
+    pub replied_on: Option<NaiveDate>,
+    /// Closing day after the change.
+    pub closed_on: Option<NaiveDate>,
+}
+
+/// Why a referral transition is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReferralChangeError {
+    /// Not allowed from the current status (409 with the allowed transitions).
+    #[error(transparent)]
+    Illegal(#[from] IllegalReferralTransition),
+    /// The day is in the future or before an earlier step of the referral (field
+    /// `occurred_on`).
+    #[error("{0}")]
+    Date(String),
+}
+
+/// Applies `transition` on `occurred_on` to `referral`, on `today`: `accept` and `reject`
+/// record the reply text and the reply day, `close` records the closing day. The day may not
+/// be in the future, nor before the referral was sent or (to close) before the reply.
+/// Legality is checked first.
+pub fn change_referral(
+    referral: &Referral,
+    transition: ReferralTransition,
+    occurred_on: NaiveDate,
+    text: Option<String>,
+    today: NaiveDate,
+) -> Result<ReferralChange, ReferralChangeError> {
+    let to = apply_referral(referral.status, transition)?;
+    if occurred_on > today {
+        return Err(ReferralChangeError::Date(
+            "must not be in the future".into(),
+        ));
+    }
+    if occurred_on < referral.sent_on {
+        return Err(ReferralChangeError::Date(format!(
+            "must not be before the referral was sent ({})",
+            referral.sent_on
+        )));
+    }
+    let mut change = ReferralChange {
+        from: referral.status,
+        to,
+        reply_text: referral.reply_text.clone(),
+        replied_on: referral.replied_on,
+        closed_on: referral.closed_on,
+    };
+    match transition {
+        ReferralTransition::Accept | ReferralTransition::Reject => {
+            change.reply_text = text;
+            change.replied_on = Some(occurred_on);
+        }
+        ReferralTransition::Close => {
+            if let Some(replied) = referral.replied_on
+                && occurred_on < replied
+            {
+                return Err(ReferralChangeError::Date(format!(
+                    "must not be before the reply ({replied})"
+                )));
+            }
+            change.closed_on = Some(occurred_on);
+        }
+    }
+    Ok(change)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1844,4 +2126,322 @@ pub struct DiaryEntry {
     pub created_at: DateTime<Utc>,
     /// Last edit.
     pub updated_at: DateTime<Utc>,
+}
+
+/// A stored consent of a case file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consent {
+    /// Identifier.
+    pub id: Uuid,
+    /// The case file it belongs to.
+    pub case_file_id: Uuid,
+    /// What it covers.
+    pub terms: ConsentTerms,
+    /// Day it was given.
+    pub given_on: NaiveDate,
+    /// Last valid day, if it expires.
+    pub expires_on: Option<NaiveDate>,
+    /// Day it was revoked, if it was.
+    pub revoked_on: Option<NaiveDate>,
+    /// Why it was revoked.
+    pub revocation_reason: Option<String>,
+    /// Version (ETag).
+    pub version: i64,
+    /// Who recorded it.
+    pub recorded_by: Uuid,
+    /// Creation instant.
+    pub created_at: DateTime<Utc>,
+    /// Last change instant.
+    pub updated_at: DateTime<Utc>,
+    /// Author of the last change.
+    pub updated_by: Uuid,
+}
+
+impl Consent {
+    /// The state of the consent on `today` (see [`consent_state`]).
+    pub fn state_on(&self, today: NaiveDate) -> ConsentState {
+        consent_state(self.given_on, self.expires_on, self.revoked_on, today)
+    }
+}
+
+/// A stored referral to or from an external service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Referral {
+    /// Identifier.
+    pub id: Uuid,
+    /// The case file it belongs to.
+    pub case_file_id: Uuid,
+    /// Sent by the office or received by it.
+    pub direction: ReferralDirection,
+    /// The kind of service on the other side.
+    pub service: ExternalService,
+    /// The organisation and reason.
+    pub details: ReferralDetails,
+    /// Current status.
+    pub status: ReferralStatus,
+    /// Day it was sent (or received).
+    pub sent_on: NaiveDate,
+    /// The reply of the receiving service.
+    pub reply_text: Option<String>,
+    /// Day of the reply.
+    pub replied_on: Option<NaiveDate>,
+    /// Day it was closed.
+    pub closed_on: Option<NaiveDate>,
+    /// Version (ETag).
+    pub version: i64,
+    /// Who recorded it.
+    pub created_by: Uuid,
+    /// Creation instant.
+    pub created_at: DateTime<Utc>,
+    /// Last change instant.
+    pub updated_at: DateTime<Utc>,
+    /// Author of the last change.
+    pub updated_by: Uuid,
+}
+
+/// A recorded status change of a referral.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferralEvent {
+    /// Identifier.
+    pub id: Uuid,
+    /// The referral.
+    pub referral_id: Uuid,
+    /// The transition.
+    pub transition: ReferralTransition,
+    /// Status before.
+    pub from: ReferralStatus,
+    /// Status after.
+    pub to: ReferralStatus,
+    /// Day it happened.
+    pub occurred_on: NaiveDate,
+    /// The reply text (accept, reject) or closing note.
+    pub note: Option<String>,
+    /// Who recorded it.
+    pub author_id: Uuid,
+    /// When it was recorded.
+    pub recorded_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod consent_and_referral_tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn fields(errors: &ValidationErrors) -> Vec<&str> {
+        errors.errors().iter().map(|e| e.field.as_str()).collect()
+    }
+
+    #[test]
+    fn consent_terms_need_the_fields_of_their_kind() {
+        let t =
+            ConsentTerms::parse(ConsentKind::PrivacyNotice, Some(" 2026.1 "), None, None).unwrap();
+        assert_eq!(t.privacy_notice_version.as_deref(), Some("2026.1"));
+        let e = ConsentTerms::parse(ConsentKind::PrivacyNotice, Some("  "), Some("ASL"), None)
+            .unwrap_err();
+        assert_eq!(fields(&e), ["privacy_notice_version", "organisation"]);
+        let t = ConsentTerms::parse(
+            ConsentKind::DataSharing,
+            None,
+            Some("Centro per l'impiego di Trento"),
+            Some("Employment path"),
+        )
+        .unwrap();
+        assert_eq!(
+            t.organisation.as_deref(),
+            Some("Centro per l'impiego di Trento")
+        );
+        let e =
+            ConsentTerms::parse(ConsentKind::DataSharing, Some("1"), None, Some("x")).unwrap_err();
+        assert_eq!(fields(&e), ["organisation", "privacy_notice_version"]);
+    }
+
+    #[test]
+    fn consent_terms_limit_lengths_in_characters() {
+        let org = "à".repeat(ORGANISATION_MAX_CHARS);
+        let purpose = "è".repeat(PURPOSE_MAX_CHARS);
+        assert!(
+            ConsentTerms::parse(ConsentKind::DataSharing, None, Some(&org), Some(&purpose)).is_ok()
+        );
+        let e = ConsentTerms::parse(
+            ConsentKind::DataSharing,
+            None,
+            Some(&format!("{org}à")),
+            Some(&format!("{purpose}è")),
+        )
+        .unwrap_err();
+        // too long, not also "required"
+        assert_eq!(fields(&e), ["organisation", "purpose"]);
+        let v = "1".repeat(PRIVACY_NOTICE_VERSION_MAX_CHARS + 1);
+        let e = ConsentTerms::parse(ConsentKind::PrivacyNotice, Some(&v), None, None).unwrap_err();
+        assert_eq!(fields(&e), ["privacy_notice_version"]);
+    }
+
+    #[test]
+    fn revocation_needs_a_reason() {
+        assert_eq!(check_revocation_reason(" moved ").unwrap(), "moved");
+        assert_eq!(
+            fields(&check_revocation_reason(" ").unwrap_err()),
+            ["reason"]
+        );
+        let long = "x".repeat(REVOCATION_REASON_MAX_CHARS + 1);
+        assert_eq!(
+            fields(&check_revocation_reason(&long).unwrap_err()),
+            ["reason"]
+        );
+    }
+
+    #[test]
+    fn referral_details_are_required_and_bounded() {
+        let d = ReferralDetails::parse(" CPI Trento ", " job search ").unwrap();
+        assert_eq!(
+            (d.organisation.as_str(), d.reason.as_str()),
+            ("CPI Trento", "job search")
+        );
+        let e = ReferralDetails::parse("", " ").unwrap_err();
+        assert_eq!(fields(&e), ["organisation", "reason"]);
+        let e = ReferralDetails::parse(&"o".repeat(201), &"r".repeat(4001)).unwrap_err();
+        assert_eq!(fields(&e), ["organisation", "reason"]);
+        assert!(ReferralDetails::parse(&"o".repeat(200), &"r".repeat(4000)).is_ok());
+    }
+
+    #[test]
+    fn replies_are_required_to_accept_and_reject() {
+        use ReferralTransition::*;
+        for t in [Accept, Reject] {
+            assert_eq!(
+                fields(&check_referral_transition_request(t, None).unwrap_err()),
+                ["reply_text"]
+            );
+            assert_eq!(
+                fields(&check_referral_transition_request(t, Some(" ")).unwrap_err()),
+                ["reply_text"]
+            );
+            assert_eq!(
+                check_referral_transition_request(t, Some(" ok ")),
+                Ok(Some("ok".into()))
+            );
+        }
+        assert_eq!(check_referral_transition_request(Close, None), Ok(None));
+        assert_eq!(
+            check_referral_transition_request(Close, Some("done")),
+            Ok(Some("done".into()))
+        );
+        let long = "x".repeat(REPLY_TEXT_MAX_CHARS + 1);
+        assert!(check_referral_transition_request(Close, Some(&long)).is_err());
+    }
+
+    fn referral(status: ReferralStatus) -> Referral {
+        let t = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        Referral {
+            id: Uuid::from_u128(1),
+            case_file_id: Uuid::from_u128(2),
+            direction: ReferralDirection::Outgoing,
+            service: ExternalService::EmploymentCentre,
+            details: ReferralDetails::parse("CPI", "work").unwrap(),
+            status,
+            sent_on: day(2026, 3, 1),
+            reply_text: None,
+            replied_on: None,
+            closed_on: None,
+            version: 1,
+            created_by: Uuid::from_u128(3),
+            created_at: t,
+            updated_at: t,
+            updated_by: Uuid::from_u128(3),
+        }
+    }
+
+    #[test]
+    fn changes_record_replies_and_closing_days() {
+        let today = day(2026, 4, 1);
+        let sent = referral(ReferralStatus::Sent);
+        let c = change_referral(
+            &sent,
+            ReferralTransition::Accept,
+            day(2026, 3, 10),
+            Some("yes".into()),
+            today,
+        )
+        .unwrap();
+        assert_eq!(c.to, ReferralStatus::Accepted);
+        assert_eq!(
+            (c.reply_text.as_deref(), c.replied_on),
+            (Some("yes"), Some(day(2026, 3, 10)))
+        );
+        assert_eq!(c.closed_on, None);
+        let mut accepted = referral(ReferralStatus::Accepted);
+        accepted.reply_text = Some("yes".into());
+        accepted.replied_on = Some(day(2026, 3, 10));
+        let c = change_referral(
+            &accepted,
+            ReferralTransition::Close,
+            day(2026, 3, 10),
+            Some("note".into()),
+            today,
+        )
+        .unwrap();
+        assert_eq!(c.to, ReferralStatus::Closed);
+        assert_eq!(c.reply_text.as_deref(), Some("yes"));
+        assert_eq!(c.closed_on, Some(day(2026, 3, 10)));
+        assert!(matches!(
+            change_referral(
+                &accepted,
+                ReferralTransition::Close,
+                day(2026, 3, 9),
+                None,
+                today
+            ),
+            Err(ReferralChangeError::Date(_))
+        ));
+        assert!(matches!(
+            change_referral(
+                &sent,
+                ReferralTransition::Reject,
+                day(2026, 2, 28),
+                Some("no".into()),
+                today
+            ),
+            Err(ReferralChangeError::Date(_))
+        ));
+        assert!(matches!(
+            change_referral(
+                &sent,
+                ReferralTransition::Reject,
+                day(2026, 4, 2),
+                Some("no".into()),
+                today
+            ),
+            Err(ReferralChangeError::Date(_))
+        ));
+        // Legality first, even with a bad date.
+        assert!(matches!(
+            change_referral(&sent, ReferralTransition::Close, day(2030, 1, 1), None, today),
+            Err(ReferralChangeError::Illegal(IllegalReferralTransition { allowed, .. }))
+                if allowed == vec![ReferralTransition::Accept, ReferralTransition::Reject]
+        ));
+    }
+
+    #[test]
+    fn consent_state_on_a_day() {
+        let t = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let consent = Consent {
+            id: Uuid::from_u128(1),
+            case_file_id: Uuid::from_u128(2),
+            terms: ConsentTerms::parse(ConsentKind::PrivacyNotice, Some("1"), None, None).unwrap(),
+            given_on: day(2026, 1, 1),
+            expires_on: Some(day(2026, 1, 31)),
+            revoked_on: None,
+            revocation_reason: None,
+            version: 1,
+            recorded_by: Uuid::from_u128(3),
+            created_at: t,
+            updated_at: t,
+            updated_by: Uuid::from_u128(3),
+        };
+        assert_eq!(consent.state_on(day(2026, 1, 31)), ConsentState::Active);
+        assert_eq!(consent.state_on(day(2026, 2, 1)), ConsentState::Expired);
+    }
 }

@@ -10,6 +10,7 @@
 pub mod assessments;
 pub mod audit;
 pub mod case_files;
+pub mod consents;
 pub mod db;
 pub mod diary;
 pub mod error;
@@ -17,6 +18,7 @@ pub mod households;
 pub mod idempotency;
 pub mod migrations;
 pub mod persons;
+pub mod referrals;
 pub mod schema;
 pub mod sensitive;
 pub mod sessions;

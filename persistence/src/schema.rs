@@ -373,6 +373,70 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    consents (id) {
+        id -> SqlUuid,
+        case_file_id -> SqlUuid,
+        kind -> Text,
+        privacy_notice_version -> Nullable<Text>,
+        organisation -> Nullable<Text>,
+        purpose -> Nullable<Text>,
+        given_on -> Date,
+        expires_on -> Nullable<Date>,
+        revoked_on -> Nullable<Date>,
+        revocation_reason -> Nullable<Text>,
+        version -> BigInt,
+        recorded_by -> SqlUuid,
+        created_at -> SqlInstant,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    referrals (id) {
+        id -> SqlUuid,
+        case_file_id -> SqlUuid,
+        direction -> Text,
+        service -> Text,
+        organisation -> Text,
+        reason -> Text,
+        status -> Text,
+        sent_on -> Date,
+        reply_text -> Nullable<Text>,
+        replied_on -> Nullable<Date>,
+        closed_on -> Nullable<Date>,
+        version -> BigInt,
+        created_by -> SqlUuid,
+        created_at -> SqlInstant,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    referral_events (id) {
+        id -> SqlUuid,
+        referral_id -> SqlUuid,
+        transition -> Text,
+        from_status -> Text,
+        to_status -> Text,
+        occurred_on -> Date,
+        note -> Nullable<Text>,
+        author_id -> SqlUuid,
+        recorded_at -> SqlInstant,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_areas -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -390,6 +454,9 @@ diesel::joinable!(person_justice -> persons (person_id));
 diesel::joinable!(assessments -> case_files (case_file_id));
 diesel::joinable!(assessment_scores -> assessments (assessment_id));
 diesel::joinable!(diary_entries -> case_files (case_file_id));
+diesel::joinable!(consents -> case_files (case_file_id));
+diesel::joinable!(referrals -> case_files (case_file_id));
+diesel::joinable!(referral_events -> referrals (referral_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -415,6 +482,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     assessments,
     assessment_scores,
     diary_entries,
+    consents,
+    referrals,
+    referral_events,
 );
 
 /// Every table of the schema with its columns, in declaration order: what both migration sets
@@ -687,6 +757,61 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "version",
             "created_at",
             "updated_at",
+        ],
+    ),
+    (
+        "consents",
+        &[
+            "id",
+            "case_file_id",
+            "kind",
+            "privacy_notice_version",
+            "organisation",
+            "purpose",
+            "given_on",
+            "expires_on",
+            "revoked_on",
+            "revocation_reason",
+            "version",
+            "recorded_by",
+            "created_at",
+            "updated_at",
+            "updated_by",
+        ],
+    ),
+    (
+        "referrals",
+        &[
+            "id",
+            "case_file_id",
+            "direction",
+            "service",
+            "organisation",
+            "reason",
+            "status",
+            "sent_on",
+            "reply_text",
+            "replied_on",
+            "closed_on",
+            "version",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "updated_by",
+        ],
+    ),
+    (
+        "referral_events",
+        &[
+            "id",
+            "referral_id",
+            "transition",
+            "from_status",
+            "to_status",
+            "occurred_on",
+            "note",
+            "author_id",
+            "recorded_at",
         ],
     ),
 ];

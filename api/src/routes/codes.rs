@@ -1,8 +1,9 @@
 //! The code lists of the API: enums that mirror the domain's, with their OpenAPI documentation.
 
 use socialcare_domain::case_file::{
-    AssessmentDomain, CaseStatus, CaseTransition, ClosingReason, DiaryEntryKind, TargetGroup,
-    TeamRole,
+    AssessmentDomain, CaseStatus, CaseTransition, ClosingReason, ConsentKind, ConsentState,
+    DiaryEntryKind, ExternalService, ReferralDirection, ReferralStatus, ReferralTransition,
+    TargetGroup, TeamRole,
 };
 
 /// Declares an API enum (snake_case codes, documented) that converts to and from a domain enum
@@ -160,5 +161,87 @@ api_enum!(
         TeamMeeting,
         /// Nota (note).
         Note,
+    }
+);
+
+api_enum!(
+    /// What a consent covers.
+    ConsentKindCode => ConsentKind {
+        /// The person acknowledged the privacy notice (informativa) in a given version.
+        PrivacyNotice,
+        /// The person consents to sharing data with a named organisation for a purpose.
+        DataSharing,
+    }
+);
+
+api_enum!(
+    /// Whether a consent holds today.
+    ConsentStateCode => ConsentState {
+        /// Given, not expired, not revoked.
+        Active,
+        /// Past its last valid day (`expires_on`).
+        Expired,
+        /// Revoked on or before today (wins over expiry).
+        Revoked,
+        /// Given with a later date.
+        NotYetValid,
+    }
+);
+
+api_enum!(
+    /// Whether a referral leaves the office or arrives at it.
+    ReferralDirectionCode => ReferralDirection {
+        /// Sent by the office to another service (invio).
+        Outgoing,
+        /// Received by the office from another service (segnalazione).
+        Incoming,
+    }
+);
+
+api_enum!(
+    /// Status of a referral: `sent` → `accepted` | `rejected` → `closed`.
+    ReferralStatusCode => ReferralStatus {
+        /// Waiting for the receiving service's reply.
+        Sent,
+        /// Accepted by the receiving service.
+        Accepted,
+        /// Rejected by the receiving service.
+        Rejected,
+        /// Closed; no further change.
+        Closed,
+    }
+);
+
+api_enum!(
+    /// A status change of a referral.
+    ReferralTransitionCode => ReferralTransition {
+        /// sent → accepted (needs the reply text).
+        Accept,
+        /// sent → rejected (needs the reply text).
+        Reject,
+        /// accepted or rejected → closed.
+        Close,
+    }
+);
+
+api_enum!(
+    /// The kind of external service a referral goes to or comes from.
+    ExternalServiceCode => ExternalService {
+        /// Centro per l'impiego.
+        EmploymentCentre,
+        /// Agenzia del Lavoro.
+        LabourAgency,
+        /// Centro di salute mentale (CSM).
+        MentalHealthCentre,
+        /// Servizio per le dipendenze (SerD).
+        AddictionService,
+        /// Ufficio di esecuzione penale esterna (UEPE).
+        ProbationOffice,
+        /// Distretto sanitario.
+        HealthDistrict,
+        /// Cooperativa sociale.
+        Cooperative,
+        /// Another service, named in `organisation`.
+        Other,
     }
 );

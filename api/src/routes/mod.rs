@@ -4,10 +4,12 @@ pub mod assessments;
 pub mod auth;
 pub mod case_files;
 pub mod codes;
+pub mod consents;
 pub mod diary;
 pub mod households;
 pub mod me;
 pub mod persons;
+pub mod referrals;
 pub mod sensitive;
 pub mod status;
 pub mod users;
@@ -68,5 +70,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(diary::create_diary_entry)
         .service(diary::list_diary_entries)
         .service(diary::get_diary_entry)
-        .service(diary::update_diary_entry);
+        .service(diary::update_diary_entry)
+        .service(consents::create_consent)
+        .service(consents::list_consents)
+        .service(consents::get_consent)
+        .service(consents::revoke_consent)
+        .service(referrals::create_referral)
+        .service(referrals::list_referrals)
+        .service(referrals::get_referral)
+        .service(referrals::list_referral_events)
+        .service(referrals::transition_referral);
 }
