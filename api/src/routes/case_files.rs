@@ -763,6 +763,7 @@ pub async fn list_case_file_transitions(
 /// The target groups of a case file.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"target_groups": ["homeless", "adult_in_need"]}))]
 pub struct TargetGroupsRequest {
     /// The complete new list (replaces the old one).
     #[validate(length(max = 7))]
@@ -935,6 +936,7 @@ pub async fn list_case_file_team(
 /// A change to the team: a new member, or a new case manager.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"staff_id": "01936f4e-8a5b-7c3d-9e2f-0a1b2c3d4e61", "role": "educator", "from": "2026-11-26"}))]
 pub struct TeamChangeRequest {
     /// The staff member (user id).
     pub staff_id: Uuid,
@@ -1037,6 +1039,7 @@ pub async fn change_case_file_team(
 /// End of a team assignment.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"until": "2026-11-26"}))]
 pub struct EndAssignmentRequest {
     /// Day the assignment ends (exclusive; default today).
     pub until: Option<NaiveDate>,

@@ -786,6 +786,7 @@ pub async fn search_persons(
 /// A person registered twice, to be merged into the person of the URL.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"duplicate_id": "01936f4e-8a5b-7c3d-9e2f-0a1b2c3d4e62", "reason": "same person: registered at the shelter and at the front desk"}))]
 pub struct MergeRequest {
     /// The duplicate record: it is annulled, and its case files move to the surviving person.
     pub duplicate_id: Uuid,

@@ -163,6 +163,7 @@ impl From<StaffUser> for UserResponse {
 /// A new staff account.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"username": "mrossi", "display_name": "Maria Rossi", "email": "m.rossi@comune.example.it", "password": "correct horse battery", "roles": ["social_worker"], "areas": ["social_inclusion"]}))]
 pub struct CreateUserRequest {
     /// Login name: 3-64 characters among a-z, 0-9, `.`, `_`, `-`, starting with a letter;
     /// stored lower-cased.
@@ -202,6 +203,7 @@ pub struct CreateUserRequest {
 /// `roles` and `areas` replace the whole list.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"roles": ["social_worker", "area_coordinator"], "areas": ["social_inclusion"]}))]
 pub struct UpdateUserRequest {
     /// New display name.
     #[validate(length(min = 1, max = 200))]
