@@ -162,6 +162,13 @@ impl Application {
                 let applied =
                     migrations::run_pending(&db).context("cannot apply the database migrations")?;
                 let generated = bootstrap_admin(&db, &config)?;
+                // Housekeeping: refresh tokens past their expiry can never be used again.
+                let purged = db.write::<_, socialcare_persistence::StoreError, _>(|c| {
+                    socialcare_persistence::sessions::purge_expired(c, Utc::now())
+                })?;
+                if purged > 0 {
+                    tracing::info!(purged, "expired refresh tokens removed");
+                }
                 Ok((db, applied, generated))
             })
             .await??

@@ -193,8 +193,8 @@ impl std::fmt::Debug for Database {
 
 impl Database {
     /// Connects to `url` (creating the SQLite file and its folder when missing) and builds the pool.
-    /// The pool is built lazily so that the server can start, and answer `/status` with 503,
-    /// while PostgreSQL is still coming up.
+    /// The pool opens connections on demand: a database that goes away later makes requests
+    /// answer 503 (and `/status` say so) instead of stopping the server.
     pub fn connect(url: &str, options: &PoolOptions) -> Result<Self, StoreError> {
         let target = DbTarget::parse(url)?;
         if let DbTarget::Sqlite(path) = &target {

@@ -5,7 +5,7 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use futures_util::future::LocalBoxFuture;
 use jsonwebtoken::errors::ErrorKind;
 use socialcare_domain::access::{Action, permits};
-use socialcare_domain::{Area, Role, StaffUser};
+use socialcare_domain::StaffUser;
 use socialcare_persistence::audit::Outcome;
 use socialcare_persistence::{audit, users};
 use uuid::Uuid;
@@ -38,16 +38,6 @@ impl Caller {
             .iter()
             .map(|r| r.as_str().to_owned())
             .collect()
-    }
-
-    /// The caller's roles.
-    pub fn roles(&self) -> impl Iterator<Item = Role> + '_ {
-        self.user.profile.roles().iter().copied()
-    }
-
-    /// The caller's areas.
-    pub fn areas(&self) -> impl Iterator<Item = Area> + '_ {
-        self.user.profile.areas().iter().copied()
     }
 
     /// An audit record of an action by this caller.
