@@ -98,6 +98,9 @@ pub fn bootstrap_admin(db: &Database, config: &Config) -> anyhow::Result<Option<
                 request_id: None,
                 client_addr: None,
                 details: None,
+                persons: Vec::new(),
+                purpose: None,
+                break_glass: false,
             },
         )?;
         Ok(true)

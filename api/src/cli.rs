@@ -149,6 +149,9 @@ fn cli_record(action: &str, resource_id: String) -> NewAuditRecord {
         request_id: None,
         client_addr: None,
         details: Some(r#"{"channel":"command line"}"#.into()),
+        persons: Vec::new(),
+        purpose: None,
+        break_glass: false,
     }
 }
 

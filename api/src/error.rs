@@ -129,6 +129,15 @@ pub enum ApiError {
     /// 403: authenticated but not allowed.
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// 403 decided inside a transaction: [`transact`] rolls the transaction back, appends
+    /// `record` (the refusal) in a transaction of its own, and answers as [`ApiError::Forbidden`].
+    #[error("forbidden: {detail}")]
+    Denied {
+        /// What was refused.
+        detail: String,
+        /// The audit record of the refusal.
+        record: Box<socialcare_persistence::audit::NewAuditRecord>,
+    },
     /// 404: no such resource.
     #[error("not found: {0}")]
     NotFound(String),
@@ -251,6 +260,7 @@ impl ApiError {
             }
             Self::Unauthorized { detail, .. }
             | Self::Forbidden(detail)
+            | Self::Denied { detail, .. }
             | Self::NotFound(detail)
             | Self::Conflict(detail)
             | Self::UnsupportedMediaType(detail)
@@ -305,7 +315,7 @@ impl ResponseError for ApiError {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::Denied { .. } => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) | Self::Duplicate { .. } | Self::IllegalTransition { .. } => {
@@ -389,11 +399,24 @@ impl From<diesel::result::Error> for ApiError {
 
 /// Runs `f` in one write transaction; any error — a database error or a refusal decided inside
 /// (409, 412, 422…) — rolls everything back.
+///
+/// A refusal decided inside the transaction ([`ApiError::Denied`]) is recorded in the audit
+/// trail after the rollback, in a transaction of its own, so that nothing of the refused request
+/// remains but the record of the attempt.
 pub fn transact<T, F>(db: &socialcare_persistence::Database, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut socialcare_persistence::AnyConnection) -> Result<T, ApiError>,
 {
-    db.write(f)
+    match db.write(f) {
+        Err(ApiError::Denied { detail, record }) => {
+            db.write(|c| -> Result<(), ApiError> {
+                socialcare_persistence::audit::append(c, *record)?;
+                Ok(())
+            })?;
+            Err(ApiError::Forbidden(detail))
+        }
+        other => other,
+    }
 }
 
 impl From<actix_web::error::BlockingError> for ApiError {

@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod guard;
 pub mod idempotency;
 pub mod middleware;
 pub mod openapi;

@@ -694,31 +694,6 @@ pub fn check_diary_edit(
     Ok(())
 }
 
-/// Who asks to read a restricted diary entry: their id, roles and areas.
-#[derive(Debug, Clone, Copy)]
-pub struct DiaryReader<'a> {
-    /// The reader's user id.
-    pub id: Uuid,
-    /// The reader's roles and areas.
-    pub profile: &'a crate::staff::StaffProfile,
-}
-
-/// Whether `reader` may read the text of a restricted entry written by `author` in a file of
-/// `file_area` whose current case manager is `case_manager`: only the author, the current case
-/// manager and the area coordinators of the file's area. (Unrestricted entries are readable by
-/// whoever may read the file.)
-pub fn may_read_restricted(
-    reader: DiaryReader<'_>,
-    author: Uuid,
-    case_manager: Option<Uuid>,
-    file_area: crate::staff::Area,
-) -> bool {
-    reader.id == author
-        || case_manager == Some(reader.id)
-        || (reader.profile.has_role(crate::staff::Role::AreaCoordinator)
-            && reader.profile.areas().contains(&file_area))
-}
-
 #[cfg(test)]
 mod casework_tests {
     use std::collections::BTreeSet;
@@ -791,41 +766,6 @@ mod casework_tests {
                 .to_string()
                 .contains("add a correcting entry")
         );
-    }
-
-    #[test]
-    fn restricted_entries_are_for_author_case_manager_and_area_coordinators() {
-        let author = Uuid::now_v7();
-        let manager = Uuid::now_v7();
-        let colleague = Uuid::now_v7();
-        let worker = profile(&[Role::SocialWorker], &[Area::SocialInclusion]);
-        let coordinator = profile(&[Role::AreaCoordinator], &[Area::SocialInclusion]);
-        let other_coordinator = profile(&[Role::AreaCoordinator], &[Area::Transversal]);
-        let office_manager = profile(&[Role::OfficeManager], &[]);
-        let reads = |id, p: &StaffProfile| {
-            may_read_restricted(
-                DiaryReader { id, profile: p },
-                author,
-                Some(manager),
-                Area::SocialInclusion,
-            )
-        };
-        assert!(reads(author, &worker));
-        assert!(reads(manager, &worker));
-        assert!(reads(colleague, &coordinator));
-        assert!(!reads(colleague, &other_coordinator));
-        assert!(!reads(colleague, &worker));
-        assert!(!reads(colleague, &office_manager));
-        // A file without a current case manager: still the author and the coordinators.
-        assert!(!may_read_restricted(
-            DiaryReader {
-                id: manager,
-                profile: &worker
-            },
-            author,
-            None,
-            Area::SocialInclusion
-        ));
     }
 }
 
@@ -2078,6 +2018,9 @@ pub struct TeamMember {
     pub assigned_by: Uuid,
     /// When it was recorded.
     pub recorded_at: chrono::DateTime<chrono::Utc>,
+    /// Whether the case manager granted this member the special categories of the person and
+    /// the restricted diary entries (always false for the case manager, who has them anyway).
+    pub sensitive_access: bool,
 }
 
 /// A recorded assessment: one version of the valutazione del bisogno of a case file.

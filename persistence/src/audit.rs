@@ -58,6 +58,12 @@ pub struct NewAuditRecord {
     pub client_addr: Option<String>,
     /// Extra context (JSON text), never secrets.
     pub details: Option<String>,
+    /// The persons whose data was read or written.
+    pub persons: Vec<Uuid>,
+    /// Why: the break-glass reason, or the purpose the client declared.
+    pub purpose: Option<String>,
+    /// Whether the access was allowed only by a break-glass grant.
+    pub break_glass: bool,
 }
 
 /// An `audit_records` row.

@@ -188,6 +188,7 @@ pub fn insert(
             from: new.opened_on,
             until: None,
         },
+        false,
         actor,
         now,
     )?;
@@ -378,6 +379,7 @@ pub fn team(conn: &mut AnyConnection, id: Uuid) -> Result<Vec<TeamMember>, Store
         Option<NaiveDate>,
         DbUuid,
         DbInstant,
+        bool,
     );
     let rows: Vec<Row> = case_file_team::table
         .filter(case_file_team::case_file_id.eq(DbUuid(id)))
@@ -393,10 +395,11 @@ pub fn team(conn: &mut AnyConnection, id: Uuid) -> Result<Vec<TeamMember>, Store
             case_file_team::assigned_until,
             case_file_team::assigned_by,
             case_file_team::recorded_at,
+            case_file_team::sensitive_access,
         ))
         .load(conn)?;
     rows.into_iter()
-        .map(|(id, staff, role, from, until, by, at)| {
+        .map(|(id, staff, role, from, until, by, at, sensitive)| {
             Ok(TeamMember {
                 id: id.0,
                 assignment: TeamAssignment {
@@ -407,19 +410,23 @@ pub fn team(conn: &mut AnyConnection, id: Uuid) -> Result<Vec<TeamMember>, Store
                 },
                 assigned_by: by.0,
                 recorded_at: at.0,
+                sensitive_access: sensitive,
             })
         })
         .collect()
 }
 
-/// Adds a team assignment; returns its id.
+/// Adds a team assignment; returns its id. `sensitive_access` is the case manager's grant of the
+/// special categories and restricted entries (ignored for the case manager's own assignment).
 pub fn add_team_member(
     conn: &mut AnyConnection,
     case_file_id: Uuid,
     assignment: &TeamAssignment,
+    sensitive_access: bool,
     actor: Uuid,
     now: DateTime<Utc>,
 ) -> Result<Uuid, StoreError> {
+    let sensitive_access = sensitive_access && assignment.role != TeamRole::CaseManager;
     let id = Uuid::now_v7();
     diesel::insert_into(case_file_team::table)
         .values((
@@ -431,9 +438,23 @@ pub fn add_team_member(
             case_file_team::assigned_until.eq(assignment.until),
             case_file_team::assigned_by.eq(DbUuid(actor)),
             case_file_team::recorded_at.eq(DbInstant::from(now)),
+            case_file_team::sensitive_access.eq(sensitive_access),
         ))
         .execute(conn)?;
     Ok(id)
+}
+
+/// Grants or withdraws a team member's access to the special categories and restricted
+/// entries (call after [`bump_version`]).
+pub fn set_sensitive_access(
+    conn: &mut AnyConnection,
+    assignment_id: Uuid,
+    granted: bool,
+) -> Result<(), StoreError> {
+    diesel::update(case_file_team::table.find(DbUuid(assignment_id)))
+        .set(case_file_team::sensitive_access.eq(granted))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Ends a team assignment on `until` (exclusive).
@@ -469,6 +490,18 @@ pub struct CaseFileQuery {
     pub after: Option<Uuid>,
     /// Maximum number of rows.
     pub limit: i64,
+    /// Only files the caller may see: `None` for everything.
+    pub visible_to: Option<Visibility>,
+}
+
+/// The case files a caller may list: every file of `areas`, and the files where `staff_id` is
+/// currently in the team (any role).
+#[derive(Debug, Clone, Default)]
+pub struct Visibility {
+    /// The caller.
+    pub staff_id: Uuid,
+    /// Areas whose files are all visible.
+    pub areas: Vec<Area>,
 }
 
 /// Condition "the staff member holds a team role on a day".
@@ -548,6 +581,14 @@ pub fn list(conn: &mut AnyConnection, q: &CaseFileQuery) -> Result<Vec<CaseFile>
                     .filter(case_file_target_groups::target_group.eq(group.as_str()))
                     .select(case_file_target_groups::case_file_id),
             ),
+        );
+    }
+    if let Some(visible) = &q.visible_to {
+        let areas: Vec<&str> = visible.areas.iter().map(|a| a.as_str()).collect();
+        query = query.filter(
+            case_files::area
+                .eq_any(areas)
+                .or(case_files::id.eq_any(current_team_ids(visible.staff_id, None, q.today))),
         );
     }
     if let Some(after) = q.after {

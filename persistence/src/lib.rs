@@ -7,8 +7,10 @@
 //! - one module per aggregate ([`users`], [`sessions`], [`audit`], [`persons`], [`households`],
 //!   [`sensitive`]) with rows and queries.
 
+pub mod access;
 pub mod assessments;
 pub mod audit;
+pub mod break_glass;
 pub mod case_files;
 pub mod consents;
 pub mod db;

@@ -196,6 +196,7 @@ diesel::table! {
         assigned_until -> Nullable<Date>,
         assigned_by -> SqlUuid,
         recorded_at -> SqlInstant,
+        sensitive_access -> Bool,
     }
 }
 
@@ -626,6 +627,7 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "assigned_until",
             "assigned_by",
             "recorded_at",
+            "sensitive_access",
         ],
     ),
     ("case_file_target_groups", &["case_file_id", "target_group"]),

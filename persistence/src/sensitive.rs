@@ -460,6 +460,18 @@ sensitive_store!(
 );
 sensitive_store!(Justice, SensitiveGroup::Justice, person_justice, JusticeRow);
 
+/// Whose special categories a caller may list: the persons of the case files they manage or
+/// were granted them on, and every person of the areas they coordinate.
+#[derive(Debug, Clone)]
+pub struct SensitiveScope {
+    /// The caller.
+    pub staff_id: Uuid,
+    /// Areas the caller coordinates.
+    pub areas: Vec<socialcare_domain::Area>,
+    /// The day "current" refers to.
+    pub today: NaiveDate,
+}
+
 /// A residence permit in the "expiring" list, with the holder's names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExpiringPermit {
@@ -485,6 +497,7 @@ pub fn permits_expiring(
     to: NaiveDate,
     after: Option<(NaiveDate, Uuid)>,
     limit: i64,
+    scope: &SensitiveScope,
 ) -> Result<Vec<ExpiringPermit>, StoreError> {
     let mut query = person_legal_status::table
         .inner_join(persons::table)
@@ -505,6 +518,35 @@ pub fn permits_expiring(
         ))
         .limit(limit)
         .into_boxed();
+    {
+        use crate::schema::{case_file_team, case_files};
+        let areas: Vec<&str> = scope.areas.iter().map(|a| a.as_str()).collect();
+        let managed_or_granted = case_file_team::table
+            .filter(case_file_team::staff_id.eq(DbUuid(scope.staff_id)))
+            .filter(case_file_team::assigned_from.le(scope.today))
+            .filter(
+                case_file_team::assigned_until
+                    .is_null()
+                    .or(case_file_team::assigned_until.gt(scope.today)),
+            )
+            .filter(
+                case_file_team::role
+                    .eq("case_manager")
+                    .or(case_file_team::sensitive_access.eq(true)),
+            )
+            .select(case_file_team::case_file_id);
+        query = query.filter(
+            person_legal_status::person_id.eq_any(
+                case_files::table
+                    .filter(
+                        case_files::area
+                            .eq_any(areas)
+                            .or(case_files::id.eq_any(managed_or_granted)),
+                    )
+                    .select(case_files::person_id),
+            ),
+        );
+    }
     if let Some((date, id)) = after {
         query = query.filter(
             person_legal_status::permit_expires_on.gt(date).or(

@@ -60,6 +60,9 @@ impl Caller {
             request_id: Some(self.meta.request_id.clone()),
             client_addr: self.meta.client_addr.clone(),
             details: None,
+            persons: Vec::new(),
+            purpose: None,
+            break_glass: false,
         }
     }
 

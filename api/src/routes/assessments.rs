@@ -12,7 +12,7 @@ use socialcare_domain::case_file::{
 };
 use socialcare_persistence::StoreError;
 use socialcare_persistence::assessments::{self, NewAssessment};
-use socialcare_persistence::audit::{self, Outcome};
+use socialcare_persistence::audit;
 use socialcare_persistence::case_files;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -21,6 +21,7 @@ use validator::Validate;
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem, blocking, transact};
 use crate::extract::JsonBody;
+use crate::guard::{self, CaseAccess};
 use crate::idempotency::{self, Replayable};
 use crate::routes::codes::AssessmentDomainCode;
 use crate::state::AppState;
@@ -147,19 +148,14 @@ pub struct AssessmentList {
 fn audit_assessment(
     c: &mut socialcare_persistence::AnyConnection,
     caller: &Caller,
+    access: &CaseAccess,
     action: &str,
     assessment: &Assessment,
-    person_id: Uuid,
 ) -> Result<(), StoreError> {
-    let mut record = caller.audit(
-        action,
-        "assessment",
-        Some(assessment.id.to_string()),
-        Outcome::Success,
-    );
+    let mut record = access.record(caller, action, "assessment", assessment.id);
     record.details = Some(
         serde_json::json!({
-            "person_id": person_id,
+            "person_id": access.person_id,
             "case_file_id": assessment.case_file_id,
             "version_number": assessment.version_number,
         })
@@ -200,11 +196,12 @@ pub async fn create_assessment(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::WriteCaseContent,
             "case_file",
             Some(id.to_string()),
         )
         .await?;
+    let access = guard::case_file_now(&state, &caller, Action::WriteCaseContent, id).await?;
     let key = idempotency::key_of(&req)?;
     let (request, raw) = body.parse_raw().await?;
     let fingerprint = idempotency::fingerprint(&req, &raw);
@@ -266,7 +263,7 @@ pub async fn create_assessment(
                     ),
                     other => other.into(),
                 })?;
-                audit_assessment(c, &caller, "assessment.create", &assessment, file.person_id)?;
+                audit_assessment(c, &caller, &access, "assessment.create", &assessment)?;
                 let response = AssessmentResponse::from(&assessment);
                 Ok(Replayable {
                     status: StatusCode::CREATED,
@@ -307,7 +304,7 @@ pub async fn list_assessments(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::ReadCaseContent,
             "case_file",
             Some(id.to_string()),
         )
@@ -315,27 +312,19 @@ pub async fn list_assessments(
     let st = state.clone();
     let items = blocking(move || {
         transact(&st.db, |c| {
-            let Some(file) = case_files::find(c, id)? else {
-                return Ok(None);
-            };
+            let access = guard::case_file(c, &caller, Action::ReadCaseContent, id)?;
             let items = assessments::list(c, id)?;
-            let mut record = caller.audit(
-                "assessment.list",
-                "case_file",
-                Some(id.to_string()),
-                Outcome::Success,
-            );
+            let mut record = access.record(&caller, "assessment.list", "case_file", id);
             let returned: Vec<Uuid> = items.iter().map(|a| a.id).collect();
             record.details = Some(
-                serde_json::json!({ "person_id": file.person_id, "returned": returned })
+                serde_json::json!({ "person_id": access.person_id, "returned": returned })
                     .to_string(),
             );
             audit::append(c, record)?;
-            Ok(Some(items))
+            Ok(items)
         })
     })
-    .await?
-    .ok_or_else(file_not_found)?;
+    .await?;
     Ok(HttpResponse::Ok().json(AssessmentList {
         items: items.iter().map(AssessmentResponse::from).collect(),
     }))
@@ -351,7 +340,7 @@ async fn read_one(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::ReadCaseContent,
             "case_file",
             Some(case_file_id.to_string()),
         )
@@ -359,9 +348,7 @@ async fn read_one(
     let st = state.clone();
     let assessment = blocking(move || {
         transact(&st.db, |c| {
-            let Some(file) = case_files::find(c, case_file_id)? else {
-                return Err(file_not_found());
-            };
+            let access = guard::case_file(c, &caller, Action::ReadCaseContent, case_file_id)?;
             let found = match assessment_id {
                 Some(aid) => assessments::find(c, case_file_id, aid)?,
                 None => assessments::latest(c, case_file_id)?,
@@ -372,7 +359,7 @@ async fn read_one(
                     None => ApiError::NotFound("the case file has no assessment yet".into()),
                 });
             };
-            audit_assessment(c, &caller, "assessment.read", &assessment, file.person_id)?;
+            audit_assessment(c, &caller, &access, "assessment.read", &assessment)?;
             Ok(assessment)
         })
     })

@@ -4,14 +4,14 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use socialcare_domain::access::Action;
+use socialcare_domain::access::{Action, CaseListScope, Resource, case_list_scope, decide};
 use socialcare_domain::case_file::{
     CaseFile, CaseStatus, TeamAssignment, TeamMember, TeamRole, TransitionRecord, apply,
     check_team_assignment, check_transition_request,
 };
 use socialcare_domain::{Area, Role};
 use socialcare_persistence::audit::{self, Outcome};
-use socialcare_persistence::case_files::{self, CaseFileQuery, NewCaseFile};
+use socialcare_persistence::case_files::{self, CaseFileQuery, NewCaseFile, Visibility};
 use socialcare_persistence::{AnyConnection, StoreError, persons, users};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -21,6 +21,7 @@ use crate::auth::Caller;
 use crate::conditional::{etag, if_match_of, require_if_match};
 use crate::error::{ApiError, Problem, blocking, transact};
 use crate::extract::{JsonBody, ValidQuery};
+use crate::guard;
 use crate::idempotency::{self, Replayable};
 use crate::routes::codes::{
     CaseStatusCode, CaseTransitionCode, ClosingReasonCode, TargetGroupCode, TeamRoleCode,
@@ -147,7 +148,7 @@ fn check_staff(
             "the account is disabled",
         )));
     }
-    if !socialcare_domain::access::permits(user.profile.roles(), Action::AccessCaseData) {
+    if !socialcare_domain::access::permits(user.profile.roles(), Action::WriteCaseContent) {
         return Ok(Some(ApiError::invalid_field(
             pointer,
             "this user does not work on cases",
@@ -234,7 +235,7 @@ pub async fn open_case_file(
     body: JsonBody<OpenCaseFileRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller
-        .authorize(&state, Action::AccessCaseData, "case_file", None)
+        .authorize(&state, Action::OpenCaseFile, "case_file", None)
         .await?;
     let key = idempotency::key_of(&req)?;
     let (request, raw) = body.parse_raw().await?;
@@ -252,6 +253,21 @@ pub async fn open_case_file(
     let outcome = blocking(move || {
         let now = Utc::now();
         transact(&st.db, |c| {
+            if !decide(
+                &caller.subject(),
+                Action::OpenCaseFile,
+                Resource::Area(area),
+            )
+            .allowed()
+            {
+                return Err(guard::denied(
+                    &caller,
+                    Action::OpenCaseFile,
+                    "area",
+                    area.as_str(),
+                    vec![request.person_id],
+                ));
+            }
             idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
                 match persons::find(c, request.person_id)? {
                     None => {
@@ -301,6 +317,7 @@ pub async fn open_case_file(
                     Some(file.id.to_string()),
                     Outcome::Success,
                 );
+                record.persons = vec![file.person_id];
                 record.details =
                     Some(serde_json::json!({ "person_id": file.person_id }).to_string());
                 audit::append(c, record)?;
@@ -336,7 +353,7 @@ pub async fn get_case_file(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::ReadCaseFile,
             "case_file",
             Some(id.to_string()),
         )
@@ -344,17 +361,10 @@ pub async fn get_case_file(
     let st = state.clone();
     let (_, response) = blocking(move || {
         transact(&st.db, |c| {
+            let access = guard::case_file(c, &caller, Action::ReadCaseFile, id)?;
             let found = render(c, id)?;
-            if let Some((file, _)) = &found {
-                let mut record = caller.audit(
-                    "case_file.read",
-                    "case_file",
-                    Some(id.to_string()),
-                    Outcome::Success,
-                );
-                record.details =
-                    Some(serde_json::json!({ "person_id": file.person_id }).to_string());
-                audit::append(c, record)?;
+            if found.is_some() {
+                audit::append(c, access.record(&caller, "case_file.read", "case_file", id))?;
             }
             Ok(found)
         })
@@ -413,6 +423,13 @@ async fn list_page(
         .map(|c| parse_id(c, "cursor"))
         .transpose()?;
     query.limit = i64::from(limit) + 1;
+    query.visible_to = match case_list_scope(&caller.subject()) {
+        CaseListScope::Everything => None,
+        CaseListScope::AreasAndTeams(areas) => Some(Visibility {
+            staff_id: caller.id(),
+            areas: areas.into_iter().collect(),
+        }),
+    };
     let st = state.clone();
     let (mut files, managers) = blocking(move || {
         transact(&st.db, |c| {
@@ -425,6 +442,11 @@ async fn list_page(
                 .map(|f| serde_json::json!({ "case_file_id": f.id, "person_id": f.person_id }))
                 .collect();
             let mut record = caller.audit("case_file.list", "case_file", None, Outcome::Success);
+            record.persons = files
+                .iter()
+                .take(limit as usize)
+                .map(|f| f.person_id)
+                .collect();
             record.details = Some(serde_json::json!({ "returned": returned }).to_string());
             audit::append(c, record)?;
             Ok((files, managers))
@@ -472,7 +494,7 @@ pub async fn list_case_files(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     caller
-        .authorize(&state, Action::AccessCaseData, "case_file", None)
+        .authorize(&state, Action::ListCaseFiles, "case_file", None)
         .await?;
     let q = ValidQuery::<ListCaseFilesQuery>::parse(&req)?;
     let query = CaseFileQuery {
@@ -528,7 +550,7 @@ pub async fn get_my_caseload(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     caller
-        .authorize(&state, Action::AccessCaseData, "case_file", None)
+        .authorize(&state, Action::ListCaseFiles, "case_file", None)
         .await?;
     let q = ValidQuery::<CaseloadQuery>::parse(&req)?;
     let query = CaseFileQuery {
@@ -645,31 +667,35 @@ pub async fn transition_case_file(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::ChangeCaseFile,
             "case_file",
             Some(id.to_string()),
         )
         .await?;
     let key = idempotency::key_of(&req)?;
-    let (request, raw) = body.parse_raw().await?;
-    let fingerprint = idempotency::fingerprint(&req, &raw);
-    let transition = request.transition.into();
-    let closing_reason = request.closing_reason.map(Into::into);
-    check_transition_request(transition, closing_reason, &request.reason)
-        .map_err(ApiError::from_domain)?;
-    let today = Utc::now().date_naive();
-    let occurred_on = request.occurred_on.unwrap_or(today);
-    if occurred_on > today {
-        return Err(ApiError::invalid_field(
-            "/occurred_on",
-            "must not be in the future",
-        ));
-    }
+    let parsed = body
+        .parse_raw()
+        .await
+        .map(|(request, raw)| (request, idempotency::fingerprint(&req, &raw)));
     let if_match = if_match_of(&req);
     let st = state.clone();
     let outcome = blocking(move || {
         let now = Utc::now();
         transact(&st.db, |c| {
+            let access = guard::case_file(c, &caller, Action::ChangeCaseFile, id)?;
+            let (request, fingerprint) = parsed?;
+            let transition = request.transition.into();
+            let closing_reason = request.closing_reason.map(Into::into);
+            check_transition_request(transition, closing_reason, &request.reason)
+                .map_err(ApiError::from_domain)?;
+            let today = now.date_naive();
+            let occurred_on = request.occurred_on.unwrap_or(today);
+            if occurred_on > today {
+                return Err(ApiError::invalid_field(
+                    "/occurred_on",
+                    "must not be in the future",
+                ));
+            }
             idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
                 let file = lock_for_change(c, id, if_match.as_deref(), caller.id(), now)?;
                 let to = match apply(file.status, transition) {
@@ -696,7 +722,7 @@ pub async fn transition_case_file(
                     recorded_at: now,
                 };
                 case_files::record_transition(c, &file, &record)?;
-                let mut entry = caller.audit(&format!("case_file.{}", transition.as_str()), "case_file", Some(id.to_string()), Outcome::Success);
+                let mut entry = access.record(&caller, &format!("case_file.{}", transition.as_str()), "case_file", id);
                 entry.details = Some(serde_json::json!({ "person_id": file.person_id, "from": file.status.as_str(), "to": to.as_str() }).to_string());
                 audit::append(c, entry)?;
                 let (_, response) = render(c, id)?.ok_or(StoreError::NotFound)?;
@@ -730,7 +756,7 @@ pub async fn list_case_file_transitions(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::ReadCaseFile,
             "case_file",
             Some(id.to_string()),
         )
@@ -738,23 +764,16 @@ pub async fn list_case_file_transitions(
     let st = state.clone();
     let items = blocking(move || {
         transact(&st.db, |c| {
-            let Some(file) = case_files::find(c, id)? else {
-                return Ok(None);
-            };
+            let access = guard::case_file(c, &caller, Action::ReadCaseFile, id)?;
             let items = case_files::transitions(c, id)?;
-            let mut record = caller.audit(
-                "case_file.history.read",
-                "case_file",
-                Some(id.to_string()),
-                Outcome::Success,
-            );
-            record.details = Some(serde_json::json!({ "person_id": file.person_id }).to_string());
-            audit::append(c, record)?;
-            Ok(Some(items))
+            audit::append(
+                c,
+                access.record(&caller, "case_file.history.read", "case_file", id),
+            )?;
+            Ok(items)
         })
     })
-    .await?
-    .ok_or_else(not_found)?;
+    .await?;
     Ok(HttpResponse::Ok().json(TransitionList {
         items: items.iter().map(TransitionResponse::from).collect(),
     }))
@@ -800,18 +819,20 @@ pub async fn set_case_file_target_groups(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::ChangeCaseFile,
             "case_file",
             Some(id.to_string()),
         )
         .await?;
-    let request = body.parse().await?;
+    let parsed = body.parse().await;
     let if_match = if_match_of(&req);
     let st = state.clone();
     let response = blocking(move || {
         let now = Utc::now();
         transact(&st.db, |c| {
-            let file = lock_for_change(c, id, if_match.as_deref(), caller.id(), now)?;
+            let access = guard::case_file(c, &caller, Action::ChangeCaseFile, id)?;
+            let request = parsed?;
+            lock_for_change(c, id, if_match.as_deref(), caller.id(), now)?;
             let groups: Vec<_> = request
                 .target_groups
                 .iter()
@@ -819,14 +840,10 @@ pub async fn set_case_file_target_groups(
                 .map(Into::into)
                 .collect();
             case_files::set_target_groups(c, id, &groups)?;
-            let mut record = caller.audit(
-                "case_file.target_groups.update",
-                "case_file",
-                Some(id.to_string()),
-                Outcome::Success,
-            );
-            record.details = Some(serde_json::json!({ "person_id": file.person_id }).to_string());
-            audit::append(c, record)?;
+            audit::append(
+                c,
+                access.record(&caller, "case_file.target_groups.update", "case_file", id),
+            )?;
             let (_, response) = render(c, id)?.ok_or(StoreError::NotFound)?;
             Ok(response)
         })
@@ -856,6 +873,9 @@ pub struct TeamMemberResponse {
     pub assigned_by: Uuid,
     /// When it was recorded.
     pub recorded_at: DateTime<Utc>,
+    /// Whether the member was granted the special categories of the person and the restricted
+    /// diary entries (the case manager has them by role, and shows `false`).
+    pub sensitive_access: bool,
 }
 
 /// The team of a case file, current and past.
@@ -878,6 +898,7 @@ fn team_response(members: &[TeamMember], today: NaiveDate) -> TeamList {
                 current: m.assignment.is_current_on(today),
                 assigned_by: m.assigned_by,
                 recorded_at: m.recorded_at,
+                sensitive_access: m.sensitive_access,
             })
             .collect(),
     }
@@ -905,7 +926,7 @@ pub async fn list_case_file_team(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::ReadCaseFile,
             "case_file",
             Some(id.to_string()),
         )
@@ -913,23 +934,16 @@ pub async fn list_case_file_team(
     let st = state.clone();
     let members = blocking(move || {
         transact(&st.db, |c| {
-            let Some(file) = case_files::find(c, id)? else {
-                return Ok(None);
-            };
+            let access = guard::case_file(c, &caller, Action::ReadCaseFile, id)?;
             let members = case_files::team(c, id)?;
-            let mut record = caller.audit(
-                "case_file.team.read",
-                "case_file",
-                Some(id.to_string()),
-                Outcome::Success,
-            );
-            record.details = Some(serde_json::json!({ "person_id": file.person_id }).to_string());
-            audit::append(c, record)?;
-            Ok(Some(members))
+            audit::append(
+                c,
+                access.record(&caller, "case_file.team.read", "case_file", id),
+            )?;
+            Ok(members)
         })
     })
-    .await?
-    .ok_or_else(not_found)?;
+    .await?;
     Ok(HttpResponse::Ok().json(team_response(&members, Utc::now().date_naive())))
 }
 
@@ -945,6 +959,10 @@ pub struct TeamChangeRequest {
     pub role: TeamRoleCode,
     /// First day (default today).
     pub from: Option<NaiveDate>,
+    /// Grant the member the special categories of the person (health and disability,
+    /// ethnicity, legal status, justice) and the restricted diary entries (default false;
+    /// meaningless for the case manager, who has them anyway).
+    pub sensitive_access: Option<bool>,
 }
 
 /// Add a team member or reassign the case manager
@@ -979,20 +997,31 @@ pub async fn change_case_file_team(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::ManageCaseTeam,
             "case_file",
             Some(id.to_string()),
         )
         .await?;
-    let request = body.parse().await?;
+    let parsed = body.parse().await;
     let if_match = if_match_of(&req);
     let today = Utc::now().date_naive();
-    let from = request.from.unwrap_or(today);
-    let role: TeamRole = request.role.into();
     let st = state.clone();
     let (members, version) = blocking(move || {
         let now = Utc::now();
         transact(&st.db, |c| {
+            let access = guard::case_file(c, &caller, Action::ManageCaseTeam, id)?;
+            let request = parsed?;
+            let from = request.from.unwrap_or(today);
+            let role: TeamRole = request.role.into();
+            if role == TeamRole::CaseManager && !access.also(&caller, Action::ReassignCaseManager) {
+                return Err(guard::denied(
+                    &caller,
+                    Action::ReassignCaseManager,
+                    "case_file",
+                    id,
+                    vec![access.person_id],
+                ));
+            }
             let file = lock_for_change(c, id, if_match.as_deref(), caller.id(), now)?;
             if file.status == CaseStatus::Closed {
                 return Err(ApiError::Conflict("the case file is closed".into()));
@@ -1022,10 +1051,11 @@ pub async fn change_case_file_team(
             if let Err(rule) = check_team_assignment(&current, &assignment) {
                 return Err(ApiError::Conflict(rule.to_string()));
             }
-            case_files::add_team_member(c, id, &assignment, caller.id(), now)?;
+            let sensitive = request.sensitive_access.unwrap_or(false);
+            case_files::add_team_member(c, id, &assignment, sensitive, caller.id(), now)?;
             let action = if role == TeamRole::CaseManager { "case_file.reassign" } else { "case_file.team.add" };
-            let mut record = caller.audit(action, "case_file", Some(id.to_string()), Outcome::Success);
-            record.details = Some(serde_json::json!({ "person_id": file.person_id, "staff_id": request.staff_id, "role": role.as_str() }).to_string());
+            let mut record = access.record(&caller, action, "case_file", id);
+            record.details = Some(serde_json::json!({ "person_id": file.person_id, "staff_id": request.staff_id, "role": role.as_str(), "sensitive_access": sensitive && role != TeamRole::CaseManager }).to_string());
             audit::append(c, record)?;
             Ok((case_files::team(c, id)?, file.version + 1))
         })
@@ -1078,19 +1108,21 @@ pub async fn end_case_file_team_assignment(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::ManageCaseTeam,
             "case_file",
             Some(id.to_string()),
         )
         .await?;
-    let request = body.parse().await?;
+    let parsed = body.parse().await;
     let if_match = if_match_of(&req);
     let today = Utc::now().date_naive();
-    let until = request.until.unwrap_or(today);
     let st = state.clone();
     let (members, version) = blocking(move || {
         let now = Utc::now();
         transact(&st.db, |c| {
+            let access = guard::case_file(c, &caller, Action::ManageCaseTeam, id)?;
+            let request = parsed?;
+            let until = request.until.unwrap_or(today);
             let file = lock_for_change(c, id, if_match.as_deref(), caller.id(), now)?;
             let team = case_files::team(c, id)?;
             // Objects are checked by id within their parent: an assignment of another file is 404.
@@ -1116,15 +1148,113 @@ pub async fn end_case_file_team_assignment(
                 ));
             }
             case_files::end_team_member(c, assignment_id, until)?;
-            let mut record = caller.audit(
-                "case_file.team.end",
-                "case_file",
-                Some(id.to_string()),
-                Outcome::Success,
-            );
+            let mut record = access.record(&caller, "case_file.team.end", "case_file", id);
             record.details = Some(
                 serde_json::json!({ "person_id": file.person_id, "assignment_id": assignment_id })
                     .to_string(),
+            );
+            audit::append(c, record)?;
+            Ok((case_files::team(c, id)?, file.version + 1))
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::ETAG, etag(version)))
+        .json(team_response(&members, today)))
+}
+
+/// A grant or withdrawal of the special categories to a team member.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"granted": true}))]
+pub struct SensitiveAccessRequest {
+    /// Whether the member may read and write the special categories of the person (health and
+    /// disability, ethnicity, legal status, justice) and the restricted diary entries.
+    pub granted: bool,
+}
+
+/// Grant or withdraw special-category access to a team member
+///
+/// The case manager (or the area coordinator) decides which current team members see the
+/// special categories of the person and the restricted diary entries. The case manager's own
+/// assignment cannot be changed (409: they have them by role). Requires `If-Match` on the case
+/// file.
+#[utoipa::path(
+    tag = "case-files",
+    operation_id = "set_case_file_team_sensitive_access",
+    params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
+        ("assignment_id" = Uuid, Path, description = "Team assignment identifier."),
+        ("If-Match" = String, Header, description = "The ETag of the case file.")),
+    request_body = SensitiveAccessRequest,
+    responses(
+        (status = 200, description = "The team after the change.", body = TeamList,
+            headers(("ETag" = String, description = "The new version of the case file."))),
+        (status = 404, description = "No such case file or assignment.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The assignment is the case manager's, or has ended.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not match the current version.", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/case-files/{case_file_id}/team/{assignment_id}/sensitive-access")]
+pub async fn set_case_file_team_sensitive_access(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: JsonBody<SensitiveAccessRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&path.0, "case_file_id")?;
+    let assignment_id = parse_id(&path.1, "assignment_id")?;
+    caller
+        .authorize(
+            &state,
+            Action::ManageCaseTeam,
+            "case_file",
+            Some(id.to_string()),
+        )
+        .await?;
+    let parsed = body.parse().await;
+    let if_match = if_match_of(&req);
+    let today = Utc::now().date_naive();
+    let st = state.clone();
+    let (members, version) = blocking(move || {
+        let now = Utc::now();
+        transact(&st.db, |c| {
+            let access = guard::case_file(c, &caller, Action::ManageCaseTeam, id)?;
+            let request = parsed?;
+            let file = lock_for_change(c, id, if_match.as_deref(), caller.id(), now)?;
+            let team = case_files::team(c, id)?;
+            let Some(member) = team.iter().find(|m| m.id == assignment_id) else {
+                return Err(ApiError::NotFound(
+                    "no such assignment in this case file".into(),
+                ));
+            };
+            if member.assignment.role == TeamRole::CaseManager {
+                return Err(ApiError::Conflict(
+                    "the case manager has the special categories by role".into(),
+                ));
+            }
+            if member.assignment.until.is_some_and(|until| until <= today) {
+                return Err(ApiError::Conflict("the assignment has ended".into()));
+            }
+            case_files::set_sensitive_access(c, assignment_id, request.granted)?;
+            let mut record = access.record(
+                &caller,
+                if request.granted {
+                    "case_file.team.sensitive_grant"
+                } else {
+                    "case_file.team.sensitive_revoke"
+                },
+                "case_file",
+                id,
+            );
+            record.details = Some(
+                serde_json::json!({
+                    "person_id": file.person_id,
+                    "assignment_id": assignment_id,
+                    "staff_id": member.assignment.staff_id,
+                })
+                .to_string(),
             );
             audit::append(c, record)?;
             Ok((case_files::team(c, id)?, file.version + 1))

@@ -9,7 +9,7 @@ use socialcare_domain::access::Action;
 use socialcare_domain::case_file::{
     Consent, ConsentState, ConsentTerms, check_consent_dates, check_revocation_reason,
 };
-use socialcare_persistence::audit::{self, Outcome};
+use socialcare_persistence::audit;
 use socialcare_persistence::consents::{self, NewConsent};
 use socialcare_persistence::{AnyConnection, case_files};
 use utoipa::{IntoParams, ToSchema};
@@ -20,6 +20,7 @@ use crate::auth::Caller;
 use crate::conditional::{etag, if_match_of, require_if_match};
 use crate::error::{ApiError, Problem, blocking, transact};
 use crate::extract::{JsonBody, ValidQuery};
+use crate::guard;
 use crate::idempotency::{self, Replayable};
 use crate::routes::codes::{ConsentKindCode, ConsentStateCode};
 use crate::state::AppState;
@@ -189,11 +190,13 @@ pub async fn create_consent(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::WriteCaseContent,
             "case_file",
             Some(case_file_id.to_string()),
         )
         .await?;
+    let access =
+        guard::case_file_now(&state, &caller, Action::WriteCaseContent, case_file_id).await?;
     let key = idempotency::key_of(&req)?;
     let (request, raw) = body.parse_raw().await?;
     let fingerprint = idempotency::fingerprint(&req, &raw);
@@ -234,12 +237,7 @@ pub async fn create_consent(
             idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
                 let person_id = person_of_file(c, case_file_id)?;
                 let consent = consents::insert(c, &new, caller.id(), now)?;
-                let mut record = caller.audit(
-                    "consent.create",
-                    "consent",
-                    Some(consent.id.to_string()),
-                    Outcome::Success,
-                );
+                let mut record = access.record(&caller, "consent.create", "consent", consent.id);
                 record.details = Some(
                     serde_json::json!({
                         "person_id": person_id,
@@ -297,11 +295,12 @@ pub async fn list_consents(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::ReadCaseFile,
             "case_file",
             Some(case_file_id.to_string()),
         )
         .await?;
+    let access = guard::case_file_now(&state, &caller, Action::ReadCaseFile, case_file_id).await?;
     let q = ValidQuery::<ListConsentsQuery>::parse(&req)?;
     let wanted: Option<ConsentState> = q.state.map(Into::into);
     let today = Utc::now().date_naive();
@@ -314,12 +313,7 @@ pub async fn list_consents(
                 .filter(|consent| wanted.is_none_or(|s| consent.state_on(today) == s))
                 .collect();
             let returned: Vec<Uuid> = items.iter().map(|i| i.id).collect();
-            let mut record = caller.audit(
-                "consent.list",
-                "case_file",
-                Some(case_file_id.to_string()),
-                Outcome::Success,
-            );
+            let mut record = access.record(&caller, "consent.list", "case_file", case_file_id);
             record.details = Some(
                 serde_json::json!({ "person_id": person_id, "returned": returned }).to_string(),
             );
@@ -358,23 +352,19 @@ pub async fn get_consent(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::ReadCaseFile,
             "case_file",
             Some(case_file_id.to_string()),
         )
         .await?;
+    let access = guard::case_file_now(&state, &caller, Action::ReadCaseFile, case_file_id).await?;
     let st = state.clone();
     let consent = blocking(move || {
         transact(&st.db, |c| {
             let person_id = person_of_file(c, case_file_id)?;
             let consent =
                 consents::find(c, case_file_id, consent_id)?.ok_or_else(consent_not_found)?;
-            let mut record = caller.audit(
-                "consent.read",
-                "consent",
-                Some(consent_id.to_string()),
-                Outcome::Success,
-            );
+            let mut record = access.record(&caller, "consent.read", "consent", consent_id);
             record.details = Some(
                 serde_json::json!({ "person_id": person_id, "case_file_id": case_file_id })
                     .to_string(),
@@ -443,11 +433,13 @@ pub async fn revoke_consent(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::WriteCaseContent,
             "case_file",
             Some(case_file_id.to_string()),
         )
         .await?;
+    let access =
+        guard::case_file_now(&state, &caller, Action::WriteCaseContent, case_file_id).await?;
     let key = idempotency::key_of(&req)?;
     let (request, raw) = body.parse_raw().await?;
     let fingerprint = idempotency::fingerprint(&req, &raw);
@@ -490,12 +482,7 @@ pub async fn revoke_consent(
                         "the consent changed meanwhile; read it again and retry".into(),
                     ));
                 }
-                let mut record = caller.audit(
-                    "consent.revoke",
-                    "consent",
-                    Some(consent_id.to_string()),
-                    Outcome::Success,
-                );
+                let mut record = access.record(&caller, "consent.revoke", "consent", consent_id);
                 record.details = Some(
                     serde_json::json!({ "person_id": person_id, "case_file_id": case_file_id })
                         .to_string(),

@@ -10,15 +10,15 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
+use socialcare_domain::ValidationErrors;
 use socialcare_domain::access::Action;
 use socialcare_domain::case_file::{
-    CaseFile, DIARY_EDIT_WINDOW_HOURS, DiaryEditRefusal, DiaryEntry, DiaryReader, DiaryText,
-    check_diary_edit, check_occurred_at, may_read_restricted,
+    DIARY_EDIT_WINDOW_HOURS, DiaryEditRefusal, DiaryEntry, DiaryText, check_diary_edit,
+    check_occurred_at,
 };
-use socialcare_domain::{Area, ValidationErrors};
 use socialcare_persistence::audit::{self, Outcome};
 use socialcare_persistence::diary::{self, DiaryEdit, DiaryQuery, NewDiaryEntry};
-use socialcare_persistence::{AnyConnection, StoreError, case_files};
+use socialcare_persistence::{AnyConnection, StoreError};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
@@ -27,16 +27,13 @@ use crate::auth::Caller;
 use crate::conditional::{etag, if_match_of, require_if_match};
 use crate::error::{ApiError, Problem, blocking, transact};
 use crate::extract::{JsonBody, ValidQuery};
+use crate::guard::{self, CaseAccess};
 use crate::idempotency::{self, Replayable};
 use crate::routes::codes::DiaryEntryKindCode;
 use crate::state::AppState;
 
 fn parse_id(raw: &str, name: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| ApiError::bad_parameter(name, "must be a UUID"))
-}
-
-fn file_not_found() -> ApiError {
-    ApiError::NotFound("no case file with this id".into())
 }
 
 fn entry_not_found() -> ApiError {
@@ -104,50 +101,37 @@ fn response_of(entry: &DiaryEntry, readable: bool) -> DiaryEntryResponse {
 }
 
 /// Who may read the text of the restricted entries of one file.
-struct Visibility<'a> {
-    reader: DiaryReader<'a>,
-    case_manager: Option<Uuid>,
-    area: Area,
+fn restricted_refusal(caller: &Caller, access: &CaseAccess, entry: &DiaryEntry) -> ApiError {
+    let mut record = caller.audit(
+        "diary_entry.read",
+        "diary_entry",
+        Some(entry.id.to_string()),
+        Outcome::Denied,
+    );
+    record.persons = vec![access.person_id];
+    ApiError::Denied {
+        detail: "this entry is restricted to its author, the case manager, the team members \
+                 granted special-category access and the area coordinators"
+            .into(),
+        record: Box::new(record),
+    }
 }
 
-impl<'a> Visibility<'a> {
-    fn of(
-        c: &mut AnyConnection,
-        caller: &'a Caller,
-        file: &CaseFile,
-    ) -> Result<Visibility<'a>, StoreError> {
-        let today = Utc::now().date_naive();
-        let case_manager = case_files::current_case_managers(c, &[file.id], today)?
-            .get(&file.id)
-            .copied();
-        Ok(Visibility {
-            reader: DiaryReader {
-                id: caller.id(),
-                profile: &caller.user.profile,
-            },
-            case_manager,
-            area: file.area,
-        })
-    }
-
-    fn readable(&self, entry: &DiaryEntry) -> bool {
-        !entry.restricted
-            || may_read_restricted(self.reader, entry.author_id, self.case_manager, self.area)
-    }
+fn readable(access: &CaseAccess, caller: &Caller, entry: &DiaryEntry) -> bool {
+    !entry.restricted || access.may_read_restricted(caller, entry.author_id)
 }
 
 fn audit_entry(
     c: &mut AnyConnection,
     caller: &Caller,
+    access: &CaseAccess,
     action: &str,
-    outcome: Outcome,
     entry: &DiaryEntry,
-    person_id: Uuid,
 ) -> Result<(), StoreError> {
-    let mut record = caller.audit(action, "diary_entry", Some(entry.id.to_string()), outcome);
+    let mut record = access.record(caller, action, "diary_entry", entry.id);
     record.details = Some(
         serde_json::json!({
-            "person_id": person_id,
+            "person_id": access.person_id,
             "case_file_id": entry.case_file_id,
             "restricted": entry.restricted,
         })
@@ -211,31 +195,29 @@ pub async fn create_diary_entry(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::WriteCaseContent,
             "case_file",
             Some(id.to_string()),
         )
         .await?;
     let key = idempotency::key_of(&req)?;
-    let (request, raw) = body.parse_raw().await?;
-    let fingerprint = idempotency::fingerprint(&req, &raw);
-    let mut errors = ValidationErrors::new();
-    let text = errors.collect("text", DiaryText::parse(&request.text));
-    errors.collect(
-        "occurred_at",
-        check_occurred_at(request.occurred_at, Utc::now()),
-    );
-    let (Some(text), true) = (text, errors.is_empty()) else {
-        return Err(ApiError::from_domain(errors));
-    };
+    let parsed = body
+        .parse_raw()
+        .await
+        .map(|(request, raw)| (request, idempotency::fingerprint(&req, &raw)));
     let st = state.clone();
     let outcome = blocking(move || {
         let now = Utc::now();
         transact(&st.db, |c| {
+            let access = guard::case_file(c, &caller, Action::WriteCaseContent, id)?;
+            let (request, fingerprint) = parsed?;
+            let mut errors = ValidationErrors::new();
+            let text = errors.collect("text", DiaryText::parse(&request.text));
+            errors.collect("occurred_at", check_occurred_at(request.occurred_at, now));
+            let (Some(text), true) = (text, errors.is_empty()) else {
+                return Err(ApiError::from_domain(errors));
+            };
             idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
-                let Some(file) = case_files::find(c, id)? else {
-                    return Err(file_not_found());
-                };
                 if let Some(corrected) = request.corrects_entry_id
                     && diary::find(c, id, corrected)?.is_none()
                 {
@@ -257,14 +239,7 @@ pub async fn create_diary_entry(
                     caller.id(),
                     now,
                 )?;
-                audit_entry(
-                    c,
-                    &caller,
-                    "diary_entry.create",
-                    Outcome::Success,
-                    &entry,
-                    file.person_id,
-                )?;
+                audit_entry(c, &caller, &access, "diary_entry.create", &entry)?;
                 let response = response_of(&entry, true);
                 Ok(Replayable {
                     status: StatusCode::CREATED,
@@ -351,7 +326,7 @@ pub async fn list_diary_entries(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::ReadCaseContent,
             "case_file",
             Some(id.to_string()),
         )
@@ -374,14 +349,11 @@ pub async fn list_diary_entries(
     let st = state.clone();
     let (mut entries, readable) = blocking(move || {
         transact(&st.db, |c| {
-            let Some(file) = case_files::find(c, id)? else {
-                return Err(file_not_found());
-            };
-            let visibility = Visibility::of(c, &caller, &file)?;
+            let access = guard::case_file(c, &caller, Action::ReadCaseContent, id)?;
             let entries = diary::list(c, &query)?;
             let readable: HashMap<Uuid, bool> = entries
                 .iter()
-                .map(|e| (e.id, visibility.readable(e)))
+                .map(|e| (e.id, readable(&access, &caller, e)))
                 .collect();
             let shown: Vec<&DiaryEntry> = entries.iter().take(limit as usize).collect();
             let returned: Vec<Uuid> = shown.iter().map(|e| e.id).collect();
@@ -390,15 +362,10 @@ pub async fn list_diary_entries(
                 .filter(|e| !readable.get(&e.id).copied().unwrap_or(false))
                 .map(|e| e.id)
                 .collect();
-            let mut record = caller.audit(
-                "diary_entry.list",
-                "case_file",
-                Some(id.to_string()),
-                Outcome::Success,
-            );
+            let mut record = access.record(&caller, "diary_entry.list", "case_file", id);
             record.details = Some(
                 serde_json::json!({
-                    "person_id": file.person_id,
+                    "person_id": access.person_id,
                     "returned": returned,
                     "text_withheld": withheld,
                 })
@@ -460,48 +427,26 @@ pub async fn get_diary_entry(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::ReadCaseContent,
             "case_file",
             Some(id.to_string()),
         )
         .await?;
     let st = state.clone();
-    // A refusal is returned as a value so that its audit record commits.
     let entry = blocking(move || {
         transact(&st.db, |c| {
-            let Some(file) = case_files::find(c, id)? else {
-                return Err(file_not_found());
-            };
+            let access = guard::case_file(c, &caller, Action::ReadCaseContent, id)?;
             let Some(entry) = diary::find(c, id, entry_id)? else {
                 return Err(entry_not_found());
             };
-            if !Visibility::of(c, &caller, &file)?.readable(&entry) {
-                audit_entry(
-                    c,
-                    &caller,
-                    "diary_entry.read",
-                    Outcome::Denied,
-                    &entry,
-                    file.person_id,
-                )?;
-                return Ok(Err(ApiError::Forbidden(
-                    "this entry is restricted to its author, the case manager and the area \
-                     coordinators"
-                        .into(),
-                )));
+            if !readable(&access, &caller, &entry) {
+                return Err(restricted_refusal(&caller, &access, &entry));
             }
-            audit_entry(
-                c,
-                &caller,
-                "diary_entry.read",
-                Outcome::Success,
-                &entry,
-                file.person_id,
-            )?;
-            Ok(Ok(entry))
+            audit_entry(c, &caller, &access, "diary_entry.read", &entry)?;
+            Ok(entry)
         })
     })
-    .await??;
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(entry.version)))
         .json(response_of(&entry, true)))
@@ -594,13 +539,70 @@ pub async fn update_diary_entry(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::WriteCaseContent,
             "case_file",
             Some(id.to_string()),
         )
         .await?;
     require_merge_patch(&req)?;
-    let request = body.parse().await?;
+    let parsed = body.parse().await;
+    let if_match = if_match_of(&req);
+    let st = state.clone();
+    let entry = blocking(move || {
+        let now = Utc::now();
+        transact(&st.db, |c| {
+            let access = guard::case_file(c, &caller, Action::WriteCaseContent, id)?;
+            let request = parsed?;
+            let (text, request) = check_update(request, now)?;
+            let Some(entry) = diary::find(c, id, entry_id)? else {
+                return Err(entry_not_found());
+            };
+            match check_diary_edit(entry.author_id, caller.id(), entry.created_at, now) {
+                Ok(()) => {}
+                Err(DiaryEditRefusal::NotAuthor) => {
+                    let mut record = caller.audit(
+                        "diary_entry.update",
+                        "diary_entry",
+                        Some(entry.id.to_string()),
+                        Outcome::Denied,
+                    );
+                    record.persons = vec![access.person_id];
+                    return Err(ApiError::Denied {
+                        detail: DiaryEditRefusal::NotAuthor.to_string(),
+                        record: Box::new(record),
+                    });
+                }
+                Err(refusal @ DiaryEditRefusal::WindowClosed) => {
+                    return Err(ApiError::Conflict(refusal.to_string()));
+                }
+            }
+            let version = require_if_match(if_match.as_deref(), entry.version)?;
+            let edit = DiaryEdit {
+                kind: request.kind.flatten().map_or(entry.kind, Into::into),
+                occurred_at: request.occurred_at.flatten().unwrap_or(entry.occurred_at),
+                text: text.unwrap_or_else(|| entry.text.clone()),
+                restricted: request.restricted.flatten().unwrap_or(entry.restricted),
+            };
+            let Some(updated) = diary::update(c, &entry, version, &edit, now)? else {
+                return Err(ApiError::PreconditionFailed(
+                    "the entry changed meanwhile; read it again and retry".into(),
+                ));
+            };
+            audit_entry(c, &caller, &access, "diary_entry.update", &updated)?;
+            Ok(updated)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(entry.version)))
+        .json(response_of(&entry, true)))
+}
+
+/// Checks the members of a merge patch; returns the parsed text, if any.
+fn check_update(
+    request: UpdateDiaryEntryRequest,
+    now: DateTime<Utc>,
+) -> Result<(Option<DiaryText>, UpdateDiaryEntryRequest), ApiError> {
     let mut errors = ValidationErrors::new();
     let null = || Err::<(), String>("must not be null".into());
     let text = match &request.text {
@@ -608,7 +610,6 @@ pub async fn update_diary_entry(
         Some(None) => errors.collect("text", null()).and(None),
         None => None,
     };
-    let now = Utc::now();
     match request.occurred_at {
         Some(Some(at)) => {
             errors.collect("occurred_at", check_occurred_at(at, now));
@@ -627,62 +628,5 @@ pub async fn update_diary_entry(
     if !errors.is_empty() {
         return Err(ApiError::from_domain(errors));
     }
-    let if_match = if_match_of(&req);
-    let st = state.clone();
-    // A refusal is returned as a value so that its audit record commits.
-    let entry = blocking(move || {
-        let now = Utc::now();
-        transact(&st.db, |c| {
-            let Some(file) = case_files::find(c, id)? else {
-                return Err(file_not_found());
-            };
-            let Some(entry) = diary::find(c, id, entry_id)? else {
-                return Err(entry_not_found());
-            };
-            match check_diary_edit(entry.author_id, caller.id(), entry.created_at, now) {
-                Ok(()) => {}
-                Err(DiaryEditRefusal::NotAuthor) => {
-                    audit_entry(
-                        c,
-                        &caller,
-                        "diary_entry.update",
-                        Outcome::Denied,
-                        &entry,
-                        file.person_id,
-                    )?;
-                    return Ok(Err(ApiError::Forbidden(
-                        DiaryEditRefusal::NotAuthor.to_string(),
-                    )));
-                }
-                Err(refusal @ DiaryEditRefusal::WindowClosed) => {
-                    return Err(ApiError::Conflict(refusal.to_string()));
-                }
-            }
-            let version = require_if_match(if_match.as_deref(), entry.version)?;
-            let edit = DiaryEdit {
-                kind: request.kind.flatten().map_or(entry.kind, Into::into),
-                occurred_at: request.occurred_at.flatten().unwrap_or(entry.occurred_at),
-                text: text.unwrap_or_else(|| entry.text.clone()),
-                restricted: request.restricted.flatten().unwrap_or(entry.restricted),
-            };
-            let Some(updated) = diary::update(c, &entry, version, &edit, now)? else {
-                return Err(ApiError::PreconditionFailed(
-                    "the entry changed meanwhile; read it again and retry".into(),
-                ));
-            };
-            audit_entry(
-                c,
-                &caller,
-                "diary_entry.update",
-                Outcome::Success,
-                &updated,
-                file.person_id,
-            )?;
-            Ok(Ok(updated))
-        })
-    })
-    .await??;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(entry.version)))
-        .json(response_of(&entry, true)))
+    Ok((text, request))
 }

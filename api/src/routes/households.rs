@@ -24,6 +24,7 @@ use crate::auth::Caller;
 use crate::conditional::{etag, if_match_of, require_if_match};
 use crate::error::{ApiError, Problem, blocking, transact};
 use crate::extract::{JsonBody, ValidQuery};
+use crate::guard;
 use crate::idempotency::{self, Replayable};
 use crate::state::AppState;
 
@@ -331,6 +332,15 @@ fn audit_household(
         household_id.map(|id| id.to_string()),
         Outcome::Success,
     );
+    // The persons concerned are those the details name.
+    let named = details
+        .get("person_ids")
+        .and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+        .chain(details.get("person_id"))
+        .filter_map(|v| v.as_str().and_then(|s| Uuid::parse_str(s).ok()));
+    record.persons = named.collect();
     record.details = Some(details.to_string());
     audit::append(conn, record)?;
     Ok(())
@@ -360,7 +370,7 @@ pub async fn create_household(
     body: JsonBody<CreateHouseholdRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller
-        .authorize(&state, Action::AccessCaseData, "household", None)
+        .authorize(&state, Action::UpdatePerson, "household", None)
         .await?;
     let key = idempotency::key_of(&req)?;
     let (request, raw) = body.parse_raw().await?;
@@ -372,6 +382,7 @@ pub async fn create_household(
             idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
                 let person_id = request.reference_person_id;
                 joinable_person(c, person_id, "/reference_person_id")?;
+                guard::person(c, &caller, Action::UpdatePerson, person_id)?;
                 let existing: Vec<Membership> = households::memberships_of_person(c, person_id)?
                     .iter()
                     .map(|m| m.membership)
@@ -474,11 +485,12 @@ pub async fn get_household(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::ReadPerson,
             "household",
             Some(id.to_string()),
         )
         .await?;
+    guard::household_now(&state, &caller, Action::ReadPerson, id).await?;
     read_composition(state, caller, id, today(), "household.read").await
 }
 
@@ -507,11 +519,12 @@ pub async fn get_household_composition(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::ReadPerson,
             "household",
             Some(id.to_string()),
         )
         .await?;
+    guard::household_now(&state, &caller, Action::ReadPerson, id).await?;
     let query = ValidQuery::<CompositionQuery>::parse(&req)?;
     let date = query.date.unwrap_or_else(today);
     read_composition(state, caller, id, date, "household.composition.read").await
@@ -542,11 +555,12 @@ pub async fn list_household_members(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::ReadPerson,
             "household",
             Some(id.to_string()),
         )
         .await?;
+    guard::household_now(&state, &caller, Action::ReadPerson, id).await?;
     let query = ValidQuery::<MembersQuery>::parse(&req)?;
     let include_past = query.include_past.unwrap_or(false);
     let date = today();
@@ -615,11 +629,12 @@ pub async fn add_household_member(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::UpdatePerson,
             "household",
             Some(id.to_string()),
         )
         .await?;
+    guard::household_now(&state, &caller, Action::UpdatePerson, id).await?;
     let key = idempotency::key_of(&req)?;
     let (request, raw) = body.parse_raw().await?;
     let fingerprint = idempotency::fingerprint(&req, &raw);
@@ -634,6 +649,7 @@ pub async fn add_household_member(
                 };
                 let version = require_if_match(if_match.as_deref(), household.version)?;
                 joinable_person(c, request.person_id, "/person_id")?;
+                guard::person(c, &caller, Action::UpdatePerson, request.person_id)?;
                 let relationship = Relationship::from(request.relationship);
                 let existing: Vec<Membership> =
                     households::memberships_of_person(c, request.person_id)?
@@ -720,11 +736,12 @@ pub async fn leave_household(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::UpdatePerson,
             "household",
             Some(id.to_string()),
         )
         .await?;
+    guard::household_now(&state, &caller, Action::UpdatePerson, id).await?;
     let key = idempotency::key_of(&req)?;
     let (request, raw) = body.parse_raw().await?;
     let fingerprint = idempotency::fingerprint(&req, &raw);
@@ -804,11 +821,12 @@ pub async fn get_person_household(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::ReadPerson,
             "person",
             Some(person_id.to_string()),
         )
         .await?;
+    guard::person_now(&state, &caller, Action::ReadPerson, person_id).await?;
     let date = today();
     let st = state.clone();
     let response = blocking(move || {

@@ -34,6 +34,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         // A fixed segment must come before `/persons/{person_id}`, or that route would take it.
         .service(sensitive::list_expiring_permits)
         .service(persons::get_person)
+        .service(persons::get_person_directory)
         .service(persons::update_person)
         .service(persons::annul_person)
         .service(persons::merge_person)
@@ -46,6 +47,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(case_files::list_case_file_team)
         .service(case_files::change_case_file_team)
         .service(case_files::end_case_file_team_assignment)
+        .service(case_files::set_case_file_team_sensitive_access)
         .service(case_files::get_my_caseload)
         .service(households::create_household)
         .service(households::get_household)

@@ -5,6 +5,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
 use socialcare_domain::access::Action;
 use socialcare_domain::names;
 use socialcare_domain::person::{
@@ -22,7 +24,10 @@ use crate::auth::Caller;
 use crate::conditional::{etag, if_match_of, require_if_match};
 use crate::error::{ApiError, Problem, blocking, transact};
 use crate::extract::{JsonBody, ValidQuery};
+use crate::guard;
 use crate::idempotency::{self, Replayable};
+use crate::routes::codes::CaseStatusCode;
+use crate::routes::users::AreaCode;
 use crate::state::AppState;
 
 /// Sex as recorded in the civil registry.
@@ -350,8 +355,11 @@ pub struct SearchPersonsQuery {
 /// One page of persons.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PersonPage {
-    /// The persons of this page.
+    /// The persons of this page the caller may read.
     pub items: Vec<PersonResponse>,
+    /// The persons of this page the caller may not read (their case files are held by others):
+    /// the directory answer only, to know who to contact.
+    pub restricted: Vec<PersonDirectory>,
     /// Link to the next page, or null on the last one.
     pub next: Option<String>,
 }
@@ -432,7 +440,7 @@ pub async fn create_person(
     body: JsonBody<PersonRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller
-        .authorize(&state, Action::AccessCaseData, "person", None)
+        .authorize(&state, Action::RegisterPerson, "person", None)
         .await?;
     let options = ValidQuery::<CreatePersonQuery>::parse(&req)?;
     let key = idempotency::key_of(&req)?;
@@ -449,15 +457,14 @@ pub async fn create_person(
                     return Err(duplicate);
                 }
                 let record = persons::insert(c, &details, caller.id(), now)?;
-                audit::append(
-                    c,
-                    caller.audit(
-                        "person.create",
-                        "person",
-                        Some(record.id.to_string()),
-                        Outcome::Success,
-                    ),
-                )?;
+                let mut entry = caller.audit(
+                    "person.create",
+                    "person",
+                    Some(record.id.to_string()),
+                    Outcome::Success,
+                );
+                entry.persons = vec![record.id];
+                audit::append(c, entry)?;
                 Ok(replayable(actix_web::http::StatusCode::CREATED, &record))
             })
         })
@@ -488,27 +495,15 @@ pub async fn get_person(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_person_id(&path)?;
     caller
-        .authorize(
-            &state,
-            Action::AccessCaseData,
-            "person",
-            Some(id.to_string()),
-        )
+        .authorize(&state, Action::ReadPerson, "person", Some(id.to_string()))
         .await?;
+    let access = guard::person_now(&state, &caller, Action::ReadPerson, id).await?;
     let st = state.clone();
     let record = blocking(move || {
         transact(&st.db, |c| {
             let found = persons::find(c, id)?;
             if found.is_some() {
-                audit::append(
-                    c,
-                    caller.audit(
-                        "person.read",
-                        "person",
-                        Some(id.to_string()),
-                        Outcome::Success,
-                    ),
-                )?;
+                audit::append(c, access.record(&caller, "person.read", "person", id))?;
             }
             Ok(found)
         })
@@ -551,13 +546,9 @@ pub async fn update_person(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_person_id(&path)?;
     caller
-        .authorize(
-            &state,
-            Action::AccessCaseData,
-            "person",
-            Some(id.to_string()),
-        )
+        .authorize(&state, Action::UpdatePerson, "person", Some(id.to_string()))
         .await?;
+    let access = guard::person_now(&state, &caller, Action::UpdatePerson, id).await?;
     let key = idempotency::key_of(&req)?;
     let (request, raw) = body.parse_raw().await?;
     let fingerprint = idempotency::fingerprint(&req, &raw);
@@ -590,15 +581,7 @@ pub async fn update_person(
                         "the person changed meanwhile; read it again and retry".into(),
                     ));
                 };
-                audit::append(
-                    c,
-                    caller.audit(
-                        "person.update",
-                        "person",
-                        Some(id.to_string()),
-                        Outcome::Success,
-                    ),
-                )?;
+                audit::append(c, access.record(&caller, "person.update", "person", id))?;
                 let mut response = replayable(actix_web::http::StatusCode::OK, &record);
                 response.location = None;
                 Ok(response)
@@ -639,13 +622,9 @@ pub async fn annul_person(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_person_id(&path)?;
     caller
-        .authorize(
-            &state,
-            Action::AccessCaseData,
-            "person",
-            Some(id.to_string()),
-        )
+        .authorize(&state, Action::AnnulPerson, "person", Some(id.to_string()))
         .await?;
+    let access = guard::person_now(&state, &caller, Action::AnnulPerson, id).await?;
     let key = idempotency::key_of(&req)?;
     let (request, raw) = body.parse_raw().await?;
     let fingerprint = idempotency::fingerprint(&req, &raw);
@@ -670,12 +649,7 @@ pub async fn annul_person(
                         "the person changed meanwhile; read it again and retry".into(),
                     ));
                 };
-                let mut record_audit = caller.audit(
-                    "person.annul",
-                    "person",
-                    Some(id.to_string()),
-                    Outcome::Success,
-                );
+                let mut record_audit = access.record(&caller, "person.annul", "person", id);
                 record_audit.details = Some(serde_json::json!({ "reason": reason }).to_string());
                 audit::append(c, record_audit)?;
                 let mut response = replayable(actix_web::http::StatusCode::OK, &record);
@@ -721,7 +695,7 @@ pub async fn search_persons(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     caller
-        .authorize(&state, Action::AccessCaseData, "person", None)
+        .authorize(&state, Action::SearchPersons, "person", None)
         .await?;
     let q = ValidQuery::<SearchPersonsQuery>::parse(&req)?;
     let limit = q.limit.unwrap_or(20);
@@ -745,18 +719,44 @@ pub async fn search_persons(
         limit: i64::from(limit) + 1,
     };
     let st = state.clone();
-    let mut found = blocking(move || {
+    let (mut found, mut directory) = blocking(move || {
         transact(&st.db, |c| {
             let found = persons::search(c, &query)?;
-            let ids: Vec<String> = found
+            let shown: Vec<Uuid> = found.iter().take(limit as usize).map(|p| p.id).collect();
+            let now = Utc::now();
+            let mut facts = socialcare_persistence::access::persons(
+                c,
+                &shown,
+                caller.id(),
+                now.date_naive(),
+                now,
+            )?;
+            // Each result is cut to what the caller may read of that person: the full record, or
+            // the directory answer.
+            let mut directory = HashMap::new();
+            for person in found.iter().take(limit as usize) {
+                let files = facts.remove(&person.id).unwrap_or_default();
+                if guard::decide_person(&caller, Action::ReadPerson, &files).is_none() {
+                    directory.insert(person.id, directory_entry(c, person)?);
+                }
+            }
+            let full: Vec<Uuid> = shown
                 .iter()
-                .take(limit as usize)
-                .map(|p| p.id.to_string())
+                .copied()
+                .filter(|id| !directory.contains_key(id))
+                .collect();
+            let restricted: Vec<Uuid> = shown
+                .iter()
+                .copied()
+                .filter(|id| directory.contains_key(id))
                 .collect();
             let mut record = caller.audit("person.search", "person", None, Outcome::Success);
-            record.details = Some(serde_json::json!({ "returned": ids }).to_string());
+            record.persons = shown;
+            record.details = Some(
+                serde_json::json!({ "returned": full, "directory_only": restricted }).to_string(),
+            );
             audit::append(c, record)?;
-            Ok(found)
+            Ok((found, directory))
         })
     })
     .await?;
@@ -777,8 +777,17 @@ pub async fn search_persons(
     } else {
         None
     };
+    let mut items = Vec::new();
+    let mut restricted = Vec::new();
+    for person in &found {
+        match directory.remove(&person.id) {
+            Some(entry) => restricted.push(entry),
+            None => items.push(PersonResponse::from(person)),
+        }
+    }
     Ok(HttpResponse::Ok().json(PersonPage {
-        items: found.iter().map(PersonResponse::from).collect(),
+        items,
+        restricted,
         next,
     }))
 }
@@ -835,13 +844,9 @@ pub async fn merge_person(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_person_id(&path)?;
     caller
-        .authorize(
-            &state,
-            Action::AccessCaseData,
-            "person",
-            Some(id.to_string()),
-        )
+        .authorize(&state, Action::AnnulPerson, "person", Some(id.to_string()))
         .await?;
+    let access = guard::person_now(&state, &caller, Action::AnnulPerson, id).await?;
     let request = body.parse().await?;
     let reason = parse_annulment_reason(&request.reason)
         .map_err(|e| ApiError::invalid_field("/reason", e))?;
@@ -861,6 +866,7 @@ pub async fn merge_person(
             let Some(duplicate) = persons::find(c, request.duplicate_id)? else {
                 return Err(ApiError::invalid_field("/duplicate_id", "no person with this id"));
             };
+            let duplicate_access = guard::person(c, &caller, Action::AnnulPerson, duplicate.id)?;
             if survivor.annulment.is_some() || duplicate.annulment.is_some() {
                 return Err(ApiError::Conflict("annulled records cannot be merged".into()));
             }
@@ -917,7 +923,9 @@ pub async fn merge_person(
             }
             let merged = persons::merge(c, &survivor, version, &duplicate, &reason, caller.id(), now)?
                 .ok_or_else(|| ApiError::PreconditionFailed("the person changed meanwhile; read it again and retry".into()))?;
-            let mut record = caller.audit("person.merge", "person", Some(id.to_string()), Outcome::Success);
+            let mut record = access.record(&caller, "person.merge", "person", id);
+            record.persons = vec![id, duplicate.id];
+            record.break_glass |= duplicate_access.break_glass.is_some();
             record.details = Some(
                 serde_json::json!({
                     "survivor_id": id,
@@ -935,4 +943,131 @@ pub async fn merge_person(
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::ETAG, etag(outcome.version)))
         .json(PersonResponse::from(&outcome)))
+}
+
+/// Who to contact about a case file the caller may not read.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DirectoryContact {
+    /// The case manager (user id).
+    pub id: Uuid,
+    /// Their name.
+    pub display_name: String,
+    /// Their e-mail address.
+    pub email: String,
+}
+
+/// One case file of a person, as the directory shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DirectoryCaseFile {
+    /// The area that holds the case.
+    pub area: AreaCode,
+    /// The status of the file.
+    pub status: CaseStatusCode,
+    /// The current case manager, or null when there is none today.
+    pub case_manager: Option<DirectoryContact>,
+}
+
+/// The minimal directory answer about a person: that the office knows them, which areas hold
+/// their case files, and who to contact. It never carries identity details beyond the name,
+/// nor any case content.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonDirectory {
+    /// The person.
+    pub person_id: Uuid,
+    /// Given names.
+    pub given_names: String,
+    /// Family names.
+    pub family_names: String,
+    /// Their case files, oldest first.
+    pub case_files: Vec<DirectoryCaseFile>,
+}
+
+fn directory_entry(
+    c: &mut AnyConnection,
+    person: &PersonRecord,
+) -> Result<PersonDirectory, StoreError> {
+    use socialcare_persistence::case_files::{self, CaseFileQuery};
+    let today = Utc::now().date_naive();
+    let files = case_files::list(
+        c,
+        &CaseFileQuery {
+            person_id: Some(person.id),
+            today,
+            limit: 100,
+            ..Default::default()
+        },
+    )?;
+    let ids: Vec<Uuid> = files.iter().map(|f| f.id).collect();
+    let managers = case_files::current_case_managers(c, &ids, today)?;
+    let mut entries = Vec::with_capacity(files.len());
+    for file in &files {
+        let case_manager = match managers.get(&file.id) {
+            Some(id) => socialcare_persistence::users::find(c, *id)?.map(|u| DirectoryContact {
+                id: u.id,
+                display_name: u.display_name.as_str().to_owned(),
+                email: u.email.as_str().to_owned(),
+            }),
+            None => None,
+        };
+        entries.push(DirectoryCaseFile {
+            area: file.area.into(),
+            status: file.status.into(),
+            case_manager,
+        });
+    }
+    Ok(PersonDirectory {
+        person_id: person.id,
+        given_names: person.details.given_names.as_str().to_owned(),
+        family_names: person.details.family_names.as_str().to_owned(),
+        case_files: entries,
+    })
+}
+
+/// Directory answer about a person
+///
+/// For any staff user who works cases: whether the office knows the person, which areas hold
+/// their case files and who their case managers are, so that a colleague outside the case
+/// knows whom to contact. It carries no case content; the read is audited.
+#[utoipa::path(
+    tag = "persons",
+    operation_id = "get_person_directory",
+    params(("person_id" = Uuid, Path, description = "Person identifier.")),
+    responses(
+        (status = 200, description = "The directory answer.", body = PersonDirectory),
+        (status = 404, description = "No person with this id.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/persons/{person_id}/directory")]
+pub async fn get_person_directory(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_person_id(&path)?;
+    caller
+        .authorize(
+            &state,
+            Action::ReadPersonDirectory,
+            "person",
+            Some(id.to_string()),
+        )
+        .await?;
+    let st = state.clone();
+    let entry = blocking(move || {
+        transact(&st.db, |c| {
+            let person = persons::find(c, id)?.ok_or_else(not_found)?;
+            let entry = directory_entry(c, &person)?;
+            let mut record = caller.audit(
+                "person.directory.read",
+                "person",
+                Some(id.to_string()),
+                Outcome::Success,
+            );
+            record.persons = vec![id];
+            audit::append(c, record)?;
+            Ok(entry)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(entry))
 }

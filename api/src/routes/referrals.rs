@@ -11,7 +11,7 @@ use socialcare_domain::case_file::{
     CaseFile, CaseStatus, Referral, ReferralChangeError, ReferralDetails, ReferralEvent,
     ReferralTransition, change_referral, check_referral_transition_request,
 };
-use socialcare_persistence::audit::{self, Outcome};
+use socialcare_persistence::audit;
 use socialcare_persistence::referrals::{self, NewReferral, ReferralQuery};
 use socialcare_persistence::{AnyConnection, case_files};
 use utoipa::{IntoParams, ToSchema};
@@ -22,6 +22,7 @@ use crate::auth::Caller;
 use crate::conditional::{etag, if_match_of, require_if_match};
 use crate::error::{ApiError, Problem, blocking, transact};
 use crate::extract::{JsonBody, ValidQuery};
+use crate::guard;
 use crate::idempotency::{self, Replayable};
 use crate::routes::codes::{
     ExternalServiceCode, ReferralDirectionCode, ReferralStatusCode, ReferralTransitionCode,
@@ -200,11 +201,13 @@ pub async fn create_referral(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::WriteCaseContent,
             "case_file",
             Some(case_file_id.to_string()),
         )
         .await?;
+    let access =
+        guard::case_file_now(&state, &caller, Action::WriteCaseContent, case_file_id).await?;
     let key = idempotency::key_of(&req)?;
     let (request, raw) = body.parse_raw().await?;
     let fingerprint = idempotency::fingerprint(&req, &raw);
@@ -237,12 +240,7 @@ pub async fn create_referral(
                     ));
                 }
                 let referral = referrals::insert(c, &new, caller.id(), now)?;
-                let mut record = caller.audit(
-                    "referral.create",
-                    "referral",
-                    Some(referral.id.to_string()),
-                    Outcome::Success,
-                );
+                let mut record = access.record(&caller, "referral.create", "referral", referral.id);
                 record.details = details(file.person_id, case_file_id);
                 audit::append(c, record)?;
                 Ok(replayable(
@@ -299,11 +297,13 @@ pub async fn list_referrals(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::ReadCaseContent,
             "case_file",
             Some(case_file_id.to_string()),
         )
         .await?;
+    let access =
+        guard::case_file_now(&state, &caller, Action::ReadCaseContent, case_file_id).await?;
     let q = ValidQuery::<ListReferralsQuery>::parse(&req)?;
     let query = ReferralQuery {
         status: q.status.map(Into::into),
@@ -316,12 +316,7 @@ pub async fn list_referrals(
             let file = file_of(c, case_file_id)?;
             let items = referrals::list(c, case_file_id, &query)?;
             let returned: Vec<Uuid> = items.iter().map(|r| r.id).collect();
-            let mut record = caller.audit(
-                "referral.list",
-                "case_file",
-                Some(case_file_id.to_string()),
-                Outcome::Success,
-            );
+            let mut record = access.record(&caller, "referral.list", "case_file", case_file_id);
             record.details = Some(
                 serde_json::json!({ "person_id": file.person_id, "returned": returned })
                     .to_string(),
@@ -362,22 +357,19 @@ pub async fn get_referral(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::ReadCaseContent,
             "case_file",
             Some(case_file_id.to_string()),
         )
         .await?;
+    let access =
+        guard::case_file_now(&state, &caller, Action::ReadCaseContent, case_file_id).await?;
     let st = state.clone();
     let referral = blocking(move || {
         transact(&st.db, |c| {
             let file = file_of(c, case_file_id)?;
             let referral = referral_of(c, case_file_id, referral_id)?;
-            let mut record = caller.audit(
-                "referral.read",
-                "referral",
-                Some(referral_id.to_string()),
-                Outcome::Success,
-            );
+            let mut record = access.record(&caller, "referral.read", "referral", referral_id);
             record.details = details(file.person_id, case_file_id);
             audit::append(c, record)?;
             Ok(referral)
@@ -459,23 +451,21 @@ pub async fn list_referral_events(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::ReadCaseContent,
             "case_file",
             Some(case_file_id.to_string()),
         )
         .await?;
+    let access =
+        guard::case_file_now(&state, &caller, Action::ReadCaseContent, case_file_id).await?;
     let st = state.clone();
     let events = blocking(move || {
         transact(&st.db, |c| {
             let file = file_of(c, case_file_id)?;
             referral_of(c, case_file_id, referral_id)?;
             let events = referrals::events(c, referral_id)?;
-            let mut record = caller.audit(
-                "referral.history.read",
-                "referral",
-                Some(referral_id.to_string()),
-                Outcome::Success,
-            );
+            let mut record =
+                access.record(&caller, "referral.history.read", "referral", referral_id);
             record.details = details(file.person_id, case_file_id);
             audit::append(c, record)?;
             Ok(events)
@@ -544,11 +534,13 @@ pub async fn transition_referral(
     caller
         .authorize(
             &state,
-            Action::AccessCaseData,
+            Action::WriteCaseContent,
             "case_file",
             Some(case_file_id.to_string()),
         )
         .await?;
+    let access =
+        guard::case_file_now(&state, &caller, Action::WriteCaseContent, case_file_id).await?;
     let key = idempotency::key_of(&req)?;
     let (request, raw) = body.parse_raw().await?;
     let fingerprint = idempotency::fingerprint(&req, &raw);
@@ -603,12 +595,8 @@ pub async fn transition_referral(
                         "the referral changed meanwhile; read it again and retry".into(),
                     ));
                 }
-                let mut record = caller.audit(
-                    &format!("referral.{}", transition.as_str()),
-                    "referral",
-                    Some(referral_id.to_string()),
-                    Outcome::Success,
-                );
+                let action = format!("referral.{}", transition.as_str());
+                let mut record = access.record(&caller, &action, "referral", referral_id);
                 record.details = Some(
                     serde_json::json!({
                         "person_id": file.person_id,

@@ -14,14 +14,16 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use socialcare_domain::ValidationErrors;
-use socialcare_domain::access::Action;
+use socialcare_domain::access::{Action, sensitive_list_areas};
 use socialcare_domain::sensitive::{
     Community, Ethnicity, EthnicityInput, HealthDisability, HealthDisabilityInput, Justice,
     JusticeInput, JusticeStatus, LegalStatus, LegalStatusInput, ProtectionStatus, SensitiveGroup,
 };
 use socialcare_persistence::audit::{self, Outcome};
 use socialcare_persistence::persons;
-use socialcare_persistence::sensitive::{self, ExpiringPermit, Recorded, SensitiveRecord};
+use socialcare_persistence::sensitive::{
+    self, ExpiringPermit, Recorded, SensitiveRecord, SensitiveScope,
+};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
@@ -30,27 +32,31 @@ use crate::auth::Caller;
 use crate::conditional::{etag, if_match_of, require_if_match};
 use crate::error::{ApiError, Problem, blocking, transact};
 use crate::extract::{JsonBody, ValidQuery};
+use crate::guard;
 use crate::idempotency::{self, Replayable};
 use crate::state::AppState;
 
 /// The one gate of the special-category groups: every handler of this module asks it before
-/// anything else. Today it requires what every case-data endpoint requires (a staff role that
-/// works cases); the access-control work narrows it per `group` and per person here, in one
-/// place.
+/// anything else. The policy allows them to the case manager of one of the person's case files,
+/// to the team members the case manager granted them, and to the coordinators of the file's
+/// area (never to the office manager, `administrative`, a break-glass grant, `system_admin` or
+/// `privacy_officer`). A refusal is audited with the group named.
 pub async fn authorize_sensitive(
     state: &web::Data<AppState>,
     caller: &Caller,
-    _group: SensitiveGroup,
-    person_id: Option<Uuid>,
-) -> Result<(), ApiError> {
+    group: SensitiveGroup,
+    write: bool,
+    person_id: Uuid,
+) -> Result<guard::PersonAccess, ApiError> {
+    let action = if write {
+        Action::WriteSensitive
+    } else {
+        Action::ReadSensitive
+    };
     caller
-        .authorize(
-            state,
-            Action::AccessCaseData,
-            "person",
-            person_id.map(|id| id.to_string()),
-        )
-        .await
+        .authorize(state, action, group.code(), Some(person_id.to_string()))
+        .await?;
+    guard::person_now(state, caller, action, person_id).await
 }
 
 // --- codes ---
@@ -512,16 +518,16 @@ fn person_not_found() -> ApiError {
 
 fn audit_group(
     caller: &Caller,
+    access: &guard::PersonAccess,
     group: SensitiveGroup,
     verb: &str,
-    person_id: Uuid,
     details: serde_json::Value,
 ) -> audit::NewAuditRecord {
-    let mut record = caller.audit(
+    let mut record = access.record(
+        caller,
         &format!("person.{}.{verb}", group.code()),
         "person",
-        Some(person_id.to_string()),
-        Outcome::Success,
+        access.person_id,
     );
     record.details = Some(details.to_string());
     record
@@ -534,7 +540,7 @@ async fn read_group<G: GroupApi>(
     raw_person_id: &str,
 ) -> Result<HttpResponse, ApiError> {
     let person_id = parse_person_id(raw_person_id)?;
-    authorize_sensitive(&state, &caller, G::GROUP, Some(person_id)).await?;
+    let access = authorize_sensitive(&state, &caller, G::GROUP, false, person_id).await?;
     let st = state.clone();
     let record = blocking(move || {
         transact(&st.db, |c| {
@@ -547,9 +553,9 @@ async fn read_group<G: GroupApi>(
                 c,
                 audit_group(
                     &caller,
+                    &access,
                     G::GROUP,
                     "read",
-                    person_id,
                     serde_json::json!({ "found": found.is_some() }),
                 ),
             )?;
@@ -577,7 +583,7 @@ async fn write_group<G: GroupApi>(
     body: JsonBody<G::Request>,
 ) -> Result<HttpResponse, ApiError> {
     let person_id = parse_person_id(raw_person_id)?;
-    authorize_sensitive(&state, &caller, G::GROUP, Some(person_id)).await?;
+    let access = authorize_sensitive(&state, &caller, G::GROUP, true, person_id).await?;
     let key = idempotency::key_of(&req)?;
     let (request, raw) = body.parse_raw().await?;
     let fingerprint = idempotency::fingerprint(&req, &raw);
@@ -623,9 +629,9 @@ async fn write_group<G: GroupApi>(
                     c,
                     audit_group(
                         &caller,
+                        &access,
                         G::GROUP,
                         verb,
-                        person_id,
                         serde_json::json!({ "version": record.version }),
                     ),
                 )?;
@@ -957,7 +963,21 @@ pub async fn list_expiring_permits(
     caller: Caller,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    authorize_sensitive(&state, &caller, SensitiveGroup::LegalStatus, None).await?;
+    caller
+        .authorize(
+            &state,
+            Action::ReadSensitive,
+            SensitiveGroup::LegalStatus.code(),
+            None,
+        )
+        .await?;
+    let scope = SensitiveScope {
+        staff_id: caller.id(),
+        areas: sensitive_list_areas(&caller.subject())
+            .into_iter()
+            .collect(),
+        today: Utc::now().date_naive(),
+    };
     let q = ValidQuery::<PermitsExpiringQuery>::parse(&req)?;
     let within_days = q.within_days.unwrap_or(30);
     let limit = q.limit.unwrap_or(20);
@@ -967,7 +987,8 @@ pub async fn list_expiring_permits(
     let st = state.clone();
     let mut found = blocking(move || {
         transact(&st.db, |c| {
-            let found = sensitive::permits_expiring(c, today, until, after, i64::from(limit) + 1)?;
+            let found =
+                sensitive::permits_expiring(c, today, until, after, i64::from(limit) + 1, &scope)?;
             let ids: Vec<String> = found
                 .iter()
                 .take(limit as usize)
@@ -979,6 +1000,11 @@ pub async fn list_expiring_permits(
                 None,
                 Outcome::Success,
             );
+            record.persons = found
+                .iter()
+                .take(limit as usize)
+                .map(|p| p.person_id)
+                .collect();
             record.details = Some(
                 serde_json::json!({ "returned": ids, "within_days": within_days }).to_string(),
             );

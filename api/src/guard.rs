@@ -1,0 +1,284 @@
+//! The guard between handlers and the access policy: it loads the facts of a case file or a
+//! person inside the request's transaction, asks [`socialcare_domain::access::decide`], and
+//! turns a refusal into [`ApiError::Denied`] (a 403 whose attempt [`crate::error::transact`]
+//! records in the audit trail after rolling back).
+//!
+//! Handlers never decide access themselves: they call [`case_file`] or [`person`] first thing in
+//! their transaction, and build their audit records from the returned grant so that the person
+//! concerned and the break-glass marking are always there.
+
+use actix_web::web;
+use chrono::Utc;
+use socialcare_domain::access::{Action, CaseFacts, Decision, Resource, Subject, decide};
+use socialcare_persistence::AnyConnection;
+use socialcare_persistence::access::{self, CaseAccessFacts};
+use socialcare_persistence::audit::{NewAuditRecord, Outcome};
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, blocking, transact};
+use crate::state::AppState;
+
+impl Caller {
+    /// The caller as the policy sees them.
+    pub fn subject(&self) -> Subject<'_> {
+        Subject {
+            id: self.user.id,
+            roles: self.user.profile.roles(),
+            areas: self.user.profile.areas(),
+        }
+    }
+}
+
+/// Access granted to one case file.
+#[derive(Debug, Clone)]
+pub struct CaseAccess {
+    /// The case file.
+    pub case_file_id: Uuid,
+    /// Its person.
+    pub person_id: Uuid,
+    /// The facts the decision was made on.
+    pub facts: CaseFacts,
+    /// Set when only a break-glass grant allowed the access: its reason.
+    pub break_glass: Option<String>,
+}
+
+impl CaseAccess {
+    /// An audit record of a successful action under this grant, naming the person.
+    pub fn record(
+        &self,
+        caller: &Caller,
+        action: &str,
+        resource_type: &str,
+        resource_id: impl ToString,
+    ) -> NewAuditRecord {
+        let mut record = caller.audit(
+            action,
+            resource_type,
+            Some(resource_id.to_string()),
+            Outcome::Success,
+        );
+        record.persons = vec![self.person_id];
+        mark_break_glass(&mut record, self.break_glass.as_deref());
+        record
+    }
+
+    /// Whether the caller may also perform `action` on this file (e.g. reading restricted
+    /// entries while listing the diary).
+    pub fn also(&self, caller: &Caller, action: Action) -> bool {
+        decide(&caller.subject(), action, Resource::Case(&self.facts)).allowed()
+    }
+
+    /// Whether the caller may read a restricted diary entry written by `author`.
+    pub fn may_read_restricted(&self, caller: &Caller, author: Uuid) -> bool {
+        socialcare_domain::access::may_read_restricted_entry(&caller.subject(), author, &self.facts)
+    }
+}
+
+/// Access granted to one person.
+#[derive(Debug, Clone)]
+pub struct PersonAccess {
+    /// The person.
+    pub person_id: Uuid,
+    /// Set when only a break-glass grant allowed the access: its reason.
+    pub break_glass: Option<String>,
+}
+
+impl PersonAccess {
+    /// An audit record of a successful action under this grant, naming the person.
+    pub fn record(
+        &self,
+        caller: &Caller,
+        action: &str,
+        resource_type: &str,
+        resource_id: impl ToString,
+    ) -> NewAuditRecord {
+        let mut record = caller.audit(
+            action,
+            resource_type,
+            Some(resource_id.to_string()),
+            Outcome::Success,
+        );
+        record.persons = vec![self.person_id];
+        mark_break_glass(&mut record, self.break_glass.as_deref());
+        record
+    }
+}
+
+fn mark_break_glass(record: &mut NewAuditRecord, reason: Option<&str>) {
+    if let Some(reason) = reason {
+        record.break_glass = true;
+        record.purpose = Some(reason.to_owned());
+    }
+}
+
+/// The refusal of `action` on a resource, with its audit record.
+pub fn denied(
+    caller: &Caller,
+    action: Action,
+    resource_type: &str,
+    resource_id: impl ToString,
+    persons: Vec<Uuid>,
+) -> ApiError {
+    let mut record = caller.audit(
+        action.code(),
+        resource_type,
+        Some(resource_id.to_string()),
+        Outcome::Denied,
+    );
+    record.persons = persons;
+    ApiError::Denied {
+        detail: format!(
+            "your relation to this {} does not allow `{}`",
+            resource_type.replace('_', " "),
+            action.code()
+        ),
+        record: Box::new(record),
+    }
+}
+
+/// Decides `action` on case file `id`: 404 when there is no such file, [`ApiError::Denied`]
+/// when the caller may not.
+pub fn case_file(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    action: Action,
+    id: Uuid,
+) -> Result<CaseAccess, ApiError> {
+    let now = Utc::now();
+    let facts = access::case_file(conn, id, caller.id(), now.date_naive(), now)?
+        .ok_or_else(|| ApiError::NotFound("no case file with this id".into()))?;
+    grant(caller, action, facts)
+}
+
+fn grant(caller: &Caller, action: Action, found: CaseAccessFacts) -> Result<CaseAccess, ApiError> {
+    match decide(&caller.subject(), action, Resource::Case(&found.facts)) {
+        Decision::Allow { break_glass } => Ok(CaseAccess {
+            case_file_id: found.case_file_id,
+            person_id: found.person_id,
+            facts: found.facts,
+            break_glass: if break_glass {
+                found.break_glass_reason
+            } else {
+                None
+            },
+        }),
+        Decision::Deny => Err(denied(
+            caller,
+            action,
+            "case_file",
+            found.case_file_id,
+            vec![found.person_id],
+        )),
+    }
+}
+
+/// Decides `action` on person `id` through their case files (a person without case files is
+/// decided as such; whether the person exists is the handler's business).
+pub fn person(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    action: Action,
+    id: Uuid,
+) -> Result<PersonAccess, ApiError> {
+    let now = Utc::now();
+    let mut found = access::persons(conn, &[id], caller.id(), now.date_naive(), now)?;
+    let files = found.remove(&id).unwrap_or_default();
+    match decide_person(caller, action, &files) {
+        Some(break_glass) => Ok(PersonAccess {
+            person_id: id,
+            break_glass,
+        }),
+        None => Err(denied(caller, action, "person", id, vec![id])),
+    }
+}
+
+/// Decides `action` on a person whose case files are `files`: `None` when refused, otherwise
+/// the break-glass reason when only a grant allowed it.
+pub fn decide_person(
+    caller: &Caller,
+    action: Action,
+    files: &[CaseAccessFacts],
+) -> Option<Option<String>> {
+    let facts: Vec<CaseFacts> = files.iter().map(|f| f.facts.clone()).collect();
+    match decide(&caller.subject(), action, Resource::Person(&facts)) {
+        Decision::Deny => None,
+        Decision::Allow { break_glass: false } => Some(None),
+        Decision::Allow { break_glass: true } => Some(
+            files
+                .iter()
+                .find_map(|f| f.break_glass_reason.clone())
+                .or_else(|| Some("break-glass".to_owned())),
+        ),
+    }
+}
+
+/// [`case_file`] in a transaction of its own, for handlers that must decide before reading
+/// their body; the handler's own transaction follows.
+pub async fn case_file_now(
+    state: &web::Data<AppState>,
+    caller: &Caller,
+    action: Action,
+    id: Uuid,
+) -> Result<CaseAccess, ApiError> {
+    let db = state.db.clone();
+    let caller = caller.clone();
+    blocking(move || transact(&db, |c| case_file(c, &caller, action, id))).await
+}
+
+/// [`person`] in a transaction of its own, for handlers that must decide before reading their
+/// body; the handler's own transaction follows.
+pub async fn person_now(
+    state: &web::Data<AppState>,
+    caller: &Caller,
+    action: Action,
+    id: Uuid,
+) -> Result<PersonAccess, ApiError> {
+    let db = state.db.clone();
+    let caller = caller.clone();
+    blocking(move || transact(&db, |c| person(c, &caller, action, id))).await
+}
+
+/// Decides `action` on a household through its members (current and past): allowed when the
+/// caller may perform it on at least one member. 404 when there is no such household.
+pub fn household(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    action: Action,
+    id: Uuid,
+) -> Result<Vec<Uuid>, ApiError> {
+    if socialcare_persistence::households::find_household(conn, id)?.is_none() {
+        return Err(ApiError::NotFound("no household with this id".into()));
+    }
+    let mut members: Vec<Uuid> =
+        socialcare_persistence::households::members_of_household(conn, id)?
+            .iter()
+            .map(|m| m.membership.person_id)
+            .collect();
+    members.sort();
+    members.dedup();
+    let now = Utc::now();
+    let mut facts = access::persons(conn, &members, caller.id(), now.date_naive(), now)?;
+    let allowed = members.iter().any(|person| {
+        let files = facts.remove(person).unwrap_or_default();
+        decide_person(caller, action, &files).is_some()
+    });
+    if allowed {
+        Ok(members)
+    } else {
+        Err(denied(caller, action, "household", id, members))
+    }
+}
+
+/// [`household`] in a transaction of its own, for handlers that decide before their own
+/// transaction; returns the household's members (current and past).
+pub async fn household_now(
+    state: &web::Data<AppState>,
+    caller: &Caller,
+    action: Action,
+    id: Uuid,
+) -> Result<Vec<Uuid>, ApiError> {
+    let db = state.db.clone();
+    let caller = caller.clone();
+    blocking(move || transact(&db, |c| household(c, &caller, action, id))).await
+}
