@@ -174,13 +174,17 @@ fn grant(caller: &Caller, action: Action, found: CaseAccessFacts) -> Result<Case
 }
 
 /// Decides `action` on person `id` through their case files (a person without case files is
-/// decided as such; whether the person exists is the handler's business).
+/// decided as such): 404 when there is no such person, [`ApiError::Denied`] when the caller may
+/// not.
 pub fn person(
     conn: &mut AnyConnection,
     caller: &Caller,
     action: Action,
     id: Uuid,
 ) -> Result<PersonAccess, ApiError> {
+    if !socialcare_persistence::persons::exists(conn, id)? {
+        return Err(ApiError::NotFound("no person with this id".into()));
+    }
     let now = Utc::now();
     let mut found = access::persons(conn, &[id], caller.id(), now.date_naive(), now)?;
     let files = found.remove(&id).unwrap_or_default();

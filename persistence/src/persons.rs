@@ -204,6 +204,16 @@ pub fn find(conn: &mut AnyConnection, id: Uuid) -> Result<Option<PersonRecord>, 
         .transpose()
 }
 
+/// Whether a person with this id is registered (annulled or not).
+pub fn exists(conn: &mut AnyConnection, id: Uuid) -> Result<bool, StoreError> {
+    let found: Option<DbUuid> = persons::table
+        .find(DbUuid(id))
+        .select(persons::id)
+        .first(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
+
 /// The live (not annulled) person holding a tax code, other than `except`.
 pub fn live_with_tax_code(
     conn: &mut AnyConnection,

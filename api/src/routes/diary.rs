@@ -109,6 +109,14 @@ fn restricted_refusal(caller: &Caller, access: &CaseAccess, entry: &DiaryEntry) 
         Outcome::Denied,
     );
     record.persons = vec![access.person_id];
+    record.details = Some(
+        serde_json::json!({
+            "person_id": access.person_id,
+            "case_file_id": entry.case_file_id,
+            "restricted": true,
+        })
+        .to_string(),
+    );
     ApiError::Denied {
         detail: "this entry is restricted to its author, the case manager, the team members \
                  granted special-category access and the area coordinators"

@@ -20,6 +20,8 @@ struct Office {
     anna: (String, String),
     bruno: (String, String),
     educator: (String, String),
+    /// Area coordinator of social_inclusion and transversal.
+    cora: (String, String),
 }
 
 async fn office(app: &TestApp) -> Office {
@@ -33,6 +35,11 @@ async fn office(app: &TestApp) -> Office {
             vec!["social_inclusion", "transversal"],
         ),
         ("edo", vec!["educator"], vec!["social_inclusion"]),
+        (
+            "cora",
+            vec!["area_coordinator"],
+            vec!["social_inclusion", "transversal"],
+        ),
     ] {
         let user = app.create_user(&admin, name, &roles, &areas).await;
         let (token, _) = app.tokens(name, &user_password(name)).await;
@@ -44,6 +51,7 @@ async fn office(app: &TestApp) -> Office {
         anna: ids.next().unwrap(),
         bruno: ids.next().unwrap(),
         educator: ids.next().unwrap(),
+        cora: ids.next().unwrap(),
     }
 }
 
@@ -123,13 +131,15 @@ async fn opening_gives_a_yearly_reference_and_one_open_file_per_area(app: TestAp
     )
     .await;
     assert_eq!(again.status(), 409);
-    let (bruno_id, _) = &o.bruno;
-    let other = open(
-        &app,
-        token,
-        json!({"person_id": maria, "area": "transversal", "case_manager_id": bruno_id}),
-    )
-    .await;
+    let (bruno_id, bruno) = &o.bruno;
+    // Anna works in social_inclusion only: she may not open a file in another area.
+    let body = json!({"person_id": maria, "area": "transversal", "case_manager_id": bruno_id});
+    let refused = open(&app, token, body.clone()).await;
+    assert_eq!(refused.status(), 403);
+    let denial = &app.audit(1)[0];
+    assert_eq!(denial.action, "case_file.open");
+    assert_eq!(denial.outcome, "denied");
+    let other = open(&app, bruno, body).await;
     assert_eq!(other.status(), 201);
     assert_eq!(
         other.json::<Value>().await.unwrap()["reference"],
@@ -161,7 +171,7 @@ async fn opening_gives_a_yearly_reference_and_one_open_file_per_area(app: TestAp
             "/area",
         ),
     ] {
-        let r = open(&app, token, body).await;
+        let r = open(&app, bruno, body).await;
         assert_eq!(r.status(), 422, "{pointer}");
         assert_eq!(
             r.json::<Value>().await.unwrap()["errors"][0]["pointer"],
@@ -394,7 +404,7 @@ async fn team_history_reassignment_and_caseloads(app: TestApp) {
     assert_eq!(caseload(edo).await, vec![id.to_owned()]);
     assert!(caseload(bruno).await.is_empty());
 
-    // Reassign to Bruno: Anna's assignment ends, history is kept.
+    // Only the area coordinator reassigns the case manager.
     let today = Utc::now().date_naive().to_string();
     let r = team_change(
         "\"2\"".into(),
@@ -402,6 +412,18 @@ async fn team_history_reassignment_and_caseloads(app: TestApp) {
     )
     .await
     .unwrap();
+    assert_eq!(r.status(), 403);
+    let (_, cora) = &o.cora;
+    // Reassign to Bruno: Anna's assignment ends, history is kept.
+    let r = app
+        .client
+        .post(app.api(&format!("/case-files/{id}/team")))
+        .bearer_auth(cora)
+        .header("if-match", "\"2\"")
+        .json(&json!({"staff_id": bruno_id, "role": "case_manager"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let team: Value = r.json().await.unwrap();
     let managers: Vec<(&str, Option<&str>, bool)> = team["items"]
@@ -427,7 +449,7 @@ async fn team_history_reassignment_and_caseloads(app: TestApp) {
     let now: Value = app
         .client
         .get(app.api(&format!("/case-files/{id}")))
-        .bearer_auth(anna)
+        .bearer_auth(bruno)
         .send()
         .await
         .unwrap()
@@ -443,13 +465,22 @@ async fn team_history_reassignment_and_caseloads(app: TestApp) {
         1
     );
     assert!(caseload(anna).await.is_empty());
+    // Anna left the team: the file is no longer hers to read.
+    let r = app
+        .client
+        .get(app.api(&format!("/case-files/{id}")))
+        .bearer_auth(anna)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
     assert_eq!(caseload(bruno).await, vec![id.to_owned()]);
 
     // Listing by case manager follows the current assignment.
     let by_manager: Value = app
         .client
         .get(app.api(&format!("/case-files?case_manager_id={bruno_id}")))
-        .bearer_auth(anna)
+        .bearer_auth(bruno)
         .send()
         .await
         .unwrap()
@@ -481,7 +512,7 @@ async fn team_history_reassignment_and_caseloads(app: TestApp) {
     let end = |assignment: String, etag: &'static str| {
         app.client
             .post(app.api(&format!("/case-files/{id}/team/{assignment}/end")))
-            .bearer_auth(anna)
+            .bearer_auth(bruno)
             .header("if-match", etag)
             .json(&json!({}))
             .send()
@@ -504,27 +535,32 @@ async fn team_history_reassignment_and_caseloads(app: TestApp) {
     // A closed file takes no new team members.
     let r = transition(
         &app,
-        anna,
+        bruno,
         id,
         "\"4\"",
         json!({"transition": "close", "reason": "done", "closing_reason": "goals_achieved"}),
     )
     .await;
     assert_eq!(r.status(), 200);
-    let r = team_change(
-        "\"5\"".into(),
-        json!({"staff_id": edo_id, "role": "educator"}),
-    )
-    .await
-    .unwrap();
+    let r = app
+        .client
+        .post(app.api(&format!("/case-files/{id}/team")))
+        .bearer_auth(bruno)
+        .header("if-match", "\"5\"")
+        .json(&json!({"staff_id": edo_id, "role": "educator"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 409);
     let _ = &o.admin;
 }
 
 async fn lists_filter_and_page_stably(app: TestApp) {
     let o = office(&app).await;
-    let (anna_id, anna) = &o.anna;
+    let (anna_id, anna_token) = &o.anna;
     let (bruno_id, _) = &o.bruno;
+    // The coordinator of both areas sees every file; Anna sees only hers (checked below).
+    let (_, anna) = &o.cora;
     let mut ids = Vec::new();
     for (i, (area, manager, groups)) in [
         ("social_inclusion", anna_id, vec!["homeless"]),
@@ -574,6 +610,23 @@ async fn lists_filter_and_page_stably(app: TestApp) {
         vec![ids[0].clone(), ids[3].clone()]
     );
     assert_eq!(list("?status=intake".into()).await.len(), 4);
+    let mine: Value = app
+        .client
+        .get(app.api("/case-files"))
+        .bearer_auth(anna_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mine: Vec<&str> = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(mine, vec![ids[0].as_str(), ids[3].as_str()]);
     assert!(list("?status=closed".into()).await.is_empty());
     let bad = app
         .client
@@ -750,8 +803,10 @@ async fn case_data_is_refused_to_admins_and_privacy_officers(app: TestApp) {
 
 async fn merging_a_duplicate_moves_its_case_files(app: TestApp) {
     let o = office(&app).await;
-    let (anna_id, anna) = &o.anna;
+    let (anna_id, _) = &o.anna;
     let (bruno_id, _) = &o.bruno;
+    // The coordinator of both areas merges records whose files are in both.
+    let (_, anna) = &o.cora;
     let create = |body: Value| {
         let app = &app;
         async move {

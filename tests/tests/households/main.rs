@@ -17,15 +17,20 @@ on_both_engines!(
 );
 
 struct Worker {
+    id: String,
     token: String,
 }
 
 async fn worker(app: &TestApp) -> Worker {
     let admin = app.admin_token().await;
-    app.create_user(&admin, "worker", &["social_worker"], &["social_inclusion"])
+    let user = app
+        .create_user(&admin, "worker", &["social_worker"], &["social_inclusion"])
         .await;
     let (token, _) = app.tokens("worker", &user_password("worker")).await;
-    Worker { token }
+    Worker {
+        id: user["id"].as_str().unwrap().to_owned(),
+        token,
+    }
 }
 
 async fn send(
@@ -89,6 +94,22 @@ async fn person(app: &TestApp, w: &Worker, given: &str, family: &str) -> String 
     .await;
     assert_eq!(r.status(), 201);
     json_of(r).await["id"].as_str().unwrap().to_owned()
+}
+
+/// Registers a person and opens a social inclusion file for them managed by the worker, who
+/// may then read and write the person's special categories; returns the person's id.
+async fn person_in_charge(app: &TestApp, w: &Worker, given: &str, family: &str) -> String {
+    let id = person(app, w, given, family).await;
+    let r = post(
+        app,
+        w,
+        "/case-files",
+        None,
+        &json!({"person_id": id, "area": "social_inclusion", "case_manager_id": w.id}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    id
 }
 
 /// Creates a household headed by `reference` from `joined_on`; returns its id.
@@ -579,7 +600,7 @@ fn groups() -> Vec<(&'static str, &'static str, Value, Value, &'static str)> {
 
 async fn sensitive_groups_are_recorded_read_and_replaced_with_etags(app: TestApp) {
     let w = worker(&app).await;
-    let id = person(&app, &w, "Goran", "Nikolic").await;
+    let id = person_in_charge(&app, &w, "Goran", "Nikolic").await;
     for (segment, code, body, changed, field) in groups() {
         let path = format!("/persons/{id}/{segment}");
         let r = get(&app, &w, &path).await;
@@ -676,7 +697,7 @@ async fn sensitive_groups_are_recorded_read_and_replaced_with_etags(app: TestApp
 
 async fn sensitive_data_validation_points_at_each_field(app: TestApp) {
     let w = worker(&app).await;
-    let id = person(&app, &w, "Ion", "Popescu").await;
+    let id = person_in_charge(&app, &w, "Ion", "Popescu").await;
     let pointers = |body: Value| -> Vec<String> {
         let mut p: Vec<String> = body["errors"]
             .as_array()
@@ -776,7 +797,7 @@ async fn permits_expiring_lists_the_window_in_expiry_order_with_pages(app: TestA
         ("AlsoFive", 5),
         ("Annulled", 2),
     ] {
-        let id = person(&app, &w, name, "Permit").await;
+        let id = person_in_charge(&app, &w, name, "Permit").await;
         let r = put(
             &app,
             &w,
@@ -790,7 +811,7 @@ async fn permits_expiring_lists_the_window_in_expiry_order_with_pages(app: TestA
         ids.insert(name, id);
     }
     // A person with protection but no permit expiry is never listed.
-    let no_expiry = person(&app, &w, "NoExpiry", "Permit").await;
+    let no_expiry = person_in_charge(&app, &w, "NoExpiry", "Permit").await;
     put(
         &app,
         &w,
