@@ -1,0 +1,327 @@
+//! Need-to-know access control, each on SQLite and on PostgreSQL: the authorization matrix
+//! generated from the committed OpenAPI document (every operation × every relation to a case),
+//! the directory answer, lists and searches cut to what the caller may read, and the
+//! special-category grant.
+
+mod matrix;
+mod rules;
+
+use serde_json::{Value, json};
+use socialcare_tests::{TestApp, on_both_engines, user_password};
+
+on_both_engines!(
+    every_operation_answers_every_relation_as_the_policy_says,
+    searches_cut_persons_to_the_directory_answer,
+    lists_hold_only_readable_case_files,
+    the_case_manager_grants_special_categories_to_team_members,
+    nested_objects_are_checked_against_their_parent,
+);
+
+use matrix::every_operation_answers_every_relation_as_the_policy_says;
+use rules::{
+    lists_hold_only_readable_case_files, nested_objects_are_checked_against_their_parent,
+    searches_cut_persons_to_the_directory_answer,
+    the_case_manager_grants_special_categories_to_team_members,
+};
+
+/// The relations to the fixture's case file, in the order of the expectation strings.
+pub const RELATIONS: [&str; 11] = [
+    "case_manager",
+    "team_member",
+    "granted_team_member",
+    "same_area_colleague",
+    "other_area_colleague",
+    "area_coordinator",
+    "office_manager",
+    "administrative",
+    "system_admin",
+    "privacy_officer",
+    "anonymous",
+];
+
+/// A staff user of the fixture: `(user id, access token)`.
+pub type Staff = (String, String);
+
+/// An office with one case file (social inclusion) and a user for every relation to it.
+pub struct Office {
+    /// `admin` (system_admin), created at start-up.
+    pub admin: String,
+    /// Tokens and ids by relation, in [`RELATIONS`] order (anonymous has an empty token).
+    pub staff: Vec<Staff>,
+    /// A user nobody depends on, for the user-administration operations.
+    pub spare_user: String,
+    /// The person of the case file.
+    pub person: String,
+    /// Another person, without case files.
+    pub other_person: String,
+    /// The case file.
+    pub case_file: String,
+    /// The team member's assignment.
+    pub assignment: String,
+    /// A diary entry written by the case manager.
+    pub entry: String,
+    /// An assessment.
+    pub assessment: String,
+    /// A consent.
+    pub consent: String,
+    /// A referral.
+    pub referral: String,
+    /// The person's household.
+    pub household: String,
+    /// The person's membership of the household.
+    pub member: String,
+}
+
+impl Office {
+    /// `(id, token)` of a relation.
+    pub fn staff(&self, relation: &str) -> &Staff {
+        let index = RELATIONS
+            .iter()
+            .position(|r| *r == relation)
+            .unwrap_or_else(|| panic!("unknown relation {relation}"));
+        &self.staff[index]
+    }
+}
+
+async fn send(
+    app: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    etag: Option<&str>,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut request = app.client.request(method, app.api(path)).bearer_auth(token);
+    if let Some(etag) = etag {
+        request = request.header("if-match", etag);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await.unwrap()
+}
+
+async fn created(response: reqwest::Response) -> Value {
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert!(status.is_success(), "{status}: {body}");
+    body
+}
+
+/// Builds the office: users in every relation, a person with a case file, its team (one member
+/// with, one without the special-category grant), a diary entry, an assessment, a consent, a
+/// referral, a household and every special-category group.
+pub async fn office(app: &TestApp) -> Office {
+    let admin = app.admin_token().await;
+    let mut staff = Vec::new();
+    for (name, roles, areas) in [
+        ("mgr.cm", vec!["social_worker"], vec!["social_inclusion"]),
+        ("team.tm", vec!["educator"], vec!["social_inclusion"]),
+        ("team.tg", vec!["educator"], vec!["social_inclusion"]),
+        ("same.sa", vec!["social_worker"], vec!["social_inclusion"]),
+        ("other.oa", vec!["social_worker"], vec!["transversal"]),
+        (
+            "coord.co",
+            vec!["area_coordinator"],
+            vec!["social_inclusion"],
+        ),
+        ("office.om", vec!["office_manager"], vec![]),
+        ("admin.ad", vec!["administrative"], vec!["social_inclusion"]),
+    ] {
+        let user = app.create_user(&admin, name, &roles, &areas).await;
+        let (token, _) = app.tokens(name, &user_password(name)).await;
+        staff.push((user["id"].as_str().unwrap().to_owned(), token));
+    }
+    let me: Value = app
+        .client
+        .get(app.api("/me"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    staff.push((me["id"].as_str().unwrap().to_owned(), admin.clone()));
+    let po = app
+        .create_user(&admin, "dpo.po", &["privacy_officer"], &[])
+        .await;
+    let (po_token, _) = app.tokens("dpo.po", &user_password("dpo.po")).await;
+    staff.push((po["id"].as_str().unwrap().to_owned(), po_token));
+    staff.push((String::new(), String::new()));
+    let spare = app
+        .create_user(&admin, "spare", &["educator"], &["transversal"])
+        .await;
+
+    let (cm_id, cm) = staff[0].clone();
+    let post = |path: String, etag: Option<&'static str>, body: Value| {
+        let cm = cm.clone();
+        async move {
+            created(send(app, &cm, reqwest::Method::POST, &path, etag, Some(body)).await).await
+        }
+    };
+    let person = post(
+        "/persons".into(),
+        None,
+        json!({"given_names": "Paola", "family_names": "Matrice", "birth_date": "1980-02-29"}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other_person = post(
+        "/persons".into(),
+        None,
+        json!({"given_names": "Otto", "family_names": "Senzacartella"}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let case_file = post(
+        "/case-files".into(),
+        None,
+        json!({"person_id": person, "area": "social_inclusion", "case_manager_id": cm_id}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    post(
+        format!("/case-files/{case_file}/team"),
+        Some("\"1\""),
+        json!({"staff_id": staff[1].0, "role": "educator"}),
+    )
+    .await;
+    let team = post(
+        format!("/case-files/{case_file}/team"),
+        Some("\"2\""),
+        json!({"staff_id": staff[2].0, "role": "educator", "sensitive_access": true}),
+    )
+    .await;
+    let assignment = team["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["staff_id"] == staff[1].0.as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let entry = post(
+        format!("/case-files/{case_file}/diary-entries"),
+        None,
+        json!({"kind": "note", "occurred_at": chrono::Utc::now() - chrono::Duration::hours(1),
+               "text": "Matrix note"}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let scores: Vec<Value> = [
+        "housing",
+        "income",
+        "employment",
+        "health",
+        "autonomy",
+        "family_and_relations",
+        "legal_and_documents",
+        "justice",
+    ]
+    .iter()
+    .map(|d| json!({"domain": d, "severity": 1}))
+    .collect();
+    let assessment = post(
+        format!("/case-files/{case_file}/assessments"),
+        None,
+        json!({ "scores": scores }),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let consent = post(
+        format!("/case-files/{case_file}/consents"),
+        None,
+        json!({"kind": "data_sharing", "organisation": "Centro per l'impiego di Trento",
+               "purpose": "Employment path"}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let referral = post(
+        format!("/case-files/{case_file}/referrals"),
+        None,
+        json!({"direction": "outgoing", "service": "employment_centre",
+               "organisation": "Centro per l'impiego di Trento", "reason": "Job search"}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let household = post(
+        "/households".into(),
+        None,
+        json!({"reference_person_id": person, "joined_on": "2026-01-01"}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let members: Value = send(
+        app,
+        &cm,
+        reqwest::Method::GET,
+        &format!("/households/{household}/members"),
+        None,
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let member = members["items"][0]["member_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (segment, body) in [
+        (
+            "health-disability",
+            json!({"law_104_recognised": true, "law_104_severe": false,
+                   "accompanying_allowance": false}),
+        ),
+        (
+            "ethnicity",
+            json!({"community": "sinti", "relevant_to_project": "Housing project"}),
+        ),
+        ("legal-status", json!({"protection_status": "refugee"})),
+        ("justice", json!({"status": "released"})),
+    ] {
+        let r = send(
+            app,
+            &cm,
+            reqwest::Method::PUT,
+            &format!("/persons/{person}/{segment}"),
+            None,
+            Some(body),
+        )
+        .await;
+        assert_eq!(r.status(), 201, "{segment}");
+    }
+    Office {
+        admin,
+        staff,
+        spare_user: spare["id"].as_str().unwrap().to_owned(),
+        person,
+        other_person,
+        case_file,
+        assignment,
+        entry,
+        assessment,
+        consent,
+        referral,
+        household,
+        member,
+    }
+}

@@ -1,0 +1,262 @@
+//! The authorization matrix, generated from the committed OpenAPI document: every operation is
+//! called by every relation to the fixture's case file, and the answer must be the expected
+//! one. An operation of the contract without a row here fails the test, so a new endpoint
+//! cannot ship without its access rules being stated.
+//!
+//! Writes are sent with an empty body (`{}`) and a stale `If-Match`: whoever is allowed gets a
+//! validation error (422), a precondition failure (412) or a conflict (409), never a change, so
+//! the fixture stays the same for every caller; whoever is not allowed must get 403 before the
+//! body is even looked at.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Value, json};
+use socialcare_tests::TestApp;
+
+use crate::{Office, RELATIONS, office};
+
+/// Expected answer per relation, in [`RELATIONS`] order:
+/// `A` allowed (a read answers 200; a write answers anything but 401, 403 and 5xx),
+/// `D` refused with 403 (and an audit record of the refusal),
+/// `U` 401 (no token),
+/// `P` public (anything but 401, 403 and 5xx).
+///
+/// Columns: case manager, team member, granted team member, same-area colleague, other-area
+/// colleague, area coordinator, office manager, administrative, system admin, privacy officer,
+/// anonymous.
+const EXPECTED: &[(&str, &str)] = &[
+    // Public.
+    ("get_status", "PPPPPPPPPPP"),
+    ("create_token", "PPPPPPPPPPP"),
+    ("refresh_token", "PPPPPPPPPPP"),
+    ("logout", "PPPPPPPPPPP"),
+    // Own account and staff administration.
+    ("get_me", "AAAAAAAAAAU"),
+    ("list_users", "DDDDDDDDADU"),
+    ("create_user", "DDDDDDDDADU"),
+    ("get_user", "DDDDDDDDADU"),
+    ("update_user", "DDDDDDDDADU"),
+    ("disable_user", "DDDDDDDDADU"),
+    ("enable_user", "DDDDDDDDADU"),
+    // Persons: identity through the relation to their case files.
+    ("create_person", "AAAAAADADDU"),
+    ("search_persons", "AAAAAAAADDU"),
+    ("get_person", "AAADDAAADDU"),
+    ("get_person_directory", "AAAAAAAADDU"),
+    ("update_person", "AAADDADADDU"),
+    ("annul_person", "ADDDDADADDU"),
+    ("merge_person", "ADDDDADADDU"),
+    // Households: through their members.
+    ("create_household", "AAADDADADDU"),
+    ("get_household", "AAADDAAADDU"),
+    ("get_household_composition", "AAADDAAADDU"),
+    ("list_household_members", "AAADDAAADDU"),
+    ("add_household_member", "AAADDADADDU"),
+    ("leave_household", "AAADDADADDU"),
+    ("get_person_household", "AAADDAAADDU"),
+    // Special categories: case manager, granted members, area coordinator.
+    ("list_expiring_permits", "AAAAAADDDDU"),
+    ("get_person_health_disability", "ADADDADDDDU"),
+    ("put_person_health_disability", "ADADDADDDDU"),
+    ("get_person_ethnicity", "ADADDADDDDU"),
+    ("put_person_ethnicity", "ADADDADDDDU"),
+    ("get_person_legal_status", "ADADDADDDDU"),
+    ("put_person_legal_status", "ADADDADDDDU"),
+    ("get_person_justice", "ADADDADDDDU"),
+    ("put_person_justice", "ADADDADDDDU"),
+    // Case files: bookkeeping.
+    ("list_case_files", "AAAAAAAADDU"),
+    ("get_my_caseload", "AAAAAAAADDU"),
+    ("open_case_file", "ADDADADDDDU"),
+    ("get_case_file", "AAADDAAADDU"),
+    ("list_case_file_transitions", "AAADDAAADDU"),
+    ("list_case_file_team", "AAADDAAADDU"),
+    ("list_consents", "AAADDAAADDU"),
+    ("get_consent", "AAADDAAADDU"),
+    ("transition_case_file", "ADDDDADDDDU"),
+    ("set_case_file_target_groups", "ADDDDADDDDU"),
+    ("change_case_file_team", "ADDDDADDDDU"),
+    ("end_case_file_team_assignment", "ADDDDADDDDU"),
+    ("set_case_file_team_sensitive_access", "ADDDDADDDDU"),
+    // Case content.
+    ("list_assessments", "AAADDAADDDU"),
+    ("get_latest_assessment", "AAADDAADDDU"),
+    ("get_assessment", "AAADDAADDDU"),
+    ("list_diary_entries", "AAADDAADDDU"),
+    ("get_diary_entry", "AAADDAADDDU"),
+    ("list_referrals", "AAADDAADDDU"),
+    ("get_referral", "AAADDAADDDU"),
+    ("list_referral_events", "AAADDAADDDU"),
+    ("create_assessment", "AAADDDDDDDU"),
+    ("create_diary_entry", "AAADDDDDDDU"),
+    // Only the author edits a diary entry (the case manager wrote it).
+    ("update_diary_entry", "ADDDDDDDDDU"),
+    ("create_consent", "AAADDDDDDDU"),
+    ("revoke_consent", "AAADDDDDDDU"),
+    ("create_referral", "AAADDDDDDDU"),
+    ("transition_referral", "AAADDDDDDDU"),
+];
+
+struct Operation {
+    id: String,
+    method: reqwest::Method,
+    path: String,
+}
+
+fn operations() -> Vec<Operation> {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../openapi/openapi.json"
+    ))
+    .unwrap();
+    let contract: Value = serde_json::from_str(&text).unwrap();
+    let mut found = Vec::new();
+    for (path, item) in contract["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let method = match method.as_str() {
+                "get" => reqwest::Method::GET,
+                "post" => reqwest::Method::POST,
+                "put" => reqwest::Method::PUT,
+                "patch" => reqwest::Method::PATCH,
+                "delete" => reqwest::Method::DELETE,
+                _ => continue,
+            };
+            found.push(Operation {
+                id: operation["operationId"].as_str().unwrap().to_owned(),
+                method,
+                path: path.clone(),
+            });
+        }
+    }
+    found
+}
+
+fn fill(path: &str, o: &Office) -> String {
+    let mut filled = path.to_owned();
+    for (name, value) in [
+        ("case_file_id", &o.case_file),
+        ("person_id", &o.person),
+        ("entry_id", &o.entry),
+        ("assessment_id", &o.assessment),
+        ("consent_id", &o.consent),
+        ("referral_id", &o.referral),
+        ("assignment_id", &o.assignment),
+        ("household_id", &o.household),
+        ("member_id", &o.member),
+        ("user_id", &o.spare_user),
+    ] {
+        filled = filled.replace(&format!("{{{name}}}"), value);
+    }
+    assert!(
+        !filled.contains('{'),
+        "the matrix has no value for a parameter of {path}: add it to `fill`"
+    );
+    filled
+}
+
+/// Bodies for the operations whose resource is named in the body: without them the policy has
+/// nothing to decide on and every caller would get 422.
+fn body_for(operation: &str, o: &Office) -> Value {
+    let (cm_id, _) = o.staff("case_manager");
+    match operation {
+        // The person already has an open file in the area: allowed callers get 409.
+        "open_case_file" => {
+            json!({"person_id": o.person, "area": "social_inclusion", "case_manager_id": cm_id})
+        }
+        // The person already heads a household: allowed callers get 409.
+        "create_household" => {
+            json!({"reference_person_id": o.person, "joined_on": "2026-01-01"})
+        }
+        _ => json!({}),
+    }
+}
+
+pub async fn every_operation_answers_every_relation_as_the_policy_says(app: TestApp) {
+    let o = office(&app).await;
+    let expected: BTreeMap<&str, &str> = EXPECTED.iter().copied().collect();
+    let operations = operations();
+    let in_contract: BTreeSet<&str> = operations.iter().map(|op| op.id.as_str()).collect();
+    let missing: Vec<&&str> = in_contract
+        .iter()
+        .filter(|id| !expected.contains_key(**id))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "operations without a row in the access matrix: {missing:?}"
+    );
+    let stale: Vec<&&str> = expected
+        .keys()
+        .filter(|id| !in_contract.contains(**id))
+        .collect();
+    assert!(stale.is_empty(), "matrix rows for no operation: {stale:?}");
+
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for op in &operations {
+        let row = expected[op.id.as_str()];
+        assert_eq!(row.len(), RELATIONS.len(), "row of {}", op.id);
+        let path = fill(&op.path, &o);
+        for (index, want) in row.chars().enumerate() {
+            let (_, token) = &o.staff[index];
+            let mut request = app.client.request(op.method.clone(), app.api(&path));
+            if !token.is_empty() {
+                request = request.bearer_auth(token);
+            }
+            if op.method != reqwest::Method::GET {
+                let body = body_for(&op.id, &o).to_string();
+                let content_type = if op.method == reqwest::Method::PATCH {
+                    "application/merge-patch+json"
+                } else {
+                    "application/json"
+                };
+                request = request
+                    .header("content-type", content_type)
+                    .header("if-match", "\"999\"")
+                    .body(body);
+            }
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let body = response.text().await.unwrap_or_default();
+            let ok = match want {
+                'U' => status == 401,
+                'D' => status == 403,
+                'A' if op.method == reqwest::Method::GET => status == 200,
+                'A' | 'P' => status != 401 && status != 403 && status < 500,
+                other => panic!("unknown expectation {other} for {}", op.id),
+            };
+            if !ok {
+                failures.push(format!(
+                    "{} {} as {}: expected {want}, got {status} {body}",
+                    op.method, op.path, RELATIONS[index]
+                ));
+            }
+            if want == 'D' && status == 403 {
+                let record = &app.audit(1)[0];
+                if record.outcome != "denied" {
+                    failures.push(format!(
+                        "{} {} as {}: the refusal was not audited (last record: {} {})",
+                        op.method, op.path, RELATIONS[index], record.action, record.outcome
+                    ));
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} answers differ from the matrix:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    // Nothing was changed by the allowed writes: the fixture's file is at the version its
+    // set-up left it.
+    let (_, cm) = o.staff("case_manager");
+    let file = app
+        .client
+        .get(app.api(&format!("/case-files/{}", o.case_file)))
+        .bearer_auth(cm)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.headers()["etag"], "\"3\"");
+}
