@@ -494,6 +494,9 @@ pub fn load(db: &Database, seed: u64, persons_count: usize) -> Result<DemoSummar
                     serde_json::json!({ "seed": seed, "persons": summary.persons, "case_files": summary.case_files, "households": summary.households, "diary_entries": summary.diary_entries })
                         .to_string(),
                 ),
+                persons: Vec::new(),
+                purpose: None,
+                break_glass: false,
             },
         )?;
         Ok(summary)

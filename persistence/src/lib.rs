@@ -5,10 +5,11 @@
 //! - [`schema`]: the one `schema.rs`;
 //! - [`migrations`]: embedded, mirrored migrations and schema introspection;
 //! - one module per aggregate ([`users`], [`sessions`], [`audit`], [`persons`], [`households`],
-//!   [`sensitive`]) with rows and queries.
+//!   [`sensitive`], [`break_glass`]) with rows and queries.
 
 pub mod assessments;
 pub mod audit;
+pub mod break_glass;
 pub mod case_files;
 pub mod consents;
 pub mod db;

@@ -94,6 +94,9 @@ fn login_record(
         request_id: Some(meta.request_id.clone()),
         client_addr: meta.client_addr.clone(),
         details: details.map(|d| serde_json::json!({ "reason": d }).to_string()),
+        persons: Vec::new(),
+        purpose: None,
+        break_glass: false,
     }
 }
 
