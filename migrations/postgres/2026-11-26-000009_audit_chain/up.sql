@@ -4,9 +4,7 @@
 -- Existing records get their chain position (seq) here, in the order they happened; their hashes
 -- are computed by the application right after this migration (SQL has no portable SHA-256), and
 -- only then does 2026-11-26-000010_audit_immutable forbid changes (see
--- persistence/src/migrations.rs). Until then hits	command
-  41	/usr/bin/cat
-  43	/usr/bin/mkdir is '' on those rows.
+-- persistence/src/migrations.rs). Until then `hash` is '' on those rows.
 
 ALTER TABLE audit_records ADD COLUMN seq bigint;
 ALTER TABLE audit_records ADD COLUMN purpose text;
