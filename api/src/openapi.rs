@@ -196,7 +196,10 @@ fn complete_operation(operation: &mut Value) {
     } else {
         // Every authenticated operation may declare the purpose of the access.
         let reference = json!({ "$ref": "#/components/parameters/AccessPurpose" });
-        match operation.get_mut("parameters").and_then(Value::as_array_mut) {
+        match operation
+            .get_mut("parameters")
+            .and_then(Value::as_array_mut)
+        {
             Some(parameters) => parameters.push(reference),
             None => operation["parameters"] = json!([reference]),
         }

@@ -95,7 +95,11 @@ mod tests {
             let roles = BTreeSet::from([role]);
             let expected = matches!(role, Role::PrivacyOfficer | Role::OfficeManager);
             assert_eq!(permits(&roles, Action::ReadAuditTrail), expected, "{role}");
-            assert_eq!(permits(&roles, Action::VerifyAuditTrail), expected, "{role}");
+            assert_eq!(
+                permits(&roles, Action::VerifyAuditTrail),
+                expected,
+                "{role}"
+            );
             assert_eq!(
                 permits(&roles, Action::ReviewBreakGlass),
                 role == Role::OfficeManager,

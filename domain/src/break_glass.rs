@@ -22,7 +22,10 @@ fn check_text(raw: &str, min: usize, max: usize) -> Result<String, String> {
     if chars > max {
         return Err(format!("must be at most {max} characters"));
     }
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\r') {
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r')
+    {
         return Err("must not contain control characters".into());
     }
     Ok(text.to_owned())

@@ -411,10 +411,7 @@ pub fn recent(conn: &mut AnyConnection, limit: i64) -> Result<Vec<AuditRow>, Sto
 }
 
 /// The most recent records with the persons they concern, newest first.
-pub fn recent_entries(
-    conn: &mut AnyConnection,
-    limit: i64,
-) -> Result<Vec<AuditEntry>, StoreError> {
+pub fn recent_entries(conn: &mut AnyConnection, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
     let rows = recent(conn, limit)?;
     with_persons(conn, rows)
 }
@@ -780,7 +777,9 @@ pub fn verify(conn: &mut AnyConnection) -> Result<VerifyReport, StoreError> {
         report.first_broken = broken(
             expected,
             None,
-            format!("records {expected} to {head_seq} are missing (the chain head names {head_seq})"),
+            format!(
+                "records {expected} to {head_seq} are missing (the chain head names {head_seq})"
+            ),
         );
     } else if head_hash != prev {
         report.first_broken = broken(

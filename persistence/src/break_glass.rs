@@ -199,9 +199,11 @@ pub fn list(
     if let Some(c) = cursor {
         let at = DbInstant::from(c.granted_at);
         query = query.filter(
-            break_glass_grants::granted_at.lt(at).or(break_glass_grants::granted_at
-                .eq(at)
-                .and(break_glass_grants::id.lt(DbUuid(c.id)))),
+            break_glass_grants::granted_at
+                .lt(at)
+                .or(break_glass_grants::granted_at
+                    .eq(at)
+                    .and(break_glass_grants::id.lt(DbUuid(c.id)))),
         );
     }
     let rows: Vec<(GrantRow, String, String, String, DbUuid)> = query.load(conn)?;

@@ -110,9 +110,7 @@ pub struct AuditRecordResponse {
 }
 
 fn details_value(text: Option<&str>) -> Option<serde_json::Value> {
-    text.map(|t| {
-        serde_json::from_str(t).unwrap_or_else(|_| serde_json::json!({ "text": t }))
-    })
+    text.map(|t| serde_json::from_str(t).unwrap_or_else(|_| serde_json::json!({ "text": t })))
 }
 
 fn roles_of(stored: &str) -> Vec<String> {
@@ -172,11 +170,21 @@ pub struct SearchAuditQuery {
     /// Only this action (e.g. `person.read`), or, when it ends with `.`, every action starting
     /// with it (e.g. `case_file.`).
     #[validate(length(min = 1, max = 100), custom(function = "is_action_filter"))]
-    #[param(min_length = 1, max_length = 100, pattern = "^[a-z0-9_.]+$", example = "case_file.")]
+    #[param(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[a-z0-9_.]+$",
+        example = "case_file."
+    )]
     pub action: Option<String>,
     /// Only records on this kind of resource (e.g. `person`, `case_file`).
     #[validate(length(min = 1, max = 64), custom(function = "is_action_filter"))]
-    #[param(min_length = 1, max_length = 64, pattern = "^[a-z0-9_.]+$", example = "person")]
+    #[param(
+        min_length = 1,
+        max_length = 64,
+        pattern = "^[a-z0-9_.]+$",
+        example = "person"
+    )]
     pub resource_type: Option<String>,
     /// Only records with this outcome.
     pub outcome: Option<AuditOutcomeCode>,
@@ -358,7 +366,9 @@ pub struct BrokenLinkResponse {
     /// Its id; null when the record is missing.
     pub id: Option<Uuid>,
     /// What is wrong.
-    #[schema(example = "the stored hash does not match the record's content: the record or its persons were changed")]
+    #[schema(
+        example = "the stored hash does not match the record's content: the record or its persons were changed"
+    )]
     pub reason: String,
 }
 

@@ -281,7 +281,9 @@ pub struct BreakGlassReviewPage {
     /// The accesses of this page.
     pub items: Vec<BreakGlassReviewItem>,
     /// Link to the next page, or null on the last one.
-    #[schema(example = "/api/v1/break-glass-accesses?cursor=MjAyNi0xMS0yNlQxMDowMDowMC4wMDAwMDBafDAxOTM&limit=20")]
+    #[schema(
+        example = "/api/v1/break-glass-accesses?cursor=MjAyNi0xMS0yNlQxMDowMDowMC4wMDAwMDBafDAxOTM&limit=20"
+    )]
     pub next: Option<String>,
 }
 

@@ -24,7 +24,10 @@ fn instant(value: &Value) -> DateTime<Utc> {
 }
 
 fn active(app: &TestApp, staff: &str, file: &str, at: DateTime<Utc>) -> Option<break_glass::Grant> {
-    let (staff, file) = (Uuid::parse_str(staff).unwrap(), Uuid::parse_str(file).unwrap());
+    let (staff, file) = (
+        Uuid::parse_str(staff).unwrap(),
+        Uuid::parse_str(file).unwrap(),
+    );
     app.db()
         .read(|c| break_glass::active_grant(c, staff, file, at))
         .unwrap()
@@ -36,7 +39,13 @@ async fn a_staff_member_outside_the_team_opens_a_case_file_once(app: TestApp) {
     assert!(active(&app, &office.marco_id, &file, Utc::now()).is_none());
 
     let path = format!("/case-files/{file}/break-glass");
-    let r = post(&app, &office.marco, &path, json!({"reason": format!("  {REASON} ")})).await;
+    let r = post(
+        &app,
+        &office.marco,
+        &path,
+        json!({"reason": format!("  {REASON} ")}),
+    )
+    .await;
     assert_eq!(r.status(), 201);
     let grant: Value = r.json().await.unwrap();
     assert_eq!(grant["case_file_id"], file.as_str());
@@ -51,7 +60,10 @@ async fn a_staff_member_outside_the_team_opens_a_case_file_once(app: TestApp) {
     assert_eq!(stored.id.to_string(), grant["id"].as_str().unwrap());
     assert_eq!(stored.reason, REASON);
     assert!(active(&app, &office.marco_id, &file, instant(&grant["expires_at"])).is_none());
-    assert!(active(&app, &office.anna_id, &file, Utc::now()).is_none(), "per staff member");
+    assert!(
+        active(&app, &office.anna_id, &file, Utc::now()).is_none(),
+        "per staff member"
+    );
 
     // Audited as break-glass, with the person and the reason as purpose.
     let record = app.audit_entries(1).remove(0);
@@ -63,7 +75,11 @@ async fn a_staff_member_outside_the_team_opens_a_case_file_once(app: TestApp) {
     assert_eq!(record.actor_username.as_deref(), Some("marco"));
     assert_eq!(record.outcome, "success");
     assert_eq!(
-        record.persons.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        record
+            .persons
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
         [p]
     );
     let details: Value = serde_json::from_str(record.details.as_deref().unwrap()).unwrap();
@@ -75,7 +91,10 @@ async fn a_staff_member_outside_the_team_opens_a_case_file_once(app: TestApp) {
     assert_eq!(r.status(), 409);
     let problem: Value = r.json().await.unwrap();
     assert!(
-        problem["detail"].as_str().unwrap().contains(grant["id"].as_str().unwrap()),
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains(grant["id"].as_str().unwrap()),
         "{problem}"
     );
     assert_eq!(app.audit(1)[0].seq, before);
@@ -124,7 +143,10 @@ async fn break_glass_is_refused_to_the_wrong_people_and_input(app: TestApp) {
     let r = post(&app, &office.anna, &path, json!({"reason": REASON})).await;
     assert_eq!(r.status(), 409);
     let problem: Value = r.json().await.unwrap();
-    assert!(problem["detail"].as_str().unwrap().contains("team"), "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("team"),
+        "{problem}"
+    );
 
     for (body, pointer) in [
         (json!({"reason": "too short"}), "/reason"),
@@ -138,11 +160,26 @@ async fn break_glass_is_refused_to_the_wrong_people_and_input(app: TestApp) {
         assert_eq!(problem["errors"][0]["pointer"], pointer, "{problem}");
     }
     let unknown = Uuid::now_v7();
-    let r = post(&app, &office.marco, &format!("/case-files/{unknown}/break-glass"), json!({"reason": REASON})).await;
+    let r = post(
+        &app,
+        &office.marco,
+        &format!("/case-files/{unknown}/break-glass"),
+        json!({"reason": REASON}),
+    )
+    .await;
     assert_eq!(r.status(), 404);
-    let r = post(&app, &office.marco, "/case-files/nope/break-glass", json!({"reason": REASON})).await;
+    let r = post(
+        &app,
+        &office.marco,
+        "/case-files/nope/break-glass",
+        json!({"reason": REASON}),
+    )
+    .await;
     assert_eq!(r.status(), 400);
-    assert!(active(&app, &office.marco_id, &file, Utc::now()).is_none(), "nothing granted");
+    assert!(
+        active(&app, &office.marco_id, &file, Utc::now()).is_none(),
+        "nothing granted"
+    );
     // The office manager may use it.
     let r = post(&app, &office.manager, &path, json!({"reason": REASON})).await;
     assert_eq!(r.status(), 201);
@@ -151,15 +188,29 @@ async fn break_glass_is_refused_to_the_wrong_people_and_input(app: TestApp) {
 async fn the_office_manager_reviews_and_acknowledges(app: TestApp) {
     let office = office(&app).await;
     let (file, p) = case_file(&app, &office.anna, &office.anna_id, "Maria").await;
-    let r = post(&app, &office.marco, &format!("/case-files/{file}/break-glass"), json!({"reason": REASON})).await;
+    let r = post(
+        &app,
+        &office.marco,
+        &format!("/case-files/{file}/break-glass"),
+        json!({"reason": REASON}),
+    )
+    .await;
     assert_eq!(r.status(), 201);
     let grant: Value = r.json().await.unwrap();
     let id = grant["id"].as_str().unwrap().to_owned();
 
     for token in [&office.marco, &office.privacy, &office.clerk] {
-        assert_eq!(get(&app, token, "/break-glass-accesses").await.status(), 403);
+        assert_eq!(
+            get(&app, token, "/break-glass-accesses").await.status(),
+            403
+        );
     }
-    let page = get_json(&app, &office.manager, "/break-glass-accesses?acknowledged=false").await;
+    let page = get_json(
+        &app,
+        &office.manager,
+        "/break-glass-accesses?acknowledged=false",
+    )
+    .await;
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{page}");
     let item = &items[0];
@@ -181,15 +232,33 @@ async fn the_office_manager_reviews_and_acknowledges(app: TestApp) {
     assert_eq!(record.persons[0].to_string(), p);
 
     let ack = format!("/break-glass-accesses/{id}/acknowledgement");
-    assert_eq!(post(&app, &office.anna, &ack, json!({})).await.status(), 403);
-    let r = post(&app, &office.manager, &ack, json!({"note": "x".repeat(501)})).await;
+    assert_eq!(
+        post(&app, &office.anna, &ack, json!({})).await.status(),
+        403
+    );
+    let r = post(
+        &app,
+        &office.manager,
+        &ack,
+        json!({"note": "x".repeat(501)}),
+    )
+    .await;
     assert_eq!(r.status(), 422);
-    let r = post(&app, &office.manager, &ack, json!({"note": "Checked with the emergency room"})).await;
+    let r = post(
+        &app,
+        &office.manager,
+        &ack,
+        json!({"note": "Checked with the emergency room"}),
+    )
+    .await;
     assert_eq!(r.status(), 200);
     let done: Value = r.json().await.unwrap();
     assert_eq!(done["id"], id.as_str());
     assert_eq!(done["acknowledged_by"], office.manager_id.as_str());
-    assert_eq!(done["acknowledgement_note"], "Checked with the emergency room");
+    assert_eq!(
+        done["acknowledgement_note"],
+        "Checked with the emergency room"
+    );
     assert!(instant(&done["acknowledged_at"]) <= Utc::now());
     let record = app.audit_entries(1).remove(0);
     assert_eq!(record.action, "break_glass.acknowledge");
@@ -199,22 +268,48 @@ async fn the_office_manager_reviews_and_acknowledges(app: TestApp) {
     let before = app.audit(1)[0].seq;
     let r = post(&app, &office.manager, &ack, json!({})).await;
     assert_eq!(r.status(), 409);
-    assert_eq!(app.audit(1)[0].seq, before, "nothing recorded for a refused change");
+    assert_eq!(
+        app.audit(1)[0].seq,
+        before,
+        "nothing recorded for a refused change"
+    );
     let unknown = Uuid::now_v7();
-    let r = post(&app, &office.manager, &format!("/break-glass-accesses/{unknown}/acknowledgement"), json!({})).await;
+    let r = post(
+        &app,
+        &office.manager,
+        &format!("/break-glass-accesses/{unknown}/acknowledgement"),
+        json!({}),
+    )
+    .await;
     assert_eq!(r.status(), 404);
 
-    let open = get_json(&app, &office.manager, "/break-glass-accesses?acknowledged=false").await;
+    let open = get_json(
+        &app,
+        &office.manager,
+        "/break-glass-accesses?acknowledged=false",
+    )
+    .await;
     assert_eq!(open["items"], json!([]));
-    let reviewed = get_json(&app, &office.manager, "/break-glass-accesses?acknowledged=true").await;
+    let reviewed = get_json(
+        &app,
+        &office.manager,
+        "/break-glass-accesses?acknowledged=true",
+    )
+    .await;
     assert_eq!(reviewed["items"][0]["id"], id.as_str());
-    assert_eq!(reviewed["items"][0]["acknowledged_by"], office.manager_id.as_str());
+    assert_eq!(
+        reviewed["items"][0]["acknowledged_by"],
+        office.manager_id.as_str()
+    );
     let stored = app
         .db()
         .read(|c| break_glass::find(c, Uuid::parse_str(&id).unwrap()))
         .unwrap()
         .unwrap();
-    assert_eq!(stored.acknowledged_by.unwrap().to_string(), office.manager_id);
+    assert_eq!(
+        stored.acknowledged_by.unwrap().to_string(),
+        office.manager_id
+    );
 }
 
 /// With a one-second window the grant lapses, a new one may be asked, and the review list shows
@@ -234,15 +329,26 @@ async fn break_glass_grants_expire(engine: Engine) {
     assert!(active(&app, &office.marco_id, &file, instant(&first["granted_at"])).is_some());
 
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
-    assert!(active(&app, &office.marco_id, &file, Utc::now()).is_none(), "expired");
+    assert!(
+        active(&app, &office.marco_id, &file, Utc::now()).is_none(),
+        "expired"
+    );
     let r = post(&app, &office.marco, &path, json!({"reason": REASON})).await;
-    assert_eq!(r.status(), 201, "a new access may be asked once the first has lapsed");
+    assert_eq!(
+        r.status(),
+        201,
+        "a new access may be asked once the first has lapsed"
+    );
     let second: Value = r.json().await.unwrap();
     assert_ne!(second["id"], first["id"]);
 
     let page = get_json(&app, &office.manager, "/break-glass-accesses?limit=1").await;
     assert_eq!(page["items"][0]["id"], second["id"]);
-    let next = page["next"].as_str().unwrap().trim_start_matches("/api/v1").to_owned();
+    let next = page["next"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("/api/v1")
+        .to_owned();
     let page = get_json(&app, &office.manager, &next).await;
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
     assert_eq!(page["items"][0]["id"], first["id"]);

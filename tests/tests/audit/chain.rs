@@ -75,7 +75,10 @@ async fn appends_form_a_gapless_valid_chain(app: TestApp) {
     person(&app, &office.anna, "Maria").await;
     let mut rows = app.audit(1000);
     rows.reverse();
-    assert!(rows.len() > 10, "logins and account creations were recorded");
+    assert!(
+        rows.len() > 10,
+        "logins and account creations were recorded"
+    );
     for (i, row) in rows.iter().enumerate() {
         assert_eq!(row.seq, i as i64 + 1, "seq is gapless from 1");
         assert_eq!(row.hash.len(), 64);
@@ -84,7 +87,11 @@ async fn appends_form_a_gapless_valid_chain(app: TestApp) {
         } else {
             rows[i - 1].hash.as_str()
         };
-        assert_eq!(row.prev_hash, expected_prev, "record {} links back", row.seq);
+        assert_eq!(
+            row.prev_hash, expected_prev,
+            "record {} links back",
+            row.seq
+        );
     }
     let n = rows.len() as i64;
     let report = app.db().read(audit::verify).unwrap();
@@ -151,7 +158,10 @@ async fn a_tampered_record_is_the_first_broken_link(app: TestApp) {
 
     // The command line reports the same link and exits with an error.
     let (out, error) = cli(&app.database.url(), &["audit", "verify"]).unwrap_err();
-    assert!(out.contains(&format!("BROKEN at seq {k} (record {id})")), "{out}");
+    assert!(
+        out.contains(&format!("BROKEN at seq {k} (record {id})")),
+        "{out}"
+    );
     assert!(error.contains(&format!("broken at seq {k}")), "{error}");
 
     // Later appends do not hide the break.
@@ -203,15 +213,27 @@ async fn the_database_refuses_updates_and_deletes(app: TestApp) {
         assert!(error.to_string().contains("append-only"), "{sql}: {error}");
     }
     if app.engine == Engine::Postgres {
-        for sql in ["TRUNCATE audit_record_persons", "TRUNCATE audit_records CASCADE"] {
+        for sql in [
+            "TRUNCATE audit_record_persons",
+            "TRUNCATE audit_records CASCADE",
+        ] {
             let error = conn.batch_execute(sql).expect_err(sql);
             assert!(error.to_string().contains("append-only"), "{sql}: {error}");
         }
     }
     let after = app.audit(1000);
     assert_eq!(before.len(), after.len());
-    assert!(before.iter().zip(&after).all(|(a, b)| a.hash == b.hash && a.action == b.action));
-    assert_eq!(app.audit_entries(1)[0].persons.len(), 1, "links are still there");
+    assert!(
+        before
+            .iter()
+            .zip(&after)
+            .all(|(a, b)| a.hash == b.hash && a.action == b.action)
+    );
+    assert_eq!(
+        app.audit_entries(1)[0].persons.len(),
+        1,
+        "links are still there"
+    );
     assert!(app.db().read(audit::verify).unwrap().intact());
 }
 
@@ -248,7 +270,13 @@ fn legacy_records_are_chained_on_upgrade(engine: Engine) {
             .unwrap();
     }
     let applied = migrations::run_pending_on(&mut conn).unwrap();
-    assert_eq!(applied.len(), migrations::versions(engine == Engine::Postgres).unwrap().len() - 8);
+    assert_eq!(
+        applied.len(),
+        migrations::versions(engine == Engine::Postgres)
+            .unwrap()
+            .len()
+            - 8
+    );
     let report = conn.transaction(audit::verify).unwrap();
     assert!(report.intact(), "{report:?}");
     assert_eq!((report.checked, report.head_seq), (3, 3));

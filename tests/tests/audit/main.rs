@@ -15,12 +15,15 @@ use socialcare_tests::{TestApp, user_password};
 pub struct Office {
     /// Social worker of `social_inclusion`, case manager of the test case.
     pub anna_id: String,
+    /// Anna's access token.
     pub anna: String,
     /// Social worker of `adults_disability`, outside the case team.
     pub marco_id: String,
+    /// Marco's access token.
     pub marco: String,
     /// Office manager.
     pub manager_id: String,
+    /// The office manager's access token.
     pub manager: String,
     /// Privacy officer.
     pub privacy: String,
@@ -30,7 +33,13 @@ pub struct Office {
     pub admin: String,
 }
 
-async fn account(app: &TestApp, admin: &str, name: &str, roles: &[&str], areas: &[&str]) -> (String, String) {
+async fn account(
+    app: &TestApp,
+    admin: &str,
+    name: &str,
+    roles: &[&str],
+    areas: &[&str],
+) -> (String, String) {
     let user = app.create_user(admin, name, roles, areas).await;
     let (token, _) = app.tokens(name, &user_password(name)).await;
     (user["id"].as_str().unwrap().to_owned(), token)
@@ -39,13 +48,32 @@ async fn account(app: &TestApp, admin: &str, name: &str, roles: &[&str], areas: 
 /// Creates the office's accounts.
 pub async fn office(app: &TestApp) -> Office {
     let admin = app.admin_token().await;
-    let (anna_id, anna) =
-        account(app, &admin, "anna", &["social_worker"], &["social_inclusion"]).await;
-    let (marco_id, marco) =
-        account(app, &admin, "marco", &["social_worker"], &["adults_disability"]).await;
+    let (anna_id, anna) = account(
+        app,
+        &admin,
+        "anna",
+        &["social_worker"],
+        &["social_inclusion"],
+    )
+    .await;
+    let (marco_id, marco) = account(
+        app,
+        &admin,
+        "marco",
+        &["social_worker"],
+        &["adults_disability"],
+    )
+    .await;
     let (manager_id, manager) = account(app, &admin, "manager", &["office_manager"], &[]).await;
     let (_, privacy) = account(app, &admin, "privacy", &["privacy_officer"], &[]).await;
-    let (_, clerk) = account(app, &admin, "clerk", &["administrative"], &["social_inclusion"]).await;
+    let (_, clerk) = account(
+        app,
+        &admin,
+        "clerk",
+        &["administrative"],
+        &["social_inclusion"],
+    )
+    .await;
     Office {
         anna_id,
         anna,
@@ -61,7 +89,13 @@ pub async fn office(app: &TestApp) -> Office {
 
 /// Registers a person; returns its id.
 pub async fn person(app: &TestApp, token: &str, given: &str) -> String {
-    let r = post(app, token, "/persons", json!({"given_names": given, "family_names": "Test"})).await;
+    let r = post(
+        app,
+        token,
+        "/persons",
+        json!({"given_names": given, "family_names": "Test"}),
+    )
+    .await;
     assert_eq!(r.status(), 201);
     r.json::<Value>().await.unwrap()["id"]
         .as_str()
@@ -85,6 +119,7 @@ pub async fn case_file(app: &TestApp, token: &str, manager: &str, given: &str) -
     (file["id"].as_str().unwrap().to_owned(), p)
 }
 
+/// POSTs JSON with a bearer token.
 pub async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> Response {
     app.client
         .post(app.api(path))
@@ -95,6 +130,7 @@ pub async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> Respon
         .unwrap()
 }
 
+/// GETs with a bearer token.
 pub async fn get(app: &TestApp, token: &str, path: &str) -> Response {
     app.client
         .get(app.api(path))
@@ -104,6 +140,7 @@ pub async fn get(app: &TestApp, token: &str, path: &str) -> Response {
         .unwrap()
 }
 
+/// GETs with a bearer token, expecting 200; returns the body.
 pub async fn get_json(app: &TestApp, token: &str, path: &str) -> Value {
     let r = get(app, token, path).await;
     let status = r.status();
