@@ -791,9 +791,39 @@ pub fn verify(conn: &mut AnyConnection) -> Result<VerifyReport, StoreError> {
     Ok(report)
 }
 
+/// The persons a record written before persons were linked concerns: the person of a `person`
+/// resource, and the `person_id` member of its details (records of case-file data carried it
+/// there). The details are JSON written by the application itself, compact.
+fn legacy_persons(row: &AuditRow) -> Vec<Uuid> {
+    const KEY: &str = "\"person_id\":\"";
+    let mut found = Vec::new();
+    if row.resource_type == PERSON_RESOURCE
+        && let Some(id) = row
+            .resource_id
+            .as_deref()
+            .and_then(|r| Uuid::parse_str(r).ok())
+    {
+        found.push(id);
+    }
+    if let Some(details) = row.details.as_deref() {
+        let mut rest = details;
+        while let Some(at) = rest.find(KEY) {
+            rest = &rest[at + KEY.len()..];
+            if let Some(id) = rest.get(..36).and_then(|t| Uuid::parse_str(t).ok()) {
+                found.push(id);
+            }
+        }
+    }
+    found.sort_unstable();
+    found.dedup();
+    found
+}
+
 /// Chains the records that have no hash yet (those written before the chain existed, numbered
-/// by migration `2026-11-26-000009_audit_chain`) and sets the head. Idempotent; returns how many
-/// records it hashed. Runs before the migration that makes the trail immutable.
+/// by migration `2026-11-26-000009_audit_chain`) and sets the head; before hashing a record it
+/// links the persons it names ([`legacy_persons`]), so that access reports cover the time before
+/// the chain. Idempotent; returns how many records it hashed. Runs before the migration that
+/// makes the trail immutable.
 pub fn chain_unhashed(conn: &mut AnyConnection) -> Result<u64, StoreError> {
     let mut hashed = 0_u64;
     let mut last_seq = 0_i64;
@@ -813,7 +843,11 @@ pub fn chain_unhashed(conn: &mut AnyConnection) -> Result<u64, StoreError> {
         for mut row in rows {
             if row.hash.is_empty() {
                 row.prev_hash = prev.clone();
-                let links = persons.remove(&row.id.0).unwrap_or_default();
+                let mut links = persons.remove(&row.id.0).unwrap_or_default();
+                let found = legacy_persons(&row);
+                let missing: Vec<Uuid> = found.into_iter().filter(|p| !links.contains(p)).collect();
+                insert_links(conn, row.id.0, &missing)?;
+                links.extend(missing);
                 row.hash = compute_hash(&row, &links);
                 diesel::update(audit_records::table.find(row.id))
                     .set((
@@ -908,6 +942,24 @@ mod tests {
         two.action = "a".into();
         two.resource_type = "bc".into();
         assert_ne!(compute_hash(&one, &[]), compute_hash(&two, &[]));
+    }
+
+    #[test]
+    fn legacy_records_name_their_persons() {
+        let (a, b) = (Uuid::from_u128(0xa), Uuid::from_u128(0xb));
+        let mut r = row();
+        r.resource_id = Some(a.to_string());
+        r.details = Some(format!(r#"{{"person_id":"{b}","case_file_id":"x"}}"#));
+        assert_eq!(legacy_persons(&r), vec![a, b]);
+        r.resource_type = "case_file".into();
+        r.details = Some(format!(
+            r#"{{"person_id":"{b}","x":{{"person_id":"{b}"}}}}"#
+        ));
+        assert_eq!(legacy_persons(&r), vec![b]);
+        r.details = Some(r#"{"person_id":"not-a-uuid"}"#.into());
+        assert!(legacy_persons(&r).is_empty());
+        r.details = Some("free text".into());
+        assert!(legacy_persons(&r).is_empty());
     }
 
     #[test]

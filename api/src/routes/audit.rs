@@ -215,6 +215,15 @@ pub struct AuditRecordPage {
 }
 
 fn check_period(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Result<(), ApiError> {
+    use chrono::Datelike;
+    for (name, value) in [("from", from), ("to", to)] {
+        if value.is_some_and(|at| !(1..=9999).contains(&at.year())) {
+            return Err(ApiError::bad_parameter(
+                name,
+                "must be an instant between the years 1 and 9999",
+            ));
+        }
+    }
     match (from, to) {
         (Some(from), Some(to)) if to <= from => {
             Err(ApiError::bad_parameter("to", "must be after `from`"))

@@ -237,6 +237,9 @@ async fn the_database_refuses_updates_and_deletes(app: TestApp) {
     assert!(app.db().read(audit::verify).unwrap().intact());
 }
 
+/// Minutes after the start, action, resource type, resource id, details.
+type LegacyRecord = (i64, &'static str, &'static str, Option<String>, Option<String>);
+
 /// Records written before the chain existed are numbered by time and chained on upgrade, and
 /// the trail is immutable afterwards.
 fn legacy_records_are_chained_on_upgrade(engine: Engine) {
@@ -251,20 +254,31 @@ fn legacy_records_are_chained_on_upgrade(engine: Engine) {
     assert!(last.ends_with("000008"), "{last}");
     let base = Utc::now() - Duration::days(30);
     // Inserted out of time order: the chain follows time.
-    let ids: Vec<uuid::Uuid> = (0..3).map(|_| uuid::Uuid::now_v7()).collect();
-    for (id, minutes, action) in [
-        (ids[0], 20, "auth.login"),
-        (ids[1], 0, "user.bootstrap_admin"),
-        (ids[2], 10, "user.create"),
-    ] {
+    let (maria, giulia) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    let legacy: [LegacyRecord; 5] = [
+        (20, "auth.login", "session", None, None),
+        (0, "user.bootstrap_admin", "user", None, None),
+        (10, "user.create", "user", None, None),
+        (30, "person.read", "person", Some(maria.to_string()), None),
+        (
+            40,
+            "referral.read",
+            "referral",
+            Some(uuid::Uuid::now_v7().to_string()),
+            Some(format!(r#"{{"person_id":"{giulia}","case_file_id":"x"}}"#)),
+        ),
+    ];
+    for (minutes, action, resource_type, resource_id, details) in legacy {
         diesel::insert_into(audit_records::table)
             .values((
-                audit_records::id.eq(DbUuid(id)),
+                audit_records::id.eq(DbUuid(uuid::Uuid::now_v7())),
                 audit_records::occurred_at.eq(DbInstant::from(base + Duration::minutes(minutes))),
                 audit_records::actor_roles.eq(""),
                 audit_records::action.eq(action),
-                audit_records::resource_type.eq("user"),
+                audit_records::resource_type.eq(resource_type),
+                audit_records::resource_id.eq(resource_id),
                 audit_records::outcome.eq("success"),
+                audit_records::details.eq(details),
             ))
             .execute(&mut conn)
             .unwrap();
@@ -279,13 +293,40 @@ fn legacy_records_are_chained_on_upgrade(engine: Engine) {
     );
     let report = conn.transaction(audit::verify).unwrap();
     assert!(report.intact(), "{report:?}");
-    assert_eq!((report.checked, report.head_seq), (3, 3));
+    assert_eq!((report.checked, report.head_seq), (5, 5));
     let order: Vec<String> = audit_records::table
         .order(audit_records::seq.asc())
         .select(audit_records::action)
         .load(&mut conn)
         .unwrap();
-    assert_eq!(order, ["user.bootstrap_admin", "user.create", "auth.login"]);
+    assert_eq!(
+        order,
+        [
+            "user.bootstrap_admin",
+            "user.create",
+            "auth.login",
+            "person.read",
+            "referral.read"
+        ]
+    );
+    // The persons they named are linked, so access reports cover the time before the chain.
+    for (person, action) in [(maria, "person.read"), (giulia, "referral.read")] {
+        let found = conn
+            .transaction(|c| {
+                audit::search(
+                    c,
+                    &audit::AuditQuery {
+                        person_id: Some(person),
+                        limit: 10,
+                        ..audit::AuditQuery::default()
+                    },
+                )
+            })
+            .unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].action, action);
+        assert_eq!(found[0].persons, [person]);
+    }
     assert!(
         migrations::triggers(&mut conn)
             .unwrap()
@@ -319,7 +360,7 @@ fn legacy_records_are_chained_on_upgrade(engine: Engine) {
     .unwrap();
     let report = conn.transaction(audit::verify).unwrap();
     assert!(report.intact(), "{report:?}");
-    assert_eq!(report.checked, 4);
+    assert_eq!(report.checked, 6);
 }
 
 #[test]
