@@ -109,8 +109,13 @@ pub struct AuditRecordResponse {
     pub hash: String,
 }
 
+/// The recorded details as a JSON object: the stored object, or `{"text": …}` for anything
+/// that is not one.
 fn details_value(text: Option<&str>) -> Option<serde_json::Value> {
-    text.map(|t| serde_json::from_str(t).unwrap_or_else(|_| serde_json::json!({ "text": t })))
+    text.map(|t| match serde_json::from_str::<serde_json::Value>(t) {
+        Ok(value) if value.is_object() => value,
+        _ => serde_json::json!({ "text": t }),
+    })
 }
 
 fn roles_of(stored: &str) -> Vec<String> {

@@ -18,6 +18,7 @@ on_both_engines!(
     a_tampered_record_is_the_first_broken_link,
     a_missing_record_is_reported,
     the_database_refuses_updates_and_deletes,
+    concurrent_requests_keep_the_chain_linear,
 );
 
 fn connect(app: &TestApp) -> AnyConnection {
@@ -237,8 +238,41 @@ async fn the_database_refuses_updates_and_deletes(app: TestApp) {
     assert!(app.db().read(audit::verify).unwrap().intact());
 }
 
+async fn concurrent_requests_keep_the_chain_linear(app: TestApp) {
+    let office = office(&app).await;
+    let p = person(&app, &office.anna, "Maria").await;
+    let before = app.audit(1)[0].seq;
+    let path = format!("/persons/{p}");
+    let requests = (0..24).map(|i| {
+        let token = if i % 2 == 0 {
+            &office.anna
+        } else {
+            &office.marco
+        };
+        app.client.get(app.api(&path)).bearer_auth(token).send()
+    });
+    for response in futures_util::future::join_all(requests).await {
+        assert_eq!(response.unwrap().status(), 200);
+    }
+    let report = app.db().read(audit::verify).unwrap();
+    assert!(report.intact(), "{report:?}");
+    assert_eq!(report.head_seq, before + 24);
+    let reads = app.audit_entries(24);
+    assert!(
+        reads
+            .iter()
+            .all(|r| r.action == "person.read" && r.persons.len() == 1)
+    );
+}
+
 /// Minutes after the start, action, resource type, resource id, details.
-type LegacyRecord = (i64, &'static str, &'static str, Option<String>, Option<String>);
+type LegacyRecord = (
+    i64,
+    &'static str,
+    &'static str,
+    Option<String>,
+    Option<String>,
+);
 
 /// Records written before the chain existed are numbered by time and chained on upgrade, and
 /// the trail is immutable afterwards.
