@@ -142,6 +142,7 @@ fn cors(origins: &[String]) -> Cors {
             header::IF_NONE_MATCH,
             header::HeaderName::from_static("idempotency-key"),
             header::HeaderName::from_static("x-request-id"),
+            header::HeaderName::from_static("access-purpose"),
         ])
         .expose_headers([
             header::ETAG,
@@ -201,6 +202,7 @@ impl Application {
             ),
             refresh_ttl: chrono::Duration::seconds(i64::from(config.refresh_token_ttl_secs)),
             trust_proxy_headers: config.trust_proxy_headers,
+            break_glass_ttl: chrono::Duration::seconds(i64::from(config.break_glass_ttl_secs)),
         });
 
         let contract = openapi::document();

@@ -1,4 +1,4 @@
-//! The command line: `serve` (default), `migrate`, `users …`, `openapi`.
+//! The command line: `serve` (default), `migrate`, `users …`, `audit verify`, `openapi`.
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
@@ -12,7 +12,7 @@ use socialcare_persistence::{Database, migrations, sessions};
 
 use crate::app::{Application, open_database};
 use crate::auth::password;
-use crate::config::{Cli, Command, Config, UsersCommand};
+use crate::config::{AuditCommand, Cli, Command, Config, UsersCommand};
 use crate::{openapi, telemetry};
 
 /// Entry point of the binary.
@@ -42,6 +42,7 @@ pub fn execute(cli: Cli, input: &mut dyn BufRead, output: &mut dyn Write) -> any
         Command::Serve => serve(cli.config),
         Command::Migrate => migrate(&cli.config, output),
         Command::Users(command) => users_command(&cli.config, command, input, output),
+        Command::Audit(AuditCommand::Verify) => audit_verify(&cli.config, output),
         Command::Openapi => write_out(output, &openapi::document_text()),
         Command::DemoData { seed, persons } => demo_data(&cli.config, seed, persons, output),
     }
@@ -77,6 +78,35 @@ fn migrate(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
         write_out(out, "the database is up to date\n")
     } else {
         write_out(out, &format!("applied: {}\n", applied.join(", ")))
+    }
+}
+
+/// `socialcare audit verify`: prints the report; an error (non-zero exit status) when broken.
+fn audit_verify(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
+    let db = open_migrated(config)?;
+    let report = db.read(audit::verify)?;
+    let mut text = format!(
+        "checked {} audit record(s); chain head: seq {}, hash {}\n",
+        report.checked, report.head_seq, report.head_hash
+    );
+    match &report.first_broken {
+        None => text.push_str("the audit trail is intact\n"),
+        Some(link) => {
+            let id = link.id.map_or_else(|| "-".to_owned(), |id| id.to_string());
+            text.push_str(&format!(
+                "BROKEN at seq {} (record {id}): {}\n",
+                link.seq, link.reason
+            ));
+        }
+    }
+    write_out(out, &text)?;
+    match report.first_broken {
+        None => Ok(()),
+        Some(link) => anyhow::bail!(
+            "the audit trail is broken at seq {}: {}",
+            link.seq,
+            link.reason
+        ),
     }
 }
 

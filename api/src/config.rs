@@ -29,6 +29,9 @@ pub enum Command {
     Users(UsersCommand),
     /// Print the OpenAPI contract (JSON) to standard output.
     Openapi,
+    /// Inspect the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Load a small fictional data set (staff, persons, case files in every status) into an
     /// empty office, for frontend development. Refused in the production profile.
     DemoData {
@@ -39,6 +42,14 @@ pub enum Command {
         #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=5000))]
         persons: u16,
     },
+}
+
+/// Audit trail commands.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the hash chain of the audit trail and report the first broken link; exits
+    /// with a non-zero status when the chain is broken.
+    Verify,
 }
 
 /// Staff account administration.
@@ -231,6 +242,9 @@ pub struct Config {
     /// Length of the failed-login window, in seconds.
     #[arg(long, env = "SOCIALCARE_LOGIN_WINDOW_SECS", default_value_t = 900, value_parser = clap::value_parser!(u32).range(1..=86_400), global = true)]
     pub login_window_secs: u32,
+    /// How long a break-glass access to a case file lasts, in seconds (default 24 hours).
+    #[arg(long, env = "SOCIALCARE_BREAK_GLASS_TTL_SECS", default_value_t = 86_400, value_parser = clap::value_parser!(u32).range(1..=604_800), global = true)]
+    pub break_glass_ttl_secs: u32,
     /// Take the client address from `Forwarded`/`X-Forwarded-For` (only behind a trusted proxy).
     #[arg(long, env = "SOCIALCARE_TRUST_PROXY_HEADERS", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     pub trust_proxy_headers: bool,

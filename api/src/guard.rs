@@ -9,7 +9,7 @@
 
 use actix_web::web;
 use chrono::Utc;
-use socialcare_domain::access::{Action, CaseFacts, Decision, Resource, Subject, decide};
+use socialcare_domain::access::{Action, CaseFacts, Decision, Relation, Resource, Subject, decide};
 use socialcare_persistence::AnyConnection;
 use socialcare_persistence::access::{self, CaseAccessFacts};
 use socialcare_persistence::audit::{NewAuditRecord, Outcome};
@@ -41,6 +41,8 @@ pub struct CaseAccess {
     pub facts: CaseFacts,
     /// Set when only a break-glass grant allowed the access: its reason.
     pub break_glass: Option<String>,
+    /// The caller's relation to the file.
+    pub relation: Relation,
 }
 
 impl CaseAccess {
@@ -152,8 +154,10 @@ pub fn case_file(
 }
 
 fn grant(caller: &Caller, action: Action, found: CaseAccessFacts) -> Result<CaseAccess, ApiError> {
+    let relation = Relation::of(&caller.subject(), &found.facts);
     match decide(&caller.subject(), action, Resource::Case(&found.facts)) {
         Decision::Allow { break_glass } => Ok(CaseAccess {
+            relation,
             case_file_id: found.case_file_id,
             person_id: found.person_id,
             facts: found.facts,

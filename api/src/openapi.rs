@@ -37,6 +37,7 @@ with an `errors` list of JSON Pointers for invalid input; every response carries
         (name = "case-files", description = "Case files (cartelle sociali): taking a person in charge in an area, the lifecycle, the team, the caseloads, consents and referrals to and from external services."),
         (name = "persons", description = "The people the office serves (persone assistite): registration with duplicate checks, correction, annulment, search."),
         (name = "households", description = "Households (nuclei familiari): members and their relationship to the reference person, with the history of who lived with whom and when; the composition on any date."),
+        (name = "audit", description = "The audit trail (who read or changed which personal data, when, why): search, the access report of a person (GDPR art. 15), verification of the hash chain, and the review of break-glass accesses. For the privacy officer and the office manager."),
         (name = "sensitive-data", description = "Special categories of personal data of a person (GDPR art. 9 and 10), one sub-resource per group: health and disability, community (Roma, Sinti, Caminanti), residence permit and protection status, criminal justice; and the permits about to expire. Every read and write is audited."),
     ),
     components(schemas(Problem, InvalidParam)),
@@ -156,6 +157,15 @@ fn complete(doc: &mut Value) {
         }
     });
     doc["components"]["responses"] = standard_responses();
+    doc["components"]["parameters"] = json!({
+        "AccessPurpose": {
+            "name": crate::request::PURPOSE_HEADER,
+            "in": "header",
+            "required": false,
+            "description": "Why the caller accesses personal data, e.g. `Verifica requisiti ADI` (1-200 printable characters, UTF-8). It is recorded as the purpose of every audit record the request makes; an invalid value is answered with 400.",
+            "schema": { "type": "string", "minLength": 1, "maxLength": crate::request::PURPOSE_MAX_CHARS, "pattern": "^[^\\u0000-\\u001f\\u007f]+$", "example": "Verifica requisiti ADI" }
+        }
+    });
 
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
@@ -183,6 +193,16 @@ fn complete_operation(operation: &mut Value) {
         });
     if public {
         operation["security"] = json!([]);
+    } else {
+        // Every authenticated operation may declare the purpose of the access.
+        let reference = json!({ "$ref": "#/components/parameters/AccessPurpose" });
+        match operation
+            .get_mut("parameters")
+            .and_then(Value::as_array_mut)
+        {
+            Some(parameters) => parameters.push(reference),
+            None => operation["parameters"] = json!([reference]),
+        }
     }
     let has_body = operation.get("requestBody").is_some();
     let has_params = operation

@@ -18,4 +18,6 @@ pub struct AppState {
     pub refresh_ttl: chrono::Duration,
     /// Whether `Forwarded`/`X-Forwarded-For` are trusted for the client address.
     pub trust_proxy_headers: bool,
+    /// How long a break-glass access lasts.
+    pub break_glass_ttl: chrono::Duration,
 }

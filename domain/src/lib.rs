@@ -6,6 +6,7 @@
 //! that the persistence and API layers run.
 
 pub mod access;
+pub mod break_glass;
 pub mod case_file;
 pub mod error;
 pub mod household;

@@ -1,15 +1,44 @@
-//! The audit trail: append-only records of who did what to which resource.
+//! The audit trail: append-only records of who did what to which resource and which persons,
+//! chained by SHA-256 hashes so that any later change is detectable.
 //!
-//! There is deliberately no update or delete function in this module.
+//! There is deliberately no update or delete function in this module, and the database refuses
+//! both (migration `2026-11-26-000010_audit_immutable`).
+//!
+//! # The chain
+//!
+//! Records are numbered `seq` = 1, 2, 3… without gaps. Each carries `prev_hash`, the `hash` of
+//! record `seq - 1` ([`GENESIS_HASH`] for record 1), and its own `hash`, the lowercase hex
+//! SHA-256 of its [canonical encoding](canonical_bytes). The one-row table `audit_chain_head`
+//! holds the last `seq` and `hash`; [`append`] locks it (`SELECT … FOR UPDATE` on PostgreSQL; on
+//! SQLite the single writer is already serialised), so concurrent appends cannot fork the chain.
+//! [`verify`] recomputes everything and reports the first broken link.
+
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
 use crate::error::StoreError;
-use crate::schema::audit_records;
-use crate::sql_types::{DbInstant, DbUuid};
+use crate::schema::{audit_chain_head, audit_record_persons, audit_records};
+use crate::sql_types::{DbInstant, DbUuid, sqlite_instant_text};
+
+/// `prev_hash` of the first record: 64 zeros.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Tag that starts the canonical encoding; a future encoding gets a new tag.
+pub const ENCODING_TAG: &str = "socialcare-audit-v1";
+
+/// Resource type of the persons the office serves: a record on one concerns that person.
+pub const PERSON_RESOURCE: &str = "person";
+
+/// Rows read per batch when walking the chain.
+const BATCH: i64 = 1000;
+
+/// Person links inserted per statement.
+const LINK_CHUNK: usize = 400;
 
 /// Outcome of the audited action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +58,16 @@ impl Outcome {
             Outcome::Success => "success",
             Outcome::Denied => "denied",
             Outcome::Failure => "failure",
+        }
+    }
+
+    /// Parses a stored code.
+    pub fn parse(code: &str) -> Option<Self> {
+        match code {
+            "success" => Some(Outcome::Success),
+            "denied" => Some(Outcome::Denied),
+            "failure" => Some(Outcome::Failure),
+            _ => None,
         }
     }
 }
@@ -58,11 +97,12 @@ pub struct NewAuditRecord {
     pub client_addr: Option<String>,
     /// Extra context (JSON text), never secrets.
     pub details: Option<String>,
-    /// The persons whose data was read or written.
+    /// The persons whose data the action concerns (order and duplicates do not matter).
     pub persons: Vec<Uuid>,
-    /// Why: the break-glass reason, or the purpose the client declared.
+    /// Why the data was accessed: the break-glass reason, or the purpose the client declared in
+    /// the `Access-Purpose` header.
     pub purpose: Option<String>,
-    /// Whether the access was allowed only by a break-glass grant.
+    /// Whether the access happened under a break-glass grant.
     pub break_glass: bool,
 }
 
@@ -94,12 +134,201 @@ pub struct AuditRow {
     pub client_addr: Option<String>,
     /// Extra context.
     pub details: Option<String>,
+    /// Position in the chain, from 1, without gaps.
+    pub seq: i64,
+    /// Declared purpose or break-glass reason.
+    pub purpose: Option<String>,
+    /// Whether it happened under a break-glass grant.
+    pub break_glass: bool,
+    /// Hash of the previous record ([`GENESIS_HASH`] for the first).
+    pub prev_hash: String,
+    /// Hash of this record.
+    pub hash: String,
 }
 
-/// Appends a record; call it inside the transaction of the action it records.
+/// A record with the persons it concerns.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    /// The record.
+    pub row: AuditRow,
+    /// The persons concerned, ascending.
+    pub persons: Vec<Uuid>,
+}
+
+impl std::ops::Deref for AuditEntry {
+    type Target = AuditRow;
+
+    fn deref(&self) -> &AuditRow {
+        &self.row
+    }
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = audit_record_persons)]
+struct PersonLink {
+    audit_record_id: DbUuid,
+    person_id: DbUuid,
+}
+
+#[derive(Debug, Clone, Queryable)]
+struct Head {
+    last_seq: i64,
+    last_hash: String,
+}
+
+fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    // Lengths above 4 GiB cannot occur (request bodies are limited to 1 MiB).
+    let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(bytes);
+}
+
+fn put_str(out: &mut Vec<u8>, text: &str) {
+    put_bytes(out, text.as_bytes());
+}
+
+fn put_opt_str(out: &mut Vec<u8>, text: Option<&str>) {
+    match text {
+        None => out.push(0),
+        Some(t) => {
+            out.push(1);
+            put_str(out, t);
+        }
+    }
+}
+
+/// The bytes a record's hash is computed over (version 1). Every field is written in this
+/// order, so that no two different records have the same encoding:
+///
+/// 1. the tag [`ENCODING_TAG`] as a string;
+/// 2. `seq` as 8 bytes, big-endian two's complement;
+/// 3. `id` as its 16 bytes;
+/// 4. `occurred_at` as a string `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC, microseconds);
+/// 5. `actor_id`: byte 0 when absent, else byte 1 and its 16 bytes;
+/// 6. `actor_username` (optional string), `actor_roles` (string, comma-separated as stored),
+///    `action`, `resource_type` (strings), `resource_id` (optional), `outcome` (string),
+///    `request_id`, `client_addr`, `details`, `purpose` (optional strings);
+/// 7. `break_glass` as one byte, 0 or 1;
+/// 8. the persons: their count as 4 bytes big-endian, then each id's 16 bytes, ascending,
+///    without duplicates;
+/// 9. `prev_hash` as a string.
+///
+/// A string is its UTF-8 byte length as 4 bytes big-endian followed by the bytes; an optional
+/// string is byte 0 when absent, else byte 1 followed by the string.
+pub fn canonical_bytes(row: &AuditRow, persons: &[Uuid]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(512);
+    put_str(&mut out, ENCODING_TAG);
+    out.extend_from_slice(&row.seq.to_be_bytes());
+    out.extend_from_slice(row.id.0.as_bytes());
+    put_str(&mut out, &sqlite_instant_text(&row.occurred_at.0));
+    match row.actor_id {
+        None => out.push(0),
+        Some(id) => {
+            out.push(1);
+            out.extend_from_slice(id.0.as_bytes());
+        }
+    }
+    put_opt_str(&mut out, row.actor_username.as_deref());
+    put_str(&mut out, &row.actor_roles);
+    put_str(&mut out, &row.action);
+    put_str(&mut out, &row.resource_type);
+    put_opt_str(&mut out, row.resource_id.as_deref());
+    put_str(&mut out, &row.outcome);
+    put_opt_str(&mut out, row.request_id.as_deref());
+    put_opt_str(&mut out, row.client_addr.as_deref());
+    put_opt_str(&mut out, row.details.as_deref());
+    put_opt_str(&mut out, row.purpose.as_deref());
+    out.push(u8::from(row.break_glass));
+    let mut sorted = persons.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let count = u32::try_from(sorted.len()).unwrap_or(u32::MAX);
+    out.extend_from_slice(&count.to_be_bytes());
+    for person in &sorted {
+        out.extend_from_slice(person.as_bytes());
+    }
+    put_str(&mut out, &row.prev_hash);
+    out
+}
+
+/// The hash of a record: lowercase hex SHA-256 of [`canonical_bytes`].
+pub fn compute_hash(row: &AuditRow, persons: &[Uuid]) -> String {
+    Sha256::digest(canonical_bytes(row, persons))
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Reads the chain head, locking it on PostgreSQL until the end of the transaction.
+fn lock_head(conn: &mut AnyConnection) -> Result<Head, StoreError> {
+    let query = audit_chain_head::table
+        .find(1)
+        .select((audit_chain_head::last_seq, audit_chain_head::last_hash));
+    let head: Option<(i64, String)> = match conn {
+        AnyConnection::Postgresql(c) => query.for_update().first(c).optional()?,
+        AnyConnection::Sqlite(c) => query.first(c).optional()?,
+    };
+    match head {
+        Some((last_seq, last_hash)) if !last_hash.is_empty() => Ok(Head {
+            last_seq,
+            last_hash,
+        }),
+        _ => Err(StoreError::Internal(
+            "the audit chain head is missing or not initialised; apply the migrations with `socialcare migrate`".into(),
+        )),
+    }
+}
+
+fn set_head(conn: &mut AnyConnection, last_seq: i64, last_hash: &str) -> Result<(), StoreError> {
+    diesel::update(audit_chain_head::table.find(1))
+        .set((
+            audit_chain_head::last_seq.eq(last_seq),
+            audit_chain_head::last_hash.eq(last_hash),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+fn insert_links(conn: &mut AnyConnection, id: Uuid, persons: &[Uuid]) -> Result<(), StoreError> {
+    for chunk in persons.chunks(LINK_CHUNK) {
+        let links: Vec<PersonLink> = chunk
+            .iter()
+            .map(|p| PersonLink {
+                audit_record_id: DbUuid(id),
+                person_id: DbUuid(*p),
+            })
+            .collect();
+        // One multi-row INSERT per chunk; the multi-backend connection has no batch insert.
+        match conn {
+            AnyConnection::Postgresql(c) => diesel::insert_into(audit_record_persons::table)
+                .values(&links)
+                .execute(c)?,
+            AnyConnection::Sqlite(c) => diesel::insert_into(audit_record_persons::table)
+                .values(&links)
+                .execute(c)?,
+        };
+    }
+    Ok(())
+}
+
+/// Appends a record at the end of the chain; call it inside the transaction of the action it
+/// records, so that both commit or neither does. Returns the record's id. The persons linked to
+/// it are `record.persons` plus, for a record on a `person` resource, that person.
 pub fn append(conn: &mut AnyConnection, record: NewAuditRecord) -> Result<Uuid, StoreError> {
     let id = Uuid::now_v7();
-    let row = AuditRow {
+    let mut persons = record.persons;
+    // A record on a person resource always concerns that person.
+    if record.resource_type == PERSON_RESOURCE
+        && let Some(person) = record
+            .resource_id
+            .as_deref()
+            .and_then(|r| Uuid::parse_str(r).ok())
+    {
+        persons.push(person);
+    }
+    persons.sort_unstable();
+    persons.dedup();
+    let mut row = AuditRow {
         id: DbUuid(id),
         occurred_at: record.occurred_at.into(),
         actor_id: record.actor_id.map(DbUuid),
@@ -112,18 +341,630 @@ pub fn append(conn: &mut AnyConnection, record: NewAuditRecord) -> Result<Uuid, 
         request_id: record.request_id,
         client_addr: record.client_addr,
         details: record.details,
+        seq: 0,
+        purpose: record.purpose,
+        break_glass: record.break_glass,
+        prev_hash: String::new(),
+        hash: String::new(),
     };
+    // Critical section: from here to the commit of the caller's transaction the head is locked.
+    let head = lock_head(conn)?;
+    row.seq = head.last_seq + 1;
+    row.prev_hash = head.last_hash;
+    row.hash = compute_hash(&row, &persons);
     diesel::insert_into(audit_records::table)
         .values(&row)
         .execute(conn)?;
+    insert_links(conn, id, &persons)?;
+    set_head(conn, row.seq, &row.hash)?;
     Ok(id)
 }
 
-/// The most recent records, newest first (for tests and the forthcoming audit endpoints).
+/// The persons of each record, ascending.
+fn persons_of(
+    conn: &mut AnyConnection,
+    ids: &[DbUuid],
+) -> Result<HashMap<Uuid, Vec<Uuid>>, StoreError> {
+    let mut out: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let links: Vec<(DbUuid, DbUuid)> = audit_record_persons::table
+        .filter(audit_record_persons::audit_record_id.eq_any(ids.to_vec()))
+        .select((
+            audit_record_persons::audit_record_id,
+            audit_record_persons::person_id,
+        ))
+        .load(conn)?;
+    for (record, person) in links {
+        out.entry(record.0).or_default().push(person.0);
+    }
+    for persons in out.values_mut() {
+        persons.sort_unstable();
+    }
+    Ok(out)
+}
+
+fn with_persons(
+    conn: &mut AnyConnection,
+    rows: Vec<AuditRow>,
+) -> Result<Vec<AuditEntry>, StoreError> {
+    let ids: Vec<DbUuid> = rows.iter().map(|r| r.id).collect();
+    let mut persons = persons_of(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let persons = persons.remove(&row.id.0).unwrap_or_default();
+            AuditEntry { row, persons }
+        })
+        .collect())
+}
+
+/// The most recent records, newest first (tests use it to check side effects); see
+/// [`recent_entries`] for the persons they concern.
 pub fn recent(conn: &mut AnyConnection, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
     Ok(audit_records::table
         .select(AuditRow::as_select())
-        .order(audit_records::id.desc())
+        .order(audit_records::seq.desc())
         .limit(limit)
         .load(conn)?)
+}
+
+/// The most recent records with the persons they concern, newest first.
+pub fn recent_entries(conn: &mut AnyConnection, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+    let rows = recent(conn, limit)?;
+    with_persons(conn, rows)
+}
+
+/// One record by id, with its persons.
+pub fn find(conn: &mut AnyConnection, id: Uuid) -> Result<Option<AuditEntry>, StoreError> {
+    let row = audit_records::table
+        .find(DbUuid(id))
+        .select(AuditRow::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(with_persons(conn, row.into_iter().collect())?.pop())
+}
+
+/// How the action of a search is matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionFilter {
+    /// Exactly this action code.
+    Exact(String),
+    /// Every action starting with this text (e.g. `case_file.`).
+    Prefix(String),
+}
+
+/// Filters of a search of the trail; every filter present must hold.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    /// Records of this actor.
+    pub actor_id: Option<Uuid>,
+    /// Records concerning this person.
+    pub person_id: Option<Uuid>,
+    /// Records of this action.
+    pub action: Option<ActionFilter>,
+    /// Records on this kind of resource.
+    pub resource_type: Option<String>,
+    /// Records with this outcome.
+    pub outcome: Option<Outcome>,
+    /// Only records made under (true) or outside (false) a break-glass grant.
+    pub break_glass: Option<bool>,
+    /// Records that happened at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Records that happened before this instant.
+    pub to: Option<DateTime<Utc>>,
+    /// Keyset position: records with a `seq` below this one.
+    pub before_seq: Option<i64>,
+    /// Page size.
+    pub limit: i64,
+}
+
+fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 1);
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Searches the trail, newest first (descending `seq`).
+pub fn search(conn: &mut AnyConnection, q: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
+    let mut query = audit_records::table
+        .select(AuditRow::as_select())
+        .order(audit_records::seq.desc())
+        .limit(q.limit)
+        .into_boxed();
+    if let Some(actor) = q.actor_id {
+        query = query.filter(audit_records::actor_id.eq(DbUuid(actor)));
+    }
+    if let Some(person) = q.person_id {
+        query = query.filter(
+            audit_records::id.eq_any(
+                audit_record_persons::table
+                    .filter(audit_record_persons::person_id.eq(DbUuid(person)))
+                    .select(audit_record_persons::audit_record_id),
+            ),
+        );
+    }
+    match &q.action {
+        Some(ActionFilter::Exact(action)) => {
+            query = query.filter(audit_records::action.eq(action.clone()));
+        }
+        Some(ActionFilter::Prefix(prefix)) => {
+            query = query.filter(
+                audit_records::action
+                    .like(format!("{}%", like_escape(prefix)))
+                    .escape('\\'),
+            );
+        }
+        None => {}
+    }
+    if let Some(resource_type) = &q.resource_type {
+        query = query.filter(audit_records::resource_type.eq(resource_type.clone()));
+    }
+    if let Some(outcome) = q.outcome {
+        query = query.filter(audit_records::outcome.eq(outcome.as_str()));
+    }
+    if let Some(break_glass) = q.break_glass {
+        query = query.filter(audit_records::break_glass.eq(break_glass));
+    }
+    if let Some(from) = q.from {
+        query = query.filter(audit_records::occurred_at.ge(DbInstant::from(from)));
+    }
+    if let Some(to) = q.to {
+        query = query.filter(audit_records::occurred_at.lt(DbInstant::from(to)));
+    }
+    if let Some(before) = q.before_seq {
+        query = query.filter(audit_records::seq.lt(before));
+    }
+    let rows = query.load(conn)?;
+    with_persons(conn, rows)
+}
+
+/// What one actor did with a person's data within a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActorSummary {
+    /// The actor (absent for anonymous attempts and the command line).
+    pub actor_id: Option<Uuid>,
+    /// The actor's username as recorded (the latest one seen).
+    pub actor_username: Option<String>,
+    /// Number of records.
+    pub count: u64,
+    /// First record.
+    pub first: DateTime<Utc>,
+    /// Last record.
+    pub last: DateTime<Utc>,
+}
+
+/// Every access to a person's data within a period (GDPR art. 15 access request).
+#[derive(Debug, Clone)]
+pub struct PersonAccessReport {
+    /// The records, oldest first, at most the requested number.
+    pub entries: Vec<AuditEntry>,
+    /// Whether more records exist than were returned in `entries`.
+    pub truncated: bool,
+    /// One line per actor over every record of the period (not only those in `entries`),
+    /// by number of records, descending.
+    pub actors: Vec<ActorSummary>,
+    /// Number of records in the period.
+    pub total: u64,
+}
+
+/// Who accessed `person_id` between `from` (inclusive) and `to` (exclusive): the records
+/// (oldest first, at most `max_entries`) and a summary per actor over all of them.
+pub fn person_access_report(
+    conn: &mut AnyConnection,
+    person_id: Uuid,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    max_entries: i64,
+) -> Result<PersonAccessReport, StoreError> {
+    let concerning = || {
+        audit_records::id.eq_any(
+            audit_record_persons::table
+                .filter(audit_record_persons::person_id.eq(DbUuid(person_id)))
+                .select(audit_record_persons::audit_record_id),
+        )
+    };
+    let mut summary_query = audit_records::table
+        .filter(concerning())
+        .select((
+            audit_records::seq,
+            audit_records::actor_id,
+            audit_records::actor_username,
+            audit_records::occurred_at,
+        ))
+        .order(audit_records::seq.asc())
+        .into_boxed();
+    let mut entries_query = audit_records::table
+        .filter(concerning())
+        .select(AuditRow::as_select())
+        .order(audit_records::seq.asc())
+        .limit(max_entries + 1)
+        .into_boxed();
+    if let Some(from) = from {
+        summary_query = summary_query.filter(audit_records::occurred_at.ge(DbInstant::from(from)));
+        entries_query = entries_query.filter(audit_records::occurred_at.ge(DbInstant::from(from)));
+    }
+    if let Some(to) = to {
+        summary_query = summary_query.filter(audit_records::occurred_at.lt(DbInstant::from(to)));
+        entries_query = entries_query.filter(audit_records::occurred_at.lt(DbInstant::from(to)));
+    }
+    let mut rows = entries_query.load(conn)?;
+    let truncated = rows.len() as i64 > max_entries;
+    rows.truncate(usize::try_from(max_entries).unwrap_or(0));
+    let entries = with_persons(conn, rows)?;
+
+    let light: Vec<(i64, Option<DbUuid>, Option<String>, DbInstant)> = summary_query.load(conn)?;
+    let total = light.len() as u64;
+    let mut by_actor: BTreeMap<Option<Uuid>, ActorSummary> = BTreeMap::new();
+    for (_, actor, username, at) in light {
+        let actor = actor.map(|a| a.0);
+        let line = by_actor.entry(actor).or_insert_with(|| ActorSummary {
+            actor_id: actor,
+            actor_username: username.clone(),
+            count: 0,
+            first: at.0,
+            last: at.0,
+        });
+        line.count += 1;
+        line.first = line.first.min(at.0);
+        if at.0 >= line.last {
+            line.last = at.0;
+            line.actor_username = username;
+        }
+    }
+    let mut actors: Vec<ActorSummary> = by_actor.into_values().collect();
+    actors.sort_by(|a, b| b.count.cmp(&a.count).then(a.first.cmp(&b.first)));
+    Ok(PersonAccessReport {
+        entries,
+        truncated,
+        actors,
+        total,
+    })
+}
+
+/// Number of records made under break-glass by `actor_id` between `from` (inclusive) and `to`
+/// (inclusive) that concern `case_file_id` (as their resource) or `person_id`.
+pub fn count_break_glass(
+    conn: &mut AnyConnection,
+    actor_id: Uuid,
+    case_file_id: Uuid,
+    person_id: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    Ok(audit_records::table
+        .filter(audit_records::actor_id.eq(DbUuid(actor_id)))
+        .filter(audit_records::break_glass.eq(true))
+        .filter(audit_records::occurred_at.ge(DbInstant::from(from)))
+        .filter(audit_records::occurred_at.le(DbInstant::from(to)))
+        .filter(
+            audit_records::resource_id
+                .eq(case_file_id.to_string())
+                .or(audit_records::id.eq_any(
+                    audit_record_persons::table
+                        .filter(audit_record_persons::person_id.eq(DbUuid(person_id)))
+                        .select(audit_record_persons::audit_record_id),
+                )),
+        )
+        .count()
+        .get_result(conn)?)
+}
+
+/// The first place where the chain does not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenLink {
+    /// Position of the first record that fails (or that is missing).
+    pub seq: i64,
+    /// Its id, when the record exists.
+    pub id: Option<Uuid>,
+    /// What is wrong, in words.
+    pub reason: String,
+}
+
+/// Result of a verification of the whole chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// Records checked before the first broken link (all of them when the chain is intact).
+    pub checked: u64,
+    /// The `seq` of the last record according to the chain head when verification started.
+    pub head_seq: i64,
+    /// The hash of that last record according to the chain head.
+    pub head_hash: String,
+    /// The first broken link, or `None` when the chain is intact.
+    pub first_broken: Option<BrokenLink>,
+}
+
+impl VerifyReport {
+    /// Whether every record and the head are consistent.
+    pub fn intact(&self) -> bool {
+        self.first_broken.is_none()
+    }
+}
+
+fn broken(seq: i64, id: Option<Uuid>, reason: String) -> Option<BrokenLink> {
+    Some(BrokenLink { seq, id, reason })
+}
+
+/// Recomputes the whole chain, in `seq` order and in batches, up to the head as read at the
+/// start (records appended meanwhile are left for the next run): every record must follow the
+/// previous one without a gap, carry the previous hash, and hash to its stored hash; the head
+/// must name the last record. Run it in a read transaction.
+pub fn verify(conn: &mut AnyConnection) -> Result<VerifyReport, StoreError> {
+    let head: Option<(i64, String)> = audit_chain_head::table
+        .find(1)
+        .select((audit_chain_head::last_seq, audit_chain_head::last_hash))
+        .first(conn)
+        .optional()?;
+    let Some((head_seq, head_hash)) = head else {
+        return Ok(VerifyReport {
+            checked: 0,
+            head_seq: 0,
+            head_hash: String::new(),
+            first_broken: broken(0, None, "the chain head is missing".into()),
+        });
+    };
+    let mut report = VerifyReport {
+        checked: 0,
+        head_seq,
+        head_hash: head_hash.clone(),
+        first_broken: None,
+    };
+    let mut expected = 1_i64;
+    let mut prev = GENESIS_HASH.to_owned();
+    loop {
+        let rows: Vec<AuditRow> = audit_records::table
+            .select(AuditRow::as_select())
+            .filter(audit_records::seq.ge(expected))
+            .filter(audit_records::seq.le(head_seq))
+            .order(audit_records::seq.asc())
+            .limit(BATCH)
+            .load(conn)?;
+        if rows.is_empty() {
+            break;
+        }
+        let ids: Vec<DbUuid> = rows.iter().map(|r| r.id).collect();
+        let mut persons = persons_of(conn, &ids)?;
+        for row in rows {
+            let id = row.id.0;
+            if row.seq != expected {
+                report.first_broken = broken(
+                    expected,
+                    None,
+                    format!(
+                        "record {expected} is missing (the next record has seq {})",
+                        row.seq
+                    ),
+                );
+                return Ok(report);
+            }
+            if row.prev_hash != prev {
+                report.first_broken = broken(
+                    row.seq,
+                    Some(id),
+                    if expected == 1 {
+                        "prev_hash of the first record is not the genesis hash".into()
+                    } else {
+                        format!(
+                            "prev_hash does not match the hash of record {}",
+                            expected - 1
+                        )
+                    },
+                );
+                return Ok(report);
+            }
+            let links = persons.remove(&id).unwrap_or_default();
+            if compute_hash(&row, &links) != row.hash {
+                report.first_broken = broken(
+                    row.seq,
+                    Some(id),
+                    "the stored hash does not match the record's content: the record or its persons were changed".into(),
+                );
+                return Ok(report);
+            }
+            prev = row.hash;
+            expected += 1;
+            report.checked += 1;
+        }
+    }
+    let last = expected - 1;
+    if last < head_seq {
+        report.first_broken = broken(
+            expected,
+            None,
+            format!(
+                "records {expected} to {head_seq} are missing (the chain head names {head_seq})"
+            ),
+        );
+    } else if head_hash != prev {
+        report.first_broken = broken(
+            last,
+            None,
+            format!("the chain head's hash does not match the hash of record {last}"),
+        );
+    }
+    Ok(report)
+}
+
+/// The persons a record written before persons were linked concerns: the person of a `person`
+/// resource, and the `person_id` member of its details (records of case-file data carried it
+/// there). The details are JSON written by the application itself, compact.
+fn legacy_persons(row: &AuditRow) -> Vec<Uuid> {
+    const KEY: &str = "\"person_id\":\"";
+    let mut found = Vec::new();
+    if row.resource_type == PERSON_RESOURCE
+        && let Some(id) = row
+            .resource_id
+            .as_deref()
+            .and_then(|r| Uuid::parse_str(r).ok())
+    {
+        found.push(id);
+    }
+    if let Some(details) = row.details.as_deref() {
+        let mut rest = details;
+        while let Some(at) = rest.find(KEY) {
+            rest = &rest[at + KEY.len()..];
+            if let Some(id) = rest.get(..36).and_then(|t| Uuid::parse_str(t).ok()) {
+                found.push(id);
+            }
+        }
+    }
+    found.sort_unstable();
+    found.dedup();
+    found
+}
+
+/// Chains the records that have no hash yet (those written before the chain existed, numbered
+/// by migration `2026-11-26-000009_audit_chain`) and sets the head; before hashing a record it
+/// links the persons it names ([`legacy_persons`]), so that access reports cover the time before
+/// the chain. Idempotent; returns how many records it hashed. Runs before the migration that
+/// makes the trail immutable.
+pub fn chain_unhashed(conn: &mut AnyConnection) -> Result<u64, StoreError> {
+    let mut hashed = 0_u64;
+    let mut last_seq = 0_i64;
+    let mut prev = GENESIS_HASH.to_owned();
+    loop {
+        let rows: Vec<AuditRow> = audit_records::table
+            .select(AuditRow::as_select())
+            .filter(audit_records::seq.gt(last_seq))
+            .order(audit_records::seq.asc())
+            .limit(BATCH)
+            .load(conn)?;
+        if rows.is_empty() {
+            break;
+        }
+        let ids: Vec<DbUuid> = rows.iter().map(|r| r.id).collect();
+        let mut persons = persons_of(conn, &ids)?;
+        for mut row in rows {
+            if row.hash.is_empty() {
+                row.prev_hash = prev.clone();
+                let mut links = persons.remove(&row.id.0).unwrap_or_default();
+                let found = legacy_persons(&row);
+                let missing: Vec<Uuid> = found.into_iter().filter(|p| !links.contains(p)).collect();
+                insert_links(conn, row.id.0, &missing)?;
+                links.extend(missing);
+                row.hash = compute_hash(&row, &links);
+                diesel::update(audit_records::table.find(row.id))
+                    .set((
+                        audit_records::prev_hash.eq(&row.prev_hash),
+                        audit_records::hash.eq(&row.hash),
+                    ))
+                    .execute(conn)?;
+                hashed += 1;
+            }
+            last_seq = row.seq;
+            prev = row.hash;
+        }
+    }
+    set_head(conn, last_seq, &prev)?;
+    Ok(hashed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row() -> AuditRow {
+        AuditRow {
+            id: DbUuid(Uuid::from_u128(7)),
+            occurred_at: DbInstant(
+                DateTime::parse_from_rfc3339("2026-11-26T10:00:00.123456Z")
+                    .map(|d| d.with_timezone(&Utc))
+                    .unwrap_or_default(),
+            ),
+            actor_id: Some(DbUuid(Uuid::from_u128(1))),
+            actor_username: Some("anna".into()),
+            actor_roles: "social_worker".into(),
+            action: "person.read".into(),
+            resource_type: "person".into(),
+            resource_id: Some("x".into()),
+            outcome: "success".into(),
+            request_id: None,
+            client_addr: Some("127.0.0.1".into()),
+            details: None,
+            seq: 1,
+            purpose: None,
+            break_glass: false,
+            prev_hash: GENESIS_HASH.into(),
+            hash: String::new(),
+        }
+    }
+
+    #[test]
+    fn every_field_changes_the_hash() {
+        let base = compute_hash(&row(), &[]);
+        assert_eq!(base.len(), 64);
+        let mut variants: Vec<AuditRow> = Vec::new();
+        let mut r = row();
+        r.seq = 2;
+        variants.push(r);
+        let mut r = row();
+        r.purpose = Some(String::new());
+        variants.push(r);
+        let mut r = row();
+        r.break_glass = true;
+        variants.push(r);
+        let mut r = row();
+        r.request_id = Some(String::new());
+        variants.push(r);
+        let mut r = row();
+        r.actor_id = None;
+        variants.push(r);
+        let mut r = row();
+        r.prev_hash = "1".repeat(64);
+        variants.push(r);
+        for v in variants {
+            assert_ne!(compute_hash(&v, &[]), base, "{v:?}");
+        }
+        assert_ne!(compute_hash(&row(), &[Uuid::from_u128(3)]), base);
+    }
+
+    #[test]
+    fn persons_are_a_set() {
+        let (a, b) = (Uuid::from_u128(3), Uuid::from_u128(4));
+        assert_eq!(
+            compute_hash(&row(), &[a, b]),
+            compute_hash(&row(), &[b, a, b])
+        );
+    }
+
+    #[test]
+    fn fields_cannot_slide_into_each_other() {
+        let mut one = row();
+        one.action = "ab".into();
+        one.resource_type = "c".into();
+        let mut two = row();
+        two.action = "a".into();
+        two.resource_type = "bc".into();
+        assert_ne!(compute_hash(&one, &[]), compute_hash(&two, &[]));
+    }
+
+    #[test]
+    fn legacy_records_name_their_persons() {
+        let (a, b) = (Uuid::from_u128(0xa), Uuid::from_u128(0xb));
+        let mut r = row();
+        r.resource_id = Some(a.to_string());
+        r.details = Some(format!(r#"{{"person_id":"{b}","case_file_id":"x"}}"#));
+        assert_eq!(legacy_persons(&r), vec![a, b]);
+        r.resource_type = "case_file".into();
+        r.details = Some(format!(
+            r#"{{"person_id":"{b}","x":{{"person_id":"{b}"}}}}"#
+        ));
+        assert_eq!(legacy_persons(&r), vec![b]);
+        r.details = Some(r#"{"person_id":"not-a-uuid"}"#.into());
+        assert!(legacy_persons(&r).is_empty());
+        r.details = Some("free text".into());
+        assert!(legacy_persons(&r).is_empty());
+    }
+
+    #[test]
+    fn like_patterns_are_escaped() {
+        assert_eq!(like_escape("case_file."), "case\\_file.");
+        assert_eq!(like_escape("50%"), "50\\%");
+    }
 }

@@ -5,7 +5,7 @@
 //! - [`schema`]: the one `schema.rs`;
 //! - [`migrations`]: embedded, mirrored migrations and schema introspection;
 //! - one module per aggregate ([`users`], [`sessions`], [`audit`], [`persons`], [`households`],
-//!   [`sensitive`]) with rows and queries.
+//!   [`sensitive`], [`break_glass`]) with rows and queries.
 
 pub mod access;
 pub mod assessments;

@@ -5,6 +5,7 @@ use diesel::sql_query;
 use diesel::sql_types::{Integer, Text};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
+use crate::audit;
 use crate::db::{AnyConnection, Database};
 use crate::error::StoreError;
 
@@ -23,56 +24,74 @@ pub fn run_pending(db: &Database) -> Result<Vec<String>, StoreError> {
     run_pending_on(&mut conn)
 }
 
-/// Applies every pending migration on one connection.
+/// Applies every pending migration on one connection, one at a time (see [`run_next`]).
 pub fn run_pending_on(conn: &mut AnyConnection) -> Result<Vec<String>, StoreError> {
-    let applied: Vec<String> = match conn {
-        AnyConnection::Postgresql(c) => c
-            .run_pending_migrations(POSTGRES)
-            .map_err(migration_error)?
-            .into_iter()
-            .map(|v| v.to_string())
-            .collect(),
-        AnyConnection::Sqlite(c) => c
-            .run_pending_migrations(SQLITE)
-            .map_err(migration_error)?
-            .into_iter()
-            .map(|v| v.to_string())
-            .collect(),
-    };
+    let mut applied = Vec::new();
+    while let Some(version) = run_next(conn)? {
+        applied.push(version);
+    }
     Ok(applied)
 }
 
-/// Applies the next pending migration, if any; returns its version.
+/// Name suffix of the migration that makes the audit trail immutable: before it runs, the
+/// records written before the hash chain existed are chained ([`audit::chain_unhashed`]).
+const AUDIT_IMMUTABLE: &str = "_audit_immutable";
+
+/// Work done in Rust between migrations, before the migration called `name`.
+fn before_migration(conn: &mut AnyConnection, name: &str) -> Result<(), StoreError> {
+    if name.ends_with(AUDIT_IMMUTABLE) {
+        let hashed = conn.transaction(audit::chain_unhashed)?;
+        if hashed > 0 {
+            tracing::info!(hashed, "existing audit records chained");
+        }
+    }
+    Ok(())
+}
+
+/// Applies the next pending migration, if any, after the Rust step that must precede it;
+/// returns its version.
 pub fn run_next(conn: &mut AnyConnection) -> Result<Option<String>, StoreError> {
+    let next_name = match conn {
+        AnyConnection::Postgresql(c) => c
+            .pending_migrations(POSTGRES)
+            .map_err(migration_error)?
+            .first()
+            .map(|m| m.name().to_string()),
+        AnyConnection::Sqlite(c) => c
+            .pending_migrations(SQLITE)
+            .map_err(migration_error)?
+            .first()
+            .map(|m| m.name().to_string()),
+    };
+    let Some(name) = next_name else {
+        return Ok(None);
+    };
+    before_migration(conn, &name)?;
     let version = match conn {
-        AnyConnection::Postgresql(c) => {
-            match c
-                .pending_migrations(POSTGRES)
-                .map_err(migration_error)?
-                .first()
-            {
-                Some(next) => Some(
-                    c.run_migration(&**next)
-                        .map_err(migration_error)?
-                        .to_string(),
-                ),
-                None => None,
-            }
-        }
-        AnyConnection::Sqlite(c) => {
-            match c
-                .pending_migrations(SQLITE)
-                .map_err(migration_error)?
-                .first()
-            {
-                Some(next) => Some(
-                    c.run_migration(&**next)
-                        .map_err(migration_error)?
-                        .to_string(),
-                ),
-                None => None,
-            }
-        }
+        AnyConnection::Postgresql(c) => match c
+            .pending_migrations(POSTGRES)
+            .map_err(migration_error)?
+            .first()
+        {
+            Some(next) => Some(
+                c.run_migration(&**next)
+                    .map_err(migration_error)?
+                    .to_string(),
+            ),
+            None => None,
+        },
+        AnyConnection::Sqlite(c) => match c
+            .pending_migrations(SQLITE)
+            .map_err(migration_error)?
+            .first()
+        {
+            Some(next) => Some(
+                c.run_migration(&**next)
+                    .map_err(migration_error)?
+                    .to_string(),
+            ),
+            None => None,
+        },
     };
     Ok(version)
 }
@@ -169,4 +188,36 @@ pub fn indexes(conn: &mut AnyConnection) -> Result<Vec<IndexInfo>, StoreError> {
     };
     idx.sort();
     Ok(idx)
+}
+
+/// One trigger as the database describes it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, QueryableByName)]
+pub struct TriggerInfo {
+    /// Table name.
+    #[diesel(sql_type = Text)]
+    pub table_name: String,
+    /// Trigger name.
+    #[diesel(sql_type = Text)]
+    pub trigger_name: String,
+}
+
+/// Every trigger on the application tables (internal ones excluded), sorted.
+pub fn triggers(conn: &mut AnyConnection) -> Result<Vec<TriggerInfo>, StoreError> {
+    let mut found: Vec<TriggerInfo> = match conn {
+        AnyConnection::Postgresql(c) => sql_query(
+            "SELECT cl.relname::text AS table_name, t.tgname::text AS trigger_name
+             FROM pg_trigger t
+             JOIN pg_class cl ON cl.oid = t.tgrelid
+             JOIN pg_namespace n ON n.oid = cl.relnamespace
+             WHERE NOT t.tgisinternal AND n.nspname = current_schema()",
+        )
+        .load(c)?,
+        AnyConnection::Sqlite(c) => sql_query(
+            "SELECT tbl_name AS table_name, name AS trigger_name FROM sqlite_schema
+             WHERE type = 'trigger'",
+        )
+        .load(c)?,
+    };
+    found.sort();
+    Ok(found)
 }

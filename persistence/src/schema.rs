@@ -72,6 +72,48 @@ diesel::table! {
         request_id -> Nullable<Text>,
         client_addr -> Nullable<Text>,
         details -> Nullable<Text>,
+        seq -> BigInt,
+        purpose -> Nullable<Text>,
+        break_glass -> Bool,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::SqlUuid;
+
+    audit_record_persons (audit_record_id, person_id) {
+        audit_record_id -> SqlUuid,
+        person_id -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+
+    audit_chain_head (id) {
+        id -> Integer,
+        last_seq -> BigInt,
+        last_hash -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    break_glass_grants (id) {
+        id -> SqlUuid,
+        case_file_id -> SqlUuid,
+        staff_id -> SqlUuid,
+        reason -> Text,
+        granted_at -> SqlInstant,
+        expires_at -> SqlInstant,
+        acknowledged_at -> Nullable<SqlInstant>,
+        acknowledged_by -> Nullable<SqlUuid>,
+        acknowledgement_note -> Nullable<Text>,
     }
 }
 
@@ -458,6 +500,8 @@ diesel::joinable!(diary_entries -> case_files (case_file_id));
 diesel::joinable!(consents -> case_files (case_file_id));
 diesel::joinable!(referrals -> case_files (case_file_id));
 diesel::joinable!(referral_events -> referrals (referral_id));
+diesel::joinable!(audit_record_persons -> audit_records (audit_record_id));
+diesel::joinable!(break_glass_grants -> case_files (case_file_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -486,6 +530,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     consents,
     referrals,
     referral_events,
+    audit_record_persons,
+    audit_chain_head,
+    break_glass_grants,
 );
 
 /// Every table of the schema with its columns, in declaration order: what both migration sets
@@ -535,6 +582,11 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "request_id",
             "client_addr",
             "details",
+            "seq",
+            "purpose",
+            "break_glass",
+            "prev_hash",
+            "hash",
         ],
     ),
     (
@@ -814,6 +866,22 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "note",
             "author_id",
             "recorded_at",
+        ],
+    ),
+    ("audit_record_persons", &["audit_record_id", "person_id"]),
+    ("audit_chain_head", &["id", "last_seq", "last_hash"]),
+    (
+        "break_glass_grants",
+        &[
+            "id",
+            "case_file_id",
+            "staff_id",
+            "reason",
+            "granted_at",
+            "expires_at",
+            "acknowledged_at",
+            "acknowledged_by",
+            "acknowledgement_note",
         ],
     ),
 ];

@@ -8,7 +8,7 @@ use serde_json::Value;
 use socialcare_api::state::AppState;
 use socialcare_api::{Application, Config};
 use socialcare_persistence::Database;
-use socialcare_persistence::audit::{self, AuditRow};
+use socialcare_persistence::audit::{self, AuditEntry, AuditRow};
 
 /// HS256 secret the test servers sign with (tests forge tokens with it).
 pub const JWT_SECRET: &str = "test-secret-that-is-long-enough-for-hs256-0123456789";
@@ -264,6 +264,13 @@ impl TestApp {
     pub fn audit(&self, limit: i64) -> Vec<AuditRow> {
         self.db()
             .read(|c| audit::recent(c, limit))
+            .unwrap_or_else(|e| panic!("audit query: {e}"))
+    }
+
+    /// The newest audit records with the persons they concern, newest first.
+    pub fn audit_entries(&self, limit: i64) -> Vec<AuditEntry> {
+        self.db()
+            .read(|c| audit::recent_entries(c, limit))
             .unwrap_or_else(|e| panic!("audit query: {e}"))
     }
 }

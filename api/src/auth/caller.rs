@@ -40,7 +40,8 @@ impl Caller {
             .collect()
     }
 
-    /// An audit record of an action by this caller.
+    /// An audit record of an action by this caller. The purpose declared in `Access-Purpose` is
+    /// copied in; the persons concerned and the break-glass mark are for the handler to set.
     pub fn audit(
         &self,
         action: &str,
@@ -61,7 +62,7 @@ impl Caller {
             client_addr: self.meta.client_addr.clone(),
             details: None,
             persons: Vec::new(),
-            purpose: None,
+            purpose: self.meta.purpose.clone(),
             break_glass: false,
         }
     }
@@ -130,7 +131,7 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer_token(req);
-        let meta = RequestMeta::of(req);
+        let meta = RequestMeta::try_of(req);
         Box::pin(async move {
             let state =
                 state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
@@ -147,7 +148,8 @@ impl FromRequest for Caller {
             })
             .await?;
             match user {
-                Some(user) if user.active => Ok(Caller { user, meta }),
+                // An invalid `Access-Purpose` header is answered (400) once the caller is known.
+                Some(user) if user.active => Ok(Caller { user, meta: meta? }),
                 _ => Err(ApiError::invalid_token(
                     "the account is disabled or no longer exists",
                 )),

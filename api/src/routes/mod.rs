@@ -1,7 +1,9 @@
 //! The API's routes, one module per resource, registered under `/api/v1`.
 
 pub mod assessments;
+pub mod audit;
 pub mod auth;
+pub mod break_glass;
 pub mod case_files;
 pub mod codes;
 pub mod consents;
@@ -81,5 +83,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(referrals::list_referrals)
         .service(referrals::get_referral)
         .service(referrals::list_referral_events)
-        .service(referrals::transition_referral);
+        .service(referrals::transition_referral)
+        .service(break_glass::request_break_glass)
+        .service(audit::get_person_access_report)
+        .service(audit::search_audit_records)
+        // `verification` is a fixed segment: keep it before any `/audit-records/{id}` route.
+        .service(audit::verify_audit_trail)
+        .service(break_glass::list_break_glass_accesses)
+        .service(break_glass::acknowledge_break_glass_access);
 }

@@ -15,12 +15,15 @@ on_both_engines!(
     lists_hold_only_readable_case_files,
     the_case_manager_grants_special_categories_to_team_members,
     nested_objects_are_checked_against_their_parent,
+    every_read_path_audits_the_persons_it_returns,
+    break_glass_opens_case_content_marked_until_it_expires,
 );
 
 use matrix::every_operation_answers_every_relation_as_the_policy_says;
 use rules::{
-    lists_hold_only_readable_case_files, nested_objects_are_checked_against_their_parent,
-    searches_cut_persons_to_the_directory_answer,
+    break_glass_opens_case_content_marked_until_it_expires,
+    every_read_path_audits_the_persons_it_returns, lists_hold_only_readable_case_files,
+    nested_objects_are_checked_against_their_parent, searches_cut_persons_to_the_directory_answer,
     the_case_manager_grants_special_categories_to_team_members,
 };
 
@@ -70,6 +73,8 @@ pub struct Office {
     pub household: String,
     /// The person's membership of the household.
     pub member: String,
+    /// A break-glass grant of the spare user on the case file.
+    pub grant: String,
 }
 
 impl Office {
@@ -309,7 +314,24 @@ pub async fn office(app: &TestApp) -> Office {
         .await;
         assert_eq!(r.status(), 201, "{segment}");
     }
+    let (spare_token, _) = app.tokens("spare", &user_password("spare")).await;
+    let grant = created(
+        send(
+            app,
+            &spare_token,
+            reqwest::Method::POST,
+            &format!("/case-files/{case_file}/break-glass"),
+            None,
+            Some(json!({"reason": "Night emergency: the person was found in distress"})),
+        )
+        .await,
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     Office {
+        grant,
         admin,
         staff,
         spare_user: spare["id"].as_str().unwrap().to_owned(),

@@ -95,6 +95,15 @@ const EXPECTED: &[(&str, &str)] = &[
     ("revoke_consent", "AAADDDDDDDU"),
     ("create_referral", "AAADDDDDDDU"),
     ("transition_referral", "AAADDDDDDDU"),
+    // Break-glass: asked by those who work cases hands-on (409 when their relation already
+    // gives access), reviewed by the office manager.
+    ("request_break_glass", "AAAAAADDDDU"),
+    ("list_break_glass_accesses", "DDDDDDADDDU"),
+    ("acknowledge_break_glass_access", "DDDDDDADDDU"),
+    // The audit trail: privacy officer and office manager.
+    ("search_audit_records", "DDDDDDADDAU"),
+    ("verify_audit_trail", "DDDDDDADDAU"),
+    ("get_person_access_report", "DDDDDDADDAU"),
 ];
 
 struct Operation {
@@ -144,6 +153,7 @@ fn fill(path: &str, o: &Office) -> String {
         ("household_id", &o.household),
         ("member_id", &o.member),
         ("user_id", &o.spare_user),
+        ("grant_id", &o.grant),
     ] {
         filled = filled.replace(&format!("{{{name}}}"), value);
     }

@@ -282,3 +282,194 @@ pub async fn nested_objects_are_checked_against_their_parent(app: TestApp) {
     assert_eq!(status, 200);
     assert_eq!(entry["text"], "Matrix note");
 }
+
+fn persons_of(app: &TestApp) -> (String, Vec<String>, bool, Option<String>) {
+    let entry = app.audit_entries(1).remove(0);
+    (
+        entry.row.action.clone(),
+        entry.persons.iter().map(|p| p.to_string()).collect(),
+        entry.row.break_glass,
+        entry.row.purpose.clone(),
+    )
+}
+
+pub async fn every_read_path_audits_the_persons_it_returns(app: TestApp) {
+    let o = office(&app).await;
+    let (_, cm) = o.staff("case_manager");
+    let person = vec![o.person.clone()];
+    let f = &o.case_file;
+    for (path, action) in [
+        (format!("/case-files/{f}"), "case_file.read"),
+        ("/case-files".to_owned(), "case_file.list"),
+        ("/me/caseload".to_owned(), "case_file.list"),
+        (format!("/case-files/{f}/team"), "case_file.team.read"),
+        (
+            format!("/case-files/{f}/transitions"),
+            "case_file.history.read",
+        ),
+        (format!("/case-files/{f}/diary-entries"), "diary_entry.list"),
+        (
+            format!("/case-files/{f}/diary-entries/{}", o.entry),
+            "diary_entry.read",
+        ),
+        (format!("/case-files/{f}/assessments"), "assessment.list"),
+        (
+            format!("/case-files/{f}/assessments/{}", o.assessment),
+            "assessment.read",
+        ),
+        (format!("/case-files/{f}/consents"), "consent.list"),
+        (format!("/case-files/{f}/referrals"), "referral.list"),
+        (
+            format!("/case-files/{f}/referrals/{}", o.referral),
+            "referral.read",
+        ),
+        (format!("/persons/{}", o.person), "person.read"),
+        ("/persons?q=matrice".to_owned(), "person.search"),
+        (
+            format!("/persons/{}/health-disability", o.person),
+            "person.health_disability.read",
+        ),
+        (format!("/households/{}", o.household), "household.read"),
+        (
+            format!("/persons/{}/household", o.person),
+            "household.read_of_person",
+        ),
+    ] {
+        let (status, _) = get_json(&app, cm, &path).await;
+        assert_eq!(status, 200, "{path}");
+        let (recorded, persons, break_glass, _) = persons_of(&app);
+        assert_eq!(recorded, action, "{path}");
+        assert_eq!(persons, person, "{path}");
+        assert!(!break_glass, "{path}");
+    }
+    // A declared purpose is recorded with the read.
+    let r = app
+        .client
+        .get(app.api(&format!("/case-files/{f}")))
+        .bearer_auth(cm)
+        .header(
+            "access-purpose",
+            "Preparing the team meeting of 26 November",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (_, _, _, purpose) = persons_of(&app);
+    assert_eq!(
+        purpose.as_deref(),
+        Some("Preparing the team meeting of 26 November")
+    );
+    // An empty search names nobody; a refused read names the person it was about.
+    get_json(&app, cm, "/persons?q=nessuno").await;
+    assert!(persons_of(&app).1.is_empty());
+    let (_, colleague) = o.staff("same_area_colleague");
+    assert_eq!(
+        get_json(&app, colleague, &format!("/case-files/{f}"))
+            .await
+            .0,
+        403
+    );
+    let entry = app.audit_entries(1).remove(0);
+    assert_eq!(entry.row.outcome, "denied");
+    assert_eq!(
+        entry.persons,
+        vec![uuid::Uuid::parse_str(&o.person).unwrap()]
+    );
+}
+
+pub async fn break_glass_opens_case_content_marked_until_it_expires(app: TestApp) {
+    use diesel::prelude::*;
+    use socialcare_persistence::schema::break_glass_grants;
+    use socialcare_persistence::sql_types::{DbInstant, DbUuid};
+
+    let o = office(&app).await;
+    let (_, outsider) = o.staff("other_area_colleague");
+    let f = &o.case_file;
+    let diary = format!("/case-files/{f}/diary-entries");
+    assert_eq!(get_json(&app, outsider, &diary).await.0, 403);
+
+    let reason = "Night emergency: the person was taken to hospital, need the contacts";
+    let r = send(
+        &app,
+        outsider,
+        reqwest::Method::POST,
+        &format!("/case-files/{f}/break-glass"),
+        None,
+        Some(json!({ "reason": reason })),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let grant: Value = r.json().await.unwrap();
+
+    // Case content opens, every access marked with the reason as its purpose.
+    let (status, page) = get_json(&app, outsider, &diary).await;
+    assert_eq!(status, 200);
+    assert_eq!(page["items"][0]["text"], "Matrix note");
+    let (action, persons, break_glass, purpose) = persons_of(&app);
+    assert_eq!(action, "diary_entry.list");
+    assert_eq!(persons, vec![o.person.clone()]);
+    assert!(break_glass);
+    assert_eq!(purpose.as_deref(), Some(reason));
+    let (status, _) = get_json(&app, outsider, &format!("/case-files/{f}")).await;
+    assert_eq!(status, 200);
+    assert!(persons_of(&app).2);
+    let (status, _) = get_json(&app, outsider, &format!("/persons/{}", o.person)).await;
+    assert_eq!(status, 200);
+    assert!(persons_of(&app).2);
+    // Never the special categories, never writes, never lists.
+    let (status, _) = get_json(
+        &app,
+        outsider,
+        &format!("/persons/{}/health-disability", o.person),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let r = send(
+        &app,
+        outsider,
+        reqwest::Method::POST,
+        &diary,
+        None,
+        Some(json!({"kind": "note", "occurred_at": chrono::Utc::now(), "text": "x"})),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    let (_, page) = get_json(&app, outsider, "/case-files").await;
+    assert!(ids(&page).is_empty());
+
+    // The office manager sees the grant with the accesses made under it.
+    let (_, manager) = o.staff("office_manager");
+    let (status, review) =
+        get_json(&app, manager, "/break-glass-accesses?acknowledged=false").await;
+    assert_eq!(status, 200);
+    let item = review["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == grant["id"])
+        .unwrap()
+        .clone();
+    assert!(item["audit_records"].as_i64().unwrap() >= 4, "{item}");
+
+    // Expired: refused again.
+    let grant_id = uuid::Uuid::parse_str(grant["id"].as_str().unwrap()).unwrap();
+    app.db()
+        .write(|c| {
+            diesel::update(break_glass_grants::table.find(DbUuid(grant_id)))
+                .set((
+                    break_glass_grants::granted_at
+                        .eq(DbInstant(chrono::Utc::now() - chrono::Duration::hours(25))),
+                    break_glass_grants::expires_at
+                        .eq(DbInstant(chrono::Utc::now() - chrono::Duration::seconds(1))),
+                ))
+                .execute(c)
+                .map(|_| ())
+                .map_err(socialcare_persistence::StoreError::from)
+        })
+        .unwrap();
+    assert_eq!(get_json(&app, outsider, &diary).await.0, 403);
+    let entry = app.audit_entries(1).remove(0);
+    assert_eq!(entry.row.outcome, "denied");
+    assert!(!entry.row.break_glass);
+}

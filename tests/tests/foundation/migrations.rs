@@ -1,6 +1,6 @@
 //! Migrations: both engines get the same schema, and every down migration undoes its up.
 
-use socialcare_persistence::migrations::{self, ColumnInfo, IndexInfo};
+use socialcare_persistence::migrations::{self, ColumnInfo, IndexInfo, TriggerInfo};
 use socialcare_persistence::schema::TABLES;
 use socialcare_persistence::{AnyConnection, DbTarget};
 use socialcare_tests::{Engine, TestDatabase};
@@ -11,10 +11,11 @@ fn connect(engine: Engine) -> Option<(TestDatabase, AnyConnection)> {
     Some((db, conn))
 }
 
-fn snapshot(conn: &mut AnyConnection) -> (Vec<ColumnInfo>, Vec<IndexInfo>) {
+fn snapshot(conn: &mut AnyConnection) -> (Vec<ColumnInfo>, Vec<IndexInfo>, Vec<TriggerInfo>) {
     (
         migrations::columns(conn).unwrap(),
         migrations::indexes(conn).unwrap(),
+        migrations::triggers(conn).unwrap(),
     )
 }
 
@@ -59,13 +60,13 @@ fn check_engine(engine: Engine) -> Option<(Vec<ColumnInfo>, Vec<IndexInfo>)> {
         );
         assert_eq!(migrations::run_next(&mut conn).unwrap(), Some(version));
     }
-    let migrated = snapshot(&mut conn);
+    let (columns, indexes, _) = snapshot(&mut conn);
     assert_eq!(
-        names(&migrated.0),
+        names(&columns),
         schema_columns(),
         "{engine:?} schema differs from schema.rs"
     );
-    Some(migrated)
+    Some((columns, indexes))
 }
 
 #[test]
@@ -107,6 +108,9 @@ fn uuids_and_instants_round_trip() {
                 audit_records::action.eq("test"),
                 audit_records::resource_type.eq("test"),
                 audit_records::outcome.eq("success"),
+                audit_records::seq.eq(1_i64),
+                audit_records::prev_hash.eq(""),
+                audit_records::hash.eq(""),
             ))
             .execute(&mut conn)
             .unwrap();

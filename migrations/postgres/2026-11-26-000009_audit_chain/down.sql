@@ -1,0 +1,11 @@
+DROP TABLE break_glass_grants;
+DROP TABLE audit_chain_head;
+DROP TABLE audit_record_persons;
+DROP INDEX audit_records_action_idx;
+DROP INDEX audit_records_seq_idx;
+ALTER TABLE audit_records DROP CONSTRAINT audit_records_seq_positive;
+ALTER TABLE audit_records DROP COLUMN hash;
+ALTER TABLE audit_records DROP COLUMN prev_hash;
+ALTER TABLE audit_records DROP COLUMN break_glass;
+ALTER TABLE audit_records DROP COLUMN purpose;
+ALTER TABLE audit_records DROP COLUMN seq;

@@ -1,0 +1,4 @@
+DROP TRIGGER audit_record_persons_no_delete;
+DROP TRIGGER audit_record_persons_no_update;
+DROP TRIGGER audit_records_no_delete;
+DROP TRIGGER audit_records_no_update;

@@ -1,0 +1,408 @@
+//! The hash chain: appends, verification, tampering, immutability and the upgrade of records
+//! written before the chain existed.
+
+use chrono::{Duration, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use serde_json::Value;
+use socialcare_persistence::audit::{self, GENESIS_HASH, NewAuditRecord, Outcome};
+use socialcare_persistence::schema::audit_records;
+use socialcare_persistence::sql_types::{DbInstant, DbUuid};
+use socialcare_persistence::{AnyConnection, DbTarget, migrations};
+use socialcare_tests::{Engine, TestApp, TestDatabase, on_both_engines};
+
+use crate::{cli, get_json, office, person};
+
+on_both_engines!(
+    appends_form_a_gapless_valid_chain,
+    a_tampered_record_is_the_first_broken_link,
+    a_missing_record_is_reported,
+    the_database_refuses_updates_and_deletes,
+    concurrent_requests_keep_the_chain_linear,
+);
+
+fn connect(app: &TestApp) -> AnyConnection {
+    DbTarget::parse(&app.database.url())
+        .unwrap()
+        .connect()
+        .unwrap()
+}
+
+/// Runs `sql` with the append-only triggers out of the way, as only a database owner could.
+fn as_owner_bypassing_triggers(app: &TestApp, sql: &str) {
+    let mut conn = connect(app);
+    match app.engine {
+        Engine::Postgres => conn
+            .batch_execute(&format!(
+                "SET session_replication_role = replica; {sql}; SET session_replication_role = origin;"
+            ))
+            .unwrap(),
+        Engine::Sqlite => {
+            #[derive(QueryableByName)]
+            struct Trigger {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                sql: String,
+            }
+            let triggers: Vec<Trigger> = diesel::sql_query(
+                "SELECT sql FROM sqlite_schema WHERE type = 'trigger' ORDER BY name",
+            )
+            .load(&mut conn)
+            .unwrap();
+            assert_eq!(triggers.len(), 4, "the append-only triggers are installed");
+            let drop_all = "DROP TRIGGER audit_records_no_update; DROP TRIGGER audit_records_no_delete; \
+                 DROP TRIGGER audit_record_persons_no_update; DROP TRIGGER audit_record_persons_no_delete;";
+            let recreate: String = triggers.iter().map(|t| format!("{};", t.sql)).collect();
+            conn.batch_execute(&format!("BEGIN; {drop_all} {sql}; {recreate} COMMIT;"))
+                .unwrap();
+        }
+    }
+}
+
+fn seq_and_id(app: &TestApp, seq: i64) -> String {
+    let (id,): (DbUuid,) = app
+        .db()
+        .read(|c| {
+            Ok(audit_records::table
+                .filter(audit_records::seq.eq(seq))
+                .select((audit_records::id,))
+                .first(c)?)
+        })
+        .unwrap();
+    id.0.to_string()
+}
+
+async fn appends_form_a_gapless_valid_chain(app: TestApp) {
+    let office = office(&app).await;
+    person(&app, &office.anna, "Maria").await;
+    let mut rows = app.audit(1000);
+    rows.reverse();
+    assert!(
+        rows.len() > 10,
+        "logins and account creations were recorded"
+    );
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row.seq, i as i64 + 1, "seq is gapless from 1");
+        assert_eq!(row.hash.len(), 64);
+        let expected_prev = if i == 0 {
+            GENESIS_HASH
+        } else {
+            rows[i - 1].hash.as_str()
+        };
+        assert_eq!(
+            row.prev_hash, expected_prev,
+            "record {} links back",
+            row.seq
+        );
+    }
+    let n = rows.len() as i64;
+    let report = app.db().read(audit::verify).unwrap();
+    assert!(report.intact(), "{report:?}");
+    assert_eq!((report.checked, report.head_seq), (n as u64, n));
+    assert_eq!(report.head_hash, rows.last().unwrap().hash);
+
+    // The person registered is linked to its creation record.
+    let created = app.audit_entries(1).remove(0);
+    assert_eq!(created.action, "person.create");
+    assert_eq!(created.persons.len(), 1);
+    assert_eq!(Some(created.persons[0].to_string()), created.resource_id);
+
+    let body = get_json(&app, &office.privacy, "/audit-records/verification").await;
+    assert_eq!(body["intact"], true, "{body}");
+    assert_eq!(body["checked"], n);
+    assert_eq!(body["head_seq"], n);
+    assert_eq!(body["head_hash"], rows.last().unwrap().hash.as_str());
+    assert_eq!(body["first_broken"], Value::Null);
+    // The verification is itself recorded, at the end of the chain.
+    let last = &app.audit(1)[0];
+    assert_eq!(
+        (last.action.as_str(), last.seq, last.outcome.as_str()),
+        ("audit.verify", n + 1, "success")
+    );
+    assert_eq!(last.actor_username.as_deref(), Some("privacy"));
+    assert!(app.db().read(audit::verify).unwrap().intact());
+
+    // The office manager may verify too.
+    let body = get_json(&app, &office.manager, "/audit-records/verification").await;
+    assert_eq!(body["intact"], true);
+    assert_eq!(body["checked"], n + 1);
+}
+
+async fn a_tampered_record_is_the_first_broken_link(app: TestApp) {
+    let office = office(&app).await;
+    person(&app, &office.anna, "Maria").await;
+    let total = app.audit(1)[0].seq;
+    let k = total / 2;
+    let id = seq_and_id(&app, k);
+    as_owner_bypassing_triggers(
+        &app,
+        &format!("UPDATE audit_records SET action = 'user.read' WHERE seq = {k}"),
+    );
+
+    let body = get_json(&app, &office.privacy, "/audit-records/verification").await;
+    assert_eq!(body["intact"], false, "{body}");
+    assert_eq!(body["first_broken"]["seq"], k, "{body}");
+    assert_eq!(body["first_broken"]["id"], id.as_str());
+    assert!(
+        body["first_broken"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("does not match the record's content")
+    );
+    assert_eq!(body["checked"], k - 1);
+    assert_eq!(body["head_seq"], total);
+    // The verification is recorded with its outcome.
+    let last = &app.audit(1)[0];
+    assert_eq!(last.action, "audit.verify");
+    let details: Value = serde_json::from_str(last.details.as_deref().unwrap()).unwrap();
+    assert_eq!(details["first_broken_seq"], k);
+    assert_eq!(details["intact"], false);
+
+    // The command line reports the same link and exits with an error.
+    let (out, error) = cli(&app.database.url(), &["audit", "verify"]).unwrap_err();
+    assert!(
+        out.contains(&format!("BROKEN at seq {k} (record {id})")),
+        "{out}"
+    );
+    assert!(error.contains(&format!("broken at seq {k}")), "{error}");
+
+    // Later appends do not hide the break.
+    let report = app.db().read(audit::verify).unwrap();
+    assert_eq!(report.first_broken.unwrap().seq, k);
+}
+
+async fn a_missing_record_is_reported(app: TestApp) {
+    let office = office(&app).await;
+    let intact = cli(&app.database.url(), &["audit", "verify"]).unwrap();
+    assert!(intact.contains("the audit trail is intact"), "{intact}");
+    let total = app.audit(1)[0].seq;
+    let k = total - 3;
+    as_owner_bypassing_triggers(
+        &app,
+        &format!(
+            "DELETE FROM audit_record_persons WHERE audit_record_id IN (SELECT id FROM audit_records WHERE seq = {k}); \
+             DELETE FROM audit_records WHERE seq = {k}"
+        ),
+    );
+    let body = get_json(&app, &office.manager, "/audit-records/verification").await;
+    assert_eq!(body["intact"], false);
+    assert_eq!(body["first_broken"]["seq"], k);
+    assert_eq!(body["first_broken"]["id"], Value::Null);
+    assert!(
+        body["first_broken"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("missing")
+    );
+}
+
+async fn the_database_refuses_updates_and_deletes(app: TestApp) {
+    let office = office(&app).await;
+    person(&app, &office.anna, "Maria").await;
+    let before = app.audit(1000);
+    let mut conn = connect(&app);
+    for sql in [
+        "UPDATE audit_records SET action = 'x'",
+        "UPDATE audit_records SET outcome = 'success' WHERE seq = 1",
+        "DELETE FROM audit_records WHERE seq = 1",
+        "DELETE FROM audit_records",
+        "UPDATE audit_record_persons SET person_id = audit_record_id",
+        "DELETE FROM audit_record_persons",
+    ] {
+        let error = conn
+            .batch_execute(sql)
+            .expect_err(&format!("`{sql}` must fail"));
+        assert!(error.to_string().contains("append-only"), "{sql}: {error}");
+    }
+    if app.engine == Engine::Postgres {
+        for sql in [
+            "TRUNCATE audit_record_persons",
+            "TRUNCATE audit_records CASCADE",
+        ] {
+            let error = conn.batch_execute(sql).expect_err(sql);
+            assert!(error.to_string().contains("append-only"), "{sql}: {error}");
+        }
+    }
+    let after = app.audit(1000);
+    assert_eq!(before.len(), after.len());
+    assert!(
+        before
+            .iter()
+            .zip(&after)
+            .all(|(a, b)| a.hash == b.hash && a.action == b.action)
+    );
+    assert_eq!(
+        app.audit_entries(1)[0].persons.len(),
+        1,
+        "links are still there"
+    );
+    assert!(app.db().read(audit::verify).unwrap().intact());
+}
+
+async fn concurrent_requests_keep_the_chain_linear(app: TestApp) {
+    let office = office(&app).await;
+    let p = person(&app, &office.anna, "Maria").await;
+    let before = app.audit(1)[0].seq;
+    let path = format!("/persons/{p}");
+    let requests = (0..24).map(|i| {
+        let token = if i % 2 == 0 {
+            &office.anna
+        } else {
+            &office.marco
+        };
+        app.client.get(app.api(&path)).bearer_auth(token).send()
+    });
+    for response in futures_util::future::join_all(requests).await {
+        assert_eq!(response.unwrap().status(), 200);
+    }
+    let report = app.db().read(audit::verify).unwrap();
+    assert!(report.intact(), "{report:?}");
+    assert_eq!(report.head_seq, before + 24);
+    let reads = app.audit_entries(24);
+    assert!(
+        reads
+            .iter()
+            .all(|r| r.action == "person.read" && r.persons.len() == 1)
+    );
+}
+
+/// Minutes after the start, action, resource type, resource id, details.
+type LegacyRecord = (
+    i64,
+    &'static str,
+    &'static str,
+    Option<String>,
+    Option<String>,
+);
+
+/// Records written before the chain existed are numbered by time and chained on upgrade, and
+/// the trail is immutable afterwards.
+fn legacy_records_are_chained_on_upgrade(engine: Engine) {
+    let Some(db) = TestDatabase::create(engine) else {
+        return;
+    };
+    let mut conn = DbTarget::parse(&db.url()).unwrap().connect().unwrap();
+    let mut last = String::new();
+    for _ in 0..8 {
+        last = migrations::run_next(&mut conn).unwrap().unwrap();
+    }
+    assert!(last.ends_with("000008"), "{last}");
+    let base = Utc::now() - Duration::days(30);
+    // Inserted out of time order: the chain follows time.
+    let (maria, giulia) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    let legacy: [LegacyRecord; 5] = [
+        (20, "auth.login", "session", None, None),
+        (0, "user.bootstrap_admin", "user", None, None),
+        (10, "user.create", "user", None, None),
+        (30, "person.read", "person", Some(maria.to_string()), None),
+        (
+            40,
+            "referral.read",
+            "referral",
+            Some(uuid::Uuid::now_v7().to_string()),
+            Some(format!(r#"{{"person_id":"{giulia}","case_file_id":"x"}}"#)),
+        ),
+    ];
+    for (minutes, action, resource_type, resource_id, details) in legacy {
+        diesel::insert_into(audit_records::table)
+            .values((
+                audit_records::id.eq(DbUuid(uuid::Uuid::now_v7())),
+                audit_records::occurred_at.eq(DbInstant::from(base + Duration::minutes(minutes))),
+                audit_records::actor_roles.eq(""),
+                audit_records::action.eq(action),
+                audit_records::resource_type.eq(resource_type),
+                audit_records::resource_id.eq(resource_id),
+                audit_records::outcome.eq("success"),
+                audit_records::details.eq(details),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    let applied = migrations::run_pending_on(&mut conn).unwrap();
+    assert_eq!(
+        applied.len(),
+        migrations::versions(engine == Engine::Postgres)
+            .unwrap()
+            .len()
+            - 8
+    );
+    let report = conn.transaction(audit::verify).unwrap();
+    assert!(report.intact(), "{report:?}");
+    assert_eq!((report.checked, report.head_seq), (5, 5));
+    let order: Vec<String> = audit_records::table
+        .order(audit_records::seq.asc())
+        .select(audit_records::action)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(
+        order,
+        [
+            "user.bootstrap_admin",
+            "user.create",
+            "auth.login",
+            "person.read",
+            "referral.read"
+        ]
+    );
+    // The persons they named are linked, so access reports cover the time before the chain.
+    for (person, action) in [(maria, "person.read"), (giulia, "referral.read")] {
+        let found = conn
+            .transaction(|c| {
+                audit::search(
+                    c,
+                    &audit::AuditQuery {
+                        person_id: Some(person),
+                        limit: 10,
+                        ..audit::AuditQuery::default()
+                    },
+                )
+            })
+            .unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].action, action);
+        assert_eq!(found[0].persons, [person]);
+    }
+    assert!(
+        migrations::triggers(&mut conn)
+            .unwrap()
+            .iter()
+            .any(|t| t.table_name == "audit_records")
+    );
+    conn.batch_execute("UPDATE audit_records SET action = 'x'")
+        .expect_err("immutable after the upgrade");
+    // New records continue the chain.
+    conn.transaction(|c| {
+        audit::append(
+            c,
+            NewAuditRecord {
+                occurred_at: Utc::now(),
+                actor_id: None,
+                actor_username: Some("test".into()),
+                actor_roles: Vec::new(),
+                action: "test.append".into(),
+                resource_type: "test".into(),
+                resource_id: None,
+                outcome: Outcome::Success,
+                request_id: None,
+                client_addr: None,
+                details: None,
+                persons: vec![uuid::Uuid::now_v7()],
+                purpose: Some("testing".into()),
+                break_glass: true,
+            },
+        )
+    })
+    .unwrap();
+    let report = conn.transaction(audit::verify).unwrap();
+    assert!(report.intact(), "{report:?}");
+    assert_eq!(report.checked, 6);
+}
+
+#[test]
+fn legacy_records_are_chained_on_upgrade_sqlite() {
+    legacy_records_are_chained_on_upgrade(Engine::Sqlite);
+}
+
+#[test]
+fn legacy_records_are_chained_on_upgrade_postgres() {
+    legacy_records_are_chained_on_upgrade(Engine::Postgres);
+}
