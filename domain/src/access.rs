@@ -237,14 +237,14 @@ impl Relation {
         if subject.has(Role::AreaCoordinator) && subject.in_area(case.area) {
             return Relation::AreaCoordinator;
         }
-        if subject.works_cases() {
-            if let Some(member) = case.team.iter().find(|m| m.staff_id == subject.id) {
-                return if member.sensitive_access {
-                    Relation::GrantedTeamMember
-                } else {
-                    Relation::TeamMember
-                };
-            }
+        if subject.works_cases()
+            && let Some(member) = case.team.iter().find(|m| m.staff_id == subject.id)
+        {
+            return if member.sensitive_access {
+                Relation::GrantedTeamMember
+            } else {
+                Relation::TeamMember
+            };
         }
         if subject.has(Role::OfficeManager) {
             return Relation::OfficeManager;
@@ -774,7 +774,7 @@ mod tests {
             !decide(
                 &subject,
                 Action::ReadPerson,
-                Resource::Person(&[w.case.clone()])
+                Resource::Person(std::slice::from_ref(&w.case))
             )
             .allowed()
         );

@@ -696,21 +696,10 @@ pub fn check_diary_edit(
 
 #[cfg(test)]
 mod casework_tests {
-    use std::collections::BTreeSet;
-
     use super::*;
-    use crate::staff::{Area, Role, StaffProfile};
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
-    }
-
-    fn profile(roles: &[Role], areas: &[Area]) -> StaffProfile {
-        StaffProfile::new(
-            roles.iter().copied().collect::<BTreeSet<_>>(),
-            areas.iter().copied().collect::<BTreeSet<_>>(),
-        )
-        .unwrap()
     }
 
     #[test]
