@@ -158,6 +158,17 @@ impl Application {
     /// Validates the configuration, opens and migrates the database, creates the first
     /// administrator when needed, and binds the listener.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        if socialcare_persistence::audit::DISABLED_FOR_BENCHMARK {
+            if config.profile == crate::config::Profile::Production {
+                anyhow::bail!(
+                    "this build records no audit trail (feature `unaudited-benchmark`): it is for \
+                     benchmarks only and refuses the production profile"
+                );
+            }
+            tracing::warn!(
+                "this build records NO audit trail (feature `unaudited-benchmark`): benchmarks only"
+            );
+        }
         let jwt = JwtKeys::from_config(&config)?;
         let db = open_database(&config)?;
         let (db, applied, generated) = {
