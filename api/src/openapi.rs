@@ -37,6 +37,7 @@ with an `errors` list of JSON Pointers for invalid input; every response carries
         (name = "case-files", description = "Case files (cartelle sociali): taking a person in charge in an area, the lifecycle, the team, the caseloads, consents and referrals to and from external services."),
         (name = "persons", description = "The people the office serves (persone assistite): registration with duplicate checks, correction, annulment, search."),
         (name = "households", description = "Households (nuclei familiari): members and their relationship to the reference person, with the history of who lived with whom and when; the composition on any date."),
+        (name = "projects", description = "Social projects (progetti sociali personalizzati) of a case file: the lifecycle draft, active, completed or interrupted; objectives, participants, actions and reviews."),
         (name = "sensitive-data", description = "Special categories of personal data of a person (GDPR art. 9 and 10), one sub-resource per group: health and disability, community (Roma, Sinti, Caminanti), residence permit and protection status, criminal justice; and the permits about to expire. Every read and write is audited."),
     ),
     components(schemas(Problem, InvalidParam)),

@@ -11,6 +11,7 @@ pub mod error;
 pub mod household;
 pub mod names;
 pub mod person;
+pub mod project;
 pub mod refresh;
 pub mod sensitive;
 pub mod staff;

@@ -18,6 +18,7 @@ pub mod households;
 pub mod idempotency;
 pub mod migrations;
 pub mod persons;
+pub mod projects;
 pub mod referrals;
 pub mod schema;
 pub mod sensitive;

@@ -437,6 +437,131 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    projects (id) {
+        id -> SqlUuid,
+        case_file_id -> SqlUuid,
+        kind -> Text,
+        title -> Text,
+        status -> Text,
+        drafted_on -> Date,
+        started_on -> Nullable<Date>,
+        ended_on -> Nullable<Date>,
+        interruption_reason -> Nullable<Text>,
+        next_review_on -> Nullable<Date>,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    project_transitions (id) {
+        id -> SqlUuid,
+        project_id -> SqlUuid,
+        transition -> Text,
+        from_status -> Text,
+        to_status -> Text,
+        occurred_on -> Date,
+        reason -> Nullable<Text>,
+        author_id -> SqlUuid,
+        recorded_at -> SqlInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    project_objectives (id) {
+        id -> SqlUuid,
+        project_id -> SqlUuid,
+        domain -> Text,
+        description -> Text,
+        target_date -> Date,
+        indicator -> Nullable<Text>,
+        status -> Text,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    project_participants (id) {
+        id -> SqlUuid,
+        project_id -> SqlUuid,
+        kind -> Text,
+        person_id -> Nullable<SqlUuid>,
+        staff_id -> Nullable<SqlUuid>,
+        service -> Nullable<Text>,
+        organisation -> Nullable<Text>,
+        role -> Nullable<Text>,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    project_actions (id) {
+        id -> SqlUuid,
+        project_id -> SqlUuid,
+        description -> Text,
+        participant_id -> Nullable<SqlUuid>,
+        due_on -> Nullable<Date>,
+        status -> Text,
+        done_on -> Nullable<Date>,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    project_reviews (id) {
+        id -> SqlUuid,
+        project_id -> SqlUuid,
+        reviewed_on -> Date,
+        notes -> Nullable<Text>,
+        next_review_on -> Date,
+        author_id -> SqlUuid,
+        recorded_at -> SqlInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    project_review_outcomes (review_id, objective_id) {
+        review_id -> SqlUuid,
+        objective_id -> SqlUuid,
+        status -> Text,
+        note -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_areas -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -457,6 +582,13 @@ diesel::joinable!(diary_entries -> case_files (case_file_id));
 diesel::joinable!(consents -> case_files (case_file_id));
 diesel::joinable!(referrals -> case_files (case_file_id));
 diesel::joinable!(referral_events -> referrals (referral_id));
+diesel::joinable!(projects -> case_files (case_file_id));
+diesel::joinable!(project_transitions -> projects (project_id));
+diesel::joinable!(project_objectives -> projects (project_id));
+diesel::joinable!(project_participants -> projects (project_id));
+diesel::joinable!(project_actions -> projects (project_id));
+diesel::joinable!(project_reviews -> projects (project_id));
+diesel::joinable!(project_review_outcomes -> project_reviews (review_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -485,6 +617,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     consents,
     referrals,
     referral_events,
+    projects,
+    project_transitions,
+    project_objectives,
+    project_participants,
+    project_actions,
+    project_reviews,
+    project_review_outcomes,
 );
 
 /// Every table of the schema with its columns, in declaration order: what both migration sets
@@ -813,5 +952,104 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "author_id",
             "recorded_at",
         ],
+    ),
+    (
+        "projects",
+        &[
+            "id",
+            "case_file_id",
+            "kind",
+            "title",
+            "status",
+            "drafted_on",
+            "started_on",
+            "ended_on",
+            "interruption_reason",
+            "next_review_on",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+        ],
+    ),
+    (
+        "project_transitions",
+        &[
+            "id",
+            "project_id",
+            "transition",
+            "from_status",
+            "to_status",
+            "occurred_on",
+            "reason",
+            "author_id",
+            "recorded_at",
+        ],
+    ),
+    (
+        "project_objectives",
+        &[
+            "id",
+            "project_id",
+            "domain",
+            "description",
+            "target_date",
+            "indicator",
+            "status",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+        ],
+    ),
+    (
+        "project_participants",
+        &[
+            "id",
+            "project_id",
+            "kind",
+            "person_id",
+            "staff_id",
+            "service",
+            "organisation",
+            "role",
+            "created_at",
+            "created_by",
+        ],
+    ),
+    (
+        "project_actions",
+        &[
+            "id",
+            "project_id",
+            "description",
+            "participant_id",
+            "due_on",
+            "status",
+            "done_on",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+        ],
+    ),
+    (
+        "project_reviews",
+        &[
+            "id",
+            "project_id",
+            "reviewed_on",
+            "notes",
+            "next_review_on",
+            "author_id",
+            "recorded_at",
+        ],
+    ),
+    (
+        "project_review_outcomes",
+        &["review_id", "objective_id", "status", "note"],
     ),
 ];

@@ -5,6 +5,9 @@ use socialcare_domain::case_file::{
     DiaryEntryKind, ExternalService, ReferralDirection, ReferralStatus, ReferralTransition,
     TargetGroup, TeamRole,
 };
+use socialcare_domain::project::{
+    ActionStatus, ObjectiveStatus, ParticipantKind, ProjectKind, ProjectStatus, ProjectTransition,
+};
 
 /// Declares an API enum (snake_case codes, documented) that converts to and from a domain enum
 /// with the same variant names.
@@ -243,5 +246,95 @@ api_enum!(
         Cooperative,
         /// Another service, named in `organisation`.
         Other,
+    }
+);
+
+api_enum!(
+    /// The kind of a social project (progetto sociale personalizzato).
+    ProjectKindCode => ProjectKind {
+        /// Adults in need, community projects.
+        CommunitySupport,
+        /// Progetto di vita with a person with disability and their family.
+        LifeProject,
+        /// Abitare sociale for persons with disability (e.g. "Dopo di noi", L. 112/2016).
+        SocialHousing,
+        /// Inclusion path (homeless people, Roma/Sinti/Caminanti, protection holders).
+        InclusionPath,
+        /// Housing path.
+        HousingPath,
+        /// Employment path.
+        EmploymentPath,
+        /// Reintegration after detention (prison area).
+        PrisonReintegration,
+    }
+);
+
+api_enum!(
+    /// Status of a social project: `draft` → `active` → `completed` | `interrupted`.
+    ProjectStatusCode => ProjectStatus {
+        /// Being drawn up; not running yet.
+        Draft,
+        /// Running, with a next review date.
+        Active,
+        /// Ended with every objective in a final status (read-only).
+        Completed,
+        /// Ended early with a reason (read-only).
+        Interrupted,
+    }
+);
+
+api_enum!(
+    /// A lifecycle transition of a social project.
+    ProjectTransitionCode => ProjectTransition {
+        /// draft → active (needs an objective and a next review date).
+        Activate,
+        /// active → completed (needs every objective in a final status).
+        Complete,
+        /// active → interrupted (needs a reason).
+        Interrupt,
+    }
+);
+
+api_enum!(
+    /// Status of an objective of a project; the last four are final.
+    ObjectiveStatusCode => ObjectiveStatus {
+        /// Not started.
+        Planned,
+        /// Being worked on.
+        InProgress,
+        /// Achieved (final).
+        Achieved,
+        /// Partially achieved (final).
+        PartiallyAchieved,
+        /// Not achieved (final).
+        NotAchieved,
+        /// Given up (final).
+        Dropped,
+    }
+);
+
+api_enum!(
+    /// Who a participant of a project is.
+    ParticipantKindCode => ParticipantKind {
+        /// The person of the case file.
+        Person,
+        /// A member of the person's household (another registered person).
+        HouseholdMember,
+        /// A staff member of the office.
+        Staff,
+        /// An external service, named by its organisation.
+        ExternalService,
+    }
+);
+
+api_enum!(
+    /// Status of an action of a project.
+    ActionStatusCode => ActionStatus {
+        /// To be done.
+        Planned,
+        /// Done (with the day it was done).
+        Done,
+        /// Will not be done.
+        Cancelled,
     }
 );

@@ -9,6 +9,7 @@ pub mod diary;
 pub mod households;
 pub mod me;
 pub mod persons;
+pub mod projects;
 pub mod referrals;
 pub mod sensitive;
 pub mod status;
@@ -79,5 +80,29 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(referrals::list_referrals)
         .service(referrals::get_referral)
         .service(referrals::list_referral_events)
-        .service(referrals::transition_referral);
+        .service(referrals::transition_referral)
+        .configure(configure_projects);
+}
+
+/// Registers the handlers of social projects.
+fn configure_projects(cfg: &mut ServiceConfig) {
+    cfg.service(projects::create_project)
+        .service(projects::list_projects)
+        .service(projects::get_project)
+        .service(projects::transition_project)
+        .service(projects::list_project_transitions)
+        .service(projects::create_project_objective)
+        .service(projects::list_project_objectives)
+        .service(projects::get_project_objective)
+        .service(projects::update_project_objective)
+        .service(projects::create_project_participant)
+        .service(projects::list_project_participants)
+        .service(projects::get_project_participant)
+        .service(projects::create_project_action)
+        .service(projects::list_project_actions)
+        .service(projects::get_project_action)
+        .service(projects::update_project_action)
+        .service(projects::create_project_review)
+        .service(projects::list_project_reviews)
+        .service(projects::get_project_review);
 }
