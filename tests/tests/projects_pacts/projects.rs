@@ -16,6 +16,7 @@ on_both_engines!(
     reads_and_writes_are_audited,
     idempotent_creation_and_if_match_on_parts,
     projects_are_refused_to_privacy_officers_and_closed_files,
+    demo_data_has_projects_in_every_state,
 );
 
 fn objective(description: &str, target: &str) -> Value {
@@ -1026,4 +1027,45 @@ async fn projects_are_refused_to_privacy_officers_and_closed_files(app: TestApp)
     )
     .await;
     assert_eq!(r.status(), 409);
+}
+
+async fn demo_data_has_projects_in_every_state(app: TestApp) {
+    use diesel::prelude::*;
+    use socialcare_persistence::schema::projects;
+
+    let summary = socialcare_api::demo::load(app.db(), 11, 60).unwrap();
+    assert!(summary.projects > 0);
+    let today = chrono::Utc::now().date_naive();
+    let rows: Vec<(String, Option<chrono::NaiveDate>)> = app
+        .db()
+        .read(|c| {
+            Ok(projects::table
+                .select((projects::status, projects::next_review_on))
+                .load(c)?)
+        })
+        .unwrap();
+    assert_eq!(rows.len(), summary.projects);
+    for status in ["draft", "active", "completed", "interrupted"] {
+        assert!(rows.iter().any(|(s, _)| s == status), "no {status} project");
+    }
+    let overdue = rows
+        .iter()
+        .filter(|(s, next)| s == "active" && next.is_some_and(|d| d < today))
+        .count();
+    let on_time = rows
+        .iter()
+        .filter(|(s, next)| s == "active" && next.is_some_and(|d| d >= today))
+        .count();
+    assert!(
+        overdue > 0 && on_time > 0,
+        "{overdue} overdue, {on_time} on time"
+    );
+    // Every active project has a next review, every ended one has none.
+    for (status, next) in &rows {
+        match status.as_str() {
+            "active" => assert!(next.is_some()),
+            "completed" | "interrupted" => assert!(next.is_none()),
+            _ => {}
+        }
+    }
 }
