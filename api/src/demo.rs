@@ -119,6 +119,8 @@ pub struct DemoSummary {
     pub diary_entries: usize,
     /// Social projects drawn up.
     pub projects: usize,
+    /// Inclusion pacts drawn up.
+    pub pacts: usize,
 }
 
 const DIARY_TEXTS: &[&str] = &[
@@ -485,6 +487,11 @@ pub fn load(db: &Database, seed: u64, persons_count: usize) -> Result<DemoSummar
                 demo_project(c, &mut project_rng, &DemoFile { id: file.id, person_id: person.id, area, opened_on, manager }, state, now)?;
                 summary.projects += 1;
             }
+            if area == Area::SocialInclusion || (status != CaseStatus::Intake && i % 3 == 0) {
+                let state = if status == CaseStatus::Closed { 5 } else { summary.pacts % 6 };
+                demo_pact(c, &mut project_rng, &DemoFile { id: file.id, person_id: person.id, area, opened_on, manager }, state, now)?;
+                summary.pacts += 1;
+            }
         }
         audit::append(
             c,
@@ -724,4 +731,181 @@ fn demo_project(
             next_review_on: None,
         },
     )
+}
+
+/// Draws up a demo inclusion pact for `file` and takes it to a state through the domain rules:
+/// 0 draft never convened (its convocation is often late), 1 draft convened and analysed (the
+/// signature is due), 2 signed with commitments, 3 active with commitments (the check often
+/// overdue), 4 suspended, 5 closed.
+fn demo_pact(
+    c: &mut AnyConnection,
+    rng: &mut StdRng,
+    file: &DemoFile,
+    state: usize,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use socialcare_domain::pact::{
+        AnalysisOutcome, ClosureOutcome, CommitmentContent, CommitmentKind, CommitmentStatus,
+        Frequency, Measure, PactTransition, PactTransitionRecord, PactTransitionRequest, StepKind,
+        check_new_pact, check_pact_transition, check_step,
+    };
+    use socialcare_persistence::pacts::{self, NewPact};
+
+    let today = now.date_naive();
+    let measure = if rng.random_bool(0.7) {
+        Measure::Adi
+    } else {
+        Measure::Aup
+    };
+    let drafted_on = (file.opened_on + Duration::days(5)).min(today);
+    let activation_on = drafted_on - Duration::days(rng.random_range(1..20));
+    let reference = format!(
+        "{}-{}-{:06}",
+        if measure == Measure::Adi {
+            "INPS-ADI"
+        } else {
+            "AUP"
+        },
+        activation_on.format("%Y"),
+        rng.random_range(1..999_999)
+    );
+    let (reference, rules) = check_new_pact(
+        measure,
+        &reference,
+        Some(activation_on),
+        drafted_on,
+        file.opened_on,
+        today,
+    )
+    .map_err(store_err)?;
+    let mut pact = pacts::insert(
+        c,
+        &NewPact {
+            case_file_id: file.id,
+            household_id: None,
+            measure,
+            application_reference: reference,
+            drafted_on,
+            activation_on: Some(activation_on),
+            rules_version: rules.version.to_owned(),
+        },
+        file.manager,
+        now,
+    )?;
+    if state == 0 {
+        return Ok(());
+    }
+    let mut day = drafted_on;
+    let mut advance = |rng: &mut StdRng, max: i64| {
+        day = (day + Duration::days(rng.random_range(1..=max))).min(today);
+        day
+    };
+    let mut recorded = Vec::new();
+    for (kind, outcome) in [
+        (StepKind::Convocation, None),
+        (
+            StepKind::PreliminaryAnalysis,
+            Some(AnalysisOutcome::SocialPath),
+        ),
+    ] {
+        let on = advance(rng, 20);
+        check_step(&pact, &recorded, kind, on, outcome, today).map_err(store_err)?;
+        pacts::insert_step(c, pact.id, kind, on, outcome, None, file.manager, now)?;
+        recorded.push(kind);
+        pact = pacts::find(c, pact.id)?.ok_or(StoreError::NotFound)?;
+    }
+    if state == 1 {
+        return Ok(());
+    }
+    let step = |c: &mut AnyConnection,
+                pact: &mut socialcare_domain::pact::Pact,
+                transition: PactTransition,
+                on: NaiveDate,
+                reason: Option<&str>,
+                closure: Option<ClosureOutcome>|
+     -> Result<(), StoreError> {
+        let request = PactTransitionRequest {
+            transition,
+            occurred_on: on,
+            reason: reason.map(str::to_owned),
+            closure_outcome: closure,
+        };
+        let (to, reason) = check_pact_transition(pact, &request, on, today).map_err(store_err)?;
+        pacts::bump_version(c, pact.id, pact.version, file.manager, now)?;
+        pacts::record_transition(
+            c,
+            pact,
+            &PactTransitionRecord {
+                id: Uuid::now_v7(),
+                transition,
+                from: pact.status,
+                to,
+                occurred_on: on,
+                reason,
+                closure_outcome: closure,
+                author_id: file.manager,
+                recorded_at: now,
+            },
+        )?;
+        *pact = pacts::find(c, pact.id)?.ok_or(StoreError::NotFound)?;
+        Ok(())
+    };
+    let signed_on = advance(rng, 30);
+    step(c, &mut pact, PactTransition::Sign, signed_on, None, None)?;
+    for (kind, owner, verification) in [
+        (
+            CommitmentKind::MeetingsWithServices,
+            "Servizio sociale",
+            "Colloqui registrati nel diario",
+        ),
+        (
+            CommitmentKind::ActiveJobSearch,
+            "Centro per l'impiego",
+            "Candidature presentate",
+        ),
+    ] {
+        let content = CommitmentContent::parse(
+            file.person_id,
+            kind,
+            owner,
+            Frequency::Monthly,
+            signed_on + Duration::days(rng.random_range(20..200)),
+            verification,
+            CommitmentStatus::Pending,
+            None,
+            Some(signed_on),
+        )
+        .map_err(store_err)?;
+        pacts::insert_commitment(c, pact.id, &content, file.manager, now)?;
+    }
+    if state == 2 {
+        return Ok(());
+    }
+    let started = advance(rng, 10);
+    step(c, &mut pact, PactTransition::Activate, started, None, None)?;
+    match state {
+        4 => {
+            let on = advance(rng, 60);
+            step(
+                c,
+                &mut pact,
+                PactTransition::Suspend,
+                on,
+                Some("Ricovero ospedaliero"),
+                None,
+            )
+        }
+        5 => {
+            let on = advance(rng, 60);
+            step(
+                c,
+                &mut pact,
+                PactTransition::Close,
+                on,
+                Some("Percorso concluso"),
+                Some(ClosureOutcome::Completed),
+            )
+        }
+        _ => Ok(()),
+    }
 }

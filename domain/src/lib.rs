@@ -10,6 +10,7 @@ pub mod case_file;
 pub mod error;
 pub mod household;
 pub mod names;
+pub mod pact;
 pub mod person;
 pub mod project;
 pub mod refresh;

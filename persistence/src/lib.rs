@@ -17,6 +17,7 @@ pub mod error;
 pub mod households;
 pub mod idempotency;
 pub mod migrations;
+pub mod pacts;
 pub mod persons;
 pub mod projects;
 pub mod referrals;

@@ -1,5 +1,6 @@
 //! The API's routes, one module per resource, registered under `/api/v1`.
 
+pub mod agenda;
 pub mod assessments;
 pub mod auth;
 pub mod case_files;
@@ -8,6 +9,7 @@ pub mod consents;
 pub mod diary;
 pub mod households;
 pub mod me;
+pub mod pacts;
 pub mod persons;
 pub mod projects;
 pub mod referrals;
@@ -81,7 +83,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(referrals::get_referral)
         .service(referrals::list_referral_events)
         .service(referrals::transition_referral)
-        .configure(configure_projects);
+        .configure(configure_projects)
+        .configure(configure_pacts);
 }
 
 /// Registers the handlers of social projects.
@@ -105,4 +108,26 @@ fn configure_projects(cfg: &mut ServiceConfig) {
         .service(projects::create_project_review)
         .service(projects::list_project_reviews)
         .service(projects::get_project_review);
+}
+
+/// Registers the handlers of inclusion pacts and of the agenda.
+fn configure_pacts(cfg: &mut ServiceConfig) {
+    cfg.service(pacts::create_pact)
+        .service(pacts::list_pacts)
+        .service(pacts::get_pact)
+        .service(pacts::transition_pact)
+        .service(pacts::list_pact_transitions)
+        .service(pacts::create_pact_step)
+        .service(pacts::list_pact_steps)
+        .service(pacts::create_pact_commitment)
+        .service(pacts::list_pact_commitments)
+        .service(pacts::get_pact_commitment)
+        .service(pacts::update_pact_commitment)
+        .service(pacts::create_pact_check)
+        .service(pacts::list_pact_checks)
+        .service(pacts::get_pact_check)
+        .service(pacts::create_pact_non_compliance_event)
+        .service(pacts::list_pact_non_compliance_events)
+        .service(agenda::get_my_agenda)
+        .service(agenda::get_agenda);
 }

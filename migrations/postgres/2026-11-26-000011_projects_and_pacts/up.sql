@@ -114,3 +114,128 @@ CREATE TABLE project_review_outcomes (
     note text,
     PRIMARY KEY (review_id, objective_id)
 );
+
+-- Inclusion pacts (Patti per l'inclusione sociale) of a case file: the pact with the clock
+-- rule version it is computed under, its steps, lifecycle history, commitments per household
+-- member, periodic checks with attendees and outcomes, and non-compliance events.
+
+CREATE TABLE pacts (
+    id uuid PRIMARY KEY,
+    case_file_id uuid NOT NULL REFERENCES case_files (id),
+    household_id uuid REFERENCES households (id),
+    measure text NOT NULL CHECK (measure IN ('adi', 'rdc', 'aup', 'local_other')),
+    application_reference text NOT NULL CHECK (length(application_reference) BETWEEN 1 AND 50),
+    status text NOT NULL CHECK (status IN ('draft', 'signed', 'active', 'suspended', 'closed')),
+    drafted_on date NOT NULL,
+    activation_on date,
+    convocation_on date,
+    analysis_outcome text CHECK (analysis_outcome IN ('social_path', 'employment_path',
+        'specialist_services')),
+    signed_on date,
+    active_since date,
+    last_check_on date,
+    closed_on date,
+    closure_outcome text CHECK (closure_outcome IN ('completed', 'lapsed', 'revoked',
+        'transferred')),
+    rules_version text NOT NULL,
+    version bigint NOT NULL,
+    created_at timestamptz NOT NULL,
+    created_by uuid NOT NULL REFERENCES users (id),
+    updated_at timestamptz NOT NULL,
+    updated_by uuid NOT NULL REFERENCES users (id),
+    CONSTRAINT pacts_closed_has_outcome
+        CHECK ((status = 'closed') = (closure_outcome IS NOT NULL AND closed_on IS NOT NULL)),
+    CONSTRAINT pacts_signed_has_day
+        CHECK (status IN ('draft', 'closed') OR signed_on IS NOT NULL)
+);
+CREATE INDEX pacts_case_file_idx ON pacts (case_file_id, id);
+
+CREATE TABLE pact_steps (
+    id uuid PRIMARY KEY,
+    pact_id uuid NOT NULL REFERENCES pacts (id),
+    kind text NOT NULL CHECK (kind IN ('convocation', 'preliminary_analysis',
+        'in_depth_assessment', 'signature')),
+    occurred_on date NOT NULL,
+    outcome text,
+    notes text,
+    author_id uuid NOT NULL REFERENCES users (id),
+    recorded_at timestamptz NOT NULL
+);
+-- Each step at most once per pact.
+CREATE UNIQUE INDEX pact_steps_once ON pact_steps (pact_id, kind);
+
+CREATE TABLE pact_transitions (
+    id uuid PRIMARY KEY,
+    pact_id uuid NOT NULL REFERENCES pacts (id),
+    transition text NOT NULL,
+    from_status text NOT NULL,
+    to_status text NOT NULL,
+    occurred_on date NOT NULL,
+    reason text,
+    closure_outcome text,
+    author_id uuid NOT NULL REFERENCES users (id),
+    recorded_at timestamptz NOT NULL
+);
+CREATE INDEX pact_transitions_pact_idx ON pact_transitions (pact_id, recorded_at);
+
+CREATE TABLE pact_commitments (
+    id uuid PRIMARY KEY,
+    pact_id uuid NOT NULL REFERENCES pacts (id),
+    person_id uuid NOT NULL REFERENCES persons (id),
+    kind text NOT NULL CHECK (kind IN ('meetings_with_services', 'active_job_search',
+        'training', 'school_attendance', 'health_prevention', 'specialist_care',
+        'community_utility_project')),
+    owner text NOT NULL CHECK (length(owner) BETWEEN 1 AND 500),
+    frequency text NOT NULL CHECK (frequency IN ('once', 'weekly', 'monthly', 'quarterly')),
+    due_on date NOT NULL,
+    verification text NOT NULL CHECK (length(verification) BETWEEN 1 AND 500),
+    status text NOT NULL CHECK (status IN ('pending', 'met', 'missed', 'justified')),
+    justification text,
+    version bigint NOT NULL,
+    created_at timestamptz NOT NULL,
+    created_by uuid NOT NULL REFERENCES users (id),
+    updated_at timestamptz NOT NULL,
+    updated_by uuid NOT NULL REFERENCES users (id),
+    CONSTRAINT pact_commitments_justified_has_reason
+        CHECK ((status = 'justified') = (justification IS NOT NULL))
+);
+CREATE INDEX pact_commitments_pact_idx ON pact_commitments (pact_id, id);
+
+CREATE TABLE pact_checks (
+    id uuid PRIMARY KEY,
+    pact_id uuid NOT NULL REFERENCES pacts (id),
+    checked_on date NOT NULL,
+    notes text,
+    author_id uuid NOT NULL REFERENCES users (id),
+    recorded_at timestamptz NOT NULL
+);
+CREATE INDEX pact_checks_pact_idx ON pact_checks (pact_id, checked_on);
+
+CREATE TABLE pact_check_attendees (
+    check_id uuid NOT NULL REFERENCES pact_checks (id),
+    person_id uuid NOT NULL REFERENCES persons (id),
+    PRIMARY KEY (check_id, person_id)
+);
+
+CREATE TABLE pact_check_outcomes (
+    check_id uuid NOT NULL REFERENCES pact_checks (id),
+    commitment_id uuid NOT NULL REFERENCES pact_commitments (id),
+    status text NOT NULL,
+    note text,
+    PRIMARY KEY (check_id, commitment_id)
+);
+
+CREATE TABLE pact_non_compliance (
+    id uuid PRIMARY KEY,
+    pact_id uuid NOT NULL REFERENCES pacts (id),
+    commitment_id uuid REFERENCES pact_commitments (id),
+    occurred_on date NOT NULL,
+    description text NOT NULL CHECK (length(description) BETWEEN 1 AND 2000),
+    relevant_for_sanctions boolean NOT NULL,
+    reported_on date,
+    recorded_by uuid NOT NULL REFERENCES users (id),
+    recorded_at timestamptz NOT NULL,
+    CONSTRAINT pact_non_compliance_report_if_relevant
+        CHECK (reported_on IS NULL OR relevant_for_sanctions)
+);
+CREATE INDEX pact_non_compliance_pact_idx ON pact_non_compliance (pact_id, occurred_on);

@@ -6,6 +6,8 @@ use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use socialcare_tests::{TestApp, user_password};
 
+mod agenda;
+mod pacts;
 mod projects;
 
 /// `(user id, token)`.

@@ -1060,6 +1060,46 @@ async fn demo_data_has_projects_in_every_state(app: TestApp) {
         overdue > 0 && on_time > 0,
         "{overdue} overdue, {on_time} on time"
     );
+    // Pacts in every state, some of them late.
+    let pacts: Vec<String> = app
+        .db()
+        .read(|c| {
+            Ok(socialcare_persistence::schema::pacts::table
+                .select(socialcare_persistence::schema::pacts::status)
+                .load(c)?)
+        })
+        .unwrap();
+    assert_eq!(pacts.len(), summary.pacts);
+    for status in ["draft", "signed", "active", "suspended", "closed"] {
+        assert!(pacts.iter().any(|s| s == status), "no {status} pact");
+    }
+    let ids: Vec<socialcare_persistence::sql_types::DbUuid> = app
+        .db()
+        .read(|c| {
+            Ok(socialcare_persistence::schema::pacts::table
+                .select(socialcare_persistence::schema::pacts::id)
+                .load(c)?)
+        })
+        .unwrap();
+    let late = app
+        .db()
+        .read(|c| {
+            let mut late = 0;
+            for id in &ids {
+                let pact = socialcare_persistence::pacts::find(c, id.0)?.unwrap();
+                let facts = socialcare_persistence::pacts::clock_facts(c, &pact)?;
+                let rules = socialcare_domain::pact::rules_version(&pact.rules_version).unwrap();
+                if socialcare_domain::pact::deadlines(&facts, rules, today)
+                    .iter()
+                    .any(|d| d.late)
+                {
+                    late += 1;
+                }
+            }
+            Ok(late)
+        })
+        .unwrap();
+    assert!(late > 0, "no late pact in the demo data");
     // Every active project has a next review, every ended one has none.
     for (status, next) in &rows {
         match status.as_str() {
