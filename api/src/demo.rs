@@ -487,6 +487,9 @@ pub fn load(db: &Database, seed: u64, persons_count: usize) -> Result<DemoSummar
                 demo_project(c, &mut project_rng, &DemoFile { id: file.id, person_id: person.id, area, opened_on, manager }, state, now)?;
                 summary.projects += 1;
             }
+            if area == Area::Transversal {
+                demo_justice(c, &mut project_rng, person.id, manager, now)?;
+            }
             if area == Area::SocialInclusion || (status != CaseStatus::Intake && i % 3 == 0) {
                 let state = if status == CaseStatus::Closed { 5 } else { summary.pacts % 6 };
                 demo_pact(c, &mut project_rng, &DemoFile { id: file.id, person_id: person.id, area, opened_on, manager }, state, now)?;
@@ -908,4 +911,41 @@ fn demo_pact(
         }
         _ => Ok(()),
     }
+}
+
+/// Records demo justice data (prison area) for a person: detained or under an alternative
+/// measure with an expected release from a month ago to a year ahead (so some are in the
+/// agenda's planning window), or released.
+fn demo_justice(
+    c: &mut AnyConnection,
+    rng: &mut StdRng,
+    person_id: Uuid,
+    manager: Uuid,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use socialcare_domain::sensitive::{Justice, JusticeInput, JusticeStatus};
+    use socialcare_persistence::sensitive::SensitiveRecord;
+
+    let today = now.date_naive();
+    let status = [
+        JusticeStatus::Detained,
+        JusticeStatus::AlternativeMeasure,
+        JusticeStatus::Released,
+    ]
+    .choose(rng)
+    .copied()
+    .unwrap_or(JusticeStatus::Detained);
+    let start = today - Duration::days(rng.random_range(100..1500));
+    let data = Justice::parse(&JusticeInput {
+        status,
+        alternative_measure_kind: (status == JusticeStatus::AlternativeMeasure)
+            .then(|| "affidamento in prova ai servizi sociali".to_owned()),
+        institution: Some("Casa circondariale di Trento".into()),
+        measure_start_on: Some(start),
+        expected_release_on: Some(today + Duration::days(rng.random_range(-30..365))),
+        uepe_contact_reference: Some(format!("UEPE-TN-{}", rng.random_range(100..999))),
+    })
+    .map_err(store_err)?;
+    Justice::insert(c, person_id, &data, manager, now)?;
+    Ok(())
 }

@@ -12,6 +12,7 @@ pub mod household;
 pub mod names;
 pub mod pact;
 pub mod person;
+pub mod prison;
 pub mod project;
 pub mod refresh;
 pub mod sensitive;

@@ -19,6 +19,7 @@ pub mod idempotency;
 pub mod migrations;
 pub mod pacts;
 pub mod persons;
+pub mod prison;
 pub mod projects;
 pub mod referrals;
 pub mod schema;

@@ -908,3 +908,23 @@ pub fn find_review(
         .load(conn)?;
     Ok(assemble_reviews(conn, rows)?.pop())
 }
+
+/// The `prison_reintegration` projects that are still open (draft or active) in the given case
+/// files: case file → project (the oldest, when there are several).
+pub fn open_reintegration_projects(
+    conn: &mut AnyConnection,
+    case_file_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Uuid>, StoreError> {
+    let ids: Vec<DbUuid> = case_file_ids.iter().copied().map(DbUuid).collect();
+    let rows: Vec<(DbUuid, DbUuid)> = projects::table
+        .filter(projects::case_file_id.eq_any(ids))
+        .filter(projects::kind.eq(ProjectKind::PrisonReintegration.as_str()))
+        .filter(projects::status.eq_any([
+            ProjectStatus::Draft.as_str(),
+            ProjectStatus::Active.as_str(),
+        ]))
+        .order(projects::id.desc())
+        .select((projects::case_file_id, projects::id))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(f, p)| (f.0, p.0)).collect())
+}

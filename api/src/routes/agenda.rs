@@ -1,18 +1,22 @@
 //! The agenda of a case manager: everything due in a period, or already overdue, across the
 //! projects and pacts of the case files they manage — project reviews, pact convocations,
-//! signatures, checks and commitments — sorted by due day and paginated.
+//! signatures, checks and commitments — and the expected releases of persons in the prison
+//! area (of their files and, for area coordinators, of every open file of their areas),
+//! sorted by due day and paginated.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use socialcare_domain::Role;
 use socialcare_domain::access::Action;
+use socialcare_domain::case_file::CaseStatus;
 use socialcare_domain::pact::{DueKind, PactStatus, deadlines, rules_version};
+use socialcare_domain::prison::{RELEASE_PLANNING_DAYS, RELEASE_PLANNING_MAX_DAYS, release_due};
+use socialcare_domain::{Area, Role};
 use socialcare_persistence::audit::{self, Outcome};
 use socialcare_persistence::case_files::{self, CaseFileQuery};
-use socialcare_persistence::{AnyConnection, pacts, projects};
+use socialcare_persistence::{AnyConnection, pacts, prison, projects, users};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
@@ -71,6 +75,9 @@ pub enum AgendaItemKind {
     PactCheck,
     /// A commitment of a pact.
     PactCommitment,
+    /// The expected release of a person detained or under an alternative measure: plan the
+    /// reintegration before it.
+    ExpectedRelease,
 }
 
 impl From<DueKind> for AgendaItemKind {
@@ -97,7 +104,8 @@ pub struct AgendaItem {
     pub case_file_id: Uuid,
     /// The person of the case file.
     pub person_id: Uuid,
-    /// The project, for `project_review`.
+    /// The project, for `project_review`; for `expected_release`, the open
+    /// `prison_reintegration` project of the case file, or null when none is planned yet.
     pub project_id: Option<Uuid>,
     /// The pact, for the `pact_*` kinds.
     pub pact_id: Option<Uuid>,
@@ -115,6 +123,11 @@ pub struct AgendaQuery {
     pub to: Option<NaiveDate>,
     /// Only items of this kind.
     pub kind: Option<AgendaItemKind>,
+    /// Expected releases enter the agenda this many days ahead, 0-365 (default 90), whatever
+    /// the period; past ones stay as late until the person is recorded as released.
+    #[validate(range(max = 365))]
+    #[param(minimum = 0, maximum = 365, default = 90)]
+    pub release_within_days: Option<u32>,
     /// Opaque position returned in `next`; omit for the first page.
     #[validate(length(max = 20))]
     #[param(max_length = 20)]
@@ -137,6 +150,11 @@ pub struct CaseManagerAgendaQuery {
     pub to: Option<NaiveDate>,
     /// Only items of this kind.
     pub kind: Option<AgendaItemKind>,
+    /// Expected releases enter the agenda this many days ahead, 0-365 (default 90), whatever
+    /// the period; past ones stay as late until the person is recorded as released.
+    #[validate(range(max = 365))]
+    #[param(minimum = 0, maximum = 365, default = 90)]
+    pub release_within_days: Option<u32>,
     /// Opaque position returned in `next`; omit for the first page.
     #[validate(length(max = 20))]
     #[param(max_length = 20)]
@@ -162,14 +180,25 @@ pub struct AgendaPage {
     pub next: Option<String>,
 }
 
-/// Everything due for `manager` up to `to`, from `from` or overdue on `today`, by due day.
-fn collect(
-    conn: &mut AnyConnection,
-    manager: Uuid,
+/// What an agenda covers.
+#[derive(Debug, Clone, Copy)]
+struct Window {
     today: NaiveDate,
     from: NaiveDate,
     to: NaiveDate,
+    release_within_days: u32,
+}
+
+/// Everything due for `manager` up to `to`, from `from` or overdue on `today`, plus the
+/// expected releases to plan for, by due day.
+fn collect(
+    conn: &mut AnyConnection,
+    manager: Uuid,
+    window: Window,
 ) -> Result<Vec<AgendaItem>, ApiError> {
+    let Window {
+        today, from, to, ..
+    } = window;
     let files = case_files::list(
         conn,
         &CaseFileQuery {
@@ -228,12 +257,70 @@ fn collect(
         }
     }
     items.retain(|i| i.late || i.due_on >= from);
+    // Expected releases: of the open files the person manages and, for an area coordinator,
+    // of every open file of their areas.
+    let mut release_files: HashMap<Uuid, Uuid> = files
+        .iter()
+        .filter(|f| f.status != CaseStatus::Closed)
+        .map(|f| (f.id, f.person_id))
+        .collect();
+    let coordinated: BTreeSet<Area> = match users::find(conn, manager)? {
+        Some(user) if user.profile.has_role(Role::AreaCoordinator) => {
+            user.profile.areas().iter().copied().collect()
+        }
+        _ => BTreeSet::new(),
+    };
+    for area in coordinated {
+        for file in case_files::list(
+            conn,
+            &CaseFileQuery {
+                area: Some(area),
+                today,
+                limit: 1_000_000,
+                ..CaseFileQuery::default()
+            },
+        )? {
+            if file.status != CaseStatus::Closed {
+                release_files.insert(file.id, file.person_id);
+            }
+        }
+    }
+    let mut persons: Vec<Uuid> = release_files.values().copied().collect();
+    persons.sort();
+    persons.dedup();
+    let file_ids: Vec<Uuid> = release_files.keys().copied().collect();
+    let plans = projects::open_reintegration_projects(conn, &file_ids)?;
+    let mut files_of: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for (file, person) in &release_files {
+        files_of.entry(*person).or_default().push(*file);
+    }
+    for (person, status, expected) in prison::expected_releases(conn, &persons)? {
+        let Some(due) = release_due(status, Some(expected), today, window.release_within_days)
+        else {
+            continue;
+        };
+        let mut files_of_person = files_of.remove(&person).unwrap_or_default();
+        files_of_person.sort();
+        for file in files_of_person {
+            items.push(AgendaItem {
+                kind: AgendaItemKind::ExpectedRelease,
+                due_on: due.due_on,
+                late: due.late,
+                case_file_id: file,
+                person_id: person,
+                project_id: plans.get(&file).copied(),
+                pact_id: None,
+                commitment_id: None,
+            });
+        }
+    }
     items.sort_by_key(|i| {
         (
             i.due_on,
             i.kind,
             i.project_id.or(i.pact_id),
             i.commitment_id,
+            i.case_file_id,
         )
     });
     Ok(items)
@@ -248,10 +335,14 @@ async fn agenda_page(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
     kind: Option<AgendaItemKind>,
+    release_within_days: Option<u32>,
     cursor: Option<String>,
     limit: Option<u32>,
     base: &str,
 ) -> Result<HttpResponse, ApiError> {
+    let release_within_days = release_within_days
+        .unwrap_or(RELEASE_PLANNING_DAYS)
+        .min(RELEASE_PLANNING_MAX_DAYS);
     let today = Utc::now().date_naive();
     let from = from.unwrap_or(today);
     let to = to.unwrap_or(from + Duration::days(30));
@@ -274,7 +365,13 @@ async fn agenda_page(
     let st = state.clone();
     let (items, more) = blocking(move || {
         transact(&st.db, |c| {
-            let mut all = collect(c, manager, today, from, to)?;
+            let window = Window {
+                today,
+                from,
+                to,
+                release_within_days,
+            };
+            let mut all = collect(c, manager, window)?;
             if let Some(kind) = kind {
                 all.retain(|i| i.kind == kind);
             }
@@ -284,6 +381,11 @@ async fn agenda_page(
                 .iter()
                 .map(|i| serde_json::json!({ "case_file_id": i.case_file_id, "person_id": i.person_id }))
                 .collect();
+            let justice: Vec<Uuid> = page
+                .iter()
+                .filter(|i| i.kind == AgendaItemKind::ExpectedRelease)
+                .map(|i| i.person_id)
+                .collect();
             let mut record = caller.audit(
                 "agenda.read",
                 "agenda",
@@ -291,7 +393,11 @@ async fn agenda_page(
                 Outcome::Success,
             );
             record.details = Some(
-                serde_json::json!({ "case_manager_id": manager, "returned": returned })
+                serde_json::json!({
+                    "case_manager_id": manager,
+                    "returned": returned,
+                    "justice_data_of": justice,
+                })
                     .to_string(),
             );
             audit::append(c, record)?;
@@ -322,7 +428,9 @@ async fn agenda_page(
 ///
 /// Everything due for the caller as case manager in the period (default the next 30 days),
 /// plus everything overdue: project reviews, pact convocations, signatures, checks and
-/// commitments, by due day, paginated.
+/// commitments; and the expected releases of persons in the prison area within
+/// `release_within_days` (of the caller's files, and for area coordinators of every open file
+/// of their areas). By due day, paginated.
 #[utoipa::path(
     tag = "agenda",
     operation_id = "get_my_agenda",
@@ -349,6 +457,7 @@ pub async fn get_my_agenda(
         q.from,
         q.to,
         q.kind,
+        q.release_within_days,
         q.cursor,
         q.limit,
         "/api/v1/me/agenda",
@@ -360,7 +469,8 @@ pub async fn get_my_agenda(
 ///
 /// The agenda of a case manager, for area coordinators and the office manager (others may
 /// read only their own, 403): everything due in the period or overdue across the projects and
-/// pacts of the files they manage, by due day, paginated.
+/// pacts of the files they manage, and the expected releases to plan for, by due day,
+/// paginated.
 #[utoipa::path(
     tag = "agenda",
     operation_id = "get_agenda",
@@ -394,6 +504,7 @@ pub async fn get_agenda(
         q.from,
         q.to,
         q.kind,
+        q.release_within_days,
         q.cursor,
         q.limit,
         "/api/v1/agenda",

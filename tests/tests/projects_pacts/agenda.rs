@@ -1,11 +1,15 @@
-//! The agenda: contents across projects and pacts, order, period, pagination, access and audit.
+//! The agenda: contents across projects and pacts, expected releases of the prison area, order,
+//! period, pagination, access and audit.
 
 use serde_json::{Value, json};
 use socialcare_tests::{TestApp, on_both_engines, user_password};
 
 use crate::{day, get, get_json, office, open_file, post, post_if};
 
-on_both_engines!(agenda_lists_what_is_due_or_overdue_by_due_day);
+on_both_engines!(
+    agenda_lists_what_is_due_or_overdue_by_due_day,
+    expected_releases_reach_case_manager_and_coordinators,
+);
 
 async fn agenda_lists_what_is_due_or_overdue_by_due_day(app: TestApp) {
     let o = office(&app).await;
@@ -271,4 +275,143 @@ async fn agenda_lists_what_is_due_or_overdue_by_due_day(app: TestApp) {
     );
     // Administrators have no agenda.
     assert_eq!(get(&app, admin, "/me/agenda").await.status(), 403);
+}
+
+/// Records justice data of a person (first time: 201).
+async fn justice(app: &TestApp, token: &str, person: &str, body: Value) {
+    let r = app
+        .client
+        .put(app.api(&format!("/persons/{person}/justice")))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+}
+
+async fn expected_releases_reach_case_manager_and_coordinators(app: TestApp) {
+    let o = office(&app).await;
+    let (_, anna) = &o.anna;
+    let (file_1, p1) = open_file(&app, &o, "Uno").await;
+    let (_, p2) = open_file(&app, &o, "Due").await;
+    let (_, p3) = open_file(&app, &o, "Tre").await;
+    let (file_4, p4) = open_file(&app, &o, "Quattro").await;
+    justice(
+        &app,
+        anna,
+        &p1,
+        json!({"status": "detained", "institution": "Casa circondariale di Trento",
+            "measure_start_on": day(-400), "expected_release_on": day(30),
+            "uepe_contact_reference": "UEPE-TN-77"}),
+    )
+    .await;
+    justice(
+        &app,
+        anna,
+        &p2,
+        json!({"status": "alternative_measure",
+            "alternative_measure_kind": "affidamento in prova ai servizi sociali",
+            "expected_release_on": day(200)}),
+    )
+    .await;
+    justice(
+        &app,
+        anna,
+        &p3,
+        json!({"status": "released", "expected_release_on": day(10)}),
+    )
+    .await;
+    justice(
+        &app,
+        anna,
+        &p4,
+        json!({"status": "detained", "expected_release_on": day(-5)}),
+    )
+    .await;
+
+    let releases = |agenda: &Value| -> Vec<(String, String, bool, Value)> {
+        agenda["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["kind"] == "expected_release")
+            .map(|i| {
+                (
+                    i["person_id"].as_str().unwrap().to_owned(),
+                    i["due_on"].as_str().unwrap().to_owned(),
+                    i["late"].as_bool().unwrap(),
+                    i["project_id"].clone(),
+                )
+            })
+            .collect()
+    };
+    let agenda = get_json(&app, anna, "/me/agenda").await;
+    assert_eq!(
+        releases(&agenda),
+        [
+            (p4.clone(), day(-5), true, Value::Null),
+            (p1.clone(), day(30), false, Value::Null),
+        ]
+    );
+    let record = app.audit(1).remove(0);
+    let details: Value = serde_json::from_str(record.details.as_deref().unwrap()).unwrap();
+    assert_eq!(details["justice_data_of"], json!([p4, p1]));
+    // A longer horizon brings the alternative measure ending in 200 days.
+    let longer = get_json(&app, anna, "/me/agenda?release_within_days=365").await;
+    assert_eq!(releases(&longer).len(), 3);
+    assert_eq!(
+        get(&app, anna, "/me/agenda?release_within_days=366")
+            .await
+            .status(),
+        400
+    );
+    // Planning the reintegration links the project.
+    let r = post(
+        &app,
+        anna,
+        &format!("/case-files/{file_1}/projects"),
+        json!({"kind": "prison_reintegration", "title": "Reinserimento"}),
+    )
+    .await;
+    let plan: Value = r.json().await.unwrap();
+    let agenda = get_json(&app, anna, "/me/agenda?kind=expected_release").await;
+    assert_eq!(agenda["items"].as_array().unwrap().len(), 2);
+    assert_eq!(agenda["items"][1]["project_id"], plan["id"]);
+    assert_eq!(agenda["items"][1]["case_file_id"], file_1.as_str());
+    // The coordinator of the area sees them; another area's coordinator and another worker
+    // do not.
+    let admin = &o.admin;
+    app.create_user(admin, "carla", &["area_coordinator"], &["social_inclusion"])
+        .await;
+    let (carla, _) = app.tokens("carla", &user_password("carla")).await;
+    app.create_user(admin, "dora", &["area_coordinator"], &["transversal"])
+        .await;
+    let (dora, _) = app.tokens("dora", &user_password("dora")).await;
+    app.create_user(admin, "bruno", &["social_worker"], &["social_inclusion"])
+        .await;
+    let (bruno, _) = app.tokens("bruno", &user_password("bruno")).await;
+    let coordinator = get_json(&app, &carla, "/me/agenda").await;
+    let persons: Vec<String> = releases(&coordinator).into_iter().map(|r| r.0).collect();
+    assert_eq!(persons, [p4.clone(), p1.clone()]);
+    assert!(
+        releases(&get_json(&app, &dora, "/me/agenda").await).is_empty(),
+        "another area"
+    );
+    assert!(releases(&get_json(&app, &bruno, "/me/agenda").await).is_empty());
+    // A closed file leaves the planning.
+    let r = post_if(
+        &app,
+        anna,
+        &format!("/case-files/{file_4}/transitions"),
+        "\"1\"",
+        json!({"transition": "close", "reason": "Moved", "closing_reason": "moved_away"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let persons: Vec<String> = releases(&get_json(&app, &carla, "/me/agenda").await)
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    assert_eq!(persons, [p1]);
 }

@@ -1100,6 +1100,16 @@ async fn demo_data_has_projects_in_every_state(app: TestApp) {
         })
         .unwrap();
     assert!(late > 0, "no late pact in the demo data");
+    // Prison area: justice data with expected releases.
+    let justice: i64 = app
+        .db()
+        .read(|c| {
+            Ok(socialcare_persistence::schema::person_justice::table
+                .count()
+                .get_result(c)?)
+        })
+        .unwrap();
+    assert!(justice > 0);
     // Every active project has a next review, every ended one has none.
     for (status, next) in &rows {
         match status.as_str() {
