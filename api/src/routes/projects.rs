@@ -19,7 +19,7 @@ use socialcare_domain::project::{
 };
 use socialcare_persistence::audit::{self, Outcome};
 use socialcare_persistence::projects::{self, NewProject};
-use socialcare_persistence::{AnyConnection, case_files, persons, users};
+use socialcare_persistence::{AnyConnection, case_files, households, persons, users};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
@@ -1202,8 +1202,8 @@ impl From<&Participant> for ParticipantResponse {
 pub struct CreateParticipantRequest {
     /// Who the participant is.
     pub kind: ParticipantKindCode,
-    /// For `household_member` (required) and `person` (optional, must be the person of the
-    /// case file): a registered person.
+    /// For `household_member` (required: a current member of the household of the person of
+    /// the case file) and `person` (optional, must be the person of the case file).
     pub person_id: Option<Uuid>,
     /// For `staff` (required): an active user who works on cases.
     pub staff_id: Option<Uuid>,
@@ -1292,13 +1292,23 @@ pub async fn create_project_participant(
                     }
                 };
                 match &who {
-                    Some(ParticipantRef::HouseholdMember(person))
-                        if persons::find(c, *person)?.is_none() =>
-                    {
-                        errors.push(socialcare_domain::FieldError::new(
-                            "person_id",
-                            "no person with this id",
-                        ));
+                    Some(ParticipantRef::HouseholdMember(person)) => {
+                        let today = now.date_naive();
+                        let home = households::household_of_person_on(c, file.person_id, today)?;
+                        if persons::find(c, *person)?.is_none() {
+                            errors.push(socialcare_domain::FieldError::new(
+                                "person_id",
+                                "no person with this id",
+                            ));
+                        } else if home.is_none()
+                            || households::household_of_person_on(c, *person, today)? != home
+                        {
+                            errors.push(socialcare_domain::FieldError::new(
+                                "person_id",
+                                "not a current member of the household of the person of the \
+                                 case file",
+                            ));
+                        }
                     }
                     Some(ParticipantRef::Staff(staff)) => match users::find(c, *staff)? {
                         Some(user) if user.active => {}

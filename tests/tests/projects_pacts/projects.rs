@@ -467,6 +467,35 @@ async fn participants_and_actions_are_checked(app: TestApp) {
     .await;
     assert_eq!(r.status(), 422);
     assert_eq!(pointers(&r.json().await.unwrap()), ["/person_id"]);
+    // Not in the same household yet: refused.
+    let r = post(
+        &app,
+        anna,
+        &path,
+        json!({"kind": "household_member", "person_id": sister, "role": "Sister"}),
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(pointers(&r.json().await.unwrap()), ["/person_id"]);
+    let r = post(
+        &app,
+        anna,
+        "/households",
+        json!({"reference_person_id": person, "joined_on": day(-300)}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let tag = etag_of(&r);
+    let home: Value = r.json().await.unwrap();
+    let r = post_if(
+        &app,
+        anna,
+        &format!("/households/{}/members", home["id"].as_str().unwrap()),
+        &tag,
+        json!({"person_id": sister, "relationship": "sibling", "joined_on": day(-300)}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
     let r = post(
         &app,
         anna,
