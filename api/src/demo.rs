@@ -117,6 +117,10 @@ pub struct DemoSummary {
     pub households: usize,
     /// Diary entries written.
     pub diary_entries: usize,
+    /// Social projects drawn up.
+    pub projects: usize,
+    /// Inclusion pacts drawn up.
+    pub pacts: usize,
 }
 
 const DIARY_TEXTS: &[&str] = &[
@@ -273,6 +277,8 @@ pub fn load(db: &Database, seed: u64, persons_count: usize) -> Result<DemoSummar
             ));
         }
         let mut rng = StdRng::seed_from_u64(seed);
+        // A separate stream, so that the persons and case files of a seed stay as they were.
+        let mut project_rng = StdRng::seed_from_u64(seed ^ 0x5052_4f4a_4543_5453);
         let mut summary = DemoSummary::default();
         let mut workers: Vec<(Area, Uuid)> = Vec::new();
         let mut educators: Vec<(Area, Uuid)> = Vec::new();
@@ -477,6 +483,19 @@ pub fn load(db: &Database, seed: u64, persons_count: usize) -> Result<DemoSummar
                 summary.diary_entries += 1;
             }
             summary.case_files += 1;
+            if status != CaseStatus::Intake {
+                let state = if status == CaseStatus::Closed { 3 + i % 2 } else { i % 5 };
+                demo_project(c, &mut project_rng, &DemoFile { id: file.id, person_id: person.id, area, opened_on, manager }, state, now)?;
+                summary.projects += 1;
+            }
+            if area == Area::Transversal {
+                demo_justice(c, &mut project_rng, person.id, manager, now)?;
+            }
+            if area == Area::SocialInclusion || (status != CaseStatus::Intake && i % 3 == 0) {
+                let state = if status == CaseStatus::Closed { 5 } else { summary.pacts % 6 };
+                demo_pact(c, &mut project_rng, &DemoFile { id: file.id, person_id: person.id, area, opened_on, manager }, state, now)?;
+                summary.pacts += 1;
+            }
         }
         audit::append(
             c,
@@ -502,4 +521,435 @@ pub fn load(db: &Database, seed: u64, persons_count: usize) -> Result<DemoSummar
         )?;
         Ok(summary)
     })
+}
+
+/// The case file a demo project is drawn up for.
+struct DemoFile {
+    id: Uuid,
+    person_id: Uuid,
+    area: Area,
+    opened_on: NaiveDate,
+    manager: Uuid,
+}
+
+/// Draws up a demo project for `file` and takes it to a state: 0 draft, 1 active with the
+/// review due in a month, 2 active with the review overdue, 3 completed, 4 interrupted. Every
+/// step goes through the domain rules.
+fn demo_project(
+    c: &mut AnyConnection,
+    rng: &mut StdRng,
+    file: &DemoFile,
+    state: usize,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use socialcare_domain::case_file::AssessmentDomain;
+    use socialcare_domain::project::{
+        ActionContent, ActionStatus, ObjectiveContent, ObjectiveStatus, ParticipantRef,
+        ProjectKind, ProjectTransition, ProjectTransitionRecord, ProjectTransitionRequest,
+        ReviewOutcome, change_project,
+    };
+    use socialcare_persistence::projects::{self, NewProject};
+
+    let today = now.date_naive();
+    let kinds: &[(ProjectKind, &str)] = match file.area {
+        Area::AdultsDisability => &[
+            (ProjectKind::LifeProject, "Progetto di vita"),
+            (ProjectKind::SocialHousing, "Dopo di noi: abitare sociale"),
+        ],
+        Area::SocialInclusion => &[
+            (ProjectKind::InclusionPath, "Percorso di inclusione"),
+            (
+                ProjectKind::HousingPath,
+                "Percorso verso l'abitare autonomo",
+            ),
+            (
+                ProjectKind::EmploymentPath,
+                "Percorso di inserimento lavorativo",
+            ),
+        ],
+        Area::Transversal => &[
+            (
+                ProjectKind::PrisonReintegration,
+                "Reinserimento dopo la detenzione",
+            ),
+            (ProjectKind::CommunitySupport, "Sostegno di comunità"),
+        ],
+    };
+    let (kind, title) = kinds
+        .choose(rng)
+        .copied()
+        .unwrap_or((ProjectKind::CommunitySupport, "Progetto"));
+    let drafted_on = (file.opened_on + Duration::days(10)).min(today);
+    let mut project = projects::insert(
+        c,
+        &NewProject {
+            case_file_id: file.id,
+            kind,
+            title: title.to_owned(),
+            drafted_on,
+            next_review_on: None,
+        },
+        file.manager,
+        now,
+    )?;
+    let mut objectives = Vec::new();
+    for (domain, description, indicator) in [
+        (
+            AssessmentDomain::Housing,
+            "Trovare una sistemazione abitativa stabile",
+            "Contratto di locazione firmato",
+        ),
+        (
+            AssessmentDomain::Employment,
+            "Avviare un tirocinio di inclusione",
+            "Tirocinio attivato",
+        ),
+    ] {
+        let content = ObjectiveContent::parse(
+            domain,
+            description,
+            drafted_on + Duration::days(rng.random_range(120..365)),
+            Some(indicator),
+            ObjectiveStatus::Planned,
+            drafted_on,
+        )
+        .map_err(store_err)?;
+        objectives.push(projects::insert_objective(
+            c,
+            project.id,
+            &content,
+            file.manager,
+            now,
+        )?);
+    }
+    projects::insert_participant(
+        c,
+        project.id,
+        &ParticipantRef::Person(file.person_id),
+        Some("Persona titolare del progetto".into()),
+        file.manager,
+        now,
+    )?;
+    projects::insert_participant(
+        c,
+        project.id,
+        &ParticipantRef::Staff(file.manager),
+        Some("Case manager".into()),
+        file.manager,
+        now,
+    )?;
+    let action = ActionContent::parse(
+        "Colloquio di verifica con la persona",
+        None,
+        Some(drafted_on + Duration::days(30)),
+        ActionStatus::Planned,
+        None,
+        drafted_on,
+        today,
+    )
+    .map_err(store_err)?;
+    projects::insert_action(c, project.id, &action, file.manager, now)?;
+    if state == 0 {
+        return Ok(());
+    }
+    let started_on = (drafted_on + Duration::days(5)).min(today);
+    let next_review_on = if state == 2 {
+        (today - Duration::days(15)).max(started_on + Duration::days(1))
+    } else {
+        today + Duration::days(rng.random_range(10..60))
+    };
+    let step = |c: &mut AnyConnection,
+                project: &mut socialcare_domain::project::Project,
+                request: ProjectTransitionRequest|
+     -> Result<(), StoreError> {
+        let statuses: Vec<ObjectiveStatus> = projects::objectives(c, project.id)?
+            .iter()
+            .map(|o| o.content.status)
+            .collect();
+        let change = change_project(project, &statuses, &request, today).map_err(store_err)?;
+        projects::bump_version(c, project.id, project.version, file.manager, now)?;
+        let record = ProjectTransitionRecord {
+            id: Uuid::now_v7(),
+            transition: request.transition,
+            from: change.from,
+            to: change.to,
+            occurred_on: request.occurred_on,
+            reason: change.reason.clone(),
+            author_id: file.manager,
+            recorded_at: now,
+        };
+        projects::record_transition(c, project.id, &change, &record)?;
+        *project = projects::find(c, project.id)?.ok_or(StoreError::NotFound)?;
+        Ok(())
+    };
+    step(
+        c,
+        &mut project,
+        ProjectTransitionRequest {
+            transition: ProjectTransition::Activate,
+            occurred_on: started_on,
+            reason: None,
+            next_review_on: Some(next_review_on),
+        },
+    )?;
+    if state < 3 {
+        return Ok(());
+    }
+    let reviewed_on = (started_on + Duration::days(30)).min(today);
+    let outcomes: Vec<ReviewOutcome> = objectives
+        .iter()
+        .zip([
+            ObjectiveStatus::Achieved,
+            ObjectiveStatus::PartiallyAchieved,
+        ])
+        .map(|(o, status)| ReviewOutcome {
+            objective_id: o.id,
+            status,
+            note: Some("Verifica demo".into()),
+        })
+        .collect();
+    projects::bump_version(c, project.id, project.version, file.manager, now)?;
+    projects::insert_review(
+        c,
+        project.id,
+        reviewed_on,
+        Some("Verifica finale del progetto.".into()),
+        reviewed_on + Duration::days(90),
+        &outcomes,
+        file.manager,
+        now,
+    )?;
+    project = projects::find(c, project.id)?.ok_or(StoreError::NotFound)?;
+    let (transition, reason) = if state == 3 {
+        (ProjectTransition::Complete, None)
+    } else {
+        (
+            ProjectTransition::Interrupt,
+            Some("La persona si è trasferita in un altro comune.".to_owned()),
+        )
+    };
+    step(
+        c,
+        &mut project,
+        ProjectTransitionRequest {
+            transition,
+            occurred_on: reviewed_on,
+            reason,
+            next_review_on: None,
+        },
+    )
+}
+
+/// Draws up a demo inclusion pact for `file` and takes it to a state through the domain rules:
+/// 0 draft never convened (its convocation is often late), 1 draft convened and analysed (the
+/// signature is due), 2 signed with commitments, 3 active with commitments (the check often
+/// overdue), 4 suspended, 5 closed.
+fn demo_pact(
+    c: &mut AnyConnection,
+    rng: &mut StdRng,
+    file: &DemoFile,
+    state: usize,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use socialcare_domain::pact::{
+        AnalysisOutcome, ClosureOutcome, CommitmentContent, CommitmentKind, CommitmentStatus,
+        Frequency, Measure, PactTransition, PactTransitionRecord, PactTransitionRequest, StepKind,
+        check_new_pact, check_pact_transition, check_step,
+    };
+    use socialcare_persistence::pacts::{self, NewPact};
+
+    let today = now.date_naive();
+    let measure = if rng.random_bool(0.7) {
+        Measure::Adi
+    } else {
+        Measure::Aup
+    };
+    let drafted_on = (file.opened_on + Duration::days(5)).min(today);
+    let activation_on = drafted_on - Duration::days(rng.random_range(1..20));
+    let reference = format!(
+        "{}-{}-{:06}",
+        if measure == Measure::Adi {
+            "INPS-ADI"
+        } else {
+            "AUP"
+        },
+        activation_on.format("%Y"),
+        rng.random_range(1..999_999)
+    );
+    let (reference, rules) = check_new_pact(
+        measure,
+        &reference,
+        Some(activation_on),
+        drafted_on,
+        file.opened_on,
+        today,
+    )
+    .map_err(store_err)?;
+    let mut pact = pacts::insert(
+        c,
+        &NewPact {
+            case_file_id: file.id,
+            household_id: None,
+            measure,
+            application_reference: reference,
+            drafted_on,
+            activation_on: Some(activation_on),
+            rules_version: rules.version.to_owned(),
+        },
+        file.manager,
+        now,
+    )?;
+    if state == 0 {
+        return Ok(());
+    }
+    let mut day = drafted_on;
+    let mut advance = |rng: &mut StdRng, max: i64| {
+        day = (day + Duration::days(rng.random_range(1..=max))).min(today);
+        day
+    };
+    let mut recorded = Vec::new();
+    for (kind, outcome) in [
+        (StepKind::Convocation, None),
+        (
+            StepKind::PreliminaryAnalysis,
+            Some(AnalysisOutcome::SocialPath),
+        ),
+    ] {
+        let on = advance(rng, 20);
+        check_step(&pact, &recorded, kind, on, outcome, today).map_err(store_err)?;
+        pacts::insert_step(c, pact.id, kind, on, outcome, None, file.manager, now)?;
+        recorded.push(kind);
+        pact = pacts::find(c, pact.id)?.ok_or(StoreError::NotFound)?;
+    }
+    if state == 1 {
+        return Ok(());
+    }
+    let step = |c: &mut AnyConnection,
+                pact: &mut socialcare_domain::pact::Pact,
+                transition: PactTransition,
+                on: NaiveDate,
+                reason: Option<&str>,
+                closure: Option<ClosureOutcome>|
+     -> Result<(), StoreError> {
+        let request = PactTransitionRequest {
+            transition,
+            occurred_on: on,
+            reason: reason.map(str::to_owned),
+            closure_outcome: closure,
+        };
+        let (to, reason) = check_pact_transition(pact, &request, on, today).map_err(store_err)?;
+        pacts::bump_version(c, pact.id, pact.version, file.manager, now)?;
+        pacts::record_transition(
+            c,
+            pact,
+            &PactTransitionRecord {
+                id: Uuid::now_v7(),
+                transition,
+                from: pact.status,
+                to,
+                occurred_on: on,
+                reason,
+                closure_outcome: closure,
+                author_id: file.manager,
+                recorded_at: now,
+            },
+        )?;
+        *pact = pacts::find(c, pact.id)?.ok_or(StoreError::NotFound)?;
+        Ok(())
+    };
+    let signed_on = advance(rng, 30);
+    step(c, &mut pact, PactTransition::Sign, signed_on, None, None)?;
+    for (kind, owner, verification) in [
+        (
+            CommitmentKind::MeetingsWithServices,
+            "Servizio sociale",
+            "Colloqui registrati nel diario",
+        ),
+        (
+            CommitmentKind::ActiveJobSearch,
+            "Centro per l'impiego",
+            "Candidature presentate",
+        ),
+    ] {
+        let content = CommitmentContent::parse(
+            file.person_id,
+            kind,
+            owner,
+            Frequency::Monthly,
+            signed_on + Duration::days(rng.random_range(20..200)),
+            verification,
+            CommitmentStatus::Pending,
+            None,
+            Some(signed_on),
+        )
+        .map_err(store_err)?;
+        pacts::insert_commitment(c, pact.id, &content, file.manager, now)?;
+    }
+    if state == 2 {
+        return Ok(());
+    }
+    let started = advance(rng, 10);
+    step(c, &mut pact, PactTransition::Activate, started, None, None)?;
+    match state {
+        4 => {
+            let on = advance(rng, 60);
+            step(
+                c,
+                &mut pact,
+                PactTransition::Suspend,
+                on,
+                Some("Ricovero ospedaliero"),
+                None,
+            )
+        }
+        5 => {
+            let on = advance(rng, 60);
+            step(
+                c,
+                &mut pact,
+                PactTransition::Close,
+                on,
+                Some("Percorso concluso"),
+                Some(ClosureOutcome::Completed),
+            )
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Records demo justice data (prison area) for a person: detained or under an alternative
+/// measure with an expected release from a month ago to a year ahead (so some are in the
+/// agenda's planning window), or released.
+fn demo_justice(
+    c: &mut AnyConnection,
+    rng: &mut StdRng,
+    person_id: Uuid,
+    manager: Uuid,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use socialcare_domain::sensitive::{Justice, JusticeInput, JusticeStatus};
+    use socialcare_persistence::sensitive::SensitiveRecord;
+
+    let today = now.date_naive();
+    let status = [
+        JusticeStatus::Detained,
+        JusticeStatus::AlternativeMeasure,
+        JusticeStatus::Released,
+    ]
+    .choose(rng)
+    .copied()
+    .unwrap_or(JusticeStatus::Detained);
+    let start = today - Duration::days(rng.random_range(100..1500));
+    let data = Justice::parse(&JusticeInput {
+        status,
+        alternative_measure_kind: (status == JusticeStatus::AlternativeMeasure)
+            .then(|| "affidamento in prova ai servizi sociali".to_owned()),
+        institution: Some("Casa circondariale di Trento".into()),
+        measure_start_on: Some(start),
+        expected_release_on: Some(today + Duration::days(rng.random_range(-30..365))),
+        uepe_contact_reference: Some(format!("UEPE-TN-{}", rng.random_range(100..999))),
+    })
+    .map_err(store_err)?;
+    Justice::insert(c, person_id, &data, manager, now)?;
+    Ok(())
 }

@@ -65,6 +65,14 @@ impl CaseAccess {
         record
     }
 
+    /// The caller as seen by the rest of the request: marked when only a break-glass grant let
+    /// them in, so that every audit record they write says so.
+    pub fn mark(&self, caller: &Caller) -> Caller {
+        let mut marked = caller.clone();
+        marked.break_glass = self.break_glass.clone();
+        marked
+    }
+
     /// Whether the caller may also perform `action` on this file (e.g. reading restricted
     /// entries while listing the diary).
     pub fn also(&self, caller: &Caller, action: Action) -> bool {

@@ -75,11 +75,13 @@ pub enum Action {
     VerifyAuditTrail,
     /// Review (list and acknowledge) break-glass accesses: `office_manager`.
     ReviewBreakGlass,
+    /// Read an agenda (one's own; another case manager's: see [`may_read_agenda`]).
+    ReadAgenda,
 }
 
 impl Action {
     /// Every action, for exhaustive tests and the documentation table.
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 24] = [
         Action::ManageStaffAccounts,
         Action::ReadOwnAccount,
         Action::RegisterPerson,
@@ -103,6 +105,7 @@ impl Action {
         Action::ReadAuditTrail,
         Action::VerifyAuditTrail,
         Action::ReviewBreakGlass,
+        Action::ReadAgenda,
     ];
 
     /// Code recorded in the audit trail of a refusal.
@@ -131,6 +134,7 @@ impl Action {
             Action::ReadAuditTrail => "audit.read",
             Action::VerifyAuditTrail => "audit.verify",
             Action::ReviewBreakGlass => "break_glass.review",
+            Action::ReadAgenda => "agenda.read",
         }
     }
 
@@ -329,9 +333,13 @@ pub fn decide(subject: &Subject<'_>, action: Action, resource: Resource<'_>) -> 
             AreaCoordinator,
             Administrative,
         ])),
-        (Action::SearchPersons | Action::ReadPersonDirectory | Action::ListCaseFiles, _) => {
-            Decision::of(subject.works_cases())
-        }
+        (
+            Action::SearchPersons
+            | Action::ReadPersonDirectory
+            | Action::ListCaseFiles
+            | Action::ReadAgenda,
+            _,
+        ) => Decision::of(subject.works_cases()),
         (Action::OpenCaseFile, Resource::Area(area)) => {
             Decision::of(any(&[SocialWorker, AreaCoordinator]) && subject.in_area(area))
         }
@@ -477,6 +485,16 @@ pub fn sensitive_list_areas(subject: &Subject<'_>) -> BTreeSet<Area> {
     } else {
         BTreeSet::new()
     }
+}
+
+/// Whether `subject` may read the agenda of the case manager `owner`, who works in
+/// `owner_areas`: their own always (if they work cases), another's only as office manager or as
+/// coordinator of an area the case manager works in.
+pub fn may_read_agenda(subject: &Subject<'_>, owner: Uuid, owner_areas: &BTreeSet<Area>) -> bool {
+    subject.works_cases()
+        && (owner == subject.id
+            || subject.has(Role::OfficeManager)
+            || (subject.has(Role::AreaCoordinator) && !subject.areas.is_disjoint(owner_areas)))
 }
 
 /// Whether a restricted diary entry may be read: its author always, otherwise whoever may read
@@ -809,6 +827,37 @@ mod tests {
                 "{role}"
             );
         }
+    }
+
+    #[test]
+    fn agendas_are_read_by_their_owner_the_office_manager_and_area_coordinators() {
+        let owner = Uuid::from_u128(1);
+        let other = Uuid::from_u128(2);
+        let owner_areas = set(&[AREA]);
+        let reads = |id: Uuid, roles: &[Role], areas: &[Area]| {
+            let roles = set(roles);
+            let areas = set(areas);
+            may_read_agenda(
+                &Subject {
+                    id,
+                    roles: &roles,
+                    areas: &areas,
+                },
+                owner,
+                &owner_areas,
+            )
+        };
+        assert!(reads(owner, &[Role::SocialWorker], &[AREA]));
+        assert!(!reads(other, &[Role::SocialWorker], &[AREA]));
+        assert!(reads(other, &[Role::AreaCoordinator], &[AREA]));
+        assert!(!reads(
+            other,
+            &[Role::AreaCoordinator],
+            &[Area::Transversal]
+        ));
+        assert!(reads(other, &[Role::OfficeManager], &[]));
+        assert!(!reads(other, &[Role::PrivacyOfficer], &[]));
+        assert!(!reads(owner, &[Role::SystemAdmin], &[]));
     }
 
     #[test]

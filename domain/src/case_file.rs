@@ -50,8 +50,10 @@ macro_rules! coded_enum {
     };
 }
 
+pub(crate) use coded_enum;
+
 /// Formats codes as `` `a`, `b` ``, or `none` when there are none.
-fn code_list<T: fmt::Display>(items: &[T]) -> String {
+pub(crate) fn code_list<T: fmt::Display>(items: &[T]) -> String {
     if items.is_empty() {
         return "none".to_owned();
     }

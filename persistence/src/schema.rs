@@ -480,6 +480,270 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    projects (id) {
+        id -> SqlUuid,
+        case_file_id -> SqlUuid,
+        kind -> Text,
+        title -> Text,
+        status -> Text,
+        drafted_on -> Date,
+        started_on -> Nullable<Date>,
+        ended_on -> Nullable<Date>,
+        interruption_reason -> Nullable<Text>,
+        next_review_on -> Nullable<Date>,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    project_transitions (id) {
+        id -> SqlUuid,
+        project_id -> SqlUuid,
+        transition -> Text,
+        from_status -> Text,
+        to_status -> Text,
+        occurred_on -> Date,
+        reason -> Nullable<Text>,
+        author_id -> SqlUuid,
+        recorded_at -> SqlInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    project_objectives (id) {
+        id -> SqlUuid,
+        project_id -> SqlUuid,
+        domain -> Text,
+        description -> Text,
+        target_date -> Date,
+        indicator -> Nullable<Text>,
+        status -> Text,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    project_participants (id) {
+        id -> SqlUuid,
+        project_id -> SqlUuid,
+        kind -> Text,
+        person_id -> Nullable<SqlUuid>,
+        staff_id -> Nullable<SqlUuid>,
+        service -> Nullable<Text>,
+        organisation -> Nullable<Text>,
+        role -> Nullable<Text>,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    project_actions (id) {
+        id -> SqlUuid,
+        project_id -> SqlUuid,
+        description -> Text,
+        participant_id -> Nullable<SqlUuid>,
+        due_on -> Nullable<Date>,
+        status -> Text,
+        done_on -> Nullable<Date>,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    project_reviews (id) {
+        id -> SqlUuid,
+        project_id -> SqlUuid,
+        reviewed_on -> Date,
+        notes -> Nullable<Text>,
+        next_review_on -> Date,
+        author_id -> SqlUuid,
+        recorded_at -> SqlInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    project_review_outcomes (review_id, objective_id) {
+        review_id -> SqlUuid,
+        objective_id -> SqlUuid,
+        status -> Text,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    pacts (id) {
+        id -> SqlUuid,
+        case_file_id -> SqlUuid,
+        household_id -> Nullable<SqlUuid>,
+        measure -> Text,
+        application_reference -> Text,
+        status -> Text,
+        drafted_on -> Date,
+        activation_on -> Nullable<Date>,
+        convocation_on -> Nullable<Date>,
+        analysis_outcome -> Nullable<Text>,
+        signed_on -> Nullable<Date>,
+        active_since -> Nullable<Date>,
+        last_check_on -> Nullable<Date>,
+        closed_on -> Nullable<Date>,
+        closure_outcome -> Nullable<Text>,
+        rules_version -> Text,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    pact_steps (id) {
+        id -> SqlUuid,
+        pact_id -> SqlUuid,
+        kind -> Text,
+        occurred_on -> Date,
+        outcome -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        author_id -> SqlUuid,
+        recorded_at -> SqlInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    pact_transitions (id) {
+        id -> SqlUuid,
+        pact_id -> SqlUuid,
+        transition -> Text,
+        from_status -> Text,
+        to_status -> Text,
+        occurred_on -> Date,
+        reason -> Nullable<Text>,
+        closure_outcome -> Nullable<Text>,
+        author_id -> SqlUuid,
+        recorded_at -> SqlInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    pact_commitments (id) {
+        id -> SqlUuid,
+        pact_id -> SqlUuid,
+        person_id -> SqlUuid,
+        kind -> Text,
+        owner -> Text,
+        frequency -> Text,
+        due_on -> Date,
+        verification -> Text,
+        status -> Text,
+        justification -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    pact_checks (id) {
+        id -> SqlUuid,
+        pact_id -> SqlUuid,
+        checked_on -> Date,
+        notes -> Nullable<Text>,
+        author_id -> SqlUuid,
+        recorded_at -> SqlInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    pact_check_attendees (check_id, person_id) {
+        check_id -> SqlUuid,
+        person_id -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    pact_check_outcomes (check_id, commitment_id) {
+        check_id -> SqlUuid,
+        commitment_id -> SqlUuid,
+        status -> Text,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    pact_non_compliance (id) {
+        id -> SqlUuid,
+        pact_id -> SqlUuid,
+        commitment_id -> Nullable<SqlUuid>,
+        occurred_on -> Date,
+        description -> Text,
+        relevant_for_sanctions -> Bool,
+        reported_on -> Nullable<Date>,
+        recorded_by -> SqlUuid,
+        recorded_at -> SqlInstant,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_areas -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -502,6 +766,21 @@ diesel::joinable!(referrals -> case_files (case_file_id));
 diesel::joinable!(referral_events -> referrals (referral_id));
 diesel::joinable!(audit_record_persons -> audit_records (audit_record_id));
 diesel::joinable!(break_glass_grants -> case_files (case_file_id));
+diesel::joinable!(projects -> case_files (case_file_id));
+diesel::joinable!(project_transitions -> projects (project_id));
+diesel::joinable!(project_objectives -> projects (project_id));
+diesel::joinable!(project_participants -> projects (project_id));
+diesel::joinable!(project_actions -> projects (project_id));
+diesel::joinable!(project_reviews -> projects (project_id));
+diesel::joinable!(project_review_outcomes -> project_reviews (review_id));
+diesel::joinable!(pacts -> case_files (case_file_id));
+diesel::joinable!(pact_steps -> pacts (pact_id));
+diesel::joinable!(pact_transitions -> pacts (pact_id));
+diesel::joinable!(pact_commitments -> pacts (pact_id));
+diesel::joinable!(pact_checks -> pacts (pact_id));
+diesel::joinable!(pact_check_attendees -> pact_checks (check_id));
+diesel::joinable!(pact_check_outcomes -> pact_checks (check_id));
+diesel::joinable!(pact_non_compliance -> pacts (pact_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -533,6 +812,21 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_record_persons,
     audit_chain_head,
     break_glass_grants,
+    projects,
+    project_transitions,
+    project_objectives,
+    project_participants,
+    project_actions,
+    project_reviews,
+    project_review_outcomes,
+    pacts,
+    pact_steps,
+    pact_transitions,
+    pact_commitments,
+    pact_checks,
+    pact_check_attendees,
+    pact_check_outcomes,
+    pact_non_compliance,
 );
 
 /// Every table of the schema with its columns, in declaration order: what both migration sets
@@ -882,6 +1176,209 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "acknowledged_at",
             "acknowledged_by",
             "acknowledgement_note",
+        ],
+    ),
+    (
+        "projects",
+        &[
+            "id",
+            "case_file_id",
+            "kind",
+            "title",
+            "status",
+            "drafted_on",
+            "started_on",
+            "ended_on",
+            "interruption_reason",
+            "next_review_on",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+        ],
+    ),
+    (
+        "project_transitions",
+        &[
+            "id",
+            "project_id",
+            "transition",
+            "from_status",
+            "to_status",
+            "occurred_on",
+            "reason",
+            "author_id",
+            "recorded_at",
+        ],
+    ),
+    (
+        "project_objectives",
+        &[
+            "id",
+            "project_id",
+            "domain",
+            "description",
+            "target_date",
+            "indicator",
+            "status",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+        ],
+    ),
+    (
+        "project_participants",
+        &[
+            "id",
+            "project_id",
+            "kind",
+            "person_id",
+            "staff_id",
+            "service",
+            "organisation",
+            "role",
+            "created_at",
+            "created_by",
+        ],
+    ),
+    (
+        "project_actions",
+        &[
+            "id",
+            "project_id",
+            "description",
+            "participant_id",
+            "due_on",
+            "status",
+            "done_on",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+        ],
+    ),
+    (
+        "project_reviews",
+        &[
+            "id",
+            "project_id",
+            "reviewed_on",
+            "notes",
+            "next_review_on",
+            "author_id",
+            "recorded_at",
+        ],
+    ),
+    (
+        "project_review_outcomes",
+        &["review_id", "objective_id", "status", "note"],
+    ),
+    (
+        "pacts",
+        &[
+            "id",
+            "case_file_id",
+            "household_id",
+            "measure",
+            "application_reference",
+            "status",
+            "drafted_on",
+            "activation_on",
+            "convocation_on",
+            "analysis_outcome",
+            "signed_on",
+            "active_since",
+            "last_check_on",
+            "closed_on",
+            "closure_outcome",
+            "rules_version",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+        ],
+    ),
+    (
+        "pact_steps",
+        &[
+            "id",
+            "pact_id",
+            "kind",
+            "occurred_on",
+            "outcome",
+            "notes",
+            "author_id",
+            "recorded_at",
+        ],
+    ),
+    (
+        "pact_transitions",
+        &[
+            "id",
+            "pact_id",
+            "transition",
+            "from_status",
+            "to_status",
+            "occurred_on",
+            "reason",
+            "closure_outcome",
+            "author_id",
+            "recorded_at",
+        ],
+    ),
+    (
+        "pact_commitments",
+        &[
+            "id",
+            "pact_id",
+            "person_id",
+            "kind",
+            "owner",
+            "frequency",
+            "due_on",
+            "verification",
+            "status",
+            "justification",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+        ],
+    ),
+    (
+        "pact_checks",
+        &[
+            "id",
+            "pact_id",
+            "checked_on",
+            "notes",
+            "author_id",
+            "recorded_at",
+        ],
+    ),
+    ("pact_check_attendees", &["check_id", "person_id"]),
+    (
+        "pact_check_outcomes",
+        &["check_id", "commitment_id", "status", "note"],
+    ),
+    (
+        "pact_non_compliance",
+        &[
+            "id",
+            "pact_id",
+            "commitment_id",
+            "occurred_on",
+            "description",
+            "relevant_for_sanctions",
+            "reported_on",
+            "recorded_by",
+            "recorded_at",
         ],
     ),
 ];

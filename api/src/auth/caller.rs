@@ -22,6 +22,9 @@ pub struct Caller {
     pub user: StaffUser,
     /// Request id and client address, for the audit trail.
     pub meta: RequestMeta,
+    /// Set (to the grant's reason) once the guard allowed this request only through a
+    /// break-glass grant: every audit record the request writes is then marked as such.
+    pub break_glass: Option<String>,
 }
 
 impl Caller {
@@ -62,8 +65,11 @@ impl Caller {
             client_addr: self.meta.client_addr.clone(),
             details: None,
             persons: Vec::new(),
-            purpose: self.meta.purpose.clone(),
-            break_glass: false,
+            purpose: self
+                .break_glass
+                .clone()
+                .or_else(|| self.meta.purpose.clone()),
+            break_glass: self.break_glass.is_some(),
         }
     }
 
@@ -149,7 +155,11 @@ impl FromRequest for Caller {
             .await?;
             match user {
                 // An invalid `Access-Purpose` header is answered (400) once the caller is known.
-                Some(user) if user.active => Ok(Caller { user, meta: meta? }),
+                Some(user) if user.active => Ok(Caller {
+                    user,
+                    meta: meta?,
+                    break_glass: None,
+                }),
                 _ => Err(ApiError::invalid_token(
                     "the account is disabled or no longer exists",
                 )),

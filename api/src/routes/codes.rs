@@ -5,6 +5,13 @@ use socialcare_domain::case_file::{
     DiaryEntryKind, ExternalService, ReferralDirection, ReferralStatus, ReferralTransition,
     TargetGroup, TeamRole,
 };
+use socialcare_domain::pact::{
+    AnalysisOutcome, ClosureOutcome, CommitmentKind, CommitmentStatus, DueKind, Frequency, Measure,
+    PactStatus, PactTransition, StepKind,
+};
+use socialcare_domain::project::{
+    ActionStatus, ObjectiveStatus, ParticipantKind, ProjectKind, ProjectStatus, ProjectTransition,
+};
 
 /// Declares an API enum (snake_case codes, documented) that converts to and from a domain enum
 /// with the same variant names.
@@ -243,5 +250,243 @@ api_enum!(
         Cooperative,
         /// Another service, named in `organisation`.
         Other,
+    }
+);
+
+api_enum!(
+    /// The kind of a social project (progetto sociale personalizzato).
+    ProjectKindCode => ProjectKind {
+        /// Adults in need, community projects.
+        CommunitySupport,
+        /// Progetto di vita with a person with disability and their family.
+        LifeProject,
+        /// Abitare sociale for persons with disability (e.g. "Dopo di noi", L. 112/2016).
+        SocialHousing,
+        /// Inclusion path (homeless people, Roma/Sinti/Caminanti, protection holders).
+        InclusionPath,
+        /// Housing path.
+        HousingPath,
+        /// Employment path.
+        EmploymentPath,
+        /// Reintegration after detention (prison area).
+        PrisonReintegration,
+    }
+);
+
+api_enum!(
+    /// Status of a social project: `draft` → `active` → `completed` | `interrupted`.
+    ProjectStatusCode => ProjectStatus {
+        /// Being drawn up; not running yet.
+        Draft,
+        /// Running, with a next review date.
+        Active,
+        /// Ended with every objective in a final status (read-only).
+        Completed,
+        /// Ended early with a reason (read-only).
+        Interrupted,
+    }
+);
+
+api_enum!(
+    /// A lifecycle transition of a social project.
+    ProjectTransitionCode => ProjectTransition {
+        /// draft → active (needs an objective and a next review date).
+        Activate,
+        /// active → completed (needs every objective in a final status).
+        Complete,
+        /// active → interrupted (needs a reason).
+        Interrupt,
+    }
+);
+
+api_enum!(
+    /// Status of an objective of a project; the last four are final.
+    ObjectiveStatusCode => ObjectiveStatus {
+        /// Not started.
+        Planned,
+        /// Being worked on.
+        InProgress,
+        /// Achieved (final).
+        Achieved,
+        /// Partially achieved (final).
+        PartiallyAchieved,
+        /// Not achieved (final).
+        NotAchieved,
+        /// Given up (final).
+        Dropped,
+    }
+);
+
+api_enum!(
+    /// Who a participant of a project is.
+    ParticipantKindCode => ParticipantKind {
+        /// The person of the case file.
+        Person,
+        /// A member of the person's household (another registered person).
+        HouseholdMember,
+        /// A staff member of the office.
+        Staff,
+        /// An external service, named by its organisation.
+        ExternalService,
+    }
+);
+
+api_enum!(
+    /// Status of an action of a project.
+    ActionStatusCode => ActionStatus {
+        /// To be done.
+        Planned,
+        /// Done (with the day it was done).
+        Done,
+        /// Will not be done.
+        Cancelled,
+    }
+);
+
+api_enum!(
+    /// The income support measure an inclusion pact goes with.
+    MeasureCode => Measure {
+        /// Assegno di inclusione (national, since 2024).
+        Adi,
+        /// Reddito di cittadinanza: legacy records, which can only be read and closed.
+        Rdc,
+        /// Assegno unico provinciale (local).
+        Aup,
+        /// Another local measure.
+        LocalOther,
+    }
+);
+
+api_enum!(
+    /// Status of an inclusion pact: `draft` → `signed` → `active` ⇄ `suspended` → `closed`.
+    PactStatusCode => PactStatus {
+        /// Convocation, preliminary analysis and in-depth assessment under way.
+        Draft,
+        /// Signed; commitments can be agreed.
+        Signed,
+        /// Running; periodic checks are due.
+        Active,
+        /// Temporarily suspended.
+        Suspended,
+        /// Closed with an outcome (read-only).
+        Closed,
+    }
+);
+
+api_enum!(
+    /// A lifecycle transition of an inclusion pact.
+    PactTransitionCode => PactTransition {
+        /// draft → signed (after a preliminary analysis that keeps the social or specialist path).
+        Sign,
+        /// signed → active.
+        Activate,
+        /// active → suspended (needs a reason).
+        Suspend,
+        /// suspended → active.
+        Resume,
+        /// any status but closed → closed (needs a reason and a closure outcome).
+        Close,
+    }
+);
+
+api_enum!(
+    /// How an inclusion pact ended.
+    ClosureOutcomeCode => ClosureOutcome {
+        /// The path was completed.
+        Completed,
+        /// The benefit lapsed.
+        Lapsed,
+        /// The benefit was revoked.
+        Revoked,
+        /// Transferred to another service (e.g. the Centro per l'impiego).
+        Transferred,
+    }
+);
+
+api_enum!(
+    /// A step of an inclusion pact up to the signature.
+    PactStepKindCode => StepKind {
+        /// The household is convened (starts the signature clock).
+        Convocation,
+        /// Analisi preliminare, with its outcome.
+        PreliminaryAnalysis,
+        /// Quadro di analisi approfondito.
+        InDepthAssessment,
+        /// The signature (recorded by the `sign` transition).
+        Signature,
+    }
+);
+
+api_enum!(
+    /// The outcome of the preliminary analysis of a pact.
+    AnalysisOutcomeCode => AnalysisOutcome {
+        /// The social path with the social services.
+        SocialPath,
+        /// The employment path of the Centro per l'impiego: closes the pact and sends a referral.
+        EmploymentPath,
+        /// Specialist services together with the social services.
+        SpecialistServices,
+    }
+);
+
+api_enum!(
+    /// The kind of a commitment of a household member.
+    CommitmentKindCode => CommitmentKind {
+        /// Meetings with the services.
+        MeetingsWithServices,
+        /// Active job search.
+        ActiveJobSearch,
+        /// Training.
+        Training,
+        /// School attendance of minors.
+        SchoolAttendance,
+        /// Health prevention.
+        HealthPrevention,
+        /// Specialist care.
+        SpecialistCare,
+        /// Community-utility project (PUC).
+        CommunityUtilityProject,
+    }
+);
+
+api_enum!(
+    /// How often a commitment recurs.
+    FrequencyCode => Frequency {
+        /// Once.
+        Once,
+        /// Every week.
+        Weekly,
+        /// Every month.
+        Monthly,
+        /// Every three months.
+        Quarterly,
+    }
+);
+
+api_enum!(
+    /// The status of a commitment.
+    CommitmentStatusCode => CommitmentStatus {
+        /// Not yet verified.
+        Pending,
+        /// Met.
+        Met,
+        /// Missed.
+        Missed,
+        /// Missed for a justified reason.
+        Justified,
+    }
+);
+
+api_enum!(
+    /// What is due on a pact.
+    DueKindCode => DueKind {
+        /// The household must be convened.
+        Convocation,
+        /// The pact must be signed.
+        Signature,
+        /// A periodic check is due.
+        Check,
+        /// A commitment is due.
+        Commitment,
     }
 );

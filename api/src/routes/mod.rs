@@ -1,5 +1,6 @@
 //! The API's routes, one module per resource, registered under `/api/v1`.
 
+pub mod agenda;
 pub mod assessments;
 pub mod audit;
 pub mod auth;
@@ -10,7 +11,9 @@ pub mod consents;
 pub mod diary;
 pub mod households;
 pub mod me;
+pub mod pacts;
 pub mod persons;
+pub mod projects;
 pub mod referrals;
 pub mod sensitive;
 pub mod status;
@@ -90,5 +93,52 @@ pub fn configure(cfg: &mut ServiceConfig) {
         // `verification` is a fixed segment: keep it before any `/audit-records/{id}` route.
         .service(audit::verify_audit_trail)
         .service(break_glass::list_break_glass_accesses)
-        .service(break_glass::acknowledge_break_glass_access);
+        .service(break_glass::acknowledge_break_glass_access)
+        .configure(configure_projects)
+        .configure(configure_pacts);
+}
+
+/// Registers the handlers of social projects.
+fn configure_projects(cfg: &mut ServiceConfig) {
+    cfg.service(projects::create_project)
+        .service(projects::list_projects)
+        .service(projects::get_project)
+        .service(projects::transition_project)
+        .service(projects::list_project_transitions)
+        .service(projects::create_project_objective)
+        .service(projects::list_project_objectives)
+        .service(projects::get_project_objective)
+        .service(projects::update_project_objective)
+        .service(projects::create_project_participant)
+        .service(projects::list_project_participants)
+        .service(projects::get_project_participant)
+        .service(projects::create_project_action)
+        .service(projects::list_project_actions)
+        .service(projects::get_project_action)
+        .service(projects::update_project_action)
+        .service(projects::create_project_review)
+        .service(projects::list_project_reviews)
+        .service(projects::get_project_review);
+}
+
+/// Registers the handlers of inclusion pacts and of the agenda.
+fn configure_pacts(cfg: &mut ServiceConfig) {
+    cfg.service(pacts::create_pact)
+        .service(pacts::list_pacts)
+        .service(pacts::get_pact)
+        .service(pacts::transition_pact)
+        .service(pacts::list_pact_transitions)
+        .service(pacts::create_pact_step)
+        .service(pacts::list_pact_steps)
+        .service(pacts::create_pact_commitment)
+        .service(pacts::list_pact_commitments)
+        .service(pacts::get_pact_commitment)
+        .service(pacts::update_pact_commitment)
+        .service(pacts::create_pact_check)
+        .service(pacts::list_pact_checks)
+        .service(pacts::get_pact_check)
+        .service(pacts::create_pact_non_compliance_event)
+        .service(pacts::list_pact_non_compliance_events)
+        .service(agenda::get_my_agenda)
+        .service(agenda::get_agenda);
 }

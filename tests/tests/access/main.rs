@@ -75,6 +75,23 @@ pub struct Office {
     pub member: String,
     /// A break-glass grant of the spare user on the case file.
     pub grant: String,
+    /// An active social project of the case file, with one objective, participant, action and
+    /// review.
+    pub project: String,
+    /// The project's objective.
+    pub objective: String,
+    /// The project's participant.
+    pub participant: String,
+    /// The project's action.
+    pub action: String,
+    /// The project's review.
+    pub review: String,
+    /// An active inclusion pact of the case file, with one commitment and one check.
+    pub pact: String,
+    /// The pact's commitment.
+    pub commitment: String,
+    /// The pact's check.
+    pub check: String,
 }
 
 impl Office {
@@ -111,6 +128,22 @@ async fn created(response: reqwest::Response) -> Value {
     let body: Value = response.json().await.unwrap();
     assert!(status.is_success(), "{status}: {body}");
     body
+}
+
+async fn pact_etag(app: &TestApp, token: &str, pact: &str) -> String {
+    send(
+        app,
+        token,
+        reqwest::Method::GET,
+        &format!("/pacts/{pact}"),
+        None,
+        None,
+    )
+    .await
+    .headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// Builds the office: users in every relation, a person with a case file, its team (one member
@@ -314,6 +347,112 @@ pub async fn office(app: &TestApp) -> Office {
         .await;
         assert_eq!(r.status(), 201, "{segment}");
     }
+    let today = chrono::Utc::now().date_naive();
+    let day = |n: i64| (today + chrono::Duration::days(n)).to_string();
+    let id_of = |v: &Value| v["id"].as_str().unwrap().to_owned();
+    let project_body = json!({"kind": "housing_path", "title": "Back home",
+        "drafted_on": today.to_string(), "next_review_on": day(30),
+        "objectives": [{"domain": "housing", "description": "Find a room",
+                        "target_date": day(100), "indicator": "Signed contract"}]});
+    let project_json = post(
+        format!("/case-files/{case_file}/projects"),
+        None,
+        project_body,
+    )
+    .await;
+    let project = id_of(&project_json);
+    let objective = project_json["objectives"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let participant = id_of(
+        &post(
+            format!("/projects/{project}/participants"),
+            None,
+            json!({"kind": "person"}),
+        )
+        .await,
+    );
+    let action = id_of(
+        &post(
+            format!("/projects/{project}/actions"),
+            None,
+            json!({"description": "Call the housing office"}),
+        )
+        .await,
+    );
+    post(
+        format!("/projects/{project}/transitions"),
+        Some("\"3\""),
+        json!({"transition": "activate"}),
+    )
+    .await;
+    let review = id_of(
+        &post(
+            format!("/projects/{project}/reviews"),
+            None,
+            json!({"next_review_on": day(40)}),
+        )
+        .await,
+    );
+    let pact = id_of(
+        &post(
+            format!("/case-files/{case_file}/pacts"),
+            None,
+            json!({"measure": "adi", "application_reference": "INPS-ADI-2026-0001",
+                   "activation_on": today.to_string(), "drafted_on": today.to_string()}),
+        )
+        .await,
+    );
+    post(
+        format!("/pacts/{pact}/steps"),
+        None,
+        json!({"kind": "convocation", "occurred_on": today.to_string()}),
+    )
+    .await;
+    post(
+        format!("/pacts/{pact}/steps"),
+        None,
+        json!({"kind": "preliminary_analysis", "occurred_on": today.to_string(),
+               "outcome": "social_path"}),
+    )
+    .await;
+    let tag = pact_etag(app, &cm, &pact).await;
+    created(
+        send(
+            app,
+            &cm,
+            reqwest::Method::POST,
+            &format!("/pacts/{pact}/transitions"),
+            Some(&tag),
+            Some(json!({"transition": "sign", "occurred_on": today.to_string()})),
+        )
+        .await,
+    )
+    .await;
+    let commitment = id_of(
+        &post(
+            format!("/pacts/{pact}/commitments"),
+            None,
+            json!({"person_id": person, "kind": "school_attendance", "owner": "Istituto",
+                   "frequency": "monthly", "due_on": day(30), "verification": "Register"}),
+        )
+        .await,
+    );
+    let tag = pact_etag(app, &cm, &pact).await;
+    created(
+        send(
+            app,
+            &cm,
+            reqwest::Method::POST,
+            &format!("/pacts/{pact}/transitions"),
+            Some(&tag),
+            Some(json!({"transition": "activate", "occurred_on": today.to_string()})),
+        )
+        .await,
+    )
+    .await;
+    let check = id_of(&post(format!("/pacts/{pact}/checks"), None, json!({})).await);
     let (spare_token, _) = app.tokens("spare", &user_password("spare")).await;
     let grant = created(
         send(
@@ -331,6 +470,14 @@ pub async fn office(app: &TestApp) -> Office {
         .unwrap()
         .to_owned();
     Office {
+        project,
+        objective,
+        participant,
+        action,
+        review,
+        pact,
+        commitment,
+        check,
         grant,
         admin,
         staff,

@@ -1,0 +1,15 @@
+DROP TABLE pact_non_compliance;
+DROP TABLE pact_check_outcomes;
+DROP TABLE pact_check_attendees;
+DROP TABLE pact_checks;
+DROP TABLE pact_commitments;
+DROP TABLE pact_transitions;
+DROP TABLE pact_steps;
+DROP TABLE pacts;
+DROP TABLE project_review_outcomes;
+DROP TABLE project_reviews;
+DROP TABLE project_actions;
+DROP TABLE project_participants;
+DROP TABLE project_objectives;
+DROP TABLE project_transitions;
+DROP TABLE projects;
