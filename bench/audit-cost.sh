@@ -19,7 +19,8 @@ THREADS="${THREADS:-2}"
 PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432}"
 PORT="${PORT:-18080}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-OUT="$ROOT/target/bench"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+OUT="$TARGET/bench"
 WORK="$(mktemp -d)"
 mkdir -p "$OUT"
 
@@ -28,9 +29,9 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; e
 cd "$ROOT"
 if [[ -z "${SKIP_BUILD:-}" ]]; then
   cargo build --release -q -p socialcare-api
-  cp target/release/socialcare "$OUT/socialcare-audited"
+  cp "$TARGET/release/socialcare" "$OUT/socialcare-audited"
   cargo build --release -q -p socialcare-api --features socialcare-persistence/unaudited-benchmark
-  cp target/release/socialcare "$OUT/socialcare-unaudited"
+  cp "$TARGET/release/socialcare" "$OUT/socialcare-unaudited"
   # Leave target/release with the normal build.
   cargo build --release -q -p socialcare-api
 fi
