@@ -61,7 +61,7 @@ for build in audited unaudited; do
   export DATABASE_URL; DATABASE_URL="$(database_url "$build")"
   export BIND_ADDR="127.0.0.1:$PORT"
   export SOCIALCARE_JWT_SECRET="bench-secret-bench-secret-bench-secret-0123"
-  export SOCIALCARE_ADMIN_PASSWORD="bench-Admin-Pw-2026"
+  export SOCIALCARE_ADMIN_PASSWORD="bench-Secret-Pw-2026"
   export SOCIALCARE_ACCESS_TOKEN_TTL_SECS=3600
   export RUST_LOG=warn
   "$OUT/socialcare-$build" demo-data --persons 500 >/dev/null

@@ -101,6 +101,7 @@ pub fn bootstrap_admin(db: &Database, config: &Config) -> anyhow::Result<Option<
                 persons: Vec::new(),
                 purpose: None,
                 break_glass: false,
+                read_only: false,
             },
         )?;
         Ok(true)
@@ -169,6 +170,9 @@ impl Application {
                 "this build records NO audit trail (feature `unaudited-benchmark`): benchmarks only"
             );
         }
+        socialcare_persistence::audit::set_asynchronous_read_commits(
+            config.audit_read_commit == crate::config::ReadAuditCommit::Asynchronous,
+        );
         let jwt = JwtKeys::from_config(&config)?;
         let db = open_database(&config)?;
         let (db, applied, generated) = {

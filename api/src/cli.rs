@@ -182,6 +182,7 @@ fn cli_record(action: &str, resource_id: String) -> NewAuditRecord {
         persons: Vec::new(),
         purpose: None,
         break_glass: false,
+        read_only: false,
     }
 }
 

@@ -96,6 +96,16 @@ pub enum UsersCommand {
     },
 }
 
+/// How the audit records of reads are committed on PostgreSQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReadAuditCommit {
+    /// Without waiting for the WAL flush (the records of the last fraction of a second of reads
+    /// may be lost if the database server crashes).
+    Asynchronous,
+    /// Durable before the response.
+    Synchronous,
+}
+
 /// Deployment profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Profile {
@@ -245,6 +255,13 @@ pub struct Config {
     /// How long a break-glass access to a case file lasts, in seconds (default 24 hours).
     #[arg(long, env = "SOCIALCARE_BREAK_GLASS_TTL_SECS", default_value_t = 86_400, value_parser = clap::value_parser!(u32).range(1..=604_800), global = true)]
     pub break_glass_ttl_secs: u32,
+    /// How PostgreSQL commits the audit records of reads (GET requests, which change nothing
+    /// else): `asynchronous` (default: the commit does not wait for the WAL flush, so a crash of
+    /// the database server may lose the read records of its last fraction of a second; the chain
+    /// stays intact) or `synchronous` (every read record is durable before the response, at a
+    /// large cost in throughput). Writes are always synchronous. No effect on SQLite.
+    #[arg(long, env = "SOCIALCARE_AUDIT_READ_COMMIT", value_enum, default_value_t = ReadAuditCommit::Asynchronous, global = true)]
+    pub audit_read_commit: ReadAuditCommit,
     /// Take the client address from `Forwarded`/`X-Forwarded-For` (only behind a trusted proxy).
     #[arg(long, env = "SOCIALCARE_TRUST_PROXY_HEADERS", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     pub trust_proxy_headers: bool,

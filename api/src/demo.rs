@@ -517,6 +517,7 @@ pub fn load(db: &Database, seed: u64, persons_count: usize) -> Result<DemoSummar
                 persons: Vec::new(),
                 purpose: None,
                 break_glass: false,
+                read_only: false,
             },
         )?;
         Ok(summary)

@@ -65,6 +65,8 @@ pub struct RequestMeta {
     pub client_addr: Option<String>,
     /// The purpose declared in the `Access-Purpose` header, when sent and valid.
     pub purpose: Option<String>,
+    /// Whether the method is safe (GET, HEAD): the request changes nothing but the audit trail.
+    pub safe_method: bool,
 }
 
 impl RequestMeta {
@@ -104,6 +106,10 @@ impl RequestMeta {
             request_id,
             client_addr,
             purpose,
+            safe_method: matches!(
+                *req.method(),
+                actix_web::http::Method::GET | actix_web::http::Method::HEAD
+            ),
         }
     }
 }

@@ -104,6 +104,9 @@ pub struct NewAuditRecord {
     pub purpose: Option<String>,
     /// Whether the access happened under a break-glass grant.
     pub break_glass: bool,
+    /// Whether the request changed nothing but the trail (a read): on PostgreSQL its commit may
+    /// then be asynchronous (see [`set_asynchronous_read_commits`]).
+    pub read_only: bool,
 }
 
 /// An `audit_records` row.
@@ -290,6 +293,17 @@ fn set_head(conn: &mut AnyConnection, last_seq: i64, last_hash: &str) -> Result<
 }
 
 fn insert_links(conn: &mut AnyConnection, id: Uuid, persons: &[Uuid]) -> Result<(), StoreError> {
+    // Most records name one person: a single-row insert is a cached prepared statement, where a
+    // multi-row one is prepared anew each time.
+    if let [person] = persons {
+        diesel::insert_into(audit_record_persons::table)
+            .values(&PersonLink {
+                audit_record_id: DbUuid(id),
+                person_id: DbUuid(*person),
+            })
+            .execute(conn)?;
+        return Ok(());
+    }
     for chunk in persons.chunks(LINK_CHUNK) {
         let links: Vec<PersonLink> = chunk
             .iter()
@@ -309,6 +323,19 @@ fn insert_links(conn: &mut AnyConnection, id: Uuid, persons: &[Uuid]) -> Result<
         };
     }
     Ok(())
+}
+
+static ASYNCHRONOUS_READ_COMMITS: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// Chooses, for the whole process, whether the transactions of reads (records with
+/// `read_only`) commit on PostgreSQL without waiting for the WAL flush. Such a transaction wrote
+/// nothing but its audit record: a crash of the database server may lose the records of its
+/// last fraction of a second (`wal_writer_delay`), never half a record nor a link of the chain,
+/// because PostgreSQL replays the WAL in order. Writes always wait for the flush. SQLite runs in
+/// WAL mode with `synchronous = NORMAL` anyway.
+pub fn set_asynchronous_read_commits(asynchronous: bool) {
+    ASYNCHRONOUS_READ_COMMITS.store(asynchronous, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// True only in a build with the `unaudited-benchmark` feature (bench/audit-cost.sh), where
@@ -354,6 +381,12 @@ pub fn append(conn: &mut AnyConnection, record: NewAuditRecord) -> Result<Uuid, 
         prev_hash: String::new(),
         hash: String::new(),
     };
+    if record.read_only
+        && ASYNCHRONOUS_READ_COMMITS.load(std::sync::atomic::Ordering::Relaxed)
+        && let AnyConnection::Postgresql(c) = conn
+    {
+        diesel::sql_query("SET LOCAL synchronous_commit TO OFF").execute(c)?;
+    }
     // Critical section: from here to the commit of the caller's transaction the head is locked.
     let head = lock_head(conn)?;
     row.seq = head.last_seq + 1;

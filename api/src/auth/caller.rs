@@ -70,6 +70,7 @@ impl Caller {
                 .clone()
                 .or_else(|| self.meta.purpose.clone()),
             break_glass: self.break_glass.is_some(),
+            read_only: self.meta.safe_method,
         }
     }
 

@@ -97,6 +97,7 @@ fn login_record(
         persons: Vec::new(),
         purpose: None,
         break_glass: false,
+        read_only: false,
     }
 }
 

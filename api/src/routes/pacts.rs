@@ -54,11 +54,12 @@ async fn authorize_pact_work(
     case_file_id: Uuid,
     write: bool,
 ) -> Result<Caller, ApiError> {
-    // Pacts are case content: read like the diary, written by the case team.
+    // Pacts are visible to whoever may see the case file (its bookkeeping readers included),
+    // and written by the case team.
     let action = if write {
         Action::WriteCaseContent
     } else {
-        Action::ReadCaseContent
+        Action::ReadCaseFile
     };
     caller
         .authorize(state, action, "case_file", Some(case_file_id.to_string()))

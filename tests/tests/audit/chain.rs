@@ -388,6 +388,7 @@ fn legacy_records_are_chained_on_upgrade(engine: Engine) {
                 persons: vec![uuid::Uuid::now_v7()],
                 purpose: Some("testing".into()),
                 break_glass: true,
+                read_only: false,
             },
         )
     })
