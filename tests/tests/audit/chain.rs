@@ -19,6 +19,7 @@ on_both_engines!(
     a_missing_record_is_reported,
     the_database_refuses_updates_and_deletes,
     concurrent_requests_keep_the_chain_linear,
+    reads_commit_without_waiting_for_the_flush_on_postgres,
 );
 
 fn connect(app: &TestApp) -> AnyConnection {
@@ -406,4 +407,55 @@ fn legacy_records_are_chained_on_upgrade_sqlite() {
 #[test]
 fn legacy_records_are_chained_on_upgrade_postgres() {
     legacy_records_are_chained_on_upgrade(Engine::Postgres);
+}
+
+fn record(read_only: bool) -> NewAuditRecord {
+    NewAuditRecord {
+        occurred_at: Utc::now(),
+        actor_id: None,
+        actor_username: Some("test".into()),
+        actor_roles: Vec::new(),
+        action: "test.read".into(),
+        resource_type: "test".into(),
+        resource_id: None,
+        outcome: Outcome::Success,
+        request_id: None,
+        client_addr: None,
+        details: None,
+        persons: Vec::new(),
+        purpose: None,
+        break_glass: false,
+        read_only,
+    }
+}
+
+/// The server started with the default `SOCIALCARE_AUDIT_READ_COMMIT=asynchronous`: a read's
+/// transaction turns `synchronous_commit` off for itself only; a write's keeps it on.
+async fn reads_commit_without_waiting_for_the_flush_on_postgres(app: TestApp) {
+    if app.engine != Engine::Postgres {
+        return;
+    }
+    #[derive(QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        synchronous_commit: String,
+    }
+    let mut conn = connect(&app);
+    let setting_after = |conn: &mut AnyConnection, read_only: bool| -> String {
+        conn.transaction(|c| {
+            audit::append(c, record(read_only))?;
+            let AnyConnection::Postgresql(pg) = c else {
+                unreachable!("a PostgreSQL test")
+            };
+            let rows: Vec<Setting> = diesel::sql_query("SHOW synchronous_commit").load(pg)?;
+            Ok::<_, socialcare_persistence::StoreError>(rows[0].synchronous_commit.clone())
+        })
+        .unwrap()
+    };
+    assert_eq!(setting_after(&mut conn, true), "off");
+    assert_eq!(setting_after(&mut conn, false), "on");
+    // Outside those transactions the session is untouched.
+    assert_eq!(setting_after(&mut conn, false), "on");
+    let report = conn.transaction(audit::verify).unwrap();
+    assert!(report.intact(), "{report:?}");
 }
