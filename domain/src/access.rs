@@ -137,27 +137,6 @@ impl Action {
             Action::ReadAgenda => "agenda.read",
         }
     }
-
-    /// Whether the action concerns one case file (or a person through their case files), so
-    /// that the caller's relation to it decides.
-    pub fn is_case_bound(self) -> bool {
-        matches!(
-            self,
-            Action::ReadPerson
-                | Action::UpdatePerson
-                | Action::AnnulPerson
-                | Action::ReadSensitive
-                | Action::WriteSensitive
-                | Action::ReadCaseFile
-                | Action::ChangeCaseFile
-                | Action::ManageCaseTeam
-                | Action::ReassignCaseManager
-                | Action::ReadCaseContent
-                | Action::WriteCaseContent
-                | Action::ReadRestrictedContent
-                | Action::RequestBreakGlass
-        )
-    }
 }
 
 /// Who is asking.
