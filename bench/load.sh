@@ -279,8 +279,31 @@ run_anchor() {
   tail -1 "$RESULTS" | python3 "$LIB" show >&2
 }
 
+# pgbench runs the scripts of bench/pgbench/ (one per case file or name fragment, expanded from
+# the plan that `socialcare-bench anchor --plan` computes with the server's own code) with
+# -M prepared, so that every statement is prepared once per connection and then executed with
+# bound parameters, as diesel does. The per-transaction log (-l) gives the percentiles.
 run_pgbench() {
-  echo "pgbench: not yet" >&2
+  local scenario="$1" c="$2" clients threads raw dir="$RUN/pgbench-$scenario" args=()
+  if [[ ! -f "$dir/args" ]]; then
+    mkdir -p "$dir"
+    "$BENCH_BIN" anchor --database-url "$DATABASE_URL" --manifest "$MANIFEST" --scenario "$scenario" \
+      --plan >"$dir/plan.json"
+    python3 "$LIB" pgbench-scripts "$ROOT/bench/pgbench/$scenario.sql" "$dir" "$scenario" "$dir/plan.json" >"$dir/args"
+    mapfile -t args <"$dir/args"
+    pgbench -n -M prepared -c 8 -j 2 -T "$WARMUP_S" "${args[@]}" "$DATABASE_URL" >"$dir/warmup.txt" 2>&1 \
+      || { echo "FAILED: pgbench $scenario (warm-up), see $dir/warmup.txt:" >&2; tail -5 "$dir/warmup.txt" >&2; exit 1; }
+  fi
+  mapfile -t args <"$dir/args"
+  clients=$(( c < CLIENT_CAP ? c : CLIENT_CAP ))
+  threads=$(( clients < 2 ? clients : 2 ))
+  raw="$RUN/pgbench-$scenario-c$c.txt"
+  pgbench -n -M prepared -c "$clients" -j "$threads" -T "$DURATION_S" -l --log-prefix "$dir/log-c$c-" \
+    "${args[@]}" "$DATABASE_URL" >"$raw" 2>&1 \
+    || { echo "FAILED: pgbench $scenario at $clients clients, see $raw:" >&2; tail -5 "$raw" >&2; exit 1; }
+  python3 "$LIB" pgbench-row "$raw" "$dir/log-c$c-" "$scenario" "$c" "$clients" >>"$RESULTS"
+  tail -1 "$RESULTS" | python3 "$LIB" show >&2
+  gzip -f "$dir/log-c$c-"*
 }
 
 echo "load run $RUN" >&2

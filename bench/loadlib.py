@@ -194,27 +194,50 @@ def parse_pgbench(path, log_prefix):
 # pgbench scripts
 
 
-def generate_pgbench_scripts(template, out_dir, name, items):
-    """Writes one pgbench script per item from `template` and prints the pgbench arguments
-    (`-f script@1 -D var=value …`) on stdout, one per line.
+def generate_pgbench_scripts(template, out_dir, name, plan):
+    """Writes one pgbench script per item of `plan` (the JSON of `socialcare-bench anchor
+    --plan`) from `template` and prints the pgbench arguments (`-f script@1`, `-D var=value`)
+    on stdout, one per line.
 
     pgbench has no string variables of its own and cannot pick a string from a list, so each
     item (a case file, a name fragment) gets its own script, all of equal weight: pgbench draws
-    one per transaction. In the template, `:name` variables listed in an item are renamed
-    `:name_NN` in script NN and given with `-D name_NN=value`; as pgbench sends variables as
-    bound parameters (`-M prepared`), each statement is the endpoint's parameterised statement.
+    one per transaction. A `:name` variable of an item is renamed `:name_NN` in script NN and
+    given with `-D name_NN=value`; the plan's globals are given as they are. As pgbench sends
+    variables as bound parameters (`-M prepared`), each statement is the endpoint's
+    parameterised statement.
 
-    Repeated blocks: a line `-- @repeat KEY` up to `-- @end KEY` is written once per element of
-    the item's list KEY (a list of dicts of variables), with those variables renamed
-    `:name_NN_K`. Blocks nest."""
+    `-- @include FILE ARGS…` inserts bench/pgbench/FILE with @ACTION@, @RESOURCE_TYPE@ (the first
+    two arguments, as string literals), @RESOURCE_ID@ and @DETAILS@ (the last two, as SQL).
+    `-- @repeat KEY` … `-- @end KEY` writes its lines once per element of the item's list KEY
+    (objects whose variables are renamed `:name_NN_K`; an empty object makes the block a
+    condition). Blocks nest, and an inner block sees the variables of the outer ones."""
     import os
     import re
 
-    with open(template, encoding="utf-8") as f:
-        lines = f.read().splitlines()
+    directory = os.path.dirname(template)
+
+    def read_lines(path):
+        out = []
+        with open(path, encoding="utf-8") as f:
+            for line in f.read().splitlines():
+                m = re.match(r"-- @include (\S+) (\S+) (\S+) (\S+) (\S+)\s*$", line)
+                if not m:
+                    out.append(line)
+                    continue
+                included, action, rtype, rid, details = m.groups()
+                for inner in read_lines(os.path.join(directory, included)):
+                    out.append(
+                        inner.replace("@ACTION@", f"'{action}'")
+                        .replace("@RESOURCE_TYPE@", f"'{rtype}'")
+                        .replace("@RESOURCE_ID@", rid)
+                        .replace("@DETAILS@", details)
+                    )
+        return out
+
+    lines = read_lines(template)
     args = []
 
-    def expand(block, variables, suffix):
+    def expand(block, scopes):
         out, i = [], 0
         while i < len(block):
             line = block[i]
@@ -223,36 +246,46 @@ def generate_pgbench_scripts(template, out_dir, name, items):
                 key = m.group(1)
                 depth, j = 1, i + 1
                 while depth:
-                    if re.match(rf"\s*-- @repeat \w+\s*$", block[j]):
+                    if re.match(r"\s*-- @repeat \w+\s*$", block[j]):
                         depth += 1
-                    elif re.match(rf"\s*-- @end \w+\s*$", block[j]):
+                    elif re.match(r"\s*-- @end \w+\s*$", block[j]):
                         depth -= 1
                     j += 1
                 inner = block[i + 1 : j - 1]
-                for k, element in enumerate(variables.get(key, [])):
-                    out += expand(inner, element, f"{suffix}_{k}")
+                elements = next((v[key] for v, _ in scopes if key in v), [])
+                suffix = scopes[0][1]
+                for k, element in enumerate(elements):
+                    out += expand(inner, [(element, f"{suffix}_{k}")] + scopes)
                 i = j
                 continue
-            for var, value in variables.items():
-                if isinstance(value, list):
-                    continue
-                if re.search(rf":{var}\b", line):
-                    line = re.sub(rf":{var}\b", f":{var}{suffix}", line)
-                    args.append(f"{var}{suffix}={value}")
-            out.append(line)
+            if line.lstrip().startswith("--"):
+                i += 1
+                continue
+
+            def rename(match):
+                var = match.group(1)
+                for variables, suffix in scopes:
+                    if var in variables and not isinstance(variables[var], list):
+                        args.append(f"{var}{suffix}={variables[var]}")
+                        return f":{var}{suffix}"
+                return match.group(0)
+
+            out.append(re.sub(r"(?<![:\w]):(\w+)", rename, line))
             i += 1
         return out
 
-    for n, item in enumerate(items):
+    for n, item in enumerate(plan["items"]):
         script = os.path.join(out_dir, f"{name}-{n:03d}.sql")
-        body = expand(lines, item, f"_{n:03d}")
         with open(script, "w", encoding="utf-8") as f:
-            f.write("\n".join(body) + "\n")
-        print(f"-f")
+            f.write("\n".join(expand(lines, [(item, f"_{n:03d}")])) + "\n")
+        print("-f")
         print(f"{script}@1")
+    for var, value in plan["globals"].items():
+        args.append(f"{var}={value}")
     for arg in dict.fromkeys(args):
         print("-D")
         print(arg)
+
 
 # ---------------------------------------------------------------------------------------------
 # The table
@@ -346,10 +379,10 @@ def main(argv):
     elif command == "pgbench":
         print(json.dumps(parse_pgbench(argv[2], argv[3])))
     elif command == "pgbench-scripts":
-        template, out_dir, name, items_json = argv[2:6]
-        with open(items_json, encoding="utf-8") as f:
-            items = json.load(f)
-        generate_pgbench_scripts(template, out_dir, name, items)
+        template, out_dir, name, plan_json = argv[2:6]
+        with open(plan_json, encoding="utf-8") as f:
+            plan = json.load(f)
+        generate_pgbench_scripts(template, out_dir, name, plan)
     elif command == "api-row":
         raw, scenario, label, connections, rss = argv[2:7]
         row = parse_wrk(raw)

@@ -68,6 +68,11 @@ pub struct AnchorArgs {
     /// The acting staff user (default: the manifest's case manager).
     #[arg(long)]
     user: Option<String>,
+    /// Print, instead of running, the variables of the pgbench scripts (bench/pgbench/) for this
+    /// scenario as JSON: what the server's code reads and looks up for each case file or name
+    /// fragment of the manifest, computed in a transaction that is rolled back.
+    #[arg(long)]
+    plan: bool,
 }
 
 /// The scenarios with an anchor.
@@ -199,6 +204,12 @@ pub fn run(args: &AnchorArgs) -> anyhow::Result<()> {
     });
     if context.case_files.is_empty() || context.fragments.is_empty() {
         bail!("the manifest lists no case file or no name fragment");
+    }
+
+    if args.plan {
+        let plan = plan(&db, &context, args.audit_read_commit)?;
+        writeln!(std::io::stdout().lock(), "{plan}")?;
+        return Ok(());
     }
 
     // One iteration first, so that a scenario that cannot work fails loudly instead of
@@ -420,6 +431,68 @@ fn read_case_file(db: &Database, user_id: Uuid, id: Uuid) -> anyhow::Result<()> 
     })
 }
 
+/// What a search found and looked up, for the audit record and the pgbench plan.
+#[derive(Debug, Default)]
+struct SearchOutcome {
+    /// The persons on the page.
+    shown: Vec<Uuid>,
+    /// Their case files, as the access facts query returned them.
+    shown_files: Vec<Uuid>,
+    /// The persons shown in full.
+    full: Vec<Uuid>,
+    /// The persons the caller may only see in the directory, with their files and the files'
+    /// case managers looked up, in the order of `directory_entry`.
+    directory: Vec<(Uuid, Vec<Uuid>, Vec<Uuid>)>,
+}
+
+impl SearchOutcome {
+    /// The `details` of the audit record, as the handler writes them.
+    fn details(&self) -> String {
+        let restricted: Vec<Uuid> = self.directory.iter().map(|d| d.0).collect();
+        serde_json::json!({ "returned": self.full, "directory_only": restricted }).to_string()
+    }
+}
+
+/// The page size of the search (the API's default).
+const SEARCH_LIMIT: usize = 20;
+
+/// `search_persons` inside its transaction, up to the audit record.
+fn search_in(
+    c: &mut AnyConnection,
+    user: &StaffUser,
+    fragment: &str,
+) -> anyhow::Result<SearchOutcome> {
+    let query = PersonQuery {
+        name_tokens: names::search_tokens(fragment),
+        limit: SEARCH_LIMIT as i64 + 1,
+        ..PersonQuery::default()
+    };
+    let found = persons::search(c, &query)?;
+    let shown: Vec<Uuid> = found.iter().take(SEARCH_LIMIT).map(|p| p.id).collect();
+    let now = Utc::now();
+    let mut facts = access::persons(c, &shown, user.id, now.date_naive(), now)?;
+    let mut outcome = SearchOutcome::default();
+    outcome.shown_files = facts.values().flatten().map(|f| f.case_file_id).collect();
+    outcome.shown_files.sort_unstable();
+    for person in found.iter().take(SEARCH_LIMIT) {
+        let files = facts.remove(&person.id).unwrap_or_default();
+        let case_facts: Vec<_> = files.iter().map(|f| f.facts.clone()).collect();
+        match decide(
+            &subject(user),
+            Action::ReadPerson,
+            Resource::Person(&case_facts),
+        ) {
+            Decision::Allow { .. } => outcome.full.push(person.id),
+            Decision::Deny => {
+                let (files, managers) = directory_entry(c, person.id)?;
+                outcome.directory.push((person.id, files, managers));
+            }
+        }
+    }
+    outcome.shown = shown;
+    Ok(outcome)
+}
+
 /// `GET /persons?q=fragment` (first page of 20).
 fn search_persons(db: &Database, user_id: Uuid, fragment: &str) -> anyhow::Result<()> {
     let user = caller(db, user_id)?;
@@ -429,46 +502,22 @@ fn search_persons(db: &Database, user_id: Uuid, fragment: &str) -> anyhow::Resul
             user.username.as_str()
         );
     }
-    let limit = 20usize;
-    let query = PersonQuery {
-        name_tokens: names::search_tokens(fragment),
-        limit: limit as i64 + 1,
-        ..PersonQuery::default()
-    };
     db.write(|c| -> anyhow::Result<()> {
-        let found = persons::search(c, &query)?;
-        let shown: Vec<Uuid> = found.iter().take(limit).map(|p| p.id).collect();
-        let now = Utc::now();
-        let mut facts = access::persons(c, &shown, user.id, now.date_naive(), now)?;
-        let mut full = Vec::new();
-        let mut restricted = Vec::new();
-        for person in found.iter().take(limit) {
-            let files = facts.remove(&person.id).unwrap_or_default();
-            let case_facts: Vec<_> = files.iter().map(|f| f.facts.clone()).collect();
-            match decide(
-                &subject(&user),
-                Action::ReadPerson,
-                Resource::Person(&case_facts),
-            ) {
-                Decision::Allow { .. } => full.push(person.id),
-                Decision::Deny => {
-                    directory_entry(c, person.id)?;
-                    restricted.push(person.id);
-                }
-            }
-        }
+        let outcome = search_in(c, &user, fragment)?;
         let mut r = record(&user, "person.search", "person", None, true);
-        r.persons = shown;
-        r.details =
-            Some(serde_json::json!({ "returned": full, "directory_only": restricted }).to_string());
+        r.details = Some(outcome.details());
+        r.persons = outcome.shown;
         audit::append(c, r)?;
         Ok(())
     })
 }
 
 /// `directory_entry` of `api/src/routes/persons.rs`: the person's files, their current case
-/// managers, and each manager's account.
-fn directory_entry(c: &mut AnyConnection, person_id: Uuid) -> anyhow::Result<()> {
+/// managers, and each manager's account. Returns the files and the managers looked up.
+fn directory_entry(
+    c: &mut AnyConnection,
+    person_id: Uuid,
+) -> anyhow::Result<(Vec<Uuid>, Vec<Uuid>)> {
     let today = Utc::now().date_naive();
     let files = case_files::list(
         c,
@@ -481,12 +530,32 @@ fn directory_entry(c: &mut AnyConnection, person_id: Uuid) -> anyhow::Result<()>
     )?;
     let ids: Vec<Uuid> = files.iter().map(|f| f.id).collect();
     let managers: HashMap<Uuid, Uuid> = case_files::current_case_managers(c, &ids, today)?;
+    let mut looked_up = Vec::new();
     for file in &files {
         if let Some(manager) = managers.get(&file.id) {
             let _contact = users::find(c, *manager)?;
+            looked_up.push(*manager);
         }
     }
-    Ok(())
+    Ok((ids, looked_up))
+}
+
+/// The diary entry's text: a typical length, different at every request.
+fn diary_text(n: u64) -> String {
+    format!(
+        "Colloquio di verifica n. {n}: la persona riferisce di aver ripreso i contatti con il \
+         centro per l'impiego e di aver consegnato la documentazione ISEE richiesta."
+    )
+}
+
+/// The `details` of a diary entry's audit record (`audit_entry` in `api/src/routes/diary.rs`).
+fn diary_details(person_id: Uuid, case_file_id: Uuid) -> String {
+    serde_json::json!({
+        "person_id": person_id,
+        "case_file_id": case_file_id,
+        "restricted": false,
+    })
+    .to_string()
 }
 
 /// `POST /case-files/{id}/diary-entries` without `Idempotency-Key` (what bench/load.sh sends).
@@ -499,11 +568,7 @@ fn write_diary_entry(db: &Database, user_id: Uuid, id: Uuid, n: u64) -> anyhow::
         );
     }
     let now = Utc::now();
-    let text = DiaryText::parse(&format!(
-        "Colloquio di verifica n. {n}: la persona riferisce di aver ripreso i contatti con il \
-         centro per l'impiego e di aver consegnato la documentazione ISEE richiesta."
-    ))
-    .map_err(|e| anyhow!("diary text: {e}"))?;
+    let text = DiaryText::parse(&diary_text(n)).map_err(|e| anyhow!("diary text: {e}"))?;
     db.write(|c| -> anyhow::Result<()> {
         let access = guard_case_file(c, &user, Action::WriteCaseContent, id)?;
         let entry = diary::insert(
@@ -527,17 +592,127 @@ fn write_diary_entry(db: &Database, user_id: Uuid, id: Uuid, n: u64) -> anyhow::
             false,
         );
         r.persons = vec![access.person_id];
-        r.details = Some(
-            serde_json::json!({
-                "person_id": access.person_id,
-                "case_file_id": entry.case_file_id,
-                "restricted": entry.restricted,
-            })
-            .to_string(),
-        );
+        r.details = Some(diary_details(access.person_id, entry.case_file_id));
         audit::append(c, r)?;
         Ok(())
     })
+}
+
+/// A PostgreSQL array literal of UUIDs, as diesel binds `eq_any`.
+fn pg_array(ids: &[Uuid]) -> String {
+    let items: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    format!("{{{}}}", items.join(","))
+}
+
+/// A list of one empty object when `condition` holds, else empty: a conditional block of a
+/// pgbench template (`-- @repeat KEY`).
+fn when(condition: bool) -> serde_json::Value {
+    if condition {
+        serde_json::json!([{}])
+    } else {
+        serde_json::json!([])
+    }
+}
+
+/// The variables of the pgbench scripts of the scenario (see `bench/loadlib.py`,
+/// `pgbench-scripts`): `globals` for every script, and one item per script.
+fn plan(db: &Database, context: &Shared, read_commit: ReadCommit) -> anyhow::Result<String> {
+    use serde_json::{Value, json};
+    let user = caller(db, context.user_id)?;
+    let now = Utc::now();
+    let roles: Vec<&str> = user.profile.roles().iter().map(|r| r.as_str()).collect();
+    let asynchronous = read_commit == ReadCommit::Asynchronous;
+    let globals = json!({
+        "user_id": user.id,
+        "user_ids": pg_array(&[user.id]),
+        "username": user.username.as_str(),
+        "actor_roles": roles.join(","),
+        "today": now.date_naive().to_string(),
+        "now": now.format("%Y-%m-%d %H:%M:%S%.6f+00").to_string(),
+        "audit_async": (asynchronous && context.scenario != Scenario::DiaryEntry).to_string(),
+    });
+    // Nothing is written: the transaction is rolled back by returning an error at the end.
+    let mut items: Vec<Value> = Vec::new();
+    let outcome = db.write(|c| -> anyhow::Result<()> {
+        match context.scenario {
+            Scenario::CaseFile => {
+                for id in &context.case_files {
+                    let facts = guard_case_file(c, &user, Action::ReadCaseFile, *id)?;
+                    items.push(json!({
+                        "case_file_id": id,
+                        "case_file_ids": pg_array(&[*id]),
+                        "audit_persons": pg_array(&[facts.person_id]),
+                    }));
+                }
+            }
+            Scenario::DiaryEntry => {
+                let id = context.diary_case_file;
+                let facts = guard_case_file(c, &user, Action::WriteCaseContent, id)?;
+                items.push(json!({
+                    "case_file_id": id,
+                    "case_file_ids": pg_array(&[id]),
+                    "occurred_at": (now - chrono::Duration::hours(1))
+                        .format("%Y-%m-%d %H:%M:%S+00")
+                        .to_string(),
+                    "diary_text": diary_text(0),
+                    "audit_persons": pg_array(&[facts.person_id]),
+                    "audit_details": diary_details(facts.person_id, id),
+                }));
+            }
+            Scenario::PersonSearch => {
+                for fragment in &context.fragments {
+                    let found = search_in(c, &user, fragment)?;
+                    let tokens: Vec<Value> = names::search_tokens(fragment)
+                        .iter()
+                        .map(|t| json!({ "token_lo": t, "token_hi": format!("{t}\u{10FFFF}") }))
+                        .collect();
+                    let directory: Vec<Value> = found
+                        .directory
+                        .iter()
+                        .map(|(person, files, managers)| {
+                            json!({
+                                "dir_person_id": person,
+                                "dir_files": pg_array(files),
+                                "dir_any_files": when(!files.is_empty()),
+                                "managers": managers.iter().map(|m| json!({
+                                    "manager_id": m,
+                                    "manager_ids": pg_array(&[*m]),
+                                })).collect::<Vec<_>>(),
+                            })
+                        })
+                        .collect();
+                    let any_shown = if found.shown.is_empty() {
+                        json!([])
+                    } else {
+                        let any_files = if found.shown_files.is_empty() {
+                            json!([])
+                        } else {
+                            json!([{ "shown_files": pg_array(&found.shown_files) }])
+                        };
+                        json!([{ "shown": pg_array(&found.shown), "any_files": any_files }])
+                    };
+                    items.push(json!({
+                        "fragment": fragment,
+                        "tokens": tokens,
+                        "any_shown": any_shown,
+                        "directory": directory,
+                        "audit_persons": pg_array(&found.shown),
+                        "audit_details": found.details(),
+                    }));
+                }
+            }
+        }
+        Err(anyhow!("rolled back"))
+    });
+    match outcome {
+        Err(e) if e.to_string() == "rolled back" => {}
+        Err(e) => return Err(e),
+        Ok(()) => {}
+    }
+    Ok(
+        json!({ "scenario": context.scenario.name(), "globals": globals, "items": items })
+            .to_string(),
+    )
 }
 
 #[cfg(test)]
