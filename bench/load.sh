@@ -156,9 +156,9 @@ if [[ -n "$PREPARE" ]]; then
     stop_server
   else
     echo "preparing: socialcare-bench data --scale $PREPARE --seed $SEED" >&2
-    "$SERVER_BIN" migrate >"$RUN/prepare.log" 2>&1
-    "$BENCH_BIN" data --database-url "$DATABASE_URL" --scale "$PREPARE" --seed "$SEED" \
-      --manifest "$MANIFEST" >>"$RUN/prepare.log" 2>&1
+    "${DATA_BIN:-$BENCH_BIN}" data --database-url "$DATABASE_URL" --scale "$PREPARE" --seed "$SEED" \
+      --manifest "$MANIFEST" >"$RUN/prepare.log" 2>&1 \
+      || { echo "FAILED: socialcare-bench data, see $RUN/prepare.log:" >&2; tail -5 "$RUN/prepare.log" >&2; exit 1; }
   fi
 fi
 [[ -f "$MANIFEST" ]] || { echo "no manifest at $MANIFEST: use --prepare or --manifest" >&2; exit 2; }

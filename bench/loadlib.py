@@ -30,16 +30,18 @@ def load_manifest(path):
 
 
 def manifest_value(manifest, key):
+    """A value of a manifest of format socialcare-bench-data/1."""
     users = manifest["users"]
-    fragments = manifest["name_fragments"]
+    fragments = manifest["person_name_fragments"]
+    few = [fragments["few"]] if fragments.get("few") else []
     values = {
         "password": manifest["password"],
         "case_manager": users["case_manager"],
         "office_manager": users["office_manager"],
         "coordinator": users["coordinator"],
         "case_files": manifest["case_file_ids"],
-        "diary_case_file": manifest["diary_case_file_id"],
-        "fragments": list(fragments["many"]) + list(fragments["few"]),
+        "diary_case_file": manifest.get("diary_case_file_id") or manifest["case_file_ids"][0],
+        "fragments": [f["fragment"] for f in fragments["many"] + few],
     }
     return values[key]
 
@@ -107,11 +109,13 @@ def demo_manifest(base, out):
     families, path = [], "/api/v1/persons?limit=100"
     while path:
         body = call(base, path, token)
-        families += [fold(p["family_names"]).split()[0] for p in body["items"]]
+        families += [fold(p["given_names"] + " " + p["family_names"]).split() for p in body["items"]]
         path = body.get("next")
-    by_prefix = Counter(name[:3] for name in families if len(name) >= 3)
-    by_name = Counter(families)
+    words = [w for name in families for w in name if w.isalpha() and w.isascii()]
+    by_prefix = Counter(w[:4] for w in words if len(w) >= 4)
+    by_word = Counter(words)
     manifest = {
+        "format": "socialcare-bench-data/1",
         "source": "socialcare demo-data (bench/load.sh --prepare demo)",
         "password": password,
         "users": {
@@ -119,11 +123,19 @@ def demo_manifest(base, out):
             "office_manager": manager,
             "coordinator": coordinator,
         },
+        "case_manager": {"username": case_manager},
         "case_file_ids": ids,
         "diary_case_file_id": ids[-1],
-        "name_fragments": {
-            "many": [prefix for prefix, _ in by_prefix.most_common(5)],
-            "few": sorted(name for name, n in by_name.items() if n == 1)[:5],
+        "person_name_fragments": {
+            "many": [{"fragment": p, "persons": n} for p, n in by_prefix.most_common(4)],
+            "few": next(
+                (
+                    {"fragment": w, "persons": n}
+                    for w, n in sorted(by_word.items())
+                    if n == 1 and len(w) >= 6 and not any(o != w and o.startswith(w) for o in by_word)
+                ),
+                None,
+            ),
         },
     }
     with open(out, "w", encoding="utf-8") as f:

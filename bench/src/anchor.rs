@@ -105,7 +105,8 @@ pub enum ReadCommit {
     Synchronous,
 }
 
-/// What the anchor needs from the manifest of `socialcare-bench data`.
+/// What the anchor needs from the manifest of `socialcare-bench data` (format
+/// `socialcare-bench-data/1`); other fields are ignored.
 #[derive(Debug, Deserialize)]
 pub struct Manifest {
     /// The generated staff accounts.
@@ -113,9 +114,9 @@ pub struct Manifest {
     /// Case files of the case manager, for reads.
     pub case_file_ids: Vec<Uuid>,
     /// The case file the diary writes go to.
-    pub diary_case_file_id: Uuid,
+    pub diary_case_file_id: Option<Uuid>,
     /// Name fragments to search for.
-    pub name_fragments: NameFragments,
+    pub person_name_fragments: NameFragments,
 }
 
 /// Usernames in the manifest.
@@ -129,9 +130,16 @@ pub struct ManifestUsers {
 #[derive(Debug, Deserialize)]
 pub struct NameFragments {
     /// Fragments that match many persons.
-    pub many: Vec<String>,
-    /// Fragments that match few persons.
-    pub few: Vec<String>,
+    pub many: Vec<Fragment>,
+    /// A fragment that matches few persons.
+    pub few: Option<Fragment>,
+}
+
+/// One name fragment.
+#[derive(Debug, Deserialize)]
+pub struct Fragment {
+    /// The text searched for.
+    pub fragment: String,
 }
 
 /// Parses `10s`, `500ms`, `2m` or a bare number of seconds.
@@ -193,13 +201,21 @@ pub fn run(args: &AnchorArgs) -> anyhow::Result<()> {
             .map(|(user, _)| user.id)
             .ok_or_else(|| anyhow!("no staff account `{username}` in the database"))?
     };
-    let mut fragments = manifest.name_fragments.many.clone();
-    fragments.extend(manifest.name_fragments.few.iter().cloned());
+    let fragments: Vec<String> = manifest
+        .person_name_fragments
+        .many
+        .iter()
+        .chain(&manifest.person_name_fragments.few)
+        .map(|f| f.fragment.clone())
+        .collect();
     let context = Arc::new(Shared {
         scenario: args.scenario,
         user_id,
         case_files: manifest.case_file_ids.clone(),
-        diary_case_file: manifest.diary_case_file_id,
+        diary_case_file: manifest
+            .diary_case_file_id
+            .or_else(|| manifest.case_file_ids.first().copied())
+            .ok_or_else(|| anyhow!("the manifest names no case file"))?,
         fragments,
     });
     if context.case_files.is_empty() || context.fragments.is_empty() {
