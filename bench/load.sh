@@ -179,8 +179,27 @@ if [[ "$ENGINE" == postgres ]]; then
   fi
 fi
 
+# PostgreSQL: every audited request updates the one row of audit_chain_head. Its dead versions
+# are removed by (auto)vacuum only: opportunistic pruning needs a cleanup lock on a page that
+# concurrent requests keep pinned. Where autovacuum is off (as on the CI server of
+# /etc/postgresql/15/main/conf.d/90-ci.conf) the row grows by one version per request and
+# locking it costs more and more (2.6 ms after 25 000 requests). So that every measurement
+# starts from the same state, the head is vacuumed before each one; its size after the
+# measurement is logged in head-size.log.
+vacuum_head() {
+  if [[ "$ENGINE" == postgres ]]; then
+    psql "$DATABASE_URL" -qc "VACUUM audit_chain_head" >/dev/null
+  fi
+}
+log_head() {
+  if [[ "$ENGINE" == postgres ]]; then
+    echo "$1: audit_chain_head $(psql "$DATABASE_URL" -Atc "SELECT pg_size_pretty(pg_relation_size('audit_chain_head'))")" >>"$RUN/head-size.log"
+  fi
+}
+
 RESULTS="$RUN/results.jsonl"
 : >"$RESULTS"
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 PEAK_SCOPE="each concurrency level (VmHWM reset through /proc/PID/clear_refs before each level)"
 
 settings() {
@@ -191,7 +210,8 @@ settings() {
 - server: release build, 2 HTTP workers (fixed in api/src/app.rs), SOCIALCARE_DB_POOL_SIZE=$SOCIALCARE_DB_POOL_SIZE, SOCIALCARE_AUDIT_READ_COMMIT=$SOCIALCARE_AUDIT_READ_COMMIT, SOCIALCARE_ACCESS_TOKEN_TTL_SECS=$SOCIALCARE_ACCESS_TOKEN_TTL_SECS, RUST_LOG=$RUST_LOG
 - wrk: $THREADS threads (fewer when there are fewer connections), DURATION=$DURATION per level after a WARMUP=$WARMUP at 8 connections, --timeout $WRK_TIMEOUT; CONNECTIONS="$CONNECTIONS"
 - peak RSS: the server's VmHWM over $PEAK_SCOPE; the server is restarted for each scenario
-$( [[ "$ENGINE" == postgres ]] && echo "- anchor clients on PostgreSQL capped at $CLIENT_CAP (max_connections $(psql "$DATABASE_URL" -Atc 'show max_connections'))" )
+- load average (1, 5, 15 min) at the start: $LOAD_START; at the end: ${LOAD_END:-(running)}
+$( [[ "$ENGINE" == postgres ]] && echo "- PostgreSQL $(psql "$DATABASE_URL" -Atc 'show server_version'): max_connections $(psql "$DATABASE_URL" -Atc 'show max_connections'), shared_buffers $(psql "$DATABASE_URL" -Atc 'show shared_buffers'), autovacuum $(psql "$DATABASE_URL" -Atc 'show autovacuum'), synchronous_commit $(psql "$DATABASE_URL" -Atc 'show synchronous_commit'); audit_chain_head vacuumed before each measurement; pgbench and anchor clients capped at $CLIENT_CAP" )
 EOF
 }
 
@@ -259,8 +279,10 @@ run_api_scenario() {
   for c in $CONNECTIONS; do
     local t=$(( c < THREADS ? c : THREADS )) raw="$RUN/wrk-$scenario-c$c.txt"
     reset_peak
+    vacuum_head
     wrk -t"$t" -c"$c" -d"$DURATION" --timeout "$WRK_TIMEOUT" --latency -s "$RUN/$scenario.lua" \
       -H "authorization: Bearer $token" "$BASE" >"$raw"
+    log_head "api $scenario c=$c"
     python3 "$LIB" api-row "$raw" "$scenario" "$LABEL" "$c" "$(peak_rss_mib)" >>"$RESULTS"
     tail -1 "$RESULTS" | python3 "$LIB" show >&2
   done
@@ -273,8 +295,10 @@ run_anchor() {
   local scenario="$1" c="$2" clients raw
   clients=$(( c < CLIENT_CAP ? c : CLIENT_CAP ))
   raw="$RUN/anchor-$scenario-c$c.json"
+  vacuum_head
   "$BENCH_BIN" anchor --database-url "$DATABASE_URL" --manifest "$MANIFEST" --scenario "$scenario" \
     --connections "$clients" --duration "$DURATION" --warmup "${ANCHOR_WARMUP:-2s}" >"$raw"
+  log_head "anchor $scenario c=$c"
   python3 "$LIB" anchor-row "$raw" "$c" >>"$RESULTS"
   tail -1 "$RESULTS" | python3 "$LIB" show >&2
 }
@@ -298,9 +322,11 @@ run_pgbench() {
   clients=$(( c < CLIENT_CAP ? c : CLIENT_CAP ))
   threads=$(( clients < 2 ? clients : 2 ))
   raw="$RUN/pgbench-$scenario-c$c.txt"
+  vacuum_head
   pgbench -n -M prepared -c "$clients" -j "$threads" -T "$DURATION_S" -l --log-prefix "$dir/log-c$c-" \
     "${args[@]}" "$DATABASE_URL" >"$raw" 2>&1 \
     || { echo "FAILED: pgbench $scenario at $clients clients, see $raw:" >&2; tail -5 "$raw" >&2; exit 1; }
+  log_head "pgbench $scenario c=$c"
   python3 "$LIB" pgbench-row "$raw" "$dir/log-c$c-" "$scenario" "$c" "$clients" >>"$RESULTS"
   tail -1 "$RESULTS" | python3 "$LIB" show >&2
   gzip -f "$dir/log-c$c-"*
@@ -320,6 +346,7 @@ for scenario in $SCENARIOS; do
   fi
 done
 
+LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
 {
   echo "# Load run $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo
