@@ -487,9 +487,12 @@ fn search_in(
     let shown: Vec<Uuid> = found.iter().take(SEARCH_LIMIT).map(|p| p.id).collect();
     let now = Utc::now();
     let mut facts = access::persons(c, &shown, user.id, now.date_naive(), now)?;
-    let mut outcome = SearchOutcome::default();
-    outcome.shown_files = facts.values().flatten().map(|f| f.case_file_id).collect();
-    outcome.shown_files.sort_unstable();
+    let mut shown_files: Vec<Uuid> = facts.values().flatten().map(|f| f.case_file_id).collect();
+    shown_files.sort_unstable();
+    let mut outcome = SearchOutcome {
+        shown_files,
+        ..SearchOutcome::default()
+    };
     for person in found.iter().take(SEARCH_LIMIT) {
         let files = facts.remove(&person.id).unwrap_or_default();
         let case_facts: Vec<_> = files.iter().map(|f| f.facts.clone()).collect();
