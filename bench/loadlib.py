@@ -128,13 +128,14 @@ def demo_manifest(base, out):
         "diary_case_file_id": ids[-1],
         "person_name_fragments": {
             "many": [{"fragment": p, "persons": n} for p, n in by_prefix.most_common(4)],
-            "few": next(
+            "few": min(
                 (
                     {"fragment": w, "persons": n}
-                    for w, n in sorted(by_word.items())
-                    if n == 1 and len(w) >= 6 and not any(o != w and o.startswith(w) for o in by_word)
+                    for w, n in by_word.items()
+                    if len(w) >= 5 and not any(o != w and o.startswith(w) for o in by_word)
                 ),
-                None,
+                key=lambda f: (f["persons"], f["fragment"]),
+                default=None,
             ),
         },
     }
