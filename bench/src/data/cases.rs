@@ -154,7 +154,7 @@ impl Generator {
             *status = to;
             Ok(())
         };
-        let intake = self.rng.random_range(5..60);
+        let intake = self.rng.random_range(7..100);
         if add(day, intake) > end {
             if close_before.is_some() || (days_between(opened_on, end) > 3 && chance(&mut self.rng, 0.05)) {
                 let on = day_between(&mut self.rng, opened_on, end);
@@ -173,13 +173,13 @@ impl Generator {
         for _ in 0..8 {
             let (gap, transition) = match status {
                 CaseStatus::Active => {
-                    let gap = self.exp_days(650.0, 20);
-                    let t = if chance(&mut self.rng, 0.3) { CaseTransition::Suspend } else { CaseTransition::Close };
+                    let gap = self.exp_days(900.0, 20);
+                    let t = if chance(&mut self.rng, 0.45) { CaseTransition::Suspend } else { CaseTransition::Close };
                     (gap, t)
                 }
                 CaseStatus::Suspended => {
-                    let gap = self.exp_days(110.0, 7);
-                    let t = if chance(&mut self.rng, 0.75) { CaseTransition::Resume } else { CaseTransition::Close };
+                    let gap = self.exp_days(320.0, 7);
+                    let t = if chance(&mut self.rng, 0.7) { CaseTransition::Resume } else { CaseTransition::Close };
                     (gap, t)
                 }
                 CaseStatus::Closed => {

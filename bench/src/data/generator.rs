@@ -833,11 +833,13 @@ impl Generator {
     /// the duplicate is annulled, the head's record updated, and the merge recorded.
     fn duplicate(&mut self, people: &mut [Person], area: Area) -> anyhow::Result<()> {
         let head = people[0].clone();
-        let days = self.rng.random_range(1..200);
-        let created_at = self.clamp(head.created_at + Duration::days(days));
-        if created_at >= self.now {
-            return Ok(());
-        }
+        // Registered again some days later, merged some days after that, before `now` (the
+        // planner makes duplicates only of persons registered long enough ago).
+        let days = self.rng.random_range(1..30);
+        let created_at = later(
+            head.created_at + Duration::minutes(10),
+            (head.created_at + Duration::days(days)).min(self.now - Duration::days(20)),
+        );
         let given = socialcare_domain::names::fold(&head.given);
         let given = capitalise(&given);
         let registrar = self.staff.clerk(&mut self.rng);
@@ -860,7 +862,7 @@ impl Generator {
         let details = PersonDetails::parse(&input, self.today)
             .map_err(|e| anyhow!("generated duplicate is invalid: {e}"))?;
         let id = self.id(created_at);
-        let days = self.rng.random_range(1..60);
+        let days = self.rng.random_range(1..20);
         let merged_at = self.clamp(created_at + Duration::days(days));
         let actor = self.staff.coordinator(&mut self.rng, area);
         let reason = "Stessa persona registrata due volte: verificato il documento d'identità.";
