@@ -102,8 +102,9 @@ pub struct DataArgs {
 
 impl DataArgs {
     fn persons(&self) -> usize {
-        self.persons
-            .map_or(self.scale.persons(), |p| usize::try_from(p).unwrap_or(usize::MAX))
+        self.persons.map_or(self.scale.persons(), |p| {
+            usize::try_from(p).unwrap_or(usize::MAX)
+        })
     }
 }
 
@@ -206,13 +207,16 @@ pub fn run(args: &DataArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         ensure_parent(path)?;
     }
     let engine = target.engine();
-    let mut conn = target
-        .connect()
-        .with_context(|| format!("cannot connect to {}", socialcare_persistence::db::redact_url(&args.database_url)))?;
+    let mut conn = target.connect().with_context(|| {
+        format!(
+            "cannot connect to {}",
+            socialcare_persistence::db::redact_url(&args.database_url)
+        )
+    })?;
     let applied = migrations::run_pending_on(&mut conn)?;
     refuse_non_empty(&mut conn)?;
     let migrated = started.elapsed();
-    tune(&mut conn)?;
+    let foreign_keys = tune(&mut conn)?;
 
     let settings = Settings {
         seed: args.seed,
@@ -243,18 +247,25 @@ pub fn run(args: &DataArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             if sender.send(batch).is_err() {
                 bail!("the writer stopped");
             }
-            Ok(Report { stats: generator.stats, staff: generator.staff })
+            Ok(Report {
+                stats: generator.stats,
+                staff: generator.staff,
+            })
         })
         .context("cannot start the generator thread")?;
     let mut handle = Some(handle);
     let mut counts: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let mut spent: BTreeMap<&'static str, std::time::Duration> = BTreeMap::new();
+    let mut verified: Option<(usize, std::time::Duration)> = None;
     let loading = Instant::now();
     let mut stderr = std::io::stderr();
     let outcome = conn.transaction::<Report, anyhow::Error, _>(|c| {
         let mut made = 0usize;
         let mut last_report = Instant::now();
         for batch in receiver {
-            batch.write(c, args.pg_write).context("writing a chunk")?;
+            batch
+                .write(c, args.pg_write, &mut spent)
+                .context("writing a chunk")?;
             made += batch.persons.len();
             batch.count_into(&mut counts);
             if last_report.elapsed().as_secs() >= 10 {
@@ -281,15 +292,25 @@ pub fn run(args: &DataArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         if usize::try_from(written).unwrap_or(0) != counters.len() {
             bail!("the case reference counters were not all written");
         }
+        if foreign_keys == ForeignKeys::VerifiedAtEnd {
+            let verifying = Instant::now();
+            let keys = verify_foreign_keys(c)?;
+            verified = Some((keys, verifying.elapsed()));
+        }
         Ok(report)
     });
+    if foreign_keys == ForeignKeys::VerifiedAtEnd {
+        conn.batch_execute("RESET session_replication_role")?;
+    }
     let report = match outcome {
         Ok(report) => report,
         Err(error) => {
             if let Some(handle) = handle.take() {
                 let _ = handle.join();
             }
-            return Err(error.context("the load failed and was rolled back: the database holds no generated data"));
+            return Err(error.context(
+                "the load failed and was rolled back: the database holds no generated data",
+            ));
         }
     };
     let loaded = loading.elapsed();
@@ -308,13 +329,21 @@ pub fn run(args: &DataArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     if !applied.is_empty() {
         summary.push_str(&format!("migrations applied: {}\n", applied.len()));
     }
-    summary.push_str("rows per table:\n");
+    summary.push_str("rows per table (and seconds spent writing them):\n");
     for table in Batch::TABLES {
         let n = counts.get(table).copied().unwrap_or(0);
-        summary.push_str(&format!("  {table:<28} {n:>10}\n"));
+        let seconds = spent.get(table).map_or(0.0, |d| d.as_secs_f64());
+        summary.push_str(&format!("  {table:<28} {n:>10} {seconds:>8.2}\n"));
     }
     let total: u64 = counts.values().sum();
     summary.push_str(&format!("  {:<28} {total:>10}\n", "total"));
+    summary.push_str(&match verified {
+        Some((keys, took)) => format!(
+            "foreign keys: checked once at the end ({keys} constraints, {:.1} s) instead of row by row\n",
+            took.as_secs_f64()
+        ),
+        None => "foreign keys: checked row by row by the database\n".to_owned(),
+    });
     summary.push_str(&format!(
         "tax codes: {} personal ({} with omocodia), {} provisional, {} left out after every variant collided\n",
         report.stats.personal_codes,
@@ -327,7 +356,11 @@ pub fn run(args: &DataArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         migrated.as_secs_f64(),
         loaded.as_secs_f64(),
         total as f64 / loaded.as_secs_f64().max(0.001),
-        if engine == Engine::Postgres { "vacuum analyze" } else { "analyze" },
+        if engine == Engine::Postgres {
+            "vacuum analyze"
+        } else {
+            "analyze"
+        },
         analysed.as_secs_f64(),
         started.elapsed().as_secs_f64()
     ));
@@ -378,20 +411,113 @@ fn refuse_non_empty(conn: &mut AnyConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Settings of the load connection: no waiting for the disk at each commit.
-fn tune(conn: &mut AnyConnection) -> anyhow::Result<()> {
+/// How foreign keys are checked during the load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ForeignKeys {
+    /// Row by row by the database (SQLite; PostgreSQL without the privilege to defer).
+    PerRow,
+    /// PostgreSQL: the per-row triggers are off for the load connection
+    /// (`session_replication_role = replica`, which needs a superuser), and every foreign key
+    /// is verified with one query per constraint before the commit.
+    VerifiedAtEnd,
+}
+
+/// Settings of the load connection: no waiting for the disk at each commit and, on
+/// PostgreSQL when allowed, foreign keys checked once at the end instead of row by row (the
+/// per-row triggers take about two thirds of the load time).
+fn tune(conn: &mut AnyConnection) -> anyhow::Result<ForeignKeys> {
     match conn {
-        AnyConnection::Sqlite(c) => c.batch_execute(
-            "PRAGMA synchronous = OFF;
-             PRAGMA cache_size = -262144;
-             PRAGMA temp_store = MEMORY;",
-        )?,
-        AnyConnection::Postgresql(c) => c.batch_execute(
-            "SET synchronous_commit = off;
-             SET maintenance_work_mem = '256MB';",
-        )?,
+        AnyConnection::Sqlite(c) => {
+            c.batch_execute(
+                "PRAGMA synchronous = OFF;
+                 PRAGMA cache_size = -262144;
+                 PRAGMA temp_store = MEMORY;",
+            )?;
+            Ok(ForeignKeys::PerRow)
+        }
+        AnyConnection::Postgresql(c) => {
+            c.batch_execute(
+                "SET synchronous_commit = off;
+                 SET maintenance_work_mem = '256MB';",
+            )?;
+            Ok(
+                match c.batch_execute("SET session_replication_role = replica") {
+                    Ok(()) => ForeignKeys::VerifiedAtEnd,
+                    Err(_) => ForeignKeys::PerRow,
+                },
+            )
+        }
     }
-    Ok(())
+}
+
+/// One single-column foreign key of the schema.
+#[derive(Debug, QueryableByName)]
+struct ForeignKey {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    child: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    child_column: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    parent: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    parent_column: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    columns: i32,
+}
+
+/// Rows counted by a verification query.
+#[derive(Debug, QueryableByName)]
+struct Violations {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// Checks every foreign key of the schema on PostgreSQL with an anti-join: fails (and the load
+/// rolls back) on the first constraint that a row breaks.
+fn verify_foreign_keys(conn: &mut AnyConnection) -> anyhow::Result<usize> {
+    let AnyConnection::Postgresql(c) = conn else {
+        return Ok(0);
+    };
+    let keys: Vec<ForeignKey> = diesel::sql_query(
+        "SELECT c.conname::text AS name, c.conrelid::regclass::text AS child,
+                a.attname::text AS child_column, c.confrelid::regclass::text AS parent,
+                af.attname::text AS parent_column, cardinality(c.conkey) AS columns
+         FROM pg_constraint c
+         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+         JOIN pg_attribute af ON af.attrelid = c.confrelid AND af.attnum = c.confkey[1]
+         WHERE c.contype = 'f' AND c.connamespace = current_schema()::regnamespace
+         ORDER BY 1",
+    )
+    .load(c)?;
+    for key in &keys {
+        if key.columns != 1 {
+            bail!(
+                "foreign key {} has {} columns: not verified by the loader",
+                key.name,
+                key.columns
+            );
+        }
+        let query = format!(
+            "SELECT count(*) AS n FROM {child} t WHERE t.{column} IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{parent_column} = t.{column})",
+            child = key.child,
+            column = key.child_column,
+            parent = key.parent,
+            parent_column = key.parent_column
+        );
+        let found: Violations = diesel::sql_query(query).get_result(c)?;
+        if found.n > 0 {
+            bail!(
+                "{} rows of {} break the foreign key {}",
+                found.n,
+                key.child,
+                key.name
+            );
+        }
+    }
+    Ok(keys.len())
 }
 
 /// Statistics for the planner after the load.
@@ -415,22 +541,36 @@ fn manifest(
     rows: BTreeMap<&'static str, u64>,
 ) -> anyhow::Result<Manifest> {
     let staff = &report.staff;
-    let open = |files: &[(Uuid, CaseStatus)]| files.iter().filter(|f| f.1 != CaseStatus::Closed).count();
-    let mut managers: Vec<(&Uuid, &Vec<(Uuid, CaseStatus)>)> = report.stats.caseloads.iter().collect();
+    let open =
+        |files: &[(Uuid, CaseStatus)]| files.iter().filter(|f| f.1 != CaseStatus::Closed).count();
+    let mut managers: Vec<(&Uuid, &Vec<(Uuid, CaseStatus)>)> =
+        report.stats.caseloads.iter().collect();
     managers.sort_by(|a, b| {
         open(b.1)
             .cmp(&open(a.1))
             .then_with(|| staff.usernames.get(a.0).cmp(&staff.usernames.get(b.0)))
     });
-    let (&manager, files) = managers.first().copied().context("no case file was generated")?;
+    let (&manager, files) = managers
+        .first()
+        .copied()
+        .context("no case file was generated")?;
     let area = Area::ALL
         .into_iter()
         .find(|a| staff.social_workers[area_index(*a)].contains(&manager))
         .context("the case manager has no area")?;
-    let mut open_files: Vec<(Uuid, CaseStatus)> = files.iter().copied().filter(|f| f.1 != CaseStatus::Closed).collect();
+    let mut open_files: Vec<(Uuid, CaseStatus)> = files
+        .iter()
+        .copied()
+        .filter(|f| f.1 != CaseStatus::Closed)
+        .collect();
     open_files.sort();
     let step = (open_files.len() / 50).max(1);
-    let case_file_ids: Vec<Uuid> = open_files.iter().step_by(step).take(50).map(|f| f.0).collect();
+    let case_file_ids: Vec<Uuid> = open_files
+        .iter()
+        .step_by(step)
+        .take(50)
+        .map(|f| f.0)
+        .collect();
     let diary_case_file_id = open_files
         .iter()
         .filter(|f| f.1 == CaseStatus::Active)
@@ -455,7 +595,11 @@ fn manifest(
         format: "socialcare-bench-data/1",
         engine: engine.as_str(),
         seed: args.seed,
-        scale: if args.persons.is_some() { "custom".into() } else { args.scale.as_str().into() },
+        scale: if args.persons.is_some() {
+            "custom".into()
+        } else {
+            args.scale.as_str().into()
+        },
         persons,
         today: args.today,
         password: PASSWORD,
@@ -487,10 +631,18 @@ fn fragments(stats: &Stats) -> ManifestFragments {
         .iter()
         .filter(|(p, _)| p.chars().count() == 4)
         .take(3)
-        .map(|(p, n)| Fragment { fragment: (*p).clone(), persons: **n })
+        .map(|(p, n)| Fragment {
+            fragment: (*p).clone(),
+            persons: **n,
+        })
         .collect();
-    if let Some((p, n)) = common.iter().find(|(p, _)| p.chars().count() == 3 && !many.iter().any(|m| m.fragment.starts_with(p.as_str()))) {
-        many.push(Fragment { fragment: (*p).clone(), persons: **n });
+    if let Some((p, n)) = common.iter().find(|(p, _)| {
+        p.chars().count() == 3 && !many.iter().any(|m| m.fragment.starts_with(p.as_str()))
+    }) {
+        many.push(Fragment {
+            fragment: (*p).clone(),
+            persons: **n,
+        });
     }
     let mut tokens: Vec<&String> = stats.tokens.keys().collect();
     tokens.sort();
@@ -498,10 +650,17 @@ fn fragments(stats: &Stats) -> ManifestFragments {
         .iter()
         .enumerate()
         .filter(|(_, t)| t.len() >= 6 && t.chars().all(|c| c.is_ascii_lowercase()))
-        .filter(|(i, t)| tokens.get(i + 1).is_none_or(|next| !next.starts_with(t.as_str())))
+        .filter(|(i, t)| {
+            tokens
+                .get(i + 1)
+                .is_none_or(|next| !next.starts_with(t.as_str()))
+        })
         .filter_map(|(_, t)| stats.tokens.get(*t).map(|n| (t, *n)))
         .filter(|(_, n)| (1..=3).contains(n))
         .min_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(b.0)))
-        .map(|(t, n)| Fragment { fragment: (*t).clone(), persons: n });
+        .map(|(t, n)| Fragment {
+            fragment: (*t).clone(),
+            persons: n,
+        });
     ManifestFragments { many, few }
 }

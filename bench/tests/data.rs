@@ -42,10 +42,7 @@ struct TempSqlite(PathBuf);
 
 impl TempSqlite {
     fn new() -> Self {
-        Self(std::env::temp_dir().join(format!(
-            "socialcare-bench-{}.db",
-            Uuid::new_v4().simple()
-        )))
+        Self(std::env::temp_dir().join(format!("socialcare-bench-{}.db", Uuid::new_v4().simple())))
     }
 
     fn url(&self) -> String {
@@ -100,8 +97,11 @@ impl TempPostgres {
 impl Drop for TempPostgres {
     fn drop(&mut self) {
         if let Ok(mut conn) = diesel::PgConnection::establish(&self.admin) {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
-                .execute(&mut conn);
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut conn);
         }
     }
 }
@@ -134,10 +134,21 @@ fn connect(url: &str) -> AnyConnection {
     DbTarget::parse(url).unwrap().connect().unwrap()
 }
 
+/// Columns of `persons` compared for determinism.
+type PersonColumns = (
+    DbUuid,
+    String,
+    String,
+    Option<String>,
+    Option<NaiveDate>,
+    DbInstant,
+    i64,
+);
+
 /// The rows compared for determinism: same seed, same rows, on either engine.
 #[derive(Debug, PartialEq)]
 struct Dump {
-    persons: Vec<(DbUuid, String, String, Option<String>, Option<NaiveDate>, DbInstant, i64)>,
+    persons: Vec<PersonColumns>,
     files: Vec<(DbUuid, String, String, String, i64, DbInstant)>,
     diary: Vec<(DbUuid, DbUuid, String, DbInstant, bool)>,
     users: Vec<(DbUuid, String, String)>,
@@ -202,9 +213,15 @@ fn check(url: &str, manifest_path: &PathBuf) {
     let n_diary: i64 = diary_entries::table.count().get_result(c).unwrap();
     assert_eq!(n_persons, persons_wanted() as i64);
     let files_ratio = n_files as f64 / n_persons as f64;
-    assert!((0.22..=0.40).contains(&files_ratio), "{n_files} files for {n_persons} persons");
+    assert!(
+        (0.22..=0.40).contains(&files_ratio),
+        "{n_files} files for {n_persons} persons"
+    );
     let diary_ratio = n_diary as f64 / n_files as f64;
-    assert!((10.0..=25.0).contains(&diary_ratio), "{n_diary} entries for {n_files} files");
+    assert!(
+        (10.0..=25.0).contains(&diary_ratio),
+        "{n_diary} entries for {n_files} files"
+    );
     let rows = manifest["rows"].as_object().unwrap();
     for table in [
         "users",
@@ -240,7 +257,10 @@ fn check(url: &str, manifest_path: &PathBuf) {
         .load(c)
         .unwrap();
     let given: Vec<&String> = codes.iter().flatten().collect();
-    assert!(given.len() as f64 > 0.7 * n_persons as f64, "too few tax codes");
+    assert!(
+        given.len() as f64 > 0.7 * n_persons as f64,
+        "too few tax codes"
+    );
     let unique: BTreeSet<&String> = given.iter().copied().collect();
     assert_eq!(unique.len(), given.len(), "duplicate tax codes");
     for code in &given {
@@ -274,24 +294,50 @@ fn check(url: &str, manifest_path: &PathBuf) {
 
     // Every case file reads back with all its parts; one current case manager each.
     let today = Utc::now().date_naive();
-    let file_ids: Vec<DbUuid> = case_files_t::table.select(case_files_t::id).load(c).unwrap();
+    let file_ids: Vec<DbUuid> = case_files_t::table
+        .select(case_files_t::id)
+        .load(c)
+        .unwrap();
     let mut statuses = BTreeSet::new();
     for id in &file_ids {
         let file = case_files::find(c, id.0).unwrap().expect("case file");
         statuses.insert(file.status);
         let transitions = case_files::transitions(c, id.0).unwrap();
-        assert_eq!(transitions.last().map_or(CaseStatus::Intake, |t| t.to), file.status);
+        assert_eq!(
+            transitions.last().map_or(CaseStatus::Intake, |t| t.to),
+            file.status
+        );
         let team = case_files::team(c, id.0).unwrap();
         let managers = team
             .iter()
-            .filter(|m| m.assignment.role == TeamRole::CaseManager && m.assignment.is_current_on(today))
+            .filter(|m| {
+                m.assignment.role == TeamRole::CaseManager && m.assignment.is_current_on(today)
+            })
             .count();
-        assert_eq!(managers, 1, "file {} has {managers} current case managers", id.0);
-        let versions: Vec<i32> = assessments::list(c, id.0).unwrap().iter().map(|a| a.version_number).collect();
-        assert!(versions.iter().rev().copied().eq(1..=versions.len() as i32), "assessment versions {versions:?}");
+        assert_eq!(
+            managers, 1,
+            "file {} has {managers} current case managers",
+            id.0
+        );
+        let versions: Vec<i32> = assessments::list(c, id.0)
+            .unwrap()
+            .iter()
+            .map(|a| a.version_number)
+            .collect();
+        assert!(
+            versions.iter().rev().copied().eq(1..=versions.len() as i32),
+            "assessment versions {versions:?}"
+        );
         diary::list(
             c,
-            &DiaryQuery { case_file_id: id.0, kind: None, from: None, until: None, before: None, limit: 10_000 },
+            &DiaryQuery {
+                case_file_id: id.0,
+                kind: None,
+                from: None,
+                until: None,
+                before: None,
+                limit: 10_000,
+            },
         )
         .unwrap();
         consents::list(c, id.0).unwrap();
@@ -315,31 +361,48 @@ fn check(url: &str, manifest_path: &PathBuf) {
         }
     }
     for status in CaseStatus::ALL {
-        assert!(statuses.contains(&status), "no case file in status {status}");
+        assert!(
+            statuses.contains(&status),
+            "no case file in status {status}"
+        );
     }
 
     // The reference counters continue where the files stop: the API opens the next one.
     let counters: Vec<(i32, i32)> = case_reference_counters::table
-        .select((case_reference_counters::year, case_reference_counters::last_sequence))
+        .select((
+            case_reference_counters::year,
+            case_reference_counters::last_sequence,
+        ))
         .load(c)
         .unwrap();
-    let references: Vec<String> = case_files_t::table.select(case_files_t::reference).load(c).unwrap();
+    let references: Vec<String> = case_files_t::table
+        .select(case_files_t::reference)
+        .load(c)
+        .unwrap();
     let mut per_year: BTreeMap<i32, Vec<u32>> = BTreeMap::new();
     for r in &references {
         let reference = socialcare_domain::case_file::CaseReference::parse(r).unwrap();
-        per_year.entry(reference.year()).or_default().push(reference.sequence());
+        per_year
+            .entry(reference.year())
+            .or_default()
+            .push(reference.sequence());
     }
     assert_eq!(counters.len(), per_year.len());
     for (year, last) in counters {
         let mut seqs = per_year.remove(&year).unwrap();
         seqs.sort();
-        assert_eq!(seqs, (1..=last as u32).collect::<Vec<_>>(), "references of {year}");
+        assert_eq!(
+            seqs,
+            (1..=last as u32).collect::<Vec<_>>(),
+            "references of {year}"
+        );
     }
     // (Inside a transaction that is rolled back, so that the data stays as generated.)
     let mut next = None;
     let _ = c.transaction::<(), diesel::result::Error, _>(|c| {
         next = Some(
-            case_files::next_reference(c, 2026).map_err(|_| diesel::result::Error::RollbackTransaction)?,
+            case_files::next_reference(c, 2026)
+                .map_err(|_| diesel::result::Error::RollbackTransaction)?,
         );
         Err(diesel::result::Error::RollbackTransaction)
     });
@@ -361,7 +424,14 @@ fn check(url: &str, manifest_path: &PathBuf) {
     .expect("case manager account");
     assert!(socialcare_api::auth::password::verify(password, &hash));
     assert_eq!(password, socialcare_api::demo::DEMO_PASSWORD);
-    for role in ["office_manager", "coordinator", "educator", "administrative", "privacy_officer", "system_admin"] {
+    for role in [
+        "office_manager",
+        "coordinator",
+        "educator",
+        "administrative",
+        "privacy_officer",
+        "system_admin",
+    ] {
         let name = manifest["users"][role].as_str().unwrap();
         let (_, hash) = socialcare_persistence::users::find_credentials(
             c,
@@ -376,7 +446,13 @@ fn check(url: &str, manifest_path: &PathBuf) {
     loop {
         let page = case_files::list(
             c,
-            &CaseFileQuery { team_member_id: Some(manager.id), today, after, limit: 100, ..Default::default() },
+            &CaseFileQuery {
+                team_member_id: Some(manager.id),
+                today,
+                after,
+                limit: 100,
+                ..Default::default()
+            },
         )
         .unwrap();
         let Some(last) = page.last() else { break };
@@ -385,7 +461,12 @@ fn check(url: &str, manifest_path: &PathBuf) {
     }
     let managed = case_files::list(
         c,
-        &CaseFileQuery { case_manager_id: Some(manager.id), today, limit: 100_000, ..Default::default() },
+        &CaseFileQuery {
+            case_manager_id: Some(manager.id),
+            today,
+            limit: 100_000,
+            ..Default::default()
+        },
     )
     .unwrap();
     assert_eq!(
@@ -400,22 +481,45 @@ fn check(url: &str, manifest_path: &PathBuf) {
         .collect();
     assert!(!listed.is_empty());
     for id in &listed {
-        assert!(caseload.contains(id), "case file {id} of the manifest is not in the caseload");
-        assert!(managed.iter().any(|f| f.id == *id && f.status != CaseStatus::Closed));
+        assert!(
+            caseload.contains(id),
+            "case file {id} of the manifest is not in the caseload"
+        );
+        assert!(
+            managed
+                .iter()
+                .any(|f| f.id == *id && f.status != CaseStatus::Closed)
+        );
     }
-    let diary_file: Uuid = manifest["diary_case_file_id"].as_str().unwrap().parse().unwrap();
+    let diary_file: Uuid = manifest["diary_case_file_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(
         case_files::find(c, diary_file).unwrap().unwrap().status,
         CaseStatus::Active
     );
-    for fragment in manifest["person_name_fragments"]["many"].as_array().unwrap() {
+    for fragment in manifest["person_name_fragments"]["many"]
+        .as_array()
+        .unwrap()
+    {
         let text = fragment["fragment"].as_str().unwrap();
         let found = persons::search(
             c,
-            &PersonQuery { name_tokens: vec![fold(text)], include_annulled: true, limit: 20, ..Default::default() },
+            &PersonQuery {
+                name_tokens: vec![fold(text)],
+                include_annulled: true,
+                limit: 20,
+                ..Default::default()
+            },
         )
         .unwrap();
-        assert_eq!(found.len() as u64, fragment["persons"].as_u64().unwrap().min(20), "{text}");
+        assert_eq!(
+            found.len() as u64,
+            fragment["persons"].as_u64().unwrap().min(20),
+            "{text}"
+        );
         for p in &found {
             assert!(p.details.name_tokens().iter().any(|t| t.starts_with(text)));
         }

@@ -104,13 +104,18 @@ impl FileFacts {
     pub fn others_on(&self, day: NaiveDate) -> Vec<&Member> {
         self.team
             .iter()
-            .filter(|m| m.assignment.role != TeamRole::CaseManager && m.assignment.is_current_on(day))
+            .filter(|m| {
+                m.assignment.role != TeamRole::CaseManager && m.assignment.is_current_on(day)
+            })
             .collect()
     }
 
     /// The first open period.
     pub fn first_open(&self) -> (NaiveDate, NaiveDate) {
-        self.open.first().copied().unwrap_or((self.opened_on, self.opened_on))
+        self.open
+            .first()
+            .copied()
+            .unwrap_or((self.opened_on, self.opened_on))
     }
 
     /// The last day of the last open period (exclusive), and whether the file is open today.
@@ -143,43 +148,102 @@ impl Generator {
     /// The lifecycle of a file opened on `opened_on`: intake, then active with suspensions,
     /// closing and sometimes reopening, ending before `close_before` when another file of the
     /// person in the same area opens then.
-    fn lifecycle(&mut self, opened_on: NaiveDate, close_before: Option<NaiveDate>) -> anyhow::Result<Vec<Event>> {
-        let end = close_before.map_or(self.today, |d| add(d, -1)).min(self.today);
+    fn lifecycle(
+        &mut self,
+        opened_on: NaiveDate,
+        close_before: Option<NaiveDate>,
+    ) -> anyhow::Result<Vec<Event>> {
+        let end = close_before
+            .map_or(self.today, |d| add(d, -1))
+            .min(self.today);
         let mut events = Vec::new();
         let mut status = CaseStatus::Intake;
         let mut day = opened_on;
-        let push = |events: &mut Vec<Event>, status: &mut CaseStatus, t: CaseTransition, on: NaiveDate, closing: Option<ClosingReason>| -> anyhow::Result<()> {
+        let push = |events: &mut Vec<Event>,
+                    status: &mut CaseStatus,
+                    t: CaseTransition,
+                    on: NaiveDate,
+                    closing: Option<ClosingReason>|
+         -> anyhow::Result<()> {
             let to = apply(*status, t).map_err(|e| anyhow!("generated lifecycle: {e}"))?;
-            events.push(Event { transition: t, from: *status, to, on, closing });
+            events.push(Event {
+                transition: t,
+                from: *status,
+                to,
+                on,
+                closing,
+            });
             *status = to;
             Ok(())
         };
         let intake = self.rng.random_range(7..100);
         if add(day, intake) > end {
-            if close_before.is_some() || (days_between(opened_on, end) > 3 && chance(&mut self.rng, 0.05)) {
+            if close_before.is_some()
+                || (days_between(opened_on, end) > 3 && chance(&mut self.rng, 0.05))
+            {
                 let on = day_between(&mut self.rng, opened_on, end);
-                let reason = *weighted(&mut self.rng, &[(ClosingReason::RefusedServices, 3), (ClosingReason::NoLongerEligible, 3), (ClosingReason::TransferredToOtherService, 2)]);
-                push(&mut events, &mut status, CaseTransition::Close, on, Some(reason))?;
+                let reason = *weighted(
+                    &mut self.rng,
+                    &[
+                        (ClosingReason::RefusedServices, 3),
+                        (ClosingReason::NoLongerEligible, 3),
+                        (ClosingReason::TransferredToOtherService, 2),
+                    ],
+                );
+                push(
+                    &mut events,
+                    &mut status,
+                    CaseTransition::Close,
+                    on,
+                    Some(reason),
+                )?;
             }
             return Ok(events);
         }
         day = add(day, intake);
         if chance(&mut self.rng, 0.06) {
-            let reason = *weighted(&mut self.rng, &[(ClosingReason::RefusedServices, 3), (ClosingReason::NoLongerEligible, 4), (ClosingReason::TransferredToOtherService, 3)]);
-            push(&mut events, &mut status, CaseTransition::Close, day, Some(reason))?;
+            let reason = *weighted(
+                &mut self.rng,
+                &[
+                    (ClosingReason::RefusedServices, 3),
+                    (ClosingReason::NoLongerEligible, 4),
+                    (ClosingReason::TransferredToOtherService, 3),
+                ],
+            );
+            push(
+                &mut events,
+                &mut status,
+                CaseTransition::Close,
+                day,
+                Some(reason),
+            )?;
         } else {
-            push(&mut events, &mut status, CaseTransition::Activate, day, None)?;
+            push(
+                &mut events,
+                &mut status,
+                CaseTransition::Activate,
+                day,
+                None,
+            )?;
         }
         for _ in 0..8 {
             let (gap, transition) = match status {
                 CaseStatus::Active => {
                     let gap = self.exp_days(900.0, 20);
-                    let t = if chance(&mut self.rng, 0.45) { CaseTransition::Suspend } else { CaseTransition::Close };
+                    let t = if chance(&mut self.rng, 0.45) {
+                        CaseTransition::Suspend
+                    } else {
+                        CaseTransition::Close
+                    };
                     (gap, t)
                 }
                 CaseStatus::Suspended => {
                     let gap = self.exp_days(320.0, 7);
-                    let t = if chance(&mut self.rng, 0.7) { CaseTransition::Resume } else { CaseTransition::Close };
+                    let t = if chance(&mut self.rng, 0.7) {
+                        CaseTransition::Resume
+                    } else {
+                        CaseTransition::Close
+                    };
                     (gap, t)
                 }
                 CaseStatus::Closed => {
@@ -214,7 +278,13 @@ impl Generator {
         }
         if close_before.is_some() && status != CaseStatus::Closed {
             let on = day_between(&mut self.rng, day, end.max(day));
-            push(&mut events, &mut status, CaseTransition::Close, on, Some(ClosingReason::GoalsAchieved))?;
+            push(
+                &mut events,
+                &mut status,
+                CaseTransition::Close,
+                on,
+                Some(ClosingReason::GoalsAchieved),
+            )?;
         }
         Ok(events)
     }
@@ -277,7 +347,12 @@ impl Generator {
     }
 
     /// Opens and fills a case file of the plan.
-    pub fn case_file(&mut self, plan: &FilePlan, person: &Person, household: &[Person]) -> anyhow::Result<()> {
+    pub fn case_file(
+        &mut self,
+        plan: &FilePlan,
+        person: &Person,
+        household: &[Person],
+    ) -> anyhow::Result<()> {
         let area = plan.area;
         let created_at = self.clamp(plan.created_at());
         let id = self.id(created_at);
@@ -285,7 +360,11 @@ impl Generator {
         let reference = CaseReference::new(Generator::year(plan.opened_on), sequence)
             .map_err(|e| anyhow!("case reference: {e}"))?;
         let manager = self.staff.social_worker(&mut self.rng, area);
-        let creator = if chance(&mut self.rng, 0.85) { manager } else { self.staff.coordinator(&mut self.rng, area) };
+        let creator = if chance(&mut self.rng, 0.85) {
+            manager
+        } else {
+            self.staff.coordinator(&mut self.rng, area)
+        };
         let groups = self.target_groups(area, person);
         let events = self.lifecycle(plan.opened_on, plan.close_before)?;
         let status = events.last().map_or(CaseStatus::Intake, |e| e.to);
@@ -305,7 +384,10 @@ impl Generator {
         if let Some(f) = from {
             open.push((f, add(self.today, 1)));
         }
-        let activated_on = events.iter().find(|e| e.transition == CaseTransition::Activate).map(|e| e.on);
+        let activated_on = events
+            .iter()
+            .find(|e| e.transition == CaseTransition::Activate)
+            .map(|e| e.on);
         // Version-bumping changes, as (instant, author).
         let mut changes: Vec<(DateTime<Utc>, Uuid)> = vec![(created_at, creator)];
         let mut facts = FileFacts {
@@ -325,13 +407,17 @@ impl Generator {
         let mut last_recorded = created_at;
         for e in &events {
             let reason = text::transition_reason(&mut self.rng, e.transition);
-            check_transition_request(e.transition, e.closing, reason).map_err(|err| anyhow!("generated transition: {err}"))?;
+            check_transition_request(e.transition, e.closing, reason)
+                .map_err(|err| anyhow!("generated transition: {err}"))?;
             let author = if e.transition == CaseTransition::Close && chance(&mut self.rng, 0.3) {
                 self.staff.coordinator(&mut self.rng, area)
             } else {
                 facts.manager_on(e.on)
             };
-            let at = later(self.time_after(e.on, 2), last_recorded + Duration::seconds(self.rng.random_range(60..3600)));
+            let at = later(
+                self.time_after(e.on, 2),
+                last_recorded + Duration::seconds(self.rng.random_range(60..3600)),
+            );
             let at = self.clamp(at);
             last_recorded = at;
             let tid = self.id(at);
@@ -356,7 +442,10 @@ impl Generator {
             });
         }
         let subject_family = person.family.clone();
-        let subject = Subject { female: person.female, family: &subject_family };
+        let subject = Subject {
+            female: person.female,
+            family: &subject_family,
+        };
         self.assessments(&facts, &subject, status)?;
         self.diary(&facts, &subject, status)?;
         self.consents(&facts)?;
@@ -365,7 +454,9 @@ impl Generator {
         self.pacts(&facts)?;
         self.sensitive(&facts, created_at)?;
         let (closed_on, closing_reason) = match events.last() {
-            Some(e) if e.to == CaseStatus::Closed => (Some(e.on), e.closing.map(|c| c.as_str().to_owned())),
+            Some(e) if e.to == CaseStatus::Closed => {
+                (Some(e.on), e.closing.map(|c| c.as_str().to_owned()))
+            }
             _ => (None, None),
         };
         changes.sort_by_key(|c| c.0);
@@ -414,7 +505,13 @@ impl Generator {
             until: None,
         };
         let first_id = self.id(created_at);
-        facts.team.push(Member { id: first_id, assignment: first, by: creator, at: created_at, sensitive: false });
+        facts.team.push(Member {
+            id: first_id,
+            assignment: first,
+            by: creator,
+            at: created_at,
+            sensitive: false,
+        });
         let (open_from, open_until) = facts.first_open();
         let last_open_day = add(open_until, -1).min(self.today);
         // Reassignment of the case manager by the coordinator.
@@ -424,14 +521,28 @@ impl Generator {
             if new_manager != manager && on > facts.opened_on {
                 let coordinator = self.staff.coordinator(&mut self.rng, area);
                 let at = later(self.time_on(on), created_at + Duration::minutes(5));
-                let assignment = TeamAssignment { staff_id: new_manager, role: TeamRole::CaseManager, from: on, until: None };
-                if let Some(current) = facts.team.iter_mut().find(|m| m.assignment.role == TeamRole::CaseManager && m.assignment.until.is_none()) {
+                let assignment = TeamAssignment {
+                    staff_id: new_manager,
+                    role: TeamRole::CaseManager,
+                    from: on,
+                    until: None,
+                };
+                if let Some(current) = facts.team.iter_mut().find(|m| {
+                    m.assignment.role == TeamRole::CaseManager && m.assignment.until.is_none()
+                }) {
                     current.assignment.until = Some(on);
                 }
                 let others: Vec<TeamAssignment> = facts.team.iter().map(|m| m.assignment).collect();
-                check_team_assignment(&others, &assignment).map_err(|e| anyhow!("generated reassignment: {e}"))?;
+                check_team_assignment(&others, &assignment)
+                    .map_err(|e| anyhow!("generated reassignment: {e}"))?;
                 let aid = self.id(at);
-                facts.team.push(Member { id: aid, assignment, by: coordinator, at, sensitive: false });
+                facts.team.push(Member {
+                    id: aid,
+                    assignment,
+                    by: coordinator,
+                    at,
+                    sensitive: false,
+                });
                 changes.push((at, coordinator));
             }
         }
@@ -449,13 +560,23 @@ impl Generator {
                 candidates.push((TeamRole::SocialWorker, worker, false));
             }
             for (role, staff_id, sensitive) in candidates {
-                let from = day_between(&mut self.rng, activated, add(activated, 60).min(last_open_day));
-                let until = if chance(&mut self.rng, 0.25) && days_between(from, last_open_day) > 30 {
+                let from = day_between(
+                    &mut self.rng,
+                    activated,
+                    add(activated, 60).min(last_open_day),
+                );
+                let until = if chance(&mut self.rng, 0.25) && days_between(from, last_open_day) > 30
+                {
                     Some(day_between(&mut self.rng, add(from, 30), last_open_day))
                 } else {
                     None
                 };
-                let assignment = TeamAssignment { staff_id, role, from, until: None };
+                let assignment = TeamAssignment {
+                    staff_id,
+                    role,
+                    from,
+                    until: None,
+                };
                 let others: Vec<TeamAssignment> = facts.team.iter().map(|m| m.assignment).collect();
                 if check_team_assignment(&others, &assignment).is_err() {
                     continue;
@@ -463,7 +584,13 @@ impl Generator {
                 let by = facts.manager_on(from);
                 let at = later(self.time_on(from), created_at + Duration::minutes(10));
                 let mid = self.id(at);
-                let mut member = Member { id: mid, assignment, by, at, sensitive };
+                let mut member = Member {
+                    id: mid,
+                    assignment,
+                    by,
+                    at,
+                    sensitive,
+                };
                 changes.push((at, by));
                 if let Some(until) = until {
                     member.assignment.until = Some(until);
@@ -490,33 +617,44 @@ impl Generator {
     }
 
     /// Versioned assessments while the file is open.
-    fn assessments(&mut self, facts: &FileFacts, who: &Subject<'_>, status: CaseStatus) -> anyhow::Result<()> {
+    fn assessments(
+        &mut self,
+        facts: &FileFacts,
+        who: &Subject<'_>,
+        status: CaseStatus,
+    ) -> anyhow::Result<()> {
         let wanted = if status == CaseStatus::Intake && facts.activated_on.is_none() {
             usize::from(chance(&mut self.rng, 0.4))
         } else if chance(&mut self.rng, 0.9) {
-            1 + usize::from(chance(&mut self.rng, 0.5)) + usize::from(chance(&mut self.rng, 0.3)) + usize::from(chance(&mut self.rng, 0.15))
+            1 + usize::from(chance(&mut self.rng, 0.5))
+                + usize::from(chance(&mut self.rng, 0.3))
+                + usize::from(chance(&mut self.rng, 0.15))
         } else {
             0
         };
-        let mut version = 0;
         let mut day = add(facts.opened_on, self.rng.random_range(3..30));
         let mut severities: Vec<(AssessmentDomain, u8)> = AssessmentDomain::ALL
             .iter()
             .map(|d| (*d, self.base_severity(facts.area, *d)))
             .collect();
-        for _ in 0..wanted {
+        for version in 1..=i32::try_from(wanted).unwrap_or(0) {
             let Some(assessed_on) = facts.open.iter().find_map(|(from, until)| {
                 let d = day.max(*from);
                 (d < *until && d <= self.today).then_some(d)
             }) else {
                 break;
             };
-            check_assessed_on(assessed_on, facts.opened_on, self.today).map_err(|e| anyhow!("generated assessment: {e}"))?;
-            version += 1;
+            check_assessed_on(assessed_on, facts.opened_on, self.today)
+                .map_err(|e| anyhow!("generated assessment: {e}"))?;
             let at = self.time_on(assessed_on);
             let aid = self.id(at);
-            let notes = if chance(&mut self.rng, 0.6) { Some(text::assessment_notes(&mut self.rng, who)) } else { None };
-            let notes = parse_assessment_notes(notes.as_deref()).map_err(|e| anyhow!("generated notes: {e}"))?;
+            let notes = if chance(&mut self.rng, 0.6) {
+                Some(text::assessment_notes(&mut self.rng, who))
+            } else {
+                None
+            };
+            let notes = parse_assessment_notes(notes.as_deref())
+                .map_err(|e| anyhow!("generated notes: {e}"))?;
             self.batch.assessments.push(AssessmentRow {
                 id: DbUuid(aid),
                 case_file_id: DbUuid(facts.id),
@@ -527,7 +665,8 @@ impl Generator {
                 created_at: inst(at),
             });
             for (domain, severity) in &mut severities {
-                let value = Severity::new(*severity).map_err(|e| anyhow!("generated severity: {e}"))?;
+                let value =
+                    Severity::new(*severity).map_err(|e| anyhow!("generated severity: {e}"))?;
                 self.batch.assessment_scores.push(ScoreRow {
                     assessment_id: DbUuid(aid),
                     domain: domain.as_str().to_owned(),
@@ -551,9 +690,13 @@ impl Generator {
         use AssessmentDomain as D;
         let high = matches!(
             (area, domain),
-            (Area::AdultsDisability, D::Health | D::Autonomy | D::FamilyAndRelations)
-                | (Area::SocialInclusion, D::Housing | D::Income | D::Employment)
-                | (Area::Transversal, D::Justice | D::Employment | D::Housing)
+            (
+                Area::AdultsDisability,
+                D::Health | D::Autonomy | D::FamilyAndRelations
+            ) | (
+                Area::SocialInclusion,
+                D::Housing | D::Income | D::Employment
+            ) | (Area::Transversal, D::Justice | D::Employment | D::Housing)
         );
         if high {
             *weighted(&mut self.rng, &[(1u8, 2), (2, 5), (3, 3)])
@@ -567,7 +710,12 @@ impl Generator {
     /// Diary entries: about twenty for an active file, fewer for others, spread over the
     /// file's life, by the case manager and the team; some restricted, some edited within the
     /// day, some corrected later by a correcting entry.
-    fn diary(&mut self, facts: &FileFacts, who: &Subject<'_>, status: CaseStatus) -> anyhow::Result<()> {
+    fn diary(
+        &mut self,
+        facts: &FileFacts,
+        who: &Subject<'_>,
+        status: CaseStatus,
+    ) -> anyhow::Result<()> {
         let base = match status {
             CaseStatus::Intake => 3.0,
             CaseStatus::Active => 22.0,
@@ -575,8 +723,12 @@ impl Generator {
             CaseStatus::Closed => 12.0,
         };
         let n = (base * (0.4 + 1.2 * self.rng.random::<f64>())).round() as usize;
-        let end = add(facts.last_open_end(), -1).min(self.today).max(facts.opened_on);
-        let mut days: Vec<NaiveDate> = (0..n).map(|_| day_between(&mut self.rng, facts.opened_on, end)).collect();
+        let end = add(facts.last_open_end(), -1)
+            .min(self.today)
+            .max(facts.opened_on);
+        let mut days: Vec<NaiveDate> = (0..n)
+            .map(|_| day_between(&mut self.rng, facts.opened_on, end))
+            .collect();
         days.sort();
         let org = self.organisation(facts.area);
         let mut written: Vec<(Uuid, DateTime<Utc>, DateTime<Utc>, Uuid)> = Vec::new();
@@ -590,7 +742,15 @@ impl Generator {
                 (manager, false)
             };
             let kind = if member {
-                *weighted(&mut self.rng, &[(DiaryEntryKind::HomeVisit, 4), (DiaryEntryKind::Meeting, 3), (DiaryEntryKind::Note, 2), (DiaryEntryKind::PhoneCall, 2)])
+                *weighted(
+                    &mut self.rng,
+                    &[
+                        (DiaryEntryKind::HomeVisit, 4),
+                        (DiaryEntryKind::Meeting, 3),
+                        (DiaryEntryKind::Note, 2),
+                        (DiaryEntryKind::PhoneCall, 2),
+                    ],
+                )
             } else {
                 *weighted(
                     &mut self.rng,
@@ -613,7 +773,8 @@ impl Generator {
                 _ => Duration::days(self.rng.random_range(4..14)),
             };
             let created_at = self.clamp(occurred_at + delay).max(occurred_at);
-            check_occurred_at(occurred_at, created_at).map_err(|e| anyhow!("generated diary time: {e}"))?;
+            check_occurred_at(occurred_at, created_at)
+                .map_err(|e| anyhow!("generated diary time: {e}"))?;
             let restricted = !member && chance(&mut self.rng, 0.06);
             let (version, updated_at) = if chance(&mut self.rng, 0.03) {
                 let minutes = self.rng.random_range(5..600);
@@ -638,9 +799,12 @@ impl Generator {
             written.push((eid, occurred_at, created_at, author));
         }
         // Correcting entries, once the 24-hour edit window of the corrected one is over.
-        let corrections = written.len() / 60 + usize::from(chance(&mut self.rng, (written.len() % 60) as f64 / 60.0));
+        let corrections = written.len() / 60
+            + usize::from(chance(&mut self.rng, (written.len() % 60) as f64 / 60.0));
         for _ in 0..corrections {
-            let Some(&(target, occurred_at, created_at, _)) = written.get(self.rng.random_range(0..written.len().max(1))) else {
+            let Some(&(target, occurred_at, created_at, _)) =
+                written.get(self.rng.random_range(0..written.len().max(1)))
+            else {
                 break;
             };
             let at = created_at + Duration::hours(self.rng.random_range(25..24 * 20));
@@ -651,7 +815,10 @@ impl Generator {
             let author = facts.manager_on(day);
             let raw = text::correction(&mut self.rng, who, org);
             let text = DiaryText::parse(&raw).map_err(|e| anyhow!("generated correction: {e}"))?;
-            let occurred = later(occurred_at, at - Duration::minutes(self.rng.random_range(1..120)));
+            let occurred = later(
+                occurred_at,
+                at - Duration::minutes(self.rng.random_range(1..120)),
+            );
             let cid = self.id(at);
             self.batch.diary_entries.push(DiaryRow {
                 id: DbUuid(cid),
@@ -673,11 +840,38 @@ impl Generator {
     /// A partner organisation of an area, for texts.
     fn organisation(&mut self, area: Area) -> &'static str {
         let service = match area {
-            Area::AdultsDisability => *weighted(&mut self.rng, &[("health_district", 3), ("cooperative", 3), ("mental_health_centre", 1), ("labour_agency", 1)]),
-            Area::SocialInclusion => *weighted(&mut self.rng, &[("employment_centre", 3), ("labour_agency", 2), ("cooperative", 2), ("other", 2), ("addiction_service", 1)]),
-            Area::Transversal => *weighted(&mut self.rng, &[("probation_office", 4), ("employment_centre", 2), ("addiction_service", 1)]),
+            Area::AdultsDisability => *weighted(
+                &mut self.rng,
+                &[
+                    ("health_district", 3),
+                    ("cooperative", 3),
+                    ("mental_health_centre", 1),
+                    ("labour_agency", 1),
+                ],
+            ),
+            Area::SocialInclusion => *weighted(
+                &mut self.rng,
+                &[
+                    ("employment_centre", 3),
+                    ("labour_agency", 2),
+                    ("cooperative", 2),
+                    ("other", 2),
+                    ("addiction_service", 1),
+                ],
+            ),
+            Area::Transversal => *weighted(
+                &mut self.rng,
+                &[
+                    ("probation_office", 4),
+                    ("employment_centre", 2),
+                    ("addiction_service", 1),
+                ],
+            ),
         };
-        let matching: Vec<&(&str, &str)> = ORGANISATIONS.iter().filter(|(s, _)| *s == service).collect();
+        let matching: Vec<&(&str, &str)> = ORGANISATIONS
+            .iter()
+            .filter(|(s, _)| *s == service)
+            .collect();
         pick(&mut self.rng, &matching).1
     }
 
@@ -691,32 +885,47 @@ impl Generator {
             let terms = ConsentTerms::parse(ConsentKind::PrivacyNotice, Some(version), None, None)
                 .map_err(|e| anyhow!("generated consent: {e}"))?;
             let given_on = facts.opened_on;
-            check_consent_dates(given_on, None, None).map_err(|e| anyhow!("generated consent: {e}"))?;
+            check_consent_dates(given_on, None, None)
+                .map_err(|e| anyhow!("generated consent: {e}"))?;
             let at = self.time_on(given_on);
             let by = facts.manager_on(given_on);
             self.consent_row(facts.id, &terms, given_on, None, None, by, at);
         }
-        let sharing = if chance(&mut self.rng, 0.3) { 1 + usize::from(chance(&mut self.rng, 0.3)) } else { 0 };
+        let sharing = if chance(&mut self.rng, 0.3) {
+            1 + usize::from(chance(&mut self.rng, 0.3))
+        } else {
+            0
+        };
         for _ in 0..sharing {
             let organisation = pick(&mut self.rng, CONSENT_ORGANISATIONS);
             let purpose = format!(
                 "Condivisione delle informazioni necessarie {} con {organisation}.",
-                pick(&mut self.rng, &[
-                    "alla definizione del progetto personalizzato",
-                    "all'attivazione del tirocinio di inclusione",
-                    "alla domanda di alloggio pubblico",
-                    "alla presa in carico congiunta",
-                    "alla verifica dei requisiti del beneficio economico",
-                ])
+                pick(
+                    &mut self.rng,
+                    &[
+                        "alla definizione del progetto personalizzato",
+                        "all'attivazione del tirocinio di inclusione",
+                        "alla domanda di alloggio pubblico",
+                        "alla presa in carico congiunta",
+                        "alla verifica dei requisiti del beneficio economico",
+                    ]
+                )
             );
-            let terms = ConsentTerms::parse(ConsentKind::DataSharing, None, Some(organisation), Some(&purpose))
-                .map_err(|e| anyhow!("generated consent: {e}"))?;
+            let terms = ConsentTerms::parse(
+                ConsentKind::DataSharing,
+                None,
+                Some(organisation),
+                Some(&purpose),
+            )
+            .map_err(|e| anyhow!("generated consent: {e}"))?;
             let given_on = day_between(&mut self.rng, open_from, last_day);
-            let expires_on = chance(&mut self.rng, 0.6).then(|| add(given_on, pick(&mut self.rng, &[364, 729])));
+            let expires_on =
+                chance(&mut self.rng, 0.6).then(|| add(given_on, pick(&mut self.rng, &[364, 729])));
             let revoke_until = expires_on.unwrap_or(self.today).min(self.today);
             let revoked_on = (chance(&mut self.rng, 0.08) && revoke_until > given_on)
                 .then(|| day_between(&mut self.rng, add(given_on, 1), revoke_until));
-            check_consent_dates(given_on, expires_on, revoked_on).map_err(|e| anyhow!("generated consent: {e}"))?;
+            check_consent_dates(given_on, expires_on, revoked_on)
+                .map_err(|e| anyhow!("generated consent: {e}"))?;
             let at = self.time_on(given_on);
             let by = facts.manager_on(given_on);
             self.consent_row(facts.id, &terms, given_on, expires_on, revoked_on, by, at);
@@ -739,7 +948,11 @@ impl Generator {
         let (version, revocation_reason, updated_at) = match revoked_on {
             Some(day) => {
                 let when = later(self.time_on(day), at + Duration::minutes(1));
-                (2, Some(text::revocation_reason(&mut self.rng).to_owned()), when)
+                (
+                    2,
+                    Some(text::revocation_reason(&mut self.rng).to_owned()),
+                    when,
+                )
             }
             None => (1, None, at),
         };
@@ -772,15 +985,56 @@ impl Generator {
         let last_day = add(open_until, -1).min(self.today).max(open_from);
         for _ in 0..count {
             let service = match facts.area {
-                Area::AdultsDisability => *weighted(&mut self.rng, &[(ExternalService::HealthDistrict, 30), (ExternalService::Cooperative, 25), (ExternalService::MentalHealthCentre, 15), (ExternalService::LabourAgency, 15), (ExternalService::Other, 15)]),
-                Area::SocialInclusion => *weighted(&mut self.rng, &[(ExternalService::EmploymentCentre, 30), (ExternalService::LabourAgency, 20), (ExternalService::Cooperative, 15), (ExternalService::AddictionService, 10), (ExternalService::MentalHealthCentre, 10), (ExternalService::HealthDistrict, 5), (ExternalService::Other, 10)]),
-                Area::Transversal => *weighted(&mut self.rng, &[(ExternalService::ProbationOffice, 40), (ExternalService::EmploymentCentre, 20), (ExternalService::LabourAgency, 15), (ExternalService::AddictionService, 15), (ExternalService::Other, 10)]),
+                Area::AdultsDisability => *weighted(
+                    &mut self.rng,
+                    &[
+                        (ExternalService::HealthDistrict, 30),
+                        (ExternalService::Cooperative, 25),
+                        (ExternalService::MentalHealthCentre, 15),
+                        (ExternalService::LabourAgency, 15),
+                        (ExternalService::Other, 15),
+                    ],
+                ),
+                Area::SocialInclusion => *weighted(
+                    &mut self.rng,
+                    &[
+                        (ExternalService::EmploymentCentre, 30),
+                        (ExternalService::LabourAgency, 20),
+                        (ExternalService::Cooperative, 15),
+                        (ExternalService::AddictionService, 10),
+                        (ExternalService::MentalHealthCentre, 10),
+                        (ExternalService::HealthDistrict, 5),
+                        (ExternalService::Other, 10),
+                    ],
+                ),
+                Area::Transversal => *weighted(
+                    &mut self.rng,
+                    &[
+                        (ExternalService::ProbationOffice, 40),
+                        (ExternalService::EmploymentCentre, 20),
+                        (ExternalService::LabourAgency, 15),
+                        (ExternalService::AddictionService, 15),
+                        (ExternalService::Other, 10),
+                    ],
+                ),
             };
-            let matching: Vec<&(&str, &str)> = ORGANISATIONS.iter().filter(|(s, _)| *s == service.as_str()).collect();
-            let organisation = if matching.is_empty() { "Fondazione Comunità Solidale" } else { pick(&mut self.rng, &matching).1 };
+            let matching: Vec<&(&str, &str)> = ORGANISATIONS
+                .iter()
+                .filter(|(s, _)| *s == service.as_str())
+                .collect();
+            let organisation = if matching.is_empty() {
+                "Fondazione Comunità Solidale"
+            } else {
+                pick(&mut self.rng, &matching).1
+            };
             let reason = text::referral_reason(&mut self.rng, service.as_str());
-            let details = ReferralDetails::parse(organisation, reason).map_err(|e| anyhow!("generated referral: {e}"))?;
-            let direction = if chance(&mut self.rng, 0.75) { ReferralDirection::Outgoing } else { ReferralDirection::Incoming };
+            let details = ReferralDetails::parse(organisation, reason)
+                .map_err(|e| anyhow!("generated referral: {e}"))?;
+            let direction = if chance(&mut self.rng, 0.75) {
+                ReferralDirection::Outgoing
+            } else {
+                ReferralDirection::Incoming
+            };
             let sent_on = day_between(&mut self.rng, open_from, last_day);
             let author = facts.manager_on(sent_on);
             let created_at = self.time_on(sent_on);
@@ -806,18 +1060,35 @@ impl Generator {
             let mut steps: Vec<(ReferralTransition, NaiveDate, Option<String>)> = Vec::new();
             if reply_on <= self.today && chance(&mut self.rng, 0.9) {
                 let accepted = chance(&mut self.rng, 0.75);
-                let t = if accepted { ReferralTransition::Accept } else { ReferralTransition::Reject };
-                steps.push((t, reply_on, Some(text::referral_reply(&mut self.rng, accepted).to_owned())));
+                let t = if accepted {
+                    ReferralTransition::Accept
+                } else {
+                    ReferralTransition::Reject
+                };
+                steps.push((
+                    t,
+                    reply_on,
+                    Some(text::referral_reply(&mut self.rng, accepted).to_owned()),
+                ));
                 let close_on = add(reply_on, self.rng.random_range(20..300));
                 if close_on <= self.today && chance(&mut self.rng, 0.6) {
-                    steps.push((ReferralTransition::Close, close_on, text::referral_close_note(&mut self.rng).map(str::to_owned)));
+                    steps.push((
+                        ReferralTransition::Close,
+                        close_on,
+                        text::referral_close_note(&mut self.rng).map(str::to_owned),
+                    ));
                 }
             }
             for (transition, on, note) in steps {
-                let note = check_referral_transition_request(transition, note.as_deref()).map_err(|e| anyhow!("generated referral change: {e}"))?;
-                let change = change_referral(&referral, transition, on, note.clone(), self.today).map_err(|e| anyhow!("generated referral change: {e}"))?;
+                let note = check_referral_transition_request(transition, note.as_deref())
+                    .map_err(|e| anyhow!("generated referral change: {e}"))?;
+                let change = change_referral(&referral, transition, on, note.clone(), self.today)
+                    .map_err(|e| anyhow!("generated referral change: {e}"))?;
                 let by = facts.manager_on(on);
-                let at = later(self.time_after(on, 2), referral.updated_at + Duration::minutes(1));
+                let at = later(
+                    self.time_after(on, 2),
+                    referral.updated_at + Duration::minutes(1),
+                );
                 let at = self.clamp(at);
                 let eid = self.id(at);
                 self.batch.referral_events.push(ReferralEventRow {
@@ -867,7 +1138,10 @@ impl Generator {
         let person = facts.person.id;
         let manager = facts.manager_on(facts.opened_on);
         let when = |this: &mut Self| -> (DateTime<Utc>, DateTime<Utc>, Uuid, i64) {
-            let created = later(this.time_after(facts.opened_on, 40), file_created + Duration::minutes(1));
+            let created = later(
+                this.time_after(facts.opened_on, 40),
+                file_created + Duration::minutes(1),
+            );
             let created = this.clamp(created);
             if chance(&mut this.rng, 0.2) {
                 let day = day_between(&mut this.rng, created.date_naive(), this.today);
@@ -878,13 +1152,23 @@ impl Generator {
             }
         };
         let has = |g: TargetGroup| facts.groups.contains(&g);
-        let health = (facts.area == Area::AdultsDisability && chance(&mut self.rng, 0.85)) || chance(&mut self.rng, 0.04);
-        if health && !self.batch.person_health_disability.iter().rev().take(8).any(|r| r.person_id.0 == person) {
+        let health = (facts.area == Area::AdultsDisability && chance(&mut self.rng, 0.85))
+            || chance(&mut self.rng, 0.04);
+        if health
+            && !self
+                .batch
+                .person_health_disability
+                .iter()
+                .rev()
+                .take(8)
+                .any(|r| r.person_id.0 == person)
+        {
             let recognised = chance(&mut self.rng, 0.7);
             let input = HealthDisabilityInput {
                 law_104_recognised: recognised,
                 law_104_severe: recognised && chance(&mut self.rng, 0.4),
-                civil_invalidity_percent: chance(&mut self.rng, 0.7).then(|| pick(&mut self.rng, &[34, 46, 50, 67, 74, 80, 90, 100])),
+                civil_invalidity_percent: chance(&mut self.rng, 0.7)
+                    .then(|| pick(&mut self.rng, &[34, 46, 50, 67, 74, 80, 90, 100])),
                 accompanying_allowance: chance(&mut self.rng, 0.25),
                 support_needs: chance(&mut self.rng, 0.6).then(|| {
                     (pick(&mut self.rng, &[
@@ -897,24 +1181,36 @@ impl Generator {
                     .to_owned()
                 }),
             };
-            let data = HealthDisability::parse(&input).map_err(|e| anyhow!("generated health data: {e}"))?;
+            let data = HealthDisability::parse(&input)
+                .map_err(|e| anyhow!("generated health data: {e}"))?;
             let d = data.input();
             let (created, updated, by, version) = when(self);
-            self.batch.person_health_disability.push(HealthDisabilityRow {
-                person_id: DbUuid(person),
-                law_104_recognised: d.law_104_recognised,
-                law_104_severe: d.law_104_severe,
-                civil_invalidity_percent: d.civil_invalidity_percent,
-                accompanying_allowance: d.accompanying_allowance,
-                support_needs: d.support_needs.clone(),
-                version,
-                created_at: inst(created),
-                created_by: DbUuid(manager),
-                updated_at: inst(updated),
-                updated_by: DbUuid(by),
-            });
+            self.batch
+                .person_health_disability
+                .push(HealthDisabilityRow {
+                    person_id: DbUuid(person),
+                    law_104_recognised: d.law_104_recognised,
+                    law_104_severe: d.law_104_severe,
+                    civil_invalidity_percent: d.civil_invalidity_percent,
+                    accompanying_allowance: d.accompanying_allowance,
+                    support_needs: d.support_needs.clone(),
+                    version,
+                    created_at: inst(created),
+                    created_by: DbUuid(manager),
+                    updated_at: inst(updated),
+                    updated_by: DbUuid(by),
+                });
         }
-        if has(TargetGroup::RomaSintiCaminanti) && chance(&mut self.rng, 0.9) && !self.batch.person_ethnicity.iter().rev().take(8).any(|r| r.person_id.0 == person) {
+        if has(TargetGroup::RomaSintiCaminanti)
+            && chance(&mut self.rng, 0.9)
+            && !self
+                .batch
+                .person_ethnicity
+                .iter()
+                .rev()
+                .take(8)
+                .any(|r| r.person_id.0 == person)
+        {
             let input = EthnicityInput {
                 community: *weighted(&mut self.rng, &[(Community::Roma, 6), (Community::Sinti, 3), (Community::Caminanti, 1)]),
                 relevant_to_project: (pick(&mut self.rng, &[
@@ -939,12 +1235,28 @@ impl Generator {
             });
         }
         let protection = has(TargetGroup::InternationalProtection);
-        if (protection || (facts.person.foreign_citizen && chance(&mut self.rng, 0.5))) && !self.batch.person_legal_status.iter().rev().take(8).any(|r| r.person_id.0 == person) {
+        if (protection || (facts.person.foreign_citizen && chance(&mut self.rng, 0.5)))
+            && !self
+                .batch
+                .person_legal_status
+                .iter()
+                .rev()
+                .take(8)
+                .any(|r| r.person_id.0 == person)
+        {
             let status = if protection {
                 if facts.person.origin.map(|o| o.country) == Some("UA") {
                     ProtectionStatus::TemporaryProtection
                 } else {
-                    *weighted(&mut self.rng, &[(ProtectionStatus::Applicant, 30), (ProtectionStatus::Refugee, 25), (ProtectionStatus::SubsidiaryProtection, 25), (ProtectionStatus::SpecialProtection, 20)])
+                    *weighted(
+                        &mut self.rng,
+                        &[
+                            (ProtectionStatus::Applicant, 30),
+                            (ProtectionStatus::Refugee, 25),
+                            (ProtectionStatus::SubsidiaryProtection, 25),
+                            (ProtectionStatus::SpecialProtection, 20),
+                        ],
+                    )
                 }
             } else {
                 ProtectionStatus::None
@@ -952,15 +1264,20 @@ impl Generator {
             let permit = match status {
                 ProtectionStatus::Applicant => Some("Permesso per richiesta asilo"),
                 ProtectionStatus::Refugee => Some("Permesso per asilo politico"),
-                ProtectionStatus::SubsidiaryProtection => Some("Permesso per protezione sussidiaria"),
+                ProtectionStatus::SubsidiaryProtection => {
+                    Some("Permesso per protezione sussidiaria")
+                }
                 ProtectionStatus::SpecialProtection => Some("Permesso per protezione speciale"),
                 ProtectionStatus::TemporaryProtection => Some("Permesso per protezione temporanea"),
-                ProtectionStatus::None => Some(pick(&mut self.rng, &[
-                    "Permesso per lavoro subordinato",
-                    "Permesso per motivi familiari",
-                    "Permesso di soggiorno UE per soggiornanti di lungo periodo",
-                    "Permesso per attesa occupazione",
-                ])),
+                ProtectionStatus::None => Some(pick(
+                    &mut self.rng,
+                    &[
+                        "Permesso per lavoro subordinato",
+                        "Permesso per motivi familiari",
+                        "Permesso di soggiorno UE per soggiornanti di lungo periodo",
+                        "Permesso per attesa occupazione",
+                    ],
+                )),
             };
             let long_term = permit.is_some_and(|p| p.contains("lungo periodo"));
             let expires = (!long_term).then(|| add(self.today, self.rng.random_range(-90..720)));
@@ -969,7 +1286,8 @@ impl Generator {
                 permit_expires_on: expires,
                 protection_status: status,
             };
-            let data = LegalStatus::parse(&input).map_err(|e| anyhow!("generated legal status: {e}"))?;
+            let data =
+                LegalStatus::parse(&input).map_err(|e| anyhow!("generated legal status: {e}"))?;
             let d = data.input();
             let (created, updated, by, version) = when(self);
             self.batch.person_legal_status.push(LegalStatusRow {
@@ -984,8 +1302,24 @@ impl Generator {
                 updated_by: DbUuid(by),
             });
         }
-        if has(TargetGroup::PrisonArea) && chance(&mut self.rng, 0.95) && !self.batch.person_justice.iter().rev().take(8).any(|r| r.person_id.0 == person) {
-            let status = *weighted(&mut self.rng, &[(JusticeStatus::Detained, 4), (JusticeStatus::AlternativeMeasure, 4), (JusticeStatus::Released, 2)]);
+        if has(TargetGroup::PrisonArea)
+            && chance(&mut self.rng, 0.95)
+            && !self
+                .batch
+                .person_justice
+                .iter()
+                .rev()
+                .take(8)
+                .any(|r| r.person_id.0 == person)
+        {
+            let status = *weighted(
+                &mut self.rng,
+                &[
+                    (JusticeStatus::Detained, 4),
+                    (JusticeStatus::AlternativeMeasure, 4),
+                    (JusticeStatus::Released, 2),
+                ],
+            );
             let start = add(facts.opened_on, -self.rng.random_range(30..2000));
             let release = match status {
                 JusticeStatus::Released => day_between(&mut self.rng, start, self.today),
@@ -993,15 +1327,37 @@ impl Generator {
             };
             let input = JusticeInput {
                 status,
-                alternative_measure_kind: (status == JusticeStatus::AlternativeMeasure).then(|| {
-                    (pick(&mut self.rng, &["affidamento in prova ai servizi sociali", "detenzione domiciliare", "semilibertà"])).to_owned()
-                }),
-                institution: Some((pick(&mut self.rng, &["Casa circondariale di Trento", "Casa circondariale di Bolzano", "Casa circondariale di Verona"])).to_owned()),
+                alternative_measure_kind: (status == JusticeStatus::AlternativeMeasure).then(
+                    || {
+                        (pick(
+                            &mut self.rng,
+                            &[
+                                "affidamento in prova ai servizi sociali",
+                                "detenzione domiciliare",
+                                "semilibertà",
+                            ],
+                        ))
+                        .to_owned()
+                    },
+                ),
+                institution: Some(
+                    (pick(
+                        &mut self.rng,
+                        &[
+                            "Casa circondariale di Trento",
+                            "Casa circondariale di Bolzano",
+                            "Casa circondariale di Verona",
+                        ],
+                    ))
+                    .to_owned(),
+                ),
                 measure_start_on: Some(start),
                 expected_release_on: Some(release),
-                uepe_contact_reference: chance(&mut self.rng, 0.7).then(|| format!("UEPE-TN-{}", self.rng.random_range(1000..9999))),
+                uepe_contact_reference: chance(&mut self.rng, 0.7)
+                    .then(|| format!("UEPE-TN-{}", self.rng.random_range(1000..9999))),
             };
-            let data = Justice::parse(&input).map_err(|e| anyhow!("generated justice data: {e}"))?;
+            let data =
+                Justice::parse(&input).map_err(|e| anyhow!("generated justice data: {e}"))?;
             let d = data.input();
             let (created, updated, by, version) = when(self);
             self.batch.person_justice.push(JusticeRow {

@@ -24,9 +24,7 @@ use super::catalog::{
     RARE_SUFFIX, STREETS, TOWNS, Town,
 };
 use super::plan::{Numbering, Planner, UnitPlan};
-use super::rows::{
-    Batch, CounterRow, HouseholdRow, MemberRow, MergeRow, NameTokenRow, PersonRow,
-};
+use super::rows::{Batch, CounterRow, HouseholdRow, MemberRow, MergeRow, NameTokenRow, PersonRow};
 use super::staff::Staff;
 use super::util::{add, chance, day_between, id_at, inst, later, office_time, pick, weighted};
 
@@ -169,7 +167,10 @@ impl Generator {
     pub fn new(settings: &Settings, numbering: Numbering) -> anyhow::Result<Self> {
         let today = settings.today;
         let start = add(today, -HISTORY_DAYS);
-        let now = today.and_hms_opt(17, 0, 0).context("reference instant")?.and_utc();
+        let now = today
+            .and_hms_opt(17, 0, 0)
+            .context("reference instant")?
+            .and_utc();
         let mut rng = StdRng::seed_from_u64(settings.seed);
         let mut batch = Batch::default();
         let staff_created = add(start, -30)
@@ -231,7 +232,12 @@ impl Generator {
             .sequences
             .get(self.next_file)
             .copied()
-            .ok_or_else(|| anyhow!("the skeleton drawn twice differs: no number for file {}", self.next_file))?;
+            .ok_or_else(|| {
+                anyhow!(
+                    "the skeleton drawn twice differs: no number for file {}",
+                    self.next_file
+                )
+            })?;
         self.next_file += 1;
         Ok(seq)
     }
@@ -273,7 +279,10 @@ impl Generator {
         let (head_created, registrar) = match unit.files.first() {
             Some(file) => {
                 let before = Duration::minutes(self.rng.random_range(5..60 * 24 * 20));
-                let at = later(file.created_at() - before, self.start.and_time(chrono::NaiveTime::MIN).and_utc());
+                let at = later(
+                    file.created_at() - before,
+                    self.start.and_time(chrono::NaiveTime::MIN).and_utc(),
+                );
                 let registrar = if chance(&mut self.rng, 0.7) {
                     self.staff.social_worker(&mut self.rng, file.area)
                 } else {
@@ -302,22 +311,35 @@ impl Generator {
                 .ok_or_else(|| anyhow!("file owner {} missing", file.owner))?;
             let household_members: Vec<Person> = people
                 .iter()
-                .filter(|p| p.id != owner.id && p.household.is_some() && p.household.map(|h| h.0) == owner.household.map(|h| h.0))
+                .filter(|p| {
+                    p.id != owner.id
+                        && p.household.is_some()
+                        && p.household.map(|h| h.0) == owner.household.map(|h| h.0)
+                })
                 .cloned()
                 .collect();
             self.case_file(file, &owner, &household_members)?;
         }
         if !case && chance(&mut self.rng, 0.002) {
             // Registered by mistake and annulled (never with a file or a household).
-            if let Some(row) = self.batch.persons.iter_mut().rev().find(|r| r.id.0 == people[0].id)
+            if let Some(row) = self
+                .batch
+                .persons
+                .iter_mut()
+                .rev()
+                .find(|r| r.id.0 == people[0].id)
                 && unit.size == 1
                 && !unit.household
             {
-                let at = office_time(&mut self.rng, add(people[0].created_at.date_naive(), 1).min(self.today));
+                let at = office_time(
+                    &mut self.rng,
+                    add(people[0].created_at.date_naive(), 1).min(self.today),
+                );
                 let at = if at > self.now { self.now } else { at };
                 row.annulled_at = Some(inst(at));
                 row.annulled_by = Some(row.created_by);
-                row.annulment_reason = Some("Registrazione errata: persona non conosciuta dal servizio.".into());
+                row.annulment_reason =
+                    Some("Registrazione errata: persona non conosciuta dal servizio.".into());
                 row.version += 1;
                 row.updated_at = inst(at);
                 row.updated_by = row.created_by;
@@ -361,7 +383,8 @@ impl Generator {
         let age_days = self.rng.random_range(age.0 * 365..age.1 * 365);
         let birth = add(created_at.date_naive(), -age_days);
         let origin = chance(&mut self.rng, foreign_share).then(|| self.origin());
-        let homeless = area == Some(Area::SocialInclusion) && unit.size == 1 && chance(&mut self.rng, 0.35);
+        let homeless =
+            area == Some(Area::SocialInclusion) && unit.size == 1 && chance(&mut self.rng, 0.35);
         let address = if homeless {
             Address {
                 kind: "fictitious",
@@ -414,8 +437,11 @@ impl Generator {
 
     /// A country of origin.
     fn origin(&mut self) -> &'static Origin {
-        let weighted_origins: Vec<(usize, u32)> =
-            ORIGINS.iter().enumerate().map(|(i, o)| (i, o.weight)).collect();
+        let weighted_origins: Vec<(usize, u32)> = ORIGINS
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (i, o.weight))
+            .collect();
         let i = *weighted(&mut self.rng, &weighted_origins);
         &ORIGINS[i]
     }
@@ -441,11 +467,17 @@ impl Generator {
     }
 
     /// Given and family names for a person.
-    fn names(&mut self, female: bool, origin: Option<&'static Origin>, family: Option<&str>) -> (String, String) {
+    fn names(
+        &mut self,
+        female: bool,
+        origin: Option<&'static Origin>,
+        family: Option<&str>,
+    ) -> (String, String) {
         match origin {
             Some(o) => {
                 let given = pick(&mut self.rng, if female { o.female } else { o.male });
-                let family = family.map_or_else(|| (pick(&mut self.rng, o.family)).to_owned(), str::to_owned);
+                let family = family
+                    .map_or_else(|| (pick(&mut self.rng, o.family)).to_owned(), str::to_owned);
                 ((*given).to_owned(), family)
             }
             None => {
@@ -480,7 +512,11 @@ impl Generator {
             (true, Some(o)) => o.country,
             _ => "IT",
         };
-        let sex = if spec.female { TaxCodeSex::Female } else { TaxCodeSex::Male };
+        let sex = if spec.female {
+            TaxCodeSex::Female
+        } else {
+            TaxCodeSex::Male
+        };
         let code_share = if born_abroad.is_some() { 0.65 } else { 0.97 };
         let tax_code = if chance(&mut self.rng, code_share) {
             self.unique_tax_code(&family, &given, spec.birth, sex, place_code)
@@ -512,8 +548,19 @@ impl Generator {
                 .map(|c| if c == ' ' { '.' } else { c })
                 .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
                 .collect();
-            let local = if local.is_empty() { "utente".to_owned() } else { local };
-            format!("{local}{}@{}", self.rng.random_range(1..99), pick(&mut self.rng, &["example.org", "mail.example.it", "posta.example.com"]))
+            let local = if local.is_empty() {
+                "utente".to_owned()
+            } else {
+                local
+            };
+            format!(
+                "{local}{}@{}",
+                self.rng.random_range(1..99),
+                pick(
+                    &mut self.rng,
+                    &["example.org", "mail.example.it", "posta.example.com"]
+                )
+            )
         });
         let input = PersonInput {
             given_names: given.clone(),
@@ -541,7 +588,13 @@ impl Generator {
         } else {
             (1, created_at, spec.created_by)
         };
-        let row = row_of(id, &details, version, (created_at, spec.created_by), (updated_at, updated_by));
+        let row = row_of(
+            id,
+            &details,
+            version,
+            (created_at, spec.created_by),
+            (updated_at, updated_by),
+        );
         self.batch.persons.push(PersonRow::from(row));
         self.tokens(id, &details);
         Ok(Person {
@@ -619,7 +672,10 @@ impl Generator {
             digits[0] = 9;
             let check = provisional_check_digit(&digits);
             digits.push(check);
-            let code: String = digits.iter().filter_map(|d| char::from_digit(*d, 10)).collect();
+            let code: String = digits
+                .iter()
+                .filter_map(|d| char::from_digit(*d, 10))
+                .collect();
             if TaxCode::parse(&code).is_ok() && self.tax_codes.insert(code.clone()) {
                 self.stats.provisional_codes += 1;
                 return Some(code);
@@ -642,12 +698,26 @@ impl Generator {
         let created_at = self.clamp(head.created_at + Duration::minutes(minutes));
         let household_id = self.id(created_at);
         let adult_on = add(head.birth, 18 * 365);
-        let head_joined = day_between(&mut self.rng, add(created_at.date_naive(), -2500), created_at.date_naive()).max(adult_on).min(created_at.date_naive());
+        let head_joined = day_between(
+            &mut self.rng,
+            add(created_at.date_naive(), -2500),
+            created_at.date_naive(),
+        )
+        .max(adult_on)
+        .min(created_at.date_naive());
         let mut version = 1i64;
         let mut updated = (created_at, registrar);
         let mut memberships: Vec<Membership> = Vec::new();
         let mut rows: Vec<(MemberRow, usize)> = Vec::new();
-        let join = |this: &mut Self, person: &mut Person, index: usize, relationship: Relationship, joined_on: NaiveDate, at: DateTime<Utc>, memberships: &mut Vec<Membership>, rows: &mut Vec<(MemberRow, usize)>| -> anyhow::Result<()> {
+        let join = |this: &mut Self,
+                    person: &mut Person,
+                    index: usize,
+                    relationship: Relationship,
+                    joined_on: NaiveDate,
+                    at: DateTime<Utc>,
+                    memberships: &mut Vec<Membership>,
+                    rows: &mut Vec<(MemberRow, usize)>|
+         -> anyhow::Result<()> {
             let membership = Membership {
                 person_id: person.id,
                 household_id,
@@ -679,7 +749,16 @@ impl Generator {
         };
         {
             let mut head_mut = people[0].clone();
-            join(self, &mut head_mut, 0, Relationship::ReferencePerson, head_joined, created_at, &mut memberships, &mut rows)?;
+            join(
+                self,
+                &mut head_mut,
+                0,
+                Relationship::ReferencePerson,
+                head_joined,
+                created_at,
+                &mut memberships,
+                &mut rows,
+            )?;
             people[0] = head_mut;
         }
         let head_age = (head_joined - head.birth).num_days() / 365;
@@ -717,16 +796,22 @@ impl Generator {
             let head_age_days = (created_at.date_naive() - head.birth).num_days();
             let (female, birth_days_ago) = match relationship {
                 Relationship::Spouse | Relationship::Partner => (
-                    if chance(&mut self.rng, 0.96) { !head.female } else { head.female },
+                    if chance(&mut self.rng, 0.96) {
+                        !head.female
+                    } else {
+                        head.female
+                    },
                     (head_age_days + self.rng.random_range(-6 * 365..6 * 365)).max(18 * 365),
                 ),
                 Relationship::Child => (
                     chance(&mut self.rng, 0.5),
-                    (head_age_days - self.rng.random_range(18 * 365..42 * 365)).max(self.rng.random_range(-4 * 365..16 * 365)),
+                    (head_age_days - self.rng.random_range(18 * 365..42 * 365))
+                        .max(self.rng.random_range(-4 * 365..16 * 365)),
                 ),
                 Relationship::Grandchild => (
                     chance(&mut self.rng, 0.5),
-                    (head_age_days - self.rng.random_range(45 * 365..62 * 365)).max(self.rng.random_range(-2 * 365..10 * 365)),
+                    (head_age_days - self.rng.random_range(45 * 365..62 * 365))
+                        .max(self.rng.random_range(-2 * 365..10 * 365)),
                 ),
                 Relationship::Parent => (
                     chance(&mut self.rng, 0.6),
@@ -734,7 +819,8 @@ impl Generator {
                 ),
                 _ => (
                     chance(&mut self.rng, 0.5),
-                    (head_age_days + self.rng.random_range(-10 * 365..10 * 365)).clamp(18 * 365, 90 * 365),
+                    (head_age_days + self.rng.random_range(-10 * 365..10 * 365))
+                        .clamp(18 * 365, 90 * 365),
                 ),
             };
             let birth = add(created_at.date_naive(), -birth_days_ago).min(self.today);
@@ -744,7 +830,10 @@ impl Generator {
             let family = match relationship {
                 Relationship::Child | Relationship::Grandchild | Relationship::Sibling => {
                     if head.female && has_partner && relationship == Relationship::Child {
-                        people.get(1).filter(|_| unit.size > 1).map(|p| p.family.clone())
+                        people
+                            .get(1)
+                            .filter(|_| unit.size > 1)
+                            .map(|p| p.family.clone())
                     } else {
                         Some(head.family.clone())
                     }
@@ -754,7 +843,13 @@ impl Generator {
             };
             let young = birth > add(self.today, -18 * 365);
             let (origin, family_origin) = match head.origin {
-                Some(o) if matches!(relationship, Relationship::Child | Relationship::Grandchild) && young && chance(&mut self.rng, 0.5) => (None, Some(o)),
+                Some(o)
+                    if matches!(relationship, Relationship::Child | Relationship::Grandchild)
+                        && young
+                        && chance(&mut self.rng, 0.5) =>
+                {
+                    (None, Some(o))
+                }
                 Some(o) if chance(&mut self.rng, 0.88) => (Some(o), None),
                 Some(_) => (None, None),
                 None if partner && chance(&mut self.rng, 0.08) => (Some(self.origin()), None),
@@ -785,7 +880,16 @@ impl Generator {
                 created_by: registrar,
             };
             let mut person = self.person(&spec)?;
-            join(self, &mut person, index, relationship, joined_on, recorded, &mut memberships, &mut rows)?;
+            join(
+                self,
+                &mut person,
+                index,
+                relationship,
+                joined_on,
+                recorded,
+                &mut memberships,
+                &mut rows,
+            )?;
             version += 1;
             if recorded > updated.0 {
                 updated = (recorded, registrar);
@@ -793,8 +897,13 @@ impl Generator {
             people.push(person);
         }
         // An adult child moved out.
-        if unit.size >= 3 && chance(&mut self.rng, 0.12) {
-            if let Some((row, index)) = rows.iter_mut().find(|(r, i)| *i > 0 && r.relationship == "child") {
+        if unit.size >= 3
+            && chance(&mut self.rng, 0.12)
+            && let Some((row, index)) = rows
+                .iter_mut()
+                .find(|(r, i)| *i > 0 && r.relationship == "child")
+        {
+            {
                 let person = &mut people[*index];
                 let earliest = add(row.joined_on.max(add(person.birth, 18 * 365)), 1);
                 if earliest < self.today {
@@ -804,7 +913,8 @@ impl Generator {
                         .find(|m| m.person_id == person.id)
                         .copied()
                         .context("membership")?;
-                    check_leave(&membership, left_on).map_err(|e| anyhow!("generated leave breaks a rule: {e}"))?;
+                    check_leave(&membership, left_on)
+                        .map_err(|e| anyhow!("generated leave breaks a rule: {e}"))?;
                     let at = later(self.time_after(left_on, 10), row.created_at.0);
                     row.left_on = Some(left_on);
                     row.ended_at = Some(inst(at));
@@ -825,7 +935,9 @@ impl Generator {
             updated_at: inst(updated.0),
             updated_by: DbUuid(updated.1),
         });
-        self.batch.household_members.extend(rows.into_iter().map(|(r, _)| r));
+        self.batch
+            .household_members
+            .extend(rows.into_iter().map(|(r, _)| r));
         Ok(())
     }
 
@@ -866,7 +978,13 @@ impl Generator {
         let merged_at = self.clamp(created_at + Duration::days(days));
         let actor = self.staff.coordinator(&mut self.rng, area);
         let reason = "Stessa persona registrata due volte: verificato il documento d'identità.";
-        let mut row = PersonRow::from(row_of(id, &details, 2, (created_at, registrar), (merged_at, actor)));
+        let mut row = PersonRow::from(row_of(
+            id,
+            &details,
+            2,
+            (created_at, registrar),
+            (merged_at, actor),
+        ));
         row.annulled_at = Some(inst(merged_at));
         row.annulled_by = Some(DbUuid(actor));
         row.annulment_reason = Some(format!("merged into {}: {reason}", head.id));
@@ -894,7 +1012,11 @@ impl Generator {
 
     /// Records a case file in the current case manager's caseload (for the manifest).
     pub fn note_caseload(&mut self, manager: Uuid, file: Uuid, status: CaseStatus) {
-        self.stats.caseloads.entry(manager).or_default().push((file, status));
+        self.stats
+            .caseloads
+            .entry(manager)
+            .or_default()
+            .push((file, status));
     }
 
     /// The year of a day, as the counters store it.
@@ -916,7 +1038,9 @@ pub fn omocode(code: &str, level: usize) -> Option<String> {
     let first15 = String::from_utf8(bytes).ok()?;
     let check = compute_check_character(&first15)?;
     let candidate = format!("{first15}{check}");
-    TaxCode::parse(&candidate).ok().map(|c| c.as_str().to_owned())
+    TaxCode::parse(&candidate)
+        .ok()
+        .map(|c| c.as_str().to_owned())
 }
 
 /// The check digit of a provisional code (the partita IVA algorithm).

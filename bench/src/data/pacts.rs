@@ -66,36 +66,85 @@ fn first_pact_day() -> NaiveDate {
 }
 
 const COMMITMENTS: &[(CommitmentKind, &str, &str)] = &[
-    (CommitmentKind::MeetingsWithServices, "Servizio sociale", "Colloqui registrati nel diario"),
-    (CommitmentKind::ActiveJobSearch, "Centro per l'impiego di Trento", "Candidature presentate e colloqui svolti"),
-    (CommitmentKind::Training, "Agenzia del Lavoro", "Attestato di frequenza"),
-    (CommitmentKind::SchoolAttendance, "Istituto comprensivo", "Registro delle presenze"),
-    (CommitmentKind::HealthPrevention, "Medico di medicina generale", "Certificato delle visite"),
-    (CommitmentKind::SpecialistCare, "Centro di salute mentale", "Relazione del servizio specialistico"),
-    (CommitmentKind::CommunityUtilityProject, "Comune di Trento - PUC", "Registro delle ore svolte"),
+    (
+        CommitmentKind::MeetingsWithServices,
+        "Servizio sociale",
+        "Colloqui registrati nel diario",
+    ),
+    (
+        CommitmentKind::ActiveJobSearch,
+        "Centro per l'impiego di Trento",
+        "Candidature presentate e colloqui svolti",
+    ),
+    (
+        CommitmentKind::Training,
+        "Agenzia del Lavoro",
+        "Attestato di frequenza",
+    ),
+    (
+        CommitmentKind::SchoolAttendance,
+        "Istituto comprensivo",
+        "Registro delle presenze",
+    ),
+    (
+        CommitmentKind::HealthPrevention,
+        "Medico di medicina generale",
+        "Certificato delle visite",
+    ),
+    (
+        CommitmentKind::SpecialistCare,
+        "Centro di salute mentale",
+        "Relazione del servizio specialistico",
+    ),
+    (
+        CommitmentKind::CommunityUtilityProject,
+        "Comune di Trento - PUC",
+        "Registro delle ore svolte",
+    ),
 ];
 
 impl Generator {
     /// A pact for most income-support beneficiaries whose file was open when the measures
     /// existed.
     pub fn pacts(&mut self, facts: &FileFacts) -> anyhow::Result<()> {
-        if !facts.groups.contains(&TargetGroup::IncomeSupportBeneficiary) || facts.activated_on.is_none() {
+        if !facts
+            .groups
+            .contains(&TargetGroup::IncomeSupportBeneficiary)
+            || facts.activated_on.is_none()
+        {
             return Ok(());
         }
         if !chance(&mut self.rng, 0.8) {
             return Ok(());
         }
-        let Some(&(from, until)) = facts.open.iter().find(|(_, until)| add(*until, -1) >= add(first_pact_day(), 20)) else {
+        let Some(&(from, until)) = facts
+            .open
+            .iter()
+            .find(|(_, until)| add(*until, -1) >= add(first_pact_day(), 20))
+        else {
             return Ok(());
         };
-        let first_day = from.max(first_pact_day()).max(facts.activated_on.unwrap_or(from));
+        let first_day = from
+            .max(first_pact_day())
+            .max(facts.activated_on.unwrap_or(from));
         let last_day = add(until, -1).min(self.today);
         if days_between(first_day, last_day) < 10 {
             return Ok(());
         }
         let file_closes = until <= self.today;
-        let drafted_on = day_between(&mut self.rng, first_day, add(first_day, 120).min(add(last_day, -5)));
-        let measure = *weighted(&mut self.rng, &[(Measure::Adi, 75), (Measure::Aup, 20), (Measure::LocalOther, 5)]);
+        let drafted_on = day_between(
+            &mut self.rng,
+            first_day,
+            add(first_day, 120).min(add(last_day, -5)),
+        );
+        let measure = *weighted(
+            &mut self.rng,
+            &[
+                (Measure::Adi, 75),
+                (Measure::Aup, 20),
+                (Measure::LocalOther, 5),
+            ],
+        );
         let activation_on = if measure == Measure::Adi || chance(&mut self.rng, 0.7) {
             Some(add(drafted_on, -self.rng.random_range(1..40)))
         } else {
@@ -106,10 +155,25 @@ impl Generator {
             Measure::Aup => "AUP",
             _ => "LOC",
         };
-        let reference = format!("{prefix}-{}-{:06}", activation_on.unwrap_or(drafted_on).year(), self.rng.random_range(1..999_999));
-        let (reference, rules) = check_new_pact(measure, &reference, activation_on, drafted_on, facts.opened_on, self.today)
-            .map_err(|e| anyhow!("generated pact: {e}"))?;
-        let household_id = facts.person.household.filter(|(_, joined)| *joined <= drafted_on).map(|(h, _)| h);
+        let reference = format!(
+            "{prefix}-{}-{:06}",
+            activation_on.unwrap_or(drafted_on).year(),
+            self.rng.random_range(1..999_999)
+        );
+        let (reference, rules) = check_new_pact(
+            measure,
+            &reference,
+            activation_on,
+            drafted_on,
+            facts.opened_on,
+            self.today,
+        )
+        .map_err(|e| anyhow!("generated pact: {e}"))?;
+        let household_id = facts
+            .person
+            .household
+            .filter(|(_, joined)| *joined <= drafted_on)
+            .map(|(h, _)| h);
         let author = facts.manager_on(drafted_on);
         let created_at = self.time_on(drafted_on);
         let id = self.id(created_at);
@@ -147,7 +211,14 @@ impl Generator {
             outcomes: Vec::new(),
             non_compliance: Vec::new(),
         };
-        self.pact_life(&mut d, facts, last_day, file_closes, rules.convocation_within_days, rules.check_every_days)?;
+        self.pact_life(
+            &mut d,
+            facts,
+            last_day,
+            file_closes,
+            rules.convocation_within_days,
+            rules.check_every_days,
+        )?;
         // Rows.
         let p = &d.pact;
         let pact_id = p.id;
@@ -230,12 +301,32 @@ impl Generator {
         if analysis > last_day || !chance(&mut self.rng, 0.9) {
             return self.maybe_close_draft(d, facts, last_day, file_closes);
         }
-        let outcome = *weighted(&mut self.rng, &[(AnalysisOutcome::SocialPath, 80), (AnalysisOutcome::SpecialistServices, 12), (AnalysisOutcome::EmploymentPath, 8)]);
-        self.pact_step(d, facts, StepKind::PreliminaryAnalysis, analysis, Some(outcome))?;
+        let outcome = *weighted(
+            &mut self.rng,
+            &[
+                (AnalysisOutcome::SocialPath, 80),
+                (AnalysisOutcome::SpecialistServices, 12),
+                (AnalysisOutcome::EmploymentPath, 8),
+            ],
+        );
+        self.pact_step(
+            d,
+            facts,
+            StepKind::PreliminaryAnalysis,
+            analysis,
+            Some(outcome),
+        )?;
         day = analysis;
         if outcome == AnalysisOutcome::EmploymentPath {
             let on = add(day, self.rng.random_range(0..10)).min(last_day);
-            return self.pact_transition(d, facts, PactTransition::Close, on, Some("Percorso lavorativo con il Centro per l'impiego."), Some(ClosureOutcome::Transferred));
+            return self.pact_transition(
+                d,
+                facts,
+                PactTransition::Close,
+                on,
+                Some("Percorso lavorativo con il Centro per l'impiego."),
+                Some(ClosureOutcome::Transferred),
+            );
         }
         if chance(&mut self.rng, 0.5) {
             let on = add(day, self.rng.random_range(3..30));
@@ -254,23 +345,56 @@ impl Generator {
         // Commitments of the person and the household members.
         let mut people = vec![facts.person.id];
         if d.pact.household_id.is_some() {
-            people.extend(facts.household.iter().filter(|m| m.household.is_some_and(|(_, j)| j <= signed)).map(|m| m.id));
+            people.extend(
+                facts
+                    .household
+                    .iter()
+                    .filter(|m| m.household.is_some_and(|(_, j)| j <= signed))
+                    .map(|m| m.id),
+            );
         }
         for _ in 0..self.rng.random_range(2..=4) {
             let on = add(signed, self.rng.random_range(0..7)).min(last_day);
             let person = pick(&mut self.rng, &people);
             let (kind, owner, verification) = pick(&mut self.rng, COMMITMENTS);
-            let frequency = *weighted(&mut self.rng, &[(Frequency::Monthly, 5), (Frequency::Weekly, 2), (Frequency::Quarterly, 2), (Frequency::Once, 1)]);
+            let frequency = *weighted(
+                &mut self.rng,
+                &[
+                    (Frequency::Monthly, 5),
+                    (Frequency::Weekly, 2),
+                    (Frequency::Quarterly, 2),
+                    (Frequency::Once, 1),
+                ],
+            );
             let due_on = add(signed, self.rng.random_range(20..240));
-            let content = CommitmentContent::parse(person, kind, owner, frequency, due_on, verification, CommitmentStatus::Pending, None, d.pact.signed_on)
+            let content = CommitmentContent::parse(
+                person,
+                kind,
+                owner,
+                frequency,
+                due_on,
+                verification,
+                CommitmentStatus::Pending,
+                None,
+                d.pact.signed_on,
+            )
+            .map_err(|e| anyhow!("generated commitment: {e}"))?;
+            socialcare_domain::pact::check_commitments_allowed(&d.pact)
                 .map_err(|e| anyhow!("generated commitment: {e}"))?;
-            socialcare_domain::pact::check_commitments_allowed(&d.pact).map_err(|e| anyhow!("generated commitment: {e}"))?;
             let by = facts.manager_on(on);
             let at = later(self.time_on(on), d.pact.updated_at + Duration::minutes(1));
             let at = self.clamp(at);
             let cid = self.id(at);
             d.touch(at, by);
-            d.commitments.push(Commitment { id: cid, content, version: 1, created_at: at, created_by: by, updated_at: at, updated_by: by });
+            d.commitments.push(Commitment {
+                id: cid,
+                content,
+                version: 1,
+                created_at: at,
+                created_by: by,
+                updated_at: at,
+                updated_by: by,
+            });
         }
         // Start.
         let start = add(day, self.rng.random_range(1..20));
@@ -288,7 +412,14 @@ impl Generator {
                 if on > last_day {
                     break;
                 }
-                let reason = pick(&mut self.rng, &["Ricovero ospedaliero.", "Temporaneo trasferimento all'estero per motivi familiari.", "Sospensione del beneficio da parte dell'ente erogatore."]);
+                let reason = pick(
+                    &mut self.rng,
+                    &[
+                        "Ricovero ospedaliero.",
+                        "Temporaneo trasferimento all'estero per motivi familiari.",
+                        "Sospensione del beneficio da parte dell'ente erogatore.",
+                    ],
+                );
                 self.pact_transition(d, facts, PactTransition::Suspend, on, Some(reason), None)?;
                 let resume = add(on, self.rng.random_range(20..120));
                 if resume > last_day {
@@ -311,38 +442,86 @@ impl Generator {
         // Closing: always before the file closes, sometimes while it stays open.
         if file_closes || chance(&mut self.rng, 0.12) {
             let on = day_between(&mut self.rng, d.last_change, last_day.max(d.last_change));
-            let outcome = *weighted(&mut self.rng, &[(ClosureOutcome::Completed, 5), (ClosureOutcome::Lapsed, 3), (ClosureOutcome::Revoked, 1)]);
+            let outcome = *weighted(
+                &mut self.rng,
+                &[
+                    (ClosureOutcome::Completed, 5),
+                    (ClosureOutcome::Lapsed, 3),
+                    (ClosureOutcome::Revoked, 1),
+                ],
+            );
             let reason = match outcome {
                 ClosureOutcome::Completed => "Percorso concluso con esito positivo.",
                 ClosureOutcome::Lapsed => "Decadenza del beneficio.",
                 _ => "Revoca del beneficio da parte dell'ente erogatore.",
             };
-            self.pact_transition(d, facts, PactTransition::Close, on, Some(reason), Some(outcome))?;
+            self.pact_transition(
+                d,
+                facts,
+                PactTransition::Close,
+                on,
+                Some(reason),
+                Some(outcome),
+            )?;
         }
         Ok(())
     }
 
     /// A draft pact of a file that closes is closed (lapsed) with it.
-    fn maybe_close_draft(&mut self, d: &mut Draft, facts: &FileFacts, last_day: NaiveDate, file_closes: bool) -> anyhow::Result<()> {
+    fn maybe_close_draft(
+        &mut self,
+        d: &mut Draft,
+        facts: &FileFacts,
+        last_day: NaiveDate,
+        file_closes: bool,
+    ) -> anyhow::Result<()> {
         if file_closes {
             let on = day_between(&mut self.rng, d.last_change, last_day.max(d.last_change));
-            self.pact_transition(d, facts, PactTransition::Close, on, Some("Il nucleo non ha completato il percorso di sottoscrizione."), Some(ClosureOutcome::Lapsed))?;
+            self.pact_transition(
+                d,
+                facts,
+                PactTransition::Close,
+                on,
+                Some("Il nucleo non ha completato il percorso di sottoscrizione."),
+                Some(ClosureOutcome::Lapsed),
+            )?;
         }
         Ok(())
     }
 
     /// A signed pact of a file that closes is closed with it.
-    fn maybe_close_signed(&mut self, d: &mut Draft, facts: &FileFacts, last_day: NaiveDate, file_closes: bool) -> anyhow::Result<()> {
+    fn maybe_close_signed(
+        &mut self,
+        d: &mut Draft,
+        facts: &FileFacts,
+        last_day: NaiveDate,
+        file_closes: bool,
+    ) -> anyhow::Result<()> {
         if file_closes {
             let on = day_between(&mut self.rng, d.last_change, last_day.max(d.last_change));
-            self.pact_transition(d, facts, PactTransition::Close, on, Some("Beneficio cessato prima dell'avvio."), Some(ClosureOutcome::Lapsed))?;
+            self.pact_transition(
+                d,
+                facts,
+                PactTransition::Close,
+                on,
+                Some("Beneficio cessato prima dell'avvio."),
+                Some(ClosureOutcome::Lapsed),
+            )?;
         }
         Ok(())
     }
 
     /// Records a step before the signature.
-    fn pact_step(&mut self, d: &mut Draft, facts: &FileFacts, kind: StepKind, on: NaiveDate, outcome: Option<AnalysisOutcome>) -> anyhow::Result<()> {
-        check_step(&d.pact, &d.recorded, kind, on, outcome, self.today).map_err(|e| anyhow!("generated pact step: {e}"))?;
+    fn pact_step(
+        &mut self,
+        d: &mut Draft,
+        facts: &FileFacts,
+        kind: StepKind,
+        on: NaiveDate,
+        outcome: Option<AnalysisOutcome>,
+    ) -> anyhow::Result<()> {
+        check_step(&d.pact, &d.recorded, kind, on, outcome, self.today)
+            .map_err(|e| anyhow!("generated pact step: {e}"))?;
         let by = facts.manager_on(on);
         let at = later(self.time_on(on), d.pact.updated_at + Duration::minutes(1));
         let at = self.clamp(at);
@@ -354,7 +533,8 @@ impl Generator {
             kind: kind.as_str().to_owned(),
             occurred_on: on,
             outcome: outcome.map(|o| o.as_str().to_owned()),
-            notes: chance(&mut self.rng, 0.3).then(|| "Presente l'intero nucleo familiare.".to_owned()),
+            notes: chance(&mut self.rng, 0.3)
+                .then(|| "Presente l'intero nucleo familiare.".to_owned()),
             author_id: DbUuid(by),
             recorded_at: inst(at),
         });
@@ -388,7 +568,12 @@ impl Generator {
             closure_outcome: closure,
         };
         let (to, reason) = check_pact_transition(&d.pact, &request, d.last_change, self.today)
-            .map_err(|e| anyhow!("generated pact transition {transition} from {}: {e}", d.pact.status))?;
+            .map_err(|e| {
+                anyhow!(
+                    "generated pact transition {transition} from {}: {e}",
+                    d.pact.status
+                )
+            })?;
         let by = facts.manager_on(on);
         let at = later(self.time_on(on), d.pact.updated_at + Duration::minutes(1));
         let at = self.clamp(at);
@@ -434,20 +619,42 @@ impl Generator {
     }
 
     /// A periodic check: who came, and how each pending commitment went.
-    fn pact_check(&mut self, d: &mut Draft, facts: &FileFacts, on: NaiveDate) -> anyhow::Result<()> {
-        check_periodic_check(&d.pact, on, self.today).map_err(|e| anyhow!("generated check: {e}"))?;
+    fn pact_check(
+        &mut self,
+        d: &mut Draft,
+        facts: &FileFacts,
+        on: NaiveDate,
+    ) -> anyhow::Result<()> {
+        check_periodic_check(&d.pact, on, self.today)
+            .map_err(|e| anyhow!("generated check: {e}"))?;
         let mut raw = Vec::new();
-        for c in d.commitments.iter().filter(|c| c.content.status == CommitmentStatus::Pending) {
-            let status = *weighted(&mut self.rng, &[(CommitmentStatus::Met, 60), (CommitmentStatus::Missed, 12), (CommitmentStatus::Justified, 10), (CommitmentStatus::Pending, 18)]);
+        for c in d
+            .commitments
+            .iter()
+            .filter(|c| c.content.status == CommitmentStatus::Pending)
+        {
+            let status = *weighted(
+                &mut self.rng,
+                &[
+                    (CommitmentStatus::Met, 60),
+                    (CommitmentStatus::Missed, 12),
+                    (CommitmentStatus::Justified, 10),
+                    (CommitmentStatus::Pending, 18),
+                ],
+            );
             let note = match status {
-                CommitmentStatus::Justified => Some("Assenza giustificata da certificato medico.".to_owned()),
-                CommitmentStatus::Missed => chance(&mut self.rng, 0.5).then(|| "Nessuna documentazione presentata.".to_owned()),
+                CommitmentStatus::Justified => {
+                    Some("Assenza giustificata da certificato medico.".to_owned())
+                }
+                CommitmentStatus::Missed => chance(&mut self.rng, 0.5)
+                    .then(|| "Nessuna documentazione presentata.".to_owned()),
                 _ => None,
             };
             raw.push((c.id, status, note));
         }
         let ids: Vec<Uuid> = d.commitments.iter().map(|c| c.id).collect();
-        let outcomes = check_check_outcomes(&raw, &ids).map_err(|e| anyhow!("generated check outcomes: {e}"))?;
+        let outcomes = check_check_outcomes(&raw, &ids)
+            .map_err(|e| anyhow!("generated check outcomes: {e}"))?;
         let by = facts.manager_on(on);
         let at = later(self.time_on(on), d.pact.updated_at + Duration::minutes(1));
         let at = self.clamp(at);
@@ -457,7 +664,8 @@ impl Generator {
             id: DbUuid(id),
             pact_id: DbUuid(d.pact.id),
             checked_on: on,
-            notes: chance(&mut self.rng, 0.4).then(|| "Verifica periodica con il nucleo.".to_owned()),
+            notes: chance(&mut self.rng, 0.4)
+                .then(|| "Verifica periodica con il nucleo.".to_owned()),
             author_id: DbUuid(by),
             recorded_at: inst(at),
         });
@@ -472,7 +680,10 @@ impl Generator {
         attendees.sort();
         attendees.dedup();
         for person in attendees {
-            d.attendees.push(CheckAttendeeRow { check_id: DbUuid(id), person_id: DbUuid(person) });
+            d.attendees.push(CheckAttendeeRow {
+                check_id: DbUuid(id),
+                person_id: DbUuid(person),
+            });
         }
         for outcome in outcomes {
             d.outcomes.push(CheckOutcomeRow {
@@ -481,9 +692,15 @@ impl Generator {
                 status: outcome.status.as_str().to_owned(),
                 note: outcome.note.clone(),
             });
-            if let Some(c) = d.commitments.iter_mut().find(|c| c.id == outcome.commitment_id) {
+            if let Some(c) = d
+                .commitments
+                .iter_mut()
+                .find(|c| c.id == outcome.commitment_id)
+            {
                 c.content.status = outcome.status;
-                c.content.justification = (outcome.status == CommitmentStatus::Justified).then(|| outcome.note.clone()).flatten();
+                c.content.justification = (outcome.status == CommitmentStatus::Justified)
+                    .then(|| outcome.note.clone())
+                    .flatten();
                 c.version += 1;
                 c.updated_at = at;
                 c.updated_by = by;
@@ -495,18 +712,29 @@ impl Generator {
     }
 
     /// A non-compliance event, reported to the national institute when relevant.
-    fn pact_non_compliance(&mut self, d: &mut Draft, facts: &FileFacts, on: NaiveDate) -> anyhow::Result<()> {
-        let commitment = (!d.commitments.is_empty() && chance(&mut self.rng, 0.7)).then(|| pick_ref(&mut self.rng, &d.commitments).id);
+    fn pact_non_compliance(
+        &mut self,
+        d: &mut Draft,
+        facts: &FileFacts,
+        on: NaiveDate,
+    ) -> anyhow::Result<()> {
+        let commitment = (!d.commitments.is_empty() && chance(&mut self.rng, 0.7))
+            .then(|| pick_ref(&mut self.rng, &d.commitments).id);
         let relevant = chance(&mut self.rng, 0.4);
-        let reported_on = (relevant && chance(&mut self.rng, 0.7)).then(|| add(on, self.rng.random_range(0..20)).min(self.today));
-        let description = pick(&mut self.rng, &[
-            "Mancata presentazione alla convocazione del Centro per l'impiego.",
-            "Rifiuto di un'offerta di lavoro congrua.",
-            "Mancata frequenza del corso di formazione concordato.",
-            "Assenza ingiustificata alla verifica periodica.",
-        ]);
-        let description = check_non_compliance(&d.pact, on, description, relevant, reported_on, self.today)
-            .map_err(|e| anyhow!("generated non-compliance: {e}"))?;
+        let reported_on = (relevant && chance(&mut self.rng, 0.7))
+            .then(|| add(on, self.rng.random_range(0..20)).min(self.today));
+        let description = pick(
+            &mut self.rng,
+            &[
+                "Mancata presentazione alla convocazione del Centro per l'impiego.",
+                "Rifiuto di un'offerta di lavoro congrua.",
+                "Mancata frequenza del corso di formazione concordato.",
+                "Assenza ingiustificata alla verifica periodica.",
+            ],
+        );
+        let description =
+            check_non_compliance(&d.pact, on, description, relevant, reported_on, self.today)
+                .map_err(|e| anyhow!("generated non-compliance: {e}"))?;
         let by = facts.manager_on(on);
         let at = later(self.time_on(on), d.pact.updated_at + Duration::minutes(1));
         let at = self.clamp(at);

@@ -167,7 +167,9 @@ impl Planner {
         // A duplicate record is found and merged some weeks after the person's first file.
         let duplicate = case
             && chance(&mut self.rng, 0.004)
-            && files.first().is_some_and(|f| days_between(f.opened_on, self.today) > 60);
+            && files
+                .first()
+                .is_some_and(|f| days_between(f.opened_on, self.today) > 60);
         UnitPlan {
             size,
             household,

@@ -43,43 +43,99 @@ fn touch(project: &mut Project, at: DateTime<Utc>, by: Uuid) {
     }
 }
 
+/// An action being followed.
+struct Action {
+    id: Uuid,
+    content: ActionContent,
+    created_at: DateTime<Utc>,
+    created_by: Uuid,
+    version: i64,
+    updated_at: DateTime<Utc>,
+    updated_by: Uuid,
+}
+
 /// Objectives per domain: description and indicator.
 fn objective_text(domain: AssessmentDomain) -> &'static [(&'static str, &'static str)] {
     use AssessmentDomain as D;
     match domain {
         D::Housing => &[
-            ("Trovare una sistemazione abitativa stabile", "Contratto di locazione firmato"),
-            ("Ottenere l'assegnazione di un alloggio pubblico", "Alloggio ITEA assegnato"),
-            ("Passare dal dormitorio a un appartamento condiviso", "Ingresso nell'appartamento"),
+            (
+                "Trovare una sistemazione abitativa stabile",
+                "Contratto di locazione firmato",
+            ),
+            (
+                "Ottenere l'assegnazione di un alloggio pubblico",
+                "Alloggio ITEA assegnato",
+            ),
+            (
+                "Passare dal dormitorio a un appartamento condiviso",
+                "Ingresso nell'appartamento",
+            ),
         ],
         D::Income => &[
-            ("Attivare una misura di sostegno al reddito", "Domanda accolta"),
-            ("Rientrare dai debiti per le utenze", "Piano di rientro rispettato per sei mesi"),
+            (
+                "Attivare una misura di sostegno al reddito",
+                "Domanda accolta",
+            ),
+            (
+                "Rientrare dai debiti per le utenze",
+                "Piano di rientro rispettato per sei mesi",
+            ),
         ],
         D::Employment => &[
             ("Avviare un tirocinio di inclusione", "Tirocinio attivato"),
-            ("Trovare un lavoro anche a tempo determinato", "Contratto di lavoro firmato"),
-            ("Completare un corso di formazione professionale", "Attestato conseguito"),
+            (
+                "Trovare un lavoro anche a tempo determinato",
+                "Contratto di lavoro firmato",
+            ),
+            (
+                "Completare un corso di formazione professionale",
+                "Attestato conseguito",
+            ),
         ],
         D::Health => &[
-            ("Riprendere i controlli presso il Centro di salute mentale", "Visite regolari per tre mesi"),
-            ("Seguire con regolarità la terapia prescritta", "Nessuna interruzione riferita dal medico"),
+            (
+                "Riprendere i controlli presso il Centro di salute mentale",
+                "Visite regolari per tre mesi",
+            ),
+            (
+                "Seguire con regolarità la terapia prescritta",
+                "Nessuna interruzione riferita dal medico",
+            ),
         ],
         D::Autonomy => &[
-            ("Acquisire autonomia negli spostamenti con i mezzi pubblici", "Tragitto casa-centro diurno in autonomia"),
-            ("Gestire autonomamente il budget mensile", "Rendiconto mensile senza scoperti"),
+            (
+                "Acquisire autonomia negli spostamenti con i mezzi pubblici",
+                "Tragitto casa-centro diurno in autonomia",
+            ),
+            (
+                "Gestire autonomamente il budget mensile",
+                "Rendiconto mensile senza scoperti",
+            ),
         ],
         D::FamilyAndRelations => &[
-            ("Sostenere la famiglia nel carico di cura", "Attivazione del sollievo settimanale"),
-            ("Ricostruire i rapporti con i figli", "Incontri regolari con i figli"),
+            (
+                "Sostenere la famiglia nel carico di cura",
+                "Attivazione del sollievo settimanale",
+            ),
+            (
+                "Ricostruire i rapporti con i figli",
+                "Incontri regolari con i figli",
+            ),
         ],
         D::LegalAndDocuments => &[
             ("Rinnovare il permesso di soggiorno", "Permesso rinnovato"),
             ("Ottenere l'iscrizione anagrafica", "Residenza registrata"),
         ],
         D::Justice => &[
-            ("Preparare il rientro dopo la detenzione", "Alloggio e lavoro individuati prima della scarcerazione"),
-            ("Rispettare le prescrizioni della misura alternativa", "Relazioni positive dell'UEPE"),
+            (
+                "Preparare il rientro dopo la detenzione",
+                "Alloggio e lavoro individuati prima della scarcerazione",
+            ),
+            (
+                "Rispettare le prescrizioni della misura alternativa",
+                "Relazioni positive dell'UEPE",
+            ),
         ],
     }
 }
@@ -125,44 +181,87 @@ impl Generator {
         if days_between(activated, limit) < 20 {
             return Ok(());
         }
-        let drafted_on = day_between(&mut self.rng, activated, add(activated, 60).min(add(limit, -10)));
-        check_drafted_on(drafted_on, facts.opened_on, self.today).map_err(|e| anyhow!("generated project: {e}"))?;
+        let drafted_on = day_between(
+            &mut self.rng,
+            activated,
+            add(activated, 60).min(add(limit, -10)),
+        );
+        check_drafted_on(drafted_on, facts.opened_on, self.today)
+            .map_err(|e| anyhow!("generated project: {e}"))?;
         let (kind, title) = match facts.area {
             Area::AdultsDisability => *weighted(
                 &mut self.rng,
                 &[
                     ((ProjectKind::LifeProject, "Progetto di vita"), 45),
-                    ((ProjectKind::SocialHousing, "Dopo di noi: abitare sociale"), 20),
+                    (
+                        (ProjectKind::SocialHousing, "Dopo di noi: abitare sociale"),
+                        20,
+                    ),
                     ((ProjectKind::CommunitySupport, "Sostegno di comunità"), 20),
-                    ((ProjectKind::EmploymentPath, "Percorso di inserimento lavorativo"), 15),
+                    (
+                        (
+                            ProjectKind::EmploymentPath,
+                            "Percorso di inserimento lavorativo",
+                        ),
+                        15,
+                    ),
                 ],
             ),
             Area::SocialInclusion => *weighted(
                 &mut self.rng,
                 &[
                     ((ProjectKind::InclusionPath, "Percorso di inclusione"), 35),
-                    ((ProjectKind::HousingPath, "Percorso verso l'abitare autonomo"), 25),
-                    ((ProjectKind::EmploymentPath, "Percorso di inserimento lavorativo"), 25),
+                    (
+                        (
+                            ProjectKind::HousingPath,
+                            "Percorso verso l'abitare autonomo",
+                        ),
+                        25,
+                    ),
+                    (
+                        (
+                            ProjectKind::EmploymentPath,
+                            "Percorso di inserimento lavorativo",
+                        ),
+                        25,
+                    ),
                     ((ProjectKind::CommunitySupport, "Sostegno di comunità"), 15),
                 ],
             ),
             Area::Transversal => *weighted(
                 &mut self.rng,
                 &[
-                    ((ProjectKind::PrisonReintegration, "Reinserimento dopo la detenzione"), 60),
-                    ((ProjectKind::EmploymentPath, "Percorso di inserimento lavorativo"), 25),
+                    (
+                        (
+                            ProjectKind::PrisonReintegration,
+                            "Reinserimento dopo la detenzione",
+                        ),
+                        60,
+                    ),
+                    (
+                        (
+                            ProjectKind::EmploymentPath,
+                            "Percorso di inserimento lavorativo",
+                        ),
+                        25,
+                    ),
                     ((ProjectKind::CommunitySupport, "Sostegno di comunità"), 15),
                 ],
             ),
         };
-        let title = parse_title(&format!("{title} {}", drafted_on.format("%Y"))).map_err(|e| anyhow!("generated title: {e}"))?;
+        let title = parse_title(&format!("{title} {}", drafted_on.format("%Y")))
+            .map_err(|e| anyhow!("generated title: {e}"))?;
         let domains: &[AssessmentDomain] = {
             use AssessmentDomain as D;
             match kind {
-                ProjectKind::LifeProject => &[D::Autonomy, D::FamilyAndRelations, D::Health, D::Housing],
+                ProjectKind::LifeProject => {
+                    &[D::Autonomy, D::FamilyAndRelations, D::Health, D::Housing]
+                }
                 ProjectKind::SocialHousing => &[D::Housing, D::Autonomy],
                 ProjectKind::CommunitySupport => &[D::FamilyAndRelations, D::Income, D::Health],
-                ProjectKind::InclusionPath => &[D::Housing, D::LegalAndDocuments, D::Employment, D::Income],
+                ProjectKind::InclusionPath => {
+                    &[D::Housing, D::LegalAndDocuments, D::Employment, D::Income]
+                }
                 ProjectKind::HousingPath => &[D::Housing, D::Income],
                 ProjectKind::EmploymentPath => &[D::Employment, D::Income],
                 ProjectKind::PrisonReintegration => &[D::Justice, D::Housing, D::Employment],
@@ -194,14 +293,30 @@ impl Generator {
         for domain in domains.iter().take(count) {
             let (description, indicator) = pick(&mut self.rng, objective_text(*domain));
             let target = add(drafted_on, self.rng.random_range(120..540));
-            let content = ObjectiveContent::parse(*domain, description, target, Some(indicator), ObjectiveStatus::Planned, drafted_on)
-                .map_err(|e| anyhow!("generated objective: {e}"))?;
+            let content = ObjectiveContent::parse(
+                *domain,
+                description,
+                target,
+                Some(indicator),
+                ObjectiveStatus::Planned,
+                drafted_on,
+            )
+            .map_err(|e| anyhow!("generated objective: {e}"))?;
             let oid = self.id(created_at);
-            objectives.push(Objective { id: oid, content, version: 1, created_at, created_by: author, updated_at: created_at, updated_by: author });
+            objectives.push(Objective {
+                id: oid,
+                content,
+                version: 1,
+                created_at,
+                created_by: author,
+                updated_at: created_at,
+                updated_by: author,
+            });
         }
         // Participants and actions, added while drawing it up.
         let parts_until = add(drafted_on, 10).min(limit);
-        let mut participants: Vec<(Uuid, ParticipantRef, Option<&'static str>, DateTime<Utc>)> = Vec::new();
+        let mut participants: Vec<(Uuid, ParticipantRef, Option<&'static str>, DateTime<Utc>)> =
+            Vec::new();
         let mut wanted = vec![(ParticipantKind::Person, None)];
         if chance(&mut self.rng, 0.8) {
             wanted.push((ParticipantKind::Staff, None));
@@ -222,63 +337,129 @@ impl Generator {
             let day = day_between(&mut self.rng, drafted_on, parts_until);
             let by = facts.manager_on(day);
             let (person_id, staff_id, organisation, role) = match kind {
-                ParticipantKind::Person => (None, None, None, Some("Persona titolare del progetto")),
-                ParticipantKind::HouseholdMember => (member, None, None, Some("Familiare convivente")),
+                ParticipantKind::Person => {
+                    (None, None, None, Some("Persona titolare del progetto"))
+                }
+                ParticipantKind::HouseholdMember => {
+                    (member, None, None, Some("Familiare convivente"))
+                }
                 ParticipantKind::Staff => (None, Some(by), None, Some("Case manager")),
                 ParticipantKind::ExternalService => (
                     None,
                     None,
                     Some(match service {
-                        Some(ExternalService::HealthDistrict) => "Distretto sanitario Centro Nord - APSS",
+                        Some(ExternalService::HealthDistrict) => {
+                            "Distretto sanitario Centro Nord - APSS"
+                        }
                         Some(ExternalService::EmploymentCentre) => "Centro per l'impiego di Trento",
                         _ => "UEPE di Trento",
                     }),
                     Some("Servizio della rete"),
                 ),
             };
-            let who = ParticipantRef::parse(kind, person_id, staff_id, service, organisation, facts.person.id)
-                .map_err(|e| anyhow!("generated participant: {e}"))?;
+            let who = ParticipantRef::parse(
+                kind,
+                person_id,
+                staff_id,
+                service,
+                organisation,
+                facts.person.id,
+            )
+            .map_err(|e| anyhow!("generated participant: {e}"))?;
             let at = later(self.time_on(day), created_at + Duration::minutes(1));
             let pid = self.id(at);
             touch(&mut project, at, by);
             participants.push((pid, who, role, at));
         }
-        let mut actions: Vec<(Uuid, ActionContent, DateTime<Utc>, Uuid, i64, DateTime<Utc>, Uuid)> = Vec::new();
+        let mut actions: Vec<Action> = Vec::new();
         for _ in 0..self.rng.random_range(1..=4) {
             let day = day_between(&mut self.rng, drafted_on, add(drafted_on, 20).min(limit));
             let by = facts.manager_on(day);
-            let participant = (chance(&mut self.rng, 0.5)).then(|| pick_ref(&mut self.rng, &participants).0);
+            let participant =
+                (chance(&mut self.rng, 0.5)).then(|| pick_ref(&mut self.rng, &participants).0);
             let due = add(day, self.rng.random_range(15..200));
-            let content = ActionContent::parse(pick(&mut self.rng, ACTIONS), participant, Some(due), ActionStatus::Planned, None, drafted_on, day)
-                .map_err(|e| anyhow!("generated action: {e}"))?;
+            let content = ActionContent::parse(
+                pick(&mut self.rng, ACTIONS),
+                participant,
+                Some(due),
+                ActionStatus::Planned,
+                None,
+                drafted_on,
+                day,
+            )
+            .map_err(|e| anyhow!("generated action: {e}"))?;
             let at = later(self.time_on(day), created_at + Duration::minutes(2));
             let aid = self.id(at);
             touch(&mut project, at, by);
-            actions.push((aid, content, at, by, 1, at, by));
+            actions.push(Action {
+                id: aid,
+                content,
+                created_at: at,
+                created_by: by,
+                version: 1,
+                updated_at: at,
+                updated_by: by,
+            });
         }
         // Where the project ends up.
         let target = if file_closes {
-            if chance(&mut self.rng, 0.6) { ProjectStatus::Completed } else { ProjectStatus::Interrupted }
+            if chance(&mut self.rng, 0.6) {
+                ProjectStatus::Completed
+            } else {
+                ProjectStatus::Interrupted
+            }
         } else {
             let recent = days_between(drafted_on, self.today) < 45;
             if recent && chance(&mut self.rng, 0.6) {
                 ProjectStatus::Draft
             } else {
-                *weighted(&mut self.rng, &[(ProjectStatus::Draft, 10), (ProjectStatus::Active, 64), (ProjectStatus::Completed, 15), (ProjectStatus::Interrupted, 11)])
+                *weighted(
+                    &mut self.rng,
+                    &[
+                        (ProjectStatus::Draft, 10),
+                        (ProjectStatus::Active, 64),
+                        (ProjectStatus::Completed, 15),
+                        (ProjectStatus::Interrupted, 11),
+                    ],
+                )
             }
         };
         let mut reviews: Vec<(ReviewRow, Vec<ReviewOutcomeRow>)> = Vec::new();
         let mut transitions: Vec<ProjectTransitionRow> = Vec::new();
-        let last_part = participants.iter().map(|p| p.3.date_naive()).chain(actions.iter().map(|a| a.2.date_naive())).max().unwrap_or(drafted_on);
+        let last_part = participants
+            .iter()
+            .map(|p| p.3.date_naive())
+            .chain(actions.iter().map(|a| a.created_at.date_naive()))
+            .max()
+            .unwrap_or(drafted_on);
         let earliest_start = add(last_part.max(drafted_on), 1);
         if target != ProjectStatus::Draft && earliest_start < add(limit, -5) {
-            let started_on = day_between(&mut self.rng, earliest_start, add(earliest_start, 40).min(add(limit, -5)));
+            let started_on = day_between(
+                &mut self.rng,
+                earliest_start,
+                add(earliest_start, 40).min(add(limit, -5)),
+            );
             let next = add(started_on, self.rng.random_range(60..150));
-            self.project_transition(&mut project, &objectives, ProjectTransition::Activate, started_on, None, Some(next), facts, &mut transitions)?;
-            touch(&mut project, transitions.last().map_or(created_at, |t| t.recorded_at.0), facts.manager_on(started_on));
+            self.project_transition(
+                &mut project,
+                &objectives,
+                ProjectTransition::Activate,
+                started_on,
+                None,
+                Some(next),
+                facts,
+                &mut transitions,
+            )?;
+            touch(
+                &mut project,
+                transitions.last().map_or(created_at, |t| t.recorded_at.0),
+                facts.manager_on(started_on),
+            );
             // When it ends (for the projects that end).
             let end_day = match target {
-                ProjectStatus::Completed | ProjectStatus::Interrupted if days_between(started_on, limit) > 30 => {
+                ProjectStatus::Completed | ProjectStatus::Interrupted
+                    if days_between(started_on, limit) > 30 =>
+                {
                     Some(day_between(&mut self.rng, add(started_on, 30), limit))
                 }
                 _ => None,
@@ -290,7 +471,10 @@ impl Generator {
                     break;
                 }
                 let last = reviews.last().map_or(started_on, |r| r.0.reviewed_on);
-                let reviewed_on = add(due, self.rng.random_range(-7..21)).max(add(last, 1)).max(started_on).min(review_limit);
+                let reviewed_on = add(due, self.rng.random_range(-7..21))
+                    .max(add(last, 1))
+                    .max(started_on)
+                    .min(review_limit);
                 if reviewed_on <= last {
                     break;
                 }
@@ -299,12 +483,36 @@ impl Generator {
                 for o in objectives.iter().filter(|o| !o.content.status.is_final()) {
                     let next_status = match o.content.status {
                         ObjectiveStatus::Planned => ObjectiveStatus::InProgress,
-                        _ => *weighted(&mut self.rng, &[(ObjectiveStatus::InProgress, 70), (ObjectiveStatus::Achieved, 18), (ObjectiveStatus::PartiallyAchieved, 7), (ObjectiveStatus::Dropped, 5)]),
+                        _ => *weighted(
+                            &mut self.rng,
+                            &[
+                                (ObjectiveStatus::InProgress, 70),
+                                (ObjectiveStatus::Achieved, 18),
+                                (ObjectiveStatus::PartiallyAchieved, 7),
+                                (ObjectiveStatus::Dropped, 5),
+                            ],
+                        ),
                     };
-                    outcomes.push((o.id, next_status, chance(&mut self.rng, 0.3).then(|| "Aggiornato in verifica.".to_owned())));
+                    outcomes.push((
+                        o.id,
+                        next_status,
+                        chance(&mut self.rng, 0.3).then(|| "Aggiornato in verifica.".to_owned()),
+                    ));
                 }
-                self.project_review(&mut project, &mut objectives, reviewed_on, next, outcomes, facts, &mut reviews)?;
-                touch(&mut project, reviews.last().map_or(created_at, |r| r.0.recorded_at.0), facts.manager_on(reviewed_on));
+                self.project_review(
+                    &mut project,
+                    &mut objectives,
+                    reviewed_on,
+                    next,
+                    outcomes,
+                    facts,
+                    &mut reviews,
+                )?;
+                touch(
+                    &mut project,
+                    reviews.last().map_or(created_at, |r| r.0.recorded_at.0),
+                    facts.manager_on(reviewed_on),
+                );
             }
             if let Some(end_day) = end_day {
                 let end_day = end_day.max(reviews.last().map_or(started_on, |r| r.0.reviewed_on));
@@ -313,38 +521,105 @@ impl Generator {
                     let outcomes: Vec<(Uuid, ObjectiveStatus, Option<String>)> = objectives
                         .iter()
                         .filter(|o| !o.content.status.is_final())
-                        .map(|o| (o.id, *weighted(&mut self.rng, &[(ObjectiveStatus::Achieved, 55), (ObjectiveStatus::PartiallyAchieved, 25), (ObjectiveStatus::NotAchieved, 12), (ObjectiveStatus::Dropped, 8)]), None))
+                        .map(|o| {
+                            (
+                                o.id,
+                                *weighted(
+                                    &mut self.rng,
+                                    &[
+                                        (ObjectiveStatus::Achieved, 55),
+                                        (ObjectiveStatus::PartiallyAchieved, 25),
+                                        (ObjectiveStatus::NotAchieved, 12),
+                                        (ObjectiveStatus::Dropped, 8),
+                                    ],
+                                ),
+                                None,
+                            )
+                        })
                         .collect();
                     if !outcomes.is_empty() {
-                        self.project_review(&mut project, &mut objectives, end_day, add(end_day, 90), outcomes, facts, &mut reviews)?;
-                        touch(&mut project, reviews.last().map_or(created_at, |r| r.0.recorded_at.0), facts.manager_on(end_day));
+                        self.project_review(
+                            &mut project,
+                            &mut objectives,
+                            end_day,
+                            add(end_day, 90),
+                            outcomes,
+                            facts,
+                            &mut reviews,
+                        )?;
+                        touch(
+                            &mut project,
+                            reviews.last().map_or(created_at, |r| r.0.recorded_at.0),
+                            facts.manager_on(end_day),
+                        );
                     }
-                    self.project_transition(&mut project, &objectives, ProjectTransition::Complete, end_day, None, None, facts, &mut transitions)?;
+                    self.project_transition(
+                        &mut project,
+                        &objectives,
+                        ProjectTransition::Complete,
+                        end_day,
+                        None,
+                        None,
+                        facts,
+                        &mut transitions,
+                    )?;
                 } else {
-                    let reason = pick(&mut self.rng, &[
-                        "La persona si è trasferita in un altro comune.",
-                        "La persona ha interrotto la collaborazione con il servizio.",
-                        "Il progetto è superato da una nuova presa in carico specialistica.",
-                    ]);
-                    self.project_transition(&mut project, &objectives, ProjectTransition::Interrupt, end_day, Some(reason), None, facts, &mut transitions)?;
+                    let reason = pick(
+                        &mut self.rng,
+                        &[
+                            "La persona si è trasferita in un altro comune.",
+                            "La persona ha interrotto la collaborazione con il servizio.",
+                            "Il progetto è superato da una nuova presa in carico specialistica.",
+                        ],
+                    );
+                    self.project_transition(
+                        &mut project,
+                        &objectives,
+                        ProjectTransition::Interrupt,
+                        end_day,
+                        Some(reason),
+                        None,
+                        facts,
+                        &mut transitions,
+                    )?;
                 }
-                touch(&mut project, transitions.last().map_or(created_at, |t| t.recorded_at.0), facts.manager_on(end_day));
+                touch(
+                    &mut project,
+                    transitions.last().map_or(created_at, |t| t.recorded_at.0),
+                    facts.manager_on(end_day),
+                );
             }
         }
         // Some actions were done while the project was open.
         let actions_until = project.ended_on.unwrap_or(limit).min(limit);
         for action in &mut actions {
-            let created_day = action.2.date_naive();
+            let created_day = action.created_at.date_naive();
             if created_day < actions_until && chance(&mut self.rng, 0.5) {
-                let done_on = day_between(&mut self.rng, created_day, action.1.due_on.unwrap_or(actions_until).min(actions_until));
-                let content = ActionContent::parse(&action.1.description, action.1.participant_id, action.1.due_on, ActionStatus::Done, Some(done_on), drafted_on, done_on)
-                    .map_err(|e| anyhow!("generated action: {e}"))?;
+                let c = &action.content;
+                let done_on = day_between(
+                    &mut self.rng,
+                    created_day,
+                    c.due_on.unwrap_or(actions_until).min(actions_until),
+                );
+                let content = ActionContent::parse(
+                    &c.description,
+                    c.participant_id,
+                    c.due_on,
+                    ActionStatus::Done,
+                    Some(done_on),
+                    drafted_on,
+                    done_on,
+                )
+                .map_err(|e| anyhow!("generated action: {e}"))?;
                 let by = facts.manager_on(done_on);
-                let at = later(self.time_on(done_on), action.2 + Duration::minutes(1));
-                action.1 = content;
-                action.4 = 2;
-                action.5 = at;
-                action.6 = by;
+                let at = later(
+                    self.time_on(done_on),
+                    action.created_at + Duration::minutes(1),
+                );
+                action.content = content;
+                action.version = 2;
+                action.updated_at = at;
+                action.updated_by = by;
                 touch(&mut project, at, by);
             }
         }
@@ -385,11 +660,19 @@ impl Generator {
         }
         for (pid, who, role, at) in &participants {
             let (person_id, staff_id, service, organisation) = match who {
-                ParticipantRef::Person(p) | ParticipantRef::HouseholdMember(p) => (Some(DbUuid(*p)), None, None, None),
-                ParticipantRef::Staff(s) => (None, Some(DbUuid(*s)), None, None),
-                ParticipantRef::ExternalService { service, organisation } => {
-                    (None, None, service.map(|s| s.as_str().to_owned()), Some(organisation.clone()))
+                ParticipantRef::Person(p) | ParticipantRef::HouseholdMember(p) => {
+                    (Some(DbUuid(*p)), None, None, None)
                 }
+                ParticipantRef::Staff(s) => (None, Some(DbUuid(*s)), None, None),
+                ParticipantRef::ExternalService {
+                    service,
+                    organisation,
+                } => (
+                    None,
+                    None,
+                    service.map(|s| s.as_str().to_owned()),
+                    Some(organisation.clone()),
+                ),
             };
             self.batch.project_participants.push(ParticipantRow {
                 id: DbUuid(*pid),
@@ -404,20 +687,20 @@ impl Generator {
                 created_by: DbUuid(facts.manager_on(at.date_naive())),
             });
         }
-        for (aid, content, at, by, version, updated_at, updated_by) in actions {
+        for a in actions {
             self.batch.project_actions.push(ActionRow {
-                id: DbUuid(aid),
+                id: DbUuid(a.id),
                 project_id: DbUuid(project.id),
-                description: content.description,
-                participant_id: content.participant_id.map(DbUuid),
-                due_on: content.due_on,
-                status: content.status.as_str().to_owned(),
-                done_on: content.done_on,
-                version,
-                created_at: inst(at),
-                created_by: DbUuid(by),
-                updated_at: inst(updated_at),
-                updated_by: DbUuid(updated_by),
+                description: a.content.description,
+                participant_id: a.content.participant_id.map(DbUuid),
+                due_on: a.content.due_on,
+                status: a.content.status.as_str().to_owned(),
+                done_on: a.content.done_on,
+                version: a.version,
+                created_at: inst(a.created_at),
+                created_by: DbUuid(a.created_by),
+                updated_at: inst(a.updated_at),
+                updated_by: DbUuid(a.updated_by),
             });
         }
         for (review, outcomes) in reviews {
@@ -447,7 +730,8 @@ impl Generator {
             reason: reason.map(str::to_owned),
             next_review_on,
         };
-        let change = change_project(project, &statuses, &request, self.today).map_err(|e| anyhow!("generated project transition: {e}"))?;
+        let change = change_project(project, &statuses, &request, self.today)
+            .map_err(|e| anyhow!("generated project transition: {e}"))?;
         let author = facts.manager_on(on);
         let at = later(self.time_on(on), project.updated_at + Duration::minutes(1));
         let at = self.clamp(at);
@@ -486,10 +770,21 @@ impl Generator {
     ) -> anyhow::Result<()> {
         let ids: Vec<Uuid> = objectives.iter().map(|o| o.id).collect();
         let notes = chance(&mut self.rng, 0.7).then(|| pick(&mut self.rng, REVIEW_NOTES));
-        let (notes, checked) = check_review(project, &ids, reviewed_on, next, &outcomes, notes, self.today)
-            .map_err(|e| anyhow!("generated review: {e}"))?;
+        let (notes, checked) = check_review(
+            project,
+            &ids,
+            reviewed_on,
+            next,
+            &outcomes,
+            notes,
+            self.today,
+        )
+        .map_err(|e| anyhow!("generated review: {e}"))?;
         let author = facts.manager_on(reviewed_on);
-        let at = later(self.time_on(reviewed_on), project.updated_at + Duration::minutes(1));
+        let at = later(
+            self.time_on(reviewed_on),
+            project.updated_at + Duration::minutes(1),
+        );
         let at = self.clamp(at);
         let id = self.id(at);
         let mut outcome_rows = Vec::new();

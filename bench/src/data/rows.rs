@@ -9,6 +9,7 @@
 //! rows through `COPY … FROM STDIN (FORMAT binary)`.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -39,11 +40,13 @@ pub fn column_count(table: &str) -> usize {
         .map_or(1, |(_, columns)| columns.len().max(1))
 }
 
-/// Writes `rows` into one table with as few statements as the engine's limits allow.
+/// Writes `rows` into one table with as few statements as the engine's limits allow, adding the
+/// time it took to `$spent`.
 macro_rules! write_rows {
-    ($conn:expr, $method:expr, $table:ident, $rows:expr) => {{
+    ($conn:expr, $method:expr, $table:ident, $rows:expr, $spent:expr) => {{
         let rows = $rows;
         if !rows.is_empty() {
+            let started = std::time::Instant::now();
             let columns = column_count(stringify!($table));
             match $conn {
                 AnyConnection::Postgresql(c) => match $method {
@@ -68,6 +71,7 @@ macro_rules! write_rows {
                     }
                 }
             }
+            *$spent.entry(stringify!($table)).or_default() += started.elapsed();
         }
     }};
 }
@@ -87,9 +91,14 @@ macro_rules! batch {
 
         impl Batch {
             /// Writes every table of the batch, parents first, inside the caller's
-            /// transaction.
-            pub fn write(&self, conn: &mut AnyConnection, method: PgWrite) -> QueryResult<()> {
-                $( write_rows!(conn, method, $field, &self.$field); )*
+            /// transaction, adding the time spent per table to `spent`.
+            pub fn write(
+                &self,
+                conn: &mut AnyConnection,
+                method: PgWrite,
+                spent: &mut BTreeMap<&'static str, Duration>,
+            ) -> QueryResult<()> {
+                $( write_rows!(conn, method, $field, &self.$field, spent); )*
                 Ok(())
             }
 

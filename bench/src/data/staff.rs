@@ -113,7 +113,8 @@ impl Staff {
                     pick(rng, STAFF_FAMILY)
                 )
             };
-            let user = Username::parse(&username).map_err(|e| anyhow!("username {username}: {e}"))?;
+            let user =
+                Username::parse(&username).map_err(|e| anyhow!("username {username}: {e}"))?;
             Password::parse(PASSWORD, Some(&user))
                 .map_err(|e| anyhow!("password for {username}: {e}"))?;
             let display = DisplayName::parse(&display).map_err(|e| anyhow!("{e}"))?;

@@ -166,7 +166,6 @@ fn fill(template: &str, who: &Subject<'_>, org: &str) -> String {
         .replace("{P}", &who.title())
         .replace("{O}", org)
         .replace("{s}", who.suffix())
-        
 }
 
 /// A diary entry text for `kind` about `who`, naming `org` where a partner is mentioned:
