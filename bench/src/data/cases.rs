@@ -414,11 +414,9 @@ impl Generator {
             } else {
                 facts.manager_on(e.on)
             };
-            let at = later(
-                self.time_after(e.on, 2),
-                last_recorded + Duration::seconds(self.rng.random_range(60..3600)),
-            );
-            let at = self.clamp(at);
+            let gap = Duration::seconds(self.rng.random_range(60..3600));
+            let at = later(self.time_after(e.on, 2), last_recorded + gap);
+            let at = self.bounded(last_recorded, at);
             last_recorded = at;
             let tid = self.id(at);
             self.batch.case_file_transitions.push(CaseTransitionRow {
@@ -520,7 +518,7 @@ impl Generator {
             let new_manager = self.staff.social_worker(&mut self.rng, area);
             if new_manager != manager && on > facts.opened_on {
                 let coordinator = self.staff.coordinator(&mut self.rng, area);
-                let at = later(self.time_on(on), created_at + Duration::minutes(5));
+                let at = self.after(on, created_at + Duration::minutes(4));
                 let assignment = TeamAssignment {
                     staff_id: new_manager,
                     role: TeamRole::CaseManager,
@@ -582,7 +580,7 @@ impl Generator {
                     continue;
                 }
                 let by = facts.manager_on(from);
-                let at = later(self.time_on(from), created_at + Duration::minutes(10));
+                let at = self.after(from, created_at + Duration::minutes(9));
                 let mid = self.id(at);
                 let mut member = Member {
                     id: mid,
@@ -594,7 +592,7 @@ impl Generator {
                 changes.push((at, by));
                 if let Some(until) = until {
                     member.assignment.until = Some(until);
-                    let ended = later(self.time_on(until), at + Duration::minutes(1));
+                    let ended = self.after(until, at);
                     changes.push((ended, facts.manager_on(until)));
                 }
                 facts.team.push(member);
@@ -772,13 +770,16 @@ impl Generator {
                 70..95 => Duration::hours(self.rng.random_range(20..72)),
                 _ => Duration::days(self.rng.random_range(4..14)),
             };
-            let created_at = self.clamp(occurred_at + delay).max(occurred_at);
+            let created_at = self.bounded(occurred_at, occurred_at + delay);
             check_occurred_at(occurred_at, created_at)
                 .map_err(|e| anyhow!("generated diary time: {e}"))?;
             let restricted = !member && chance(&mut self.rng, 0.06);
             let (version, updated_at) = if chance(&mut self.rng, 0.03) {
                 let minutes = self.rng.random_range(5..600);
-                (2, self.clamp(created_at + Duration::minutes(minutes)))
+                (
+                    2,
+                    self.bounded(created_at, created_at + Duration::minutes(minutes)),
+                )
             } else {
                 (1, created_at)
             };
@@ -947,7 +948,7 @@ impl Generator {
         let id = self.id(at);
         let (version, revocation_reason, updated_at) = match revoked_on {
             Some(day) => {
-                let when = later(self.time_on(day), at + Duration::minutes(1));
+                let when = self.after(day, at);
                 (
                     2,
                     Some(text::revocation_reason(&mut self.rng).to_owned()),
@@ -1085,11 +1086,7 @@ impl Generator {
                 let change = change_referral(&referral, transition, on, note.clone(), self.today)
                     .map_err(|e| anyhow!("generated referral change: {e}"))?;
                 let by = facts.manager_on(on);
-                let at = later(
-                    self.time_after(on, 2),
-                    referral.updated_at + Duration::minutes(1),
-                );
-                let at = self.clamp(at);
+                let at = self.after_within(on, 2, referral.updated_at);
                 let eid = self.id(at);
                 self.batch.referral_events.push(ReferralEventRow {
                     id: DbUuid(eid),
@@ -1142,10 +1139,10 @@ impl Generator {
                 this.time_after(facts.opened_on, 40),
                 file_created + Duration::minutes(1),
             );
-            let created = this.clamp(created);
+            let created = this.bounded(file_created, created);
             if chance(&mut this.rng, 0.2) {
                 let day = day_between(&mut this.rng, created.date_naive(), this.today);
-                let updated = later(this.time_on(day), created);
+                let updated = this.after(day, created);
                 (created, updated, facts.manager_on(day), 2)
             } else {
                 (created, created, manager, 1)

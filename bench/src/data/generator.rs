@@ -256,6 +256,40 @@ impl Generator {
         self.time_on(day)
     }
 
+    /// `at` when it is not after `now`; otherwise a random instant between `base` and `now`
+    /// (so that late events do not all pile up on the same instant).
+    pub fn bounded(&mut self, base: DateTime<Utc>, at: DateTime<Utc>) -> DateTime<Utc> {
+        if at <= self.now {
+            return at;
+        }
+        if base >= self.now {
+            return self.now;
+        }
+        let span = (self.now - base).num_microseconds().unwrap_or(0).max(1);
+        base + Duration::microseconds(self.rng.random_range(0..span))
+    }
+
+    /// An instant in office hours of `day` recorded after `previous` (at least a minute later),
+    /// never after `now`.
+    pub fn after(&mut self, day: NaiveDate, previous: DateTime<Utc>) -> DateTime<Utc> {
+        let at = later(self.time_on(day), previous + Duration::minutes(1));
+        self.bounded(previous, at)
+    }
+
+    /// [`Generator::after`] on a day up to `delay_days` after `day`.
+    pub fn after_within(
+        &mut self,
+        day: NaiveDate,
+        delay_days: i64,
+        previous: DateTime<Utc>,
+    ) -> DateTime<Utc> {
+        let at = later(
+            self.time_after(day, delay_days),
+            previous + Duration::minutes(1),
+        );
+        self.bounded(previous, at)
+    }
+
     /// Clamps an instant to `now`.
     pub fn clamp(&self, at: DateTime<Utc>) -> DateTime<Utc> {
         if at > self.now { self.now } else { at }
@@ -583,7 +617,7 @@ impl Generator {
         let (version, updated_at, updated_by) = if chance(&mut self.rng, 0.18) {
             let edits = if chance(&mut self.rng, 0.2) { 2 } else { 1 };
             let day = day_between(&mut self.rng, created_at.date_naive(), self.today);
-            let at = later(self.time_on(day), created_at);
+            let at = self.after(day, created_at);
             (1 + edits, at, self.registrar())
         } else {
             (1, created_at, spec.created_by)
@@ -695,7 +729,10 @@ impl Generator {
     ) -> anyhow::Result<()> {
         let head = people[0].clone();
         let minutes = self.rng.random_range(2..60 * 24 * 30);
-        let created_at = self.clamp(head.created_at + Duration::minutes(minutes));
+        let created_at = self.bounded(
+            head.created_at,
+            head.created_at + Duration::minutes(minutes),
+        );
         let household_id = self.id(created_at);
         let adult_on = add(head.birth, 18 * 365);
         let head_joined = day_between(
@@ -764,7 +801,24 @@ impl Generator {
         let head_age = (head_joined - head.birth).num_days() / 365;
         let mut has_partner = false;
         for index in 1..unit.size {
-            let relationship = if index == 1 && head_age >= 20 {
+            // A member with a case file of their own is an adult, registered before it.
+            let own_file = unit
+                .files
+                .iter()
+                .filter(|f| f.owner == index)
+                .map(|f| f.created_at())
+                .min();
+            let relationship = if own_file.is_some() {
+                *weighted(
+                    &mut self.rng,
+                    &[
+                        (Relationship::Spouse, 6),
+                        (Relationship::Partner, 2),
+                        (Relationship::Parent, 1),
+                        (Relationship::Sibling, 1),
+                    ],
+                )
+            } else if index == 1 && head_age >= 20 {
                 *weighted(
                     &mut self.rng,
                     &[
@@ -859,11 +913,11 @@ impl Generator {
             let joined_on = head_joined.max(birth);
             let recorded = if joined_on > created_at.date_naive() {
                 let day = add(joined_on, self.rng.random_range(3..40)).min(self.today);
-                later(self.time_on(day), created_at)
+                self.after(day, created_at)
             } else {
                 created_at + Duration::minutes(i64::try_from(index).unwrap_or(1) * 3)
             };
-            let recorded = self.clamp(recorded);
+            let recorded = self.bounded(created_at, recorded);
             let address = if head_address.kind == "residence" {
                 head_address.clone()
             } else {
@@ -876,7 +930,12 @@ impl Generator {
                 family_origin,
                 family,
                 address,
-                created_at: recorded - Duration::minutes(1),
+                created_at: match own_file {
+                    Some(file) if file <= recorded => {
+                        file - Duration::minutes(self.rng.random_range(10..600))
+                    }
+                    _ => recorded - Duration::minutes(1),
+                },
                 created_by: registrar,
             };
             let mut person = self.person(&spec)?;
@@ -915,7 +974,7 @@ impl Generator {
                         .context("membership")?;
                     check_leave(&membership, left_on)
                         .map_err(|e| anyhow!("generated leave breaks a rule: {e}"))?;
-                    let at = later(self.time_after(left_on, 10), row.created_at.0);
+                    let at = self.after_within(left_on, 10, row.created_at.0);
                     row.left_on = Some(left_on);
                     row.ended_at = Some(inst(at));
                     row.ended_by = Some(DbUuid(registrar));
@@ -975,7 +1034,7 @@ impl Generator {
             .map_err(|e| anyhow!("generated duplicate is invalid: {e}"))?;
         let id = self.id(created_at);
         let days = self.rng.random_range(1..20);
-        let merged_at = self.clamp(created_at + Duration::days(days));
+        let merged_at = self.bounded(created_at, created_at + Duration::days(days));
         let actor = self.staff.coordinator(&mut self.rng, area);
         let reason = "Stessa persona registrata due volte: verificato il documento d'identità.";
         let mut row = PersonRow::from(row_of(

@@ -4,7 +4,7 @@
 //! through the domain rules of `socialcare_domain::pact`.
 
 use anyhow::anyhow;
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rand::Rng;
 use socialcare_domain::case_file::TargetGroup;
 use socialcare_domain::pact::{
@@ -22,7 +22,7 @@ use super::rows::{
     CheckAttendeeRow, CheckOutcomeRow, CommitmentRow, NonComplianceRow, PactCheckRow, PactRow,
     PactStepRow, PactTransitionRow,
 };
-use super::util::{add, chance, day_between, days_between, inst, later, pick, pick_ref, weighted};
+use super::util::{add, chance, day_between, days_between, inst, pick, pick_ref, weighted};
 
 /// A commitment being followed.
 struct Commitment {
@@ -286,7 +286,7 @@ impl Generator {
     ) -> anyhow::Result<()> {
         let mut day = d.pact.drafted_on;
         // Convocation (sometimes late, sometimes not yet).
-        if !chance(&mut self.rng, 0.92) {
+        if !chance(&mut self.rng, 0.95) {
             return self.maybe_close_draft(d, facts, last_day, file_closes);
         }
         let within = i64::try_from(convocation_within.unwrap_or(45)).unwrap_or(45);
@@ -298,7 +298,7 @@ impl Generator {
         day = conv;
         // Preliminary analysis.
         let analysis = add(day, self.rng.random_range(1..30));
-        if analysis > last_day || !chance(&mut self.rng, 0.9) {
+        if analysis > last_day || !chance(&mut self.rng, 0.95) {
             return self.maybe_close_draft(d, facts, last_day, file_closes);
         }
         let outcome = *weighted(
@@ -337,7 +337,7 @@ impl Generator {
         }
         // Signature.
         let signed = add(day, self.rng.random_range(3..90));
-        if signed > last_day || !chance(&mut self.rng, 0.85) {
+        if signed > last_day || !chance(&mut self.rng, 0.92) {
             return self.maybe_close_draft(d, facts, last_day, file_closes);
         }
         self.pact_transition(d, facts, PactTransition::Sign, signed, None, None)?;
@@ -382,8 +382,7 @@ impl Generator {
             socialcare_domain::pact::check_commitments_allowed(&d.pact)
                 .map_err(|e| anyhow!("generated commitment: {e}"))?;
             let by = facts.manager_on(on);
-            let at = later(self.time_on(on), d.pact.updated_at + Duration::minutes(1));
-            let at = self.clamp(at);
+            let at = self.after(on, d.pact.updated_at);
             let cid = self.id(at);
             d.touch(at, by);
             d.commitments.push(Commitment {
@@ -523,8 +522,7 @@ impl Generator {
         check_step(&d.pact, &d.recorded, kind, on, outcome, self.today)
             .map_err(|e| anyhow!("generated pact step: {e}"))?;
         let by = facts.manager_on(on);
-        let at = later(self.time_on(on), d.pact.updated_at + Duration::minutes(1));
-        let at = self.clamp(at);
+        let at = self.after(on, d.pact.updated_at);
         let id = self.id(at);
         d.touch(at, by);
         d.steps.push(PactStepRow {
@@ -575,8 +573,7 @@ impl Generator {
                 )
             })?;
         let by = facts.manager_on(on);
-        let at = later(self.time_on(on), d.pact.updated_at + Duration::minutes(1));
-        let at = self.clamp(at);
+        let at = self.after(on, d.pact.updated_at);
         d.touch(at, by);
         if transition == PactTransition::Sign {
             let sid = self.id(at);
@@ -656,8 +653,7 @@ impl Generator {
         let outcomes = check_check_outcomes(&raw, &ids)
             .map_err(|e| anyhow!("generated check outcomes: {e}"))?;
         let by = facts.manager_on(on);
-        let at = later(self.time_on(on), d.pact.updated_at + Duration::minutes(1));
-        let at = self.clamp(at);
+        let at = self.after(on, d.pact.updated_at);
         let id = self.id(at);
         d.touch(at, by);
         d.checks.push(PactCheckRow {
@@ -736,8 +732,7 @@ impl Generator {
             check_non_compliance(&d.pact, on, description, relevant, reported_on, self.today)
                 .map_err(|e| anyhow!("generated non-compliance: {e}"))?;
         let by = facts.manager_on(on);
-        let at = later(self.time_on(on), d.pact.updated_at + Duration::minutes(1));
-        let at = self.clamp(at);
+        let at = self.after(on, d.pact.updated_at);
         let id = self.id(at);
         d.touch(at, by);
         d.non_compliance.push(NonComplianceRow {

@@ -21,7 +21,7 @@ use super::rows::{
     ActionRow, ObjectiveRow, ParticipantRow, ProjectRow, ProjectTransitionRow, ReviewOutcomeRow,
     ReviewRow,
 };
-use super::util::{add, chance, day_between, days_between, inst, later, pick, pick_ref, weighted};
+use super::util::{add, chance, day_between, days_between, inst, pick, pick_ref, weighted};
 
 /// An objective being followed.
 struct Objective {
@@ -366,7 +366,7 @@ impl Generator {
                 facts.person.id,
             )
             .map_err(|e| anyhow!("generated participant: {e}"))?;
-            let at = later(self.time_on(day), created_at + Duration::minutes(1));
+            let at = self.after(day, created_at);
             let pid = self.id(at);
             touch(&mut project, at, by);
             participants.push((pid, who, role, at));
@@ -388,7 +388,7 @@ impl Generator {
                 day,
             )
             .map_err(|e| anyhow!("generated action: {e}"))?;
-            let at = later(self.time_on(day), created_at + Duration::minutes(2));
+            let at = self.after(day, created_at + Duration::minutes(1));
             let aid = self.id(at);
             touch(&mut project, at, by);
             actions.push(Action {
@@ -467,7 +467,7 @@ impl Generator {
             let review_limit = end_day.unwrap_or(self.today);
             // Periodic reviews; a few projects stop being reviewed (their review is overdue).
             while let Some(due) = project.next_review_on {
-                if due > review_limit || !chance(&mut self.rng, 0.9) {
+                if due > review_limit || !chance(&mut self.rng, 0.97) {
                     break;
                 }
                 let last = reviews.last().map_or(started_on, |r| r.0.reviewed_on);
@@ -612,10 +612,7 @@ impl Generator {
                 )
                 .map_err(|e| anyhow!("generated action: {e}"))?;
                 let by = facts.manager_on(done_on);
-                let at = later(
-                    self.time_on(done_on),
-                    action.created_at + Duration::minutes(1),
-                );
+                let at = self.after(done_on, action.created_at);
                 action.content = content;
                 action.version = 2;
                 action.updated_at = at;
@@ -733,8 +730,7 @@ impl Generator {
         let change = change_project(project, &statuses, &request, self.today)
             .map_err(|e| anyhow!("generated project transition: {e}"))?;
         let author = facts.manager_on(on);
-        let at = later(self.time_on(on), project.updated_at + Duration::minutes(1));
-        let at = self.clamp(at);
+        let at = self.after(on, project.updated_at);
         let id = self.id(at);
         rows.push(ProjectTransitionRow {
             id: DbUuid(id),
@@ -781,11 +777,7 @@ impl Generator {
         )
         .map_err(|e| anyhow!("generated review: {e}"))?;
         let author = facts.manager_on(reviewed_on);
-        let at = later(
-            self.time_on(reviewed_on),
-            project.updated_at + Duration::minutes(1),
-        );
-        let at = self.clamp(at);
+        let at = self.after(reviewed_on, project.updated_at);
         let id = self.id(at);
         let mut outcome_rows = Vec::new();
         for outcome in &checked {

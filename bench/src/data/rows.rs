@@ -6,7 +6,8 @@
 //! of the persistence layer because batched writes need `treat_none_as_default_value = false`:
 //! with it, a `None` is bound as `NULL` instead of the `DEFAULT` keyword, so that SQLite gets one
 //! multi-row `INSERT` per chunk (instead of one statement per row) and PostgreSQL can take the
-//! rows through `COPY … FROM STDIN (FORMAT binary)`.
+//! rows through `COPY … FROM STDIN (FORMAT binary)`. Their fields are the table's columns under
+//! the same names (documented in `persistence/src/schema.rs` and the migrations).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -160,69 +161,65 @@ batch! {
 /// A `users` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::users, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct UserRow {
-    pub id: DbUuid,
-    pub username: String,
-    pub display_name: String,
-    pub email: String,
-    pub password_hash: String,
-    pub active: bool,
-    pub created_at: DbInstant,
-    pub updated_at: DbInstant,
-    pub disabled_at: Option<DbInstant>,
+    pub(super) id: DbUuid,
+    pub(super) username: String,
+    pub(super) display_name: String,
+    pub(super) email: String,
+    pub(super) password_hash: String,
+    pub(super) active: bool,
+    pub(super) created_at: DbInstant,
+    pub(super) updated_at: DbInstant,
+    pub(super) disabled_at: Option<DbInstant>,
 }
 
 /// A `user_roles` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::user_roles, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct UserRoleRow {
-    pub user_id: DbUuid,
-    pub role: String,
+    pub(super) user_id: DbUuid,
+    pub(super) role: String,
 }
 
 /// A `user_areas` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::user_areas, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct UserAreaRow {
-    pub user_id: DbUuid,
-    pub area: String,
+    pub(super) user_id: DbUuid,
+    pub(super) area: String,
 }
 
 /// A `persons` row (built from the persistence layer's own mapping, see
 /// `socialcare_persistence::persons::row_of`).
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::persons, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct PersonRow {
-    pub id: DbUuid,
-    pub given_names: String,
-    pub family_names: String,
-    pub name_key: String,
-    pub sort_key: String,
-    pub birth_date: Option<NaiveDate>,
-    pub birth_place: Option<String>,
-    pub sex: Option<String>,
-    pub citizenship: Option<String>,
-    pub tax_code: Option<String>,
-    pub residence_kind: String,
-    pub address_street: Option<String>,
-    pub address_postal_code: Option<String>,
-    pub address_municipality: Option<String>,
-    pub address_province: Option<String>,
-    pub phone: Option<String>,
-    pub email: Option<String>,
-    pub languages: String,
-    pub version: i64,
-    pub created_at: DbInstant,
-    pub created_by: DbUuid,
-    pub updated_at: DbInstant,
-    pub updated_by: DbUuid,
-    pub annulled_at: Option<DbInstant>,
-    pub annulled_by: Option<DbUuid>,
-    pub annulment_reason: Option<String>,
+    pub(super) id: DbUuid,
+    pub(super) given_names: String,
+    pub(super) family_names: String,
+    pub(super) name_key: String,
+    pub(super) sort_key: String,
+    pub(super) birth_date: Option<NaiveDate>,
+    pub(super) birth_place: Option<String>,
+    pub(super) sex: Option<String>,
+    pub(super) citizenship: Option<String>,
+    pub(super) tax_code: Option<String>,
+    pub(super) residence_kind: String,
+    pub(super) address_street: Option<String>,
+    pub(super) address_postal_code: Option<String>,
+    pub(super) address_municipality: Option<String>,
+    pub(super) address_province: Option<String>,
+    pub(super) phone: Option<String>,
+    pub(super) email: Option<String>,
+    pub(super) languages: String,
+    pub(super) version: i64,
+    pub(super) created_at: DbInstant,
+    pub(super) created_by: DbUuid,
+    pub(super) updated_at: DbInstant,
+    pub(super) updated_by: DbUuid,
+    pub(super) annulled_at: Option<DbInstant>,
+    pub(super) annulled_by: Option<DbUuid>,
+    pub(super) annulment_reason: Option<String>,
 }
 
 impl From<socialcare_persistence::persons::PersonRow> for PersonRow {
@@ -261,543 +258,540 @@ impl From<socialcare_persistence::persons::PersonRow> for PersonRow {
 /// A `person_name_tokens` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::person_name_tokens, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct NameTokenRow {
-    pub token: String,
-    pub person_id: DbUuid,
+    pub(super) token: String,
+    pub(super) person_id: DbUuid,
 }
 
 /// A `households` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::households, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct HouseholdRow {
-    pub id: DbUuid,
-    pub version: i64,
-    pub created_at: DbInstant,
-    pub created_by: DbUuid,
-    pub updated_at: DbInstant,
-    pub updated_by: DbUuid,
+    pub(super) id: DbUuid,
+    pub(super) version: i64,
+    pub(super) created_at: DbInstant,
+    pub(super) created_by: DbUuid,
+    pub(super) updated_at: DbInstant,
+    pub(super) updated_by: DbUuid,
 }
 
 /// A `household_members` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::household_members, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct MemberRow {
-    pub id: DbUuid,
-    pub household_id: DbUuid,
-    pub person_id: DbUuid,
-    pub relationship: String,
-    pub joined_on: NaiveDate,
-    pub left_on: Option<NaiveDate>,
-    pub created_at: DbInstant,
-    pub created_by: DbUuid,
-    pub ended_at: Option<DbInstant>,
-    pub ended_by: Option<DbUuid>,
+    pub(super) id: DbUuid,
+    pub(super) household_id: DbUuid,
+    pub(super) person_id: DbUuid,
+    pub(super) relationship: String,
+    pub(super) joined_on: NaiveDate,
+    pub(super) left_on: Option<NaiveDate>,
+    pub(super) created_at: DbInstant,
+    pub(super) created_by: DbUuid,
+    pub(super) ended_at: Option<DbInstant>,
+    pub(super) ended_by: Option<DbUuid>,
 }
 
 /// A `person_health_disability` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::person_health_disability, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct HealthDisabilityRow {
-    pub person_id: DbUuid,
-    pub law_104_recognised: bool,
-    pub law_104_severe: bool,
-    pub civil_invalidity_percent: Option<i32>,
-    pub accompanying_allowance: bool,
-    pub support_needs: Option<String>,
-    pub version: i64,
-    pub created_at: DbInstant,
-    pub created_by: DbUuid,
-    pub updated_at: DbInstant,
-    pub updated_by: DbUuid,
+    pub(super) person_id: DbUuid,
+    pub(super) law_104_recognised: bool,
+    pub(super) law_104_severe: bool,
+    pub(super) civil_invalidity_percent: Option<i32>,
+    pub(super) accompanying_allowance: bool,
+    pub(super) support_needs: Option<String>,
+    pub(super) version: i64,
+    pub(super) created_at: DbInstant,
+    pub(super) created_by: DbUuid,
+    pub(super) updated_at: DbInstant,
+    pub(super) updated_by: DbUuid,
 }
 
 /// A `person_ethnicity` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::person_ethnicity, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct EthnicityRow {
-    pub person_id: DbUuid,
-    pub community: String,
-    pub relevant_to_project: String,
-    pub version: i64,
-    pub created_at: DbInstant,
-    pub created_by: DbUuid,
-    pub updated_at: DbInstant,
-    pub updated_by: DbUuid,
+    pub(super) person_id: DbUuid,
+    pub(super) community: String,
+    pub(super) relevant_to_project: String,
+    pub(super) version: i64,
+    pub(super) created_at: DbInstant,
+    pub(super) created_by: DbUuid,
+    pub(super) updated_at: DbInstant,
+    pub(super) updated_by: DbUuid,
 }
 
 /// A `person_legal_status` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::person_legal_status, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct LegalStatusRow {
-    pub person_id: DbUuid,
-    pub permit_kind: Option<String>,
-    pub permit_expires_on: Option<NaiveDate>,
-    pub protection_status: String,
-    pub version: i64,
-    pub created_at: DbInstant,
-    pub created_by: DbUuid,
-    pub updated_at: DbInstant,
-    pub updated_by: DbUuid,
+    pub(super) person_id: DbUuid,
+    pub(super) permit_kind: Option<String>,
+    pub(super) permit_expires_on: Option<NaiveDate>,
+    pub(super) protection_status: String,
+    pub(super) version: i64,
+    pub(super) created_at: DbInstant,
+    pub(super) created_by: DbUuid,
+    pub(super) updated_at: DbInstant,
+    pub(super) updated_by: DbUuid,
 }
 
 /// A `person_justice` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::person_justice, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct JusticeRow {
-    pub person_id: DbUuid,
-    pub status: String,
-    pub alternative_measure_kind: Option<String>,
-    pub institution: Option<String>,
-    pub measure_start_on: Option<NaiveDate>,
-    pub expected_release_on: Option<NaiveDate>,
-    pub uepe_contact_reference: Option<String>,
-    pub version: i64,
-    pub created_at: DbInstant,
-    pub created_by: DbUuid,
-    pub updated_at: DbInstant,
-    pub updated_by: DbUuid,
+    pub(super) person_id: DbUuid,
+    pub(super) status: String,
+    pub(super) alternative_measure_kind: Option<String>,
+    pub(super) institution: Option<String>,
+    pub(super) measure_start_on: Option<NaiveDate>,
+    pub(super) expected_release_on: Option<NaiveDate>,
+    pub(super) uepe_contact_reference: Option<String>,
+    pub(super) version: i64,
+    pub(super) created_at: DbInstant,
+    pub(super) created_by: DbUuid,
+    pub(super) updated_at: DbInstant,
+    pub(super) updated_by: DbUuid,
 }
 
 /// A `person_merges` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::person_merges, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct MergeRow {
-    pub id: DbUuid,
-    pub survivor_id: DbUuid,
-    pub duplicate_id: DbUuid,
-    pub reason: String,
-    pub moved_case_files: String,
-    pub merged_by: DbUuid,
-    pub merged_at: DbInstant,
+    pub(super) id: DbUuid,
+    pub(super) survivor_id: DbUuid,
+    pub(super) duplicate_id: DbUuid,
+    pub(super) reason: String,
+    pub(super) moved_case_files: String,
+    pub(super) merged_by: DbUuid,
+    pub(super) merged_at: DbInstant,
 }
 
 /// A `case_files` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::case_files, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct CaseFileRow {
-    pub id: DbUuid,
-    pub reference: String,
-    pub person_id: DbUuid,
-    pub area: String,
-    pub status: String,
-    pub opened_on: NaiveDate,
-    pub closed_on: Option<NaiveDate>,
-    pub closing_reason: Option<String>,
-    pub version: i64,
-    pub created_at: DbInstant,
-    pub created_by: DbUuid,
-    pub updated_at: DbInstant,
-    pub updated_by: DbUuid,
+    pub(super) id: DbUuid,
+    pub(super) reference: String,
+    pub(super) person_id: DbUuid,
+    pub(super) area: String,
+    pub(super) status: String,
+    pub(super) opened_on: NaiveDate,
+    pub(super) closed_on: Option<NaiveDate>,
+    pub(super) closing_reason: Option<String>,
+    pub(super) version: i64,
+    pub(super) created_at: DbInstant,
+    pub(super) created_by: DbUuid,
+    pub(super) updated_at: DbInstant,
+    pub(super) updated_by: DbUuid,
 }
 
 /// A `case_file_target_groups` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::case_file_target_groups, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct TargetGroupRow {
-    pub case_file_id: DbUuid,
-    pub target_group: String,
+    pub(super) case_file_id: DbUuid,
+    pub(super) target_group: String,
 }
 
 /// A `case_file_team` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::case_file_team, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct TeamRow {
-    pub id: DbUuid,
-    pub case_file_id: DbUuid,
-    pub staff_id: DbUuid,
-    pub role: String,
-    pub assigned_from: NaiveDate,
-    pub assigned_until: Option<NaiveDate>,
-    pub assigned_by: DbUuid,
-    pub recorded_at: DbInstant,
-    pub sensitive_access: bool,
+    pub(super) id: DbUuid,
+    pub(super) case_file_id: DbUuid,
+    pub(super) staff_id: DbUuid,
+    pub(super) role: String,
+    pub(super) assigned_from: NaiveDate,
+    pub(super) assigned_until: Option<NaiveDate>,
+    pub(super) assigned_by: DbUuid,
+    pub(super) recorded_at: DbInstant,
+    pub(super) sensitive_access: bool,
 }
 
 /// A `case_file_transitions` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::case_file_transitions, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct CaseTransitionRow {
-    pub id: DbUuid,
-    pub case_file_id: DbUuid,
-    pub transition: String,
-    pub from_status: String,
-    pub to_status: String,
-    pub occurred_on: NaiveDate,
-    pub reason: String,
-    pub closing_reason: Option<String>,
-    pub author_id: DbUuid,
-    pub recorded_at: DbInstant,
+    pub(super) id: DbUuid,
+    pub(super) case_file_id: DbUuid,
+    pub(super) transition: String,
+    pub(super) from_status: String,
+    pub(super) to_status: String,
+    pub(super) occurred_on: NaiveDate,
+    pub(super) reason: String,
+    pub(super) closing_reason: Option<String>,
+    pub(super) author_id: DbUuid,
+    pub(super) recorded_at: DbInstant,
 }
 
 /// An `assessments` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::assessments, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct AssessmentRow {
-    pub id: DbUuid,
-    pub case_file_id: DbUuid,
-    pub version_number: i32,
-    pub assessed_on: NaiveDate,
-    pub author_id: DbUuid,
-    pub notes: Option<String>,
-    pub created_at: DbInstant,
+    pub(super) id: DbUuid,
+    pub(super) case_file_id: DbUuid,
+    pub(super) version_number: i32,
+    pub(super) assessed_on: NaiveDate,
+    pub(super) author_id: DbUuid,
+    pub(super) notes: Option<String>,
+    pub(super) created_at: DbInstant,
 }
 
 /// An `assessment_scores` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::assessment_scores, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct ScoreRow {
-    pub assessment_id: DbUuid,
-    pub domain: String,
-    pub severity: i32,
+    pub(super) assessment_id: DbUuid,
+    pub(super) domain: String,
+    pub(super) severity: i32,
 }
 
 /// A `diary_entries` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::diary_entries, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct DiaryRow {
-    pub id: DbUuid,
-    pub case_file_id: DbUuid,
-    pub kind: String,
-    pub occurred_at: DbInstant,
-    pub text: String,
-    pub restricted: bool,
-    pub corrects_entry_id: Option<DbUuid>,
-    pub author_id: DbUuid,
-    pub version: i64,
-    pub created_at: DbInstant,
-    pub updated_at: DbInstant,
+    pub(super) id: DbUuid,
+    pub(super) case_file_id: DbUuid,
+    pub(super) kind: String,
+    pub(super) occurred_at: DbInstant,
+    pub(super) text: String,
+    pub(super) restricted: bool,
+    pub(super) corrects_entry_id: Option<DbUuid>,
+    pub(super) author_id: DbUuid,
+    pub(super) version: i64,
+    pub(super) created_at: DbInstant,
+    pub(super) updated_at: DbInstant,
 }
 
 /// A `consents` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::consents, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct ConsentRow {
-    pub id: DbUuid,
-    pub case_file_id: DbUuid,
-    pub kind: String,
-    pub privacy_notice_version: Option<String>,
-    pub organisation: Option<String>,
-    pub purpose: Option<String>,
-    pub given_on: NaiveDate,
-    pub expires_on: Option<NaiveDate>,
-    pub revoked_on: Option<NaiveDate>,
-    pub revocation_reason: Option<String>,
-    pub version: i64,
-    pub recorded_by: DbUuid,
-    pub created_at: DbInstant,
-    pub updated_at: DbInstant,
-    pub updated_by: DbUuid,
+    pub(super) id: DbUuid,
+    pub(super) case_file_id: DbUuid,
+    pub(super) kind: String,
+    pub(super) privacy_notice_version: Option<String>,
+    pub(super) organisation: Option<String>,
+    pub(super) purpose: Option<String>,
+    pub(super) given_on: NaiveDate,
+    pub(super) expires_on: Option<NaiveDate>,
+    pub(super) revoked_on: Option<NaiveDate>,
+    pub(super) revocation_reason: Option<String>,
+    pub(super) version: i64,
+    pub(super) recorded_by: DbUuid,
+    pub(super) created_at: DbInstant,
+    pub(super) updated_at: DbInstant,
+    pub(super) updated_by: DbUuid,
 }
 
 /// A `referrals` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::referrals, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct ReferralRow {
-    pub id: DbUuid,
-    pub case_file_id: DbUuid,
-    pub direction: String,
-    pub service: String,
-    pub organisation: String,
-    pub reason: String,
-    pub status: String,
-    pub sent_on: NaiveDate,
-    pub reply_text: Option<String>,
-    pub replied_on: Option<NaiveDate>,
-    pub closed_on: Option<NaiveDate>,
-    pub version: i64,
-    pub created_by: DbUuid,
-    pub created_at: DbInstant,
-    pub updated_at: DbInstant,
-    pub updated_by: DbUuid,
+    pub(super) id: DbUuid,
+    pub(super) case_file_id: DbUuid,
+    pub(super) direction: String,
+    pub(super) service: String,
+    pub(super) organisation: String,
+    pub(super) reason: String,
+    pub(super) status: String,
+    pub(super) sent_on: NaiveDate,
+    pub(super) reply_text: Option<String>,
+    pub(super) replied_on: Option<NaiveDate>,
+    pub(super) closed_on: Option<NaiveDate>,
+    pub(super) version: i64,
+    pub(super) created_by: DbUuid,
+    pub(super) created_at: DbInstant,
+    pub(super) updated_at: DbInstant,
+    pub(super) updated_by: DbUuid,
 }
 
 /// A `referral_events` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::referral_events, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct ReferralEventRow {
-    pub id: DbUuid,
-    pub referral_id: DbUuid,
-    pub transition: String,
-    pub from_status: String,
-    pub to_status: String,
-    pub occurred_on: NaiveDate,
-    pub note: Option<String>,
-    pub author_id: DbUuid,
-    pub recorded_at: DbInstant,
+    pub(super) id: DbUuid,
+    pub(super) referral_id: DbUuid,
+    pub(super) transition: String,
+    pub(super) from_status: String,
+    pub(super) to_status: String,
+    pub(super) occurred_on: NaiveDate,
+    pub(super) note: Option<String>,
+    pub(super) author_id: DbUuid,
+    pub(super) recorded_at: DbInstant,
 }
 
 /// A `projects` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::projects, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct ProjectRow {
-    pub id: DbUuid,
-    pub case_file_id: DbUuid,
-    pub kind: String,
-    pub title: String,
-    pub status: String,
-    pub drafted_on: NaiveDate,
-    pub started_on: Option<NaiveDate>,
-    pub ended_on: Option<NaiveDate>,
-    pub interruption_reason: Option<String>,
-    pub next_review_on: Option<NaiveDate>,
-    pub version: i64,
-    pub created_at: DbInstant,
-    pub created_by: DbUuid,
-    pub updated_at: DbInstant,
-    pub updated_by: DbUuid,
+    pub(super) id: DbUuid,
+    pub(super) case_file_id: DbUuid,
+    pub(super) kind: String,
+    pub(super) title: String,
+    pub(super) status: String,
+    pub(super) drafted_on: NaiveDate,
+    pub(super) started_on: Option<NaiveDate>,
+    pub(super) ended_on: Option<NaiveDate>,
+    pub(super) interruption_reason: Option<String>,
+    pub(super) next_review_on: Option<NaiveDate>,
+    pub(super) version: i64,
+    pub(super) created_at: DbInstant,
+    pub(super) created_by: DbUuid,
+    pub(super) updated_at: DbInstant,
+    pub(super) updated_by: DbUuid,
 }
 
 /// A `project_transitions` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::project_transitions, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct ProjectTransitionRow {
-    pub id: DbUuid,
-    pub project_id: DbUuid,
-    pub transition: String,
-    pub from_status: String,
-    pub to_status: String,
-    pub occurred_on: NaiveDate,
-    pub reason: Option<String>,
-    pub author_id: DbUuid,
-    pub recorded_at: DbInstant,
+    pub(super) id: DbUuid,
+    pub(super) project_id: DbUuid,
+    pub(super) transition: String,
+    pub(super) from_status: String,
+    pub(super) to_status: String,
+    pub(super) occurred_on: NaiveDate,
+    pub(super) reason: Option<String>,
+    pub(super) author_id: DbUuid,
+    pub(super) recorded_at: DbInstant,
 }
 
 /// A `project_objectives` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::project_objectives, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct ObjectiveRow {
-    pub id: DbUuid,
-    pub project_id: DbUuid,
-    pub domain: String,
-    pub description: String,
-    pub target_date: NaiveDate,
-    pub indicator: Option<String>,
-    pub status: String,
-    pub version: i64,
-    pub created_at: DbInstant,
-    pub created_by: DbUuid,
-    pub updated_at: DbInstant,
-    pub updated_by: DbUuid,
+    pub(super) id: DbUuid,
+    pub(super) project_id: DbUuid,
+    pub(super) domain: String,
+    pub(super) description: String,
+    pub(super) target_date: NaiveDate,
+    pub(super) indicator: Option<String>,
+    pub(super) status: String,
+    pub(super) version: i64,
+    pub(super) created_at: DbInstant,
+    pub(super) created_by: DbUuid,
+    pub(super) updated_at: DbInstant,
+    pub(super) updated_by: DbUuid,
 }
 
 /// A `project_participants` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::project_participants, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct ParticipantRow {
-    pub id: DbUuid,
-    pub project_id: DbUuid,
-    pub kind: String,
-    pub person_id: Option<DbUuid>,
-    pub staff_id: Option<DbUuid>,
-    pub service: Option<String>,
-    pub organisation: Option<String>,
-    pub role: Option<String>,
-    pub created_at: DbInstant,
-    pub created_by: DbUuid,
+    pub(super) id: DbUuid,
+    pub(super) project_id: DbUuid,
+    pub(super) kind: String,
+    pub(super) person_id: Option<DbUuid>,
+    pub(super) staff_id: Option<DbUuid>,
+    pub(super) service: Option<String>,
+    pub(super) organisation: Option<String>,
+    pub(super) role: Option<String>,
+    pub(super) created_at: DbInstant,
+    pub(super) created_by: DbUuid,
 }
 
 /// A `project_actions` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::project_actions, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct ActionRow {
-    pub id: DbUuid,
-    pub project_id: DbUuid,
-    pub description: String,
-    pub participant_id: Option<DbUuid>,
-    pub due_on: Option<NaiveDate>,
-    pub status: String,
-    pub done_on: Option<NaiveDate>,
-    pub version: i64,
-    pub created_at: DbInstant,
-    pub created_by: DbUuid,
-    pub updated_at: DbInstant,
-    pub updated_by: DbUuid,
+    pub(super) id: DbUuid,
+    pub(super) project_id: DbUuid,
+    pub(super) description: String,
+    pub(super) participant_id: Option<DbUuid>,
+    pub(super) due_on: Option<NaiveDate>,
+    pub(super) status: String,
+    pub(super) done_on: Option<NaiveDate>,
+    pub(super) version: i64,
+    pub(super) created_at: DbInstant,
+    pub(super) created_by: DbUuid,
+    pub(super) updated_at: DbInstant,
+    pub(super) updated_by: DbUuid,
 }
 
 /// A `project_reviews` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::project_reviews, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct ReviewRow {
-    pub id: DbUuid,
-    pub project_id: DbUuid,
-    pub reviewed_on: NaiveDate,
-    pub notes: Option<String>,
-    pub next_review_on: NaiveDate,
-    pub author_id: DbUuid,
-    pub recorded_at: DbInstant,
+    pub(super) id: DbUuid,
+    pub(super) project_id: DbUuid,
+    pub(super) reviewed_on: NaiveDate,
+    pub(super) notes: Option<String>,
+    pub(super) next_review_on: NaiveDate,
+    pub(super) author_id: DbUuid,
+    pub(super) recorded_at: DbInstant,
 }
 
 /// A `project_review_outcomes` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::project_review_outcomes, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct ReviewOutcomeRow {
-    pub review_id: DbUuid,
-    pub objective_id: DbUuid,
-    pub status: String,
-    pub note: Option<String>,
+    pub(super) review_id: DbUuid,
+    pub(super) objective_id: DbUuid,
+    pub(super) status: String,
+    pub(super) note: Option<String>,
 }
 
 /// A `pacts` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::pacts, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct PactRow {
-    pub id: DbUuid,
-    pub case_file_id: DbUuid,
-    pub household_id: Option<DbUuid>,
-    pub measure: String,
-    pub application_reference: String,
-    pub status: String,
-    pub drafted_on: NaiveDate,
-    pub activation_on: Option<NaiveDate>,
-    pub convocation_on: Option<NaiveDate>,
-    pub analysis_outcome: Option<String>,
-    pub signed_on: Option<NaiveDate>,
-    pub active_since: Option<NaiveDate>,
-    pub last_check_on: Option<NaiveDate>,
-    pub closed_on: Option<NaiveDate>,
-    pub closure_outcome: Option<String>,
-    pub rules_version: String,
-    pub version: i64,
-    pub created_at: DbInstant,
-    pub created_by: DbUuid,
-    pub updated_at: DbInstant,
-    pub updated_by: DbUuid,
+    pub(super) id: DbUuid,
+    pub(super) case_file_id: DbUuid,
+    pub(super) household_id: Option<DbUuid>,
+    pub(super) measure: String,
+    pub(super) application_reference: String,
+    pub(super) status: String,
+    pub(super) drafted_on: NaiveDate,
+    pub(super) activation_on: Option<NaiveDate>,
+    pub(super) convocation_on: Option<NaiveDate>,
+    pub(super) analysis_outcome: Option<String>,
+    pub(super) signed_on: Option<NaiveDate>,
+    pub(super) active_since: Option<NaiveDate>,
+    pub(super) last_check_on: Option<NaiveDate>,
+    pub(super) closed_on: Option<NaiveDate>,
+    pub(super) closure_outcome: Option<String>,
+    pub(super) rules_version: String,
+    pub(super) version: i64,
+    pub(super) created_at: DbInstant,
+    pub(super) created_by: DbUuid,
+    pub(super) updated_at: DbInstant,
+    pub(super) updated_by: DbUuid,
 }
 
 /// A `pact_steps` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::pact_steps, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct PactStepRow {
-    pub id: DbUuid,
-    pub pact_id: DbUuid,
-    pub kind: String,
-    pub occurred_on: NaiveDate,
-    pub outcome: Option<String>,
-    pub notes: Option<String>,
-    pub author_id: DbUuid,
-    pub recorded_at: DbInstant,
+    pub(super) id: DbUuid,
+    pub(super) pact_id: DbUuid,
+    pub(super) kind: String,
+    pub(super) occurred_on: NaiveDate,
+    pub(super) outcome: Option<String>,
+    pub(super) notes: Option<String>,
+    pub(super) author_id: DbUuid,
+    pub(super) recorded_at: DbInstant,
 }
 
 /// A `pact_transitions` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::pact_transitions, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct PactTransitionRow {
-    pub id: DbUuid,
-    pub pact_id: DbUuid,
-    pub transition: String,
-    pub from_status: String,
-    pub to_status: String,
-    pub occurred_on: NaiveDate,
-    pub reason: Option<String>,
-    pub closure_outcome: Option<String>,
-    pub author_id: DbUuid,
-    pub recorded_at: DbInstant,
+    pub(super) id: DbUuid,
+    pub(super) pact_id: DbUuid,
+    pub(super) transition: String,
+    pub(super) from_status: String,
+    pub(super) to_status: String,
+    pub(super) occurred_on: NaiveDate,
+    pub(super) reason: Option<String>,
+    pub(super) closure_outcome: Option<String>,
+    pub(super) author_id: DbUuid,
+    pub(super) recorded_at: DbInstant,
 }
 
 /// A `pact_commitments` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::pact_commitments, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct CommitmentRow {
-    pub id: DbUuid,
-    pub pact_id: DbUuid,
-    pub person_id: DbUuid,
-    pub kind: String,
-    pub owner: String,
-    pub frequency: String,
-    pub due_on: NaiveDate,
-    pub verification: String,
-    pub status: String,
-    pub justification: Option<String>,
-    pub version: i64,
-    pub created_at: DbInstant,
-    pub created_by: DbUuid,
-    pub updated_at: DbInstant,
-    pub updated_by: DbUuid,
+    pub(super) id: DbUuid,
+    pub(super) pact_id: DbUuid,
+    pub(super) person_id: DbUuid,
+    pub(super) kind: String,
+    pub(super) owner: String,
+    pub(super) frequency: String,
+    pub(super) due_on: NaiveDate,
+    pub(super) verification: String,
+    pub(super) status: String,
+    pub(super) justification: Option<String>,
+    pub(super) version: i64,
+    pub(super) created_at: DbInstant,
+    pub(super) created_by: DbUuid,
+    pub(super) updated_at: DbInstant,
+    pub(super) updated_by: DbUuid,
 }
 
 /// A `pact_checks` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::pact_checks, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct PactCheckRow {
-    pub id: DbUuid,
-    pub pact_id: DbUuid,
-    pub checked_on: NaiveDate,
-    pub notes: Option<String>,
-    pub author_id: DbUuid,
-    pub recorded_at: DbInstant,
+    pub(super) id: DbUuid,
+    pub(super) pact_id: DbUuid,
+    pub(super) checked_on: NaiveDate,
+    pub(super) notes: Option<String>,
+    pub(super) author_id: DbUuid,
+    pub(super) recorded_at: DbInstant,
 }
 
 /// A `pact_check_attendees` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::pact_check_attendees, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct CheckAttendeeRow {
-    pub check_id: DbUuid,
-    pub person_id: DbUuid,
+    pub(super) check_id: DbUuid,
+    pub(super) person_id: DbUuid,
 }
 
 /// A `pact_check_outcomes` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::pact_check_outcomes, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct CheckOutcomeRow {
-    pub check_id: DbUuid,
-    pub commitment_id: DbUuid,
-    pub status: String,
-    pub note: Option<String>,
+    pub(super) check_id: DbUuid,
+    pub(super) commitment_id: DbUuid,
+    pub(super) status: String,
+    pub(super) note: Option<String>,
 }
 
 /// A `pact_non_compliance` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::pact_non_compliance, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct NonComplianceRow {
-    pub id: DbUuid,
-    pub pact_id: DbUuid,
-    pub commitment_id: Option<DbUuid>,
-    pub occurred_on: NaiveDate,
-    pub description: String,
-    pub relevant_for_sanctions: bool,
-    pub reported_on: Option<NaiveDate>,
-    pub recorded_by: DbUuid,
-    pub recorded_at: DbInstant,
+    pub(super) id: DbUuid,
+    pub(super) pact_id: DbUuid,
+    pub(super) commitment_id: Option<DbUuid>,
+    pub(super) occurred_on: NaiveDate,
+    pub(super) description: String,
+    pub(super) relevant_for_sanctions: bool,
+    pub(super) reported_on: Option<NaiveDate>,
+    pub(super) recorded_by: DbUuid,
+    pub(super) recorded_at: DbInstant,
 }
 
 /// A `case_reference_counters` row: the last sequence number given in a year.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schema::case_reference_counters, treat_none_as_default_value = false)]
-#[allow(missing_docs)]
 pub struct CounterRow {
-    pub year: i32,
-    pub last_sequence: i32,
+    pub(super) year: i32,
+    pub(super) last_sequence: i32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A column added to the schema (even one with a default) must be written by the loader:
+    /// each row type lists exactly the columns of its table, in order.
+    #[test]
+    fn every_column_of_every_written_table_is_written() {
+        let source = include_str!("rows.rs");
+        for table in Batch::TABLES {
+            let marker = format!("table_name = schema::{table}, treat_none_as_default_value");
+            let start = source
+                .find(&marker)
+                .unwrap_or_else(|| panic!("no row type for {table}"));
+            let body = &source[start..];
+            let body = &body[body.find('{').unwrap()..body.find("\n}").unwrap()];
+            let fields: Vec<&str> = body
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("pub(super) "))
+                .filter_map(|l| l.split(':').next())
+                .collect();
+            let columns = TABLES
+                .iter()
+                .find(|(name, _)| name == table)
+                .map(|(_, columns)| columns.to_vec())
+                .unwrap_or_else(|| panic!("{table} is not in the schema"));
+            assert_eq!(fields, columns, "columns of {table}");
+        }
+    }
 }

@@ -26,6 +26,14 @@ impl Subject<'_> {
         }
     }
 
+    fn of_title(&self) -> String {
+        if self.female {
+            format!("della sig.ra {}", self.family)
+        } else {
+            format!("del sig. {}", self.family)
+        }
+    }
+
     fn title_upper(&self) -> String {
         if self.female {
             format!("La sig.ra {}", self.family)
@@ -50,7 +58,7 @@ const INTERVIEW_OPEN: &[&str] = &[
 ];
 
 const HOME_VISIT_OPEN: &[&str] = &[
-    "Visita domiciliare presso l'abitazione di {P}.",
+    "Visita domiciliare presso l'abitazione {DP}.",
     "Visita domiciliare concordata; presente anche un familiare.",
     "Visita domiciliare congiunta con l'educatore di riferimento.",
     "Visita domiciliare non programmata a seguito di segnalazione del vicinato.",
@@ -62,20 +70,20 @@ const PHONE_OPEN: &[&str] = &[
     "Contatto telefonico con {O}.",
     "{PU} telefona per chiedere informazioni sulla domanda presentata.",
     "Telefonata di verifica dopo l'ultimo colloquio.",
-    "Ricevuta telefonata da {O} in merito alla situazione di {P}.",
+    "Telefonata con {O} in merito alla situazione {DP}.",
     "Tentativo di contatto telefonico: nessuna risposta, lasciato messaggio.",
 ];
 
 const MEETING_OPEN: &[&str] = &[
-    "Incontro con {O} per fare il punto sul percorso di {P}.",
+    "Incontro con {O} per fare il punto sul percorso {DP}.",
     "Incontro congiunto con {P} e i familiari.",
-    "Incontro presso {O} alla presenza di {P}.",
+    "Incontro presso {O} alla presenza {DP}.",
     "Incontro di rete con i servizi coinvolti.",
     "Incontro con il datore di lavoro per la verifica del tirocinio.",
 ];
 
 const TEAM_OPEN: &[&str] = &[
-    "Riunione d'équipe sulla situazione di {P}.",
+    "Riunione d'équipe sulla situazione {DP}.",
     "Équipe multiprofessionale con {O}.",
     "Discussione del caso in équipe di area.",
     "Riunione di coordinamento con l'educatore e il coordinatore d'area.",
@@ -86,7 +94,7 @@ const NOTE_OPEN: &[&str] = &[
     "Nota di servizio.",
     "Si annota quanto segue.",
     "Aggiornamento della situazione.",
-    "Ricevuta documentazione da {O}.",
+    "Ricevuta documentazione dall'ente ({ON}).",
 ];
 
 const BODY: &[&str] = &[
@@ -115,7 +123,7 @@ const BODY: &[&str] = &[
     "Il permesso di soggiorno è in scadenza; si fissa un appuntamento per il rinnovo presso la Questura.",
     "Manca il documento d'identità in corso di validità: si avvia la richiesta all'anagrafe.",
     "Si richiede l'iscrizione anagrafica con residenza fittizia per consentire l'accesso ai servizi sanitari.",
-    "Il legale di {P} comunica la data dell'udienza; si concorda di aggiornarsi dopo l'esito.",
+    "Il legale {DP} comunica la data dell'udienza; si concorda di aggiornarsi dopo l'esito.",
     "L'UEPE conferma la disponibilità a proseguire la misura alternativa con il supporto del servizio.",
     "Si valuta la fine pena prevista e l'avvio della ricerca di un alloggio in vista della scarcerazione.",
     "{PU} appare più seren{s} rispetto all'ultimo incontro e collabora attivamente.",
@@ -138,7 +146,7 @@ const BODY: &[&str] = &[
 const CLOSE: &[&str] = &[
     "Si concorda un nuovo colloquio tra due settimane.",
     "Prossima verifica fissata per il mese prossimo.",
-    "Si rimane in attesa di riscontro da parte di {O}.",
+    "Si rimane in attesa di un riscontro ({ON}).",
     "{PU} si rende disponibile a ricontattare il servizio in caso di necessità.",
     "Si aggiorna il progetto alla luce di quanto emerso.",
     "Si informa il coordinatore d'area.",
@@ -159,12 +167,26 @@ const TEAM_POINTS: &[&str] = &[
     "coinvolgimento del privato sociale",
 ];
 
+/// An organisation's name with its article (`il Centro per l'impiego…`, `l'UEPE…`).
+fn with_article(name: &str) -> String {
+    let first = name.split(' ').next().unwrap_or_default();
+    let article = match first {
+        "Cooperativa" | "Fondazione" | "Caritas" | "Casa" => "la ",
+        "UEPE" | "Agenzia" | "Azienda" | "Istituto" => "l'",
+        "il" | "la" | "l'" => "",
+        _ => "il ",
+    };
+    format!("{article}{name}")
+}
+
 /// Replaces the placeholders of a pool sentence.
 fn fill(template: &str, who: &Subject<'_>, org: &str) -> String {
     template
         .replace("{PU}", &who.title_upper())
+        .replace("{DP}", &who.of_title())
         .replace("{P}", &who.title())
-        .replace("{O}", org)
+        .replace("{ON}", org)
+        .replace("{O}", &with_article(org))
         .replace("{s}", who.suffix())
 }
 
