@@ -3,7 +3,7 @@
 //! special-category data. Every step is checked with the domain rule the API applies.
 
 use anyhow::{Context, anyhow};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use rand::Rng;
 use socialcare_domain::Area;
 use socialcare_domain::case_file::{
@@ -762,7 +762,7 @@ impl Generator {
                     ],
                 )
             };
-            let raw = text::diary(&mut self.rng, kind, who, org);
+            let raw = text::diary(&mut self.rng, kind, who, org, day.year());
             let text = DiaryText::parse(&raw).map_err(|e| anyhow!("generated diary text: {e}"))?;
             let occurred_at = self.time_on(day);
             let delay = match self.rng.random_range(0..100) {

@@ -106,7 +106,7 @@ const BODY: &[&str] = &[
     "Il nucleo vive in un alloggio sovraffollato: cinque persone in due stanze.",
     "Persistono arretrati nel pagamento delle utenze; si concorda un piano di rientro con il gestore.",
     "{PU} dichiara di non avere entrate da circa tre mesi, dopo la fine del contratto a termine.",
-    "Si verifica il possesso dei requisiti per l'Assegno di inclusione e si aiuta {P} nella compilazione della domanda.",
+    "Si verifica il possesso dei requisiti per {MEASURE} e si aiuta {P} nella compilazione della domanda.",
     "L'Assegno unico provinciale è stato sospeso per la mancata presentazione dell'ICEF aggiornata.",
     "Si consegna un buono spesa e si attiva il contributo per le utenze domestiche.",
     "{PU} ha svolto colloqui presso due aziende del settore pulizie, al momento senza esito.",
@@ -190,10 +190,27 @@ fn fill(template: &str, who: &Subject<'_>, org: &str) -> String {
         .replace("{s}", who.suffix())
 }
 
-/// A diary entry text for `kind` about `who`, naming `org` where a partner is mentioned:
-/// half of them one or two sentences, most of the rest a short paragraph, one in ten a long
-/// account (team meetings take minutes with a list of the points discussed).
-pub fn diary(rng: &mut StdRng, kind: DiaryEntryKind, who: &Subject<'_>, org: &str) -> String {
+/// A diary entry text for `kind` about `who`, naming `org` where a partner is mentioned, written
+/// in `year` (the national income support was the Reddito di cittadinanza before 2024): half of
+/// them one or two sentences, most of the rest a short paragraph, one in ten a long account
+/// (team meetings take minutes with a list of the points discussed).
+pub fn diary(
+    rng: &mut StdRng,
+    kind: DiaryEntryKind,
+    who: &Subject<'_>,
+    org: &str,
+    year: i32,
+) -> String {
+    let text = diary_text(rng, kind, who, org);
+    let measure = if year < 2024 {
+        "il Reddito di cittadinanza"
+    } else {
+        "l'Assegno di inclusione"
+    };
+    text.replace("{MEASURE}", measure)
+}
+
+fn diary_text(rng: &mut StdRng, kind: DiaryEntryKind, who: &Subject<'_>, org: &str) -> String {
     let open = match kind {
         DiaryEntryKind::Interview => INTERVIEW_OPEN,
         DiaryEntryKind::HomeVisit => HOME_VISIT_OPEN,
@@ -246,7 +263,11 @@ pub fn correction(rng: &mut StdRng, who: &Subject<'_>, org: &str) -> String {
         "Correzione: il servizio citato nella nota precedente è un altro.",
     ];
     format!("{} {}", pick(rng, WHAT), fill(pick(rng, BODY), who, org))
+        .replace("{MEASURE}", GENERIC_MEASURE)
 }
+
+/// The income support measure named where the year is not known.
+const GENERIC_MEASURE: &str = "una misura di sostegno al reddito";
 
 /// The reason text of a case-file transition.
 pub fn transition_reason(rng: &mut StdRng, transition: CaseTransition) -> &'static str {
@@ -299,7 +320,7 @@ pub fn assessment_notes(rng: &mut StdRng, who: &Subject<'_>) -> String {
         text.push(' ');
         text.push_str(&fill(pick(rng, BODY), who, "il servizio"));
     }
-    text
+    text.replace("{MEASURE}", GENERIC_MEASURE)
 }
 
 /// The reason of a referral to `service`.
