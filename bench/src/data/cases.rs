@@ -176,7 +176,12 @@ impl Generator {
             *status = to;
             Ok(())
         };
-        let intake = self.rng.random_range(7..100);
+        // Most intakes take weeks; some wait months (assessments pending, documents missing).
+        let intake = if chance(&mut self.rng, 0.3) {
+            self.rng.random_range(60..420)
+        } else {
+            self.rng.random_range(7..60)
+        };
         if add(day, intake) > end {
             if close_before.is_some()
                 || (days_between(opened_on, end) > 3 && chance(&mut self.rng, 0.05))
@@ -229,7 +234,7 @@ impl Generator {
         for _ in 0..8 {
             let (gap, transition) = match status {
                 CaseStatus::Active => {
-                    let gap = self.exp_days(900.0, 20);
+                    let gap = self.exp_days(1100.0, 20);
                     let t = if chance(&mut self.rng, 0.45) {
                         CaseTransition::Suspend
                     } else {

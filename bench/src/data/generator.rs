@@ -384,9 +384,7 @@ impl Generator {
 
     /// A day of the history, recent days more likely.
     fn history_day(&mut self) -> NaiveDate {
-        let u: f64 = self.rng.random();
-        let ago = (HISTORY_DAYS as f64 * u.powf(1.4)).floor() as i64;
-        add(self.today, -ago)
+        super::plan::growing_day(&mut self.rng, self.start, self.today)
     }
 
     /// Someone who registers persons: a clerk, or a social worker of any area.

@@ -16,6 +16,16 @@ use socialcare_domain::Area;
 
 use super::util::{add, at_minute, chance, days_between, weighted};
 
+/// A day of `[start, today]` drawn with a density that grows linearly from 1 (at `start`) to 2
+/// (at `today`).
+pub fn growing_day(rng: &mut StdRng, start: NaiveDate, today: NaiveDate) -> NaiveDate {
+    let window = days_between(start, today).max(1) as f64;
+    let u: f64 = rng.random();
+    // Inverse of the distribution function F(x) = (x + x²/2) / 1.5 on [0, 1].
+    let x = (1.0 + 3.0 * u).sqrt() - 1.0;
+    add(start, ((window * x).floor() as i64).min(window as i64))
+}
+
 /// Seed offset of the skeleton stream.
 const SKELETON_STREAM: u64 = 0x534b_454c_4554_4f4e;
 
@@ -102,13 +112,10 @@ impl Planner {
         }
     }
 
-    /// A day of the window, recent days more likely (the office grows, and old files are
-    /// fewer because many were archived before the system existed).
+    /// A day of the window, recent days more likely: the office grows, and opens twice as many
+    /// files a day now as at the start of the history.
     fn opening_day(&mut self) -> NaiveDate {
-        let window = days_between(self.start, self.today).max(1) as f64;
-        let u: f64 = self.rng.random();
-        let ago = (window * u.powf(1.6)).floor() as i64;
-        add(self.today, -ago)
+        growing_day(&mut self.rng, self.start, self.today)
     }
 
     fn file(&mut self, owner: usize, area: Area, opened_on: NaiveDate) -> FilePlan {
