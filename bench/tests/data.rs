@@ -299,10 +299,13 @@ fn check(url: &str, manifest_path: &PathBuf) {
         .load(c)
         .unwrap();
     let mut statuses = BTreeSet::new();
+    let mut seen = BTreeSet::new();
     for id in &file_ids {
         let file = case_files::find(c, id.0).unwrap().expect("case file");
         statuses.insert(file.status);
         let transitions = case_files::transitions(c, id.0).unwrap();
+        seen.extend(transitions.iter().flat_map(|t| [t.from, t.to]));
+        seen.insert(file.status);
         assert_eq!(
             transitions.last().map_or(CaseStatus::Intake, |t| t.to),
             file.status
@@ -360,10 +363,13 @@ fn check(url: &str, manifest_path: &PathBuf) {
             pacts::clock_facts(c, &pact).unwrap();
         }
     }
+    // Files in several statuses now, and every status in their histories (a few hundred
+    // persons may have no file in intake today).
+    assert!(statuses.len() >= 3, "current statuses: {statuses:?}");
     for status in CaseStatus::ALL {
         assert!(
-            statuses.contains(&status),
-            "no case file in status {status}"
+            seen.contains(&status),
+            "no case file ever in status {status}"
         );
     }
 
