@@ -16,7 +16,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -381,12 +383,8 @@ pub fn append(conn: &mut AnyConnection, record: NewAuditRecord) -> Result<Uuid, 
         prev_hash: String::new(),
         hash: String::new(),
     };
-    if record.read_only
-        && ASYNCHRONOUS_READ_COMMITS.load(std::sync::atomic::Ordering::Relaxed)
-        && let AnyConnection::Postgresql(c) = conn
-    {
-        diesel::sql_query("SET LOCAL synchronous_commit TO OFF").execute(c)?;
-    }
+    let asynchronous_commit =
+        record.read_only && ASYNCHRONOUS_READ_COMMITS.load(std::sync::atomic::Ordering::Relaxed);
     // Critical section: from here to the commit of the caller's transaction the head is locked.
     let head = lock_head(conn)?;
     row.seq = head.last_seq + 1;
@@ -395,7 +393,12 @@ pub fn append(conn: &mut AnyConnection, record: NewAuditRecord) -> Result<Uuid, 
     if let AnyConnection::Postgresql(c) = conn {
         // One round trip for the three writes while the head is locked: under load the lock
         // is held for as short a time as the protocol allows.
-        append_in_one_statement(c, &row, &persons)?;
+        AppendStatement {
+            row: &row,
+            persons: persons.iter().map(Uuid::to_string).collect(),
+            asynchronous_commit,
+        }
+        .execute(c)?;
         return Ok(id);
     }
     diesel::insert_into(audit_records::table)
@@ -407,48 +410,96 @@ pub fn append(conn: &mut AnyConnection, record: NewAuditRecord) -> Result<Uuid, 
 }
 
 /// PostgreSQL: inserts the record and its person links and moves the head in one statement
-/// (data-modifying CTEs; the links' foreign key is checked at the end of the statement).
-fn append_in_one_statement(
-    conn: &mut diesel::PgConnection,
-    row: &AuditRow,
-    persons: &[Uuid],
-) -> Result<(), StoreError> {
-    use crate::sql_types::{SqlInstant, SqlUuid};
-    use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text};
-    let persons: Vec<String> = persons.iter().map(Uuid::to_string).collect();
-    diesel::sql_query(
-        "WITH rec AS (
-             INSERT INTO audit_records (id, occurred_at, actor_id, actor_username, actor_roles,
-                 action, resource_type, resource_id, outcome, request_id, client_addr, details,
-                 seq, purpose, break_glass, prev_hash, hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-             RETURNING id),
-         links AS (
-             INSERT INTO audit_record_persons (audit_record_id, person_id)
-             SELECT rec.id, person::uuid FROM rec, unnest($18::text[]) AS person)
-         UPDATE audit_chain_head SET last_seq = $13, last_hash = $17 WHERE id = 1",
-    )
-    .bind::<SqlUuid, _>(row.id)
-    .bind::<SqlInstant, _>(row.occurred_at)
-    .bind::<Nullable<SqlUuid>, _>(row.actor_id)
-    .bind::<Nullable<Text>, _>(row.actor_username.as_deref())
-    .bind::<Text, _>(row.actor_roles.as_str())
-    .bind::<Text, _>(row.action.as_str())
-    .bind::<Text, _>(row.resource_type.as_str())
-    .bind::<Nullable<Text>, _>(row.resource_id.as_deref())
-    .bind::<Text, _>(row.outcome.as_str())
-    .bind::<Nullable<Text>, _>(row.request_id.as_deref())
-    .bind::<Nullable<Text>, _>(row.client_addr.as_deref())
-    .bind::<Nullable<Text>, _>(row.details.as_deref())
-    .bind::<BigInt, _>(row.seq)
-    .bind::<Nullable<Text>, _>(row.purpose.as_deref())
-    .bind::<Bool, _>(row.break_glass)
-    .bind::<Text, _>(row.prev_hash.as_str())
-    .bind::<Text, _>(row.hash.as_str())
-    .bind::<Array<Text>, _>(persons)
-    .execute(conn)?;
-    Ok(())
+/// (data-modifying CTEs; the links' foreign key is checked at the end of the statement), and for
+/// a read makes the transaction's commit asynchronous (`set_config(…, true)` is `SET LOCAL`).
+///
+/// Written as a query fragment rather than `sql_query` because diesel never caches the
+/// prepared statement of a `sql_query`: this one is prepared once per connection and then only
+/// executed, one round trip while the head is locked.
+struct AppendStatement<'a> {
+    row: &'a AuditRow,
+    persons: Vec<String>,
+    asynchronous_commit: bool,
 }
+
+impl QueryId for AppendStatement<'_> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl QueryFragment<Pg> for AppendStatement<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        use crate::sql_types::{SqlInstant, SqlUuid};
+        use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text};
+        let row = self.row;
+        out.push_sql(
+            "WITH commit_mode AS (
+                 SELECT set_config('synchronous_commit',
+                     CASE WHEN ",
+        );
+        out.push_bind_param::<Bool, _>(&self.asynchronous_commit)?;
+        out.push_sql(
+            " THEN 'off' ELSE current_setting('synchronous_commit') END, true) AS mode),
+             rec AS (
+                 INSERT INTO audit_records (id, occurred_at, actor_id, actor_username,
+                     actor_roles, action, resource_type, resource_id, outcome, request_id,
+                     client_addr, details, seq, purpose, break_glass, prev_hash, hash)
+                 VALUES (",
+        );
+        out.push_bind_param::<SqlUuid, _>(&row.id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<SqlInstant, _>(&row.occurred_at)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<SqlUuid>, _>(&row.actor_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<Text>, _>(&row.actor_username)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&row.actor_roles)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&row.action)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&row.resource_type)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<Text>, _>(&row.resource_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&row.outcome)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<Text>, _>(&row.request_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<Text>, _>(&row.client_addr)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<Text>, _>(&row.details)?;
+        out.push_sql(", ");
+        out.push_bind_param::<BigInt, _>(&row.seq)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<Text>, _>(&row.purpose)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Bool, _>(&row.break_glass)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&row.prev_hash)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&row.hash)?;
+        out.push_sql(
+            ")
+                 RETURNING id),
+             links AS (
+                 INSERT INTO audit_record_persons (audit_record_id, person_id)
+                 SELECT rec.id, person::uuid FROM rec, unnest(",
+        );
+        out.push_bind_param::<Array<Text>, _>(&self.persons)?;
+        out.push_sql(
+            "::text[]) AS person)
+             UPDATE audit_chain_head SET last_seq = ",
+        );
+        out.push_bind_param::<BigInt, _>(&row.seq)?;
+        out.push_sql(", last_hash = ");
+        out.push_bind_param::<Text, _>(&row.hash)?;
+        out.push_sql(" WHERE id = 1 AND EXISTS (SELECT 1 FROM commit_mode)");
+        Ok(())
+    }
+}
+
+impl RunQueryDsl<diesel::PgConnection> for AppendStatement<'_> {}
 
 /// The persons of each record, ascending.
 fn persons_of(

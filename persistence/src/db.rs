@@ -103,11 +103,18 @@ impl DbTarget {
                 // second writer wait instead of failing; foreign keys are off by default in SQLite.
                 // The busy timeout comes first so that the other pragmas wait for a lock held by
                 // a connection being opened at the same time.
+                // Every audited read commits a few pages; the default checkpoint every 1 000 WAL
+                // pages ran inside a request every hundred or so. Checkpointing every 10 000
+                // pages (about 40 MiB) copies each hot page once for ten times as many commits
+                // (bench/audit-cost.sh: +15-25 % audited throughput, docs/audit.md), and the
+                // size limit truncates the file back after a checkpoint.
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 10000;
                      PRAGMA journal_mode = WAL;
                      PRAGMA synchronous = NORMAL;
-                     PRAGMA foreign_keys = ON;",
+                     PRAGMA foreign_keys = ON;
+                     PRAGMA wal_autocheckpoint = 10000;
+                     PRAGMA journal_size_limit = 67108864;",
                 )
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(AnyConnection::Sqlite(conn))
@@ -175,12 +182,20 @@ impl Default for PoolOptions {
     }
 }
 
-/// The database: a pool plus, on SQLite, the lock that lets one writer in at a time.
+/// The database: a pool plus, on SQLite, the one connection that writes.
+///
+/// SQLite lets one writer in at a time, and a connection discards its whole page cache whenever
+/// another connection has written since its last transaction. Every write transaction therefore
+/// runs on a single dedicated connection, taken under a lock: writers queue in-process instead
+/// of failing with "database is locked", and that connection's cache stays warm because nobody
+/// else writes (the pool serves the read-only transactions). On PostgreSQL every transaction
+/// takes a pooled connection.
 #[derive(Clone)]
 pub struct Database {
     pool: Pool<Manager>,
     engine: Engine,
-    sqlite_writer: Option<Arc<Mutex<()>>>,
+    sqlite_writer: Option<Arc<Mutex<Option<AnyConnection>>>>,
+    target: DbTarget,
 }
 
 impl std::fmt::Debug for Database {
@@ -204,11 +219,14 @@ impl Database {
         let pool = Pool::builder()
             .max_size(options.max_size.max(1))
             .connection_timeout(options.acquire_timeout)
-            .build_unchecked(Manager { target });
+            .build_unchecked(Manager {
+                target: target.clone(),
+            });
         Ok(Self {
             pool,
             engine,
-            sqlite_writer: (engine == Engine::Sqlite).then(|| Arc::new(Mutex::new(()))),
+            sqlite_writer: (engine == Engine::Sqlite).then(|| Arc::new(Mutex::new(None))),
+            target,
         })
     }
 
@@ -237,36 +255,53 @@ impl Database {
 
     /// Runs `f` in a write transaction: everything it does commits together, and nothing does
     /// when it returns an error (of any type that can carry a database error).
-    /// On SQLite writers are serialised in-process and the transaction starts `IMMEDIATE`,
-    /// so concurrent requests queue instead of failing with "database is locked".
+    /// On SQLite the transaction runs on the dedicated writer connection, taken under an
+    /// in-process lock, and starts `IMMEDIATE`, so concurrent requests queue instead of failing
+    /// with "database is locked".
     pub fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut AnyConnection) -> Result<T, E>,
         E: From<StoreError> + From<diesel::result::Error>,
     {
-        let _guard = self
-            .sqlite_writer
-            .as_ref()
-            .map(|lock| lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
-        let mut pooled = self.conn()?;
-        let conn: &mut AnyConnection = &mut pooled;
-        if let AnyConnection::Sqlite(inner) = conn {
-            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")
-                .map_err(StoreError::from)?;
-            match f(conn) {
-                Ok(value) => {
-                    AnyConnection::commit_transaction(conn).map_err(StoreError::from)?;
-                    Ok(value)
+        let Some(writer) = &self.sqlite_writer else {
+            let mut pooled = self.conn()?;
+            let conn: &mut AnyConnection = &mut pooled;
+            return conn.transaction(f);
+        };
+        let mut slot = writer.lock().unwrap_or_else(|poisoned| {
+            // A writer panicked mid-transaction: its connection is not trusted again.
+            let mut slot = poisoned.into_inner();
+            *slot = None;
+            slot
+        });
+        let conn = match &mut *slot {
+            Some(conn) => conn,
+            empty => empty.insert(self.target.connect().map_err(|e| {
+                tracing::warn!(error = %e, "cannot open the SQLite writer connection");
+                StoreError::Unavailable
+            })?),
+        };
+        if let Err(begin) = begin_immediate(conn) {
+            // A connection that cannot even begin is not trusted again.
+            *slot = None;
+            return Err(begin.into());
+        }
+        match f(conn) {
+            Ok(value) => match AnyConnection::commit_transaction(conn) {
+                Ok(()) => Ok(value),
+                Err(commit) => {
+                    // diesel rolls back a failed commit; start afresh next time regardless.
+                    *slot = None;
+                    Err(StoreError::from(commit).into())
                 }
-                Err(error) => {
-                    if let Err(rollback) = AnyConnection::rollback_transaction(conn) {
-                        tracing::error!(error = %rollback, "rollback failed");
-                    }
-                    Err(error)
+            },
+            Err(error) => {
+                if let Err(rollback) = AnyConnection::rollback_transaction(conn) {
+                    tracing::error!(error = %rollback, "rollback failed");
+                    *slot = None;
                 }
+                Err(error)
             }
-        } else {
-            conn.transaction(f)
         }
     }
 
@@ -274,6 +309,20 @@ impl Database {
     pub fn ping(&self) -> Result<(), StoreError> {
         let mut conn = self.conn()?;
         conn.batch_execute("SELECT 1").map_err(StoreError::from)
+    }
+}
+
+/// `BEGIN IMMEDIATE` through diesel's transaction manager, so that its depth bookkeeping (and
+/// therefore nested savepoints and the commit) work as for any other transaction.
+fn begin_immediate(conn: &mut AnyConnection) -> Result<(), StoreError> {
+    match conn {
+        AnyConnection::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+            Ok(())
+        }
+        AnyConnection::Postgresql(_) => Err(StoreError::Internal(
+            "the SQLite writer connection is a PostgreSQL connection".into(),
+        )),
     }
 }
 
