@@ -10,8 +10,8 @@
 //!
 //! The handlers mirrored (keep in step when they change):
 //! - `case-file`: `api/src/routes/case_files.rs`, `get_case_file` (guard + `render`);
-//! - `person-search`: `api/src/routes/persons.rs`, `search_persons` (+ `directory_entry` for
-//!   each person the caller may not read);
+//! - `person-search`: `api/src/routes/persons.rs`, `search_persons` (+ `directory_entries` for
+//!   the persons the caller may not read);
 //! - `diary-entry`: `api/src/routes/diary.rs`, `create_diary_entry` (+ `audit_entry`).
 
 use std::collections::HashMap;
@@ -29,7 +29,7 @@ use socialcare_domain::access::{Action, Decision, Resource, Subject, decide, per
 use socialcare_domain::case_file::{DiaryEntryKind, DiaryText};
 use socialcare_domain::{StaffUser, Username, names};
 use socialcare_persistence::audit::{self, NewAuditRecord, Outcome};
-use socialcare_persistence::case_files::{self, CaseFileQuery};
+use socialcare_persistence::case_files;
 use socialcare_persistence::diary::{self, NewDiaryEntry};
 use socialcare_persistence::persons::{self, PersonQuery};
 use socialcare_persistence::{AnyConnection, Database, PoolOptions, access, users};
@@ -456,16 +456,18 @@ struct SearchOutcome {
     shown_files: Vec<Uuid>,
     /// The persons shown in full.
     full: Vec<Uuid>,
-    /// The persons the caller may only see in the directory, with their files and the files'
-    /// case managers looked up, in the order of `directory_entry`.
-    directory: Vec<(Uuid, Vec<Uuid>, Vec<Uuid>)>,
+    /// The persons the caller may only see in the directory.
+    restricted: Vec<Uuid>,
+    /// Their case files, as `directory_of_persons` returned them.
+    directory_files: Vec<Uuid>,
+    /// The current case managers of those files, whose contacts are read.
+    directory_managers: Vec<Uuid>,
 }
 
 impl SearchOutcome {
     /// The `details` of the audit record, as the handler writes them.
     fn details(&self) -> String {
-        let restricted: Vec<Uuid> = self.directory.iter().map(|d| d.0).collect();
-        serde_json::json!({ "returned": self.full, "directory_only": restricted }).to_string()
+        serde_json::json!({ "returned": self.full, "directory_only": self.restricted }).to_string()
     }
 }
 
@@ -502,12 +504,10 @@ fn search_in(
             Resource::Person(&case_facts),
         ) {
             Decision::Allow { .. } => outcome.full.push(person.id),
-            Decision::Deny => {
-                let (files, managers) = directory_entry(c, person.id)?;
-                outcome.directory.push((person.id, files, managers));
-            }
+            Decision::Deny => outcome.restricted.push(person.id),
         }
     }
+    directory_entries(c, &mut outcome)?;
     outcome.shown = shown;
     Ok(outcome)
 }
@@ -531,32 +531,21 @@ fn search_persons(db: &Database, user_id: Uuid, fragment: &str) -> anyhow::Resul
     })
 }
 
-/// `directory_entry` of `api/src/routes/persons.rs`: the person's files, their current case
-/// managers, and each manager's account. Returns the files and the managers looked up.
-fn directory_entry(
-    c: &mut AnyConnection,
-    person_id: Uuid,
-) -> anyhow::Result<(Vec<Uuid>, Vec<Uuid>)> {
+/// `directory_entries` of `api/src/routes/persons.rs` for the restricted persons of the page
+/// (called even when there is none): their files, the files' current case managers, and those
+/// managers' contacts.
+fn directory_entries(c: &mut AnyConnection, outcome: &mut SearchOutcome) -> anyhow::Result<()> {
     let today = Utc::now().date_naive();
-    let files = case_files::list(
-        c,
-        &CaseFileQuery {
-            person_id: Some(person_id),
-            today,
-            limit: 100,
-            ..Default::default()
-        },
-    )?;
-    let ids: Vec<Uuid> = files.iter().map(|f| f.id).collect();
-    let managers: HashMap<Uuid, Uuid> = case_files::current_case_managers(c, &ids, today)?;
-    let mut looked_up = Vec::new();
-    for file in &files {
-        if let Some(manager) = managers.get(&file.id) {
-            let _contact = users::find(c, *manager)?;
-            looked_up.push(*manager);
-        }
-    }
-    Ok((ids, looked_up))
+    let files = case_files::directory_of_persons(c, &outcome.restricted)?;
+    let file_ids: Vec<Uuid> = files.iter().map(|f| f.id).collect();
+    let managers: HashMap<Uuid, Uuid> = case_files::current_case_managers(c, &file_ids, today)?;
+    let mut manager_ids: Vec<Uuid> = managers.values().copied().collect();
+    manager_ids.sort_unstable();
+    manager_ids.dedup();
+    let _contacts = users::contacts(c, &manager_ids)?;
+    outcome.directory_files = file_ids;
+    outcome.directory_managers = manager_ids;
+    Ok(())
 }
 
 /// The diary entry's text: a typical length, different at every request.
@@ -623,16 +612,6 @@ fn pg_array(ids: &[Uuid]) -> String {
     format!("{{{}}}", items.join(","))
 }
 
-/// A list of one empty object when `condition` holds, else empty: a conditional block of a
-/// pgbench template (`-- @repeat KEY`).
-fn when(condition: bool) -> serde_json::Value {
-    if condition {
-        serde_json::json!([{}])
-    } else {
-        serde_json::json!([])
-    }
-}
-
 /// The variables of the pgbench scripts of the scenario (see `bench/loadlib.py`,
 /// `pgbench-scripts`): `globals` for every script, and one item per script.
 fn plan(db: &Database, context: &Shared, read_commit: ReadCommit) -> anyhow::Result<String> {
@@ -685,21 +664,6 @@ fn plan(db: &Database, context: &Shared, read_commit: ReadCommit) -> anyhow::Res
                         .iter()
                         .map(|t| json!({ "token_lo": t, "token_hi": format!("{t}\u{10FFFF}") }))
                         .collect();
-                    let directory: Vec<Value> = found
-                        .directory
-                        .iter()
-                        .map(|(person, files, managers)| {
-                            json!({
-                                "dir_person_id": person,
-                                "dir_files": pg_array(files),
-                                "dir_any_files": when(!files.is_empty()),
-                                "managers": managers.iter().map(|m| json!({
-                                    "manager_id": m,
-                                    "manager_ids": pg_array(&[*m]),
-                                })).collect::<Vec<_>>(),
-                            })
-                        })
-                        .collect();
                     let any_shown = if found.shown.is_empty() {
                         json!([])
                     } else {
@@ -714,7 +678,17 @@ fn plan(db: &Database, context: &Shared, read_commit: ReadCommit) -> anyhow::Res
                         "fragment": fragment,
                         "tokens": tokens,
                         "any_shown": any_shown,
-                        "directory": directory,
+                        "dir_any_persons": if found.restricted.is_empty() {
+                            json!([])
+                        } else {
+                            json!([{ "dir_persons": pg_array(&found.restricted) }])
+                        },
+                        "dir_files": pg_array(&found.directory_files),
+                        "dir_any_managers": if found.directory_managers.is_empty() {
+                            json!([])
+                        } else {
+                            json!([{ "dir_managers": pg_array(&found.directory_managers) }])
+                        },
                         "audit_persons": pg_array(&found.shown),
                         "audit_details": found.details(),
                     }));

@@ -1,18 +1,23 @@
-//! `socialcare-bench`: tools for the load benchmark of socialcare (see `docs/benchmarks.md`).
+//! `socialcare-bench`: benchmark tools of socialcare.
 //!
+//! - `data`: fills an empty database with realistic, deterministic benchmark data and writes a
+//!   manifest for load tests (see [`data`]);
 //! - `anchor`: the database's own limit for a load scenario — the statements the endpoint
 //!   executes, through the same persistence functions and driver, with no HTTP in between.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 mod anchor;
+mod data;
 
-/// Benchmark tools for socialcare.
+/// Benchmark tools of socialcare.
 #[derive(Debug, Parser)]
 #[command(name = "socialcare-bench", version, about)]
 struct Cli {
+    /// What to do.
     #[command(subcommand)]
     command: Command,
 }
@@ -20,6 +25,8 @@ struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Fill an empty database with deterministic benchmark data (and write a manifest).
+    Data(data::DataArgs),
     /// Runs the statements of one load scenario directly against the database, in N threads,
     /// and reports transactions per second and latency percentiles.
     Anchor(anchor::AnchorArgs),
@@ -27,14 +34,14 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
+    let outcome = match cli.command {
+        Command::Data(args) => data::run(&args, &mut std::io::stdout().lock()),
         Command::Anchor(args) => anchor::run(&args),
     };
-    match result {
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            use std::io::Write;
-            let _ = writeln!(std::io::stderr().lock(), "socialcare-bench: {error:#}");
+            let _ = writeln!(std::io::stderr(), "error: {error:#}");
             ExitCode::FAILURE
         }
     }

@@ -598,6 +598,53 @@ pub fn list(conn: &mut AnyConnection, q: &CaseFileQuery) -> Result<Vec<CaseFile>
     assemble(conn, rows)
 }
 
+/// One case file as the directory answer shows it: whose, which area, which status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryFile {
+    /// The file.
+    pub id: Uuid,
+    /// The person it concerns.
+    pub person_id: Uuid,
+    /// The area that holds it.
+    pub area: Area,
+    /// Its status.
+    pub status: CaseStatus,
+}
+
+/// The case files of several persons, oldest first, in one query (the directory answers of a
+/// page of search results are built from it without a query per person).
+pub fn directory_of_persons(
+    conn: &mut AnyConnection,
+    person_ids: &[Uuid],
+) -> Result<Vec<DirectoryFile>, StoreError> {
+    if person_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<DbUuid> = person_ids.iter().copied().map(DbUuid).collect();
+    let rows: Vec<(DbUuid, DbUuid, String, String)> = case_files::table
+        .filter(case_files::person_id.eq_any(&ids))
+        .order(case_files::id.asc())
+        .select((
+            case_files::id,
+            case_files::person_id,
+            case_files::area,
+            case_files::status,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, person, area, status)| {
+            Ok(DirectoryFile {
+                id: id.0,
+                person_id: person.0,
+                area: area.parse::<Area>().map_err(|e| corrupt("area", e))?,
+                status: status
+                    .parse::<CaseStatus>()
+                    .map_err(|e| corrupt("status", e))?,
+            })
+        })
+        .collect()
+}
+
 /// The current case manager (on `today`) of each of the given files.
 pub fn current_case_managers(
     conn: &mut AnyConnection,

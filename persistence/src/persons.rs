@@ -70,7 +70,10 @@ pub struct PersonRow {
     pub annulment_reason: Option<String>,
 }
 
-fn row_of(
+/// The `persons` row of a person's details: the stored columns, including the derived name
+/// keys ([`PersonDetails::name_key`], [`PersonDetails::sort_key`]). Public for bulk loaders
+/// (the benchmark data generator) that must write exactly what [`insert`] writes.
+pub fn row_of(
     id: Uuid,
     d: &PersonDetails,
     version: i64,

@@ -222,6 +222,45 @@ pub fn find(conn: &mut AnyConnection, id: Uuid) -> Result<Option<StaffUser>, Sto
     Ok(assemble(conn, row.into_iter().collect())?.pop())
 }
 
+/// How to reach a colleague: display name and e-mail address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    /// The account.
+    pub id: Uuid,
+    /// Display name.
+    pub display_name: String,
+    /// E-mail address.
+    pub email: String,
+}
+
+/// The contacts of several accounts in one query; unknown ids are absent from the map.
+pub fn contacts(
+    conn: &mut AnyConnection,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Contact>, StoreError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<DbUuid> = ids.iter().copied().map(DbUuid).collect();
+    let rows: Vec<(DbUuid, String, String)> = users::table
+        .filter(users::id.eq_any(&ids))
+        .select((users::id, users::display_name, users::email))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, display_name, email)| {
+            (
+                id.0,
+                Contact {
+                    id: id.0,
+                    display_name,
+                    email,
+                },
+            )
+        })
+        .collect())
+}
+
 /// Finds an account by username, with its password hash, for login.
 pub fn find_credentials(
     conn: &mut AnyConnection,

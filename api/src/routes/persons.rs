@@ -733,13 +733,15 @@ pub async fn search_persons(
             )?;
             // Each result is cut to what the caller may read of that person: the full record, or
             // the directory answer.
-            let mut directory = HashMap::new();
-            for person in found.iter().take(limit as usize) {
-                let files = facts.remove(&person.id).unwrap_or_default();
-                if guard::decide_person(&caller, Action::ReadPerson, &files).is_none() {
-                    directory.insert(person.id, directory_entry(c, person)?);
-                }
-            }
+            let restricted_persons: Vec<&PersonRecord> = found
+                .iter()
+                .take(limit as usize)
+                .filter(|person| {
+                    let files = facts.remove(&person.id).unwrap_or_default();
+                    guard::decide_person(&caller, Action::ReadPerson, &files).is_none()
+                })
+                .collect();
+            let directory = directory_entries(c, &restricted_persons)?;
             let full: Vec<Uuid> = shown
                 .iter()
                 .copied()
@@ -982,45 +984,59 @@ pub struct PersonDirectory {
     pub case_files: Vec<DirectoryCaseFile>,
 }
 
-fn directory_entry(
+/// The directory answers of several persons in three queries whatever their number: their case
+/// files, the files' current case managers, and those managers' contacts.
+fn directory_entries(
     c: &mut AnyConnection,
-    person: &PersonRecord,
-) -> Result<PersonDirectory, StoreError> {
-    use socialcare_persistence::case_files::{self, CaseFileQuery};
+    persons: &[&PersonRecord],
+) -> Result<HashMap<Uuid, PersonDirectory>, StoreError> {
+    use socialcare_persistence::case_files;
     let today = Utc::now().date_naive();
-    let files = case_files::list(
-        c,
-        &CaseFileQuery {
-            person_id: Some(person.id),
-            today,
-            limit: 100,
-            ..Default::default()
-        },
-    )?;
-    let ids: Vec<Uuid> = files.iter().map(|f| f.id).collect();
-    let managers = case_files::current_case_managers(c, &ids, today)?;
-    let mut entries = Vec::with_capacity(files.len());
-    for file in &files {
-        let case_manager = match managers.get(&file.id) {
-            Some(id) => socialcare_persistence::users::find(c, *id)?.map(|u| DirectoryContact {
-                id: u.id,
-                display_name: u.display_name.as_str().to_owned(),
-                email: u.email.as_str().to_owned(),
-            }),
-            None => None,
+    let ids: Vec<Uuid> = persons.iter().map(|p| p.id).collect();
+    let files = case_files::directory_of_persons(c, &ids)?;
+    let file_ids: Vec<Uuid> = files.iter().map(|f| f.id).collect();
+    let managers = case_files::current_case_managers(c, &file_ids, today)?;
+    let mut manager_ids: Vec<Uuid> = managers.values().copied().collect();
+    manager_ids.sort_unstable();
+    manager_ids.dedup();
+    let contacts = socialcare_persistence::users::contacts(c, &manager_ids)?;
+    let mut out: HashMap<Uuid, PersonDirectory> = persons
+        .iter()
+        .map(|person| {
+            (
+                person.id,
+                PersonDirectory {
+                    person_id: person.id,
+                    given_names: person.details.given_names.as_str().to_owned(),
+                    family_names: person.details.family_names.as_str().to_owned(),
+                    case_files: Vec::new(),
+                },
+            )
+        })
+        .collect();
+    for file in files {
+        let Some(entry) = out.get_mut(&file.person_id) else {
+            continue;
         };
-        entries.push(DirectoryCaseFile {
+        // As many files as a case-file list page holds at most.
+        if entry.case_files.len() >= 100 {
+            continue;
+        }
+        let case_manager = managers
+            .get(&file.id)
+            .and_then(|id| contacts.get(id))
+            .map(|u| DirectoryContact {
+                id: u.id,
+                display_name: u.display_name.clone(),
+                email: u.email.clone(),
+            });
+        entry.case_files.push(DirectoryCaseFile {
             area: file.area.into(),
             status: file.status.into(),
             case_manager,
         });
     }
-    Ok(PersonDirectory {
-        person_id: person.id,
-        given_names: person.details.given_names.as_str().to_owned(),
-        family_names: person.details.family_names.as_str().to_owned(),
-        case_files: entries,
-    })
+    Ok(out)
 }
 
 /// Directory answer about a person
@@ -1056,7 +1072,9 @@ pub async fn get_person_directory(
     let entry = blocking(move || {
         transact(&st.db, |c| {
             let person = persons::find(c, id)?.ok_or_else(not_found)?;
-            let entry = directory_entry(c, &person)?;
+            let entry = directory_entries(c, &[&person])?
+                .remove(&person.id)
+                .ok_or_else(|| ApiError::Internal("the directory answer went missing".into()))?;
             let mut record = caller.audit(
                 "person.directory.read",
                 "person",

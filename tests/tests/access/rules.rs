@@ -71,6 +71,45 @@ pub async fn searches_cut_persons_to_the_directory_answer(app: TestApp) {
     let record = &app.audit(1)[0];
     assert_eq!(record.action, "person.read");
     assert_eq!(record.outcome, "denied");
+
+    // Several restricted persons on one page: each directory answer carries its own files and
+    // case managers (they are built for the whole page at once).
+    let (other_id, other) = o.staff("other_area_colleague");
+    let luca = send(
+        &app,
+        other,
+        reqwest::Method::POST,
+        "/persons",
+        None,
+        Some(json!({"given_names": "Luca", "family_names": "Matrice"})),
+    )
+    .await;
+    assert_eq!(luca.status(), 201);
+    let luca: Value = luca.json().await.unwrap();
+    let file = send(
+        &app,
+        other,
+        reqwest::Method::POST,
+        "/case-files",
+        None,
+        Some(json!({"person_id": luca["id"], "area": "transversal", "case_manager_id": other_id})),
+    )
+    .await;
+    assert_eq!(file.status(), 201);
+    let (status, page) = get_json(&app, colleague, "/persons?q=matrice").await;
+    assert_eq!(status, 200);
+    assert!(ids(&page).is_empty());
+    let restricted = page["restricted"].as_array().unwrap();
+    assert_eq!(restricted.len(), 2);
+    // Ordered by name: Luca, then Paola.
+    assert_eq!(restricted[0]["person_id"], luca["id"]);
+    assert_eq!(restricted[0]["case_files"].as_array().unwrap().len(), 1);
+    assert_eq!(restricted[0]["case_files"][0]["area"], "transversal");
+    assert_eq!(
+        restricted[0]["case_files"][0]["case_manager"]["id"],
+        other_id.as_str()
+    );
+    assert_eq!(restricted[1], *entry);
 }
 
 pub async fn lists_hold_only_readable_case_files(app: TestApp) {
