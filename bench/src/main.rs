@@ -1,13 +1,16 @@
-//! `socialcare-bench`: benchmark tools of socialcare.
+//! `socialcare-bench`: benchmark tools of socialcare (see `docs/benchmarks.md`).
 //!
 //! - `data`: fills an empty database with realistic, deterministic benchmark data and writes a
-//!   manifest for load tests (see [`data`]).
+//!   manifest for load tests (see [`data`]);
+//! - `anchor`: the database's own limit for a load scenario — the statements the endpoint
+//!   executes, through the same persistence functions and driver, with no HTTP in between.
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod anchor;
 mod data;
 
 /// Benchmark tools of socialcare.
@@ -24,17 +27,21 @@ struct Cli {
 enum Command {
     /// Fill an empty database with deterministic benchmark data (and write a manifest).
     Data(data::DataArgs),
+    /// Runs the statements of one load scenario directly against the database, in N threads,
+    /// and reports transactions per second and latency percentiles.
+    Anchor(anchor::AnchorArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Data(args) => data::run(&args, &mut std::io::stdout().lock()),
+        Command::Anchor(args) => anchor::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            let _ = writeln!(std::io::stderr(), "error: {error:#}");
+            let _ = writeln!(std::io::stderr(), "socialcare-bench: {error:#}");
             ExitCode::FAILURE
         }
     }
