@@ -1,4 +1,4 @@
-//! `socialcare-bench`: benchmark tools of socialcare.
+//! `socialcare-bench`: benchmark tools of socialcare (see `docs/benchmarks.md`).
 //!
 //! - `data`: fills an empty database with realistic, deterministic benchmark data and writes a
 //!   manifest for load tests (see [`data`]);
@@ -41,7 +41,7 @@ fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            let _ = writeln!(std::io::stderr(), "error: {error:#}");
+            let _ = writeln!(std::io::stderr(), "socialcare-bench: {error:#}");
             ExitCode::FAILURE
         }
     }

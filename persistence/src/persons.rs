@@ -169,11 +169,15 @@ fn to_domain(row: PersonRow) -> Result<PersonRecord, StoreError> {
 fn write_tokens(conn: &mut AnyConnection, id: Uuid, d: &PersonDetails) -> Result<(), StoreError> {
     diesel::delete(person_name_tokens::table.filter(person_name_tokens::person_id.eq(DbUuid(id))))
         .execute(conn)?;
+    // Each token carries the person's sort key: search reads the persons under one token in
+    // alphabetical order straight from the index (see `search`).
+    let sort_key = d.sort_key();
     for token in d.name_tokens() {
         diesel::insert_into(person_name_tokens::table)
             .values((
                 person_name_tokens::token.eq(token),
                 person_name_tokens::person_id.eq(DbUuid(id)),
+                person_name_tokens::sort_key.eq(&sort_key),
             ))
             .execute(conn)?;
     }
@@ -373,67 +377,180 @@ fn prefix_end(prefix: &str) -> String {
     format!("{prefix}\u{10FFFF}")
 }
 
+/// Applies the criteria other than the driving name word to a boxed query over `persons`
+/// (alone, or joined with the driving word's tokens): the same SQL conditions in both shapes.
+macro_rules! person_filters {
+    ($query:ident, $q:expr, $skip_word:expr) => {
+        for (index, token) in $q.name_tokens.iter().enumerate() {
+            if Some(index) == $skip_word {
+                continue;
+            }
+            // The other words, through an alias: the driving word's shape joins the table.
+            let words = diesel::alias!(person_name_tokens as other_words);
+            $query = $query.filter(
+                persons::id.eq_any(
+                    words
+                        .filter(words.field(person_name_tokens::token).ge(token.clone()))
+                        .filter(words.field(person_name_tokens::token).lt(prefix_end(token)))
+                        .select(words.field(person_name_tokens::person_id)),
+                ),
+            );
+        }
+        if let Some(code) = &$q.tax_code {
+            $query = $query.filter(persons::tax_code.eq(code.clone()));
+        }
+        if let Some(date) = $q.birth_date {
+            $query = $query.filter(persons::birth_date.eq(date));
+        }
+        if !$q.include_annulled {
+            $query = $query.filter(persons::annulled_at.is_null());
+        }
+        if $q.case_area.is_some() || $q.case_status.is_some() || $q.target_group.is_some() {
+            use crate::schema::{case_file_target_groups, case_files};
+            use socialcare_domain::Area;
+            use socialcare_domain::case_file::CaseStatus;
+            // One subquery shape per engine-neutral statement: absent criteria match every code.
+            let areas: Vec<&str> = match $q.case_area {
+                Some(area) => vec![area.as_str()],
+                None => Area::ALL.iter().map(|a| a.as_str()).collect(),
+            };
+            let statuses: Vec<&str> = match $q.case_status {
+                Some(status) => vec![status.as_str()],
+                None => CaseStatus::ALL.iter().map(|s| s.as_str()).collect(),
+            };
+            let files = case_files::table
+                .filter(case_files::area.eq_any(areas))
+                .filter(case_files::status.eq_any(statuses));
+            $query = match $q.target_group {
+                Some(group) => $query.filter(
+                    persons::id.eq_any(
+                        files
+                            .filter(
+                                case_files::id.eq_any(
+                                    case_file_target_groups::table
+                                        .filter(
+                                            case_file_target_groups::target_group
+                                                .eq(group.as_str()),
+                                        )
+                                        .select(case_file_target_groups::case_file_id),
+                                ),
+                            )
+                            .select(case_files::person_id),
+                    ),
+                ),
+                None => $query.filter(persons::id.eq_any(files.select(case_files::person_id))),
+            };
+        }
+    };
+}
+
+/// Most distinct index words one query word may expand to before search walks the persons in
+/// alphabetical order instead (a one- or two-letter word matches so many persons that the walk
+/// meets a page of them at once).
+const MAX_WORD_STREAMS: usize = 64;
+
+/// The distinct index words starting with `prefix`, ascending, at most `max`: one statement
+/// that hops from word to word through the index (a recursive "loose index scan", as neither
+/// engine skips through an index on its own).
+fn words_with_prefix(
+    conn: &mut AnyConnection,
+    prefix: &str,
+    max: usize,
+) -> Result<Vec<String>, StoreError> {
+    #[derive(QueryableByName)]
+    struct Word {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        token: String,
+    }
+    const HOPS: &str = "WITH RECURSIVE words(token) AS (
+             SELECT (SELECT min(token) FROM person_name_tokens WHERE token >= {a} AND token < {b})
+             UNION ALL
+             SELECT (SELECT min(t.token) FROM person_name_tokens AS t
+                     WHERE t.token > words.token AND t.token < {b})
+             FROM words WHERE words.token IS NOT NULL)
+         SELECT token FROM words WHERE token IS NOT NULL LIMIT {c}";
+    let limit = i64::try_from(max).unwrap_or(i64::MAX);
+    let end = prefix_end(prefix);
+    let words: Vec<Word> = match conn {
+        AnyConnection::Postgresql(c) => diesel::sql_query(
+            HOPS.replace("{a}", "$1")
+                .replace("{b}", "$2")
+                .replace("{c}", "$3"),
+        )
+        .bind::<diesel::sql_types::Text, _>(prefix)
+        .bind::<diesel::sql_types::Text, _>(&end)
+        .bind::<diesel::sql_types::BigInt, _>(limit)
+        .load(c)?,
+        AnyConnection::Sqlite(c) => diesel::sql_query(
+            HOPS.replace("{a}", "?1")
+                .replace("{b}", "?2")
+                .replace("{c}", "?3"),
+        )
+        .bind::<diesel::sql_types::Text, _>(prefix)
+        .bind::<diesel::sql_types::Text, _>(&end)
+        .bind::<diesel::sql_types::BigInt, _>(limit)
+        .load(c)?,
+    };
+    Ok(words.into_iter().map(|w| w.token).collect())
+}
+
 /// Searches persons in alphabetical order (family, given names, id) after the cursor.
+///
+/// With a name fragment, the longest of its words drives the search: for each distinct index
+/// word it starts (`ross` → `rossi`, `rossetti`, …) the persons under that word are read in
+/// alphabetical order straight from the index `(token, sort_key, person_id)`, filtered by the
+/// other criteria, one page at most each; the pages are merged. A page therefore costs a page
+/// of index entries per distinct word, however many thousands of persons match. When the word
+/// expands to more than [`MAX_WORD_STREAMS`] words (one or two letters), and without a name
+/// fragment, the persons are walked in alphabetical order instead.
 pub fn search(conn: &mut AnyConnection, q: &PersonQuery) -> Result<Vec<PersonRecord>, StoreError> {
+    let driver = q
+        .name_tokens
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, word)| word.chars().count());
+    if let Some((driver_index, driver_word)) = driver {
+        let words = words_with_prefix(conn, driver_word, MAX_WORD_STREAMS + 1)?;
+        if words.len() <= MAX_WORD_STREAMS {
+            let mut rows: Vec<PersonRow> = Vec::new();
+            for word in words {
+                let mut query = persons::table
+                    .inner_join(
+                        person_name_tokens::table.on(person_name_tokens::person_id.eq(persons::id)),
+                    )
+                    .filter(person_name_tokens::token.eq(word))
+                    .select(PersonRow::as_select())
+                    .order((
+                        person_name_tokens::sort_key.asc(),
+                        person_name_tokens::person_id.asc(),
+                    ))
+                    .limit(q.limit)
+                    .into_boxed();
+                person_filters!(query, q, Some(driver_index));
+                if let Some((key, id)) = &q.after {
+                    query = query.filter(
+                        person_name_tokens::sort_key.gt(key.clone()).or(
+                            person_name_tokens::sort_key
+                                .eq(key.clone())
+                                .and(person_name_tokens::person_id.gt(DbUuid(*id))),
+                        ),
+                    );
+                }
+                rows.extend(query.load(conn)?);
+            }
+            // A person under two of the words (Maria Mariani for `mari`) comes twice, adjacent.
+            rows.sort_by(|a, b| (&a.sort_key, a.id).cmp(&(&b.sort_key, b.id)));
+            rows.dedup_by_key(|row| row.id);
+            rows.truncate(usize::try_from(q.limit).unwrap_or(usize::MAX));
+            return rows.into_iter().map(to_domain).collect();
+        }
+    }
     let mut query = persons::table
         .select(PersonRow::as_select())
         .order((persons::sort_key.asc(), persons::id.asc()))
         .limit(q.limit)
         .into_boxed();
-    for token in &q.name_tokens {
-        query = query.filter(
-            persons::id.eq_any(
-                person_name_tokens::table
-                    .filter(person_name_tokens::token.ge(token.clone()))
-                    .filter(person_name_tokens::token.lt(prefix_end(token)))
-                    .select(person_name_tokens::person_id),
-            ),
-        );
-    }
-    if let Some(code) = &q.tax_code {
-        query = query.filter(persons::tax_code.eq(code.clone()));
-    }
-    if let Some(date) = q.birth_date {
-        query = query.filter(persons::birth_date.eq(date));
-    }
-    if !q.include_annulled {
-        query = query.filter(persons::annulled_at.is_null());
-    }
-    if q.case_area.is_some() || q.case_status.is_some() || q.target_group.is_some() {
-        use crate::schema::{case_file_target_groups, case_files};
-        use socialcare_domain::Area;
-        use socialcare_domain::case_file::CaseStatus;
-        // One subquery shape per engine-neutral statement: absent criteria match every code.
-        let areas: Vec<&str> = match q.case_area {
-            Some(area) => vec![area.as_str()],
-            None => Area::ALL.iter().map(|a| a.as_str()).collect(),
-        };
-        let statuses: Vec<&str> = match q.case_status {
-            Some(status) => vec![status.as_str()],
-            None => CaseStatus::ALL.iter().map(|s| s.as_str()).collect(),
-        };
-        let files = case_files::table
-            .filter(case_files::area.eq_any(areas))
-            .filter(case_files::status.eq_any(statuses));
-        query = match q.target_group {
-            Some(group) => query.filter(
-                persons::id.eq_any(
-                    files
-                        .filter(
-                            case_files::id.eq_any(
-                                case_file_target_groups::table
-                                    .filter(
-                                        case_file_target_groups::target_group.eq(group.as_str()),
-                                    )
-                                    .select(case_file_target_groups::case_file_id),
-                            ),
-                        )
-                        .select(case_files::person_id),
-                ),
-            ),
-            None => query.filter(persons::id.eq_any(files.select(case_files::person_id))),
-        };
-    }
+    person_filters!(query, q, None::<usize>);
     if let Some((key, id)) = &q.after {
         query = query.filter(
             persons::sort_key.gt(key.clone()).or(persons::sort_key

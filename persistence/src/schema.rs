@@ -158,6 +158,7 @@ diesel::table! {
     person_name_tokens (token, person_id) {
         token -> Text,
         person_id -> SqlUuid,
+        sort_key -> Text,
     }
 }
 
@@ -914,7 +915,7 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "annulment_reason",
         ],
     ),
-    ("person_name_tokens", &["token", "person_id"]),
+    ("person_name_tokens", &["token", "person_id", "sort_key"]),
     (
         "idempotency_keys",
         &[

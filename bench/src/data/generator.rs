@@ -653,6 +653,7 @@ impl Generator {
             self.batch.person_name_tokens.push(NameTokenRow {
                 token: token.clone(),
                 person_id: DbUuid(id),
+                sort_key: details.sort_key(),
             });
             *self.stats.tokens.entry(token.clone()).or_default() += 1;
             for len in [3, 4] {

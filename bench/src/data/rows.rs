@@ -261,6 +261,7 @@ impl From<socialcare_persistence::persons::PersonRow> for PersonRow {
 pub struct NameTokenRow {
     pub(super) token: String,
     pub(super) person_id: DbUuid,
+    pub(super) sort_key: String,
 }
 
 /// A `households` row.

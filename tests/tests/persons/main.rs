@@ -14,6 +14,7 @@ on_both_engines!(
     annulment_keeps_the_record_and_frees_the_tax_code,
     idempotency_keys_replay_the_first_response,
     search_ignores_accents_case_and_order_and_pages_stably,
+    fragment_pages_merge_every_word_it_starts,
     only_staff_who_work_cases_may_touch_persons,
 );
 
@@ -569,6 +570,73 @@ async fn search_ignores_accents_case_and_order_and_pages_stably(app: TestApp) {
 
     let bad = get(&app, &w, "/persons?cursor=garbage").await;
     assert_eq!(bad.status(), 400);
+}
+
+/// A fragment that starts several index words (`mari`: maria, mariani, marina, marini, mario)
+/// reads each word's persons in alphabetical order and merges them: pages stay alphabetical, a
+/// person under two of the words comes once, the cursor continues across words, and the other
+/// criteria still apply.
+async fn fragment_pages_merge_every_word_it_starts(app: TestApp) {
+    let w = worker(&app).await;
+    for (given, family) in [
+        ("Maria", "Mariani"),
+        ("Mario", "Rossi"),
+        ("Marina", "Bianchi"),
+        ("Anna", "Marini"),
+        ("Luca", "Verdi"),
+        ("Marisa", "Abate"),
+    ] {
+        let r = post(
+            &app,
+            &w,
+            "/persons",
+            &json!({"given_names": given, "family_names": family}),
+        )
+        .await;
+        assert_eq!(r.status(), 201);
+    }
+    let names = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["family_names"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/persons?q=mari&limit=2".to_owned();
+    loop {
+        let page: Value = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .bearer_auth(&w.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(page["items"].as_array().unwrap().len() <= 2);
+        seen.extend(names(&page));
+        match page["next"].as_str() {
+            Some(next) => path = next.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(seen, vec!["Abate", "Bianchi", "Mariani", "Marini", "Rossi"]);
+    // Two words: the longer drives, the shorter filters.
+    let page: Value = get(&app, &w, "/persons?q=mari%20ros")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(names(&page), vec!["Rossi"]);
+    let page: Value = get(&app, &w, "/persons?q=mariani%20m")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(names(&page), vec!["Mariani"]);
 }
 
 async fn only_staff_who_work_cases_may_touch_persons(app: TestApp) {
