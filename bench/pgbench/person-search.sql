@@ -3,7 +3,8 @@
 -- What a search executes depends on what it finds: one script per fragment, expanded from the
 -- plan that `socialcare-bench anchor --scenario person-search --plan` computes with the server's
 -- own code (which persons are shown, which of them the caller may only see in the directory,
--- their files and case managers). Variables per fragment: :token_lo :token_hi (per word),
+-- their files and case managers). Variables per fragment: :driver_lo :driver_hi (the longest
+-- word), :word (per index word), :token_lo :token_hi (per other word of the fragment),
 -- :shown ('{…}' the persons on the page), :shown_files ('{…}' their case files),
 -- :dir_persons :dir_files :dir_managers ('{…}' the directory-only persons, their files, the
 -- files' case managers), :audit_persons :audit_details.
@@ -15,12 +16,30 @@ SELECT "user_areas"."user_id", "user_areas"."area" FROM "user_areas" WHERE ("use
 
 SELECT 1;
 BEGIN;
--- persons::search: one `id = ANY(…)` condition per word of the fragment.
+-- persons::search: the index words that start with the fragment's longest word, then one query
+-- per such word (when there are at most 64; the other words of the fragment filter each query);
+-- with more than 64, one query walking the persons alphabetically instead.
+WITH RECURSIVE words(token) AS (
+             SELECT (SELECT min(token) FROM person_name_tokens WHERE token >= :driver_lo AND token < :driver_hi)
+             UNION ALL
+             SELECT (SELECT min(t.token) FROM person_name_tokens AS t
+                     WHERE t.token > words.token AND t.token < :driver_hi)
+             FROM words WHERE words.token IS NOT NULL)
+         SELECT token FROM words WHERE token IS NOT NULL LIMIT 65;
+-- @repeat words
+SELECT "persons"."id", "persons"."given_names", "persons"."family_names", "persons"."name_key", "persons"."sort_key", "persons"."birth_date", "persons"."birth_place", "persons"."sex", "persons"."citizenship", "persons"."tax_code", "persons"."residence_kind", "persons"."address_street", "persons"."address_postal_code", "persons"."address_municipality", "persons"."address_province", "persons"."phone", "persons"."email", "persons"."languages", "persons"."version", "persons"."created_at", "persons"."created_by", "persons"."updated_at", "persons"."updated_by", "persons"."annulled_at", "persons"."annulled_by", "persons"."annulment_reason" FROM ("persons" INNER JOIN "person_name_tokens" ON ("person_name_tokens"."person_id" = "persons"."id")) WHERE (("person_name_tokens"."token" = :word)
+-- @repeat other_tokens
+AND ("persons"."id" = ANY(SELECT "other_words"."person_id" FROM "person_name_tokens" AS "other_words" WHERE (("other_words"."token" >= :token_lo) AND ("other_words"."token" < :token_hi))))
+-- @end other_tokens
+AND ("persons"."annulled_at" IS NULL)) ORDER BY "person_name_tokens"."sort_key" ASC, "person_name_tokens"."person_id" ASC LIMIT 21;
+-- @end words
+-- @repeat fallback
 SELECT "persons"."id", "persons"."given_names", "persons"."family_names", "persons"."name_key", "persons"."sort_key", "persons"."birth_date", "persons"."birth_place", "persons"."sex", "persons"."citizenship", "persons"."tax_code", "persons"."residence_kind", "persons"."address_street", "persons"."address_postal_code", "persons"."address_municipality", "persons"."address_province", "persons"."phone", "persons"."email", "persons"."languages", "persons"."version", "persons"."created_at", "persons"."created_by", "persons"."updated_at", "persons"."updated_by", "persons"."annulled_at", "persons"."annulled_by", "persons"."annulment_reason" FROM "persons" WHERE (
 -- @repeat tokens
-("persons"."id" = ANY(SELECT "person_name_tokens"."person_id" FROM "person_name_tokens" WHERE (("person_name_tokens"."token" >= :token_lo) AND ("person_name_tokens"."token" < :token_hi)))) AND
+("persons"."id" = ANY(SELECT "other_words"."person_id" FROM "person_name_tokens" AS "other_words" WHERE (("other_words"."token" >= :token_lo) AND ("other_words"."token" < :token_hi)))) AND
 -- @end tokens
 ("persons"."annulled_at" IS NULL)) ORDER BY "persons"."sort_key" ASC, "persons"."id" ASC LIMIT 21;
+-- @end fallback
 -- The access facts of the persons shown (none when the page is empty).
 -- @repeat any_shown
 SELECT "case_files"."id", "case_files"."person_id", "case_files"."area" FROM "case_files" WHERE ("case_files"."person_id" = ANY(:shown)) ORDER BY "case_files"."id" ASC;
