@@ -10,8 +10,8 @@
 //!
 //! The handlers mirrored (keep in step when they change):
 //! - `case-file`: `api/src/routes/case_files.rs`, `get_case_file` (guard + `render`);
-//! - `person-search`: `api/src/routes/persons.rs`, `search_persons` (+ `directory_entry` for
-//!   each person the caller may not read);
+//! - `person-search`: `api/src/routes/persons.rs`, `search_persons` (+ `directory_entries` for
+//!   the persons the caller may not read);
 //! - `diary-entry`: `api/src/routes/diary.rs`, `create_diary_entry` (+ `audit_entry`).
 
 use std::collections::HashMap;
@@ -29,7 +29,7 @@ use socialcare_domain::access::{Action, Decision, Resource, Subject, decide, per
 use socialcare_domain::case_file::{DiaryEntryKind, DiaryText};
 use socialcare_domain::{StaffUser, Username, names};
 use socialcare_persistence::audit::{self, NewAuditRecord, Outcome};
-use socialcare_persistence::case_files::{self, CaseFileQuery};
+use socialcare_persistence::case_files;
 use socialcare_persistence::diary::{self, NewDiaryEntry};
 use socialcare_persistence::persons::{self, PersonQuery};
 use socialcare_persistence::{AnyConnection, Database, PoolOptions, access, users};
@@ -456,16 +456,18 @@ struct SearchOutcome {
     shown_files: Vec<Uuid>,
     /// The persons shown in full.
     full: Vec<Uuid>,
-    /// The persons the caller may only see in the directory, with their files and the files'
-    /// case managers looked up, in the order of `directory_entry`.
-    directory: Vec<(Uuid, Vec<Uuid>, Vec<Uuid>)>,
+    /// The persons the caller may only see in the directory.
+    restricted: Vec<Uuid>,
+    /// Their case files, as `directory_of_persons` returned them.
+    directory_files: Vec<Uuid>,
+    /// The current case managers of those files, whose contacts are read.
+    directory_managers: Vec<Uuid>,
 }
 
 impl SearchOutcome {
     /// The `details` of the audit record, as the handler writes them.
     fn details(&self) -> String {
-        let restricted: Vec<Uuid> = self.directory.iter().map(|d| d.0).collect();
-        serde_json::json!({ "returned": self.full, "directory_only": restricted }).to_string()
+        serde_json::json!({ "returned": self.full, "directory_only": self.restricted }).to_string()
     }
 }
 
@@ -502,12 +504,10 @@ fn search_in(
             Resource::Person(&case_facts),
         ) {
             Decision::Allow { .. } => outcome.full.push(person.id),
-            Decision::Deny => {
-                let (files, managers) = directory_entry(c, person.id)?;
-                outcome.directory.push((person.id, files, managers));
-            }
+            Decision::Deny => outcome.restricted.push(person.id),
         }
     }
+    directory_entries(c, &mut outcome)?;
     outcome.shown = shown;
     Ok(outcome)
 }
@@ -531,32 +531,21 @@ fn search_persons(db: &Database, user_id: Uuid, fragment: &str) -> anyhow::Resul
     })
 }
 
-/// `directory_entry` of `api/src/routes/persons.rs`: the person's files, their current case
-/// managers, and each manager's account. Returns the files and the managers looked up.
-fn directory_entry(
-    c: &mut AnyConnection,
-    person_id: Uuid,
-) -> anyhow::Result<(Vec<Uuid>, Vec<Uuid>)> {
+/// `directory_entries` of `api/src/routes/persons.rs` for the restricted persons of the page
+/// (called even when there is none): their files, the files' current case managers, and those
+/// managers' contacts.
+fn directory_entries(c: &mut AnyConnection, outcome: &mut SearchOutcome) -> anyhow::Result<()> {
     let today = Utc::now().date_naive();
-    let files = case_files::list(
-        c,
-        &CaseFileQuery {
-            person_id: Some(person_id),
-            today,
-            limit: 100,
-            ..Default::default()
-        },
-    )?;
-    let ids: Vec<Uuid> = files.iter().map(|f| f.id).collect();
-    let managers: HashMap<Uuid, Uuid> = case_files::current_case_managers(c, &ids, today)?;
-    let mut looked_up = Vec::new();
-    for file in &files {
-        if let Some(manager) = managers.get(&file.id) {
-            let _contact = users::find(c, *manager)?;
-            looked_up.push(*manager);
-        }
-    }
-    Ok((ids, looked_up))
+    let files = case_files::directory_of_persons(c, &outcome.restricted)?;
+    let file_ids: Vec<Uuid> = files.iter().map(|f| f.id).collect();
+    let managers: HashMap<Uuid, Uuid> = case_files::current_case_managers(c, &file_ids, today)?;
+    let mut manager_ids: Vec<Uuid> = managers.values().copied().collect();
+    manager_ids.sort_unstable();
+    manager_ids.dedup();
+    let _contacts = users::contacts(c, &manager_ids)?;
+    outcome.directory_files = file_ids;
+    outcome.directory_managers = manager_ids;
+    Ok(())
 }
 
 /// The diary entry's text: a typical length, different at every request.
@@ -617,20 +606,60 @@ fn write_diary_entry(db: &Database, user_id: Uuid, id: Uuid, n: u64) -> anyhow::
     })
 }
 
+/// `persons::search` streams the persons of at most this many index words (private
+/// `MAX_WORD_STREAMS` of `persistence/src/persons.rs`; keep in step).
+const MAX_WORD_STREAMS: usize = 64;
+
+/// The index words that start with `prefix`, at most `max`: the statement of the private
+/// `words_with_prefix` of `persistence/src/persons.rs` (keep in step), for the pgbench plan.
+fn words_with_prefix(
+    conn: &mut AnyConnection,
+    prefix: &str,
+    max: usize,
+) -> anyhow::Result<Vec<String>> {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::{BigInt, Text};
+    #[derive(diesel::QueryableByName)]
+    struct Word {
+        #[diesel(sql_type = Text)]
+        token: String,
+    }
+    const HOPS: &str = "WITH RECURSIVE words(token) AS (
+             SELECT (SELECT min(token) FROM person_name_tokens WHERE token >= {a} AND token < {b})
+             UNION ALL
+             SELECT (SELECT min(t.token) FROM person_name_tokens AS t
+                     WHERE t.token > words.token AND t.token < {b})
+             FROM words WHERE words.token IS NOT NULL)
+         SELECT token FROM words WHERE token IS NOT NULL LIMIT {c}";
+    let end = format!("{prefix}\u{10FFFF}");
+    let limit = i64::try_from(max).unwrap_or(i64::MAX);
+    let words: Vec<Word> = match conn {
+        AnyConnection::Postgresql(c) => diesel::sql_query(
+            HOPS.replace("{a}", "$1")
+                .replace("{b}", "$2")
+                .replace("{c}", "$3"),
+        )
+        .bind::<Text, _>(prefix)
+        .bind::<Text, _>(&end)
+        .bind::<BigInt, _>(limit)
+        .load(c)?,
+        AnyConnection::Sqlite(c) => diesel::sql_query(
+            HOPS.replace("{a}", "?1")
+                .replace("{b}", "?2")
+                .replace("{c}", "?3"),
+        )
+        .bind::<Text, _>(prefix)
+        .bind::<Text, _>(&end)
+        .bind::<BigInt, _>(limit)
+        .load(c)?,
+    };
+    Ok(words.into_iter().map(|w| w.token).collect())
+}
+
 /// A PostgreSQL array literal of UUIDs, as diesel binds `eq_any`.
 fn pg_array(ids: &[Uuid]) -> String {
     let items: Vec<String> = ids.iter().map(Uuid::to_string).collect();
     format!("{{{}}}", items.join(","))
-}
-
-/// A list of one empty object when `condition` holds, else empty: a conditional block of a
-/// pgbench template (`-- @repeat KEY`).
-fn when(condition: bool) -> serde_json::Value {
-    if condition {
-        serde_json::json!([{}])
-    } else {
-        serde_json::json!([])
-    }
 }
 
 /// The variables of the pgbench scripts of the scenario (see `bench/loadlib.py`,
@@ -681,24 +710,23 @@ fn plan(db: &Database, context: &Shared, read_commit: ReadCommit) -> anyhow::Res
             Scenario::PersonSearch => {
                 for fragment in &context.fragments {
                     let found = search_in(c, &user, fragment)?;
-                    let tokens: Vec<Value> = names::search_tokens(fragment)
+                    let words = names::search_tokens(fragment);
+                    let bounds =
+                        |t: &String| json!({ "token_lo": t, "token_hi": format!("{t}\u{10FFFF}") });
+                    // persons::search: the longest word drives (the last of equals, as
+                    // `max_by_key` picks), through the index words it is a prefix of.
+                    let (driver_index, driver) = words
                         .iter()
-                        .map(|t| json!({ "token_lo": t, "token_hi": format!("{t}\u{10FFFF}") }))
-                        .collect();
-                    let directory: Vec<Value> = found
-                        .directory
+                        .enumerate()
+                        .max_by_key(|(_, word)| word.chars().count())
+                        .ok_or_else(|| anyhow!("the fragment `{fragment}` has no word"))?;
+                    let index_words = words_with_prefix(c, driver, MAX_WORD_STREAMS + 1)?;
+                    let streamed = index_words.len() <= MAX_WORD_STREAMS;
+                    let other_tokens: Vec<Value> = words
                         .iter()
-                        .map(|(person, files, managers)| {
-                            json!({
-                                "dir_person_id": person,
-                                "dir_files": pg_array(files),
-                                "dir_any_files": when(!files.is_empty()),
-                                "managers": managers.iter().map(|m| json!({
-                                    "manager_id": m,
-                                    "manager_ids": pg_array(&[*m]),
-                                })).collect::<Vec<_>>(),
-                            })
-                        })
+                        .enumerate()
+                        .filter(|(i, _)| *i != driver_index)
+                        .map(|(_, t)| bounds(t))
                         .collect();
                     let any_shown = if found.shown.is_empty() {
                         json!([])
@@ -712,9 +740,28 @@ fn plan(db: &Database, context: &Shared, read_commit: ReadCommit) -> anyhow::Res
                     };
                     items.push(json!({
                         "fragment": fragment,
-                        "tokens": tokens,
+                        "driver_lo": driver,
+                        "driver_hi": format!("{driver}\u{10FFFF}"),
+                        "words": if streamed {
+                            index_words.iter().map(|w| json!({ "word": w })).collect::<Vec<_>>()
+                        } else {
+                            Vec::new()
+                        },
+                        "other_tokens": other_tokens,
+                        "fallback": if streamed { json!([]) } else { json!([{}]) },
+                        "tokens": words.iter().map(bounds).collect::<Vec<_>>(),
                         "any_shown": any_shown,
-                        "directory": directory,
+                        "dir_any_persons": if found.restricted.is_empty() {
+                            json!([])
+                        } else {
+                            json!([{ "dir_persons": pg_array(&found.restricted) }])
+                        },
+                        "dir_files": pg_array(&found.directory_files),
+                        "dir_any_managers": if found.directory_managers.is_empty() {
+                            json!([])
+                        } else {
+                            json!([{ "dir_managers": pg_array(&found.directory_managers) }])
+                        },
                         "audit_persons": pg_array(&found.shown),
                         "audit_details": found.details(),
                     }));
