@@ -117,6 +117,9 @@ export RUST_LOG="${RUST_LOG:-warn}"
 
 start_server() {
   local log="$1"
+  if curl -fs "$BASE/api/v1/status" >/dev/null 2>&1; then
+    echo "something already answers on port $PORT (another load run?): set PORT" >&2; exit 1
+  fi
   "$SERVER_BIN" serve >"$log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 600); do
