@@ -263,7 +263,7 @@ fn check_provisional(chars: &[char]) -> Result<(), TaxCodeError> {
 }
 
 /// The check digit of the first ten digits of a provisional code (the partita IVA algorithm).
-fn provisional_check_digit(digits: &[u32]) -> u32 {
+pub fn provisional_check_digit(digits: &[u32]) -> u32 {
     let sum: u32 = digits
         .iter()
         .enumerate()

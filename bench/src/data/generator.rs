@@ -703,7 +703,7 @@ impl Generator {
         for _ in 0..10 {
             let mut digits: Vec<u32> = (0..10).map(|_| self.rng.random_range(0..10)).collect();
             digits[0] = 9;
-            let check = provisional_check_digit(&digits);
+            let check = socialcare_domain::tax_code::provisional_check_digit(&digits);
             digits.push(check);
             let code: String = digits
                 .iter()
@@ -1101,23 +1101,6 @@ pub fn omocode(code: &str, level: usize) -> Option<String> {
         .map(|c| c.as_str().to_owned())
 }
 
-/// The check digit of a provisional code (the partita IVA algorithm).
-fn provisional_check_digit(digits: &[u32]) -> u32 {
-    let sum: u32 = digits
-        .iter()
-        .enumerate()
-        .map(|(i, &d)| {
-            if i % 2 == 0 {
-                d
-            } else {
-                let twice = d * 2;
-                if twice > 9 { twice - 9 } else { twice }
-            }
-        })
-        .sum();
-    (10 - sum % 10) % 10
-}
-
 /// Upper-cases the first letter of each word.
 fn capitalise(text: &str) -> String {
     text.split(' ')
@@ -1151,7 +1134,7 @@ mod tests {
     #[test]
     fn provisional_codes_pass_the_domain_check() {
         let digits = [9, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-        let check = provisional_check_digit(&digits);
+        let check = socialcare_domain::tax_code::provisional_check_digit(&digits);
         let code: String = digits
             .iter()
             .chain(std::iter::once(&check))
