@@ -200,8 +200,21 @@ log_head() {
   fi
 }
 
+# CPU time of the whole machine (/proc/stat): on a virtual machine the hypervisor may give the
+# cores to a neighbour ("steal"), which no figure of the run shows otherwise. cpu.log has the
+# share of steal and idle time during each measurement.
+cpu_sample() { awk '/^cpu / {print $2+$3+$4+$5+$6+$7+$8+$9, $9, $5}' /proc/stat; }
+cpu_since() {
+  local t0 s0 i0 t1 s1 i1
+  read -r t0 s0 i0 <<<"$2"
+  read -r t1 s1 i1 <<<"$(cpu_sample)"
+  awk -v l="$1" -v t=$((t1 - t0)) -v s=$((s1 - s0)) -v i=$((i1 - i0)) \
+    'BEGIN { if (t > 0) printf "%s: steal %.0f %%, idle %.0f %%\n", l, 100 * s / t, 100 * i / t }' >>"$RUN/cpu.log"
+}
+
 RESULTS="$RUN/results.jsonl"
 : >"$RESULTS"
+: >"$RUN/cpu.log"
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 PEAK_SCOPE="each concurrency level (VmHWM reset through /proc/PID/clear_refs before each level)"
 
@@ -283,8 +296,10 @@ run_api_scenario() {
     local t=$(( c < THREADS ? c : THREADS )) raw="$RUN/wrk-$scenario-c$c.txt"
     reset_peak
     vacuum_head
+    local cpu; cpu="$(cpu_sample)"
     wrk -t"$t" -c"$c" -d"$DURATION" --timeout "$WRK_TIMEOUT" --latency -s "$RUN/$scenario.lua" \
       -H "authorization: Bearer $token" "$BASE" >"$raw"
+    cpu_since "api $scenario c=$c" "$cpu"
     log_head "api $scenario c=$c"
     python3 "$LIB" api-row "$raw" "$scenario" "$LABEL" "$c" "$(peak_rss_mib)" >>"$RESULTS"
     tail -1 "$RESULTS" | python3 "$LIB" show >&2
@@ -299,8 +314,10 @@ run_anchor() {
   clients=$(( c < CLIENT_CAP ? c : CLIENT_CAP ))
   raw="$RUN/anchor-$scenario-c$c.json"
   vacuum_head
+  local cpu; cpu="$(cpu_sample)"
   "$BENCH_BIN" anchor --database-url "$DATABASE_URL" --manifest "$MANIFEST" --scenario "$scenario" \
     --connections "$clients" --duration "$DURATION" --warmup "${ANCHOR_WARMUP:-2s}" >"$raw"
+  cpu_since "anchor $scenario c=$c" "$cpu"
   log_head "anchor $scenario c=$c"
   python3 "$LIB" anchor-row "$raw" "$c" >>"$RESULTS"
   tail -1 "$RESULTS" | python3 "$LIB" show >&2
@@ -326,9 +343,11 @@ run_pgbench() {
   threads=$(( clients < 2 ? clients : 2 ))
   raw="$RUN/pgbench-$scenario-c$c.txt"
   vacuum_head
+  local cpu; cpu="$(cpu_sample)"
   pgbench -n -M prepared -c "$clients" -j "$threads" -T "$DURATION_S" -l --log-prefix "$dir/log-c$c-" \
     "${args[@]}" "$DATABASE_URL" >"$raw" 2>&1 \
     || { echo "FAILED: pgbench $scenario at $clients clients, see $raw:" >&2; tail -5 "$raw" >&2; exit 1; }
+  cpu_since "pgbench $scenario c=$c" "$cpu"
   log_head "pgbench $scenario c=$c"
   python3 "$LIB" pgbench-row "$raw" "$dir/log-c$c-" "$scenario" "$c" "$clients" >>"$RESULTS"
   tail -1 "$RESULTS" | python3 "$LIB" show >&2
@@ -356,6 +375,10 @@ LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
   settings
   echo
   python3 "$LIB" table "$RESULTS"
+  echo
+  echo "CPU time of the machine during each measurement (/proc/stat; steal: taken by the hypervisor):"
+  echo
+  sed 's/^/    /' "$RUN/cpu.log"
 } >"$RUN/results.md"
 cat "$RUN/results.md"
 echo "raw outputs: $RUN" >&2

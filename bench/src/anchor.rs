@@ -351,8 +351,7 @@ fn iteration(db: &Database, context: &Shared, rng: &mut impl Rng, n: u64) -> any
 /// The `Authorization` extractor: the account, on a pooled connection outside the handler's
 /// transaction (`api/src/auth/caller.rs`).
 fn caller(db: &Database, id: Uuid) -> anyhow::Result<StaffUser> {
-    let mut conn = db.conn()?;
-    users::find(&mut conn, id)?
+    db.with_conn(|c| users::find(c, id))?
         .filter(|user| user.active)
         .ok_or_else(|| anyhow!("the account {id} is disabled or gone"))
 }

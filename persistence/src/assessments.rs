@@ -15,6 +15,7 @@ use crate::sql_types::{DbInstant, DbUuid};
 /// An `assessments` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = assessments)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct AssessmentRow {
     /// Primary key.
     pub id: DbUuid,

@@ -114,6 +114,7 @@ pub struct NewAuditRecord {
 /// An `audit_records` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = audit_records)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct AuditRow {
     /// Primary key.
     pub id: DbUuid,
@@ -170,6 +171,7 @@ impl std::ops::Deref for AuditEntry {
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = audit_record_persons)]
+#[diesel(treat_none_as_default_value = false)]
 struct PersonLink {
     audit_record_id: DbUuid,
     person_id: DbUuid,

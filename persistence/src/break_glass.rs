@@ -17,6 +17,7 @@ pub const ALREADY_ACKNOWLEDGED: &str = "break_glass_grants_already_acknowledged"
 /// A `break_glass_grants` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = break_glass_grants)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct GrantRow {
     /// Primary key.
     pub id: DbUuid,

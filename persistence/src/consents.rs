@@ -13,6 +13,7 @@ use crate::sql_types::{DbInstant, DbUuid};
 /// A `consents` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = consents)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ConsentRow {
     /// Primary key.
     pub id: DbUuid,

@@ -1,12 +1,13 @@
 //! Connections, the pool and transactions, identical for SQLite and PostgreSQL.
 
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
-use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel::{PgConnection, SqliteConnection};
 
 use crate::error::StoreError;
@@ -137,6 +138,45 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// How long after its last successful use a pooled connection is handed out without a
+/// `SELECT 1` first. A connection that answered moments ago is alive; one idle for longer may
+/// have been cut meanwhile (a server restart, a firewall's idle timeout) and is tested before
+/// use. The same rule as HikariCP's `aliveBypassWindowMs` (500 ms): under load no checkout pays
+/// the extra round trip (two per request before: the account, then the handler's transaction),
+/// while a connection left idle is still tested.
+pub const ALIVE_BYPASS_WINDOW: Duration = Duration::from_millis(500);
+
+/// A pooled connection, with when it last completed work without an error.
+pub struct TrackedConnection {
+    conn: AnyConnection,
+    /// `None` while in use, after an error, or after a use whose outcome the pool did not see:
+    /// the next checkout tests the connection.
+    succeeded_at: Option<Instant>,
+}
+
+impl TrackedConnection {
+    /// Records the outcome of work done on the connection: a success spares the next checkout
+    /// its test (within [`ALIVE_BYPASS_WINDOW`]); an error makes the next checkout test it, so
+    /// that a connection the server dropped is replaced instead of failing again.
+    fn record<T, E>(&mut self, result: &Result<T, E>) {
+        self.succeeded_at = result.is_ok().then(Instant::now);
+    }
+}
+
+impl Deref for TrackedConnection {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for TrackedConnection {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
+}
+
 /// r2d2 manager that opens connections of the engine chosen by the URL scheme.
 #[derive(Debug, Clone)]
 pub struct Manager {
@@ -144,20 +184,34 @@ pub struct Manager {
 }
 
 impl ManageConnection for Manager {
-    type Connection = AnyConnection;
+    type Connection = TrackedConnection;
     type Error = r2d2::Error;
 
     fn connect(&self) -> Result<Self::Connection, Self::Error> {
-        self.target.connect().map_err(r2d2::Error::ConnectionError)
+        let conn = self
+            .target
+            .connect()
+            .map_err(r2d2::Error::ConnectionError)?;
+        Ok(TrackedConnection {
+            conn,
+            succeeded_at: Some(Instant::now()),
+        })
     }
 
     fn is_valid(&self, conn: &mut Self::Connection) -> Result<(), Self::Error> {
-        conn.batch_execute("SELECT 1")
-            .map_err(r2d2::Error::QueryError)
+        match conn.succeeded_at {
+            Some(at) if at.elapsed() < ALIVE_BYPASS_WINDOW => Ok(()),
+            _ => conn
+                .conn
+                .batch_execute("SELECT 1")
+                .map_err(r2d2::Error::QueryError),
+        }
     }
 
-    fn has_broken(&self, _conn: &mut Self::Connection) -> bool {
-        false
+    /// A connection returned inside a transaction, or whose transaction manager diesel marks
+    /// broken (a failed rollback), is closed instead of pooled.
+    fn has_broken(&self, conn: &mut Self::Connection) -> bool {
+        conn.conn.is_broken()
     }
 }
 
@@ -235,12 +289,28 @@ impl Database {
         self.engine
     }
 
-    /// Takes a connection from the pool.
+    /// Takes a connection from the pool. Its next checkout tests it with `SELECT 1`, as the
+    /// pool does not see how its use ends; [`Database::with_conn`], [`Database::read`] and
+    /// [`Database::write`] record the outcome and spare that test after a success.
     pub fn conn(&self) -> Result<Conn, StoreError> {
-        self.pool.get().map_err(|e| {
+        let mut pooled = self.pool.get().map_err(|e| {
             tracing::warn!(error = %e, "no database connection available");
             StoreError::Unavailable
-        })
+        })?;
+        pooled.succeeded_at = None;
+        Ok(pooled)
+    }
+
+    /// Runs `f` on a pooled connection, outside any transaction (single statements, such as the
+    /// account lookup of every request).
+    pub fn with_conn<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
+    {
+        let mut pooled = self.conn()?;
+        let result = f(&mut pooled);
+        pooled.record(&result);
+        result
     }
 
     /// Runs `f` in a read transaction (a consistent snapshot for multi-statement reads).
@@ -249,8 +319,9 @@ impl Database {
         F: FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
     {
         let mut pooled = self.conn()?;
-        let conn: &mut AnyConnection = &mut pooled;
-        conn.transaction(f)
+        let result = pooled.conn.transaction(f);
+        pooled.record(&result);
+        result
     }
 
     /// Runs `f` in a write transaction: everything it does commits together, and nothing does
@@ -265,8 +336,9 @@ impl Database {
     {
         let Some(writer) = &self.sqlite_writer else {
             let mut pooled = self.conn()?;
-            let conn: &mut AnyConnection = &mut pooled;
-            return conn.transaction(f);
+            let result = pooled.conn.transaction(f);
+            pooled.record(&result);
+            return result;
         };
         let mut slot = writer.lock().unwrap_or_else(|poisoned| {
             // A writer panicked mid-transaction: its connection is not trusted again.
@@ -307,8 +379,7 @@ impl Database {
 
     /// Answers whether the database responds.
     pub fn ping(&self) -> Result<(), StoreError> {
-        let mut conn = self.conn()?;
-        conn.batch_execute("SELECT 1").map_err(StoreError::from)
+        self.with_conn(|c| c.batch_execute("SELECT 1").map_err(StoreError::from))
     }
 }
 

@@ -13,6 +13,7 @@ use crate::sql_types::{DbInstant, DbUuid};
 /// A `diary_entries` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = diary_entries)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct DiaryEntryRow {
     /// Primary key.
     pub id: DbUuid,

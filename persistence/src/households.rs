@@ -16,6 +16,7 @@ use crate::sql_types::{DbInstant, DbUuid};
 /// A `households` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = households)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct HouseholdRow {
     /// Primary key.
     pub id: DbUuid,
@@ -64,6 +65,7 @@ impl From<HouseholdRow> for HouseholdRecord {
 /// A `household_members` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = household_members)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct MemberRow {
     /// Primary key.
     pub id: DbUuid,

@@ -17,6 +17,7 @@ pub fn retention() -> Duration {
 /// A stored response.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = idempotency_keys)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct StoredResponse {
     /// Who sent the request (keys are per user).
     pub actor_id: DbUuid,

@@ -37,6 +37,7 @@ fn parse_opt<T: std::str::FromStr<Err = String>>(
 /// A `pacts` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = pacts)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct PactRow {
     /// Primary key.
     pub id: DbUuid,
@@ -461,6 +462,7 @@ pub fn transitions(
 /// A `pact_commitments` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = pact_commitments)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct CommitmentRow {
     /// Primary key.
     pub id: DbUuid,

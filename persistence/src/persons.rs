@@ -1,7 +1,10 @@
 //! Persons: rows, mapping to [`PersonRecord`], duplicate look-ups and keyset search.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{BigInt, Text, Untyped};
 use socialcare_domain::person::{
     Annulment, PersonDetails, PersonInput, PersonRecord, ResidenceInput,
 };
@@ -13,8 +16,9 @@ use crate::schema::{person_name_tokens, persons};
 use crate::sql_types::{DbInstant, DbUuid};
 
 /// A `persons` row.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = persons)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct PersonRow {
     /// Primary key.
     pub id: DbUuid,
@@ -457,42 +461,214 @@ fn words_with_prefix(
     prefix: &str,
     max: usize,
 ) -> Result<Vec<String>, StoreError> {
-    #[derive(QueryableByName)]
-    struct Word {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        token: String,
-    }
-    const HOPS: &str = "WITH RECURSIVE words(token) AS (
-             SELECT (SELECT min(token) FROM person_name_tokens WHERE token >= {a} AND token < {b})
-             UNION ALL
-             SELECT (SELECT min(t.token) FROM person_name_tokens AS t
-                     WHERE t.token > words.token AND t.token < {b})
-             FROM words WHERE words.token IS NOT NULL)
-         SELECT token FROM words WHERE token IS NOT NULL LIMIT {c}";
-    let limit = i64::try_from(max).unwrap_or(i64::MAX);
-    let end = prefix_end(prefix);
-    let words: Vec<Word> = match conn {
-        AnyConnection::Postgresql(c) => diesel::sql_query(
-            HOPS.replace("{a}", "$1")
-                .replace("{b}", "$2")
-                .replace("{c}", "$3"),
-        )
-        .bind::<diesel::sql_types::Text, _>(prefix)
-        .bind::<diesel::sql_types::Text, _>(&end)
-        .bind::<diesel::sql_types::BigInt, _>(limit)
-        .load(c)?,
-        AnyConnection::Sqlite(c) => diesel::sql_query(
-            HOPS.replace("{a}", "?1")
-                .replace("{b}", "?2")
-                .replace("{c}", "?3"),
-        )
-        .bind::<diesel::sql_types::Text, _>(prefix)
-        .bind::<diesel::sql_types::Text, _>(&end)
-        .bind::<diesel::sql_types::BigInt, _>(limit)
-        .load(c)?,
+    let statement = WordsStatement {
+        prefix: prefix.to_owned(),
+        end: prefix_end(prefix),
+        limit: i64::try_from(max).unwrap_or(i64::MAX),
+    };
+    let words: Vec<IndexWord> = match conn {
+        AnyConnection::Postgresql(c) => statement.load(c)?,
+        AnyConnection::Sqlite(c) => statement.load(c)?,
     };
     Ok(words.into_iter().map(|w| w.token).collect())
 }
+
+/// One row of [`WordsStatement`].
+#[derive(QueryableByName)]
+struct IndexWord {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    token: String,
+}
+
+/// The statement of [`words_with_prefix`], written as a query fragment rather than `sql_query`
+/// so that diesel prepares it once per connection (it never caches a `sql_query`).
+struct WordsStatement {
+    prefix: String,
+    end: String,
+    limit: i64,
+}
+
+impl QueryId for WordsStatement {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl Query for WordsStatement {
+    type SqlType = Untyped;
+}
+
+/// The same SQL on both engines; only the bind markers differ.
+macro_rules! words_statement_for {
+    ($backend:ty) => {
+        impl QueryFragment<$backend> for WordsStatement {
+            fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, $backend>) -> QueryResult<()> {
+                out.push_sql(
+                    "WITH RECURSIVE words(token) AS (
+                 SELECT (SELECT min(token) FROM person_name_tokens WHERE token >= ",
+                );
+                out.push_bind_param::<Text, _>(&self.prefix)?;
+                out.push_sql(" AND token < ");
+                out.push_bind_param::<Text, _>(&self.end)?;
+                out.push_sql(
+                    ")
+                 UNION ALL
+                 SELECT (SELECT min(t.token) FROM person_name_tokens AS t
+                         WHERE t.token > words.token AND t.token < ",
+                );
+                out.push_bind_param::<Text, _>(&self.end)?;
+                out.push_sql(
+                    ")
+                 FROM words WHERE words.token IS NOT NULL)
+             SELECT token FROM words WHERE token IS NOT NULL LIMIT ",
+                );
+                out.push_bind_param::<BigInt, _>(&self.limit)?;
+                Ok(())
+            }
+        }
+    };
+}
+
+words_statement_for!(Pg);
+words_statement_for!(diesel::sqlite::Sqlite);
+
+impl RunQueryDsl<diesel::PgConnection> for WordsStatement {}
+impl RunQueryDsl<diesel::SqliteConnection> for WordsStatement {}
+
+/// PostgreSQL: the persons under each of `words`, each word's read in alphabetical order from
+/// the index `(token, sort_key, person_id)` and filtered by the other criteria, a page at most
+/// per word, merged and de-duplicated: ONE statement (`unnest` of the words, `LATERAL` page per
+/// word) instead of one per word, prepared once per connection and set of criteria. The
+/// criteria are the SQL of `person_filters!`, written out; the tests run both shapes.
+struct WordStreams<'a> {
+    /// The index words the driving query word expands to.
+    words: Vec<String>,
+    /// `[start, end)` ranges of the other query words.
+    other_words: Vec<(String, String)>,
+    /// The criteria.
+    q: &'a PersonQuery,
+    /// Areas and statuses of the case-file criterion (every code when one is absent).
+    case_codes: Option<(Vec<String>, Vec<String>)>,
+    /// Target group of the case-file criterion.
+    target_group: Option<String>,
+    /// The keyset position, bound by reference.
+    after: Option<(String, DbUuid)>,
+}
+
+impl<'a> WordStreams<'a> {
+    fn new(q: &'a PersonQuery, words: Vec<String>, driver_index: usize) -> Self {
+        use socialcare_domain::Area;
+        use socialcare_domain::case_file::CaseStatus;
+        let other_words = q
+            .name_tokens
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| *index != driver_index)
+            .map(|(_, word)| (word.clone(), prefix_end(word)))
+            .collect();
+        let case_codes = (q.case_area.is_some()
+            || q.case_status.is_some()
+            || q.target_group.is_some())
+        .then(|| {
+            let areas = match q.case_area {
+                Some(area) => vec![area.as_str().to_owned()],
+                None => Area::ALL.iter().map(|a| a.as_str().to_owned()).collect(),
+            };
+            let statuses = match q.case_status {
+                Some(status) => vec![status.as_str().to_owned()],
+                None => CaseStatus::ALL
+                    .iter()
+                    .map(|s| s.as_str().to_owned())
+                    .collect(),
+            };
+            (areas, statuses)
+        });
+        Self {
+            words,
+            other_words,
+            q,
+            case_codes,
+            target_group: q.target_group.map(|g| g.as_str().to_owned()),
+            after: q.after.as_ref().map(|(key, id)| (key.clone(), DbUuid(*id))),
+        }
+    }
+}
+
+impl QueryId for WordStreams<'_> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl Query for WordStreams<'_> {
+    type SqlType = Untyped;
+}
+
+impl QueryFragment<Pg> for WordStreams<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        use crate::sql_types::SqlUuid;
+        use diesel::sql_types::{Array, Date};
+        out.push_sql("SELECT DISTINCT ON (x.sort_key, x.id) x.* FROM unnest(");
+        out.push_bind_param::<Array<Text>, _>(&self.words)?;
+        out.push_sql(
+            "::text[]) AS w(token) CROSS JOIN LATERAL (
+                 SELECT p.* FROM person_name_tokens AS t JOIN persons AS p ON p.id = t.person_id
+                 WHERE t.token = w.token",
+        );
+        for (start, end) in &self.other_words {
+            out.push_sql(
+                " AND p.id IN (SELECT o.person_id FROM person_name_tokens AS o WHERE o.token >= ",
+            );
+            out.push_bind_param::<Text, _>(start)?;
+            out.push_sql(" AND o.token < ");
+            out.push_bind_param::<Text, _>(end)?;
+            out.push_sql(")");
+        }
+        if let Some(code) = &self.q.tax_code {
+            out.push_sql(" AND p.tax_code = ");
+            out.push_bind_param::<Text, _>(code)?;
+        }
+        if let Some(date) = &self.q.birth_date {
+            out.push_sql(" AND p.birth_date = ");
+            out.push_bind_param::<Date, _>(date)?;
+        }
+        if !self.q.include_annulled {
+            out.push_sql(" AND p.annulled_at IS NULL");
+        }
+        if let Some((areas, statuses)) = &self.case_codes {
+            out.push_sql(
+                " AND p.id IN (SELECT f.person_id FROM case_files AS f WHERE f.area = ANY(",
+            );
+            out.push_bind_param::<Array<Text>, _>(areas)?;
+            out.push_sql(") AND f.status = ANY(");
+            out.push_bind_param::<Array<Text>, _>(statuses)?;
+            out.push_sql(")");
+            if let Some(group) = &self.target_group {
+                out.push_sql(
+                    " AND f.id IN (SELECT g.case_file_id FROM case_file_target_groups AS g
+                       WHERE g.target_group = ",
+                );
+                out.push_bind_param::<Text, _>(group)?;
+                out.push_sql(")");
+            }
+            out.push_sql(")");
+        }
+        if let Some((key, id)) = &self.after {
+            out.push_sql(" AND (t.sort_key > ");
+            out.push_bind_param::<Text, _>(key)?;
+            out.push_sql(" OR (t.sort_key = ");
+            out.push_bind_param::<Text, _>(key)?;
+            out.push_sql(" AND t.person_id > ");
+            out.push_bind_param::<SqlUuid, _>(id)?;
+            out.push_sql("))");
+        }
+        out.push_sql(" ORDER BY t.sort_key, t.person_id LIMIT ");
+        out.push_bind_param::<BigInt, _>(&self.q.limit)?;
+        out.push_sql(") AS x ORDER BY x.sort_key, x.id LIMIT ");
+        out.push_bind_param::<BigInt, _>(&self.q.limit)?;
+        Ok(())
+    }
+}
+
+impl RunQueryDsl<diesel::PgConnection> for WordStreams<'_> {}
 
 /// Searches persons in alphabetical order (family, given names, id) after the cursor.
 ///
@@ -512,6 +688,14 @@ pub fn search(conn: &mut AnyConnection, q: &PersonQuery) -> Result<Vec<PersonRec
     if let Some((driver_index, driver_word)) = driver {
         let words = words_with_prefix(conn, driver_word, MAX_WORD_STREAMS + 1)?;
         if words.len() <= MAX_WORD_STREAMS {
+            if words.is_empty() {
+                return Ok(Vec::new());
+            }
+            if let AnyConnection::Postgresql(c) = conn {
+                let rows: Vec<PersonRow> = WordStreams::new(q, words, driver_index).load(c)?;
+                return rows.into_iter().map(to_domain).collect();
+            }
+            // SQLite runs in-process: one cached statement per word costs no round trip.
             let mut rows: Vec<PersonRow> = Vec::new();
             for word in words {
                 let mut query = persons::table

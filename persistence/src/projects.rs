@@ -29,6 +29,7 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
 /// A `projects` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = projects)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ProjectRow {
     /// Primary key.
     pub id: DbUuid,
@@ -313,6 +314,7 @@ pub fn transitions(
 /// A `project_objectives` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = project_objectives)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ObjectiveRow {
     /// Primary key.
     pub id: DbUuid,
@@ -479,6 +481,7 @@ pub fn set_objective_status(
 /// A `project_participants` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = project_participants)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ParticipantRow {
     /// Primary key.
     pub id: DbUuid,
@@ -615,6 +618,7 @@ pub fn is_participant(
 /// A `project_actions` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = project_actions)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ActionRow {
     /// Primary key.
     pub id: DbUuid,

@@ -17,6 +17,7 @@ use crate::sql_types::{DbInstant, DbUuid};
 /// A `referrals` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = referrals)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ReferralRow {
     /// Primary key.
     pub id: DbUuid,
@@ -55,6 +56,7 @@ pub struct ReferralRow {
 /// A `referral_events` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = referral_events)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ReferralEventRow {
     /// Primary key.
     pub id: DbUuid,

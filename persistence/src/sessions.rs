@@ -13,6 +13,7 @@ use crate::sql_types::{DbInstant, DbUuid};
 /// A `refresh_tokens` row to insert.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = refresh_tokens)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewRefreshTokenRow {
     /// Primary key.
     pub id: DbUuid,

@@ -39,6 +39,7 @@ pub struct UserRow {
 /// A row to insert into `users`.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = users)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewUserRow {
     /// Primary key.
     pub id: DbUuid,

@@ -149,11 +149,7 @@ impl FromRequest for Caller {
             let id = Uuid::parse_str(&claims.sub)
                 .map_err(|_| ApiError::invalid_token("the access token subject is invalid"))?;
             let db = state.db.clone();
-            let user = blocking(move || {
-                let mut conn = db.conn()?;
-                Ok(users::find(&mut conn, id)?)
-            })
-            .await?;
+            let user = blocking(move || Ok(db.with_conn(|c| users::find(c, id))?)).await?;
             match user {
                 // An invalid `Access-Purpose` header is answered (400) once the caller is known.
                 Some(user) if user.active => Ok(Caller {

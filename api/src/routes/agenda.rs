@@ -46,11 +46,7 @@ async fn authorize_agenda(
     } else {
         let db = state.db.clone();
         let owner = blocking(move || {
-            let mut conn = db.conn()?;
-            Ok(socialcare_persistence::users::find(
-                &mut conn,
-                case_manager_id,
-            )?)
+            Ok(db.with_conn(|c| socialcare_persistence::users::find(c, case_manager_id))?)
         })
         .await?;
         match owner {

@@ -4,5 +4,6 @@
 mod auth;
 mod contract;
 mod migrations;
+mod pool;
 mod startup;
 mod users;

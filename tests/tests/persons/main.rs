@@ -15,6 +15,7 @@ on_both_engines!(
     idempotency_keys_replay_the_first_response,
     search_ignores_accents_case_and_order_and_pages_stably,
     fragment_pages_merge_every_word_it_starts,
+    fragment_search_applies_every_other_criterion,
     only_staff_who_work_cases_may_touch_persons,
 );
 
@@ -637,6 +638,124 @@ async fn fragment_pages_merge_every_word_it_starts(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(names(&page), vec!["Mariani"]);
+}
+
+/// With a name fragment that starts several index words, every other criterion still applies
+/// (PostgreSQL reads all the words' pages in one statement, SQLite one statement per word: the
+/// two must agree): the other words, tax code, birth date, annulment, and the area, status and
+/// target group of a case file.
+async fn fragment_search_applies_every_other_criterion(app: TestApp) {
+    let admin = app.admin_token().await;
+    let me = app
+        .create_user(&admin, "worker", &["social_worker"], &["social_inclusion"])
+        .await;
+    let (token, _) = app.tokens("worker", &user_password("worker")).await;
+    let w = Worker { token };
+    let abate_code = tax_code("Abate", "Maria", (1980, 1, 1), TaxCodeSex::Female);
+    let mut ids = std::collections::HashMap::new();
+    for (given, family, sex, birth, code) in [
+        (
+            "Maria",
+            "Abate",
+            "female",
+            Some("1980-01-01"),
+            Some(abate_code.as_str()),
+        ),
+        ("Mario", "Bianchi", "male", Some("1980-01-01"), None),
+        ("Marina", "Conti", "female", None, None),
+        ("Marisa", "Donati", "female", None, None),
+        ("Luca", "Mariani", "male", None, None),
+    ] {
+        let r = post(
+            &app,
+            &w,
+            "/persons",
+            &json!({"given_names": given, "family_names": family, "sex": sex,
+                    "birth_date": birth, "birth_place": "Trento", "tax_code": code}),
+        )
+        .await;
+        assert_eq!(r.status(), 201, "{family}");
+        let body: Value = r.json().await.unwrap();
+        ids.insert(family, body["id"].as_str().unwrap().to_owned());
+    }
+    for (family, group) in [("Abate", "homeless"), ("Conti", "adult_in_need")] {
+        let r = post(
+            &app,
+            &w,
+            "/case-files",
+            &json!({"person_id": ids[family], "area": "social_inclusion",
+                    "case_manager_id": me["id"], "target_groups": [group]}),
+        )
+        .await;
+        assert_eq!(r.status(), 201, "case file of {family}");
+    }
+    let annulled = app
+        .client
+        .post(app.api(&format!("/persons/{}/annul", ids["Donati"])))
+        .bearer_auth(&w.token)
+        .header("if-match", "\"1\"")
+        .json(&json!({"reason": "registered by mistake"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(annulled.status(), 200);
+
+    let names = |page: Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["family_names"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    for (query, expected) in [
+        ("q=mari", vec!["Abate", "Bianchi", "Conti", "Mariani"]),
+        (
+            "q=mari&include_annulled=true",
+            vec!["Abate", "Bianchi", "Conti", "Donati", "Mariani"],
+        ),
+        ("q=mari%20bia", vec!["Bianchi"]),
+        ("q=mari%20l", vec!["Mariani"]),
+        ("q=mari&birth_date=1980-01-01", vec!["Abate", "Bianchi"]),
+        (&format!("q=mari&tax_code={abate_code}"), vec!["Abate"]),
+        ("q=mari&area=social_inclusion", vec!["Abate", "Conti"]),
+        ("q=mari&area=transversal", vec![]),
+        ("q=mari&target_group=homeless", vec!["Abate"]),
+        ("q=mari&case_status=intake", vec!["Abate", "Conti"]),
+        ("q=mari&case_status=closed", vec![]),
+        (
+            "q=mari&area=social_inclusion&target_group=adult_in_need&case_status=intake",
+            vec!["Conti"],
+        ),
+        (
+            "q=mari&birth_date=1980-01-01&area=social_inclusion",
+            vec!["Abate"],
+        ),
+    ] {
+        let r = get(&app, &w, &format!("/persons?{query}")).await;
+        assert_eq!(r.status(), 200, "{query}");
+        assert_eq!(names(r.json().await.unwrap()), expected, "{query}");
+    }
+    // Paging with a criterion: the cursor continues after the last person shown.
+    let first: Value = get(&app, &w, "/persons?q=mari&area=social_inclusion&limit=1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(names(first.clone()), vec!["Abate"]);
+    let next = first["next"].as_str().unwrap();
+    let second: Value = app
+        .client
+        .get(format!("{}{next}", app.address))
+        .bearer_auth(&w.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(names(second.clone()), vec!["Conti"]);
+    assert_eq!(second["next"], Value::Null);
 }
 
 async fn only_staff_who_work_cases_may_touch_persons(app: TestApp) {

@@ -1,0 +1,1 @@
+DROP INDEX case_file_team_staff_file_idx;
