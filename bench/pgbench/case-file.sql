@@ -5,15 +5,14 @@
 -- bench/load.sh expands it (bench/loadlib.py pgbench-scripts) and runs it with -M prepared, so
 -- that each statement is prepared once and then executed with its parameters, as diesel does.
 
--- The Authorization extractor: a pooled connection (r2d2 tests it with SELECT 1 on checkout)
--- and the account, outside the handler's transaction.
-SELECT 1;
+-- The Authorization extractor: the account, on a pooled connection outside the handler's
+-- transaction (no SELECT 1: a connection used less than 500 ms ago is handed out untested,
+-- persistence/src/db.rs, and under load every one is).
 SELECT "users"."id", "users"."username", "users"."display_name", "users"."email", "users"."password_hash", "users"."active", "users"."created_at", "users"."updated_at", "users"."disabled_at" FROM "users" WHERE ("users"."id" = :user_id) LIMIT 1;
 SELECT "user_roles"."user_id", "user_roles"."role" FROM "user_roles" WHERE ("user_roles"."user_id" = ANY(:user_ids));
 SELECT "user_areas"."user_id", "user_areas"."area" FROM "user_areas" WHERE ("user_areas"."user_id" = ANY(:user_ids));
 
 -- The handler's transaction, on another pooled connection.
-SELECT 1;
 BEGIN;
 -- The guard: the access facts of the file (file, current team, the caller's break-glass grants).
 SELECT "case_files"."id", "case_files"."person_id", "case_files"."area" FROM "case_files" WHERE ("case_files"."id" = :case_file_id);

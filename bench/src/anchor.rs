@@ -605,56 +605,6 @@ fn write_diary_entry(db: &Database, user_id: Uuid, id: Uuid, n: u64) -> anyhow::
     })
 }
 
-/// `persons::search` streams the persons of at most this many index words (private
-/// `MAX_WORD_STREAMS` of `persistence/src/persons.rs`; keep in step).
-const MAX_WORD_STREAMS: usize = 64;
-
-/// The index words that start with `prefix`, at most `max`: the statement of the private
-/// `words_with_prefix` of `persistence/src/persons.rs` (keep in step), for the pgbench plan.
-fn words_with_prefix(
-    conn: &mut AnyConnection,
-    prefix: &str,
-    max: usize,
-) -> anyhow::Result<Vec<String>> {
-    use diesel::RunQueryDsl;
-    use diesel::sql_types::{BigInt, Text};
-    #[derive(diesel::QueryableByName)]
-    struct Word {
-        #[diesel(sql_type = Text)]
-        token: String,
-    }
-    const HOPS: &str = "WITH RECURSIVE words(token) AS (
-             SELECT (SELECT min(token) FROM person_name_tokens WHERE token >= {a} AND token < {b})
-             UNION ALL
-             SELECT (SELECT min(t.token) FROM person_name_tokens AS t
-                     WHERE t.token > words.token AND t.token < {b})
-             FROM words WHERE words.token IS NOT NULL)
-         SELECT token FROM words WHERE token IS NOT NULL LIMIT {c}";
-    let end = format!("{prefix}\u{10FFFF}");
-    let limit = i64::try_from(max).unwrap_or(i64::MAX);
-    let words: Vec<Word> = match conn {
-        AnyConnection::Postgresql(c) => diesel::sql_query(
-            HOPS.replace("{a}", "$1")
-                .replace("{b}", "$2")
-                .replace("{c}", "$3"),
-        )
-        .bind::<Text, _>(prefix)
-        .bind::<Text, _>(&end)
-        .bind::<BigInt, _>(limit)
-        .load(c)?,
-        AnyConnection::Sqlite(c) => diesel::sql_query(
-            HOPS.replace("{a}", "?1")
-                .replace("{b}", "?2")
-                .replace("{c}", "?3"),
-        )
-        .bind::<Text, _>(prefix)
-        .bind::<Text, _>(&end)
-        .bind::<BigInt, _>(limit)
-        .load(c)?,
-    };
-    Ok(words.into_iter().map(|w| w.token).collect())
-}
-
 /// A PostgreSQL array literal of UUIDs, as diesel binds `eq_any`.
 fn pg_array(ids: &[Uuid]) -> String {
     let items: Vec<String> = ids.iter().map(Uuid::to_string).collect();
@@ -719,8 +669,12 @@ fn plan(db: &Database, context: &Shared, read_commit: ReadCommit) -> anyhow::Res
                         .enumerate()
                         .max_by_key(|(_, word)| word.chars().count())
                         .ok_or_else(|| anyhow!("the fragment `{fragment}` has no word"))?;
-                    let index_words = words_with_prefix(c, driver, MAX_WORD_STREAMS + 1)?;
-                    let streamed = index_words.len() <= MAX_WORD_STREAMS;
+                    let index_words = persons::words_with_prefix(
+                        c,
+                        driver,
+                        persons::MAX_WORD_STREAMS + 1,
+                    )?;
+                    let streamed = index_words.len() <= persons::MAX_WORD_STREAMS;
                     let other_tokens: Vec<Value> = words
                         .iter()
                         .enumerate()
@@ -741,10 +695,11 @@ fn plan(db: &Database, context: &Shared, read_commit: ReadCommit) -> anyhow::Res
                         "fragment": fragment,
                         "driver_lo": driver,
                         "driver_hi": format!("{driver}\u{10FFFF}"),
-                        "words": if streamed {
-                            index_words.iter().map(|w| json!({ "word": w })).collect::<Vec<_>>()
+                        // One statement for all the words (unnest + LATERAL), when there are any.
+                        "streamed": if streamed && !index_words.is_empty() {
+                            json!([{ "words_array": format!("{{{}}}", index_words.join(",")) }])
                         } else {
-                            Vec::new()
+                            json!([])
                         },
                         "other_tokens": other_tokens,
                         "fallback": if streamed { json!([]) } else { json!([{}]) },

@@ -451,12 +451,12 @@ macro_rules! person_filters {
 /// Most distinct index words one query word may expand to before search walks the persons in
 /// alphabetical order instead (a one- or two-letter word matches so many persons that the walk
 /// meets a page of them at once).
-const MAX_WORD_STREAMS: usize = 64;
+pub const MAX_WORD_STREAMS: usize = 64;
 
 /// The distinct index words starting with `prefix`, ascending, at most `max`: one statement
 /// that hops from word to word through the index (a recursive "loose index scan", as neither
-/// engine skips through an index on its own).
-fn words_with_prefix(
+/// engine skips through an index on its own). Public for the benchmark's pgbench plan.
+pub fn words_with_prefix(
     conn: &mut AnyConnection,
     prefix: &str,
     max: usize,
