@@ -18,9 +18,8 @@ BEGIN;
 SELECT "case_files"."id", "case_files"."person_id", "case_files"."area" FROM "case_files" WHERE ("case_files"."id" = :case_file_id);
 SELECT "case_file_team"."case_file_id", "case_file_team"."staff_id", "case_file_team"."role", "case_file_team"."sensitive_access" FROM "case_file_team" WHERE ((("case_file_team"."case_file_id" = ANY(:case_file_ids)) AND ("case_file_team"."assigned_from" <= :today)) AND (("case_file_team"."assigned_until" IS NULL) OR ("case_file_team"."assigned_until" > :today)));
 SELECT "break_glass_grants"."case_file_id", "break_glass_grants"."reason" FROM "break_glass_grants" WHERE (((("break_glass_grants"."staff_id" = :user_id) AND ("break_glass_grants"."case_file_id" = ANY(:case_file_ids))) AND ("break_glass_grants"."expires_at" > :now)) AND ("break_glass_grants"."granted_at" <= :now)) ORDER BY "break_glass_grants"."expires_at" ASC;
--- render: the file with its target groups, and its current case manager.
+-- render: the file with its target groups (its current case manager is the guard's).
 SELECT "case_files"."id", "case_files"."reference", "case_files"."person_id", "case_files"."area", "case_files"."status", "case_files"."opened_on", "case_files"."closed_on", "case_files"."closing_reason", "case_files"."version", "case_files"."created_at", "case_files"."created_by", "case_files"."updated_at", "case_files"."updated_by" FROM "case_files" WHERE ("case_files"."id" = :case_file_id) LIMIT 1;
 SELECT "case_file_target_groups"."case_file_id", "case_file_target_groups"."target_group" FROM "case_file_target_groups" WHERE ("case_file_target_groups"."case_file_id" = ANY(:case_file_ids));
-SELECT "case_file_team"."case_file_id", "case_file_team"."staff_id" FROM "case_file_team" WHERE (((("case_file_team"."case_file_id" = ANY(:case_file_ids)) AND ("case_file_team"."role" = 'case_manager')) AND ("case_file_team"."assigned_from" <= :today)) AND (("case_file_team"."assigned_until" IS NULL) OR ("case_file_team"."assigned_until" > :today)));
 -- @include audit-append.sql case_file.read case_file :case_file_id NULL
 COMMIT;

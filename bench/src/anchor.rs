@@ -427,10 +427,8 @@ fn read_case_file(db: &Database, user_id: Uuid, id: Uuid) -> anyhow::Result<()> 
     }
     db.write(|c| -> anyhow::Result<()> {
         let access = guard_case_file(c, &user, Action::ReadCaseFile, id)?;
-        // `render`: the file, then its current case manager.
+        // `render_with_manager`: the file (its case manager is the guard's).
         let found = case_files::find(c, id)?;
-        let today = Utc::now().date_naive();
-        let _manager = case_files::current_case_managers(c, &[id], today)?;
         if found.is_some() {
             let mut r = record(
                 &user,

@@ -526,14 +526,19 @@ type CurrentTeamIds = diesel::dsl::Select<
     case_file_team::case_file_id,
 >;
 
-fn current_team_ids(staff: Uuid, role: Option<TeamRole>, today: NaiveDate) -> CurrentTeamIds {
-    let roles: Vec<String> = match role {
+/// The codes of one team role, or of every role.
+fn role_codes(role: Option<TeamRole>) -> Vec<String> {
+    match role {
         Some(r) => vec![r.as_str().to_owned()],
         None => TeamRole::ALL
             .iter()
             .map(|r| r.as_str().to_owned())
             .collect(),
-    };
+    }
+}
+
+fn current_team_ids(staff: Uuid, role: Option<TeamRole>, today: NaiveDate) -> CurrentTeamIds {
+    let roles = role_codes(role);
     case_file_team::table
         .filter(
             case_file_team::staff_id
@@ -589,13 +594,6 @@ pub fn list(conn: &mut AnyConnection, q: &CaseFileQuery) -> Result<Vec<CaseFile>
     };
     let rows = match driver {
         Some((staff, role)) => {
-            let roles: Vec<String> = match role {
-                Some(r) => vec![r.as_str().to_owned()],
-                None => TeamRole::ALL
-                    .iter()
-                    .map(|r| r.as_str().to_owned())
-                    .collect(),
-            };
             let mut query = case_files::table
                 .inner_join(case_file_team::table)
                 .filter(case_file_team::staff_id.eq(DbUuid(staff)))
@@ -605,7 +603,7 @@ pub fn list(conn: &mut AnyConnection, q: &CaseFileQuery) -> Result<Vec<CaseFile>
                         .is_null()
                         .or(case_file_team::assigned_until.gt(q.today)),
                 )
-                .filter(case_file_team::role.eq_any(roles))
+                .filter(case_file_team::role.eq_any(role_codes(role)))
                 .select(CaseFileRow::as_select())
                 .order(case_file_team::case_file_id.asc())
                 .limit(q.limit)

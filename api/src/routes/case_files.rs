@@ -99,13 +99,24 @@ fn render(
     conn: &mut AnyConnection,
     id: Uuid,
 ) -> Result<Option<(CaseFile, CaseFileResponse)>, StoreError> {
-    let Some(file) = case_files::find(conn, id)? else {
-        return Ok(None);
-    };
     let today = Utc::now().date_naive();
     let manager = case_files::current_case_managers(conn, &[id], today)?
         .get(&id)
         .copied();
+    render_with_manager(conn, id, manager)
+}
+
+/// [`render`] when the current case manager is already known: the guard read the file's current
+/// team in the same transaction (`CaseFacts::case_manager`), so a plain read does not read it
+/// again. After a change of the team, use [`render`].
+fn render_with_manager(
+    conn: &mut AnyConnection,
+    id: Uuid,
+    manager: Option<Uuid>,
+) -> Result<Option<(CaseFile, CaseFileResponse)>, StoreError> {
+    let Some(file) = case_files::find(conn, id)? else {
+        return Ok(None);
+    };
     let response = response_of(&file, manager);
     Ok(Some((file, response)))
 }
@@ -362,7 +373,7 @@ pub async fn get_case_file(
     let (_, response) = blocking(move || {
         transact(&st.db, |c| {
             let access = guard::case_file(c, &caller, Action::ReadCaseFile, id)?;
-            let found = render(c, id)?;
+            let found = render_with_manager(c, id, access.facts.case_manager)?;
             if found.is_some() {
                 audit::append(c, access.record(&caller, "case_file.read", "case_file", id))?;
             }
