@@ -667,11 +667,8 @@ fn plan(db: &Database, context: &Shared, read_commit: ReadCommit) -> anyhow::Res
                         .enumerate()
                         .max_by_key(|(_, word)| word.chars().count())
                         .ok_or_else(|| anyhow!("the fragment `{fragment}` has no word"))?;
-                    let index_words = persons::words_with_prefix(
-                        c,
-                        driver,
-                        persons::MAX_WORD_STREAMS + 1,
-                    )?;
+                    let index_words =
+                        persons::words_with_prefix(c, driver, persons::MAX_WORD_STREAMS + 1)?;
                     let streamed = index_words.len() <= persons::MAX_WORD_STREAMS;
                     let other_tokens: Vec<Value> = words
                         .iter()
