@@ -10,6 +10,7 @@ on_both_engines!(
     every_legal_and_illegal_transition,
     team_history_reassignment_and_caseloads,
     lists_filter_and_page_stably,
+    caseloads_page_from_the_cursor,
     concurrent_openings_get_distinct_references,
     case_data_is_refused_to_admins_and_privacy_officers,
     merging_a_duplicate_moves_its_case_files,
@@ -693,6 +694,122 @@ async fn lists_filter_and_page_stably(app: TestApp) {
     let record = &app.audit(1)[0];
     assert_eq!(record.action, "case_file.list");
     assert!(record.details.as_deref().unwrap().contains(&ids[3]));
+}
+
+/// A caseload (`/me/caseload`, `/case-files?case_manager_id=`) is read from the member's team rows
+/// in file order and continues after the cursor: every page in creation order, nothing twice,
+/// nothing skipped, the other criteria and the caller's visibility still applied.
+async fn caseloads_page_from_the_cursor(app: TestApp) {
+    let o = office(&app).await;
+    let (anna_id, anna) = &o.anna;
+    let (bruno_id, bruno) = &o.bruno;
+    let (_, cora) = &o.cora;
+    let mut annas = Vec::new();
+    let mut brunos = Vec::new();
+    for (i, (area, manager)) in [
+        ("social_inclusion", anna_id),
+        ("transversal", bruno_id),
+        ("social_inclusion", anna_id),
+        ("social_inclusion", bruno_id),
+        ("social_inclusion", anna_id),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let p = person(&app, cora, ["Ada", "Bea", "Cloe", "Dina", "Elsa"][i]).await;
+        let r = open(
+            &app,
+            cora,
+            json!({"person_id": p, "area": area, "case_manager_id": manager}),
+        )
+        .await;
+        assert_eq!(r.status(), 201);
+        let id = r.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        if manager == anna_id {
+            annas.push(id)
+        } else {
+            brunos.push(id)
+        }
+    }
+    // Follows `next` from `path` as `token`; every page holds at most `limit` files.
+    let all_pages = |token: &str, path: String, limit: usize| {
+        let token = token.to_owned();
+        let app = &app;
+        async move {
+            let mut seen = Vec::new();
+            let mut path = format!("/api/v1{path}");
+            for _ in 0..20 {
+                let r = app
+                    .client
+                    .get(format!("{}{path}", app.address))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 200, "{path}");
+                let page: Value = r.json().await.unwrap();
+                let items = page["items"].as_array().unwrap();
+                assert!(items.len() <= limit, "{path}");
+                seen.extend(items.iter().map(|f| f["id"].as_str().unwrap().to_owned()));
+                match page["next"].as_str() {
+                    Some(next) => path = next.to_owned(),
+                    None => return seen,
+                }
+            }
+            panic!("still a next page after 20 pages: {seen:?}");
+        }
+    };
+    assert_eq!(
+        all_pages(anna, "/me/caseload?limit=1".into(), 1).await,
+        annas
+    );
+    assert_eq!(
+        all_pages(anna, "/me/caseload?limit=2&status=intake".into(), 2).await,
+        annas
+    );
+    assert!(
+        all_pages(anna, "/me/caseload?status=active".into(), 20)
+            .await
+            .is_empty()
+    );
+    // By case manager, as the coordinator of both areas: every file of Anna's.
+    assert_eq!(
+        all_pages(
+            cora,
+            format!("/case-files?case_manager_id={anna_id}&limit=2"),
+            2
+        )
+        .await,
+        annas
+    );
+    // A social worker lists only the files of their teams: none of Anna's.
+    assert!(
+        all_pages(bruno, format!("/case-files?case_manager_id={anna_id}"), 20)
+            .await
+            .is_empty()
+    );
+    // A coordinator of transversal only: Bruno's transversal file, not his social_inclusion one.
+    let tina = app
+        .create_user(&o.admin, "tina", &["area_coordinator"], &["transversal"])
+        .await;
+    assert_eq!(tina["username"], "tina");
+    let (tina, _) = app.tokens("tina", &user_password("tina")).await;
+    assert_eq!(
+        all_pages(
+            &tina,
+            format!("/case-files?case_manager_id={bruno_id}&limit=1"),
+            1
+        )
+        .await,
+        vec![brunos[0].clone()]
+    );
+    assert_eq!(
+        all_pages(bruno, "/me/caseload?limit=1".into(), 1).await,
+        brunos
+    );
 }
 
 async fn concurrent_openings_get_distinct_references(app: TestApp) {
