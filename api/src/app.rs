@@ -188,6 +188,11 @@ impl Application {
                 if purged > 0 {
                     tracing::info!(purged, "expired refresh tokens removed");
                 }
+                if !db.with_conn(socialcare_persistence::db::sqlite_plans_are_stable)? {
+                    tracing::warn!(
+                        "this build's SQLite lacks the query planner stability guarantee (LIBSQLITE3_FLAGS=-DSQLITE_ENABLE_QPSG, set by .cargo/config.toml): every query with a LIMIT is prepared again at each execution"
+                    );
+                }
                 Ok((db, applied, generated))
             })
             .await??

@@ -2,7 +2,8 @@
 
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -121,6 +122,21 @@ impl DbTarget {
                 Ok(AnyConnection::Sqlite(conn))
             }
         }
+    }
+}
+
+/// Whether the SQLite library keeps one plan per statement whatever the values bound to it (the
+/// query planner stability guarantee, compiled in by `.cargo/config.toml`). Without it SQLite
+/// prepares again, on every execution, each cached statement with a `LIMIT ?` (diesel's
+/// `.first()` and `.limit(n)`): correct, but a parse and a plan per query. Always true on
+/// PostgreSQL, which has no such option.
+pub fn sqlite_plans_are_stable(conn: &mut AnyConnection) -> Result<bool, StoreError> {
+    match conn {
+        AnyConnection::Postgresql(_) => Ok(true),
+        AnyConnection::Sqlite(c) => Ok(diesel::select(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("sqlite_compileoption_used('ENABLE_QPSG')"),
+        )
+        .get_result(c)?),
     }
 }
 
@@ -244,11 +260,16 @@ impl Default for PoolOptions {
 /// of failing with "database is locked", and that connection's cache stays warm because nobody
 /// else writes (the pool serves the read-only transactions). On PostgreSQL every transaction
 /// takes a pooled connection.
+///
+/// On SQLite, writes that queue up behind each other commit together (group commit, see
+/// [`Database::write`]): most audited reads write the same few pages (the last leaf of each
+/// index of the trail, the chain head), and one commit writes them to the WAL once for the whole
+/// group instead of once per request.
 #[derive(Clone)]
 pub struct Database {
     pool: Pool<Manager>,
     engine: Engine,
-    sqlite_writer: Option<Arc<Mutex<Option<AnyConnection>>>>,
+    sqlite_writer: Option<Arc<SqliteWriter>>,
     target: DbTarget,
 }
 
@@ -279,7 +300,7 @@ impl Database {
         Ok(Self {
             pool,
             engine,
-            sqlite_writer: (engine == Engine::Sqlite).then(|| Arc::new(Mutex::new(None))),
+            sqlite_writer: (engine == Engine::Sqlite).then(|| Arc::new(SqliteWriter::default())),
             target,
         })
     }
@@ -325,10 +346,16 @@ impl Database {
     }
 
     /// Runs `f` in a write transaction: everything it does commits together, and nothing does
-    /// when it returns an error (of any type that can carry a database error).
+    /// when it returns an error (of any type that can carry a database error). Returns once its
+    /// changes are committed.
+    ///
     /// On SQLite the transaction runs on the dedicated writer connection, taken under an
     /// in-process lock, and starts `IMMEDIATE`, so concurrent requests queue instead of failing
-    /// with "database is locked".
+    /// with "database is locked". Requests that queued while one ran join its transaction
+    /// (group commit): each runs in a savepoint of it, so that an error undoes its own changes
+    /// and nobody else's; the last one of the queue commits, and every member returns only
+    /// after that commit, with an error if it failed (then nothing of any member remains). A
+    /// group closes at [`GROUP_MAX_MEMBERS`] members or [`GROUP_MAX_OPEN`] after it opened.
     pub fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut AnyConnection) -> Result<T, E>,
@@ -340,46 +367,229 @@ impl Database {
             pooled.record(&result);
             return result;
         };
-        let mut slot = writer.lock().unwrap_or_else(|poisoned| {
-            // A writer panicked mid-transaction: its connection is not trusted again.
-            let mut slot = poisoned.into_inner();
-            *slot = None;
-            slot
-        });
-        let conn = match &mut *slot {
-            Some(conn) => conn,
-            empty => empty.insert(self.target.connect().map_err(|e| {
-                tracing::warn!(error = %e, "cannot open the SQLite writer connection");
-                StoreError::Unavailable
-            })?),
-        };
-        if let Err(begin) = begin_immediate(conn) {
-            // A connection that cannot even begin is not trusted again.
-            *slot = None;
-            return Err(begin.into());
-        }
-        match f(conn) {
-            Ok(value) => match AnyConnection::commit_transaction(conn) {
-                Ok(()) => Ok(value),
-                Err(commit) => {
-                    // diesel rolls back a failed commit; start afresh next time regardless.
-                    *slot = None;
-                    Err(StoreError::from(commit).into())
-                }
-            },
-            Err(error) => {
-                if let Err(rollback) = AnyConnection::rollback_transaction(conn) {
-                    tracing::error!(error = %rollback, "rollback failed");
-                    *slot = None;
-                }
-                Err(error)
-            }
-        }
+        writer.write(&self.target, f)
+    }
+
+    /// Transactions committed on the SQLite writer connection, and the writes they held (see
+    /// [`Database::write`]); `None` on PostgreSQL.
+    pub fn write_groups(&self) -> Option<WriteGroups> {
+        self.sqlite_writer.as_ref().map(|w| WriteGroups {
+            commits: w.commits.load(Ordering::Relaxed),
+            members: w.members.load(Ordering::Relaxed),
+        })
     }
 
     /// Answers whether the database responds.
     pub fn ping(&self) -> Result<(), StoreError> {
         self.with_conn(|c| c.batch_execute("SELECT 1").map_err(StoreError::from))
+    }
+}
+
+/// Counters of the SQLite group commit, for tests and benchmarks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteGroups {
+    /// Transactions committed.
+    pub commits: u64,
+    /// Successful writes they held.
+    pub members: u64,
+}
+
+/// At most this many writes share one SQLite transaction.
+pub const GROUP_MAX_MEMBERS: usize = 32;
+
+/// A group's transaction commits at the latest when a member finishes this long after the group
+/// opened, however many requests still queue: its first member has waited about that long.
+pub const GROUP_MAX_OPEN: Duration = Duration::from_millis(5);
+
+/// The outcome of a group's commit, awaited by its members.
+#[derive(Default)]
+struct Settlement {
+    outcome: Mutex<Option<Result<(), String>>>,
+    settled: Condvar,
+}
+
+impl Settlement {
+    fn settle(&self, outcome: Result<(), String>) {
+        let mut slot = self.outcome.lock().unwrap_or_else(PoisonError::into_inner);
+        *slot = Some(outcome);
+        self.settled.notify_all();
+    }
+
+    fn wait(&self) -> Result<(), String> {
+        let mut slot = self.outcome.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            if let Some(outcome) = &*slot {
+                return outcome.clone();
+            }
+            slot = self
+                .settled
+                .wait(slot)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
+
+/// The group whose transaction is open on the writer connection.
+struct OpenGroup {
+    members: usize,
+    opened_at: Instant,
+    settlement: Arc<Settlement>,
+}
+
+#[derive(Default)]
+struct WriterState {
+    conn: Option<AnyConnection>,
+    group: Option<OpenGroup>,
+}
+
+/// The SQLite writer connection and its group commit (see [`Database::write`]).
+#[derive(Default)]
+struct SqliteWriter {
+    state: Mutex<WriterState>,
+    /// Writes waiting for the lock: while there are some, a finished write leaves the commit to
+    /// them.
+    queued: AtomicUsize,
+    commits: AtomicU64,
+    members: AtomicU64,
+}
+
+impl SqliteWriter {
+    fn write<T, E, F>(&self, target: &DbTarget, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+        E: From<StoreError> + From<diesel::result::Error>,
+    {
+        self.queued.fetch_add(1, Ordering::SeqCst);
+        let locked = self.state.lock();
+        self.queued.fetch_sub(1, Ordering::SeqCst);
+        let mut guard = locked.unwrap_or_else(|poisoned| {
+            // A write panicked (it already failed its group, see below): start afresh.
+            let mut state = poisoned.into_inner();
+            state.conn = None;
+            if let Some(group) = state.group.take() {
+                group
+                    .settlement
+                    .settle(Err("a write of the same group panicked".into()));
+            }
+            state
+        });
+        let state = &mut *guard;
+        let conn = match &mut state.conn {
+            Some(conn) => conn,
+            empty => empty.insert(target.connect().map_err(|e| {
+                tracing::warn!(error = %e, "cannot open the SQLite writer connection");
+                StoreError::Unavailable
+            })?),
+        };
+        let first = state.group.is_none();
+        if first {
+            if let Err(begin) = begin_immediate(conn) {
+                // A connection that cannot even begin is not trusted again.
+                state.conn = None;
+                return Err(begin.into());
+            }
+            state.group = Some(OpenGroup {
+                members: 0,
+                opened_at: Instant::now(),
+                settlement: Arc::default(),
+            });
+        }
+        // The first write of a group runs in the group's transaction itself (on error the
+        // transaction, holding nothing else, is rolled back); the others in a savepoint of it.
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if first { f(conn) } else { conn.transaction(f) }
+        }));
+        let result = match ran {
+            Ok(result) => result,
+            Err(panic) => {
+                // Nothing of the group can be trusted: drop the connection (which rolls the
+                // transaction back) and fail the members waiting for the commit.
+                state.conn = None;
+                if let Some(group) = state.group.take() {
+                    group
+                        .settlement
+                        .settle(Err("a write of the same group panicked".into()));
+                }
+                std::panic::resume_unwind(panic);
+            }
+        };
+        // (Not `is_broken`: to diesel any open transaction makes a connection broken.)
+        let intact = open_depth(conn) == Some(1);
+        if !intact || (first && result.is_err()) {
+            // SQLite or a failed savepoint rollback ended the whole transaction, or the group's
+            // first write failed: roll back, and fail the members waiting for the commit.
+            if !intact {
+                state.conn = None;
+            } else if let Err(rollback) = AnyConnection::rollback_transaction(conn) {
+                tracing::error!(error = %rollback, "rollback failed");
+                state.conn = None;
+            }
+            if let Some(group) = state.group.take() {
+                group
+                    .settlement
+                    .settle(Err("a write of the same group failed".into()));
+            }
+            return match result {
+                Err(error) => Err(error),
+                Ok(_) => Err(StoreError::Unavailable.into()),
+            };
+        }
+        let Some(group) = state.group.as_mut() else {
+            return Err(StoreError::Internal("the write group vanished".into()).into());
+        };
+        if result.is_ok() {
+            group.members += 1;
+        }
+        if self.queued.load(Ordering::SeqCst) > 0
+            && group.members < GROUP_MAX_MEMBERS
+            && group.opened_at.elapsed() < GROUP_MAX_OPEN
+        {
+            // A write queued behind this one joins the transaction and commits it, or leaves
+            // that to whoever queued behind it.
+            let value = result?;
+            let settlement = Arc::clone(&group.settlement);
+            drop(guard);
+            return match settlement.wait() {
+                Ok(()) => Ok(value),
+                Err(reason) => {
+                    tracing::warn!(%reason, "a grouped write was rolled back");
+                    Err(StoreError::Unavailable.into())
+                }
+            };
+        }
+        // Nobody queued behind, or the group is full: commit it.
+        let members = group.members as u64;
+        let settlement = Arc::clone(&group.settlement);
+        state.group = None;
+        match AnyConnection::commit_transaction(conn) {
+            Ok(()) => {
+                self.commits.fetch_add(1, Ordering::Relaxed);
+                self.members.fetch_add(members, Ordering::Relaxed);
+                settlement.settle(Ok(()));
+                result
+            }
+            Err(commit) => {
+                // diesel rolls back a failed commit; start afresh next time regardless.
+                state.conn = None;
+                settlement.settle(Err(format!("commit failed: {commit}")));
+                result.and(Err(StoreError::from(commit).into()))
+            }
+        }
+    }
+}
+
+/// The depth of the transaction open on a SQLite connection (1: a transaction, no savepoint);
+/// `None` when none is open or diesel's transaction manager is in error.
+fn open_depth(conn: &mut AnyConnection) -> Option<u32> {
+    match conn {
+        AnyConnection::Sqlite(inner) => {
+            AnsiTransactionManager::transaction_manager_status_mut(inner)
+                .transaction_depth()
+                .ok()
+                .flatten()
+                .map(|depth| depth.get())
+        }
+        AnyConnection::Postgresql(_) => None,
     }
 }
 

@@ -7,3 +7,4 @@ mod migrations;
 mod pool;
 mod startup;
 mod users;
+mod writer;
