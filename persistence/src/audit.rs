@@ -9,8 +9,9 @@
 //! Records are numbered `seq` = 1, 2, 3… without gaps. Each carries `prev_hash`, the `hash` of
 //! record `seq - 1` ([`GENESIS_HASH`] for record 1), and its own `hash`, the lowercase hex
 //! SHA-256 of its [canonical encoding](canonical_bytes). The one-row table `audit_chain_head`
-//! holds the last `seq` and `hash`; [`append`] locks it (`SELECT … FOR UPDATE` on PostgreSQL; on
-//! SQLite the single writer is already serialised), so concurrent appends cannot fork the chain.
+//! holds the last `seq` and `hash`; [`append`] locks it (`SELECT … FOR UPDATE` on PostgreSQL,
+//! inside the one statement that also numbers, hashes and inserts the record; on SQLite the
+//! single writer is already serialised), so concurrent appends cannot fork the chain.
 //! [`verify`] recomputes everything and reports the first broken link.
 
 use std::collections::{BTreeMap, HashMap};
@@ -223,9 +224,27 @@ fn put_opt_str(out: &mut Vec<u8>, text: Option<&str>) {
 /// A string is its UTF-8 byte length as 4 bytes big-endian followed by the bytes; an optional
 /// string is byte 0 when absent, else byte 1 followed by the string.
 pub fn canonical_bytes(row: &AuditRow, persons: &[Uuid]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(512);
-    put_str(&mut out, ENCODING_TAG);
+    let body = canonical_body(row, persons);
+    let mut out = canonical_tag();
+    out.reserve(body.len() + 80);
     out.extend_from_slice(&row.seq.to_be_bytes());
+    out.extend_from_slice(&body);
+    put_str(&mut out, &row.prev_hash);
+    out
+}
+
+/// Item 1 of [`canonical_bytes`]: the tag as a string.
+fn canonical_tag() -> Vec<u8> {
+    let mut out = Vec::with_capacity(ENCODING_TAG.len() + 4);
+    put_str(&mut out, ENCODING_TAG);
+    out
+}
+
+/// Items 3 to 8 of [`canonical_bytes`]: everything but the tag, `seq` and `prev_hash`, the
+/// three parts the chain head decides. PostgreSQL's append statement completes the encoding
+/// around these bytes itself (see [`AppendStatement`]).
+fn canonical_body(row: &AuditRow, persons: &[Uuid]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(384);
     out.extend_from_slice(row.id.0.as_bytes());
     put_str(&mut out, &sqlite_instant_text(&row.occurred_at.0));
     match row.actor_id {
@@ -254,7 +273,6 @@ pub fn canonical_bytes(row: &AuditRow, persons: &[Uuid]) -> Vec<u8> {
     for person in &sorted {
         out.extend_from_slice(person.as_bytes());
     }
-    put_str(&mut out, &row.prev_hash);
     out
 }
 
@@ -266,24 +284,26 @@ pub fn compute_hash(row: &AuditRow, persons: &[Uuid]) -> String {
         .collect()
 }
 
-/// Reads the chain head, locking it on PostgreSQL until the end of the transaction.
-fn lock_head(conn: &mut AnyConnection) -> Result<Head, StoreError> {
-    let query = audit_chain_head::table
+/// Reads the chain head (SQLite: the single writer connection already serialises appends).
+fn read_head(conn: &mut diesel::SqliteConnection) -> Result<Head, StoreError> {
+    let head: Option<(i64, String)> = audit_chain_head::table
         .find(1)
-        .select((audit_chain_head::last_seq, audit_chain_head::last_hash));
-    let head: Option<(i64, String)> = match conn {
-        AnyConnection::Postgresql(c) => query.for_update().first(c).optional()?,
-        AnyConnection::Sqlite(c) => query.first(c).optional()?,
-    };
+        .select((audit_chain_head::last_seq, audit_chain_head::last_hash))
+        .first(conn)
+        .optional()?;
     match head {
         Some((last_seq, last_hash)) if !last_hash.is_empty() => Ok(Head {
             last_seq,
             last_hash,
         }),
-        _ => Err(StoreError::Internal(
-            "the audit chain head is missing or not initialised; apply the migrations with `socialcare migrate`".into(),
-        )),
+        _ => Err(head_missing()),
     }
+}
+
+fn head_missing() -> StoreError {
+    StoreError::Internal(
+        "the audit chain head is missing or not initialised; apply the migrations with `socialcare migrate`".into(),
+    )
 }
 
 fn set_head(conn: &mut AnyConnection, last_seq: i64, last_hash: &str) -> Result<(), StoreError> {
@@ -391,22 +411,30 @@ pub fn append(conn: &mut AnyConnection, record: NewAuditRecord) -> Result<Uuid, 
     };
     let asynchronous_commit =
         record.read_only && ASYNCHRONOUS_READ_COMMITS.load(std::sync::atomic::Ordering::Relaxed);
-    // Critical section: from here to the commit of the caller's transaction the head is locked.
-    let head = lock_head(conn)?;
+    let head = match conn {
+        // One statement locks the head, numbers and hashes the record, inserts it with its
+        // links and moves the head: under load the head stays locked only from this statement
+        // to the commit, one round trip less than reading it first.
+        AnyConnection::Postgresql(c) => {
+            let appended = AppendStatement {
+                row: &row,
+                tag: canonical_tag(),
+                body: canonical_body(&row, &persons),
+                persons: persons.iter().map(Uuid::to_string).collect(),
+                asynchronous_commit,
+            }
+            .execute(c)?;
+            return if appended == 1 {
+                Ok(id)
+            } else {
+                Err(head_missing())
+            };
+        }
+        AnyConnection::Sqlite(c) => read_head(c)?,
+    };
     row.seq = head.last_seq + 1;
     row.prev_hash = head.last_hash;
     row.hash = compute_hash(&row, &persons);
-    if let AnyConnection::Postgresql(c) = conn {
-        // One round trip for the three writes while the head is locked: under load the lock
-        // is held for as short a time as the protocol allows.
-        AppendStatement {
-            row: &row,
-            persons: persons.iter().map(Uuid::to_string).collect(),
-            asynchronous_commit,
-        }
-        .execute(c)?;
-        return Ok(id);
-    }
     diesel::insert_into(audit_records::table)
         .values(&row)
         .execute(conn)?;
@@ -415,15 +443,28 @@ pub fn append(conn: &mut AnyConnection, record: NewAuditRecord) -> Result<Uuid, 
     Ok(id)
 }
 
-/// PostgreSQL: inserts the record and its person links and moves the head in one statement
-/// (data-modifying CTEs; the links' foreign key is checked at the end of the statement), and for
-/// a read makes the transaction's commit asynchronous (`set_config(…, true)` is `SET LOCAL`).
+/// PostgreSQL: the whole append in one statement (data-modifying CTEs):
+///
+/// 1. `head` locks the chain head row (`FOR UPDATE`; under READ COMMITTED a waiting append
+///    reads the head its predecessor committed);
+/// 2. `chained` numbers the record and hashes it with the database's `sha256`, over the same
+///    bytes as [`canonical_bytes`]: the tag as a string ([`canonical_tag`]), `int8send(seq)` (8 bytes big-endian),
+///    the body computed in Rust by [`canonical_body`], and `prev_hash` as a string;
+/// 3. `rec` and `links` insert the record and its persons (the links' foreign key is checked
+///    at the end of the statement);
+/// 4. the outer `UPDATE` moves the head; it reports one row, or none when the head is missing;
+/// 5. for a read, `commit_mode` makes the transaction's commit asynchronous
+///    (`set_config(…, true)` is `SET LOCAL`).
 ///
 /// Written as a query fragment rather than `sql_query` because diesel never caches the
 /// prepared statement of a `sql_query`: this one is prepared once per connection and then only
-/// executed, one round trip while the head is locked.
+/// executed.
 struct AppendStatement<'a> {
     row: &'a AuditRow,
+    /// Item 1 of the encoding: [`ENCODING_TAG`] as a string (length prefix included).
+    tag: Vec<u8>,
+    /// Items 3 to 8, from [`canonical_body`].
+    body: Vec<u8>,
     persons: Vec<String>,
     asynchronous_commit: bool,
 }
@@ -436,10 +477,23 @@ impl QueryId for AppendStatement<'_> {
 impl QueryFragment<Pg> for AppendStatement<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         use crate::sql_types::{SqlInstant, SqlUuid};
-        use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text};
+        use diesel::sql_types::{Array, Binary, Bool, Nullable, Text};
         let row = self.row;
         out.push_sql(
-            "WITH commit_mode AS (
+            "WITH head AS (
+                 SELECT last_seq + 1 AS seq, last_hash AS prev_hash,
+                     convert_to(last_hash, 'UTF8') AS prev_bytes
+                 FROM audit_chain_head WHERE id = 1 AND last_hash <> '' FOR UPDATE),
+             chained AS (
+                 SELECT seq, prev_hash, encode(sha256(",
+        );
+        out.push_bind_param::<Binary, _>(&self.tag)?;
+        out.push_sql(" || int8send(seq) || ");
+        out.push_bind_param::<Binary, _>(&self.body)?;
+        out.push_sql(
+            " || int4send(octet_length(prev_bytes)) || prev_bytes), 'hex') AS hash
+                 FROM head),
+             commit_mode AS (
                  SELECT set_config('synchronous_commit',
                      CASE WHEN ",
         );
@@ -450,7 +504,7 @@ impl QueryFragment<Pg> for AppendStatement<'_> {
                  INSERT INTO audit_records (id, occurred_at, actor_id, actor_username,
                      actor_roles, action, resource_type, resource_id, outcome, request_id,
                      client_addr, details, seq, purpose, break_glass, prev_hash, hash)
-                 VALUES (",
+                 SELECT ",
         );
         out.push_bind_param::<SqlUuid, _>(&row.id)?;
         out.push_sql(", ");
@@ -475,19 +529,13 @@ impl QueryFragment<Pg> for AppendStatement<'_> {
         out.push_bind_param::<Nullable<Text>, _>(&row.client_addr)?;
         out.push_sql(", ");
         out.push_bind_param::<Nullable<Text>, _>(&row.details)?;
-        out.push_sql(", ");
-        out.push_bind_param::<BigInt, _>(&row.seq)?;
-        out.push_sql(", ");
+        out.push_sql(", chained.seq, ");
         out.push_bind_param::<Nullable<Text>, _>(&row.purpose)?;
         out.push_sql(", ");
         out.push_bind_param::<Bool, _>(&row.break_glass)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(&row.prev_hash)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(&row.hash)?;
         out.push_sql(
-            ")
-                 RETURNING id),
+            ", chained.prev_hash, chained.hash FROM chained
+                 RETURNING id, seq, hash),
              links AS (
                  INSERT INTO audit_record_persons (audit_record_id, person_id)
                  SELECT rec.id, person::uuid FROM rec, unnest(",
@@ -495,12 +543,9 @@ impl QueryFragment<Pg> for AppendStatement<'_> {
         out.push_bind_param::<Array<Text>, _>(&self.persons)?;
         out.push_sql(
             "::text[]) AS person)
-             UPDATE audit_chain_head SET last_seq = ",
+             UPDATE audit_chain_head SET last_seq = rec.seq, last_hash = rec.hash FROM rec
+             WHERE audit_chain_head.id = 1 AND EXISTS (SELECT 1 FROM commit_mode)",
         );
-        out.push_bind_param::<BigInt, _>(&row.seq)?;
-        out.push_sql(", last_hash = ");
-        out.push_bind_param::<Text, _>(&row.hash)?;
-        out.push_sql(" WHERE id = 1 AND EXISTS (SELECT 1 FROM commit_mode)");
         Ok(())
     }
 }

@@ -5,7 +5,7 @@ use chrono::{Duration, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use serde_json::Value;
-use socialcare_persistence::audit::{self, GENESIS_HASH, NewAuditRecord, Outcome};
+use socialcare_persistence::audit::{self, GENESIS_HASH, NewAuditRecord, Outcome, compute_hash};
 use socialcare_persistence::schema::audit_records;
 use socialcare_persistence::sql_types::{DbInstant, DbUuid};
 use socialcare_persistence::{AnyConnection, DbTarget, migrations};
@@ -20,6 +20,9 @@ on_both_engines!(
     the_database_refuses_updates_and_deletes,
     concurrent_requests_keep_the_chain_linear,
     reads_commit_without_waiting_for_the_flush_on_postgres,
+    every_field_shape_hashes_as_the_canonical_encoding,
+    parallel_appends_on_many_connections_keep_the_chain_linear,
+    an_append_without_a_chain_head_fails_and_writes_nothing,
 );
 
 fn connect(app: &TestApp) -> AnyConnection {
@@ -458,4 +461,168 @@ async fn reads_commit_without_waiting_for_the_flush_on_postgres(app: TestApp) {
     assert_eq!(setting_after(&mut conn, false), "on");
     let report = conn.transaction(audit::verify).unwrap();
     assert!(report.intact(), "{report:?}");
+}
+
+/// On PostgreSQL the append statement numbers and hashes the record inside the database
+/// (`sha256` over the tag, `int8send(seq)`, the body encoded in Rust and the previous hash); on
+/// SQLite Rust hashes it. Either way every stored hash must be the hash of the canonical
+/// encoding of the stored row: records with every optional field absent, present, empty and
+/// non-ASCII, with none, one and several persons (given unsorted and repeated).
+async fn every_field_shape_hashes_as_the_canonical_encoding(app: TestApp) {
+    let office = office(&app).await;
+    let mut persons: Vec<uuid::Uuid> = Vec::new();
+    for given in ["Maria", "Giuseppe", "Lucia"] {
+        let id = person(&app, &office.anna, given).await;
+        persons.push(id.parse().unwrap());
+    }
+    let before = app.audit(1)[0].clone();
+    let bare = record(false);
+    let full = NewAuditRecord {
+        actor_id: Some(office.anna_id.parse().unwrap()),
+        actor_username: Some("anna.rossì".into()),
+        actor_roles: vec!["social_worker".into(), "area_coordinator".into()],
+        resource_id: Some("ça-va/€/日本".into()),
+        outcome: Outcome::Denied,
+        request_id: Some("req-1".into()),
+        client_addr: Some("192.0.2.7".into()),
+        details: Some(r#"{"reason":"perché \"no\""}"#.into()),
+        persons: vec![persons[2], persons[0], persons[2], persons[1]],
+        purpose: Some("Verifica ISEE — art. 15".into()),
+        break_glass: true,
+        ..record(true)
+    };
+    let empty = NewAuditRecord {
+        actor_username: Some(String::new()),
+        resource_id: Some(String::new()),
+        details: Some(String::new()),
+        purpose: Some(String::new()),
+        persons: vec![persons[1]],
+        outcome: Outcome::Failure,
+        ..record(false)
+    };
+    // A record on a person resource concerns that person without naming it in `persons`.
+    let on_person = NewAuditRecord {
+        resource_type: "person".into(),
+        resource_id: Some(persons[0].to_string()),
+        persons: vec![persons[0], persons[2]],
+        ..record(true)
+    };
+    let records = vec![bare, full, empty, on_person];
+    let n = records.len();
+    app.db()
+        .write(|c| -> Result<(), socialcare_persistence::StoreError> {
+            for r in records {
+                audit::append(c, r)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+
+    let mut entries = app.audit_entries(n as i64);
+    entries.reverse();
+    let mut prev = before.hash.clone();
+    for (i, entry) in entries.iter().enumerate() {
+        assert_eq!(
+            entry.seq,
+            before.seq + 1 + i as i64,
+            "numbered after the head"
+        );
+        assert_eq!(
+            entry.prev_hash, prev,
+            "record {} links to its predecessor",
+            entry.seq
+        );
+        assert_eq!(
+            entry.hash,
+            compute_hash(&entry.row, &entry.persons),
+            "record {} ({:?}) is hashed over its canonical encoding",
+            entry.seq,
+            entry.row
+        );
+        prev = entry.hash.clone();
+    }
+    let mut sorted = persons.clone();
+    sorted.sort();
+    assert_eq!(entries[0].persons, Vec::<uuid::Uuid>::new());
+    assert_eq!(entries[1].persons, sorted, "deduplicated and ascending");
+    assert_eq!(entries[1].actor_username.as_deref(), Some("anna.rossì"));
+    assert!(entries[1].break_glass);
+    assert_eq!(entries[1].actor_roles, "social_worker,area_coordinator");
+    assert_eq!(entries[2].persons, vec![persons[1]]);
+    assert_eq!(entries[2].details.as_deref(), Some(""));
+    let mut on_person = vec![persons[0], persons[2]];
+    on_person.sort();
+    assert_eq!(entries[3].persons, on_person);
+    let report = app.db().read(audit::verify).unwrap();
+    assert!(report.intact(), "{report:?}");
+    assert_eq!(report.head_hash, prev);
+}
+
+/// Appends from 8 threads at once, each through the server's own database handle (the pool on
+/// PostgreSQL, where they contend for the head's row lock inside the append statement; the
+/// writer with group commit on SQLite): no gap, no fork, every record linked.
+async fn parallel_appends_on_many_connections_keep_the_chain_linear(app: TestApp) {
+    const THREADS: usize = 8;
+    const EACH: usize = 40;
+    let office = office(&app).await;
+    let p: uuid::Uuid = person(&app, &office.anna, "Maria").await.parse().unwrap();
+    let before = app.audit(1)[0].seq;
+    let db = app.db().clone();
+    let workers = (0..THREADS).map(|t| {
+        let db = db.clone();
+        std::thread::spawn(move || {
+            for i in 0..EACH {
+                db.write(|c| -> Result<_, socialcare_persistence::StoreError> {
+                    audit::append(
+                        c,
+                        NewAuditRecord {
+                            request_id: Some(format!("{t}-{i}")),
+                            persons: vec![p],
+                            ..record(i % 2 == 0)
+                        },
+                    )
+                })
+                .unwrap();
+            }
+        })
+    });
+    for worker in workers.collect::<Vec<_>>() {
+        worker.join().unwrap();
+    }
+    let total = (THREADS * EACH) as i64;
+    let report = app.db().read(audit::verify).unwrap();
+    assert!(report.intact(), "{report:?}");
+    assert_eq!(report.head_seq, before + total);
+    let entries = app.audit_entries(total);
+    let mut requests: Vec<&str> = entries
+        .iter()
+        .map(|e| e.request_id.as_deref().unwrap())
+        .collect();
+    requests.sort_unstable();
+    requests.dedup();
+    assert_eq!(requests.len(), THREADS * EACH, "every append stored once");
+    assert!(entries.iter().all(|e| e.persons == vec![p]));
+}
+
+/// Without its head row (a database not migrated to the chain, or damaged) an append fails
+/// with an error naming the cause and inserts nothing.
+async fn an_append_without_a_chain_head_fails_and_writes_nothing(app: TestApp) {
+    let before = app.audit(1)[0].seq;
+    let mut conn = connect(&app);
+    let outcome = conn.transaction(|c| -> Result<(), socialcare_persistence::StoreError> {
+        diesel::delete(socialcare_persistence::schema::audit_chain_head::table).execute(c)?;
+        let error = audit::append(c, record(false)).unwrap_err();
+        assert!(
+            error.to_string().contains("audit chain head is missing"),
+            "{error}"
+        );
+        let stored: i64 = audit_records::table.count().get_result(c)?;
+        assert_eq!(stored, before, "nothing inserted");
+        // Undo the deletion.
+        Err(diesel::result::Error::RollbackTransaction.into())
+    });
+    assert!(outcome.is_err());
+    audit::append(&mut conn, record(false)).unwrap();
+    assert_eq!(app.audit(1)[0].seq, before + 1);
+    assert!(app.db().read(audit::verify).unwrap().intact());
 }
