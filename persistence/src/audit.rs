@@ -9,9 +9,11 @@
 //! Records are numbered `seq` = 1, 2, 3… without gaps. Each carries `prev_hash`, the `hash` of
 //! record `seq - 1` ([`GENESIS_HASH`] for record 1), and its own `hash`, the lowercase hex
 //! SHA-256 of its [canonical encoding](canonical_bytes). The one-row table `audit_chain_head`
-//! holds the last `seq` and `hash`; [`append`] locks it (`SELECT … FOR UPDATE` on PostgreSQL,
-//! inside the one statement that also numbers, hashes and inserts the record; on SQLite the
-//! single writer is already serialised), so concurrent appends cannot fork the chain.
+//! holds the last `seq` and `hash`. On SQLite [`append`] reads it and chains the record at once
+//! (the single writer connection already serialises write transactions); on PostgreSQL
+//! [`append`] stages the record and a deferred trigger chains it when the transaction commits,
+//! under a row lock on the head (`SELECT … FOR UPDATE`) held only during that commit. Either way
+//! concurrent appends cannot fork the chain.
 //! [`verify`] recomputes everything and reports the first broken link.
 
 use std::collections::{BTreeMap, HashMap};
@@ -373,6 +375,11 @@ pub const DISABLED_FOR_BENCHMARK: bool = cfg!(feature = "unaudited-benchmark");
 /// Appends a record at the end of the chain; call it inside the transaction of the action it
 /// records, so that both commit or neither does. Returns the record's id. The persons linked to
 /// it are `record.persons` plus, for a record on a `person` resource, that person.
+///
+/// On PostgreSQL the record reaches `audit_records` when the transaction commits (it is staged
+/// in `audit_pending` until then, see [`AppendStatement`]): a query in the same transaction
+/// after the append does not see it yet, and a missing chain head makes the COMMIT fail rather
+/// than this call.
 pub fn append(conn: &mut AnyConnection, record: NewAuditRecord) -> Result<Uuid, StoreError> {
     if DISABLED_FOR_BENCHMARK {
         return Ok(Uuid::nil());
@@ -412,22 +419,23 @@ pub fn append(conn: &mut AnyConnection, record: NewAuditRecord) -> Result<Uuid, 
     let asynchronous_commit =
         record.read_only && ASYNCHRONOUS_READ_COMMITS.load(std::sync::atomic::Ordering::Relaxed);
     let head = match conn {
-        // One statement locks the head, numbers and hashes the record, inserts it with its
-        // links and moves the head: under load the head stays locked only from this statement
-        // to the commit, one round trip less than reading it first.
+        // Staged here, chained by the database when the transaction commits (see
+        // `AppendStatement`): concurrent requests do not wait for one another until then.
         AnyConnection::Postgresql(c) => {
-            let appended = AppendStatement {
+            let staged = AppendStatement {
                 row: &row,
+                persons: persons.iter().flat_map(|p| *p.as_bytes()).collect(),
                 tag: canonical_tag(),
                 body: canonical_body(&row, &persons),
-                persons: persons.iter().map(Uuid::to_string).collect(),
                 asynchronous_commit,
             }
             .execute(c)?;
-            return if appended == 1 {
+            return if staged == 1 {
                 Ok(id)
             } else {
-                Err(head_missing())
+                Err(StoreError::Internal(format!(
+                    "staging the audit record inserted {staged} rows"
+                )))
             };
         }
         AnyConnection::Sqlite(c) => read_head(c)?,
@@ -443,29 +451,29 @@ pub fn append(conn: &mut AnyConnection, record: NewAuditRecord) -> Result<Uuid, 
     Ok(id)
 }
 
-/// PostgreSQL: the whole append in one statement (data-modifying CTEs):
+/// PostgreSQL: stages the record in `audit_pending`, in one statement that locks nothing
+/// shared; for a read it also makes the transaction's commit asynchronous
+/// (`set_config(…, true)` is `SET LOCAL`).
 ///
-/// 1. `head` locks the chain head row (`FOR UPDATE`; under READ COMMITTED a waiting append
-///    reads the head its predecessor committed);
-/// 2. `chained` numbers the record and hashes it with the database's `sha256`, over the same
-///    bytes as [`canonical_bytes`]: the tag as a string ([`canonical_tag`]), `int8send(seq)` (8 bytes big-endian),
-///    the body computed in Rust by [`canonical_body`], and `prev_hash` as a string;
-/// 3. `rec` and `links` insert the record and its persons (the links' foreign key is checked
-///    at the end of the statement);
-/// 4. the outer `UPDATE` moves the head; it reports one row, or none when the head is missing;
-/// 5. for a read, `commit_mode` makes the transaction's commit asynchronous
-///    (`set_config(…, true)` is `SET LOCAL`).
+/// The deferred trigger `audit_pending_chain` (migration
+/// `2026-12-04-000015_audit_chained_at_commit`) chains the record when the transaction commits:
+/// it locks the chain head, numbers the record, hashes it with the database's `sha256` over the
+/// same bytes as [`canonical_bytes`] (the tag from [`canonical_tag`], `int8send(seq)` for the 8
+/// big-endian bytes of `seq`, the body from [`canonical_body`], and `prev_hash` as a string),
+/// inserts it and its person links, moves the head and deletes the staged row. The head is thus
+/// locked only while the transaction commits, instead of from the append to the commit.
 ///
 /// Written as a query fragment rather than `sql_query` because diesel never caches the
 /// prepared statement of a `sql_query`: this one is prepared once per connection and then only
 /// executed.
 struct AppendStatement<'a> {
     row: &'a AuditRow,
-    /// Item 1 of the encoding: [`ENCODING_TAG`] as a string (length prefix included).
+    /// The persons' 16-byte ids concatenated, ascending, without duplicates.
+    persons: Vec<u8>,
+    /// Item 1 of the encoding, from [`canonical_tag`].
     tag: Vec<u8>,
     /// Items 3 to 8, from [`canonical_body`].
     body: Vec<u8>,
-    persons: Vec<String>,
     asynchronous_commit: bool,
 }
 
@@ -477,34 +485,13 @@ impl QueryId for AppendStatement<'_> {
 impl QueryFragment<Pg> for AppendStatement<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         use crate::sql_types::{SqlInstant, SqlUuid};
-        use diesel::sql_types::{Array, Binary, Bool, Nullable, Text};
+        use diesel::sql_types::{Binary, Bool, Nullable, Text};
         let row = self.row;
         out.push_sql(
-            "WITH head AS (
-                 SELECT last_seq + 1 AS seq, last_hash AS prev_hash,
-                     convert_to(last_hash, 'UTF8') AS prev_bytes
-                 FROM audit_chain_head WHERE id = 1 AND last_hash <> '' FOR UPDATE),
-             chained AS (
-                 SELECT seq, prev_hash, encode(sha256(",
-        );
-        out.push_bind_param::<Binary, _>(&self.tag)?;
-        out.push_sql(" || int8send(seq) || ");
-        out.push_bind_param::<Binary, _>(&self.body)?;
-        out.push_sql(
-            " || int4send(octet_length(prev_bytes)) || prev_bytes), 'hex') AS hash
-                 FROM head),
-             commit_mode AS (
-                 SELECT set_config('synchronous_commit',
-                     CASE WHEN ",
-        );
-        out.push_bind_param::<Bool, _>(&self.asynchronous_commit)?;
-        out.push_sql(
-            " THEN 'off' ELSE current_setting('synchronous_commit') END, true) AS mode),
-             rec AS (
-                 INSERT INTO audit_records (id, occurred_at, actor_id, actor_username,
-                     actor_roles, action, resource_type, resource_id, outcome, request_id,
-                     client_addr, details, seq, purpose, break_glass, prev_hash, hash)
-                 SELECT ",
+            "INSERT INTO audit_pending (id, occurred_at, actor_id, actor_username, actor_roles,
+                 action, resource_type, resource_id, outcome, request_id, client_addr, details,
+                 purpose, break_glass, persons, encoding_tag, encoding_body)
+             SELECT ",
         );
         out.push_bind_param::<SqlUuid, _>(&row.id)?;
         out.push_sql(", ");
@@ -529,22 +516,24 @@ impl QueryFragment<Pg> for AppendStatement<'_> {
         out.push_bind_param::<Nullable<Text>, _>(&row.client_addr)?;
         out.push_sql(", ");
         out.push_bind_param::<Nullable<Text>, _>(&row.details)?;
-        out.push_sql(", chained.seq, ");
+        out.push_sql(", ");
         out.push_bind_param::<Nullable<Text>, _>(&row.purpose)?;
         out.push_sql(", ");
         out.push_bind_param::<Bool, _>(&row.break_glass)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Binary, _>(&self.persons)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Binary, _>(&self.tag)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Binary, _>(&self.body)?;
         out.push_sql(
-            ", chained.prev_hash, chained.hash FROM chained
-                 RETURNING id, seq, hash),
-             links AS (
-                 INSERT INTO audit_record_persons (audit_record_id, person_id)
-                 SELECT rec.id, person::uuid FROM rec, unnest(",
+            "
+             FROM (SELECT set_config('synchronous_commit',
+                 CASE WHEN ",
         );
-        out.push_bind_param::<Array<Text>, _>(&self.persons)?;
+        out.push_bind_param::<Bool, _>(&self.asynchronous_commit)?;
         out.push_sql(
-            "::text[]) AS person)
-             UPDATE audit_chain_head SET last_seq = rec.seq, last_hash = rec.hash FROM rec
-             WHERE audit_chain_head.id = 1 AND EXISTS (SELECT 1 FROM commit_mode)",
+            " THEN 'off' ELSE current_setting('synchronous_commit') END, true)) AS commit_mode",
         );
         Ok(())
     }

@@ -92,6 +92,34 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    /// Records staged by their request on PostgreSQL and chained by a trigger at commit
+    /// (migration `2026-12-04-000015_audit_chained_at_commit`); always empty outside a
+    /// transaction, and never written on SQLite.
+    audit_pending (id) {
+        id -> SqlUuid,
+        occurred_at -> SqlInstant,
+        actor_id -> Nullable<SqlUuid>,
+        actor_username -> Nullable<Text>,
+        actor_roles -> Text,
+        action -> Text,
+        resource_type -> Text,
+        resource_id -> Nullable<Text>,
+        outcome -> Text,
+        request_id -> Nullable<Text>,
+        client_addr -> Nullable<Text>,
+        details -> Nullable<Text>,
+        purpose -> Nullable<Text>,
+        break_glass -> Bool,
+        persons -> Binary,
+        encoding_tag -> Binary,
+        encoding_body -> Binary,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
 
     audit_chain_head (id) {
         id -> Integer,
@@ -812,6 +840,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     referral_events,
     audit_record_persons,
     audit_chain_head,
+    audit_pending,
     break_glass_grants,
     projects,
     project_transitions,
@@ -1165,6 +1194,28 @@ pub const TABLES: &[(&str, &[&str])] = &[
     ),
     ("audit_record_persons", &["audit_record_id", "person_id"]),
     ("audit_chain_head", &["id", "last_seq", "last_hash"]),
+    (
+        "audit_pending",
+        &[
+            "id",
+            "occurred_at",
+            "actor_id",
+            "actor_username",
+            "actor_roles",
+            "action",
+            "resource_type",
+            "resource_id",
+            "outcome",
+            "request_id",
+            "client_addr",
+            "details",
+            "purpose",
+            "break_glass",
+            "persons",
+            "encoding_tag",
+            "encoding_body",
+        ],
+    ),
     (
         "break_glass_grants",
         &[

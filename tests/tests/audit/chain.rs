@@ -556,6 +556,7 @@ async fn every_field_shape_hashes_as_the_canonical_encoding(app: TestApp) {
     let report = app.db().read(audit::verify).unwrap();
     assert!(report.intact(), "{report:?}");
     assert_eq!(report.head_hash, prev);
+    assert_eq!(staged(&app), 0);
 }
 
 /// Appends from 8 threads at once, each through the server's own database handle (the pool on
@@ -602,26 +603,42 @@ async fn parallel_appends_on_many_connections_keep_the_chain_linear(app: TestApp
     requests.dedup();
     assert_eq!(requests.len(), THREADS * EACH, "every append stored once");
     assert!(entries.iter().all(|e| e.persons == vec![p]));
+    assert_eq!(
+        staged(&app),
+        0,
+        "every staged record was chained at its commit"
+    );
 }
 
-/// Without its head row (a database not migrated to the chain, or damaged) an append fails
-/// with an error naming the cause and inserts nothing.
+/// Rows left in `audit_pending` (PostgreSQL stages records there until their commit).
+fn staged(app: &TestApp) -> i64 {
+    app.db()
+        .read(|c| {
+            Ok(socialcare_persistence::schema::audit_pending::table
+                .count()
+                .get_result(c)?)
+        })
+        .unwrap()
+}
+
+/// Without its head row (a database not migrated to the chain, or damaged) the transaction of
+/// an append fails with an error naming the cause and keeps nothing: on SQLite the append itself
+/// fails, on PostgreSQL the COMMIT (the record is chained by a trigger at commit).
 async fn an_append_without_a_chain_head_fails_and_writes_nothing(app: TestApp) {
     let before = app.audit(1)[0].seq;
     let mut conn = connect(&app);
     let outcome = conn.transaction(|c| -> Result<(), socialcare_persistence::StoreError> {
         diesel::delete(socialcare_persistence::schema::audit_chain_head::table).execute(c)?;
-        let error = audit::append(c, record(false)).unwrap_err();
-        assert!(
-            error.to_string().contains("audit chain head is missing"),
-            "{error}"
-        );
-        let stored: i64 = audit_records::table.count().get_result(c)?;
-        assert_eq!(stored, before, "nothing inserted");
-        // Undo the deletion.
-        Err(diesel::result::Error::RollbackTransaction.into())
+        audit::append(c, record(false))?;
+        Ok(())
     });
-    assert!(outcome.is_err());
+    let error = outcome.unwrap_err();
+    assert!(
+        error.to_string().contains("audit chain head is missing"),
+        "{error}"
+    );
+    // The deletion was rolled back with the rest: the chain goes on.
+    assert_eq!(app.audit(1)[0].seq, before, "nothing chained");
     audit::append(&mut conn, record(false)).unwrap();
     assert_eq!(app.audit(1)[0].seq, before + 1);
     assert!(app.db().read(audit::verify).unwrap().intact());
