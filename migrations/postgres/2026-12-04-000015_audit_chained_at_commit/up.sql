@@ -15,7 +15,13 @@
 -- while the transaction commits. Records appended in one transaction are chained in the order
 -- they were appended. If the trigger fails (head missing), the COMMIT fails and nothing of the
 -- transaction is kept: the action and its record still commit together or not at all.
-CREATE TABLE audit_pending (
+--
+-- UNLOGGED: a staged row never outlives its transaction (the trigger deletes it before the
+-- commit), so writing it to the WAL, to be replayed or replicated, would be waste; after a crash
+-- PostgreSQL empties the table, which is what it holds outside transactions anyway. Each append
+-- leaves one dead row here until (auto)vacuum removes it, as each leaves a dead version of the
+-- chain head.
+CREATE UNLOGGED TABLE audit_pending (
     id uuid PRIMARY KEY,
     occurred_at timestamptz NOT NULL,
     actor_id uuid,
