@@ -243,8 +243,8 @@ fn canonical_tag() -> Vec<u8> {
 }
 
 /// Items 3 to 8 of [`canonical_bytes`]: everything but the tag, `seq` and `prev_hash`, the
-/// three parts the chain head decides. PostgreSQL's append statement completes the encoding
-/// around these bytes itself (see [`AppendStatement`]).
+/// three parts the chain head decides. On PostgreSQL the application stages these bytes with the
+/// record and the chaining trigger completes the encoding around them (see [`AppendStatement`]).
 fn canonical_body(row: &AuditRow, persons: &[Uuid]) -> Vec<u8> {
     let mut out = Vec::with_capacity(384);
     out.extend_from_slice(row.id.0.as_bytes());
