@@ -463,9 +463,9 @@ async fn reads_commit_without_waiting_for_the_flush_on_postgres(app: TestApp) {
     assert!(report.intact(), "{report:?}");
 }
 
-/// On PostgreSQL the append statement numbers and hashes the record inside the database
-/// (`sha256` over the tag, `int8send(seq)`, the body encoded in Rust and the previous hash); on
-/// SQLite Rust hashes it. Either way every stored hash must be the hash of the canonical
+/// On PostgreSQL the chaining trigger numbers and hashes the record inside the database at
+/// commit (`sha256` over the tag and body encoded in Rust, `int8send(seq)` and the previous
+/// hash); on SQLite Rust hashes it. Either way every stored hash must be the hash of the canonical
 /// encoding of the stored row: records with every optional field absent, present, empty and
 /// non-ASCII, with none, one and several persons (given unsorted and repeated).
 async fn every_field_shape_hashes_as_the_canonical_encoding(app: TestApp) {
