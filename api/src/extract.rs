@@ -233,6 +233,105 @@ where
     }
 }
 
+/// A JSON body read as bytes by the extractor and judged only when the gate
+/// ([`crate::case_work`]) has decided the caller may act: media type, size, JSON and validation
+/// errors come after the 403, never before.
+pub struct Body<T> {
+    req: HttpRequest,
+    payload: Payload,
+    _body: PhantomData<fn() -> T>,
+}
+
+impl<T> FromRequest for Body<T> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        ready(Ok(Self {
+            req: req.clone(),
+            payload: payload.take(),
+            _body: PhantomData,
+        }))
+    }
+}
+
+impl<T> Body<T> {
+    /// Reads the body: its bytes, or the error to answer once the caller is authorized (415
+    /// for another media type, 413 above [`MAX_BODY_BYTES`], 400 when it cannot be read).
+    pub async fn bytes(mut self) -> Result<web::Bytes, ApiError> {
+        let bytes = web::Bytes::from_request(&self.req, &mut self.payload)
+            .await
+            .map_err(|e| match e.as_error::<actix_web::error::PayloadError>() {
+                Some(actix_web::error::PayloadError::Overflow) => {
+                    ApiError::PayloadTooLarge(MAX_BODY_BYTES)
+                }
+                _ => ApiError::bad_request("the request body could not be read"),
+            })?;
+        if !is_json(&self.req) {
+            return Err(ApiError::UnsupportedMediaType(
+                "send the body as application/json".into(),
+            ));
+        }
+        Ok(bytes)
+    }
+}
+
+/// A typed id taken from a path segment: `Id<ProjectId>` reads `{project_id}`.
+#[derive(Debug, Clone, Copy)]
+pub struct Id<T>(pub T);
+
+/// An id type that a path names, and the name of its path segment.
+pub trait PathId: Sized {
+    /// The path parameter, e.g. `project_id`.
+    const PARAM: &'static str;
+    /// The typed id of a UUID.
+    fn of(id: uuid::Uuid) -> Self;
+}
+
+macro_rules! path_ids {
+    ($($ty:ident => $param:literal),* $(,)?) => {
+        $(impl PathId for socialcare_domain::ids::$ty {
+            const PARAM: &'static str = $param;
+            fn of(id: uuid::Uuid) -> Self {
+                Self::new(id)
+            }
+        })*
+    };
+}
+
+path_ids!(
+    CaseFileId => "case_file_id",
+    PersonId => "person_id",
+    HouseholdId => "household_id",
+    ProjectId => "project_id",
+    ObjectiveId => "objective_id",
+    ParticipantId => "participant_id",
+    ActionId => "action_id",
+    ReviewId => "review_id",
+    PactId => "pact_id",
+    StepId => "step_id",
+    CommitmentId => "commitment_id",
+    CheckId => "check_id",
+);
+
+impl<T: PathId> Id<T> {
+    fn parse(req: &HttpRequest) -> Result<T, ApiError> {
+        let raw = req.match_info().get(T::PARAM).unwrap_or_default();
+        uuid::Uuid::parse_str(raw)
+            .map(T::of)
+            .map_err(|_| ApiError::bad_parameter(T::PARAM, "must be a UUID"))
+    }
+}
+
+impl<T: PathId> FromRequest for Id<T> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        ready(Self::parse(req).map(Id))
+    }
+}
+
 /// Query parameters, deserialised and validated; errors are 400 naming the parameter.
 #[derive(Debug)]
 pub struct ValidQuery<T>(pub T);
@@ -246,7 +345,8 @@ where
         Self::from_query(req.query_string()).map(|q| q.0)
     }
 
-    fn from_query(query: &str) -> Result<Self, ApiError> {
+    /// Parses a query string (errors are 400 naming the parameter).
+    pub fn from_query(query: &str) -> Result<Self, ApiError> {
         {
             let pairs = form_pairs(query);
             let deserializer = serde_urlencoded::Deserializer::new(pairs);

@@ -63,10 +63,15 @@ pub fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 
 /// Fingerprint of a request: method, path and body.
 pub fn fingerprint(req: &HttpRequest, body: &[u8]) -> String {
+    fingerprint_parts(req.method().as_str(), req.path(), body)
+}
+
+/// Fingerprint of a request from its method, path and body.
+pub fn fingerprint_parts(method: &str, path: &str, body: &[u8]) -> String {
     let mut hasher = Sha256::new();
-    hasher.update(req.method().as_str().as_bytes());
+    hasher.update(method.as_bytes());
     hasher.update([0]);
-    hasher.update(req.path().as_bytes());
+    hasher.update(path.as_bytes());
     hasher.update([0]);
     hasher.update(body);
     hasher

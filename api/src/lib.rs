@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod case_work;
 pub mod cli;
 pub mod conditional;
 pub mod config;

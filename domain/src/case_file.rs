@@ -96,6 +96,16 @@ coded_enum!(CaseStatus, "case status", {
     Closed => "closed",
 });
 
+/// A closed case file takes no new work (projects, pacts, assessments, referrals…) until it is
+/// reopened; `to_do` says what was refused, e.g. "draw up new projects".
+pub fn check_takes_new_work(status: CaseStatus, to_do: &str) -> Result<(), String> {
+    if status == CaseStatus::Closed {
+        Err(format!("the case file is closed: reopen it to {to_do}"))
+    } else {
+        Ok(())
+    }
+}
+
 /// A change of status requested on a case file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum CaseTransition {
@@ -1411,6 +1421,21 @@ pub fn change_referral(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_closed_file_takes_no_new_work() {
+        assert_eq!(
+            check_takes_new_work(CaseStatus::Closed, "draw up new projects"),
+            Err("the case file is closed: reopen it to draw up new projects".into())
+        );
+        for open in [
+            CaseStatus::Intake,
+            CaseStatus::Active,
+            CaseStatus::Suspended,
+        ] {
+            assert!(check_takes_new_work(open, "x").is_ok());
+        }
+    }
     use proptest::prelude::*;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {

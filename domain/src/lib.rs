@@ -10,6 +10,7 @@ pub mod break_glass;
 pub mod case_file;
 pub mod error;
 pub mod household;
+pub mod ids;
 pub mod names;
 pub mod pact;
 pub mod person;

@@ -380,6 +380,15 @@ pub enum ParticipantRef {
 }
 
 impl ParticipantRef {
+    /// The person this participant is, when it is a person of the register (the person of the
+    /// case file or a household member): an answer that shows it shows that person.
+    pub fn person(&self) -> Option<Uuid> {
+        match self {
+            ParticipantRef::Person(id) | ParticipantRef::HouseholdMember(id) => Some(*id),
+            ParticipantRef::Staff(_) | ParticipantRef::ExternalService { .. } => None,
+        }
+    }
+
     /// The kind of participant.
     pub fn kind(&self) -> ParticipantKind {
         match self {
@@ -1379,5 +1388,74 @@ mod tests {
             let next = from + chrono::Duration::days(offset);
             prop_assert_eq!(check_next_review(next, from).is_ok(), offset > 0);
         }
+    }
+}
+
+/// What the household-member rule of a participant decides on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HouseholdParticipantFacts {
+    /// Whether the named person exists.
+    pub person_exists: bool,
+    /// The household of the person of the case file on the day.
+    pub home_of_file_person: Option<Uuid>,
+    /// The household of the named person on the day.
+    pub home_of_participant: Option<Uuid>,
+}
+
+/// A household member takes part in a project only while they live in the same household as
+/// the person of the case file.
+pub fn check_household_participant(facts: &HouseholdParticipantFacts) -> Result<(), String> {
+    if !facts.person_exists {
+        return Err("no person with this id".into());
+    }
+    match facts.home_of_file_person {
+        Some(home) if facts.home_of_participant == Some(home) => Ok(()),
+        _ => Err("not a current member of the household of the person of the case file".into()),
+    }
+}
+
+/// A staff participant must be an active account.
+pub fn check_staff_participant(active: bool) -> Result<(), String> {
+    if active {
+        Ok(())
+    } else {
+        Err("no active user with this id".into())
+    }
+}
+
+#[cfg(test)]
+mod participant_rules {
+    use super::*;
+
+    #[test]
+    fn a_household_member_must_share_the_household_today() {
+        let home = Uuid::now_v7();
+        let ok = HouseholdParticipantFacts {
+            person_exists: true,
+            home_of_file_person: Some(home),
+            home_of_participant: Some(home),
+        };
+        assert_eq!(check_household_participant(&ok), Ok(()));
+        let elsewhere = HouseholdParticipantFacts {
+            home_of_participant: Some(Uuid::now_v7()),
+            ..ok
+        };
+        assert!(check_household_participant(&elsewhere).is_err());
+        let homeless = HouseholdParticipantFacts {
+            home_of_file_person: None,
+            home_of_participant: None,
+            ..ok
+        };
+        assert!(check_household_participant(&homeless).is_err());
+        let unknown = HouseholdParticipantFacts {
+            person_exists: false,
+            ..ok
+        };
+        assert_eq!(
+            check_household_participant(&unknown),
+            Err("no person with this id".into())
+        );
+        assert!(check_staff_participant(true).is_ok());
+        assert!(check_staff_participant(false).is_err());
     }
 }

@@ -292,7 +292,22 @@ pub fn close_member(
     Ok(changed == 1)
 }
 
-/// The household a person belongs to on `date`, if any.
+/// The facts of the household-member rule of a project participant (see
+/// [`socialcare_domain::project::check_household_participant`]) on `day`.
+pub fn participant_facts(
+    conn: &mut AnyConnection,
+    file_person: Uuid,
+    participant: Uuid,
+    day: NaiveDate,
+) -> Result<socialcare_domain::project::HouseholdParticipantFacts, StoreError> {
+    Ok(socialcare_domain::project::HouseholdParticipantFacts {
+        person_exists: crate::persons::exists(conn, participant)?,
+        home_of_file_person: household_of_person_on(conn, file_person, day)?,
+        home_of_participant: household_of_person_on(conn, participant, day)?,
+    })
+}
+
+/// The household `person_id` belongs to on `date`, if any.
 pub fn household_of_person_on(
     conn: &mut AnyConnection,
     person_id: Uuid,

@@ -1,0 +1,564 @@
+//! The gate: every request about a case file, a person or a household (and everything inside
+//! them: projects, pacts, diary entries…) goes through [`read`] or [`write`], and lists of
+//! persons go through [`list`]. Each does, in ONE database transaction:
+//!
+//! 1. the role check (`permits`): a caller whose roles never allow the action is refused without
+//!    learning whether the resource exists;
+//! 2. the target, located from its typed path id (a project is located in its case file);
+//! 3. the access facts of that case file, person or household, loaded in the same transaction,
+//!    and the decision of [`socialcare_domain::access::decide`];
+//! 4. only then the request's own input: query parameters ([`read`]), or the body's media type,
+//!    size, JSON and validation errors, the `Idempotency-Key` and the `If-Match` ([`write`]);
+//! 5. the use case, given a [`Work`]: the connection, the grant, the office's day, and the draft
+//!    of the audit record;
+//! 6. the audit record, built from the grant (the person of the file, the break-glass marking)
+//!    and from the persons the use case said it shows ([`Work::shows`]).
+//!
+//! A refusal at steps 1–3 rolls the transaction back and records the attempt in a transaction
+//! of its own ([`transact`]). Nothing is decided in one transaction and acted on in another: a
+//! team member removed, or a break-glass grant expiring, while a request is in flight is refused
+//! by the transaction that would have written.
+//!
+//! `docs/architecture.md` traces one read and one write through this module.
+
+use std::collections::BTreeSet;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use socialcare_domain::access::{Action, permits};
+use socialcare_domain::ids::{CaseFileId, HouseholdId, PersonId};
+use socialcare_persistence::audit::{self, NewAuditRecord, Outcome};
+use socialcare_persistence::{AnyConnection, StoreError};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::Caller;
+use crate::conditional::{etag, if_match_of, require_if_match};
+use crate::error::{ApiError, blocking, transact};
+use crate::extract::{Body, ValidQuery};
+use crate::guard::{self, CaseAccess, PersonAccess};
+use crate::idempotency::{self, Replayable};
+use crate::state::AppState;
+
+/// Finds the case file a resource belongs to; `Ok(None)` when there is no such resource.
+pub type Locator = fn(&mut AnyConnection, Uuid) -> Result<Option<Uuid>, StoreError>;
+
+/// What a request is about, named by its path.
+#[derive(Debug, Clone, Copy)]
+pub enum Target {
+    /// A case file.
+    CaseFile(CaseFileId),
+    /// A person (decided through all their case files).
+    Person(PersonId),
+    /// A household (decided through its members).
+    Household(HouseholdId),
+    /// A resource inside a case file (a project, a pact, one of their parts…).
+    Within {
+        /// What the resource is, in words ("project"), for the 404.
+        kind: &'static str,
+        /// Its id.
+        id: Uuid,
+        /// Finds its case file.
+        locate: Locator,
+    },
+}
+
+impl Target {
+    /// A resource of kind `kind` with id `id`, inside the case file `locate` finds.
+    pub fn within(kind: &'static str, id: impl Into<Uuid>, locate: Locator) -> Self {
+        Self::Within {
+            kind,
+            id: id.into(),
+            locate,
+        }
+    }
+}
+
+/// What was granted, and on what.
+#[derive(Debug, Clone)]
+pub enum Grant {
+    /// Access to one case file.
+    Case(CaseAccess),
+    /// Access to one person.
+    Person(PersonAccess),
+    /// Access to a household; its members (current and past).
+    Household {
+        /// The household.
+        id: HouseholdId,
+        /// Its members, current and past.
+        members: Vec<Uuid>,
+    },
+    /// A list that is not under one case file, person or household: only the roles decided.
+    Office,
+}
+
+impl Grant {
+    /// The persons every audit record under this grant names.
+    fn persons(&self) -> Vec<Uuid> {
+        match self {
+            Grant::Case(access) => vec![access.person_id],
+            Grant::Person(access) => vec![access.person_id],
+            Grant::Household { members, .. } => members.clone(),
+            Grant::Office => Vec::new(),
+        }
+    }
+
+    /// The reason of the break-glass grant when only such a grant let the caller in.
+    fn break_glass(&self) -> Option<&str> {
+        match self {
+            Grant::Case(access) => access.break_glass.as_deref(),
+            Grant::Person(access) => access.break_glass.as_deref(),
+            Grant::Household { .. } | Grant::Office => None,
+        }
+    }
+}
+
+/// The audited event of a request: the policy's action, the event code recorded in the audit
+/// trail (`project.create`) and the kind of resource it concerns.
+#[derive(Debug, Clone, Copy)]
+pub struct Op {
+    /// What the policy decides.
+    pub action: Action,
+    /// The audit trail's action code.
+    pub event: &'static str,
+    /// The audit trail's resource type.
+    pub resource_type: &'static str,
+}
+
+impl Op {
+    /// An event `event` on a resource of type `resource_type`, decided as `action`.
+    pub const fn new(action: Action, event: &'static str, resource_type: &'static str) -> Self {
+        Self {
+            action,
+            event,
+            resource_type,
+        }
+    }
+}
+
+/// The audit record a use case fills in: what the gate does not know by itself.
+#[derive(Debug, Default)]
+struct Draft {
+    event: Option<String>,
+    resource_id: Option<String>,
+    details: serde_json::Map<String, serde_json::Value>,
+    shown: BTreeSet<Uuid>,
+}
+
+/// What a use case works with: the transaction's connection, the grant, the caller (marked when
+/// a break-glass grant let them in), the request's instant and the office's calendar day.
+pub struct Work<'c> {
+    conn: &'c mut AnyConnection,
+    caller: Caller,
+    grant: Grant,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    draft: Draft,
+}
+
+impl Work<'_> {
+    /// The transaction's connection.
+    pub fn conn(&mut self) -> &mut AnyConnection {
+        self.conn
+    }
+
+    /// The caller, marked with the break-glass reason when only a grant let them in.
+    pub fn caller(&self) -> &Caller {
+        &self.caller
+    }
+
+    /// The caller's user id.
+    pub fn actor(&self) -> Uuid {
+        self.caller.id()
+    }
+
+    /// The grant the request runs under.
+    pub fn grant(&self) -> &Grant {
+        &self.grant
+    }
+
+    /// The case-file grant (for targets inside a case file).
+    pub fn case(&self) -> Result<&CaseAccess, ApiError> {
+        match &self.grant {
+            Grant::Case(access) => Ok(access),
+            _ => Err(ApiError::Internal(
+                "a case-file use case ran under another grant".into(),
+            )),
+        }
+    }
+
+    /// The case file the request is about (for targets inside a case file).
+    pub fn case_file_id(&self) -> Result<Uuid, ApiError> {
+        self.case().map(|a| a.case_file_id)
+    }
+
+    /// The instant of the request.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// The office's calendar day (Europe/Rome) at the instant of the request.
+    pub fn today(&self) -> NaiveDate {
+        self.today
+    }
+
+    /// Whether the caller may also perform `action` on the case file (e.g. read restricted
+    /// entries while listing).
+    pub fn also(&self, action: Action) -> bool {
+        match &self.grant {
+            Grant::Case(access) => access.also(&self.caller, action),
+            _ => false,
+        }
+    }
+
+    /// Names the resource of the audit record (default: the target's id).
+    pub fn resource(&mut self, id: impl ToString) -> &mut Self {
+        self.draft.resource_id = Some(id.to_string());
+        self
+    }
+
+    /// Replaces the event code of the audit record (e.g. `project.activate`).
+    pub fn event(&mut self, event: impl Into<String>) -> &mut Self {
+        self.draft.event = Some(event.into());
+        self
+    }
+
+    /// Adds a member to the audit record's details (ids, codes, counts: never content).
+    pub fn detail(&mut self, key: &str, value: impl Serialize) -> &mut Self {
+        self.draft.details.insert(
+            key.to_owned(),
+            serde_json::to_value(value).unwrap_or(serde_json::Value::Null),
+        );
+        self
+    }
+
+    /// Records that the answer shows these persons: the audit record links each of them.
+    pub fn shows(&mut self, persons: impl IntoIterator<Item = Uuid>) -> &mut Self {
+        self.draft.shown.extend(persons);
+        self
+    }
+
+    /// Appends the audit record of the request.
+    fn finish(mut self, op: Op, target_id: Option<String>) -> Result<(), ApiError> {
+        let draft = std::mem::take(&mut self.draft);
+        let event = draft.event.unwrap_or_else(|| op.event.to_owned());
+        let mut record: NewAuditRecord = self.caller.audit(
+            &event,
+            op.resource_type,
+            draft.resource_id.or(target_id),
+            Outcome::Success,
+        );
+        let mut details = draft.details;
+        if let Grant::Case(access) = &self.grant {
+            details
+                .entry("case_file_id")
+                .or_insert_with(|| serde_json::json!(access.case_file_id));
+            details
+                .entry("person_id")
+                .or_insert_with(|| serde_json::json!(access.person_id));
+        }
+        let mut persons: BTreeSet<Uuid> = self.grant.persons().into_iter().collect();
+        persons.extend(draft.shown);
+        record.persons = persons.into_iter().collect();
+        if !details.is_empty() {
+            record.details = Some(serde_json::Value::Object(details).to_string());
+        }
+        if let Some(reason) = self.grant.break_glass() {
+            record.break_glass = true;
+            record.purpose = Some(reason.to_owned());
+        }
+        audit::append(self.conn, record)?;
+        Ok(())
+    }
+}
+
+/// The office's calendar day at `now`.
+pub fn office_day(now: DateTime<Utc>) -> NaiveDate {
+    now.date_naive()
+}
+
+/// Steps 1–3: the role check, the target and the decision, inside the caller's transaction.
+fn decide(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    action: Action,
+    target: Option<Target>,
+) -> Result<(Grant, Option<String>), ApiError> {
+    if !permits(caller.user.profile.roles(), action) {
+        let (resource_type, resource_id) = match target {
+            Some(Target::CaseFile(id)) => ("case_file", Some(id.to_string())),
+            Some(Target::Person(id)) => ("person", Some(id.to_string())),
+            Some(Target::Household(id)) => ("household", Some(id.to_string())),
+            Some(Target::Within { kind, id, .. }) => (kind, Some(id.to_string())),
+            None => ("office", None),
+        };
+        let record = caller.audit(action.code(), resource_type, resource_id, Outcome::Denied);
+        return Err(ApiError::Denied {
+            detail: format!("your roles do not allow `{}`", action.code()),
+            record: Box::new(record),
+        });
+    }
+    match target {
+        None => Ok((Grant::Office, None)),
+        Some(Target::CaseFile(id)) => {
+            let access = guard::case_file(conn, caller, action, id.uuid())?;
+            Ok((Grant::Case(access), Some(id.to_string())))
+        }
+        Some(Target::Within { kind, id, locate }) => {
+            let case_file_id = locate(conn, id)?
+                .ok_or_else(|| ApiError::NotFound(format!("no {kind} with this id")))?;
+            let access = guard::case_file(conn, caller, action, case_file_id)?;
+            Ok((Grant::Case(access), Some(id.to_string())))
+        }
+        Some(Target::Person(id)) => {
+            let access = guard::person(conn, caller, action, id.uuid())?;
+            Ok((Grant::Person(access), Some(id.to_string())))
+        }
+        Some(Target::Household(id)) => {
+            let members = guard::household(conn, caller, action, id.uuid())?;
+            Ok((Grant::Household { id, members }, Some(id.to_string())))
+        }
+    }
+}
+
+fn work<'c>(conn: &'c mut AnyConnection, caller: &Caller, grant: Grant) -> Work<'c> {
+    let now = Utc::now();
+    let mut caller = caller.clone();
+    caller.break_glass = grant.break_glass().map(ToOwned::to_owned);
+    Work {
+        conn,
+        caller,
+        grant,
+        now,
+        today: office_day(now),
+        draft: Draft::default(),
+    }
+}
+
+/// A read of one case file, person or household (or of a resource inside a case file): the
+/// query `Q` is parsed after the decision; `f` reads and returns the answer.
+pub async fn read<Q, T, F>(
+    state: &web::Data<AppState>,
+    caller: Caller,
+    req: &HttpRequest,
+    target: Target,
+    op: Op,
+    f: F,
+) -> Result<T, ApiError>
+where
+    Q: DeserializeOwned + Validate + 'static,
+    T: Send + 'static,
+    F: FnOnce(&mut Work<'_>, Q) -> Result<T, ApiError> + Send + 'static,
+{
+    run_read(state, caller, req, Some(target), op, f).await
+}
+
+/// A list that is not under one case file, person or household (searches, caseloads, the
+/// agenda): only the roles are decided by the gate; `f` must return only what the caller may
+/// read and say which persons it shows ([`Work::shows`]).
+pub async fn list<Q, T, F>(
+    state: &web::Data<AppState>,
+    caller: Caller,
+    req: &HttpRequest,
+    op: Op,
+    f: F,
+) -> Result<T, ApiError>
+where
+    Q: DeserializeOwned + Validate + 'static,
+    T: Send + 'static,
+    F: FnOnce(&mut Work<'_>, Q) -> Result<T, ApiError> + Send + 'static,
+{
+    run_read(state, caller, req, None, op, f).await
+}
+
+async fn run_read<Q, T, F>(
+    state: &web::Data<AppState>,
+    caller: Caller,
+    req: &HttpRequest,
+    target: Option<Target>,
+    op: Op,
+    f: F,
+) -> Result<T, ApiError>
+where
+    Q: DeserializeOwned + Validate + 'static,
+    T: Send + 'static,
+    F: FnOnce(&mut Work<'_>, Q) -> Result<T, ApiError> + Send + 'static,
+{
+    let query = req.query_string().to_owned();
+    let db = state.db.clone();
+    blocking(move || {
+        transact(&db, |c| {
+            let (grant, target_id) = decide(c, &caller, op.action, target)?;
+            let q = ValidQuery::<Q>::from_query(&query)?.0;
+            let mut work = work(c, &caller, grant);
+            let out = f(&mut work, q)?;
+            work.finish(op, target_id)?;
+            Ok(out)
+        })
+    })
+    .await
+}
+
+/// What a write needs of its request, read before the work leaves the async worker.
+struct WriteRequest {
+    key: Result<Option<String>, ApiError>,
+    if_match: Option<String>,
+    method: String,
+    path: String,
+}
+
+impl WriteRequest {
+    fn of(req: &HttpRequest) -> Self {
+        Self {
+            key: idempotency::key_of(req),
+            if_match: if_match_of(req),
+            method: req.method().as_str().to_owned(),
+            path: req.path().to_owned(),
+        }
+    }
+}
+
+/// The `If-Match` of a write, checked by the use case against the version it loaded.
+#[derive(Debug, Clone)]
+pub struct IfMatch(Option<String>);
+
+impl IfMatch {
+    /// 428 without `If-Match`, 412 when it names another version; the version otherwise.
+    pub fn check(&self, current: i64) -> Result<i64, ApiError> {
+        require_if_match(self.0.as_deref(), current)
+    }
+}
+
+/// A write on one case file, person or household (or on a resource inside a case file), with a
+/// JSON body: the body is judged after the decision, then `Idempotency-Key` replays a stored
+/// answer or runs `f`, whose answer is stored with the key and the audit record in the same
+/// transaction.
+pub async fn write<B, F>(
+    state: &web::Data<AppState>,
+    caller: Caller,
+    req: &HttpRequest,
+    target: Target,
+    op: Op,
+    body: Body<B>,
+    f: F,
+) -> Result<HttpResponse, ApiError>
+where
+    B: DeserializeOwned + Validate + 'static,
+    F: FnOnce(&mut Work<'_>, B, IfMatch) -> Result<Answer, ApiError> + Send + 'static,
+{
+    let request = WriteRequest::of(req);
+    let raw = body.bytes().await;
+    let db = state.db.clone();
+    let outcome = blocking(move || {
+        transact(&db, |c| {
+            let (grant, target_id) = decide(c, &caller, op.action, Some(target))?;
+            let bytes = raw?;
+            let value: B = crate::extract::decode_json(&bytes)?;
+            let key = request.key?;
+            let fingerprint = fingerprint(&request.method, &request.path, &bytes);
+            let now = Utc::now();
+            let if_match = IfMatch(request.if_match);
+            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
+                let mut work = work(c, &caller, grant);
+                let answer = f(&mut work, value, if_match)?;
+                work.finish(op, target_id)?;
+                Ok(answer.into_replayable())
+            })
+        })
+    })
+    .await?;
+    Ok(outcome.into_response())
+}
+
+/// A write without a body (e.g. an action named by its path), otherwise as [`write`].
+pub async fn act<F>(
+    state: &web::Data<AppState>,
+    caller: Caller,
+    req: &HttpRequest,
+    target: Target,
+    op: Op,
+    f: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(&mut Work<'_>, IfMatch) -> Result<Answer, ApiError> + Send + 'static,
+{
+    let request = WriteRequest::of(req);
+    let db = state.db.clone();
+    let outcome = blocking(move || {
+        transact(&db, |c| {
+            let (grant, target_id) = decide(c, &caller, op.action, Some(target))?;
+            let key = request.key?;
+            let fingerprint = fingerprint(&request.method, &request.path, &[]);
+            let now = Utc::now();
+            let if_match = IfMatch(request.if_match);
+            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
+                let mut work = work(c, &caller, grant);
+                let answer = f(&mut work, if_match)?;
+                work.finish(op, target_id)?;
+                Ok(answer.into_replayable())
+            })
+        })
+    })
+    .await?;
+    Ok(outcome.into_response())
+}
+
+fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
+    idempotency::fingerprint_parts(method, path, body)
+}
+
+/// The answer of a write: status, JSON body, and the `Location` and `ETag` headers.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    status: StatusCode,
+    body: serde_json::Value,
+    location: Option<String>,
+    version: Option<i64>,
+}
+
+impl Answer {
+    /// 201 Created at `location`, with the new resource's version.
+    pub fn created<T: Serialize>(body: &T, location: String, version: Option<i64>) -> Self {
+        Self {
+            status: StatusCode::CREATED,
+            body: serde_json::to_value(body).unwrap_or_default(),
+            location: Some(location),
+            version,
+        }
+    }
+
+    /// 200 OK with the resource's (new) version.
+    pub fn ok<T: Serialize>(body: &T, version: Option<i64>) -> Self {
+        Self {
+            status: StatusCode::OK,
+            body: serde_json::to_value(body).unwrap_or_default(),
+            location: None,
+            version,
+        }
+    }
+
+    fn into_replayable(self) -> Replayable {
+        Replayable {
+            status: self.status,
+            body: self.body,
+            location: self.location,
+            etag: self.version.map(etag),
+            replayed: false,
+        }
+    }
+}
+
+/// A 200 answer with the resource's version as `ETag`.
+pub fn with_etag<T: Serialize>(version: i64, body: &T) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((actix_web::http::header::ETAG, etag(version)))
+        .json(body)
+}
+
+/// Query parameters of a read that takes none: any query string is ignored, but still checked
+/// for control characters.
+#[derive(Debug, Default, serde::Deserialize, Validate)]
+pub struct NoQuery {}

@@ -1,0 +1,121 @@
+//! Typed identifiers: a case file's id cannot be passed where a person's is expected.
+//!
+//! Each is a UUID underneath (UUID v7 for the records this service creates). They carry no
+//! rule beyond their kind; the API parses them from paths, persistence turns them back into
+//! UUIDs at the SQL boundary.
+
+use std::fmt;
+
+use uuid::Uuid;
+
+macro_rules! typed_id {
+    ($(#[$doc:meta])* $name:ident, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(Uuid);
+
+        impl $name {
+            /// What this id names, in words (for messages such as "no case file with this id").
+            pub const KIND: &'static str = $what;
+
+            /// Wraps a UUID known to name this kind of record.
+            pub const fn new(id: Uuid) -> Self {
+                Self(id)
+            }
+
+            /// The UUID underneath.
+            pub const fn uuid(self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl From<$name> for Uuid {
+            fn from(id: $name) -> Uuid {
+                id.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+typed_id!(
+    /// A case file (cartella sociale).
+    CaseFileId,
+    "case file"
+);
+typed_id!(
+    /// A person in the office's register.
+    PersonId,
+    "person"
+);
+typed_id!(
+    /// A household (nucleo familiare).
+    HouseholdId,
+    "household"
+);
+typed_id!(
+    /// A social project (progetto personalizzato).
+    ProjectId,
+    "project"
+);
+typed_id!(
+    /// An objective of a social project.
+    ObjectiveId,
+    "objective"
+);
+typed_id!(
+    /// A participant of a social project.
+    ParticipantId,
+    "participant"
+);
+typed_id!(
+    /// An action of a social project.
+    ActionId,
+    "action"
+);
+typed_id!(
+    /// A review of a social project.
+    ReviewId,
+    "review"
+);
+typed_id!(
+    /// An inclusion pact (patto per l'inclusione).
+    PactId,
+    "pact"
+);
+typed_id!(
+    /// A step of an inclusion pact's path.
+    StepId,
+    "step"
+);
+typed_id!(
+    /// A commitment of an inclusion pact.
+    CommitmentId,
+    "commitment"
+);
+typed_id!(
+    /// A check of an inclusion pact.
+    CheckId,
+    "check"
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_keep_their_uuid_and_name_their_kind() {
+        let raw = Uuid::now_v7();
+        let id = CaseFileId::new(raw);
+        assert_eq!(id.uuid(), raw);
+        assert_eq!(Uuid::from(id), raw);
+        assert_eq!(id.to_string(), raw.to_string());
+        assert_eq!(CaseFileId::KIND, "case file");
+        assert_eq!(PactId::KIND, "pact");
+    }
+}
