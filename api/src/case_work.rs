@@ -31,7 +31,7 @@ use serde::de::DeserializeOwned;
 use socialcare_domain::access::{Action, permits};
 use socialcare_domain::ids::{CaseFileId, HouseholdId, PersonId};
 use socialcare_persistence::audit::{self, NewAuditRecord, Outcome};
-use socialcare_persistence::{AnyConnection, StoreError};
+use socialcare_persistence::{AnyConnection, StoreError, users};
 use uuid::Uuid;
 use validator::Validate;
 
@@ -280,13 +280,25 @@ pub fn office_day(now: DateTime<Utc>) -> NaiveDate {
     now.date_naive()
 }
 
-/// Steps 1–3: the role check, the target and the decision, inside the caller's transaction.
+/// Steps 1–3: the account as it is now, the role check, the target and the decision, inside
+/// the caller's transaction. The account is read again here, not trusted from the extractor's
+/// earlier read, so that an account disabled or a role withdrawn while the request was in
+/// flight takes effect in the transaction that would act on it.
 fn decide(
     conn: &mut AnyConnection,
-    caller: &Caller,
+    caller: &mut Caller,
     action: Action,
     target: Option<Target>,
 ) -> Result<(Grant, Option<String>), ApiError> {
+    match users::find(conn, caller.id())? {
+        Some(user) if user.active => caller.user = user,
+        _ => {
+            return Err(ApiError::invalid_token(
+                "the account is disabled or no longer exists",
+            ));
+        }
+    }
+    let caller: &Caller = caller;
     if !permits(caller.user.profile.roles(), action) {
         let (resource_type, resource_id) = match target {
             Some(Target::CaseFile(id)) => ("case_file", Some(id.to_string())),
@@ -376,7 +388,7 @@ where
 
 async fn run_read<Q, T, F>(
     state: &web::Data<AppState>,
-    caller: Caller,
+    mut caller: Caller,
     req: &HttpRequest,
     target: Option<Target>,
     op: Op,
@@ -391,7 +403,7 @@ where
     let db = state.db.clone();
     blocking(move || {
         transact(&db, |c| {
-            let (grant, target_id) = decide(c, &caller, op.action, target)?;
+            let (grant, target_id) = decide(c, &mut caller, op.action, target)?;
             let q = ValidQuery::<Q>::from_query(&query)?.0;
             let mut work = work(c, &caller, grant);
             let out = f(&mut work, q)?;
@@ -438,7 +450,7 @@ impl IfMatch {
 /// transaction.
 pub async fn write<B, F>(
     state: &web::Data<AppState>,
-    caller: Caller,
+    mut caller: Caller,
     req: &HttpRequest,
     target: Target,
     op: Op,
@@ -454,7 +466,7 @@ where
     let db = state.db.clone();
     let outcome = blocking(move || {
         transact(&db, |c| {
-            let (grant, target_id) = decide(c, &caller, op.action, Some(target))?;
+            let (grant, target_id) = decide(c, &mut caller, op.action, Some(target))?;
             let bytes = raw?;
             let value: B = crate::extract::decode_json(&bytes)?;
             let key = request.key?;
@@ -476,7 +488,7 @@ where
 /// A write without a body (e.g. an action named by its path), otherwise as [`write`].
 pub async fn act<F>(
     state: &web::Data<AppState>,
-    caller: Caller,
+    mut caller: Caller,
     req: &HttpRequest,
     target: Target,
     op: Op,
@@ -489,7 +501,7 @@ where
     let db = state.db.clone();
     let outcome = blocking(move || {
         transact(&db, |c| {
-            let (grant, target_id) = decide(c, &caller, op.action, Some(target))?;
+            let (grant, target_id) = decide(c, &mut caller, op.action, Some(target))?;
             let key = request.key?;
             let fingerprint = fingerprint(&request.method, &request.path, &[]);
             let now = Utc::now();

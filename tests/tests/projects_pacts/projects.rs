@@ -17,6 +17,9 @@ on_both_engines!(
     idempotent_creation_and_if_match_on_parts,
     projects_are_refused_to_privacy_officers_and_closed_files,
     demo_data_has_projects_in_every_state,
+    a_write_in_flight_is_refused_once_the_writer_left_the_team,
+    a_colleague_outside_the_team_gets_403_whatever_the_body,
+    participant_reads_link_the_household_members_they_show,
 );
 
 fn objective(description: &str, target: &str) -> Value {
@@ -1147,4 +1150,229 @@ async fn demo_data_has_projects_in_every_state(app: TestApp) {
             _ => {}
         }
     }
+}
+
+/// Sends `POST path` with the headers now and the body only after `meanwhile` has run, over a
+/// raw connection: the request is in flight (its body not yet uploaded) while `meanwhile`
+/// changes who may write. Returns the status code.
+async fn post_with_slow_body<F>(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    body: Value,
+    meanwhile: F,
+) -> u16
+where
+    F: std::future::Future<Output = ()>,
+{
+    use std::io::{Read, Write};
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let body = body.to_string();
+    let head = format!(
+        "POST /api/v1{path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.flush().unwrap();
+    // Let the server read the headers and start the handler, which now waits for the body.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    meanwhile.await;
+    tokio::task::spawn_blocking(move || {
+        stream.write_all(body.as_bytes()).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer
+            .split_whitespace()
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or(0)
+    })
+    .await
+    .unwrap()
+}
+
+/// Bruno, a social worker of the area, added to the team of `file`; returns his token and his
+/// assignment id.
+async fn bruno_in_team(app: &TestApp, o: &crate::Office, file: &str) -> (String, String, String) {
+    let (_, anna) = &o.anna;
+    let bruno = app
+        .create_user(&o.admin, "bruno", &["social_worker"], &["social_inclusion"])
+        .await;
+    let bruno_id = bruno["id"].as_str().unwrap().to_owned();
+    let (token, _) = app.tokens("bruno", &user_password("bruno")).await;
+    let etag = etag_of(&get(app, anna, &format!("/case-files/{file}")).await);
+    let r = post_if(
+        app,
+        anna,
+        &format!("/case-files/{file}/team"),
+        &etag,
+        json!({"staff_id": bruno_id, "role": "social_worker", "from": day(-10)}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let team: Value = r.json().await.unwrap();
+    let assignment = team["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["staff_id"] == bruno_id.as_str() && m["current"] == true)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (token, bruno_id, assignment)
+}
+
+fn count_projects(app: &TestApp, file: &str) -> usize {
+    let file = uuid::Uuid::parse_str(file).unwrap();
+    app.db()
+        .read(|c| socialcare_persistence::projects::list(c, file, None, None))
+        .unwrap()
+        .len()
+}
+
+/// The decision is taken in the transaction that writes: a member removed from the team while
+/// their request is in flight (headers sent, body not yet) is refused, and nothing is written.
+async fn a_write_in_flight_is_refused_once_the_writer_left_the_team(app: TestApp) {
+    let o = office(&app).await;
+    let (_, anna) = &o.anna;
+    let (file, _) = open_file(&app, &o, "Dora").await;
+    let (bruno, _, assignment) = bruno_in_team(&app, &o, &file).await;
+    // While a member, Bruno draws up projects.
+    let body = json!({"kind": "life_project", "title": "Housing first"});
+    let path = format!("/case-files/{file}/projects");
+    assert_eq!(post(&app, &bruno, &path, body.clone()).await.status(), 201);
+    assert_eq!(count_projects(&app, &file), 1);
+    // His next request is in flight when Anna ends his assignment.
+    let end = async {
+        let etag = etag_of(&get(&app, anna, &format!("/case-files/{file}")).await);
+        let r = post_if(
+            &app,
+            anna,
+            &format!("/case-files/{file}/team/{assignment}/end"),
+            &etag,
+            json!({}),
+        )
+        .await;
+        assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    };
+    let status = post_with_slow_body(&app, &bruno, &path, body, end).await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        count_projects(&app, &file),
+        1,
+        "the refused write left a project"
+    );
+    let last = app.audit(1).remove(0);
+    assert_eq!(last.outcome, "denied");
+    assert_eq!(last.action, "case_file.content.write");
+}
+
+/// A colleague of the same area outside the team is refused before the body is judged: the
+/// same 403 for a valid body, an invalid one, malformed JSON and another media type.
+async fn a_colleague_outside_the_team_gets_403_whatever_the_body(app: TestApp) {
+    let o = office(&app).await;
+    let (_, anna) = &o.anna;
+    let (file, _) = open_file(&app, &o, "Elsa").await;
+    let created = draft(&app, anna, &file, None).await;
+    let id = created["id"].as_str().unwrap();
+    app.create_user(&o.admin, "carlo", &["social_worker"], &["social_inclusion"])
+        .await;
+    let (carlo, _) = app.tokens("carlo", &user_password("carlo")).await;
+    let writes = [
+        format!("/case-files/{file}/projects"),
+        format!("/projects/{id}/objectives"),
+        format!("/projects/{id}/participants"),
+        format!("/projects/{id}/actions"),
+        format!("/projects/{id}/reviews"),
+        format!("/projects/{id}/transitions"),
+    ];
+    let bodies: [(&str, &str); 4] = [
+        (
+            "application/json",
+            r#"{"kind": "life_project", "title": "ok"}"#,
+        ),
+        ("application/json", r#"{"kind": 42, "unknown": true}"#),
+        ("application/json", "{not json"),
+        ("text/plain", "nonsense"),
+    ];
+    for path in &writes {
+        for (media_type, body) in bodies {
+            let r = app
+                .client
+                .post(app.api(path))
+                .bearer_auth(&carlo)
+                .header("content-type", media_type)
+                .header("if-match", "\"1\"")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 403, "{path} with {body}");
+        }
+    }
+    assert_eq!(count_projects(&app, &file), 1);
+    // An unknown project is 404 for a caller whose roles allow the action, 403 for one whose
+    // roles never do (no existence oracle).
+    let unknown = uuid::Uuid::now_v7();
+    assert_eq!(
+        get(&app, &carlo, &format!("/projects/{unknown}"))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        get(&app, &o.admin, &format!("/projects/{unknown}"))
+            .await
+            .status(),
+        403
+    );
+}
+
+/// A read that shows household members links them in its audit record.
+async fn participant_reads_link_the_household_members_they_show(app: TestApp) {
+    let o = office(&app).await;
+    let (_, anna) = &o.anna;
+    let (file, person) = open_file(&app, &o, "Fede").await;
+    let sister = crate::person(&app, anna, "Gina").await;
+    let r = post(
+        &app,
+        anna,
+        "/households",
+        json!({"reference_person_id": person, "joined_on": day(-300)}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let tag = etag_of(&r);
+    let home: Value = r.json().await.unwrap();
+    let r = post_if(
+        &app,
+        anna,
+        &format!("/households/{}/members", home["id"].as_str().unwrap()),
+        &tag,
+        json!({"person_id": sister, "relationship": "sibling", "joined_on": day(-300)}),
+    )
+    .await;
+    assert!(r.status().is_success(), "{:?}", r.text().await);
+    let created = draft(&app, anna, &file, None).await;
+    let id = created["id"].as_str().unwrap();
+    let r = post(
+        &app,
+        anna,
+        &format!("/projects/{id}/participants"),
+        json!({"kind": "household_member", "person_id": sister}),
+    )
+    .await;
+    assert_eq!(r.status(), 201, "{:?}", r.text().await);
+    let r = get(&app, anna, &format!("/projects/{id}/participants")).await;
+    assert_eq!(r.status(), 200);
+    let entry = app.audit_entries(1).remove(0);
+    assert_eq!(entry.action, "project.participant.list");
+    let mut linked: Vec<String> = entry.persons.iter().map(ToString::to_string).collect();
+    linked.sort();
+    let mut expected = vec![person.clone(), sister.clone()];
+    expected.sort();
+    assert_eq!(linked, expected);
 }
