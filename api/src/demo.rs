@@ -396,6 +396,7 @@ pub fn load(db: &Database, seed: u64, persons_count: usize) -> Result<DemoSummar
                     case_manager_id: manager,
                     opened_on,
                     target_groups: groups,
+                    confirmed: true,
                 },
                 manager,
                 now,

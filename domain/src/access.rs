@@ -77,11 +77,14 @@ pub enum Action {
     ReviewBreakGlass,
     /// Read an agenda (one's own; another case manager's: see [`may_read_agenda`]).
     ReadAgenda,
+    /// Confirm the taking in charge of a case file opened for a person another area has in
+    /// charge: the coordinator of the file's area.
+    ConfirmCaseFile,
 }
 
 impl Action {
     /// Every action, for exhaustive tests and the documentation table.
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 25] = [
         Action::ManageStaffAccounts,
         Action::ReadOwnAccount,
         Action::RegisterPerson,
@@ -106,6 +109,7 @@ impl Action {
         Action::VerifyAuditTrail,
         Action::ReviewBreakGlass,
         Action::ReadAgenda,
+        Action::ConfirmCaseFile,
     ];
 
     /// Code recorded in the audit trail of a refusal.
@@ -135,6 +139,7 @@ impl Action {
             Action::VerifyAuditTrail => "audit.verify",
             Action::ReviewBreakGlass => "break_glass.review",
             Action::ReadAgenda => "agenda.read",
+            Action::ConfirmCaseFile => "case_file.confirm",
         }
     }
 }
@@ -188,6 +193,11 @@ pub struct CaseFacts {
     pub team: Vec<TeamFact>,
     /// Whether the caller holds an active break-glass grant on this file.
     pub break_glass: bool,
+    /// Whether the taking in charge is confirmed (see
+    /// [`crate::case_file::needs_confirmation`]): until the area coordinator confirms a file
+    /// opened for a person another area has in charge, its case manager and team do not reach
+    /// the person's special categories through it.
+    pub confirmed: bool,
 }
 
 /// The caller's relation to a case file, strongest first.
@@ -326,15 +336,18 @@ pub fn decide(subject: &Subject<'_>, action: Action, resource: Resource<'_>) -> 
         // Whoever works cases hands-on may ask; the handler answers 409 when the caller's
         // relation already gives access (break-glass is then not needed).
         (Action::RequestBreakGlass, _) => Decision::of(may_break_glass(subject)),
-        (action, Resource::Case(case)) => on_case(action, Relation::of(subject, case)),
+        (action, Resource::Case(case)) => {
+            on_case(action, Relation::of(subject, case), case.confirmed)
+        }
         (action, Resource::Person(cases)) => on_person(subject, action, cases),
         // Case-bound actions asked on roles alone: could any relation allow it?
         (action, Resource::None | Resource::Area(_)) => Decision::of(could_ever(subject, action)),
     }
 }
 
-/// The relation table of case-bound actions.
-fn on_case(action: Action, relation: Relation) -> Decision {
+/// The relation table of case-bound actions, on a file whose taking in charge is `confirmed`
+/// or not.
+fn on_case(action: Action, relation: Relation, confirmed: bool) -> Decision {
     use Relation as R;
     let allowed = match action {
         Action::ReadPerson | Action::ReadCaseFile => relation != R::None,
@@ -350,12 +363,19 @@ fn on_case(action: Action, relation: Relation) -> Decision {
             relation,
             R::CaseManager | R::AreaCoordinator | R::Administrative
         ),
-        Action::ReadSensitive | Action::WriteSensitive | Action::ReadRestrictedContent => {
-            matches!(
-                relation,
-                R::CaseManager | R::AreaCoordinator | R::GrantedTeamMember
-            )
-        }
+        // The person's special categories: not through a file whose taking in charge the
+        // area coordinator has yet to confirm (opening a file does not by itself unlock what
+        // other areas recorded), except for that coordinator.
+        Action::ReadSensitive | Action::WriteSensitive => match relation {
+            R::AreaCoordinator => true,
+            R::CaseManager | R::GrantedTeamMember => confirmed,
+            _ => false,
+        },
+        Action::ReadRestrictedContent => matches!(
+            relation,
+            R::CaseManager | R::AreaCoordinator | R::GrantedTeamMember
+        ),
+        Action::ConfirmCaseFile => relation == R::AreaCoordinator,
         Action::ChangeCaseFile | Action::ManageCaseTeam => {
             matches!(relation, R::CaseManager | R::AreaCoordinator)
         }
@@ -399,7 +419,7 @@ fn on_person(subject: &Subject<'_>, action: Action, cases: &[CaseFacts]) -> Deci
     }
     let mut best = Decision::Deny;
     for case in cases {
-        match on_case(action, Relation::of(subject, case)) {
+        match on_case(action, Relation::of(subject, case), case.confirmed) {
             Decision::Allow { break_glass: false } => {
                 return Decision::Allow { break_glass: false };
             }
@@ -424,7 +444,7 @@ fn could_ever(subject: &Subject<'_>, action: Action) -> bool {
         | Action::ChangeCaseFile
         | Action::ManageCaseTeam
         | Action::WriteCaseContent => any(&[SocialWorker, Educator, AreaCoordinator]),
-        Action::ReassignCaseManager => any(&[AreaCoordinator]),
+        Action::ReassignCaseManager | Action::ConfirmCaseFile => any(&[AreaCoordinator]),
         Action::ReadCaseContent => any(&[SocialWorker, Educator, AreaCoordinator, OfficeManager]),
         _ => decide(subject, action, Resource::None).allowed(),
     }
@@ -530,6 +550,7 @@ mod tests {
                     },
                 ],
                 break_glass: false,
+                confirmed: true,
             },
         }
     }
@@ -547,6 +568,92 @@ mod tests {
             areas: &areas,
         };
         decide(&subject, action, Resource::Case(case)).allowed()
+    }
+
+    #[test]
+    fn an_unconfirmed_file_does_not_unlock_the_special_categories() {
+        let mut w = world();
+        w.case.confirmed = false;
+        for action in [Action::ReadSensitive, Action::WriteSensitive] {
+            assert!(!check(
+                w.manager,
+                &[Role::SocialWorker],
+                &[AREA],
+                &w.case,
+                action
+            ));
+            assert!(!check(
+                w.granted,
+                &[Role::SocialWorker],
+                &[AREA],
+                &w.case,
+                action
+            ));
+            // The coordinator who confirms still reads them.
+            assert!(check(
+                Uuid::from_u128(7),
+                &[Role::AreaCoordinator],
+                &[AREA],
+                &w.case,
+                action
+            ));
+        }
+        // The file's own work goes on.
+        for action in [
+            Action::ReadCaseContent,
+            Action::WriteCaseContent,
+            Action::ReadRestrictedContent,
+        ] {
+            assert!(check(
+                w.manager,
+                &[Role::SocialWorker],
+                &[AREA],
+                &w.case,
+                action
+            ));
+        }
+        // Only the coordinator of the file's area confirms.
+        assert!(!check(
+            w.manager,
+            &[Role::SocialWorker],
+            &[AREA],
+            &w.case,
+            Action::ConfirmCaseFile
+        ));
+        assert!(check(
+            Uuid::from_u128(7),
+            &[Role::AreaCoordinator],
+            &[AREA],
+            &w.case,
+            Action::ConfirmCaseFile
+        ));
+        assert!(!check(
+            Uuid::from_u128(7),
+            &[Role::AreaCoordinator],
+            &[Area::Transversal],
+            &w.case,
+            Action::ConfirmCaseFile
+        ));
+        // A person reached through a confirmed file of another area keeps that relation.
+        let confirmed = world().case;
+        let roles = set(&[Role::SocialWorker]);
+        let areas = set(&[AREA]);
+        let subject = Subject {
+            id: w.manager,
+            roles: &roles,
+            areas: &areas,
+        };
+        let both = [w.case.clone(), confirmed];
+        assert!(decide(&subject, Action::ReadSensitive, Resource::Person(&both)).allowed());
+        let only_unconfirmed = [w.case.clone()];
+        assert!(
+            !decide(
+                &subject,
+                Action::ReadSensitive,
+                Resource::Person(&only_unconfirmed)
+            )
+            .allowed()
+        );
     }
 
     #[test]

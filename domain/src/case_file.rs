@@ -106,6 +106,18 @@ pub fn check_takes_new_work(status: CaseStatus, to_do: &str) -> Result<(), Strin
     }
 }
 
+/// Whether a case file being opened waits for the area coordinator's confirmation of the taking
+/// in charge before its case manager and team reach the person's special categories.
+///
+/// Opening a file must not by itself unlock what other areas recorded about the person
+/// (health, ethnicity, legal status, justice): a social worker who opens a file for a person
+/// another area has in charge (`in_charge_elsewhere`: a file not closed in another area) waits
+/// for the coordinator of the file's area. A coordinator of that area opening it is that
+/// confirmation; a person nobody else has in charge needs none.
+pub fn needs_confirmation(in_charge_elsewhere: bool, opener_coordinates_area: bool) -> bool {
+    in_charge_elsewhere && !opener_coordinates_area
+}
+
 /// A change of status requested on a case file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum CaseTransition {
@@ -1423,6 +1435,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_a_person_in_charge_elsewhere_waits_for_the_coordinator() {
+        assert!(needs_confirmation(true, false));
+        assert!(!needs_confirmation(true, true));
+        assert!(!needs_confirmation(false, false));
+        assert!(!needs_confirmation(false, true));
+    }
+
+    #[test]
     fn a_closed_file_takes_no_new_work() {
         assert_eq!(
             check_takes_new_work(CaseStatus::Closed, "draw up new projects"),
@@ -1998,6 +2018,11 @@ pub struct CaseFile {
     pub updated_at: chrono::DateTime<chrono::Utc>,
     /// Author of the last change.
     pub updated_by: Uuid,
+    /// When the taking in charge was confirmed (see [`needs_confirmation`]); `None` while the
+    /// file waits for the area coordinator.
+    pub confirmed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Who confirmed it (the opener when no confirmation was needed).
+    pub confirmed_by: Option<Uuid>,
 }
 
 /// A recorded lifecycle transition.

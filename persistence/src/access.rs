@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::db::AnyConnection;
 use crate::error::StoreError;
 use crate::schema::{case_file_team, case_files};
-use crate::sql_types::DbUuid;
+use crate::sql_types::{DbInstant, DbUuid};
 
 /// One case file with the facts the policy needs about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,9 +39,9 @@ pub fn case_file(
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<Option<CaseAccessFacts>, StoreError> {
-    let rows: Vec<(DbUuid, DbUuid, String)> = case_files::table
+    let rows: Vec<FileRow> = case_files::table
         .filter(case_files::id.eq(DbUuid(case_file_id)))
-        .select((case_files::id, case_files::person_id, case_files::area))
+        .select(FILE_COLUMNS)
         .load(conn)?;
     Ok(assemble(conn, rows, caller, today, now)?.into_iter().next())
 }
@@ -59,10 +59,10 @@ pub fn persons(
         return Ok(HashMap::new());
     }
     let ids: Vec<DbUuid> = person_ids.iter().copied().map(DbUuid).collect();
-    let rows: Vec<(DbUuid, DbUuid, String)> = case_files::table
+    let rows: Vec<FileRow> = case_files::table
         .filter(case_files::person_id.eq_any(&ids))
         .order(case_files::id.asc())
-        .select((case_files::id, case_files::person_id, case_files::area))
+        .select(FILE_COLUMNS)
         .load(conn)?;
     let mut by_person: HashMap<Uuid, Vec<CaseAccessFacts>> = HashMap::new();
     for facts in assemble(conn, rows, caller, today, now)? {
@@ -71,9 +71,24 @@ pub fn persons(
     Ok(by_person)
 }
 
+/// A file's id, person, area and confirmation instant.
+type FileRow = (DbUuid, DbUuid, String, Option<DbInstant>);
+
+const FILE_COLUMNS: (
+    case_files::id,
+    case_files::person_id,
+    case_files::area,
+    case_files::confirmed_at,
+) = (
+    case_files::id,
+    case_files::person_id,
+    case_files::area,
+    case_files::confirmed_at,
+);
+
 fn assemble(
     conn: &mut AnyConnection,
-    rows: Vec<(DbUuid, DbUuid, String)>,
+    rows: Vec<FileRow>,
     caller: Uuid,
     today: NaiveDate,
     now: DateTime<Utc>,
@@ -111,7 +126,7 @@ fn assemble(
         }
     }
     rows.into_iter()
-        .map(|(id, person, area)| {
+        .map(|(id, person, area, confirmed_at)| {
             let area = area
                 .parse::<Area>()
                 .map_err(|e| StoreError::Internal(format!("stored area is invalid: {e}")))?;
@@ -124,6 +139,7 @@ fn assemble(
                     case_manager: managers.get(&id.0).copied(),
                     team: members.remove(&id.0).unwrap_or_default(),
                     break_glass: break_glass_reason.is_some(),
+                    confirmed: confirmed_at.is_some(),
                 },
                 break_glass_reason,
             })

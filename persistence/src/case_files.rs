@@ -50,6 +50,10 @@ pub struct CaseFileRow {
     pub updated_at: DbInstant,
     /// Last author.
     pub updated_by: DbUuid,
+    /// When the taking in charge was confirmed; NULL while it waits for the area coordinator.
+    pub confirmed_at: Option<DbInstant>,
+    /// Who confirmed it.
+    pub confirmed_by: Option<DbUuid>,
 }
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -79,6 +83,8 @@ fn to_domain(row: CaseFileRow, groups: Vec<TargetGroup>) -> Result<CaseFile, Sto
         created_by: row.created_by.0,
         updated_at: row.updated_at.0,
         updated_by: row.updated_by.0,
+        confirmed_at: row.confirmed_at.map(|t| t.0),
+        confirmed_by: row.confirmed_by.map(|u| u.0),
     })
 }
 
@@ -150,6 +156,9 @@ pub struct NewCaseFile {
     pub opened_on: NaiveDate,
     /// Target groups.
     pub target_groups: Vec<TargetGroup>,
+    /// Whether the taking in charge is confirmed at opening (see
+    /// [`socialcare_domain::case_file::needs_confirmation`]).
+    pub confirmed: bool,
 }
 
 /// Opens a case file in `intake`, with its reference, case manager and target groups.
@@ -175,6 +184,8 @@ pub fn insert(
         created_by: DbUuid(actor),
         updated_at: now.into(),
         updated_by: DbUuid(actor),
+        confirmed_at: new.confirmed.then(|| now.into()),
+        confirmed_by: new.confirmed.then_some(DbUuid(actor)),
     };
     diesel::insert_into(case_files::table)
         .values(&row)
@@ -227,6 +238,50 @@ pub fn find(conn: &mut AnyConnection, id: Uuid) -> Result<Option<CaseFile>, Stor
         .first(conn)
         .optional()?;
     Ok(assemble(conn, row.into_iter().collect())?.pop())
+}
+
+/// Whether another area has the person in charge: a case file of theirs, not closed, in an area
+/// other than `area`.
+pub fn in_charge_elsewhere(
+    conn: &mut AnyConnection,
+    person_id: Uuid,
+    area: Area,
+) -> Result<bool, StoreError> {
+    let found: Option<DbUuid> = case_files::table
+        .filter(case_files::person_id.eq(DbUuid(person_id)))
+        .filter(case_files::area.ne(area.as_str()))
+        .filter(case_files::status.ne(CaseStatus::Closed.as_str()))
+        .select(case_files::id)
+        .first(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
+
+/// Confirms the taking in charge of a file still waiting for it, if its version is still
+/// `version`; returns whether it changed (false: another change came first, or it was already
+/// confirmed).
+pub fn confirm(
+    conn: &mut AnyConnection,
+    id: Uuid,
+    version: i64,
+    actor: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(
+        case_files::table
+            .filter(case_files::id.eq(DbUuid(id)))
+            .filter(case_files::version.eq(version))
+            .filter(case_files::confirmed_at.is_null()),
+    )
+    .set((
+        case_files::confirmed_at.eq(Some(DbInstant(now))),
+        case_files::confirmed_by.eq(Some(DbUuid(actor))),
+        case_files::version.eq(version + 1),
+        case_files::updated_at.eq(DbInstant(now)),
+        case_files::updated_by.eq(DbUuid(actor)),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
 }
 
 /// Whether the person has a case file that is not closed in `area`.

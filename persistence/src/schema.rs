@@ -233,6 +233,8 @@ diesel::table! {
         created_by -> SqlUuid,
         updated_at -> SqlInstant,
         updated_by -> SqlUuid,
+        confirmed_at -> Nullable<SqlInstant>,
+        confirmed_by -> Nullable<SqlUuid>,
     }
 }
 

@@ -538,10 +538,13 @@ pub fn permits_expiring(
         query = query.filter(
             person_legal_status::person_id.eq_any(
                 case_files::table
+                    // The files one manages or was granted count once their taking in
+                    // charge is confirmed (domain::access: an unconfirmed file does not unlock
+                    // the special categories).
                     .filter(
-                        case_files::area
-                            .eq_any(areas)
-                            .or(case_files::id.eq_any(managed_or_granted)),
+                        case_files::area.eq_any(areas).or(case_files::id
+                            .eq_any(managed_or_granted)
+                            .and(case_files::confirmed_at.is_not_null())),
                     )
                     .select(case_files::person_id),
             ),

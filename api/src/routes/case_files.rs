@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use socialcare_domain::access::{Action, CaseListScope, Resource, case_list_scope, decide};
 use socialcare_domain::case_file::{
     CaseFile, CaseStatus, TeamAssignment, TeamMember, TeamRole, TransitionRecord, apply,
-    check_team_assignment, check_transition_request,
+    check_team_assignment, check_transition_request, needs_confirmation,
 };
 use socialcare_domain::{Area, Role};
 use socialcare_persistence::audit::{self, Outcome};
@@ -66,9 +66,16 @@ pub struct CaseFileResponse {
     pub updated_at: DateTime<Utc>,
     /// Author of the last change.
     pub updated_by: Uuid,
+    /// When the taking in charge was confirmed; null while the file waits for the coordinator
+    /// of its area (a file opened by a social worker for a person another area has in charge:
+    /// until then its team does not reach the person's special categories). See
+    /// `POST /case-files/{case_file_id}/confirmation`.
+    pub confirmed_at: Option<DateTime<Utc>>,
+    /// Who confirmed it (the opener when no confirmation was needed).
+    pub confirmed_by: Option<Uuid>,
 }
 
-fn response_of(file: &CaseFile, case_manager_id: Option<Uuid>) -> CaseFileResponse {
+pub(crate) fn response_of(file: &CaseFile, case_manager_id: Option<Uuid>) -> CaseFileResponse {
     CaseFileResponse {
         id: file.id,
         reference: file.reference.as_str().to_owned(),
@@ -91,11 +98,13 @@ fn response_of(file: &CaseFile, case_manager_id: Option<Uuid>) -> CaseFileRespon
         created_by: file.created_by,
         updated_at: file.updated_at,
         updated_by: file.updated_by,
+        confirmed_at: file.confirmed_at,
+        confirmed_by: file.confirmed_by,
     }
 }
 
 /// Loads a file with its current case manager and renders it.
-fn render(
+pub(crate) fn render(
     conn: &mut AnyConnection,
     id: Uuid,
 ) -> Result<Option<(CaseFile, CaseFileResponse)>, StoreError> {
@@ -305,6 +314,10 @@ pub async fn open_case_file(
                         "the person already has an open case file in this area ({existing})"
                     )));
                 }
+                let in_charge_elsewhere =
+                    case_files::in_charge_elsewhere(c, request.person_id, area)?;
+                let coordinates = caller.user.profile.roles().contains(&Role::AreaCoordinator)
+                    && caller.user.profile.areas().contains(&area);
                 let file = case_files::insert(
                     c,
                     &NewCaseFile {
@@ -318,6 +331,7 @@ pub async fn open_case_file(
                             .copied()
                             .map(Into::into)
                             .collect(),
+                        confirmed: !needs_confirmation(in_charge_elsewhere, coordinates),
                     },
                     caller.id(),
                     now,
@@ -329,8 +343,13 @@ pub async fn open_case_file(
                     Outcome::Success,
                 );
                 record.persons = vec![file.person_id];
-                record.details =
-                    Some(serde_json::json!({ "person_id": file.person_id }).to_string());
+                record.details = Some(
+                    serde_json::json!({
+                        "person_id": file.person_id,
+                        "confirmed": file.confirmed_at.is_some(),
+                    })
+                    .to_string(),
+                );
                 audit::append(c, record)?;
                 let response = response_of(&file, Some(request.case_manager_id));
                 Ok(replayable(StatusCode::CREATED, &response, true))

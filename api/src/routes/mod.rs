@@ -5,6 +5,7 @@ pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod break_glass;
+pub mod case_file_confirmation;
 pub mod case_files;
 pub mod codes;
 pub mod consents;
@@ -53,6 +54,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(case_files::change_case_file_team)
         .service(case_files::end_case_file_team_assignment)
         .service(case_files::set_case_file_team_sensitive_access)
+        .service(case_file_confirmation::confirm_case_file)
         .service(case_files::get_my_caseload)
         .service(households::create_household)
         .service(households::get_household)

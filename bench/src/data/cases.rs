@@ -478,6 +478,8 @@ impl Generator {
             created_by: DbUuid(creator),
             updated_at: inst(updated_at),
             updated_by: DbUuid(updated_by),
+            confirmed_at: Some(inst(created_at)),
+            confirmed_by: Some(DbUuid(creator)),
         });
         let current = facts
             .team

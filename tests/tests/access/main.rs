@@ -17,13 +17,16 @@ on_both_engines!(
     nested_objects_are_checked_against_their_parent,
     every_read_path_audits_the_persons_it_returns,
     break_glass_opens_case_content_marked_until_it_expires,
+    opening_a_file_does_not_unlock_other_areas_special_categories,
 );
 
 use matrix::every_operation_answers_every_relation_as_the_policy_says;
 use rules::{
     break_glass_opens_case_content_marked_until_it_expires,
     every_read_path_audits_the_persons_it_returns, lists_hold_only_readable_case_files,
-    nested_objects_are_checked_against_their_parent, searches_cut_persons_to_the_directory_answer,
+    nested_objects_are_checked_against_their_parent,
+    opening_a_file_does_not_unlock_other_areas_special_categories,
+    searches_cut_persons_to_the_directory_answer,
     the_case_manager_grants_special_categories_to_team_members,
 };
 

@@ -512,3 +512,149 @@ pub async fn break_glass_opens_case_content_marked_until_it_expires(app: TestApp
     assert_eq!(entry.row.outcome, "denied");
     assert!(!entry.row.break_glass);
 }
+
+/// Defect 2 of issue 14: a social worker of another area opens an intake file in their own area
+/// for a person the social inclusion area has in charge and names themselves case manager. The
+/// opening does not by itself unlock the special categories the other area recorded: they wait
+/// for the coordinator of their area, whose confirmation is audited.
+pub async fn opening_a_file_does_not_unlock_other_areas_special_categories(app: TestApp) {
+    let o = office(&app).await;
+    let (other_id, other) = o.staff("other_area_colleague");
+    let (_, cm) = o.staff("case_manager");
+    let person = o.person.clone();
+    let r = crate::send(
+        &app,
+        other,
+        reqwest::Method::POST,
+        "/case-files",
+        None,
+        Some(json!({"person_id": person, "area": "transversal", "case_manager_id": other_id})),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    let file: Value = r.json().await.unwrap();
+    assert_eq!(file["confirmed_at"], Value::Null);
+    let file_id = file["id"].as_str().unwrap().to_owned();
+    // The person's identity and the new file's own work are open to its case manager…
+    assert_eq!(
+        get_json(&app, other, &format!("/persons/{person}")).await.0,
+        200
+    );
+    // …the special categories are not, neither to read nor to write.
+    for group in ["health-disability", "ethnicity", "legal-status", "justice"] {
+        let (status, _) = get_json(&app, other, &format!("/persons/{person}/{group}")).await;
+        assert_eq!(status, 403, "{group}");
+    }
+    let r = crate::send(
+        &app,
+        other,
+        reqwest::Method::PUT,
+        &format!("/persons/{person}/justice"),
+        None,
+        Some(json!({"status": "released"})),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    // The case manager of the other area still reads them.
+    assert_eq!(
+        get_json(&app, cm, &format!("/persons/{person}/justice"))
+            .await
+            .0,
+        200
+    );
+    // Neither the opener nor a coordinator of another area may confirm.
+    let confirm = |token: String, etag: String| {
+        let app = &app;
+        let path = format!("/case-files/{file_id}/confirmation");
+        async move {
+            crate::send(app, &token, reqwest::Method::POST, &path, Some(&etag), None)
+                .await
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(confirm(other.clone(), etag.clone()).await, 403);
+    let (_, inclusion_coordinator) = o.staff("area_coordinator");
+    assert_eq!(
+        confirm(inclusion_coordinator.clone(), etag.clone()).await,
+        403
+    );
+    // The coordinator of the transversal area confirms.
+    app.create_user(
+        &o.admin,
+        "coord.tr",
+        &["area_coordinator"],
+        &["transversal"],
+    )
+    .await;
+    let (coordinator, _) = app
+        .tokens("coord.tr", &socialcare_tests::user_password("coord.tr"))
+        .await;
+    assert_eq!(confirm(coordinator.clone(), "\"0\"".into()).await, 412);
+    assert_eq!(confirm(coordinator.clone(), etag.clone()).await, 200);
+    let record = app.audit_entries(1).remove(0);
+    assert_eq!(record.row.action, "case_file.confirm");
+    assert_eq!(record.row.outcome, "success");
+    assert_eq!(
+        record
+            .persons
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        vec![person.clone()]
+    );
+    let (_, confirmed) = get_json(&app, other, &format!("/case-files/{file_id}")).await;
+    assert!(confirmed["confirmed_at"].is_string());
+    // Confirmed: the case manager reaches them now.
+    assert_eq!(
+        get_json(&app, other, &format!("/persons/{person}/justice"))
+            .await
+            .0,
+        200
+    );
+    // A second confirmation is a conflict.
+    let etag = confirmed["version"].as_i64().unwrap();
+    assert_eq!(confirm(coordinator, format!("\"{etag}\"")).await, 409);
+    // A coordinator opening a file in their own area for a person in charge elsewhere is the
+    // confirmation; a person nobody else has in charge needs none.
+    let adults = app
+        .create_user(
+            &o.admin,
+            "coord.ad",
+            &["area_coordinator", "social_worker"],
+            &["adults_disability"],
+        )
+        .await;
+    let (adults_token, _) = app
+        .tokens("coord.ad", &socialcare_tests::user_password("coord.ad"))
+        .await;
+    let opened = |token: String, body: Value| {
+        let app = &app;
+        async move {
+            let r = crate::send(
+                app,
+                &token,
+                reqwest::Method::POST,
+                "/case-files",
+                None,
+                Some(body),
+            )
+            .await;
+            assert_eq!(r.status(), 201);
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let by_coordinator = opened(
+        adults_token,
+        json!({"person_id": person, "area": "adults_disability", "case_manager_id": adults["id"]}),
+    )
+    .await;
+    assert!(by_coordinator["confirmed_at"].is_string());
+    let nobody_elses = opened(
+        other.clone(),
+        json!({"person_id": o.other_person, "area": "transversal", "case_manager_id": other_id}),
+    )
+    .await;
+    assert!(nobody_elses["confirmed_at"].is_string());
+}
