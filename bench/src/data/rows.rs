@@ -386,6 +386,8 @@ pub struct CaseFileRow {
     pub(super) created_by: DbUuid,
     pub(super) updated_at: DbInstant,
     pub(super) updated_by: DbUuid,
+    pub(super) confirmed_at: Option<DbInstant>,
+    pub(super) confirmed_by: Option<DbUuid>,
 }
 
 /// A `case_file_target_groups` row.
