@@ -977,6 +977,8 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "created_by",
             "updated_at",
             "updated_by",
+            "confirmed_at",
+            "confirmed_by",
         ],
     ),
     (
