@@ -672,6 +672,8 @@ fn decode_cursor(cursor: &str) -> Result<(String, Uuid), ApiError> {
         .decode(cursor)
         .ok()
         .and_then(|bytes| serde_json::from_slice::<(String, Uuid)>(&bytes).ok())
+        // The sort key goes to the database: a forged one must not smuggle in a NUL byte.
+        .filter(|(key, _)| !key.chars().any(char::is_control))
         .ok_or_else(|| ApiError::bad_parameter("cursor", "is not a cursor returned by this API"))
 }
 

@@ -7,6 +7,8 @@ use serde_json::{Value, json};
 use socialcare_persistence::{consents, referrals};
 use socialcare_tests::{TestApp, on_both_engines, user_password};
 
+mod hostile_input;
+
 on_both_engines!(
     consent_states_follow_the_dates,
     consent_validation_points_at_the_fields,
