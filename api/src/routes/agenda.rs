@@ -128,8 +128,14 @@ pub struct AgendaItem {
 #[into_params(parameter_in = Query)]
 pub struct AgendaQuery {
     /// First day of the period (default today). Overdue items are listed whatever the period.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[param(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub from: Option<NaiveDate>,
     /// Last day of the period (default 30 days after `from`); at most 366 days after `from`.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[param(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub to: Option<NaiveDate>,
     /// Only items of this kind.
     pub kind: Option<AgendaItemKind>,
@@ -155,8 +161,14 @@ pub struct CaseManagerAgendaQuery {
     /// The case manager whose agenda is read.
     pub case_manager_id: Uuid,
     /// First day of the period (default today). Overdue items are listed whatever the period.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[param(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub from: Option<NaiveDate>,
     /// Last day of the period (default 30 days after `from`); at most 366 days after `from`.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[param(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub to: Option<NaiveDate>,
     /// Only items of this kind.
     pub kind: Option<AgendaItemKind>,

@@ -71,6 +71,9 @@ pub struct ScoreInput {
 pub struct CreateAssessmentRequest {
     /// Day of the assessment (default today): not in the future, not before the file was
     /// opened.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub assessed_on: Option<NaiveDate>,
     /// One severity per domain: every domain exactly once (8 items).
     #[schema(min_items = 8, max_items = 8)]

@@ -214,6 +214,9 @@ pub struct OpenCaseFileRequest {
     /// The responsible social worker: an active `social_worker` of the area.
     pub case_manager_id: Uuid,
     /// Day of the first access (default today); not in the future.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub opened_on: Option<NaiveDate>,
     /// Target groups.
     #[serde(default)]
@@ -600,6 +603,9 @@ pub struct TransitionRequest {
     /// Required to `close`, refused otherwise.
     pub closing_reason: Option<ClosingReasonCode>,
     /// Day it takes effect (default today); not in the future, not before the file was opened.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub occurred_on: Option<NaiveDate>,
 }
 
@@ -973,6 +979,9 @@ pub struct TeamChangeRequest {
     /// ends the day before `from`).
     pub role: TeamRoleCode,
     /// First day (default today).
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub from: Option<NaiveDate>,
     /// Grant the member the special categories of the person (health and disability,
     /// ethnicity, legal status, justice) and the restricted diary entries (default false;
@@ -1087,6 +1096,9 @@ pub async fn change_case_file_team(
 #[schema(example = json!({"until": "2026-11-26"}))]
 pub struct EndAssignmentRequest {
     /// Day the assignment ends (exclusive; default today).
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub until: Option<NaiveDate>,
 }
 

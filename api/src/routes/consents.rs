@@ -155,8 +155,14 @@ pub struct CreateConsentRequest {
     )]
     pub purpose: Option<String>,
     /// Day the consent was given (default today); not in the future.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub given_on: Option<NaiveDate>,
     /// Last valid day, if it expires; not before `given_on`.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub expires_on: Option<NaiveDate>,
 }
 
@@ -387,6 +393,9 @@ pub async fn get_consent(
 pub struct RevokeConsentRequest {
     /// Day the revocation takes effect (default today); not in the future, not before the
     /// consent was given.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub revoked_on: Option<NaiveDate>,
     /// Why (1-2000 characters).
     #[validate(length(min = 1, max = 2000))]

@@ -270,8 +270,14 @@ pub struct ListDiaryQuery {
     /// Only entries of this kind.
     pub kind: Option<DiaryEntryKindCode>,
     /// Only entries that occurred on or after this day (UTC).
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[param(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub from: Option<NaiveDate>,
     /// Only entries that occurred on or before this day (UTC).
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[param(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub to: Option<NaiveDate>,
     /// Opaque position returned in `next`; omit for the first page.
     #[validate(length(max = 200))]

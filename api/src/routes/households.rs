@@ -100,6 +100,9 @@ pub struct CreateHouseholdRequest {
     /// no household from `joined_on` on.
     pub reference_person_id: Uuid,
     /// First day the reference person heads the household (`YYYY-MM-DD`).
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub joined_on: NaiveDate,
 }
 
@@ -118,6 +121,9 @@ pub struct AddMemberRequest {
     /// none from `joined_on` on.
     pub relationship: RelationshipCode,
     /// First day of the membership (`YYYY-MM-DD`).
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub joined_on: NaiveDate,
 }
 
@@ -128,6 +134,9 @@ pub struct AddMemberRequest {
 pub struct LeaveRequest {
     /// Day the person leaves: from that day on they are no longer a member (must be after the
     /// day they joined). May be in the future for a planned move.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub left_on: NaiveDate,
 }
 
@@ -215,7 +224,9 @@ pub struct HouseholdMembersResponse {
 #[into_params(parameter_in = Query)]
 pub struct CompositionQuery {
     /// The date (`YYYY-MM-DD`); default today.
-    #[param(example = "2026-03-01")]
+    /// Between 1900-01-01 and 2199-12-31.
+    #[param(example = "2026-03-01", pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
+    #[validate(custom(function = "crate::dates::plausible"))]
     pub date: Option<NaiveDate>,
 }
 

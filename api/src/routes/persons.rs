@@ -104,6 +104,9 @@ pub struct PersonRequest {
     #[schema(min_length = 1, max_length = 100)]
     pub family_names: String,
     /// Birth date (`YYYY-MM-DD`, from 1900-01-01 to today).
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub birth_date: Option<NaiveDate>,
     /// Birth place: municipality, or country for people born abroad.
     #[validate(length(max = 100))]
@@ -333,6 +336,9 @@ pub struct SearchPersonsQuery {
     #[param(max_length = 20)]
     pub tax_code: Option<String>,
     /// Exact birth date.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[param(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub birth_date: Option<NaiveDate>,
     /// Include annulled records (default false).
     pub include_annulled: Option<bool>,

@@ -167,6 +167,9 @@ pub struct CreateReferralRequest {
     #[schema(min_length = 1, max_length = 4000, example = "Job search support")]
     pub reason: String,
     /// Day it was sent or received (default today); not in the future.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub sent_on: Option<NaiveDate>,
 }
 
@@ -487,6 +490,9 @@ pub struct ReferralTransitionRequest {
     pub transition: ReferralTransitionCode,
     /// Day it happened (default today); not in the future, not before the referral was sent,
     /// and (to close) not before the reply.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub occurred_on: Option<NaiveDate>,
     /// The reply of the receiving service: required to `accept` or `reject`; an optional note
     /// to `close` (1-4000 characters).

@@ -281,6 +281,9 @@ pub struct LegalStatusRequest {
     #[schema(max_length = 100)]
     pub permit_kind: Option<String>,
     /// Expiry of the residence permit (`YYYY-MM-DD`); listed by `/persons/permits-expiring`.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub permit_expires_on: Option<NaiveDate>,
     /// International protection status.
     pub protection_status: ProtectionStatusCode,
@@ -334,8 +337,14 @@ pub struct JusticeRequest {
     #[schema(max_length = 200)]
     pub institution: Option<String>,
     /// Start of the detention or measure.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub measure_start_on: Option<NaiveDate>,
     /// Expected release date (not before `measure_start_on`); drives the planning.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub expected_release_on: Option<NaiveDate>,
     /// Reference of the contact at the UEPE (Ufficio di esecuzione penale esterna), at most
     /// 100 characters.

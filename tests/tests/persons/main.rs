@@ -217,7 +217,7 @@ async fn invalid_input_points_at_each_field(app: TestApp) {
         &w,
         "/persons",
         &json!({
-            "given_names": "Luca", "family_names": "Verdi", "birth_date": "2999-01-01",
+            "given_names": "Luca", "family_names": "Verdi", "birth_date": "2100-01-01",
             "citizenship": "XX", "tax_code": "RSSMRA85T10A562X",
             "residence": {"kind": "residence"}, "languages": ["italiano"], "email": "nope"
         }),
