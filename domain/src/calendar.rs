@@ -8,7 +8,7 @@
 //! A date typed by hand can be absurd (year 0000, year -0001, 20260 for 2026): [`check_plausible`]
 //! bounds every date the office records to [`EARLIEST_DATE`] ..= [`LATEST_DATE`].
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Europe::Rome;
 
 /// The office's time zone.
@@ -36,9 +36,15 @@ pub fn today(now: DateTime<Utc>) -> NaiveDate {
     day_of(now)
 }
 
-/// The office's "today" at this moment (see [`today`]).
-pub fn today_now() -> NaiveDate {
-    today(Utc::now())
+/// The instant the Europe/Rome calendar day `day` starts (midnight in Rome, 23:00 or 22:00 UTC
+/// of the day before): the lower bound of "on or after `day`" for instants.
+pub fn start_of_day(day: NaiveDate) -> DateTime<Utc> {
+    let midnight = day.and_time(NaiveTime::MIN);
+    // Rome changes its clocks at 02:00 and 03:00, so midnight always exists exactly once.
+    OFFICE_TIME_ZONE
+        .from_local_datetime(&midnight)
+        .earliest()
+        .map_or_else(|| midnight.and_utc(), |start| start.with_timezone(&Utc))
 }
 
 /// Checks that `date` lies in the plausible range [`EARLIEST_DATE`] ..= [`LATEST_DATE`]; the
@@ -56,7 +62,6 @@ pub fn check_plausible(date: NaiveDate) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
 
     fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, m, d, h, min, 0)
@@ -87,6 +92,18 @@ mod tests {
     #[test]
     fn new_year_in_rome_comes_before_new_year_in_utc() {
         assert_eq!(day_of(utc(2026, 12, 31, 23, 30)), day(2027, 1, 1));
+    }
+
+    #[test]
+    fn a_rome_day_starts_at_rome_midnight() {
+        assert_eq!(start_of_day(day(2026, 1, 16)), utc(2026, 1, 15, 23, 0));
+        assert_eq!(start_of_day(day(2026, 7, 16)), utc(2026, 7, 15, 22, 0));
+        // The days the clocks change.
+        assert_eq!(start_of_day(day(2026, 3, 29)), utc(2026, 3, 28, 23, 0));
+        assert_eq!(start_of_day(day(2026, 10, 25)), utc(2026, 10, 24, 22, 0));
+        for d in [day(2026, 1, 16), day(2026, 3, 29), day(2026, 10, 25)] {
+            assert_eq!(day_of(start_of_day(d)), d);
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! area (of their files and, for area coordinators, of every open file of their areas),
 //! sorted by due day and paginated.
 
+use socialcare_domain::calendar;
 use std::collections::{BTreeSet, HashMap};
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -365,7 +366,7 @@ async fn agenda_page(
     let release_within_days = release_within_days
         .unwrap_or(RELEASE_PLANNING_DAYS)
         .min(RELEASE_PLANNING_MAX_DAYS);
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let from = from.unwrap_or(today);
     let to = to.unwrap_or(from + Duration::days(30));
     if to < from {

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use socialcare_domain::ValidationErrors;
 use socialcare_domain::access::Action;
+use socialcare_domain::calendar;
 use socialcare_domain::case_file::{
     Assessment, AssessmentScores, CaseStatus, check_assessed_on, parse_assessment_notes,
 };
@@ -208,7 +209,7 @@ pub async fn create_assessment(
     let key = idempotency::key_of(&req)?;
     let (request, raw) = body.parse_raw().await?;
     let fingerprint = idempotency::fingerprint(&req, &raw);
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let assessed_on = request.assessed_on.unwrap_or(today);
     let mut errors = ValidationErrors::new();
     if assessed_on > today {

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use socialcare_domain::access::{Action, CaseListScope, Resource, case_list_scope, decide};
+use socialcare_domain::calendar;
 use socialcare_domain::case_file::{
     CaseFile, CaseStatus, TeamAssignment, TeamMember, TeamRole, TransitionRecord, apply,
     check_team_assignment, check_transition_request,
@@ -99,7 +100,7 @@ fn render(
     conn: &mut AnyConnection,
     id: Uuid,
 ) -> Result<Option<(CaseFile, CaseFileResponse)>, StoreError> {
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let manager = case_files::current_case_managers(conn, &[id], today)?
         .get(&id)
         .copied();
@@ -254,7 +255,7 @@ pub async fn open_case_file(
     let key = idempotency::key_of(&req)?;
     let (request, raw) = body.parse_raw().await?;
     let fingerprint = idempotency::fingerprint(&req, &raw);
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let opened_on = request.opened_on.unwrap_or(today);
     if opened_on > today {
         return Err(ApiError::invalid_field(
@@ -521,7 +522,7 @@ pub async fn list_case_files(
         area: q.area.map(Into::into),
         status: q.status.map(Into::into),
         target_group: q.target_group.map(Into::into),
-        today: Utc::now().date_naive(),
+        today: calendar::today(Utc::now()),
         ..CaseFileQuery::default()
     };
     list_page(
@@ -574,7 +575,7 @@ pub async fn get_my_caseload(
     let query = CaseFileQuery {
         team_member_id: Some(caller.id()),
         status: q.status.map(Into::into),
-        today: Utc::now().date_naive(),
+        today: calendar::today(Utc::now()),
         ..CaseFileQuery::default()
     };
     list_page(
@@ -709,7 +710,7 @@ pub async fn transition_case_file(
             let closing_reason = request.closing_reason.map(Into::into);
             check_transition_request(transition, closing_reason, &request.reason)
                 .map_err(ApiError::from_domain)?;
-            let today = now.date_naive();
+            let today = calendar::today(now);
             let occurred_on = request.occurred_on.unwrap_or(today);
             if occurred_on > today {
                 return Err(ApiError::invalid_field(
@@ -965,7 +966,7 @@ pub async fn list_case_file_team(
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(team_response(&members, Utc::now().date_naive())))
+    Ok(HttpResponse::Ok().json(team_response(&members, calendar::today(Utc::now()))))
 }
 
 /// A change to the team: a new member, or a new case manager.
@@ -1028,7 +1029,7 @@ pub async fn change_case_file_team(
         .await?;
     let parsed = body.parse().await;
     let if_match = if_match_of(&req);
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let st = state.clone();
     let (members, version) = blocking(move || {
         let now = Utc::now();
@@ -1142,7 +1143,7 @@ pub async fn end_case_file_team_assignment(
         .await?;
     let parsed = body.parse().await;
     let if_match = if_match_of(&req);
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let st = state.clone();
     let (members, version) = blocking(move || {
         let now = Utc::now();
@@ -1242,7 +1243,7 @@ pub async fn set_case_file_team_sensitive_access(
         .await?;
     let parsed = body.parse().await;
     let if_match = if_match_of(&req);
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let st = state.clone();
     let (members, version) = blocking(move || {
         let now = Utc::now();

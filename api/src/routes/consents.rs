@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use socialcare_domain::access::Action;
+use socialcare_domain::calendar;
 use socialcare_domain::case_file::{
     Consent, ConsentState, ConsentTerms, check_consent_dates, check_revocation_reason,
 };
@@ -206,7 +207,7 @@ pub async fn create_consent(
     let key = idempotency::key_of(&req)?;
     let (request, raw) = body.parse_raw().await?;
     let fingerprint = idempotency::fingerprint(&req, &raw);
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let given_on = request.given_on.unwrap_or(today);
     let mut errors = Vec::new();
     let terms = ConsentTerms::parse(
@@ -253,7 +254,7 @@ pub async fn create_consent(
                     .to_string(),
                 );
                 audit::append(c, record)?;
-                let response = response_of(&consent, now.date_naive());
+                let response = response_of(&consent, calendar::today(now));
                 Ok(replayable(StatusCode::CREATED, &response, true))
             })
         })
@@ -309,7 +310,7 @@ pub async fn list_consents(
     let access = guard::case_file_now(&state, &caller, Action::ReadCaseFile, case_file_id).await?;
     let q = ValidQuery::<ListConsentsQuery>::parse(&req)?;
     let wanted: Option<ConsentState> = q.state.map(Into::into);
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let st = state.clone();
     let items = blocking(move || {
         transact(&st.db, |c| {
@@ -380,7 +381,7 @@ pub async fn get_consent(
         })
     })
     .await?;
-    let response = response_of(&consent, Utc::now().date_naive());
+    let response = response_of(&consent, calendar::today(Utc::now()));
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::ETAG, etag(response.version)))
         .json(response))
@@ -453,7 +454,7 @@ pub async fn revoke_consent(
     let (request, raw) = body.parse_raw().await?;
     let fingerprint = idempotency::fingerprint(&req, &raw);
     let reason = check_revocation_reason(&request.reason).map_err(ApiError::from_domain)?;
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let revoked_on = request.revoked_on.unwrap_or(today);
     if revoked_on > today {
         return Err(ApiError::invalid_field(
@@ -501,7 +502,7 @@ pub async fn revoke_consent(
                     consents::find(c, case_file_id, consent_id)?.ok_or_else(consent_not_found)?;
                 Ok(replayable(
                     StatusCode::OK,
-                    &response_of(&revoked, now.date_naive()),
+                    &response_of(&revoked, calendar::today(now)),
                     false,
                 ))
             })

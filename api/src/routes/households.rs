@@ -9,6 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use socialcare_domain::access::Action;
+use socialcare_domain::calendar;
 use socialcare_domain::household::{
     HouseholdRuleViolation, Membership, Relationship, check_join, check_leave, composition_on,
 };
@@ -247,7 +248,7 @@ fn household_not_found() -> ApiError {
 }
 
 fn today() -> NaiveDate {
-    Utc::now().date_naive()
+    calendar::today(Utc::now())
 }
 
 /// 409 naming the household rule that refuses the change.

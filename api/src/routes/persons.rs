@@ -5,6 +5,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use socialcare_domain::calendar;
 use std::collections::HashMap;
 
 use socialcare_domain::access::Action;
@@ -175,7 +176,8 @@ impl PersonRequest {
     }
 
     fn details(&self) -> Result<PersonDetails, ApiError> {
-        PersonDetails::parse(&self.input(), Utc::now().date_naive()).map_err(ApiError::from_domain)
+        PersonDetails::parse(&self.input(), calendar::today(Utc::now()))
+            .map_err(ApiError::from_domain)
     }
 }
 
@@ -736,7 +738,7 @@ pub async fn search_persons(
                 c,
                 &shown,
                 caller.id(),
-                now.date_naive(),
+                calendar::today(now),
                 now,
             )?;
             // Each result is cut to what the caller may read of that person: the full record, or
@@ -889,7 +891,7 @@ pub async fn merge_person(
                     b.as_str()
                 )));
             }
-            let today = now.date_naive();
+            let today = calendar::today(now);
             let open = |c: &mut AnyConnection, person| {
                 socialcare_persistence::case_files::list(
                     c,
@@ -999,7 +1001,7 @@ fn directory_entries(
     persons: &[&PersonRecord],
 ) -> Result<HashMap<Uuid, PersonDirectory>, StoreError> {
     use socialcare_persistence::case_files;
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let ids: Vec<Uuid> = persons.iter().map(|p| p.id).collect();
     let files = case_files::directory_of_persons(c, &ids)?;
     let file_ids: Vec<Uuid> = files.iter().map(|f| f.id).collect();

@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use socialcare_domain::access::Action;
+use socialcare_domain::calendar;
 use socialcare_domain::case_file::{
     CaseFile, CaseStatus, Referral, ReferralChangeError, ReferralDetails, ReferralEvent,
     ReferralTransition, change_referral, check_referral_transition_request,
@@ -216,7 +217,7 @@ pub async fn create_referral(
     let fingerprint = idempotency::fingerprint(&req, &raw);
     let details_of_referral = ReferralDetails::parse(&request.organisation, &request.reason)
         .map_err(ApiError::from_domain)?;
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let sent_on = request.sent_on.unwrap_or(today);
     if sent_on > today {
         return Err(ApiError::invalid_field(
@@ -557,7 +558,7 @@ pub async fn transition_referral(
     let st = state.clone();
     let outcome = blocking(move || {
         let now = Utc::now();
-        let today = now.date_naive();
+        let today = calendar::today(now);
         let occurred_on = request.occurred_on.unwrap_or(today);
         transact(&st.db, |c| {
             idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {

@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use socialcare_domain::ValidationErrors;
 use socialcare_domain::access::{Action, sensitive_list_areas};
+use socialcare_domain::calendar;
 use socialcare_domain::sensitive::{
     Community, Ethnicity, EthnicityInput, HealthDisability, HealthDisabilityInput, Justice,
     JusticeInput, JusticeStatus, LegalStatus, LegalStatusInput, ProtectionStatus, SensitiveGroup,
@@ -985,13 +986,13 @@ pub async fn list_expiring_permits(
         areas: sensitive_list_areas(&caller.subject())
             .into_iter()
             .collect(),
-        today: Utc::now().date_naive(),
+        today: calendar::today(Utc::now()),
     };
     let q = ValidQuery::<PermitsExpiringQuery>::parse(&req)?;
     let within_days = q.within_days.unwrap_or(30);
     let limit = q.limit.unwrap_or(20);
     let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let until = today + Duration::days(i64::from(within_days));
     let st = state.clone();
     let mut found = blocking(move || {

@@ -4,6 +4,7 @@
 
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
+use socialcare_domain::calendar;
 use socialcare_persistence::{consents, referrals};
 use socialcare_tests::{TestApp, on_both_engines, user_password};
 
@@ -110,7 +111,7 @@ async fn get_json(app: &TestApp, token: &str, path: &str) -> Value {
 }
 
 fn day(offset: i64) -> String {
-    (Utc::now().date_naive() + Duration::days(offset)).to_string()
+    (calendar::today(Utc::now()) + Duration::days(offset)).to_string()
 }
 
 fn sharing(given_on: &str, expires_on: Option<String>) -> Value {
@@ -215,7 +216,7 @@ async fn consent_states_follow_the_dates(app: TestApp) {
     let file_id = uuid::Uuid::parse_str(&file).unwrap();
     let rows = app.db().read(|c| consents::list(c, file_id)).unwrap();
     assert_eq!(rows.len(), 4);
-    assert_eq!(rows[3].revoked_on, Some(Utc::now().date_naive()));
+    assert_eq!(rows[3].revoked_on, Some(calendar::today(Utc::now())));
     assert_eq!(rows[3].version, 2);
     assert_eq!(
         rows[0].terms.organisation.as_deref(),
