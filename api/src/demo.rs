@@ -5,6 +5,7 @@ use chrono::{Duration, NaiveDate, Utc};
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
+use socialcare_domain::calendar;
 use socialcare_domain::case_file::{
     AssessmentScores, CaseStatus, CaseTransition, ClosingReason, DiaryEntryKind, DiaryText,
     Severity, TargetGroup, TeamAssignment, TeamRole, TransitionRecord, apply,
@@ -309,7 +310,7 @@ pub fn load(db: &Database, seed: u64, persons_count: usize) -> Result<DemoSummar
         }
         let author = workers.first().map(|w| w.1).ok_or_else(|| store_err("no worker"))?;
         let now = Utc::now();
-        let today = now.date_naive();
+        let today = calendar::today(now);
         let statuses = [
             vec![],
             vec![CaseTransition::Activate],
@@ -552,7 +553,7 @@ fn demo_project(
     };
     use socialcare_persistence::projects::{self, NewProject};
 
-    let today = now.date_naive();
+    let today = calendar::today(now);
     let kinds: &[(ProjectKind, &str)] = match file.area {
         Area::AdultsDisability => &[
             (ProjectKind::LifeProject, "Progetto di vita"),
@@ -760,7 +761,7 @@ fn demo_pact(
     };
     use socialcare_persistence::pacts::{self, NewPact};
 
-    let today = now.date_naive();
+    let today = calendar::today(now);
     let measure = if rng.random_bool(0.7) {
         Measure::Adi
     } else {
@@ -932,7 +933,7 @@ fn demo_justice(
     use socialcare_domain::sensitive::{Justice, JusticeInput, JusticeStatus};
     use socialcare_persistence::sensitive::SensitiveRecord;
 
-    let today = now.date_naive();
+    let today = calendar::today(now);
     let status = [
         JusticeStatus::Detained,
         JusticeStatus::AlternativeMeasure,

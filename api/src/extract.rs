@@ -158,7 +158,53 @@ where
     }
 }
 
-/// Deserialises and validates a JSON body already read.
+/// True for the characters no text field may hold: the C0 controls U+0000–U+001F and DEL
+/// U+007F, except tab, line feed and carriage return (free text keeps its lines). PostgreSQL
+/// cannot store U+0000 at all; the others are invisible and have no place in a record.
+pub fn is_forbidden_control(c: char) -> bool {
+    (c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{7F}'
+}
+
+/// The detail given for a forbidden control character.
+fn control_detail(c: char) -> String {
+    format!(
+        "must not contain control characters (U+{:04X})",
+        u32::from(c)
+    )
+}
+
+/// Collects, as JSON Pointers, every string value and object key of `value` holding a
+/// character of [`is_forbidden_control`].
+fn control_characters(value: &serde_json::Value, pointer: &str, out: &mut Vec<InvalidParam>) {
+    match value {
+        serde_json::Value::String(text) => {
+            if let Some(c) = text.chars().find(|c| is_forbidden_control(*c)) {
+                out.push(InvalidParam::pointer(pointer.to_owned(), control_detail(c)));
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                control_characters(item, &format!("{pointer}/{index}"), out);
+            }
+        }
+        serde_json::Value::Object(members) => {
+            for (key, item) in members {
+                let member = format!("{pointer}/{}", escape_pointer_segment(key));
+                if let Some(c) = key.chars().find(|c| is_forbidden_control(*c)) {
+                    out.push(InvalidParam::pointer(member.clone(), control_detail(c)));
+                } else {
+                    control_characters(item, &member, out);
+                }
+            }
+        }
+        serde_json::Value::Null | serde_json::Value::Bool(_) | serde_json::Value::Number(_) => {}
+    }
+}
+
+/// Deserialises and validates a JSON body already read: 400 for malformed JSON, 422 with JSON
+/// Pointers for a string (or key) holding a control character other than tab, line feed and
+/// carriage return ([`is_forbidden_control`]), for type errors, missing fields and the
+/// validator's rules.
 pub fn decode_json<T>(bytes: &[u8]) -> Result<T, ApiError>
 where
     T: DeserializeOwned + Validate,
@@ -170,11 +216,22 @@ where
         return Err(ApiError::bad_request("a JSON body is required"));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value: T =
-        serde_path_to_error::deserialize(&mut deserializer).map_err(deserialization_error)?;
+    let json =
+        <serde_json::Value as serde::Deserialize>::deserialize(&mut deserializer).map_err(|e| {
+            ApiError::bad_request(format!(
+                "the body is not valid JSON: {}",
+                strip_position(&e.to_string())
+            ))
+        })?;
     deserializer.end().map_err(|_| {
         ApiError::bad_request("the body has trailing characters after the JSON value")
     })?;
+    let mut controls = Vec::new();
+    control_characters(&json, "", &mut controls);
+    if !controls.is_empty() {
+        return Err(ApiError::Validation(controls));
+    }
+    let value: T = serde_path_to_error::deserialize(json).map_err(deserialization_error)?;
     value
         .validate()
         .map_err(|e| ApiError::Validation(validation_params(&e, "")))?;
@@ -348,6 +405,7 @@ where
     /// Parses a query string (errors are 400 naming the parameter).
     pub fn from_query(query: &str) -> Result<Self, ApiError> {
         {
+            check_query_controls(query)?;
             let pairs = form_pairs(query);
             let deserializer = serde_urlencoded::Deserializer::new(pairs);
             let value: T = serde_path_to_error::deserialize(deserializer).map_err(|e| {
@@ -376,6 +434,19 @@ where
     }
 }
 
+/// Refuses, with 400 naming the parameter, a decoded query parameter name or value holding a
+/// C0 control character (tab, line feed and carriage return included) or DEL.
+pub fn check_query_controls(query: &str) -> Result<(), ApiError> {
+    let bad = |c: &char| c.is_ascii_control();
+    for (name, value) in form_pairs(query) {
+        if let Some(c) = name.chars().find(bad).or_else(|| value.chars().find(bad)) {
+            let shown: String = name.chars().filter(|c| !c.is_control()).collect();
+            return Err(ApiError::bad_parameter(&shown, control_detail(c)));
+        }
+    }
+    Ok(())
+}
+
 fn form_pairs(query: &str) -> form_urlencoded::Parse<'_> {
     form_urlencoded::parse(query.as_bytes())
 }
@@ -387,6 +458,90 @@ mod tests {
     #[test]
     fn pointer_segments_are_escaped() {
         assert_eq!(escape_pointer_segment("a/b~c"), "a~1b~0c");
+    }
+
+    #[derive(Debug, serde::Deserialize, Validate)]
+    struct Member {
+        #[allow(dead_code)]
+        name: String,
+    }
+
+    #[derive(Debug, serde::Deserialize, Validate)]
+    struct Body {
+        #[allow(dead_code)]
+        note: Option<String>,
+        #[allow(dead_code)]
+        #[validate(nested)]
+        members: Vec<Member>,
+    }
+
+    fn pointers(result: Result<Body, ApiError>) -> Vec<(Option<String>, String)> {
+        match result {
+            Err(ApiError::Validation(params)) => {
+                params.into_iter().map(|p| (p.pointer, p.detail)).collect()
+            }
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn control_characters_in_strings_are_refused_with_a_pointer() {
+        let body = br#"{"note":"a\u0000b","members":[{"name":"ok"},{"name":"x\u001fy"}]}"#;
+        assert_eq!(
+            pointers(decode_json::<Body>(body)),
+            vec![
+                (
+                    Some("/members/1/name".into()),
+                    "must not contain control characters (U+001F)".into()
+                ),
+                (
+                    Some("/note".into()),
+                    "must not contain control characters (U+0000)".into()
+                ),
+            ]
+        );
+        let key = br#"{"members":[],"n\u007fote":"x"}"#;
+        assert_eq!(
+            pointers(decode_json::<Body>(key)),
+            vec![(
+                Some("/n\u{7f}ote".into()),
+                "must not contain control characters (U+007F)".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn tab_newline_and_carriage_return_are_kept() {
+        let body = br#"{"note":"a\tb\nc\r\n","members":[]}"#;
+        let decoded = decode_json::<Body>(body).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(decoded.note.as_deref(), Some("a\tb\nc\r\n"));
+    }
+
+    #[test]
+    fn other_errors_keep_their_answers() {
+        assert!(matches!(
+            decode_json::<Body>(b"{\"note\":"),
+            Err(ApiError::BadRequest { .. })
+        ));
+        assert_eq!(
+            pointers(decode_json::<Body>(br#"{"note":"x"}"#)),
+            vec![(Some("/members".into()), "missing field `members`".into())]
+        );
+        assert_eq!(
+            pointers(decode_json::<Body>(br#"{"members":[{"name":1}]}"#)),
+            vec![(
+                Some("/members/0/name".into()),
+                "invalid type: integer `1`, expected a string".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn control_characters_in_queries_are_refused() {
+        assert!(check_query_controls("q=Mario&limit=10").is_ok());
+        assert!(check_query_controls("q=Ma%00rio").is_err());
+        assert!(check_query_controls("q%01=x").is_err());
+        assert!(check_query_controls("q=a%09b").is_err());
     }
 
     #[test]

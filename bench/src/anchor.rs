@@ -14,6 +14,7 @@
 //!   the persons the caller may not read);
 //! - `diary-entry`: `api/src/routes/diary.rs`, `create_diary_entry` (+ `audit_entry`).
 
+use socialcare_domain::calendar;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -404,7 +405,7 @@ fn guard_case_file(
     id: Uuid,
 ) -> anyhow::Result<access::CaseAccessFacts> {
     let now = Utc::now();
-    let found = access::case_file(conn, id, user.id, now.date_naive(), now)?
+    let found = access::case_file(conn, id, user.id, calendar::today(now), now)?
         .ok_or_else(|| anyhow!("no case file {id}"))?;
     match decide(&subject(user), action, Resource::Case(&found.facts)) {
         Decision::Allow { .. } => Ok(found),
@@ -485,7 +486,7 @@ fn search_in(
     let found = persons::search(c, &query)?;
     let shown: Vec<Uuid> = found.iter().take(SEARCH_LIMIT).map(|p| p.id).collect();
     let now = Utc::now();
-    let mut facts = access::persons(c, &shown, user.id, now.date_naive(), now)?;
+    let mut facts = access::persons(c, &shown, user.id, calendar::today(now), now)?;
     let mut shown_files: Vec<Uuid> = facts.values().flatten().map(|f| f.case_file_id).collect();
     shown_files.sort_unstable();
     let mut outcome = SearchOutcome {
@@ -532,7 +533,7 @@ fn search_persons(db: &Database, user_id: Uuid, fragment: &str) -> anyhow::Resul
 /// (called even when there is none): their files, the files' current case managers, and those
 /// managers' contacts.
 fn directory_entries(c: &mut AnyConnection, outcome: &mut SearchOutcome) -> anyhow::Result<()> {
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let files = case_files::directory_of_persons(c, &outcome.restricted)?;
     let file_ids: Vec<Uuid> = files.iter().map(|f| f.id).collect();
     let managers: HashMap<Uuid, Uuid> = case_files::current_case_managers(c, &file_ids, today)?;
@@ -622,7 +623,7 @@ fn plan(db: &Database, context: &Shared, read_commit: ReadCommit) -> anyhow::Res
         "user_ids": pg_array(&[user.id]),
         "username": user.username.as_str(),
         "actor_roles": roles.join(","),
-        "today": now.date_naive().to_string(),
+        "today": calendar::today(now).to_string(),
         "now": now.format("%Y-%m-%d %H:%M:%S%.6f+00").to_string(),
         "audit_async": (asynchronous && context.scenario != Scenario::DiaryEntry).to_string(),
     });

@@ -6,6 +6,7 @@
 //! `BENCH_TEST_PERSONS` changes the size (default 300).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use socialcare_domain::calendar;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::Command;
@@ -293,7 +294,7 @@ fn check(url: &str, manifest_path: &PathBuf) {
     }
 
     // Every case file reads back with all its parts; one current case manager each.
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let file_ids: Vec<DbUuid> = case_files_t::table
         .select(case_files_t::id)
         .load(c)

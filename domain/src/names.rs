@@ -4,11 +4,58 @@
 //! accents, case and word order ignored, is a likely duplicate. [`name_key`] gives the text to
 //! compare (and to index); [`search_tokens`] turns a search box query into words folded the
 //! same way.
+//!
+//! Names are stored cleaned by [`clean`]: invisible characters (zero-width spaces and joiners,
+//! the soft hyphen, bidirectional controls, every Unicode default-ignorable code point) are
+//! removed and the text is put in Unicode Normalization Form C, so that `"Ma\u{200B}rio"` is
+//! stored, compared and found as `"Mario"`. [`fold`] drops the same characters, so search
+//! queries are cleaned the same way.
+
+use unicode_normalization::UnicodeNormalization;
 
 /// Maximum length, in characters, of one search token.
 pub const MAX_TOKEN_CHARS: usize = 64;
 /// Maximum number of search tokens taken from one query.
 pub const MAX_TOKENS: usize = 8;
+
+/// True for the code points that Unicode declares default-ignorable (`Default_Ignorable_Code_Point`
+/// in `DerivedCoreProperties.txt`): they render as nothing, so two names that differ only by them
+/// look identical. Among them: the soft hyphen U+00AD, the zero-width space, non-joiner and
+/// joiner U+200B–U+200D, the left-to-right and right-to-left marks U+200E–U+200F, the
+/// bidirectional embeddings and overrides U+202A–U+202E, the word joiner U+2060 and invisible
+/// operators, the bidirectional isolates U+2066–U+2069, variation selectors, the byte-order mark
+/// U+FEFF and the tag characters.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'..='\u{1160}'
+            | '\u{17B4}'..='\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFF8}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
+}
+
+/// Cleans a name as typed: removes the invisible characters of [`is_invisible`] and puts the
+/// rest in Unicode Normalization Form C (a decomposed `"e\u{301}"` becomes `"é"`). Whitespace
+/// and visible characters are kept as they are.
+///
+/// `clean("Ma\u{200B}rio")` is `"Mario"`.
+pub fn clean(text: &str) -> String {
+    text.chars().filter(|c| !is_invisible(*c)).nfc().collect()
+}
 
 /// What a lower-case character becomes once folded: `None` keeps it as it is.
 fn fold_lower(c: char) -> Option<&'static str> {
@@ -56,10 +103,15 @@ fn is_combining_mark(c: char) -> bool {
 /// `ș` → `s`, `ß` → `ss`, `æ` → `ae`, `œ` → `oe`, `ø` → `o`), apostrophes, hyphens and dots
 /// turned into spaces, whitespace collapsed to single spaces and trimmed.
 ///
+/// Invisible characters ([`is_invisible`]) are dropped.
+///
 /// `fold("D’Àngelo-Rossi  Maria")` is `"d angelo rossi maria"`.
 pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
+        if is_invisible(c) {
+            continue;
+        }
         if is_separator(c) {
             out.push(' ');
             continue;
@@ -213,6 +265,39 @@ mod tests {
         assert_eq!(search_tokens("a a a a a a a a a b").len(), 2);
     }
 
+    #[test]
+    fn clean_removes_invisible_characters() {
+        assert_eq!(clean("Ma\u{200B}rio"), "Mario");
+        assert_eq!(clean("\u{FEFF}Ma\u{200C}r\u{200D}io\u{2060}"), "Mario");
+        assert_eq!(clean("Ros\u{00AD}si"), "Rossi");
+        assert_eq!(clean("\u{202E}Rossi\u{202C}"), "Rossi");
+        assert_eq!(clean("\u{200E}\u{200F}\u{2066}Rossi\u{2069}"), "Rossi");
+        assert_eq!(clean("Rossi\u{E0041}"), "Rossi");
+        assert_eq!(clean("Maria Rossi"), "Maria Rossi");
+        assert_eq!(clean(""), "");
+    }
+
+    #[test]
+    fn clean_normalises_to_nfc() {
+        assert_eq!(clean("Nicc\u{6F}\u{300}lo"), "Nicc\u{F2}lo");
+        assert_eq!(clean("E\u{301}lodie"), "\u{C9}lodie");
+        assert_eq!(clean("\u{C9}lodie"), "\u{C9}lodie");
+        assert_eq!(clean("Мария"), "Мария");
+    }
+
+    #[test]
+    fn invisible_characters_do_not_change_keys_or_tokens() {
+        assert_eq!(
+            name_key("Ma\u{200B}rio", "Ros\u{AD}si"),
+            name_key("Mario", "Rossi")
+        );
+        assert_eq!(search_tokens("Ma\u{200B}rio"), vec!["mario"]);
+        assert_eq!(fold("\u{202E}Rossi"), "rossi");
+        assert!(!is_invisible('a'));
+        assert!(!is_invisible(' '));
+        assert!(is_invisible('\u{200B}'));
+    }
+
     /// Name-like words: Latin letters with and without diacritics and apostrophes.
     fn word() -> impl Strategy<Value = String> {
         "[a-zA-ZàáâäãåèéêëìíîïòóôöõùúûüçñýÿşșțćčđłńőřšűžßæœøÀÈÉÌÒÙÇÑŠŽ'’-]{1,12}"
@@ -261,6 +346,13 @@ mod tests {
             let tokens = search_tokens(&text);
             prop_assert!(tokens.len() <= MAX_TOKENS);
             prop_assert!(tokens.iter().all(|t| !t.is_empty() && t.chars().count() <= MAX_TOKEN_CHARS));
+        }
+
+        #[test]
+        fn clean_is_idempotent_and_leaves_nothing_invisible(text in "\\PC{0,40}") {
+            let once = clean(&text);
+            prop_assert_eq!(clean(&once), once.clone());
+            prop_assert!(!once.chars().any(is_invisible));
         }
     }
 }

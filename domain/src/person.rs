@@ -91,14 +91,20 @@ impl LanguageCode {
     }
 }
 
-/// A personal name part (given names or family names): 1-100 characters, no control characters.
+/// A personal name part (given names or family names): 1-100 characters, no control characters,
+/// cleaned by [`names::clean`] (invisible characters removed, Unicode NFC).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NamePart(String);
 
 impl NamePart {
-    /// Parses a name part, trimming and collapsing inner whitespace.
+    /// Parses a name part: removes invisible characters (zero-width, bidirectional controls,
+    /// soft hyphen and other default-ignorable code points), normalises to NFC, trims and
+    /// collapses inner whitespace. `"Ma\u{200B}rio"` gives `"Mario"`.
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let value = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        let value = names::clean(raw)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         let len = value.chars().count();
         if len == 0 {
             return Err("must not be empty".into());
@@ -525,6 +531,23 @@ mod tests {
         let langs: Vec<&str> = p.languages.iter().map(LanguageCode::as_str).collect();
         assert_eq!(langs, vec!["en", "it"]);
         assert_eq!(p.name_tokens(), vec!["angelo", "d", "grazia", "maria"]);
+    }
+
+    #[test]
+    fn invisible_characters_are_removed_from_names() {
+        let mut with_zero_width = input();
+        with_zero_width.given_names = "Ma\u{200B}ria \u{FEFF}Grazia".into();
+        with_zero_width.family_names = "D'An\u{AD}ge\u{202E}lo".into();
+        let p = PersonDetails::parse(&with_zero_width, today()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.given_names.as_str(), "Maria Grazia");
+        assert_eq!(p.family_names.as_str(), "D'Angelo");
+        let plain = PersonDetails::parse(&input(), today()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.name_key(), plain.name_key());
+        assert_eq!(
+            NamePart::parse("E\u{301}lodie").map(|n| n.0),
+            Ok("\u{C9}lodie".to_owned())
+        );
+        assert!(NamePart::parse("\u{200B}\u{200D}").is_err());
     }
 
     #[test]

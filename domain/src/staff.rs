@@ -167,9 +167,11 @@ impl fmt::Display for Username {
 pub struct DisplayName(String);
 
 impl DisplayName {
-    /// Parses a display name.
+    /// Parses a display name: invisible characters removed and NFC as for persons' names
+    /// ([`crate::names::clean`]), trimmed.
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let value = raw.trim();
+        let cleaned = crate::names::clean(raw);
+        let value = cleaned.trim();
         let len = value.chars().count();
         if len == 0 {
             return Err("must not be empty".into());

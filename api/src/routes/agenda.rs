@@ -4,6 +4,7 @@
 //! area (of their files and, for area coordinators, of every open file of their areas),
 //! sorted by due day and paginated.
 
+use socialcare_domain::calendar;
 use std::collections::{BTreeSet, HashMap};
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -128,8 +129,14 @@ pub struct AgendaItem {
 #[into_params(parameter_in = Query)]
 pub struct AgendaQuery {
     /// First day of the period (default today). Overdue items are listed whatever the period.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[param(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub from: Option<NaiveDate>,
     /// Last day of the period (default 30 days after `from`); at most 366 days after `from`.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[param(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub to: Option<NaiveDate>,
     /// Only items of this kind.
     pub kind: Option<AgendaItemKind>,
@@ -155,8 +162,14 @@ pub struct CaseManagerAgendaQuery {
     /// The case manager whose agenda is read.
     pub case_manager_id: Uuid,
     /// First day of the period (default today). Overdue items are listed whatever the period.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[param(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub from: Option<NaiveDate>,
     /// Last day of the period (default 30 days after `from`); at most 366 days after `from`.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[param(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub to: Option<NaiveDate>,
     /// Only items of this kind.
     pub kind: Option<AgendaItemKind>,
@@ -353,7 +366,7 @@ async fn agenda_page(
     let release_within_days = release_within_days
         .unwrap_or(RELEASE_PLANNING_DAYS)
         .min(RELEASE_PLANNING_MAX_DAYS);
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let from = from.unwrap_or(today);
     let to = to.unwrap_or(from + Duration::days(30));
     if to < from {

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use socialcare_domain::ValidationErrors;
 use socialcare_domain::access::Action;
+use socialcare_domain::calendar;
 use socialcare_domain::case_file::{
     Assessment, AssessmentScores, CaseStatus, check_assessed_on, parse_assessment_notes,
 };
@@ -71,6 +72,9 @@ pub struct ScoreInput {
 pub struct CreateAssessmentRequest {
     /// Day of the assessment (default today): not in the future, not before the file was
     /// opened.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub assessed_on: Option<NaiveDate>,
     /// One severity per domain: every domain exactly once (8 items).
     #[schema(min_items = 8, max_items = 8)]
@@ -205,7 +209,7 @@ pub async fn create_assessment(
     let key = idempotency::key_of(&req)?;
     let (request, raw) = body.parse_raw().await?;
     let fingerprint = idempotency::fingerprint(&req, &raw);
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let assessed_on = request.assessed_on.unwrap_or(today);
     let mut errors = ValidationErrors::new();
     if assessed_on > today {

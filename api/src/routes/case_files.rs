@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use socialcare_domain::access::{Action, CaseListScope, Resource, case_list_scope, decide};
+use socialcare_domain::calendar;
 use socialcare_domain::case_file::{
     CaseFile, CaseStatus, TeamAssignment, TeamMember, TeamRole, TransitionRecord, apply,
     check_team_assignment, check_transition_request, needs_confirmation,
@@ -108,7 +109,7 @@ pub(crate) fn render(
     conn: &mut AnyConnection,
     id: Uuid,
 ) -> Result<Option<(CaseFile, CaseFileResponse)>, StoreError> {
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let manager = case_files::current_case_managers(conn, &[id], today)?
         .get(&id)
         .copied();
@@ -223,6 +224,9 @@ pub struct OpenCaseFileRequest {
     /// The responsible social worker: an active `social_worker` of the area.
     pub case_manager_id: Uuid,
     /// Day of the first access (default today); not in the future.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub opened_on: Option<NaiveDate>,
     /// Target groups.
     #[serde(default)]
@@ -260,7 +264,7 @@ pub async fn open_case_file(
     let key = idempotency::key_of(&req)?;
     let (request, raw) = body.parse_raw().await?;
     let fingerprint = idempotency::fingerprint(&req, &raw);
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let opened_on = request.opened_on.unwrap_or(today);
     if opened_on > today {
         return Err(ApiError::invalid_field(
@@ -537,7 +541,7 @@ pub async fn list_case_files(
         area: q.area.map(Into::into),
         status: q.status.map(Into::into),
         target_group: q.target_group.map(Into::into),
-        today: Utc::now().date_naive(),
+        today: calendar::today(Utc::now()),
         ..CaseFileQuery::default()
     };
     list_page(
@@ -590,7 +594,7 @@ pub async fn get_my_caseload(
     let query = CaseFileQuery {
         team_member_id: Some(caller.id()),
         status: q.status.map(Into::into),
-        today: Utc::now().date_naive(),
+        today: calendar::today(Utc::now()),
         ..CaseFileQuery::default()
     };
     list_page(
@@ -619,6 +623,9 @@ pub struct TransitionRequest {
     /// Required to `close`, refused otherwise.
     pub closing_reason: Option<ClosingReasonCode>,
     /// Day it takes effect (default today); not in the future, not before the file was opened.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub occurred_on: Option<NaiveDate>,
 }
 
@@ -722,7 +729,7 @@ pub async fn transition_case_file(
             let closing_reason = request.closing_reason.map(Into::into);
             check_transition_request(transition, closing_reason, &request.reason)
                 .map_err(ApiError::from_domain)?;
-            let today = now.date_naive();
+            let today = calendar::today(now);
             let occurred_on = request.occurred_on.unwrap_or(today);
             if occurred_on > today {
                 return Err(ApiError::invalid_field(
@@ -978,7 +985,7 @@ pub async fn list_case_file_team(
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(team_response(&members, Utc::now().date_naive())))
+    Ok(HttpResponse::Ok().json(team_response(&members, calendar::today(Utc::now()))))
 }
 
 /// A change to the team: a new member, or a new case manager.
@@ -992,6 +999,9 @@ pub struct TeamChangeRequest {
     /// ends the day before `from`).
     pub role: TeamRoleCode,
     /// First day (default today).
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub from: Option<NaiveDate>,
     /// Grant the member the special categories of the person (health and disability,
     /// ethnicity, legal status, justice) and the restricted diary entries (default false;
@@ -1038,7 +1048,7 @@ pub async fn change_case_file_team(
         .await?;
     let parsed = body.parse().await;
     let if_match = if_match_of(&req);
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let st = state.clone();
     let (members, version) = blocking(move || {
         let now = Utc::now();
@@ -1106,6 +1116,9 @@ pub async fn change_case_file_team(
 #[schema(example = json!({"until": "2026-11-26"}))]
 pub struct EndAssignmentRequest {
     /// Day the assignment ends (exclusive; default today).
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub until: Option<NaiveDate>,
 }
 
@@ -1149,7 +1162,7 @@ pub async fn end_case_file_team_assignment(
         .await?;
     let parsed = body.parse().await;
     let if_match = if_match_of(&req);
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let st = state.clone();
     let (members, version) = blocking(move || {
         let now = Utc::now();
@@ -1249,7 +1262,7 @@ pub async fn set_case_file_team_sensitive_access(
         .await?;
     let parsed = body.parse().await;
     let if_match = if_match_of(&req);
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let st = state.clone();
     let (members, version) = blocking(move || {
         let now = Utc::now();

@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use socialcare_domain::access::Action;
+use socialcare_domain::calendar;
 use socialcare_domain::case_file::{
     Consent, ConsentState, ConsentTerms, check_consent_dates, check_revocation_reason,
 };
@@ -155,8 +156,14 @@ pub struct CreateConsentRequest {
     )]
     pub purpose: Option<String>,
     /// Day the consent was given (default today); not in the future.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub given_on: Option<NaiveDate>,
     /// Last valid day, if it expires; not before `given_on`.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub expires_on: Option<NaiveDate>,
 }
 
@@ -200,7 +207,7 @@ pub async fn create_consent(
     let key = idempotency::key_of(&req)?;
     let (request, raw) = body.parse_raw().await?;
     let fingerprint = idempotency::fingerprint(&req, &raw);
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let given_on = request.given_on.unwrap_or(today);
     let mut errors = Vec::new();
     let terms = ConsentTerms::parse(
@@ -247,7 +254,7 @@ pub async fn create_consent(
                     .to_string(),
                 );
                 audit::append(c, record)?;
-                let response = response_of(&consent, now.date_naive());
+                let response = response_of(&consent, calendar::today(now));
                 Ok(replayable(StatusCode::CREATED, &response, true))
             })
         })
@@ -303,7 +310,7 @@ pub async fn list_consents(
     let access = guard::case_file_now(&state, &caller, Action::ReadCaseFile, case_file_id).await?;
     let q = ValidQuery::<ListConsentsQuery>::parse(&req)?;
     let wanted: Option<ConsentState> = q.state.map(Into::into);
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let st = state.clone();
     let items = blocking(move || {
         transact(&st.db, |c| {
@@ -374,7 +381,7 @@ pub async fn get_consent(
         })
     })
     .await?;
-    let response = response_of(&consent, Utc::now().date_naive());
+    let response = response_of(&consent, calendar::today(Utc::now()));
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::ETAG, etag(response.version)))
         .json(response))
@@ -387,6 +394,9 @@ pub async fn get_consent(
 pub struct RevokeConsentRequest {
     /// Day the revocation takes effect (default today); not in the future, not before the
     /// consent was given.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub revoked_on: Option<NaiveDate>,
     /// Why (1-2000 characters).
     #[validate(length(min = 1, max = 2000))]
@@ -444,7 +454,7 @@ pub async fn revoke_consent(
     let (request, raw) = body.parse_raw().await?;
     let fingerprint = idempotency::fingerprint(&req, &raw);
     let reason = check_revocation_reason(&request.reason).map_err(ApiError::from_domain)?;
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let revoked_on = request.revoked_on.unwrap_or(today);
     if revoked_on > today {
         return Err(ApiError::invalid_field(
@@ -492,7 +502,7 @@ pub async fn revoke_consent(
                     consents::find(c, case_file_id, consent_id)?.ok_or_else(consent_not_found)?;
                 Ok(replayable(
                     StatusCode::OK,
-                    &response_of(&revoked, now.date_naive()),
+                    &response_of(&revoked, calendar::today(now)),
                     false,
                 ))
             })

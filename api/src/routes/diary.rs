@@ -12,6 +12,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use socialcare_domain::ValidationErrors;
 use socialcare_domain::access::Action;
+use socialcare_domain::calendar;
 use socialcare_domain::case_file::{
     DIARY_EDIT_WINDOW_HOURS, DiaryEditRefusal, DiaryEntry, DiaryText, check_diary_edit,
     check_occurred_at,
@@ -269,9 +270,15 @@ pub async fn create_diary_entry(
 pub struct ListDiaryQuery {
     /// Only entries of this kind.
     pub kind: Option<DiaryEntryKindCode>,
-    /// Only entries that occurred on or after this day (UTC).
+    /// Only entries that occurred on or after this day (Europe/Rome calendar day).
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[param(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub from: Option<NaiveDate>,
-    /// Only entries that occurred on or before this day (UTC).
+    /// Only entries that occurred on or before this day (Europe/Rome calendar day).
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[param(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub to: Option<NaiveDate>,
     /// Opaque position returned in `next`; omit for the first page.
     #[validate(length(max = 200))]
@@ -306,7 +313,7 @@ fn decode_cursor(cursor: &str) -> Result<(DateTime<Utc>, Uuid), ApiError> {
 }
 
 fn start_of(day: NaiveDate) -> DateTime<Utc> {
-    day.and_time(chrono::NaiveTime::MIN).and_utc()
+    calendar::start_of_day(day)
 }
 
 /// Read the diary of a case file

@@ -9,6 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use socialcare_domain::access::Action;
+use socialcare_domain::calendar;
 use socialcare_domain::household::{
     HouseholdRuleViolation, Membership, Relationship, check_join, check_leave, composition_on,
 };
@@ -100,6 +101,9 @@ pub struct CreateHouseholdRequest {
     /// no household from `joined_on` on.
     pub reference_person_id: Uuid,
     /// First day the reference person heads the household (`YYYY-MM-DD`).
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub joined_on: NaiveDate,
 }
 
@@ -118,6 +122,9 @@ pub struct AddMemberRequest {
     /// none from `joined_on` on.
     pub relationship: RelationshipCode,
     /// First day of the membership (`YYYY-MM-DD`).
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub joined_on: NaiveDate,
 }
 
@@ -128,6 +135,9 @@ pub struct AddMemberRequest {
 pub struct LeaveRequest {
     /// Day the person leaves: from that day on they are no longer a member (must be after the
     /// day they joined). May be in the future for a planned move.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub left_on: NaiveDate,
 }
 
@@ -215,7 +225,9 @@ pub struct HouseholdMembersResponse {
 #[into_params(parameter_in = Query)]
 pub struct CompositionQuery {
     /// The date (`YYYY-MM-DD`); default today.
-    #[param(example = "2026-03-01")]
+    /// Between 1900-01-01 and 2199-12-31.
+    #[param(example = "2026-03-01", pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
+    #[validate(custom(function = "crate::dates::plausible"))]
     pub date: Option<NaiveDate>,
 }
 
@@ -236,7 +248,7 @@ fn household_not_found() -> ApiError {
 }
 
 fn today() -> NaiveDate {
-    Utc::now().date_naive()
+    calendar::today(Utc::now())
 }
 
 /// 409 naming the household rule that refuses the change.

@@ -5,6 +5,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use socialcare_domain::calendar;
 use std::collections::HashMap;
 
 use socialcare_domain::access::Action;
@@ -104,6 +105,9 @@ pub struct PersonRequest {
     #[schema(min_length = 1, max_length = 100)]
     pub family_names: String,
     /// Birth date (`YYYY-MM-DD`, from 1900-01-01 to today).
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub birth_date: Option<NaiveDate>,
     /// Birth place: municipality, or country for people born abroad.
     #[validate(length(max = 100))]
@@ -172,7 +176,8 @@ impl PersonRequest {
     }
 
     fn details(&self) -> Result<PersonDetails, ApiError> {
-        PersonDetails::parse(&self.input(), Utc::now().date_naive()).map_err(ApiError::from_domain)
+        PersonDetails::parse(&self.input(), calendar::today(Utc::now()))
+            .map_err(ApiError::from_domain)
     }
 }
 
@@ -333,6 +338,9 @@ pub struct SearchPersonsQuery {
     #[param(max_length = 20)]
     pub tax_code: Option<String>,
     /// Exact birth date.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[param(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub birth_date: Option<NaiveDate>,
     /// Include annulled records (default false).
     pub include_annulled: Option<bool>,
@@ -672,6 +680,8 @@ fn decode_cursor(cursor: &str) -> Result<(String, Uuid), ApiError> {
         .decode(cursor)
         .ok()
         .and_then(|bytes| serde_json::from_slice::<(String, Uuid)>(&bytes).ok())
+        // The sort key goes to the database: a forged one must not smuggle in a NUL byte.
+        .filter(|(key, _)| !key.chars().any(char::is_control))
         .ok_or_else(|| ApiError::bad_parameter("cursor", "is not a cursor returned by this API"))
 }
 
@@ -728,7 +738,7 @@ pub async fn search_persons(
                 c,
                 &shown,
                 caller.id(),
-                now.date_naive(),
+                calendar::today(now),
                 now,
             )?;
             // Each result is cut to what the caller may read of that person: the full record, or
@@ -881,7 +891,7 @@ pub async fn merge_person(
                     b.as_str()
                 )));
             }
-            let today = now.date_naive();
+            let today = calendar::today(now);
             let open = |c: &mut AnyConnection, person| {
                 socialcare_persistence::case_files::list(
                     c,
@@ -991,7 +1001,7 @@ fn directory_entries(
     persons: &[&PersonRecord],
 ) -> Result<HashMap<Uuid, PersonDirectory>, StoreError> {
     use socialcare_persistence::case_files;
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let ids: Vec<Uuid> = persons.iter().map(|p| p.id).collect();
     let files = case_files::directory_of_persons(c, &ids)?;
     let file_ids: Vec<Uuid> = files.iter().map(|f| f.id).collect();

@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use socialcare_domain::access::Action;
+use socialcare_domain::calendar;
 use socialcare_domain::case_file::{
     CaseFile, CaseStatus, Referral, ReferralChangeError, ReferralDetails, ReferralEvent,
     ReferralTransition, change_referral, check_referral_transition_request,
@@ -167,6 +168,9 @@ pub struct CreateReferralRequest {
     #[schema(min_length = 1, max_length = 4000, example = "Job search support")]
     pub reason: String,
     /// Day it was sent or received (default today); not in the future.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub sent_on: Option<NaiveDate>,
 }
 
@@ -213,7 +217,7 @@ pub async fn create_referral(
     let fingerprint = idempotency::fingerprint(&req, &raw);
     let details_of_referral = ReferralDetails::parse(&request.organisation, &request.reason)
         .map_err(ApiError::from_domain)?;
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let sent_on = request.sent_on.unwrap_or(today);
     if sent_on > today {
         return Err(ApiError::invalid_field(
@@ -487,6 +491,9 @@ pub struct ReferralTransitionRequest {
     pub transition: ReferralTransitionCode,
     /// Day it happened (default today); not in the future, not before the referral was sent,
     /// and (to close) not before the reply.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub occurred_on: Option<NaiveDate>,
     /// The reply of the receiving service: required to `accept` or `reject`; an optional note
     /// to `close` (1-4000 characters).
@@ -551,7 +558,7 @@ pub async fn transition_referral(
     let st = state.clone();
     let outcome = blocking(move || {
         let now = Utc::now();
-        let today = now.date_naive();
+        let today = calendar::today(now);
         let occurred_on = request.occurred_on.unwrap_or(today);
         transact(&st.db, |c| {
             idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {

@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use socialcare_domain::ValidationErrors;
 use socialcare_domain::access::{Action, sensitive_list_areas};
+use socialcare_domain::calendar;
 use socialcare_domain::sensitive::{
     Community, Ethnicity, EthnicityInput, HealthDisability, HealthDisabilityInput, Justice,
     JusticeInput, JusticeStatus, LegalStatus, LegalStatusInput, ProtectionStatus, SensitiveGroup,
@@ -281,6 +282,9 @@ pub struct LegalStatusRequest {
     #[schema(max_length = 100)]
     pub permit_kind: Option<String>,
     /// Expiry of the residence permit (`YYYY-MM-DD`); listed by `/persons/permits-expiring`.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub permit_expires_on: Option<NaiveDate>,
     /// International protection status.
     pub protection_status: ProtectionStatusCode,
@@ -334,8 +338,14 @@ pub struct JusticeRequest {
     #[schema(max_length = 200)]
     pub institution: Option<String>,
     /// Start of the detention or measure.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub measure_start_on: Option<NaiveDate>,
     /// Expected release date (not before `measure_start_on`); drives the planning.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub expected_release_on: Option<NaiveDate>,
     /// Reference of the contact at the UEPE (Ufficio di esecuzione penale esterna), at most
     /// 100 characters.
@@ -976,13 +986,13 @@ pub async fn list_expiring_permits(
         areas: sensitive_list_areas(&caller.subject())
             .into_iter()
             .collect(),
-        today: Utc::now().date_naive(),
+        today: calendar::today(Utc::now()),
     };
     let q = ValidQuery::<PermitsExpiringQuery>::parse(&req)?;
     let within_days = q.within_days.unwrap_or(30);
     let limit = q.limit.unwrap_or(20);
     let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let until = today + Duration::days(i64::from(within_days));
     let st = state.clone();
     let mut found = blocking(move || {

@@ -7,6 +7,7 @@ mod matrix;
 mod rules;
 
 use serde_json::{Value, json};
+use socialcare_domain::calendar;
 use socialcare_tests::{TestApp, on_both_engines, user_password};
 
 on_both_engines!(
@@ -350,7 +351,7 @@ pub async fn office(app: &TestApp) -> Office {
         .await;
         assert_eq!(r.status(), 201, "{segment}");
     }
-    let today = chrono::Utc::now().date_naive();
+    let today = calendar::today(chrono::Utc::now());
     let day = |n: i64| (today + chrono::Duration::days(n)).to_string();
     let id_of = |v: &Value| v["id"].as_str().unwrap().to_owned();
     let project_body = json!({"kind": "housing_path", "title": "Back home",

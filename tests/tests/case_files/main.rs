@@ -3,6 +3,7 @@
 
 use chrono::{Datelike, Utc};
 use serde_json::{Value, json};
+use socialcare_domain::calendar;
 use socialcare_tests::{TestApp, on_both_engines, user_password};
 
 on_both_engines!(
@@ -119,7 +120,7 @@ async fn opening_gives_a_yearly_reference_and_one_open_file_per_area(app: TestAp
     assert_eq!(file["allowed_transitions"], json!(["activate", "close"]));
     assert_eq!(file["case_manager_id"], anna_id.as_str());
     assert_eq!(file["target_groups"], json!(["adult_in_need", "homeless"]));
-    assert_eq!(file["opened_on"], Utc::now().date_naive().to_string());
+    assert_eq!(file["opened_on"], calendar::today(Utc::now()).to_string());
     let record = &app.audit(1)[0];
     assert_eq!(record.action, "case_file.open");
     assert!(record.details.as_deref().unwrap().contains(&maria));
@@ -406,7 +407,7 @@ async fn team_history_reassignment_and_caseloads(app: TestApp) {
     assert!(caseload(bruno).await.is_empty());
 
     // Only the area coordinator reassigns the case manager.
-    let today = Utc::now().date_naive().to_string();
+    let today = calendar::today(Utc::now()).to_string();
     let r = team_change(
         "\"2\"".into(),
         json!({"staff_id": bruno_id, "role": "case_manager"}),

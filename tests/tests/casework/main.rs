@@ -4,6 +4,7 @@
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use serde_json::{Value, json};
+use socialcare_domain::calendar;
 use socialcare_persistence::schema::{assessment_scores, diary_entries};
 use socialcare_persistence::sql_types::{DbInstant, DbUuid};
 use socialcare_tests::{TestApp, on_both_engines, user_password};
@@ -16,6 +17,7 @@ on_both_engines!(
     only_the_author_edits_and_only_for_24_hours,
     restricted_entries_are_for_author_case_manager_and_coordinator,
     casework_is_refused_to_admins_and_privacy_officers,
+    diary_days_are_days_of_the_office_in_rome,
 );
 
 const DOMAINS: [&str; 8] = [
@@ -227,7 +229,10 @@ async fn assessments_are_versioned_and_read_newest_first(app: TestApp) {
         assert_eq!(created["author_id"], anna_id.as_str());
         assert_eq!(created["case_file_id"], file.as_str());
         assert_eq!(created["notes"], format!("visit {n}"));
-        assert_eq!(created["assessed_on"], Utc::now().date_naive().to_string());
+        assert_eq!(
+            created["assessed_on"],
+            calendar::today(Utc::now()).to_string()
+        );
         assert_eq!(created["scores"], scores(severities));
         assert_eq!(
             created["max_severity"],
@@ -356,8 +361,8 @@ async fn assessment_scores_are_validated_with_pointers(app: TestApp) {
     out_of_range[2]["severity"] = json!(4);
     let mut unknown = scores([1; 8]);
     unknown[7]["domain"] = json!("astrology");
-    let tomorrow = (Utc::now().date_naive() + Duration::days(1)).to_string();
-    let before_opening = (Utc::now().date_naive() - Duration::days(1)).to_string();
+    let tomorrow = (calendar::today(Utc::now()) + Duration::days(1)).to_string();
+    let before_opening = (calendar::today(Utc::now()) - Duration::days(1)).to_string();
     for (body, expected) in [
         (json!({"scores": missing}), vec!["/scores"]),
         (json!({"scores": duplicate}), vec!["/scores/8"]),
@@ -511,8 +516,9 @@ async fn diary_is_listed_newest_first_with_stable_pages_and_filters(app: TestApp
         .map(|e| e["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, [written[4].as_str(), written[0].as_str()]);
-    let from = (start + Duration::days(2)).date_naive();
-    let to = (start + Duration::days(4)).date_naive();
+    // Days of the office's calendar (Europe/Rome).
+    let from = calendar::day_of(start + Duration::days(2));
+    let to = calendar::day_of(start + Duration::days(4));
     let window: Value = get(&app, edo, &format!("{base}?from={from}&to={to}"))
         .await
         .json()
@@ -906,4 +912,42 @@ async fn casework_is_refused_to_admins_and_privacy_officers(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
+}
+
+/// An entry written at 23:30 UTC belongs to the next day in Rome (CET and CEST alike): the
+/// diary's day filter counts the office's calendar days.
+async fn diary_days_are_days_of_the_office_in_rome(app: TestApp) {
+    let o = office(&app).await;
+    let (_, anna) = &o.anna;
+    let (file, _) = open_file(&app, &o, "Ugo").await;
+    let base = format!("/case-files/{file}/diary-entries");
+    let utc_day = calendar::today(Utc::now()) - Duration::days(3);
+    let late_evening = utc_day.and_hms_opt(23, 30, 0).unwrap().and_utc();
+    let r = post(
+        &app,
+        anna,
+        &base,
+        json!({"kind": "note", "occurred_at": late_evening, "text": "after midnight in Rome"}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rome_day = utc_day + Duration::days(1);
+    for (day, expected) in [(rome_day, vec![id.as_str()]), (utc_day, vec![])] {
+        let page: Value = get(&app, anna, &format!("{base}?from={day}&to={day}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let ids: Vec<&str> = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, expected, "{day}");
+    }
 }

@@ -4,8 +4,11 @@
 
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
+use socialcare_domain::calendar;
 use socialcare_persistence::{consents, referrals};
 use socialcare_tests::{TestApp, on_both_engines, user_password};
+
+mod hostile_input;
 
 on_both_engines!(
     consent_states_follow_the_dates,
@@ -17,6 +20,7 @@ on_both_engines!(
     reads_and_writes_are_audited,
     consents_and_referrals_are_refused_to_admins_and_privacy_officers,
     idempotent_creation_replays_the_first_response,
+    absurd_dates_are_refused_in_bodies_and_queries,
 );
 
 /// A social worker of `social_inclusion`: `(user id, token)`, and the admin token.
@@ -107,7 +111,7 @@ async fn get_json(app: &TestApp, token: &str, path: &str) -> Value {
 }
 
 fn day(offset: i64) -> String {
-    (Utc::now().date_naive() + Duration::days(offset)).to_string()
+    (calendar::today(Utc::now()) + Duration::days(offset)).to_string()
 }
 
 fn sharing(given_on: &str, expires_on: Option<String>) -> Value {
@@ -212,7 +216,7 @@ async fn consent_states_follow_the_dates(app: TestApp) {
     let file_id = uuid::Uuid::parse_str(&file).unwrap();
     let rows = app.db().read(|c| consents::list(c, file_id)).unwrap();
     assert_eq!(rows.len(), 4);
-    assert_eq!(rows[3].revoked_on, Some(Utc::now().date_naive()));
+    assert_eq!(rows[3].revoked_on, Some(calendar::today(Utc::now())));
     assert_eq!(rows[3].version, 2);
     assert_eq!(
         rows[0].terms.organisation.as_deref(),
@@ -980,4 +984,79 @@ async fn idempotent_creation_replays_the_first_response(app: TestApp) {
         .filter(|a| a.action == "consent.create" || a.action == "referral.create")
         .count();
     assert_eq!(creations, 2);
+}
+
+async fn absurd_dates_are_refused_in_bodies_and_queries(app: TestApp) {
+    let (anna_id, anna, _) = office(&app).await;
+    let (file, _) = open(&app, &anna, &anna_id, "Ugo").await;
+    let message = "must be a date between 1900-01-01 and 2199-12-31";
+    let mut bodies = Vec::new();
+    for absurd in ["0000-01-01", "-0001-12-31", "1899-12-31"] {
+        bodies.push(("consents", sharing(absurd, None), "/given_on"));
+        bodies.push(("referrals", cpi(absurd), "/sent_on"));
+    }
+    // The upper bound too, where a future day is otherwise allowed.
+    bodies.push((
+        "consents",
+        sharing("2026-01-11", Some("2200-01-01".into())),
+        "/expires_on",
+    ));
+    for (list, body, pointer) in bodies {
+        let r = post(
+            &app,
+            &anna,
+            &format!("/case-files/{file}/{list}"),
+            body.clone(),
+        )
+        .await;
+        assert_eq!(r.status(), 422, "{body}");
+        let problem: Value = r.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["pointer"], pointer, "{body}");
+        assert_eq!(problem["errors"][0]["detail"], message, "{body}");
+    }
+    // The latest plausible day is accepted.
+    let r = post(
+        &app,
+        &anna,
+        &format!("/case-files/{file}/consents"),
+        sharing("2026-01-11", Some("2199-12-31".into())),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    // Nothing else was stored.
+    let file_id = uuid::Uuid::parse_str(&file).unwrap();
+    assert_eq!(
+        app.db().read(|c| consents::list(c, file_id)).unwrap().len(),
+        1
+    );
+    assert!(
+        app.db()
+            .read(|c| referrals::list(c, file_id, &referrals::ReferralQuery::default()))
+            .unwrap()
+            .is_empty()
+    );
+
+    // Query parameters: 400 naming the parameter.
+    for (path, parameter) in [
+        (
+            format!("/case-files/{file}/diary-entries?from=0000-01-01"),
+            "from",
+        ),
+        (
+            format!("/case-files/{file}/diary-entries?to=2200-01-01"),
+            "to",
+        ),
+        ("/persons?birth_date=-0001-01-01".to_owned(), "birth_date"),
+        (
+            format!("/agenda?case_manager_id={anna_id}&from=0000-01-01"),
+            "from",
+        ),
+    ] {
+        let r = get(&app, &anna, &path).await;
+        let status = r.status();
+        let problem: Value = r.json().await.unwrap();
+        assert_eq!(status, 400, "{path}: {problem}");
+        assert_eq!(problem["errors"][0]["parameter"], parameter, "{path}");
+        assert_eq!(problem["errors"][0]["detail"], message, "{path}");
+    }
 }

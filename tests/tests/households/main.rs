@@ -4,6 +4,7 @@
 
 use chrono::{Duration, NaiveDate, Utc};
 use serde_json::{Value, json};
+use socialcare_domain::calendar;
 use socialcare_tests::{TestApp, on_both_engines, user_password};
 
 on_both_engines!(
@@ -221,7 +222,7 @@ async fn composition_is_kept_by_date_with_the_history_of_joins_and_leaves(app: T
     assert_eq!(etag_of(&r), "\"4\"");
     let now = json_of(r).await;
     assert_eq!(member_ids(&now), [anna.clone(), carla.clone()]);
-    assert_eq!(now["date"], Utc::now().date_naive().to_string());
+    assert_eq!(now["date"], calendar::today(Utc::now()).to_string());
     let audit = &app.audit(1)[0];
     assert_eq!(audit.action, "household.read");
     assert!(audit.details.as_deref().unwrap().contains(&carla));
@@ -784,7 +785,7 @@ async fn sensitive_data_validation_points_at_each_field(app: TestApp) {
 
 async fn permits_expiring_lists_the_window_in_expiry_order_with_pages(app: TestApp) {
     let w = worker(&app).await;
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let day = |d: i64| -> NaiveDate { today + Duration::days(d) };
     let mut ids = std::collections::HashMap::new();
     for (name, offset) in [

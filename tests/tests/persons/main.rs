@@ -17,6 +17,7 @@ on_both_engines!(
     fragment_pages_merge_every_word_it_starts,
     fragment_search_applies_every_other_criterion,
     only_staff_who_work_cases_may_touch_persons,
+    invisible_characters_are_removed_from_names,
 );
 
 fn tax_code(family: &str, given: &str, birth: (i32, u32, u32), sex: TaxCodeSex) -> String {
@@ -216,7 +217,7 @@ async fn invalid_input_points_at_each_field(app: TestApp) {
         &w,
         "/persons",
         &json!({
-            "given_names": "Luca", "family_names": "Verdi", "birth_date": "2999-01-01",
+            "given_names": "Luca", "family_names": "Verdi", "birth_date": "2100-01-01",
             "citizenship": "XX", "tax_code": "RSSMRA85T10A562X",
             "residence": {"kind": "residence"}, "languages": ["italiano"], "email": "nope"
         }),
@@ -799,4 +800,64 @@ async fn only_staff_who_work_cases_may_touch_persons(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
+}
+
+async fn invisible_characters_are_removed_from_names(app: TestApp) {
+    let w = worker(&app).await;
+    // A zero-width space, a soft hyphen, a bidi override and a decomposed accent.
+    let r = post(
+        &app,
+        &w,
+        "/persons",
+        &json!({"given_names": "Ma\u{200B}rio Nicc\u{6F}\u{300}lo",
+            "family_names": "\u{202E}Ros\u{AD}si\u{FEFF}", "birth_date": "1980-01-01"}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let created: Value = r.json().await.unwrap();
+    assert_eq!(created["given_names"], "Mario Nicc\u{F2}lo");
+    assert_eq!(created["family_names"], "Rossi");
+    let id = created["id"].as_str().unwrap().to_owned();
+    // Stored clean: read back.
+    let stored: Value = get(&app, &w, &format!("/persons/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored["given_names"], "Mario Nicc\u{F2}lo");
+    assert_eq!(stored["family_names"], "Rossi");
+
+    // The plain spelling is its duplicate.
+    let r = post(
+        &app,
+        &w,
+        "/persons",
+        &json!({"given_names": "Mario Niccolò", "family_names": "Rossi", "birth_date": "1980-01-01"}),
+    )
+    .await;
+    assert_eq!(r.status(), 409);
+    let problem: Value = r.json().await.unwrap();
+    assert_eq!(problem["duplicates"], json!([id]));
+
+    // Found by the plain spelling and by one with invisible characters.
+    for q in [
+        "Mario",
+        "Ma%E2%80%8Brio",
+        "Nicc%C3%B2lo",
+        "nicco%CC%80lo",
+        "ros%C2%ADsi",
+    ] {
+        let page: Value = get(&app, &w, &format!("/persons?q={q}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let ids: Vec<&str> = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, vec![id.as_str()], "q={q}");
+    }
 }

@@ -4,6 +4,7 @@
 
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
+use socialcare_domain::calendar;
 use socialcare_tests::{TestApp, user_password};
 
 mod agenda;
@@ -131,7 +132,7 @@ pub async fn get_json(app: &TestApp, token: &str, path: &str) -> Value {
 
 /// Today plus `offset` days, as `YYYY-MM-DD`.
 pub fn day(offset: i64) -> String {
-    (Utc::now().date_naive() + Duration::days(offset)).to_string()
+    (calendar::today(Utc::now()) + Duration::days(offset)).to_string()
 }
 
 /// The JSON Pointers of a 422 problem, in order.

@@ -3,6 +3,7 @@
 
 use chrono::Utc;
 use serde_json::{Value, json};
+use socialcare_domain::calendar;
 use socialcare_tests::{TestApp, on_both_engines};
 
 use crate::{
@@ -499,7 +500,7 @@ async fn legacy_rdc_pacts_are_read_and_closed_only(app: TestApp) {
                     household_id: None,
                     measure: socialcare_domain::pact::Measure::Rdc,
                     application_reference: "RDC-2021-9".into(),
-                    drafted_on: Utc::now().date_naive() - chrono::Duration::days(100),
+                    drafted_on: calendar::today(Utc::now()) - chrono::Duration::days(100),
                     activation_on: None,
                     rules_version: "rdc-2019".into(),
                 },
@@ -955,7 +956,7 @@ async fn clock_rules_are_versioned_per_pact(app: TestApp) {
     let (_, anna) = &o.anna;
     let (file, _) = open_file(&app, &o, "Ugo").await;
     // AUP: the rules changed on 2026-07-01; each pact keeps the version of its activation day.
-    let today = Utc::now().date_naive();
+    let today = calendar::today(Utc::now());
     let old_day = "2026-06-30";
     let new_day = "2026-07-01";
     if today.to_string().as_str() >= new_day && day(-200).as_str() <= old_day {

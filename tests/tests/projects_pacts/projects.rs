@@ -2,6 +2,7 @@
 //! idempotency and If-Match.
 
 use serde_json::{Value, json};
+use socialcare_domain::calendar;
 use socialcare_tests::{TestApp, on_both_engines, user_password};
 
 use crate::{day, etag_of, get, get_json, office, open_file, pointers, post, post_if, put_if};
@@ -1067,7 +1068,7 @@ async fn demo_data_has_projects_in_every_state(app: TestApp) {
 
     let summary = socialcare_api::demo::load(app.db(), 11, 60).unwrap();
     assert!(summary.projects > 0);
-    let today = chrono::Utc::now().date_naive();
+    let today = calendar::today(chrono::Utc::now());
     let rows: Vec<(String, Option<chrono::NaiveDate>)> = app
         .db()
         .read(|c| {
