@@ -277,7 +277,7 @@ impl Work<'_> {
 
 /// The office's calendar day at `now`.
 pub fn office_day(now: DateTime<Utc>) -> NaiveDate {
-    now.date_naive()
+    socialcare_domain::calendar::today(now)
 }
 
 /// Steps 1–3: the account as it is now, the role check, the target and the decision, inside

@@ -215,27 +215,47 @@ where
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request("a JSON body is required"));
     }
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let json =
-        <serde_json::Value as serde::Deserialize>::deserialize(&mut deserializer).map_err(|e| {
+    if may_hold_control_characters(bytes) {
+        let json: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
             ApiError::bad_request(format!(
                 "the body is not valid JSON: {}",
                 strip_position(&e.to_string())
             ))
         })?;
+        let mut controls = Vec::new();
+        control_characters(&json, "", &mut controls);
+        if !controls.is_empty() {
+            return Err(ApiError::Validation(controls));
+        }
+    }
+    // The typed value is read from the bytes themselves, so that a member sent twice is
+    // refused (422) as the struct's deserializer does, rather than the last one silently kept.
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value: T =
+        serde_path_to_error::deserialize(&mut deserializer).map_err(deserialization_error)?;
     deserializer.end().map_err(|_| {
         ApiError::bad_request("the body has trailing characters after the JSON value")
     })?;
-    let mut controls = Vec::new();
-    control_characters(&json, "", &mut controls);
-    if !controls.is_empty() {
-        return Err(ApiError::Validation(controls));
-    }
-    let value: T = serde_path_to_error::deserialize(json).map_err(deserialization_error)?;
     value
         .validate()
         .map_err(|e| ApiError::Validation(validation_params(&e, "")))?;
     Ok(value)
+}
+
+/// Whether a JSON text may hold a control character in a string: JSON carries C0 characters
+/// only as `\u00XX` escapes, and DEL raw or as `\u007F`. A conservative test (an escaped
+/// backslash followed by `u0000` also says yes), so that the walk of [`control_characters`]
+/// runs only on the bodies that need it.
+fn may_hold_control_characters(bytes: &[u8]) -> bool {
+    bytes.contains(&0x7f)
+        || bytes.windows(6).any(|w| {
+            w[0] == b'\\'
+                && w[1] == b'u'
+                && w[2] == b'0'
+                && w[3] == b'0'
+                && (matches!(w[4], b'0' | b'1') && w[5].is_ascii_hexdigit()
+                    || w[4] == b'7' && matches!(w[5], b'f' | b'F'))
+        })
 }
 
 /// A JSON body whose reading is deferred until the handler asks for it, so that
@@ -508,6 +528,25 @@ mod tests {
                 "must not contain control characters (U+007F)".into()
             )]
         );
+    }
+
+    #[test]
+    fn a_member_sent_twice_is_refused() {
+        let twice = br#"{"note":"a","note":"b","members":[]}"#;
+        assert_eq!(
+            pointers(decode_json::<Body>(twice)),
+            vec![(Some(String::new()), "duplicate field `note`".into())]
+        );
+    }
+
+    #[test]
+    fn only_bodies_that_may_hold_control_characters_are_walked() {
+        assert!(may_hold_control_characters(br#"{"a":"\u0000"}"#));
+        assert!(may_hold_control_characters(br#"{"a":"\u001F"}"#));
+        assert!(may_hold_control_characters(br#"{"a":"\u007f"}"#));
+        assert!(may_hold_control_characters(b"{\"a\":\"\x7f\"}"));
+        assert!(!may_hold_control_characters(br#"{"a":"Mario \u00e8 qui"}"#));
+        assert!(!may_hold_control_characters(br#"{"a":"\u0020"}"#));
     }
 
     #[test]

@@ -156,8 +156,14 @@ pub fn case_file(
     id: Uuid,
 ) -> Result<CaseAccess, ApiError> {
     let now = Utc::now();
-    let facts = access::case_file(conn, id, caller.id(), now.date_naive(), now)?
-        .ok_or_else(|| ApiError::NotFound("no case file with this id".into()))?;
+    let facts = access::case_file(
+        conn,
+        id,
+        caller.id(),
+        socialcare_domain::calendar::today(now),
+        now,
+    )?
+    .ok_or_else(|| ApiError::NotFound("no case file with this id".into()))?;
     grant(caller, action, facts)
 }
 
@@ -198,7 +204,13 @@ pub fn person(
         return Err(ApiError::NotFound("no person with this id".into()));
     }
     let now = Utc::now();
-    let mut found = access::persons(conn, &[id], caller.id(), now.date_naive(), now)?;
+    let mut found = access::persons(
+        conn,
+        &[id],
+        caller.id(),
+        socialcare_domain::calendar::today(now),
+        now,
+    )?;
     let files = found.remove(&id).unwrap_or_default();
     match decide_person(caller, action, &files) {
         Some(break_glass) => Ok(PersonAccess {
@@ -274,7 +286,13 @@ pub fn household(
     members.sort();
     members.dedup();
     let now = Utc::now();
-    let mut facts = access::persons(conn, &members, caller.id(), now.date_naive(), now)?;
+    let mut facts = access::persons(
+        conn,
+        &members,
+        caller.id(),
+        socialcare_domain::calendar::today(now),
+        now,
+    )?;
     let allowed = members.iter().any(|person| {
         let files = facts.remove(person).unwrap_or_default();
         decide_person(caller, action, &files).is_some()

@@ -68,10 +68,16 @@ pub struct ActionRequest {
     /// The participant responsible for it: a participant of this project.
     pub participant_id: Option<Uuid>,
     /// By when; not before the project was drawn up.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub due_on: Option<NaiveDate>,
     /// Status (default `planned`).
     pub status: Option<ActionStatusCode>,
     /// Day it was done: required with `done`, refused otherwise; not in the future.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub done_on: Option<NaiveDate>,
 }
 

@@ -222,7 +222,7 @@ fn project_response(file: &CaseFile, p: &Project, objectives: &[Objective]) -> P
         ended_on: p.ended_on,
         interruption_reason: p.interruption_reason.clone(),
         next_review_on: p.next_review_on,
-        review_overdue: review_overdue(p, Utc::now().date_naive()),
+        review_overdue: review_overdue(p, socialcare_domain::calendar::today(Utc::now())),
         objectives: objectives.iter().map(ObjectiveResponse::from).collect(),
         version: p.version,
         created_at: p.created_at,

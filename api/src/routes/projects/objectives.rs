@@ -23,6 +23,9 @@ pub struct NewObjectiveRequest {
     )]
     pub description: String,
     /// By when; not before the project was drawn up.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub target_date: NaiveDate,
     /// How achievement is measured (up to 500 characters).
     #[validate(length(max = 500))]
@@ -224,6 +227,9 @@ pub struct UpdateObjectiveRequest {
     )]
     pub description: String,
     /// By when; not before the project was drawn up.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub target_date: NaiveDate,
     /// How achievement is measured (up to 500 characters).
     #[validate(length(max = 500))]

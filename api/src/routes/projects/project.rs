@@ -30,8 +30,14 @@ pub struct CreateProjectRequest {
     pub title: String,
     /// Day it is drawn up (default today): not in the future, not before the case file was
     /// opened.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub drafted_on: Option<NaiveDate>,
     /// The first review day, if already agreed: after `drafted_on`. Required to activate.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub next_review_on: Option<NaiveDate>,
     /// Objectives to start with (up to 50); more can be added later.
     #[serde(default)]
@@ -242,6 +248,9 @@ pub struct ProjectTransitionBody {
     pub transition: ProjectTransitionCode,
     /// Day it takes effect (default today): not in the future, not before the project was
     /// drawn up (or started).
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub occurred_on: Option<NaiveDate>,
     /// Why (1-2000 characters): required to `interrupt`, optional otherwise.
     #[validate(length(max = 2000))]
@@ -249,6 +258,9 @@ pub struct ProjectTransitionBody {
     pub reason: Option<String>,
     /// To `activate` only: the first review day, after `occurred_on` (default: the one set on
     /// the draft; one of the two is required).
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub next_review_on: Option<NaiveDate>,
 }
 

@@ -72,6 +72,9 @@ impl From<&Review> for ReviewResponse {
 }))]
 pub struct CreateReviewRequest {
     /// Day of the review (default today): not in the future, not before the project started.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub reviewed_on: Option<NaiveDate>,
     /// Outcome per objective (up to 50; each objective at most once). The objectives take the
     /// status given here.
@@ -87,6 +90,9 @@ pub struct CreateReviewRequest {
     )]
     pub notes: Option<String>,
     /// The next review day: after `reviewed_on`.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub next_review_on: NaiveDate,
 }
 
