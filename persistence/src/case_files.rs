@@ -229,6 +229,10 @@ pub fn find(conn: &mut AnyConnection, id: Uuid) -> Result<Option<CaseFile>, Stor
     Ok(assemble(conn, row.into_iter().collect())?.pop())
 }
 
+/// Name of the unique index that allows one non-closed case file per person and area: the
+/// [`StoreError::Conflict`] of an insert, reopening or merge that would make a second one.
+pub const ONE_OPEN_PER_AREA: &str = "case_files_one_open_per_person_area_idx";
+
 /// Whether the person has a case file that is not closed in `area`.
 pub fn open_in_area(
     conn: &mut AnyConnection,

@@ -247,8 +247,8 @@ pub struct TestApp {
     pub state: actix_web::web::Data<AppState>,
     /// Which engine.
     pub engine: Engine,
-    /// The database (dropped with the app).
-    pub database: TestDatabase,
+    /// The database (dropped with the last app that runs on it).
+    pub database: std::sync::Arc<TestDatabase>,
 }
 
 impl TestApp {
@@ -263,6 +263,20 @@ impl TestApp {
             socialcare_api::telemetry::init(socialcare_api::config::LogFormat::Pretty);
         }
         let database = TestDatabase::create(engine)?;
+        Some(Self::start(engine, std::sync::Arc::new(database), extra).await)
+    }
+
+    /// Starts a second server on this app's database, with its own connection pool, as a second
+    /// process of a deployment would (e.g. to race writes between servers).
+    pub async fn spawn_beside(&self) -> TestApp {
+        Self::start(self.engine, std::sync::Arc::clone(&self.database), &[]).await
+    }
+
+    async fn start(
+        engine: Engine,
+        database: std::sync::Arc<TestDatabase>,
+        extra: &[&str],
+    ) -> TestApp {
         let url = database.url();
         let mut args = vec![
             "socialcare",
@@ -289,13 +303,13 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_else(|e| panic!("client: {e}"));
-        Some(TestApp {
+        TestApp {
             address,
             client,
             state,
             engine,
             database,
-        })
+        }
     }
 
     /// Absolute URL of an API path (`/users` → `http://…/api/v1/users`).
