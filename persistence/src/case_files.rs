@@ -541,6 +541,19 @@ fn role_codes(role: Option<TeamRole>) -> Vec<String> {
     }
 }
 
+/// The files where `staff` currently holds any team role (their caseload and teams).
+pub fn current_team_files(
+    conn: &mut AnyConnection,
+    staff: Uuid,
+    today: NaiveDate,
+) -> Result<Vec<Uuid>, StoreError> {
+    Ok(current_team_ids(staff, None, today)
+        .load::<DbUuid>(conn)?
+        .into_iter()
+        .map(|id| id.0)
+        .collect())
+}
+
 fn current_team_ids(staff: Uuid, role: Option<TeamRole>, today: NaiveDate) -> CurrentTeamIds {
     let roles = role_codes(role);
     case_file_team::table

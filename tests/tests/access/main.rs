@@ -12,6 +12,7 @@ use socialcare_tests::{TestApp, on_both_engines, user_password};
 on_both_engines!(
     every_operation_answers_every_relation_as_the_policy_says,
     searches_cut_persons_to_the_directory_answer,
+    search_filters_match_only_readable_case_files,
     lists_hold_only_readable_case_files,
     the_case_manager_grants_special_categories_to_team_members,
     nested_objects_are_checked_against_their_parent,
@@ -23,7 +24,8 @@ use matrix::every_operation_answers_every_relation_as_the_policy_says;
 use rules::{
     break_glass_opens_case_content_marked_until_it_expires,
     every_read_path_audits_the_persons_it_returns, lists_hold_only_readable_case_files,
-    nested_objects_are_checked_against_their_parent, searches_cut_persons_to_the_directory_answer,
+    nested_objects_are_checked_against_their_parent, search_filters_match_only_readable_case_files,
+    searches_cut_persons_to_the_directory_answer,
     the_case_manager_grants_special_categories_to_team_members,
 };
 
