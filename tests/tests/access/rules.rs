@@ -341,6 +341,7 @@ pub async fn every_read_path_audits_the_persons_it_returns(app: TestApp) {
         (format!("/case-files/{f}"), "case_file.read"),
         ("/case-files".to_owned(), "case_file.list"),
         ("/me/caseload".to_owned(), "case_file.list"),
+        ("/me/agenda".to_owned(), "agenda.read"),
         (format!("/case-files/{f}/team"), "case_file.team.read"),
         (
             format!("/case-files/{f}/transitions"),
@@ -369,6 +370,14 @@ pub async fn every_read_path_audits_the_persons_it_returns(app: TestApp) {
             "person.health_disability.read",
         ),
         (format!("/households/{}", o.household), "household.read"),
+        (
+            format!("/households/{}/members", o.household),
+            "household.members.read",
+        ),
+        (
+            format!("/households/{}/composition", o.household),
+            "household.composition.read",
+        ),
         (
             format!("/persons/{}/household", o.person),
             "household.read_of_person",
