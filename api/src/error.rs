@@ -373,6 +373,11 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound => ApiError::NotFound("the resource does not exist".into()),
+            StoreError::Conflict(what)
+                if what == socialcare_persistence::case_files::ONE_OPEN_PER_AREA =>
+            {
+                ApiError::Conflict("the person already has an open case file in this area".into())
+            }
             StoreError::Conflict(what) => {
                 ApiError::Conflict(format!("the change conflicts with existing data ({what})"))
             }

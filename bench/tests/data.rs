@@ -1,5 +1,6 @@
 //! `socialcare-bench data` end to end: generates a small office into a temporary SQLite file
-//! (and, when `TEST_DATABASE_URL` is set, into a fresh PostgreSQL database), then checks the
+//! (and into a fresh PostgreSQL database on the server of `TEST_DATABASE_URL`; the engines follow
+//! `SOCIALCARE_TEST_ENGINES`, see `socialcare_tests::engine_selected`), then checks the
 //! proportions, the tax codes, determinism, and that the persistence layer reads everything back
 //! (person search by the manifest's fragments, the case manager's caseload, every file's parts).
 //!
@@ -29,6 +30,7 @@ use socialcare_persistence::sql_types::{DbInstant, DbUuid};
 use socialcare_persistence::{
     AnyConnection, DbTarget, assessments, consents, households, pacts, projects, referrals,
 };
+use socialcare_tests::{Engine, TestDatabase, engine_selected};
 use uuid::Uuid;
 
 fn persons_wanted() -> usize {
@@ -57,52 +59,6 @@ impl Drop for TempSqlite {
             let mut p = self.0.clone().into_os_string();
             p.push(suffix);
             let _ = std::fs::remove_file(p);
-        }
-    }
-}
-
-/// A PostgreSQL database created on the server of `TEST_DATABASE_URL` and dropped afterwards.
-struct TempPostgres {
-    admin: String,
-    name: String,
-}
-
-impl TempPostgres {
-    fn new() -> Option<Self> {
-        let admin = std::env::var("TEST_DATABASE_URL").ok()?;
-        let name = format!("socialcare_bench_test_{}", Uuid::new_v4().simple());
-        let mut conn = diesel::PgConnection::establish(&admin).expect("TEST_DATABASE_URL");
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .expect("create database");
-        Some(Self { admin, name })
-    }
-
-    fn url(&self) -> String {
-        let (base, query) = match self.admin.split_once('?') {
-            Some((b, q)) => (b, Some(q)),
-            None => (self.admin.as_str(), None),
-        };
-        let scheme_end = base.find("://").map_or(0, |i| i + 3);
-        let root = match base[scheme_end..].find('/') {
-            Some(i) => &base[..scheme_end + i],
-            None => base,
-        };
-        match query {
-            Some(q) => format!("{root}/{}?{q}", self.name),
-            None => format!("{root}/{}", self.name),
-        }
-    }
-}
-
-impl Drop for TempPostgres {
-    fn drop(&mut self) {
-        if let Ok(mut conn) = diesel::PgConnection::establish(&self.admin) {
-            let _ = diesel::sql_query(format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ))
-            .execute(&mut conn);
         }
     }
 }
@@ -548,6 +504,9 @@ fn check(url: &str, manifest_path: &PathBuf) {
 
 #[test]
 fn generates_a_usable_deterministic_office() {
+    if !engine_selected(Engine::Sqlite) {
+        return;
+    }
     let dir = std::env::temp_dir();
     let manifest = dir.join(format!("socialcare-bench-{}.json", Uuid::new_v4().simple()));
     let a = TempSqlite::new();
@@ -572,15 +531,22 @@ fn generates_a_usable_deterministic_office() {
     assert_ne!(third.persons, first.persons);
     assert_ne!(third.diary, first.diary);
 
-    // PostgreSQL: the same rows as SQLite, and just as usable.
-    if let Some(pg) = TempPostgres::new() {
-        let pg_manifest = dir.join(format!("socialcare-bench-{}.json", Uuid::new_v4().simple()));
-        generate(&pg.url(), 42, Some(&pg_manifest));
-        check(&pg.url(), &pg_manifest);
-        assert_eq!(dump(&mut connect(&pg.url())), first);
-        let _ = std::fs::remove_file(pg_manifest);
-    } else {
-        eprintln!("PostgreSQL part skipped: TEST_DATABASE_URL is not set");
-    }
+    let _ = std::fs::remove_file(manifest);
+}
+
+/// PostgreSQL: the same rows as SQLite (generated here as the reference), and just as usable.
+#[test]
+fn generates_the_same_office_on_postgres() {
+    let Some(pg) = TestDatabase::create(Engine::Postgres) else {
+        return;
+    };
+    let reference = TempSqlite::new();
+    generate(&reference.url(), 42, None);
+    let expected = dump(&mut connect(&reference.url()));
+    let manifest =
+        std::env::temp_dir().join(format!("socialcare-bench-{}.json", Uuid::new_v4().simple()));
+    generate(&pg.url(), 42, Some(&manifest));
+    check(&pg.url(), &manifest);
+    assert_eq!(dump(&mut connect(&pg.url())), expected);
     let _ = std::fs::remove_file(manifest);
 }

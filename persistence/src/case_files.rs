@@ -283,6 +283,9 @@ pub fn confirm(
     .execute(conn)?;
     Ok(changed == 1)
 }
+/// Name of the unique index that allows one non-closed case file per person and area: the
+/// [`StoreError::Conflict`] of an insert, reopening or merge that would make a second one.
+pub const ONE_OPEN_PER_AREA: &str = "case_files_one_open_per_person_area_idx";
 
 /// Whether the person has a case file that is not closed in `area`.
 pub fn open_in_area(
@@ -590,6 +593,19 @@ fn role_codes(role: Option<TeamRole>) -> Vec<String> {
             .map(|r| r.as_str().to_owned())
             .collect(),
     }
+}
+
+/// The files where `staff` currently holds any team role (their caseload and teams).
+pub fn current_team_files(
+    conn: &mut AnyConnection,
+    staff: Uuid,
+    today: NaiveDate,
+) -> Result<Vec<Uuid>, StoreError> {
+    Ok(current_team_ids(staff, None, today)
+        .load::<DbUuid>(conn)?
+        .into_iter()
+        .map(|id| id.0)
+        .collect())
 }
 
 fn current_team_ids(staff: Uuid, role: Option<TeamRole>, today: NaiveDate) -> CurrentTeamIds {

@@ -25,6 +25,13 @@ pub enum StoreError {
     Internal(String),
 }
 
+/// Unique indexes that SQLite names only by their columns in its message, with the name
+/// PostgreSQL reports for them, so that both engines give the same [`StoreError::Conflict`].
+const SQLITE_UNIQUE_INDEXES: &[(&str, &str)] = &[(
+    "UNIQUE constraint failed: case_files.person_id, case_files.area",
+    crate::case_files::ONE_OPEN_PER_AREA,
+)];
+
 impl From<DieselError> for StoreError {
     fn from(error: DieselError) -> Self {
         match error {
@@ -32,10 +39,15 @@ impl From<DieselError> for StoreError {
             DieselError::DatabaseError(
                 DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::ForeignKeyViolation,
                 info,
-            ) => StoreError::Conflict(
-                info.constraint_name()
-                    .map_or_else(|| info.message().to_owned(), ToOwned::to_owned),
-            ),
+            ) => StoreError::Conflict(info.constraint_name().map_or_else(
+                || {
+                    SQLITE_UNIQUE_INDEXES
+                        .iter()
+                        .find(|(message, _)| *message == info.message())
+                        .map_or_else(|| info.message().to_owned(), |(_, name)| (*name).to_owned())
+                },
+                ToOwned::to_owned,
+            )),
             DieselError::DatabaseError(_, info)
                 if info.message().contains("database is locked")
                     || info.message().contains("database is busy") =>

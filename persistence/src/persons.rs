@@ -370,10 +370,23 @@ pub struct PersonQuery {
     pub case_status: Option<socialcare_domain::case_file::CaseStatus>,
     /// Only persons with a case file in this target group.
     pub target_group: Option<socialcare_domain::case_file::TargetGroup>,
+    /// The case files the three case criteria above may match: `None` for every file. A caller
+    /// must not learn a person's case facts (a target group is a special category) through a
+    /// file they may not read, so the search matches only the caller's readable files.
+    pub matchable_files: Option<MatchableFiles>,
     /// Keyset position: only persons after this `(sort_key, id)`.
     pub after: Option<(String, Uuid)>,
     /// Maximum number of rows.
     pub limit: i64,
+}
+
+/// The case files that case criteria may match (what the caller may list).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MatchableFiles {
+    /// Areas whose files all match.
+    pub areas: Vec<socialcare_domain::Area>,
+    /// Further files that match (those of the caller's teams).
+    pub case_file_ids: Vec<Uuid>,
 }
 
 /// Upper bound of the strings starting with `prefix`, for an index range scan.
@@ -422,9 +435,22 @@ macro_rules! person_filters {
                 Some(status) => vec![status.as_str()],
                 None => CaseStatus::ALL.iter().map(|s| s.as_str()).collect(),
             };
+            // Only the files the caller may match (every file when not restricted).
+            let (visible_areas, visible_ids): (Vec<&str>, Vec<DbUuid>) = match &$q.matchable_files {
+                Some(m) => (
+                    m.areas.iter().map(|a| a.as_str()).collect(),
+                    m.case_file_ids.iter().copied().map(DbUuid).collect(),
+                ),
+                None => (Area::ALL.iter().map(|a| a.as_str()).collect(), Vec::new()),
+            };
             let files = case_files::table
                 .filter(case_files::area.eq_any(areas))
-                .filter(case_files::status.eq_any(statuses));
+                .filter(case_files::status.eq_any(statuses))
+                .filter(
+                    case_files::area
+                        .eq_any(visible_areas)
+                        .or(case_files::id.eq_any(visible_ids)),
+                );
             $query = match $q.target_group {
                 Some(group) => $query.filter(
                     persons::id.eq_any(
@@ -550,6 +576,8 @@ struct WordStreams<'a> {
     case_codes: Option<(Vec<String>, Vec<String>)>,
     /// Target group of the case-file criterion.
     target_group: Option<String>,
+    /// Areas and file ids (as text) the case-file criterion may match, when restricted.
+    matchable: Option<(Vec<String>, Vec<String>)>,
     /// The keyset position, bound by reference.
     after: Option<(String, DbUuid)>,
 }
@@ -588,6 +616,12 @@ impl<'a> WordStreams<'a> {
             q,
             case_codes,
             target_group: q.target_group.map(|g| g.as_str().to_owned()),
+            matchable: q.matchable_files.as_ref().map(|m| {
+                (
+                    m.areas.iter().map(|a| a.as_str().to_owned()).collect(),
+                    m.case_file_ids.iter().map(Uuid::to_string).collect(),
+                )
+            }),
             after: q.after.as_ref().map(|(key, id)| (key.clone(), DbUuid(*id))),
         }
     }
@@ -641,6 +675,13 @@ impl QueryFragment<Pg> for WordStreams<'_> {
             out.push_sql(") AND f.status = ANY(");
             out.push_bind_param::<Array<Text>, _>(statuses)?;
             out.push_sql(")");
+            if let Some((areas, ids)) = &self.matchable {
+                out.push_sql(" AND (f.area = ANY(");
+                out.push_bind_param::<Array<Text>, _>(areas)?;
+                out.push_sql(") OR f.id = ANY(CAST(");
+                out.push_bind_param::<Array<Text>, _>(ids)?;
+                out.push_sql(" AS uuid[])))");
+            }
             if let Some(group) = &self.target_group {
                 out.push_sql(
                     " AND f.id IN (SELECT g.case_file_id FROM case_file_target_groups AS g

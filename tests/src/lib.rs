@@ -1,5 +1,11 @@
 //! Test harness: the real server on port 0, over real HTTP, on a fresh database per test —
-//! a temporary SQLite file, or a fresh PostgreSQL database when `TEST_DATABASE_URL` is set.
+//! a temporary SQLite file, or a fresh PostgreSQL database on the server of `TEST_DATABASE_URL`.
+//!
+//! `SOCIALCARE_TEST_ENGINES` chooses the engines a run covers: `sqlite`, `postgres` or `both`.
+//! Unset, it means `both`, except that the PostgreSQL variants are skipped (loudly) when
+//! `TEST_DATABASE_URL` is unset, so `cargo test --workspace` works on a fresh machine. Named
+//! explicitly (`postgres` or `both`), PostgreSQL is required: its variants fail when
+//! `TEST_DATABASE_URL` is unset. With `postgres`, the SQLite variants are skipped.
 
 use std::path::PathBuf;
 
@@ -28,6 +34,77 @@ pub enum Engine {
     Postgres,
 }
 
+/// Name of the environment variable that chooses the engines of a test run.
+pub const ENGINES_VAR: &str = "SOCIALCARE_TEST_ENGINES";
+
+/// The engines a test run covers, from [`ENGINES_VAR`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineSelection {
+    /// Unset: SQLite, and PostgreSQL when `TEST_DATABASE_URL` is set (skipped loudly otherwise).
+    Default,
+    /// `sqlite`: only SQLite; the PostgreSQL variants are skipped.
+    Sqlite,
+    /// `postgres`: only PostgreSQL, which is required; the SQLite variants are skipped.
+    Postgres,
+    /// `both`: SQLite and PostgreSQL, which is required.
+    Both,
+}
+
+impl EngineSelection {
+    /// Parses the value of [`ENGINES_VAR`] (`None` when unset).
+    pub fn parse(value: Option<&str>) -> Result<Self, String> {
+        match value.map(str::trim) {
+            None | Some("") => Ok(Self::Default),
+            Some("sqlite") => Ok(Self::Sqlite),
+            Some("postgres") => Ok(Self::Postgres),
+            Some("both") => Ok(Self::Both),
+            Some(other) => Err(format!(
+                "{ENGINES_VAR}={other:?} is not one of `sqlite`, `postgres`, `both`"
+            )),
+        }
+    }
+
+    /// The selection of this run; panics on a value that is not understood.
+    pub fn from_env() -> Self {
+        let value = std::env::var(ENGINES_VAR).ok();
+        Self::parse(value.as_deref()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Whether the variants of `engine` run.
+    pub fn includes(self, engine: Engine) -> bool {
+        match (self, engine) {
+            (Self::Default | Self::Both, _) => true,
+            (Self::Sqlite, Engine::Sqlite) | (Self::Postgres, Engine::Postgres) => true,
+            (Self::Sqlite, Engine::Postgres) | (Self::Postgres, Engine::Sqlite) => false,
+        }
+    }
+
+    /// Whether PostgreSQL was asked for explicitly, so that a missing `TEST_DATABASE_URL` fails.
+    pub fn requires_postgres(self) -> bool {
+        matches!(self, Self::Postgres | Self::Both)
+    }
+}
+
+/// Whether the tests of `engine` run in this test run (see [`ENGINES_VAR`]); says once, loudly,
+/// when an engine is skipped. Panics when PostgreSQL is required and `TEST_DATABASE_URL` is unset.
+pub fn engine_selected(engine: Engine) -> bool {
+    let selection = EngineSelection::from_env();
+    if !selection.includes(engine) {
+        announce_skipped(engine, selection);
+        return false;
+    }
+    if engine == Engine::Postgres && std::env::var_os("TEST_DATABASE_URL").is_none() {
+        assert!(
+            !selection.requires_postgres(),
+            "{ENGINES_VAR} asks for PostgreSQL but TEST_DATABASE_URL is not set: set it \
+             (e.g. postgres://postgres@127.0.0.1:5432/postgres), or choose {ENGINES_VAR}=sqlite"
+        );
+        announce_skipped(engine, selection);
+        return false;
+    }
+    true
+}
+
 /// Replaces the database name in a PostgreSQL URL.
 pub fn with_database(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {
@@ -45,18 +122,39 @@ pub fn with_database(url: &str, name: &str) -> String {
     }
 }
 
-/// Says once per test binary, on the real stderr (not captured by the test harness), that the
-/// PostgreSQL variants pass without running.
-fn announce_postgres_skipped() {
+/// Says once per test binary and engine, on the real stderr (not captured by the test harness),
+/// that the variants of `engine` pass without running.
+fn announce_skipped(engine: Engine, selection: EngineSelection) {
     use std::io::Write;
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let _ = writeln!(
-            std::io::stderr(),
-            "\n*** PostgreSQL tests SKIPPED: TEST_DATABASE_URL is not set; the PostgreSQL variants \
-             report `ok` without running. Set it (e.g. postgres://postgres@127.0.0.1:5432/postgres) \
-             to run them. ***\n"
-        );
+    static SQLITE: std::sync::Once = std::sync::Once::new();
+    static POSTGRES: std::sync::Once = std::sync::Once::new();
+    let (once, message) = match (engine, selection) {
+        (Engine::Sqlite, _) => (
+            &SQLITE,
+            format!(
+                "SQLite tests SKIPPED: {ENGINES_VAR}=postgres; the SQLite variants report `ok` \
+                 without running"
+            ),
+        ),
+        (Engine::Postgres, EngineSelection::Sqlite) => (
+            &POSTGRES,
+            format!(
+                "PostgreSQL tests SKIPPED: {ENGINES_VAR}=sqlite; the PostgreSQL variants report \
+                 `ok` without running"
+            ),
+        ),
+        (Engine::Postgres, _) => (
+            &POSTGRES,
+            format!(
+                "PostgreSQL tests SKIPPED: TEST_DATABASE_URL is not set; the PostgreSQL variants \
+                 report `ok` without running. Set it (e.g. \
+                 postgres://postgres@127.0.0.1:5432/postgres) to run them, and \
+                 {ENGINES_VAR}=postgres (or both) to make its absence fail"
+            ),
+        ),
+    };
+    once.call_once(|| {
+        let _ = writeln!(std::io::stderr(), "\n*** {message}. ***\n");
     });
 }
 
@@ -74,18 +172,26 @@ pub enum TestDatabase {
 }
 
 impl TestDatabase {
-    /// Creates a fresh database, or `None` (with a message) when PostgreSQL is not configured.
+    /// Creates a fresh database for a test of `engine`, or `None` (with a message) when this run
+    /// skips the engine (see [`engine_selected`], which panics when PostgreSQL is required but
+    /// not configured).
     pub fn create(engine: Engine) -> Option<Self> {
+        if !engine_selected(engine) {
+            return None;
+        }
+        Self::create_unselected(engine)
+    }
+
+    /// Creates a fresh database even when this run skips `engine` (a reference to compare the
+    /// selected engine with); `None` only when PostgreSQL is not configured.
+    pub fn create_unselected(engine: Engine) -> Option<Self> {
         let suffix = uuid::Uuid::new_v4().simple().to_string();
         match engine {
             Engine::Sqlite => Some(Self::Sqlite(
                 std::env::temp_dir().join(format!("socialcare-test-{suffix}.db")),
             )),
             Engine::Postgres => {
-                let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
-                    announce_postgres_skipped();
-                    return None;
-                };
+                let admin_url = std::env::var("TEST_DATABASE_URL").ok()?;
                 let name = format!("socialcare_test_{suffix}");
                 let mut conn = PgConnection::establish(&admin_url)
                     .unwrap_or_else(|e| panic!("cannot connect to TEST_DATABASE_URL: {e}"));
@@ -141,8 +247,8 @@ pub struct TestApp {
     pub state: actix_web::web::Data<AppState>,
     /// Which engine.
     pub engine: Engine,
-    /// The database (dropped with the app).
-    pub database: TestDatabase,
+    /// The database (dropped with the last app that runs on it).
+    pub database: std::sync::Arc<TestDatabase>,
 }
 
 impl TestApp {
@@ -157,6 +263,20 @@ impl TestApp {
             socialcare_api::telemetry::init(socialcare_api::config::LogFormat::Pretty);
         }
         let database = TestDatabase::create(engine)?;
+        Some(Self::start(engine, std::sync::Arc::new(database), extra).await)
+    }
+
+    /// Starts a second server on this app's database, with its own connection pool, as a second
+    /// process of a deployment would (e.g. to race writes between servers).
+    pub async fn spawn_beside(&self) -> TestApp {
+        Self::start(self.engine, std::sync::Arc::clone(&self.database), &[]).await
+    }
+
+    async fn start(
+        engine: Engine,
+        database: std::sync::Arc<TestDatabase>,
+        extra: &[&str],
+    ) -> TestApp {
         let url = database.url();
         let mut args = vec![
             "socialcare",
@@ -183,13 +303,13 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_else(|e| panic!("client: {e}"));
-        Some(TestApp {
+        TestApp {
             address,
             client,
             state,
             engine,
             database,
-        })
+        }
     }
 
     /// Absolute URL of an API path (`/users` → `http://…/api/v1/users`).
@@ -322,5 +442,19 @@ mod tests {
             "postgres://u:p@h/x?sslmode=disable"
         );
         assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
+    }
+
+    #[test]
+    fn engine_selection_is_parsed() {
+        assert_eq!(EngineSelection::parse(None), Ok(EngineSelection::Default));
+        assert_eq!(
+            EngineSelection::parse(Some("postgres")),
+            Ok(EngineSelection::Postgres)
+        );
+        assert!(EngineSelection::parse(Some("mysql")).is_err());
+        assert!(!EngineSelection::Postgres.includes(Engine::Sqlite));
+        assert!(!EngineSelection::Sqlite.includes(Engine::Postgres));
+        assert!(EngineSelection::Both.requires_postgres());
+        assert!(!EngineSelection::Default.requires_postgres());
     }
 }

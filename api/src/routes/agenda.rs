@@ -400,28 +400,29 @@ async fn agenda_page(
             }
             let more = all.len() > offset.saturating_add(limit);
             let page: Vec<AgendaItem> = all.into_iter().skip(offset).take(limit).collect();
-            let returned: Vec<serde_json::Value> = page
-                .iter()
-                .map(|i| serde_json::json!({ "case_file_id": i.case_file_id, "person_id": i.person_id }))
-                .collect();
-            let justice: Vec<Uuid> = page
-                .iter()
-                .filter(|i| i.kind == AgendaItemKind::ExpectedRelease)
-                .map(|i| i.person_id)
-                .collect();
+            // Every person of a returned item is linked to the record, so their access report
+            // shows the read; the details carry ids and a count only, never what the items are
+            // about (an expected release is justice data).
+            let mut persons: Vec<Uuid> = page.iter().map(|i| i.person_id).collect();
+            persons.sort_unstable();
+            persons.dedup();
+            let mut files: Vec<Uuid> = page.iter().map(|i| i.case_file_id).collect();
+            files.sort_unstable();
+            files.dedup();
             let mut record = caller.audit(
                 "agenda.read",
                 "agenda",
                 Some(manager.to_string()),
                 Outcome::Success,
             );
+            record.persons = persons;
             record.details = Some(
                 serde_json::json!({
                     "case_manager_id": manager,
-                    "returned": returned,
-                    "justice_data_of": justice,
+                    "items": page.len(),
+                    "case_file_ids": files,
                 })
-                    .to_string(),
+                .to_string(),
             );
             audit::append(c, record)?;
             Ok((page, more))

@@ -691,7 +691,7 @@ pub struct TransitionList {
         (status = 200, description = "The case file in its new status.", body = CaseFileResponse,
             headers(("ETag" = String, description = "The new version."))),
         (status = 404, description = "No case file with this id.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not allowed from the current status; `allowed_transitions` lists what is.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not allowed from the current status (`allowed_transitions` lists what is), or a reopening while the person has another open case file in the area.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match does not match the current version.", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match is missing.", body = Problem, content_type = "application/problem+json"),
     )

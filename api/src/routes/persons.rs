@@ -8,14 +8,15 @@ use serde::{Deserialize, Serialize};
 use socialcare_domain::calendar;
 use std::collections::HashMap;
 
-use socialcare_domain::access::Action;
+use socialcare_domain::access::{Action, CaseListScope, case_list_scope};
 use socialcare_domain::names;
 use socialcare_domain::person::{
     PersonDetails, PersonInput, PersonRecord, ResidenceInput, parse_annulment_reason,
 };
 use socialcare_domain::tax_code::TaxCode;
 use socialcare_persistence::audit::{self, Outcome};
-use socialcare_persistence::persons::{self, PersonQuery};
+use socialcare_persistence::case_files;
+use socialcare_persistence::persons::{self, MatchableFiles, PersonQuery};
 use socialcare_persistence::{AnyConnection, StoreError};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -344,11 +345,11 @@ pub struct SearchPersonsQuery {
     pub birth_date: Option<NaiveDate>,
     /// Include annulled records (default false).
     pub include_annulled: Option<bool>,
-    /// Only persons with a case file in this area.
+    /// Only persons with a case file in this area, among the files the caller may list.
     pub area: Option<crate::routes::users::AreaCode>,
-    /// Only persons with a case file in this status.
+    /// Only persons with a case file in this status, among the files the caller may list.
     pub case_status: Option<crate::routes::codes::CaseStatusCode>,
-    /// Only persons with a case file in this target group.
+    /// Only persons with a case file in this target group, among the files the caller may list.
     pub target_group: Option<crate::routes::codes::TargetGroupCode>,
     /// Opaque position returned in `next`; omit for the first page.
     #[validate(length(max = 500))]
@@ -689,7 +690,9 @@ fn decode_cursor(cursor: &str) -> Result<(String, Uuid), ApiError> {
 ///
 /// Finds persons by name fragment, tax code, birth date, and the area, status and target group
 /// of their case files, in alphabetical order, with cursor pagination (follow `next`; pages stay
-/// consistent while persons are added).
+/// consistent while persons are added). The area, status and target-group criteria match only
+/// the case files the caller may list: a person matched only through another file is not
+/// returned at all. Persons the caller may not read come as the directory answer (`restricted`).
 #[utoipa::path(
     tag = "persons",
     operation_id = "search_persons",
@@ -725,12 +728,33 @@ pub async fn search_persons(
         case_area: q.area.map(Into::into),
         case_status: q.case_status.map(Into::into),
         target_group: q.target_group.map(Into::into),
+        matchable_files: None,
         after: q.cursor.as_deref().map(decode_cursor).transpose()?,
         limit: i64::from(limit) + 1,
     };
     let st = state.clone();
     let (mut found, mut directory) = blocking(move || {
+        let mut query = query;
         transact(&st.db, |c| {
+            // Case criteria match only the files the caller may list: a person matched only
+            // through a file they may not read is not returned at all (its target group, area
+            // or status would tell what they may not know).
+            if query.case_area.is_some()
+                || query.case_status.is_some()
+                || query.target_group.is_some()
+            {
+                query.matchable_files = match case_list_scope(&caller.subject()) {
+                    CaseListScope::Everything => None,
+                    CaseListScope::AreasAndTeams(areas) => Some(MatchableFiles {
+                        areas: areas.into_iter().collect(),
+                        case_file_ids: case_files::current_team_files(
+                            c,
+                            caller.id(),
+                            Utc::now().date_naive(),
+                        )?,
+                    }),
+                };
+            }
             let found = persons::search(c, &query)?;
             let shown: Vec<Uuid> = found.iter().take(limit as usize).map(|p| p.id).collect();
             let now = Utc::now();

@@ -13,6 +13,7 @@ use socialcare_tests::{TestApp, on_both_engines, user_password};
 on_both_engines!(
     every_operation_answers_every_relation_as_the_policy_says,
     searches_cut_persons_to_the_directory_answer,
+    search_filters_match_only_readable_case_files,
     lists_hold_only_readable_case_files,
     the_case_manager_grants_special_categories_to_team_members,
     nested_objects_are_checked_against_their_parent,
@@ -27,7 +28,7 @@ use rules::{
     every_read_path_audits_the_persons_it_returns, lists_hold_only_readable_case_files,
     nested_objects_are_checked_against_their_parent,
     opening_a_file_does_not_unlock_other_areas_special_categories,
-    searches_cut_persons_to_the_directory_answer,
+    search_filters_match_only_readable_case_files, searches_cut_persons_to_the_directory_answer,
     the_case_manager_grants_special_categories_to_team_members,
 };
 

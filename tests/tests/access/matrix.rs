@@ -78,6 +78,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("change_case_file_team", "ADDDDADDDDU"),
     ("end_case_file_team_assignment", "ADDDDADDDDU"),
     ("set_case_file_team_sensitive_access", "ADDDDADDDDU"),
+    ("confirm_case_file", "DDDDDADDDDU"),
     // Case content.
     ("list_assessments", "AAADDAADDDU"),
     ("get_latest_assessment", "AAADDAADDDU"),

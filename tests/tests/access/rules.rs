@@ -1,9 +1,9 @@
 //! The rules behind the matrix, with their bodies and side effects.
 
 use serde_json::{Value, json};
-use socialcare_tests::TestApp;
+use socialcare_tests::{TestApp, user_password};
 
-use crate::{office, send};
+use crate::{created, office, send};
 
 async fn get_json(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
     let r = send(app, token, reqwest::Method::GET, path, None, None).await;
@@ -341,6 +341,7 @@ pub async fn every_read_path_audits_the_persons_it_returns(app: TestApp) {
         (format!("/case-files/{f}"), "case_file.read"),
         ("/case-files".to_owned(), "case_file.list"),
         ("/me/caseload".to_owned(), "case_file.list"),
+        ("/me/agenda".to_owned(), "agenda.read"),
         (format!("/case-files/{f}/team"), "case_file.team.read"),
         (
             format!("/case-files/{f}/transitions"),
@@ -369,6 +370,14 @@ pub async fn every_read_path_audits_the_persons_it_returns(app: TestApp) {
             "person.health_disability.read",
         ),
         (format!("/households/{}", o.household), "household.read"),
+        (
+            format!("/households/{}/members", o.household),
+            "household.members.read",
+        ),
+        (
+            format!("/households/{}/composition", o.household),
+            "household.composition.read",
+        ),
         (
             format!("/persons/{}/household", o.person),
             "household.read_of_person",
@@ -657,4 +666,148 @@ pub async fn opening_a_file_does_not_unlock_other_areas_special_categories(app: 
     )
     .await;
     assert!(nobody_elses["confirmed_at"].is_string());
+}
+
+/// Person search by case facts (target group, area, status) matches only the files the caller
+/// may read: a worker of another area learns nothing from a special-category filter, not even
+/// the directory answer; the case manager finds the person; a name or exact tax-code search
+/// still gives the directory answer.
+pub async fn search_filters_match_only_readable_case_files(app: TestApp) {
+    use socialcare_domain::tax_code::{TaxCodeSex, encode_personal, name_code, surname_code};
+    let admin = app.admin_token().await;
+    let mut staff = Vec::new();
+    for (name, roles, areas) in [
+        ("roma.cm", "social_worker", "transversal"),
+        ("adult.sw", "social_worker", "social_inclusion"),
+        ("adult.co", "area_coordinator", "social_inclusion"),
+    ] {
+        let user = app.create_user(&admin, name, &[roles], &[areas]).await;
+        let (token, _) = app.tokens(name, &user_password(name)).await;
+        staff.push((user["id"].as_str().unwrap().to_owned(), token));
+    }
+    let [(cm_id, cm), (sw_id, sw), (_, co)] = <[(String, String); 3]>::try_from(staff).unwrap();
+    let (cm, sw, co) = (cm.as_str(), sw.as_str(), co.as_str());
+    let code = encode_personal(
+        &surname_code("Segreto"),
+        &name_code("Mira"),
+        chrono::NaiveDate::from_ymd_opt(1990, 3, 4).unwrap(),
+        TaxCodeSex::Female,
+        "L378",
+    )
+    .unwrap()
+    .as_str()
+    .to_owned();
+    let post = |token: &str, path: &str, body: Value| {
+        let token = token.to_owned();
+        let path = path.to_owned();
+        let app = &app;
+        async move {
+            created(send(app, &token, reqwest::Method::POST, &path, None, Some(body)).await).await
+        }
+    };
+    // Mira: one file, in the transversal area, in a special-category target group.
+    let mira = post(
+        cm,
+        "/persons",
+        json!({"given_names": "Mira", "family_names": "Segreto", "birth_date": "1990-03-04",
+               "sex": "female", "birth_place": "Trento", "tax_code": code}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    post(
+        cm,
+        "/case-files",
+        json!({"person_id": mira, "area": "transversal", "case_manager_id": cm_id,
+               "target_groups": ["roma_sinti_caminanti"]}),
+    )
+    .await;
+    // Nora: a file the adults-area worker manages, and one in the special-category group that
+    // they may not read.
+    let nora = post(
+        sw,
+        "/persons",
+        json!({"given_names": "Nora", "family_names": "Segreto"}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    post(
+        sw,
+        "/case-files",
+        json!({"person_id": nora, "area": "social_inclusion", "case_manager_id": sw_id}),
+    )
+    .await;
+    post(
+        cm,
+        "/case-files",
+        json!({"person_id": nora, "area": "transversal", "case_manager_id": cm_id,
+               "target_groups": ["roma_sinti_caminanti"]}),
+    )
+    .await;
+
+    let search = |token: &str, query: &str| {
+        let token = token.to_owned();
+        let path = format!("/persons?{query}");
+        let app = &app;
+        async move {
+            let (status, page) = get_json(app, &token, &path).await;
+            assert_eq!(status, 200, "{path}");
+            let restricted: Vec<String> = page["restricted"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["person_id"].as_str().unwrap().to_owned())
+                .collect();
+            (ids(&page), restricted)
+        }
+    };
+    let none = (Vec::<String>::new(), Vec::<String>::new());
+    // Filters on case facts: both shapes of the search (name stream and alphabetical walk).
+    for query in [
+        "target_group=roma_sinti_caminanti",
+        "q=segreto&target_group=roma_sinti_caminanti",
+        "area=transversal",
+        "q=segreto&area=transversal",
+        "q=segreto&area=transversal&case_status=intake",
+    ] {
+        assert_eq!(
+            search(sw, query).await,
+            none,
+            "worker of another area: {query}"
+        );
+        assert_eq!(
+            search(co, query).await,
+            none,
+            "coordinator of another area: {query}"
+        );
+        let record = app.audit_entries(1).remove(0);
+        assert_eq!(record.row.action, "person.search");
+        assert!(record.persons.is_empty(), "{query}");
+        assert_eq!(
+            search(cm, query).await,
+            (vec![mira.clone(), nora.clone()], Vec::new()),
+            "case manager: {query}"
+        );
+    }
+    // A status matched through a readable file is found; through an unreadable one it is not.
+    assert_eq!(
+        search(sw, "q=segreto&case_status=intake").await,
+        (vec![nora.clone()], Vec::new())
+    );
+    assert_eq!(
+        search(co, "area=social_inclusion").await,
+        (vec![nora.clone()], Vec::new())
+    );
+    // A plain name search still gives the directory answer, and so does the exact tax code.
+    assert_eq!(
+        search(sw, "q=segreto").await,
+        (vec![nora.clone()], vec![mira.clone()])
+    );
+    assert_eq!(
+        search(sw, &format!("tax_code={code}")).await,
+        (Vec::new(), vec![mira.clone()])
+    );
 }

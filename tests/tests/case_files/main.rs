@@ -13,6 +13,9 @@ on_both_engines!(
     lists_filter_and_page_stably,
     caseloads_page_from_the_cursor,
     concurrent_openings_get_distinct_references,
+    concurrent_openings_for_one_person_and_area_open_one_file,
+    concurrent_openings_on_two_servers_open_one_file,
+    reopening_beside_an_open_file_is_refused,
     case_data_is_refused_to_admins_and_privacy_officers,
     merging_a_duplicate_moves_its_case_files,
 );
@@ -849,6 +852,103 @@ async fn concurrent_openings_get_distinct_references(app: TestApp) {
     let year = Utc::now().year();
     let expected: Vec<String> = (1..=6).map(|n| format!("CS-{year}-{n:06}")).collect();
     assert_eq!(references, expected);
+}
+
+/// The person's case files in `area` that are not closed, read from the database.
+fn non_closed_files(app: &TestApp, person: &str, area: &str) -> i64 {
+    use diesel::prelude::*;
+    use socialcare_persistence::schema::case_files;
+    use socialcare_persistence::sql_types::DbUuid;
+    let person = DbUuid(person.parse().unwrap());
+    let area = area.to_owned();
+    app.db()
+        .read(move |c| {
+            Ok(case_files::table
+                .filter(case_files::person_id.eq(person))
+                .filter(case_files::area.eq(area))
+                .filter(case_files::status.ne("closed"))
+                .count()
+                .get_result(c)?)
+        })
+        .unwrap()
+}
+
+/// Ten simultaneous openings for one person and area, sent in turn to each of `servers`:
+/// exactly one is created, the other nine are 409 saying why, and the database holds one file.
+async fn race_ten_openings(servers: &[&TestApp]) {
+    let app = servers[0];
+    let o = office(app).await;
+    let (anna_id, anna) = &o.anna;
+    let maria = person(app, anna, "Raced").await;
+    let body = json!({"person_id": maria, "area": "social_inclusion", "case_manager_id": anna_id});
+    let requests = (0..10).map(|i| open(servers[i % servers.len()], anna, body.clone()));
+    let responses = futures_util::future::join_all(requests).await;
+    let mut created = 0;
+    let mut conflicts = 0;
+    for r in responses {
+        match r.status().as_u16() {
+            201 => created += 1,
+            409 => {
+                conflicts += 1;
+                let problem: Value = r.json().await.unwrap();
+                assert!(
+                    problem["detail"]
+                        .as_str()
+                        .unwrap()
+                        .contains("the person already has an open case file in this area"),
+                    "{problem}"
+                );
+            }
+            other => panic!("unexpected {other}: {}", r.text().await.unwrap()),
+        }
+    }
+    assert_eq!((created, conflicts), (1, 9));
+    assert_eq!(non_closed_files(app, &maria, "social_inclusion"), 1);
+}
+
+async fn concurrent_openings_for_one_person_and_area_open_one_file(app: TestApp) {
+    race_ten_openings(&[&app]).await;
+}
+
+/// Two servers (two connection pools) on one database, as in a deployment with two processes.
+async fn concurrent_openings_on_two_servers_open_one_file(app: TestApp) {
+    let beside = app.spawn_beside().await;
+    race_ten_openings(&[&app, &beside]).await;
+}
+
+/// Reopening a closed file while the person has another open file in the area would make two.
+async fn reopening_beside_an_open_file_is_refused(app: TestApp) {
+    let o = office(&app).await;
+    let (anna_id, anna) = &o.anna;
+    let p = person(&app, anna, "Twice").await;
+    let body = json!({"person_id": p, "area": "social_inclusion", "case_manager_id": anna_id});
+    let first: Value = open(&app, anna, body.clone()).await.json().await.unwrap();
+    let first = first["id"].as_str().unwrap();
+    let closed = transition(
+        &app,
+        anna,
+        first,
+        "\"1\"",
+        json!({"transition": "close", "reason": "done", "closing_reason": "goals_achieved"}),
+    )
+    .await;
+    assert_eq!(closed.status(), 200);
+    assert_eq!(open(&app, anna, body).await.status(), 201);
+    let reopened = transition(
+        &app,
+        anna,
+        first,
+        "\"2\"",
+        json!({"transition": "reopen", "reason": "again"}),
+    )
+    .await;
+    assert_eq!(reopened.status(), 409);
+    let problem: Value = reopened.json().await.unwrap();
+    assert_eq!(
+        problem["detail"],
+        "the person already has an open case file in this area"
+    );
+    assert_eq!(non_closed_files(&app, &p, "social_inclusion"), 1);
 }
 
 async fn case_data_is_refused_to_admins_and_privacy_officers(app: TestApp) {

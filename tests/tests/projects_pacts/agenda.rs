@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 use socialcare_tests::{TestApp, on_both_engines, user_password};
 
-use crate::{day, get, get_json, office, open_file, post, post_if};
+use crate::{Office, day, get, get_json, office, open_file, post, post_if};
 
 on_both_engines!(
     agenda_lists_what_is_due_or_overdue_by_due_day,
@@ -155,10 +155,21 @@ async fn agenda_lists_what_is_due_or_overdue_by_due_day(app: TestApp) {
     assert_eq!(items[1]["person_id"], person_a.as_str());
     assert_eq!(items[2]["project_id"], on_time[0].as_str());
     assert_eq!(agenda["next"], Value::Null);
-    // The read is audited with the persons it showed.
-    let record = app.audit(1).remove(0);
-    assert_eq!(record.action, "agenda.read");
-    assert!(record.details.as_deref().unwrap().contains(&person_a));
+    // The read is audited with the persons it showed, linked to the record, so that each
+    // person's access report lists it.
+    let entry = app.audit_entries(1).remove(0);
+    assert_eq!(entry.row.action, "agenda.read");
+    let mut linked: Vec<String> = entry.persons.iter().map(ToString::to_string).collect();
+    linked.sort();
+    let mut shown = vec![person_a.clone(), person_b.clone()];
+    shown.sort();
+    assert_eq!(linked, shown);
+    let details: Value = serde_json::from_str(entry.row.details.as_deref().unwrap()).unwrap();
+    assert_eq!(details["items"], 3);
+    let dpo = privacy_officer(&app, &o).await;
+    for person in [&person_a, &person_b] {
+        assert_access_report_lists(&app, &dpo, person, entry.row.id.0).await;
+    }
 
     // A longer period adds the later review and the signature.
     let longer = get_json(&app, anna, &format!("/me/agenda?to={}", day(120))).await;
@@ -277,6 +288,24 @@ async fn agenda_lists_what_is_due_or_overdue_by_due_day(app: TestApp) {
     assert_eq!(get(&app, admin, "/me/agenda").await.status(), 403);
 }
 
+/// A privacy officer's token.
+async fn privacy_officer(app: &TestApp, o: &Office) -> String {
+    app.create_user(&o.admin, "dpo", &["privacy_officer"], &[])
+        .await;
+    app.tokens("dpo", &user_password("dpo")).await.0
+}
+
+/// The person's access report (read by a privacy officer) lists the audit record `record`.
+async fn assert_access_report_lists(app: &TestApp, dpo: &str, person: &str, record: uuid::Uuid) {
+    let report = get_json(app, dpo, &format!("/persons/{person}/access-report")).await;
+    let listed = report["accesses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["audit_record_id"] == record.to_string() && a["action"] == "agenda.read");
+    assert!(listed, "{report}");
+}
+
 /// Records justice data of a person (first time: 201).
 async fn justice(app: &TestApp, token: &str, person: &str, body: Value) {
     let r = app
@@ -354,9 +383,28 @@ async fn expected_releases_reach_case_manager_and_coordinators(app: TestApp) {
             (p1.clone(), day(30), false, Value::Null),
         ]
     );
-    let record = app.audit(1).remove(0);
-    let details: Value = serde_json::from_str(record.details.as_deref().unwrap()).unwrap();
-    assert_eq!(details["justice_data_of"], json!([p4, p1]));
+    // The persons are linked to the read; its details say nothing of what the items are
+    // about (an expected release is justice data), only ids and a count.
+    let entry = app.audit_entries(1).remove(0);
+    assert_eq!(entry.row.action, "agenda.read");
+    let mut linked: Vec<String> = entry.persons.iter().map(ToString::to_string).collect();
+    linked.sort();
+    let mut shown = vec![p1.clone(), p4.clone()];
+    shown.sort();
+    assert_eq!(linked, shown);
+    let details = entry.row.details.as_deref().unwrap();
+    for word in ["release", "justice", "detained", "prison"] {
+        assert!(!details.contains(word), "{details}");
+    }
+    assert_eq!(
+        serde_json::from_str::<Value>(details).unwrap()["case_file_ids"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let dpo = privacy_officer(&app, &o).await;
+    assert_access_report_lists(&app, &dpo, &p4, entry.row.id.0).await;
     // A longer horizon brings the alternative measure ending in 200 days.
     let longer = get_json(&app, anna, "/me/agenda?release_within_days=365").await;
     assert_eq!(releases(&longer).len(), 3);

@@ -1,0 +1,1 @@
+DROP INDEX case_files_one_open_per_person_area_idx;
