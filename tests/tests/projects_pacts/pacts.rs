@@ -22,6 +22,7 @@ on_both_engines!(
     writes_by_a_stranger_are_refused_before_the_body_and_leave_nothing,
     a_team_member_removed_from_the_team_writes_no_more,
     list_reads_link_the_persons_they_show,
+    a_write_in_flight_when_its_author_leaves_the_team_is_refused,
 );
 
 /// Draws up a pact (201) and returns it.
@@ -1244,20 +1245,20 @@ async fn writes_by_a_stranger_are_refused_before_the_body_and_leave_nothing(app:
     assert_eq!(snapshot(&app, anna, &file, &id).await, before);
 }
 
-async fn a_team_member_removed_from_the_team_writes_no_more(app: TestApp) {
-    let o = office(&app).await;
+/// Creates the educator `edo` of the file's area and adds them to the team of `file` from ten
+/// days ago; returns `(token, assignment id)`.
+async fn educator_on_team(app: &TestApp, o: &Office, file: &str) -> (String, String) {
     let (_, anna) = &o.anna;
-    let (file, _) = open_file(&app, &o, "Teo").await;
     let edo = app
         .create_user(&o.admin, "edo", &["educator"], &["social_inclusion"])
         .await;
     let edo_id = edo["id"].as_str().unwrap().to_owned();
     let (edo, _) = app.tokens("edo", &user_password("edo")).await;
     let r = post_if(
-        &app,
+        app,
         anna,
         &format!("/case-files/{file}/team"),
-        &etag_of(&get(&app, anna, &format!("/case-files/{file}")).await),
+        &etag_of(&get(app, anna, &format!("/case-files/{file}")).await),
         json!({"staff_id": edo_id, "role": "educator", "from": day(-10)}),
     )
     .await;
@@ -1272,6 +1273,28 @@ async fn a_team_member_removed_from_the_team_writes_no_more(app: TestApp) {
         .as_str()
         .unwrap()
         .to_owned();
+    (edo, assignment)
+}
+
+/// Ends a team assignment today, through the API, as the case manager.
+async fn leave_team(app: &TestApp, o: &Office, file: &str, assignment: &str) {
+    let (_, anna) = &o.anna;
+    let r = post_if(
+        app,
+        anna,
+        &format!("/case-files/{file}/team/{assignment}/end"),
+        &etag_of(&get(app, anna, &format!("/case-files/{file}")).await),
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+}
+
+async fn a_team_member_removed_from_the_team_writes_no_more(app: TestApp) {
+    let o = office(&app).await;
+    let (_, anna) = &o.anna;
+    let (file, _) = open_file(&app, &o, "Teo").await;
+    let (edo, assignment) = educator_on_team(&app, &o, &file).await;
     // On the team, the educator works on the file's pacts.
     let pact = create(&app, &edo, &file, adi(&day(-30))).await;
     let id = pact["id"].as_str().unwrap().to_owned();
@@ -1282,15 +1305,7 @@ async fn a_team_member_removed_from_the_team_writes_no_more(app: TestApp) {
         201
     );
     // Off the team from today: every write is refused and nothing is written.
-    let r = post_if(
-        &app,
-        anna,
-        &format!("/case-files/{file}/team/{assignment}/end"),
-        &etag_of(&get(&app, anna, &format!("/case-files/{file}")).await),
-        json!({}),
-    )
-    .await;
-    assert_eq!(r.status(), 200);
+    leave_team(&app, &o, &file, &assignment).await;
     let before = snapshot(&app, anna, &file, &id).await;
     let tag = current_etag(&app, anna, &id).await;
     let refused = [
@@ -1437,4 +1452,66 @@ async fn list_reads_link_the_persons_they_show(app: TestApp) {
         let shown: Vec<&str> = shown.iter().map(|s| s.as_str()).collect();
         assert_eq!(read.persons, persons(&shown), "{path}");
     }
+}
+
+/// Sends `POST path` with a JSON `body` over a plain connection: the headers and the first
+/// half of the body at once, the second half only when `go` says so. Returns the status.
+fn post_in_two_parts(
+    address: &str,
+    path: &str,
+    token: &str,
+    body: &str,
+    sent: std::sync::mpsc::Sender<()>,
+    go: std::sync::mpsc::Receiver<()>,
+) -> u16 {
+    use std::io::{Read, Write};
+    let host = address.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    let (first, rest) = body.split_at(body.len() / 2);
+    write!(
+        stream,
+        "POST /api/v1{path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{first}",
+        body.len()
+    )
+    .unwrap();
+    stream.flush().unwrap();
+    sent.send(()).unwrap();
+    go.recv().unwrap();
+    stream.write_all(rest.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap()
+}
+
+async fn a_write_in_flight_when_its_author_leaves_the_team_is_refused(app: TestApp) {
+    let o = office(&app).await;
+    let (_, anna) = &o.anna;
+    let (file, _) = open_file(&app, &o, "Ivo").await;
+    let (edo, assignment) = educator_on_team(&app, &o, &file).await;
+    let pact = create(&app, &edo, &file, adi(&day(-30))).await;
+    let id = pact["id"].as_str().unwrap().to_owned();
+    let before = snapshot(&app, anna, &file, &id).await;
+    // The educator starts recording a step while still on the team; the body is still
+    // arriving when the case manager ends their assignment.
+    let (sent_tx, sent_rx) = std::sync::mpsc::channel();
+    let (go_tx, go_rx) = std::sync::mpsc::channel();
+    let (address, path, token) = (app.address.clone(), format!("/pacts/{id}/steps"), edo);
+    let body = json!({"kind": "convocation", "notes": "Household met at the office"}).to_string();
+    let in_flight = tokio::task::spawn_blocking(move || {
+        post_in_two_parts(&address, &path, &token, &body, sent_tx, go_rx)
+    });
+    tokio::task::spawn_blocking(move || sent_rx.recv().unwrap())
+        .await
+        .unwrap();
+    // Time for the server to take the request in before the assignment ends.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    leave_team(&app, &o, &file, &assignment).await;
+    go_tx.send(()).unwrap();
+    assert_eq!(in_flight.await.unwrap(), 403);
+    assert_eq!(snapshot(&app, anna, &file, &id).await, before);
 }
