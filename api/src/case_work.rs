@@ -542,6 +542,17 @@ impl Answer {
         }
     }
 
+    /// 201 Created for a record that has no URL of its own (a step of a pact, a non-compliance
+    /// event: they are read in their parent's list), so no `Location`.
+    pub fn created_in_list<T: Serialize>(body: &T) -> Self {
+        Self {
+            status: StatusCode::CREATED,
+            body: serde_json::to_value(body).unwrap_or_default(),
+            location: None,
+            version: None,
+        }
+    }
+
     /// 200 OK with the resource's (new) version.
     pub fn ok<T: Serialize>(body: &T, version: Option<i64>) -> Self {
         Self {

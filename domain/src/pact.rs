@@ -1848,3 +1848,314 @@ mod tests {
         }
     }
 }
+
+/// A pact covers a household only when the person of its case file is among the household's
+/// members (`members`: every membership, past and present; none for an unknown household).
+pub fn check_pact_household(file_person: Uuid, members: &[Uuid]) -> Result<(), String> {
+    if members.contains(&file_person) {
+        Ok(())
+    } else {
+        Err("no household with this id has the person of the case file among its members".into())
+    }
+}
+
+/// The latest day recorded on `pact` (drawn up, convocation, signature, start, last check,
+/// and the days of its steps and transitions, given in `recorded`): a transition may not be
+/// dated before it.
+pub fn last_change_on(pact: &Pact, recorded: impl IntoIterator<Item = NaiveDate>) -> NaiveDate {
+    [
+        pact.convocation_on,
+        pact.signed_on,
+        pact.active_since,
+        pact.last_check_on,
+    ]
+    .into_iter()
+    .flatten()
+    .chain(recorded)
+    .fold(pact.drafted_on, NaiveDate::max)
+}
+
+/// A commitment concerns the person of the case file or a member of the pact's household on
+/// the day it is agreed or changed (`current_members`: the household's members that day).
+pub fn check_commitment_person(
+    person: Uuid,
+    file_person: Uuid,
+    current_members: &[Uuid],
+) -> Result<(), String> {
+    if person == file_person || current_members.contains(&person) {
+        Ok(())
+    } else {
+        Err(
+            "must be the person of the case file or a current member of the pact's household"
+                .into(),
+        )
+    }
+}
+
+/// What a periodic check is checked against: the person of the case file, the members of the
+/// pact's household (past and present) and the commitments of the pact.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckFacts<'a> {
+    /// The person of the case file.
+    pub file_person: Uuid,
+    /// Every member of the pact's household, past and present (none without a household).
+    pub household_members: &'a [Uuid],
+    /// The commitments of the pact.
+    pub commitment_ids: &'a [Uuid],
+}
+
+/// Checks the content of a periodic check: the outcomes (see [`check_check_outcomes`]), the
+/// attendees (the person of the case file or members of the pact's household:
+/// `attendees/<i>`) and the notes (up to [`NOTES_MAX_CHARS`](crate::project::NOTES_MAX_CHARS)
+/// characters: `notes`), errors in that order.
+///
+/// Returns the checked outcomes and the trimmed notes.
+pub fn check_check_content(
+    outcomes: &[(Uuid, CommitmentStatus, Option<String>)],
+    attendees: &[Uuid],
+    notes: Option<&str>,
+    facts: &CheckFacts<'_>,
+) -> Result<(Vec<CheckOutcome>, Option<String>), ValidationErrors> {
+    let mut errors = ValidationErrors::new();
+    let outcomes = match check_check_outcomes(outcomes, facts.commitment_ids) {
+        Ok(o) => o,
+        Err(e) => {
+            for error in e.errors() {
+                errors.push(error.clone());
+            }
+            Vec::new()
+        }
+    };
+    for (i, person) in attendees.iter().enumerate() {
+        if *person != facts.file_person && !facts.household_members.contains(person) {
+            errors.push(FieldError::new(
+                format!("attendees/{i}"),
+                "not the person of the case file nor a member of the household",
+            ));
+        }
+    }
+    let notes = errors
+        .collect(
+            "notes",
+            optional_text(notes, crate::project::NOTES_MAX_CHARS),
+        )
+        .flatten();
+    errors.into_result((outcomes, notes))
+}
+
+/// What a preliminary analysis that chooses the employment path sets off: the pact is closed
+/// as `transferred` and the person is referred to the Centro per l'impiego.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmploymentTransfer {
+    /// The service the referral goes to.
+    pub service: crate::case_file::ExternalService,
+    /// The organisation and reason of the referral.
+    pub referral: crate::case_file::ReferralDetails,
+    /// The reason recorded with the closing transition.
+    pub reason: String,
+}
+
+impl EmploymentTransfer {
+    /// The transition that closes `pact` on `occurred_on`, recorded by `author_id` at
+    /// `recorded_at` with the id `id`.
+    pub fn closing(
+        &self,
+        pact: &Pact,
+        occurred_on: NaiveDate,
+        id: Uuid,
+        author_id: Uuid,
+        recorded_at: DateTime<Utc>,
+    ) -> PactTransitionRecord {
+        PactTransitionRecord {
+            id,
+            transition: PactTransition::Close,
+            from: pact.status,
+            to: PactStatus::Closed,
+            occurred_on,
+            reason: Some(self.reason.clone()),
+            closure_outcome: Some(ClosureOutcome::Transferred),
+            author_id,
+            recorded_at,
+        }
+    }
+}
+
+/// The transfer a preliminary analysis with `outcome` sets off on `pact`: `Some` only for the
+/// employment path.
+pub fn employment_transfer(
+    pact: &Pact,
+    outcome: Option<AnalysisOutcome>,
+) -> Result<Option<EmploymentTransfer>, ValidationErrors> {
+    if outcome != Some(AnalysisOutcome::EmploymentPath) {
+        return Ok(None);
+    }
+    let referral = crate::case_file::ReferralDetails::parse(
+        "Centro per l'impiego",
+        &format!(
+            "Inclusion pact {}: the preliminary analysis chose the employment path",
+            pact.application_reference
+        ),
+    )?;
+    Ok(Some(EmploymentTransfer {
+        service: crate::case_file::ExternalService::EmploymentCentre,
+        referral,
+        reason: "Employment path: transferred to the Centro per l'impiego".into(),
+    }))
+}
+
+#[cfg(test)]
+mod handler_rules {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn draft() -> Pact {
+        let at = DateTime::parse_from_rfc3339("2026-01-10T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let author = Uuid::now_v7();
+        Pact {
+            id: Uuid::now_v7(),
+            case_file_id: Uuid::now_v7(),
+            household_id: None,
+            measure: Measure::Adi,
+            application_reference: "INPS-ADI-2026-000123".into(),
+            status: PactStatus::Draft,
+            drafted_on: day(2026, 1, 10),
+            activation_on: Some(day(2026, 1, 2)),
+            convocation_on: None,
+            analysis_outcome: None,
+            signed_on: None,
+            active_since: None,
+            last_check_on: None,
+            closed_on: None,
+            closure_outcome: None,
+            rules_version: "adi-2024".into(),
+            version: 1,
+            created_at: at,
+            created_by: author,
+            updated_at: at,
+            updated_by: author,
+        }
+    }
+
+    #[test]
+    fn a_pact_covers_only_a_household_of_the_person() {
+        let person = Uuid::now_v7();
+        assert_eq!(
+            check_pact_household(person, &[Uuid::now_v7(), person]),
+            Ok(())
+        );
+        assert!(check_pact_household(person, &[Uuid::now_v7()]).is_err());
+        assert!(check_pact_household(person, &[]).is_err());
+    }
+
+    #[test]
+    fn the_last_change_is_the_latest_recorded_day() {
+        let mut pact = draft();
+        assert_eq!(last_change_on(&pact, []), day(2026, 1, 10));
+        pact.convocation_on = Some(day(2026, 2, 1));
+        pact.signed_on = Some(day(2026, 3, 1));
+        assert_eq!(last_change_on(&pact, [day(2026, 2, 15)]), day(2026, 3, 1));
+        assert_eq!(
+            last_change_on(&pact, [day(2026, 2, 15), day(2026, 4, 2)]),
+            day(2026, 4, 2)
+        );
+        pact.last_check_on = Some(day(2026, 5, 1));
+        assert_eq!(last_change_on(&pact, [day(2026, 4, 2)]), day(2026, 5, 1));
+        // Days before the draft never move it back.
+        assert_eq!(
+            last_change_on(&draft(), [day(2025, 1, 1)]),
+            day(2026, 1, 10)
+        );
+    }
+
+    #[test]
+    fn commitments_concern_the_person_or_a_current_member() {
+        let (person, member) = (Uuid::now_v7(), Uuid::now_v7());
+        assert!(check_commitment_person(person, person, &[]).is_ok());
+        assert!(check_commitment_person(member, person, &[member]).is_ok());
+        assert_eq!(
+            check_commitment_person(Uuid::now_v7(), person, &[member]),
+            Err(
+                "must be the person of the case file or a current member of the pact's household"
+                    .into()
+            )
+        );
+    }
+
+    #[test]
+    fn a_check_points_at_outcomes_then_attendees_then_notes() {
+        let (person, member, kept) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let facts = CheckFacts {
+            file_person: person,
+            household_members: &[member],
+            commitment_ids: &[kept],
+        };
+        let (outcomes, notes) = check_check_content(
+            &[(kept, CommitmentStatus::Met, None)],
+            &[person, member],
+            Some(" All present "),
+            &facts,
+        )
+        .unwrap();
+        assert_eq!(outcomes.len(), 1);
+        assert_eq!(notes.as_deref(), Some("All present"));
+        let err = check_check_content(
+            &[
+                (Uuid::now_v7(), CommitmentStatus::Met, None),
+                (kept, CommitmentStatus::Justified, None),
+            ],
+            &[person, Uuid::now_v7()],
+            Some(&"x".repeat(crate::project::NOTES_MAX_CHARS + 1)),
+            &facts,
+        )
+        .unwrap_err();
+        let fields: Vec<&str> = err.errors().iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "outcomes/0/commitment_id",
+                "outcomes/1/note",
+                "attendees/1",
+                "notes"
+            ]
+        );
+    }
+
+    #[test]
+    fn only_the_employment_path_transfers() {
+        let pact = draft();
+        for other in [
+            None,
+            Some(AnalysisOutcome::SocialPath),
+            Some(AnalysisOutcome::SpecialistServices),
+        ] {
+            assert_eq!(employment_transfer(&pact, other), Ok(None));
+        }
+        let transfer = employment_transfer(&pact, Some(AnalysisOutcome::EmploymentPath))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            transfer.service,
+            crate::case_file::ExternalService::EmploymentCentre
+        );
+        assert!(transfer.referral.reason.contains("INPS-ADI-2026-000123"));
+        let (id, author) = (Uuid::now_v7(), Uuid::now_v7());
+        let at = Utc::now();
+        let closing = transfer.closing(&pact, day(2026, 2, 1), id, author, at);
+        assert_eq!(closing.transition, PactTransition::Close);
+        assert_eq!(
+            (closing.from, closing.to),
+            (PactStatus::Draft, PactStatus::Closed)
+        );
+        assert_eq!(closing.closure_outcome, Some(ClosureOutcome::Transferred));
+        assert_eq!(
+            (closing.id, closing.author_id, closing.recorded_at),
+            (id, author, at)
+        );
+        assert_eq!(closing.occurred_on, day(2026, 2, 1));
+    }
+}

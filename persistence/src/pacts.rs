@@ -887,3 +887,31 @@ pub fn clock_facts(conn: &mut AnyConnection, pact: &Pact) -> Result<ClockFacts, 
         pending_commitments: pending.into_iter().map(|(id, d)| (id.0, d)).collect(),
     })
 }
+
+/// The latest day recorded on a pact, its steps and its transitions (see
+/// [`socialcare_domain::pact::last_change_on`]).
+pub fn last_change_on(conn: &mut AnyConnection, pact: &Pact) -> Result<NaiveDate, StoreError> {
+    let steps = steps(conn, pact.id)?;
+    let transitions = transitions(conn, pact.id)?;
+    Ok(socialcare_domain::pact::last_change_on(
+        pact,
+        steps
+            .iter()
+            .map(|s| s.occurred_on)
+            .chain(transitions.iter().map(|t| t.occurred_on)),
+    ))
+}
+
+/// The persons of a household a pact may cover: every member, past and present, or with
+/// `on` only the members on that day. None for an unknown household.
+pub fn household_members(
+    conn: &mut AnyConnection,
+    household_id: Uuid,
+    on: Option<NaiveDate>,
+) -> Result<Vec<Uuid>, StoreError> {
+    Ok(crate::households::members_of_household(conn, household_id)?
+        .iter()
+        .filter(|m| on.is_none_or(|day| m.membership.is_current_on(day)))
+        .map(|m| m.membership.person_id)
+        .collect())
+}

@@ -4,7 +4,7 @@
 use chrono::Utc;
 use serde_json::{Value, json};
 use socialcare_domain::calendar;
-use socialcare_tests::{TestApp, on_both_engines};
+use socialcare_tests::{TestApp, on_both_engines, user_password};
 
 use crate::{
     Office, day, etag_of, get, get_json, office, open_file, pointers, post, post_if, put_if,
@@ -20,6 +20,10 @@ on_both_engines!(
     non_compliance_events_are_flagged_and_reported,
     clock_rules_are_versioned_per_pact,
     nested_pact_objects_and_audit_of_reads,
+    writes_by_a_stranger_are_refused_before_the_body_and_leave_nothing,
+    a_team_member_removed_from_the_team_writes_no_more,
+    list_reads_link_the_persons_they_show,
+    a_write_in_flight_when_its_author_leaves_the_team_is_refused,
 );
 
 /// Draws up a pact (201) and returns it.
@@ -1112,4 +1116,403 @@ async fn nested_pact_objects_and_audit_of_reads(app: TestApp) {
         get(&app, &o.admin, &format!("/pacts/{a}")).await.status(),
         403
     );
+}
+
+/// Everything recorded on a pact and the pacts of its file, as the case manager reads it: to
+/// show that a refused write changed nothing.
+async fn snapshot(app: &TestApp, token: &str, file: &str, pact: &str) -> Value {
+    let mut all = serde_json::Map::new();
+    for path in [
+        format!("/case-files/{file}/pacts"),
+        format!("/pacts/{pact}/steps"),
+        format!("/pacts/{pact}/transitions"),
+        format!("/pacts/{pact}/commitments"),
+        format!("/pacts/{pact}/checks"),
+        format!("/pacts/{pact}/non-compliance-events"),
+        format!("/case-files/{file}/referrals"),
+    ] {
+        let body = get_json(app, token, &path).await;
+        all.insert(path, body);
+    }
+    Value::Object(all)
+}
+
+/// Sends `body` as is, with `content_type`, and `If-Match: "1"`.
+async fn send_raw(
+    app: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    content_type: &str,
+    body: String,
+) -> reqwest::Response {
+    app.client
+        .request(method, app.api(path))
+        .bearer_auth(token)
+        .header("if-match", "\"1\"")
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn writes_by_a_stranger_are_refused_before_the_body_and_leave_nothing(app: TestApp) {
+    let o = office(&app).await;
+    let (_, anna) = &o.anna;
+    let (file, person) = open_file(&app, &o, "Lia").await;
+    let id = signed_pact(&app, &o, &file, &day(-70)).await;
+    let kept: Value = post(
+        &app,
+        anna,
+        &format!("/pacts/{id}/commitments"),
+        commitment(&person, &day(5)),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let kept = kept["id"].as_str().unwrap();
+    // A social worker of another area: no relation to the file.
+    let sara = app
+        .create_user(&o.admin, "sara", &["social_worker"], &["adults_disability"])
+        .await;
+    let sara_id = sara["id"].as_str().unwrap().to_owned();
+    let (sara, _) = app.tokens("sara", &user_password("sara")).await;
+    let before = snapshot(&app, anna, &file, &id).await;
+    let writes = [
+        (
+            reqwest::Method::POST,
+            format!("/case-files/{file}/pacts"),
+            json!({"measure": "aup", "application_reference": "AUP-X"}),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/pacts/{id}/transitions"),
+            json!({"transition": "activate"}),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/pacts/{id}/steps"),
+            json!({"kind": "convocation"}),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/pacts/{id}/commitments"),
+            commitment(&person, &day(5)),
+        ),
+        (
+            reqwest::Method::PUT,
+            format!("/pacts/{id}/commitments/{kept}"),
+            commitment(&person, &day(6)),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/pacts/{id}/checks"),
+            json!({}),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/pacts/{id}/non-compliance-events"),
+            json!({"occurred_on": day(-1), "description": "Absent", "relevant_for_sanctions": false}),
+        ),
+    ];
+    for (method, path, valid) in &writes {
+        for (content_type, body) in [
+            ("application/json", "{\"measure\": 4".to_owned()),
+            ("application/json", json!({"junk": [1, 2]}).to_string()),
+            ("text/plain", "hello".to_owned()),
+            ("application/json", valid.to_string()),
+        ] {
+            let r = send_raw(
+                &app,
+                &sara,
+                method.clone(),
+                path,
+                content_type,
+                body.clone(),
+            )
+            .await;
+            assert_eq!(r.status(), 403, "{method} {path} {body}");
+            let refusal = app.audit(1).remove(0);
+            assert_eq!(refusal.outcome, "denied", "{method} {path}");
+            assert_eq!(
+                refusal.actor_id.unwrap().0.to_string(),
+                sara_id,
+                "{method} {path}"
+            );
+        }
+    }
+    assert_eq!(snapshot(&app, anna, &file, &id).await, before);
+}
+
+/// Creates the educator `edo` of the file's area and adds them to the team of `file` from ten
+/// days ago; returns `(token, assignment id)`.
+async fn educator_on_team(app: &TestApp, o: &Office, file: &str) -> (String, String) {
+    let (_, anna) = &o.anna;
+    let edo = app
+        .create_user(&o.admin, "edo", &["educator"], &["social_inclusion"])
+        .await;
+    let edo_id = edo["id"].as_str().unwrap().to_owned();
+    let (edo, _) = app.tokens("edo", &user_password("edo")).await;
+    let r = post_if(
+        app,
+        anna,
+        &format!("/case-files/{file}/team"),
+        &etag_of(&get(app, anna, &format!("/case-files/{file}")).await),
+        json!({"staff_id": edo_id, "role": "educator", "from": day(-10)}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let team: Value = r.json().await.unwrap();
+    let assignment = team["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["staff_id"] == edo_id.as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (edo, assignment)
+}
+
+/// Ends a team assignment today, through the API, as the case manager.
+async fn leave_team(app: &TestApp, o: &Office, file: &str, assignment: &str) {
+    let (_, anna) = &o.anna;
+    let r = post_if(
+        app,
+        anna,
+        &format!("/case-files/{file}/team/{assignment}/end"),
+        &etag_of(&get(app, anna, &format!("/case-files/{file}")).await),
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+}
+
+async fn a_team_member_removed_from_the_team_writes_no_more(app: TestApp) {
+    let o = office(&app).await;
+    let (_, anna) = &o.anna;
+    let (file, _) = open_file(&app, &o, "Teo").await;
+    let (edo, assignment) = educator_on_team(&app, &o, &file).await;
+    // On the team, the educator works on the file's pacts.
+    let pact = create(&app, &edo, &file, adi(&day(-30))).await;
+    let id = pact["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        step(&app, &edo, &id, json!({"kind": "convocation"}))
+            .await
+            .status(),
+        201
+    );
+    // Off the team from today: every write is refused and nothing is written.
+    leave_team(&app, &o, &file, &assignment).await;
+    let before = snapshot(&app, anna, &file, &id).await;
+    let tag = current_etag(&app, anna, &id).await;
+    let refused = [
+        post(
+            &app,
+            &edo,
+            &format!("/case-files/{file}/pacts"),
+            adi(&day(-30)),
+        )
+        .await,
+        step(
+            &app,
+            &edo,
+            &id,
+            json!({"kind": "preliminary_analysis", "outcome": "social_path"}),
+        )
+        .await,
+        transition(
+            &app,
+            &edo,
+            &id,
+            &tag,
+            json!({"transition": "close", "reason": "x", "closure_outcome": "lapsed"}),
+        )
+        .await,
+    ];
+    for r in refused {
+        assert_eq!(r.status(), 403, "{}", r.url());
+    }
+    assert_eq!(get(&app, &edo, &format!("/pacts/{id}")).await.status(), 403);
+    assert_eq!(snapshot(&app, anna, &file, &id).await, before);
+    assert_eq!(current_etag(&app, anna, &id).await, tag);
+}
+
+async fn list_reads_link_the_persons_they_show(app: TestApp) {
+    let o = office(&app).await;
+    let (_, anna) = &o.anna;
+    let (file, person) = open_file(&app, &o, "Ada").await;
+    let (home, child) = household(&app, anna, &person).await;
+    let pact = create(
+        &app,
+        anna,
+        &file,
+        json!({"measure": "aup", "application_reference": "AUP-9", "household_id": home}),
+    )
+    .await;
+    let id = pact["id"].as_str().unwrap().to_owned();
+    step(&app, anna, &id, json!({"kind": "convocation"})).await;
+    step(
+        &app,
+        anna,
+        &id,
+        json!({"kind": "preliminary_analysis", "outcome": "social_path"}),
+    )
+    .await;
+    let tag = current_etag(&app, anna, &id).await;
+    assert_eq!(
+        transition(&app, anna, &id, &tag, json!({"transition": "sign"}))
+            .await
+            .status(),
+        200
+    );
+    let r = post(
+        &app,
+        anna,
+        &format!("/pacts/{id}/commitments"),
+        commitment(&child, &day(30)),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let school: Value = r.json().await.unwrap();
+    let school = school["id"].as_str().unwrap().to_owned();
+    let persons = |ids: &[&str]| {
+        let mut ids: Vec<uuid::Uuid> = ids
+            .iter()
+            .map(|i| uuid::Uuid::parse_str(i).unwrap())
+            .collect();
+        ids.sort();
+        ids
+    };
+    // The write that shows the child links them too.
+    let created = app.audit_entries(1).remove(0);
+    assert_eq!(created.action, "pact.commitment.create");
+    assert_eq!(created.persons, persons(&[&person, &child]));
+    activate(&app, anna, &id, &day(0)).await;
+    let r = post(
+        &app,
+        anna,
+        &format!("/pacts/{id}/checks"),
+        json!({"attendees": [child]}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let check: Value = r.json().await.unwrap();
+    let check = check["id"].as_str().unwrap().to_owned();
+    let created = app.audit_entries(1).remove(0);
+    assert_eq!(created.action, "pact.check.create");
+    assert_eq!(created.persons, persons(&[&person, &child]));
+    for (path, action, shown) in [
+        (
+            format!("/case-files/{file}/pacts"),
+            "pact.list",
+            vec![&person],
+        ),
+        (
+            format!("/pacts/{id}/steps"),
+            "pact.step.list",
+            vec![&person],
+        ),
+        (
+            format!("/pacts/{id}/transitions"),
+            "pact.history.read",
+            vec![&person],
+        ),
+        (
+            format!("/pacts/{id}/non-compliance-events"),
+            "pact.non_compliance.list",
+            vec![&person],
+        ),
+        (
+            format!("/pacts/{id}/commitments"),
+            "pact.commitment.list",
+            vec![&person, &child],
+        ),
+        (
+            format!("/pacts/{id}/commitments/{school}"),
+            "pact.commitment.read",
+            vec![&person, &child],
+        ),
+        (
+            format!("/pacts/{id}/checks"),
+            "pact.check.list",
+            vec![&person, &child],
+        ),
+        (
+            format!("/pacts/{id}/checks/{check}"),
+            "pact.check.read",
+            vec![&person, &child],
+        ),
+    ] {
+        get_json(&app, anna, &path).await;
+        let read = app.audit_entries(1).remove(0);
+        assert_eq!(read.action, action, "{path}");
+        let shown: Vec<&str> = shown.iter().map(|s| s.as_str()).collect();
+        assert_eq!(read.persons, persons(&shown), "{path}");
+    }
+}
+
+/// Sends `POST path` with a JSON `body` over a plain connection: the headers and the first
+/// half of the body at once, the second half only when `go` says so. Returns the status.
+fn post_in_two_parts(
+    address: &str,
+    path: &str,
+    token: &str,
+    body: &str,
+    sent: std::sync::mpsc::Sender<()>,
+    go: std::sync::mpsc::Receiver<()>,
+) -> u16 {
+    use std::io::{Read, Write};
+    let host = address.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    let (first, rest) = body.split_at(body.len() / 2);
+    write!(
+        stream,
+        "POST /api/v1{path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{first}",
+        body.len()
+    )
+    .unwrap();
+    stream.flush().unwrap();
+    sent.send(()).unwrap();
+    go.recv().unwrap();
+    stream.write_all(rest.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap()
+}
+
+async fn a_write_in_flight_when_its_author_leaves_the_team_is_refused(app: TestApp) {
+    let o = office(&app).await;
+    let (_, anna) = &o.anna;
+    let (file, _) = open_file(&app, &o, "Ivo").await;
+    let (edo, assignment) = educator_on_team(&app, &o, &file).await;
+    let pact = create(&app, &edo, &file, adi(&day(-30))).await;
+    let id = pact["id"].as_str().unwrap().to_owned();
+    let before = snapshot(&app, anna, &file, &id).await;
+    // The educator starts recording a step while still on the team; the body is still
+    // arriving when the case manager ends their assignment.
+    let (sent_tx, sent_rx) = std::sync::mpsc::channel();
+    let (go_tx, go_rx) = std::sync::mpsc::channel();
+    let (address, path, token) = (app.address.clone(), format!("/pacts/{id}/steps"), edo);
+    let body = json!({"kind": "convocation", "notes": "Household met at the office"}).to_string();
+    let in_flight = tokio::task::spawn_blocking(move || {
+        post_in_two_parts(&address, &path, &token, &body, sent_tx, go_rx)
+    });
+    tokio::task::spawn_blocking(move || sent_rx.recv().unwrap())
+        .await
+        .unwrap();
+    // Time for the server to take the request in before the assignment ends.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    leave_team(&app, &o, &file, &assignment).await;
+    go_tx.send(()).unwrap();
+    assert_eq!(in_flight.await.unwrap(), 403);
+    assert_eq!(snapshot(&app, anna, &file, &id).await, before);
 }
