@@ -8,6 +8,7 @@
 pub mod access;
 pub mod break_glass;
 pub mod case_file;
+pub mod dates;
 pub mod error;
 pub mod household;
 pub mod ids;
