@@ -389,6 +389,10 @@ path_ids!(
     StepId => "step_id",
     CommitmentId => "commitment_id",
     CheckId => "check_id",
+    DiaryEntryId => "entry_id",
+    ConsentId => "consent_id",
+    ReferralId => "referral_id",
+    AssessmentId => "assessment_id",
 );
 
 impl<T: PathId> Id<T> {

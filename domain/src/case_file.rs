@@ -12,6 +12,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use uuid::Uuid;
 
+use crate::dates::check_not_future;
 use crate::error::{FieldError, ValidationErrors};
 
 /// Implements `ALL`, `as_str`, `Display` and `FromStr` for a fieldless enum from its code table.
@@ -663,9 +664,7 @@ pub fn check_assessed_on(
     opened_on: NaiveDate,
     today: NaiveDate,
 ) -> Result<(), String> {
-    if assessed_on > today {
-        return Err("must not be in the future".into());
-    }
+    check_not_future(assessed_on, today)?;
     if assessed_on < opened_on {
         return Err(format!(
             "must not be before the case file was opened ({opened_on})"
@@ -1006,6 +1005,60 @@ pub fn check_consent_dates(
         ));
     }
     errors.into_result(())
+}
+
+/// Checks the days of a new consent recorded on `today`: it was not given in the future (field
+/// `given_on`) and does not expire before it was given (see [`check_consent_dates`]).
+pub fn check_new_consent_dates(
+    given_on: NaiveDate,
+    expires_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<(), ValidationErrors> {
+    let mut errors = ValidationErrors::new();
+    errors.collect("given_on", check_not_future(given_on, today));
+    if let Err(more) = check_consent_dates(given_on, expires_on, None) {
+        for error in more.errors() {
+            errors.push(error.clone());
+        }
+    }
+    errors.into_result(())
+}
+
+/// Why a consent may not be revoked as asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevocationRefusal {
+    /// A consent is revoked once: it already was, on this day (409).
+    AlreadyRevoked(NaiveDate),
+    /// The day of the revocation is in the future or before the consent was given (422).
+    Invalid(ValidationErrors),
+}
+
+impl fmt::Display for RevocationRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RevocationRefusal::AlreadyRevoked(day) => {
+                write!(f, "the consent was already revoked on {day}")
+            }
+            RevocationRefusal::Invalid(errors) => errors.fmt(f),
+        }
+    }
+}
+
+/// Checks the revocation of `consent` from `revoked_on`, asked on `today`: a consent is revoked
+/// once; the day (field `revoked_on`) is not in the future nor before the consent was given.
+pub fn check_revocation(
+    consent: &Consent,
+    revoked_on: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), RevocationRefusal> {
+    if let Some(day) = consent.revoked_on {
+        return Err(RevocationRefusal::AlreadyRevoked(day));
+    }
+    check_not_future(revoked_on, today).map_err(|detail| {
+        RevocationRefusal::Invalid(ValidationErrors::single("revoked_on", detail))
+    })?;
+    check_consent_dates(consent.given_on, consent.expires_on, Some(revoked_on))
+        .map_err(RevocationRefusal::Invalid)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1393,11 +1446,7 @@ pub fn change_referral(
     today: NaiveDate,
 ) -> Result<ReferralChange, ReferralChangeError> {
     let to = apply_referral(referral.status, transition)?;
-    if occurred_on > today {
-        return Err(ReferralChangeError::Date(
-            "must not be in the future".into(),
-        ));
-    }
+    check_not_future(occurred_on, today).map_err(ReferralChangeError::Date)?;
     if occurred_on < referral.sent_on {
         return Err(ReferralChangeError::Date(format!(
             "must not be before the referral was sent ({})",
@@ -2427,5 +2476,51 @@ mod consent_and_referral_tests {
         };
         assert_eq!(consent.state_on(day(2026, 1, 31)), ConsentState::Active);
         assert_eq!(consent.state_on(day(2026, 2, 1)), ConsentState::Expired);
+    }
+
+    #[test]
+    fn a_new_consent_is_not_given_in_the_future_nor_expires_before() {
+        let today = day(2026, 5, 10);
+        assert_eq!(check_new_consent_dates(today, None, today), Ok(()));
+        assert_eq!(
+            check_new_consent_dates(day(2026, 5, 1), Some(day(2026, 5, 1)), today),
+            Ok(())
+        );
+        let e =
+            check_new_consent_dates(day(2026, 5, 11), Some(day(2026, 5, 5)), today).unwrap_err();
+        assert_eq!(fields(&e), ["given_on", "expires_on"]);
+        assert_eq!(e.errors()[0].detail, crate::dates::IN_THE_FUTURE);
+    }
+
+    #[test]
+    fn a_consent_is_revoked_once_from_a_day_between_giving_and_today() {
+        let t = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let mut consent = Consent {
+            id: Uuid::from_u128(1),
+            case_file_id: Uuid::from_u128(2),
+            terms: ConsentTerms::parse(ConsentKind::PrivacyNotice, Some("1"), None, None).unwrap(),
+            given_on: day(2026, 2, 1),
+            expires_on: None,
+            revoked_on: None,
+            revocation_reason: None,
+            version: 1,
+            recorded_by: Uuid::from_u128(3),
+            created_at: t,
+            updated_at: t,
+            updated_by: Uuid::from_u128(3),
+        };
+        let today = day(2026, 3, 1);
+        assert_eq!(check_revocation(&consent, day(2026, 2, 1), today), Ok(()));
+        assert_eq!(check_revocation(&consent, today, today), Ok(()));
+        for refused in [day(2026, 1, 31), day(2026, 3, 2)] {
+            match check_revocation(&consent, refused, today) {
+                Err(RevocationRefusal::Invalid(e)) => assert_eq!(fields(&e), ["revoked_on"]),
+                other => panic!("{refused}: {other:?}"),
+            }
+        }
+        consent.revoked_on = Some(day(2026, 2, 15));
+        let refusal = check_revocation(&consent, today, today).unwrap_err();
+        assert_eq!(refusal, RevocationRefusal::AlreadyRevoked(day(2026, 2, 15)));
+        assert!(refusal.to_string().contains("2026-02-15"));
     }
 }

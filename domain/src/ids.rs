@@ -103,6 +103,26 @@ typed_id!(
     CheckId,
     "check"
 );
+typed_id!(
+    /// An entry of a case file's social diary.
+    DiaryEntryId,
+    "diary entry"
+);
+typed_id!(
+    /// A consent recorded in a case file.
+    ConsentId,
+    "consent"
+);
+typed_id!(
+    /// A referral of a case file to or from an external service.
+    ReferralId,
+    "referral"
+);
+typed_id!(
+    /// A version of the assessment of need of a case file.
+    AssessmentId,
+    "assessment"
+);
 
 #[cfg(test)]
 mod tests {

@@ -9,6 +9,7 @@ pub mod access;
 pub mod break_glass;
 pub mod calendar;
 pub mod case_file;
+pub mod dates;
 pub mod error;
 pub mod household;
 pub mod ids;

@@ -1,35 +1,27 @@
 //! Assessments (valutazioni del bisogno) of a case file: versioned, never edited — a new
 //! assessment is a new version.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use socialcare_domain::ValidationErrors;
 use socialcare_domain::access::Action;
-use socialcare_domain::calendar;
 use socialcare_domain::case_file::{
-    Assessment, AssessmentScores, CaseStatus, check_assessed_on, parse_assessment_notes,
+    Assessment, AssessmentScores, check_assessed_on, check_takes_new_work, parse_assessment_notes,
 };
-use socialcare_persistence::StoreError;
+use socialcare_domain::ids::{AssessmentId, CaseFileId};
 use socialcare_persistence::assessments::{self, NewAssessment};
-use socialcare_persistence::audit;
-use socialcare_persistence::case_files;
+use socialcare_persistence::{StoreError, case_files};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
-use crate::error::{ApiError, Problem, blocking, transact};
-use crate::extract::JsonBody;
-use crate::guard::{self, CaseAccess};
-use crate::idempotency::{self, Replayable};
+use crate::case_work::{self, Answer, NoQuery, Op, Target, Work};
+use crate::error::{ApiError, Problem};
+use crate::extract::{Body, Id};
 use crate::routes::codes::AssessmentDomainCode;
 use crate::state::AppState;
-
-fn parse_id(raw: &str, name: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::bad_parameter(name, "must be a UUID"))
-}
 
 fn file_not_found() -> ApiError {
     ApiError::NotFound("no case file with this id".into())
@@ -149,24 +141,10 @@ pub struct AssessmentList {
     pub items: Vec<AssessmentResponse>,
 }
 
-fn audit_assessment(
-    c: &mut socialcare_persistence::AnyConnection,
-    caller: &Caller,
-    access: &CaseAccess,
-    action: &str,
-    assessment: &Assessment,
-) -> Result<(), StoreError> {
-    let mut record = access.record(caller, action, "assessment", assessment.id);
-    record.details = Some(
-        serde_json::json!({
-            "person_id": access.person_id,
-            "case_file_id": assessment.case_file_id,
-            "version_number": assessment.version_number,
-        })
-        .to_string(),
-    );
-    audit::append(c, record)?;
-    Ok(())
+/// Names the assessment in the audit record of the request.
+fn audited(work: &mut Work<'_>, assessment: &Assessment) {
+    work.resource(assessment.id)
+        .detail("version_number", assessment.version_number);
 }
 
 /// Record an assessment
@@ -193,97 +171,77 @@ pub async fn create_assessment(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<String>,
-    body: JsonBody<CreateAssessmentRequest>,
+    id: Id<CaseFileId>,
+    body: Body<CreateAssessmentRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path, "case_file_id")?;
-    caller
-        .authorize(
-            &state,
-            Action::WriteCaseContent,
-            "case_file",
-            Some(id.to_string()),
-        )
-        .await?;
-    let access = guard::case_file_now(&state, &caller, Action::WriteCaseContent, id).await?;
-    let key = idempotency::key_of(&req)?;
-    let (request, raw) = body.parse_raw().await?;
-    let fingerprint = idempotency::fingerprint(&req, &raw);
-    let today = calendar::today(Utc::now());
-    let assessed_on = request.assessed_on.unwrap_or(today);
-    let mut errors = ValidationErrors::new();
-    if assessed_on > today {
-        errors.collect::<()>("assessed_on", Err("must not be in the future".into()));
-    }
-    let pairs: Vec<(String, u8)> = request
-        .scores
-        .iter()
-        .map(|s| (s.domain.clone(), s.severity))
-        .collect();
-    let scores = match AssessmentScores::parse(&pairs) {
-        Ok(scores) => Some(scores),
-        Err(e) => {
-            for error in e.errors() {
-                errors.push(error.clone());
-            }
-            None
-        }
-    };
-    let notes = errors.collect("notes", parse_assessment_notes(request.notes.as_deref()));
-    let (Some(scores), Some(notes), true) = (scores, notes, errors.is_empty()) else {
-        return Err(ApiError::from_domain(errors));
-    };
-    let st = state.clone();
-    let outcome = blocking(move || {
-        let now = Utc::now();
-        transact(&st.db, |c| {
-            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
-                let Some(file) = case_files::find(c, id)? else {
-                    return Err(file_not_found());
-                };
-                if file.status == CaseStatus::Closed {
-                    return Err(ApiError::Conflict(
-                        "the case file is closed: reopen it to record an assessment".into(),
-                    ));
+    let op = Op::new(Action::WriteCaseContent, "assessment.create", "assessment");
+    case_work::write(
+        &state,
+        caller,
+        &req,
+        Target::CaseFile(id.0),
+        op,
+        body,
+        move |work, request, _| {
+            let (now, today, actor) = (work.now(), work.today(), work.actor());
+            let file = case_files::find(work.conn(), id.0.uuid())?.ok_or_else(file_not_found)?;
+            let assessed_on = request.assessed_on.unwrap_or(today);
+            let mut errors = ValidationErrors::new();
+            errors.collect(
+                "assessed_on",
+                check_assessed_on(assessed_on, file.opened_on, today),
+            );
+            let pairs: Vec<(String, u8)> = request
+                .scores
+                .iter()
+                .map(|s| (s.domain.clone(), s.severity))
+                .collect();
+            let scores = match AssessmentScores::parse(&pairs) {
+                Ok(scores) => Some(scores),
+                Err(e) => {
+                    for error in e.errors() {
+                        errors.push(error.clone());
+                    }
+                    None
                 }
-                check_assessed_on(assessed_on, file.opened_on, today)
-                    .map_err(|e| ApiError::invalid_field("/assessed_on", e))?;
-                let assessment = assessments::insert(
-                    c,
-                    &NewAssessment {
-                        case_file_id: id,
-                        assessed_on,
-                        notes,
-                        scores,
-                    },
-                    caller.id(),
-                    now,
-                )
-                .map_err(|e| match e {
-                    StoreError::Conflict(_) => ApiError::Conflict(
-                        "another assessment of this file was recorded at the same time; read the \
-                         latest and retry"
-                            .into(),
-                    ),
-                    other => other.into(),
-                })?;
-                audit_assessment(c, &caller, &access, "assessment.create", &assessment)?;
-                let response = AssessmentResponse::from(&assessment);
-                Ok(Replayable {
-                    status: StatusCode::CREATED,
-                    body: serde_json::to_value(&response).unwrap_or_default(),
-                    location: Some(format!(
-                        "/api/v1/case-files/{id}/assessments/{}",
-                        assessment.id
-                    )),
-                    etag: None,
-                    replayed: false,
-                })
-            })
-        })
-    })
-    .await?;
-    Ok(outcome.into_response())
+            };
+            let notes = errors.collect("notes", parse_assessment_notes(request.notes.as_deref()));
+            let (Some(scores), Some(notes), true) = (scores, notes, errors.is_empty()) else {
+                return Err(ApiError::from_domain(errors));
+            };
+            check_takes_new_work(file.status, "record an assessment")
+                .map_err(ApiError::Conflict)?;
+            let assessment = assessments::insert(
+                work.conn(),
+                &NewAssessment {
+                    case_file_id: file.id,
+                    assessed_on,
+                    notes,
+                    scores,
+                },
+                actor,
+                now,
+            )
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => ApiError::Conflict(
+                    "another assessment of this file was recorded at the same time; read the \
+                     latest and retry"
+                        .into(),
+                ),
+                other => other.into(),
+            })?;
+            audited(work, &assessment);
+            Ok(Answer::created(
+                &AssessmentResponse::from(&assessment),
+                format!(
+                    "/api/v1/case-files/{}/assessments/{}",
+                    file.id, assessment.id
+                ),
+                None,
+            ))
+        },
+    )
+    .await
 }
 
 /// List the assessments of a case file
@@ -302,32 +260,23 @@ pub async fn create_assessment(
 pub async fn list_assessments(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    req: HttpRequest,
+    id: Id<CaseFileId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path, "case_file_id")?;
-    caller
-        .authorize(
-            &state,
-            Action::ReadCaseContent,
-            "case_file",
-            Some(id.to_string()),
-        )
-        .await?;
-    let st = state.clone();
-    let items = blocking(move || {
-        transact(&st.db, |c| {
-            let access = guard::case_file(c, &caller, Action::ReadCaseContent, id)?;
-            let items = assessments::list(c, id)?;
-            let mut record = access.record(&caller, "assessment.list", "case_file", id);
+    let op = Op::new(Action::ReadCaseContent, "assessment.list", "case_file");
+    let items = case_work::read(
+        &state,
+        caller,
+        &req,
+        Target::CaseFile(id.0),
+        op,
+        move |work, _: NoQuery| {
+            let items = assessments::list(work.conn(), id.0.uuid())?;
             let returned: Vec<Uuid> = items.iter().map(|a| a.id).collect();
-            record.details = Some(
-                serde_json::json!({ "person_id": access.person_id, "returned": returned })
-                    .to_string(),
-            );
-            audit::append(c, record)?;
+            work.detail("returned", returned);
             Ok(items)
-        })
-    })
+        },
+    )
     .await?;
     Ok(HttpResponse::Ok().json(AssessmentList {
         items: items.iter().map(AssessmentResponse::from).collect(),
@@ -338,24 +287,21 @@ pub async fn list_assessments(
 async fn read_one(
     state: web::Data<AppState>,
     caller: Caller,
-    case_file_id: Uuid,
-    assessment_id: Option<Uuid>,
+    req: HttpRequest,
+    case_file_id: CaseFileId,
+    assessment_id: Option<AssessmentId>,
 ) -> Result<HttpResponse, ApiError> {
-    caller
-        .authorize(
-            &state,
-            Action::ReadCaseContent,
-            "case_file",
-            Some(case_file_id.to_string()),
-        )
-        .await?;
-    let st = state.clone();
-    let assessment = blocking(move || {
-        transact(&st.db, |c| {
-            let access = guard::case_file(c, &caller, Action::ReadCaseContent, case_file_id)?;
+    let op = Op::new(Action::ReadCaseContent, "assessment.read", "assessment");
+    let assessment = case_work::read(
+        &state,
+        caller,
+        &req,
+        Target::CaseFile(case_file_id),
+        op,
+        move |work, _: NoQuery| {
             let found = match assessment_id {
-                Some(aid) => assessments::find(c, case_file_id, aid)?,
-                None => assessments::latest(c, case_file_id)?,
+                Some(aid) => assessments::find(work.conn(), case_file_id.uuid(), aid.uuid())?,
+                None => assessments::latest(work.conn(), case_file_id.uuid())?,
             };
             let Some(assessment) = found else {
                 return Err(match assessment_id {
@@ -363,10 +309,10 @@ async fn read_one(
                     None => ApiError::NotFound("the case file has no assessment yet".into()),
                 });
             };
-            audit_assessment(c, &caller, &access, "assessment.read", &assessment)?;
+            audited(work, &assessment);
             Ok(assessment)
-        })
-    })
+        },
+    )
     .await?;
     Ok(HttpResponse::Ok().json(AssessmentResponse::from(&assessment)))
 }
@@ -387,10 +333,10 @@ async fn read_one(
 pub async fn get_latest_assessment(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    req: HttpRequest,
+    id: Id<CaseFileId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path, "case_file_id")?;
-    read_one(state, caller, id, None).await
+    read_one(state, caller, req, id.0, None).await
 }
 
 /// Read an assessment
@@ -410,9 +356,9 @@ pub async fn get_latest_assessment(
 pub async fn get_assessment(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    req: HttpRequest,
+    id: Id<CaseFileId>,
+    assessment_id: Id<AssessmentId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path.0, "case_file_id")?;
-    let assessment_id = parse_id(&path.1, "assessment_id")?;
-    read_one(state, caller, id, Some(assessment_id)).await
+    read_one(state, caller, req, id.0, Some(assessment_id.0)).await
 }

@@ -1,28 +1,24 @@
 //! Consents of a case file: the privacy notice acknowledged, and consents to share data with a
 //! named organisation for a purpose, with expiry and revocation.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use socialcare_domain::access::Action;
-use socialcare_domain::calendar;
 use socialcare_domain::case_file::{
-    Consent, ConsentState, ConsentTerms, check_consent_dates, check_revocation_reason,
+    Consent, ConsentState, ConsentTerms, RevocationRefusal, check_new_consent_dates,
+    check_revocation, check_revocation_reason,
 };
-use socialcare_persistence::audit;
+use socialcare_domain::ids::{CaseFileId, ConsentId};
 use socialcare_persistence::consents::{self, NewConsent};
-use socialcare_persistence::{AnyConnection, case_files};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
-use crate::conditional::{etag, if_match_of, require_if_match};
-use crate::error::{ApiError, Problem, blocking, transact};
-use crate::extract::{JsonBody, ValidQuery};
-use crate::guard;
-use crate::idempotency::{self, Replayable};
+use crate::case_work::{self, Answer, NoQuery, Op, Target, with_etag};
+use crate::error::{ApiError, Problem};
+use crate::extract::{Body, Id};
 use crate::routes::codes::{ConsentKindCode, ConsentStateCode};
 use crate::state::AppState;
 
@@ -88,30 +84,11 @@ fn response_of(consent: &Consent, today: NaiveDate) -> ConsentResponse {
     }
 }
 
-fn replayable(status: StatusCode, response: &ConsentResponse, location: bool) -> Replayable {
-    Replayable {
-        status,
-        body: serde_json::to_value(response).unwrap_or_default(),
-        location: location.then(|| {
-            format!(
-                "/api/v1/case-files/{}/consents/{}",
-                response.case_file_id, response.id
-            )
-        }),
-        etag: Some(etag(response.version)),
-        replayed: false,
-    }
-}
-
-fn parse_id(raw: &str, name: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::bad_parameter(name, "must be a UUID"))
-}
-
-/// The person of a case file, or 404.
-fn person_of_file(conn: &mut AnyConnection, case_file_id: Uuid) -> Result<Uuid, ApiError> {
-    case_files::find(conn, case_file_id)?
-        .map(|f| f.person_id)
-        .ok_or_else(|| ApiError::NotFound("no case file with this id".into()))
+fn location(consent: &Consent) -> String {
+    format!(
+        "/api/v1/case-files/{}/consents/{}",
+        consent.case_file_id, consent.id
+    )
 }
 
 fn consent_not_found() -> ApiError {
@@ -190,77 +167,53 @@ pub async fn create_consent(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<String>,
-    body: JsonBody<CreateConsentRequest>,
+    id: Id<CaseFileId>,
+    body: Body<CreateConsentRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let case_file_id = parse_id(&path, "case_file_id")?;
-    caller
-        .authorize(
-            &state,
-            Action::WriteCaseContent,
-            "case_file",
-            Some(case_file_id.to_string()),
-        )
-        .await?;
-    let access =
-        guard::case_file_now(&state, &caller, Action::WriteCaseContent, case_file_id).await?;
-    let key = idempotency::key_of(&req)?;
-    let (request, raw) = body.parse_raw().await?;
-    let fingerprint = idempotency::fingerprint(&req, &raw);
-    let today = calendar::today(Utc::now());
-    let given_on = request.given_on.unwrap_or(today);
-    let mut errors = Vec::new();
-    let terms = ConsentTerms::parse(
-        request.kind.into(),
-        request.privacy_notice_version.as_deref(),
-        request.organisation.as_deref(),
-        request.purpose.as_deref(),
+    let op = Op::new(Action::WriteCaseContent, "consent.create", "consent");
+    case_work::write(
+        &state,
+        caller,
+        &req,
+        Target::CaseFile(id.0),
+        op,
+        body,
+        move |work, request, _| {
+            let (now, today, actor) = (work.now(), work.today(), work.actor());
+            let given_on = request.given_on.unwrap_or(today);
+            let mut errors = Vec::new();
+            let terms = ConsentTerms::parse(
+                request.kind.into(),
+                request.privacy_notice_version.as_deref(),
+                request.organisation.as_deref(),
+                request.purpose.as_deref(),
+            )
+            .map_err(|e| merge(&mut errors, ApiError::from_domain(e)))
+            .ok();
+            if let Err(e) = check_new_consent_dates(given_on, request.expires_on, today) {
+                merge(&mut errors, ApiError::from_domain(e));
+            }
+            let terms = match terms {
+                Some(terms) if errors.is_empty() => terms,
+                _ => return Err(ApiError::Validation(errors)),
+            };
+            let new = NewConsent {
+                case_file_id: id.0.uuid(),
+                terms,
+                given_on,
+                expires_on: request.expires_on,
+            };
+            let consent = consents::insert(work.conn(), &new, actor, now)?;
+            work.resource(consent.id)
+                .detail("kind", consent.terms.kind.as_str());
+            Ok(Answer::created(
+                &response_of(&consent, today),
+                location(&consent),
+                Some(consent.version),
+            ))
+        },
     )
-    .map_err(|e| merge(&mut errors, ApiError::from_domain(e)))
-    .ok();
-    if given_on > today {
-        merge(
-            &mut errors,
-            ApiError::invalid_field("/given_on", "must not be in the future"),
-        );
-    }
-    if let Err(e) = check_consent_dates(given_on, request.expires_on, None) {
-        merge(&mut errors, ApiError::from_domain(e));
-    }
-    let terms = match terms {
-        Some(terms) if errors.is_empty() => terms,
-        _ => return Err(ApiError::Validation(errors)),
-    };
-    let new = NewConsent {
-        case_file_id,
-        terms,
-        given_on,
-        expires_on: request.expires_on,
-    };
-    let st = state.clone();
-    let outcome = blocking(move || {
-        let now = Utc::now();
-        transact(&st.db, |c| {
-            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
-                let person_id = person_of_file(c, case_file_id)?;
-                let consent = consents::insert(c, &new, caller.id(), now)?;
-                let mut record = access.record(&caller, "consent.create", "consent", consent.id);
-                record.details = Some(
-                    serde_json::json!({
-                        "person_id": person_id,
-                        "case_file_id": case_file_id,
-                        "kind": consent.terms.kind.as_str(),
-                    })
-                    .to_string(),
-                );
-                audit::append(c, record)?;
-                let response = response_of(&consent, calendar::today(now));
-                Ok(replayable(StatusCode::CREATED, &response, true))
-            })
-        })
-    })
-    .await?;
-    Ok(outcome.into_response())
+    .await
 }
 
 /// Filter of the consents of a case file.
@@ -296,42 +249,30 @@ pub async fn list_consents(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<String>,
+    id: Id<CaseFileId>,
 ) -> Result<HttpResponse, ApiError> {
-    let case_file_id = parse_id(&path, "case_file_id")?;
-    caller
-        .authorize(
-            &state,
-            Action::ReadCaseFile,
-            "case_file",
-            Some(case_file_id.to_string()),
-        )
-        .await?;
-    let access = guard::case_file_now(&state, &caller, Action::ReadCaseFile, case_file_id).await?;
-    let q = ValidQuery::<ListConsentsQuery>::parse(&req)?;
-    let wanted: Option<ConsentState> = q.state.map(Into::into);
-    let today = calendar::today(Utc::now());
-    let st = state.clone();
-    let items = blocking(move || {
-        transact(&st.db, |c| {
-            let person_id = person_of_file(c, case_file_id)?;
-            let items: Vec<Consent> = consents::list(c, case_file_id)?
-                .into_iter()
+    let op = Op::new(Action::ReadCaseFile, "consent.list", "case_file");
+    let items = case_work::read(
+        &state,
+        caller,
+        &req,
+        Target::CaseFile(id.0),
+        op,
+        move |work, q: ListConsentsQuery| {
+            let today = work.today();
+            let wanted: Option<ConsentState> = q.state.map(Into::into);
+            let items: Vec<ConsentResponse> = consents::list(work.conn(), id.0.uuid())?
+                .iter()
                 .filter(|consent| wanted.is_none_or(|s| consent.state_on(today) == s))
+                .map(|consent| response_of(consent, today))
                 .collect();
             let returned: Vec<Uuid> = items.iter().map(|i| i.id).collect();
-            let mut record = access.record(&caller, "consent.list", "case_file", case_file_id);
-            record.details = Some(
-                serde_json::json!({ "person_id": person_id, "returned": returned }).to_string(),
-            );
-            audit::append(c, record)?;
+            work.detail("returned", returned);
             Ok(items)
-        })
-    })
+        },
+    )
     .await?;
-    Ok(HttpResponse::Ok().json(ConsentList {
-        items: items.iter().map(|c| response_of(c, today)).collect(),
-    }))
+    Ok(HttpResponse::Ok().json(ConsentList { items }))
 }
 
 /// Read a consent
@@ -352,39 +293,26 @@ pub async fn list_consents(
 pub async fn get_consent(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    req: HttpRequest,
+    id: Id<CaseFileId>,
+    consent_id: Id<ConsentId>,
 ) -> Result<HttpResponse, ApiError> {
-    let case_file_id = parse_id(&path.0, "case_file_id")?;
-    let consent_id = parse_id(&path.1, "consent_id")?;
-    caller
-        .authorize(
-            &state,
-            Action::ReadCaseFile,
-            "case_file",
-            Some(case_file_id.to_string()),
-        )
-        .await?;
-    let access = guard::case_file_now(&state, &caller, Action::ReadCaseFile, case_file_id).await?;
-    let st = state.clone();
-    let consent = blocking(move || {
-        transact(&st.db, |c| {
-            let person_id = person_of_file(c, case_file_id)?;
-            let consent =
-                consents::find(c, case_file_id, consent_id)?.ok_or_else(consent_not_found)?;
-            let mut record = access.record(&caller, "consent.read", "consent", consent_id);
-            record.details = Some(
-                serde_json::json!({ "person_id": person_id, "case_file_id": case_file_id })
-                    .to_string(),
-            );
-            audit::append(c, record)?;
-            Ok(consent)
-        })
-    })
+    let op = Op::new(Action::ReadCaseFile, "consent.read", "consent");
+    let response = case_work::read(
+        &state,
+        caller,
+        &req,
+        Target::CaseFile(id.0),
+        op,
+        move |work, _: NoQuery| {
+            let consent = consents::find(work.conn(), id.0.uuid(), consent_id.0.uuid())?
+                .ok_or_else(consent_not_found)?;
+            work.resource(consent.id);
+            Ok(response_of(&consent, work.today()))
+        },
+    )
     .await?;
-    let response = response_of(&consent, calendar::today(Utc::now()));
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, etag(response.version)))
-        .json(response))
+    Ok(with_etag(response.version, &response))
 }
 
 /// The revocation of a consent.
@@ -435,79 +363,51 @@ pub async fn revoke_consent(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<(String, String)>,
-    body: JsonBody<RevokeConsentRequest>,
+    id: Id<CaseFileId>,
+    consent_id: Id<ConsentId>,
+    body: Body<RevokeConsentRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let case_file_id = parse_id(&path.0, "case_file_id")?;
-    let consent_id = parse_id(&path.1, "consent_id")?;
-    caller
-        .authorize(
-            &state,
-            Action::WriteCaseContent,
-            "case_file",
-            Some(case_file_id.to_string()),
-        )
-        .await?;
-    let access =
-        guard::case_file_now(&state, &caller, Action::WriteCaseContent, case_file_id).await?;
-    let key = idempotency::key_of(&req)?;
-    let (request, raw) = body.parse_raw().await?;
-    let fingerprint = idempotency::fingerprint(&req, &raw);
-    let reason = check_revocation_reason(&request.reason).map_err(ApiError::from_domain)?;
-    let today = calendar::today(Utc::now());
-    let revoked_on = request.revoked_on.unwrap_or(today);
-    if revoked_on > today {
-        return Err(ApiError::invalid_field(
-            "/revoked_on",
-            "must not be in the future",
-        ));
-    }
-    let if_match = if_match_of(&req);
-    let st = state.clone();
-    let outcome = blocking(move || {
-        let now = Utc::now();
-        transact(&st.db, |c| {
-            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
-                let person_id = person_of_file(c, case_file_id)?;
-                let consent =
-                    consents::find(c, case_file_id, consent_id)?.ok_or_else(consent_not_found)?;
-                require_if_match(if_match.as_deref(), consent.version)?;
-                if let Some(day) = consent.revoked_on {
-                    return Err(ApiError::Conflict(format!(
-                        "the consent was already revoked on {day}"
-                    )));
-                }
-                check_consent_dates(consent.given_on, consent.expires_on, Some(revoked_on))
-                    .map_err(ApiError::from_domain)?;
-                if !consents::revoke(
-                    c,
-                    consent_id,
-                    consent.version,
-                    revoked_on,
-                    &reason,
-                    caller.id(),
-                    now,
-                )? {
-                    return Err(ApiError::PreconditionFailed(
-                        "the consent changed meanwhile; read it again and retry".into(),
-                    ));
-                }
-                let mut record = access.record(&caller, "consent.revoke", "consent", consent_id);
-                record.details = Some(
-                    serde_json::json!({ "person_id": person_id, "case_file_id": case_file_id })
-                        .to_string(),
-                );
-                audit::append(c, record)?;
-                let revoked =
-                    consents::find(c, case_file_id, consent_id)?.ok_or_else(consent_not_found)?;
-                Ok(replayable(
-                    StatusCode::OK,
-                    &response_of(&revoked, calendar::today(now)),
-                    false,
-                ))
-            })
-        })
-    })
-    .await?;
-    Ok(outcome.into_response())
+    let op = Op::new(Action::WriteCaseContent, "consent.revoke", "consent");
+    case_work::write(
+        &state,
+        caller,
+        &req,
+        Target::CaseFile(id.0),
+        op,
+        body,
+        move |work, request, if_match| {
+            let (now, today, actor) = (work.now(), work.today(), work.actor());
+            let (case_file_id, consent_id) = (id.0.uuid(), consent_id.0.uuid());
+            let consent = consents::find(work.conn(), case_file_id, consent_id)?
+                .ok_or_else(consent_not_found)?;
+            let version = if_match.check(consent.version)?;
+            let reason = check_revocation_reason(&request.reason).map_err(ApiError::from_domain)?;
+            let revoked_on = request.revoked_on.unwrap_or(today);
+            check_revocation(&consent, revoked_on, today).map_err(|refusal| match refusal {
+                RevocationRefusal::AlreadyRevoked(_) => ApiError::Conflict(refusal.to_string()),
+                RevocationRefusal::Invalid(errors) => ApiError::from_domain(errors),
+            })?;
+            if !consents::revoke(
+                work.conn(),
+                consent_id,
+                version,
+                revoked_on,
+                &reason,
+                actor,
+                now,
+            )? {
+                return Err(ApiError::PreconditionFailed(
+                    "the consent changed meanwhile; read it again and retry".into(),
+                ));
+            }
+            work.resource(consent_id);
+            let revoked = consents::find(work.conn(), case_file_id, consent_id)?
+                .ok_or_else(consent_not_found)?;
+            Ok(Answer::ok(
+                &response_of(&revoked, today),
+                Some(revoked.version),
+            ))
+        },
+    )
+    .await
 }

@@ -2,9 +2,7 @@
 //! by their author within 24 hours, corrected afterwards by new entries; restricted entries are
 //! read only by their author, the case manager and the area's coordinators.
 
-use std::collections::HashMap;
-
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -17,25 +15,19 @@ use socialcare_domain::case_file::{
     DIARY_EDIT_WINDOW_HOURS, DiaryEditRefusal, DiaryEntry, DiaryText, check_diary_edit,
     check_occurred_at,
 };
-use socialcare_persistence::audit::{self, Outcome};
+use socialcare_domain::ids::{CaseFileId, DiaryEntryId};
+use socialcare_persistence::audit::Outcome;
 use socialcare_persistence::diary::{self, DiaryEdit, DiaryQuery, NewDiaryEntry};
-use socialcare_persistence::{AnyConnection, StoreError};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
-use crate::conditional::{etag, if_match_of, require_if_match};
-use crate::error::{ApiError, Problem, blocking, transact};
-use crate::extract::{JsonBody, ValidQuery};
-use crate::guard::{self, CaseAccess};
-use crate::idempotency::{self, Replayable};
+use crate::case_work::{self, Answer, NoQuery, Op, Target, Work, with_etag};
+use crate::error::{ApiError, Problem};
+use crate::extract::{Body, Id, decode_json};
 use crate::routes::codes::DiaryEntryKindCode;
 use crate::state::AppState;
-
-fn parse_id(raw: &str, name: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::bad_parameter(name, "must be a UUID"))
-}
 
 fn entry_not_found() -> ApiError {
     ApiError::NotFound("no such diary entry in this case file".into())
@@ -101,53 +93,56 @@ fn response_of(entry: &DiaryEntry, readable: bool) -> DiaryEntryResponse {
     }
 }
 
-/// Who may read the text of the restricted entries of one file.
-fn restricted_refusal(caller: &Caller, access: &CaseAccess, entry: &DiaryEntry) -> ApiError {
-    let mut record = caller.audit(
+/// Whether the caller may read the text of `entry`: anyone who reads the diary, unless the
+/// entry is restricted (then its author, the case manager, the team members granted
+/// special-category access and the area coordinators: the policy's rule).
+fn readable(work: &Work<'_>, entry: &DiaryEntry) -> Result<bool, ApiError> {
+    Ok(!entry.restricted
+        || work
+            .case()?
+            .may_read_restricted(work.caller(), entry.author_id))
+}
+
+/// The refusal to show a restricted entry, with the audit record of the attempt.
+fn restricted_refusal(work: &Work<'_>, entry: &DiaryEntry) -> Result<ApiError, ApiError> {
+    let person_id = work.case()?.person_id;
+    let mut record = work.caller().audit(
         "diary_entry.read",
         "diary_entry",
         Some(entry.id.to_string()),
         Outcome::Denied,
     );
-    record.persons = vec![access.person_id];
+    record.persons = vec![person_id];
     record.details = Some(
         serde_json::json!({
-            "person_id": access.person_id,
+            "person_id": person_id,
             "case_file_id": entry.case_file_id,
             "restricted": true,
         })
         .to_string(),
     );
-    ApiError::Denied {
+    Ok(ApiError::Denied {
         detail: "this entry is restricted to its author, the case manager, the team members \
                  granted special-category access and the area coordinators"
             .into(),
         record: Box::new(record),
-    }
+    })
 }
 
-fn readable(access: &CaseAccess, caller: &Caller, entry: &DiaryEntry) -> bool {
-    !entry.restricted || access.may_read_restricted(caller, entry.author_id)
-}
-
-fn audit_entry(
-    c: &mut AnyConnection,
-    caller: &Caller,
-    access: &CaseAccess,
-    action: &str,
-    entry: &DiaryEntry,
-) -> Result<(), StoreError> {
-    let mut record = access.record(caller, action, "diary_entry", entry.id);
-    record.details = Some(
-        serde_json::json!({
-            "person_id": access.person_id,
-            "case_file_id": entry.case_file_id,
-            "restricted": entry.restricted,
-        })
-        .to_string(),
+/// The refusal of an edit by someone other than the author, with the audit record of the
+/// attempt.
+fn not_author(work: &Work<'_>, entry: &DiaryEntry) -> Result<ApiError, ApiError> {
+    let mut record = work.caller().audit(
+        "diary_entry.update",
+        "diary_entry",
+        Some(entry.id.to_string()),
+        Outcome::Denied,
     );
-    audit::append(c, record)?;
-    Ok(())
+    record.persons = vec![work.case()?.person_id];
+    Ok(ApiError::Denied {
+        detail: DiaryEditRefusal::NotAuthor.to_string(),
+        record: Box::new(record),
+    })
 }
 
 /// A new diary entry.
@@ -197,71 +192,60 @@ pub async fn create_diary_entry(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<String>,
-    body: JsonBody<CreateDiaryEntryRequest>,
+    id: Id<CaseFileId>,
+    body: Body<CreateDiaryEntryRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path, "case_file_id")?;
-    caller
-        .authorize(
-            &state,
-            Action::WriteCaseContent,
-            "case_file",
-            Some(id.to_string()),
-        )
-        .await?;
-    let key = idempotency::key_of(&req)?;
-    let parsed = body
-        .parse_raw()
-        .await
-        .map(|(request, raw)| (request, idempotency::fingerprint(&req, &raw)));
-    let st = state.clone();
-    let outcome = blocking(move || {
-        let now = Utc::now();
-        transact(&st.db, |c| {
-            let access = guard::case_file(c, &caller, Action::WriteCaseContent, id)?;
-            let (request, fingerprint) = parsed?;
+    let op = Op::new(
+        Action::WriteCaseContent,
+        "diary_entry.create",
+        "diary_entry",
+    );
+    case_work::write(
+        &state,
+        caller,
+        &req,
+        Target::CaseFile(id.0),
+        op,
+        body,
+        move |work, request, _| {
+            let (now, actor, case_file_id) = (work.now(), work.actor(), id.0.uuid());
             let mut errors = ValidationErrors::new();
             let text = errors.collect("text", DiaryText::parse(&request.text));
             errors.collect("occurred_at", check_occurred_at(request.occurred_at, now));
             let (Some(text), true) = (text, errors.is_empty()) else {
                 return Err(ApiError::from_domain(errors));
             };
-            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
-                if let Some(corrected) = request.corrects_entry_id
-                    && diary::find(c, id, corrected)?.is_none()
-                {
-                    return Err(ApiError::invalid_field(
-                        "/corrects_entry_id",
-                        "must be an entry of the same case file",
-                    ));
-                }
-                let entry = diary::insert(
-                    c,
-                    &NewDiaryEntry {
-                        case_file_id: id,
-                        kind: request.kind.into(),
-                        occurred_at: request.occurred_at,
-                        text,
-                        restricted: request.restricted,
-                        corrects_entry_id: request.corrects_entry_id,
-                    },
-                    caller.id(),
-                    now,
-                )?;
-                audit_entry(c, &caller, &access, "diary_entry.create", &entry)?;
-                let response = response_of(&entry, true);
-                Ok(Replayable {
-                    status: StatusCode::CREATED,
-                    body: serde_json::to_value(&response).unwrap_or_default(),
-                    location: Some(location(&entry)),
-                    etag: Some(etag(entry.version)),
-                    replayed: false,
-                })
-            })
-        })
-    })
-    .await?;
-    Ok(outcome.into_response())
+            if let Some(corrected) = request.corrects_entry_id
+                && diary::find(work.conn(), case_file_id, corrected)?.is_none()
+            {
+                return Err(ApiError::invalid_field(
+                    "/corrects_entry_id",
+                    "must be an entry of the same case file",
+                ));
+            }
+            let entry = diary::insert(
+                work.conn(),
+                &NewDiaryEntry {
+                    case_file_id,
+                    kind: request.kind.into(),
+                    occurred_at: request.occurred_at,
+                    text,
+                    restricted: request.restricted,
+                    corrects_entry_id: request.corrects_entry_id,
+                },
+                actor,
+                now,
+            )?;
+            work.resource(entry.id)
+                .detail("restricted", entry.restricted);
+            Ok(Answer::created(
+                &response_of(&entry, true),
+                location(&entry),
+                Some(entry.version),
+            ))
+        },
+    )
+    .await
 }
 
 /// Filters and position of a diary page.
@@ -335,81 +319,67 @@ pub async fn list_diary_entries(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<String>,
+    id: Id<CaseFileId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path, "case_file_id")?;
-    caller
-        .authorize(
-            &state,
-            Action::ReadCaseContent,
-            "case_file",
-            Some(id.to_string()),
-        )
-        .await?;
-    let q = ValidQuery::<ListDiaryQuery>::parse(&req)?;
-    if let (Some(from), Some(to)) = (q.from, q.to)
-        && from > to
-    {
-        return Err(ApiError::bad_parameter("to", "must not be before `from`"));
-    }
-    let limit = q.limit.unwrap_or(20);
-    let query = DiaryQuery {
-        case_file_id: id,
-        kind: q.kind.map(Into::into),
-        from: q.from.map(start_of),
-        until: q.to.and_then(|d| d.succ_opt()).map(start_of),
-        before: q.cursor.as_deref().map(decode_cursor).transpose()?,
-        limit: i64::from(limit) + 1,
-    };
-    let st = state.clone();
-    let (mut entries, readable) = blocking(move || {
-        transact(&st.db, |c| {
-            let access = guard::case_file(c, &caller, Action::ReadCaseContent, id)?;
-            let entries = diary::list(c, &query)?;
-            let readable: HashMap<Uuid, bool> = entries
+    let op = Op::new(Action::ReadCaseContent, "diary_entry.list", "case_file");
+    let (items, more) = case_work::read(
+        &state,
+        caller,
+        &req,
+        Target::CaseFile(id.0),
+        op,
+        move |work, q: ListDiaryQuery| {
+            if let (Some(from), Some(to)) = (q.from, q.to)
+                && from > to
+            {
+                return Err(ApiError::bad_parameter("to", "must not be before `from`"));
+            }
+            let limit = q.limit.unwrap_or(20) as usize;
+            let query = DiaryQuery {
+                case_file_id: id.0.uuid(),
+                kind: q.kind.map(Into::into),
+                from: q.from.map(start_of),
+                until: q.to.and_then(|d| d.succ_opt()).map(start_of),
+                before: q.cursor.as_deref().map(decode_cursor).transpose()?,
+                limit: i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1),
+            };
+            let mut entries = diary::list(work.conn(), &query)?;
+            let more = entries.len() > limit;
+            entries.truncate(limit);
+            let items = entries
+                .into_iter()
+                .map(|entry| readable(work, &entry).map(|shown| (entry, shown)))
+                .collect::<Result<Vec<_>, ApiError>>()?;
+            let returned: Vec<Uuid> = items.iter().map(|(e, _)| e.id).collect();
+            let withheld: Vec<Uuid> = items
                 .iter()
-                .map(|e| (e.id, readable(&access, &caller, e)))
+                .filter(|(_, shown)| !shown)
+                .map(|(e, _)| e.id)
                 .collect();
-            let shown: Vec<&DiaryEntry> = entries.iter().take(limit as usize).collect();
-            let returned: Vec<Uuid> = shown.iter().map(|e| e.id).collect();
-            let withheld: Vec<Uuid> = shown
-                .iter()
-                .filter(|e| !readable.get(&e.id).copied().unwrap_or(false))
-                .map(|e| e.id)
-                .collect();
-            let mut record = access.record(&caller, "diary_entry.list", "case_file", id);
-            record.details = Some(
-                serde_json::json!({
-                    "person_id": access.person_id,
-                    "returned": returned,
-                    "text_withheld": withheld,
-                })
-                .to_string(),
-            );
-            audit::append(c, record)?;
-            Ok((entries, readable))
-        })
-    })
+            work.detail("returned", returned)
+                .detail("text_withheld", withheld);
+            Ok((items, more))
+        },
+    )
     .await?;
-    let next = if entries.len() > limit as usize {
-        entries.truncate(limit as usize);
-        entries.last().map(|last| {
-            let mut pairs: Vec<String> = req
-                .query_string()
-                .split('&')
-                .filter(|kv| !kv.is_empty() && !kv.starts_with("cursor="))
-                .map(str::to_owned)
-                .collect();
-            pairs.push(format!("cursor={}", encode_cursor(last)));
-            format!("/api/v1/case-files/{id}/diary-entries?{}", pairs.join("&"))
-        })
-    } else {
-        None
-    };
+    let next = items.last().filter(|_| more).map(|(last, _)| {
+        let mut pairs: Vec<String> = req
+            .query_string()
+            .split('&')
+            .filter(|kv| !kv.is_empty() && !kv.starts_with("cursor="))
+            .map(str::to_owned)
+            .collect();
+        pairs.push(format!("cursor={}", encode_cursor(last)));
+        format!(
+            "/api/v1/case-files/{}/diary-entries?{}",
+            id.0,
+            pairs.join("&")
+        )
+    });
     Ok(HttpResponse::Ok().json(DiaryEntryPage {
-        items: entries
+        items: items
             .iter()
-            .map(|e| response_of(e, readable.get(&e.id).copied().unwrap_or(false)))
+            .map(|(entry, shown)| response_of(entry, *shown))
             .collect(),
         next,
     }))
@@ -435,36 +405,30 @@ pub async fn list_diary_entries(
 pub async fn get_diary_entry(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    req: HttpRequest,
+    id: Id<CaseFileId>,
+    entry_id: Id<DiaryEntryId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path.0, "case_file_id")?;
-    let entry_id = parse_id(&path.1, "entry_id")?;
-    caller
-        .authorize(
-            &state,
-            Action::ReadCaseContent,
-            "case_file",
-            Some(id.to_string()),
-        )
-        .await?;
-    let st = state.clone();
-    let entry = blocking(move || {
-        transact(&st.db, |c| {
-            let access = guard::case_file(c, &caller, Action::ReadCaseContent, id)?;
-            let Some(entry) = diary::find(c, id, entry_id)? else {
-                return Err(entry_not_found());
-            };
-            if !readable(&access, &caller, &entry) {
-                return Err(restricted_refusal(&caller, &access, &entry));
+    let op = Op::new(Action::ReadCaseContent, "diary_entry.read", "diary_entry");
+    let entry = case_work::read(
+        &state,
+        caller,
+        &req,
+        Target::CaseFile(id.0),
+        op,
+        move |work, _: NoQuery| {
+            let entry = diary::find(work.conn(), id.0.uuid(), entry_id.0.uuid())?
+                .ok_or_else(entry_not_found)?;
+            if !readable(work, &entry)? {
+                return Err(restricted_refusal(work, &entry)?);
             }
-            audit_entry(c, &caller, &access, "diary_entry.read", &entry)?;
+            work.resource(entry.id)
+                .detail("restricted", entry.restricted);
             Ok(entry)
-        })
-    })
+        },
+    )
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(entry.version)))
-        .json(response_of(&entry, true)))
+    Ok(with_etag(entry.version, &response_of(&entry, true)))
 }
 
 /// Reads a member that may be absent but, when present, must not be null: `Some(None)` is an
@@ -504,19 +468,36 @@ pub struct UpdateDiaryEntryRequest {
 /// The media type PATCH bodies must have.
 const MERGE_PATCH: &str = "application/merge-patch+json";
 
-fn require_merge_patch(req: &HttpRequest) -> Result<(), ApiError> {
+fn is_merge_patch(req: &HttpRequest) -> bool {
     let essence = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|t| t.split(';').next())
         .map(|t| t.trim().to_ascii_lowercase());
-    if essence.as_deref() == Some(MERGE_PATCH) {
+    essence.as_deref() == Some(MERGE_PATCH)
+}
+
+/// The body of a diary edit, kept as any JSON value until the gate and the author rule have
+/// decided: a caller who may not edit the entry is refused (403) whatever the body says, and
+/// only then are its members judged as an [`UpdateDiaryEntryRequest`].
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct EntryPatch(serde_json::Value);
+
+impl Validate for EntryPatch {
+    fn validate(&self) -> Result<(), validator::ValidationErrors> {
         Ok(())
-    } else {
-        Err(ApiError::UnsupportedMediaType(format!(
-            "send the changes as {MERGE_PATCH} (RFC 7396)"
-        )))
+    }
+}
+
+impl EntryPatch {
+    /// The members of the patch: 422 with pointers when they are not those of an
+    /// [`UpdateDiaryEntryRequest`].
+    fn members(&self) -> Result<UpdateDiaryEntryRequest, ApiError> {
+        let bytes = serde_json::to_vec(&self.0)
+            .map_err(|e| ApiError::Internal(format!("re-encoding a JSON value: {e}")))?;
+        decode_json(&bytes)
     }
 }
 
@@ -546,71 +527,61 @@ pub async fn update_diary_entry(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<(String, String)>,
-    body: JsonBody<UpdateDiaryEntryRequest>,
+    id: Id<CaseFileId>,
+    entry_id: Id<DiaryEntryId>,
+    body: Body<EntryPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path.0, "case_file_id")?;
-    let entry_id = parse_id(&path.1, "entry_id")?;
-    caller
-        .authorize(
-            &state,
-            Action::WriteCaseContent,
-            "case_file",
-            Some(id.to_string()),
-        )
-        .await?;
-    require_merge_patch(&req)?;
-    let parsed = body.parse().await;
-    let if_match = if_match_of(&req);
-    let st = state.clone();
-    let entry = blocking(move || {
-        let now = Utc::now();
-        transact(&st.db, |c| {
-            let access = guard::case_file(c, &caller, Action::WriteCaseContent, id)?;
-            let request = parsed?;
-            let (text, request) = check_update(request, now)?;
-            let Some(entry) = diary::find(c, id, entry_id)? else {
-                return Err(entry_not_found());
-            };
-            match check_diary_edit(entry.author_id, caller.id(), entry.created_at, now) {
+    let merge_patch = is_merge_patch(&req);
+    let op = Op::new(
+        Action::WriteCaseContent,
+        "diary_entry.update",
+        "diary_entry",
+    );
+    case_work::write(
+        &state,
+        caller,
+        &req,
+        Target::CaseFile(id.0),
+        op,
+        body,
+        move |work, patch, if_match| {
+            let now = work.now();
+            let entry = diary::find(work.conn(), id.0.uuid(), entry_id.0.uuid())?
+                .ok_or_else(entry_not_found)?;
+            match check_diary_edit(entry.author_id, work.actor(), entry.created_at, now) {
                 Ok(()) => {}
-                Err(DiaryEditRefusal::NotAuthor) => {
-                    let mut record = caller.audit(
-                        "diary_entry.update",
-                        "diary_entry",
-                        Some(entry.id.to_string()),
-                        Outcome::Denied,
-                    );
-                    record.persons = vec![access.person_id];
-                    return Err(ApiError::Denied {
-                        detail: DiaryEditRefusal::NotAuthor.to_string(),
-                        record: Box::new(record),
-                    });
-                }
+                Err(DiaryEditRefusal::NotAuthor) => return Err(not_author(work, &entry)?),
                 Err(refusal @ DiaryEditRefusal::WindowClosed) => {
                     return Err(ApiError::Conflict(refusal.to_string()));
                 }
             }
-            let version = require_if_match(if_match.as_deref(), entry.version)?;
+            if !merge_patch {
+                return Err(ApiError::UnsupportedMediaType(format!(
+                    "send the changes as {MERGE_PATCH} (RFC 7396)"
+                )));
+            }
+            let version = if_match.check(entry.version)?;
+            let (text, request) = check_update(patch.members()?, now)?;
             let edit = DiaryEdit {
                 kind: request.kind.flatten().map_or(entry.kind, Into::into),
                 occurred_at: request.occurred_at.flatten().unwrap_or(entry.occurred_at),
                 text: text.unwrap_or_else(|| entry.text.clone()),
                 restricted: request.restricted.flatten().unwrap_or(entry.restricted),
             };
-            let Some(updated) = diary::update(c, &entry, version, &edit, now)? else {
+            let Some(updated) = diary::update(work.conn(), &entry, version, &edit, now)? else {
                 return Err(ApiError::PreconditionFailed(
                     "the entry changed meanwhile; read it again and retry".into(),
                 ));
             };
-            audit_entry(c, &caller, &access, "diary_entry.update", &updated)?;
-            Ok(updated)
-        })
-    })
-    .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(entry.version)))
-        .json(response_of(&entry, true)))
+            work.resource(updated.id)
+                .detail("restricted", updated.restricted);
+            Ok(Answer::ok(
+                &response_of(&updated, true),
+                Some(updated.version),
+            ))
+        },
+    )
+    .await
 }
 
 /// Checks the members of a merge patch; returns the parsed text, if any.

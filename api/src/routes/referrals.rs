@@ -2,17 +2,16 @@
 //! Lavoro, CSM, SerD, UEPE, health district, cooperatives): sent → accepted | rejected →
 //! closed, with the replies and the history.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use socialcare_domain::access::Action;
-use socialcare_domain::calendar;
 use socialcare_domain::case_file::{
-    CaseFile, CaseStatus, Referral, ReferralChangeError, ReferralDetails, ReferralEvent,
-    ReferralTransition, change_referral, check_referral_transition_request,
+    Referral, ReferralChangeError, ReferralDetails, ReferralEvent, ReferralTransition,
+    change_referral, check_referral_transition_request, check_takes_new_work,
 };
-use socialcare_persistence::audit;
+use socialcare_domain::dates::check_not_future;
+use socialcare_domain::ids::{CaseFileId, ReferralId};
 use socialcare_persistence::referrals::{self, NewReferral, ReferralQuery};
 use socialcare_persistence::{AnyConnection, case_files};
 use utoipa::{IntoParams, ToSchema};
@@ -20,11 +19,9 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
-use crate::conditional::{etag, if_match_of, require_if_match};
-use crate::error::{ApiError, Problem, blocking, transact};
-use crate::extract::{JsonBody, ValidQuery};
-use crate::guard;
-use crate::idempotency::{self, Replayable};
+use crate::case_work::{self, Answer, NoQuery, Op, Target, with_etag};
+use crate::error::{ApiError, Problem};
+use crate::extract::{Body, Id};
 use crate::routes::codes::{
     ExternalServiceCode, ReferralDirectionCode, ReferralStatusCode, ReferralTransitionCode,
 };
@@ -101,29 +98,11 @@ impl From<&Referral> for ReferralResponse {
     }
 }
 
-fn replayable(status: StatusCode, response: &ReferralResponse, location: bool) -> Replayable {
-    Replayable {
-        status,
-        body: serde_json::to_value(response).unwrap_or_default(),
-        location: location.then(|| {
-            format!(
-                "/api/v1/case-files/{}/referrals/{}",
-                response.case_file_id, response.id
-            )
-        }),
-        etag: Some(etag(response.version)),
-        replayed: false,
-    }
-}
-
-fn parse_id(raw: &str, name: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::bad_parameter(name, "must be a UUID"))
-}
-
-/// The case file, or 404.
-fn file_of(conn: &mut AnyConnection, case_file_id: Uuid) -> Result<CaseFile, ApiError> {
-    case_files::find(conn, case_file_id)?
-        .ok_or_else(|| ApiError::NotFound("no case file with this id".into()))
+fn location(referral: &Referral) -> String {
+    format!(
+        "/api/v1/case-files/{}/referrals/{}",
+        referral.case_file_id, referral.id
+    )
 }
 
 /// A referral of the case file, or 404 (also for a referral of another file).
@@ -134,10 +113,6 @@ fn referral_of(
 ) -> Result<Referral, ApiError> {
     referrals::find(conn, case_file_id, referral_id)?
         .ok_or_else(|| ApiError::NotFound("no such referral in this case file".into()))
-}
-
-fn details(person_id: Uuid, case_file_id: Uuid) -> Option<String> {
-    Some(serde_json::json!({ "person_id": person_id, "case_file_id": case_file_id }).to_string())
 }
 
 /// A new referral.
@@ -198,65 +173,45 @@ pub async fn create_referral(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<String>,
-    body: JsonBody<CreateReferralRequest>,
+    id: Id<CaseFileId>,
+    body: Body<CreateReferralRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let case_file_id = parse_id(&path, "case_file_id")?;
-    caller
-        .authorize(
-            &state,
-            Action::WriteCaseContent,
-            "case_file",
-            Some(case_file_id.to_string()),
-        )
-        .await?;
-    let access =
-        guard::case_file_now(&state, &caller, Action::WriteCaseContent, case_file_id).await?;
-    let key = idempotency::key_of(&req)?;
-    let (request, raw) = body.parse_raw().await?;
-    let fingerprint = idempotency::fingerprint(&req, &raw);
-    let details_of_referral = ReferralDetails::parse(&request.organisation, &request.reason)
-        .map_err(ApiError::from_domain)?;
-    let today = calendar::today(Utc::now());
-    let sent_on = request.sent_on.unwrap_or(today);
-    if sent_on > today {
-        return Err(ApiError::invalid_field(
-            "/sent_on",
-            "must not be in the future",
-        ));
-    }
-    let new = NewReferral {
-        case_file_id,
-        direction: request.direction.into(),
-        service: request.service.into(),
-        details: details_of_referral,
-        sent_on,
-    };
-    let st = state.clone();
-    let outcome = blocking(move || {
-        let now = Utc::now();
-        transact(&st.db, |c| {
-            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
-                let file = file_of(c, case_file_id)?;
-                if file.status == CaseStatus::Closed {
-                    return Err(ApiError::Conflict(
-                        "the case file is closed: reopen it to record new referrals".into(),
-                    ));
-                }
-                let referral = referrals::insert(c, &new, caller.id(), now)?;
-                let mut record = access.record(&caller, "referral.create", "referral", referral.id);
-                record.details = details(file.person_id, case_file_id);
-                audit::append(c, record)?;
-                Ok(replayable(
-                    StatusCode::CREATED,
-                    &ReferralResponse::from(&referral),
-                    true,
-                ))
-            })
-        })
-    })
-    .await?;
-    Ok(outcome.into_response())
+    let op = Op::new(Action::WriteCaseContent, "referral.create", "referral");
+    case_work::write(
+        &state,
+        caller,
+        &req,
+        Target::CaseFile(id.0),
+        op,
+        body,
+        move |work, request, _| {
+            let (now, today, actor) = (work.now(), work.today(), work.actor());
+            let details = ReferralDetails::parse(&request.organisation, &request.reason)
+                .map_err(ApiError::from_domain)?;
+            let sent_on = request.sent_on.unwrap_or(today);
+            check_not_future(sent_on, today)
+                .map_err(|detail| ApiError::invalid_field("/sent_on", detail))?;
+            let file = case_files::find(work.conn(), id.0.uuid())?
+                .ok_or_else(|| ApiError::NotFound("no case file with this id".into()))?;
+            check_takes_new_work(file.status, "record new referrals")
+                .map_err(ApiError::Conflict)?;
+            let new = NewReferral {
+                case_file_id: file.id,
+                direction: request.direction.into(),
+                service: request.service.into(),
+                details,
+                sent_on,
+            };
+            let referral = referrals::insert(work.conn(), &new, actor, now)?;
+            work.resource(referral.id);
+            Ok(Answer::created(
+                &ReferralResponse::from(&referral),
+                location(&referral),
+                Some(referral.version),
+            ))
+        },
+    )
+    .await
 }
 
 /// Filters of the referrals of a case file.
@@ -295,40 +250,27 @@ pub async fn list_referrals(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<String>,
+    id: Id<CaseFileId>,
 ) -> Result<HttpResponse, ApiError> {
-    let case_file_id = parse_id(&path, "case_file_id")?;
-    caller
-        .authorize(
-            &state,
-            Action::ReadCaseContent,
-            "case_file",
-            Some(case_file_id.to_string()),
-        )
-        .await?;
-    let access =
-        guard::case_file_now(&state, &caller, Action::ReadCaseContent, case_file_id).await?;
-    let q = ValidQuery::<ListReferralsQuery>::parse(&req)?;
-    let query = ReferralQuery {
-        status: q.status.map(Into::into),
-        direction: q.direction.map(Into::into),
-        service: q.service.map(Into::into),
-    };
-    let st = state.clone();
-    let items = blocking(move || {
-        transact(&st.db, |c| {
-            let file = file_of(c, case_file_id)?;
-            let items = referrals::list(c, case_file_id, &query)?;
+    let op = Op::new(Action::ReadCaseContent, "referral.list", "case_file");
+    let items = case_work::read(
+        &state,
+        caller,
+        &req,
+        Target::CaseFile(id.0),
+        op,
+        move |work, q: ListReferralsQuery| {
+            let query = ReferralQuery {
+                status: q.status.map(Into::into),
+                direction: q.direction.map(Into::into),
+                service: q.service.map(Into::into),
+            };
+            let items = referrals::list(work.conn(), id.0.uuid(), &query)?;
             let returned: Vec<Uuid> = items.iter().map(|r| r.id).collect();
-            let mut record = access.record(&caller, "referral.list", "case_file", case_file_id);
-            record.details = Some(
-                serde_json::json!({ "person_id": file.person_id, "returned": returned })
-                    .to_string(),
-            );
-            audit::append(c, record)?;
+            work.detail("returned", returned);
             Ok(items)
-        })
-    })
+        },
+    )
     .await?;
     Ok(HttpResponse::Ok().json(ReferralList {
         items: items.iter().map(ReferralResponse::from).collect(),
@@ -354,35 +296,28 @@ pub async fn list_referrals(
 pub async fn get_referral(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    req: HttpRequest,
+    id: Id<CaseFileId>,
+    referral_id: Id<ReferralId>,
 ) -> Result<HttpResponse, ApiError> {
-    let case_file_id = parse_id(&path.0, "case_file_id")?;
-    let referral_id = parse_id(&path.1, "referral_id")?;
-    caller
-        .authorize(
-            &state,
-            Action::ReadCaseContent,
-            "case_file",
-            Some(case_file_id.to_string()),
-        )
-        .await?;
-    let access =
-        guard::case_file_now(&state, &caller, Action::ReadCaseContent, case_file_id).await?;
-    let st = state.clone();
-    let referral = blocking(move || {
-        transact(&st.db, |c| {
-            let file = file_of(c, case_file_id)?;
-            let referral = referral_of(c, case_file_id, referral_id)?;
-            let mut record = access.record(&caller, "referral.read", "referral", referral_id);
-            record.details = details(file.person_id, case_file_id);
-            audit::append(c, record)?;
+    let op = Op::new(Action::ReadCaseContent, "referral.read", "referral");
+    let referral = case_work::read(
+        &state,
+        caller,
+        &req,
+        Target::CaseFile(id.0),
+        op,
+        move |work, _: NoQuery| {
+            let referral = referral_of(work.conn(), id.0.uuid(), referral_id.0.uuid())?;
+            work.resource(referral.id);
             Ok(referral)
-        })
-    })
+        },
+    )
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, etag(referral.version)))
-        .json(ReferralResponse::from(&referral)))
+    Ok(with_etag(
+        referral.version,
+        &ReferralResponse::from(&referral),
+    ))
 }
 
 /// A recorded status change of a referral.
@@ -448,33 +383,23 @@ pub struct ReferralEventList {
 pub async fn list_referral_events(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    req: HttpRequest,
+    id: Id<CaseFileId>,
+    referral_id: Id<ReferralId>,
 ) -> Result<HttpResponse, ApiError> {
-    let case_file_id = parse_id(&path.0, "case_file_id")?;
-    let referral_id = parse_id(&path.1, "referral_id")?;
-    caller
-        .authorize(
-            &state,
-            Action::ReadCaseContent,
-            "case_file",
-            Some(case_file_id.to_string()),
-        )
-        .await?;
-    let access =
-        guard::case_file_now(&state, &caller, Action::ReadCaseContent, case_file_id).await?;
-    let st = state.clone();
-    let events = blocking(move || {
-        transact(&st.db, |c| {
-            let file = file_of(c, case_file_id)?;
-            referral_of(c, case_file_id, referral_id)?;
-            let events = referrals::events(c, referral_id)?;
-            let mut record =
-                access.record(&caller, "referral.history.read", "referral", referral_id);
-            record.details = details(file.person_id, case_file_id);
-            audit::append(c, record)?;
-            Ok(events)
-        })
-    })
+    let op = Op::new(Action::ReadCaseContent, "referral.history.read", "referral");
+    let events = case_work::read(
+        &state,
+        caller,
+        &req,
+        Target::CaseFile(id.0),
+        op,
+        move |work, _: NoQuery| {
+            let referral = referral_of(work.conn(), id.0.uuid(), referral_id.0.uuid())?;
+            work.resource(referral.id);
+            Ok(referrals::events(work.conn(), referral.id)?)
+        },
+    )
     .await?;
     Ok(HttpResponse::Ok().json(ReferralEventList {
         items: events.iter().map(ReferralEventResponse::from).collect(),
@@ -533,96 +458,65 @@ pub async fn transition_referral(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<(String, String)>,
-    body: JsonBody<ReferralTransitionRequest>,
+    id: Id<CaseFileId>,
+    referral_id: Id<ReferralId>,
+    body: Body<ReferralTransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let case_file_id = parse_id(&path.0, "case_file_id")?;
-    let referral_id = parse_id(&path.1, "referral_id")?;
-    caller
-        .authorize(
-            &state,
-            Action::WriteCaseContent,
-            "case_file",
-            Some(case_file_id.to_string()),
-        )
-        .await?;
-    let access =
-        guard::case_file_now(&state, &caller, Action::WriteCaseContent, case_file_id).await?;
-    let key = idempotency::key_of(&req)?;
-    let (request, raw) = body.parse_raw().await?;
-    let fingerprint = idempotency::fingerprint(&req, &raw);
-    let transition: ReferralTransition = request.transition.into();
-    let text = check_referral_transition_request(transition, request.reply_text.as_deref())
-        .map_err(ApiError::from_domain)?;
-    let if_match = if_match_of(&req);
-    let st = state.clone();
-    let outcome = blocking(move || {
-        let now = Utc::now();
-        let today = calendar::today(now);
-        let occurred_on = request.occurred_on.unwrap_or(today);
-        transact(&st.db, |c| {
-            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
-                let file = file_of(c, case_file_id)?;
-                let referral = referral_of(c, case_file_id, referral_id)?;
-                require_if_match(if_match.as_deref(), referral.version)?;
-                let change = match change_referral(
-                    &referral,
-                    transition,
-                    occurred_on,
-                    text.clone(),
-                    today,
-                ) {
-                    Ok(change) => change,
-                    Err(ReferralChangeError::Illegal(illegal)) => {
-                        return Err(ApiError::IllegalTransition {
-                            detail: illegal.to_string(),
-                            allowed: illegal
-                                .allowed
-                                .iter()
-                                .map(|t| t.as_str().to_owned())
-                                .collect(),
-                        });
-                    }
-                    Err(ReferralChangeError::Date(detail)) => {
-                        return Err(ApiError::invalid_field("/occurred_on", detail));
-                    }
-                };
-                if !referrals::record_change(
-                    c,
-                    &referral,
-                    referral.version,
-                    transition,
-                    &change,
-                    occurred_on,
-                    text.as_deref(),
-                    caller.id(),
-                    now,
-                )? {
-                    return Err(ApiError::PreconditionFailed(
-                        "the referral changed meanwhile; read it again and retry".into(),
-                    ));
+    let op = Op::new(Action::WriteCaseContent, "referral.transition", "referral");
+    case_work::write(
+        &state,
+        caller,
+        &req,
+        Target::CaseFile(id.0),
+        op,
+        body,
+        move |work, request, if_match| {
+            let (now, today, actor) = (work.now(), work.today(), work.actor());
+            let transition: ReferralTransition = request.transition.into();
+            let text = check_referral_transition_request(transition, request.reply_text.as_deref())
+                .map_err(ApiError::from_domain)?;
+            let occurred_on = request.occurred_on.unwrap_or(today);
+            let referral = referral_of(work.conn(), id.0.uuid(), referral_id.0.uuid())?;
+            let version = if_match.check(referral.version)?;
+            let change = change_referral(&referral, transition, occurred_on, text.clone(), today)
+                .map_err(|error| match error {
+                ReferralChangeError::Illegal(illegal) => ApiError::IllegalTransition {
+                    detail: illegal.to_string(),
+                    allowed: illegal
+                        .allowed
+                        .iter()
+                        .map(|t| t.as_str().to_owned())
+                        .collect(),
+                },
+                ReferralChangeError::Date(detail) => {
+                    ApiError::invalid_field("/occurred_on", detail)
                 }
-                let action = format!("referral.{}", transition.as_str());
-                let mut record = access.record(&caller, &action, "referral", referral_id);
-                record.details = Some(
-                    serde_json::json!({
-                        "person_id": file.person_id,
-                        "case_file_id": case_file_id,
-                        "from": change.from.as_str(),
-                        "to": change.to.as_str(),
-                    })
-                    .to_string(),
-                );
-                audit::append(c, record)?;
-                let updated = referral_of(c, case_file_id, referral_id)?;
-                Ok(replayable(
-                    StatusCode::OK,
-                    &ReferralResponse::from(&updated),
-                    false,
-                ))
-            })
-        })
-    })
-    .await?;
-    Ok(outcome.into_response())
+            })?;
+            if !referrals::record_change(
+                work.conn(),
+                &referral,
+                version,
+                transition,
+                &change,
+                occurred_on,
+                text.as_deref(),
+                actor,
+                now,
+            )? {
+                return Err(ApiError::PreconditionFailed(
+                    "the referral changed meanwhile; read it again and retry".into(),
+                ));
+            }
+            work.event(format!("referral.{}", transition.as_str()))
+                .resource(referral.id)
+                .detail("from", change.from.as_str())
+                .detail("to", change.to.as_str());
+            let updated = referral_of(work.conn(), referral.case_file_id, referral.id)?;
+            Ok(Answer::ok(
+                &ReferralResponse::from(&updated),
+                Some(updated.version),
+            ))
+        },
+    )
+    .await
 }

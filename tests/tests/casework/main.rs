@@ -5,7 +5,7 @@ use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use serde_json::{Value, json};
 use socialcare_domain::calendar;
-use socialcare_persistence::schema::{assessment_scores, diary_entries};
+use socialcare_persistence::schema::{assessment_scores, case_file_team, diary_entries};
 use socialcare_persistence::sql_types::{DbInstant, DbUuid};
 use socialcare_tests::{TestApp, on_both_engines, user_password};
 
@@ -18,6 +18,9 @@ on_both_engines!(
     restricted_entries_are_for_author_case_manager_and_coordinator,
     casework_is_refused_to_admins_and_privacy_officers,
     diary_days_are_days_of_the_office_in_rome,
+    diary_writes_are_decided_before_their_body,
+    a_member_removed_from_the_team_writes_no_more,
+    casework_lists_link_the_person_they_show,
 );
 
 const DOMAINS: [&str; 8] = [
@@ -949,5 +952,228 @@ async fn diary_days_are_days_of_the_office_in_rome(app: TestApp) {
             .map(|e| e["id"].as_str().unwrap())
             .collect();
         assert_eq!(ids, expected, "{day}");
+    }
+}
+
+/// The number of diary entries stored for a case file.
+fn diary_rows(app: &TestApp, file: &str) -> i64 {
+    let file = uuid::Uuid::parse_str(file).unwrap();
+    app.db()
+        .read(|c| {
+            Ok(diary_entries::table
+                .filter(diary_entries::case_file_id.eq(DbUuid(file)))
+                .count()
+                .get_result(c)?)
+        })
+        .unwrap()
+}
+
+/// Ends edo's team assignment through the API, as the case manager.
+async fn end_edo_assignment(app: &TestApp, o: &Office, file: &str) {
+    let (edo_id, _) = &o.edo;
+    let (_, anna) = &o.anna;
+    let team: Value = get(app, anna, &format!("/case-files/{file}/team"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let assignment = team["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["staff_id"] == edo_id.as_str() && m["current"] == true)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // An assignment ends after the day it began: it began yesterday.
+    let assignment_id = uuid::Uuid::parse_str(&assignment).unwrap();
+    app.db()
+        .write(|c| {
+            diesel::update(case_file_team::table.find(DbUuid(assignment_id)))
+                .set(case_file_team::assigned_from.eq(Utc::now().date_naive() - Duration::days(1)))
+                .execute(c)
+                .map(|_| ())
+                .map_err(socialcare_persistence::StoreError::from)
+        })
+        .unwrap();
+    let r = get(app, anna, &format!("/case-files/{file}")).await;
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    let r = app
+        .client
+        .post(app.api(&format!("/case-files/{file}/team/{assignment}/end")))
+        .bearer_auth(anna)
+        .header("if-match", etag)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+/// Issue 14, defect 9: a caller who may not write is told so (403) whatever the body says;
+/// the refused write stores nothing.
+async fn diary_writes_are_decided_before_their_body(app: TestApp) {
+    let o = office(&app).await;
+    let (_, edo) = &o.edo;
+    let (file, person) = open_file(&app, &o, "Pia").await;
+    let entry = write_entry(
+        &app,
+        edo,
+        &file,
+        json!({"kind": "note", "occurred_at": Utc::now(), "text": "Original"}),
+    )
+    .await;
+    let path = format!(
+        "/case-files/{file}/diary-entries/{}",
+        entry["id"].as_str().unwrap()
+    );
+    let junk = json!({"text": 42, "kind": "gossip", "colour": "red"});
+
+    // The author's junk is judged: 422.
+    let r = patch(&app, edo, &path, Some("\"1\""), junk.clone()).await;
+    assert_eq!(r.status(), 422);
+
+    // The case manager is not the author: 403 on junk, with the attempt audited, under either
+    // media type and without If-Match.
+    let (_, anna) = &o.anna;
+    for if_match in [Some("\"1\""), None] {
+        let r = patch(&app, anna, &path, if_match, junk.clone()).await;
+        assert_eq!(r.status(), 403);
+        let record = &app.audit_entries(1)[0];
+        assert_eq!(record.action, "diary_entry.update");
+        assert_eq!(record.outcome, "denied");
+        assert_eq!(record.persons, [uuid::Uuid::parse_str(&person).unwrap()]);
+    }
+    let r = app
+        .client
+        .patch(app.api(&path))
+        .bearer_auth(anna)
+        .header("if-match", "\"1\"")
+        .json(&junk)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    // A worker with no relation to the file: 403 on junk, for a new entry and for an edit.
+    let (_, bruno) = &o.bruno;
+    let r = post(
+        &app,
+        bruno,
+        &format!("/case-files/{file}/diary-entries"),
+        junk.clone(),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    let r = post(
+        &app,
+        bruno,
+        &format!("/case-files/{file}/diary-entries"),
+        json!({"kind": "note", "occurred_at": Utc::now(), "text": "Not my file"}),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    let r = patch(&app, bruno, &path, Some("\"1\""), junk).await;
+    assert_eq!(r.status(), 403);
+
+    // Nothing was written.
+    assert_eq!(diary_rows(&app, &file), 1);
+    let now: Value = get(&app, edo, &path).await.json().await.unwrap();
+    assert_eq!(now["text"], "Original");
+    assert_eq!(now["version"], 1);
+}
+
+/// The gate decides in the transaction that writes: once the case manager ends a member's
+/// assignment, that member's next write is refused and stores nothing.
+async fn a_member_removed_from_the_team_writes_no_more(app: TestApp) {
+    let o = office(&app).await;
+    let (_, edo) = &o.edo;
+    let (file, _) = open_file(&app, &o, "Teo").await;
+    let entry = write_entry(
+        &app,
+        edo,
+        &file,
+        json!({"kind": "note", "occurred_at": Utc::now(), "text": "Before"}),
+    )
+    .await;
+    let path = format!(
+        "/case-files/{file}/diary-entries/{}",
+        entry["id"].as_str().unwrap()
+    );
+    end_edo_assignment(&app, &o, &file).await;
+
+    let r = post(
+        &app,
+        edo,
+        &format!("/case-files/{file}/diary-entries"),
+        json!({"kind": "note", "occurred_at": Utc::now(), "text": "After"}),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    let record = last_audit(&app);
+    assert_eq!(record.outcome, "denied");
+    // Not even the author's own entry, within its 24 hours.
+    let r = patch(&app, edo, &path, Some("\"1\""), json!({"text": "Changed"})).await;
+    assert_eq!(r.status(), 403);
+    let r = post(
+        &app,
+        edo,
+        &format!("/case-files/{file}/assessments"),
+        json!({"scores": scores([1; 8])}),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+
+    assert_eq!(diary_rows(&app, &file), 1);
+    let (_, anna) = &o.anna;
+    let now: Value = get(&app, anna, &path).await.json().await.unwrap();
+    assert_eq!(now["text"], "Before");
+    let list: Value = get(&app, anna, &format!("/case-files/{file}/assessments"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"], json!([]));
+}
+
+/// Every list read's audit record links the person the answer shows.
+async fn casework_lists_link_the_person_they_show(app: TestApp) {
+    let o = office(&app).await;
+    let (_, anna) = &o.anna;
+    let (file, person) = open_file(&app, &o, "Ada").await;
+    let person = uuid::Uuid::parse_str(&person).unwrap();
+    write_entry(
+        &app,
+        anna,
+        &file,
+        json!({"kind": "note", "occurred_at": Utc::now(), "text": "Seen"}),
+    )
+    .await;
+    let r = post(
+        &app,
+        anna,
+        &format!("/case-files/{file}/assessments"),
+        json!({"scores": scores([1; 8])}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    for (path, action) in [
+        (
+            format!("/case-files/{file}/diary-entries"),
+            "diary_entry.list",
+        ),
+        (format!("/case-files/{file}/assessments"), "assessment.list"),
+        (
+            format!("/case-files/{file}/assessments/latest"),
+            "assessment.read",
+        ),
+    ] {
+        let r = get(&app, anna, &path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        let record = &app.audit_entries(1)[0];
+        assert_eq!(record.action, action);
+        assert_eq!(record.outcome, "success");
+        assert_eq!(record.persons, [person], "{action}");
     }
 }

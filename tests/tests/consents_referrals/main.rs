@@ -21,6 +21,9 @@ on_both_engines!(
     consents_and_referrals_are_refused_to_admins_and_privacy_officers,
     idempotent_creation_replays_the_first_response,
     absurd_dates_are_refused_in_bodies_and_queries,
+    writes_are_decided_before_their_body,
+    a_member_removed_from_the_team_records_no_more,
+    lists_link_the_person_they_show,
 );
 
 /// A social worker of `social_inclusion`: `(user id, token)`, and the admin token.
@@ -984,6 +987,211 @@ async fn idempotent_creation_replays_the_first_response(app: TestApp) {
         .filter(|a| a.action == "consent.create" || a.action == "referral.create")
         .count();
     assert_eq!(creations, 2);
+}
+
+/// A staff member created by the administrator: `(user id, token)`.
+async fn staff(app: &TestApp, admin: &str, name: &str, role: &str) -> (String, String) {
+    let user = app
+        .create_user(admin, name, &[role], &["social_inclusion"])
+        .await;
+    let (token, _) = app.tokens(name, &user_password(name)).await;
+    (user["id"].as_str().unwrap().to_owned(), token)
+}
+
+/// The referral and consent rows of a case file.
+fn rows(app: &TestApp, file: &str) -> (usize, usize) {
+    let file_id = uuid::Uuid::parse_str(file).unwrap();
+    let referrals = app
+        .db()
+        .read(|c| referrals::list(c, file_id, &referrals::ReferralQuery::default()))
+        .unwrap()
+        .len();
+    let consents = app.db().read(|c| consents::list(c, file_id)).unwrap().len();
+    (referrals, consents)
+}
+
+/// Authorization comes before the body: a worker with no relation to the file sending junk is
+/// refused (403, not 422) and nothing is stored.
+async fn writes_are_decided_before_their_body(app: TestApp) {
+    let (anna_id, anna, admin) = office(&app).await;
+    let (file, _) = open(&app, &anna, &anna_id, "Gino").await;
+    let referral = create_referral(&app, &anna, &file, cpi(&day(0))).await;
+    let rid = referral["id"].as_str().unwrap();
+    let consent: Value = post(
+        &app,
+        &anna,
+        &format!("/case-files/{file}/consents"),
+        sharing(&day(0), None),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let cid = consent["id"].as_str().unwrap();
+    let (_, bruno) = staff(&app, &admin, "bruno", "social_worker").await;
+    let junk = json!({"direction": "sideways", "sent_on": "tomorrow", "colour": "red"});
+    for (path, if_match) in [
+        (format!("/case-files/{file}/referrals"), None),
+        (
+            format!("/case-files/{file}/referrals/{rid}/transitions"),
+            Some("\"1\""),
+        ),
+        (format!("/case-files/{file}/consents"), None),
+        (
+            format!("/case-files/{file}/consents/{cid}/revoke"),
+            Some("\"1\""),
+        ),
+    ] {
+        let mut request = app
+            .client
+            .post(app.api(&path))
+            .bearer_auth(&bruno)
+            .json(&junk);
+        if let Some(tag) = if_match {
+            request = request.header("if-match", tag);
+        }
+        let r = request.send().await.unwrap();
+        assert_eq!(r.status(), 403, "{path}");
+        let record = &app.audit(1)[0];
+        assert_eq!(record.outcome, "denied", "{path}");
+        // The case manager's junk is judged.
+        let r = app
+            .client
+            .post(app.api(&path))
+            .bearer_auth(&anna)
+            .header("if-match", "\"1\"")
+            .json(&junk)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "{path}");
+    }
+    assert_eq!(rows(&app, &file), (1, 1));
+    let now = get_json(&app, &anna, &format!("/case-files/{file}/referrals/{rid}")).await;
+    assert_eq!(
+        (now["status"].as_str(), now["version"].as_i64()),
+        (Some("sent"), Some(1))
+    );
+}
+
+/// A team member whose assignment the case manager ended writes no more: the decision is
+/// taken in the transaction that would write.
+async fn a_member_removed_from_the_team_records_no_more(app: TestApp) {
+    use diesel::prelude::*;
+    use socialcare_persistence::schema::case_file_team;
+    use socialcare_persistence::sql_types::DbUuid;
+
+    let (anna_id, anna, admin) = office(&app).await;
+    let (file, _) = open(&app, &anna, &anna_id, "Nora").await;
+    let (edo_id, edo) = staff(&app, &admin, "edo", "educator").await;
+    let r = post_if(
+        &app,
+        &anna,
+        &format!("/case-files/{file}/team"),
+        "\"1\"",
+        json!({"staff_id": edo_id, "role": "educator"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    let team: Value = r.json().await.unwrap();
+    let assignment = team["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["staff_id"] == edo_id.as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // While in the team, edo records a referral.
+    let referral = create_referral(&app, &edo, &file, cpi(&day(0))).await;
+    let rid = referral["id"].as_str().unwrap().to_owned();
+    // The assignment began yesterday (an assignment ends after the day it began), and ends.
+    let assignment_id = uuid::Uuid::parse_str(&assignment).unwrap();
+    app.db()
+        .write(|c| {
+            diesel::update(case_file_team::table.find(DbUuid(assignment_id)))
+                .set(case_file_team::assigned_from.eq(Utc::now().date_naive() - Duration::days(1)))
+                .execute(c)
+                .map(|_| ())
+                .map_err(socialcare_persistence::StoreError::from)
+        })
+        .unwrap();
+    let r = post_if(
+        &app,
+        &anna,
+        &format!("/case-files/{file}/team/{assignment}/end"),
+        &etag,
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+
+    let r = post(
+        &app,
+        &edo,
+        &format!("/case-files/{file}/referrals"),
+        cpi(&day(0)),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    let r = post_if(
+        &app,
+        &edo,
+        &format!("/case-files/{file}/referrals/{rid}/transitions"),
+        "\"1\"",
+        json!({"transition": "accept", "reply_text": "ok"}),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    let r = post(
+        &app,
+        &edo,
+        &format!("/case-files/{file}/consents"),
+        sharing(&day(0), None),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(app.audit(1)[0].outcome, "denied");
+    assert_eq!(rows(&app, &file), (1, 0));
+    let now = get_json(&app, &anna, &format!("/case-files/{file}/referrals/{rid}")).await;
+    assert_eq!(now["status"], "sent");
+}
+
+/// Every list read's audit record links the person the answer shows.
+async fn lists_link_the_person_they_show(app: TestApp) {
+    let (anna_id, anna, _) = office(&app).await;
+    let (file, person) = open(&app, &anna, &anna_id, "Lia").await;
+    let person = uuid::Uuid::parse_str(&person).unwrap();
+    let referral = create_referral(&app, &anna, &file, cpi(&day(0))).await;
+    let rid = referral["id"].as_str().unwrap();
+    let r = post(
+        &app,
+        &anna,
+        &format!("/case-files/{file}/consents"),
+        sharing(&day(0), None),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    for (path, action) in [
+        (format!("/case-files/{file}/referrals"), "referral.list"),
+        (
+            format!("/case-files/{file}/referrals/{rid}/events"),
+            "referral.history.read",
+        ),
+        (format!("/case-files/{file}/consents"), "consent.list"),
+        (
+            format!("/case-files/{file}/consents?state=active"),
+            "consent.list",
+        ),
+    ] {
+        get_json(&app, &anna, &path).await;
+        let record = &app.audit_entries(1)[0];
+        assert_eq!(record.action, action, "{path}");
+        assert_eq!(record.outcome, "success", "{path}");
+        assert_eq!(record.persons, [person], "{path}");
+    }
 }
 
 async fn absurd_dates_are_refused_in_bodies_and_queries(app: TestApp) {
