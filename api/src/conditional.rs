@@ -19,9 +19,14 @@ pub fn if_match_of(req: &HttpRequest) -> Option<String> {
 }
 
 /// Checks `If-Match` against the current version and returns it: 428 when missing, 412 when it
-/// names something else (a list is accepted; `*` is not, since it would skip the check).
+/// names something else. A list of tags is accepted; `*` matches any current version (RFC 9110
+/// section 13.1.1: it is only called once the resource is known to exist), so the change
+/// proceeds without the lost-update check the client chose to skip.
 pub fn require_if_match(if_match: Option<&str>, current: i64) -> Result<i64, ApiError> {
     let value = if_match.ok_or(ApiError::PreconditionRequired)?;
+    if value.trim() == "*" {
+        return Ok(current);
+    }
     let wanted = etag(current);
     if value.split(',').map(str::trim).any(|tag| tag == wanted) {
         Ok(current)
@@ -51,7 +56,9 @@ mod tests {
             require_if_match(if_match_of(&ok).as_deref(), 3).ok(),
             Some(3)
         );
-        for stale in ["\"2\"", "W/\"3\"", "*"] {
+        assert_eq!(require_if_match(Some("*"), 3).ok(), Some(3));
+        assert_eq!(require_if_match(Some(" * "), 7).ok(), Some(7));
+        for stale in ["\"2\"", "W/\"3\"", "\"*\"", "\"2\", *"] {
             assert!(matches!(
                 require_if_match(Some(stale), 3),
                 Err(ApiError::PreconditionFailed(_))
