@@ -10,6 +10,8 @@ on_both_engines!(
     request_ids_are_echoed_or_generated,
     the_contract_and_docs_are_served,
     metrics_are_exposed,
+    every_response_carries_the_security_headers,
+    swagger_ui_calls_no_validator_and_fills_in_no_purpose,
 );
 
 async fn problem(response: reqwest::Response) -> Value {
@@ -289,6 +291,163 @@ async fn the_contract_and_docs_are_served(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), 308);
+}
+
+/// Asserts the headers that every response carries, whatever produced it.
+fn assert_security_headers(r: &reqwest::Response, what: &str) {
+    let h = r.headers();
+    let value = |name: &str| {
+        h.get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_else(|| panic!("{what}: no {name}"))
+            .to_owned()
+    };
+    assert_eq!(value("cache-control"), "no-store", "{what}");
+    assert_eq!(value("x-content-type-options"), "nosniff", "{what}");
+    assert_eq!(value("x-frame-options"), "DENY", "{what}");
+    assert_eq!(value("referrer-policy"), "no-referrer", "{what}");
+    assert!(
+        value("content-security-policy").contains("frame-ancestors 'none'"),
+        "{what}"
+    );
+}
+
+async fn every_response_carries_the_security_headers(app: TestApp) {
+    let admin = app.admin_token().await;
+    let ok = app
+        .client
+        .get(app.api("/users"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert_security_headers(&ok, "200 with personal data");
+    let unauthorized = app.client.get(app.api("/users")).send().await.unwrap();
+    assert_eq!(unauthorized.status(), 401);
+    assert_security_headers(&unauthorized, "401");
+    let missing = app
+        .client
+        .get(app.api("/no-such-thing"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_security_headers(&missing, "404 of an unknown path");
+    let outside = app
+        .client
+        .get(format!("{}/robots.txt", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(outside.status(), 404);
+    assert_security_headers(&outside, "404 outside the API");
+    let contract = app.client.get(app.api("/openapi.json")).send().await.unwrap();
+    assert_eq!(contract.status(), 200);
+    assert_security_headers(&contract, "the contract");
+    let docs = app
+        .client
+        .get(format!("{}/docs/", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(docs.status(), 200);
+    assert_security_headers(&docs, "the Swagger UI page");
+    // The Swagger UI still works: its own scripts and styles may load, nothing else.
+    let csp = docs.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-eval"), "{csp}");
+    let api_csp = ok.headers()["content-security-policy"].to_str().unwrap();
+    assert!(api_csp.starts_with("default-src 'none'"), "{api_csp}");
+    for asset in ["swagger-ui-bundle.js", "swagger-initializer.js", "swagger-ui.css"] {
+        let r = app
+            .client
+            .get(format!("{}/docs/{asset}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{asset}");
+        assert_security_headers(&r, asset);
+    }
+    let redirect = app
+        .client
+        .get(format!("{}/docs", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(redirect.status(), 308);
+    assert_security_headers(&redirect, "the /docs redirect");
+    // A CORS preflight from a foreign origin, refused by the CORS middleware.
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.api("/users"))
+        .header("origin", "https://evil.example")
+        .header("access-control-request-method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert_security_headers(&preflight, "a refused CORS preflight");
+}
+
+async fn swagger_ui_calls_no_validator_and_fills_in_no_purpose(app: TestApp) {
+    let initializer = app
+        .client
+        .get(format!("{}/docs/swagger-initializer.js", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        initializer.contains(r#""validatorUrl": "none""#),
+        "{initializer}"
+    );
+    assert!(initializer.contains("/api/v1/openapi.json"), "{initializer}");
+    // No default or example for Access-Purpose anywhere in the contract: "Try it out" would
+    // put an invented purpose into the audit trail.
+    let served: Value = app
+        .client
+        .get(app.api("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut found = Vec::new();
+    fn walk(v: &Value, path: &str, found: &mut Vec<String>) {
+        match v {
+            Value::Object(map) => {
+                let is_purpose = map
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| n.eq_ignore_ascii_case("access-purpose"));
+                if is_purpose {
+                    let text = v.to_string();
+                    for word in ["\"example\"", "\"examples\"", "\"default\""] {
+                        if text.contains(word) {
+                            found.push(format!("{path}: {word}"));
+                        }
+                    }
+                }
+                for (k, child) in map {
+                    walk(child, &format!("{path}/{k}"), found);
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    walk(child, &format!("{path}/{i}"), found);
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(&served, "", &mut found);
+    assert!(found.is_empty(), "{found:?}");
+    assert!(served["components"]["parameters"]["AccessPurpose"].is_object());
 }
 
 async fn metrics_are_exposed(app: TestApp) {
