@@ -16,6 +16,7 @@ diesel::table! {
         created_at -> SqlInstant,
         updated_at -> SqlInstant,
         disabled_at -> Nullable<SqlInstant>,
+        version -> BigInt,
     }
 }
 
