@@ -244,44 +244,43 @@ impl Application {
         let port = listener.local_addr()?.port();
         let origins = config.cors_origins.clone();
         let app_state = state.clone();
-        let server =
-            HttpServer::new(move || {
-                App::new()
-                    .wrap(cors(&origins))
-                    .wrap(metrics.clone())
-                    .wrap(from_fn(request_context))
-                    .app_data(app_state.clone())
-                    .app_data(routes.clone())
-                    .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
-                    .app_data(web::PathConfig::default().error_handler(|err, _| {
-                        ApiError::bad_request(format!("invalid path: {err}")).into()
-                    }))
-                    // Before the API scope, which would otherwise claim /api/v1/openapi.json.
-                    .service(
-                        SwaggerUi::new("/docs/{_:.*}")
-                            .external_url_unchecked(
-                                format!("{BASE_PATH}/openapi.json"),
-                                contract.clone(),
-                            )
-                            .config(swagger_config()),
-                    )
-                    .into_utoipa_app()
-                    .service(utoipa_actix_web::scope(BASE_PATH).configure(routes::configure))
-                    .into_app()
-                    .route(
-                        "/docs",
-                        web::get().to(|| async {
-                            actix_web::HttpResponse::PermanentRedirect()
-                                .insert_header((header::LOCATION, "/docs/"))
-                                .finish()
-                        }),
-                    )
-                    .default_service(web::to(fallback))
-            })
-            .workers(2)
-            .shutdown_timeout(10)
-            .listen(listener)?
-            .run();
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(cors(&origins))
+                .wrap(metrics.clone())
+                .wrap(from_fn(request_context))
+                .app_data(app_state.clone())
+                .app_data(routes.clone())
+                .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+                .app_data(web::PathConfig::default().error_handler(|err, _| {
+                    ApiError::bad_request(format!("invalid path: {err}")).into()
+                }))
+                // Before the API scope, which would otherwise claim /api/v1/openapi.json.
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}")
+                        .external_url_unchecked(
+                            format!("{BASE_PATH}/openapi.json"),
+                            contract.clone(),
+                        )
+                        .config(swagger_config()),
+                )
+                .into_utoipa_app()
+                .service(utoipa_actix_web::scope(BASE_PATH).configure(routes::configure))
+                .into_app()
+                .route(
+                    "/docs",
+                    web::get().to(|| async {
+                        actix_web::HttpResponse::PermanentRedirect()
+                            .insert_header((header::LOCATION, "/docs/"))
+                            .finish()
+                    }),
+                )
+                .default_service(web::to(fallback))
+        })
+        .workers(2)
+        .shutdown_timeout(10)
+        .listen(listener)?
+        .run();
         tracing::info!(address = %config.bind_addr, port, "listening");
         Ok(Self {
             port,

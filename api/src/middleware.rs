@@ -78,7 +78,8 @@ pub const DOCS_PATH: &str = "/docs";
 
 /// The content security policy of everything but the Swagger UI: a JSON API loads nothing and
 /// is framed by no one.
-const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const API_CSP: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /// The content security policy of the Swagger UI: its page loads only its own scripts, styles
 /// and icons from this server (no inline script), its stylesheet embeds `data:` SVG icons and

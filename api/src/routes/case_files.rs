@@ -989,7 +989,8 @@ pub struct TeamChangeRequest {
     tag = "case-files",
     operation_id = "change_case_file_team",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
-        ("If-Match" = String, Header, description = "The ETag of the case file.")),
+        ("If-Match" = String, Header, description = "The ETag of the case file."),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body return the first response; another body is 422.")),
     request_body = TeamChangeRequest,
     responses(
         (status = 200, description = "The team after the change.", body = TeamList,
@@ -1017,15 +1018,19 @@ pub async fn change_case_file_team(
             Some(id.to_string()),
         )
         .await?;
-    let parsed = body.parse().await;
+    let key = idempotency::key_of(&req)?;
+    let parsed = body
+        .parse_raw()
+        .await
+        .map(|(request, raw)| (request, idempotency::fingerprint(&req, &raw)));
     let if_match = if_match_of(&req);
     let today = Utc::now().date_naive();
     let st = state.clone();
-    let (members, version) = blocking(move || {
+    let outcome = blocking(move || {
         let now = Utc::now();
         transact(&st.db, |c| {
             let access = guard::case_file(c, &caller, Action::ManageCaseTeam, id)?;
-            let request = parsed?;
+            let (request, fingerprint) = parsed?;
             let from = request.from.unwrap_or(today);
             let role: TeamRole = request.role.into();
             if role == TeamRole::CaseManager && !access.also(&caller, Action::ReassignCaseManager) {
@@ -1037,6 +1042,7 @@ pub async fn change_case_file_team(
                     vec![access.person_id],
                 ));
             }
+            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
             let file = lock_for_change(c, id, if_match.as_deref(), caller.id(), now)?;
             if file.status == CaseStatus::Closed {
                 return Err(ApiError::Conflict("the case file is closed".into()));
@@ -1072,13 +1078,24 @@ pub async fn change_case_file_team(
             let mut record = access.record(&caller, action, "case_file", id);
             record.details = Some(serde_json::json!({ "person_id": file.person_id, "staff_id": request.staff_id, "role": role.as_str(), "sensitive_access": sensitive && role != TeamRole::CaseManager }).to_string());
             audit::append(c, record)?;
-            Ok((case_files::team(c, id)?, file.version + 1))
+            Ok(team_replayable(&case_files::team(c, id)?, today, file.version + 1))
+            })
         })
     })
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, etag(version)))
-        .json(team_response(&members, today)))
+    Ok(outcome.into_response())
+}
+
+/// The team after a change, with the file's new version, in a form the idempotency store can
+/// replay.
+fn team_replayable(members: &[TeamMember], today: NaiveDate, version: i64) -> Replayable {
+    Replayable {
+        status: StatusCode::OK,
+        body: serde_json::to_value(team_response(members, today)).unwrap_or_default(),
+        location: None,
+        etag: Some(etag(version)),
+        replayed: false,
+    }
 }
 
 /// End of a team assignment.
@@ -1099,7 +1116,8 @@ pub struct EndAssignmentRequest {
     operation_id = "end_case_file_team_assignment",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
         ("assignment_id" = Uuid, Path, description = "Team assignment identifier."),
-        ("If-Match" = String, Header, description = "The ETag of the case file.")),
+        ("If-Match" = String, Header, description = "The ETag of the case file."),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body return the first response; another body is 422.")),
     request_body = EndAssignmentRequest,
     responses(
         (status = 200, description = "The team after the change.", body = TeamList,
@@ -1128,54 +1146,62 @@ pub async fn end_case_file_team_assignment(
             Some(id.to_string()),
         )
         .await?;
-    let parsed = body.parse().await;
+    let key = idempotency::key_of(&req)?;
+    let parsed = body
+        .parse_raw()
+        .await
+        .map(|(request, raw)| (request, idempotency::fingerprint(&req, &raw)));
     let if_match = if_match_of(&req);
     let today = Utc::now().date_naive();
     let st = state.clone();
-    let (members, version) = blocking(move || {
+    let outcome = blocking(move || {
         let now = Utc::now();
         transact(&st.db, |c| {
             let access = guard::case_file(c, &caller, Action::ManageCaseTeam, id)?;
-            let request = parsed?;
+            let (request, fingerprint) = parsed?;
             let until = request.until.unwrap_or(today);
-            let file = lock_for_change(c, id, if_match.as_deref(), caller.id(), now)?;
-            let team = case_files::team(c, id)?;
-            // Objects are checked by id within their parent: an assignment of another file is 404.
-            let Some(member) = team.iter().find(|m| m.id == assignment_id) else {
-                return Err(ApiError::NotFound(
-                    "no such assignment in this case file".into(),
-                ));
-            };
-            if member.assignment.role == TeamRole::CaseManager {
-                return Err(ApiError::Conflict(
-                    "the case manager is replaced, not removed: reassign the file".into(),
-                ));
-            }
-            if member.assignment.until.is_some() {
-                return Err(ApiError::Conflict(
-                    "the assignment has already ended".into(),
-                ));
-            }
-            if until <= member.assignment.from {
-                return Err(ApiError::invalid_field(
-                    "/until",
-                    "must be after the first day of the assignment",
-                ));
-            }
-            case_files::end_team_member(c, assignment_id, until)?;
-            let mut record = access.record(&caller, "case_file.team.end", "case_file", id);
-            record.details = Some(
+            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
+                let file = lock_for_change(c, id, if_match.as_deref(), caller.id(), now)?;
+                let team = case_files::team(c, id)?;
+                // Objects are checked by id within their parent: an assignment of another file is 404.
+                let Some(member) = team.iter().find(|m| m.id == assignment_id) else {
+                    return Err(ApiError::NotFound(
+                        "no such assignment in this case file".into(),
+                    ));
+                };
+                if member.assignment.role == TeamRole::CaseManager {
+                    return Err(ApiError::Conflict(
+                        "the case manager is replaced, not removed: reassign the file".into(),
+                    ));
+                }
+                if member.assignment.until.is_some() {
+                    return Err(ApiError::Conflict(
+                        "the assignment has already ended".into(),
+                    ));
+                }
+                if until <= member.assignment.from {
+                    return Err(ApiError::invalid_field(
+                        "/until",
+                        "must be after the first day of the assignment",
+                    ));
+                }
+                case_files::end_team_member(c, assignment_id, until)?;
+                let mut record = access.record(&caller, "case_file.team.end", "case_file", id);
+                record.details = Some(
                 serde_json::json!({ "person_id": file.person_id, "assignment_id": assignment_id })
                     .to_string(),
             );
-            audit::append(c, record)?;
-            Ok((case_files::team(c, id)?, file.version + 1))
+                audit::append(c, record)?;
+                Ok(team_replayable(
+                    &case_files::team(c, id)?,
+                    today,
+                    file.version + 1,
+                ))
+            })
         })
     })
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, etag(version)))
-        .json(team_response(&members, today)))
+    Ok(outcome.into_response())
 }
 
 /// A grant or withdrawal of the special categories to a team member.

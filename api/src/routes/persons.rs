@@ -825,7 +825,8 @@ pub struct MergeRequest {
     tag = "persons",
     operation_id = "merge_person",
     params(("person_id" = Uuid, Path, description = "The surviving person."),
-        ("If-Match" = String, Header, description = "The ETag of the surviving person.")),
+        ("If-Match" = String, Header, description = "The ETag of the surviving person."),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body return the first response; another body is 422.")),
     request_body = MergeRequest,
     responses(
         (status = 200, description = "The surviving person after the merge.", body = PersonResponse,
@@ -849,7 +850,9 @@ pub async fn merge_person(
         .authorize(&state, Action::AnnulPerson, "person", Some(id.to_string()))
         .await?;
     let access = guard::person_now(&state, &caller, Action::AnnulPerson, id).await?;
-    let request = body.parse().await?;
+    let key = idempotency::key_of(&req)?;
+    let (request, raw) = body.parse_raw().await?;
+    let fingerprint = idempotency::fingerprint(&req, &raw);
     let reason = parse_annulment_reason(&request.reason)
         .map_err(|e| ApiError::invalid_field("/reason", e))?;
     if request.duplicate_id == id {
@@ -863,6 +866,7 @@ pub async fn merge_person(
     let outcome = blocking(move || {
         let now = Utc::now();
         transact(&st.db, |c| {
+            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
             let survivor = persons::find(c, id)?.ok_or_else(not_found)?;
             let version = require_if_match(if_match.as_deref(), survivor.version)?;
             let Some(duplicate) = persons::find(c, request.duplicate_id)? else {
@@ -938,13 +942,19 @@ pub async fn merge_person(
                 .to_string(),
             );
             audit::append(c, record)?;
-            Ok(merged.survivor)
+            let survivor = merged.survivor;
+            Ok(Replayable {
+                status: actix_web::http::StatusCode::OK,
+                body: serde_json::to_value(PersonResponse::from(&survivor)).unwrap_or_default(),
+                location: None,
+                etag: Some(etag(survivor.version)),
+                replayed: false,
+            })
+            })
         })
     })
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, etag(outcome.version)))
-        .json(PersonResponse::from(&outcome)))
+    Ok(outcome.into_response())
 }
 
 /// Who to contact about a case file the caller may not read.

@@ -342,7 +342,12 @@ async fn every_response_carries_the_security_headers(app: TestApp) {
         .unwrap();
     assert_eq!(outside.status(), 404);
     assert_security_headers(&outside, "404 outside the API");
-    let contract = app.client.get(app.api("/openapi.json")).send().await.unwrap();
+    let contract = app
+        .client
+        .get(app.api("/openapi.json"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(contract.status(), 200);
     assert_security_headers(&contract, "the contract");
     let docs = app
@@ -358,10 +363,17 @@ async fn every_response_carries_the_security_headers(app: TestApp) {
         .to_str()
         .unwrap()
         .to_owned();
-    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-eval"), "{csp}");
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-eval"),
+        "{csp}"
+    );
     let api_csp = ok.headers()["content-security-policy"].to_str().unwrap();
     assert!(api_csp.starts_with("default-src 'none'"), "{api_csp}");
-    for asset in ["swagger-ui-bundle.js", "swagger-initializer.js", "swagger-ui.css"] {
+    for asset in [
+        "swagger-ui-bundle.js",
+        "swagger-initializer.js",
+        "swagger-ui.css",
+    ] {
         let r = app
             .client
             .get(format!("{}/docs/{asset}", app.address))
@@ -405,7 +417,10 @@ async fn swagger_ui_calls_no_validator_and_fills_in_no_purpose(app: TestApp) {
         initializer.contains(r#""validatorUrl": "none""#),
         "{initializer}"
     );
-    assert!(initializer.contains("/api/v1/openapi.json"), "{initializer}");
+    assert!(
+        initializer.contains("/api/v1/openapi.json"),
+        "{initializer}"
+    );
     // No default or example for Access-Purpose anywhere in the contract: "Try it out" would
     // put an invented purpose into the audit trail.
     let served: Value = app

@@ -500,10 +500,7 @@ async fn nobody_changes_their_own_roles_and_admins_stand_alone(app: TestApp) {
         let problem: Value = r.json().await.unwrap();
         assert_eq!(problem["errors"][0]["pointer"], "/roles", "{role}");
     }
-    let count = app
-        .db()
-        .read(socialcare_persistence::users::count)
-        .unwrap();
+    let count = app.db().read(socialcare_persistence::users::count).unwrap();
     assert_eq!(count, 1);
     let other = app
         .create_user(&admin, "second", &["system_admin"], &[])
@@ -630,11 +627,25 @@ async fn patch_needs_the_current_etag(app: TestApp) {
     assert_eq!(r.headers()["etag"], "\"2\"");
     assert_eq!(r.json::<Value>().await.unwrap()["version"], 2);
     // The old ETag is now stale.
-    let r = patch_if(&app, &admin, id, Some("\"1\""), json!({"display_name": "Old"})).await;
+    let r = patch_if(
+        &app,
+        &admin,
+        id,
+        Some("\"1\""),
+        json!({"display_name": "Old"}),
+    )
+    .await;
     assert_eq!(r.status(), 412);
 
     // `If-Match: *` matches whatever the current version (RFC 9110): the change proceeds.
-    let r = patch_if(&app, &admin, id, Some("*"), json!({"display_name": "Sara N."})).await;
+    let r = patch_if(
+        &app,
+        &admin,
+        id,
+        Some("*"),
+        json!({"display_name": "Sara N."}),
+    )
+    .await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["etag"], "\"3\"");
     assert_eq!(r.json::<Value>().await.unwrap()["display_name"], "Sara N.");
@@ -727,10 +738,7 @@ async fn writes_on_accounts_are_idempotent(app: TestApp) {
     assert_eq!(again.headers()["etag"], "\"1\"");
     assert_eq!(again.json::<Value>().await.unwrap(), first_body);
     // One account, one audit record of its creation.
-    let count = app
-        .db()
-        .read(socialcare_persistence::users::count)
-        .unwrap();
+    let count = app.db().read(socialcare_persistence::users::count).unwrap();
     assert_eq!(count, 2);
     let creations = app
         .audit(20)
