@@ -22,6 +22,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, Problem, blocking, transact};
 use crate::extract::JsonBody;
 use crate::guard::{self, CaseAccess};
+use crate::idempotency::IdempotencyKeyHeader;
 use crate::idempotency::{self, Replayable};
 use crate::routes::codes::AssessmentDomainCode;
 use crate::state::AppState;
@@ -175,7 +176,7 @@ fn audit_assessment(
     tag = "case-files",
     operation_id = "create_assessment",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body return the first response; another body is 422.")),
+        IdempotencyKeyHeader),
     request_body = CreateAssessmentRequest,
     responses(
         (status = 201, description = "Recorded as the next version.", body = AssessmentResponse,

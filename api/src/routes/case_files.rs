@@ -18,10 +18,12 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
+use crate::conditional::IfMatchHeader;
 use crate::conditional::{etag, if_match_of, require_if_match};
 use crate::error::{ApiError, Problem, blocking, transact};
 use crate::extract::{JsonBody, ValidQuery};
 use crate::guard;
+use crate::idempotency::IdempotencyKeyHeader;
 use crate::idempotency::{self, Replayable};
 use crate::routes::codes::{
     CaseStatusCode, CaseTransitionCode, ClosingReasonCode, TargetGroupCode, TeamRoleCode,
@@ -230,7 +232,7 @@ pub struct OpenCaseFileRequest {
 #[utoipa::path(
     tag = "case-files",
     operation_id = "open_case_file",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body return the first response; another body is 422.")),
+    params(IdempotencyKeyHeader),
     request_body = OpenCaseFileRequest,
     responses(
         (status = 201, description = "Opened.", body = CaseFileResponse,
@@ -401,9 +403,10 @@ pub struct ListCaseFilesQuery {
     pub status: Option<CaseStatusCode>,
     /// Only files with this target group.
     pub target_group: Option<TargetGroupCode>,
-    /// Opaque position returned in `next`; omit for the first page.
-    #[validate(length(max = 100))]
-    #[param(max_length = 100)]
+    /// Opaque position returned in `next` (base64url, 1-500 characters among `A-Z a-z 0-9 - _`);
+    /// omit for the first page. Anything else, or a position of another list, is 400.
+    #[validate(length(min = 1, max = 500))]
+    #[param(min_length = 1, max_length = 500, pattern = "^[A-Za-z0-9_-]{1,500}$")]
     pub cursor: Option<String>,
     /// Page size, 1-100 (default 20).
     #[validate(range(min = 1, max = 100))]
@@ -431,7 +434,13 @@ async fn list_page(
 ) -> Result<HttpResponse, ApiError> {
     query.after = cursor
         .as_deref()
-        .map(|c| parse_id(c, "cursor"))
+        .map(|c| {
+            crate::cursor::decode(c).and_then(|position| {
+                Uuid::parse_str(&position).map_err(|_| {
+                    ApiError::bad_parameter("cursor", "is not a cursor returned by this API")
+                })
+            })
+        })
         .transpose()?;
     query.limit = i64::from(limit) + 1;
     query.visible_to = match case_list_scope(&caller.subject()) {
@@ -477,7 +486,10 @@ async fn list_page(
                 .filter(|kv| !kv.is_empty() && !kv.starts_with("cursor="))
                 .map(str::to_owned)
                 .collect();
-            pairs.push(format!("cursor={}", last.id));
+            pairs.push(format!(
+                "cursor={}",
+                crate::cursor::encode(&last.id.to_string())
+            ));
             format!("{base}?{}", pairs.join("&"))
         })
     } else {
@@ -539,9 +551,10 @@ pub async fn list_case_files(
 pub struct CaseloadQuery {
     /// Only files in this status.
     pub status: Option<CaseStatusCode>,
-    /// Opaque position returned in `next`; omit for the first page.
-    #[validate(length(max = 100))]
-    #[param(max_length = 100)]
+    /// Opaque position returned in `next` (base64url, 1-500 characters among `A-Z a-z 0-9 - _`);
+    /// omit for the first page. Anything else, or a position of another list, is 400.
+    #[validate(length(min = 1, max = 500))]
+    #[param(min_length = 1, max_length = 500, pattern = "^[A-Za-z0-9_-]{1,500}$")]
     pub cursor: Option<String>,
     /// Page size, 1-100 (default 20).
     #[validate(range(min = 1, max = 100))]
@@ -658,8 +671,8 @@ pub struct TransitionList {
     tag = "case-files",
     operation_id = "transition_case_file",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
-        ("If-Match" = String, Header, description = "The ETag of the version being changed."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")),
+        IfMatchHeader,
+        IdempotencyKeyHeader),
     request_body = TransitionRequest,
     responses(
         (status = 200, description = "The case file in its new status.", body = CaseFileResponse,
@@ -812,7 +825,7 @@ pub struct TargetGroupsRequest {
     tag = "case-files",
     operation_id = "set_case_file_target_groups",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
-        ("If-Match" = String, Header, description = "The ETag of the version being changed.")),
+        IfMatchHeader),
     request_body = TargetGroupsRequest,
     responses(
         (status = 200, description = "The updated case file.", body = CaseFileResponse,
@@ -989,8 +1002,8 @@ pub struct TeamChangeRequest {
     tag = "case-files",
     operation_id = "change_case_file_team",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
-        ("If-Match" = String, Header, description = "The ETag of the case file."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body return the first response; another body is 422.")),
+        IfMatchHeader,
+        IdempotencyKeyHeader),
     request_body = TeamChangeRequest,
     responses(
         (status = 200, description = "The team after the change.", body = TeamList,
@@ -1116,8 +1129,8 @@ pub struct EndAssignmentRequest {
     operation_id = "end_case_file_team_assignment",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
         ("assignment_id" = Uuid, Path, description = "Team assignment identifier."),
-        ("If-Match" = String, Header, description = "The ETag of the case file."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body return the first response; another body is 422.")),
+        IfMatchHeader,
+        IdempotencyKeyHeader),
     request_body = EndAssignmentRequest,
     responses(
         (status = 200, description = "The team after the change.", body = TeamList,
@@ -1225,7 +1238,7 @@ pub struct SensitiveAccessRequest {
     operation_id = "set_case_file_team_sensitive_access",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
         ("assignment_id" = Uuid, Path, description = "Team assignment identifier."),
-        ("If-Match" = String, Header, description = "The ETag of the case file.")),
+        IfMatchHeader),
     request_body = SensitiveAccessRequest,
     responses(
         (status = 200, description = "The team after the change.", body = TeamList,

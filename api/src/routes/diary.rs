@@ -24,10 +24,12 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
+use crate::conditional::IfMatchHeader;
 use crate::conditional::{etag, if_match_of, require_if_match};
 use crate::error::{ApiError, Problem, blocking, transact};
 use crate::extract::{JsonBody, ValidQuery};
 use crate::guard::{self, CaseAccess};
+use crate::idempotency::IdempotencyKeyHeader;
 use crate::idempotency::{self, Replayable};
 use crate::routes::codes::DiaryEntryKindCode;
 use crate::state::AppState;
@@ -183,7 +185,7 @@ pub struct CreateDiaryEntryRequest {
     tag = "case-files",
     operation_id = "create_diary_entry",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body return the first response; another body is 422.")),
+        IdempotencyKeyHeader),
     request_body = CreateDiaryEntryRequest,
     responses(
         (status = 201, description = "Written.", body = DiaryEntryResponse,
@@ -273,9 +275,10 @@ pub struct ListDiaryQuery {
     pub from: Option<NaiveDate>,
     /// Only entries that occurred on or before this day (UTC).
     pub to: Option<NaiveDate>,
-    /// Opaque position returned in `next`; omit for the first page.
-    #[validate(length(max = 200))]
-    #[param(max_length = 200)]
+    /// Opaque position returned in `next` (base64url, 1-500 characters among `A-Z a-z 0-9 - _`);
+    /// omit for the first page. Anything else, or a position of another list, is 400.
+    #[validate(length(min = 1, max = 500))]
+    #[param(min_length = 1, max_length = 500, pattern = "^[A-Za-z0-9_-]{1,500}$")]
     pub cursor: Option<String>,
     /// Page size, 1-100 (default 20).
     #[validate(range(min = 1, max = 100))]
@@ -523,7 +526,7 @@ fn require_merge_patch(req: &HttpRequest) -> Result<(), ApiError> {
     operation_id = "update_diary_entry",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
         ("entry_id" = Uuid, Path, description = "Diary entry identifier."),
-        ("If-Match" = String, Header, description = "The ETag of the version being changed.")),
+        IfMatchHeader),
     request_body(content = UpdateDiaryEntryRequest, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The edited entry.", body = DiaryEntryResponse,

@@ -21,10 +21,12 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
+use crate::conditional::IfMatchHeader;
 use crate::conditional::{etag, if_match_of, require_if_match};
 use crate::error::{ApiError, Problem, blocking, transact};
 use crate::extract::{JsonBody, ValidQuery};
 use crate::guard;
+use crate::idempotency::IdempotencyKeyHeader;
 use crate::idempotency::{self, Replayable};
 use crate::routes::codes::CaseStatusCode;
 use crate::routes::users::AreaCode;
@@ -342,9 +344,10 @@ pub struct SearchPersonsQuery {
     pub case_status: Option<crate::routes::codes::CaseStatusCode>,
     /// Only persons with a case file in this target group.
     pub target_group: Option<crate::routes::codes::TargetGroupCode>,
-    /// Opaque position returned in `next`; omit for the first page.
-    #[validate(length(max = 500))]
-    #[param(max_length = 500)]
+    /// Opaque position returned in `next` (base64url, 1-500 characters among `A-Z a-z 0-9 - _`);
+    /// omit for the first page. Anything else, or a position of another list, is 400.
+    #[validate(length(min = 1, max = 500))]
+    #[param(min_length = 1, max_length = 500, pattern = "^[A-Za-z0-9_-]{1,500}$")]
     pub cursor: Option<String>,
     /// Page size, 1-100 (default 20).
     #[validate(range(min = 1, max = 100))]
@@ -424,7 +427,7 @@ fn check_duplicates(
     tag = "persons",
     operation_id = "create_person",
     params(CreatePersonQuery,
-        ("Idempotency-Key" = Option<String>, Header, description = "Any unique string (e.g. a UUID): a retry with the same key and body returns the first response instead of registering twice; the same key with another body is 422. Kept 48 hours.")),
+        IdempotencyKeyHeader),
     request_body = PersonRequest,
     responses(
         (status = 201, description = "Registered.", body = PersonResponse,
@@ -524,8 +527,8 @@ pub async fn get_person(
     tag = "persons",
     operation_id = "update_person",
     params(("person_id" = Uuid, Path, description = "Person identifier."),
-        ("If-Match" = String, Header, description = "The ETag of the version being changed, e.g. `\"3\"`."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe; see create_person.")),
+        IfMatchHeader,
+        IdempotencyKeyHeader),
     request_body = PersonRequest,
     responses(
         (status = 200, description = "The corrected person.", body = PersonResponse,
@@ -600,8 +603,8 @@ pub async fn update_person(
     tag = "persons",
     operation_id = "annul_person",
     params(("person_id" = Uuid, Path, description = "Person identifier."),
-        ("If-Match" = String, Header, description = "The ETag of the version being annulled."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe; see create_person.")),
+        IfMatchHeader,
+        IdempotencyKeyHeader),
     request_body = AnnulRequest,
     responses(
         (status = 200, description = "The annulled person.", body = PersonResponse,
@@ -825,8 +828,8 @@ pub struct MergeRequest {
     tag = "persons",
     operation_id = "merge_person",
     params(("person_id" = Uuid, Path, description = "The surviving person."),
-        ("If-Match" = String, Header, description = "The ETag of the surviving person."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body return the first response; another body is 422.")),
+        IfMatchHeader,
+        IdempotencyKeyHeader),
     request_body = MergeRequest,
     responses(
         (status = 200, description = "The surviving person after the merge.", body = PersonResponse,

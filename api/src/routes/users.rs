@@ -21,9 +21,11 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::{Caller, password};
+use crate::conditional::IfMatchHeader;
 use crate::conditional::{etag, if_match_of, require_if_match};
 use crate::error::{ApiError, Problem, blocking, transact};
 use crate::extract::{JsonBody, ValidQuery};
+use crate::idempotency::IdempotencyKeyHeader;
 use crate::idempotency::{self, Replayable};
 use crate::state::AppState;
 
@@ -235,9 +237,10 @@ pub struct UpdateUserRequest {
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListUsersQuery {
-    /// Opaque position returned in `next`; omit for the first page.
-    #[validate(length(max = 200))]
-    #[param(max_length = 200)]
+    /// Opaque position returned in `next` (base64url, 1-500 characters among `A-Z a-z 0-9 - _`);
+    /// omit for the first page. Anything else, or a position of another list, is 400.
+    #[validate(length(min = 1, max = 500))]
+    #[param(min_length = 1, max_length = 500, pattern = "^[A-Za-z0-9_-]{1,500}$")]
     pub cursor: Option<String>,
     /// Page size, 1-100 (default 20).
     #[validate(range(min = 1, max = 100))]
@@ -316,7 +319,7 @@ fn profile_change(before: Option<&StaffProfile>, after: &StaffProfile) -> serde_
 #[utoipa::path(
     tag = "users",
     operation_id = "create_user",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body return the first response; another body is 422.")),
+    params(IdempotencyKeyHeader),
     request_body = CreateUserRequest,
     responses(
         (status = 201, description = "Created.", body = UserResponse,
@@ -542,7 +545,7 @@ pub async fn get_user(
     tag = "users",
     operation_id = "update_user",
     params(("user_id" = Uuid, Path, description = "Account identifier."),
-        ("If-Match" = String, Header, description = "The ETag of the version being changed.")),
+        IfMatchHeader),
     request_body(content = UpdateUserRequest, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The updated account.", body = UserResponse,
@@ -750,7 +753,7 @@ async fn set_active(
     tag = "users",
     operation_id = "disable_user",
     params(("user_id" = Uuid, Path, description = "Account identifier."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key returns the first response.")),
+        IdempotencyKeyHeader),
     responses(
         (status = 200, description = "The disabled account.", body = UserResponse,
             headers(("ETag" = String, description = "The account's version."))),
@@ -776,7 +779,7 @@ pub async fn disable_user(
     tag = "users",
     operation_id = "enable_user",
     params(("user_id" = Uuid, Path, description = "Account identifier."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key returns the first response.")),
+        IdempotencyKeyHeader),
     responses(
         (status = 200, description = "The enabled account.", body = UserResponse,
             headers(("ETag" = String, description = "The account's version."))),
