@@ -875,6 +875,7 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "created_at",
             "updated_at",
             "disabled_at",
+            "version",
         ],
     ),
     ("user_roles", &["user_id", "role"]),

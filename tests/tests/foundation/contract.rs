@@ -667,7 +667,10 @@ fn the_contract_declares_idempotency_if_match_and_cursors_as_enforced() {
                     Some(_) => {}
                 }
             }
-            if let Some(p) = named("Idempotency-Key").or(named("If-Match")) {
+            for p in ["Idempotency-Key", "If-Match"]
+                .into_iter()
+                .filter_map(named)
+            {
                 if p.get("example").is_some() || p["schema"].get("example").is_some() {
                     problems.push(format!(
                         "{id}: an example would be pre-filled by Try it out"
