@@ -342,8 +342,17 @@ pub fn bump_version(
     Ok(n == 1)
 }
 
+/// Moves an account to its next version whatever the current one (changes made without
+/// `If-Match`, such as the command line's).
+pub fn next_version(conn: &mut AnyConnection, id: Uuid) -> Result<(), StoreError> {
+    diesel::update(users::table.find(DbUuid(id)))
+        .set(users::version.eq(users::version + 1))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Applies a change to an account and, when given, replaces its roles and areas (the caller
-/// bumps the version, see [`bump_version`]).
+/// bumps the version, see [`bump_version`] and [`next_version`]).
 pub fn update(
     conn: &mut AnyConnection,
     id: Uuid,
