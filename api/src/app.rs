@@ -16,7 +16,7 @@ use socialcare_domain::{DisplayName, Email, Password, StaffProfile, Username};
 use socialcare_persistence::users::{self, NewStaffUser};
 use socialcare_persistence::{Database, Engine, PoolOptions, audit, migrations};
 use utoipa_actix_web::AppExt;
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::auth::jwt::JwtKeys;
 use crate::auth::password;
@@ -155,6 +155,12 @@ fn cors(origins: &[String]) -> Cors {
         .max_age(3600)
 }
 
+/// The Swagger UI's settings. The online validator is off: left at its default, the browser
+/// would send the contract's URL (and so the office's host name) to validator.swagger.io.
+fn swagger_config() -> SwaggerConfig<'static> {
+    SwaggerConfig::new([format!("{BASE_PATH}/openapi.json")]).validator_url("none")
+}
+
 impl Application {
     /// Validates the configuration, opens and migrates the database, creates the first
     /// administrator when needed, and binds the listener.
@@ -238,40 +244,43 @@ impl Application {
         let port = listener.local_addr()?.port();
         let origins = config.cors_origins.clone();
         let app_state = state.clone();
-        let server =
-            HttpServer::new(move || {
-                App::new()
-                    .wrap(cors(&origins))
-                    .wrap(metrics.clone())
-                    .wrap(from_fn(request_context))
-                    .app_data(app_state.clone())
-                    .app_data(routes.clone())
-                    .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
-                    .app_data(web::PathConfig::default().error_handler(|err, _| {
-                        ApiError::bad_request(format!("invalid path: {err}")).into()
-                    }))
-                    // Before the API scope, which would otherwise claim /api/v1/openapi.json.
-                    .service(SwaggerUi::new("/docs/{_:.*}").external_url_unchecked(
-                        format!("{BASE_PATH}/openapi.json"),
-                        contract.clone(),
-                    ))
-                    .into_utoipa_app()
-                    .service(utoipa_actix_web::scope(BASE_PATH).configure(routes::configure))
-                    .into_app()
-                    .route(
-                        "/docs",
-                        web::get().to(|| async {
-                            actix_web::HttpResponse::PermanentRedirect()
-                                .insert_header((header::LOCATION, "/docs/"))
-                                .finish()
-                        }),
-                    )
-                    .default_service(web::to(fallback))
-            })
-            .workers(2)
-            .shutdown_timeout(10)
-            .listen(listener)?
-            .run();
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(cors(&origins))
+                .wrap(metrics.clone())
+                .wrap(from_fn(request_context))
+                .app_data(app_state.clone())
+                .app_data(routes.clone())
+                .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+                .app_data(web::PathConfig::default().error_handler(|err, _| {
+                    ApiError::bad_request(format!("invalid path: {err}")).into()
+                }))
+                // Before the API scope, which would otherwise claim /api/v1/openapi.json.
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}")
+                        .external_url_unchecked(
+                            format!("{BASE_PATH}/openapi.json"),
+                            contract.clone(),
+                        )
+                        .config(swagger_config()),
+                )
+                .into_utoipa_app()
+                .service(utoipa_actix_web::scope(BASE_PATH).configure(routes::configure))
+                .into_app()
+                .route(
+                    "/docs",
+                    web::get().to(|| async {
+                        actix_web::HttpResponse::PermanentRedirect()
+                            .insert_header((header::LOCATION, "/docs/"))
+                            .finish()
+                    }),
+                )
+                .default_service(web::to(fallback))
+        })
+        .workers(2)
+        .shutdown_timeout(10)
+        .listen(listener)?
+        .run();
         tracing::info!(address = %config.bind_addr, port, "listening");
         Ok(Self {
             port,

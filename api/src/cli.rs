@@ -310,6 +310,7 @@ fn users_command(
                     },
                     None,
                 )?;
+                users::next_version(c, user.id)?;
                 sessions::revoke_user(c, user.id, now)?;
                 audit::append(c, cli_record("user.disable", user.id.to_string()))?;
                 Ok(())
@@ -337,6 +338,7 @@ fn users_command(
                     },
                     None,
                 )?;
+                users::next_version(c, user.id)?;
                 sessions::revoke_user(c, user.id, now)?;
                 audit::append(c, cli_record("user.reset_password", user.id.to_string()))?;
                 Ok(())

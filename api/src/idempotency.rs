@@ -16,6 +16,28 @@ use crate::error::ApiError;
 /// Name of the request header.
 pub const HEADER: &str = "Idempotency-Key";
 
+/// The `Idempotency-Key` request header, as the contract declares it on every write that takes
+/// it: `params(IdempotencyKeyHeader, ...)` in `#[utoipa::path]`. It says exactly what
+/// [`key_of`] accepts.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IdempotencyKeyHeader {
+    /// Makes retries safe: any unique value (e.g. a UUID) of 1-255 visible ASCII characters
+    /// (`!` to `~`, no spaces); a malformed one is answered with 400. A retry with the same key
+    /// and the same request returns the first response (with `Idempotent-Replayed: true`)
+    /// instead of acting twice; the same key with another request is 422. Keys are per user and
+    /// kept 48 hours.
+    #[param(
+        rename = "Idempotency-Key",
+        value_type = String,
+        required = false,
+        min_length = 1,
+        max_length = 255,
+        pattern = "^[\\x21-\\x7E]{1,255}$"
+    )]
+    pub idempotency_key: Option<String>,
+}
+
 /// A successful write's response, in a form that can be stored and replayed.
 #[derive(Debug, Clone)]
 pub struct Replayable {

@@ -7,6 +7,7 @@ pub mod case_work;
 pub mod cli;
 pub mod conditional;
 pub mod config;
+pub mod cursor;
 pub mod dates;
 pub mod demo;
 pub mod error;

@@ -1,5 +1,5 @@
-//! Cross-cutting HTTP behaviour: request ids, problem details completion, access logs, the
-//! 404/405 fallback.
+//! Cross-cutting HTTP behaviour: request ids, problem details completion, security headers,
+//! access logs, the 404/405 fallback.
 
 use std::time::Instant;
 
@@ -16,7 +16,8 @@ use crate::request::{REQUEST_ID_HEADER, RequestId};
 
 /// Assigns the request id, runs the request inside a tracing span that carries it, turns every
 /// error response into complete problem details (with `instance` and `request_id`), sets the
-/// `X-Request-Id` response header and writes one access-log line.
+/// `X-Request-Id` response header and the security headers ([`security_headers`]) and writes one
+/// access-log line.
 pub async fn request_context(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -35,13 +36,20 @@ pub async fn request_context(
         path = %path,
     );
     let started = Instant::now();
-    // Handlers and extractors answer errors as responses; an `Err` here can only come from a
-    // middleware and is rendered by actix from its `ResponseError` implementation.
-    let response = next
-        .call(req)
-        .instrument(span.clone())
-        .await?
-        .map_into_boxed_body();
+    // Handlers and extractors answer errors as responses; an `Err` here can only come from an
+    // inner middleware and is rendered by actix from its `ResponseError` implementation, with
+    // the security headers added by a response mapper.
+    let response = match next.call(req).instrument(span.clone()).await {
+        Ok(response) => response.map_into_boxed_body(),
+        Err(mut error) => {
+            let path = path.clone();
+            error.add_response_mapper(move |mut response| {
+                security_headers(response.headers_mut(), &path);
+                response
+            });
+            return Err(error);
+        }
+    };
     let status = response.status();
     let mut response = if status.is_client_error() || status.is_server_error() {
         complete_problem(response, &path, &request_id.0)
@@ -53,6 +61,7 @@ pub async fn request_context(
             .headers_mut()
             .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
     }
+    security_headers(response.headers_mut(), &path);
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     span.in_scope(|| {
         if status.is_server_error() {
@@ -62,6 +71,42 @@ pub async fn request_context(
         }
     });
     Ok(response)
+}
+
+/// Path prefix of the Swagger UI pages.
+pub const DOCS_PATH: &str = "/docs";
+
+/// The content security policy of everything but the Swagger UI: a JSON API loads nothing and
+/// is framed by no one.
+const API_CSP: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// The content security policy of the Swagger UI: its page loads only its own scripts, styles
+/// and icons from this server (no inline script), its stylesheet embeds `data:` SVG icons and
+/// React sets inline styles, and "Try it out" calls this server only.
+const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// Adds the security headers every response carries: `Cache-Control: no-store` (every answer
+/// of this server may hold personal data or describe an instant), `X-Content-Type-Options:
+/// nosniff`, `X-Frame-Options: DENY` and a `Content-Security-Policy` with
+/// `frame-ancestors 'none'` (no framing, no clickjacking), and `Referrer-Policy: no-referrer`
+/// (URLs carry ids and search terms).
+pub fn security_headers(headers: &mut header::HeaderMap, path: &str) {
+    let docs = path == DOCS_PATH || path.starts_with("/docs/");
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(if docs { DOCS_CSP } else { API_CSP }),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
 }
 
 fn complete_problem(

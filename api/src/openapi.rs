@@ -165,8 +165,8 @@ fn complete(doc: &mut Value) {
             "name": crate::request::PURPOSE_HEADER,
             "in": "header",
             "required": false,
-            "description": "Why the caller accesses personal data, e.g. `Verifica requisiti ADI` (1-200 printable characters, UTF-8). It is recorded as the purpose of every audit record the request makes; an invalid value is answered with 400.",
-            "schema": { "type": "string", "minLength": 1, "maxLength": crate::request::PURPOSE_MAX_CHARS, "pattern": "^[^\\u0000-\\u001f\\u007f]+$", "example": "Verifica requisiti ADI" }
+            "description": "Why the caller accesses personal data, in the caller's own words, such as `Verifica requisiti ADI` (1-200 printable characters, UTF-8). It has no default and no example value on purpose: what is sent is recorded as the purpose of every audit record the request makes, so a value filled in by a tool would be a false statement in the audit trail; an invalid value is answered with 400.",
+            "schema": { "type": "string", "minLength": 1, "maxLength": crate::request::PURPOSE_MAX_CHARS, "pattern": "^[^\\u0000-\\u001f\\u007f]+$" }
         }
     });
 

@@ -50,6 +50,15 @@ impl Role {
         }
     }
 
+    /// Whether holding the role gives sight of personal data: case content for every role that
+    /// works cases (social worker, educator, area coordinator, office manager, administrative
+    /// staff), the audit trail for the privacy officer (it names persons and what was read about
+    /// them). Only `system_admin` sees neither, which is why it may not be combined with any of
+    /// them: whoever grants roles must not be able to grant themselves access to the data.
+    pub fn reads_personal_data(self) -> bool {
+        !matches!(self, Role::SystemAdmin)
+    }
+
     /// Whether a user holding this role must belong to at least one area:
     /// the roles whose work is organised by area.
     pub fn requires_area(self) -> bool {
@@ -281,7 +290,8 @@ impl fmt::Debug for Password {
 /// What a staff member is allowed to be: their roles and their areas.
 ///
 /// Invariants: at least one role; no duplicates (sets); a role organised by area
-/// (`social_worker`, `educator`, `area_coordinator`) requires at least one area.
+/// (`social_worker`, `educator`, `area_coordinator`) requires at least one area; `system_admin`
+/// stands alone (separation of duties: see [`Role::reads_personal_data`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffProfile {
     roles: BTreeSet<Role>,
@@ -291,6 +301,21 @@ pub struct StaffProfile {
 impl StaffProfile {
     /// Builds a profile from role and area codes, reporting each invalid entry by position.
     pub fn parse(roles: &[String], areas: &[String]) -> Result<Self, ValidationErrors> {
+        let (roles, areas) = Self::parse_codes(roles, areas)?;
+        Self::new(roles, areas)
+    }
+
+    /// Like [`StaffProfile::parse`], for codes read back from storage (see
+    /// [`StaffProfile::stored`]).
+    pub fn parse_stored(roles: &[String], areas: &[String]) -> Result<Self, ValidationErrors> {
+        let (roles, areas) = Self::parse_codes(roles, areas)?;
+        Self::stored(roles, areas)
+    }
+
+    fn parse_codes(
+        roles: &[String],
+        areas: &[String],
+    ) -> Result<(BTreeSet<Role>, BTreeSet<Area>), ValidationErrors> {
         let mut errors = ValidationErrors::new();
         let mut role_set = BTreeSet::new();
         for (i, code) in roles.iter().enumerate() {
@@ -307,11 +332,34 @@ impl StaffProfile {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Self::new(role_set, area_set)
+        Ok((role_set, area_set))
     }
 
     /// Builds a profile from already-typed roles and areas.
     pub fn new(roles: BTreeSet<Role>, areas: BTreeSet<Area>) -> Result<Self, ValidationErrors> {
+        if roles.contains(&Role::SystemAdmin) {
+            let readers: Vec<&str> = roles
+                .iter()
+                .filter(|r| r.reads_personal_data())
+                .map(|r| r.as_str())
+                .collect();
+            if !readers.is_empty() {
+                return Err(ValidationErrors::single(
+                    "roles",
+                    format!(
+                        "system_admin cannot be combined with roles that read case content or the audit trail ({}): give them to another account",
+                        readers.join(", ")
+                    ),
+                ));
+            }
+        }
+        Self::stored(roles, areas)
+    }
+
+    /// Builds a profile read back from storage: the invariants of [`StaffProfile::new`] except
+    /// the separation of `system_admin`, so that an account created before that rule still
+    /// loads (and logs in); its next change of roles must separate them.
+    pub fn stored(roles: BTreeSet<Role>, areas: BTreeSet<Area>) -> Result<Self, ValidationErrors> {
         if roles.is_empty() {
             return Err(ValidationErrors::single(
                 "roles",
@@ -368,6 +416,8 @@ pub struct StaffUser {
     pub updated_at: chrono::DateTime<chrono::Utc>,
     /// When the account was disabled, if it is.
     pub disabled_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Version for optimistic concurrency: 1 when created, one more at each change.
+    pub version: i64,
 }
 
 /// Why a change to a staff account is refused by the office's rules.
@@ -376,17 +426,28 @@ pub enum AccountRuleViolation {
     /// A system administrator may not disable their own account.
     #[error("you cannot disable your own account")]
     DisableSelf,
-    /// A system administrator may not remove their own `system_admin` role.
-    #[error("you cannot remove the system_admin role from your own account")]
-    DemoteSelf,
+    /// Nobody changes their own roles or areas: an administrator could otherwise grant
+    /// themselves access to case content or the audit trail.
+    #[error("you cannot change your own roles or areas: another system administrator must do it")]
+    ChangeOwnProfile,
 }
 
-/// Checks that an administrator's change to `target` does not lock them out of administration.
+impl AccountRuleViolation {
+    /// Whether the refusal is a matter of authorization (403: nobody may do this to their own
+    /// account) rather than of the account's state (409).
+    pub fn is_forbidden(&self) -> bool {
+        matches!(self, AccountRuleViolation::ChangeOwnProfile)
+    }
+}
+
+/// Checks an administrator's change to the account `target_id`: nobody disables their own
+/// account (it would lock them out) or changes their own roles or areas (`current` to
+/// `new_profile`; sending the same roles and areas again changes nothing and is allowed).
 pub fn check_admin_change(
     actor_id: uuid::Uuid,
     target_id: uuid::Uuid,
     disables: bool,
-    new_profile: Option<&StaffProfile>,
+    change: Option<(&StaffProfile, &StaffProfile)>,
 ) -> Result<(), AccountRuleViolation> {
     if actor_id != target_id {
         return Ok(());
@@ -394,8 +455,8 @@ pub fn check_admin_change(
     if disables {
         return Err(AccountRuleViolation::DisableSelf);
     }
-    if new_profile.is_some_and(|p| !p.has_role(Role::SystemAdmin)) {
-        return Err(AccountRuleViolation::DemoteSelf);
+    if change.is_some_and(|(current, new)| current != new) {
+        return Err(AccountRuleViolation::ChangeOwnProfile);
     }
     Ok(())
 }
@@ -486,21 +547,98 @@ mod tests {
         assert_eq!(profile.map(|p| p.roles().len()), Ok(1));
     }
 
+    fn profile(roles: &[&str], areas: &[&str]) -> StaffProfile {
+        let roles: Vec<String> = roles.iter().map(|r| (*r).to_owned()).collect();
+        let areas: Vec<String> = areas.iter().map(|a| (*a).to_owned()).collect();
+        StaffProfile::parse(&roles, &areas).unwrap()
+    }
+
     #[test]
-    fn administrators_cannot_lock_themselves_out() {
+    fn nobody_disables_themselves_or_changes_their_own_roles_or_areas() {
         let me = uuid::Uuid::now_v7();
         let other = uuid::Uuid::now_v7();
-        let worker = StaffProfile::parse(&["educator".into()], &["transversal".into()]).ok();
-        assert_eq!(check_admin_change(me, other, true, worker.as_ref()), Ok(()));
+        let admin = profile(&["system_admin"], &[]);
+        let admin_of_an_area = profile(&["system_admin"], &["transversal"]);
+        let worker = profile(&["educator"], &["transversal"]);
+        // Others' accounts: anything the profile rules allow.
+        assert_eq!(check_admin_change(me, other, true, None), Ok(()));
+        assert_eq!(
+            check_admin_change(me, other, false, Some((&admin, &worker))),
+            Ok(())
+        );
         assert_eq!(
             check_admin_change(me, me, true, None),
             Err(AccountRuleViolation::DisableSelf)
         );
+        for new in [&worker, &admin_of_an_area] {
+            let refused = check_admin_change(me, me, false, Some((&admin, new)));
+            assert_eq!(refused, Err(AccountRuleViolation::ChangeOwnProfile));
+            assert!(refused.is_err_and(|r| r.is_forbidden()));
+        }
+        assert!(!AccountRuleViolation::DisableSelf.is_forbidden());
+        // The same roles and areas sent again change nothing.
         assert_eq!(
-            check_admin_change(me, me, false, worker.as_ref()),
-            Err(AccountRuleViolation::DemoteSelf)
+            check_admin_change(me, me, false, Some((&admin, &admin.clone()))),
+            Ok(())
         );
-        let admin = StaffProfile::parse(&["system_admin".into()], &[]).ok();
-        assert_eq!(check_admin_change(me, me, false, admin.as_ref()), Ok(()));
+        assert_eq!(check_admin_change(me, me, false, None), Ok(()));
+    }
+
+    #[test]
+    fn system_admin_stands_alone() {
+        for role in Role::ALL {
+            if role == Role::SystemAdmin {
+                assert!(!role.reads_personal_data());
+                continue;
+            }
+            assert!(role.reads_personal_data(), "{role}");
+            let errors = StaffProfile::parse(
+                &["system_admin".into(), role.as_str().into()],
+                &["social_inclusion".into()],
+            )
+            .err()
+            .unwrap_or_else(|| panic!("system_admin + {role} accepted"));
+            assert_eq!(errors.errors()[0].field, "roles");
+            assert!(errors.errors()[0].detail.contains(role.as_str()));
+            // Accounts stored before the rule still load.
+            assert!(
+                StaffProfile::parse_stored(
+                    &["system_admin".into(), role.as_str().into()],
+                    &["social_inclusion".into()],
+                )
+                .is_ok()
+            );
+        }
+        assert!(StaffProfile::parse(&["system_admin".into()], &["transversal".into()]).is_ok());
+        assert!(
+            StaffProfile::parse(&["office_manager".into(), "privacy_officer".into()], &[]).is_ok()
+        );
+    }
+
+    /// The roles flagged as reading personal data are exactly those the access rules let read
+    /// case files, persons or the audit trail.
+    #[test]
+    fn reads_personal_data_agrees_with_the_access_rules() {
+        use crate::access::{Action, Resource, Subject, decide};
+        let areas: BTreeSet<Area> = Area::ALL.into_iter().collect();
+        for role in Role::ALL {
+            let roles: BTreeSet<Role> = [role].into_iter().collect();
+            let subject = Subject {
+                id: uuid::Uuid::now_v7(),
+                roles: &roles,
+                areas: &areas,
+            };
+            let reads = [
+                Action::ReadAuditTrail,
+                Action::SearchPersons,
+                Action::ListCaseFiles,
+                Action::ReadCaseFile,
+                Action::ReadCaseContent,
+                Action::ReadPerson,
+            ]
+            .into_iter()
+            .any(|action| decide(&subject, action, Resource::None).allowed());
+            assert_eq!(role.reads_personal_data(), reads, "{role}");
+        }
     }
 }

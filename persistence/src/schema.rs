@@ -16,6 +16,7 @@ diesel::table! {
         created_at -> SqlInstant,
         updated_at -> SqlInstant,
         disabled_at -> Nullable<SqlInstant>,
+        version -> BigInt,
     }
 }
 
@@ -876,6 +877,7 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "created_at",
             "updated_at",
             "disabled_at",
+            "version",
         ],
     ),
     ("user_roles", &["user_id", "role"]),

@@ -34,6 +34,8 @@ pub struct UserRow {
     pub updated_at: DbInstant,
     /// When it was disabled.
     pub disabled_at: Option<DbInstant>,
+    /// Version for optimistic concurrency, starting at 1.
+    pub version: i64,
 }
 
 /// A row to insert into `users`.
@@ -59,6 +61,8 @@ pub struct NewUserRow {
     pub updated_at: DbInstant,
     /// When it was disabled.
     pub disabled_at: Option<DbInstant>,
+    /// Version, 1 for a new account.
+    pub version: i64,
 }
 
 /// Changes to a user's descriptive fields.
@@ -115,7 +119,7 @@ fn corrupt(what: &str, detail: String) -> StoreError {
 
 fn to_domain(row: UserRow, roles: &[String], areas: &[String]) -> Result<StaffUser, StoreError> {
     let profile =
-        StaffProfile::parse(roles, areas).map_err(|e| corrupt("profile", e.to_string()))?;
+        StaffProfile::parse_stored(roles, areas).map_err(|e| corrupt("profile", e.to_string()))?;
     Ok(StaffUser {
         id: row.id.0,
         username: Username::parse(&row.username).map_err(|e| corrupt("username", e))?,
@@ -127,6 +131,7 @@ fn to_domain(row: UserRow, roles: &[String], areas: &[String]) -> Result<StaffUs
         created_at: row.created_at.0,
         updated_at: row.updated_at.0,
         disabled_at: row.disabled_at.map(|d| d.0),
+        version: row.version,
     })
 }
 
@@ -205,6 +210,7 @@ pub fn insert(
         created_at: now.into(),
         updated_at: now.into(),
         disabled_at: None,
+        version: 1,
     };
     diesel::insert_into(users::table)
         .values(&row)
@@ -319,7 +325,34 @@ pub fn count(conn: &mut AnyConnection) -> Result<i64, StoreError> {
     Ok(users::table.count().get_result(conn)?)
 }
 
-/// Applies a change to an account and, when given, replaces its roles and areas.
+/// Takes the optimistic lock on an account: moves it from `expected_version` to the next one,
+/// or returns false when another change got there first.
+pub fn bump_version(
+    conn: &mut AnyConnection,
+    id: Uuid,
+    expected_version: i64,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        users::table
+            .find(DbUuid(id))
+            .filter(users::version.eq(expected_version)),
+    )
+    .set(users::version.eq(expected_version + 1))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Moves an account to its next version whatever the current one (changes made without
+/// `If-Match`, such as the command line's).
+pub fn next_version(conn: &mut AnyConnection, id: Uuid) -> Result<(), StoreError> {
+    diesel::update(users::table.find(DbUuid(id)))
+        .set(users::version.eq(users::version + 1))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Applies a change to an account and, when given, replaces its roles and areas (the caller
+/// bumps the version, see [`bump_version`] and [`next_version`]).
 pub fn update(
     conn: &mut AnyConnection,
     id: Uuid,

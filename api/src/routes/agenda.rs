@@ -145,9 +145,10 @@ pub struct AgendaQuery {
     #[validate(range(max = 365))]
     #[param(minimum = 0, maximum = 365, default = 90)]
     pub release_within_days: Option<u32>,
-    /// Opaque position returned in `next`; omit for the first page.
-    #[validate(length(max = 20))]
-    #[param(max_length = 20)]
+    /// Opaque position returned in `next` (base64url, 1-500 characters among `A-Z a-z 0-9 - _`);
+    /// omit for the first page. Anything else, or a position of another list, is 400.
+    #[validate(length(min = 1, max = 500))]
+    #[param(min_length = 1, max_length = 500, pattern = "^[A-Za-z0-9_-]{1,500}$")]
     pub cursor: Option<String>,
     /// Page size, 1-100 (default 50).
     #[validate(range(min = 1, max = 100))]
@@ -178,9 +179,10 @@ pub struct CaseManagerAgendaQuery {
     #[validate(range(max = 365))]
     #[param(minimum = 0, maximum = 365, default = 90)]
     pub release_within_days: Option<u32>,
-    /// Opaque position returned in `next`; omit for the first page.
-    #[validate(length(max = 20))]
-    #[param(max_length = 20)]
+    /// Opaque position returned in `next` (base64url, 1-500 characters among `A-Z a-z 0-9 - _`);
+    /// omit for the first page. Anything else, or a position of another list, is 400.
+    #[validate(length(min = 1, max = 500))]
+    #[param(min_length = 1, max_length = 500, pattern = "^[A-Za-z0-9_-]{1,500}$")]
     pub cursor: Option<String>,
     /// Page size, 1-100 (default 50).
     #[validate(range(min = 1, max = 100))]
@@ -380,7 +382,7 @@ async fn agenda_page(
     }
     let offset: usize = match cursor.as_deref() {
         None => 0,
-        Some(c) => c
+        Some(c) => crate::cursor::decode(c)?
             .parse()
             .map_err(|_| ApiError::bad_parameter("cursor", "not a position of this list"))?,
     };
@@ -436,7 +438,10 @@ async fn agenda_page(
             .filter(|kv| !kv.is_empty() && !kv.starts_with("cursor="))
             .map(str::to_owned)
             .collect();
-        pairs.push(format!("cursor={}", offset + limit));
+        pairs.push(format!(
+            "cursor={}",
+            crate::cursor::encode(&(offset + limit).to_string())
+        ));
         format!("{base}?{}", pairs.join("&"))
     });
     Ok(HttpResponse::Ok().json(AgendaPage {

@@ -20,6 +20,7 @@ use crate::auth::Caller;
 use crate::case_work::{self, Answer, NoQuery, Op, Target, Work};
 use crate::error::{ApiError, Problem};
 use crate::extract::{Body, Id};
+use crate::idempotency::IdempotencyKeyHeader;
 use crate::routes::codes::AssessmentDomainCode;
 use crate::state::AppState;
 
@@ -157,7 +158,7 @@ fn audited(work: &mut Work<'_>, assessment: &Assessment) {
     tag = "case-files",
     operation_id = "create_assessment",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body return the first response; another body is 422.")),
+        IdempotencyKeyHeader),
     request_body = CreateAssessmentRequest,
     responses(
         (status = 201, description = "Recorded as the next version.", body = AssessmentResponse,

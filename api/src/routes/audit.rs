@@ -199,9 +199,10 @@ pub struct SearchAuditQuery {
     pub from: Option<DateTime<Utc>>,
     /// Records before this instant (RFC 3339).
     pub to: Option<DateTime<Utc>>,
-    /// Opaque position returned in `next`; omit for the first page.
-    #[validate(length(max = 200))]
-    #[param(max_length = 200)]
+    /// Opaque position returned in `next` (base64url, 1-500 characters among `A-Z a-z 0-9 - _`);
+    /// omit for the first page. Anything else, or a position of another list, is 400.
+    #[validate(length(min = 1, max = 500))]
+    #[param(min_length = 1, max_length = 500, pattern = "^[A-Za-z0-9_-]{1,500}$")]
     pub cursor: Option<String>,
     /// Page size, 1-100 (default 20).
     #[validate(range(min = 1, max = 100))]

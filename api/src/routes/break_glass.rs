@@ -22,6 +22,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, Problem, blocking, transact};
 use crate::extract::{JsonBody, ValidQuery};
 use crate::guard;
+use crate::idempotency::IdempotencyKeyHeader;
 use crate::idempotency::{self, Replayable};
 use crate::state::AppState;
 
@@ -101,7 +102,7 @@ pub struct BreakGlassRequest {
     tag = "case-files",
     operation_id = "request_break_glass",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")),
+        IdempotencyKeyHeader),
     request_body = BreakGlassRequest,
     responses(
         (status = 201, description = "The access is open until `expires_at`.", body = BreakGlassGrantResponse),
@@ -195,9 +196,10 @@ pub async fn request_break_glass(
 pub struct ListBreakGlassQuery {
     /// Only acknowledged (`true`) or not yet acknowledged (`false`) accesses.
     pub acknowledged: Option<bool>,
-    /// Opaque position returned in `next`; omit for the first page.
-    #[validate(length(max = 200))]
-    #[param(max_length = 200)]
+    /// Opaque position returned in `next` (base64url, 1-500 characters among `A-Z a-z 0-9 - _`);
+    /// omit for the first page. Anything else, or a position of another list, is 400.
+    #[validate(length(min = 1, max = 500))]
+    #[param(min_length = 1, max_length = 500, pattern = "^[A-Za-z0-9_-]{1,500}$")]
     pub cursor: Option<String>,
     /// Page size, 1-100 (default 20).
     #[validate(range(min = 1, max = 100))]
@@ -410,7 +412,7 @@ pub struct AcknowledgementRequest {
     tag = "audit",
     operation_id = "acknowledge_break_glass_access",
     params(("grant_id" = Uuid, Path, description = "Identifier of the break-glass access."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")),
+        IdempotencyKeyHeader),
     request_body = AcknowledgementRequest,
     responses(
         (status = 200, description = "The acknowledged access.", body = BreakGlassGrantResponse),

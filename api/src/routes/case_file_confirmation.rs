@@ -10,8 +10,10 @@ use socialcare_persistence::case_files;
 
 use crate::auth::Caller;
 use crate::case_work::{self, Answer, Op, Target};
+use crate::conditional::IfMatchHeader;
 use crate::error::{ApiError, Problem};
 use crate::extract::Id;
+use crate::idempotency::IdempotencyKeyHeader;
 use crate::routes::case_files::{CaseFileResponse, render};
 use crate::state::AppState;
 
@@ -26,8 +28,8 @@ use crate::state::AppState;
     tag = "case-files",
     operation_id = "confirm_case_file",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
-        ("If-Match" = String, Header, description = "The ETag of the case file."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")),
+        IfMatchHeader,
+        IdempotencyKeyHeader),
     responses(
         (status = 200, description = "Confirmed: the case file.", body = CaseFileResponse,
             headers(("ETag" = String, description = "The new version."))),

@@ -19,10 +19,12 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
+use crate::conditional::IfMatchHeader;
 use crate::conditional::{etag, if_match_of, require_if_match};
 use crate::error::{ApiError, Problem, blocking, transact};
 use crate::extract::{JsonBody, ValidQuery};
 use crate::guard;
+use crate::idempotency::IdempotencyKeyHeader;
 use crate::idempotency::{self, Replayable};
 use crate::routes::codes::{
     CaseStatusCode, CaseTransitionCode, ClosingReasonCode, TargetGroupCode, TeamRoleCode,
@@ -243,7 +245,7 @@ pub struct OpenCaseFileRequest {
 #[utoipa::path(
     tag = "case-files",
     operation_id = "open_case_file",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body return the first response; another body is 422.")),
+    params(IdempotencyKeyHeader),
     request_body = OpenCaseFileRequest,
     responses(
         (status = 201, description = "Opened.", body = CaseFileResponse,
@@ -424,9 +426,10 @@ pub struct ListCaseFilesQuery {
     pub status: Option<CaseStatusCode>,
     /// Only files with this target group.
     pub target_group: Option<TargetGroupCode>,
-    /// Opaque position returned in `next`; omit for the first page.
-    #[validate(length(max = 100))]
-    #[param(max_length = 100)]
+    /// Opaque position returned in `next` (base64url, 1-500 characters among `A-Z a-z 0-9 - _`);
+    /// omit for the first page. Anything else, or a position of another list, is 400.
+    #[validate(length(min = 1, max = 500))]
+    #[param(min_length = 1, max_length = 500, pattern = "^[A-Za-z0-9_-]{1,500}$")]
     pub cursor: Option<String>,
     /// Page size, 1-100 (default 20).
     #[validate(range(min = 1, max = 100))]
@@ -454,7 +457,13 @@ async fn list_page(
 ) -> Result<HttpResponse, ApiError> {
     query.after = cursor
         .as_deref()
-        .map(|c| parse_id(c, "cursor"))
+        .map(|c| {
+            crate::cursor::decode(c).and_then(|position| {
+                Uuid::parse_str(&position).map_err(|_| {
+                    ApiError::bad_parameter("cursor", "is not a cursor returned by this API")
+                })
+            })
+        })
         .transpose()?;
     query.limit = i64::from(limit) + 1;
     query.visible_to = match case_list_scope(&caller.subject()) {
@@ -500,7 +509,10 @@ async fn list_page(
                 .filter(|kv| !kv.is_empty() && !kv.starts_with("cursor="))
                 .map(str::to_owned)
                 .collect();
-            pairs.push(format!("cursor={}", last.id));
+            pairs.push(format!(
+                "cursor={}",
+                crate::cursor::encode(&last.id.to_string())
+            ));
             format!("{base}?{}", pairs.join("&"))
         })
     } else {
@@ -562,9 +574,10 @@ pub async fn list_case_files(
 pub struct CaseloadQuery {
     /// Only files in this status.
     pub status: Option<CaseStatusCode>,
-    /// Opaque position returned in `next`; omit for the first page.
-    #[validate(length(max = 100))]
-    #[param(max_length = 100)]
+    /// Opaque position returned in `next` (base64url, 1-500 characters among `A-Z a-z 0-9 - _`);
+    /// omit for the first page. Anything else, or a position of another list, is 400.
+    #[validate(length(min = 1, max = 500))]
+    #[param(min_length = 1, max_length = 500, pattern = "^[A-Za-z0-9_-]{1,500}$")]
     pub cursor: Option<String>,
     /// Page size, 1-100 (default 20).
     #[validate(range(min = 1, max = 100))]
@@ -684,8 +697,8 @@ pub struct TransitionList {
     tag = "case-files",
     operation_id = "transition_case_file",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
-        ("If-Match" = String, Header, description = "The ETag of the version being changed."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")),
+        IfMatchHeader,
+        IdempotencyKeyHeader),
     request_body = TransitionRequest,
     responses(
         (status = 200, description = "The case file in its new status.", body = CaseFileResponse,
@@ -838,7 +851,7 @@ pub struct TargetGroupsRequest {
     tag = "case-files",
     operation_id = "set_case_file_target_groups",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
-        ("If-Match" = String, Header, description = "The ETag of the version being changed.")),
+        IfMatchHeader),
     request_body = TargetGroupsRequest,
     responses(
         (status = 200, description = "The updated case file.", body = CaseFileResponse,
@@ -1018,7 +1031,8 @@ pub struct TeamChangeRequest {
     tag = "case-files",
     operation_id = "change_case_file_team",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
-        ("If-Match" = String, Header, description = "The ETag of the case file.")),
+        IfMatchHeader,
+        IdempotencyKeyHeader),
     request_body = TeamChangeRequest,
     responses(
         (status = 200, description = "The team after the change.", body = TeamList,
@@ -1046,15 +1060,19 @@ pub async fn change_case_file_team(
             Some(id.to_string()),
         )
         .await?;
-    let parsed = body.parse().await;
+    let key = idempotency::key_of(&req)?;
+    let parsed = body
+        .parse_raw()
+        .await
+        .map(|(request, raw)| (request, idempotency::fingerprint(&req, &raw)));
     let if_match = if_match_of(&req);
     let today = calendar::today(Utc::now());
     let st = state.clone();
-    let (members, version) = blocking(move || {
+    let outcome = blocking(move || {
         let now = Utc::now();
         transact(&st.db, |c| {
             let access = guard::case_file(c, &caller, Action::ManageCaseTeam, id)?;
-            let request = parsed?;
+            let (request, fingerprint) = parsed?;
             let from = request.from.unwrap_or(today);
             let role: TeamRole = request.role.into();
             if role == TeamRole::CaseManager && !access.also(&caller, Action::ReassignCaseManager) {
@@ -1066,6 +1084,7 @@ pub async fn change_case_file_team(
                     vec![access.person_id],
                 ));
             }
+            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
             let file = lock_for_change(c, id, if_match.as_deref(), caller.id(), now)?;
             if file.status == CaseStatus::Closed {
                 return Err(ApiError::Conflict("the case file is closed".into()));
@@ -1101,13 +1120,24 @@ pub async fn change_case_file_team(
             let mut record = access.record(&caller, action, "case_file", id);
             record.details = Some(serde_json::json!({ "person_id": file.person_id, "staff_id": request.staff_id, "role": role.as_str(), "sensitive_access": sensitive && role != TeamRole::CaseManager }).to_string());
             audit::append(c, record)?;
-            Ok((case_files::team(c, id)?, file.version + 1))
+            Ok(team_replayable(&case_files::team(c, id)?, today, file.version + 1))
+            })
         })
     })
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, etag(version)))
-        .json(team_response(&members, today)))
+    Ok(outcome.into_response())
+}
+
+/// The team after a change, with the file's new version, in a form the idempotency store can
+/// replay.
+fn team_replayable(members: &[TeamMember], today: NaiveDate, version: i64) -> Replayable {
+    Replayable {
+        status: StatusCode::OK,
+        body: serde_json::to_value(team_response(members, today)).unwrap_or_default(),
+        location: None,
+        etag: Some(etag(version)),
+        replayed: false,
+    }
 }
 
 /// End of a team assignment.
@@ -1131,7 +1161,8 @@ pub struct EndAssignmentRequest {
     operation_id = "end_case_file_team_assignment",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
         ("assignment_id" = Uuid, Path, description = "Team assignment identifier."),
-        ("If-Match" = String, Header, description = "The ETag of the case file.")),
+        IfMatchHeader,
+        IdempotencyKeyHeader),
     request_body = EndAssignmentRequest,
     responses(
         (status = 200, description = "The team after the change.", body = TeamList,
@@ -1160,54 +1191,62 @@ pub async fn end_case_file_team_assignment(
             Some(id.to_string()),
         )
         .await?;
-    let parsed = body.parse().await;
+    let key = idempotency::key_of(&req)?;
+    let parsed = body
+        .parse_raw()
+        .await
+        .map(|(request, raw)| (request, idempotency::fingerprint(&req, &raw)));
     let if_match = if_match_of(&req);
     let today = calendar::today(Utc::now());
     let st = state.clone();
-    let (members, version) = blocking(move || {
+    let outcome = blocking(move || {
         let now = Utc::now();
         transact(&st.db, |c| {
             let access = guard::case_file(c, &caller, Action::ManageCaseTeam, id)?;
-            let request = parsed?;
+            let (request, fingerprint) = parsed?;
             let until = request.until.unwrap_or(today);
-            let file = lock_for_change(c, id, if_match.as_deref(), caller.id(), now)?;
-            let team = case_files::team(c, id)?;
-            // Objects are checked by id within their parent: an assignment of another file is 404.
-            let Some(member) = team.iter().find(|m| m.id == assignment_id) else {
-                return Err(ApiError::NotFound(
-                    "no such assignment in this case file".into(),
-                ));
-            };
-            if member.assignment.role == TeamRole::CaseManager {
-                return Err(ApiError::Conflict(
-                    "the case manager is replaced, not removed: reassign the file".into(),
-                ));
-            }
-            if member.assignment.until.is_some() {
-                return Err(ApiError::Conflict(
-                    "the assignment has already ended".into(),
-                ));
-            }
-            if until <= member.assignment.from {
-                return Err(ApiError::invalid_field(
-                    "/until",
-                    "must be after the first day of the assignment",
-                ));
-            }
-            case_files::end_team_member(c, assignment_id, until)?;
-            let mut record = access.record(&caller, "case_file.team.end", "case_file", id);
-            record.details = Some(
+            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
+                let file = lock_for_change(c, id, if_match.as_deref(), caller.id(), now)?;
+                let team = case_files::team(c, id)?;
+                // Objects are checked by id within their parent: an assignment of another file is 404.
+                let Some(member) = team.iter().find(|m| m.id == assignment_id) else {
+                    return Err(ApiError::NotFound(
+                        "no such assignment in this case file".into(),
+                    ));
+                };
+                if member.assignment.role == TeamRole::CaseManager {
+                    return Err(ApiError::Conflict(
+                        "the case manager is replaced, not removed: reassign the file".into(),
+                    ));
+                }
+                if member.assignment.until.is_some() {
+                    return Err(ApiError::Conflict(
+                        "the assignment has already ended".into(),
+                    ));
+                }
+                if until <= member.assignment.from {
+                    return Err(ApiError::invalid_field(
+                        "/until",
+                        "must be after the first day of the assignment",
+                    ));
+                }
+                case_files::end_team_member(c, assignment_id, until)?;
+                let mut record = access.record(&caller, "case_file.team.end", "case_file", id);
+                record.details = Some(
                 serde_json::json!({ "person_id": file.person_id, "assignment_id": assignment_id })
                     .to_string(),
             );
-            audit::append(c, record)?;
-            Ok((case_files::team(c, id)?, file.version + 1))
+                audit::append(c, record)?;
+                Ok(team_replayable(
+                    &case_files::team(c, id)?,
+                    today,
+                    file.version + 1,
+                ))
+            })
         })
     })
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, etag(version)))
-        .json(team_response(&members, today)))
+    Ok(outcome.into_response())
 }
 
 /// A grant or withdrawal of the special categories to a team member.
@@ -1231,7 +1270,7 @@ pub struct SensitiveAccessRequest {
     operation_id = "set_case_file_team_sensitive_access",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
         ("assignment_id" = Uuid, Path, description = "Team assignment identifier."),
-        ("If-Match" = String, Header, description = "The ETag of the case file.")),
+        IfMatchHeader),
     request_body = SensitiveAccessRequest,
     responses(
         (status = 200, description = "The team after the change.", body = TeamList,

@@ -17,8 +17,10 @@ use validator::Validate;
 
 use crate::auth::Caller;
 use crate::case_work::{self, Answer, NoQuery, Op, Target, with_etag};
+use crate::conditional::IfMatchHeader;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Body, Id};
+use crate::idempotency::IdempotencyKeyHeader;
 use crate::routes::codes::{ConsentKindCode, ConsentStateCode};
 use crate::state::AppState;
 
@@ -153,7 +155,7 @@ pub struct CreateConsentRequest {
     tag = "case-files",
     operation_id = "create_consent",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body return the first response; another body is 422.")),
+        IdempotencyKeyHeader),
     request_body = CreateConsentRequest,
     responses(
         (status = 201, description = "Recorded.", body = ConsentResponse,
@@ -345,8 +347,8 @@ pub struct RevokeConsentRequest {
     operation_id = "revoke_consent",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
         ("consent_id" = Uuid, Path, description = "Consent identifier."),
-        ("If-Match" = String, Header, description = "The ETag of the consent."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")),
+        IfMatchHeader,
+        IdempotencyKeyHeader),
     request_body = RevokeConsentRequest,
     responses(
         (status = 200, description = "The revoked consent.", body = ConsentResponse,

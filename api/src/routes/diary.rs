@@ -24,8 +24,10 @@ use validator::Validate;
 
 use crate::auth::Caller;
 use crate::case_work::{self, Answer, NoQuery, Op, Target, Work, with_etag};
+use crate::conditional::IfMatchHeader;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Body, Id, decode_json};
+use crate::idempotency::IdempotencyKeyHeader;
 use crate::routes::codes::DiaryEntryKindCode;
 use crate::state::AppState;
 
@@ -179,7 +181,7 @@ pub struct CreateDiaryEntryRequest {
     tag = "case-files",
     operation_id = "create_diary_entry",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body return the first response; another body is 422.")),
+        IdempotencyKeyHeader),
     request_body = CreateDiaryEntryRequest,
     responses(
         (status = 201, description = "Written.", body = DiaryEntryResponse,
@@ -264,9 +266,10 @@ pub struct ListDiaryQuery {
     #[validate(custom(function = "crate::dates::plausible"))]
     #[param(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub to: Option<NaiveDate>,
-    /// Opaque position returned in `next`; omit for the first page.
-    #[validate(length(max = 200))]
-    #[param(max_length = 200)]
+    /// Opaque position returned in `next` (base64url, 1-500 characters among `A-Z a-z 0-9 - _`);
+    /// omit for the first page. Anything else, or a position of another list, is 400.
+    #[validate(length(min = 1, max = 500))]
+    #[param(min_length = 1, max_length = 500, pattern = "^[A-Za-z0-9_-]{1,500}$")]
     pub cursor: Option<String>,
     /// Page size, 1-100 (default 20).
     #[validate(range(min = 1, max = 100))]
@@ -511,7 +514,7 @@ impl EntryPatch {
     operation_id = "update_diary_entry",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
         ("entry_id" = Uuid, Path, description = "Diary entry identifier."),
-        ("If-Match" = String, Header, description = "The ETag of the version being changed.")),
+        IfMatchHeader, IdempotencyKeyHeader),
     request_body(content = UpdateDiaryEntryRequest, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The edited entry.", body = DiaryEntryResponse,

@@ -22,10 +22,12 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
+use crate::conditional::IfMatchHeader;
 use crate::conditional::{etag, if_match_of, require_if_match};
 use crate::error::{ApiError, Problem, blocking, transact};
 use crate::extract::{JsonBody, ValidQuery};
 use crate::guard;
+use crate::idempotency::IdempotencyKeyHeader;
 use crate::idempotency::{self, Replayable};
 use crate::state::AppState;
 
@@ -366,7 +368,7 @@ fn audit_household(
 #[utoipa::path(
     tag = "households",
     operation_id = "create_household",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Any unique string (e.g. a UUID): a retry with the same key and body returns the first response instead of creating twice; the same key with another body is 422. Kept 48 hours.")),
+    params(IdempotencyKeyHeader),
     request_body = CreateHouseholdRequest,
     responses(
         (status = 201, description = "Created; the composition on the joining day.", body = HouseholdResponse,
@@ -617,8 +619,8 @@ pub async fn list_household_members(
     tag = "households",
     operation_id = "add_household_member",
     params(("household_id" = Uuid, Path, description = "Household identifier."),
-        ("If-Match" = String, Header, description = "The ETag of the household version being changed, e.g. `\"3\"`."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe; see create_household.")),
+        IfMatchHeader,
+        IdempotencyKeyHeader),
     request_body = AddMemberRequest,
     responses(
         (status = 201, description = "Joined; the composition on the joining day.", body = HouseholdResponse,
@@ -722,8 +724,8 @@ pub async fn add_household_member(
     operation_id = "leave_household",
     params(("household_id" = Uuid, Path, description = "Household identifier."),
         ("member_id" = Uuid, Path, description = "Membership identifier (`member_id` of the composition)."),
-        ("If-Match" = String, Header, description = "The ETag of the household version being changed, e.g. `\"3\"`."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe; see create_household.")),
+        IfMatchHeader,
+        IdempotencyKeyHeader),
     request_body = LeaveRequest,
     responses(
         (status = 200, description = "Left; the current composition.", body = HouseholdResponse,

@@ -23,10 +23,12 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
+use crate::conditional::IfMatchHeader;
 use crate::conditional::{etag, if_match_of, require_if_match};
 use crate::error::{ApiError, Problem, blocking, transact};
 use crate::extract::{JsonBody, ValidQuery};
 use crate::guard;
+use crate::idempotency::IdempotencyKeyHeader;
 use crate::idempotency::{self, Replayable};
 use crate::routes::codes::CaseStatusCode;
 use crate::routes::users::AreaCode;
@@ -351,9 +353,10 @@ pub struct SearchPersonsQuery {
     pub case_status: Option<crate::routes::codes::CaseStatusCode>,
     /// Only persons with a case file in this target group, among the files the caller may list.
     pub target_group: Option<crate::routes::codes::TargetGroupCode>,
-    /// Opaque position returned in `next`; omit for the first page.
-    #[validate(length(max = 500))]
-    #[param(max_length = 500)]
+    /// Opaque position returned in `next` (base64url, 1-500 characters among `A-Z a-z 0-9 - _`);
+    /// omit for the first page. Anything else, or a position of another list, is 400.
+    #[validate(length(min = 1, max = 500))]
+    #[param(min_length = 1, max_length = 500, pattern = "^[A-Za-z0-9_-]{1,500}$")]
     pub cursor: Option<String>,
     /// Page size, 1-100 (default 20).
     #[validate(range(min = 1, max = 100))]
@@ -433,7 +436,7 @@ fn check_duplicates(
     tag = "persons",
     operation_id = "create_person",
     params(CreatePersonQuery,
-        ("Idempotency-Key" = Option<String>, Header, description = "Any unique string (e.g. a UUID): a retry with the same key and body returns the first response instead of registering twice; the same key with another body is 422. Kept 48 hours.")),
+        IdempotencyKeyHeader),
     request_body = PersonRequest,
     responses(
         (status = 201, description = "Registered.", body = PersonResponse,
@@ -533,8 +536,8 @@ pub async fn get_person(
     tag = "persons",
     operation_id = "update_person",
     params(("person_id" = Uuid, Path, description = "Person identifier."),
-        ("If-Match" = String, Header, description = "The ETag of the version being changed, e.g. `\"3\"`."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe; see create_person.")),
+        IfMatchHeader,
+        IdempotencyKeyHeader),
     request_body = PersonRequest,
     responses(
         (status = 200, description = "The corrected person.", body = PersonResponse,
@@ -609,8 +612,8 @@ pub async fn update_person(
     tag = "persons",
     operation_id = "annul_person",
     params(("person_id" = Uuid, Path, description = "Person identifier."),
-        ("If-Match" = String, Header, description = "The ETag of the version being annulled."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe; see create_person.")),
+        IfMatchHeader,
+        IdempotencyKeyHeader),
     request_body = AnnulRequest,
     responses(
         (status = 200, description = "The annulled person.", body = PersonResponse,
@@ -859,7 +862,8 @@ pub struct MergeRequest {
     tag = "persons",
     operation_id = "merge_person",
     params(("person_id" = Uuid, Path, description = "The surviving person."),
-        ("If-Match" = String, Header, description = "The ETag of the surviving person.")),
+        IfMatchHeader,
+        IdempotencyKeyHeader),
     request_body = MergeRequest,
     responses(
         (status = 200, description = "The surviving person after the merge.", body = PersonResponse,
@@ -883,7 +887,9 @@ pub async fn merge_person(
         .authorize(&state, Action::AnnulPerson, "person", Some(id.to_string()))
         .await?;
     let access = guard::person_now(&state, &caller, Action::AnnulPerson, id).await?;
-    let request = body.parse().await?;
+    let key = idempotency::key_of(&req)?;
+    let (request, raw) = body.parse_raw().await?;
+    let fingerprint = idempotency::fingerprint(&req, &raw);
     let reason = parse_annulment_reason(&request.reason)
         .map_err(|e| ApiError::invalid_field("/reason", e))?;
     if request.duplicate_id == id {
@@ -897,6 +903,7 @@ pub async fn merge_person(
     let outcome = blocking(move || {
         let now = Utc::now();
         transact(&st.db, |c| {
+            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
             let survivor = persons::find(c, id)?.ok_or_else(not_found)?;
             let version = require_if_match(if_match.as_deref(), survivor.version)?;
             let Some(duplicate) = persons::find(c, request.duplicate_id)? else {
@@ -972,13 +979,19 @@ pub async fn merge_person(
                 .to_string(),
             );
             audit::append(c, record)?;
-            Ok(merged.survivor)
+            let survivor = merged.survivor;
+            Ok(Replayable {
+                status: actix_web::http::StatusCode::OK,
+                body: serde_json::to_value(PersonResponse::from(&survivor)).unwrap_or_default(),
+                location: None,
+                etag: Some(etag(survivor.version)),
+                replayed: false,
+            })
+            })
         })
     })
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, etag(outcome.version)))
-        .json(PersonResponse::from(&outcome)))
+    Ok(outcome.into_response())
 }
 
 /// Who to contact about a case file the caller may not read.

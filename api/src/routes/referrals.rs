@@ -20,8 +20,10 @@ use validator::Validate;
 
 use crate::auth::Caller;
 use crate::case_work::{self, Answer, NoQuery, Op, Target, with_etag};
+use crate::conditional::IfMatchHeader;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Body, Id};
+use crate::idempotency::IdempotencyKeyHeader;
 use crate::routes::codes::{
     ExternalServiceCode, ReferralDirectionCode, ReferralStatusCode, ReferralTransitionCode,
 };
@@ -158,7 +160,7 @@ pub struct CreateReferralRequest {
     tag = "case-files",
     operation_id = "create_referral",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body return the first response; another body is 422.")),
+        IdempotencyKeyHeader),
     request_body = CreateReferralRequest,
     responses(
         (status = 201, description = "Recorded, in `sent`.", body = ReferralResponse,
@@ -440,8 +442,8 @@ pub struct ReferralTransitionRequest {
     operation_id = "transition_referral",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
         ("referral_id" = Uuid, Path, description = "Referral identifier."),
-        ("If-Match" = String, Header, description = "The ETag of the referral."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")),
+        IfMatchHeader,
+        IdempotencyKeyHeader),
     request_body = ReferralTransitionRequest,
     responses(
         (status = 200, description = "The referral in its new status.", body = ReferralResponse,

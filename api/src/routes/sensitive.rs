@@ -30,10 +30,12 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
+use crate::conditional::IfMatchToReplaceHeader;
 use crate::conditional::{etag, if_match_of, require_if_match};
 use crate::error::{ApiError, Problem, blocking, transact};
 use crate::extract::{JsonBody, ValidQuery};
 use crate::guard;
+use crate::idempotency::IdempotencyKeyHeader;
 use crate::idempotency::{self, Replayable};
 use crate::state::AppState;
 
@@ -693,8 +695,8 @@ pub async fn get_person_health_disability(
     tag = "sensitive-data",
     operation_id = "put_person_health_disability",
     params(("person_id" = Uuid, Path, description = "Person identifier."),
-        ("If-Match" = Option<String>, Header, description = "The ETag of the data being replaced, e.g. `\"2\"`; omit it to record data for the first time."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe; see create_person.")),
+        IfMatchToReplaceHeader,
+        IdempotencyKeyHeader),
     request_body = HealthDisabilityRequest,
     responses(
         (status = 200, description = "Replaced.", body = HealthDisabilityResponse,
@@ -751,8 +753,8 @@ pub async fn get_person_ethnicity(
     tag = "sensitive-data",
     operation_id = "put_person_ethnicity",
     params(("person_id" = Uuid, Path, description = "Person identifier."),
-        ("If-Match" = Option<String>, Header, description = "The ETag of the data being replaced, e.g. `\"2\"`; omit it to record data for the first time."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe; see create_person.")),
+        IfMatchToReplaceHeader,
+        IdempotencyKeyHeader),
     request_body = EthnicityRequest,
     responses(
         (status = 200, description = "Replaced.", body = EthnicityResponse,
@@ -807,8 +809,8 @@ pub async fn get_person_legal_status(
     tag = "sensitive-data",
     operation_id = "put_person_legal_status",
     params(("person_id" = Uuid, Path, description = "Person identifier."),
-        ("If-Match" = Option<String>, Header, description = "The ETag of the data being replaced, e.g. `\"2\"`; omit it to record data for the first time."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe; see create_person.")),
+        IfMatchToReplaceHeader,
+        IdempotencyKeyHeader),
     request_body = LegalStatusRequest,
     responses(
         (status = 200, description = "Replaced.", body = LegalStatusResponse,
@@ -865,8 +867,8 @@ pub async fn get_person_justice(
     tag = "sensitive-data",
     operation_id = "put_person_justice",
     params(("person_id" = Uuid, Path, description = "Person identifier."),
-        ("If-Match" = Option<String>, Header, description = "The ETag of the data being replaced, e.g. `\"2\"`; omit it to record data for the first time."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe; see create_person.")),
+        IfMatchToReplaceHeader,
+        IdempotencyKeyHeader),
     request_body = JusticeRequest,
     responses(
         (status = 200, description = "Replaced.", body = JusticeResponse,
@@ -900,9 +902,10 @@ pub struct PermitsExpiringQuery {
     #[validate(range(min = 1, max = 365))]
     #[param(minimum = 1, maximum = 365, default = 30, example = 60)]
     pub within_days: Option<u32>,
-    /// Opaque position returned in `next`; omit for the first page.
-    #[validate(length(max = 500))]
-    #[param(max_length = 500)]
+    /// Opaque position returned in `next` (base64url, 1-500 characters among `A-Z a-z 0-9 - _`);
+    /// omit for the first page. Anything else, or a position of another list, is 400.
+    #[validate(length(min = 1, max = 500))]
+    #[param(min_length = 1, max_length = 500, pattern = "^[A-Za-z0-9_-]{1,500}$")]
     pub cursor: Option<String>,
     /// Page size, 1-100 (default 20).
     #[validate(range(min = 1, max = 100))]

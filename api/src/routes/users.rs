@@ -1,6 +1,8 @@
 //! Staff account administration, for `system_admin` only.
 
-use actix_web::http::header;
+use std::collections::BTreeSet;
+
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -8,8 +10,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use socialcare_domain::access::Action;
 use socialcare_domain::{
-    Area, DisplayName, Email, Password, Role, StaffProfile, StaffUser, Username, ValidationErrors,
-    check_admin_change,
+    AccountRuleViolation, Area, DisplayName, Email, Password, Role, StaffProfile, StaffUser,
+    Username, ValidationErrors, check_admin_change,
 };
 use socialcare_persistence::audit::{self, Outcome};
 use socialcare_persistence::sessions;
@@ -19,8 +21,12 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::{Caller, password};
+use crate::conditional::IfMatchHeader;
+use crate::conditional::{etag, if_match_of, require_if_match};
 use crate::error::{ApiError, Problem, blocking, transact};
 use crate::extract::{JsonBody, ValidQuery};
+use crate::idempotency::IdempotencyKeyHeader;
+use crate::idempotency::{self, Replayable};
 use crate::state::AppState;
 
 /// A staff role.
@@ -129,6 +135,9 @@ pub struct UserResponse {
     pub updated_at: DateTime<Utc>,
     /// When the account was disabled, if it is.
     pub disabled_at: Option<DateTime<Utc>>,
+    /// Version, also sent as `ETag`; send it back in `If-Match` to change the account.
+    #[schema(minimum = 1, example = 1)]
+    pub version: i64,
 }
 
 impl From<StaffUser> for UserResponse {
@@ -156,6 +165,7 @@ impl From<StaffUser> for UserResponse {
             created_at: user.created_at,
             updated_at: user.updated_at,
             disabled_at: user.disabled_at,
+            version: user.version,
         }
     }
 }
@@ -227,9 +237,10 @@ pub struct UpdateUserRequest {
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListUsersQuery {
-    /// Opaque position returned in `next`; omit for the first page.
-    #[validate(length(max = 200))]
-    #[param(max_length = 200)]
+    /// Opaque position returned in `next` (base64url, 1-500 characters among `A-Z a-z 0-9 - _`);
+    /// omit for the first page. Anything else, or a position of another list, is 400.
+    #[validate(length(min = 1, max = 500))]
+    #[param(min_length = 1, max_length = 500, pattern = "^[A-Za-z0-9_-]{1,500}$")]
     pub cursor: Option<String>,
     /// Page size, 1-100 (default 20).
     #[validate(range(min = 1, max = 100))]
@@ -268,17 +279,51 @@ fn profile_from(roles: &[RoleCode], areas: &[AreaCode]) -> Result<StaffProfile, 
     )
 }
 
+/// The response of a write on an account, with its `ETag` (and `Location` when created), in a
+/// form the idempotency store can replay.
+fn replayable(status: StatusCode, user: StaffUser, created: bool) -> Replayable {
+    let response = UserResponse::from(user);
+    Replayable {
+        status,
+        location: created.then(|| format!("/api/v1/users/{}", response.id)),
+        etag: Some(etag(response.version)),
+        body: serde_json::to_value(&response).unwrap_or_default(),
+        replayed: false,
+    }
+}
+
+fn codes(profile: &StaffProfile) -> (Vec<&'static str>, Vec<&'static str>) {
+    (
+        profile.roles().iter().map(|r| r.as_str()).collect(),
+        profile.areas().iter().map(|a| a.as_str()).collect(),
+    )
+}
+
+/// The audit details of a change of roles and areas: `{"roles": {"before": [..], "after":
+/// [..]}, "areas": {"before": [..], "after": [..]}}` (`before` is empty on creation).
+fn profile_change(before: Option<&StaffProfile>, after: &StaffProfile) -> serde_json::Value {
+    let (roles_before, areas_before) = before.map(codes).unwrap_or_default();
+    let (roles_after, areas_after) = codes(after);
+    serde_json::json!({
+        "roles": { "before": roles_before, "after": roles_after },
+        "areas": { "before": areas_before, "after": areas_after },
+    })
+}
+
 /// Create a staff account
 ///
 /// Creates an active account with the given roles and areas. The password is stored as an
-/// argon2id hash. Only `system_admin` may call it.
+/// argon2id hash. `system_admin` cannot be combined with a role that reads case content or the
+/// audit trail (422 on `/roles`). Send `Idempotency-Key` to make retries safe. Only
+/// `system_admin` may call it.
 #[utoipa::path(
     tag = "users",
     operation_id = "create_user",
+    params(IdempotencyKeyHeader),
     request_body = CreateUserRequest,
     responses(
         (status = 201, description = "Created.", body = UserResponse,
-            headers(("Location" = String, description = "URL of the new account."))),
+            headers(("Location" = String, description = "URL of the new account."), ("ETag" = String, description = "Version, for If-Match."))),
         (status = 409, description = "The username is taken.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -286,12 +331,15 @@ fn profile_from(roles: &[RoleCode], areas: &[AreaCode]) -> Result<StaffProfile, 
 pub async fn create_user(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     body: JsonBody<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller
         .authorize(&state, Action::ManageStaffAccounts, "user", None)
         .await?;
-    let request = body.parse().await?;
+    let key = idempotency::key_of(&req)?;
+    let (request, raw) = body.parse_raw().await?;
+    let fingerprint = idempotency::fingerprint(&req, &raw);
     let mut errors = ValidationErrors::new();
     let username = errors.collect("username", Username::parse(&request.username));
     let display_name = errors.collect("display_name", DisplayName::parse(&request.display_name));
@@ -315,9 +363,10 @@ pub async fn create_user(
         return Err(ApiError::from_domain(errors));
     };
     let st = state.clone();
-    let user = blocking(move || {
+    let outcome = blocking(move || {
         let password_hash = password::hash(password.expose())
             .map_err(|e| ApiError::Internal(format!("password hashing failed: {e}")))?;
+        let details = profile_change(None, &profile).to_string();
         let new = NewStaffUser {
             username,
             display_name,
@@ -325,28 +374,29 @@ pub async fn create_user(
             profile,
             password_hash,
         };
+        let now = Utc::now();
         transact(&st.db, |c| {
-            let user = users::insert(c, new, Utc::now())?;
-            audit::append(
-                c,
-                caller.audit(
+            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
+                let user = users::insert(c, new, now).map_err(|e| match ApiError::from(e) {
+                    ApiError::Conflict(_) => {
+                        ApiError::Conflict("this username is already taken".into())
+                    }
+                    other => other,
+                })?;
+                let mut record = caller.audit(
                     "user.create",
                     "user",
                     Some(user.id.to_string()),
                     Outcome::Success,
-                ),
-            )?;
-            Ok(user)
-        })
-        .map_err(|e| match e {
-            ApiError::Conflict(_) => ApiError::Conflict("this username is already taken".into()),
-            other => other,
+                );
+                record.details = Some(details);
+                audit::append(c, record)?;
+                Ok(replayable(StatusCode::CREATED, user, true))
+            })
         })
     })
     .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/users/{}", user.id)))
-        .json(UserResponse::from(user)))
+    Ok(outcome.into_response())
 }
 
 /// List staff accounts
@@ -444,7 +494,8 @@ pub async fn list_users(
     operation_id = "get_user",
     params(("user_id" = Uuid, Path, description = "Account identifier.")),
     responses(
-        (status = 200, description = "The account.", body = UserResponse),
+        (status = 200, description = "The account.", body = UserResponse,
+            headers(("ETag" = String, description = "Version, for If-Match."))),
         (status = 404, description = "No account with this id.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -478,28 +529,37 @@ pub async fn get_user(
     })
     .await?
     .ok_or_else(not_found)?;
-    Ok(HttpResponse::Ok().json(UserResponse::from(user)))
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(user.version)))
+        .json(UserResponse::from(user)))
 }
 
 /// Update a staff account
 ///
-/// Changes the display name, e-mail, roles or areas (JSON Merge Patch). An administrator
-/// cannot remove `system_admin` from their own account (409). Only `system_admin` may call it.
+/// Changes the display name, e-mail, roles or areas (JSON Merge Patch). Requires `If-Match`.
+/// Nobody changes their own roles or areas (403: another administrator must do it), and
+/// `system_admin` cannot be combined with a role that reads case content or the audit trail
+/// (422 on `/roles`). Changes of roles and areas are audited with their before and after. Only
+/// `system_admin` may call it.
 #[utoipa::path(
     tag = "users",
     operation_id = "update_user",
-    params(("user_id" = Uuid, Path, description = "Account identifier.")),
+    params(("user_id" = Uuid, Path, description = "Account identifier."),
+        IfMatchHeader),
     request_body(content = UpdateUserRequest, content_type = "application/merge-patch+json"),
     responses(
-        (status = 200, description = "The updated account.", body = UserResponse),
+        (status = 200, description = "The updated account.", body = UserResponse,
+            headers(("ETag" = String, description = "The new version."))),
         (status = 404, description = "No account with this id.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The change would lock the caller out of administration.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not match the current version.", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/users/{user_id}")]
 pub async fn update_user(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     path: web::Path<String>,
     body: JsonBody<UpdateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -512,6 +572,7 @@ pub async fn update_user(
             Some(id.to_string()),
         )
         .await?;
+    let if_match = if_match_of(&req);
     let request = body.parse().await?;
     let mut errors = ValidationErrors::new();
     let display_name = request
@@ -529,38 +590,60 @@ pub async fn update_user(
     let user = blocking(move || {
         transact(&st.db, |c| {
             let Some(current) = users::find(c, id)? else {
-                return Ok(Err(not_found()));
+                return Err(not_found());
             };
-            let profile = if request.roles.is_some() || request.areas.is_some() {
-                let roles: Vec<RoleCode> = match &request.roles {
-                    Some(r) => r.clone(),
-                    None => current
-                        .profile
-                        .roles()
-                        .iter()
-                        .copied()
-                        .map(RoleCode::from)
-                        .collect(),
+            let changes_profile = request.roles.is_some() || request.areas.is_some();
+            let wanted = changes_profile.then(|| {
+                let roles: BTreeSet<Role> = match &request.roles {
+                    Some(r) => r.iter().copied().map(Role::from).collect(),
+                    None => current.profile.roles().clone(),
                 };
-                let areas: Vec<AreaCode> = match &request.areas {
-                    Some(a) => a.clone(),
-                    None => current
-                        .profile
-                        .areas()
-                        .iter()
-                        .copied()
-                        .map(AreaCode::from)
-                        .collect(),
+                let areas: BTreeSet<Area> = match &request.areas {
+                    Some(a) => a.iter().copied().map(Area::from).collect(),
+                    None => current.profile.areas().clone(),
                 };
-                match profile_from(&roles, &areas) {
-                    Ok(p) => Some(p),
-                    Err(e) => return Ok(Err(ApiError::from_domain(e))),
+                (roles, areas)
+            });
+            // Refused before the new profile is validated: nobody changes their own roles or
+            // areas, whatever they ask for.
+            let changes_own = caller.id() == id
+                && wanted.as_ref().is_some_and(|(roles, areas)| {
+                    roles != current.profile.roles() || areas != current.profile.areas()
+                });
+            if changes_own {
+                let mut record =
+                    caller.audit("user.update", "user", Some(id.to_string()), Outcome::Denied);
+                record.details = wanted.as_ref().map(|(roles, areas)| {
+                    serde_json::json!({
+                        "roles": { "before": codes(&current.profile).0, "after": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>() },
+                        "areas": { "before": codes(&current.profile).1, "after": areas.iter().map(|a| a.as_str()).collect::<Vec<_>>() },
+                    })
+                    .to_string()
+                });
+                return Err(ApiError::Denied {
+                    detail: AccountRuleViolation::ChangeOwnProfile.to_string(),
+                    record: Box::new(record),
+                });
+            }
+            let profile = match wanted {
+                Some((roles, areas)) => {
+                    Some(StaffProfile::new(roles, areas).map_err(ApiError::from_domain)?)
                 }
-            } else {
-                None
+                None => None,
             };
-            if let Err(rule) = check_admin_change(caller.id(), id, false, profile.as_ref()) {
-                return Ok(Err(ApiError::Conflict(rule.to_string())));
+            if let Err(rule) = check_admin_change(
+                caller.id(),
+                id,
+                false,
+                profile.as_ref().map(|p| (&current.profile, p)),
+            ) {
+                return Err(ApiError::Conflict(rule.to_string()));
+            }
+            let version = require_if_match(if_match.as_deref(), current.version)?;
+            if !users::bump_version(c, id, version)? {
+                return Err(ApiError::PreconditionFailed(
+                    "the account changed meanwhile; read it again and retry".into(),
+                ));
             }
             let changes = UserChangeset {
                 display_name: display_name.map(|d| d.as_str().to_owned()),
@@ -569,25 +652,35 @@ pub async fn update_user(
                 ..UserChangeset::default()
             };
             let user = users::update(c, id, changes, profile.as_ref())?;
-            audit::append(
-                c,
-                caller.audit(
-                    "user.update",
-                    "user",
-                    Some(id.to_string()),
-                    Outcome::Success,
-                ),
-            )?;
-            Ok(Ok(user))
+            let mut record =
+                caller.audit("user.update", "user", Some(id.to_string()), Outcome::Success);
+            let mut details = profile_change(Some(&current.profile), &user.profile);
+            details["changed"] = serde_json::json!(
+                [
+                    (request.display_name.is_some(), "display_name"),
+                    (request.email.is_some(), "email"),
+                    (request.roles.is_some(), "roles"),
+                    (request.areas.is_some(), "areas"),
+                ]
+                .into_iter()
+                .filter_map(|(sent, name)| sent.then_some(name))
+                .collect::<Vec<_>>()
+            );
+            record.details = Some(details.to_string());
+            audit::append(c, record)?;
+            Ok(user)
         })
     })
-    .await??;
-    Ok(HttpResponse::Ok().json(UserResponse::from(user)))
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(user.version)))
+        .json(UserResponse::from(user)))
 }
 
 async fn set_active(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     raw_id: &str,
     active: bool,
 ) -> Result<HttpResponse, ApiError> {
@@ -603,54 +696,67 @@ async fn set_active(
     if let Err(rule) = check_admin_change(caller.id(), id, !active, None) {
         return Err(ApiError::Conflict(rule.to_string()));
     }
+    let key = idempotency::key_of(&req)?;
+    let fingerprint = idempotency::fingerprint(&req, &[]);
     let st = state.clone();
-    let user = blocking(move || {
+    let outcome = blocking(move || {
+        let now = Utc::now();
         transact(&st.db, |c| {
-            let Some(current) = users::find(c, id)? else {
-                return Ok(None);
-            };
-            if current.active == active {
-                return Ok(Some(current));
-            }
-            let now = Utc::now();
-            let changes = UserChangeset {
-                active: Some(active),
-                disabled_at: Some((!active).then_some(now.into())),
-                updated_at: Some(now.into()),
-                ..UserChangeset::default()
-            };
-            let user = users::update(c, id, changes, None)?;
-            if !active {
-                sessions::revoke_user(c, id, now)?;
-            }
-            let action = if active {
-                "user.enable"
-            } else {
-                "user.disable"
-            };
-            audit::append(
-                c,
-                caller.audit(action, "user", Some(id.to_string()), Outcome::Success),
-            )?;
-            Ok(Some(user))
+            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
+                let Some(current) = users::find(c, id)? else {
+                    return Err(not_found());
+                };
+                if current.active == active {
+                    return Ok(replayable(StatusCode::OK, current, false));
+                }
+                if !users::bump_version(c, id, current.version)? {
+                    return Err(ApiError::PreconditionFailed(
+                        "the account changed meanwhile; retry".into(),
+                    ));
+                }
+                let changes = UserChangeset {
+                    active: Some(active),
+                    disabled_at: Some((!active).then_some(now.into())),
+                    updated_at: Some(now.into()),
+                    ..UserChangeset::default()
+                };
+                let user = users::update(c, id, changes, None)?;
+                if !active {
+                    sessions::revoke_user(c, id, now)?;
+                }
+                let action = if active {
+                    "user.enable"
+                } else {
+                    "user.disable"
+                };
+                let mut record =
+                    caller.audit(action, "user", Some(id.to_string()), Outcome::Success);
+                record.details = Some(
+                    serde_json::json!({ "active": { "before": current.active, "after": user.active } })
+                        .to_string(),
+                );
+                audit::append(c, record)?;
+                Ok(replayable(StatusCode::OK, user, false))
+            })
         })
     })
-    .await?
-    .ok_or_else(not_found)?;
-    Ok(HttpResponse::Ok().json(UserResponse::from(user)))
+    .await?;
+    Ok(outcome.into_response())
 }
 
 /// Disable a staff account
 ///
 /// The account can no longer log in; its refresh tokens are revoked and its access tokens stop
 /// working at once. Idempotent. An administrator cannot disable their own account (409).
-/// Only `system_admin` may call it.
+/// Audited with the state before and after. Only `system_admin` may call it.
 #[utoipa::path(
     tag = "users",
     operation_id = "disable_user",
-    params(("user_id" = Uuid, Path, description = "Account identifier.")),
+    params(("user_id" = Uuid, Path, description = "Account identifier."),
+        IdempotencyKeyHeader),
     responses(
-        (status = 200, description = "The disabled account.", body = UserResponse),
+        (status = 200, description = "The disabled account.", body = UserResponse,
+            headers(("ETag" = String, description = "The account's version."))),
         (status = 404, description = "No account with this id.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The caller tried to disable their own account.", body = Problem, content_type = "application/problem+json"),
     )
@@ -659,20 +765,24 @@ async fn set_active(
 pub async fn disable_user(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    set_active(state, caller, &path, false).await
+    set_active(state, caller, req, &path, false).await
 }
 
 /// Enable a staff account
 ///
-/// Lets a disabled account log in again. Idempotent. Only `system_admin` may call it.
+/// Lets a disabled account log in again. Idempotent. Audited with the state before and after.
+/// Only `system_admin` may call it.
 #[utoipa::path(
     tag = "users",
     operation_id = "enable_user",
-    params(("user_id" = Uuid, Path, description = "Account identifier.")),
+    params(("user_id" = Uuid, Path, description = "Account identifier."),
+        IdempotencyKeyHeader),
     responses(
-        (status = 200, description = "The enabled account.", body = UserResponse),
+        (status = 200, description = "The enabled account.", body = UserResponse,
+            headers(("ETag" = String, description = "The account's version."))),
         (status = 404, description = "No account with this id.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -680,7 +790,8 @@ pub async fn disable_user(
 pub async fn enable_user(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    set_active(state, caller, &path, true).await
+    set_active(state, caller, req, &path, true).await
 }

@@ -18,6 +18,7 @@ on_both_engines!(
     reopening_beside_an_open_file_is_refused,
     case_data_is_refused_to_admins_and_privacy_officers,
     merging_a_duplicate_moves_its_case_files,
+    team_changes_and_merges_replay_their_idempotency_key,
 );
 
 struct Office {
@@ -1330,4 +1331,118 @@ async fn demo_data_on_sqlite() {
 #[tokio::test]
 async fn demo_data_on_postgres() {
     demo_data_loads_an_office_in_every_status(socialcare_tests::Engine::Postgres).await;
+}
+
+/// Team add/end and person merge take `Idempotency-Key`: a retry with the same key and body
+/// replays the first answer (even though its `If-Match` is now stale) and changes nothing.
+async fn team_changes_and_merges_replay_their_idempotency_key(app: TestApp) {
+    let o = office(&app).await;
+    let (anna_id, anna) = &o.anna;
+    let (edo_id, _) = &o.educator;
+    let p = person(&app, anna, "Ivo").await;
+    let file: Value = open(
+        &app,
+        anna,
+        json!({"person_id": p, "area": "social_inclusion", "case_manager_id": anna_id}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let id = file["id"].as_str().unwrap();
+    let add = || {
+        app.client
+            .post(app.api(&format!("/case-files/{id}/team")))
+            .bearer_auth(anna)
+            .header("if-match", "\"1\"")
+            .header("idempotency-key", "add-edo")
+            .json(&json!({"staff_id": edo_id, "role": "educator"}))
+            .send()
+    };
+    let first = add().await.unwrap();
+    assert_eq!(first.status(), 200);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    assert_eq!(first.headers()["etag"], "\"2\"");
+    let first_body: Value = first.json().await.unwrap();
+    let again = add().await.unwrap();
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.headers()["etag"], "\"2\"");
+    assert_eq!(again.json::<Value>().await.unwrap(), first_body);
+    let adds = app
+        .audit(20)
+        .into_iter()
+        .filter(|r| r.action == "case_file.team.add")
+        .count();
+    assert_eq!(adds, 1);
+    // A malformed key is refused before anything is done.
+    let r = app
+        .client
+        .post(app.api(&format!("/case-files/{id}/team")))
+        .bearer_auth(anna)
+        .header("if-match", "\"2\"")
+        .header("idempotency-key", "")
+        .json(&json!({"staff_id": edo_id, "role": "educator"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+
+    let assignment = first_body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["role"] == "educator")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let end = || {
+        app.client
+            .post(app.api(&format!("/case-files/{id}/team/{assignment}/end")))
+            .bearer_auth(anna)
+            .header("if-match", "\"2\"")
+            .header("idempotency-key", "end-edo")
+            .json(&json!({"until": (Utc::now().date_naive() + chrono::Days::new(1)).to_string()}))
+            .send()
+    };
+    let first = end().await.unwrap();
+    assert_eq!(first.status(), 200, "{:?}", first.text().await);
+    let again = end().await.unwrap();
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.headers()["etag"], "\"3\"");
+    let ends = app
+        .audit(20)
+        .into_iter()
+        .filter(|r| r.action == "case_file.team.end")
+        .count();
+    assert_eq!(ends, 1);
+
+    // Merge.
+    let survivor = person(&app, anna, "Ugo").await;
+    let duplicate = person(&app, anna, "Ugo").await;
+    let merge = || {
+        app.client
+            .post(app.api(&format!("/persons/{survivor}/merge")))
+            .bearer_auth(anna)
+            .header("if-match", "\"1\"")
+            .header("idempotency-key", "merge-ugo")
+            .json(&json!({"duplicate_id": duplicate, "reason": "same person"}))
+            .send()
+    };
+    let first = merge().await.unwrap();
+    assert_eq!(first.status(), 200);
+    let first_body: Value = first.json().await.unwrap();
+    let again = merge().await.unwrap();
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.headers()["etag"], "\"2\"");
+    assert_eq!(again.json::<Value>().await.unwrap(), first_body);
+    let merges = app
+        .audit(20)
+        .into_iter()
+        .filter(|r| r.action == "person.merge")
+        .count();
+    assert_eq!(merges, 1);
 }

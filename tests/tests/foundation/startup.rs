@@ -325,11 +325,28 @@ async fn command_line_administers_users(engine: Engine) {
         200
     );
 
+    let version_of_anna = || {
+        state
+            .db
+            .read(|c| {
+                socialcare_persistence::users::find_credentials(
+                    c,
+                    &socialcare_domain::Username::parse("anna").unwrap(),
+                )
+            })
+            .unwrap()
+            .unwrap()
+            .0
+            .version
+    };
+    let before = version_of_anna();
     assert!(
         cli(&url, &["users", "disable", "anna"], "")
             .unwrap()
             .contains("disabled anna")
     );
+    // The command line's change moves the account's ETag too.
+    assert_eq!(version_of_anna(), before + 1);
     assert_eq!(
         login("anna", "secret-phrase-of-2026".into()).await.status(),
         401

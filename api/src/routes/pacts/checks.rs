@@ -111,7 +111,7 @@ pub struct PactCheckList {
     tag = "pacts",
     operation_id = "create_pact_check",
     params(("pact_id" = Uuid, Path, description = "Pact identifier."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")),
+        IdempotencyKeyHeader),
     request_body = CreatePactCheckRequest,
     responses(
         (status = 201, description = "Recorded.", body = PactCheckResponse,

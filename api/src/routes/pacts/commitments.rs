@@ -168,7 +168,7 @@ fn no_commitment() -> ApiError {
     tag = "pacts",
     operation_id = "create_pact_commitment",
     params(("pact_id" = Uuid, Path, description = "Pact identifier."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")),
+        IdempotencyKeyHeader),
     request_body = CommitmentRequest,
     responses(
         (status = 201, description = "Agreed.", body = CommitmentResponse,
@@ -316,8 +316,8 @@ pub async fn get_pact_commitment(
     operation_id = "update_pact_commitment",
     params(("pact_id" = Uuid, Path, description = "Pact identifier."),
         ("commitment_id" = Uuid, Path, description = "Commitment identifier."),
-        ("If-Match" = String, Header, description = "The ETag of the commitment."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")),
+        IfMatchHeader,
+        IdempotencyKeyHeader),
     request_body = CommitmentRequest,
     responses(
         (status = 200, description = "The changed commitment.", body = CommitmentResponse,

@@ -43,8 +43,10 @@ use validator::Validate;
 
 use crate::auth::Caller;
 use crate::case_work::{self, Answer, NoQuery, Op, Target, with_etag};
+use crate::conditional::IfMatchHeader;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Body, Id};
+use crate::idempotency::IdempotencyKeyHeader;
 use crate::routes::codes::{
     AnalysisOutcomeCode, ClosureOutcomeCode, CommitmentKindCode, CommitmentStatusCode, DueKindCode,
     FrequencyCode, MeasureCode, PactStatusCode, PactStepKindCode, PactTransitionCode,

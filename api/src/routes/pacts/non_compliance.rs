@@ -93,7 +93,7 @@ pub struct NonComplianceList {
     tag = "pacts",
     operation_id = "create_pact_non_compliance_event",
     params(("pact_id" = Uuid, Path, description = "Pact identifier."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")),
+        IdempotencyKeyHeader),
     request_body = CreateNonComplianceRequest,
     responses(
         (status = 201, description = "Recorded.", body = NonComplianceResponse),

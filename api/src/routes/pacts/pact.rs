@@ -214,7 +214,7 @@ pub struct CreatePactRequest {
     tag = "pacts",
     operation_id = "create_pact",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body return the first response; another body is 422.")),
+        IdempotencyKeyHeader),
     request_body = CreatePactRequest,
     responses(
         (status = 201, description = "Drawn up, in `draft`.", body = PactResponse,
@@ -427,8 +427,8 @@ pub struct PactTransitionBody {
     tag = "pacts",
     operation_id = "transition_pact",
     params(("pact_id" = Uuid, Path, description = "Pact identifier."),
-        ("If-Match" = String, Header, description = "The ETag of the pact."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")),
+        IfMatchHeader,
+        IdempotencyKeyHeader),
     request_body = PactTransitionBody,
     responses(
         (status = 200, description = "The pact in its new status.", body = PactResponse,

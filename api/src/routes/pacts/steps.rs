@@ -80,7 +80,7 @@ pub struct PactStepList {
     tag = "pacts",
     operation_id = "create_pact_step",
     params(("pact_id" = Uuid, Path, description = "Pact identifier."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")),
+        IdempotencyKeyHeader),
     request_body = CreatePactStepRequest,
     responses(
         (status = 201, description = "Recorded.", body = PactStepResponse),

@@ -138,7 +138,7 @@ fn no_action() -> ApiError {
     tag = "projects",
     operation_id = "create_project_action",
     params(("project_id" = Uuid, Path, description = "Project identifier."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")),
+        IdempotencyKeyHeader),
     request_body = ActionRequest,
     responses(
         (status = 201, description = "Added.", body = ActionResponse,
@@ -273,8 +273,8 @@ pub async fn get_project_action(
     operation_id = "update_project_action",
     params(("project_id" = Uuid, Path, description = "Project identifier."),
         ("action_id" = Uuid, Path, description = "Action identifier."),
-        ("If-Match" = String, Header, description = "The ETag of the action."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")),
+        IfMatchHeader,
+        IdempotencyKeyHeader),
     request_body = ActionRequest,
     responses(
         (status = 200, description = "The changed action.", body = ActionResponse,

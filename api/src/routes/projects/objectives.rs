@@ -64,7 +64,7 @@ pub struct ObjectiveList {
     tag = "projects",
     operation_id = "create_project_objective",
     params(("project_id" = Uuid, Path, description = "Project identifier."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")),
+        IdempotencyKeyHeader),
     request_body = NewObjectiveRequest,
     responses(
         (status = 201, description = "Added.", body = ObjectiveResponse,
@@ -248,8 +248,8 @@ pub struct UpdateObjectiveRequest {
     operation_id = "update_project_objective",
     params(("project_id" = Uuid, Path, description = "Project identifier."),
         ("objective_id" = Uuid, Path, description = "Objective identifier."),
-        ("If-Match" = String, Header, description = "The ETag of the objective."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")),
+        IfMatchHeader,
+        IdempotencyKeyHeader),
     request_body = UpdateObjectiveRequest,
     responses(
         (status = 200, description = "The changed objective.", body = ObjectiveResponse,

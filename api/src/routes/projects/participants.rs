@@ -104,7 +104,7 @@ fn no_participant() -> ApiError {
     tag = "projects",
     operation_id = "create_project_participant",
     params(("project_id" = Uuid, Path, description = "Project identifier."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")),
+        IdempotencyKeyHeader),
     request_body = CreateParticipantRequest,
     responses(
         (status = 201, description = "Added.", body = ParticipantResponse,

@@ -55,7 +55,7 @@ pub struct CreateProjectRequest {
     tag = "projects",
     operation_id = "create_project",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body return the first response; another body is 422.")),
+        IdempotencyKeyHeader),
     request_body = CreateProjectRequest,
     responses(
         (status = 201, description = "Drawn up, in `draft`.", body = ProjectResponse,
@@ -273,8 +273,8 @@ pub struct ProjectTransitionBody {
     tag = "projects",
     operation_id = "transition_project",
     params(("project_id" = Uuid, Path, description = "Project identifier."),
-        ("If-Match" = String, Header, description = "The ETag of the project."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")),
+        IfMatchHeader,
+        IdempotencyKeyHeader),
     request_body = ProjectTransitionBody,
     responses(
         (status = 200, description = "The project in its new status.", body = ProjectResponse,

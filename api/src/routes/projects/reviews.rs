@@ -112,7 +112,7 @@ pub struct ReviewList {
     tag = "projects",
     operation_id = "create_project_review",
     params(("project_id" = Uuid, Path, description = "Project identifier."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")),
+        IdempotencyKeyHeader),
     request_body = CreateReviewRequest,
     responses(
         (status = 201, description = "Recorded.", body = ReviewResponse,

@@ -1,0 +1,55 @@
+//! List positions (`cursor`): one format for every paged list. A cursor is opaque to clients:
+//! base64url without padding (RFC 4648 section 5) of a position only the server reads, 1-500
+//! characters among `A-Z`, `a-z`, `0-9`, `-` and `_` ([`PATTERN`]). Anything else, or a
+//! position of another list, is answered with 400.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::error::ApiError;
+
+/// The pattern every cursor matches, as declared in the contract.
+pub const PATTERN: &str = "^[A-Za-z0-9_-]{1,500}$";
+
+/// The longest cursor accepted, in characters.
+pub const MAX_LEN: usize = 500;
+
+/// The cursor of a position.
+pub fn encode(position: &str) -> String {
+    URL_SAFE_NO_PAD.encode(position)
+}
+
+/// The position of a cursor; 400 on the `cursor` parameter when it is not one this API made.
+pub fn decode(raw: &str) -> Result<String, ApiError> {
+    Some(raw)
+        .filter(|r| (1..=MAX_LEN).contains(&r.len()))
+        .and_then(|r| URL_SAFE_NO_PAD.decode(r).ok())
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or_else(|| ApiError::bad_parameter("cursor", "is not a cursor returned by this API"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_match_the_pattern() {
+        for position in [
+            "42",
+            "01936f4e-8a5b-7c3d-9e2f-0a1b2c3d4e5f",
+            "[\"rossi\",\"x\"]",
+        ] {
+            let cursor = encode(position);
+            assert!(
+                cursor
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+                "{cursor}"
+            );
+            assert_eq!(decode(&cursor).ok().as_deref(), Some(position));
+        }
+        for bad in ["", "a", "NDI=", "a b", "%00", &"A".repeat(MAX_LEN + 4)] {
+            assert!(decode(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,5 @@
+-- Staff accounts get a version for optimistic concurrency (ETag / If-Match on PATCH /users/{id},
+-- like every other resource that changes): two administrators changing one account at once
+-- must not overwrite each other's roles silently. Existing accounts start at version 1.
+-- Mirrored in migrations/sqlite.
+ALTER TABLE users ADD COLUMN version bigint NOT NULL DEFAULT 1;
