@@ -171,6 +171,7 @@ pub struct UserRow {
     pub(super) created_at: DbInstant,
     pub(super) updated_at: DbInstant,
     pub(super) disabled_at: Option<DbInstant>,
+    pub(super) version: i64,
 }
 
 /// A `user_roles` row.

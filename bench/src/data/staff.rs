@@ -136,6 +136,7 @@ impl Staff {
                 created_at: inst(created_at),
                 updated_at: inst(created_at),
                 disabled_at: None,
+                version: 1,
             });
             for role in profile.roles() {
                 batch.user_roles.push(UserRoleRow {
