@@ -154,6 +154,8 @@ pub struct Work<'c> {
     conn: &'c mut AnyConnection,
     caller: Caller,
     grant: Grant,
+    op: Op,
+    target_id: Option<String>,
     now: DateTime<Utc>,
     today: NaiveDate,
     draft: Draft,
@@ -241,14 +243,40 @@ impl Work<'_> {
         self
     }
 
+    /// A refusal the use case decides (the rule needs what only the use case loads, e.g. who
+    /// wrote a diary entry): 403, and the attempt is recorded, with the grant's persons, after
+    /// the transaction is rolled back.
+    pub fn refuse(&self, detail: impl Into<String>) -> ApiError {
+        let event = self
+            .draft
+            .event
+            .clone()
+            .unwrap_or_else(|| self.op.event.to_owned());
+        let mut record = self.caller.audit(
+            &event,
+            self.op.resource_type,
+            self.draft
+                .resource_id
+                .clone()
+                .or_else(|| self.target_id.clone()),
+            Outcome::Denied,
+        );
+        record.persons = self.grant.persons();
+        ApiError::Denied {
+            detail: detail.into(),
+            record: Box::new(record),
+        }
+    }
+
     /// Appends the audit record of the request.
-    fn finish(mut self, op: Op, target_id: Option<String>) -> Result<(), ApiError> {
+    fn finish(&mut self) -> Result<(), ApiError> {
         let draft = std::mem::take(&mut self.draft);
+        let op = self.op;
         let event = draft.event.unwrap_or_else(|| op.event.to_owned());
         let mut record: NewAuditRecord = self.caller.audit(
             &event,
             op.resource_type,
-            draft.resource_id.or(target_id),
+            draft.resource_id.or_else(|| self.target_id.clone()),
             Outcome::Success,
         );
         let mut details = draft.details;
@@ -336,18 +364,27 @@ fn decide(
     }
 }
 
-fn work<'c>(conn: &'c mut AnyConnection, caller: &Caller, grant: Grant) -> Work<'c> {
+/// Steps 1–4 in the request's transaction: the decision, then the [`Work`] of the use case.
+fn open_work<'c>(
+    conn: &'c mut AnyConnection,
+    caller: &mut Caller,
+    op: Op,
+    target: Option<Target>,
+) -> Result<Work<'c>, ApiError> {
+    let (grant, target_id) = decide(conn, caller, op.action, target)?;
     let now = Utc::now();
     let mut caller = caller.clone();
     caller.break_glass = grant.break_glass().map(ToOwned::to_owned);
-    Work {
+    Ok(Work {
         conn,
         caller,
         grant,
+        op,
+        target_id,
         now,
         today: office_day(now),
         draft: Draft::default(),
-    }
+    })
 }
 
 /// A read of one case file, person or household (or of a resource inside a case file): the
@@ -403,11 +440,10 @@ where
     let db = state.db.clone();
     blocking(move || {
         transact(&db, |c| {
-            let (grant, target_id) = decide(c, &mut caller, op.action, target)?;
+            let mut work = open_work(c, &mut caller, op, target)?;
             let q = ValidQuery::<Q>::from_query(&query)?.0;
-            let mut work = work(c, &caller, grant);
             let out = f(&mut work, q)?;
-            work.finish(op, target_id)?;
+            work.finish()?;
             Ok(out)
         })
     })
@@ -450,7 +486,7 @@ impl IfMatch {
 /// transaction.
 pub async fn write<B, F>(
     state: &web::Data<AppState>,
-    mut caller: Caller,
+    caller: Caller,
     req: &HttpRequest,
     target: Target,
     op: Op,
@@ -461,34 +497,75 @@ where
     B: DeserializeOwned + Validate + 'static,
     F: FnOnce(&mut Work<'_>, B, IfMatch) -> Result<Answer, ApiError> + Send + 'static,
 {
-    let request = WriteRequest::of(req);
-    let raw = body.bytes().await;
-    let db = state.db.clone();
-    let outcome = blocking(move || {
-        transact(&db, |c| {
-            let (grant, target_id) = decide(c, &mut caller, op.action, Some(target))?;
-            let bytes = raw?;
-            let value: B = crate::extract::decode_json(&bytes)?;
-            let key = request.key?;
-            let fingerprint = fingerprint(&request.method, &request.path, &bytes);
-            let now = Utc::now();
-            let if_match = IfMatch(request.if_match);
-            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
-                let mut work = work(c, &caller, grant);
-                let answer = f(&mut work, value, if_match)?;
-                work.finish(op, target_id)?;
-                Ok(answer.into_replayable())
-            })
-        })
-    })
-    .await?;
-    Ok(outcome.into_response())
+    let check = |_: &mut Work<'_>| Ok(());
+    run_write(
+        state,
+        caller,
+        req,
+        Some(target),
+        op,
+        Some(body),
+        check,
+        |w, b, m, ()| f(w, b, m),
+    )
+    .await
+}
+
+/// A write whose use case decides more before the body is judged (e.g. only the author edits
+/// a diary entry): `check` runs after the gate's decision and before the body, `f` receives
+/// what it returned. Otherwise as [`write`].
+pub async fn write_checked<B, C, K, F>(
+    state: &web::Data<AppState>,
+    caller: Caller,
+    req: &HttpRequest,
+    target: Target,
+    op: Op,
+    body: Body<B>,
+    check: K,
+    f: F,
+) -> Result<HttpResponse, ApiError>
+where
+    B: DeserializeOwned + Validate + 'static,
+    C: Send + 'static,
+    K: FnOnce(&mut Work<'_>) -> Result<C, ApiError> + Send + 'static,
+    F: FnOnce(&mut Work<'_>, B, IfMatch, C) -> Result<Answer, ApiError> + Send + 'static,
+{
+    run_write(state, caller, req, Some(target), op, Some(body), check, f).await
+}
+
+/// A write that creates something not yet under a case file, person or household (a person,
+/// a household, a case file in an area): the gate decides the roles; `f` decides on what the
+/// body names (an area, a person) and refuses with [`Work::refuse`]. Otherwise as [`write`].
+pub async fn create<B, F>(
+    state: &web::Data<AppState>,
+    caller: Caller,
+    req: &HttpRequest,
+    op: Op,
+    body: Body<B>,
+    f: F,
+) -> Result<HttpResponse, ApiError>
+where
+    B: DeserializeOwned + Validate + 'static,
+    F: FnOnce(&mut Work<'_>, B, IfMatch) -> Result<Answer, ApiError> + Send + 'static,
+{
+    let check = |_: &mut Work<'_>| Ok(());
+    run_write(
+        state,
+        caller,
+        req,
+        None,
+        op,
+        Some(body),
+        check,
+        |w, b, m, ()| f(w, b, m),
+    )
+    .await
 }
 
 /// A write without a body (e.g. an action named by its path), otherwise as [`write`].
 pub async fn act<F>(
     state: &web::Data<AppState>,
-    mut caller: Caller,
+    caller: Caller,
     req: &HttpRequest,
     target: Target,
     op: Op,
@@ -497,21 +574,82 @@ pub async fn act<F>(
 where
     F: FnOnce(&mut Work<'_>, IfMatch) -> Result<Answer, ApiError> + Send + 'static,
 {
+    let check = |_: &mut Work<'_>| Ok(());
+    let body: Option<Body<NoQuery>> = None;
+    run_write(
+        state,
+        caller,
+        req,
+        Some(target),
+        op,
+        body,
+        check,
+        |w, _, m, ()| f(w, m),
+    )
+    .await
+}
+
+/// Every write: the body's bytes are read before the transaction (never judged there); in the
+/// transaction, the decision, `check`, the body, the idempotency key, `f`, the audit record and
+/// the stored answer.
+#[allow(clippy::too_many_arguments)]
+async fn run_write<B, C, K, F>(
+    state: &web::Data<AppState>,
+    mut caller: Caller,
+    req: &HttpRequest,
+    target: Option<Target>,
+    op: Op,
+    body: Option<Body<B>>,
+    check: K,
+    f: F,
+) -> Result<HttpResponse, ApiError>
+where
+    B: DeserializeOwned + Validate + 'static,
+    C: Send + 'static,
+    K: FnOnce(&mut Work<'_>) -> Result<C, ApiError> + Send + 'static,
+    F: FnOnce(&mut Work<'_>, B, IfMatch, C) -> Result<Answer, ApiError> + Send + 'static,
+{
     let request = WriteRequest::of(req);
+    let raw = match body {
+        Some(body) => Some(body.bytes().await),
+        None => None,
+    };
     let db = state.db.clone();
     let outcome = blocking(move || {
         transact(&db, |c| {
-            let (grant, target_id) = decide(c, &mut caller, op.action, Some(target))?;
+            let mut work = open_work(c, &mut caller, op, target)?;
+            let checked = check(&mut work)?;
+            let (value, bytes) = match raw {
+                Some(raw) => {
+                    let bytes = raw?;
+                    (Some(crate::extract::decode_json::<B>(&bytes)?), bytes)
+                }
+                None => (None, web::Bytes::new()),
+            };
             let key = request.key?;
-            let fingerprint = fingerprint(&request.method, &request.path, &[]);
-            let now = Utc::now();
+            let fingerprint = fingerprint(&request.method, &request.path, &bytes);
+            let (actor, now) = (work.actor(), work.now());
+            if let Some(key) = key.as_deref()
+                && let Some(stored) =
+                    idempotency::replayed(work.conn(), actor, key, &fingerprint, now)?
+            {
+                return Ok(stored);
+            }
             let if_match = IfMatch(request.if_match);
-            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
-                let mut work = work(c, &caller, grant);
-                let answer = f(&mut work, if_match)?;
-                work.finish(op, target_id)?;
-                Ok(answer.into_replayable())
-            })
+            let answer = match value {
+                Some(value) => f(&mut work, value, if_match, checked)?,
+                None => {
+                    let empty = serde_json::from_value::<B>(serde_json::json!({}))
+                        .map_err(|e| ApiError::Internal(format!("a bodiless write: {e}")))?;
+                    f(&mut work, empty, if_match, checked)?
+                }
+            };
+            work.finish()?;
+            let response = answer.into_replayable();
+            if let Some(key) = key.as_deref() {
+                idempotency::remember(work.conn(), actor, key, &fingerprint, now, &response)?;
+            }
+            Ok(response)
         })
     })
     .await?;

@@ -120,25 +120,54 @@ where
     let Some(key) = key else {
         return write(conn);
     };
-    if let Some(stored) = idempotency::find(conn, actor, key, now)? {
-        if stored.request_hash != fingerprint {
-            return Err(ApiError::Validation(vec![
-                crate::error::InvalidParam::parameter(
-                    HEADER,
-                    "this key was already used for a different request",
-                ),
-            ]));
-        }
-        return Ok(Replayable {
-            status: StatusCode::from_u16(u16::try_from(stored.status_code).unwrap_or(200))
-                .unwrap_or(StatusCode::OK),
-            body: serde_json::from_str(&stored.response_body).unwrap_or(Value::Null),
-            location: stored.location,
-            etag: stored.etag,
-            replayed: true,
-        });
+    if let Some(stored) = replayed(conn, actor, key, fingerprint, now)? {
+        return Ok(stored);
     }
     let response = write(conn)?;
+    remember(conn, actor, key, fingerprint, now, &response)?;
+    Ok(response)
+}
+
+/// The stored response of `key` when the same request was already answered; 422 when the key
+/// was used for another request.
+pub fn replayed(
+    conn: &mut AnyConnection,
+    actor: Uuid,
+    key: &str,
+    fingerprint: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Replayable>, ApiError> {
+    let Some(stored) = idempotency::find(conn, actor, key, now)? else {
+        return Ok(None);
+    };
+    if stored.request_hash != fingerprint {
+        return Err(ApiError::Validation(vec![
+            crate::error::InvalidParam::parameter(
+                HEADER,
+                "this key was already used for a different request",
+            ),
+        ]));
+    }
+    Ok(Some(Replayable {
+        status: StatusCode::from_u16(u16::try_from(stored.status_code).unwrap_or(200))
+            .unwrap_or(StatusCode::OK),
+        body: serde_json::from_str(&stored.response_body).unwrap_or(Value::Null),
+        location: stored.location,
+        etag: stored.etag,
+        replayed: true,
+    }))
+}
+
+/// Stores the successful `response` of `key` in the write's transaction (409 when a
+/// concurrent request with the same key got there first).
+pub fn remember(
+    conn: &mut AnyConnection,
+    actor: Uuid,
+    key: &str,
+    fingerprint: &str,
+    now: DateTime<Utc>,
+    response: &Replayable,
+) -> Result<(), ApiError> {
     idempotency::store(
         conn,
         &StoredResponse {
@@ -157,6 +186,5 @@ where
             "a request with this Idempotency-Key is being processed; retry shortly".into(),
         ),
         other => other.into(),
-    })?;
-    Ok(response)
+    })
 }

@@ -131,22 +131,6 @@ fn restricted_refusal(work: &Work<'_>, entry: &DiaryEntry) -> Result<ApiError, A
     })
 }
 
-/// The refusal of an edit by someone other than the author, with the audit record of the
-/// attempt.
-fn not_author(work: &Work<'_>, entry: &DiaryEntry) -> Result<ApiError, ApiError> {
-    let mut record = work.caller().audit(
-        "diary_entry.update",
-        "diary_entry",
-        Some(entry.id.to_string()),
-        Outcome::Denied,
-    );
-    record.persons = vec![work.case()?.person_id];
-    Ok(ApiError::Denied {
-        detail: DiaryEditRefusal::NotAuthor.to_string(),
-        record: Box::new(record),
-    })
-}
-
 /// A new diary entry.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -540,29 +524,38 @@ pub async fn update_diary_entry(
         "diary_entry.update",
         "diary_entry",
     );
-    case_work::write(
+    // Who may edit is decided on the entry (its author, within 24 hours), before the body is
+    // judged: a refused caller learns nothing from a 400 or a 422.
+    let check = move |work: &mut Work<'_>| {
+        let entry = diary::find(work.conn(), id.0.uuid(), entry_id.0.uuid())?
+            .ok_or_else(entry_not_found)?;
+        match check_diary_edit(entry.author_id, work.actor(), entry.created_at, work.now()) {
+            Ok(()) => {}
+            Err(refusal @ DiaryEditRefusal::NotAuthor) => {
+                work.resource(entry.id);
+                return Err(work.refuse(refusal.to_string()));
+            }
+            Err(refusal @ DiaryEditRefusal::WindowClosed) => {
+                return Err(ApiError::Conflict(refusal.to_string()));
+            }
+        }
+        if !merge_patch {
+            return Err(ApiError::UnsupportedMediaType(format!(
+                "send the changes as {MERGE_PATCH} (RFC 7396)"
+            )));
+        }
+        Ok(entry)
+    };
+    case_work::write_checked(
         &state,
         caller,
         &req,
         Target::CaseFile(id.0),
         op,
         body,
-        move |work, patch, if_match| {
+        check,
+        move |work, patch, if_match, entry| {
             let now = work.now();
-            let entry = diary::find(work.conn(), id.0.uuid(), entry_id.0.uuid())?
-                .ok_or_else(entry_not_found)?;
-            match check_diary_edit(entry.author_id, work.actor(), entry.created_at, now) {
-                Ok(()) => {}
-                Err(DiaryEditRefusal::NotAuthor) => return Err(not_author(work, &entry)?),
-                Err(refusal @ DiaryEditRefusal::WindowClosed) => {
-                    return Err(ApiError::Conflict(refusal.to_string()));
-                }
-            }
-            if !merge_patch {
-                return Err(ApiError::UnsupportedMediaType(format!(
-                    "send the changes as {MERGE_PATCH} (RFC 7396)"
-                )));
-            }
             let version = if_match.check(entry.version)?;
             let (text, request) = check_update(patch.members()?, now)?;
             let edit = DiaryEdit {

@@ -1055,6 +1055,27 @@ async fn diary_writes_are_decided_before_their_body(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
+    // Malformed JSON, another media type, an oversized body: still 403 for the non-author.
+    for (media_type, raw) in [
+        ("application/merge-patch+json", "{not json".to_owned()),
+        ("text/plain", "nonsense".to_owned()),
+        (
+            "application/merge-patch+json",
+            format!("{{\"text\":\"{}\"}}", "x".repeat(2 * 1024 * 1024)),
+        ),
+    ] {
+        let r = app
+            .client
+            .patch(app.api(&path))
+            .bearer_auth(anna)
+            .header("if-match", "\"1\"")
+            .header("content-type", media_type)
+            .body(raw)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{media_type}");
+    }
 
     // A worker with no relation to the file: 403 on junk, for a new entry and for an edit.
     let (_, bruno) = &o.bruno;
