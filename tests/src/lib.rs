@@ -7,6 +7,8 @@
 //! explicitly (`postgres` or `both`), PostgreSQL is required: its variants fail when
 //! `TEST_DATABASE_URL` is unset. With `postgres`, the SQLite variants are skipped.
 
+pub mod http;
+
 use std::path::PathBuf;
 
 use diesel::{Connection, PgConnection, RunQueryDsl};

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use socialcare_domain::calendar;
 use socialcare_persistence::schema::{assessment_scores, case_file_team, diary_entries};
 use socialcare_persistence::sql_types::{DbInstant, DbUuid};
+use socialcare_tests::http::{id_of, pointers};
 use socialcare_tests::{TestApp, on_both_engines, user_password};
 
 on_both_engines!(
@@ -61,9 +62,7 @@ async fn office(app: &TestApp) -> Office {
         ("carla", "area_coordinator", "social_inclusion"),
         ("dora", "area_coordinator", "transversal"),
     ] {
-        let user = app.create_user(&admin, name, &[role], &[area]).await;
-        let (token, _) = app.tokens(name, &user_password(name)).await;
-        ids.push((user["id"].as_str().unwrap().to_owned(), token));
+        ids.push(app.staff(&admin, name, &[role], &[area]).await);
     }
     let mut ids = ids.into_iter();
     Office {
@@ -81,43 +80,21 @@ async fn office(app: &TestApp) -> Office {
 /// `(case file id, person id)`.
 async fn open_file(app: &TestApp, o: &Office, given: &str) -> (String, String) {
     let (anna_id, token) = &o.anna;
-    let r = app
-        .client
-        .post(app.api("/persons"))
-        .bearer_auth(token)
-        .json(&json!({"given_names": given, "family_names": "Test"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let person = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let r = app
-        .client
-        .post(app.api("/case-files"))
-        .bearer_auth(token)
-        .json(&json!({"person_id": person, "area": "social_inclusion", "case_manager_id": anna_id}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let file = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let person = app.register_person(token, given, "Test").await;
+    let file = id_of(
+        &app.open_case_file(token, &person, "social_inclusion", anna_id, None)
+            .await,
+    );
     // Edo joins the team (without the special-category grant).
     let (edo_id, _) = &o.edo;
     let r = app
-        .client
-        .post(app.api(&format!("/case-files/{file}/team")))
-        .bearer_auth(token)
-        .header("if-match", "\"1\"")
-        .json(&json!({"staff_id": edo_id, "role": "educator"}))
-        .send()
-        .await
-        .unwrap();
+        .post_if(
+            token,
+            &format!("/case-files/{file}/team"),
+            "\"1\"",
+            &json!({"staff_id": edo_id, "role": "educator"}),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     (file, person)
 }
@@ -133,22 +110,11 @@ fn scores(severities: [u8; 8]) -> Value {
 }
 
 async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> reqwest::Response {
-    app.client
-        .post(app.api(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+    app.post(token, path, &body).await
 }
 
 async fn get(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
-    app.client
-        .get(app.api(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
+    app.get(token, path).await
 }
 
 async fn patch(
@@ -158,16 +124,7 @@ async fn patch(
     if_match: Option<&str>,
     body: Value,
 ) -> reqwest::Response {
-    let mut request = app
-        .client
-        .patch(app.api(path))
-        .bearer_auth(token)
-        .header("content-type", "application/merge-patch+json")
-        .body(body.to_string());
-    if let Some(tag) = if_match {
-        request = request.header("if-match", tag);
-    }
-    request.send().await.unwrap()
+    app.merge_patch(token, path, if_match, &body).await
 }
 
 /// Writes a diary entry (expecting 201) and returns it.
@@ -181,15 +138,6 @@ async fn write_entry(app: &TestApp, token: &str, file: &str, body: Value) -> Val
     .await;
     assert_eq!(r.status(), 201);
     r.json().await.unwrap()
-}
-
-fn pointers(body: &Value) -> Vec<String> {
-    body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["pointer"].as_str().unwrap_or_default().to_owned())
-        .collect()
 }
 
 fn last_audit(app: &TestApp) -> socialcare_persistence::audit::AuditRow {

@@ -6,6 +6,7 @@ use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use socialcare_domain::calendar;
 use socialcare_persistence::{consents, referrals};
+use socialcare_tests::http::day;
 use socialcare_tests::{TestApp, on_both_engines, user_password};
 
 mod hostile_input;
@@ -29,27 +30,14 @@ on_both_engines!(
 /// A social worker of `social_inclusion`: `(user id, token)`, and the admin token.
 async fn office(app: &TestApp) -> (String, String, String) {
     let admin = app.admin_token().await;
-    let user = app
-        .create_user(&admin, "anna", &["social_worker"], &["social_inclusion"])
+    let (id, token) = app
+        .staff(&admin, "anna", &["social_worker"], &["social_inclusion"])
         .await;
-    let (token, _) = app.tokens("anna", &user_password("anna")).await;
-    (user["id"].as_str().unwrap().to_owned(), token, admin)
+    (id, token, admin)
 }
 
 async fn person(app: &TestApp, token: &str, given: &str) -> String {
-    let r = app
-        .client
-        .post(app.api("/persons"))
-        .bearer_auth(token)
-        .json(&json!({"given_names": given, "family_names": "Test"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    app.register_person(token, given, "Test").await
 }
 
 /// Opens a case file for a new person; returns `(case file id, person id)`.
@@ -72,13 +60,7 @@ async fn open(app: &TestApp, token: &str, manager: &str, given: &str) -> (String
 }
 
 async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> reqwest::Response {
-    app.client
-        .post(app.api(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+    app.post(token, path, &body).await
 }
 
 async fn post_if(
@@ -88,33 +70,15 @@ async fn post_if(
     etag: &str,
     body: Value,
 ) -> reqwest::Response {
-    app.client
-        .post(app.api(path))
-        .bearer_auth(token)
-        .header("if-match", etag)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+    app.post_if(token, path, etag, &body).await
 }
 
 async fn get(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
-    app.client
-        .get(app.api(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
+    app.get(token, path).await
 }
 
 async fn get_json(app: &TestApp, token: &str, path: &str) -> Value {
-    let r = get(app, token, path).await;
-    assert_eq!(r.status(), 200, "{path}");
-    r.json().await.unwrap()
-}
-
-fn day(offset: i64) -> String {
-    (calendar::today(Utc::now()) + Duration::days(offset)).to_string()
+    app.get_ok(token, path).await
 }
 
 fn sharing(given_on: &str, expires_on: Option<String>) -> Value {
@@ -991,11 +955,7 @@ async fn idempotent_creation_replays_the_first_response(app: TestApp) {
 
 /// A staff member created by the administrator: `(user id, token)`.
 async fn staff(app: &TestApp, admin: &str, name: &str, role: &str) -> (String, String) {
-    let user = app
-        .create_user(admin, name, &[role], &["social_inclusion"])
-        .await;
-    let (token, _) = app.tokens(name, &user_password(name)).await;
-    (user["id"].as_str().unwrap().to_owned(), token)
+    app.staff(admin, name, &[role], &["social_inclusion"]).await
 }
 
 /// The referral and consent rows of a case file.

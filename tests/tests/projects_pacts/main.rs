@@ -2,17 +2,14 @@
 //! lifecycles with every legal and illegal transition, validation pointers, nested objects
 //! found only under their parent, ETag/If-Match, idempotency and the audit of reads.
 
-use chrono::{Duration, Utc};
-use serde_json::{Value, json};
-use socialcare_domain::calendar;
-use socialcare_tests::{TestApp, user_password};
+use serde_json::Value;
+use socialcare_tests::TestApp;
+use socialcare_tests::http::id_of;
+pub use socialcare_tests::http::{Staff, day, etag_of, pointers};
 
 mod agenda;
 mod pacts;
 mod projects;
-
-/// `(user id, token)`.
-pub type Staff = (String, String);
 
 /// The office of a test: the administrator and a social worker of `social_inclusion`.
 pub struct Office {
@@ -25,30 +22,15 @@ pub struct Office {
 /// Creates the office.
 pub async fn office(app: &TestApp) -> Office {
     let admin = app.admin_token().await;
-    let user = app
-        .create_user(&admin, "anna", &["social_worker"], &["social_inclusion"])
+    let anna = app
+        .staff(&admin, "anna", &["social_worker"], &["social_inclusion"])
         .await;
-    let (token, _) = app.tokens("anna", &user_password("anna")).await;
-    Office {
-        admin,
-        anna: (user["id"].as_str().unwrap().to_owned(), token),
-    }
+    Office { admin, anna }
 }
 
 /// Registers a person; returns the id.
 pub async fn person(app: &TestApp, token: &str, given: &str) -> String {
-    let r = post(
-        app,
-        token,
-        "/persons",
-        json!({"given_names": given, "family_names": "Test"}),
-    )
-    .await;
-    assert_eq!(r.status(), 201);
-    r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    app.register_person(token, given, "Test").await
 }
 
 /// Opens a case file (200 days ago) for a new person managed by anna; returns
@@ -56,28 +38,15 @@ pub async fn person(app: &TestApp, token: &str, given: &str) -> String {
 pub async fn open_file(app: &TestApp, o: &Office, given: &str) -> (String, String) {
     let (anna_id, token) = &o.anna;
     let p = person(app, token, given).await;
-    let r = post(
-        app,
-        token,
-        "/case-files",
-        json!({"person_id": p, "area": "social_inclusion", "case_manager_id": anna_id,
-            "opened_on": day(-200)}),
-    )
-    .await;
-    assert_eq!(r.status(), 201);
-    let file: Value = r.json().await.unwrap();
-    (file["id"].as_str().unwrap().to_owned(), p)
+    let file = app
+        .open_case_file(token, &p, "social_inclusion", anna_id, Some(&day(-200)))
+        .await;
+    (id_of(&file), p)
 }
 
 /// POST with a JSON body.
 pub async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> reqwest::Response {
-    app.client
-        .post(app.api(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+    app.post(token, path, &body).await
 }
 
 /// POST with `If-Match`.
@@ -88,14 +57,7 @@ pub async fn post_if(
     etag: &str,
     body: Value,
 ) -> reqwest::Response {
-    app.client
-        .post(app.api(path))
-        .bearer_auth(token)
-        .header("if-match", etag)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+    app.post_if(token, path, etag, &body).await
 }
 
 /// PUT with an optional `If-Match`.
@@ -106,46 +68,15 @@ pub async fn put_if(
     etag: Option<&str>,
     body: Value,
 ) -> reqwest::Response {
-    let mut request = app.client.put(app.api(path)).bearer_auth(token).json(&body);
-    if let Some(tag) = etag {
-        request = request.header("if-match", tag);
-    }
-    request.send().await.unwrap()
+    app.put_if(token, path, etag, &body).await
 }
 
 /// GET.
 pub async fn get(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
-    app.client
-        .get(app.api(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
+    app.get(token, path).await
 }
 
 /// GET expecting 200; returns the body.
 pub async fn get_json(app: &TestApp, token: &str, path: &str) -> Value {
-    let r = get(app, token, path).await;
-    assert_eq!(r.status(), 200, "{path}");
-    r.json().await.unwrap()
-}
-
-/// Today plus `offset` days, as `YYYY-MM-DD`.
-pub fn day(offset: i64) -> String {
-    (calendar::today(Utc::now()) + Duration::days(offset)).to_string()
-}
-
-/// The JSON Pointers of a 422 problem, in order.
-pub fn pointers(body: &Value) -> Vec<String> {
-    body["errors"]
-        .as_array()
-        .unwrap_or(&Vec::new())
-        .iter()
-        .map(|e| e["pointer"].as_str().unwrap_or_default().to_owned())
-        .collect()
-}
-
-/// The `ETag` header of a response.
-pub fn etag_of(r: &reqwest::Response) -> String {
-    r.headers()["etag"].to_str().unwrap().to_owned()
+    app.get_ok(token, path).await
 }
