@@ -497,23 +497,25 @@ where
     B: DeserializeOwned + Validate + 'static,
     F: FnOnce(&mut Work<'_>, B, IfMatch) -> Result<Answer, ApiError> + Send + 'static,
 {
-    let check = |_: &mut Work<'_>| Ok(());
-    run_write(
-        state,
-        caller,
-        req,
-        Some(target),
-        op,
-        Some(body),
-        check,
-        |w, b, m, ()| f(w, b, m),
-    )
-    .await
+    let steps = Checked {
+        check: |_: &mut Work<'_>| Ok(()),
+        then: |w: &mut Work<'_>, b, m, ()| f(w, b, m),
+    };
+    run_write(state, caller, req, Some(target), op, Some(body), steps).await
 }
 
-/// A write whose use case decides more before the body is judged (e.g. only the author edits
-/// a diary entry): `check` runs after the gate's decision and before the body, `f` receives
-/// what it returned. Otherwise as [`write`].
+/// A use case in two steps: `check` runs after the gate's decision and before the body is
+/// judged (a rule decided on what the use case loads, e.g. only the author edits a diary
+/// entry); `then` receives the body and what `check` returned.
+pub struct Checked<K, F> {
+    /// The first step, before the body.
+    pub check: K,
+    /// The second step, with the body.
+    pub then: F,
+}
+
+/// A write whose use case decides more before the body is judged: see [`Checked`]. Otherwise
+/// as [`write`].
 pub async fn write_checked<B, C, K, F>(
     state: &web::Data<AppState>,
     caller: Caller,
@@ -521,8 +523,7 @@ pub async fn write_checked<B, C, K, F>(
     target: Target,
     op: Op,
     body: Body<B>,
-    check: K,
-    f: F,
+    steps: Checked<K, F>,
 ) -> Result<HttpResponse, ApiError>
 where
     B: DeserializeOwned + Validate + 'static,
@@ -530,7 +531,7 @@ where
     K: FnOnce(&mut Work<'_>) -> Result<C, ApiError> + Send + 'static,
     F: FnOnce(&mut Work<'_>, B, IfMatch, C) -> Result<Answer, ApiError> + Send + 'static,
 {
-    run_write(state, caller, req, Some(target), op, Some(body), check, f).await
+    run_write(state, caller, req, Some(target), op, Some(body), steps).await
 }
 
 /// A write that creates something not yet under a case file, person or household (a person,
@@ -548,18 +549,11 @@ where
     B: DeserializeOwned + Validate + 'static,
     F: FnOnce(&mut Work<'_>, B, IfMatch) -> Result<Answer, ApiError> + Send + 'static,
 {
-    let check = |_: &mut Work<'_>| Ok(());
-    run_write(
-        state,
-        caller,
-        req,
-        None,
-        op,
-        Some(body),
-        check,
-        |w, b, m, ()| f(w, b, m),
-    )
-    .await
+    let steps = Checked {
+        check: |_: &mut Work<'_>| Ok(()),
+        then: |w: &mut Work<'_>, b, m, ()| f(w, b, m),
+    };
+    run_write(state, caller, req, None, op, Some(body), steps).await
 }
 
 /// A write without a body (e.g. an action named by its path), otherwise as [`write`].
@@ -574,25 +568,17 @@ pub async fn act<F>(
 where
     F: FnOnce(&mut Work<'_>, IfMatch) -> Result<Answer, ApiError> + Send + 'static,
 {
-    let check = |_: &mut Work<'_>| Ok(());
+    let steps = Checked {
+        check: |_: &mut Work<'_>| Ok(()),
+        then: |w: &mut Work<'_>, _: NoQuery, m, ()| f(w, m),
+    };
     let body: Option<Body<NoQuery>> = None;
-    run_write(
-        state,
-        caller,
-        req,
-        Some(target),
-        op,
-        body,
-        check,
-        |w, _, m, ()| f(w, m),
-    )
-    .await
+    run_write(state, caller, req, Some(target), op, body, steps).await
 }
 
 /// Every write: the body's bytes are read before the transaction (never judged there); in the
 /// transaction, the decision, `check`, the body, the idempotency key, `f`, the audit record and
 /// the stored answer.
-#[allow(clippy::too_many_arguments)]
 async fn run_write<B, C, K, F>(
     state: &web::Data<AppState>,
     mut caller: Caller,
@@ -600,8 +586,7 @@ async fn run_write<B, C, K, F>(
     target: Option<Target>,
     op: Op,
     body: Option<Body<B>>,
-    check: K,
-    f: F,
+    steps: Checked<K, F>,
 ) -> Result<HttpResponse, ApiError>
 where
     B: DeserializeOwned + Validate + 'static,
@@ -617,6 +602,7 @@ where
     let db = state.db.clone();
     let outcome = blocking(move || {
         transact(&db, |c| {
+            let Checked { check, then: f } = steps;
             let mut work = open_work(c, &mut caller, op, target)?;
             let checked = check(&mut work)?;
             let (value, bytes) = match raw {

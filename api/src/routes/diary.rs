@@ -23,7 +23,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
-use crate::case_work::{self, Answer, NoQuery, Op, Target, Work, with_etag};
+use crate::case_work::{self, Answer, Checked, IfMatch, NoQuery, Op, Target, Work, with_etag};
 use crate::conditional::IfMatchHeader;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Body, Id, decode_json};
@@ -553,28 +553,33 @@ pub async fn update_diary_entry(
         Target::CaseFile(id.0),
         op,
         body,
-        check,
-        move |work, patch, if_match, entry| {
-            let now = work.now();
-            let version = if_match.check(entry.version)?;
-            let (text, request) = check_update(patch.members()?, now)?;
-            let edit = DiaryEdit {
-                kind: request.kind.flatten().map_or(entry.kind, Into::into),
-                occurred_at: request.occurred_at.flatten().unwrap_or(entry.occurred_at),
-                text: text.unwrap_or_else(|| entry.text.clone()),
-                restricted: request.restricted.flatten().unwrap_or(entry.restricted),
-            };
-            let Some(updated) = diary::update(work.conn(), &entry, version, &edit, now)? else {
-                return Err(ApiError::PreconditionFailed(
-                    "the entry changed meanwhile; read it again and retry".into(),
-                ));
-            };
-            work.resource(updated.id)
-                .detail("restricted", updated.restricted);
-            Ok(Answer::ok(
-                &response_of(&updated, true),
-                Some(updated.version),
-            ))
+        Checked {
+            check,
+            then: move |work: &mut Work<'_>,
+                        patch: EntryPatch,
+                        if_match: IfMatch,
+                        entry: DiaryEntry| {
+                let now = work.now();
+                let version = if_match.check(entry.version)?;
+                let (text, request) = check_update(patch.members()?, now)?;
+                let edit = DiaryEdit {
+                    kind: request.kind.flatten().map_or(entry.kind, Into::into),
+                    occurred_at: request.occurred_at.flatten().unwrap_or(entry.occurred_at),
+                    text: text.unwrap_or_else(|| entry.text.clone()),
+                    restricted: request.restricted.flatten().unwrap_or(entry.restricted),
+                };
+                let Some(updated) = diary::update(work.conn(), &entry, version, &edit, now)? else {
+                    return Err(ApiError::PreconditionFailed(
+                        "the entry changed meanwhile; read it again and retry".into(),
+                    ));
+                };
+                work.resource(updated.id)
+                    .detail("restricted", updated.restricted);
+                Ok(Answer::ok(
+                    &response_of(&updated, true),
+                    Some(updated.version),
+                ))
+            },
         },
     )
     .await
