@@ -10,9 +10,14 @@ use chrono::NaiveDate;
 /// The message of a day refused because it lies after today.
 pub const IN_THE_FUTURE: &str = "must not be in the future";
 
+/// Whether `day`, a day on which something happened, lies after `today` (and so is refused).
+pub fn is_future(day: NaiveDate, today: NaiveDate) -> bool {
+    day > today
+}
+
 /// Checks that `day`, a day on which something happened, is not after `today`.
 pub fn check_not_future(day: NaiveDate, today: NaiveDate) -> Result<(), String> {
-    if day > today {
+    if is_future(day, today) {
         Err(IN_THE_FUTURE.into())
     } else {
         Ok(())

@@ -13,6 +13,7 @@
 //! change is a reviewed code change with its own tests, and the version code is shown with each
 //! pact, so the office can say which rule a deadline comes from.
 
+use crate::dates::{IN_THE_FUTURE, is_future};
 use std::fmt;
 use std::str::FromStr;
 
@@ -646,8 +647,8 @@ pub fn check_new_pact(
         "application_reference",
         required_text(application_reference, APPLICATION_REFERENCE_MAX_CHARS),
     );
-    if drafted_on > today {
-        errors.push(FieldError::new("drafted_on", "must not be in the future"));
+    if is_future(drafted_on, today) {
+        errors.push(FieldError::new("drafted_on", IN_THE_FUTURE));
     } else if drafted_on < file_opened_on {
         errors.push(FieldError::new(
             "drafted_on",
@@ -655,11 +656,8 @@ pub fn check_new_pact(
         ));
     }
     match activation_on {
-        Some(day) if day > today => {
-            errors.push(FieldError::new(
-                "activation_on",
-                "must not be in the future",
-            ));
+        Some(day) if is_future(day, today) => {
+            errors.push(FieldError::new("activation_on", IN_THE_FUTURE));
         }
         None if measure == Measure::Adi => errors.push(FieldError::new(
             "activation_on",
@@ -697,8 +695,8 @@ pub fn check_step(
     today: NaiveDate,
 ) -> Result<(), PactChangeError> {
     let mut errors = ValidationErrors::new();
-    if occurred_on > today {
-        errors.push(FieldError::new("occurred_on", "must not be in the future"));
+    if is_future(occurred_on, today) {
+        errors.push(FieldError::new("occurred_on", IN_THE_FUTURE));
     } else if occurred_on < pact.drafted_on {
         errors.push(FieldError::new(
             "occurred_on",
@@ -794,8 +792,8 @@ pub fn check_pact_transition(
     let to = apply_pact(pact.status, pact.measure, request.transition)?;
     let mut errors = ValidationErrors::new();
     let day = request.occurred_on;
-    if day > today {
-        errors.push(FieldError::new("occurred_on", "must not be in the future"));
+    if is_future(day, today) {
+        errors.push(FieldError::new("occurred_on", IN_THE_FUTURE));
     } else if day < last_change_on {
         errors.push(FieldError::new(
             "occurred_on",
@@ -960,10 +958,10 @@ pub fn check_periodic_check(
         .last_check_on
         .or(pact.active_since)
         .unwrap_or(pact.drafted_on);
-    if checked_on > today {
+    if is_future(checked_on, today) {
         return Err(PactChangeError::Invalid(ValidationErrors::single(
             "checked_on",
-            "must not be in the future",
+            IN_THE_FUTURE,
         )));
     }
     if checked_on < earliest {
@@ -1186,8 +1184,8 @@ pub fn check_non_compliance(
         required_text(description, DESCRIPTION_MAX_CHARS),
     );
     let earliest = pact.signed_on.unwrap_or(pact.drafted_on);
-    if occurred_on > today {
-        errors.push(FieldError::new("occurred_on", "must not be in the future"));
+    if is_future(occurred_on, today) {
+        errors.push(FieldError::new("occurred_on", IN_THE_FUTURE));
     } else if occurred_on < earliest {
         errors.push(FieldError::new(
             "occurred_on",
@@ -1199,7 +1197,7 @@ pub fn check_non_compliance(
             "reported_on",
             "only events relevant for sanctions are reported",
         )),
-        Some(day) if day > today || day < occurred_on => errors.push(FieldError::new(
+        Some(day) if is_future(day, today) || day < occurred_on => errors.push(FieldError::new(
             "reported_on",
             "must be between the day of the event and today",
         )),

@@ -11,6 +11,7 @@
 //! - a completed or interrupted project is read-only; reviews are recorded only while it is
 //!   active, and each review moves the next review date forward.
 
+use crate::dates::{IN_THE_FUTURE, is_future};
 use std::fmt;
 use std::str::FromStr;
 
@@ -557,8 +558,8 @@ impl ActionContent {
                 "done_on",
                 "required when the action is done",
             )),
-            (ActionStatus::Done, Some(day)) if day > today => {
-                errors.push(FieldError::new("done_on", "must not be in the future"));
+            (ActionStatus::Done, Some(day)) if is_future(day, today) => {
+                errors.push(FieldError::new("done_on", IN_THE_FUTURE));
             }
             (ActionStatus::Done, Some(day)) if day < drafted_on => {
                 errors.push(FieldError::new(
@@ -681,8 +682,8 @@ pub fn check_drafted_on(
     file_opened_on: NaiveDate,
     today: NaiveDate,
 ) -> Result<(), String> {
-    if drafted_on > today {
-        return Err("must not be in the future".into());
+    if is_future(drafted_on, today) {
+        return Err(IN_THE_FUTURE.into());
     }
     if drafted_on < file_opened_on {
         return Err(format!(
@@ -765,8 +766,8 @@ pub fn change_project(
     let mut errors = ValidationErrors::new();
     let day = request.occurred_on;
     let earliest = project.started_on.unwrap_or(project.drafted_on);
-    if day > today {
-        errors.push(FieldError::new("occurred_on", "must not be in the future"));
+    if is_future(day, today) {
+        errors.push(FieldError::new("occurred_on", IN_THE_FUTURE));
     } else if day < earliest {
         errors.push(FieldError::new(
             "occurred_on",
@@ -882,8 +883,8 @@ pub fn check_review(
     }
     let mut errors = ValidationErrors::new();
     let started = project.started_on.unwrap_or(project.drafted_on);
-    if reviewed_on > today {
-        errors.push(FieldError::new("reviewed_on", "must not be in the future"));
+    if is_future(reviewed_on, today) {
+        errors.push(FieldError::new("reviewed_on", IN_THE_FUTURE));
     } else if reviewed_on < started {
         errors.push(FieldError::new(
             "reviewed_on",
