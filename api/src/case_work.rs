@@ -268,6 +268,24 @@ impl Work<'_> {
         }
     }
 
+    /// [`Work::refuse`] for a refusal about persons the grant does not name (e.g. the person a
+    /// new household would be headed by): the denied record links them too.
+    pub fn refuse_about(
+        &self,
+        detail: impl Into<String>,
+        persons: impl IntoIterator<Item = Uuid>,
+    ) -> ApiError {
+        match self.refuse(detail) {
+            ApiError::Denied { detail, mut record } => {
+                let mut linked: BTreeSet<Uuid> = record.persons.drain(..).collect();
+                linked.extend(persons);
+                record.persons = linked.into_iter().collect();
+                ApiError::Denied { detail, record }
+            }
+            other => other,
+        }
+    }
+
     /// Appends the audit record of the request.
     fn finish(&mut self) -> Result<(), ApiError> {
         let draft = std::mem::take(&mut self.draft);
