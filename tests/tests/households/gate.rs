@@ -112,7 +112,7 @@ pub(crate) async fn a_caller_with_no_relation_is_refused_before_the_body_and_wri
             .iter()
             .map(ToString::to_string)
             .collect::<Vec<_>>(),
-        [bruno.clone()]
+        std::slice::from_ref(&bruno)
     );
     assert_eq!(rows(&app), before);
     let r = get(&app, &w, &format!("/households/{id}")).await;
