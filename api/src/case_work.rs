@@ -382,6 +382,18 @@ fn decide(
     }
 }
 
+/// Step 1 alone (the account as it is now, then the roles) for a handler that is about no case
+/// file, person or household and keeps its own audit record (the caller's own account, staff
+/// accounts, the audit trail): call it first thing in the request's one transaction. A refusal is
+/// [`ApiError::Denied`], recorded by [`transact`] after the rollback.
+pub fn decide_roles(
+    conn: &mut AnyConnection,
+    caller: &mut Caller,
+    action: Action,
+) -> Result<(), ApiError> {
+    decide(conn, caller, action, None).map(|_| ())
+}
+
 /// Steps 1–4 in the request's transaction: the decision, then the [`Work`] of the use case.
 fn open_work<'c>(
     conn: &'c mut AnyConnection,
