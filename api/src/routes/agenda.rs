@@ -221,12 +221,17 @@ pub struct AgendaPage {
 /// the deadlines of the pacts of the files they manage, due up to the window's last day, and
 /// the expected releases to plan for (of the open files they manage and, for an area
 /// coordinator, of every open file of their areas). Which are listed, and in which order, is
-/// [`rules::page`]'s.
+/// [`rules::page`]'s. With `kind`, only the facts of that kind are loaded.
 fn due_items(
     conn: &mut AnyConnection,
     manager: Uuid,
     window: &Window,
+    kind: Option<ItemKind>,
 ) -> Result<Vec<Item>, ApiError> {
+    let wants = |k: ItemKind| kind.is_none_or(|wanted| wanted == k);
+    let wants_pacts = ItemKind::ALL
+        .into_iter()
+        .any(|k| k != ItemKind::ProjectReview && k != ItemKind::ExpectedRelease && wants(k));
     let Window { today, to, .. } = *window;
     let files = case_files::list(
         conn,
@@ -240,7 +245,12 @@ fn due_items(
     let person_of: HashMap<Uuid, Uuid> = files.iter().map(|f| (f.id, f.person_id)).collect();
     let ids: Vec<Uuid> = files.iter().map(|f| f.id).collect();
     let mut items = Vec::new();
-    for project in projects::reviews_due(conn, &ids, to)? {
+    let reviews = if wants(ItemKind::ProjectReview) {
+        projects::reviews_due(conn, &ids, to)?
+    } else {
+        Vec::new()
+    };
+    for project in reviews {
         if let (Some(due_on), Some(person)) =
             (project.next_review_on, person_of.get(&project.case_file_id))
         {
@@ -253,7 +263,12 @@ fn due_items(
             ));
         }
     }
-    for pact in pacts::list(conn, &ids, None, None)? {
+    let pacts = if wants_pacts {
+        pacts::list(conn, &ids, None, None)?
+    } else {
+        Vec::new()
+    };
+    for pact in pacts {
         if pact.status == PactStatus::Closed {
             continue;
         }
@@ -270,6 +285,9 @@ fn due_items(
         for due in deadlines(&facts, rules, today) {
             items.push(Item::pact(pact.case_file_id, *person, pact.id, due));
         }
+    }
+    if !wants(ItemKind::ExpectedRelease) {
+        return Ok(items);
     }
     let mut release_files: HashMap<Uuid, Uuid> = files
         .iter()
@@ -351,14 +369,9 @@ fn agenda_page(
         ),
     };
     let limit = ask.limit.unwrap_or(50) as usize;
-    let items = due_items(work.conn(), manager, &window)?;
-    let page = rules::page(
-        items,
-        &window,
-        ask.kind.map(Into::into),
-        after.as_ref(),
-        limit,
-    );
+    let kind = ask.kind.map(ItemKind::from);
+    let items = due_items(work.conn(), manager, &window, kind)?;
+    let page = rules::page(items, &window, kind, after.as_ref(), limit);
     // Every person of a returned item is linked to the record, so their access report shows
     // the read; the details carry ids and a count only, never what the items are about (an
     // expected release is justice data).

@@ -121,6 +121,18 @@ async fn agenda_pages_follow_their_position_across_kinds(app: TestApp) {
     }
     assert_eq!(seen, all);
 
+    // A kind pages on its own (and loads only its own facts).
+    let mut convocations = Vec::new();
+    let mut page = get_json(&app, anna, "/me/agenda?kind=pact_convocation&limit=1").await;
+    loop {
+        convocations.extend(listed(&page));
+        match page["next"].as_str() {
+            Some(link) => page = follow(&app, anna, link).await,
+            None => break,
+        }
+    }
+    assert_eq!(convocations, all[2..]);
+
     // The position is kept: a review recorded before it, between two pages, does not shift
     // the next page (an offset would repeat the second review).
     let first = get_json(&app, anna, "/me/agenda?limit=2").await;
