@@ -268,6 +268,24 @@ impl Work<'_> {
         }
     }
 
+    /// [`Work::refuse`] for a refusal about persons the grant does not name (e.g. the person a
+    /// new household would be headed by): the denied record links them too.
+    pub fn refuse_about(
+        &self,
+        detail: impl Into<String>,
+        persons: impl IntoIterator<Item = Uuid>,
+    ) -> ApiError {
+        match self.refuse(detail) {
+            ApiError::Denied { detail, mut record } => {
+                let mut linked: BTreeSet<Uuid> = record.persons.drain(..).collect();
+                linked.extend(persons);
+                record.persons = linked.into_iter().collect();
+                ApiError::Denied { detail, record }
+            }
+            other => other,
+        }
+    }
+
     /// Appends the audit record of the request.
     fn finish(&mut self) -> Result<(), ApiError> {
         let draft = std::mem::take(&mut self.draft);
@@ -362,6 +380,18 @@ fn decide(
             Ok((Grant::Household { id, members }, Some(id.to_string())))
         }
     }
+}
+
+/// Step 1 alone (the account as it is now, then the roles) for a handler that is about no case
+/// file, person or household and keeps its own audit record (the caller's own account, staff
+/// accounts, the audit trail): call it first thing in the request's one transaction. A refusal is
+/// [`ApiError::Denied`], recorded by [`transact`] after the rollback.
+pub fn decide_roles(
+    conn: &mut AnyConnection,
+    caller: &mut Caller,
+    action: Action,
+) -> Result<(), ApiError> {
+    decide(conn, caller, action, None).map(|_| ())
 }
 
 /// Steps 1–4 in the request's transaction: the decision, then the [`Work`] of the use case.

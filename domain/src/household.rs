@@ -188,6 +188,12 @@ pub enum HouseholdRuleViolation {
         /// The day they left.
         left_on: NaiveDate,
     },
+    /// The person was annulled (a wrong record): they join no household.
+    #[error("the person was annulled and cannot join a household")]
+    PersonAnnulled {
+        /// The annulled person.
+        person_id: Uuid,
+    },
     /// The leaving day is not after the joining day.
     #[error(
         "the person cannot leave household {household_id} on {left_on}: they joined on \
@@ -247,6 +253,36 @@ pub fn check_join(
     Ok(())
 }
 
+/// Checks that a person may join a household at all: an annulled record joins none.
+pub fn check_joinable(person_id: Uuid, annulled: bool) -> Result<(), HouseholdRuleViolation> {
+    if annulled {
+        return Err(HouseholdRuleViolation::PersonAnnulled { person_id });
+    }
+    Ok(())
+}
+
+/// Checks that a person may found a new household as its reference person from `joined_on`:
+/// the new household has no reference person yet, so only the person's own memberships
+/// (`existing_for_person`, in any household) can clash.
+pub fn check_found(
+    existing_for_person: &[Membership],
+    joined_on: NaiveDate,
+) -> Result<(), HouseholdRuleViolation> {
+    check_join(
+        existing_for_person,
+        Uuid::nil(),
+        Relationship::ReferencePerson,
+        joined_on,
+        &[],
+    )
+}
+
+/// Whether a membership is listed: every membership when the past is asked for, otherwise
+/// only those current on `date`.
+pub fn is_listed(membership: &Membership, include_past: bool, date: NaiveDate) -> bool {
+    include_past || membership.is_current_on(date)
+}
+
 /// Checks that `membership` may be closed on `left_on`: it is still open and `left_on` is after
 /// the day the person joined.
 pub fn check_leave(
@@ -285,6 +321,59 @@ mod tests {
 
     fn household(n: u128) -> Uuid {
         Uuid::from_u128(1_000 + n)
+    }
+
+    fn open(p: Uuid, h: Uuid, on: i64, left: Option<i64>) -> Membership {
+        Membership {
+            person_id: p,
+            household_id: h,
+            relationship: Relationship::Child,
+            joined_on: day(on),
+            left_on: left.map(day),
+        }
+    }
+
+    #[test]
+    fn an_annulled_person_joins_no_household() {
+        assert_eq!(
+            check_joinable(person(1), true),
+            Err(HouseholdRuleViolation::PersonAnnulled {
+                person_id: person(1)
+            })
+        );
+        assert_eq!(check_joinable(person(1), false), Ok(()));
+    }
+
+    #[test]
+    fn founding_a_household_clashes_only_with_the_persons_own_memberships() {
+        assert_eq!(check_found(&[], day(0)), Ok(()));
+        // A membership that ended before the founding day does not clash.
+        assert_eq!(
+            check_found(&[open(person(1), household(1), -10, Some(0))], day(0)),
+            Ok(())
+        );
+        let current = open(person(1), household(1), -10, None);
+        assert!(matches!(
+            check_found(&[current], day(0)),
+            Err(HouseholdRuleViolation::AlreadyInHousehold { .. })
+        ));
+        // A membership ending after the founding day overlaps too.
+        let ending = open(person(1), household(1), -10, Some(5));
+        assert!(matches!(
+            check_found(&[ending], day(0)),
+            Err(HouseholdRuleViolation::AlreadyInHousehold { .. })
+        ));
+    }
+
+    #[test]
+    fn the_past_is_listed_only_when_asked_for() {
+        let ended = open(person(1), household(1), 0, Some(5));
+        let current = open(person(2), household(1), 0, None);
+        assert!(!is_listed(&ended, false, day(10)));
+        assert!(is_listed(&ended, true, day(10)));
+        assert!(is_listed(&current, false, day(10)));
+        // Not yet joined: not current.
+        assert!(!is_listed(&current, false, day(-1)));
     }
 
     /// A tiny in-memory register that applies the checks, as the persistence layer would.

@@ -123,6 +123,11 @@ typed_id!(
     AssessmentId,
     "assessment"
 );
+typed_id!(
+    /// A membership of a household (who joined it, when, with which relationship).
+    HouseholdMemberId,
+    "household membership"
+);
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,7 @@
 //! that the persistence and API layers run.
 
 pub mod access;
+pub mod agenda;
 pub mod break_glass;
 pub mod calendar;
 pub mod case_file;

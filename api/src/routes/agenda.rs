@@ -4,18 +4,17 @@
 //! area (of their files and, for area coordinators, of every open file of their areas),
 //! sorted by due day and paginated.
 
-use socialcare_domain::calendar;
 use std::collections::{BTreeSet, HashMap};
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use socialcare_domain::access::{Action, may_read_agenda};
+use socialcare_domain::agenda::{self as rules, Item, ItemKind, Position, Window};
 use socialcare_domain::case_file::CaseStatus;
 use socialcare_domain::pact::{DueKind, PactStatus, deadlines, rules_version};
-use socialcare_domain::prison::{RELEASE_PLANNING_DAYS, RELEASE_PLANNING_MAX_DAYS, release_due};
+use socialcare_domain::prison::release_due;
 use socialcare_domain::{Area, Role};
-use socialcare_persistence::audit::{self, Outcome};
 use socialcare_persistence::case_files::{self, CaseFileQuery};
 use socialcare_persistence::{AnyConnection, pacts, prison, projects, users};
 use utoipa::{IntoParams, ToSchema};
@@ -23,52 +22,29 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
-use crate::error::{ApiError, Problem, blocking, transact};
+use crate::case_work::{self, NoQuery, Op, Work};
+use crate::error::{ApiError, Problem};
 use crate::extract::ValidQuery;
 use crate::state::AppState;
 
-/// The one access decision of this module: whether the caller may see the agenda of
-/// `case_manager_id` — their own, or anyone's for area coordinators and the office manager.
-async fn authorize_agenda(
-    state: &web::Data<AppState>,
-    caller: &Caller,
-    case_manager_id: Uuid,
-) -> Result<(), ApiError> {
-    caller
-        .authorize(
-            state,
-            Action::ReadAgenda,
-            "agenda",
-            Some(case_manager_id.to_string()),
-        )
-        .await?;
-    let owner_areas = if case_manager_id == caller.id() {
-        caller.user.profile.areas().clone()
+/// The one access decision of this module, taken in the read's transaction: whether the
+/// caller may see the agenda of `case_manager_id` — their own, or another's for the office
+/// manager and the coordinators of their areas. A refusal is audited as `agenda.read` denied.
+fn decide_agenda(work: &mut Work<'_>, case_manager_id: Uuid) -> Result<(), ApiError> {
+    work.resource(case_manager_id);
+    let owner_areas = if case_manager_id == work.actor() {
+        work.caller().user.profile.areas().clone()
     } else {
-        let db = state.db.clone();
-        let owner = blocking(move || {
-            Ok(db.with_conn(|c| socialcare_persistence::users::find(c, case_manager_id))?)
-        })
-        .await?;
-        match owner {
+        match users::find(work.conn(), case_manager_id)? {
             Some(owner) => owner.profile.areas().clone(),
             None => BTreeSet::new(),
         }
     };
-    if may_read_agenda(&caller.subject(), case_manager_id, &owner_areas) {
+    if may_read_agenda(&work.caller().subject(), case_manager_id, &owner_areas) {
         return Ok(());
     }
-    let record = caller.audit(
-        "agenda.read",
-        "agenda",
-        Some(case_manager_id.to_string()),
-        Outcome::Denied,
-    );
-    let db = state.db.clone();
-    blocking(move || transact(&db, |c| Ok(audit::append(c, record)?)).map(|_| ())).await?;
-    Err(ApiError::Forbidden(
-        "another case manager's agenda is for the office manager and the coordinators of their areas"
-            .into(),
+    Err(work.refuse(
+        "another case manager's agenda is for the office manager and the coordinators of their areas",
     ))
 }
 
@@ -93,11 +69,32 @@ pub enum AgendaItemKind {
 
 impl From<DueKind> for AgendaItemKind {
     fn from(kind: DueKind) -> Self {
+        ItemKind::from(kind).into()
+    }
+}
+
+impl From<ItemKind> for AgendaItemKind {
+    fn from(kind: ItemKind) -> Self {
         match kind {
-            DueKind::Convocation => AgendaItemKind::PactConvocation,
-            DueKind::Signature => AgendaItemKind::PactSignature,
-            DueKind::Check => AgendaItemKind::PactCheck,
-            DueKind::Commitment => AgendaItemKind::PactCommitment,
+            ItemKind::ProjectReview => AgendaItemKind::ProjectReview,
+            ItemKind::PactConvocation => AgendaItemKind::PactConvocation,
+            ItemKind::PactSignature => AgendaItemKind::PactSignature,
+            ItemKind::PactCheck => AgendaItemKind::PactCheck,
+            ItemKind::PactCommitment => AgendaItemKind::PactCommitment,
+            ItemKind::ExpectedRelease => AgendaItemKind::ExpectedRelease,
+        }
+    }
+}
+
+impl From<AgendaItemKind> for ItemKind {
+    fn from(kind: AgendaItemKind) -> Self {
+        match kind {
+            AgendaItemKind::ProjectReview => ItemKind::ProjectReview,
+            AgendaItemKind::PactConvocation => ItemKind::PactConvocation,
+            AgendaItemKind::PactSignature => ItemKind::PactSignature,
+            AgendaItemKind::PactCheck => ItemKind::PactCheck,
+            AgendaItemKind::PactCommitment => ItemKind::PactCommitment,
+            AgendaItemKind::ExpectedRelease => ItemKind::ExpectedRelease,
         }
     }
 }
@@ -122,6 +119,21 @@ pub struct AgendaItem {
     pub pact_id: Option<Uuid>,
     /// The commitment, for `pact_commitment`.
     pub commitment_id: Option<Uuid>,
+}
+
+impl From<Item> for AgendaItem {
+    fn from(item: Item) -> Self {
+        Self {
+            kind: item.kind.into(),
+            due_on: item.due_on,
+            late: item.late,
+            case_file_id: item.case_file_id,
+            person_id: item.person_id,
+            project_id: item.project_id,
+            pact_id: item.pact_id,
+            commitment_id: item.commitment_id,
+        }
+    }
 }
 
 /// Period, filter and position of an agenda.
@@ -205,54 +217,58 @@ pub struct AgendaPage {
     pub next: Option<String>,
 }
 
-/// What an agenda covers.
-#[derive(Debug, Clone, Copy)]
-struct Window {
-    today: NaiveDate,
-    from: NaiveDate,
-    to: NaiveDate,
-    release_within_days: u32,
-}
-
-/// Everything due for `manager` up to `to`, from `from` or overdue on `today`, plus the
-/// expected releases to plan for, by due day.
-fn collect(
+/// The facts of `manager`'s agenda, as domain items: the reviews of the active projects and
+/// the deadlines of the pacts of the files they manage, due up to the window's last day, and
+/// the expected releases to plan for (of the open files they manage and, for an area
+/// coordinator, of every open file of their areas). Which are listed, and in which order, is
+/// [`rules::page`]'s. With `kind`, only the facts of that kind are loaded.
+fn due_items(
     conn: &mut AnyConnection,
     manager: Uuid,
-    window: Window,
-) -> Result<Vec<AgendaItem>, ApiError> {
-    let Window {
-        today, from, to, ..
-    } = window;
+    window: &Window,
+    kind: Option<ItemKind>,
+) -> Result<Vec<Item>, ApiError> {
+    let wants = |k: ItemKind| kind.is_none_or(|wanted| wanted == k);
+    let wants_pacts = ItemKind::ALL
+        .into_iter()
+        .any(|k| k != ItemKind::ProjectReview && k != ItemKind::ExpectedRelease && wants(k));
+    let Window { today, to, .. } = *window;
     let files = case_files::list(
         conn,
         &CaseFileQuery {
             case_manager_id: Some(manager),
             today,
-            limit: 1_000_000,
+            limit: i64::MAX,
             ..CaseFileQuery::default()
         },
     )?;
     let person_of: HashMap<Uuid, Uuid> = files.iter().map(|f| (f.id, f.person_id)).collect();
     let ids: Vec<Uuid> = files.iter().map(|f| f.id).collect();
     let mut items = Vec::new();
-    for project in projects::reviews_due(conn, &ids, to)? {
+    let reviews = if wants(ItemKind::ProjectReview) {
+        projects::reviews_due(conn, &ids, to)?
+    } else {
+        Vec::new()
+    };
+    for project in reviews {
         if let (Some(due_on), Some(person)) =
             (project.next_review_on, person_of.get(&project.case_file_id))
         {
-            items.push(AgendaItem {
-                kind: AgendaItemKind::ProjectReview,
+            items.push(Item::project_review(
+                project.case_file_id,
+                *person,
+                project.id,
                 due_on,
-                late: due_on < today,
-                case_file_id: project.case_file_id,
-                person_id: *person,
-                project_id: Some(project.id),
-                pact_id: None,
-                commitment_id: None,
-            });
+                today,
+            ));
         }
     }
-    for pact in pacts::list(conn, &ids, None, None)? {
+    let pacts = if wants_pacts {
+        pacts::list(conn, &ids, None, None)?
+    } else {
+        Vec::new()
+    };
+    for pact in pacts {
         if pact.status == PactStatus::Closed {
             continue;
         }
@@ -267,23 +283,12 @@ fn collect(
         };
         let facts = pacts::clock_facts(conn, &pact)?;
         for due in deadlines(&facts, rules, today) {
-            if due.due_on <= to {
-                items.push(AgendaItem {
-                    kind: due.kind.into(),
-                    due_on: due.due_on,
-                    late: due.late,
-                    case_file_id: pact.case_file_id,
-                    person_id: *person,
-                    project_id: None,
-                    pact_id: Some(pact.id),
-                    commitment_id: due.commitment_id,
-                });
-            }
+            items.push(Item::pact(pact.case_file_id, *person, pact.id, due));
         }
     }
-    items.retain(|i| i.late || i.due_on >= from);
-    // Expected releases: of the open files the person manages and, for an area coordinator,
-    // of every open file of their areas.
+    if !wants(ItemKind::ExpectedRelease) {
+        return Ok(items);
+    }
     let mut release_files: HashMap<Uuid, Uuid> = files
         .iter()
         .filter(|f| f.status != CaseStatus::Closed)
@@ -301,7 +306,7 @@ fn collect(
             &CaseFileQuery {
                 area: Some(area),
                 today,
-                limit: 1_000_000,
+                limit: i64::MAX,
                 ..CaseFileQuery::default()
             },
         )? {
@@ -324,134 +329,82 @@ fn collect(
         else {
             continue;
         };
-        let mut files_of_person = files_of.remove(&person).unwrap_or_default();
-        files_of_person.sort();
-        for file in files_of_person {
-            items.push(AgendaItem {
-                kind: AgendaItemKind::ExpectedRelease,
-                due_on: due.due_on,
-                late: due.late,
-                case_file_id: file,
-                person_id: person,
-                project_id: plans.get(&file).copied(),
-                pact_id: None,
-                commitment_id: None,
-            });
+        for file in files_of.remove(&person).unwrap_or_default() {
+            items.push(Item::expected_release(
+                file,
+                person,
+                plans.get(&file).copied(),
+                due,
+            ));
         }
     }
-    items.sort_by_key(|i| {
-        (
-            i.due_on,
-            i.kind,
-            i.project_id.or(i.pact_id),
-            i.commitment_id,
-            i.case_file_id,
-        )
-    });
     Ok(items)
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn agenda_page(
-    state: web::Data<AppState>,
-    caller: Caller,
-    req: &HttpRequest,
-    manager: Uuid,
+/// Period, filter and position of an agenda, whichever route asked for it.
+struct AgendaAsk {
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
     kind: Option<AgendaItemKind>,
     release_within_days: Option<u32>,
     cursor: Option<String>,
     limit: Option<u32>,
-    base: &str,
-) -> Result<HttpResponse, ApiError> {
-    let release_within_days = release_within_days
-        .unwrap_or(RELEASE_PLANNING_DAYS)
-        .min(RELEASE_PLANNING_MAX_DAYS);
-    let today = calendar::today(Utc::now());
-    let from = from.unwrap_or(today);
-    let to = to.unwrap_or(from + Duration::days(30));
-    if to < from {
-        return Err(ApiError::bad_parameter("to", "must not be before `from`"));
-    }
-    if (to - from).num_days() > 366 {
-        return Err(ApiError::bad_parameter(
-            "to",
-            "the period is at most 366 days long",
-        ));
-    }
-    let offset: usize = match cursor.as_deref() {
-        None => 0,
-        Some(c) => crate::cursor::decode(c)?
-            .parse()
-            .map_err(|_| ApiError::bad_parameter("cursor", "not a position of this list"))?,
-    };
-    let limit = limit.unwrap_or(50) as usize;
-    let st = state.clone();
-    let (items, more) = blocking(move || {
-        transact(&st.db, |c| {
-            let window = Window {
-                today,
-                from,
-                to,
-                release_within_days,
-            };
-            let mut all = collect(c, manager, window)?;
-            if let Some(kind) = kind {
-                all.retain(|i| i.kind == kind);
-            }
-            let more = all.len() > offset.saturating_add(limit);
-            let page: Vec<AgendaItem> = all.into_iter().skip(offset).take(limit).collect();
-            // Every person of a returned item is linked to the record, so their access report
-            // shows the read; the details carry ids and a count only, never what the items are
-            // about (an expected release is justice data).
-            let mut persons: Vec<Uuid> = page.iter().map(|i| i.person_id).collect();
-            persons.sort_unstable();
-            persons.dedup();
-            let mut files: Vec<Uuid> = page.iter().map(|i| i.case_file_id).collect();
-            files.sort_unstable();
-            files.dedup();
-            let mut record = caller.audit(
-                "agenda.read",
-                "agenda",
-                Some(manager.to_string()),
-                Outcome::Success,
-            );
-            record.persons = persons;
-            record.details = Some(
-                serde_json::json!({
-                    "case_manager_id": manager,
-                    "items": page.len(),
-                    "case_file_ids": files,
-                })
-                .to_string(),
-            );
-            audit::append(c, record)?;
-            Ok((page, more))
-        })
-    })
-    .await?;
-    let next = more.then(|| {
-        let mut pairs: Vec<String> = req
-            .query_string()
-            .split('&')
-            .filter(|kv| !kv.is_empty() && !kv.starts_with("cursor="))
-            .map(str::to_owned)
-            .collect();
-        pairs.push(format!(
-            "cursor={}",
-            crate::cursor::encode(&(offset + limit).to_string())
-        ));
-        format!("{base}?{}", pairs.join("&"))
-    });
-    Ok(HttpResponse::Ok().json(AgendaPage {
-        case_manager_id: manager,
-        from,
-        to,
-        items,
-        next,
-    }))
 }
+
+/// One page of `manager`'s agenda, in the read's transaction: the query is judged after the
+/// decision, the page is the domain's, and the read links every person it shows.
+fn agenda_page(
+    work: &mut Work<'_>,
+    manager: Uuid,
+    ask: AgendaAsk,
+    next_of: impl FnOnce(&str) -> String,
+) -> Result<AgendaPage, ApiError> {
+    let window = Window::new(work.today(), ask.from, ask.to, ask.release_within_days)
+        .map_err(|e| ApiError::bad_parameter("to", e.to_string()))?;
+    let after = match ask.cursor.as_deref() {
+        None => None,
+        Some(c) => Some(
+            Position::parse(&crate::cursor::decode(c)?)
+                .ok_or_else(|| ApiError::bad_parameter("cursor", "not a position of this list"))?,
+        ),
+    };
+    let limit = ask.limit.unwrap_or(50) as usize;
+    let kind = ask.kind.map(ItemKind::from);
+    let items = due_items(work.conn(), manager, &window, kind)?;
+    let page = rules::page(items, &window, kind, after.as_ref(), limit);
+    // Every person of a returned item is linked to the record, so their access report shows
+    // the read; the details carry ids and a count only, never what the items are about (an
+    // expected release is justice data).
+    let mut files: Vec<Uuid> = page.items.iter().map(|i| i.case_file_id).collect();
+    files.sort_unstable();
+    files.dedup();
+    work.shows(page.items.iter().map(|i| i.person_id))
+        .detail("case_manager_id", manager)
+        .detail("items", page.items.len())
+        .detail("case_file_ids", files);
+    Ok(AgendaPage {
+        case_manager_id: manager,
+        from: window.from,
+        to: window.to,
+        items: page.items.into_iter().map(AgendaItem::from).collect(),
+        next: page
+            .next
+            .map(|position| next_of(&crate::cursor::encode(&position.token()))),
+    })
+}
+
+/// The link to the next page: the same query with the cursor replaced.
+fn next_link(base: &str, query: &str, cursor: &str) -> String {
+    let mut pairs: Vec<String> = query
+        .split('&')
+        .filter(|kv| !kv.is_empty() && !kv.starts_with("cursor="))
+        .map(str::to_owned)
+        .collect();
+    pairs.push(format!("cursor={cursor}"));
+    format!("{base}?{}", pairs.join("&"))
+}
+
+const OP: Op = Op::new(Action::ReadAgenda, "agenda.read", "agenda");
 
 /// My agenda
 ///
@@ -475,23 +428,25 @@ pub async fn get_my_agenda(
     caller: Caller,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let me = caller.id();
-    authorize_agenda(&state, &caller, me).await?;
-    let q = ValidQuery::<AgendaQuery>::parse(&req)?;
-    agenda_page(
-        state,
-        caller,
-        &req,
-        me,
-        q.from,
-        q.to,
-        q.kind,
-        q.release_within_days,
-        q.cursor,
-        q.limit,
-        "/api/v1/me/agenda",
-    )
-    .await
+    let query = req.query_string().to_owned();
+    let page = case_work::list(&state, caller, &req, OP, move |work, _: NoQuery| {
+        let me = work.actor();
+        decide_agenda(work, me)?;
+        let q = ValidQuery::<AgendaQuery>::from_query(&query)?.0;
+        let ask = AgendaAsk {
+            from: q.from,
+            to: q.to,
+            kind: q.kind,
+            release_within_days: q.release_within_days,
+            cursor: q.cursor,
+            limit: q.limit,
+        };
+        agenda_page(work, me, ask, |cursor| {
+            next_link("/api/v1/me/agenda", &query, cursor)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// A case manager's agenda
@@ -507,6 +462,7 @@ pub async fn get_my_agenda(
     responses(
         (status = 200, description = "One page of the agenda.", body = AgendaPage),
         (status = 400, description = "Missing case manager, invalid period, kind or cursor.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another case manager's agenda, and you are neither the office manager nor a coordinator of their areas.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/agenda")]
@@ -523,20 +479,22 @@ pub async fn get_agenda(
         .transpose()
         .map_err(|_| ApiError::bad_parameter("case_manager_id", "must be a UUID"))?
         .ok_or_else(|| ApiError::bad_parameter("case_manager_id", "is required"))?;
-    authorize_agenda(&state, &caller, manager).await?;
-    let q = ValidQuery::<CaseManagerAgendaQuery>::parse(&req)?;
-    agenda_page(
-        state,
-        caller,
-        &req,
-        q.case_manager_id,
-        q.from,
-        q.to,
-        q.kind,
-        q.release_within_days,
-        q.cursor,
-        q.limit,
-        "/api/v1/agenda",
-    )
-    .await
+    let query = req.query_string().to_owned();
+    let page = case_work::list(&state, caller, &req, OP, move |work, _: NoQuery| {
+        decide_agenda(work, manager)?;
+        let q = ValidQuery::<CaseManagerAgendaQuery>::from_query(&query)?.0;
+        let ask = AgendaAsk {
+            from: q.from,
+            to: q.to,
+            kind: q.kind,
+            release_within_days: q.release_within_days,
+            cursor: q.cursor,
+            limit: q.limit,
+        };
+        agenda_page(work, q.case_manager_id, ask, |cursor| {
+            next_link("/api/v1/agenda", &query, cursor)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(page))
 }

@@ -17,6 +17,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
+use crate::case_work;
 use crate::error::{ApiError, Problem, blocking, transact};
 use crate::extract::ValidQuery;
 use crate::state::AppState;
@@ -258,30 +259,14 @@ fn instant_text(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
-/// Search the audit trail
-///
-/// Records newest first, filtered by actor, person concerned, action (exact, or a prefix
-/// ending with `.`), resource type, outcome, break-glass and period, with cursor pagination.
-/// For `privacy_officer` and `office_manager`; the search is itself recorded (`audit.search`,
-/// with the person searched for).
-#[utoipa::path(
-    tag = "audit",
-    operation_id = "search_audit_records",
-    params(SearchAuditQuery),
-    responses(
-        (status = 200, description = "One page of records.", body = AuditRecordPage),
-    )
-)]
-#[get("/audit-records")]
-pub async fn search_audit_records(
-    state: web::Data<AppState>,
-    caller: Caller,
-    req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
-    caller
-        .authorize(&state, Action::ReadAuditTrail, "audit_trail", None)
-        .await?;
-    let q = ValidQuery::<SearchAuditQuery>::parse(&req)?;
+/// Runs a search of the audit trail in the caller's transaction and records it
+/// (`audit.search`, with the person searched for); returns the records (one more than the page
+/// when there is a next one) and the page size.
+fn search(
+    c: &mut socialcare_persistence::AnyConnection,
+    caller: &Caller,
+    q: &SearchAuditQuery,
+) -> Result<(Vec<AuditEntry>, u32), ApiError> {
     check_period(q.from, q.to)?;
     let before_seq = decode_cursor(q.cursor.as_deref())?;
     let limit = q.limit.unwrap_or(20);
@@ -313,17 +298,45 @@ pub async fn search_audit_records(
         "from": q.from,
         "to": q.to,
     });
+    let found = audit::search(c, &query)?;
+    let mut record = caller.audit("audit.search", "audit_trail", None, Outcome::Success);
+    record.persons = query.person_id.into_iter().collect();
+    let returned = found.len().min(limit as usize);
+    record.details =
+        Some(serde_json::json!({ "filters": filters, "returned": returned }).to_string());
+    audit::append(c, record)?;
+    Ok((found, limit))
+}
+
+/// Search the audit trail
+///
+/// Records newest first, filtered by actor, person concerned, action (exact, or a prefix
+/// ending with `.`), resource type, outcome, break-glass and period, with cursor pagination.
+/// For `privacy_officer` and `office_manager`; the search is itself recorded (`audit.search`,
+/// with the person searched for).
+#[utoipa::path(
+    tag = "audit",
+    operation_id = "search_audit_records",
+    params(SearchAuditQuery),
+    responses(
+        (status = 200, description = "One page of records.", body = AuditRecordPage),
+    )
+)]
+#[get("/audit-records")]
+pub async fn search_audit_records(
+    state: web::Data<AppState>,
+    mut caller: Caller,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let query_string = req.query_string().to_owned();
     let st = state.clone();
-    let mut found = blocking(move || {
+    // Decided in the search's transaction, before the query is judged.
+    let (mut found, q, limit) = blocking(move || {
         transact(&st.db, |c| {
-            let found = audit::search(c, &query)?;
-            let mut record = caller.audit("audit.search", "audit_trail", None, Outcome::Success);
-            record.persons = query.person_id.into_iter().collect();
-            let returned = found.len().min(limit as usize);
-            record.details =
-                Some(serde_json::json!({ "filters": filters, "returned": returned }).to_string());
-            audit::append(c, record)?;
-            Ok(found)
+            case_work::decide_roles(c, &mut caller, Action::ReadAuditTrail)?;
+            let q = ValidQuery::<SearchAuditQuery>::from_query(&query_string)?.0;
+            let (found, limit) = search(c, &caller, &q)?;
+            Ok((found, q, limit))
         })
     })
     .await?;
@@ -437,15 +450,23 @@ impl From<&VerifyReport> for AuditVerificationResponse {
 #[get("/audit-records/verification")]
 pub async fn verify_audit_trail(
     state: web::Data<AppState>,
-    caller: Caller,
+    mut caller: Caller,
 ) -> Result<HttpResponse, ApiError> {
-    caller
-        .authorize(&state, Action::VerifyAuditTrail, "audit_trail", None)
-        .await?;
     let st = state.clone();
     let report = blocking(move || {
-        // A read transaction: a long verification must not hold the writer's lock.
-        let report = st.db.read(audit::verify)?;
+        // A read transaction: a long verification must not hold the writer's lock. It is
+        // decided in that transaction, before anything is verified; a refusal is recorded
+        // after it.
+        let checked = st.db.read(|c| {
+            match case_work::decide_roles(c, &mut caller, Action::VerifyAuditTrail) {
+                Ok(()) => audit::verify(c).map(Ok),
+                Err(refusal) => Ok(Err(refusal)),
+            }
+        })?;
+        let report = match checked {
+            Ok(report) => report,
+            Err(refusal) => return transact(&st.db, |_| Err(refusal)),
+        };
         transact(&st.db, |c| {
             let mut record = caller.audit("audit.verify", "audit_trail", None, Outcome::Success);
             record.details = Some(
@@ -596,26 +617,21 @@ pub struct PersonAccessReportResponse {
 #[get("/persons/{person_id}/access-report")]
 pub async fn get_person_access_report(
     state: web::Data<AppState>,
-    caller: Caller,
+    mut caller: Caller,
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let person_id = Uuid::parse_str(&path)
         .map_err(|_| ApiError::bad_parameter("person_id", "must be a UUID"))?;
-    caller
-        .authorize(
-            &state,
-            Action::ReadAuditTrail,
-            "person",
-            Some(person_id.to_string()),
-        )
-        .await?;
-    let q = ValidQuery::<AccessReportQuery>::parse(&req)?;
-    check_period(q.from, q.to)?;
-    let (from, to) = (q.from, q.to);
+    let query_string = req.query_string().to_owned();
     let st = state.clone();
-    let report = blocking(move || {
+    // Decided in the report's transaction, before the query is judged.
+    let (report, from, to) = blocking(move || {
         transact(&st.db, |c| {
+            case_work::decide_roles(c, &mut caller, Action::ReadAuditTrail)?;
+            let q = ValidQuery::<AccessReportQuery>::from_query(&query_string)?.0;
+            check_period(q.from, q.to)?;
+            let (from, to) = (q.from, q.to);
             if persons::find(c, person_id)?.is_none() {
                 return Err(ApiError::NotFound("no person with this id".into()));
             }
@@ -632,7 +648,7 @@ pub async fn get_person_access_report(
                 serde_json::json!({ "from": from, "to": to, "total": report.total }).to_string(),
             );
             audit::append(c, record)?;
-            Ok(report)
+            Ok((report, from, to))
         })
     })
     .await?;

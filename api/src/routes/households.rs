@@ -1,34 +1,32 @@
 //! Households (nuclei familiari): who lives with whom, since when, with the history kept.
 //!
 //! The rules (one household per person on any day, one reference person per household on any
-//! day, leaving after joining) are `socialcare_domain::household`'s; the handlers load what the
-//! rules need inside the write transaction, decide, then write.
+//! day, leaving after joining, no annulled member) are `socialcare_domain::household`'s. Every
+//! handler goes through the gate ([`crate::case_work`]): a household is decided through its
+//! members, a new household through its reference person, in the request's one transaction.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use socialcare_domain::access::Action;
-use socialcare_domain::calendar;
 use socialcare_domain::household::{
-    HouseholdRuleViolation, Membership, Relationship, check_join, check_leave, composition_on,
+    HouseholdRuleViolation, Membership, Relationship, check_found, check_join, check_joinable,
+    check_leave, composition_on, is_listed,
 };
-use socialcare_persistence::audit::{self, Outcome};
+use socialcare_domain::ids::{HouseholdId, HouseholdMemberId, PersonId};
 use socialcare_persistence::households::{self, HouseholdRecord, MemberRecord};
-use socialcare_persistence::persons;
-use socialcare_persistence::{AnyConnection, StoreError};
+use socialcare_persistence::{access, persons};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
+use crate::case_work::{self, Answer, NoQuery, Op, Target, Work};
 use crate::conditional::IfMatchHeader;
-use crate::conditional::{etag, if_match_of, require_if_match};
-use crate::error::{ApiError, Problem, blocking, transact};
-use crate::extract::{JsonBody, ValidQuery};
+use crate::error::{ApiError, Problem};
+use crate::extract::{Body, Id};
 use crate::guard;
 use crate::idempotency::IdempotencyKeyHeader;
-use crate::idempotency::{self, Replayable};
 use crate::state::AppState;
 
 /// A member's relationship to the reference person of the household.
@@ -241,16 +239,8 @@ pub struct MembersQuery {
     pub include_past: Option<bool>,
 }
 
-fn parse_id(name: &str, raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::bad_parameter(name, "must be a UUID"))
-}
-
 fn household_not_found() -> ApiError {
     ApiError::NotFound("no household with this id".into())
-}
-
-fn today() -> NaiveDate {
-    calendar::today(Utc::now())
 }
 
 /// 409 naming the household rule that refuses the change.
@@ -265,6 +255,9 @@ fn rule_conflict(violation: &HouseholdRuleViolation) -> ApiError {
         HouseholdRuleViolation::AlreadyLeft { .. } => "a membership can end only once",
         HouseholdRuleViolation::LeaveNotAfterJoin { .. } => {
             "a membership ends after the day it starts"
+        }
+        HouseholdRuleViolation::PersonAnnulled { .. } => {
+            return ApiError::Conflict(violation.to_string());
         }
     };
     ApiError::Conflict(format!("{rule}: {violation}"))
@@ -299,72 +292,50 @@ fn composition(
     }
 }
 
-fn person_ids(response: &HouseholdResponse) -> Vec<String> {
-    response
-        .members
+fn person_ids(response: &HouseholdResponse) -> Vec<Uuid> {
+    response.members.iter().map(|m| m.person_id).collect()
+}
+
+fn household_location(id: Uuid) -> String {
+    format!("/api/v1/households/{id}")
+}
+
+/// The memberships of `person_id`, in any household.
+fn memberships_of(work: &mut Work<'_>, person_id: Uuid) -> Result<Vec<Membership>, ApiError> {
+    Ok(households::memberships_of_person(work.conn(), person_id)?
         .iter()
-        .map(|m| m.person_id.to_string())
-        .collect()
+        .map(|m| m.membership)
+        .collect())
 }
 
-fn replayable(status: StatusCode, response: &HouseholdResponse, location: bool) -> Replayable {
-    Replayable {
-        status,
-        body: serde_json::to_value(response).unwrap_or_default(),
-        location: location.then(|| format!("/api/v1/households/{}", response.id)),
-        etag: Some(etag(response.version)),
-        replayed: false,
+/// The person who would join (`pointer` names the field): registered (422 otherwise), not
+/// annulled (409), and one the caller may update (403, linked to the person, otherwise).
+fn joining_person(work: &mut Work<'_>, person_id: Uuid, pointer: &str) -> Result<(), ApiError> {
+    let Some(person) = persons::find(work.conn(), person_id)? else {
+        return Err(ApiError::invalid_field(pointer, "no person with this id"));
+    };
+    check_joinable(person_id, person.annulment.is_some()).map_err(|v| rule_conflict(&v))?;
+    let (actor, today, now) = (work.actor(), work.today(), work.now());
+    let mut facts = access::persons(work.conn(), &[person_id], actor, today, now)?;
+    let files = facts.remove(&person_id).unwrap_or_default();
+    if guard::decide_person(work.caller(), Action::UpdatePerson, &files).is_none() {
+        return Err(work.refuse_about(
+            format!(
+                "your relation to the person at `{pointer}` does not allow `{}`",
+                Action::UpdatePerson.code()
+            ),
+            [person_id],
+        ));
     }
-}
-
-/// Checks that the person exists and is not annulled; `Err` is the answer to give.
-fn joinable_person(
-    conn: &mut AnyConnection,
-    person_id: Uuid,
-    pointer: &str,
-) -> Result<(), ApiError> {
-    match persons::find(conn, person_id)? {
-        None => Err(ApiError::invalid_field(pointer, "no person with this id")),
-        Some(p) if p.annulment.is_some() => Err(ApiError::Conflict(
-            "the person was annulled and cannot join a household".into(),
-        )),
-        Some(_) => Ok(()),
-    }
-}
-
-/// Audits an action on a household, with the person ids involved.
-fn audit_household(
-    conn: &mut AnyConnection,
-    caller: &Caller,
-    action: &str,
-    household_id: Option<Uuid>,
-    details: serde_json::Value,
-) -> Result<(), StoreError> {
-    let mut record = caller.audit(
-        action,
-        "household",
-        household_id.map(|id| id.to_string()),
-        Outcome::Success,
-    );
-    // The persons concerned are those the details name.
-    let named = details
-        .get("person_ids")
-        .and_then(|v| v.as_array())
-        .into_iter()
-        .flatten()
-        .chain(details.get("person_id"))
-        .filter_map(|v| v.as_str().and_then(|s| Uuid::parse_str(s).ok()));
-    record.persons = named.collect();
-    record.details = Some(details.to_string());
-    audit::append(conn, record)?;
     Ok(())
 }
 
 /// Create a household
 ///
 /// Creates a household (nucleo familiare) headed by a reference person from `joined_on`. The
-/// person must be registered, not annulled, and belong to no household from that day on (409
-/// otherwise). Send `Idempotency-Key` to make retries safe.
+/// person must be registered, not annulled, one the caller may update (403 otherwise), and
+/// belong to no household from that day on (409 otherwise). Send `Idempotency-Key` to make
+/// retries safe.
 #[utoipa::path(
     tag = "households",
     operation_id = "create_household",
@@ -373,6 +344,7 @@ fn audit_household(
     responses(
         (status = 201, description = "Created; the composition on the joining day.", body = HouseholdResponse,
             headers(("Location" = String, description = "URL of the household."), ("ETag" = String, description = "Version of the household, for If-Match."))),
+        (status = 403, description = "Your roles, or your relation to the reference person, do not allow it.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The person is annulled or already belongs to a household from that day on; `detail` names the rule.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -381,98 +353,71 @@ pub async fn create_household(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    body: JsonBody<CreateHouseholdRequest>,
+    body: Body<CreateHouseholdRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller
-        .authorize(&state, Action::UpdatePerson, "household", None)
-        .await?;
-    let key = idempotency::key_of(&req)?;
-    let (request, raw) = body.parse_raw().await?;
-    let fingerprint = idempotency::fingerprint(&req, &raw);
-    let st = state.clone();
-    let outcome = blocking(move || {
-        let now = Utc::now();
-        transact(&st.db, |c| {
-            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
-                let person_id = request.reference_person_id;
-                joinable_person(c, person_id, "/reference_person_id")?;
-                guard::person(c, &caller, Action::UpdatePerson, person_id)?;
-                let existing: Vec<Membership> = households::memberships_of_person(c, person_id)?
-                    .iter()
-                    .map(|m| m.membership)
-                    .collect();
-                // The household does not exist yet, so it has no reference person to clash with.
-                if let Err(v) = check_join(
-                    &existing,
-                    Uuid::nil(),
-                    Relationship::ReferencePerson,
-                    request.joined_on,
-                    &[],
-                ) {
-                    return Err(rule_conflict(&v));
-                }
-                let household = households::insert_household(c, caller.id(), now)?;
-                let membership = Membership {
-                    person_id,
-                    household_id: household.id,
-                    relationship: Relationship::ReferencePerson,
-                    joined_on: request.joined_on,
-                    left_on: None,
-                };
-                let member_id = households::insert_member(c, &membership, caller.id(), now)?;
-                let members = households::members_of_household(c, household.id)?;
-                let response = composition(&household, &members, request.joined_on);
-                audit_household(
-                    c,
-                    &caller,
-                    "household.create",
-                    Some(household.id),
-                    serde_json::json!({
-                        "person_ids": [person_id],
-                        "member_id": member_id,
-                        "relationship": Relationship::ReferencePerson.as_str(),
-                        "joined_on": request.joined_on,
-                    }),
-                )?;
-                Ok(replayable(StatusCode::CREATED, &response, true))
-            })
-        })
+    let op = Op::new(Action::UpdatePerson, "household.create", "household");
+    case_work::create(&state, caller, &req, op, body, |work, request, _| {
+        let person_id = request.reference_person_id;
+        joining_person(work, person_id, "/reference_person_id")?;
+        let existing = memberships_of(work, person_id)?;
+        check_found(&existing, request.joined_on).map_err(|v| rule_conflict(&v))?;
+        let (actor, now) = (work.actor(), work.now());
+        let household = households::insert_household(work.conn(), actor, now)?;
+        let membership = Membership {
+            person_id,
+            household_id: household.id,
+            relationship: Relationship::ReferencePerson,
+            joined_on: request.joined_on,
+            left_on: None,
+        };
+        let member_id = households::insert_member(work.conn(), &membership, actor, now)?;
+        let members = households::members_of_household(work.conn(), household.id)?;
+        let response = composition(&household, &members, request.joined_on);
+        work.resource(household.id)
+            .shows([person_id])
+            .detail("person_ids", [person_id])
+            .detail("member_id", member_id)
+            .detail("relationship", Relationship::ReferencePerson.as_str())
+            .detail("joined_on", request.joined_on);
+        Ok(Answer::created(
+            &response,
+            household_location(household.id),
+            Some(response.version),
+        ))
     })
-    .await?;
-    Ok(outcome.into_response())
+    .await
 }
 
-/// Reads a household's composition on `date` and audits the read.
+/// Reads a household's composition on `date` (default: the office's day) under the gate.
 async fn read_composition(
     state: web::Data<AppState>,
     caller: Caller,
-    id: Uuid,
-    date: NaiveDate,
-    action: &'static str,
+    req: HttpRequest,
+    id: HouseholdId,
+    op: Op,
+    date: Option<NaiveDate>,
 ) -> Result<HttpResponse, ApiError> {
-    let st = state.clone();
-    let response = blocking(move || {
-        transact(&st.db, |c| {
-            let Some(household) = households::find_household(c, id)? else {
-                return Ok(None);
-            };
-            let members = households::members_of_household(c, id)?;
+    let response = case_work::read(
+        &state,
+        caller,
+        &req,
+        Target::Household(id),
+        op,
+        move |work, _: NoQuery| {
+            let date = date.unwrap_or(work.today());
+            let household = households::find_household(work.conn(), id.uuid())?
+                .ok_or_else(household_not_found)?;
+            let members = households::members_of_household(work.conn(), id.uuid())?;
             let response = composition(&household, &members, date);
-            audit_household(
-                c,
-                &caller,
-                action,
-                Some(id),
-                serde_json::json!({ "person_ids": person_ids(&response), "date": date }),
-            )?;
-            Ok(Some(response))
-        })
-    })
-    .await?
-    .ok_or_else(household_not_found)?;
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, etag(response.version)))
-        .json(response))
+            let shown = person_ids(&response);
+            work.shows(shown.iter().copied())
+                .detail("person_ids", shown)
+                .detail("date", date);
+            Ok(response)
+        },
+    )
+    .await?;
+    Ok(case_work::with_etag(response.version, &response))
 }
 
 /// Read a household
@@ -486,6 +431,7 @@ async fn read_composition(
     responses(
         (status = 200, description = "The household and its current members.", body = HouseholdResponse,
             headers(("ETag" = String, description = "Version of the household, for If-Match."))),
+        (status = 403, description = "Your relation to the household's members does not allow it.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No household with this id.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -493,19 +439,11 @@ async fn read_composition(
 pub async fn get_household(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    req: HttpRequest,
+    id: Id<HouseholdId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id("household_id", &path)?;
-    caller
-        .authorize(
-            &state,
-            Action::ReadPerson,
-            "household",
-            Some(id.to_string()),
-        )
-        .await?;
-    guard::household_now(&state, &caller, Action::ReadPerson, id).await?;
-    read_composition(state, caller, id, today(), "household.read").await
+    let op = Op::new(Action::ReadPerson, "household.read", "household");
+    read_composition(state, caller, req, id.0, op, None).await
 }
 
 /// Read a household's composition on a date
@@ -519,6 +457,7 @@ pub async fn get_household(
     responses(
         (status = 200, description = "The composition on that date.", body = HouseholdResponse,
             headers(("ETag" = String, description = "Current version of the household, for If-Match."))),
+        (status = 403, description = "Your relation to the household's members does not allow it.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No household with this id.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -527,21 +466,34 @@ pub async fn get_household_composition(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<String>,
+    id: Id<HouseholdId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id("household_id", &path)?;
-    caller
-        .authorize(
-            &state,
-            Action::ReadPerson,
-            "household",
-            Some(id.to_string()),
-        )
-        .await?;
-    guard::household_now(&state, &caller, Action::ReadPerson, id).await?;
-    let query = ValidQuery::<CompositionQuery>::parse(&req)?;
-    let date = query.date.unwrap_or_else(today);
-    read_composition(state, caller, id, date, "household.composition.read").await
+    let op = Op::new(
+        Action::ReadPerson,
+        "household.composition.read",
+        "household",
+    );
+    let response = case_work::read(
+        &state,
+        caller,
+        &req,
+        Target::Household(id.0),
+        op,
+        move |work, q: CompositionQuery| {
+            let date = q.date.unwrap_or(work.today());
+            let household = households::find_household(work.conn(), id.0.uuid())?
+                .ok_or_else(household_not_found)?;
+            let members = households::members_of_household(work.conn(), id.0.uuid())?;
+            let response = composition(&household, &members, date);
+            let shown = person_ids(&response);
+            work.shows(shown.iter().copied())
+                .detail("person_ids", shown)
+                .detail("date", date);
+            Ok(response)
+        },
+    )
+    .await?;
+    Ok(case_work::with_etag(response.version, &response))
 }
 
 /// List a household's memberships
@@ -555,6 +507,7 @@ pub async fn get_household_composition(
     params(("household_id" = Uuid, Path, description = "Household identifier."), MembersQuery),
     responses(
         (status = 200, description = "The memberships.", body = HouseholdMembersResponse),
+        (status = 403, description = "Your relation to the household's members does not allow it.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No household with this id.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -563,47 +516,35 @@ pub async fn list_household_members(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<String>,
+    id: Id<HouseholdId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id("household_id", &path)?;
-    caller
-        .authorize(
-            &state,
-            Action::ReadPerson,
-            "household",
-            Some(id.to_string()),
-        )
-        .await?;
-    guard::household_now(&state, &caller, Action::ReadPerson, id).await?;
-    let query = ValidQuery::<MembersQuery>::parse(&req)?;
-    let include_past = query.include_past.unwrap_or(false);
-    let date = today();
-    let st = state.clone();
-    let items = blocking(move || {
-        transact(&st.db, |c| {
-            if households::find_household(c, id)?.is_none() {
-                return Ok(None);
-            }
-            let items: Vec<HouseholdMemberResponse> = households::members_of_household(c, id)?
-                .iter()
-                .filter(|m| include_past || m.membership.is_current_on(date))
-                .map(HouseholdMemberResponse::from)
-                .collect();
-            let ids: Vec<String> = items.iter().map(|m| m.person_id.to_string()).collect();
-            audit_household(
-                c,
-                &caller,
-                "household.members.read",
-                Some(id),
-                serde_json::json!({ "person_ids": ids, "include_past": include_past }),
-            )?;
-            Ok(Some(items))
-        })
-    })
-    .await?
-    .ok_or_else(household_not_found)?;
+    let op = Op::new(Action::ReadPerson, "household.members.read", "household");
+    let household_id = id.0;
+    let items = case_work::read(
+        &state,
+        caller,
+        &req,
+        Target::Household(household_id),
+        op,
+        move |work, q: MembersQuery| {
+            let include_past = q.include_past.unwrap_or(false);
+            let date = work.today();
+            let items: Vec<HouseholdMemberResponse> =
+                households::members_of_household(work.conn(), household_id.uuid())?
+                    .iter()
+                    .filter(|m| is_listed(&m.membership, include_past, date))
+                    .map(HouseholdMemberResponse::from)
+                    .collect();
+            let shown: Vec<Uuid> = items.iter().map(|m| m.person_id).collect();
+            work.shows(shown.iter().copied())
+                .detail("person_ids", shown)
+                .detail("include_past", include_past);
+            Ok(items)
+        },
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(HouseholdMembersResponse {
-        household_id: id,
+        household_id: household_id.uuid(),
         items,
     }))
 }
@@ -614,7 +555,8 @@ pub async fn list_household_members(
 /// reference person. Requires `If-Match` with the household's ETag (428 without it, 412 when
 /// the composition changed meanwhile). Refused with 409, naming the rule, when the person
 /// belongs to a household (this or another) from that day on, when a second reference person
-/// would overlap the current one, or when the person is annulled.
+/// would overlap the current one, or when the person is annulled; with 403 when the caller may
+/// not update the joining person.
 #[utoipa::path(
     tag = "households",
     operation_id = "add_household_member",
@@ -625,6 +567,7 @@ pub async fn list_household_members(
     responses(
         (status = 201, description = "Joined; the composition on the joining day.", body = HouseholdResponse,
             headers(("Location" = String, description = "URL of the household."), ("ETag" = String, description = "The new version of the household."))),
+        (status = 403, description = "Your relation to the household's members, or to the joining person, does not allow it.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No household with this id.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A household rule refuses the change (named in `detail`), or the person is annulled.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match does not match the current version.", body = Problem, content_type = "application/problem+json"),
@@ -636,82 +579,62 @@ pub async fn add_household_member(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<String>,
-    body: JsonBody<AddMemberRequest>,
+    id: Id<HouseholdId>,
+    body: Body<AddMemberRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id("household_id", &path)?;
-    caller
-        .authorize(
-            &state,
-            Action::UpdatePerson,
-            "household",
-            Some(id.to_string()),
-        )
-        .await?;
-    guard::household_now(&state, &caller, Action::UpdatePerson, id).await?;
-    let key = idempotency::key_of(&req)?;
-    let (request, raw) = body.parse_raw().await?;
-    let fingerprint = idempotency::fingerprint(&req, &raw);
-    let if_match = if_match_of(&req);
-    let st = state.clone();
-    let outcome = blocking(move || {
-        let now = Utc::now();
-        transact(&st.db, |c| {
-            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
-                let Some(household) = households::find_household(c, id)? else {
-                    return Err(household_not_found());
-                };
-                let version = require_if_match(if_match.as_deref(), household.version)?;
-                joinable_person(c, request.person_id, "/person_id")?;
-                guard::person(c, &caller, Action::UpdatePerson, request.person_id)?;
-                let relationship = Relationship::from(request.relationship);
-                let existing: Vec<Membership> =
-                    households::memberships_of_person(c, request.person_id)?
-                        .iter()
-                        .map(|m| m.membership)
-                        .collect();
-                let members: Vec<Membership> = households::members_of_household(c, id)?
-                    .iter()
-                    .map(|m| m.membership)
-                    .collect();
-                if let Err(v) = check_join(&existing, id, relationship, request.joined_on, &members)
-                {
-                    return Err(rule_conflict(&v));
-                }
-                let Some(household) = households::bump_version(c, id, version, caller.id(), now)?
-                else {
-                    return Err(ApiError::PreconditionFailed(
-                        "the household changed meanwhile; read it again and retry".into(),
-                    ));
-                };
-                let membership = Membership {
-                    person_id: request.person_id,
-                    household_id: id,
-                    relationship,
-                    joined_on: request.joined_on,
-                    left_on: None,
-                };
-                let member_id = households::insert_member(c, &membership, caller.id(), now)?;
-                let all = households::members_of_household(c, id)?;
-                let response = composition(&household, &all, request.joined_on);
-                audit_household(
-                    c,
-                    &caller,
-                    "household.member.add",
-                    Some(id),
-                    serde_json::json!({
-                        "person_ids": [request.person_id],
-                        "member_id": member_id,
-                        "relationship": relationship.as_str(),
-                        "joined_on": request.joined_on,
-                    }),
-                )?;
-                Ok(replayable(StatusCode::CREATED, &response, true))
-            })
-        })
-    })
-    .await?;
-    Ok(outcome.into_response())
+    let op = Op::new(Action::UpdatePerson, "household.member.add", "household");
+    let (target, id) = (Target::Household(id.0), id.0.uuid());
+    case_work::write(
+        &state,
+        caller,
+        &req,
+        target,
+        op,
+        body,
+        move |work, request, if_match| {
+            let household =
+                households::find_household(work.conn(), id)?.ok_or_else(household_not_found)?;
+            let version = if_match.check(household.version)?;
+            joining_person(work, request.person_id, "/person_id")?;
+            let relationship = Relationship::from(request.relationship);
+            let existing = memberships_of(work, request.person_id)?;
+            let members: Vec<Membership> = households::members_of_household(work.conn(), id)?
+                .iter()
+                .map(|m| m.membership)
+                .collect();
+            check_join(&existing, id, relationship, request.joined_on, &members)
+                .map_err(|v| rule_conflict(&v))?;
+            let (actor, now) = (work.actor(), work.now());
+            let household = households::bump_version(work.conn(), id, version, actor, now)?
+                .ok_or_else(changed_meanwhile)?;
+            let membership = Membership {
+                person_id: request.person_id,
+                household_id: id,
+                relationship,
+                joined_on: request.joined_on,
+                left_on: None,
+            };
+            let member_id = households::insert_member(work.conn(), &membership, actor, now)?;
+            let all = households::members_of_household(work.conn(), id)?;
+            let response = composition(&household, &all, request.joined_on);
+            work.shows([request.person_id])
+                .shows(person_ids(&response))
+                .detail("person_ids", [request.person_id])
+                .detail("member_id", member_id)
+                .detail("relationship", relationship.as_str())
+                .detail("joined_on", request.joined_on);
+            Ok(Answer::created(
+                &response,
+                household_location(id),
+                Some(response.version),
+            ))
+        },
+    )
+    .await
+}
+
+fn changed_meanwhile() -> ApiError {
+    ApiError::PreconditionFailed("the household changed meanwhile; read it again and retry".into())
 }
 
 /// Record that a member leaves a household
@@ -730,6 +653,7 @@ pub async fn add_household_member(
     responses(
         (status = 200, description = "Left; the current composition.", body = HouseholdResponse,
             headers(("ETag" = String, description = "The new version of the household."))),
+        (status = 403, description = "Your relation to the household's members does not allow it.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No household with this id, or no such membership in it.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A household rule refuses the change (named in `detail`).", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match does not match the current version.", body = Problem, content_type = "application/problem+json"),
@@ -741,80 +665,57 @@ pub async fn leave_household(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<(String, String)>,
-    body: JsonBody<LeaveRequest>,
+    id: Id<HouseholdId>,
+    member: Id<HouseholdMemberId>,
+    body: Body<LeaveRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (raw_household, raw_member) = path.into_inner();
-    let id = parse_id("household_id", &raw_household)?;
-    let member_id = parse_id("member_id", &raw_member)?;
-    caller
-        .authorize(
-            &state,
-            Action::UpdatePerson,
-            "household",
-            Some(id.to_string()),
-        )
-        .await?;
-    guard::household_now(&state, &caller, Action::UpdatePerson, id).await?;
-    let key = idempotency::key_of(&req)?;
-    let (request, raw) = body.parse_raw().await?;
-    let fingerprint = idempotency::fingerprint(&req, &raw);
-    let if_match = if_match_of(&req);
-    let st = state.clone();
-    let outcome = blocking(move || {
-        let now = Utc::now();
-        transact(&st.db, |c| {
-            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
-                let Some(household) = households::find_household(c, id)? else {
-                    return Err(household_not_found());
-                };
-                let version = require_if_match(if_match.as_deref(), household.version)?;
-                let members = households::members_of_household(c, id)?;
-                let Some(member) = members.iter().find(|m| m.id == member_id) else {
-                    return Err(ApiError::NotFound(
-                        "no membership with this id in the household".into(),
-                    ));
-                };
-                if let Err(v) = check_leave(&member.membership, request.left_on) {
-                    return Err(rule_conflict(&v));
-                }
-                let person_id = member.membership.person_id;
-                let Some(household) = households::bump_version(c, id, version, caller.id(), now)?
-                else {
-                    return Err(ApiError::PreconditionFailed(
-                        "the household changed meanwhile; read it again and retry".into(),
-                    ));
-                };
-                if !households::close_member(c, member_id, request.left_on, caller.id(), now)? {
-                    return Err(ApiError::Internal(format!(
-                        "membership {member_id} closed concurrently despite the version check"
-                    )));
-                }
-                let all = households::members_of_household(c, id)?;
-                let response = composition(&household, &all, today());
-                audit_household(
-                    c,
-                    &caller,
-                    "household.member.leave",
-                    Some(id),
-                    serde_json::json!({
-                        "person_ids": [person_id],
-                        "member_id": member_id,
-                        "left_on": request.left_on,
-                    }),
-                )?;
-                Ok(replayable(StatusCode::OK, &response, false))
-            })
-        })
-    })
-    .await?;
-    Ok(outcome.into_response())
+    let op = Op::new(Action::UpdatePerson, "household.member.leave", "household");
+    let (household_id, member_id) = (id.0, member.0.uuid());
+    case_work::write(
+        &state,
+        caller,
+        &req,
+        Target::Household(household_id),
+        op,
+        body,
+        move |work, request, if_match| {
+            let id = household_id.uuid();
+            let household =
+                households::find_household(work.conn(), id)?.ok_or_else(household_not_found)?;
+            let version = if_match.check(household.version)?;
+            let members = households::members_of_household(work.conn(), id)?;
+            let Some(member) = members.iter().find(|m| m.id == member_id) else {
+                return Err(ApiError::NotFound(
+                    "no membership with this id in the household".into(),
+                ));
+            };
+            check_leave(&member.membership, request.left_on).map_err(|v| rule_conflict(&v))?;
+            let person_id = member.membership.person_id;
+            let (actor, now, today) = (work.actor(), work.now(), work.today());
+            let household = households::bump_version(work.conn(), id, version, actor, now)?
+                .ok_or_else(changed_meanwhile)?;
+            if !households::close_member(work.conn(), member_id, request.left_on, actor, now)? {
+                return Err(ApiError::Internal(format!(
+                    "membership {member_id} closed concurrently despite the version check"
+                )));
+            }
+            let all = households::members_of_household(work.conn(), id)?;
+            let response = composition(&household, &all, today);
+            work.shows([person_id])
+                .shows(person_ids(&response))
+                .detail("person_ids", [person_id])
+                .detail("member_id", member_id)
+                .detail("left_on", request.left_on);
+            Ok(Answer::ok(&response, Some(response.version)))
+        },
+    )
+    .await
 }
 
 /// Read a person's current household
 ///
 /// Returns the household the person belongs to today, with its current composition and its
-/// version in `ETag`; 404 when the person belongs to none.
+/// version in `ETag`; 404 when the person belongs to none (the read is audited either way).
 #[utoipa::path(
     tag = "households",
     operation_id = "get_person_household",
@@ -822,6 +723,7 @@ pub async fn leave_household(
     responses(
         (status = 200, description = "The person's household and its current members.", body = HouseholdResponse,
             headers(("ETag" = String, description = "Version of the household, for If-Match."))),
+        (status = 403, description = "Your relation to the person does not allow it.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No person with this id, or the person belongs to no household today.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -829,55 +731,44 @@ pub async fn leave_household(
 pub async fn get_person_household(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    req: HttpRequest,
+    id: Id<PersonId>,
 ) -> Result<HttpResponse, ApiError> {
-    let person_id = parse_id("person_id", &path)?;
-    caller
-        .authorize(
-            &state,
-            Action::ReadPerson,
-            "person",
-            Some(person_id.to_string()),
-        )
-        .await?;
-    guard::person_now(&state, &caller, Action::ReadPerson, person_id).await?;
-    let date = today();
-    let st = state.clone();
-    let response = blocking(move || {
-        transact(&st.db, |c| {
-            if persons::find(c, person_id)?.is_none() {
-                return Err(ApiError::NotFound("no person with this id".into()));
-            }
-            let found = households::household_of_person_on(c, person_id, date)?;
-            let response = match found {
-                Some(id) => match households::find_household(c, id)? {
+    let op = Op::new(Action::ReadPerson, "household.read_of_person", "household");
+    let person_id = id.0.uuid();
+    // The absence of a household is personal data too: it is audited like a hit, so the use
+    // case answers `None` (committing the record) and the 404 is given after.
+    let found = case_work::read(
+        &state,
+        caller,
+        &req,
+        Target::Person(id.0),
+        op,
+        move |work, _: NoQuery| {
+            let date = work.today();
+            let response = match households::household_of_person_on(work.conn(), person_id, date)? {
+                Some(id) => match households::find_household(work.conn(), id)? {
                     Some(household) => {
-                        let members = households::members_of_household(c, id)?;
+                        let members = households::members_of_household(work.conn(), id)?;
                         Some(composition(&household, &members, date))
                     }
                     None => None,
                 },
                 None => None,
             };
-            // The absence of a household is personal data too: it is audited like a hit.
-            audit_household(
-                c,
-                &caller,
-                "household.read_of_person",
-                response.as_ref().map(|r| r.id),
-                serde_json::json!({
-                    "person_id": person_id,
-                    "person_ids": response.as_ref().map(person_ids).unwrap_or_default(),
-                    "date": date,
-                }),
-            )?;
-            Ok(response.ok_or_else(|| {
-                ApiError::NotFound("the person belongs to no household today".into())
-            }))
-        })
-    })
-    .await??;
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, etag(response.version)))
-        .json(response))
+            let shown = response.as_ref().map(person_ids).unwrap_or_default();
+            if let Some(household) = &response {
+                work.resource(household.id);
+            }
+            work.shows(shown.iter().copied())
+                .detail("person_id", person_id)
+                .detail("person_ids", shown)
+                .detail("date", date);
+            Ok(response)
+        },
+    )
+    .await?;
+    let response = found
+        .ok_or_else(|| ApiError::NotFound("the person belongs to no household today".into()))?;
+    Ok(case_work::with_etag(response.version, &response))
 }

@@ -4,7 +4,8 @@ use actix_web::{HttpResponse, get, web};
 use socialcare_domain::access::Action;
 
 use crate::auth::Caller;
-use crate::error::ApiError;
+use crate::case_work;
+use crate::error::{ApiError, blocking, transact};
 use crate::routes::users::UserResponse;
 use crate::state::AppState;
 
@@ -19,14 +20,19 @@ use crate::state::AppState;
     )
 )]
 #[get("/me")]
-pub async fn get_me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
-    caller
-        .authorize(
-            &state,
-            Action::ReadOwnAccount,
-            "user",
-            Some(caller.id().to_string()),
-        )
-        .await?;
-    Ok(HttpResponse::Ok().json(UserResponse::from(caller.user)))
+pub async fn get_me(
+    state: web::Data<AppState>,
+    mut caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    let db = state.db.clone();
+    // Decided, and the account read again, in one transaction: the answer is the account as
+    // the decision saw it.
+    let user = blocking(move || {
+        transact(&db, |c| {
+            case_work::decide_roles(c, &mut caller, Action::ReadOwnAccount)?;
+            Ok(caller.user)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(UserResponse::from(user)))
 }

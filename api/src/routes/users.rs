@@ -21,10 +21,11 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::{Caller, password};
+use crate::case_work;
 use crate::conditional::IfMatchHeader;
 use crate::conditional::{etag, if_match_of, require_if_match};
 use crate::error::{ApiError, Problem, blocking, transact};
-use crate::extract::{JsonBody, ValidQuery};
+use crate::extract::{Body, ValidQuery, decode_json};
 use crate::idempotency::IdempotencyKeyHeader;
 use crate::idempotency::{self, Replayable};
 use crate::state::AppState;
@@ -330,16 +331,38 @@ fn profile_change(before: Option<&StaffProfile>, after: &StaffProfile) -> serde_
 #[post("/users")]
 pub async fn create_user(
     state: web::Data<AppState>,
-    caller: Caller,
+    mut caller: Caller,
     req: HttpRequest,
-    body: JsonBody<CreateUserRequest>,
+    body: Body<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller
-        .authorize(&state, Action::ManageStaffAccounts, "user", None)
-        .await?;
-    let key = idempotency::key_of(&req)?;
-    let (request, raw) = body.parse_raw().await?;
-    let fingerprint = idempotency::fingerprint(&req, &raw);
+    let key = idempotency::key_of(&req);
+    let (method, path) = (req.method().as_str().to_owned(), req.path().to_owned());
+    let raw = body.bytes().await;
+    let st = state.clone();
+    let outcome = blocking(move || {
+        transact(&st.db, |c| {
+            // Decided first, in the transaction that creates: the body is judged after it.
+            case_work::decide_roles(c, &mut caller, Action::ManageStaffAccounts)?;
+            let raw = raw?;
+            let request = decode_json::<CreateUserRequest>(&raw)?;
+            let key = key?;
+            let fingerprint = idempotency::fingerprint_parts(&method, &path, &raw);
+            create_account(c, &caller, request, key.as_deref(), &fingerprint)
+        })
+    })
+    .await?;
+    Ok(outcome.into_response())
+}
+
+/// Validates a new account, hashes its password and stores it, with its audit record and the
+/// answer remembered under the idempotency key, in the caller's transaction.
+fn create_account(
+    c: &mut socialcare_persistence::AnyConnection,
+    caller: &Caller,
+    request: CreateUserRequest,
+    key: Option<&str>,
+    fingerprint: &str,
+) -> Result<Replayable, ApiError> {
     let mut errors = ValidationErrors::new();
     let username = errors.collect("username", Username::parse(&request.username));
     let display_name = errors.collect("display_name", DisplayName::parse(&request.display_name));
@@ -362,41 +385,32 @@ pub async fn create_user(
     else {
         return Err(ApiError::from_domain(errors));
     };
-    let st = state.clone();
-    let outcome = blocking(move || {
-        let password_hash = password::hash(password.expose())
-            .map_err(|e| ApiError::Internal(format!("password hashing failed: {e}")))?;
-        let details = profile_change(None, &profile).to_string();
-        let new = NewStaffUser {
-            username,
-            display_name,
-            email,
-            profile,
-            password_hash,
-        };
-        let now = Utc::now();
-        transact(&st.db, |c| {
-            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
-                let user = users::insert(c, new, now).map_err(|e| match ApiError::from(e) {
-                    ApiError::Conflict(_) => {
-                        ApiError::Conflict("this username is already taken".into())
-                    }
-                    other => other,
-                })?;
-                let mut record = caller.audit(
-                    "user.create",
-                    "user",
-                    Some(user.id.to_string()),
-                    Outcome::Success,
-                );
-                record.details = Some(details);
-                audit::append(c, record)?;
-                Ok(replayable(StatusCode::CREATED, user, true))
-            })
-        })
+    let password_hash = password::hash(password.expose())
+        .map_err(|e| ApiError::Internal(format!("password hashing failed: {e}")))?;
+    let details = profile_change(None, &profile).to_string();
+    let new = NewStaffUser {
+        username,
+        display_name,
+        email,
+        profile,
+        password_hash,
+    };
+    let now = Utc::now();
+    idempotency::replay_or_run(c, caller.id(), key, fingerprint, now, |c| {
+        let user = users::insert(c, new, now).map_err(|e| match ApiError::from(e) {
+            ApiError::Conflict(_) => ApiError::Conflict("this username is already taken".into()),
+            other => other,
+        })?;
+        let mut record = caller.audit(
+            "user.create",
+            "user",
+            Some(user.id.to_string()),
+            Outcome::Success,
+        );
+        record.details = Some(details);
+        audit::append(c, record)?;
+        Ok(replayable(StatusCode::CREATED, user, true))
     })
-    .await?;
-    Ok(outcome.into_response())
 }
 
 /// List staff accounts
@@ -413,13 +427,35 @@ pub async fn create_user(
 #[get("/users")]
 pub async fn list_users(
     state: web::Data<AppState>,
-    caller: Caller,
+    mut caller: Caller,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    caller
-        .authorize(&state, Action::ManageStaffAccounts, "user", None)
-        .await?;
-    let q = ValidQuery::<ListUsersQuery>::parse(&req)?;
+    let query_string = req.query_string().to_owned();
+    let st = state.clone();
+    // Decided in the listing's transaction, before the query is judged.
+    let (mut found, q, limit) = blocking(move || {
+        transact(&st.db, |c| {
+            case_work::decide_roles(c, &mut caller, Action::ManageStaffAccounts)?;
+            let q = ValidQuery::<ListUsersQuery>::from_query(&query_string)?.0;
+            let (found, limit) = list_accounts(c, &caller, &q)?;
+            Ok((found, q, limit))
+        })
+    })
+    .await?;
+    let next = next_link(&mut found, &q, limit);
+    Ok(HttpResponse::Ok().json(UserPage {
+        items: found.into_iter().map(UserResponse::from).collect(),
+        next,
+    }))
+}
+
+/// One page of accounts (one more when there is a next page) and the page size, with the
+/// listing's audit record, in the caller's transaction.
+fn list_accounts(
+    c: &mut socialcare_persistence::AnyConnection,
+    caller: &Caller,
+    q: &ListUsersQuery,
+) -> Result<(Vec<StaffUser>, u32), ApiError> {
     let after = match &q.cursor {
         Some(cursor) => Some(
             URL_SAFE_NO_PAD
@@ -440,23 +476,21 @@ pub async fn list_users(
         area: q.area.map(Area::from),
         limit: i64::from(limit) + 1,
     };
-    let st = state.clone();
-    let mut found = blocking(move || {
-        transact(&st.db, |c| {
-            let found = users::list(c, &query)?;
-            let mut record = caller.audit("user.list", "user", None, Outcome::Success);
-            let ids: Vec<String> = found
-                .iter()
-                .take(limit as usize)
-                .map(|u| u.id.to_string())
-                .collect();
-            record.details = Some(serde_json::json!({ "returned": ids }).to_string());
-            audit::append(c, record)?;
-            Ok(found)
-        })
-    })
-    .await?;
-    let next = if found.len() > limit as usize {
+    let found = users::list(c, &query)?;
+    let mut record = caller.audit("user.list", "user", None, Outcome::Success);
+    let ids: Vec<String> = found
+        .iter()
+        .take(limit as usize)
+        .map(|u| u.id.to_string())
+        .collect();
+    record.details = Some(serde_json::json!({ "returned": ids }).to_string());
+    audit::append(c, record)?;
+    Ok((found, limit))
+}
+
+/// The link to the next page of accounts, cutting `found` to the page.
+fn next_link(found: &mut Vec<StaffUser>, q: &ListUsersQuery, limit: u32) -> Option<String> {
+    if found.len() > limit as usize {
         found.truncate(limit as usize);
         found.last().map(|last| {
             let mut pairs = vec![
@@ -479,11 +513,7 @@ pub async fn list_users(
         })
     } else {
         None
-    };
-    Ok(HttpResponse::Ok().json(UserPage {
-        items: found.into_iter().map(UserResponse::from).collect(),
-        next,
-    }))
+    }
 }
 
 /// Read a staff account
@@ -502,21 +532,14 @@ pub async fn list_users(
 #[get("/users/{user_id}")]
 pub async fn get_user(
     state: web::Data<AppState>,
-    caller: Caller,
+    mut caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_user_id(&path)?;
-    caller
-        .authorize(
-            &state,
-            Action::ManageStaffAccounts,
-            "user",
-            Some(id.to_string()),
-        )
-        .await?;
     let st = state.clone();
     let user = blocking(move || {
         transact(&st.db, |c| {
+            case_work::decide_roles(c, &mut caller, Action::ManageStaffAccounts)?;
             let user = users::find(c, id)?;
             if user.is_some() {
                 audit::append(
@@ -558,22 +581,39 @@ pub async fn get_user(
 #[patch("/users/{user_id}")]
 pub async fn update_user(
     state: web::Data<AppState>,
-    caller: Caller,
+    mut caller: Caller,
     req: HttpRequest,
     path: web::Path<String>,
-    body: JsonBody<UpdateUserRequest>,
+    body: Body<UpdateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_user_id(&path)?;
-    caller
-        .authorize(
-            &state,
-            Action::ManageStaffAccounts,
-            "user",
-            Some(id.to_string()),
-        )
-        .await?;
     let if_match = if_match_of(&req);
-    let request = body.parse().await?;
+    let raw = body.bytes().await;
+    let st = state.clone();
+    let user = blocking(move || {
+        transact(&st.db, |c| {
+            // Decided first, in the transaction that writes: the body is judged after it.
+            case_work::decide_roles(c, &mut caller, Action::ManageStaffAccounts)?;
+            let request = decode_json::<UpdateUserRequest>(&raw?)?;
+            update_account(c, &caller, id, request, if_match.as_deref())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(user.version)))
+        .json(UserResponse::from(user)))
+}
+
+/// Applies a merge patch to account `id` in the caller's transaction: the field rules, nobody
+/// changes their own profile, the administrator rules, `If-Match`, then the change and its
+/// audit record with the profile before and after.
+fn update_account(
+    c: &mut socialcare_persistence::AnyConnection,
+    caller: &Caller,
+    id: Uuid,
+    request: UpdateUserRequest,
+    if_match: Option<&str>,
+) -> Result<StaffUser, ApiError> {
     let mut errors = ValidationErrors::new();
     let display_name = request
         .display_name
@@ -586,122 +626,110 @@ pub async fn update_user(
     if !errors.is_empty() {
         return Err(ApiError::from_domain(errors));
     }
-    let st = state.clone();
-    let user = blocking(move || {
-        transact(&st.db, |c| {
-            let Some(current) = users::find(c, id)? else {
-                return Err(not_found());
-            };
-            let changes_profile = request.roles.is_some() || request.areas.is_some();
-            let wanted = changes_profile.then(|| {
-                let roles: BTreeSet<Role> = match &request.roles {
-                    Some(r) => r.iter().copied().map(Role::from).collect(),
-                    None => current.profile.roles().clone(),
-                };
-                let areas: BTreeSet<Area> = match &request.areas {
-                    Some(a) => a.iter().copied().map(Area::from).collect(),
-                    None => current.profile.areas().clone(),
-                };
-                (roles, areas)
-            });
-            // Refused before the new profile is validated: nobody changes their own roles or
-            // areas, whatever they ask for.
-            let changes_own = caller.id() == id
-                && wanted.as_ref().is_some_and(|(roles, areas)| {
-                    roles != current.profile.roles() || areas != current.profile.areas()
-                });
-            if changes_own {
-                let mut record =
-                    caller.audit("user.update", "user", Some(id.to_string()), Outcome::Denied);
-                record.details = wanted.as_ref().map(|(roles, areas)| {
-                    serde_json::json!({
-                        "roles": { "before": codes(&current.profile).0, "after": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>() },
-                        "areas": { "before": codes(&current.profile).1, "after": areas.iter().map(|a| a.as_str()).collect::<Vec<_>>() },
-                    })
-                    .to_string()
-                });
-                return Err(ApiError::Denied {
-                    detail: AccountRuleViolation::ChangeOwnProfile.to_string(),
-                    record: Box::new(record),
-                });
-            }
-            let profile = match wanted {
-                Some((roles, areas)) => {
-                    Some(StaffProfile::new(roles, areas).map_err(ApiError::from_domain)?)
-                }
-                None => None,
-            };
-            if let Err(rule) = check_admin_change(
-                caller.id(),
-                id,
-                false,
-                profile.as_ref().map(|p| (&current.profile, p)),
-            ) {
-                return Err(ApiError::Conflict(rule.to_string()));
-            }
-            let version = require_if_match(if_match.as_deref(), current.version)?;
-            if !users::bump_version(c, id, version)? {
-                return Err(ApiError::PreconditionFailed(
-                    "the account changed meanwhile; read it again and retry".into(),
-                ));
-            }
-            let changes = UserChangeset {
-                display_name: display_name.map(|d| d.as_str().to_owned()),
-                email: email.map(|e| e.as_str().to_owned()),
-                updated_at: Some(Utc::now().into()),
-                ..UserChangeset::default()
-            };
-            let user = users::update(c, id, changes, profile.as_ref())?;
-            let mut record =
-                caller.audit("user.update", "user", Some(id.to_string()), Outcome::Success);
-            let mut details = profile_change(Some(&current.profile), &user.profile);
-            details["changed"] = serde_json::json!(
-                [
-                    (request.display_name.is_some(), "display_name"),
-                    (request.email.is_some(), "email"),
-                    (request.roles.is_some(), "roles"),
-                    (request.areas.is_some(), "areas"),
-                ]
-                .into_iter()
-                .filter_map(|(sent, name)| sent.then_some(name))
-                .collect::<Vec<_>>()
-            );
-            record.details = Some(details.to_string());
-            audit::append(c, record)?;
-            Ok(user)
-        })
-    })
-    .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(user.version)))
-        .json(UserResponse::from(user)))
+    let Some(current) = users::find(c, id)? else {
+        return Err(not_found());
+    };
+    let changes_profile = request.roles.is_some() || request.areas.is_some();
+    let wanted = changes_profile.then(|| {
+        let roles: BTreeSet<Role> = match &request.roles {
+            Some(r) => r.iter().copied().map(Role::from).collect(),
+            None => current.profile.roles().clone(),
+        };
+        let areas: BTreeSet<Area> = match &request.areas {
+            Some(a) => a.iter().copied().map(Area::from).collect(),
+            None => current.profile.areas().clone(),
+        };
+        (roles, areas)
+    });
+    // Refused before the new profile is validated: nobody changes their own roles or
+    // areas, whatever they ask for.
+    let changes_own = caller.id() == id
+        && wanted.as_ref().is_some_and(|(roles, areas)| {
+            roles != current.profile.roles() || areas != current.profile.areas()
+        });
+    if changes_own {
+        let mut record = caller.audit("user.update", "user", Some(id.to_string()), Outcome::Denied);
+        record.details = wanted.as_ref().map(|(roles, areas)| {
+            serde_json::json!({
+                "roles": { "before": codes(&current.profile).0, "after": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>() },
+                "areas": { "before": codes(&current.profile).1, "after": areas.iter().map(|a| a.as_str()).collect::<Vec<_>>() },
+            })
+            .to_string()
+        });
+        return Err(ApiError::Denied {
+            detail: AccountRuleViolation::ChangeOwnProfile.to_string(),
+            record: Box::new(record),
+        });
+    }
+    let profile = match wanted {
+        Some((roles, areas)) => {
+            Some(StaffProfile::new(roles, areas).map_err(ApiError::from_domain)?)
+        }
+        None => None,
+    };
+    if let Err(rule) = check_admin_change(
+        caller.id(),
+        id,
+        false,
+        profile.as_ref().map(|p| (&current.profile, p)),
+    ) {
+        return Err(ApiError::Conflict(rule.to_string()));
+    }
+    let version = require_if_match(if_match, current.version)?;
+    if !users::bump_version(c, id, version)? {
+        return Err(ApiError::PreconditionFailed(
+            "the account changed meanwhile; read it again and retry".into(),
+        ));
+    }
+    let changes = UserChangeset {
+        display_name: display_name.map(|d| d.as_str().to_owned()),
+        email: email.map(|e| e.as_str().to_owned()),
+        updated_at: Some(Utc::now().into()),
+        ..UserChangeset::default()
+    };
+    let user = users::update(c, id, changes, profile.as_ref())?;
+    let mut record = caller.audit(
+        "user.update",
+        "user",
+        Some(id.to_string()),
+        Outcome::Success,
+    );
+    let mut details = profile_change(Some(&current.profile), &user.profile);
+    details["changed"] = serde_json::json!(
+        [
+            (request.display_name.is_some(), "display_name"),
+            (request.email.is_some(), "email"),
+            (request.roles.is_some(), "roles"),
+            (request.areas.is_some(), "areas"),
+        ]
+        .into_iter()
+        .filter_map(|(sent, name)| sent.then_some(name))
+        .collect::<Vec<_>>()
+    );
+    record.details = Some(details.to_string());
+    audit::append(c, record)?;
+    Ok(user)
 }
 
 async fn set_active(
     state: web::Data<AppState>,
-    caller: Caller,
+    mut caller: Caller,
     req: HttpRequest,
     raw_id: &str,
     active: bool,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_user_id(raw_id)?;
-    caller
-        .authorize(
-            &state,
-            Action::ManageStaffAccounts,
-            "user",
-            Some(id.to_string()),
-        )
-        .await?;
-    if let Err(rule) = check_admin_change(caller.id(), id, !active, None) {
-        return Err(ApiError::Conflict(rule.to_string()));
-    }
-    let key = idempotency::key_of(&req)?;
+    let key = idempotency::key_of(&req);
     let fingerprint = idempotency::fingerprint(&req, &[]);
     let st = state.clone();
     let outcome = blocking(move || {
         let now = Utc::now();
         transact(&st.db, |c| {
+            case_work::decide_roles(c, &mut caller, Action::ManageStaffAccounts)?;
+            if let Err(rule) = check_admin_change(caller.id(), id, !active, None) {
+                return Err(ApiError::Conflict(rule.to_string()));
+            }
+            let key = key?;
             idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
                 let Some(current) = users::find(c, id)? else {
                     return Err(not_found());

@@ -14,7 +14,79 @@ on_both_engines!(
     patch_needs_the_current_etag,
     concurrent_patches_with_one_etag_let_one_win,
     writes_on_accounts_are_idempotent,
+    refusals_come_before_bodies_queries_and_keys,
 );
+
+/// A caller whose roles do not allow administering accounts or reading the audit trail is
+/// refused (403, recorded) whatever the body, the query or the idempotency key, and nothing
+/// is written: the decision is the first thing the request's transaction does.
+async fn refusals_come_before_bodies_queries_and_keys(app: TestApp) {
+    let admin = app.admin_token().await;
+    let target = app
+        .create_user(&admin, "target", &["educator"], &["transversal"])
+        .await;
+    let id = target["id"].as_str().unwrap();
+    app.create_user(&admin, "sworker", &["social_worker"], &["social_inclusion"])
+        .await;
+    let (token, _) = app.tokens("sworker", &user_password("sworker")).await;
+    let accounts = |app: &TestApp| {
+        app.db()
+            .read(|c| {
+                use diesel::prelude::*;
+                Ok(socialcare_persistence::schema::users::table
+                    .count()
+                    .get_result::<i64>(c)?)
+            })
+            .unwrap()
+    };
+    let before = accounts(&app);
+    let person = uuid::Uuid::now_v7();
+    let calls = [
+        app.client.get(app.api("/users?limit=0&cursor=%25%25")),
+        app.client
+            .post(app.api("/users"))
+            .header("content-type", "application/json")
+            .body("{\"username\": 4"),
+        app.client
+            .post(app.api("/users"))
+            .header("content-type", "text/plain")
+            .body("hello"),
+        app.client
+            .post(app.api("/users"))
+            .header("idempotency-key", "not a valid key")
+            .json(&json!({"username": "new.one", "display_name": "New", "email": "n@example.it",
+                "password": "correct horse battery", "roles": ["educator"], "areas": ["transversal"]})),
+        app.client
+            .patch(app.api(&format!("/users/{id}")))
+            .header("content-type", "application/merge-patch+json")
+            .body("{\"email\": 5}"),
+        app.client
+            .post(app.api(&format!("/users/{id}/disable")))
+            .header("idempotency-key", "not a valid key"),
+        app.client.get(app.api("/audit-records?limit=0")),
+        app.client
+            .get(app.api(&format!("/persons/{person}/access-report?from=yesterday"))),
+    ];
+    for call in calls {
+        let r = call.bearer_auth(&token).send().await.unwrap();
+        let url = r.url().to_string();
+        assert_eq!(r.status(), 403, "{url}");
+        let record = &app.audit(1)[0];
+        assert_eq!(record.outcome, "denied", "{url}");
+        assert_eq!(record.actor_username.as_deref(), Some("sworker"), "{url}");
+    }
+    assert_eq!(accounts(&app), before);
+    let r = app
+        .client
+        .get(app.api(&format!("/users/{id}")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    let account: Value = r.json().await.unwrap();
+    assert_eq!(account["active"], true);
+    assert_eq!(account["version"], target["version"]);
+}
 
 async fn admin_creates_reads_and_lists_accounts(app: TestApp) {
     let admin = app.admin_token().await;

@@ -15,7 +15,17 @@ on_both_engines!(
     sensitive_data_validation_points_at_each_field,
     permits_expiring_lists_the_window_in_expiry_order_with_pages,
     only_staff_who_work_cases_reach_households_and_sensitive_data,
+    a_caller_with_no_relation_is_refused_before_the_body_and_writes_nothing,
+    a_team_member_removed_from_the_team_changes_households_no_more,
+    every_household_read_links_the_persons_it_shows,
 );
+
+mod gate;
+use gate::{
+    a_caller_with_no_relation_is_refused_before_the_body_and_writes_nothing,
+    a_team_member_removed_from_the_team_changes_households_no_more,
+    every_household_read_links_the_persons_it_shows,
+};
 
 struct Worker {
     id: String,

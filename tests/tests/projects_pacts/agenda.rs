@@ -9,7 +9,180 @@ use crate::{Office, day, get, get_json, office, open_file, post, post_if};
 on_both_engines!(
     agenda_lists_what_is_due_or_overdue_by_due_day,
     expected_releases_reach_case_manager_and_coordinators,
+    agenda_pages_follow_their_position_across_kinds,
 );
+
+/// An active project of `file` with its next review on `next_review_on`.
+async fn project_reviewed_on(app: &TestApp, token: &str, file: &str, next_review_on: &str) {
+    let r = post(
+        app,
+        token,
+        &format!("/case-files/{file}/projects"),
+        json!({"kind": "employment_path", "title": "Lavoro", "next_review_on": next_review_on,
+            "objectives": [{"domain": "employment", "description": "Job", "target_date": day(100)}]}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = post_if(
+        app,
+        token,
+        &format!("/projects/{id}/transitions"),
+        "\"1\"",
+        json!({"transition": "activate"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+}
+
+/// The items of an agenda as (due day, kind, project or pact).
+fn listed(page: &Value) -> Vec<(String, String, String)> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["due_on"].as_str().unwrap().to_owned(),
+                i["kind"].as_str().unwrap().to_owned(),
+                i["project_id"]
+                    .as_str()
+                    .or(i["pact_id"].as_str())
+                    .unwrap()
+                    .to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn follow(app: &TestApp, token: &str, link: &str) -> Value {
+    let r = app
+        .client
+        .get(format!("{}{link}", app.address))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+async fn agenda_pages_follow_their_position_across_kinds(app: TestApp) {
+    let o = office(&app).await;
+    let (anna_id, anna) = &o.anna;
+    let (file_a, _) = open_file(&app, &o, "Alba").await;
+    let (file_b, _) = open_file(&app, &o, "Bruna").await;
+    // Four items due on the same day, two of each kind: reviews, then convocations (an ADI
+    // pact is convened within 60 days of its activation).
+    for (n, file) in [&file_a, &file_b].into_iter().enumerate() {
+        project_reviewed_on(&app, anna, file, &day(5)).await;
+        let r = post(
+            &app,
+            anna,
+            &format!("/case-files/{file}/pacts"),
+            json!({"measure": "adi", "application_reference": format!("INPS-ADI-P{n}"),
+                "activation_on": day(-55)}),
+        )
+        .await;
+        assert_eq!(r.status(), 201);
+    }
+    let whole = get_json(&app, anna, "/me/agenda").await;
+    let all = listed(&whole);
+    let kinds: Vec<&str> = all.iter().map(|(_, k, _)| k.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "project_review",
+            "project_review",
+            "pact_convocation",
+            "pact_convocation"
+        ]
+    );
+    assert!(all.iter().all(|(due, _, _)| *due == day(5)));
+
+    // One item a page, across the kinds: the same items in the same order, then no next.
+    let mut seen = Vec::new();
+    let mut page = get_json(&app, anna, "/me/agenda?limit=1").await;
+    loop {
+        seen.extend(listed(&page));
+        match page["next"].as_str() {
+            Some(link) => {
+                assert!(
+                    link.starts_with("/api/v1/me/agenda?limit=1&cursor="),
+                    "{link}"
+                );
+                page = follow(&app, anna, link).await;
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen, all);
+
+    // A kind pages on its own (and loads only its own facts).
+    let mut convocations = Vec::new();
+    let mut page = get_json(&app, anna, "/me/agenda?kind=pact_convocation&limit=1").await;
+    loop {
+        convocations.extend(listed(&page));
+        match page["next"].as_str() {
+            Some(link) => page = follow(&app, anna, link).await,
+            None => break,
+        }
+    }
+    assert_eq!(convocations, all[2..]);
+
+    // The position is kept: a review recorded before it, between two pages, does not shift
+    // the next page (an offset would repeat the second review).
+    let first = get_json(&app, anna, "/me/agenda?limit=2").await;
+    assert_eq!(listed(&first), all[..2]);
+    let (file_c, _) = open_file(&app, &o, "Carla").await;
+    project_reviewed_on(&app, anna, &file_c, &day(3)).await;
+    let second = follow(&app, anna, first["next"].as_str().unwrap()).await;
+    assert_eq!(listed(&second), all[2..]);
+    assert_eq!(second["next"], Value::Null);
+    // The coordinator's view of anna's agenda pages the same way.
+    app.create_user(
+        &o.admin,
+        "carla",
+        &["area_coordinator"],
+        &["social_inclusion"],
+    )
+    .await;
+    let (carla, _) = app.tokens("carla", &user_password("carla")).await;
+    let first = get_json(
+        &app,
+        &carla,
+        &format!("/agenda?case_manager_id={anna_id}&limit=3"),
+    )
+    .await;
+    assert_eq!(listed(&first).len(), 3);
+    let link = first["next"].as_str().unwrap().to_owned();
+    assert!(link.starts_with(&format!(
+        "/api/v1/agenda?case_manager_id={anna_id}&limit=3&cursor="
+    )));
+    let second = follow(&app, &carla, &link).await;
+    assert_eq!(listed(&second), all[2..]);
+
+    // Another's agenda is refused before its query is judged, in the read's transaction.
+    let bruno = app
+        .create_user(&o.admin, "bruno", &["social_worker"], &["social_inclusion"])
+        .await;
+    let (bruno_token, _) = app.tokens("bruno", &user_password("bruno")).await;
+    assert!(bruno["id"].is_string());
+    let r = get(
+        &app,
+        &bruno_token,
+        &format!("/agenda?case_manager_id={anna_id}&to=nope&cursor=abc&limit=0"),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    let refusal = app.audit(1).remove(0);
+    assert_eq!(refusal.outcome, "denied");
+    assert_eq!(refusal.action, "agenda.read");
+    assert_eq!(refusal.resource_id.as_deref(), Some(anna_id.as_str()));
+}
 
 async fn agenda_lists_what_is_due_or_overdue_by_due_day(app: TestApp) {
     let o = office(&app).await;
