@@ -15,6 +15,15 @@ use uuid::Uuid;
 use crate::dates::check_not_future;
 use crate::error::{FieldError, ValidationErrors};
 
+mod opening;
+mod staffing;
+
+pub use opening::{check_opened_on, check_transition_day};
+pub use staffing::{
+    AssignmentRefusal, StaffFacts, case_manager_handover, case_manager_requirement,
+    check_assignment_end, check_assignment_start, check_case_worker, check_sensitive_access_change,
+};
+
 /// Implements `ALL`, `as_str`, `Display` and `FromStr` for a fieldless enum from its code table.
 ///
 /// The variants must be listed in declaration order.

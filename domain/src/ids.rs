@@ -123,6 +123,11 @@ typed_id!(
     AssessmentId,
     "assessment"
 );
+typed_id!(
+    /// A staff member's assignment to the team of a case file.
+    TeamAssignmentId,
+    "team assignment"
+);
 
 #[cfg(test)]
 mod tests {
