@@ -4,7 +4,6 @@ use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use socialcare_domain::access::{Action, CaseListScope, Resource, case_list_scope, decide};
-use socialcare_domain::calendar;
 use socialcare_domain::case_file::{
     AssignmentRefusal, CaseFile, TeamAssignment, TeamMember, TeamRole, TransitionRecord, apply,
     case_manager_handover, case_manager_requirement, check_assignment_end, check_assignment_start,
@@ -105,12 +104,12 @@ pub(crate) fn response_of(file: &CaseFile, case_manager_id: Option<Uuid>) -> Cas
     }
 }
 
-/// Loads a file with its current case manager and renders it.
+/// Loads a file with its current case manager on the office's day `today` and renders it.
 pub(crate) fn render(
     conn: &mut AnyConnection,
     id: Uuid,
+    today: NaiveDate,
 ) -> Result<Option<(CaseFile, CaseFileResponse)>, StoreError> {
-    let today = calendar::today(Utc::now());
     let manager = case_files::current_case_managers(conn, &[id], today)?
         .get(&id)
         .copied();
@@ -657,7 +656,7 @@ pub async fn transition_case_file(
             work.event(format!("case_file.{}", transition.as_str()))
                 .detail("from", file.status.as_str())
                 .detail("to", to.as_str());
-            let (_, response) = render(work.conn(), id)?.ok_or(StoreError::NotFound)?;
+            let (_, response) = render(work.conn(), id, today)?.ok_or(StoreError::NotFound)?;
             Ok(Answer::ok(&response, Some(response.version)))
         },
     )
@@ -716,7 +715,8 @@ pub struct TargetGroupsRequest {
     tag = "case-files",
     operation_id = "set_case_file_target_groups",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
-        IfMatchHeader),
+        IfMatchHeader,
+        IdempotencyKeyHeader),
     request_body = TargetGroupsRequest,
     responses(
         (status = 200, description = "The updated case file.", body = CaseFileResponse,
@@ -748,7 +748,7 @@ pub async fn set_case_file_target_groups(
         op,
         body,
         move |work, request, if_match| {
-            let (now, actor) = (work.now(), work.actor());
+            let (today, now, actor) = (work.today(), work.now(), work.actor());
             lock_for_change(work.conn(), id, &if_match, actor, now)?;
             let groups: Vec<_> = request
                 .target_groups
@@ -757,7 +757,7 @@ pub async fn set_case_file_target_groups(
                 .map(Into::into)
                 .collect();
             case_files::set_target_groups(work.conn(), id, &groups)?;
-            let (_, response) = render(work.conn(), id)?.ok_or(StoreError::NotFound)?;
+            let (_, response) = render(work.conn(), id, today)?.ok_or(StoreError::NotFound)?;
             Ok(Answer::ok(&response, Some(response.version)))
         },
     )
@@ -1069,7 +1069,8 @@ pub struct SensitiveAccessRequest {
     operation_id = "set_case_file_team_sensitive_access",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
         ("assignment_id" = Uuid, Path, description = "Team assignment identifier."),
-        IfMatchHeader),
+        IfMatchHeader,
+        IdempotencyKeyHeader),
     request_body = SensitiveAccessRequest,
     responses(
         (status = 200, description = "The team after the change.", body = TeamList,
