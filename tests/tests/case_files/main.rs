@@ -1657,32 +1657,47 @@ async fn a_case_manager_replaced_writes_no_more(app: TestApp) {
     )
     .await;
     assert_eq!(r.status(), 200);
+    // As case manager, bruno adds the educator, with an idempotency key.
+    let add_edo = |tag: &'static str| {
+        app.client
+            .post(app.api(&format!("/case-files/{id}/team")))
+            .bearer_auth(bruno)
+            .header("if-match", tag)
+            .header("idempotency-key", "add-edo")
+            .json(&json!({"staff_id": edo_id, "role": "educator"}))
+            .send()
+    };
+    assert_eq!(add_edo("\"2\"").await.unwrap().status(), 200);
     // The coordinator hands the file to anna from today: bruno's assignment ends.
     let r = app
         .client
         .post(app.api(&format!("/case-files/{id}/team")))
         .bearer_auth(cora)
-        .header("if-match", "\"2\"")
+        .header("if-match", "\"3\"")
         .json(&json!({"staff_id": anna_id, "role": "case_manager", "from": today.to_string()}))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
     let before = file_state(&app, cora, &id).await;
-    assert_eq!(before.0["version"], 3);
+    assert_eq!(before.0["version"], 4);
+    // The replay of a stored answer comes after the decision: refused too.
+    let replay = add_edo("\"2\"").await.unwrap();
+    assert_eq!(replay.status(), 403);
+    assert!(replay.headers().get("idempotent-replayed").is_none());
     let refused = [
         transition(
             &app,
             bruno,
             &id,
-            "\"3\"",
+            "\"4\"",
             json!({"transition": "suspend", "reason": "Away"}),
         )
         .await,
         app.client
             .put(app.api(&format!("/case-files/{id}/target-groups")))
             .bearer_auth(bruno)
-            .header("if-match", "\"3\"")
+            .header("if-match", "\"4\"")
             .json(&json!({"target_groups": ["homeless"]}))
             .send()
             .await
@@ -1690,7 +1705,7 @@ async fn a_case_manager_replaced_writes_no_more(app: TestApp) {
         app.client
             .post(app.api(&format!("/case-files/{id}/team")))
             .bearer_auth(bruno)
-            .header("if-match", "\"3\"")
+            .header("if-match", "\"4\"")
             .json(&json!({"staff_id": edo_id, "role": "educator"}))
             .send()
             .await
