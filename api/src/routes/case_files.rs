@@ -3,15 +3,16 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use socialcare_domain::Area;
 use socialcare_domain::access::{Action, CaseListScope, Resource, case_list_scope, decide};
 use socialcare_domain::case_file::{
     AssignmentRefusal, CaseFile, TeamAssignment, TeamMember, TeamRole, TransitionRecord, apply,
     case_manager_handover, case_manager_requirement, check_assignment_end, check_assignment_start,
     check_case_worker, check_opened_on, check_sensitive_access_change, check_takes_new_work,
-    check_team_assignment, check_transition_day, check_transition_request, needs_confirmation,
+    check_team_assignment, check_transition_day, check_transition_request, coordinates_area,
+    needs_confirmation,
 };
 use socialcare_domain::ids::{CaseFileId, TeamAssignmentId};
-use socialcare_domain::{Area, Role};
 use socialcare_persistence::case_files::{self, CaseFileQuery, NewCaseFile, Visibility};
 use socialcare_persistence::{AnyConnection, StoreError, persons, users};
 use utoipa::{IntoParams, ToSchema};
@@ -252,9 +253,7 @@ pub async fn open_case_file(
         }
         let in_charge_elsewhere =
             case_files::in_charge_elsewhere(work.conn(), request.person_id, area)?;
-        let profile = &work.caller().user.profile;
-        let coordinates =
-            profile.has_role(Role::AreaCoordinator) && profile.areas().contains(&area);
+        let coordinates = coordinates_area(&work.caller().user.profile, area);
         let file = case_files::insert(
             work.conn(),
             &NewCaseFile {

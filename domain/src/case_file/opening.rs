@@ -3,6 +3,13 @@
 use chrono::NaiveDate;
 
 use crate::dates::check_not_future;
+use crate::{Area, Role, StaffProfile};
+
+/// Whether the opener of a file in `area` coordinates that area: their opening is then the
+/// confirmation of the taking in charge (see [`super::needs_confirmation`]).
+pub fn coordinates_area(opener: &StaffProfile, area: Area) -> bool {
+    opener.has_role(Role::AreaCoordinator) && opener.areas().contains(&area)
+}
 
 /// Checks the day a file is opened on: not in the future.
 pub fn check_opened_on(opened_on: NaiveDate, today: NaiveDate) -> Result<(), String> {
@@ -29,6 +36,22 @@ mod tests {
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn only_a_coordinator_of_the_area_confirms_by_opening() {
+        let profile = |roles: &[Role], areas: &[Area]| {
+            StaffProfile::new(
+                roles.iter().copied().collect(),
+                areas.iter().copied().collect(),
+            )
+            .unwrap()
+        };
+        let cora = profile(&[Role::AreaCoordinator], &[Area::SocialInclusion]);
+        assert!(coordinates_area(&cora, Area::SocialInclusion));
+        assert!(!coordinates_area(&cora, Area::Transversal));
+        let anna = profile(&[Role::SocialWorker], &[Area::SocialInclusion]);
+        assert!(!coordinates_area(&anna, Area::SocialInclusion));
     }
 
     #[test]
