@@ -394,6 +394,7 @@ path_ids!(
     ReferralId => "referral_id",
     AssessmentId => "assessment_id",
     HouseholdMemberId => "member_id",
+    TeamAssignmentId => "assignment_id",
 );
 
 impl<T: PathId> Id<T> {

@@ -128,6 +128,11 @@ typed_id!(
     HouseholdMemberId,
     "household membership"
 );
+typed_id!(
+    /// A staff member's assignment to the team of a case file.
+    TeamAssignmentId,
+    "team assignment"
+);
 
 #[cfg(test)]
 mod tests {

@@ -385,3 +385,18 @@ pub fn active_admin_count(conn: &mut AnyConnection) -> Result<i64, StoreError> {
         .count()
         .get_result(conn)?)
 }
+
+/// The facts that decide whether a staff member may be named in a case file's team (as its
+/// case manager or a member): active, roles, areas. `None` when there is no such account.
+pub fn staff_facts(
+    conn: &mut AnyConnection,
+    id: Uuid,
+) -> Result<Option<socialcare_domain::case_file::StaffFacts>, StoreError> {
+    Ok(
+        find(conn, id)?.map(|user| socialcare_domain::case_file::StaffFacts {
+            active: user.active,
+            roles: user.profile.roles().clone(),
+            areas: user.profile.areas().clone(),
+        }),
+    )
+}

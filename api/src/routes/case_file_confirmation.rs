@@ -70,7 +70,8 @@ pub async fn confirm_case_file(
                     "the case file changed meanwhile; read it again and retry".into(),
                 ));
             }
-            let (_, response) = render(work.conn(), file.id)?
+            let today = work.today();
+            let (_, response) = render(work.conn(), file.id, today)?
                 .ok_or_else(|| ApiError::NotFound("no case file with this id".into()))?;
             Ok(Answer::ok(&response, Some(response.version)))
         },

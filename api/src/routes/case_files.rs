@@ -1,17 +1,18 @@
 //! Case files (cartelle sociali): open, read, list, lifecycle, target groups, team.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use socialcare_domain::Area;
 use socialcare_domain::access::{Action, CaseListScope, Resource, case_list_scope, decide};
-use socialcare_domain::calendar;
 use socialcare_domain::case_file::{
-    CaseFile, CaseStatus, TeamAssignment, TeamMember, TeamRole, TransitionRecord, apply,
-    check_team_assignment, check_transition_request, needs_confirmation,
+    AssignmentRefusal, CaseFile, TeamAssignment, TeamMember, TeamRole, TransitionRecord, apply,
+    case_manager_handover, case_manager_requirement, check_assignment_end, check_assignment_start,
+    check_case_worker, check_opened_on, check_sensitive_access_change, check_takes_new_work,
+    check_team_assignment, check_transition_day, check_transition_request, coordinates_area,
+    needs_confirmation,
 };
-use socialcare_domain::{Area, Role};
-use socialcare_persistence::audit::{self, Outcome};
+use socialcare_domain::ids::{CaseFileId, TeamAssignmentId};
 use socialcare_persistence::case_files::{self, CaseFileQuery, NewCaseFile, Visibility};
 use socialcare_persistence::{AnyConnection, StoreError, persons, users};
 use utoipa::{IntoParams, ToSchema};
@@ -19,13 +20,11 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
+use crate::case_work::{self, Answer, IfMatch, NoQuery, Op, Target, Work, with_etag};
 use crate::conditional::IfMatchHeader;
-use crate::conditional::{etag, if_match_of, require_if_match};
-use crate::error::{ApiError, Problem, blocking, transact};
-use crate::extract::{JsonBody, ValidQuery};
-use crate::guard;
+use crate::error::{ApiError, Problem};
+use crate::extract::{Body, Id};
 use crate::idempotency::IdempotencyKeyHeader;
-use crate::idempotency::{self, Replayable};
 use crate::routes::codes::{
     CaseStatusCode, CaseTransitionCode, ClosingReasonCode, TargetGroupCode, TeamRoleCode,
 };
@@ -106,12 +105,12 @@ pub(crate) fn response_of(file: &CaseFile, case_manager_id: Option<Uuid>) -> Cas
     }
 }
 
-/// Loads a file with its current case manager and renders it.
+/// Loads a file with its current case manager on the office's day `today` and renders it.
 pub(crate) fn render(
     conn: &mut AnyConnection,
     id: Uuid,
+    today: NaiveDate,
 ) -> Result<Option<(CaseFile, CaseFileResponse)>, StoreError> {
-    let today = calendar::today(Utc::now());
     let manager = case_files::current_case_managers(conn, &[id], today)?
         .get(&id)
         .copied();
@@ -133,73 +132,25 @@ fn render_with_manager(
     Ok(Some((file, response)))
 }
 
-fn replayable(status: StatusCode, response: &CaseFileResponse, location: bool) -> Replayable {
-    Replayable {
-        status,
-        body: serde_json::to_value(response).unwrap_or_default(),
-        location: location.then(|| format!("/api/v1/case-files/{}", response.id)),
-        etag: Some(etag(response.version)),
-        replayed: false,
-    }
-}
-
-fn parse_id(raw: &str, name: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::bad_parameter(name, "must be a UUID"))
+/// The URL of a case file.
+fn location(id: Uuid) -> String {
+    format!("/api/v1/case-files/{id}")
 }
 
 fn not_found() -> ApiError {
     ApiError::NotFound("no case file with this id".into())
 }
 
-/// Checks that a user may work on cases (active, with a case-working role), and, when `area`
-/// is given, that they hold `role` in that area.
-fn check_staff(
-    conn: &mut AnyConnection,
-    staff_id: Uuid,
-    pointer: &str,
-    required: Option<(Role, Area)>,
-) -> Result<Option<ApiError>, StoreError> {
-    let Some(user) = users::find(conn, staff_id)? else {
-        return Ok(Some(ApiError::invalid_field(
-            pointer,
-            "no user with this id",
-        )));
-    };
-    if !user.active {
-        return Ok(Some(ApiError::invalid_field(
-            pointer,
-            "the account is disabled",
-        )));
-    }
-    if !socialcare_domain::access::permits(user.profile.roles(), Action::WriteCaseContent) {
-        return Ok(Some(ApiError::invalid_field(
-            pointer,
-            "this user does not work on cases",
-        )));
-    }
-    if let Some((role, area)) = required
-        && (!user.profile.has_role(role) || !user.profile.areas().contains(&area))
-    {
-        return Ok(Some(ApiError::invalid_field(
-            pointer,
-            format!("must be a {role} of the area {area}"),
-        )));
-    }
-    Ok(None)
-}
-
 /// Finds a file, checks `If-Match` and takes the optimistic lock (bumps the version).
 fn lock_for_change(
     conn: &mut AnyConnection,
     id: Uuid,
-    if_match: Option<&str>,
+    if_match: &IfMatch,
     actor: Uuid,
     now: DateTime<Utc>,
 ) -> Result<CaseFile, ApiError> {
-    let Some(file) = case_files::find(conn, id)? else {
-        return Err(not_found());
-    };
-    require_if_match(if_match, file.version)?;
+    let file = case_files::find(conn, id)?.ok_or_else(not_found)?;
+    if_match.check(file.version)?;
     if !case_files::bump_version(conn, id, file.version, actor, now)? {
         return Err(ApiError::PreconditionFailed(
             "the case file changed meanwhile; read it again and retry".into(),
@@ -258,112 +209,80 @@ pub async fn open_case_file(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    body: JsonBody<OpenCaseFileRequest>,
+    body: Body<OpenCaseFileRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller
-        .authorize(&state, Action::OpenCaseFile, "case_file", None)
-        .await?;
-    let key = idempotency::key_of(&req)?;
-    let (request, raw) = body.parse_raw().await?;
-    let fingerprint = idempotency::fingerprint(&req, &raw);
-    let today = calendar::today(Utc::now());
-    let opened_on = request.opened_on.unwrap_or(today);
-    if opened_on > today {
-        return Err(ApiError::invalid_field(
-            "/opened_on",
-            "must not be in the future",
-        ));
-    }
-    let area = Area::from(request.area);
-    let st = state.clone();
-    let outcome = blocking(move || {
-        let now = Utc::now();
-        transact(&st.db, |c| {
-            if !decide(
-                &caller.subject(),
-                Action::OpenCaseFile,
-                Resource::Area(area),
-            )
-            .allowed()
-            {
-                return Err(guard::denied(
-                    &caller,
-                    Action::OpenCaseFile,
-                    "area",
-                    area.as_str(),
-                    vec![request.person_id],
+    let op = Op::new(Action::OpenCaseFile, "case_file.open", "case_file");
+    case_work::create(&state, caller, &req, op, body, |work, request, _| {
+        let area = Area::from(request.area);
+        work.shows([request.person_id]);
+        if !decide(
+            &work.caller().subject(),
+            Action::OpenCaseFile,
+            Resource::Area(area),
+        )
+        .allowed()
+        {
+            work.resource(area.as_str());
+            return Err(work.refuse(format!(
+                "your relation to this area does not allow `{}`",
+                Action::OpenCaseFile.code()
+            )));
+        }
+        let (today, now, actor) = (work.today(), work.now(), work.actor());
+        let opened_on = request.opened_on.unwrap_or(today);
+        check_opened_on(opened_on, today).map_err(|e| ApiError::invalid_field("/opened_on", e))?;
+        match persons::find(work.conn(), request.person_id)? {
+            None => {
+                return Err(ApiError::invalid_field(
+                    "/person_id",
+                    "no person with this id",
                 ));
             }
-            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
-                match persons::find(c, request.person_id)? {
-                    None => {
-                        return Err(ApiError::invalid_field(
-                            "/person_id",
-                            "no person with this id",
-                        ));
-                    }
-                    Some(p) if p.annulment.is_some() => {
-                        return Err(ApiError::Conflict("the person was annulled".into()));
-                    }
-                    Some(_) => {}
-                }
-                if let Some(e) = check_staff(
-                    c,
-                    request.case_manager_id,
-                    "/case_manager_id",
-                    Some((Role::SocialWorker, area)),
-                )? {
-                    return Err(e);
-                }
-                if let Some(existing) = case_files::open_in_area(c, request.person_id, area)? {
-                    return Err(ApiError::Conflict(format!(
-                        "the person already has an open case file in this area ({existing})"
-                    )));
-                }
-                let in_charge_elsewhere =
-                    case_files::in_charge_elsewhere(c, request.person_id, area)?;
-                let coordinates = caller.user.profile.roles().contains(&Role::AreaCoordinator)
-                    && caller.user.profile.areas().contains(&area);
-                let file = case_files::insert(
-                    c,
-                    &NewCaseFile {
-                        person_id: request.person_id,
-                        area,
-                        case_manager_id: request.case_manager_id,
-                        opened_on,
-                        target_groups: request
-                            .target_groups
-                            .iter()
-                            .copied()
-                            .map(Into::into)
-                            .collect(),
-                        confirmed: !needs_confirmation(in_charge_elsewhere, coordinates),
-                    },
-                    caller.id(),
-                    now,
-                )?;
-                let mut record = caller.audit(
-                    "case_file.open",
-                    "case_file",
-                    Some(file.id.to_string()),
-                    Outcome::Success,
-                );
-                record.persons = vec![file.person_id];
-                record.details = Some(
-                    serde_json::json!({
-                        "person_id": file.person_id,
-                        "confirmed": file.confirmed_at.is_some(),
-                    })
-                    .to_string(),
-                );
-                audit::append(c, record)?;
-                let response = response_of(&file, Some(request.case_manager_id));
-                Ok(replayable(StatusCode::CREATED, &response, true))
-            })
-        })
+            Some(p) if p.annulment.is_some() => {
+                return Err(ApiError::Conflict("the person was annulled".into()));
+            }
+            Some(_) => {}
+        }
+        let manager = users::staff_facts(work.conn(), request.case_manager_id)?;
+        check_case_worker(manager.as_ref(), Some(case_manager_requirement(area)))
+            .map_err(|e| ApiError::invalid_field("/case_manager_id", e))?;
+        if let Some(existing) = case_files::open_in_area(work.conn(), request.person_id, area)? {
+            return Err(ApiError::Conflict(format!(
+                "the person already has an open case file in this area ({existing})"
+            )));
+        }
+        let in_charge_elsewhere =
+            case_files::in_charge_elsewhere(work.conn(), request.person_id, area)?;
+        let coordinates = coordinates_area(&work.caller().user.profile, area);
+        let file = case_files::insert(
+            work.conn(),
+            &NewCaseFile {
+                person_id: request.person_id,
+                area,
+                case_manager_id: request.case_manager_id,
+                opened_on,
+                target_groups: request
+                    .target_groups
+                    .iter()
+                    .copied()
+                    .map(Into::into)
+                    .collect(),
+                confirmed: !needs_confirmation(in_charge_elsewhere, coordinates),
+            },
+            actor,
+            now,
+        )?;
+        work.resource(file.id)
+            .detail("person_id", file.person_id)
+            .detail("confirmed", file.confirmed_at.is_some());
+        let response = response_of(&file, Some(request.case_manager_id));
+        Ok(Answer::created(
+            &response,
+            location(file.id),
+            Some(response.version),
+        ))
     })
-    .await?;
-    Ok(outcome.into_response())
+    .await
 }
 
 /// Read a case file
@@ -383,33 +302,25 @@ pub async fn open_case_file(
 pub async fn get_case_file(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    req: HttpRequest,
+    id: Id<CaseFileId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path, "case_file_id")?;
-    caller
-        .authorize(
-            &state,
-            Action::ReadCaseFile,
-            "case_file",
-            Some(id.to_string()),
-        )
-        .await?;
-    let st = state.clone();
-    let (_, response) = blocking(move || {
-        transact(&st.db, |c| {
-            let access = guard::case_file(c, &caller, Action::ReadCaseFile, id)?;
-            let found = render_with_manager(c, id, access.facts.case_manager)?;
-            if found.is_some() {
-                audit::append(c, access.record(&caller, "case_file.read", "case_file", id))?;
-            }
-            Ok(found)
-        })
-    })
-    .await?
-    .ok_or_else(not_found)?;
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, etag(response.version)))
-        .json(response))
+    let op = Op::new(Action::ReadCaseFile, "case_file.read", "case_file");
+    let response = case_work::read(
+        &state,
+        caller,
+        &req,
+        Target::CaseFile(id.0),
+        op,
+        move |work, _: NoQuery| {
+            let manager = work.case()?.facts.case_manager;
+            let (_, response) =
+                render_with_manager(work.conn(), id.0.uuid(), manager)?.ok_or_else(not_found)?;
+            Ok(response)
+        },
+    )
+    .await?;
+    Ok(with_etag(response.version, &response))
 }
 
 /// Filters and position of a case file list.
@@ -446,15 +357,15 @@ pub struct CaseFilePage {
     pub next: Option<String>,
 }
 
-async fn list_page(
-    state: web::Data<AppState>,
-    caller: Caller,
-    req: &HttpRequest,
+/// One page of a case-file list: only the files the caller may read, each person linked in the
+/// audit record.
+fn list_page(
+    work: &mut Work<'_>,
     mut query: CaseFileQuery,
     cursor: Option<String>,
     limit: u32,
-    base: &str,
-) -> Result<HttpResponse, ApiError> {
+    next_base: &str,
+) -> Result<CaseFilePage, ApiError> {
     query.after = cursor
         .as_deref()
         .map(|c| {
@@ -466,65 +377,57 @@ async fn list_page(
         })
         .transpose()?;
     query.limit = i64::from(limit) + 1;
-    query.visible_to = match case_list_scope(&caller.subject()) {
+    query.today = work.today();
+    let actor = work.actor();
+    query.visible_to = match case_list_scope(&work.caller().subject()) {
         CaseListScope::Everything => None,
         // The caller's own caseload is visible to them by definition (their areas OR their
         // teams): repeating the condition made the database read every file of the office
         // instead of starting from the caseload (docs/benchmarks.md).
-        CaseListScope::AreasAndTeams(_) if query.team_member_id == Some(caller.id()) => None,
+        CaseListScope::AreasAndTeams(_) if query.team_member_id == Some(actor) => None,
         CaseListScope::AreasAndTeams(areas) => Some(Visibility {
-            staff_id: caller.id(),
+            staff_id: actor,
             areas: areas.into_iter().collect(),
         }),
     };
-    let st = state.clone();
-    let (mut files, managers) = blocking(move || {
-        transact(&st.db, |c| {
-            let files = case_files::list(c, &query)?;
-            let ids: Vec<Uuid> = files.iter().map(|f| f.id).collect();
-            let managers = case_files::current_case_managers(c, &ids, query.today)?;
-            let returned: Vec<serde_json::Value> = files
-                .iter()
-                .take(limit as usize)
-                .map(|f| serde_json::json!({ "case_file_id": f.id, "person_id": f.person_id }))
-                .collect();
-            let mut record = caller.audit("case_file.list", "case_file", None, Outcome::Success);
-            record.persons = files
-                .iter()
-                .take(limit as usize)
-                .map(|f| f.person_id)
-                .collect();
-            record.details = Some(serde_json::json!({ "returned": returned }).to_string());
-            audit::append(c, record)?;
-            Ok((files, managers))
-        })
-    })
-    .await?;
-    let next = if files.len() > limit as usize {
-        files.truncate(limit as usize);
-        files.last().map(|last| {
-            let mut pairs: Vec<String> = req
-                .query_string()
-                .split('&')
-                .filter(|kv| !kv.is_empty() && !kv.starts_with("cursor="))
-                .map(str::to_owned)
-                .collect();
-            pairs.push(format!(
-                "cursor={}",
-                crate::cursor::encode(&last.id.to_string())
-            ));
-            format!("{base}?{}", pairs.join("&"))
-        })
-    } else {
-        None
-    };
-    Ok(HttpResponse::Ok().json(CaseFilePage {
+    let mut files = case_files::list(work.conn(), &query)?;
+    let more = files.len() > limit as usize;
+    files.truncate(limit as usize);
+    let ids: Vec<Uuid> = files.iter().map(|f| f.id).collect();
+    let managers = case_files::current_case_managers(work.conn(), &ids, query.today)?;
+    let returned: Vec<serde_json::Value> = files
+        .iter()
+        .map(|f| serde_json::json!({ "case_file_id": f.id, "person_id": f.person_id }))
+        .collect();
+    work.detail("returned", returned)
+        .shows(files.iter().map(|f| f.person_id));
+    let next = more.then(|| files.last()).flatten().map(|last| {
+        format!(
+            "{next_base}cursor={}",
+            crate::cursor::encode(&last.id.to_string())
+        )
+    });
+    Ok(CaseFilePage {
         items: files
             .iter()
             .map(|f| response_of(f, managers.get(&f.id).copied()))
             .collect(),
         next,
-    }))
+    })
+}
+
+/// The start of the `next` link of a list: `base?` and the request's query without its cursor.
+fn next_base(req: &HttpRequest, base: &str) -> String {
+    let mut out = format!("{base}?");
+    for kv in req
+        .query_string()
+        .split('&')
+        .filter(|kv| !kv.is_empty() && !kv.starts_with("cursor="))
+    {
+        out.push_str(kv);
+        out.push('&');
+    }
+    out
 }
 
 /// List case files
@@ -543,29 +446,27 @@ pub async fn list_case_files(
     caller: Caller,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    caller
-        .authorize(&state, Action::ListCaseFiles, "case_file", None)
-        .await?;
-    let q = ValidQuery::<ListCaseFilesQuery>::parse(&req)?;
-    let query = CaseFileQuery {
-        case_manager_id: q.case_manager_id,
-        person_id: q.person_id,
-        area: q.area.map(Into::into),
-        status: q.status.map(Into::into),
-        target_group: q.target_group.map(Into::into),
-        today: calendar::today(Utc::now()),
-        ..CaseFileQuery::default()
-    };
-    list_page(
-        state,
+    let op = Op::new(Action::ListCaseFiles, "case_file.list", "case_file");
+    let base = next_base(&req, "/api/v1/case-files");
+    let page = case_work::list(
+        &state,
         caller,
         &req,
-        query,
-        q.cursor,
-        q.limit.unwrap_or(20),
-        "/api/v1/case-files",
+        op,
+        move |work, q: ListCaseFilesQuery| {
+            let query = CaseFileQuery {
+                case_manager_id: q.case_manager_id,
+                person_id: q.person_id,
+                area: q.area.map(Into::into),
+                status: q.status.map(Into::into),
+                target_group: q.target_group.map(Into::into),
+                ..CaseFileQuery::default()
+            };
+            list_page(work, query, q.cursor, q.limit.unwrap_or(20), &base)
+        },
     )
-    .await
+    .await?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// Position and filter of the caller's caseload.
@@ -600,26 +501,18 @@ pub async fn get_my_caseload(
     caller: Caller,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    caller
-        .authorize(&state, Action::ListCaseFiles, "case_file", None)
-        .await?;
-    let q = ValidQuery::<CaseloadQuery>::parse(&req)?;
-    let query = CaseFileQuery {
-        team_member_id: Some(caller.id()),
-        status: q.status.map(Into::into),
-        today: calendar::today(Utc::now()),
-        ..CaseFileQuery::default()
-    };
-    list_page(
-        state,
-        caller,
-        &req,
-        query,
-        q.cursor,
-        q.limit.unwrap_or(20),
-        "/api/v1/me/caseload",
-    )
-    .await
+    let op = Op::new(Action::ListCaseFiles, "case_file.list", "case_file");
+    let base = next_base(&req, "/api/v1/me/caseload");
+    let page = case_work::list(&state, caller, &req, op, move |work, q: CaseloadQuery| {
+        let query = CaseFileQuery {
+            team_member_id: Some(work.actor()),
+            status: q.status.map(Into::into),
+            ..CaseFileQuery::default()
+        };
+        list_page(work, query, q.cursor, q.limit.unwrap_or(20), &base)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// A lifecycle transition to apply.
@@ -714,78 +607,59 @@ pub async fn transition_case_file(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<String>,
-    body: JsonBody<TransitionRequest>,
+    id: Id<CaseFileId>,
+    body: Body<TransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path, "case_file_id")?;
-    caller
-        .authorize(
-            &state,
-            Action::ChangeCaseFile,
-            "case_file",
-            Some(id.to_string()),
-        )
-        .await?;
-    let key = idempotency::key_of(&req)?;
-    let parsed = body
-        .parse_raw()
-        .await
-        .map(|(request, raw)| (request, idempotency::fingerprint(&req, &raw)));
-    let if_match = if_match_of(&req);
-    let st = state.clone();
-    let outcome = blocking(move || {
-        let now = Utc::now();
-        transact(&st.db, |c| {
-            let access = guard::case_file(c, &caller, Action::ChangeCaseFile, id)?;
-            let (request, fingerprint) = parsed?;
+    let op = Op::new(Action::ChangeCaseFile, "case_file.transition", "case_file");
+    let id = id.0.uuid();
+    case_work::write(
+        &state,
+        caller,
+        &req,
+        Target::CaseFile(CaseFileId::new(id)),
+        op,
+        body,
+        move |work, request, if_match| {
             let transition = request.transition.into();
             let closing_reason = request.closing_reason.map(Into::into);
             check_transition_request(transition, closing_reason, &request.reason)
                 .map_err(ApiError::from_domain)?;
-            let today = calendar::today(now);
+            let (today, now, actor) = (work.today(), work.now(), work.actor());
             let occurred_on = request.occurred_on.unwrap_or(today);
-            if occurred_on > today {
-                return Err(ApiError::invalid_field(
-                    "/occurred_on",
-                    "must not be in the future",
-                ));
-            }
-            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
-                let file = lock_for_change(c, id, if_match.as_deref(), caller.id(), now)?;
-                let to = match apply(file.status, transition) {
-                    Ok(to) => to,
-                    Err(illegal) => {
-                        return Err(ApiError::IllegalTransition {
-                            detail: illegal.to_string(),
-                            allowed: illegal.allowed.iter().map(|t| t.as_str().to_owned()).collect(),
-                        });
-                    }
-                };
-                if occurred_on < file.opened_on {
-                    return Err(ApiError::invalid_field("/occurred_on", "must not be before the file was opened"));
-                }
-                let record = TransitionRecord {
-                    id: Uuid::now_v7(),
-                    transition,
-                    from: file.status,
-                    to,
-                    occurred_on,
-                    reason: request.reason.trim().to_owned(),
-                    closing_reason,
-                    author_id: caller.id(),
-                    recorded_at: now,
-                };
-                case_files::record_transition(c, &file, &record)?;
-                let mut entry = access.record(&caller, &format!("case_file.{}", transition.as_str()), "case_file", id);
-                entry.details = Some(serde_json::json!({ "person_id": file.person_id, "from": file.status.as_str(), "to": to.as_str() }).to_string());
-                audit::append(c, entry)?;
-                let (_, response) = render(c, id)?.ok_or(StoreError::NotFound)?;
-                Ok(replayable(StatusCode::OK, &response, false))
-            })
-        })
-    })
-    .await?;
-    Ok(outcome.into_response())
+            check_opened_on(occurred_on, today)
+                .map_err(|e| ApiError::invalid_field("/occurred_on", e))?;
+            let file = lock_for_change(work.conn(), id, &if_match, actor, now)?;
+            let to =
+                apply(file.status, transition).map_err(|illegal| ApiError::IllegalTransition {
+                    detail: illegal.to_string(),
+                    allowed: illegal
+                        .allowed
+                        .iter()
+                        .map(|t| t.as_str().to_owned())
+                        .collect(),
+                })?;
+            check_transition_day(occurred_on, file.opened_on, today)
+                .map_err(|e| ApiError::invalid_field("/occurred_on", e))?;
+            let record = TransitionRecord {
+                id: Uuid::now_v7(),
+                transition,
+                from: file.status,
+                to,
+                occurred_on,
+                reason: request.reason.trim().to_owned(),
+                closing_reason,
+                author_id: actor,
+                recorded_at: now,
+            };
+            case_files::record_transition(work.conn(), &file, &record)?;
+            work.event(format!("case_file.{}", transition.as_str()))
+                .detail("from", file.status.as_str())
+                .detail("to", to.as_str());
+            let (_, response) = render(work.conn(), id, today)?.ok_or(StoreError::NotFound)?;
+            Ok(Answer::ok(&response, Some(response.version)))
+        },
+    )
+    .await
 }
 
 /// Lifecycle history of a case file
@@ -804,29 +678,18 @@ pub async fn transition_case_file(
 pub async fn list_case_file_transitions(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    req: HttpRequest,
+    id: Id<CaseFileId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path, "case_file_id")?;
-    caller
-        .authorize(
-            &state,
-            Action::ReadCaseFile,
-            "case_file",
-            Some(id.to_string()),
-        )
-        .await?;
-    let st = state.clone();
-    let items = blocking(move || {
-        transact(&st.db, |c| {
-            let access = guard::case_file(c, &caller, Action::ReadCaseFile, id)?;
-            let items = case_files::transitions(c, id)?;
-            audit::append(
-                c,
-                access.record(&caller, "case_file.history.read", "case_file", id),
-            )?;
-            Ok(items)
-        })
-    })
+    let op = Op::new(Action::ReadCaseFile, "case_file.history.read", "case_file");
+    let items = case_work::read(
+        &state,
+        caller,
+        &req,
+        Target::CaseFile(id.0),
+        op,
+        move |work, _: NoQuery| Ok(case_files::transitions(work.conn(), id.0.uuid())?),
+    )
     .await?;
     Ok(HttpResponse::Ok().json(TransitionList {
         items: items.iter().map(TransitionResponse::from).collect(),
@@ -851,7 +714,8 @@ pub struct TargetGroupsRequest {
     tag = "case-files",
     operation_id = "set_case_file_target_groups",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
-        IfMatchHeader),
+        IfMatchHeader,
+        IdempotencyKeyHeader),
     request_body = TargetGroupsRequest,
     responses(
         (status = 200, description = "The updated case file.", body = CaseFileResponse,
@@ -866,46 +730,37 @@ pub async fn set_case_file_target_groups(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<String>,
-    body: JsonBody<TargetGroupsRequest>,
+    id: Id<CaseFileId>,
+    body: Body<TargetGroupsRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path, "case_file_id")?;
-    caller
-        .authorize(
-            &state,
-            Action::ChangeCaseFile,
-            "case_file",
-            Some(id.to_string()),
-        )
-        .await?;
-    let parsed = body.parse().await;
-    let if_match = if_match_of(&req);
-    let st = state.clone();
-    let response = blocking(move || {
-        let now = Utc::now();
-        transact(&st.db, |c| {
-            let access = guard::case_file(c, &caller, Action::ChangeCaseFile, id)?;
-            let request = parsed?;
-            lock_for_change(c, id, if_match.as_deref(), caller.id(), now)?;
+    let op = Op::new(
+        Action::ChangeCaseFile,
+        "case_file.target_groups.update",
+        "case_file",
+    );
+    let id = id.0.uuid();
+    case_work::write(
+        &state,
+        caller,
+        &req,
+        Target::CaseFile(CaseFileId::new(id)),
+        op,
+        body,
+        move |work, request, if_match| {
+            let (today, now, actor) = (work.today(), work.now(), work.actor());
+            lock_for_change(work.conn(), id, &if_match, actor, now)?;
             let groups: Vec<_> = request
                 .target_groups
                 .iter()
                 .copied()
                 .map(Into::into)
                 .collect();
-            case_files::set_target_groups(c, id, &groups)?;
-            audit::append(
-                c,
-                access.record(&caller, "case_file.target_groups.update", "case_file", id),
-            )?;
-            let (_, response) = render(c, id)?.ok_or(StoreError::NotFound)?;
-            Ok(response)
-        })
-    })
-    .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, etag(response.version)))
-        .json(response))
+            case_files::set_target_groups(work.conn(), id, &groups)?;
+            let (_, response) = render(work.conn(), id, today)?.ok_or(StoreError::NotFound)?;
+            Ok(Answer::ok(&response, Some(response.version)))
+        },
+    )
+    .await
 }
 
 /// A team assignment.
@@ -974,31 +829,23 @@ fn team_response(members: &[TeamMember], today: NaiveDate) -> TeamList {
 pub async fn list_case_file_team(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    req: HttpRequest,
+    id: Id<CaseFileId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path, "case_file_id")?;
-    caller
-        .authorize(
-            &state,
-            Action::ReadCaseFile,
-            "case_file",
-            Some(id.to_string()),
-        )
-        .await?;
-    let st = state.clone();
-    let members = blocking(move || {
-        transact(&st.db, |c| {
-            let access = guard::case_file(c, &caller, Action::ReadCaseFile, id)?;
-            let members = case_files::team(c, id)?;
-            audit::append(
-                c,
-                access.record(&caller, "case_file.team.read", "case_file", id),
-            )?;
-            Ok(members)
-        })
-    })
+    let op = Op::new(Action::ReadCaseFile, "case_file.team.read", "case_file");
+    let team = case_work::read(
+        &state,
+        caller,
+        &req,
+        Target::CaseFile(id.0),
+        op,
+        move |work, _: NoQuery| {
+            let members = case_files::team(work.conn(), id.0.uuid())?;
+            Ok(team_response(&members, work.today()))
+        },
+    )
     .await?;
-    Ok(HttpResponse::Ok().json(team_response(&members, calendar::today(Utc::now()))))
+    Ok(HttpResponse::Ok().json(team))
 }
 
 /// A change to the team: a new member, or a new case manager.
@@ -1048,96 +895,74 @@ pub async fn change_case_file_team(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<String>,
-    body: JsonBody<TeamChangeRequest>,
+    id: Id<CaseFileId>,
+    body: Body<TeamChangeRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path, "case_file_id")?;
-    caller
-        .authorize(
-            &state,
-            Action::ManageCaseTeam,
-            "case_file",
-            Some(id.to_string()),
-        )
-        .await?;
-    let key = idempotency::key_of(&req)?;
-    let parsed = body
-        .parse_raw()
-        .await
-        .map(|(request, raw)| (request, idempotency::fingerprint(&req, &raw)));
-    let if_match = if_match_of(&req);
-    let today = calendar::today(Utc::now());
-    let st = state.clone();
-    let outcome = blocking(move || {
-        let now = Utc::now();
-        transact(&st.db, |c| {
-            let access = guard::case_file(c, &caller, Action::ManageCaseTeam, id)?;
-            let (request, fingerprint) = parsed?;
+    let op = Op::new(Action::ManageCaseTeam, "case_file.team.add", "case_file");
+    let id = id.0.uuid();
+    case_work::write(
+        &state,
+        caller,
+        &req,
+        Target::CaseFile(CaseFileId::new(id)),
+        op,
+        body,
+        move |work, request, if_match| {
+            let (today, now, actor) = (work.today(), work.now(), work.actor());
             let from = request.from.unwrap_or(today);
             let role: TeamRole = request.role.into();
-            if role == TeamRole::CaseManager && !access.also(&caller, Action::ReassignCaseManager) {
-                return Err(guard::denied(
-                    &caller,
-                    Action::ReassignCaseManager,
-                    "case_file",
-                    id,
-                    vec![access.person_id],
-                ));
-            }
-            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
-            let file = lock_for_change(c, id, if_match.as_deref(), caller.id(), now)?;
-            if file.status == CaseStatus::Closed {
-                return Err(ApiError::Conflict("the case file is closed".into()));
-            }
-            if from < file.opened_on {
-                return Err(ApiError::invalid_field("/from", "must not be before the file was opened"));
-            }
-            let required = (role == TeamRole::CaseManager).then_some((Role::SocialWorker, file.area));
-            if let Some(e) = check_staff(c, request.staff_id, "/staff_id", required)? {
-                return Err(e);
-            }
-            let mut existing = case_files::team(c, id)?;
             if role == TeamRole::CaseManager {
-                // End the current case manager's assignment the day before the new one starts.
-                for member in existing.iter_mut().filter(|m| {
-                    m.assignment.role == TeamRole::CaseManager && m.assignment.until.is_none_or(|u| u > from)
-                }) {
-                    if member.assignment.from >= from {
-                        return Err(ApiError::invalid_field("/from", "must be after the start of the current case manager's assignment"));
-                    }
-                    case_files::end_team_member(c, member.id, from)?;
+                work.event("case_file.reassign");
+                if !work.also(Action::ReassignCaseManager) {
+                    return Err(work.refuse(format!(
+                        "your relation to this case file does not allow `{}`",
+                        Action::ReassignCaseManager.code()
+                    )));
+                }
+            }
+            let file = lock_for_change(work.conn(), id, &if_match, actor, now)?;
+            check_takes_new_work(file.status, "change its team").map_err(ApiError::Conflict)?;
+            check_assignment_start(from, file.opened_on)
+                .map_err(|e| ApiError::invalid_field("/from", e))?;
+            let required =
+                (role == TeamRole::CaseManager).then(|| case_manager_requirement(file.area));
+            let staff = users::staff_facts(work.conn(), request.staff_id)?;
+            check_case_worker(staff.as_ref(), required)
+                .map_err(|e| ApiError::invalid_field("/staff_id", e))?;
+            let mut existing = case_files::team(work.conn(), id)?;
+            if role == TeamRole::CaseManager {
+                let ending = case_manager_handover(&existing, from)
+                    .map_err(|e| ApiError::invalid_field("/from", e))?;
+                for member in existing.iter_mut().filter(|m| ending.contains(&m.id)) {
+                    case_files::end_team_member(work.conn(), member.id, from)?;
                     member.assignment.until = Some(from);
                 }
             }
-            let assignment = TeamAssignment { staff_id: request.staff_id, role, from, until: None };
+            let assignment = TeamAssignment {
+                staff_id: request.staff_id,
+                role,
+                from,
+                until: None,
+            };
             let current: Vec<TeamAssignment> = existing.iter().map(|m| m.assignment).collect();
-            if let Err(rule) = check_team_assignment(&current, &assignment) {
-                return Err(ApiError::Conflict(rule.to_string()));
-            }
+            check_team_assignment(&current, &assignment)
+                .map_err(|rule| ApiError::Conflict(rule.to_string()))?;
             let sensitive = request.sensitive_access.unwrap_or(false);
-            case_files::add_team_member(c, id, &assignment, sensitive, caller.id(), now)?;
-            let action = if role == TeamRole::CaseManager { "case_file.reassign" } else { "case_file.team.add" };
-            let mut record = access.record(&caller, action, "case_file", id);
-            record.details = Some(serde_json::json!({ "person_id": file.person_id, "staff_id": request.staff_id, "role": role.as_str(), "sensitive_access": sensitive && role != TeamRole::CaseManager }).to_string());
-            audit::append(c, record)?;
-            Ok(team_replayable(&case_files::team(c, id)?, today, file.version + 1))
-            })
-        })
-    })
-    .await?;
-    Ok(outcome.into_response())
-}
-
-/// The team after a change, with the file's new version, in a form the idempotency store can
-/// replay.
-fn team_replayable(members: &[TeamMember], today: NaiveDate, version: i64) -> Replayable {
-    Replayable {
-        status: StatusCode::OK,
-        body: serde_json::to_value(team_response(members, today)).unwrap_or_default(),
-        location: None,
-        etag: Some(etag(version)),
-        replayed: false,
-    }
+            case_files::add_team_member(work.conn(), id, &assignment, sensitive, actor, now)?;
+            work.detail("staff_id", request.staff_id)
+                .detail("role", role.as_str())
+                .detail(
+                    "sensitive_access",
+                    sensitive && role != TeamRole::CaseManager,
+                );
+            let members = case_files::team(work.conn(), id)?;
+            Ok(Answer::ok(
+                &team_response(&members, today),
+                Some(file.version + 1),
+            ))
+        },
+    )
+    .await
 }
 
 /// End of a team assignment.
@@ -1178,75 +1003,48 @@ pub async fn end_case_file_team_assignment(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<(String, String)>,
-    body: JsonBody<EndAssignmentRequest>,
+    id: Id<CaseFileId>,
+    assignment: Id<TeamAssignmentId>,
+    body: Body<EndAssignmentRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path.0, "case_file_id")?;
-    let assignment_id = parse_id(&path.1, "assignment_id")?;
-    caller
-        .authorize(
-            &state,
-            Action::ManageCaseTeam,
-            "case_file",
-            Some(id.to_string()),
-        )
-        .await?;
-    let key = idempotency::key_of(&req)?;
-    let parsed = body
-        .parse_raw()
-        .await
-        .map(|(request, raw)| (request, idempotency::fingerprint(&req, &raw)));
-    let if_match = if_match_of(&req);
-    let today = calendar::today(Utc::now());
-    let st = state.clone();
-    let outcome = blocking(move || {
-        let now = Utc::now();
-        transact(&st.db, |c| {
-            let access = guard::case_file(c, &caller, Action::ManageCaseTeam, id)?;
-            let (request, fingerprint) = parsed?;
+    let op = Op::new(Action::ManageCaseTeam, "case_file.team.end", "case_file");
+    let (id, assignment_id) = (id.0.uuid(), assignment.0.uuid());
+    case_work::write(
+        &state,
+        caller,
+        &req,
+        Target::CaseFile(CaseFileId::new(id)),
+        op,
+        body,
+        move |work, request, if_match| {
+            let (today, now, actor) = (work.today(), work.now(), work.actor());
             let until = request.until.unwrap_or(today);
-            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
-                let file = lock_for_change(c, id, if_match.as_deref(), caller.id(), now)?;
-                let team = case_files::team(c, id)?;
-                // Objects are checked by id within their parent: an assignment of another file is 404.
-                let Some(member) = team.iter().find(|m| m.id == assignment_id) else {
-                    return Err(ApiError::NotFound(
-                        "no such assignment in this case file".into(),
-                    ));
-                };
-                if member.assignment.role == TeamRole::CaseManager {
-                    return Err(ApiError::Conflict(
-                        "the case manager is replaced, not removed: reassign the file".into(),
-                    ));
+            let file = lock_for_change(work.conn(), id, &if_match, actor, now)?;
+            let team = case_files::team(work.conn(), id)?;
+            let member = assignment_of(&team, assignment_id)?;
+            check_assignment_end(member, until).map_err(|refusal| match refusal {
+                AssignmentRefusal::EndsBeforeStart => {
+                    ApiError::invalid_field("/until", refusal.to_string())
                 }
-                if member.assignment.until.is_some() {
-                    return Err(ApiError::Conflict(
-                        "the assignment has already ended".into(),
-                    ));
-                }
-                if until <= member.assignment.from {
-                    return Err(ApiError::invalid_field(
-                        "/until",
-                        "must be after the first day of the assignment",
-                    ));
-                }
-                case_files::end_team_member(c, assignment_id, until)?;
-                let mut record = access.record(&caller, "case_file.team.end", "case_file", id);
-                record.details = Some(
-                serde_json::json!({ "person_id": file.person_id, "assignment_id": assignment_id })
-                    .to_string(),
-            );
-                audit::append(c, record)?;
-                Ok(team_replayable(
-                    &case_files::team(c, id)?,
-                    today,
-                    file.version + 1,
-                ))
-            })
-        })
-    })
-    .await?;
-    Ok(outcome.into_response())
+                _ => ApiError::Conflict(refusal.to_string()),
+            })?;
+            case_files::end_team_member(work.conn(), assignment_id, until)?;
+            work.detail("assignment_id", assignment_id);
+            let members = case_files::team(work.conn(), id)?;
+            Ok(Answer::ok(
+                &team_response(&members, today),
+                Some(file.version + 1),
+            ))
+        },
+    )
+    .await
+}
+
+/// The assignment `id` of a file's team; an assignment of another file is 404.
+fn assignment_of(team: &[TeamMember], id: Uuid) -> Result<&TeamMember, ApiError> {
+    team.iter()
+        .find(|m| m.id == id)
+        .ok_or_else(|| ApiError::NotFound("no such assignment in this case file".into()))
 }
 
 /// A grant or withdrawal of the special categories to a team member.
@@ -1270,7 +1068,8 @@ pub struct SensitiveAccessRequest {
     operation_id = "set_case_file_team_sensitive_access",
     params(("case_file_id" = Uuid, Path, description = "Case file identifier."),
         ("assignment_id" = Uuid, Path, description = "Team assignment identifier."),
-        IfMatchHeader),
+        IfMatchHeader,
+        IdempotencyKeyHeader),
     request_body = SensitiveAccessRequest,
     responses(
         (status = 200, description = "The team after the change.", body = TeamList,
@@ -1286,68 +1085,42 @@ pub async fn set_case_file_team_sensitive_access(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<(String, String)>,
-    body: JsonBody<SensitiveAccessRequest>,
+    id: Id<CaseFileId>,
+    assignment: Id<TeamAssignmentId>,
+    body: Body<SensitiveAccessRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path.0, "case_file_id")?;
-    let assignment_id = parse_id(&path.1, "assignment_id")?;
-    caller
-        .authorize(
-            &state,
-            Action::ManageCaseTeam,
-            "case_file",
-            Some(id.to_string()),
-        )
-        .await?;
-    let parsed = body.parse().await;
-    let if_match = if_match_of(&req);
-    let today = calendar::today(Utc::now());
-    let st = state.clone();
-    let (members, version) = blocking(move || {
-        let now = Utc::now();
-        transact(&st.db, |c| {
-            let access = guard::case_file(c, &caller, Action::ManageCaseTeam, id)?;
-            let request = parsed?;
-            let file = lock_for_change(c, id, if_match.as_deref(), caller.id(), now)?;
-            let team = case_files::team(c, id)?;
-            let Some(member) = team.iter().find(|m| m.id == assignment_id) else {
-                return Err(ApiError::NotFound(
-                    "no such assignment in this case file".into(),
-                ));
-            };
-            if member.assignment.role == TeamRole::CaseManager {
-                return Err(ApiError::Conflict(
-                    "the case manager has the special categories by role".into(),
-                ));
+    let op = Op::new(
+        Action::ManageCaseTeam,
+        "case_file.team.sensitive_grant",
+        "case_file",
+    );
+    let (id, assignment_id) = (id.0.uuid(), assignment.0.uuid());
+    case_work::write(
+        &state,
+        caller,
+        &req,
+        Target::CaseFile(CaseFileId::new(id)),
+        op,
+        body,
+        move |work, request, if_match| {
+            let (today, now, actor) = (work.today(), work.now(), work.actor());
+            let file = lock_for_change(work.conn(), id, &if_match, actor, now)?;
+            let team = case_files::team(work.conn(), id)?;
+            let member = assignment_of(&team, assignment_id)?;
+            check_sensitive_access_change(member, today)
+                .map_err(|refusal| ApiError::Conflict(refusal.to_string()))?;
+            case_files::set_sensitive_access(work.conn(), assignment_id, request.granted)?;
+            if !request.granted {
+                work.event("case_file.team.sensitive_revoke");
             }
-            if member.assignment.until.is_some_and(|until| until <= today) {
-                return Err(ApiError::Conflict("the assignment has ended".into()));
-            }
-            case_files::set_sensitive_access(c, assignment_id, request.granted)?;
-            let mut record = access.record(
-                &caller,
-                if request.granted {
-                    "case_file.team.sensitive_grant"
-                } else {
-                    "case_file.team.sensitive_revoke"
-                },
-                "case_file",
-                id,
-            );
-            record.details = Some(
-                serde_json::json!({
-                    "person_id": file.person_id,
-                    "assignment_id": assignment_id,
-                    "staff_id": member.assignment.staff_id,
-                })
-                .to_string(),
-            );
-            audit::append(c, record)?;
-            Ok((case_files::team(c, id)?, file.version + 1))
-        })
-    })
-    .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, etag(version)))
-        .json(team_response(&members, today)))
+            work.detail("assignment_id", assignment_id)
+                .detail("staff_id", member.assignment.staff_id);
+            let members = case_files::team(work.conn(), id)?;
+            Ok(Answer::ok(
+                &team_response(&members, today),
+                Some(file.version + 1),
+            ))
+        },
+    )
+    .await
 }

@@ -19,6 +19,9 @@ on_both_engines!(
     case_data_is_refused_to_admins_and_privacy_officers,
     merging_a_duplicate_moves_its_case_files,
     team_changes_and_merges_replay_their_idempotency_key,
+    writes_by_a_stranger_are_refused_before_the_body_and_leave_nothing,
+    a_case_manager_replaced_writes_no_more,
+    list_reads_link_the_persons_they_show,
 );
 
 struct Office {
@@ -1445,4 +1448,315 @@ async fn team_changes_and_merges_replay_their_idempotency_key(app: TestApp) {
         .filter(|r| r.action == "person.merge")
         .count();
     assert_eq!(merges, 1);
+}
+
+async fn send_raw(
+    app: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    content_type: &str,
+    body: String,
+) -> reqwest::Response {
+    app.client
+        .request(method, app.api(path))
+        .bearer_auth(token)
+        .header("if-match", "\"1\"")
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// What a refused write must leave untouched: the file (its version included), its team and
+/// its history, as its case manager reads them.
+async fn file_state(app: &TestApp, token: &str, id: &str) -> (Value, Value, Value) {
+    let mut parts = Vec::new();
+    for path in [
+        format!("/case-files/{id}"),
+        format!("/case-files/{id}/team"),
+        format!("/case-files/{id}/transitions"),
+    ] {
+        let r = app
+            .client
+            .get(app.api(&path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        parts.push(r.json::<Value>().await.unwrap());
+    }
+    let mut parts = parts.into_iter();
+    (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    )
+}
+
+async fn writes_by_a_stranger_are_refused_before_the_body_and_leave_nothing(app: TestApp) {
+    let o = office(&app).await;
+    let (anna_id, anna) = &o.anna;
+    let (edo_id, _) = &o.educator;
+    let p = person(&app, anna, "Nora").await;
+    let file: Value = open(
+        &app,
+        anna,
+        json!({"person_id": p, "area": "social_inclusion", "case_manager_id": anna_id}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let id = file["id"].as_str().unwrap().to_owned();
+    let r = app
+        .client
+        .post(app.api(&format!("/case-files/{id}/team")))
+        .bearer_auth(anna)
+        .header("if-match", "\"1\"")
+        .json(&json!({"staff_id": edo_id, "role": "educator"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let team: Value = r.json().await.unwrap();
+    let assignment = team["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["staff_id"] == edo_id.as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // A social worker of another area: no relation to the file.
+    let sara = app
+        .create_user(&o.admin, "sara", &["social_worker"], &["adults_disability"])
+        .await;
+    let sara_id = sara["id"].as_str().unwrap().to_owned();
+    let (sara, _) = app.tokens("sara", &user_password("sara")).await;
+    let before = file_state(&app, anna, &id).await;
+    let writes = [
+        (
+            reqwest::Method::POST,
+            format!("/case-files/{id}/transitions"),
+            json!({"transition": "activate", "reason": "Ready"}),
+        ),
+        (
+            reqwest::Method::PUT,
+            format!("/case-files/{id}/target-groups"),
+            json!({"target_groups": ["homeless"]}),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/case-files/{id}/team"),
+            json!({"staff_id": sara_id, "role": "social_worker"}),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/case-files/{id}/team/{assignment}/end"),
+            json!({}),
+        ),
+        (
+            reqwest::Method::PUT,
+            format!("/case-files/{id}/team/{assignment}/sensitive-access"),
+            json!({"granted": true}),
+        ),
+    ];
+    for (method, path, valid) in &writes {
+        for (content_type, body) in [
+            ("application/json", "{\"transition\": 4".to_owned()),
+            ("application/json", json!({"junk": [1, 2]}).to_string()),
+            ("text/plain", "hello".to_owned()),
+            ("application/json", valid.to_string()),
+        ] {
+            let r = send_raw(
+                &app,
+                &sara,
+                method.clone(),
+                path,
+                content_type,
+                body.clone(),
+            )
+            .await;
+            assert_eq!(r.status(), 403, "{method} {path} {body}");
+            let refusal = app.audit(1).remove(0);
+            assert_eq!(refusal.outcome, "denied", "{method} {path}");
+            assert_eq!(refusal.actor_id.unwrap().0.to_string(), sara_id);
+        }
+    }
+    assert_eq!(file_state(&app, anna, &id).await, before);
+    // Opening: a caller whose roles never open a file is refused before the body; a social
+    // worker opening in an area that is not theirs is refused, linked to the person, and no
+    // file is opened.
+    let admin_open = send_raw(
+        &app,
+        &o.admin,
+        reqwest::Method::POST,
+        "/case-files",
+        "application/json",
+        "{\"person_id\": 4".to_owned(),
+    )
+    .await;
+    assert_eq!(admin_open.status(), 403);
+    let other = person(&app, anna, "Olga").await;
+    let r = open(
+        &app,
+        &sara,
+        json!({"person_id": other, "area": "social_inclusion", "case_manager_id": anna_id}),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    let refusal = app.audit_entries(1).remove(0);
+    assert_eq!(refusal.outcome, "denied");
+    assert_eq!(refusal.action, "case_file.open");
+    assert_eq!(
+        refusal.persons,
+        vec![uuid::Uuid::parse_str(&other).unwrap()]
+    );
+    let files: Value = app
+        .client
+        .get(app.api(&format!("/case-files?person_id={other}")))
+        .bearer_auth(anna)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(files["items"].as_array().unwrap().len(), 0);
+}
+
+async fn a_case_manager_replaced_writes_no_more(app: TestApp) {
+    let o = office(&app).await;
+    let (anna_id, _) = &o.anna;
+    let (bruno_id, bruno) = &o.bruno;
+    let (edo_id, _) = &o.educator;
+    let (_, cora) = &o.cora;
+    let today = calendar::today(Utc::now());
+    let p = person(&app, cora, "Pia").await;
+    let r = open(
+        &app,
+        cora,
+        json!({"person_id": p, "area": "social_inclusion", "case_manager_id": bruno_id,
+            "opened_on": (today - chrono::Duration::days(10)).to_string()}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let file: Value = r.json().await.unwrap();
+    let id = file["id"].as_str().unwrap().to_owned();
+    // As case manager, bruno changes the file.
+    let r = transition(
+        &app,
+        bruno,
+        &id,
+        "\"1\"",
+        json!({"transition": "activate", "reason": "Ready"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    // As case manager, bruno adds the educator, with an idempotency key.
+    let add_edo = |tag: &'static str| {
+        app.client
+            .post(app.api(&format!("/case-files/{id}/team")))
+            .bearer_auth(bruno)
+            .header("if-match", tag)
+            .header("idempotency-key", "add-edo")
+            .json(&json!({"staff_id": edo_id, "role": "educator"}))
+            .send()
+    };
+    assert_eq!(add_edo("\"2\"").await.unwrap().status(), 200);
+    // The coordinator hands the file to anna from today: bruno's assignment ends.
+    let r = app
+        .client
+        .post(app.api(&format!("/case-files/{id}/team")))
+        .bearer_auth(cora)
+        .header("if-match", "\"3\"")
+        .json(&json!({"staff_id": anna_id, "role": "case_manager", "from": today.to_string()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let before = file_state(&app, cora, &id).await;
+    assert_eq!(before.0["version"], 4);
+    // The replay of a stored answer comes after the decision: refused too.
+    let replay = add_edo("\"2\"").await.unwrap();
+    assert_eq!(replay.status(), 403);
+    assert!(replay.headers().get("idempotent-replayed").is_none());
+    let refused = [
+        transition(
+            &app,
+            bruno,
+            &id,
+            "\"4\"",
+            json!({"transition": "suspend", "reason": "Away"}),
+        )
+        .await,
+        app.client
+            .put(app.api(&format!("/case-files/{id}/target-groups")))
+            .bearer_auth(bruno)
+            .header("if-match", "\"4\"")
+            .json(&json!({"target_groups": ["homeless"]}))
+            .send()
+            .await
+            .unwrap(),
+        app.client
+            .post(app.api(&format!("/case-files/{id}/team")))
+            .bearer_auth(bruno)
+            .header("if-match", "\"4\"")
+            .json(&json!({"staff_id": edo_id, "role": "educator"}))
+            .send()
+            .await
+            .unwrap(),
+    ];
+    for r in refused {
+        assert_eq!(r.status(), 403, "{}", r.url());
+    }
+    assert_eq!(file_state(&app, cora, &id).await, before);
+}
+
+async fn list_reads_link_the_persons_they_show(app: TestApp) {
+    let o = office(&app).await;
+    let (anna_id, anna) = &o.anna;
+    let mut persons = Vec::new();
+    for given in ["Rita", "Sole"] {
+        let p = person(&app, anna, given).await;
+        let r = open(
+            &app,
+            anna,
+            json!({"person_id": p, "area": "social_inclusion", "case_manager_id": anna_id}),
+        )
+        .await;
+        assert_eq!(r.status(), 201);
+        persons.push(uuid::Uuid::parse_str(&p).unwrap());
+    }
+    persons.sort();
+    for path in ["/case-files", "/me/caseload"] {
+        let r = app
+            .client
+            .get(app.api(path))
+            .bearer_auth(anna)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        let page: Value = r.json().await.unwrap();
+        assert_eq!(page["items"].as_array().unwrap().len(), 2, "{path}");
+        let read = app.audit_entries(1).remove(0);
+        assert_eq!(read.action, "case_file.list", "{path}");
+        assert_eq!(read.persons, persons, "{path}");
+    }
+    // A page links only the persons it shows.
+    let r = app
+        .client
+        .get(app.api("/case-files?limit=1"))
+        .bearer_auth(anna)
+        .send()
+        .await
+        .unwrap();
+    let page: Value = r.json().await.unwrap();
+    let shown = uuid::Uuid::parse_str(page["items"][0]["person_id"].as_str().unwrap()).unwrap();
+    assert_eq!(app.audit_entries(1).remove(0).persons, vec![shown]);
 }
