@@ -393,6 +393,7 @@ path_ids!(
     ConsentId => "consent_id",
     ReferralId => "referral_id",
     AssessmentId => "assessment_id",
+    BreakGlassGrantId => "grant_id",
 );
 
 impl<T: PathId> Id<T> {

@@ -124,6 +124,12 @@ typed_id!(
     "assessment"
 );
 
+typed_id!(
+    /// A break-glass access to a case file.
+    BreakGlassGrantId,
+    "break-glass access"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

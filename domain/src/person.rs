@@ -486,6 +486,15 @@ pub fn parse_annulment_reason(raw: &str) -> Result<String, String> {
     }
 }
 
+/// An annulled person's record is kept as it is: refused (as a conflict) when `annulled`.
+pub fn check_changeable(annulled: bool) -> Result<(), String> {
+    if annulled {
+        Err("the person was annulled and cannot be changed".into())
+    } else {
+        Ok(())
+    }
+}
+
 impl fmt::Display for NamePart {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -495,6 +504,12 @@ impl fmt::Display for NamePart {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn annulled_persons_are_not_changed() {
+        assert!(check_changeable(false).is_ok());
+        assert!(check_changeable(true).is_err());
+    }
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 26).unwrap_or_default()
