@@ -251,8 +251,8 @@ impl Work<'_> {
     }
 
     /// A refusal the use case decides (the rule needs what only the use case loads, e.g. who
-    /// wrote a diary entry): 403, and the attempt is recorded, with the grant's persons, after
-    /// the transaction is rolled back.
+    /// wrote a diary entry): 403, and the attempt is recorded, with the grant's persons and
+    /// those the use case named with [`Work::shows`], after the transaction is rolled back.
     pub fn refuse(&self, detail: impl Into<String>) -> ApiError {
         let event = self
             .draft
@@ -268,7 +268,9 @@ impl Work<'_> {
                 .or_else(|| self.target_id.clone()),
             Outcome::Denied,
         );
-        record.persons = self.grant.persons();
+        let mut persons: BTreeSet<Uuid> = self.grant.persons().into_iter().collect();
+        persons.extend(self.draft.shown.iter().copied());
+        record.persons = persons.into_iter().collect();
         ApiError::Denied {
             detail: detail.into(),
             record: Box::new(record),
