@@ -529,6 +529,7 @@ where
 /// A write whose use case decides more before the body is judged (e.g. only the author edits
 /// a diary entry): `check` runs after the gate's decision and before the body, `f` receives
 /// what it returned. Otherwise as [`write`].
+#[allow(clippy::too_many_arguments)]
 pub async fn write_checked<B, C, K, F>(
     state: &web::Data<AppState>,
     caller: Caller,
