@@ -237,6 +237,13 @@ impl Work<'_> {
         self
     }
 
+    /// Marks the audit record as made under break-glass, with `reason` as its purpose (the
+    /// break-glass request itself, whose grant does not exist yet when the gate decides).
+    pub fn mark_break_glass(&mut self, reason: &str) -> &mut Self {
+        self.caller.break_glass = Some(reason.to_owned());
+        self
+    }
+
     /// Records that the answer shows these persons: the audit record links each of them.
     pub fn shows(&mut self, persons: impl IntoIterator<Item = Uuid>) -> &mut Self {
         self.draft.shown.extend(persons);
@@ -510,6 +517,12 @@ impl IfMatch {
     /// 428 without `If-Match`, 412 when it names another version; the version otherwise.
     pub fn check(&self, current: i64) -> Result<i64, ApiError> {
         require_if_match(self.0.as_deref(), current)
+    }
+
+    /// Whether the request sent `If-Match` (a create-or-replace refuses it while nothing
+    /// exists to match).
+    pub fn is_sent(&self) -> bool {
+        self.0.is_some()
     }
 }
 

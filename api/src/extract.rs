@@ -395,6 +395,7 @@ path_ids!(
     AssessmentId => "assessment_id",
     HouseholdMemberId => "member_id",
     TeamAssignmentId => "assignment_id",
+    BreakGlassGrantId => "grant_id",
 );
 
 impl<T: PathId> Id<T> {

@@ -1,6 +1,11 @@
 //! Break-glass access: a staff member outside a case team opens the case file in an emergency,
 //! stating why; the access is time-limited and reviewed by the office manager.
 
+use chrono::{DateTime, SecondsFormat, Utc};
+use uuid::Uuid;
+
+use crate::access::Relation;
+
 /// Shortest accepted reason, in characters (after trimming).
 pub const REASON_MIN_CHARS: usize = 10;
 /// Longest accepted reason, in characters.
@@ -63,9 +68,62 @@ impl AcknowledgementNote {
     }
 }
 
+/// A break-glass access is for staff outside the case: refused (as a conflict) when the
+/// caller's relation to the case file already gives access (its team, the coordination of its
+/// area, the office manager). A caller whose break-glass access is still open passes here and
+/// is refused by [`check_no_open_grant`].
+pub fn check_needed(relation: Relation) -> Result<(), String> {
+    match relation {
+        Relation::None | Relation::BreakGlass => Ok(()),
+        _ => Err(
+            "you already have access to this case file (its team, or the \
+                  coordination of its area): break-glass access is not needed"
+                .into(),
+        ),
+    }
+}
+
+/// One open break-glass access per staff member and case file: refused (as a conflict) when
+/// `open` (its id and end) is still running.
+pub fn check_no_open_grant(open: Option<(Uuid, DateTime<Utc>)>) -> Result<(), String> {
+    match open {
+        None => Ok(()),
+        Some((id, expires_at)) => Err(format!(
+            "you already have a break-glass access to this case file ({id}) until {}",
+            expires_at.to_rfc3339_opts(SecondsFormat::Secs, true)
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_callers_outside_the_case_need_break_glass() {
+        assert!(check_needed(Relation::None).is_ok());
+        assert!(check_needed(Relation::BreakGlass).is_ok());
+        for relation in [
+            Relation::CaseManager,
+            Relation::AreaCoordinator,
+            Relation::GrantedTeamMember,
+            Relation::TeamMember,
+            Relation::OfficeManager,
+            Relation::Administrative,
+        ] {
+            assert!(check_needed(relation).is_err(), "{relation:?}");
+        }
+    }
+
+    #[test]
+    fn one_open_grant_at_a_time() {
+        assert!(check_no_open_grant(None).is_ok());
+        let until = DateTime::parse_from_rfc3339("2026-12-05T10:00:00Z")
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or_default();
+        let err = check_no_open_grant(Some((Uuid::nil(), until))).unwrap_err();
+        assert!(err.contains("2026-12-05T10:00:00Z"), "{err}");
+    }
 
     #[test]
     fn reasons_have_bounds() {

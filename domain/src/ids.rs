@@ -134,6 +134,12 @@ typed_id!(
     "team assignment"
 );
 
+typed_id!(
+    /// A break-glass access to a case file.
+    BreakGlassGrantId,
+    "break-glass access"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

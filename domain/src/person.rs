@@ -3,7 +3,9 @@
 use std::fmt;
 
 use chrono::NaiveDate;
+use uuid::Uuid;
 
+use crate::case_file::periods_overlap;
 use crate::error::ValidationErrors;
 use crate::names;
 use crate::staff::Email;
@@ -486,6 +488,138 @@ pub fn parse_annulment_reason(raw: &str) -> Result<String, String> {
     }
 }
 
+/// An annulled person's record is kept as it is: refused (as a conflict) when `annulled`.
+pub fn check_changeable(annulled: bool) -> Result<(), String> {
+    if annulled {
+        Err("the person was annulled and cannot be changed".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// What the register holds that could make a new or corrected record a duplicate (live
+/// persons only, the record itself excluded).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DuplicateFacts {
+    /// The live person holding the same tax code, if any.
+    pub tax_code_holder: Option<Uuid>,
+    /// Live persons with the same name (ignoring accents, case and word order) and birth date.
+    pub same_name_and_birth: Vec<Uuid>,
+}
+
+/// Why a record would duplicate one already registered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Duplicate {
+    /// The tax code belongs to another live person.
+    TaxCode {
+        /// The tax code.
+        code: String,
+        /// Who holds it.
+        holder: Uuid,
+    },
+    /// Persons with the same name and birth date, and the caller did not confirm someone else.
+    Likely(Vec<Uuid>),
+}
+
+impl Duplicate {
+    /// The message for the caller.
+    pub fn detail(&self) -> String {
+        match self {
+            Duplicate::TaxCode { code, .. } => {
+                format!("a person with tax code {code} is already registered")
+            }
+            Duplicate::Likely(_) => "persons with the same name and birth date are already \
+                registered; check them, then repeat with confirm_new_person=true if this is \
+                someone else"
+                .into(),
+        }
+    }
+
+    /// The persons already registered.
+    pub fn ids(&self) -> Vec<Uuid> {
+        match self {
+            Duplicate::TaxCode { holder, .. } => vec![*holder],
+            Duplicate::Likely(ids) => ids.clone(),
+        }
+    }
+}
+
+/// A tax code held by another live person is always a duplicate; the same name and birth date
+/// is one unless `confirmed` (the caller checked the candidates and says it is someone else).
+pub fn check_duplicates(
+    details: &PersonDetails,
+    facts: &DuplicateFacts,
+    confirmed: bool,
+) -> Result<(), Duplicate> {
+    if let (Some(code), Some(holder)) = (&details.tax_code, facts.tax_code_holder) {
+        return Err(Duplicate::TaxCode {
+            code: code.as_str().to_owned(),
+            holder,
+        });
+    }
+    if !confirmed && !facts.same_name_and_birth.is_empty() {
+        return Err(Duplicate::Likely(facts.same_name_and_birth.clone()));
+    }
+    Ok(())
+}
+
+/// A correction keeping the name and the birth date cannot create a new likely duplicate: it
+/// counts as confirmed.
+pub fn correction_confirmed(current: &PersonDetails, corrected: &PersonDetails) -> bool {
+    corrected.name_key() == current.name_key() && corrected.birth_date == current.birth_date
+}
+
+/// One of the two records of a merge, as the merge rules see it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MergeSide {
+    /// Whether the record is annulled.
+    pub annulled: bool,
+    /// Its tax code.
+    pub tax_code: Option<String>,
+    /// Its case files that are not closed: area and reference.
+    pub open_files: Vec<(crate::staff::Area, String)>,
+    /// Its household memberships: joined on, left on.
+    pub memberships: Vec<(NaiveDate, Option<NaiveDate>)>,
+}
+
+/// Two records of the same person can be merged unless either is annulled, they have
+/// different tax codes, both have a file that is not closed in the same area, or both belong
+/// to a household over the same period. The refusal says why.
+pub fn check_mergeable(survivor: &MergeSide, duplicate: &MergeSide) -> Result<(), String> {
+    if survivor.annulled || duplicate.annulled {
+        return Err("annulled records cannot be merged".into());
+    }
+    if let (Some(a), Some(b)) = (&survivor.tax_code, &duplicate.tax_code)
+        && a != b
+    {
+        return Err(format!(
+            "the records have different tax codes ({a} and {b}): they are not the same person"
+        ));
+    }
+    for (area, reference) in &duplicate.open_files {
+        if let Some((_, clash)) = survivor.open_files.iter().find(|(a, _)| a == area) {
+            return Err(format!(
+                "both records have an open case file in the area {area} ({clash} and \
+                 {reference}): close one first"
+            ));
+        }
+    }
+    for (joined, left) in &duplicate.memberships {
+        if survivor
+            .memberships
+            .iter()
+            .any(|(j, l)| periods_overlap(*joined, *left, *j, *l))
+        {
+            return Err(
+                "both records belong to a household over the same period: end one \
+                        membership first"
+                    .into(),
+            );
+        }
+    }
+    Ok(())
+}
+
 impl fmt::Display for NamePart {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -495,6 +629,102 @@ impl fmt::Display for NamePart {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn details(given: &str, tax_code: Option<&str>) -> PersonDetails {
+        let mut raw = input();
+        raw.given_names = given.into();
+        raw.tax_code = tax_code.map(Into::into);
+        PersonDetails::parse(&raw, today()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_tax_code_held_by_another_is_always_a_duplicate() {
+        let holder = Uuid::now_v7();
+        let facts = DuplicateFacts {
+            tax_code_holder: Some(holder),
+            same_name_and_birth: Vec::new(),
+        };
+        let with_code = details("Maria Grazia", Some("RSSMRA85T10A562S"));
+        let err = check_duplicates(&with_code, &facts, true).unwrap_err();
+        assert_eq!(err.ids(), vec![holder]);
+        assert!(err.detail().contains("tax code"), "{}", err.detail());
+        assert!(check_duplicates(&details("Maria Grazia", None), &facts, false).is_ok());
+    }
+
+    #[test]
+    fn the_same_name_and_birth_date_is_a_duplicate_unless_confirmed() {
+        let other = Uuid::now_v7();
+        let facts = DuplicateFacts {
+            tax_code_holder: None,
+            same_name_and_birth: vec![other],
+        };
+        let d = details("Maria Grazia", None);
+        assert_eq!(
+            check_duplicates(&d, &facts, false),
+            Err(Duplicate::Likely(vec![other]))
+        );
+        assert!(check_duplicates(&d, &facts, true).is_ok());
+        assert!(check_duplicates(&d, &DuplicateFacts::default(), false).is_ok());
+    }
+
+    #[test]
+    fn a_correction_keeping_name_and_birth_date_is_confirmed() {
+        let current = details("Maria Grazia", None);
+        assert!(correction_confirmed(
+            &current,
+            &details("Grazia Maria", None)
+        ));
+        assert!(!correction_confirmed(&current, &details("Maria", None)));
+    }
+
+    #[test]
+    fn merges_refuse_what_cannot_be_the_same_person() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 1, d).unwrap_or_default();
+        let side = MergeSide::default();
+        assert!(check_mergeable(&side, &side).is_ok());
+        let annulled = MergeSide {
+            annulled: true,
+            ..MergeSide::default()
+        };
+        assert!(check_mergeable(&side, &annulled).is_err());
+        assert!(check_mergeable(&annulled, &side).is_err());
+        let coded = |c: &str| MergeSide {
+            tax_code: Some(c.into()),
+            ..MergeSide::default()
+        };
+        assert!(check_mergeable(&coded("A"), &coded("B")).is_err());
+        assert!(check_mergeable(&coded("A"), &coded("A")).is_ok());
+        assert!(check_mergeable(&coded("A"), &side).is_ok());
+        let filed = |area, r: &str| MergeSide {
+            open_files: vec![(area, r.into())],
+            ..MergeSide::default()
+        };
+        let clash = check_mergeable(
+            &filed(crate::staff::Area::Transversal, "CS-1"),
+            &filed(crate::staff::Area::Transversal, "CS-2"),
+        )
+        .unwrap_err();
+        assert!(clash.contains("CS-1") && clash.contains("CS-2"), "{clash}");
+        assert!(
+            check_mergeable(
+                &filed(crate::staff::Area::Transversal, "CS-1"),
+                &filed(crate::staff::Area::SocialInclusion, "CS-2"),
+            )
+            .is_ok()
+        );
+        let home = |from, to: Option<u32>| MergeSide {
+            memberships: vec![(day(from), to.map(day))],
+            ..MergeSide::default()
+        };
+        assert!(check_mergeable(&home(1, Some(10)), &home(5, None)).is_err());
+        assert!(check_mergeable(&home(1, Some(5)), &home(5, None)).is_ok());
+    }
+
+    #[test]
+    fn annulled_persons_are_not_changed() {
+        assert!(check_changeable(false).is_ok());
+        assert!(check_changeable(true).is_err());
+    }
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 26).unwrap_or_default()

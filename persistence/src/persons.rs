@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Text, Untyped};
 use socialcare_domain::person::{
-    Annulment, PersonDetails, PersonInput, PersonRecord, ResidenceInput,
+    Annulment, DuplicateFacts, MergeSide, PersonDetails, PersonInput, PersonRecord, ResidenceInput,
 };
 use uuid::Uuid;
 
@@ -891,4 +891,62 @@ pub fn merge(
         survivor: updated,
         moved_case_files: moved,
     }))
+}
+
+/// The facts the duplicate rules ([`socialcare_domain::person::check_duplicates`]) decide on:
+/// the live holder of `details`' tax code and the live persons with its name and birth date,
+/// `except` (the record being corrected) left out.
+pub fn duplicate_facts(
+    conn: &mut AnyConnection,
+    details: &PersonDetails,
+    except: Option<Uuid>,
+) -> Result<DuplicateFacts, StoreError> {
+    let tax_code_holder = match &details.tax_code {
+        Some(code) => live_with_tax_code(conn, code.as_str(), except)?,
+        None => None,
+    };
+    let same_name_and_birth =
+        likely_duplicates(conn, &details.name_key(), details.birth_date, except)?;
+    Ok(DuplicateFacts {
+        tax_code_holder,
+        same_name_and_birth,
+    })
+}
+
+/// One record of a merge as the merge rules ([`socialcare_domain::person::check_mergeable`])
+/// see it: annulment, tax code, files not closed on `today`, household memberships.
+pub fn merge_side(
+    conn: &mut AnyConnection,
+    person: &PersonRecord,
+    today: NaiveDate,
+) -> Result<MergeSide, StoreError> {
+    use socialcare_domain::case_file::CaseStatus;
+    let files = crate::case_files::list(
+        conn,
+        &crate::case_files::CaseFileQuery {
+            person_id: Some(person.id),
+            today,
+            limit: 100,
+            ..Default::default()
+        },
+    )?;
+    let open_files = files
+        .into_iter()
+        .filter(|f| f.status != CaseStatus::Closed)
+        .map(|f| (f.area, f.reference.to_string()))
+        .collect();
+    let memberships = crate::households::memberships_of_person(conn, person.id)?
+        .into_iter()
+        .map(|m| (m.membership.joined_on, m.membership.left_on))
+        .collect();
+    Ok(MergeSide {
+        annulled: person.annulment.is_some(),
+        tax_code: person
+            .details
+            .tax_code
+            .as_ref()
+            .map(|c| c.as_str().to_owned()),
+        open_files,
+        memberships,
+    })
 }

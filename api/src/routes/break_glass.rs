@@ -3,15 +3,16 @@
 //! access during it is marked as break-glass in the audit trail, and the office manager reviews
 //! and acknowledges each one.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use socialcare_domain::access::{Action, Relation};
-use socialcare_domain::break_glass::{AcknowledgementNote, BreakGlassReason};
-use socialcare_persistence::audit::{self, Outcome};
+use socialcare_domain::access::Action;
+use socialcare_domain::break_glass::{
+    AcknowledgementNote, BreakGlassReason, check_needed, check_no_open_grant,
+};
+use socialcare_domain::ids::{BreakGlassGrantId, CaseFileId};
 use socialcare_persistence::break_glass::{self, Grant, ReviewCursor, ReviewItem};
 use socialcare_persistence::{StoreError, case_files};
 use utoipa::{IntoParams, ToSchema};
@@ -19,11 +20,10 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
-use crate::error::{ApiError, Problem, blocking, transact};
-use crate::extract::{JsonBody, ValidQuery};
-use crate::guard;
+use crate::case_work::{self, Answer, Checked, Op, Target, Work};
+use crate::error::{ApiError, Problem};
+use crate::extract::{Body, Id};
 use crate::idempotency::IdempotencyKeyHeader;
-use crate::idempotency::{self, Replayable};
 use crate::state::AppState;
 
 /// A break-glass access to a case file.
@@ -66,20 +66,6 @@ impl From<&Grant> for BreakGlassGrantResponse {
     }
 }
 
-fn replayable(status: StatusCode, grant: &Grant) -> Replayable {
-    Replayable {
-        status,
-        body: serde_json::to_value(BreakGlassGrantResponse::from(grant)).unwrap_or_default(),
-        location: None,
-        etag: None,
-        replayed: false,
-    }
-}
-
-fn parse_id(raw: &str, name: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::bad_parameter(name, "must be a UUID"))
-}
-
 /// The reason for a break-glass access.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -115,79 +101,53 @@ pub async fn request_break_glass(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<String>,
-    body: JsonBody<BreakGlassRequest>,
+    id: Id<CaseFileId>,
+    body: Body<BreakGlassRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let case_file_id = parse_id(&path, "case_file_id")?;
-    caller
-        .authorize(
-            &state,
-            Action::RequestBreakGlass,
-            "case_file",
-            Some(case_file_id.to_string()),
-        )
-        .await?;
-    let access =
-        guard::case_file_now(&state, &caller, Action::RequestBreakGlass, case_file_id).await?;
-    let key = idempotency::key_of(&req)?;
-    let (request, raw) = body.parse_raw().await?;
-    let fingerprint = idempotency::fingerprint(&req, &raw);
-    let reason = BreakGlassReason::parse(&request.reason)
-        .map_err(|detail| ApiError::invalid_field("/reason", detail))?;
-    let st = state.clone();
-    let outcome = blocking(move || {
-        let now = Utc::now();
-        transact(&st.db, |c| {
-            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
-                let file = case_files::find(c, case_file_id)?
-                    .ok_or_else(|| ApiError::NotFound("no case file with this id".into()))?;
-                if let Some(open) = break_glass::active_grant(c, caller.id(), case_file_id, now)? {
-                    return Err(ApiError::Conflict(format!(
-                        "you already have a break-glass access to this case file ({}) until {}",
-                        open.id,
-                        open.expires_at
-                            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-                    )));
-                }
-                if !matches!(access.relation, Relation::None | Relation::BreakGlass) {
-                    return Err(ApiError::Conflict(
-                        "you already have access to this case file (its team, or the \
-                         coordination of its area): break-glass access is not needed"
-                            .into(),
-                    ));
-                }
+    let op = Op::new(
+        Action::RequestBreakGlass,
+        "case_file.break_glass",
+        "case_file",
+    );
+    let ttl = state.break_glass_ttl;
+    case_work::write_checked(
+        &state,
+        caller,
+        &req,
+        Target::CaseFile(id.0),
+        op,
+        body,
+        Checked {
+            // Decided before the body: a caller whose relation already gives access never
+            // needs it.
+            check: |work: &mut Work<'_>| {
+                check_needed(work.case()?.relation).map_err(ApiError::Conflict)
+            },
+            then: move |work: &mut Work<'_>, request: BreakGlassRequest, _, ()| {
+                let reason = BreakGlassReason::parse(&request.reason)
+                    .map_err(|detail| ApiError::invalid_field("/reason", detail))?;
+                let (actor, now, case_file_id) = (work.actor(), work.now(), work.case_file_id()?);
+                let open = break_glass::active_grant(work.conn(), actor, case_file_id, now)?;
+                check_no_open_grant(open.map(|g| (g.id, g.expires_at)))
+                    .map_err(ApiError::Conflict)?;
                 let grant = break_glass::grant(
-                    c,
+                    work.conn(),
                     case_file_id,
-                    caller.id(),
+                    actor,
                     reason.as_str(),
                     now,
-                    st.break_glass_ttl,
+                    ttl,
                 )?;
-                let mut record = caller.audit(
-                    "case_file.break_glass",
-                    "case_file",
-                    Some(case_file_id.to_string()),
-                    Outcome::Success,
-                );
-                record.persons = vec![file.person_id];
-                record.purpose = Some(reason.as_str().to_owned());
-                record.break_glass = true;
-                record.details = Some(
-                    serde_json::json!({
-                        "grant_id": grant.id,
-                        "person_id": file.person_id,
-                        "expires_at": grant.expires_at,
-                    })
-                    .to_string(),
-                );
-                audit::append(c, record)?;
-                Ok(replayable(StatusCode::CREATED, &grant))
-            })
-        })
-    })
-    .await?;
-    Ok(outcome.into_response())
+                work.mark_break_glass(reason.as_str())
+                    .detail("grant_id", grant.id)
+                    .detail("expires_at", grant.expires_at);
+                Ok(Answer::created_in_list(&BreakGlassGrantResponse::from(
+                    &grant,
+                )))
+            },
+        },
+    )
+    .await
 }
 
 /// Filters and position of the break-glass review list.
@@ -333,34 +293,26 @@ pub async fn list_break_glass_accesses(
     caller: Caller,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    caller
-        .authorize(&state, Action::ReviewBreakGlass, "break_glass_grant", None)
-        .await?;
-    let q = ValidQuery::<ListBreakGlassQuery>::parse(&req)?;
-    let cursor = q.cursor.as_deref().map(decode_cursor).transpose()?;
-    let limit = q.limit.unwrap_or(20);
-    let acknowledged = q.acknowledged;
-    let st = state.clone();
-    let mut found = blocking(move || {
-        transact(&st.db, |c| {
-            let found = break_glass::list(c, acknowledged, cursor, i64::from(limit) + 1)?;
-            let shown: Vec<&ReviewItem> = found.iter().take(limit as usize).collect();
-            let mut record = caller.audit(
-                "break_glass.list",
-                "break_glass_grant",
-                None,
-                Outcome::Success,
-            );
-            record.persons = shown.iter().map(|i| i.person_id).collect();
+    let op = Op::new(
+        Action::ReviewBreakGlass,
+        "break_glass.list",
+        "break_glass_grant",
+    );
+    let (mut found, limit, acknowledged, now) =
+        case_work::list(&state, caller, &req, op, |work, q: ListBreakGlassQuery| {
+            let cursor = q.cursor.as_deref().map(decode_cursor).transpose()?;
+            let limit = q.limit.unwrap_or(20);
+            let acknowledged = q.acknowledged;
+            let found = break_glass::list(work.conn(), acknowledged, cursor, i64::from(limit) + 1)?;
+            let shown = &found[..found.len().min(limit as usize)];
             let ids: Vec<Uuid> = shown.iter().map(|i| i.grant.id).collect();
-            record.details = Some(
-                serde_json::json!({ "acknowledged": acknowledged, "returned": ids }).to_string(),
-            );
-            audit::append(c, record)?;
-            Ok(found)
+            let persons: Vec<Uuid> = shown.iter().map(|i| i.person_id).collect();
+            work.shows(persons)
+                .detail("acknowledged", acknowledged)
+                .detail("returned", ids);
+            Ok((found, limit, acknowledged, work.now()))
         })
-    })
-    .await?;
+        .await?;
     let next = if found.len() > limit as usize {
         found.truncate(limit as usize);
         found.last().map(|last| {
@@ -385,7 +337,6 @@ pub async fn list_break_glass_accesses(
     } else {
         None
     };
-    let now = Utc::now();
     Ok(HttpResponse::Ok().json(BreakGlassReviewPage {
         items: found.iter().map(|i| review_item(i, now)).collect(),
         next,
@@ -425,66 +376,39 @@ pub async fn acknowledge_break_glass_access(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<String>,
-    body: JsonBody<AcknowledgementRequest>,
+    id: Id<BreakGlassGrantId>,
+    body: Body<AcknowledgementRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let grant_id = parse_id(&path, "grant_id")?;
-    caller
-        .authorize(
-            &state,
-            Action::ReviewBreakGlass,
-            "break_glass_grant",
-            Some(grant_id.to_string()),
+    let grant_id = id.0.uuid();
+    let op = Op::new(
+        Action::ReviewBreakGlass,
+        "break_glass.acknowledge",
+        "break_glass_grant",
+    );
+    case_work::create(&state, caller, &req, op, body, move |work, request, _| {
+        let note = AcknowledgementNote::parse(request.note.as_deref())
+            .map_err(|detail| ApiError::invalid_field("/note", detail))?;
+        let (actor, now) = (work.actor(), work.now());
+        let grant = break_glass::acknowledge(
+            work.conn(),
+            grant_id,
+            actor,
+            note.as_ref().map(AcknowledgementNote::as_str),
+            now,
         )
-        .await?;
-    let key = idempotency::key_of(&req)?;
-    let (request, raw) = body.parse_raw().await?;
-    let fingerprint = idempotency::fingerprint(&req, &raw);
-    let note = AcknowledgementNote::parse(request.note.as_deref())
-        .map_err(|detail| ApiError::invalid_field("/note", detail))?;
-    let st = state.clone();
-    let outcome = blocking(move || {
-        let now = Utc::now();
-        transact(&st.db, |c| {
-            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
-                let grant = break_glass::acknowledge(
-                    c,
-                    grant_id,
-                    caller.id(),
-                    note.as_ref().map(AcknowledgementNote::as_str),
-                    now,
-                )
-                .map_err(|e| match e {
-                    StoreError::NotFound => {
-                        ApiError::NotFound("no break-glass access with this id".into())
-                    }
-                    StoreError::Conflict(what) if what == break_glass::ALREADY_ACKNOWLEDGED => {
-                        ApiError::Conflict(
-                            "this break-glass access was already acknowledged".into(),
-                        )
-                    }
-                    other => other.into(),
-                })?;
-                let person = case_files::find(c, grant.case_file_id)?.map(|f| f.person_id);
-                let mut record = caller.audit(
-                    "break_glass.acknowledge",
-                    "break_glass_grant",
-                    Some(grant_id.to_string()),
-                    Outcome::Success,
-                );
-                record.persons = person.into_iter().collect();
-                record.details = Some(
-                    serde_json::json!({
-                        "case_file_id": grant.case_file_id,
-                        "staff_id": grant.staff_id,
-                    })
-                    .to_string(),
-                );
-                audit::append(c, record)?;
-                Ok(replayable(StatusCode::OK, &grant))
-            })
-        })
+        .map_err(|e| match e {
+            StoreError::NotFound => ApiError::NotFound("no break-glass access with this id".into()),
+            StoreError::Conflict(what) if what == break_glass::ALREADY_ACKNOWLEDGED => {
+                ApiError::Conflict("this break-glass access was already acknowledged".into())
+            }
+            other => other.into(),
+        })?;
+        let person = case_files::find(work.conn(), grant.case_file_id)?.map(|f| f.person_id);
+        work.resource(grant_id)
+            .shows(person)
+            .detail("case_file_id", grant.case_file_id)
+            .detail("staff_id", grant.staff_id);
+        Ok(Answer::ok(&BreakGlassGrantResponse::from(&grant), None))
     })
-    .await?;
-    Ok(outcome.into_response())
+    .await
 }

@@ -5,16 +5,16 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use socialcare_domain::calendar;
 use std::collections::HashMap;
 
 use socialcare_domain::access::{Action, CaseListScope, case_list_scope};
+use socialcare_domain::ids::PersonId;
 use socialcare_domain::names;
 use socialcare_domain::person::{
-    PersonDetails, PersonInput, PersonRecord, ResidenceInput, parse_annulment_reason,
+    Duplicate, PersonDetails, PersonInput, PersonRecord, ResidenceInput, check_changeable,
+    check_duplicates, check_mergeable, correction_confirmed, parse_annulment_reason,
 };
 use socialcare_domain::tax_code::TaxCode;
-use socialcare_persistence::audit::{self, Outcome};
 use socialcare_persistence::case_files;
 use socialcare_persistence::persons::{self, MatchableFiles, PersonQuery};
 use socialcare_persistence::{AnyConnection, StoreError};
@@ -23,13 +23,12 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
+use crate::case_work::{self, Answer, NoQuery, Op, Target, with_etag};
 use crate::conditional::IfMatchHeader;
-use crate::conditional::{etag, if_match_of, require_if_match};
-use crate::error::{ApiError, Problem, blocking, transact};
-use crate::extract::{JsonBody, ValidQuery};
+use crate::error::{ApiError, Problem};
+use crate::extract::{Body, Id, ValidQuery};
 use crate::guard;
 use crate::idempotency::IdempotencyKeyHeader;
-use crate::idempotency::{self, Replayable};
 use crate::routes::codes::CaseStatusCode;
 use crate::routes::users::AreaCode;
 use crate::state::AppState;
@@ -178,9 +177,8 @@ impl PersonRequest {
         }
     }
 
-    fn details(&self) -> Result<PersonDetails, ApiError> {
-        PersonDetails::parse(&self.input(), calendar::today(Utc::now()))
-            .map_err(ApiError::from_domain)
+    fn details(&self, today: NaiveDate) -> Result<PersonDetails, ApiError> {
+        PersonDetails::parse(&self.input(), today).map_err(ApiError::from_domain)
     }
 }
 
@@ -376,53 +374,19 @@ pub struct PersonPage {
     pub next: Option<String>,
 }
 
-fn parse_person_id(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::bad_parameter("person_id", "must be a UUID"))
-}
-
 fn not_found() -> ApiError {
     ApiError::NotFound("no person with this id".into())
 }
 
-fn replayable(status: actix_web::http::StatusCode, record: &PersonRecord) -> Replayable {
-    Replayable {
-        status,
-        body: serde_json::to_value(PersonResponse::from(record)).unwrap_or_default(),
-        location: Some(format!("/api/v1/persons/{}", record.id)),
-        etag: Some(etag(record.version)),
-        replayed: false,
+fn duplicate(found: Duplicate) -> ApiError {
+    ApiError::Duplicate {
+        detail: found.detail(),
+        ids: found.ids(),
     }
 }
 
-/// Refuses a tax code held by another live person, and (unless confirmed) same name and birth date.
-fn check_duplicates(
-    conn: &mut AnyConnection,
-    details: &PersonDetails,
-    except: Option<Uuid>,
-    confirmed: bool,
-) -> Result<Option<ApiError>, StoreError> {
-    if let Some(code) = &details.tax_code
-        && let Some(existing) = persons::live_with_tax_code(conn, code.as_str(), except)?
-    {
-        return Ok(Some(ApiError::Duplicate {
-            detail: format!(
-                "a person with tax code {} is already registered",
-                code.as_str()
-            ),
-            ids: vec![existing],
-        }));
-    }
-    if !confirmed {
-        let candidates =
-            persons::likely_duplicates(conn, &details.name_key(), details.birth_date, except)?;
-        if !candidates.is_empty() {
-            return Ok(Some(ApiError::Duplicate {
-                detail: "persons with the same name and birth date are already registered; check them, then repeat with confirm_new_person=true if this is someone else".into(),
-                ids: candidates,
-            }));
-        }
-    }
-    Ok(None)
+fn person_location(id: Uuid) -> String {
+    format!("/api/v1/persons/{id}")
 }
 
 /// Register a person
@@ -449,40 +413,27 @@ pub async fn create_person(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    body: JsonBody<PersonRequest>,
+    body: Body<PersonRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller
-        .authorize(&state, Action::RegisterPerson, "person", None)
-        .await?;
-    let options = ValidQuery::<CreatePersonQuery>::parse(&req)?;
-    let key = idempotency::key_of(&req)?;
-    let (request, raw) = body.parse_raw().await?;
-    let fingerprint = idempotency::fingerprint(&req, &raw);
-    let details = request.details()?;
-    let confirmed = options.confirm_new_person.unwrap_or(false);
-    let st = state.clone();
-    let outcome = blocking(move || {
-        let now = Utc::now();
-        transact(&st.db, |c| {
-            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
-                if let Some(duplicate) = check_duplicates(c, &details, None, confirmed)? {
-                    return Err(duplicate);
-                }
-                let record = persons::insert(c, &details, caller.id(), now)?;
-                let mut entry = caller.audit(
-                    "person.create",
-                    "person",
-                    Some(record.id.to_string()),
-                    Outcome::Success,
-                );
-                entry.persons = vec![record.id];
-                audit::append(c, entry)?;
-                Ok(replayable(actix_web::http::StatusCode::CREATED, &record))
-            })
-        })
+    let op = Op::new(Action::RegisterPerson, "person.create", "person");
+    let query = req.query_string().to_owned();
+    // A registration names no case file: the roles decide, then the duplicate rules.
+    case_work::create(&state, caller, &req, op, body, move |work, request, _| {
+        let options = ValidQuery::<CreatePersonQuery>::from_query(&query)?.0;
+        let details = request.details(work.today())?;
+        let confirmed = options.confirm_new_person.unwrap_or(false);
+        let facts = persons::duplicate_facts(work.conn(), &details, None)?;
+        check_duplicates(&details, &facts, confirmed).map_err(duplicate)?;
+        let (actor, now) = (work.actor(), work.now());
+        let record = persons::insert(work.conn(), &details, actor, now)?;
+        work.resource(record.id).shows([record.id]);
+        Ok(Answer::created(
+            &PersonResponse::from(&record),
+            person_location(record.id),
+            Some(record.version),
+        ))
     })
-    .await?;
-    Ok(outcome.into_response())
+    .await
 }
 
 /// Read a person
@@ -503,28 +454,20 @@ pub async fn create_person(
 pub async fn get_person(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    req: HttpRequest,
+    id: Id<PersonId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_person_id(&path)?;
-    caller
-        .authorize(&state, Action::ReadPerson, "person", Some(id.to_string()))
-        .await?;
-    let access = guard::person_now(&state, &caller, Action::ReadPerson, id).await?;
-    let st = state.clone();
-    let record = blocking(move || {
-        transact(&st.db, |c| {
-            let found = persons::find(c, id)?;
-            if found.is_some() {
-                audit::append(c, access.record(&caller, "person.read", "person", id))?;
-            }
-            Ok(found)
-        })
-    })
-    .await?
-    .ok_or_else(not_found)?;
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, etag(record.version)))
-        .json(PersonResponse::from(&record)))
+    let op = Op::new(Action::ReadPerson, "person.read", "person");
+    let record = case_work::read(
+        &state,
+        caller,
+        &req,
+        Target::Person(id.0),
+        op,
+        move |work, _: NoQuery| persons::find(work.conn(), id.0.uuid())?.ok_or_else(not_found),
+    )
+    .await?;
+    Ok(with_etag(record.version, &PersonResponse::from(&record)))
 }
 
 /// Correct a person
@@ -553,55 +496,40 @@ pub async fn update_person(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<String>,
-    body: JsonBody<PersonRequest>,
+    id: Id<PersonId>,
+    body: Body<PersonRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_person_id(&path)?;
-    caller
-        .authorize(&state, Action::UpdatePerson, "person", Some(id.to_string()))
-        .await?;
-    let access = guard::person_now(&state, &caller, Action::UpdatePerson, id).await?;
-    let key = idempotency::key_of(&req)?;
-    let (request, raw) = body.parse_raw().await?;
-    let fingerprint = idempotency::fingerprint(&req, &raw);
-    let details = request.details()?;
-    let if_match = if_match_of(&req);
-    let st = state.clone();
-    let outcome = blocking(move || {
-        let now = Utc::now();
-        transact(&st.db, |c| {
-            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
-                let Some(current) = persons::find(c, id)? else {
-                    return Err(not_found());
-                };
-                let version = require_if_match(if_match.as_deref(), current.version)?;
-                if current.annulment.is_some() {
-                    return Err(ApiError::Conflict(
-                        "the person was annulled and cannot be changed".into(),
-                    ));
-                }
-                // Only a changed name or birth date can create a new likely duplicate.
-                let confirmed = details.name_key() == current.details.name_key()
-                    && details.birth_date == current.details.birth_date;
-                if let Some(duplicate) = check_duplicates(c, &details, Some(id), confirmed)? {
-                    return Err(duplicate);
-                }
-                let Some(record) =
-                    persons::update(c, &current, version, &details, caller.id(), now)?
-                else {
-                    return Err(ApiError::PreconditionFailed(
+    let op = Op::new(Action::UpdatePerson, "person.update", "person");
+    case_work::write(
+        &state,
+        caller,
+        &req,
+        Target::Person(id.0),
+        op,
+        body,
+        move |work, request, if_match| {
+            let details = request.details(work.today())?;
+            let person_id = id.0.uuid();
+            let current = persons::find(work.conn(), person_id)?.ok_or_else(not_found)?;
+            let version = if_match.check(current.version)?;
+            check_changeable(current.annulment.is_some()).map_err(ApiError::Conflict)?;
+            let confirmed = correction_confirmed(&current.details, &details);
+            let facts = persons::duplicate_facts(work.conn(), &details, Some(person_id))?;
+            check_duplicates(&details, &facts, confirmed).map_err(duplicate)?;
+            let (actor, now) = (work.actor(), work.now());
+            let record = persons::update(work.conn(), &current, version, &details, actor, now)?
+                .ok_or_else(|| {
+                    ApiError::PreconditionFailed(
                         "the person changed meanwhile; read it again and retry".into(),
-                    ));
-                };
-                audit::append(c, access.record(&caller, "person.update", "person", id))?;
-                let mut response = replayable(actix_web::http::StatusCode::OK, &record);
-                response.location = None;
-                Ok(response)
-            })
-        })
-    })
-    .await?;
-    Ok(outcome.into_response())
+                    )
+                })?;
+            Ok(Answer::ok(
+                &PersonResponse::from(&record),
+                Some(record.version),
+            ))
+        },
+    )
+    .await
 }
 
 /// Annul a person
@@ -629,49 +557,41 @@ pub async fn annul_person(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<String>,
-    body: JsonBody<AnnulRequest>,
+    id: Id<PersonId>,
+    body: Body<AnnulRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_person_id(&path)?;
-    caller
-        .authorize(&state, Action::AnnulPerson, "person", Some(id.to_string()))
-        .await?;
-    let access = guard::person_now(&state, &caller, Action::AnnulPerson, id).await?;
-    let key = idempotency::key_of(&req)?;
-    let (request, raw) = body.parse_raw().await?;
-    let fingerprint = idempotency::fingerprint(&req, &raw);
-    let reason = parse_annulment_reason(&request.reason)
-        .map_err(|e| ApiError::invalid_field("/reason", e))?;
-    let if_match = if_match_of(&req);
-    let st = state.clone();
-    let outcome = blocking(move || {
-        let now = Utc::now();
-        transact(&st.db, |c| {
-            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
-                let Some(current) = persons::find(c, id)? else {
-                    return Err(not_found());
-                };
-                let version = require_if_match(if_match.as_deref(), current.version)?;
-                if current.annulment.is_some() {
-                    return Err(ApiError::Conflict("the person is already annulled".into()));
-                }
-                let Some(record) = persons::annul(c, id, version, &reason, caller.id(), now)?
-                else {
-                    return Err(ApiError::PreconditionFailed(
+    let op = Op::new(Action::AnnulPerson, "person.annul", "person");
+    case_work::write(
+        &state,
+        caller,
+        &req,
+        Target::Person(id.0),
+        op,
+        body,
+        move |work, request, if_match| {
+            let reason = parse_annulment_reason(&request.reason)
+                .map_err(|e| ApiError::invalid_field("/reason", e))?;
+            let person_id = id.0.uuid();
+            let current = persons::find(work.conn(), person_id)?.ok_or_else(not_found)?;
+            let version = if_match.check(current.version)?;
+            if current.annulment.is_some() {
+                return Err(ApiError::Conflict("the person is already annulled".into()));
+            }
+            let (actor, now) = (work.actor(), work.now());
+            let record = persons::annul(work.conn(), person_id, version, &reason, actor, now)?
+                .ok_or_else(|| {
+                    ApiError::PreconditionFailed(
                         "the person changed meanwhile; read it again and retry".into(),
-                    ));
-                };
-                let mut record_audit = access.record(&caller, "person.annul", "person", id);
-                record_audit.details = Some(serde_json::json!({ "reason": reason }).to_string());
-                audit::append(c, record_audit)?;
-                let mut response = replayable(actix_web::http::StatusCode::OK, &record);
-                response.location = None;
-                Ok(response)
-            })
-        })
-    })
-    .await?;
-    Ok(outcome.into_response())
+                    )
+                })?;
+            work.detail("reason", reason);
+            Ok(Answer::ok(
+                &PersonResponse::from(&record),
+                Some(record.version),
+            ))
+        },
+    )
+    .await
 }
 
 fn encode_cursor(record: &PersonRecord) -> String {
@@ -710,35 +630,31 @@ pub async fn search_persons(
     caller: Caller,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    caller
-        .authorize(&state, Action::SearchPersons, "person", None)
-        .await?;
-    let q = ValidQuery::<SearchPersonsQuery>::parse(&req)?;
-    let limit = q.limit.unwrap_or(20);
-    let tax_code = match q.tax_code.as_deref().map(str::trim) {
-        Some(code) if !code.is_empty() => Some(
-            TaxCode::parse(code)
-                .map(|c| c.as_str().to_owned())
-                .unwrap_or_else(|_| code.to_ascii_uppercase()),
-        ),
-        _ => None,
-    };
-    let query = PersonQuery {
-        name_tokens: q.q.as_deref().map(names::search_tokens).unwrap_or_default(),
-        tax_code,
-        birth_date: q.birth_date,
-        include_annulled: q.include_annulled.unwrap_or(false),
-        case_area: q.area.map(Into::into),
-        case_status: q.case_status.map(Into::into),
-        target_group: q.target_group.map(Into::into),
-        matchable_files: None,
-        after: q.cursor.as_deref().map(decode_cursor).transpose()?,
-        limit: i64::from(limit) + 1,
-    };
-    let st = state.clone();
-    let (mut found, mut directory) = blocking(move || {
-        let mut query = query;
-        transact(&st.db, |c| {
+    let op = Op::new(Action::SearchPersons, "person.search", "person");
+    let (mut found, mut directory, limit) =
+        case_work::list(&state, caller, &req, op, |work, q: SearchPersonsQuery| {
+            let limit = q.limit.unwrap_or(20);
+            let tax_code = match q.tax_code.as_deref().map(str::trim) {
+                Some(code) if !code.is_empty() => Some(
+                    TaxCode::parse(code)
+                        .map(|c| c.as_str().to_owned())
+                        .unwrap_or_else(|_| code.to_ascii_uppercase()),
+                ),
+                _ => None,
+            };
+            let (actor, now, today) = (work.actor(), work.now(), work.today());
+            let mut query = PersonQuery {
+                name_tokens: q.q.as_deref().map(names::search_tokens).unwrap_or_default(),
+                tax_code,
+                birth_date: q.birth_date,
+                include_annulled: q.include_annulled.unwrap_or(false),
+                case_area: q.area.map(Into::into),
+                case_status: q.case_status.map(Into::into),
+                target_group: q.target_group.map(Into::into),
+                matchable_files: None,
+                after: q.cursor.as_deref().map(decode_cursor).transpose()?,
+                limit: i64::from(limit) + 1,
+            };
             // Case criteria match only the files the caller may list: a person matched only
             // through a file they may not read is not returned at all (its target group, area
             // or status would tell what they may not know).
@@ -746,59 +662,37 @@ pub async fn search_persons(
                 || query.case_status.is_some()
                 || query.target_group.is_some()
             {
-                query.matchable_files = match case_list_scope(&caller.subject()) {
+                query.matchable_files = match case_list_scope(&work.caller().subject()) {
                     CaseListScope::Everything => None,
                     CaseListScope::AreasAndTeams(areas) => Some(MatchableFiles {
                         areas: areas.into_iter().collect(),
-                        case_file_ids: case_files::current_team_files(
-                            c,
-                            caller.id(),
-                            Utc::now().date_naive(),
-                        )?,
+                        case_file_ids: case_files::current_team_files(work.conn(), actor, today)?,
                     }),
                 };
             }
-            let found = persons::search(c, &query)?;
+            let found = persons::search(work.conn(), &query)?;
             let shown: Vec<Uuid> = found.iter().take(limit as usize).map(|p| p.id).collect();
-            let now = Utc::now();
-            let mut facts = socialcare_persistence::access::persons(
-                c,
-                &shown,
-                caller.id(),
-                calendar::today(now),
-                now,
-            )?;
-            // Each result is cut to what the caller may read of that person: the full record, or
-            // the directory answer.
+            let mut facts =
+                socialcare_persistence::access::persons(work.conn(), &shown, actor, today, now)?;
+            // Each result is cut to what the caller may read of that person: the full record,
+            // or the directory answer.
             let restricted_persons: Vec<&PersonRecord> = found
                 .iter()
                 .take(limit as usize)
                 .filter(|person| {
                     let files = facts.remove(&person.id).unwrap_or_default();
-                    guard::decide_person(&caller, Action::ReadPerson, &files).is_none()
+                    guard::decide_person(work.caller(), Action::ReadPerson, &files).is_none()
                 })
                 .collect();
-            let directory = directory_entries(c, &restricted_persons)?;
-            let full: Vec<Uuid> = shown
-                .iter()
-                .copied()
-                .filter(|id| !directory.contains_key(id))
-                .collect();
-            let restricted: Vec<Uuid> = shown
-                .iter()
-                .copied()
-                .filter(|id| directory.contains_key(id))
-                .collect();
-            let mut record = caller.audit("person.search", "person", None, Outcome::Success);
-            record.persons = shown;
-            record.details = Some(
-                serde_json::json!({ "returned": full, "directory_only": restricted }).to_string(),
-            );
-            audit::append(c, record)?;
-            Ok((found, directory))
+            let directory = directory_entries(work.conn(), &restricted_persons, today)?;
+            let (restricted, full): (Vec<Uuid>, Vec<Uuid>) =
+                shown.iter().partition(|id| directory.contains_key(id));
+            work.shows(shown)
+                .detail("returned", full)
+                .detail("directory_only", restricted);
+            Ok((found, directory, limit))
         })
-    })
-    .await?;
+        .await?;
     let next = if found.len() > limit as usize {
         found.truncate(limit as usize);
         found.last().map(|last| {
@@ -879,119 +773,87 @@ pub async fn merge_person(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<String>,
-    body: JsonBody<MergeRequest>,
+    id: Id<PersonId>,
+    body: Body<MergeRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_person_id(&path)?;
-    caller
-        .authorize(&state, Action::AnnulPerson, "person", Some(id.to_string()))
-        .await?;
-    let access = guard::person_now(&state, &caller, Action::AnnulPerson, id).await?;
-    let key = idempotency::key_of(&req)?;
-    let (request, raw) = body.parse_raw().await?;
-    let fingerprint = idempotency::fingerprint(&req, &raw);
-    let reason = parse_annulment_reason(&request.reason)
-        .map_err(|e| ApiError::invalid_field("/reason", e))?;
-    if request.duplicate_id == id {
-        return Err(ApiError::invalid_field(
-            "/duplicate_id",
-            "a person cannot be merged into itself",
-        ));
-    }
-    let if_match = if_match_of(&req);
-    let st = state.clone();
-    let outcome = blocking(move || {
-        let now = Utc::now();
-        transact(&st.db, |c| {
-            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
-            let survivor = persons::find(c, id)?.ok_or_else(not_found)?;
-            let version = require_if_match(if_match.as_deref(), survivor.version)?;
-            let Some(duplicate) = persons::find(c, request.duplicate_id)? else {
-                return Err(ApiError::invalid_field("/duplicate_id", "no person with this id"));
-            };
-            let duplicate_access = guard::person(c, &caller, Action::AnnulPerson, duplicate.id)?;
-            if survivor.annulment.is_some() || duplicate.annulment.is_some() {
-                return Err(ApiError::Conflict("annulled records cannot be merged".into()));
+    let op = Op::new(Action::AnnulPerson, "person.merge", "person");
+    case_work::write(
+        &state,
+        caller,
+        &req,
+        Target::Person(id.0),
+        op,
+        body,
+        move |work, request, if_match| {
+            let id = id.0.uuid();
+            let reason = parse_annulment_reason(&request.reason)
+                .map_err(|e| ApiError::invalid_field("/reason", e))?;
+            if request.duplicate_id == id {
+                return Err(ApiError::invalid_field(
+                    "/duplicate_id",
+                    "a person cannot be merged into itself",
+                ));
             }
-            if let (Some(a), Some(b)) = (&survivor.details.tax_code, &duplicate.details.tax_code)
-                && a != b
-            {
-                return Err(ApiError::Conflict(format!(
-                    "the records have different tax codes ({} and {}): they are not the same person",
-                    a.as_str(),
-                    b.as_str()
+            let survivor = persons::find(work.conn(), id)?.ok_or_else(not_found)?;
+            let version = if_match.check(survivor.version)?;
+            let Some(duplicate) = persons::find(work.conn(), request.duplicate_id)? else {
+                return Err(ApiError::invalid_field(
+                    "/duplicate_id",
+                    "no person with this id",
+                ));
+            };
+            // The gate decided on the survivor; the duplicate is decided here, in the same
+            // transaction, on its own case files.
+            let (actor, now, today) = (work.actor(), work.now(), work.today());
+            let mut facts = socialcare_persistence::access::persons(
+                work.conn(),
+                &[duplicate.id],
+                actor,
+                today,
+                now,
+            )?;
+            let files = facts.remove(&duplicate.id).unwrap_or_default();
+            work.shows([duplicate.id]);
+            let Some(break_glass) =
+                guard::decide_person(work.caller(), Action::AnnulPerson, &files)
+            else {
+                return Err(work.refuse(format!(
+                    "your relation to the duplicate person does not allow `{}`",
+                    Action::AnnulPerson.code()
                 )));
-            }
-            let today = calendar::today(now);
-            let open = |c: &mut AnyConnection, person| {
-                socialcare_persistence::case_files::list(
-                    c,
-                    &socialcare_persistence::case_files::CaseFileQuery {
-                        person_id: Some(person),
-                        today,
-                        limit: 100,
-                        ..Default::default()
-                    },
-                )
             };
-            let survivor_files = open(c, id)?;
-            for file in open(c, duplicate.id)? {
-                if file.status == socialcare_domain::case_file::CaseStatus::Closed {
-                    continue;
-                }
-                if let Some(clash) = survivor_files.iter().find(|f| {
-                    f.area == file.area && f.status != socialcare_domain::case_file::CaseStatus::Closed
-                }) {
-                    return Err(ApiError::Conflict(format!(
-                        "both records have an open case file in the area {} ({} and {}): close one first",
-                        file.area, clash.reference, file.reference
-                    )));
-                }
+            if let Some(reason) = break_glass {
+                work.mark_break_glass(&reason);
             }
-            let survivor_homes = socialcare_persistence::households::memberships_of_person(c, id)?;
-            for home in socialcare_persistence::households::memberships_of_person(c, duplicate.id)? {
-                let a = &home.membership;
-                if survivor_homes.iter().any(|b| {
-                    socialcare_domain::case_file::periods_overlap(
-                        a.joined_on,
-                        a.left_on,
-                        b.membership.joined_on,
-                        b.membership.left_on,
-                    )
-                }) {
-                    return Err(ApiError::Conflict(
-                        "both records belong to a household over the same period: end one membership first".into(),
-                    ));
-                }
-            }
-            let merged = persons::merge(c, &survivor, version, &duplicate, &reason, caller.id(), now)?
-                .ok_or_else(|| ApiError::PreconditionFailed("the person changed meanwhile; read it again and retry".into()))?;
-            let mut record = access.record(&caller, "person.merge", "person", id);
-            record.persons = vec![id, duplicate.id];
-            record.break_glass |= duplicate_access.break_glass.is_some();
-            record.details = Some(
-                serde_json::json!({
-                    "survivor_id": id,
-                    "duplicate_id": duplicate.id,
-                    "moved_case_files": merged.moved_case_files,
-                    "reason": reason,
-                })
-                .to_string(),
-            );
-            audit::append(c, record)?;
+            let survivor_side = persons::merge_side(work.conn(), &survivor, today)?;
+            let duplicate_side = persons::merge_side(work.conn(), &duplicate, today)?;
+            check_mergeable(&survivor_side, &duplicate_side).map_err(ApiError::Conflict)?;
+            let merged = persons::merge(
+                work.conn(),
+                &survivor,
+                version,
+                &duplicate,
+                &reason,
+                actor,
+                now,
+            )?
+            .ok_or_else(|| {
+                ApiError::PreconditionFailed(
+                    "the person changed meanwhile; read it again and retry".into(),
+                )
+            })?;
+            work.detail("survivor_id", id)
+                .detail("duplicate_id", duplicate.id)
+                .detail("moved_case_files", merged.moved_case_files)
+                .detail("reason", reason);
             let survivor = merged.survivor;
-            Ok(Replayable {
-                status: actix_web::http::StatusCode::OK,
-                body: serde_json::to_value(PersonResponse::from(&survivor)).unwrap_or_default(),
-                location: None,
-                etag: Some(etag(survivor.version)),
-                replayed: false,
-            })
-            })
-        })
-    })
-    .await?;
-    Ok(outcome.into_response())
+            Ok(Answer::ok(
+                &PersonResponse::from(&survivor),
+                Some(survivor.version),
+            ))
+        },
+    )
+    .await
 }
 
 /// Who to contact about a case file the caller may not read.
@@ -1036,9 +898,8 @@ pub struct PersonDirectory {
 fn directory_entries(
     c: &mut AnyConnection,
     persons: &[&PersonRecord],
+    today: NaiveDate,
 ) -> Result<HashMap<Uuid, PersonDirectory>, StoreError> {
-    use socialcare_persistence::case_files;
-    let today = calendar::today(Utc::now());
     let ids: Vec<Uuid> = persons.iter().map(|p| p.id).collect();
     let files = case_files::directory_of_persons(c, &ids)?;
     let file_ids: Vec<Uuid> = files.iter().map(|f| f.id).collect();
@@ -1104,35 +965,28 @@ fn directory_entries(
 pub async fn get_person_directory(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    req: HttpRequest,
+    id: Id<PersonId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_person_id(&path)?;
-    caller
-        .authorize(
-            &state,
-            Action::ReadPersonDirectory,
-            "person",
-            Some(id.to_string()),
-        )
-        .await?;
-    let st = state.clone();
-    let entry = blocking(move || {
-        transact(&st.db, |c| {
-            let person = persons::find(c, id)?.ok_or_else(not_found)?;
-            let entry = directory_entries(c, &[&person])?
+    let op = Op::new(
+        Action::ReadPersonDirectory,
+        "person.directory.read",
+        "person",
+    );
+    let entry = case_work::read(
+        &state,
+        caller,
+        &req,
+        Target::Person(id.0),
+        op,
+        move |work, _: NoQuery| {
+            let today = work.today();
+            let person = persons::find(work.conn(), id.0.uuid())?.ok_or_else(not_found)?;
+            directory_entries(work.conn(), &[&person], today)?
                 .remove(&person.id)
-                .ok_or_else(|| ApiError::Internal("the directory answer went missing".into()))?;
-            let mut record = caller.audit(
-                "person.directory.read",
-                "person",
-                Some(id.to_string()),
-                Outcome::Success,
-            );
-            record.persons = vec![id];
-            audit::append(c, record)?;
-            Ok(entry)
-        })
-    })
+                .ok_or_else(|| ApiError::Internal("the directory answer went missing".into()))
+        },
+    )
     .await?;
     Ok(HttpResponse::Ok().json(entry))
 }

@@ -2,11 +2,14 @@
 //! per group: `health-disability`, `ethnicity`, `legal-status`, `justice`; and the list of
 //! residence permits about to expire.
 //!
-//! Every access goes through [`authorize_sensitive`], the one place where the access-control
-//! rules of these groups are decided, and every read and write is audited as
-//! `person.<group>.<read|create|update>`. Nothing here is ever deleted.
+//! Every access goes through the gate ([`crate::case_work`]) with the person as target and
+//! [`Action::ReadSensitive`] / [`Action::WriteSensitive`], decided in the request's one
+//! transaction by the policy: the case manager of one of the person's case files, the team
+//! members the case manager granted them, and the coordinators of the file's area (never the
+//! office manager, `administrative`, a break-glass grant, `system_admin` or
+//! `privacy_officer`). Every read and write is audited as `person.<group>.<read|create|update>`.
+//! Nothing here is ever deleted.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, put, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -15,12 +18,12 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use socialcare_domain::ValidationErrors;
 use socialcare_domain::access::{Action, sensitive_list_areas};
-use socialcare_domain::calendar;
+use socialcare_domain::ids::PersonId;
+use socialcare_domain::person::check_changeable;
 use socialcare_domain::sensitive::{
     Community, Ethnicity, EthnicityInput, HealthDisability, HealthDisabilityInput, Justice,
     JusticeInput, JusticeStatus, LegalStatus, LegalStatusInput, ProtectionStatus, SensitiveGroup,
 };
-use socialcare_persistence::audit::{self, Outcome};
 use socialcare_persistence::persons;
 use socialcare_persistence::sensitive::{
     self, ExpiringPermit, Recorded, SensitiveRecord, SensitiveScope,
@@ -30,37 +33,12 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
+use crate::case_work::{self, Answer, NoQuery, Op, Target, with_etag};
 use crate::conditional::IfMatchToReplaceHeader;
-use crate::conditional::{etag, if_match_of, require_if_match};
-use crate::error::{ApiError, Problem, blocking, transact};
-use crate::extract::{JsonBody, ValidQuery};
-use crate::guard;
+use crate::error::{ApiError, Problem};
+use crate::extract::{Body, Id};
 use crate::idempotency::IdempotencyKeyHeader;
-use crate::idempotency::{self, Replayable};
 use crate::state::AppState;
-
-/// The one gate of the special-category groups: every handler of this module asks it before
-/// anything else. The policy allows them to the case manager of one of the person's case files,
-/// to the team members the case manager granted them, and to the coordinators of the file's
-/// area (never to the office manager, `administrative`, a break-glass grant, `system_admin` or
-/// `privacy_officer`). A refusal is audited with the group named.
-pub async fn authorize_sensitive(
-    state: &web::Data<AppState>,
-    caller: &Caller,
-    group: SensitiveGroup,
-    write: bool,
-    person_id: Uuid,
-) -> Result<guard::PersonAccess, ApiError> {
-    let action = if write {
-        Action::WriteSensitive
-    } else {
-        Action::ReadSensitive
-    };
-    caller
-        .authorize(state, action, group.code(), Some(person_id.to_string()))
-        .await?;
-    guard::person_now(state, caller, action, person_id).await
-}
 
 // --- codes ---
 
@@ -520,145 +498,122 @@ impl GroupApi for Justice {
     }
 }
 
-fn parse_person_id(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::bad_parameter("person_id", "must be a UUID"))
+/// The audit event codes of a group's read, creation and replacement.
+fn events(group: SensitiveGroup) -> [&'static str; 3] {
+    match group {
+        SensitiveGroup::HealthDisability => [
+            "person.health_disability.read",
+            "person.health_disability.create",
+            "person.health_disability.update",
+        ],
+        SensitiveGroup::Ethnicity => [
+            "person.ethnicity.read",
+            "person.ethnicity.create",
+            "person.ethnicity.update",
+        ],
+        SensitiveGroup::LegalStatus => [
+            "person.legal_status.read",
+            "person.legal_status.create",
+            "person.legal_status.update",
+        ],
+        SensitiveGroup::Justice => [
+            "person.justice.read",
+            "person.justice.create",
+            "person.justice.update",
+        ],
+    }
 }
 
-fn person_not_found() -> ApiError {
-    ApiError::NotFound("no person with this id".into())
-}
-
-fn audit_group(
-    caller: &Caller,
-    access: &guard::PersonAccess,
-    group: SensitiveGroup,
-    verb: &str,
-    details: serde_json::Value,
-) -> audit::NewAuditRecord {
-    let mut record = access.record(
-        caller,
-        &format!("person.{}.{verb}", group.code()),
-        "person",
-        access.person_id,
-    );
-    record.details = Some(details.to_string());
-    record
-}
-
-/// `GET /persons/{person_id}/<group>`.
+/// `GET /persons/{person_id}/<group>`: decided by the gate as [`Action::ReadSensitive`] on
+/// the person. Even "nothing recorded" tells something about the person: audited as well.
 async fn read_group<G: GroupApi>(
     state: web::Data<AppState>,
     caller: Caller,
-    raw_person_id: &str,
+    req: HttpRequest,
+    id: PersonId,
 ) -> Result<HttpResponse, ApiError> {
-    let person_id = parse_person_id(raw_person_id)?;
-    let access = authorize_sensitive(&state, &caller, G::GROUP, false, person_id).await?;
-    let st = state.clone();
-    let record = blocking(move || {
-        transact(&st.db, |c| {
-            if persons::find(c, person_id)?.is_none() {
-                return Err(person_not_found());
-            }
-            let found = G::find(c, person_id)?;
-            // Even "nothing recorded" tells something about the person: audited as well.
-            audit::append(
-                c,
-                audit_group(
-                    &caller,
-                    &access,
-                    G::GROUP,
-                    "read",
-                    serde_json::json!({ "found": found.is_some() }),
-                ),
-            )?;
-            Ok(found.ok_or_else(|| {
-                ApiError::NotFound(format!(
-                    "no {} data is recorded for this person",
-                    G::GROUP.code()
-                ))
-            }))
-        })
-    })
-    .await??;
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, etag(record.version)))
-        .json(G::response(&record)))
+    let [read, _, _] = events(G::GROUP);
+    let op = Op::new(Action::ReadSensitive, read, "person");
+    let found = case_work::read(
+        &state,
+        caller,
+        &req,
+        Target::Person(id),
+        op,
+        move |work, _: NoQuery| {
+            let found = G::find(work.conn(), id.uuid())?;
+            work.detail("found", found.is_some());
+            Ok(found)
+        },
+    )
+    .await?;
+    let record = found.ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "no {} data is recorded for this person",
+            G::GROUP.code()
+        ))
+    })?;
+    Ok(with_etag(record.version, &G::response(&record)))
 }
 
 /// `PUT /persons/{person_id}/<group>`: creates (201, no `If-Match`) or replaces (200,
-/// `If-Match` required).
+/// `If-Match` required); decided by the gate as [`Action::WriteSensitive`] on the person.
 async fn write_group<G: GroupApi>(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    raw_person_id: &str,
-    body: JsonBody<G::Request>,
+    id: PersonId,
+    body: Body<G::Request>,
 ) -> Result<HttpResponse, ApiError> {
-    let person_id = parse_person_id(raw_person_id)?;
-    let access = authorize_sensitive(&state, &caller, G::GROUP, true, person_id).await?;
-    let key = idempotency::key_of(&req)?;
-    let (request, raw) = body.parse_raw().await?;
-    let fingerprint = idempotency::fingerprint(&req, &raw);
-    let data = G::parse(&request).map_err(ApiError::from_domain)?;
-    let if_match = if_match_of(&req);
-    let location = format!("/api/v1/persons/{person_id}/{}", G::GROUP.path_segment());
-    let st = state.clone();
-    let outcome = blocking(move || {
-        let now = Utc::now();
-        transact(&st.db, |c| {
-            idempotency::replay_or_run(c, caller.id(), key.as_deref(), &fingerprint, now, |c| {
-                let Some(person) = persons::find(c, person_id)? else {
-                    return Err(person_not_found());
-                };
-                if person.annulment.is_some() {
-                    return Err(ApiError::Conflict(
-                        "the person was annulled and cannot be changed".into(),
-                    ));
+    let [_, create, update] = events(G::GROUP);
+    let op = Op::new(Action::WriteSensitive, update, "person");
+    let location = format!("/api/v1/persons/{id}/{}", G::GROUP.path_segment());
+    case_work::write(
+        &state,
+        caller,
+        &req,
+        Target::Person(id),
+        op,
+        body,
+        move |work, request, if_match| {
+            let data = G::parse(&request).map_err(ApiError::from_domain)?;
+            let person_id = id.uuid();
+            let person = persons::find(work.conn(), person_id)?
+                .ok_or_else(|| ApiError::NotFound("no person with this id".into()))?;
+            check_changeable(person.annulment.is_some()).map_err(ApiError::Conflict)?;
+            let (actor, now) = (work.actor(), work.now());
+            let (created, record) = match G::find(work.conn(), person_id)? {
+                None => {
+                    if if_match.is_sent() {
+                        return Err(ApiError::PreconditionFailed(format!(
+                            "no {} data is recorded for this person yet: send the PUT \
+                             without If-Match to record it",
+                            G::GROUP.code()
+                        )));
+                    }
+                    (true, G::insert(work.conn(), person_id, &data, actor, now)?)
                 }
-                let (status, verb, record) = match G::find(c, person_id)? {
-                    None => {
-                        if if_match.is_some() {
-                            return Err(ApiError::PreconditionFailed(format!(
-                                "no {} data is recorded for this person yet: send the PUT \
-                                 without If-Match to record it",
-                                G::GROUP.code()
-                            )));
-                        }
-                        let record = G::insert(c, person_id, &data, caller.id(), now)?;
-                        (StatusCode::CREATED, "create", record)
-                    }
-                    Some(current) => {
-                        require_if_match(if_match.as_deref(), current.version)?;
-                        let Some(record) = G::replace(c, &current, &data, caller.id(), now)? else {
-                            return Err(ApiError::PreconditionFailed(
-                                "the data changed meanwhile; read it again and retry".into(),
-                            ));
-                        };
-                        (StatusCode::OK, "update", record)
-                    }
-                };
-                audit::append(
-                    c,
-                    audit_group(
-                        &caller,
-                        &access,
-                        G::GROUP,
-                        verb,
-                        serde_json::json!({ "version": record.version }),
-                    ),
-                )?;
-                Ok(Replayable {
-                    status,
-                    body: serde_json::to_value(G::response(&record)).unwrap_or_default(),
-                    location: (status == StatusCode::CREATED).then_some(location),
-                    etag: Some(etag(record.version)),
-                    replayed: false,
-                })
-            })
-        })
-    })
-    .await?;
-    Ok(outcome.into_response())
+                Some(current) => {
+                    if_match.check(current.version)?;
+                    let Some(record) = G::replace(work.conn(), &current, &data, actor, now)? else {
+                        return Err(ApiError::PreconditionFailed(
+                            "the data changed meanwhile; read it again and retry".into(),
+                        ));
+                    };
+                    (false, record)
+                }
+            };
+            work.detail("version", record.version);
+            let response = G::response(&record);
+            if created {
+                work.event(create);
+                Ok(Answer::created(&response, location, Some(record.version)))
+            } else {
+                Ok(Answer::ok(&response, Some(record.version)))
+            }
+        },
+    )
+    .await
 }
 
 // --- the handlers ---
@@ -682,9 +637,10 @@ async fn write_group<G: GroupApi>(
 pub async fn get_person_health_disability(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    req: HttpRequest,
+    id: Id<PersonId>,
 ) -> Result<HttpResponse, ApiError> {
-    read_group::<HealthDisability>(state, caller, &path).await
+    read_group::<HealthDisability>(state, caller, req, id.0).await
 }
 
 /// Record a person's disability and health data
@@ -714,10 +670,10 @@ pub async fn put_person_health_disability(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<String>,
-    body: JsonBody<HealthDisabilityRequest>,
+    id: Id<PersonId>,
+    body: Body<HealthDisabilityRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    write_group::<HealthDisability>(state, caller, req, &path, body).await
+    write_group::<HealthDisability>(state, caller, req, id.0, body).await
 }
 
 /// Read a person's community data
@@ -739,9 +695,10 @@ pub async fn put_person_health_disability(
 pub async fn get_person_ethnicity(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    req: HttpRequest,
+    id: Id<PersonId>,
 ) -> Result<HttpResponse, ApiError> {
-    read_group::<Ethnicity>(state, caller, &path).await
+    read_group::<Ethnicity>(state, caller, req, id.0).await
 }
 
 /// Record a person's community data
@@ -772,10 +729,10 @@ pub async fn put_person_ethnicity(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<String>,
-    body: JsonBody<EthnicityRequest>,
+    id: Id<PersonId>,
+    body: Body<EthnicityRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    write_group::<Ethnicity>(state, caller, req, &path, body).await
+    write_group::<Ethnicity>(state, caller, req, id.0, body).await
 }
 
 /// Read a person's residence permit and protection status
@@ -796,9 +753,10 @@ pub async fn put_person_ethnicity(
 pub async fn get_person_legal_status(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    req: HttpRequest,
+    id: Id<PersonId>,
 ) -> Result<HttpResponse, ApiError> {
-    read_group::<LegalStatus>(state, caller, &path).await
+    read_group::<LegalStatus>(state, caller, req, id.0).await
 }
 
 /// Record a person's residence permit and protection status
@@ -828,10 +786,10 @@ pub async fn put_person_legal_status(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<String>,
-    body: JsonBody<LegalStatusRequest>,
+    id: Id<PersonId>,
+    body: Body<LegalStatusRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    write_group::<LegalStatus>(state, caller, req, &path, body).await
+    write_group::<LegalStatus>(state, caller, req, id.0, body).await
 }
 
 /// Read a person's criminal justice data
@@ -853,9 +811,10 @@ pub async fn put_person_legal_status(
 pub async fn get_person_justice(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    req: HttpRequest,
+    id: Id<PersonId>,
 ) -> Result<HttpResponse, ApiError> {
-    read_group::<Justice>(state, caller, &path).await
+    read_group::<Justice>(state, caller, req, id.0).await
 }
 
 /// Record a person's criminal justice data
@@ -886,10 +845,10 @@ pub async fn put_person_justice(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<String>,
-    body: JsonBody<JusticeRequest>,
+    id: Id<PersonId>,
+    body: Body<JusticeRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    write_group::<Justice>(state, caller, req, &path, body).await
+    write_group::<Justice>(state, caller, req, id.0, body).await
 }
 
 // --- permits expiring ---
@@ -976,56 +935,46 @@ pub async fn list_expiring_permits(
     caller: Caller,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    caller
-        .authorize(
-            &state,
-            Action::ReadSensitive,
-            SensitiveGroup::LegalStatus.code(),
-            None,
-        )
-        .await?;
-    let scope = SensitiveScope {
-        staff_id: caller.id(),
-        areas: sensitive_list_areas(&caller.subject())
-            .into_iter()
-            .collect(),
-        today: calendar::today(Utc::now()),
-    };
-    let q = ValidQuery::<PermitsExpiringQuery>::parse(&req)?;
-    let within_days = q.within_days.unwrap_or(30);
-    let limit = q.limit.unwrap_or(20);
-    let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
-    let today = calendar::today(Utc::now());
-    let until = today + Duration::days(i64::from(within_days));
-    let st = state.clone();
-    let mut found = blocking(move || {
-        transact(&st.db, |c| {
-            let found =
-                sensitive::permits_expiring(c, today, until, after, i64::from(limit) + 1, &scope)?;
-            let ids: Vec<String> = found
-                .iter()
-                .take(limit as usize)
-                .map(|p| p.person_id.to_string())
-                .collect();
-            let mut record = caller.audit(
-                "person.legal_status.list_expiring",
-                "person",
-                None,
-                Outcome::Success,
-            );
-            record.persons = found
+    let op = Op::new(
+        Action::ReadSensitive,
+        "person.legal_status.list_expiring",
+        "person",
+    );
+    let (mut found, within_days, limit, today) =
+        case_work::list(&state, caller, &req, op, |work, q: PermitsExpiringQuery| {
+            let within_days = q.within_days.unwrap_or(30);
+            let limit = q.limit.unwrap_or(20);
+            let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
+            let today = work.today();
+            let until = today + Duration::days(i64::from(within_days));
+            // Only the persons of the files the caller may read the special categories of.
+            let scope = SensitiveScope {
+                staff_id: work.actor(),
+                areas: sensitive_list_areas(&work.caller().subject())
+                    .into_iter()
+                    .collect(),
+                today,
+            };
+            let found = sensitive::permits_expiring(
+                work.conn(),
+                today,
+                until,
+                after,
+                i64::from(limit) + 1,
+                &scope,
+            )?;
+            let shown: Vec<Uuid> = found
                 .iter()
                 .take(limit as usize)
                 .map(|p| p.person_id)
                 .collect();
-            record.details = Some(
-                serde_json::json!({ "returned": ids, "within_days": within_days }).to_string(),
-            );
-            audit::append(c, record)?;
-            Ok(found)
+            let ids: Vec<String> = shown.iter().map(Uuid::to_string).collect();
+            work.shows(shown)
+                .detail("returned", ids)
+                .detail("within_days", within_days);
+            Ok((found, within_days, limit, today))
         })
-    })
-    .await?;
+        .await?;
     let next = if found.len() > limit as usize {
         found.truncate(limit as usize);
         found.last().map(|last| {

@@ -3,6 +3,7 @@
 //! the directory answer, lists and searches cut to what the caller may read, and the
 //! special-category grant.
 
+mod gate;
 mod matrix;
 mod rules;
 
@@ -20,7 +21,15 @@ on_both_engines!(
     every_read_path_audits_the_persons_it_returns,
     break_glass_opens_case_content_marked_until_it_expires,
     opening_a_file_does_not_unlock_other_areas_special_categories,
+    person_writes_are_refused_before_the_body_and_leave_nothing,
+    a_granted_member_removed_from_the_team_writes_no_more,
+    person_lists_link_the_persons_they_show,
 );
+
+use gate::{
+    a_granted_member_removed_from_the_team_writes_no_more, person_lists_link_the_persons_they_show,
+    person_writes_are_refused_before_the_body_and_leave_nothing,
+};
 
 use matrix::every_operation_answers_every_relation_as_the_policy_says;
 use rules::{

@@ -18,6 +18,7 @@ on_both_engines!(
     reopening_beside_an_open_file_is_refused,
     case_data_is_refused_to_admins_and_privacy_officers,
     merging_a_duplicate_moves_its_case_files,
+    a_merge_is_decided_on_both_persons,
     team_changes_and_merges_replay_their_idempotency_key,
     writes_by_a_stranger_are_refused_before_the_body_and_leave_nothing,
     a_case_manager_replaced_writes_no_more,
@@ -1021,6 +1022,85 @@ async fn case_data_is_refused_to_admins_and_privacy_officers(app: TestApp) {
         r.json::<Value>().await.unwrap()["target_groups"],
         json!(["adult_in_need", "prison_area"])
     );
+}
+
+/// The gate decides on the survivor; the duplicate is decided in the same transaction: a case
+/// manager of the survivor who has no relation to the duplicate is refused, the refusal names
+/// both persons, and nothing changes.
+async fn a_merge_is_decided_on_both_persons(app: TestApp) {
+    let o = office(&app).await;
+    let (anna_id, anna) = &o.anna;
+    let (bruno_id, _) = &o.bruno;
+    let (_, cora) = &o.cora;
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let r = app
+            .client
+            .post(app.api("/persons?confirm_new_person=true"))
+            .bearer_auth(cora)
+            .json(&json!({"given_names": "Ugo", "family_names": "Doppio", "birth_date": "1970-01-01"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        ids.push(
+            r.json::<Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let (survivor, duplicate) = (&ids[0], &ids[1]);
+    for (person, area, manager) in [
+        (survivor, "social_inclusion", anna_id),
+        (duplicate, "transversal", bruno_id),
+    ] {
+        let r = open(
+            &app,
+            cora,
+            json!({"person_id": person, "area": area, "case_manager_id": manager}),
+        )
+        .await;
+        assert_eq!(r.status(), 201);
+    }
+    let read = |id: String| {
+        let app = &app;
+        async move {
+            let r = app
+                .client
+                .get(app.api(&format!("/persons/{id}")))
+                .bearer_auth(cora)
+                .send()
+                .await
+                .unwrap();
+            let tag = r.headers()["etag"].to_str().unwrap().to_owned();
+            (tag, r.json::<Value>().await.unwrap())
+        }
+    };
+    let before = (read(survivor.clone()).await, read(duplicate.clone()).await);
+    let r = app
+        .client
+        .post(app.api(&format!("/persons/{survivor}/merge")))
+        .bearer_auth(anna)
+        .header("if-match", before.0.0.as_str())
+        .json(&json!({"duplicate_id": duplicate, "reason": "same person"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let refusal = app.audit_entries(1).remove(0);
+    assert_eq!(refusal.row.outcome, "denied");
+    assert_eq!(refusal.row.action, "person.merge");
+    let mut named: Vec<String> = refusal.persons.iter().map(|p| p.to_string()).collect();
+    named.sort();
+    let mut both = ids.clone();
+    both.sort();
+    assert_eq!(named, both);
+    assert_eq!(
+        (read(survivor.clone()).await, read(duplicate.clone()).await),
+        before
+    );
+    assert!(before.1.1["annulment"].is_null());
 }
 
 async fn merging_a_duplicate_moves_its_case_files(app: TestApp) {
