@@ -54,6 +54,12 @@ pub fn if_match_of(req: &HttpRequest) -> Option<String> {
 /// proceeds without the lost-update check the client chose to skip.
 pub fn require_if_match(if_match: Option<&str>, current: i64) -> Result<i64, ApiError> {
     let value = if_match.ok_or(ApiError::PreconditionRequired)?;
+    if value.trim().is_empty() {
+        return Err(ApiError::bad_parameter(
+            "If-Match",
+            "must not be empty: send the ETag of the version you changed",
+        ));
+    }
     if value.trim() == "*" {
         return Ok(current);
     }
@@ -87,6 +93,12 @@ mod tests {
             Some(3)
         );
         assert_eq!(require_if_match(Some("*"), 3).ok(), Some(3));
+        for empty in ["", "  "] {
+            assert!(matches!(
+                require_if_match(Some(empty), 3),
+                Err(ApiError::BadRequest { .. })
+            ));
+        }
         assert_eq!(require_if_match(Some(" * "), 7).ok(), Some(7));
         for stale in ["\"2\"", "W/\"3\"", "\"*\"", "\"2\", *"] {
             assert!(matches!(

@@ -36,11 +36,26 @@ pub async fn request_context(
         path = %path,
     );
     let started = Instant::now();
+    let shadowed = req
+        .app_data::<web::Data<RouteTable>>()
+        .and_then(|routes| routes.shadowed(&path, req.method()));
     // Handlers and extractors answer errors as responses; an `Err` here can only come from an
     // inner middleware and is rendered by actix from its `ResponseError` implementation, with
     // the security headers added by a response mapper.
-    let response = match next.call(req).instrument(span.clone()).await {
-        Ok(response) => response.map_into_boxed_body(),
+    let outcome = match shadowed {
+        Some(methods) => {
+            let response =
+                actix_web::ResponseError::error_response(&ApiError::MethodNotAllowed(methods));
+            Ok(req.into_response(response))
+        }
+        None => next
+            .call(req)
+            .instrument(span.clone())
+            .await
+            .map(ServiceResponse::map_into_boxed_body),
+    };
+    let response = match outcome {
+        Ok(response) => response,
         Err(mut error) => {
             let path = path.clone();
             error.add_response_mapper(move |mut response| {
@@ -158,26 +173,76 @@ impl RouteTable {
         }
     }
 
-    /// The methods allowed on a concrete path, if any template matches it.
-    pub fn allowed(&self, path: &str) -> Option<Vec<Method>> {
+    /// The templates matching a concrete path, each with its number of `{placeholders}`.
+    fn matching<'a>(&'a self, path: &str) -> Vec<(usize, &'a [Method])> {
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-        let mut methods: Vec<Method> = Vec::new();
-        for (template, allowed) in &self.routes {
-            let matches = template.len() == segments.len()
-                && template.iter().zip(&segments).all(|(t, s)| {
-                    (t.starts_with('{') && t.ends_with('}') && !s.is_empty()) || t == s
-                });
-            if matches {
-                methods.extend(allowed.iter().cloned());
-            }
+        self.routes
+            .iter()
+            .filter(|(template, _)| {
+                template.len() == segments.len()
+                    && template
+                        .iter()
+                        .zip(&segments)
+                        .all(|(t, s)| (is_placeholder(t) && !s.is_empty()) || t == s)
+            })
+            .map(|(template, allowed)| {
+                let placeholders = template.iter().filter(|t| is_placeholder(t)).count();
+                (placeholders, allowed.as_slice())
+            })
+            .collect()
+    }
+
+    /// The methods allowed on a concrete path, if any template matches it: those of the most
+    /// specific templates (fewest placeholders), since a fixed segment names its own resource.
+    pub fn allowed(&self, path: &str) -> Option<Vec<Method>> {
+        let matching = self.matching(path);
+        let fewest = matching.iter().map(|(n, _)| *n).min()?;
+        let methods: Vec<Method> = matching
+            .into_iter()
+            .filter(|(n, _)| *n == fewest)
+            .flat_map(|(_, allowed)| allowed.iter().cloned())
+            .collect();
+        sorted(methods)
+    }
+
+    /// The methods of the most specific template matching `path`, when `method` is not one of
+    /// them but a less specific template would take it: `PUT /persons/permits-expiring` names
+    /// the permits resource (GET only), not a person whose id is `permits-expiring`, so it is a
+    /// 405 with `Allow: GET` rather than a 400 from the `PUT /persons/{person_id}` handler.
+    pub fn shadowed(&self, path: &str, method: &Method) -> Option<Vec<Method>> {
+        let matching = self.matching(path);
+        let fewest = matching.iter().map(|(n, _)| *n).min()?;
+        let specific = self.allowed(path)?;
+        let served = |methods: &[Method]| {
+            methods.contains(method) || (*method == Method::HEAD && methods.contains(&Method::GET))
+        };
+        if *method == Method::OPTIONS || served(&specific) {
+            return None;
         }
-        if methods.is_empty() {
-            None
+        if matching
+            .iter()
+            .any(|(n, allowed)| *n > fewest && served(allowed))
+        {
+            Some(specific)
         } else {
-            methods.sort_by(|a, b| a.as_str().cmp(b.as_str()));
-            methods.dedup();
-            Some(methods)
+            None
         }
+    }
+}
+
+/// Whether a template segment is a `{placeholder}`.
+fn is_placeholder(segment: &str) -> bool {
+    segment.starts_with('{') && segment.ends_with('}')
+}
+
+/// The methods sorted and without duplicates, or `None` when there are none.
+fn sorted(mut methods: Vec<Method>) -> Option<Vec<Method>> {
+    if methods.is_empty() {
+        None
+    } else {
+        methods.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        methods.dedup();
+        Some(methods)
     }
 }
 
@@ -212,6 +277,28 @@ mod tests {
             Some(vec![Method::GET, Method::POST])
         );
         assert_eq!(table.allowed("/api/v1/nothing"), None);
+        assert_eq!(table.shadowed("/api/v1/users/abc", &Method::PUT), None);
         assert_eq!(table.allowed("/api/v1/users/a/b"), None);
+    }
+
+    #[test]
+    fn a_fixed_segment_is_not_taken_by_a_placeholder_of_another_method() {
+        let table = RouteTable::new([
+            (
+                "/api/v1/persons/permits-expiring".to_owned(),
+                vec![Method::GET],
+            ),
+            (
+                "/api/v1/persons/{person_id}".to_owned(),
+                vec![Method::GET, Method::PUT],
+            ),
+        ]);
+        let path = "/api/v1/persons/permits-expiring";
+        assert_eq!(table.shadowed(path, &Method::PUT), Some(vec![Method::GET]));
+        assert_eq!(table.shadowed(path, &Method::GET), None);
+        assert_eq!(table.shadowed(path, &Method::HEAD), None);
+        assert_eq!(table.shadowed(path, &Method::DELETE), None);
+        assert_eq!(table.allowed(path), Some(vec![Method::GET]));
+        assert_eq!(table.shadowed("/api/v1/persons/abc", &Method::PUT), None);
     }
 }

@@ -212,6 +212,14 @@ fn complete_operation(operation: &mut Value) {
         .get("parameters")
         .and_then(Value::as_array)
         .is_some_and(|p| !p.is_empty());
+    // A reused `Idempotency-Key` with another request is 422, body or not.
+    let has_idempotency_key = operation
+        .get("parameters")
+        .and_then(Value::as_array)
+        .is_some_and(|p| {
+            p.iter()
+                .any(|p| p.get("name") == Some(&json!("Idempotency-Key")))
+        });
     let is_status = operation.get("operationId") == Some(&json!("get_status"));
     let Some(responses) = operation
         .get_mut("responses")
@@ -229,6 +237,9 @@ fn complete_operation(operation: &mut Value) {
     if has_body {
         add_response(responses, "413", "PayloadTooLarge");
         add_response(responses, "415", "UnsupportedMediaType");
+        add_response(responses, "422", "UnprocessableEntity");
+    }
+    if has_idempotency_key {
         add_response(responses, "422", "UnprocessableEntity");
     }
     add_response(responses, "500", "InternalServerError");

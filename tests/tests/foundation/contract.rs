@@ -171,6 +171,19 @@ async fn every_error_status_is_problem_json(app: TestApp) {
         .unwrap();
     assert_eq!(r.status(), 405);
     assert_eq!(r.headers()["allow"], "GET, PATCH");
+    // A fixed segment names its own resource: `PUT /persons/permits-expiring` is 405 with the
+    // methods of that resource, not a 400 from `PUT /persons/{person_id}` about the id.
+    let r = app
+        .client
+        .put(app.api("/persons/permits-expiring"))
+        .bearer_auth(&admin)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["allow"], "GET");
+    problem(r).await;
 
     // 400 for a malformed path or query parameter, naming it
     let r = app

@@ -692,6 +692,13 @@ async fn patch_needs_the_current_etag(app: TestApp) {
     assert_eq!(r.status(), 412);
     let r = patch_if(&app, &admin, id, Some("W/\"1\""), change.clone()).await;
     assert_eq!(r.status(), 412);
+    // An empty `If-Match` is malformed (400 naming it), not a stale version (412).
+    let r = patch_if(&app, &admin, id, Some(""), change.clone()).await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["errors"][0]["parameter"],
+        "If-Match"
+    );
     // Nothing changed so far.
     assert_eq!(app.audit(1)[0].action, "user.read");
     let r = patch_if(&app, &admin, id, Some("\"1\""), change.clone()).await;
