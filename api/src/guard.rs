@@ -1,13 +1,12 @@
-//! The guard between handlers and the access policy: it loads the facts of a case file or a
-//! person inside the request's transaction, asks [`socialcare_domain::access::decide`], and
-//! turns a refusal into [`ApiError::Denied`] (a 403 whose attempt [`crate::error::transact`]
-//! records in the audit trail after rolling back).
+//! The access facts and the decision of the gate ([`crate::case_work`]): it loads the facts of a
+//! case file, a person or a household inside the request's transaction, asks
+//! [`socialcare_domain::access::decide`], and turns a refusal into [`ApiError::Denied`] (a 403
+//! whose attempt [`crate::error::transact`] records in the audit trail after rolling back).
 //!
-//! Handlers never decide access themselves: they call [`case_file`] or [`person`] first thing in
-//! their transaction, and build their audit records from the returned grant so that the person
-//! concerned and the break-glass marking are always there.
+//! Handlers never call it themselves: the gate does, first thing in the request's one
+//! transaction, and builds the audit record from the returned grant so that the person concerned
+//! and the break-glass marking are always there.
 
-use actix_web::web;
 use chrono::Utc;
 use socialcare_domain::access::{Action, CaseFacts, Decision, Relation, Resource, Subject, decide};
 use socialcare_persistence::AnyConnection;
@@ -16,8 +15,7 @@ use socialcare_persistence::audit::{NewAuditRecord, Outcome};
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::error::{ApiError, blocking, transact};
-use crate::state::AppState;
+use crate::error::ApiError;
 
 impl Caller {
     /// The caller as the policy sees them.
@@ -63,14 +61,6 @@ impl CaseAccess {
         record.persons = vec![self.person_id];
         mark_break_glass(&mut record, self.break_glass.as_deref());
         record
-    }
-
-    /// The caller as seen by the rest of the request: marked when only a break-glass grant let
-    /// them in, so that every audit record they write says so.
-    pub fn mark(&self, caller: &Caller) -> Caller {
-        let mut marked = caller.clone();
-        marked.break_glass = self.break_glass.clone();
-        marked
     }
 
     /// Whether the caller may also perform `action` on this file (e.g. reading restricted
@@ -241,32 +231,6 @@ pub fn decide_person(
     }
 }
 
-/// [`case_file`] in a transaction of its own, for handlers that must decide before reading
-/// their body; the handler's own transaction follows.
-pub async fn case_file_now(
-    state: &web::Data<AppState>,
-    caller: &Caller,
-    action: Action,
-    id: Uuid,
-) -> Result<CaseAccess, ApiError> {
-    let db = state.db.clone();
-    let caller = caller.clone();
-    blocking(move || transact(&db, |c| case_file(c, &caller, action, id))).await
-}
-
-/// [`person`] in a transaction of its own, for handlers that must decide before reading their
-/// body; the handler's own transaction follows.
-pub async fn person_now(
-    state: &web::Data<AppState>,
-    caller: &Caller,
-    action: Action,
-    id: Uuid,
-) -> Result<PersonAccess, ApiError> {
-    let db = state.db.clone();
-    let caller = caller.clone();
-    blocking(move || transact(&db, |c| person(c, &caller, action, id))).await
-}
-
 /// Decides `action` on a household through its members (current and past): allowed when the
 /// caller may perform it on at least one member. 404 when there is no such household.
 pub fn household(
@@ -302,17 +266,4 @@ pub fn household(
     } else {
         Err(denied(caller, action, "household", id, members))
     }
-}
-
-/// [`household`] in a transaction of its own, for handlers that decide before their own
-/// transaction; returns the household's members (current and past).
-pub async fn household_now(
-    state: &web::Data<AppState>,
-    caller: &Caller,
-    action: Action,
-    id: Uuid,
-) -> Result<Vec<Uuid>, ApiError> {
-    let db = state.db.clone();
-    let caller = caller.clone();
-    blocking(move || transact(&db, |c| household(c, &caller, action, id))).await
 }

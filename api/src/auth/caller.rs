@@ -5,12 +5,11 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use futures_util::future::LocalBoxFuture;
 use jsonwebtoken::errors::ErrorKind;
 use socialcare_domain::StaffUser;
-use socialcare_domain::access::{Action, permits};
 use socialcare_persistence::audit::Outcome;
 use socialcare_persistence::{audit, users};
 use uuid::Uuid;
 
-use crate::error::{ApiError, blocking, transact};
+use crate::error::{ApiError, blocking};
 use crate::request::RequestMeta;
 use crate::state::AppState;
 
@@ -72,31 +71,6 @@ impl Caller {
             break_glass: self.break_glass.is_some(),
             read_only: self.meta.safe_method,
         }
-    }
-
-    /// Asks the policy whether the caller may perform `action`; a refusal is recorded in the
-    /// audit trail and answered with 403.
-    pub async fn authorize(
-        &self,
-        state: &web::Data<AppState>,
-        action: Action,
-        resource_type: &str,
-        resource_id: Option<String>,
-    ) -> Result<(), ApiError> {
-        if permits(self.user.profile.roles(), action) {
-            return Ok(());
-        }
-        let record = self.audit(action.code(), resource_type, resource_id, Outcome::Denied);
-        let db = state.db.clone();
-        blocking(move || {
-            transact(&db, |c| Ok(audit::append(c, record)?))?;
-            Ok(())
-        })
-        .await?;
-        Err(ApiError::Forbidden(format!(
-            "your roles do not allow `{}`",
-            action.code()
-        )))
     }
 }
 
