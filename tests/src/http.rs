@@ -140,6 +140,57 @@ impl TestApp {
         call.send().await
     }
 
+    /// `POST path` with a JSON `body` that is still arriving while `meanwhile` runs: the headers
+    /// and the first half of the body are sent over a plain connection, the server starts the
+    /// request (its handler waits for the rest), `meanwhile` changes who may write, then the
+    /// rest of the body follows. Returns the status code of the answer.
+    pub async fn post_with_body_after<F>(
+        &self,
+        token: &str,
+        path: &str,
+        body: &Value,
+        meanwhile: F,
+    ) -> u16
+    where
+        F: std::future::Future<Output = ()>,
+    {
+        use std::io::{Read, Write};
+        let host = self.address.trim_start_matches("http://").to_owned();
+        let body = body.to_string();
+        let (first, rest) = body.split_at(body.len() / 2);
+        let (first, rest) = (first.to_owned(), rest.to_owned());
+        let head = format!(
+            "POST /api/v1{path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{first}",
+            body.len()
+        );
+        let mut stream = std::net::TcpStream::connect(&host)
+            .unwrap_or_else(|e| panic!("cannot connect to {host}: {e}"));
+        stream
+            .write_all(head.as_bytes())
+            .and_then(|()| stream.flush())
+            .unwrap_or_else(|e| panic!("cannot send the request head: {e}"));
+        // Time for the server to read the head and start the handler, which now waits.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        meanwhile.await;
+        tokio::task::spawn_blocking(move || {
+            stream
+                .write_all(rest.as_bytes())
+                .unwrap_or_else(|e| panic!("cannot send the rest of the body: {e}"));
+            let mut answer = String::new();
+            stream
+                .read_to_string(&mut answer)
+                .unwrap_or_else(|e| panic!("cannot read the answer: {e}"));
+            answer
+                .split_whitespace()
+                .nth(1)
+                .and_then(|code| code.parse().ok())
+                .unwrap_or_else(|| panic!("no status line in {answer:?}"))
+        })
+        .await
+        .unwrap_or_else(|e| panic!("the sender failed: {e}"))
+    }
+
     /// A staff member created by the administrator (`admin` is its token), logged in.
     pub async fn staff(
         &self,

@@ -1455,40 +1455,6 @@ async fn list_reads_link_the_persons_they_show(app: TestApp) {
     }
 }
 
-/// Sends `POST path` with a JSON `body` over a plain connection: the headers and the first
-/// half of the body at once, the second half only when `go` says so. Returns the status.
-fn post_in_two_parts(
-    address: &str,
-    path: &str,
-    token: &str,
-    body: &str,
-    sent: std::sync::mpsc::Sender<()>,
-    go: std::sync::mpsc::Receiver<()>,
-) -> u16 {
-    use std::io::{Read, Write};
-    let host = address.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(host).unwrap();
-    let (first, rest) = body.split_at(body.len() / 2);
-    write!(
-        stream,
-        "POST /api/v1{path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{first}",
-        body.len()
-    )
-    .unwrap();
-    stream.flush().unwrap();
-    sent.send(()).unwrap();
-    go.recv().unwrap();
-    stream.write_all(rest.as_bytes()).unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    answer
-        .split(' ')
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .unwrap()
-}
-
 async fn a_write_in_flight_when_its_author_leaves_the_team_is_refused(app: TestApp) {
     let o = office(&app).await;
     let (_, anna) = &o.anna;
@@ -1499,20 +1465,15 @@ async fn a_write_in_flight_when_its_author_leaves_the_team_is_refused(app: TestA
     let before = snapshot(&app, anna, &file, &id).await;
     // The educator starts recording a step while still on the team; the body is still
     // arriving when the case manager ends their assignment.
-    let (sent_tx, sent_rx) = std::sync::mpsc::channel();
-    let (go_tx, go_rx) = std::sync::mpsc::channel();
-    let (address, path, token) = (app.address.clone(), format!("/pacts/{id}/steps"), edo);
-    let body = json!({"kind": "convocation", "notes": "Household met at the office"}).to_string();
-    let in_flight = tokio::task::spawn_blocking(move || {
-        post_in_two_parts(&address, &path, &token, &body, sent_tx, go_rx)
-    });
-    tokio::task::spawn_blocking(move || sent_rx.recv().unwrap())
-        .await
-        .unwrap();
-    // Time for the server to take the request in before the assignment ends.
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    leave_team(&app, &o, &file, &assignment).await;
-    go_tx.send(()).unwrap();
-    assert_eq!(in_flight.await.unwrap(), 403);
+    let body = json!({"kind": "convocation", "notes": "Household met at the office"});
+    let status = app
+        .post_with_body_after(
+            &edo,
+            &format!("/pacts/{id}/steps"),
+            &body,
+            leave_team(&app, &o, &file, &assignment),
+        )
+        .await;
+    assert_eq!(status, 403);
     assert_eq!(snapshot(&app, anna, &file, &id).await, before);
 }

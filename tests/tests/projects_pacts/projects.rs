@@ -1153,47 +1153,6 @@ async fn demo_data_has_projects_in_every_state(app: TestApp) {
     }
 }
 
-/// Sends `POST path` with the headers now and the body only after `meanwhile` has run, over a
-/// raw connection: the request is in flight (its body not yet uploaded) while `meanwhile`
-/// changes who may write. Returns the status code.
-async fn post_with_slow_body<F>(
-    app: &TestApp,
-    token: &str,
-    path: &str,
-    body: Value,
-    meanwhile: F,
-) -> u16
-where
-    F: std::future::Future<Output = ()>,
-{
-    use std::io::{Read, Write};
-    let address = app.address.trim_start_matches("http://").to_owned();
-    let body = body.to_string();
-    let head = format!(
-        "POST /api/v1{path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    let mut stream = std::net::TcpStream::connect(&address).unwrap();
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.flush().unwrap();
-    // Let the server read the headers and start the handler, which now waits for the body.
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    meanwhile.await;
-    tokio::task::spawn_blocking(move || {
-        stream.write_all(body.as_bytes()).unwrap();
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).unwrap();
-        answer
-            .split_whitespace()
-            .nth(1)
-            .and_then(|code| code.parse().ok())
-            .unwrap_or(0)
-    })
-    .await
-    .unwrap()
-}
-
 /// Bruno, a social worker of the area, added to the team of `file`; returns his token and his
 /// assignment id.
 async fn bruno_in_team(app: &TestApp, o: &crate::Office, file: &str) -> (String, String, String) {
@@ -1259,7 +1218,7 @@ async fn a_write_in_flight_is_refused_once_the_writer_left_the_team(app: TestApp
         .await;
         assert_eq!(r.status(), 200, "{:?}", r.text().await);
     };
-    let status = post_with_slow_body(&app, &bruno, &path, body, end).await;
+    let status = app.post_with_body_after(&bruno, &path, &body, end).await;
     assert_eq!(status, 403);
     assert_eq!(
         count_projects(&app, &file),
