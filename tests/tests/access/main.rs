@@ -9,6 +9,7 @@ mod rules;
 
 use serde_json::{Value, json};
 use socialcare_domain::calendar;
+use socialcare_tests::http::created;
 use socialcare_tests::{TestApp, on_both_engines, user_password};
 
 on_both_engines!(
@@ -127,21 +128,14 @@ async fn send(
     etag: Option<&str>,
     body: Option<Value>,
 ) -> reqwest::Response {
-    let mut request = app.client.request(method, app.api(path)).bearer_auth(token);
+    let mut call = app.call(method, token, path);
     if let Some(etag) = etag {
-        request = request.header("if-match", etag);
+        call = call.if_match(etag);
     }
-    if let Some(body) = body {
-        request = request.json(&body);
+    if let Some(body) = &body {
+        call = call.json(body);
     }
-    request.send().await.unwrap()
-}
-
-async fn created(response: reqwest::Response) -> Value {
-    let status = response.status();
-    let body: Value = response.json().await.unwrap();
-    assert!(status.is_success(), "{status}: {body}");
-    body
+    call.send().await
 }
 
 async fn pact_etag(app: &TestApp, token: &str, pact: &str) -> String {

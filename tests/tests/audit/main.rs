@@ -89,18 +89,7 @@ pub async fn office(app: &TestApp) -> Office {
 
 /// Registers a person; returns its id.
 pub async fn person(app: &TestApp, token: &str, given: &str) -> String {
-    let r = post(
-        app,
-        token,
-        "/persons",
-        json!({"given_names": given, "family_names": "Test"}),
-    )
-    .await;
-    assert_eq!(r.status(), 201);
-    r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    app.register_person(token, given, "Test").await
 }
 
 /// Opens a case file in `social_inclusion` for a new person; returns `(case file, person)`.
@@ -121,32 +110,17 @@ pub async fn case_file(app: &TestApp, token: &str, manager: &str, given: &str) -
 
 /// POSTs JSON with a bearer token.
 pub async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> Response {
-    app.client
-        .post(app.api(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+    app.post(token, path, &body).await
 }
 
 /// GETs with a bearer token.
 pub async fn get(app: &TestApp, token: &str, path: &str) -> Response {
-    app.client
-        .get(app.api(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
+    app.get(token, path).await
 }
 
 /// GETs with a bearer token, expecting 200; returns the body.
 pub async fn get_json(app: &TestApp, token: &str, path: &str) -> Value {
-    let r = get(app, token, path).await;
-    let status = r.status();
-    let body: Value = r.json().await.unwrap();
-    assert_eq!(status, 200, "{path}: {body}");
-    body
+    app.get_ok(token, path).await
 }
 
 /// Runs the command line on the app's database.

@@ -5,6 +5,7 @@
 use chrono::{Duration, NaiveDate, Utc};
 use serde_json::{Value, json};
 use socialcare_domain::calendar;
+use socialcare_tests::http::etag_of;
 use socialcare_tests::{TestApp, on_both_engines, user_password};
 
 on_both_engines!(
@@ -52,17 +53,14 @@ async fn send(
     etag: Option<&str>,
     body: Option<&Value>,
 ) -> reqwest::Response {
-    let mut request = app
-        .client
-        .request(method, app.api(path))
-        .bearer_auth(&w.token);
+    let mut call = app.call(method, &w.token, path);
     if let Some(etag) = etag {
-        request = request.header("if-match", etag);
+        call = call.if_match(etag);
     }
     if let Some(body) = body {
-        request = request.json(body);
+        call = call.json(body);
     }
-    request.send().await.unwrap()
+    call.send().await
 }
 
 async fn get(app: &TestApp, w: &Worker, path: &str) -> reqwest::Response {
@@ -144,10 +142,6 @@ fn member_ids(composition: &Value) -> Vec<String> {
         .iter()
         .map(|m| m["person_id"].as_str().unwrap().to_owned())
         .collect()
-}
-
-fn etag_of(r: &reqwest::Response) -> String {
-    r.headers()["etag"].to_str().unwrap().to_owned()
 }
 
 async fn composition_is_kept_by_date_with_the_history_of_joins_and_leaves(app: TestApp) {

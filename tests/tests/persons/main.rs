@@ -61,22 +61,11 @@ async fn worker(app: &TestApp) -> Worker {
 }
 
 async fn post(app: &TestApp, w: &Worker, path: &str, body: &Value) -> reqwest::Response {
-    app.client
-        .post(app.api(path))
-        .bearer_auth(&w.token)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
+    app.post(&w.token, path, body).await
 }
 
 async fn get(app: &TestApp, w: &Worker, path: &str) -> reqwest::Response {
-    app.client
-        .get(app.api(path))
-        .bearer_auth(&w.token)
-        .send()
-        .await
-        .unwrap()
+    app.get(&w.token, path).await
 }
 
 async fn put(
@@ -86,15 +75,7 @@ async fn put(
     etag: Option<&str>,
     body: &Value,
 ) -> reqwest::Response {
-    let mut request = app
-        .client
-        .put(app.api(path))
-        .bearer_auth(&w.token)
-        .json(body);
-    if let Some(etag) = etag {
-        request = request.header("if-match", etag);
-    }
-    request.send().await.unwrap()
+    app.put_if(&w.token, path, etag, body).await
 }
 
 async fn registering_returns_the_person_with_its_etag(app: TestApp) {
