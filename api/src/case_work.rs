@@ -670,6 +670,7 @@ where
             let if_match = IfMatch(request.if_match);
             let answer = match value {
                 Some(value) => f(&mut work, value, if_match, checked)?,
+                // Only `act` has no body; its `B` is `NoQuery`, which an empty object makes.
                 None => {
                     let empty = serde_json::from_value::<B>(serde_json::json!({}))
                         .map_err(|e| ApiError::Internal(format!("a bodiless write: {e}")))?;
