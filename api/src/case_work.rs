@@ -504,9 +504,17 @@ impl WriteRequest {
             key: idempotency::key_of(req),
             if_match: if_match_of(req),
             method: req.method().as_str().to_owned(),
-            path: req.path().to_owned(),
+            path: path_and_query(req),
         }
     }
+}
+
+/// The path of a request with its query string: two requests that differ only in their query
+/// (`?confirm_new_person=true`) are different requests for `Idempotency-Key`.
+fn path_and_query(req: &HttpRequest) -> String {
+    req.uri()
+        .path_and_query()
+        .map_or_else(|| req.path().to_owned(), |p| p.as_str().to_owned())
 }
 
 /// The `If-Match` of a write, checked by the use case against the version it loaded.

@@ -83,12 +83,16 @@ pub fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(text.to_owned()))
 }
 
-/// Fingerprint of a request: method, path and body.
+/// Fingerprint of a request: method, path with its query string, and body.
 pub fn fingerprint(req: &HttpRequest, body: &[u8]) -> String {
-    fingerprint_parts(req.method().as_str(), req.path(), body)
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.path(), |p| p.as_str());
+    fingerprint_parts(req.method().as_str(), path, body)
 }
 
-/// Fingerprint of a request from its method, path and body.
+/// Fingerprint of a request from its method, path (with the query string) and body.
 pub fn fingerprint_parts(method: &str, path: &str, body: &[u8]) -> String {
     let mut hasher = Sha256::new();
     hasher.update(method.as_bytes());

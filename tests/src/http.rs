@@ -23,6 +23,7 @@ pub struct Call<'a> {
     path: String,
     token: &'a str,
     if_match: Option<String>,
+    key: Option<&'static str>,
     body: Option<(String, &'static str)>,
 }
 
@@ -30,6 +31,12 @@ impl<'a> Call<'a> {
     /// Sends `If-Match: etag`.
     pub fn if_match(mut self, etag: impl Into<String>) -> Self {
         self.if_match = Some(etag.into());
+        self
+    }
+
+    /// Sends `Idempotency-Key: key`.
+    pub fn header_key(mut self, key: &'static str) -> Self {
+        self.key = Some(key);
         self
     }
 
@@ -57,6 +64,9 @@ impl<'a> Call<'a> {
         if let Some(etag) = self.if_match {
             request = request.header("if-match", etag);
         }
+        if let Some(key) = self.key {
+            request = request.header("idempotency-key", key);
+        }
         if let Some((body, media_type)) = self.body {
             request = request.header("content-type", media_type).body(body);
         }
@@ -76,6 +86,7 @@ impl TestApp {
             path: path.to_owned(),
             token,
             if_match: None,
+            key: None,
             body: None,
         }
     }

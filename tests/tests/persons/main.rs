@@ -8,6 +8,7 @@ use socialcare_tests::{TestApp, on_both_engines, user_password};
 
 on_both_engines!(
     registering_returns_the_person_with_its_etag,
+    an_idempotency_key_names_the_query_too,
     tax_code_and_name_duplicates_are_conflicts,
     invalid_input_points_at_each_field,
     updates_need_the_current_etag_and_one_concurrent_update_wins,
@@ -841,4 +842,42 @@ async fn invisible_characters_are_removed_from_names(app: TestApp) {
             .collect();
         assert_eq!(ids, vec![id.as_str()], "q={q}");
     }
+}
+
+/// `Idempotency-Key` replays only the same request: the same body with another query string
+/// (`?confirm_new_person=…`) is another request (422), never the replay of the first answer.
+async fn an_idempotency_key_names_the_query_too(app: TestApp) {
+    let w = worker(&app).await;
+    let body = json!({"given_names": "Maria", "family_names": "Rossi"});
+    let send = |query: &'static str| {
+        let (app, w, body) = (&app, &w, &body);
+        async move {
+            app.call(reqwest::Method::POST, &w.token, &format!("/persons{query}"))
+                .header_key("idem-person-1")
+                .json(body)
+                .send()
+                .await
+        }
+    };
+    let first = send("").await;
+    assert_eq!(first.status(), 201);
+    let replay = send("").await;
+    assert_eq!(replay.status(), 201);
+    assert_eq!(replay.headers()["idempotent-replayed"], "true");
+    for query in [
+        "?confirm_new_person=true",
+        "?confirm_new_person=null&confirm_new_person=null",
+    ] {
+        let r = send(query).await;
+        let status = r.status();
+        let problem: Value = r.json().await.unwrap();
+        assert_eq!(status, 422, "{query}: {problem}");
+        assert_eq!(
+            problem["errors"][0]["parameter"], "Idempotency-Key",
+            "{query}"
+        );
+    }
+    let found = get(&app, &w, "/persons?q=maria").await;
+    let page: Value = found.json().await.unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 1, "{page}");
 }
