@@ -145,14 +145,7 @@ where
         }
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
-            let bytes =
-                body.await
-                    .map_err(|e| match e.as_error::<actix_web::error::PayloadError>() {
-                        Some(actix_web::error::PayloadError::Overflow) => {
-                            ApiError::PayloadTooLarge(MAX_BODY_BYTES)
-                        }
-                        _ => ApiError::bad_request("the request body could not be read"),
-                    })?;
+            let bytes = body.await.map_err(read_error)?;
             decode_json(&bytes).map(ValidJson)
         })
     }
@@ -258,55 +251,11 @@ fn may_hold_control_characters(bytes: &[u8]) -> bool {
         })
 }
 
-/// A JSON body whose reading is deferred until the handler asks for it, so that
-/// authentication and authorization are decided before the body is looked at: a caller who may
-/// not act learns nothing about what a valid body would be. (Actix polls a handler's extractors
-/// concurrently, so ordering them is not enough.)
-pub struct JsonBody<T> {
-    req: HttpRequest,
-    payload: Payload,
-    _body: PhantomData<fn() -> T>,
-}
-
-impl<T> FromRequest for JsonBody<T> {
-    type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        ready(Ok(Self {
-            req: req.clone(),
-            payload: payload.take(),
-            _body: PhantomData,
-        }))
-    }
-}
-
-impl<T> JsonBody<T>
-where
-    T: DeserializeOwned + Validate + 'static,
-{
-    /// Reads, deserialises and validates the body (see [`ValidJson`] for the answers).
-    pub async fn parse(self) -> Result<T, ApiError> {
-        self.parse_raw().await.map(|(value, _)| value)
-    }
-
-    /// Like [`JsonBody::parse`], also returning the raw bytes (for idempotency fingerprints).
-    pub async fn parse_raw(mut self) -> Result<(T, web::Bytes), ApiError> {
-        if !is_json(&self.req) {
-            return Err(ApiError::UnsupportedMediaType(
-                "send the body as application/json".into(),
-            ));
-        }
-        let bytes = web::Bytes::from_request(&self.req, &mut self.payload)
-            .await
-            .map_err(|e| match e.as_error::<actix_web::error::PayloadError>() {
-                Some(actix_web::error::PayloadError::Overflow) => {
-                    ApiError::PayloadTooLarge(MAX_BODY_BYTES)
-                }
-                _ => ApiError::bad_request("the request body could not be read"),
-            })?;
-        let value = decode_json(&bytes)?;
-        Ok((value, bytes))
+/// The answer to a body that could not be read: 413 above [`MAX_BODY_BYTES`], 400 otherwise.
+fn read_error(error: actix_web::Error) -> ApiError {
+    match error.as_error::<actix_web::error::PayloadError>() {
+        Some(actix_web::error::PayloadError::Overflow) => ApiError::PayloadTooLarge(MAX_BODY_BYTES),
+        _ => ApiError::bad_request("the request body could not be read"),
     }
 }
 
@@ -338,12 +287,7 @@ impl<T> Body<T> {
     pub async fn bytes(mut self) -> Result<web::Bytes, ApiError> {
         let bytes = web::Bytes::from_request(&self.req, &mut self.payload)
             .await
-            .map_err(|e| match e.as_error::<actix_web::error::PayloadError>() {
-                Some(actix_web::error::PayloadError::Overflow) => {
-                    ApiError::PayloadTooLarge(MAX_BODY_BYTES)
-                }
-                _ => ApiError::bad_request("the request body could not be read"),
-            })?;
+            .map_err(read_error)?;
         if !is_json(&self.req) {
             return Err(ApiError::UnsupportedMediaType(
                 "send the body as application/json".into(),

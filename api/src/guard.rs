@@ -11,7 +11,7 @@ use chrono::Utc;
 use socialcare_domain::access::{Action, CaseFacts, Decision, Relation, Resource, Subject, decide};
 use socialcare_persistence::AnyConnection;
 use socialcare_persistence::access::{self, CaseAccessFacts};
-use socialcare_persistence::audit::{NewAuditRecord, Outcome};
+use socialcare_persistence::audit::Outcome;
 use uuid::Uuid;
 
 use crate::auth::Caller;
@@ -44,25 +44,6 @@ pub struct CaseAccess {
 }
 
 impl CaseAccess {
-    /// An audit record of a successful action under this grant, naming the person.
-    pub fn record(
-        &self,
-        caller: &Caller,
-        action: &str,
-        resource_type: &str,
-        resource_id: impl ToString,
-    ) -> NewAuditRecord {
-        let mut record = caller.audit(
-            action,
-            resource_type,
-            Some(resource_id.to_string()),
-            Outcome::Success,
-        );
-        record.persons = vec![self.person_id];
-        mark_break_glass(&mut record, self.break_glass.as_deref());
-        record
-    }
-
     /// Whether the caller may also perform `action` on this file (e.g. reading restricted
     /// entries while listing the diary).
     pub fn also(&self, caller: &Caller, action: Action) -> bool {
@@ -82,34 +63,6 @@ pub struct PersonAccess {
     pub person_id: Uuid,
     /// Set when only a break-glass grant allowed the access: its reason.
     pub break_glass: Option<String>,
-}
-
-impl PersonAccess {
-    /// An audit record of a successful action under this grant, naming the person.
-    pub fn record(
-        &self,
-        caller: &Caller,
-        action: &str,
-        resource_type: &str,
-        resource_id: impl ToString,
-    ) -> NewAuditRecord {
-        let mut record = caller.audit(
-            action,
-            resource_type,
-            Some(resource_id.to_string()),
-            Outcome::Success,
-        );
-        record.persons = vec![self.person_id];
-        mark_break_glass(&mut record, self.break_glass.as_deref());
-        record
-    }
-}
-
-fn mark_break_glass(record: &mut NewAuditRecord, reason: Option<&str>) {
-    if let Some(reason) = reason {
-        record.break_glass = true;
-        record.purpose = Some(reason.to_owned());
-    }
 }
 
 /// The refusal of `action` on a resource, with its audit record.
