@@ -497,6 +497,29 @@ pub fn check_changeable(annulled: bool) -> Result<(), String> {
     }
 }
 
+/// A record is annulled once: annulling an annulled record is a conflict.
+pub fn check_annullable(annulled: bool) -> Result<(), String> {
+    if annulled {
+        Err("the person is already annulled".into())
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod annulment_rules {
+    use super::*;
+
+    #[test]
+    fn a_record_is_annulled_once() {
+        assert_eq!(check_annullable(false), Ok(()));
+        assert_eq!(
+            check_annullable(true),
+            Err("the person is already annulled".into())
+        );
+    }
+}
+
 /// What the register holds that could make a new or corrected record a duplicate (live
 /// persons only, the record itself excluded).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

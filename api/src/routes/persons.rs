@@ -574,9 +574,8 @@ pub async fn annul_person(
             let person_id = id.0.uuid();
             let current = persons::find(work.conn(), person_id)?.ok_or_else(not_found)?;
             let version = if_match.check(current.version)?;
-            if current.annulment.is_some() {
-                return Err(ApiError::Conflict("the person is already annulled".into()));
-            }
+            socialcare_domain::person::check_annullable(current.annulment.is_some())
+                .map_err(ApiError::Conflict)?;
             let (actor, now) = (work.actor(), work.now());
             let record = persons::annul(work.conn(), person_id, version, &reason, actor, now)?
                 .ok_or_else(|| {
