@@ -1486,7 +1486,7 @@ async fn team_changes_and_merges_replay_their_idempotency_key(app: TestApp) {
             .bearer_auth(anna)
             .header("if-match", "\"2\"")
             .header("idempotency-key", "end-edo")
-            .json(&json!({"until": (Utc::now().date_naive() + chrono::Days::new(1)).to_string()}))
+            .json(&json!({"until": socialcare_tests::http::day(1)}))
             .send()
     };
     let first = end().await.unwrap();

@@ -939,7 +939,10 @@ async fn end_edo_assignment(app: &TestApp, o: &Office, file: &str) {
     app.db()
         .write(|c| {
             diesel::update(case_file_team::table.find(DbUuid(assignment_id)))
-                .set(case_file_team::assigned_from.eq(Utc::now().date_naive() - Duration::days(1)))
+                .set(
+                    case_file_team::assigned_from
+                        .eq(socialcare_domain::calendar::today(Utc::now()) - Duration::days(1)),
+                )
                 .execute(c)
                 .map(|_| ())
                 .map_err(socialcare_persistence::StoreError::from)
