@@ -317,7 +317,12 @@ fn check(url: &str, manifest_path: &PathBuf) {
             pacts::commitments(c, pact.id).unwrap();
             pacts::checks(c, pact.id, None).unwrap();
             pacts::non_compliance(c, pact.id).unwrap();
-            pacts::clock_facts(c, &pact).unwrap();
+            let facts = pacts::clock_facts(c, &pact).unwrap();
+            // The generated deadlines are the ones the server stores with each change.
+            let rules = socialcare_domain::pact::rules_version(&pact.rules_version).unwrap();
+            let mut computed = socialcare_domain::pact::clock_deadlines(&facts, rules);
+            computed.sort_by_key(|d| (d.due_on, d.kind, d.commitment_id));
+            assert_eq!(pacts::stored_deadlines(c, pact.id).unwrap(), computed);
         }
     }
     // Files in several statuses now, and every status in their histories (a few hundred

@@ -54,6 +54,19 @@ impl ItemKind {
         }
     }
 
+    /// The place of the kind among the items of one day (0 first), as the stored deadlines
+    /// keep it so that the database returns them in the agenda's order.
+    pub fn rank(self) -> i16 {
+        match self {
+            ItemKind::ProjectReview => 0,
+            ItemKind::PactConvocation => 1,
+            ItemKind::PactSignature => 2,
+            ItemKind::PactCheck => 3,
+            ItemKind::PactCommitment => 4,
+            ItemKind::ExpectedRelease => 5,
+        }
+    }
+
     /// The kind of a code.
     pub fn of_code(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.code() == code)

@@ -502,54 +502,118 @@ pub struct ClockFacts {
     pub pending_commitments: Vec<(Uuid, NaiveDate)>,
 }
 
-/// The deadlines of a pact on `today` under `rules`, by due day (then kind): the convocation
-/// (until it happens), the signature (after the convocation, until signed), the next check
-/// (while active or suspended) and the pending commitments. A closed pact has none.
+/// A deadline of a pact as it can be stored: the day it falls on, unless the pact's clock is
+/// stopped by a suspension still running, in which case it moves one day later for every day
+/// of the suspension (see [`clock_deadlines`]). What [`deadlines`] computes for any day, read
+/// back without the pact's history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadline {
+    /// What is due.
+    pub kind: DueKind,
+    /// The due day, on the day the clock stopped when `stopped_since` is set.
+    pub due_on: NaiveDate,
+    /// First day of a running suspension that stops the clock: on any later day the deadline
+    /// falls that many days after `due_on`.
+    pub stopped_since: Option<NaiveDate>,
+    /// The commitment, for [`DueKind::Commitment`].
+    pub commitment_id: Option<Uuid>,
+}
+
+impl Deadline {
+    /// The deadline as it stands on `today`.
+    pub fn on(&self, today: NaiveDate) -> DueItem {
+        let due_on = match self.stopped_since {
+            Some(since) if today > since => add_days(
+                self.due_on,
+                u64::try_from((today - since).num_days()).unwrap_or(0),
+            ),
+            _ => self.due_on,
+        };
+        DueItem {
+            kind: self.kind,
+            due_on,
+            late: due_on < today,
+            commitment_id: self.commitment_id,
+        }
+    }
+}
+
+/// The deadlines of a pact under `rules`, independent of the day they are read on: the
+/// convocation (until it happens), the signature (after the convocation, until signed), the
+/// next check (while active or suspended) and the pending commitments. A closed pact has none.
 ///
 /// When the rules say that a suspension stops the clock, the check deadline moves by the
-/// suspended days since the last check (or the start), including the days of a suspension still
-/// running, so a suspended pact never becomes late for its check.
-pub fn deadlines(facts: &ClockFacts, rules: &ClockRules, today: NaiveDate) -> Vec<DueItem> {
+/// suspended days since the last check (or the start); while a suspension is still running the
+/// deadline is stored with the day the clock stopped ([`Deadline::stopped_since`]) and keeps
+/// moving, so a suspended pact never becomes late for its check. Suspensions are recorded
+/// days, never in the future, so the deadlines hold on every day from the last change on.
+pub fn clock_deadlines(facts: &ClockFacts, rules: &ClockRules) -> Vec<Deadline> {
     let mut items = Vec::new();
     if facts.status == PactStatus::Closed {
         return items;
     }
-    let mut push = |kind, due_on: NaiveDate, commitment_id| {
-        items.push(DueItem {
+    let mut push = |kind, due_on: NaiveDate, stopped_since, commitment_id| {
+        items.push(Deadline {
             kind,
             due_on,
-            late: due_on < today,
+            stopped_since,
             commitment_id,
         });
     };
     if facts.convocation_on.is_none()
         && let (Some(activation), Some(days)) = (facts.activation_on, rules.convocation_within_days)
     {
-        push(DueKind::Convocation, add_days(activation, days), None);
+        push(DueKind::Convocation, add_days(activation, days), None, None);
     }
     if facts.signed_on.is_none()
         && let (Some(convocation), Some(days)) = (facts.convocation_on, rules.signature_within_days)
     {
-        push(DueKind::Signature, add_days(convocation, days), None);
+        push(DueKind::Signature, add_days(convocation, days), None, None);
     }
     if matches!(facts.status, PactStatus::Active | PactStatus::Suspended)
         && let Some(days) = rules.check_every_days
         && let Some(base) = facts.last_check_on.or(facts.active_since)
     {
-        let extra = if rules.suspension_stops_clock {
-            suspended_days(&facts.suspensions, base, today.max(base))
+        let (extra, stopped_since) = if rules.suspension_stops_clock {
+            // The days of the suspensions that ended (each counted from the base on), and the
+            // start of the one still running, which keeps adding days.
+            let closed: Vec<Suspension> = facts
+                .suspensions
+                .iter()
+                .copied()
+                .filter(|s| s.until.is_some())
+                .collect();
+            let running = facts
+                .suspensions
+                .iter()
+                .filter(|s| s.until.is_none())
+                .map(|s| s.from.max(base))
+                .max();
+            (suspended_days(&closed, base, NaiveDate::MAX), running)
         } else {
-            0
+            (0, None)
         };
         push(
             DueKind::Check,
             add_days(base, days.saturating_add(extra)),
+            stopped_since,
             None,
         );
     }
     for (id, due_on) in &facts.pending_commitments {
-        push(DueKind::Commitment, *due_on, Some(*id));
+        push(DueKind::Commitment, *due_on, None, Some(*id));
     }
+    items.sort_by_key(|i| (i.due_on, i.kind, i.commitment_id));
+    items
+}
+
+/// The deadlines of a pact on `today` under `rules`, by due day (then kind): the
+/// [`clock_deadlines`] as they stand on that day.
+pub fn deadlines(facts: &ClockFacts, rules: &ClockRules, today: NaiveDate) -> Vec<DueItem> {
+    let mut items: Vec<DueItem> = clock_deadlines(facts, rules)
+        .iter()
+        .map(|d| d.on(today))
+        .collect();
     items.sort_by_key(|i| (i.due_on, i.kind, i.commitment_id));
     items
 }
@@ -1843,6 +1907,50 @@ mod tests {
             f.pending_commitments = commitments.into_iter().map(|d| (Uuid::now_v7(), d)).collect();
             let items = deadlines(&f, adi(), day(2026, 1, 1));
             prop_assert!(items.windows(2).all(|w| w[0].due_on <= w[1].due_on));
+        }
+
+        /// A stored deadline read on any later day says what the clock computed from the whole
+        /// history says that day (the reference below is the clock as it was computed before
+        /// deadlines were stored): with or without a running suspension, under rules that stop
+        /// the clock and rules that do not.
+        #[test]
+        fn stored_deadlines_read_as_the_clock(
+            base in 0i64..2_000,
+            gaps in prop::collection::vec((0i64..200, 1i64..200), 0..4),
+            running in prop::option::of(0i64..200),
+            later in 0i64..1_000,
+            stops in any::<bool>(),
+        ) {
+            let start = day(2020, 1, 1);
+            let at = |n: i64| add_days(start, u64::try_from(n).unwrap());
+            let mut f = facts(PactStatus::Active);
+            f.active_since = Some(at(base));
+            let mut cursor = (base - 50).max(0);
+            for (gap, length) in gaps {
+                let from = cursor + gap;
+                f.suspensions.push(Suspension { from: at(from), until: Some(at(from + length)) });
+                cursor = from + length;
+            }
+            let mut last = cursor.max(base);
+            if let Some(gap) = running {
+                f.status = PactStatus::Suspended;
+                f.suspensions.push(Suspension { from: at(cursor + gap), until: None });
+                last = last.max(cursor + gap);
+            }
+            let today = at(last + later);
+            let rules = if stops { adi() } else { rules_version("aup-2024").unwrap() };
+            let extra = if rules.suspension_stops_clock {
+                suspended_days(&f.suspensions, at(base), today.max(at(base)))
+            } else {
+                0
+            };
+            let expected = add_days(at(base), rules.check_every_days.unwrap() + extra);
+            let stored = clock_deadlines(&f, rules);
+            prop_assert_eq!(stored.len(), 1);
+            let read = stored[0].on(today);
+            prop_assert_eq!(read.due_on, expected);
+            prop_assert_eq!(read.late, expected < today);
+            prop_assert_eq!(stored[0].stopped_since.is_some(), stops && running.is_some());
         }
     }
 }

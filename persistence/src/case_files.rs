@@ -608,7 +608,11 @@ pub fn current_team_files(
         .collect())
 }
 
-fn current_team_ids(staff: Uuid, role: Option<TeamRole>, today: NaiveDate) -> CurrentTeamIds {
+pub(crate) fn current_team_ids(
+    staff: Uuid,
+    role: Option<TeamRole>,
+    today: NaiveDate,
+) -> CurrentTeamIds {
     let roles = role_codes(role);
     case_file_team::table
         .filter(

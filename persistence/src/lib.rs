@@ -8,6 +8,7 @@
 //!   [`sensitive`], [`break_glass`]) with rows and queries.
 
 pub mod access;
+pub mod agenda;
 pub mod assessments;
 pub mod audit;
 pub mod break_glass;

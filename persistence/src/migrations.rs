@@ -5,9 +5,9 @@ use diesel::sql_query;
 use diesel::sql_types::{Integer, Text};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-use crate::audit;
 use crate::db::{AnyConnection, Database};
 use crate::error::StoreError;
+use crate::{audit, pacts};
 
 /// Migrations for PostgreSQL (`migrations/postgres`).
 pub const POSTGRES: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
@@ -37,8 +37,19 @@ pub fn run_pending_on(conn: &mut AnyConnection) -> Result<Vec<String>, StoreErro
 /// records written before the hash chain existed are chained ([`audit::chain_unhashed`]).
 const AUDIT_IMMUTABLE: &str = "_audit_immutable";
 
+/// Name suffix of the migration that indexes the stored pact deadlines: before it runs, the
+/// deadlines of the pacts that existed before they were stored are computed
+/// ([`pacts::store_all_deadlines`]).
+const PACT_DEADLINES_BY_FILE: &str = "_pact_deadlines_by_file";
+
 /// Work done in Rust between migrations, before the migration called `name`.
 fn before_migration(conn: &mut AnyConnection, name: &str) -> Result<(), StoreError> {
+    if name.ends_with(PACT_DEADLINES_BY_FILE) {
+        let stored = conn.transaction(pacts::store_all_deadlines)?;
+        if stored > 0 {
+            tracing::info!(stored, "deadlines of existing pacts stored");
+        }
+    }
     if name.ends_with(AUDIT_IMMUTABLE) {
         let hashed = conn.transaction(audit::chain_unhashed)?;
         if hashed > 0 {

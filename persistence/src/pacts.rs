@@ -6,18 +6,19 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
+use socialcare_domain::agenda::ItemKind;
 use socialcare_domain::pact::{
     AnalysisOutcome, CheckOutcome, ClockFacts, Commitment, CommitmentContent, CommitmentStatus,
-    Measure, NonCompliance, Pact, PactCheck, PactStatus, PactStep, PactTransition,
-    PactTransitionRecord, StepKind, suspensions_of,
+    Deadline, DueKind, Measure, NonCompliance, Pact, PactCheck, PactStatus, PactStep,
+    PactTransition, PactTransitionRecord, StepKind, clock_deadlines, rules_version, suspensions_of,
 };
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
 use crate::error::StoreError;
 use crate::schema::{
-    pact_check_attendees, pact_check_outcomes, pact_checks, pact_commitments, pact_non_compliance,
-    pact_steps, pact_transitions, pacts,
+    pact_check_attendees, pact_check_outcomes, pact_checks, pact_commitments, pact_deadlines,
+    pact_non_compliance, pact_steps, pact_transitions, pacts,
 };
 use crate::sql_types::{DbInstant, DbUuid};
 
@@ -171,7 +172,9 @@ pub fn insert(
     diesel::insert_into(pacts::table)
         .values(&row)
         .execute(conn)?;
-    row.try_into()
+    let pact: Pact = row.try_into()?;
+    store_deadlines(conn, pact.id)?;
+    Ok(pact)
 }
 
 /// Finds a pact.
@@ -281,6 +284,9 @@ pub fn insert_step(
                 .execute(conn)?;
         }
         StepKind::InDepthAssessment | StepKind::Signature => {}
+    }
+    if kind == StepKind::Convocation {
+        store_deadlines(conn, pact_id)?;
     }
     Ok(PactStep {
         id,
@@ -401,7 +407,7 @@ pub fn record_transition(
             pact_transitions::recorded_at.eq(DbInstant::from(record.recorded_at)),
         ))
         .execute(conn)?;
-    Ok(())
+    store_deadlines(conn, pact.id)
 }
 
 /// The lifecycle history of a pact, oldest first.
@@ -556,6 +562,7 @@ pub fn insert_commitment(
     diesel::insert_into(pact_commitments::table)
         .values(&row)
         .execute(conn)?;
+    store_deadlines(conn, pact_id)?;
     row.try_into()
 }
 
@@ -615,7 +622,15 @@ pub fn update_commitment(
         pact_commitments::updated_by.eq(DbUuid(actor)),
     ))
     .execute(conn)?;
-    Ok(n == 1)
+    if n != 1 {
+        return Ok(false);
+    }
+    let pact_id: DbUuid = pact_commitments::table
+        .find(DbUuid(id))
+        .select(pact_commitments::pact_id)
+        .first(conn)?;
+    store_deadlines(conn, pact_id.0)?;
+    Ok(true)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -683,6 +698,7 @@ pub fn insert_check(
     diesel::update(pacts::table.find(DbUuid(pact_id)))
         .set(pacts::last_check_on.eq(Some(checked_on)))
         .execute(conn)?;
+    store_deadlines(conn, pact_id)?;
     Ok(PactCheck {
         id,
         pact_id,
@@ -886,6 +902,108 @@ pub fn clock_facts(conn: &mut AnyConnection, pact: &Pact) -> Result<ClockFacts, 
         suspensions: suspensions_of(&history),
         pending_commitments: pending.into_iter().map(|(id, d)| (id.0, d)).collect(),
     })
+}
+
+/// Rewrites the stored deadlines of a pact from its current facts
+/// ([`socialcare_domain::pact::clock_deadlines`]): called by every write of this module that
+/// changes what the clock is computed from, in the same transaction, so that the agenda never
+/// reads deadlines older than the pact.
+pub fn store_deadlines(conn: &mut AnyConnection, pact_id: Uuid) -> Result<(), StoreError> {
+    let pact = find(conn, pact_id)?
+        .ok_or_else(|| StoreError::Internal(format!("pact {pact_id} vanished in its change")))?;
+    let rules = rules_version(&pact.rules_version).ok_or_else(|| {
+        StoreError::Internal(format!(
+            "pact {pact_id} has the unknown clock rule version {}",
+            pact.rules_version
+        ))
+    })?;
+    let facts = clock_facts(conn, &pact)?;
+    diesel::delete(pact_deadlines::table.filter(pact_deadlines::pact_id.eq(DbUuid(pact_id))))
+        .execute(conn)?;
+    for deadline in clock_deadlines(&facts, rules) {
+        diesel::insert_into(pact_deadlines::table)
+            .values(deadline_row(&pact, &deadline))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The stored deadlines of a pact, in the order [`socialcare_domain::pact::clock_deadlines`]
+/// gives them (for the tests that compare them with a recomputation).
+pub fn stored_deadlines(
+    conn: &mut AnyConnection,
+    pact_id: Uuid,
+) -> Result<Vec<Deadline>, StoreError> {
+    let rows: Vec<DeadlineRow> = pact_deadlines::table
+        .filter(pact_deadlines::pact_id.eq(DbUuid(pact_id)))
+        .select(DeadlineRow::as_select())
+        .load(conn)?;
+    let mut out: Vec<Deadline> = rows
+        .into_iter()
+        .map(Deadline::try_from)
+        .collect::<Result<_, _>>()?;
+    out.sort_by_key(|d| (d.due_on, d.kind, d.commitment_id));
+    Ok(out)
+}
+
+/// Computes and stores the deadlines of every pact: the step that precedes the migration
+/// indexing them, for the pacts that existed before deadlines were stored. Returns how many
+/// pacts it went through. Safe to run again (each pact's rows are rewritten).
+pub fn store_all_deadlines(conn: &mut AnyConnection) -> Result<usize, StoreError> {
+    let ids: Vec<DbUuid> = pacts::table
+        .select(pacts::id)
+        .order(pacts::id.asc())
+        .load(conn)?;
+    for id in &ids {
+        store_deadlines(conn, id.0)?;
+    }
+    Ok(ids.len())
+}
+
+/// A row of `pact_deadlines`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = pact_deadlines)]
+pub struct DeadlineRow {
+    /// The pact.
+    pub pact_id: DbUuid,
+    /// Its case file.
+    pub case_file_id: DbUuid,
+    /// The due kind's code.
+    pub kind: String,
+    /// The place of the kind among the items of a day.
+    pub kind_rank: i16,
+    /// The commitment, or the nil UUID.
+    pub commitment_key: DbUuid,
+    /// The due day (on the day the clock stopped, when `stopped_since` is set).
+    pub due_on: NaiveDate,
+    /// First day of the running suspension that stops the clock.
+    pub stopped_since: Option<NaiveDate>,
+}
+
+fn deadline_row(pact: &Pact, deadline: &Deadline) -> DeadlineRow {
+    DeadlineRow {
+        pact_id: DbUuid(pact.id),
+        case_file_id: DbUuid(pact.case_file_id),
+        kind: deadline.kind.as_str().to_owned(),
+        kind_rank: ItemKind::from(deadline.kind).rank(),
+        commitment_key: DbUuid(deadline.commitment_id.unwrap_or(Uuid::nil())),
+        due_on: deadline.due_on,
+        stopped_since: deadline.stopped_since,
+    }
+}
+
+impl TryFrom<DeadlineRow> for Deadline {
+    type Error = StoreError;
+
+    fn try_from(row: DeadlineRow) -> Result<Self, StoreError> {
+        let kind: DueKind = row.kind.parse().map_err(|e| corrupt("deadline kind", e))?;
+        Ok(Deadline {
+            kind,
+            due_on: row.due_on,
+            stopped_since: row.stopped_since,
+            commitment_id: (kind == DueKind::Commitment).then_some(row.commitment_key.0),
+        })
+    }
 }
 
 /// The latest day recorded on a pact, its steps and its transitions (see

@@ -776,6 +776,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::SqlUuid;
+
+    pact_deadlines (pact_id, kind, commitment_key) {
+        pact_id -> SqlUuid,
+        case_file_id -> SqlUuid,
+        kind -> Text,
+        kind_rank -> SmallInt,
+        commitment_key -> SqlUuid,
+        due_on -> Date,
+        stopped_since -> Nullable<Date>,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_areas -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -813,6 +828,8 @@ diesel::joinable!(pact_checks -> pacts (pact_id));
 diesel::joinable!(pact_check_attendees -> pact_checks (check_id));
 diesel::joinable!(pact_check_outcomes -> pact_checks (check_id));
 diesel::joinable!(pact_non_compliance -> pacts (pact_id));
+diesel::joinable!(pact_deadlines -> pacts (pact_id));
+diesel::joinable!(pact_deadlines -> case_files (case_file_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -860,6 +877,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     pact_check_attendees,
     pact_check_outcomes,
     pact_non_compliance,
+    pact_deadlines,
 );
 
 /// Every table of the schema with its columns, in declaration order: what both migration sets
@@ -1437,6 +1455,18 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "reported_on",
             "recorded_by",
             "recorded_at",
+        ],
+    ),
+    (
+        "pact_deadlines",
+        &[
+            "pact_id",
+            "case_file_id",
+            "kind",
+            "kind_rank",
+            "commitment_key",
+            "due_on",
+            "stopped_since",
         ],
     ),
 ];

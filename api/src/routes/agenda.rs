@@ -4,19 +4,17 @@
 //! area (of their files and, for area coordinators, of every open file of their areas),
 //! sorted by due day and paginated.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use socialcare_domain::access::{Action, may_read_agenda};
 use socialcare_domain::agenda::{self as rules, Item, ItemKind, Position, Window};
-use socialcare_domain::case_file::CaseStatus;
-use socialcare_domain::pact::{DueKind, PactStatus, deadlines, rules_version};
+use socialcare_domain::pact::{DueKind, add_days};
 use socialcare_domain::prison::release_due;
 use socialcare_domain::{Area, Role};
-use socialcare_persistence::case_files::{self, CaseFileQuery};
-use socialcare_persistence::{AnyConnection, pacts, prison, projects, users};
+use socialcare_persistence::{AnyConnection, agenda, projects, users};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
@@ -217,123 +215,78 @@ pub struct AgendaPage {
     pub next: Option<String>,
 }
 
-/// The facts of `manager`'s agenda, as domain items: the reviews of the active projects and
-/// the deadlines of the pacts of the files they manage, due up to the window's last day, and
-/// the expected releases to plan for (of the open files they manage and, for an area
-/// coordinator, of every open file of their areas). Which are listed, and in which order, is
-/// [`rules::page`]'s. With `kind`, only the facts of that kind are loaded.
+/// The facts of one page of `manager`'s agenda, as domain items: from each source (the
+/// reviews of the active projects and the stored deadlines of the pacts of the files they
+/// manage, and the expected releases to plan for, of the open files they manage and, for an
+/// area coordinator, of every open file of their areas), what comes after `after` in the
+/// agenda's order, at most a page more than `limit`: enough for [`rules::page`] to cut the page
+/// and know whether another follows. With `kind`, only that source is read.
 fn due_items(
     conn: &mut AnyConnection,
     manager: Uuid,
     window: &Window,
     kind: Option<ItemKind>,
+    after: Option<&Position>,
+    limit: usize,
 ) -> Result<Vec<Item>, ApiError> {
     let wants = |k: ItemKind| kind.is_none_or(|wanted| wanted == k);
-    let wants_pacts = ItemKind::ALL
-        .into_iter()
-        .any(|k| k != ItemKind::ProjectReview && k != ItemKind::ExpectedRelease && wants(k));
-    let Window { today, to, .. } = *window;
-    let files = case_files::list(
-        conn,
-        &CaseFileQuery {
-            case_manager_id: Some(manager),
-            today,
-            limit: i64::MAX,
-            ..CaseFileQuery::default()
-        },
-    )?;
-    let person_of: HashMap<Uuid, Uuid> = files.iter().map(|f| (f.id, f.person_id)).collect();
-    let ids: Vec<Uuid> = files.iter().map(|f| f.id).collect();
+    let today = window.today;
+    let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
     let mut items = Vec::new();
-    let reviews = if wants(ItemKind::ProjectReview) {
-        projects::reviews_due(conn, &ids, to)?
-    } else {
-        Vec::new()
-    };
-    for project in reviews {
-        if let (Some(due_on), Some(person)) =
-            (project.next_review_on, person_of.get(&project.case_file_id))
-        {
+    if wants(ItemKind::ProjectReview) {
+        for review in agenda::reviews(conn, manager, window, after, fetch)? {
             items.push(Item::project_review(
-                project.case_file_id,
-                *person,
-                project.id,
-                due_on,
+                review.case_file_id,
+                review.person_id,
+                review.project_id,
+                review.due_on,
                 today,
             ));
         }
     }
-    let pacts = if wants_pacts {
-        pacts::list(conn, &ids, None, None)?
-    } else {
-        Vec::new()
+    let pact_kind = match kind {
+        None => Some(None),
+        Some(k) => DueKind::ALL
+            .into_iter()
+            .find(|due| ItemKind::from(*due) == k)
+            .map(Some),
     };
-    for pact in pacts {
-        if pact.status == PactStatus::Closed {
-            continue;
-        }
-        let Some(rules) = rules_version(&pact.rules_version) else {
-            return Err(ApiError::Internal(format!(
-                "unknown clock rule version {}",
-                pact.rules_version
-            )));
-        };
-        let Some(person) = person_of.get(&pact.case_file_id) else {
-            continue;
-        };
-        let facts = pacts::clock_facts(conn, &pact)?;
-        for due in deadlines(&facts, rules, today) {
-            items.push(Item::pact(pact.case_file_id, *person, pact.id, due));
+    if let Some(pact_kind) = pact_kind {
+        let fixed = agenda::pact_deadlines(conn, manager, window, pact_kind, after, fetch)?;
+        let moving = agenda::moving_pact_deadlines(conn, manager, today)?;
+        for due in fixed.into_iter().chain(moving) {
+            items.push(Item::pact(
+                due.case_file_id,
+                due.person_id,
+                due.pact_id,
+                due.deadline.on(today),
+            ));
         }
     }
     if !wants(ItemKind::ExpectedRelease) {
         return Ok(items);
     }
-    let mut release_files: HashMap<Uuid, Uuid> = files
-        .iter()
-        .filter(|f| f.status != CaseStatus::Closed)
-        .map(|f| (f.id, f.person_id))
-        .collect();
-    let coordinated: BTreeSet<Area> = match users::find(conn, manager)? {
+    let coordinated: Vec<Area> = match users::find(conn, manager)? {
         Some(user) if user.profile.has_role(Role::AreaCoordinator) => {
             user.profile.areas().iter().copied().collect()
         }
-        _ => BTreeSet::new(),
+        _ => Vec::new(),
     };
-    for area in coordinated {
-        for file in case_files::list(
-            conn,
-            &CaseFileQuery {
-                area: Some(area),
-                today,
-                limit: i64::MAX,
-                ..CaseFileQuery::default()
-            },
-        )? {
-            if file.status != CaseStatus::Closed {
-                release_files.insert(file.id, file.person_id);
-            }
-        }
-    }
-    let mut persons: Vec<Uuid> = release_files.values().copied().collect();
-    persons.sort();
-    persons.dedup();
-    let file_ids: Vec<Uuid> = release_files.keys().copied().collect();
-    let plans = projects::open_reintegration_projects(conn, &file_ids)?;
-    let mut files_of: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    for (file, person) in &release_files {
-        files_of.entry(*person).or_default().push(*file);
-    }
-    for (person, status, expected) in prison::expected_releases(conn, &persons)? {
-        let Some(due) = release_due(status, Some(expected), today, window.release_within_days)
-        else {
-            continue;
-        };
-        for file in files_of.remove(&person).unwrap_or_default() {
+    let until = add_days(today, u64::from(window.release_within_days));
+    let releases = agenda::releases(conn, manager, &coordinated, today, until)?;
+    let files: Vec<Uuid> = releases.iter().map(|r| r.case_file_id).collect();
+    let plans = projects::open_reintegration_projects(conn, &files)?;
+    for release in releases {
+        if let Some(due) = release_due(
+            release.status,
+            Some(release.expected_on),
+            today,
+            window.release_within_days,
+        ) {
             items.push(Item::expected_release(
-                file,
-                person,
-                plans.get(&file).copied(),
+                release.case_file_id,
+                release.person_id,
+                plans.get(&release.case_file_id).copied(),
                 due,
             ));
         }
@@ -370,7 +323,7 @@ fn agenda_page(
     };
     let limit = ask.limit.unwrap_or(50) as usize;
     let kind = ask.kind.map(ItemKind::from);
-    let items = due_items(work.conn(), manager, &window, kind)?;
+    let items = due_items(work.conn(), manager, &window, kind, after.as_ref(), limit)?;
     let page = rules::page(items, &window, kind, after.as_ref(), limit);
     // Every person of a returned item is linked to the record, so their access report shows
     // the read; the details carry ids and a count only, never what the items are about (an

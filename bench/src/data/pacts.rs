@@ -6,12 +6,13 @@
 use anyhow::anyhow;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rand::Rng;
+use socialcare_domain::agenda::ItemKind;
 use socialcare_domain::case_file::TargetGroup;
 use socialcare_domain::pact::{
-    AnalysisOutcome, ClosureOutcome, CommitmentContent, CommitmentKind, CommitmentStatus,
-    Frequency, Measure, Pact, PactStatus, PactTransition, PactTransitionRequest, StepKind,
-    check_check_outcomes, check_new_pact, check_non_compliance, check_pact_transition,
-    check_periodic_check, check_step,
+    AnalysisOutcome, ClockFacts, ClosureOutcome, CommitmentContent, CommitmentKind,
+    CommitmentStatus, Frequency, Measure, Pact, PactStatus, PactTransition, PactTransitionRequest,
+    StepKind, Suspension, check_check_outcomes, check_new_pact, check_non_compliance,
+    check_pact_transition, check_periodic_check, check_step, clock_deadlines, rules_version,
 };
 use socialcare_persistence::sql_types::DbUuid;
 use uuid::Uuid;
@@ -19,8 +20,8 @@ use uuid::Uuid;
 use super::cases::FileFacts;
 use super::generator::Generator;
 use super::rows::{
-    CheckAttendeeRow, CheckOutcomeRow, CommitmentRow, NonComplianceRow, PactCheckRow, PactRow,
-    PactStepRow, PactTransitionRow,
+    CheckAttendeeRow, CheckOutcomeRow, CommitmentRow, NonComplianceRow, PactCheckRow,
+    PactDeadlineRow, PactRow, PactStepRow, PactTransitionRow,
 };
 use super::util::{add, chance, day_between, days_between, inst, pick, pick_ref, weighted};
 
@@ -245,6 +246,7 @@ impl Generator {
             updated_at: inst(p.updated_at),
             updated_by: DbUuid(p.updated_by),
         });
+        self.pact_deadlines(&d, facts.id)?;
         self.batch.pact_steps.append(&mut d.steps);
         self.batch.pact_transitions.append(&mut d.transitions);
         for c in &d.commitments {
@@ -270,6 +272,61 @@ impl Generator {
         self.batch.pact_check_attendees.append(&mut d.attendees);
         self.batch.pact_check_outcomes.append(&mut d.outcomes);
         self.batch.pact_non_compliance.append(&mut d.non_compliance);
+        Ok(())
+    }
+
+    /// The deadlines of the finished pact, as the server stores them with each change.
+    fn pact_deadlines(&mut self, d: &Draft, case_file_id: Uuid) -> anyhow::Result<()> {
+        let p = &d.pact;
+        let rules = rules_version(&p.rules_version)
+            .ok_or_else(|| anyhow!("generated pact with unknown rules {}", p.rules_version))?;
+        let mut suspensions: Vec<Suspension> = Vec::new();
+        for t in &d.transitions {
+            let transition: PactTransition = t
+                .transition
+                .parse()
+                .map_err(|e| anyhow!("generated transition: {e}"))?;
+            match transition {
+                PactTransition::Suspend => suspensions.push(Suspension {
+                    from: t.occurred_on,
+                    until: None,
+                }),
+                PactTransition::Resume | PactTransition::Close => {
+                    if let Some(last) = suspensions.last_mut()
+                        && last.until.is_none()
+                    {
+                        last.until = Some(t.occurred_on);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let facts = ClockFacts {
+            status: p.status,
+            activation_on: p.activation_on,
+            convocation_on: p.convocation_on,
+            signed_on: p.signed_on,
+            active_since: p.active_since,
+            last_check_on: p.last_check_on,
+            suspensions,
+            pending_commitments: d
+                .commitments
+                .iter()
+                .filter(|c| c.content.status == CommitmentStatus::Pending)
+                .map(|c| (c.id, c.content.due_on))
+                .collect(),
+        };
+        for deadline in clock_deadlines(&facts, rules) {
+            self.batch.pact_deadlines.push(PactDeadlineRow {
+                pact_id: DbUuid(p.id),
+                case_file_id: DbUuid(case_file_id),
+                kind: deadline.kind.as_str().to_owned(),
+                kind_rank: ItemKind::from(deadline.kind).rank(),
+                commitment_key: DbUuid(deadline.commitment_id.unwrap_or_default()),
+                due_on: deadline.due_on,
+                stopped_since: deadline.stopped_since,
+            });
+        }
         Ok(())
     }
 

@@ -155,6 +155,7 @@ batch! {
     pact_check_attendees: CheckAttendeeRow,
     pact_check_outcomes: CheckOutcomeRow,
     pact_non_compliance: NonComplianceRow,
+    pact_deadlines: PactDeadlineRow,
     case_reference_counters: CounterRow,
 }
 
@@ -759,6 +760,20 @@ pub struct NonComplianceRow {
     pub(super) reported_on: Option<NaiveDate>,
     pub(super) recorded_by: DbUuid,
     pub(super) recorded_at: DbInstant,
+}
+
+/// A `pact_deadlines` row: a deadline of a pact as `socialcare_domain::pact::clock_deadlines`
+/// computes it (what the server stores with every change of the pact).
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = schema::pact_deadlines, treat_none_as_default_value = false)]
+pub struct PactDeadlineRow {
+    pub(super) pact_id: DbUuid,
+    pub(super) case_file_id: DbUuid,
+    pub(super) kind: String,
+    pub(super) kind_rank: i16,
+    pub(super) commitment_key: DbUuid,
+    pub(super) due_on: NaiveDate,
+    pub(super) stopped_since: Option<NaiveDate>,
 }
 
 /// A `case_reference_counters` row: the last sequence number given in a year.

@@ -24,6 +24,8 @@ on_both_engines!(
     a_team_member_removed_from_the_team_writes_no_more,
     list_reads_link_the_persons_they_show,
     a_write_in_flight_when_its_author_leaves_the_team_is_refused,
+    the_agenda_reads_the_clock_the_pact_shows,
+    deadlines_of_existing_pacts_are_stored_on_upgrade,
 );
 
 /// Draws up a pact (201) and returns it.
@@ -1476,4 +1478,172 @@ async fn a_write_in_flight_when_its_author_leaves_the_team_is_refused(app: TestA
         .await;
     assert_eq!(status, 403);
     assert_eq!(snapshot(&app, anna, &file, &id).await, before);
+}
+
+/// Every stored deadline of every pact, with what the clock computes from the pact's facts
+/// now: the two must agree.
+fn stored_and_recomputed(
+    app: &TestApp,
+) -> Vec<(
+    uuid::Uuid,
+    Vec<socialcare_domain::pact::Deadline>,
+    Vec<socialcare_domain::pact::Deadline>,
+)> {
+    use diesel::prelude::*;
+    use socialcare_domain::pact::{clock_deadlines, rules_version};
+    use socialcare_persistence::pacts;
+    use socialcare_persistence::schema::pacts as pact_table;
+    use socialcare_persistence::sql_types::DbUuid;
+
+    app.db()
+        .read(|c| {
+            let ids: Vec<DbUuid> = pact_table::table.select(pact_table::id).load(c)?;
+            let mut out = Vec::new();
+            for id in ids {
+                let pact = pacts::find(c, id.0)?.unwrap();
+                let facts = pacts::clock_facts(c, &pact)?;
+                let mut computed =
+                    clock_deadlines(&facts, rules_version(&pact.rules_version).unwrap());
+                computed.sort_by_key(|d| (d.due_on, d.kind, d.commitment_id));
+                out.push((id.0, pacts::stored_deadlines(c, id.0)?, computed));
+            }
+            Ok(out)
+        })
+        .unwrap()
+}
+
+/// The agenda reads the deadlines stored with each change of a pact, and they are the ones
+/// the pact's own clock shows: the check of an active pact; the same check moving day
+/// by day while a suspension stops the clock (stored with the day it stopped), fixed again
+/// after the resumption; a commitment added, then met.
+async fn the_agenda_reads_the_clock_the_pact_shows(app: TestApp) {
+    let o = office(&app).await;
+    let (_, anna) = &o.anna;
+    let (file, _) = open_file(&app, &o, "Dora").await;
+    let id = signed_pact(&app, &o, &file, &day(-79)).await;
+    activate(&app, anna, &id, &day(-78)).await;
+    let agenda_path = format!("/me/agenda?to={}", day(60));
+    let checks = |agenda: &Value| -> Vec<(String, bool)> {
+        agenda["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["pact_id"] == id.as_str())
+            .map(|i| {
+                (
+                    format!(
+                        "{}:{}",
+                        i["kind"].as_str().unwrap(),
+                        i["due_on"].as_str().unwrap()
+                    ),
+                    i["late"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    };
+    // ADI: a check every 90 days from the start.
+    let agenda = get_json(&app, anna, &agenda_path).await;
+    assert_eq!(
+        checks(&agenda),
+        [(format!("pact_check:{}", day(12)), false)]
+    );
+    // Suspended 20 days ago: the clock stopped then, so the check falls 20 days later than
+    // it would have, and keeps moving while the suspension runs.
+    let tag = current_etag(&app, anna, &id).await;
+    let r = transition(
+        &app,
+        anna,
+        &id,
+        &tag,
+        json!({"transition": "suspend", "occurred_on": day(-20), "reason": "Hospital stay"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let suspended: Value = r.json().await.unwrap();
+    assert_eq!(suspended["clock"]["deadlines"][0]["due_on"], day(32));
+    let agenda = get_json(&app, anna, &agenda_path).await;
+    assert_eq!(
+        checks(&agenda),
+        [(format!("pact_check:{}", day(32)), false)]
+    );
+    let kind_only = get_json(&app, anna, &format!("{agenda_path}&kind=pact_check")).await;
+    assert_eq!(checks(&kind_only), checks(&agenda));
+    let rows = stored_and_recomputed(&app);
+    let (_, stored, computed) = rows.iter().find(|(p, _, _)| p.to_string() == id).unwrap();
+    assert_eq!(stored, computed);
+    assert_eq!(
+        stored[0].stopped_since,
+        Some(chrono::NaiveDate::parse_from_str(&day(-20), "%Y-%m-%d").unwrap())
+    );
+    // Resumed today: 20 suspended days, the deadline is fixed again.
+    let tag = current_etag(&app, anna, &id).await;
+    let r = transition(&app, anna, &id, &tag, json!({"transition": "resume"})).await;
+    assert_eq!(r.status(), 200);
+    let agenda = get_json(&app, anna, &agenda_path).await;
+    assert_eq!(
+        checks(&agenda),
+        [(format!("pact_check:{}", day(32)), false)]
+    );
+    // A commitment due in 5 days joins the agenda before the check.
+    let person = get_json(&app, anna, &format!("/case-files/{file}")).await["person_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = post(
+        &app,
+        anna,
+        &format!("/pacts/{id}/commitments"),
+        json!({"person_id": person, "kind": "training", "owner": "Dora",
+            "frequency": "once", "due_on": day(5), "verification": "Certificate"}),
+    )
+    .await;
+    let status = r.status();
+    let commitment: Value = r.json().await.unwrap();
+    assert_eq!(status, 201, "{commitment}");
+    let agenda = get_json(&app, anna, &agenda_path).await;
+    assert_eq!(
+        checks(&agenda),
+        [
+            (format!("pact_commitment:{}", day(5)), false),
+            (format!("pact_check:{}", day(32)), false)
+        ]
+    );
+    assert!(
+        stored_and_recomputed(&app)
+            .iter()
+            .all(|(_, stored, computed)| stored == computed)
+    );
+}
+
+/// A database upgraded from before deadlines were stored gets the deadlines of every pact it
+/// has, computed by the step that precedes the migration indexing them; they are the ones the
+/// server would have stored.
+async fn deadlines_of_existing_pacts_are_stored_on_upgrade(app: TestApp) {
+    use socialcare_persistence::migrations;
+
+    let summary = socialcare_api::demo::load(app.db(), 7, 60).unwrap();
+    assert!(summary.pacts > 0);
+    let before = stored_and_recomputed(&app);
+    assert_eq!(before.len(), summary.pacts);
+    assert!(before.iter().any(|(_, stored, _)| !stored.is_empty()));
+    assert!(
+        before
+            .iter()
+            .all(|(_, stored, computed)| stored == computed)
+    );
+    let mut conn = app.db().conn().unwrap();
+    assert!(
+        migrations::revert_last(&mut conn)
+            .unwrap()
+            .ends_with("000020")
+    );
+    assert!(
+        migrations::revert_last(&mut conn)
+            .unwrap()
+            .ends_with("000019")
+    );
+    let applied = migrations::run_pending_on(&mut conn).unwrap();
+    assert_eq!(applied.len(), 2, "{applied:?}");
+    drop(conn);
+    assert_eq!(stored_and_recomputed(&app), before);
 }

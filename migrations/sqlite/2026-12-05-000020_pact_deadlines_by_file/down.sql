@@ -1,0 +1,1 @@
+DROP INDEX pact_deadlines_file_due_idx;

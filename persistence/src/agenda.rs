@@ -1,0 +1,283 @@
+//! The facts of a case manager's agenda, read in the agenda's own order
+//! (`socialcare_domain::agenda::Position`: due day, kind, subject, commitment), each source
+//! from a page's position on and at most a page of it, so that a page costs the same however
+//! large the caseload and however deep the page:
+//!
+//! - the reviews of the active projects of the files they manage (`projects.next_review_on`);
+//! - the stored deadlines of their pacts (`pact_deadlines`, written with every change of a pact
+//!   by [`crate::pacts::store_deadlines`]), except those whose clock a running suspension stops;
+//! - those few, which move with the day, read whole and placed by the domain;
+//! - the expected releases to plan for, of the open files they manage and of every open file
+//!   of the areas they coordinate (bounded by the persons in the prison area).
+//!
+//! Which items the agenda lists and how a page is cut stay `socialcare_domain::agenda`'s.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use socialcare_domain::Area;
+use socialcare_domain::agenda::{ItemKind, Position, Window};
+use socialcare_domain::case_file::{CaseStatus, TeamRole};
+use socialcare_domain::pact::{Deadline, DueKind};
+use socialcare_domain::project::ProjectStatus;
+use socialcare_domain::sensitive::JusticeStatus;
+use uuid::Uuid;
+
+use crate::case_files::current_team_ids;
+use crate::db::AnyConnection;
+use crate::error::StoreError;
+use crate::pacts::DeadlineRow;
+use crate::schema::{case_files, pact_deadlines, person_justice, persons, projects};
+use crate::sql_types::DbUuid;
+
+/// The review of an active project, due on `due_on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReviewDue {
+    /// The project.
+    pub project_id: Uuid,
+    /// Its case file.
+    pub case_file_id: Uuid,
+    /// The person of the case file.
+    pub person_id: Uuid,
+    /// The day of the next review.
+    pub due_on: NaiveDate,
+}
+
+/// A stored deadline of a pact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PactDue {
+    /// The pact.
+    pub pact_id: Uuid,
+    /// Its case file.
+    pub case_file_id: Uuid,
+    /// The person of the case file.
+    pub person_id: Uuid,
+    /// The deadline, to be read on the agenda's day ([`Deadline::on`]).
+    pub deadline: Deadline,
+}
+
+/// A person of an open file in the agenda's scope whose release is expected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReleaseDue {
+    /// The open case file.
+    pub case_file_id: Uuid,
+    /// Its person.
+    pub person_id: Uuid,
+    /// The person's justice status (never `released`).
+    pub status: JusticeStatus,
+    /// The expected release day.
+    pub expected_on: NaiveDate,
+}
+
+/// The due days a window lists besides the overdue ones, as the filter the database applies
+/// before the domain's own ([`Window::shows`]): up to the last day, and, when the period starts
+/// after today, either before today or from the period's first day.
+macro_rules! window_filter {
+    ($query:ident, $column:expr, $window:expr) => {
+        $query = $query.filter($column.le($window.to));
+        if $window.from > $window.today {
+            $query = $query.filter($column.lt($window.today).or($column.ge($window.from)));
+        }
+    };
+}
+
+/// The reviews due for `manager`'s agenda in `window` after `after`, in the agenda's order, at
+/// most `limit` of them: the active projects of the files where they are the current case
+/// manager, by next review day then project.
+pub fn reviews(
+    conn: &mut AnyConnection,
+    manager: Uuid,
+    window: &Window,
+    after: Option<&Position>,
+    limit: i64,
+) -> Result<Vec<ReviewDue>, StoreError> {
+    let mut query = projects::table
+        .inner_join(case_files::table)
+        .filter(projects::case_file_id.eq_any(current_team_ids(
+            manager,
+            Some(TeamRole::CaseManager),
+            window.today,
+        )))
+        .filter(projects::status.eq(ProjectStatus::Active.as_str()))
+        .select((
+            projects::id,
+            projects::case_file_id,
+            case_files::person_id,
+            projects::next_review_on,
+        ))
+        .order((projects::next_review_on.asc(), projects::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    window_filter!(query, projects::next_review_on, window);
+    if let Some(a) = after {
+        let day = Some(a.due_on);
+        query = if ItemKind::ProjectReview.rank() < a.kind.rank() {
+            query.filter(projects::next_review_on.gt(day))
+        } else {
+            let project = DbUuid(a.subject.unwrap_or_default());
+            query.filter(
+                projects::next_review_on.gt(day).or(projects::next_review_on
+                    .eq(day)
+                    .and(projects::id.gt(project))),
+            )
+        };
+    }
+    let rows: Vec<(DbUuid, DbUuid, DbUuid, Option<NaiveDate>)> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(project, file, person, due)| {
+            due.map(|due_on| ReviewDue {
+                project_id: project.0,
+                case_file_id: file.0,
+                person_id: person.0,
+                due_on,
+            })
+        })
+        .collect())
+}
+
+/// The stored pact deadlines of `manager`'s agenda in `window` after `after`, in the agenda's
+/// order (due day, kind, pact, commitment), at most `limit` of them, only of `kind` when given:
+/// those of the pacts of the files where they are the current case manager whose day is fixed.
+/// The deadlines a running suspension moves are [`moving_pact_deadlines`].
+pub fn pact_deadlines(
+    conn: &mut AnyConnection,
+    manager: Uuid,
+    window: &Window,
+    kind: Option<DueKind>,
+    after: Option<&Position>,
+    limit: i64,
+) -> Result<Vec<PactDue>, StoreError> {
+    let mut query = pact_deadlines::table
+        .inner_join(case_files::table)
+        .filter(pact_deadlines::case_file_id.eq_any(current_team_ids(
+            manager,
+            Some(TeamRole::CaseManager),
+            window.today,
+        )))
+        .filter(pact_deadlines::stopped_since.is_null())
+        .select((DeadlineRow::as_select(), case_files::person_id))
+        .order((
+            pact_deadlines::due_on.asc(),
+            pact_deadlines::kind_rank.asc(),
+            pact_deadlines::pact_id.asc(),
+            pact_deadlines::commitment_key.asc(),
+        ))
+        .limit(limit)
+        .into_boxed();
+    window_filter!(query, pact_deadlines::due_on, window);
+    if let Some(kind) = kind {
+        query = query.filter(pact_deadlines::kind.eq(kind.as_str()));
+    }
+    if let Some(a) = after {
+        let (day, rank) = (a.due_on, a.kind.rank());
+        let pact = DbUuid(a.subject.unwrap_or_default());
+        let commitment = DbUuid(a.commitment_id.unwrap_or_default());
+        query = query.filter(
+            pact_deadlines::due_on
+                .gt(day)
+                .or(pact_deadlines::due_on.eq(day).and(
+                    pact_deadlines::kind_rank
+                        .gt(rank)
+                        .or(pact_deadlines::kind_rank.eq(rank).and(
+                            pact_deadlines::pact_id.gt(pact).or(pact_deadlines::pact_id
+                                .eq(pact)
+                                .and(pact_deadlines::commitment_key.gt(commitment))),
+                        )),
+                )),
+        );
+    }
+    pact_dues(query.load(conn)?)
+}
+
+/// The pact deadlines of `manager`'s agenda that a running suspension keeps moving (a check
+/// whose clock is stopped): few, read whole, placed by the domain on the agenda's day.
+pub fn moving_pact_deadlines(
+    conn: &mut AnyConnection,
+    manager: Uuid,
+    today: NaiveDate,
+) -> Result<Vec<PactDue>, StoreError> {
+    let rows = pact_deadlines::table
+        .inner_join(case_files::table)
+        .filter(pact_deadlines::case_file_id.eq_any(current_team_ids(
+            manager,
+            Some(TeamRole::CaseManager),
+            today,
+        )))
+        .filter(pact_deadlines::stopped_since.is_not_null())
+        .select((DeadlineRow::as_select(), case_files::person_id))
+        .load(conn)?;
+    pact_dues(rows)
+}
+
+fn pact_dues(rows: Vec<(DeadlineRow, DbUuid)>) -> Result<Vec<PactDue>, StoreError> {
+    rows.into_iter()
+        .map(|(row, person)| {
+            let pact_id = row.pact_id.0;
+            let case_file_id = row.case_file_id.0;
+            Ok(PactDue {
+                pact_id,
+                case_file_id,
+                person_id: person.0,
+                deadline: Deadline::try_from(row)?,
+            })
+        })
+        .collect()
+}
+
+/// The expected releases to plan for in `manager`'s agenda: the persons (not annulled, not
+/// released) of the open files where `manager` is the current case manager or whose area is
+/// among `coordinated`, whose release is expected on or before `until`, by day. One row per
+/// open file.
+pub fn releases(
+    conn: &mut AnyConnection,
+    manager: Uuid,
+    coordinated: &[Area],
+    today: NaiveDate,
+    until: NaiveDate,
+) -> Result<Vec<ReleaseDue>, StoreError> {
+    let areas: Vec<&'static str> = coordinated.iter().map(|a| a.as_str()).collect();
+    let rows: Vec<(DbUuid, DbUuid, String, Option<NaiveDate>)> = person_justice::table
+        .inner_join(persons::table)
+        .inner_join(case_files::table.on(case_files::person_id.eq(person_justice::person_id)))
+        .filter(persons::annulled_at.is_null())
+        .filter(person_justice::status.ne(JusticeStatus::Released.as_str()))
+        .filter(person_justice::expected_release_on.le(until))
+        .filter(case_files::status.ne(CaseStatus::Closed.as_str()))
+        .filter(
+            case_files::id
+                .eq_any(current_team_ids(
+                    manager,
+                    Some(TeamRole::CaseManager),
+                    today,
+                ))
+                .or(case_files::area.eq_any(areas)),
+        )
+        .order((
+            person_justice::expected_release_on.asc(),
+            case_files::id.asc(),
+        ))
+        .select((
+            case_files::id,
+            person_justice::person_id,
+            person_justice::status,
+            person_justice::expected_release_on,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .filter_map(|(file, person, status, on)| on.map(|on| (file, person, status, on)))
+        .map(|(file, person, status, expected_on)| {
+            let status = JusticeStatus::parse(&status).map_err(|e| {
+                StoreError::Internal(format!(
+                    "stored justice status of {} is invalid: {e}",
+                    person.0
+                ))
+            })?;
+            Ok(ReleaseDue {
+                case_file_id: file.0,
+                person_id: person.0,
+                status,
+                expected_on,
+            })
+        })
+        .collect()
+}
