@@ -340,6 +340,9 @@ path_ids!(
     HouseholdMemberId => "member_id",
     TeamAssignmentId => "assignment_id",
     BreakGlassGrantId => "grant_id",
+    FacilityId => "facility_id",
+    BedId => "bed_id",
+    PlacementId => "placement_id",
 );
 
 impl<T: PathId> Id<T> {

@@ -80,11 +80,19 @@ pub enum Action {
     /// Confirm the taking in charge of a case file opened for a person another area has in
     /// charge: the coordinator of the file's area.
     ConfirmCaseFile,
+    /// Record and change facilities, their beds and out-of-service periods: `administrative`
+    /// staff and area coordinators, of the facility's area (see [`may_manage_facility`]).
+    ManageHousing,
+    /// Read the facility register and search free beds: whoever works cases.
+    ReadHousing,
+    /// Place the person of a case file in a bed, and start, end or cancel the placement: the
+    /// case team and the area coordinator.
+    PlacePerson,
 }
 
 impl Action {
     /// Every action, for exhaustive tests and the documentation table.
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 28] = [
         Action::ManageStaffAccounts,
         Action::ReadOwnAccount,
         Action::RegisterPerson,
@@ -110,6 +118,9 @@ impl Action {
         Action::ReviewBreakGlass,
         Action::ReadAgenda,
         Action::ConfirmCaseFile,
+        Action::ManageHousing,
+        Action::ReadHousing,
+        Action::PlacePerson,
     ];
 
     /// Code recorded in the audit trail of a refusal.
@@ -140,6 +151,9 @@ impl Action {
             Action::ReviewBreakGlass => "break_glass.review",
             Action::ReadAgenda => "agenda.read",
             Action::ConfirmCaseFile => "case_file.confirm",
+            Action::ManageHousing => "housing.manage",
+            Action::ReadHousing => "housing.read",
+            Action::PlacePerson => "housing.place",
         }
     }
 }
@@ -326,9 +340,11 @@ pub fn decide(subject: &Subject<'_>, action: Action, resource: Resource<'_>) -> 
             Action::SearchPersons
             | Action::ReadPersonDirectory
             | Action::ListCaseFiles
-            | Action::ReadAgenda,
+            | Action::ReadAgenda
+            | Action::ReadHousing,
             _,
         ) => Decision::of(subject.works_cases()),
+        (Action::ManageHousing, _) => Decision::of(any(&[Administrative, AreaCoordinator])),
         (Action::OpenCaseFile, Resource::Area(area)) => {
             Decision::of(any(&[SocialWorker, AreaCoordinator]) && subject.in_area(area))
         }
@@ -393,6 +409,10 @@ fn on_case(action: Action, relation: Relation, confirmed: bool) -> Decision {
             relation,
             R::CaseManager | R::GrantedTeamMember | R::TeamMember
         ),
+        Action::PlacePerson => matches!(
+            relation,
+            R::CaseManager | R::AreaCoordinator | R::GrantedTeamMember | R::TeamMember
+        ),
         _ => false,
     };
     match (allowed, relation) {
@@ -443,11 +463,25 @@ fn could_ever(subject: &Subject<'_>, action: Action) -> bool {
         | Action::ReadRestrictedContent
         | Action::ChangeCaseFile
         | Action::ManageCaseTeam
-        | Action::WriteCaseContent => any(&[SocialWorker, Educator, AreaCoordinator]),
+        | Action::WriteCaseContent
+        | Action::PlacePerson => any(&[SocialWorker, Educator, AreaCoordinator]),
         Action::ReassignCaseManager | Action::ConfirmCaseFile => any(&[AreaCoordinator]),
         Action::ReadCaseContent => any(&[SocialWorker, Educator, AreaCoordinator, OfficeManager]),
         _ => decide(subject, action, Resource::None).allowed(),
     }
+}
+
+/// Whether `subject` may record or change the facilities of `area` (and their beds):
+/// `administrative` staff and area coordinators of that area.
+pub fn may_manage_facility(subject: &Subject<'_>, area: Area) -> bool {
+    (subject.has(Role::Administrative) || subject.has(Role::AreaCoordinator))
+        && subject.in_area(area)
+}
+
+/// Whether a caller with `relation` to a case file may place its person against a facility's
+/// rules on whom it takes (with a reason, audited): the coordinator of the file's area.
+pub fn may_override_housing_rules(relation: Relation) -> bool {
+    relation == Relation::AreaCoordinator
 }
 
 /// Which case files a caller's lists and caseload may hold.

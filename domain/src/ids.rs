@@ -139,6 +139,21 @@ typed_id!(
     BreakGlassGrantId,
     "break-glass access"
 );
+typed_id!(
+    /// A housing facility.
+    FacilityId,
+    "facility"
+);
+typed_id!(
+    /// A bed of a facility.
+    BedId,
+    "bed"
+);
+typed_id!(
+    /// A placement in a bed.
+    PlacementId,
+    "placement"
+);
 
 #[cfg(test)]
 mod tests {

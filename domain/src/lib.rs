@@ -13,6 +13,7 @@ pub mod case_file;
 pub mod dates;
 pub mod error;
 pub mod household;
+pub mod housing;
 pub mod ids;
 pub mod names;
 pub mod pact;

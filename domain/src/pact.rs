@@ -1062,18 +1062,26 @@ pub struct PactTransitionRecord {
 
 /// The suspension periods of a pact from its transitions (oldest first).
 pub fn suspensions_of(transitions: &[PactTransitionRecord]) -> Vec<Suspension> {
+    suspensions_from(transitions.iter().map(|t| (t.transition, t.occurred_on)))
+}
+
+/// The suspensions of a history given as (transition, day) pairs, oldest first: each
+/// suspension runs until the next resumption or closure.
+pub fn suspensions_from(
+    history: impl IntoIterator<Item = (PactTransition, NaiveDate)>,
+) -> Vec<Suspension> {
     let mut out: Vec<Suspension> = Vec::new();
-    for t in transitions {
-        match t.transition {
+    for (transition, on) in history {
+        match transition {
             PactTransition::Suspend => out.push(Suspension {
-                from: t.occurred_on,
+                from: on,
                 until: None,
             }),
             PactTransition::Resume | PactTransition::Close => {
                 if let Some(last) = out.last_mut()
                     && last.until.is_none()
                 {
-                    last.until = Some(t.occurred_on);
+                    last.until = Some(on);
                 }
             }
             _ => {}

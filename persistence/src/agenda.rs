@@ -226,8 +226,9 @@ fn pact_dues(rows: Vec<(DeadlineRow, DbUuid)>) -> Result<Vec<PactDue>, StoreErro
 
 /// The expected releases to plan for in `manager`'s agenda: the persons (not annulled, not
 /// released) of the open files where `manager` is the current case manager or whose area is
-/// among `coordinated`, whose release is expected on or before `until`, by day. One row per
-/// open file.
+/// among `coordinated`, whose release is expected on or before `until`, by day then file. One
+/// row per open file. The two scopes are read apart (one query driven by the team rows, one by
+/// the area), so that each uses its index.
 pub fn releases(
     conn: &mut AnyConnection,
     manager: Uuid,
@@ -235,35 +236,40 @@ pub fn releases(
     today: NaiveDate,
     until: NaiveDate,
 ) -> Result<Vec<ReleaseDue>, StoreError> {
-    let areas: Vec<&'static str> = coordinated.iter().map(|a| a.as_str()).collect();
-    let rows: Vec<(DbUuid, DbUuid, String, Option<NaiveDate>)> = person_justice::table
-        .inner_join(persons::table)
-        .inner_join(case_files::table.on(case_files::person_id.eq(person_justice::person_id)))
-        .filter(persons::annulled_at.is_null())
-        .filter(person_justice::status.ne(JusticeStatus::Released.as_str()))
-        .filter(person_justice::expected_release_on.le(until))
-        .filter(case_files::status.ne(CaseStatus::Closed.as_str()))
-        .filter(
-            case_files::id
-                .eq_any(current_team_ids(
-                    manager,
-                    Some(TeamRole::CaseManager),
-                    today,
-                ))
-                .or(case_files::area.eq_any(areas)),
-        )
-        .order((
-            person_justice::expected_release_on.asc(),
-            case_files::id.asc(),
-        ))
-        .select((
-            case_files::id,
-            person_justice::person_id,
-            person_justice::status,
-            person_justice::expected_release_on,
-        ))
+    let base = || {
+        person_justice::table
+            .inner_join(persons::table)
+            .inner_join(case_files::table.on(case_files::person_id.eq(person_justice::person_id)))
+            .filter(persons::annulled_at.is_null())
+            .filter(person_justice::status.ne(JusticeStatus::Released.as_str()))
+            .filter(person_justice::expected_release_on.le(until))
+            .filter(case_files::status.ne(CaseStatus::Closed.as_str()))
+            .select((
+                case_files::id,
+                person_justice::person_id,
+                person_justice::status,
+                person_justice::expected_release_on,
+            ))
+            .into_boxed()
+    };
+    type Row = (DbUuid, DbUuid, String, Option<NaiveDate>);
+    let mut rows: Vec<Row> = base()
+        .filter(case_files::id.eq_any(current_team_ids(
+            manager,
+            Some(TeamRole::CaseManager),
+            today,
+        )))
         .load(conn)?;
-    rows.into_iter()
+    if !coordinated.is_empty() {
+        let areas: Vec<&'static str> = coordinated.iter().map(|a| a.as_str()).collect();
+        rows.extend(
+            base()
+                .filter(case_files::area.eq_any(areas))
+                .load::<Row>(conn)?,
+        );
+    }
+    let mut out = rows
+        .into_iter()
         .filter_map(|(file, person, status, on)| on.map(|on| (file, person, status, on)))
         .map(|(file, person, status, expected_on)| {
             let status = JusticeStatus::parse(&status).map_err(|e| {
@@ -279,5 +285,8 @@ pub fn releases(
                 expected_on,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    out.sort_by_key(|r| (r.expected_on, r.case_file_id));
+    out.dedup_by_key(|r| r.case_file_id);
+    Ok(out)
 }

@@ -18,6 +18,7 @@ pub mod db;
 pub mod diary;
 pub mod error;
 pub mod households;
+pub mod housing;
 pub mod idempotency;
 pub mod migrations;
 pub mod pacts;

@@ -791,6 +791,149 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    facilities (id) {
+        id -> SqlUuid,
+        name -> Text,
+        kind -> Text,
+        area -> Text,
+        operator -> Text,
+        street -> Text,
+        municipality -> Text,
+        postcode -> Nullable<Text>,
+        takes -> Text,
+        accessible -> Bool,
+        opens_on -> Date,
+        closes_on -> Nullable<Date>,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::SqlUuid;
+
+    facility_target_groups (facility_id, target_group) {
+        facility_id -> SqlUuid,
+        target_group -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    beds (id) {
+        id -> SqlUuid,
+        facility_id -> SqlUuid,
+        unit -> Text,
+        label -> Text,
+        capacity -> SmallInt,
+        takes -> Nullable<Text>,
+        accessible -> Bool,
+        opens_on -> Date,
+        closes_on -> Nullable<Date>,
+        season_from -> Nullable<Date>,
+        season_until -> Nullable<Date>,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::SqlUuid;
+
+    bed_places (bed_id, place) {
+        bed_id -> SqlUuid,
+        place -> SmallInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    bed_out_of_service (id) {
+        id -> SqlUuid,
+        bed_id -> SqlUuid,
+        from_on -> Date,
+        until_on -> Nullable<Date>,
+        reason -> Text,
+        recorded_by -> SqlUuid,
+        recorded_at -> SqlInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    placements (id) {
+        id -> SqlUuid,
+        case_file_id -> SqlUuid,
+        person_id -> SqlUuid,
+        facility_id -> SqlUuid,
+        bed_id -> SqlUuid,
+        tracking -> Text,
+        status -> Text,
+        from_on -> Date,
+        until_on -> Date,
+        started_on -> Nullable<Date>,
+        ended_on -> Nullable<Date>,
+        exit_destination -> Nullable<Text>,
+        exit_notes -> Nullable<Text>,
+        cancel_reason -> Nullable<Text>,
+        override_reason -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    placement_transitions (id) {
+        id -> SqlUuid,
+        placement_id -> SqlUuid,
+        transition -> Text,
+        from_status -> Text,
+        to_status -> Text,
+        occurred_on -> Date,
+        author_id -> SqlUuid,
+        recorded_at -> SqlInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::SqlUuid;
+
+    bed_nights (bed_id, night, place) {
+        bed_id -> SqlUuid,
+        night -> Date,
+        place -> SmallInt,
+        person_id -> SqlUuid,
+        placement_id -> SqlUuid,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_areas -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -830,6 +973,13 @@ diesel::joinable!(pact_check_outcomes -> pact_checks (check_id));
 diesel::joinable!(pact_non_compliance -> pacts (pact_id));
 diesel::joinable!(pact_deadlines -> pacts (pact_id));
 diesel::joinable!(pact_deadlines -> case_files (case_file_id));
+diesel::joinable!(facility_target_groups -> facilities (facility_id));
+diesel::joinable!(beds -> facilities (facility_id));
+diesel::joinable!(bed_places -> beds (bed_id));
+diesel::joinable!(bed_out_of_service -> beds (bed_id));
+diesel::joinable!(placements -> beds (bed_id));
+diesel::joinable!(placement_transitions -> placements (placement_id));
+diesel::joinable!(bed_nights -> placements (placement_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -878,6 +1028,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     pact_check_outcomes,
     pact_non_compliance,
     pact_deadlines,
+    facilities,
+    facility_target_groups,
+    beds,
+    bed_places,
+    bed_out_of_service,
+    placements,
+    placement_transitions,
+    bed_nights,
 );
 
 /// Every table of the schema with its columns, in declaration order: what both migration sets
@@ -1467,6 +1625,125 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "commitment_key",
             "due_on",
             "stopped_since",
+        ],
+    ),
+    (
+        "facilities",
+        &[
+            "id",
+            "name",
+            "kind",
+            "area",
+            "operator",
+            "street",
+            "municipality",
+            "postcode",
+            "takes",
+            "accessible",
+            "opens_on",
+            "closes_on",
+            "phone",
+            "email",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+        ],
+    ),
+    (
+        "facility_target_groups",
+        &[
+            "facility_id",
+            "target_group",
+        ],
+    ),
+    (
+        "beds",
+        &[
+            "id",
+            "facility_id",
+            "unit",
+            "label",
+            "capacity",
+            "takes",
+            "accessible",
+            "opens_on",
+            "closes_on",
+            "season_from",
+            "season_until",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+        ],
+    ),
+    (
+        "bed_places",
+        &[
+            "bed_id",
+            "place",
+        ],
+    ),
+    (
+        "bed_out_of_service",
+        &[
+            "id",
+            "bed_id",
+            "from_on",
+            "until_on",
+            "reason",
+            "recorded_by",
+            "recorded_at",
+        ],
+    ),
+    (
+        "placements",
+        &[
+            "id",
+            "case_file_id",
+            "person_id",
+            "facility_id",
+            "bed_id",
+            "tracking",
+            "status",
+            "from_on",
+            "until_on",
+            "started_on",
+            "ended_on",
+            "exit_destination",
+            "exit_notes",
+            "cancel_reason",
+            "override_reason",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+        ],
+    ),
+    (
+        "placement_transitions",
+        &[
+            "id",
+            "placement_id",
+            "transition",
+            "from_status",
+            "to_status",
+            "occurred_on",
+            "author_id",
+            "recorded_at",
+        ],
+    ),
+    (
+        "bed_nights",
+        &[
+            "bed_id",
+            "night",
+            "place",
+            "person_id",
+            "placement_id",
         ],
     ),
 ];

@@ -260,7 +260,8 @@ fn instant_text(at: DateTime<Utc>) -> String {
 }
 
 /// Runs a search of the audit trail in the caller's transaction and records it
-/// (`audit.search`, with the person searched for); returns the records (one more than the page
+/// (`audit.search`, linked to the person searched for and to every person of the records it
+/// returns); returns the records (one more than the page
 /// when there is a next one) and the page size.
 fn search(
     c: &mut socialcare_persistence::AnyConnection,
@@ -300,8 +301,17 @@ fn search(
     });
     let found = audit::search(c, &query)?;
     let mut record = caller.audit("audit.search", "audit_trail", None, Outcome::Success);
-    record.persons = query.person_id.into_iter().collect();
     let returned = found.len().min(limit as usize);
+    // The person searched for and every person a returned record concerns: the answer shows
+    // that they were looked at, so each one's access report lists the search.
+    let mut shown: Vec<Uuid> = query
+        .person_id
+        .into_iter()
+        .chain(found[..returned].iter().flat_map(|e| e.persons.iter().copied()))
+        .collect();
+    shown.sort_unstable();
+    shown.dedup();
+    record.persons = shown;
     record.details =
         Some(serde_json::json!({ "filters": filters, "returned": returned }).to_string());
     audit::append(c, record)?;
@@ -313,7 +323,7 @@ fn search(
 /// Records newest first, filtered by actor, person concerned, action (exact, or a prefix
 /// ending with `.`), resource type, outcome, break-glass and period, with cursor pagination.
 /// For `privacy_officer` and `office_manager`; the search is itself recorded (`audit.search`,
-/// with the person searched for).
+/// linked to the person searched for and to every person of the records returned).
 #[utoipa::path(
     tag = "audit",
     operation_id = "search_audit_records",

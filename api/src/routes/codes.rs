@@ -5,6 +5,9 @@ use socialcare_domain::case_file::{
     DiaryEntryKind, ExternalService, ReferralDirection, ReferralStatus, ReferralTransition,
     TargetGroup, TeamRole,
 };
+use socialcare_domain::housing::{
+    ExitDestination, FacilityKind, PlacementStatus, PlacementTransition, Takes, Tracking,
+};
 use socialcare_domain::pact::{
     AnalysisOutcome, ClosureOutcome, CommitmentKind, CommitmentStatus, DueKind, Frequency, Measure,
     PactStatus, PactTransition, StepKind,
@@ -488,5 +491,99 @@ api_enum!(
         Check,
         /// A commitment is due.
         Commitment,
+    }
+);
+
+api_enum!(
+    /// The kind of a housing facility.
+    FacilityKindCode => FacilityKind {
+        /// Dormitorio: beds booked night by night.
+        NightShelter,
+        /// Accoglienza adulti: reception with a placement.
+        AdultReception,
+        /// Protected flat.
+        ProtectedFlat,
+        /// Housing First flat.
+        HousingFirstFlat,
+        /// Co-housing.
+        CoHousing,
+        /// Residence for persons with disability.
+        DisabilityResidence,
+        /// Social housing unit.
+        SocialHousingUnit,
+    }
+);
+
+api_enum!(
+    /// Whom a facility takes: `men`, `women`, `mixed` or `families` (a bed may be reserved to
+    /// `men` or `women` only).
+    TakesCode => Takes {
+        /// Men only.
+        Men,
+        /// Women only.
+        Women,
+        /// Men and women.
+        Mixed,
+        /// Families.
+        Families,
+    }
+);
+
+api_enum!(
+    /// Where a person went when a placement ended.
+    ExitDestinationCode => ExitDestination {
+        /// Own housing (rented, owned, social housing).
+        OwnHousing,
+        /// With family or friends.
+        Family,
+        /// Another facility.
+        OtherFacility,
+        /// Hospital.
+        Hospital,
+        /// Prison.
+        Prison,
+        /// Back to the street.
+        Street,
+        /// Not known.
+        Unknown,
+        /// The person died.
+        Deceased,
+    }
+);
+
+api_enum!(
+    /// Status of a placement: `planned` → `active` → `ended`, or `planned` → `cancelled`.
+    PlacementStatusCode => PlacementStatus {
+        /// Booked; the person has not arrived.
+        Planned,
+        /// The person is there.
+        Active,
+        /// The person left.
+        Ended,
+        /// Never started.
+        Cancelled,
+    }
+);
+
+api_enum!(
+    /// A change of a placement's status.
+    PlacementTransitionCode => PlacementTransition {
+        /// The person arrived (`planned` → `active`).
+        Start,
+        /// The person left (`active` → `ended`), with the exit destination.
+        End,
+        /// The placement will not happen (`planned` → `cancelled`), with a reason.
+        Cancel,
+    }
+);
+
+api_enum!(
+    /// How a facility's beds are taken: `night_by_night` (night shelters: the night register)
+    /// or `entry_exit` (a placement from a day to a day).
+    TrackingCode => Tracking {
+        /// Night by night.
+        NightByNight,
+        /// Entry and exit.
+        EntryExit,
     }
 );

@@ -11,6 +11,7 @@ pub mod codes;
 pub mod consents;
 pub mod diary;
 pub mod households;
+pub mod housing;
 pub mod me;
 pub mod pacts;
 pub mod persons;
@@ -142,5 +143,18 @@ fn configure_pacts(cfg: &mut ServiceConfig) {
         .service(pacts::create_pact_non_compliance_event)
         .service(pacts::list_pact_non_compliance_events)
         .service(agenda::get_my_agenda)
-        .service(agenda::get_agenda);
+        .service(agenda::get_agenda)
+        .service(housing::create_facility)
+        .service(housing::list_facilities)
+        .service(housing::get_facility)
+        .service(housing::replace_facility)
+        .service(housing::create_bed)
+        .service(housing::list_beds)
+        .service(housing::replace_bed)
+        .service(housing::create_out_of_service)
+        .service(housing::search_free_beds)
+        .service(housing::create_placement)
+        .service(housing::list_placements)
+        .service(housing::get_placement)
+        .service(housing::transition_placement);
 }

@@ -11,8 +11,9 @@ use socialcare_domain::case_file::TargetGroup;
 use socialcare_domain::pact::{
     AnalysisOutcome, ClockFacts, ClosureOutcome, CommitmentContent, CommitmentKind,
     CommitmentStatus, Frequency, Measure, Pact, PactStatus, PactTransition, PactTransitionRequest,
-    StepKind, Suspension, check_check_outcomes, check_new_pact, check_non_compliance,
+    StepKind, check_check_outcomes, check_new_pact, check_non_compliance,
     check_pact_transition, check_periodic_check, check_step, clock_deadlines, rules_version,
+    suspensions_from,
 };
 use socialcare_persistence::sql_types::DbUuid;
 use uuid::Uuid;
@@ -280,27 +281,18 @@ impl Generator {
         let p = &d.pact;
         let rules = rules_version(&p.rules_version)
             .ok_or_else(|| anyhow!("generated pact with unknown rules {}", p.rules_version))?;
-        let mut suspensions: Vec<Suspension> = Vec::new();
-        for t in &d.transitions {
-            let transition: PactTransition = t
-                .transition
-                .parse()
-                .map_err(|e| anyhow!("generated transition: {e}"))?;
-            match transition {
-                PactTransition::Suspend => suspensions.push(Suspension {
-                    from: t.occurred_on,
-                    until: None,
-                }),
-                PactTransition::Resume | PactTransition::Close => {
-                    if let Some(last) = suspensions.last_mut()
-                        && last.until.is_none()
-                    {
-                        last.until = Some(t.occurred_on);
-                    }
-                }
-                _ => {}
-            }
-        }
+        let history = d
+            .transitions
+            .iter()
+            .map(|t| {
+                let transition: PactTransition = t
+                    .transition
+                    .parse()
+                    .map_err(|e| anyhow!("generated transition: {e}"))?;
+                Ok((transition, t.occurred_on))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let suspensions = suspensions_from(history);
         let facts = ClockFacts {
             status: p.status,
             activation_on: p.activation_on,

@@ -116,6 +116,14 @@ async fn searches_filter_by_person_action_actor_and_page(app: TestApp) {
         .map(|i| &i["persons"][0])
         .collect();
     assert_eq!(created, [&json!(p2), &json!(p1)]);
+    // A search by action shows both persons: its record links them both.
+    let record = app.audit_entries(1).remove(0);
+    assert_eq!(record.action, "audit.search");
+    let mut linked: Vec<String> = record.persons.iter().map(ToString::to_string).collect();
+    linked.sort();
+    let mut shown = vec![p1.clone(), p2.clone()];
+    shown.sort();
+    assert_eq!(linked, shown);
 
     // A prefix ends with `.`; without it the action must match exactly.
     let page = get_json(

@@ -1,0 +1,519 @@
+//! Placements of the person of a case file in a bed: booking the nights, reading them, and
+//! their lifecycle `planned` → `active` → `ended` | `cancelled`.
+
+use super::*;
+use socialcare_domain::access::may_override_housing_rules;
+use socialcare_domain::case_file::check_takes_new_work;
+use socialcare_domain::housing::{
+    Placement, PlacementStatus, PlacementTransition, apply_placement, check_eligibility,
+    check_new_stay, check_transition_day, free_place,
+};
+use socialcare_domain::project::{optional_text, required_text};
+use socialcare_persistence::housing::{NewPlacement, PlacementChange};
+use socialcare_persistence::{case_files, persons};
+
+use crate::routes::codes::{ExitDestinationCode, PlacementStatusCode, PlacementTransitionCode};
+
+/// A placement to book.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "bed_id": "01938a6e-7f00-7000-8000-000000000001",
+    "from": "2026-12-04",
+    "until": "2026-12-11"
+}))]
+pub struct CreatePlacementRequest {
+    /// The bed.
+    pub bed_id: Uuid,
+    /// First night (default tonight, the office's day): at most a year back or ahead. Between
+    /// 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
+    pub from: Option<NaiveDate>,
+    /// The day the person is expected to leave: the first night no longer booked (default the
+    /// day after `from`, one night); at most 731 nights after `from`. Between 1900-01-01 and
+    /// 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
+    pub until: Option<NaiveDate>,
+    /// For the coordinator of the case file's area only: why the person is placed although the
+    /// facility or the bed does not take them (its sex or target-group rules), 1-500
+    /// characters. Audited.
+    #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
+    pub override_reason: Option<String>,
+}
+
+/// A placement.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PlacementResponse {
+    /// Identifier.
+    pub id: Uuid,
+    /// The case file.
+    pub case_file_id: Uuid,
+    /// The person placed.
+    pub person_id: Uuid,
+    /// The facility.
+    pub facility_id: Uuid,
+    /// The bed.
+    pub bed_id: Uuid,
+    /// How it is tracked (the facility's).
+    pub tracking: TrackingCode,
+    /// Current status.
+    pub status: PlacementStatusCode,
+    /// Transitions allowed from the current status.
+    pub allowed_transitions: Vec<PlacementTransitionCode>,
+    /// First night booked.
+    pub from: NaiveDate,
+    /// The day the person is expected to leave (the first night not booked).
+    pub until: NaiveDate,
+    /// The day the person arrived.
+    pub started_on: Option<NaiveDate>,
+    /// The day the person left.
+    pub ended_on: Option<NaiveDate>,
+    /// Where the person went.
+    pub exit_destination: Option<ExitDestinationCode>,
+    /// Notes on the exit.
+    pub exit_notes: Option<String>,
+    /// Why it was cancelled.
+    pub cancel_reason: Option<String>,
+    /// Why the coordinator placed the person against the facility's rules.
+    pub override_reason: Option<String>,
+    /// Version, also sent as `ETag`; send it back in `If-Match` to change the status.
+    #[schema(format = Int64, example = 1)]
+    pub version: i64,
+    /// Creation instant.
+    pub created_at: DateTime<Utc>,
+    /// Who booked it.
+    pub created_by: Uuid,
+    /// Last change instant.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&Placement> for PlacementResponse {
+    fn from(p: &Placement) -> Self {
+        Self {
+            id: p.id,
+            case_file_id: p.case_file_id,
+            person_id: p.person_id,
+            facility_id: p.facility_id,
+            bed_id: p.bed_id,
+            tracking: p.tracking.into(),
+            status: p.status.into(),
+            allowed_transitions: p
+                .status
+                .allowed_transitions()
+                .iter()
+                .map(|t| (*t).into())
+                .collect(),
+            from: p.nights.from,
+            until: p.nights.until.unwrap_or(p.nights.from),
+            started_on: p.started_on,
+            ended_on: p.ended_on,
+            exit_destination: p.exit_destination.map(Into::into),
+            exit_notes: p.exit_notes.clone(),
+            cancel_reason: p.cancel_reason.clone(),
+            override_reason: p.override_reason.clone(),
+            version: p.version,
+            created_at: p.created_at,
+            created_by: p.created_by,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+fn no_placement() -> ApiError {
+    ApiError::NotFound("no placement with this id".into())
+}
+
+/// Place a person in a bed
+///
+/// Books the nights from `from` to `until` of a bed for the person of the case file, in
+/// `planned`. Refused with 409 naming the conflict when the bed has no free place on a night
+/// (full, out of service, outside its season or opening) or the person already sleeps elsewhere
+/// that night (naming the other placement); two simultaneous requests for the last place get
+/// one 201 and one 409, also across server processes. The facility's and bed's rules on whom
+/// they take hold (409) unless the coordinator of the case file's area gives
+/// `override_reason` (others: 403). A closed case file takes no new placements (409). For the
+/// case team and the area coordinator. Send `Idempotency-Key` to make retries safe.
+#[utoipa::path(
+    tag = "housing",
+    operation_id = "create_placement",
+    params(("case_file_id" = Uuid, Path, description = "Case file identifier."), IdempotencyKeyHeader),
+    request_body = CreatePlacementRequest,
+    responses(
+        (status = 201, description = "Booked, in `planned`.", body = PlacementResponse,
+            headers(("Location" = String, description = "URL of the placement."), ("ETag" = String, description = "Version, for If-Match."))),
+        (status = 403, description = "Not in the case team, or an override by someone other than the area coordinator.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No case file with this id.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No free place on a night, the person is elsewhere on a night, the facility does not take the person, or the case file is closed.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (JSON Pointers such as `/until`), or no bed with this id (`/bed_id`).", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/case-files/{case_file_id}/placements")]
+pub async fn create_placement(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: Id<CaseFileId>,
+    body: Body<CreatePlacementRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let op = Op::new(Action::PlacePerson, "placement.create", "placement");
+    case_work::write(
+        &state,
+        caller,
+        &req,
+        Target::CaseFile(id.0),
+        op,
+        body,
+        |work, request, _| {
+            let today = work.today();
+            let case_file_id = work.case_file_id()?;
+            let file = case_files::find(work.conn(), case_file_id)?
+                .ok_or_else(|| ApiError::NotFound("no case file with this id".into()))?;
+            let from = request.from.unwrap_or(today);
+            let until = request
+                .until
+                .unwrap_or_else(|| socialcare_domain::housing::plus_days(from, 1));
+            let mut errors = socialcare_domain::ValidationErrors::new();
+            let nights = match check_new_stay(from, until, today) {
+                Ok(n) => Some(n),
+                Err(e) => {
+                    for field in e.errors() {
+                        errors.collect::<()>(&field.field, Err(field.detail.clone()));
+                    }
+                    None
+                }
+            };
+            let override_reason = errors.collect(
+                "override_reason",
+                optional_text(request.override_reason.as_deref(), 500),
+            );
+            let found = housing::find_bed(work.conn(), request.bed_id)?;
+            if found.is_none() {
+                errors.collect::<()>("bed_id", Err("no bed with this id".into()));
+            }
+            let (Some(nights), Some(override_reason), Some(bed)) = (nights, override_reason, found)
+            else {
+                return Err(ApiError::from_domain(errors));
+            };
+            if !errors.is_empty() {
+                return Err(ApiError::from_domain(errors));
+            }
+            check_takes_new_work(file.status, "take new placements").map_err(ApiError::Conflict)?;
+            let relation = work.case()?.relation;
+            if override_reason.is_some() && !may_override_housing_rules(relation) {
+                return Err(work.refuse(
+                    "only the coordinator of the case file's area places against a facility's rules",
+                ));
+            }
+            let facility = facility_of(work.conn(), bed.facility_id)?;
+            let sex = persons::find(work.conn(), file.person_id)?.and_then(|p| p.details.sex);
+            let eligible = check_eligibility(
+                sex,
+                &file.target_groups,
+                facility.content.takes,
+                &facility.content.target_groups,
+                bed.content.takes,
+            );
+            match (&eligible, &override_reason) {
+                (Err(e), None) => {
+                    return Err(ApiError::Conflict(format!(
+                        "{e}; the coordinator of the case file's area may place the person with an `override_reason`"
+                    )));
+                }
+                (Err(e), Some(_)) => {
+                    work.detail("override", e.to_string());
+                }
+                (Ok(()), _) => {}
+            }
+            // One booking of this bed at a time: what follows is decided on what the earlier
+            // one left. The schema refuses what slips through anyway.
+            housing::lock_bed(work.conn(), bed.id)?;
+            let calendar = calendar_of(work.conn(), &bed, &facility)?;
+            let taken = housing::taken_places(work.conn(), bed.id, &nights)?;
+            let count = |night| {
+                taken
+                    .get(&night)
+                    .map_or(0, |p: &Vec<u16>| u16::try_from(p.len()).unwrap_or(u16::MAX))
+            };
+            if let Some(night) = calendar.first_full_night(&nights, count) {
+                let why = if calendar.places_on(night) == 0 {
+                    "does not take anyone"
+                } else {
+                    "has no free place"
+                };
+                return Err(ApiError::Conflict(format!(
+                    "bed {} {why} on the night of {night}",
+                    bed.id
+                )));
+            }
+            if let Some((night, other)) = housing::person_booked(work.conn(), file.person_id, &nights)? {
+                return Err(ApiError::Conflict(format!(
+                    "the person already sleeps elsewhere on the night of {night} (placement {other})"
+                )));
+            }
+            let mut places = Vec::new();
+            for night in nights.each() {
+                let used = taken.get(&night).cloned().unwrap_or_default();
+                let place = free_place(calendar.places_on(night), &used).ok_or_else(|| {
+                    ApiError::Internal(format!("no free place on {night} after the check"))
+                })?;
+                places.push((night, place));
+            }
+            let (actor, now) = (work.actor(), work.now());
+            let new = NewPlacement {
+                case_file_id,
+                person_id: file.person_id,
+                facility_id: facility.id,
+                bed_id: bed.id,
+                tracking: facility.content.kind.tracking(),
+                from,
+                until,
+                places,
+                override_reason,
+            };
+            let placement =
+                housing::insert_placement(work.conn(), &new, actor, now).map_err(booking_conflict)?;
+            work.resource(placement.id)
+                .detail("bed_id", bed.id)
+                .detail("facility_id", facility.id);
+            Ok(Answer::created(
+                &PlacementResponse::from(&placement),
+                format!("/api/v1/placements/{}", placement.id),
+                Some(placement.version),
+            ))
+        },
+    )
+    .await
+}
+
+/// The placements of a case file.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlacementList {
+    /// By first night.
+    pub items: Vec<PlacementResponse>,
+}
+
+/// List the placements of a case file
+///
+/// Every placement of the case file, by first night. For whoever may read the case file.
+#[utoipa::path(
+    tag = "housing",
+    operation_id = "list_placements",
+    params(("case_file_id" = Uuid, Path, description = "Case file identifier.")),
+    responses(
+        (status = 200, description = "The placements.", body = PlacementList),
+        (status = 404, description = "No case file with this id.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/case-files/{case_file_id}/placements")]
+pub async fn list_placements(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: Id<CaseFileId>,
+) -> Result<HttpResponse, ApiError> {
+    let op = Op::new(Action::ReadCaseFile, "placement.list", "case_file");
+    let list = case_work::read(
+        &state,
+        caller,
+        &req,
+        Target::CaseFile(id.0),
+        op,
+        |work, _: NoQuery| {
+            let case_file_id = work.case_file_id()?;
+            let found = housing::placements_of(work.conn(), case_file_id)?;
+            work.detail("returned", found.len());
+            Ok(PlacementList {
+                items: found.iter().map(PlacementResponse::from).collect(),
+            })
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// Read a placement
+///
+/// One placement. For whoever may read its case file.
+#[utoipa::path(
+    tag = "housing",
+    operation_id = "get_placement",
+    params(("placement_id" = Uuid, Path, description = "Placement identifier.")),
+    responses(
+        (status = 200, description = "The placement.", body = PlacementResponse,
+            headers(("ETag" = String, description = "Version, for If-Match."))),
+        (status = 404, description = "No placement with this id.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/placements/{placement_id}")]
+pub async fn get_placement(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: Id<PlacementId>,
+) -> Result<HttpResponse, ApiError> {
+    let op = Op::new(Action::ReadCaseFile, "placement.read", "placement");
+    let placement = case_work::read(
+        &state,
+        caller,
+        &req,
+        placement_target(id.0),
+        op,
+        move |work, _: NoQuery| {
+            housing::find_placement(work.conn(), id.0.uuid())?.ok_or_else(no_placement)
+        },
+    )
+    .await?;
+    Ok(with_etag(
+        placement.version,
+        &PlacementResponse::from(&placement),
+    ))
+}
+
+/// A change of a placement's status.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"transition": "end", "occurred_on": "2026-12-20", "exit_destination": "own_housing"}))]
+pub struct PlacementTransitionRequest {
+    /// The transition.
+    pub transition: PlacementTransitionCode,
+    /// The day it happened (default today): not in the future; a start on or after the first
+    /// night; an end on or after the start. Ending releases the nights from this day on.
+    /// Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
+    pub occurred_on: Option<NaiveDate>,
+    /// For `end` (required): where the person went.
+    pub exit_destination: Option<ExitDestinationCode>,
+    /// For `end`: notes on the exit (1-2000 characters).
+    #[validate(length(min = 1, max = 2000))]
+    #[schema(min_length = 1, max_length = 2000)]
+    pub exit_notes: Option<String>,
+    /// For `cancel` (required): why (1-500 characters).
+    #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
+    pub cancel_reason: Option<String>,
+}
+
+/// Start, end or cancel a placement
+///
+/// `start` when the person arrives; `end` when they leave, with `exit_destination` (the nights
+/// from `occurred_on` on are released); `cancel` a placement that will not happen, with
+/// `cancel_reason` (every night is released). Requires `If-Match`. A transition not allowed
+/// from the current status is 409 with the allowed ones. For the case team and the area
+/// coordinator. Send `Idempotency-Key` to make retries safe.
+#[utoipa::path(
+    tag = "housing",
+    operation_id = "transition_placement",
+    params(("placement_id" = Uuid, Path, description = "Placement identifier."),
+        IfMatchHeader, IdempotencyKeyHeader),
+    request_body = PlacementTransitionRequest,
+    responses(
+        (status = 200, description = "The placement after the change.", body = PlacementResponse,
+            headers(("ETag" = String, description = "The new version."))),
+        (status = 404, description = "No placement with this id.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not allowed from the current status.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not match the current version.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (a missing exit destination or reason, a day in the future).", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/placements/{placement_id}/transitions")]
+pub async fn transition_placement(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: Id<PlacementId>,
+    body: Body<PlacementTransitionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let op = Op::new(Action::PlacePerson, "placement.transition", "placement");
+    case_work::write(
+        &state,
+        caller,
+        &req,
+        placement_target(id.0),
+        op,
+        body,
+        move |work, request, if_match| {
+            let placement =
+                housing::find_placement(work.conn(), id.0.uuid())?.ok_or_else(no_placement)?;
+            let transition: PlacementTransition = request.transition.into();
+            work.event(format!("placement.{}", transition.as_str()));
+            let today = work.today();
+            let on = request.occurred_on.unwrap_or(today);
+            let mut errors = socialcare_domain::ValidationErrors::new();
+            errors.collect(
+                "occurred_on",
+                check_transition_day(&placement, transition, on, today),
+            );
+            let exit_notes = errors.collect(
+                "exit_notes",
+                optional_text(request.exit_notes.as_deref(), 2000),
+            );
+            let cancel_reason = match (transition, request.cancel_reason.as_deref()) {
+                (PlacementTransition::Cancel, Some(raw)) => {
+                    errors.collect("cancel_reason", required_text(raw, 500))
+                }
+                (PlacementTransition::Cancel, None) => {
+                    errors.collect::<String>("cancel_reason", Err("is required to cancel".into()))
+                }
+                (_, Some(_)) => errors.collect::<String>(
+                    "cancel_reason",
+                    Err("is only for `cancel`".into()),
+                ),
+                (_, None) => None,
+            };
+            match (transition, request.exit_destination) {
+                (PlacementTransition::End, None) => {
+                    errors.collect::<()>("exit_destination", Err("is required to end".into()));
+                }
+                (PlacementTransition::Start | PlacementTransition::Cancel, Some(_)) => {
+                    errors.collect::<()>("exit_destination", Err("is only for `end`".into()));
+                }
+                _ => {}
+            }
+            if transition != PlacementTransition::End && request.exit_notes.is_some() {
+                errors.collect::<()>("exit_notes", Err("is only for `end`".into()));
+            }
+            if !errors.is_empty() {
+                return Err(ApiError::from_domain(errors));
+            }
+            let to = apply_placement(placement.status, transition).map_err(|e| {
+                ApiError::IllegalTransition {
+                    detail: e.to_string(),
+                    allowed: placement
+                        .status
+                        .allowed_transitions()
+                        .iter()
+                        .map(|t| t.as_str().to_owned())
+                        .collect(),
+                }
+            })?;
+            if_match.check(placement.version)?;
+            let change = PlacementChange {
+                transition,
+                to,
+                on,
+                exit_destination: request.exit_destination.map(Into::into),
+                exit_notes: exit_notes.flatten(),
+                cancel_reason,
+            };
+            let (actor, now) = (work.actor(), work.now());
+            if !housing::change_placement(work.conn(), &placement, &change, actor, now)? {
+                return Err(ApiError::PreconditionFailed(
+                    "the placement changed meanwhile; read it again and retry".into(),
+                ));
+            }
+            let placement =
+                housing::find_placement(work.conn(), placement.id)?.ok_or_else(no_placement)?;
+            debug_assert!(placement.status != PlacementStatus::Planned || to == PlacementStatus::Planned);
+            Ok(Answer::ok(
+                &PlacementResponse::from(&placement),
+                Some(placement.version),
+            ))
+        },
+    )
+    .await
+}

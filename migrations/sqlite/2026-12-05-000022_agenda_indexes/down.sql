@@ -1,0 +1,3 @@
+DROP INDEX pact_deadlines_moving_idx;
+DROP INDEX case_file_team_staff_role_idx;
+DROP INDEX projects_active_review_idx;
