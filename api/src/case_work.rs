@@ -610,6 +610,27 @@ where
     run_write(state, caller, req, None, op, Some(body), steps).await
 }
 
+/// A write on a record of the office that is not under a case file, person or household (a
+/// facility, a bed): the gate decides the roles; `check` loads the record and decides on it
+/// (its area) before the body is judged, refusing with [`Work::refuse`]; then as
+/// [`write_checked`].
+pub async fn office_checked<B, C, K, F>(
+    state: &web::Data<AppState>,
+    caller: Caller,
+    req: &HttpRequest,
+    op: Op,
+    body: Body<B>,
+    steps: Checked<K, F>,
+) -> Result<HttpResponse, ApiError>
+where
+    B: DeserializeOwned + Validate + 'static,
+    C: Send + 'static,
+    K: FnOnce(&mut Work<'_>) -> Result<C, ApiError> + Send + 'static,
+    F: FnOnce(&mut Work<'_>, B, IfMatch, C) -> Result<Answer, ApiError> + Send + 'static,
+{
+    run_write(state, caller, req, None, op, Some(body), steps).await
+}
+
 /// A write without a body (e.g. an action named by its path), otherwise as [`write`].
 pub async fn act<F>(
     state: &web::Data<AppState>,

@@ -24,8 +24,8 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::Area;
-use crate::error::{FieldError, ValidationErrors};
 use crate::case_file::{TargetGroup, code_list, coded_enum};
+use crate::error::{FieldError, ValidationErrors};
 use crate::person::Sex;
 
 /// The longest stay booked in one request, in nights (a placement is then extended).
@@ -228,7 +228,8 @@ impl BedCalendar {
         stay: &Nights,
         taken: impl Fn(NaiveDate) -> u16,
     ) -> Option<NaiveDate> {
-        stay.each().find(|night| taken(*night) >= self.places_on(*night))
+        stay.each()
+            .find(|night| taken(*night) >= self.places_on(*night))
     }
 }
 
@@ -375,7 +376,6 @@ pub fn plus_days(day: NaiveDate, n: u64) -> NaiveDate {
     day.checked_add_days(Days::new(n)).unwrap_or(NaiveDate::MAX)
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Facilities, beds and placements as recorded
 // ---------------------------------------------------------------------------------------------
@@ -504,9 +504,15 @@ pub fn check_bed(content: &BedContent, facility_takes: Takes) -> Result<(), Vali
     }
     if let Some((from, until)) = content.season {
         if until <= from {
-            errors.push(FieldError::new("season_until", "must be after `season_from`"));
+            errors.push(FieldError::new(
+                "season_until",
+                "must be after `season_from`",
+            ));
         } else if (until - from).num_days() > 366 {
-            errors.push(FieldError::new("season_until", "a season lasts at most 366 nights"));
+            errors.push(FieldError::new(
+                "season_until",
+                "a season lasts at most 366 nights",
+            ));
         }
     }
     let clash = matches!(
@@ -514,13 +520,19 @@ pub fn check_bed(content: &BedContent, facility_takes: Takes) -> Result<(), Vali
         (Takes::Men, Some(Takes::Women)) | (Takes::Women, Some(Takes::Men))
     );
     if clash {
-        errors.push(FieldError::new("takes", "the facility takes the other sex only"));
+        errors.push(FieldError::new(
+            "takes",
+            "the facility takes the other sex only",
+        ));
     }
     errors.into_result(())
 }
 
 /// Checks a facility's opening period.
-pub fn check_facility_period(opens_on: NaiveDate, closes_on: Option<NaiveDate>) -> Result<(), String> {
+pub fn check_facility_period(
+    opens_on: NaiveDate,
+    closes_on: Option<NaiveDate>,
+) -> Result<(), String> {
     match closes_on {
         Some(closes) if closes <= opens_on => Err("must be after `opens_on`".into()),
         _ => Ok(()),
@@ -598,7 +610,11 @@ impl Tracking {
 
 /// Checks the nights asked for a new placement on `today`: at least one, at most
 /// [`MAX_STAY_NIGHTS`], not starting more than a year back nor more than a year ahead.
-pub fn check_new_stay(from: NaiveDate, until: NaiveDate, today: NaiveDate) -> Result<Nights, ValidationErrors> {
+pub fn check_new_stay(
+    from: NaiveDate,
+    until: NaiveDate,
+    today: NaiveDate,
+) -> Result<Nights, ValidationErrors> {
     let mut errors = ValidationErrors::new();
     if (today - from).num_days() > 366 {
         errors.push(FieldError::new("from", "must be at most a year ago"));

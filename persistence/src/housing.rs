@@ -72,7 +72,10 @@ impl FacilityRow {
             content: FacilityContent {
                 name: self.name,
                 kind: parse::<FacilityKind>("facility kind", &self.kind)?,
-                area: self.area.parse::<Area>().map_err(|e| corrupt("facility area", e))?,
+                area: self
+                    .area
+                    .parse::<Area>()
+                    .map_err(|e| corrupt("facility area", e))?,
                 operator: self.operator,
                 street: self.street,
                 municipality: self.municipality,
@@ -401,7 +404,9 @@ pub fn insert_bed(
         updated_at: now.into(),
         updated_by: DbUuid(actor),
     };
-    diesel::insert_into(beds::table).values(&row).execute(conn)?;
+    diesel::insert_into(beds::table)
+        .values(&row)
+        .execute(conn)?;
     write_places(conn, row.id.0, row.capacity)?;
     row.try_into()
 }
@@ -791,7 +796,9 @@ pub fn insert_placement(
                 {
                     StoreError::Conflict(ONE_BED_A_NIGHT.into())
                 }
-                StoreError::Conflict(c) if c == BED_PLACE_TAKEN || c.contains("bed_nights.bed_id") => {
+                StoreError::Conflict(c)
+                    if c == BED_PLACE_TAKEN || c.contains("bed_nights.bed_id") =>
+                {
                     StoreError::Conflict(BED_PLACE_TAKEN.into())
                 }
                 other => other,
@@ -801,10 +808,7 @@ pub fn insert_placement(
 }
 
 /// A placement.
-pub fn find_placement(
-    conn: &mut AnyConnection,
-    id: Uuid,
-) -> Result<Option<Placement>, StoreError> {
+pub fn find_placement(conn: &mut AnyConnection, id: Uuid) -> Result<Option<Placement>, StoreError> {
     placements::table
         .find(DbUuid(id))
         .select(PlacementRow::as_select())
@@ -996,7 +1000,11 @@ pub fn candidate_beds(
         Some(Takes::Men) => {
             query = query
                 .filter(facilities::takes.ne(Takes::Women.as_str()))
-                .filter(beds::takes.is_null().or(beds::takes.eq(Takes::Men.as_str())));
+                .filter(
+                    beds::takes
+                        .is_null()
+                        .or(beds::takes.eq(Takes::Men.as_str())),
+                );
         }
         Some(Takes::Women) => {
             query = query

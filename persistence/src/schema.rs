@@ -1651,13 +1651,7 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "updated_by",
         ],
     ),
-    (
-        "facility_target_groups",
-        &[
-            "facility_id",
-            "target_group",
-        ],
-    ),
+    ("facility_target_groups", &["facility_id", "target_group"]),
     (
         "beds",
         &[
@@ -1679,13 +1673,7 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "updated_by",
         ],
     ),
-    (
-        "bed_places",
-        &[
-            "bed_id",
-            "place",
-        ],
-    ),
+    ("bed_places", &["bed_id", "place"]),
     (
         "bed_out_of_service",
         &[
@@ -1738,12 +1726,6 @@ pub const TABLES: &[(&str, &[&str])] = &[
     ),
     (
         "bed_nights",
-        &[
-            "bed_id",
-            "night",
-            "place",
-            "person_id",
-            "placement_id",
-        ],
+        &["bed_id", "night", "place", "person_id", "placement_id"],
     ),
 ];

@@ -307,7 +307,11 @@ fn search(
     let mut shown: Vec<Uuid> = query
         .person_id
         .into_iter()
-        .chain(found[..returned].iter().flat_map(|e| e.persons.iter().copied()))
+        .chain(
+            found[..returned]
+                .iter()
+                .flat_map(|e| e.persons.iter().copied()),
+        )
         .collect();
     shown.sort_unstable();
     shown.dedup();

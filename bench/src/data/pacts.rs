@@ -11,9 +11,8 @@ use socialcare_domain::case_file::TargetGroup;
 use socialcare_domain::pact::{
     AnalysisOutcome, ClockFacts, ClosureOutcome, CommitmentContent, CommitmentKind,
     CommitmentStatus, Frequency, Measure, Pact, PactStatus, PactTransition, PactTransitionRequest,
-    StepKind, check_check_outcomes, check_new_pact, check_non_compliance,
-    check_pact_transition, check_periodic_check, check_step, clock_deadlines, rules_version,
-    suspensions_from,
+    StepKind, check_check_outcomes, check_new_pact, check_non_compliance, check_pact_transition,
+    check_periodic_check, check_step, clock_deadlines, rules_version, suspensions_from,
 };
 use socialcare_persistence::sql_types::DbUuid;
 use uuid::Uuid;

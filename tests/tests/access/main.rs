@@ -107,6 +107,12 @@ pub struct Office {
     pub commitment: String,
     /// The pact's check.
     pub check: String,
+    /// A facility of the case file's area.
+    pub facility: String,
+    /// Its bed.
+    pub bed: String,
+    /// A placement of the person in the bed.
+    pub placement: String,
 }
 
 impl Office {
@@ -461,6 +467,52 @@ pub async fn office(app: &TestApp) -> Office {
     )
     .await;
     let check = id_of(&post(format!("/pacts/{pact}/checks"), None, json!({})).await);
+    // Housing: a facility of the area, recorded by its administrative staff, with one bed,
+    // and a placement of the person in it.
+    let clerk = staff[RELATIONS
+        .iter()
+        .position(|r| *r == "administrative")
+        .unwrap()]
+    .1
+    .clone();
+    let facility = id_of(
+        &created(
+            send(
+                app,
+                &clerk,
+                reqwest::Method::POST,
+                "/facilities",
+                None,
+                Some(json!({"name": "Casa Matrice", "kind": "adult_reception",
+                    "area": "social_inclusion", "operator": "Cooperativa", "street": "Via Roma 1",
+                    "municipality": "Trento", "takes": "mixed", "opens_on": day(-30)})),
+            )
+            .await,
+        )
+        .await,
+    );
+    let bed = id_of(
+        &created(
+            send(
+                app,
+                &clerk,
+                reqwest::Method::POST,
+                &format!("/facilities/{facility}/beds"),
+                None,
+                Some(json!({"unit": "Camera 1", "label": "A"})),
+            )
+            .await,
+        )
+        .await,
+    );
+    let placement = id_of(
+        &post(
+            format!("/case-files/{case_file}/placements"),
+            None,
+            json!({"bed_id": bed, "until": day(7)}),
+        )
+        .await,
+    );
     let (spare_token, _) = app.tokens("spare", &user_password("spare")).await;
     let grant = created(
         send(
@@ -478,6 +530,9 @@ pub async fn office(app: &TestApp) -> Office {
         .unwrap()
         .to_owned();
     Office {
+        facility,
+        bed,
+        placement,
         project,
         objective,
         participant,

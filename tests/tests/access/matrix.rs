@@ -146,6 +146,21 @@ const EXPECTED: &[(&str, &str)] = &[
     // of their areas (the matrix asks for the case manager's).
     ("get_my_agenda", "AAAAAAAADDU"),
     ("get_agenda", "ADDDDAADDDU"),
+    // Housing: the register is read by whoever works cases and kept by the administrative
+    // staff and coordinators of the facility's area; placements are the case file's.
+    ("create_facility", "DDDDDADADDU"),
+    ("list_facilities", "AAAAAAAADDU"),
+    ("get_facility", "AAAAAAAADDU"),
+    ("replace_facility", "DDDDDADADDU"),
+    ("create_bed", "DDDDDADADDU"),
+    ("list_beds", "AAAAAAAADDU"),
+    ("replace_bed", "DDDDDADADDU"),
+    ("create_out_of_service", "DDDDDADADDU"),
+    ("search_free_beds", "AAAAAAAADDU"),
+    ("create_placement", "AAADDADDDDU"),
+    ("transition_placement", "AAADDADDDDU"),
+    ("list_placements", "AAADDAAADDU"),
+    ("get_placement", "AAADDAAADDU"),
 ];
 
 struct Operation {
@@ -204,6 +219,9 @@ fn fill(path: &str, o: &Office) -> String {
         ("pact_id", &o.pact),
         ("commitment_id", &o.commitment),
         ("check_id", &o.check),
+        ("facility_id", &o.facility),
+        ("bed_id", &o.bed),
+        ("placement_id", &o.placement),
     ] {
         filled = filled.replace(&format!("{{{name}}}"), value);
     }

@@ -1,6 +1,7 @@
 //! The beds of a facility, their out-of-service periods, and the search of free beds.
 
 use super::*;
+use crate::case_work::{Checked, IfMatch};
 use socialcare_domain::housing::{BedContent, MAX_STAY_NIGHTS, Takes, check_bed, stay_nights};
 use socialcare_domain::project::required_text;
 use socialcare_persistence::housing::{BedQuery, OutOfService};
@@ -68,7 +69,10 @@ impl BedRequest {
         let label = errors.collect("label", required_text(&self.label, 50));
         let takes: Option<Takes> = self.takes.map(Into::into);
         if matches!(takes, Some(Takes::Mixed | Takes::Families)) {
-            errors.collect::<()>("takes", Err("a bed is reserved to `men` or `women` only".into()));
+            errors.collect::<()>(
+                "takes",
+                Err("a bed is reserved to `men` or `women` only".into()),
+            );
         }
         let season = match (self.season_from, self.season_until) {
             (Some(from), Some(until)) => Some((from, until)),
@@ -228,9 +232,12 @@ pub async fn create_bed(
     body: Body<BedRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let op = Op::new(Action::ManageHousing, "bed.create", "bed");
-    case_work::create(&state, caller, &req, op, body, move |work, request, _| {
+    let check = move |work: &mut Work<'_>| {
         let facility = facility_of(work.conn(), id.0.uuid())?;
         decide_facility(work, &facility)?;
+        Ok(facility)
+    };
+    let then = |work: &mut Work<'_>, request: BedRequest, _: IfMatch, facility: Facility| {
         let content = request.content(&facility)?;
         let (actor, now) = (work.actor(), work.now());
         let bed = housing::insert_bed(work.conn(), facility.id, &content, actor, now)
@@ -241,8 +248,8 @@ pub async fn create_bed(
             format!("/api/v1/beds/{}", bed.id),
             Some(bed.version),
         ))
-    })
-    .await
+    };
+    case_work::office_checked(&state, caller, &req, op, body, Checked { check, then }).await
 }
 
 /// The beds of a facility.
@@ -318,10 +325,16 @@ pub async fn replace_bed(
     body: Body<BedRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let op = Op::new(Action::ManageHousing, "bed.update", "bed");
-    case_work::create(&state, caller, &req, op, body, move |work, request, if_match| {
+    let check = move |work: &mut Work<'_>| {
         let (bed, facility) = bed_of(work.conn(), id.0.uuid())?;
         decide_facility(work, &facility)?;
         work.resource(bed.id);
+        Ok((bed, facility))
+    };
+    let then = |work: &mut Work<'_>,
+                request: BedRequest,
+                if_match: IfMatch,
+                (bed, facility): (Bed, Facility)| {
         let content = request.content(&facility)?;
         let version = if_match.check(bed.version)?;
         housing::lock_bed(work.conn(), bed.id)?;
@@ -343,8 +356,8 @@ pub async fn replace_bed(
         let (bed, _) = bed_of(work.conn(), bed.id)?;
         let out = housing::out_of_service_of(work.conn(), &[bed.id])?;
         Ok(Answer::ok(&bed_response(&bed, &out), Some(bed.version)))
-    })
-    .await
+    };
+    case_work::office_checked(&state, caller, &req, op, body, Checked { check, then }).await
 }
 
 /// An out-of-service period to record.
@@ -395,10 +408,13 @@ pub async fn create_out_of_service(
     body: Body<OutOfServiceRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let op = Op::new(Action::ManageHousing, "bed.out_of_service", "bed");
-    case_work::create(&state, caller, &req, op, body, move |work, request, _| {
+    let check = move |work: &mut Work<'_>| {
         let (bed, facility) = bed_of(work.conn(), id.0.uuid())?;
         decide_facility(work, &facility)?;
         work.resource(bed.id);
+        Ok(bed)
+    };
+    let then = |work: &mut Work<'_>, request: OutOfServiceRequest, _: IfMatch, bed: Bed| {
         let mut errors = socialcare_domain::ValidationErrors::new();
         let reason = errors.collect("reason", required_text(&request.reason, 500));
         if let Some(until) = request.until
@@ -420,8 +436,8 @@ pub async fn create_out_of_service(
         let (actor, now) = (work.actor(), work.now());
         let out = housing::insert_out_of_service(work.conn(), bed.id, nights, &reason, actor, now)?;
         Ok(Answer::created_in_list(&OutOfServiceResponse::from(&out)))
-    })
-    .await
+    };
+    case_work::office_checked(&state, caller, &req, op, body, Checked { check, then }).await
 }
 
 /// The nights and filters of a free-bed search.

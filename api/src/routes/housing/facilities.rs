@@ -1,6 +1,7 @@
 //! The facility register: recording, listing, reading and replacing facilities.
 
 use super::*;
+use crate::case_work::Checked;
 use socialcare_domain::ValidationErrors;
 use socialcare_domain::housing::{FacilityContent, check_facility_period, parse_postcode};
 use socialcare_domain::project::{optional_text, required_text};
@@ -98,26 +99,29 @@ impl FacilityRequest {
         target_groups.sort();
         target_groups.dedup();
         match (name, operator, street, municipality, postcode, phone) {
-            (Some(name), Some(operator), Some(street), Some(municipality), Some(postcode), Some(phone))
-                if errors.is_empty() =>
-            {
-                Ok(FacilityContent {
-                    name,
-                    kind: self.kind.into(),
-                    area: self.area.into(),
-                    operator,
-                    street,
-                    municipality,
-                    postcode,
-                    takes: self.takes.into(),
-                    accessible: self.accessible,
-                    target_groups,
-                    opens_on: self.opens_on,
-                    closes_on: self.closes_on,
-                    phone,
-                    email: self.email.as_deref().map(str::trim).map(str::to_owned),
-                })
-            }
+            (
+                Some(name),
+                Some(operator),
+                Some(street),
+                Some(municipality),
+                Some(postcode),
+                Some(phone),
+            ) if errors.is_empty() => Ok(FacilityContent {
+                name,
+                kind: self.kind.into(),
+                area: self.area.into(),
+                operator,
+                street,
+                municipality,
+                postcode,
+                takes: self.takes.into(),
+                accessible: self.accessible,
+                target_groups,
+                opens_on: self.opens_on,
+                closes_on: self.closes_on,
+                phone,
+                email: self.email.as_deref().map(str::trim).map(str::to_owned),
+            }),
             _ => Err(ApiError::from_domain(errors)),
         }
     }
@@ -312,33 +316,36 @@ pub async fn list_facilities(
 ) -> Result<HttpResponse, ApiError> {
     let op = Op::new(Action::ReadHousing, "facility.list", "facility");
     let query = req.query_string().to_owned();
-    let page = case_work::list(&state, caller, &req, op, move |work, q: FacilityListQuery| {
-        let limit = q.limit.unwrap_or(50);
-        let mut found = housing::list_facilities(
-            work.conn(),
-            &FacilityQuery {
-                kind: q.kind.map(Into::into),
-                area: q.area.map(Into::into),
-                open_on: q.open_on,
-                after: facility_cursor(q.cursor.as_deref())?,
-                limit: i64::from(limit) + 1,
-            },
-        )?;
-        let more = found.len() > limit as usize;
-        found.truncate(limit as usize);
-        work.detail("returned", found.len());
-        let next = more
-            .then(|| found.last())
-            .flatten()
-            .map(|last| {
+    let page = case_work::list(
+        &state,
+        caller,
+        &req,
+        op,
+        move |work, q: FacilityListQuery| {
+            let limit = q.limit.unwrap_or(50);
+            let mut found = housing::list_facilities(
+                work.conn(),
+                &FacilityQuery {
+                    kind: q.kind.map(Into::into),
+                    area: q.area.map(Into::into),
+                    open_on: q.open_on,
+                    after: facility_cursor(q.cursor.as_deref())?,
+                    limit: i64::from(limit) + 1,
+                },
+            )?;
+            let more = found.len() > limit as usize;
+            found.truncate(limit as usize);
+            work.detail("returned", found.len());
+            let next = more.then(|| found.last()).flatten().map(|last| {
                 let cursor = crate::cursor::encode(&format!("facility|{}", last.id));
                 next_link("/api/v1/facilities", &query, &cursor)
             });
-        Ok(FacilityPage {
-            items: found.iter().map(FacilityResponse::from).collect(),
-            next,
-        })
-    })
+            Ok(FacilityPage {
+                items: found.iter().map(FacilityResponse::from).collect(),
+                next,
+            })
+        },
+    )
     .await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -417,13 +424,18 @@ pub async fn replace_facility(
     body: Body<FacilityRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let op = Op::new(Action::ManageHousing, "facility.update", "facility");
-    case_work::create(&state, caller, &req, op, body, move |work, request, if_match| {
+    let check = move |work: &mut Work<'_>| {
         let current = facility_of(work.conn(), id.0.uuid())?;
         decide_facility(work, &current)?;
+        Ok(current)
+    };
+    let then = |work: &mut Work<'_>,
+                request: FacilityRequest,
+                if_match: case_work::IfMatch,
+                current: Facility| {
         if !may_manage_facility(&work.caller().subject(), request.area.into()) {
-            return Err(work.refuse(
-                "the facility would move to an area whose facilities you do not manage",
-            ));
+            return Err(work
+                .refuse("the facility would move to an area whose facilities you do not manage"));
         }
         let content = request.content()?;
         let version = if_match.check(current.version)?;
@@ -435,7 +447,7 @@ pub async fn replace_facility(
         for bed in housing::beds_of(work.conn(), current.id)? {
             let calendar = calendar_of(work.conn(), &bed, &changed)?;
             let today = work.today();
-        check_bookings_fit(work.conn(), bed.id, &calendar, today)?;
+            check_bookings_fit(work.conn(), bed.id, &calendar, today)?;
         }
         if !housing::update_facility(work.conn(), current.id, version, &content, actor, now)
             .map_err(|e| name_taken(e, FACILITY_NAME))?
@@ -449,6 +461,6 @@ pub async fn replace_facility(
             &FacilityResponse::from(&facility),
             Some(facility.version),
         ))
-    })
-    .await
+    };
+    case_work::office_checked(&state, caller, &req, op, body, Checked { check, then }).await
 }

@@ -452,19 +452,17 @@ pub async fn transition_placement(
                 "exit_notes",
                 optional_text(request.exit_notes.as_deref(), 2000),
             );
-            let cancel_reason = match (transition, request.cancel_reason.as_deref()) {
-                (PlacementTransition::Cancel, Some(raw)) => {
-                    errors.collect("cancel_reason", required_text(raw, 500))
-                }
-                (PlacementTransition::Cancel, None) => {
-                    errors.collect::<String>("cancel_reason", Err("is required to cancel".into()))
-                }
-                (_, Some(_)) => errors.collect::<String>(
-                    "cancel_reason",
-                    Err("is only for `cancel`".into()),
-                ),
-                (_, None) => None,
-            };
+            let cancel_reason =
+                match (transition, request.cancel_reason.as_deref()) {
+                    (PlacementTransition::Cancel, Some(raw)) => {
+                        errors.collect("cancel_reason", required_text(raw, 500))
+                    }
+                    (PlacementTransition::Cancel, None) => errors
+                        .collect::<String>("cancel_reason", Err("is required to cancel".into())),
+                    (_, Some(_)) => errors
+                        .collect::<String>("cancel_reason", Err("is only for `cancel`".into())),
+                    (_, None) => None,
+                };
             match (transition, request.exit_destination) {
                 (PlacementTransition::End, None) => {
                     errors.collect::<()>("exit_destination", Err("is required to end".into()));
@@ -508,7 +506,9 @@ pub async fn transition_placement(
             }
             let placement =
                 housing::find_placement(work.conn(), placement.id)?.ok_or_else(no_placement)?;
-            debug_assert!(placement.status != PlacementStatus::Planned || to == PlacementStatus::Planned);
+            debug_assert!(
+                placement.status != PlacementStatus::Planned || to == PlacementStatus::Planned
+            );
             Ok(Answer::ok(
                 &PlacementResponse::from(&placement),
                 Some(placement.version),

@@ -1,0 +1,814 @@
+//! Housing over HTTP, each test on SQLite and on PostgreSQL: the facility register kept by the
+//! area's administrative staff and coordinators, beds with seasons and out-of-service periods,
+//! the free-bed search, and placements that never overbook a bed nor put a person in two beds
+//! on one night — checked one request at a time, with 50 simultaneous requests for the last
+//! three beds, and with those requests split between two server processes on one database.
+
+use serde_json::{Value, json};
+use socialcare_tests::http::{Staff, created, day, etag_of, id_of, pointers};
+use socialcare_tests::{TestApp, on_both_engines};
+
+on_both_engines!(
+    facilities_are_kept_by_their_area_and_read_by_case_workers,
+    seasons_and_out_of_service_shape_the_free_beds,
+    placements_never_overbook_and_a_person_sleeps_in_one_bed,
+    the_facility_rules_hold_unless_the_coordinator_overrides_them,
+    placement_lifecycle_releases_the_nights,
+    the_last_three_beds_go_to_exactly_three_requests,
+    the_last_three_beds_go_to_three_requests_across_two_servers,
+);
+
+/// The office of a test: the administrator, a clerk and a coordinator of `social_inclusion`, a
+/// coordinator of another area and two social workers of `social_inclusion`.
+struct Office {
+    admin: String,
+    clerk: Staff,
+    coordinator: Staff,
+    other_coordinator: Staff,
+    anna: Staff,
+    bruno: Staff,
+}
+
+async fn office(app: &TestApp) -> Office {
+    let admin = app.admin_token().await;
+    let clerk = app
+        .staff(&admin, "clerk", &["administrative"], &["social_inclusion"])
+        .await;
+    let coordinator = app
+        .staff(
+            &admin,
+            "coord",
+            &["area_coordinator"],
+            &["social_inclusion"],
+        )
+        .await;
+    let other_coordinator = app
+        .staff(
+            &admin,
+            "coord.other",
+            &["area_coordinator"],
+            &["transversal"],
+        )
+        .await;
+    let anna = app
+        .staff(&admin, "anna", &["social_worker"], &["social_inclusion"])
+        .await;
+    let bruno = app
+        .staff(&admin, "bruno", &["social_worker"], &["social_inclusion"])
+        .await;
+    Office {
+        admin,
+        clerk,
+        coordinator,
+        other_coordinator,
+        anna,
+        bruno,
+    }
+}
+
+fn facility_body(name: &str, kind: &str, takes: &str) -> Value {
+    json!({"name": name, "kind": kind, "area": "social_inclusion", "operator": "Cooperativa Il Ponte",
+        "street": "Via San Martino 12", "municipality": "Trento", "postcode": "38122",
+        "takes": takes, "accessible": true, "opens_on": day(-400)})
+}
+
+/// Records a facility as the clerk; returns its id.
+async fn facility(app: &TestApp, o: &Office, name: &str, kind: &str, takes: &str) -> String {
+    id_of(
+        &created(
+            app.post(&o.clerk.1, "/facilities", &facility_body(name, kind, takes))
+                .await,
+        )
+        .await,
+    )
+}
+
+/// Adds a bed as the clerk; returns its id.
+async fn bed(app: &TestApp, o: &Office, facility: &str, body: Value) -> String {
+    let r = app
+        .post(&o.clerk.1, &format!("/facilities/{facility}/beds"), &body)
+        .await;
+    id_of(&created(r).await)
+}
+
+/// A person of `sex` with an open case file in `social_inclusion` managed by anna, targeted at
+/// `groups`; returns `(case file, person)`.
+async fn case_of(
+    app: &TestApp,
+    o: &Office,
+    given: &str,
+    sex: &str,
+    groups: &[&str],
+) -> (String, String) {
+    let (anna_id, anna) = &o.anna;
+    let person = id_of(
+        &created(
+            app.post(
+                anna,
+                "/persons",
+                &json!({"given_names": given, "family_names": "Casa", "sex": sex}),
+            )
+            .await,
+        )
+        .await,
+    );
+    let file = created(
+        app.post(
+            anna,
+            "/case-files",
+            &json!({"person_id": person, "area": "social_inclusion", "case_manager_id": anna_id,
+                "opened_on": day(-100), "target_groups": groups}),
+        )
+        .await,
+    )
+    .await;
+    let file = id_of(&file);
+    (file, person)
+}
+
+async fn place(app: &TestApp, token: &str, file: &str, body: Value) -> reqwest::Response {
+    app.post(token, &format!("/case-files/{file}/placements"), &body)
+        .await
+}
+
+async fn free_beds(app: &TestApp, token: &str, query: &str) -> Vec<String> {
+    let page = app.get_ok(token, &format!("/free-beds?{query}")).await;
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["bed_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn problem(r: reqwest::Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn facilities_are_kept_by_their_area_and_read_by_case_workers(app: TestApp) {
+    let o = office(&app).await;
+    let body = facility_body("Dormitorio San Martino", "night_shelter", "men");
+    // A social worker, another area's coordinator: 403, audited.
+    let r = app.post(&o.anna.1, "/facilities", &body).await;
+    assert_eq!(r.status(), 403);
+    let r = app.post(&o.other_coordinator.1, "/facilities", &body).await;
+    assert_eq!(r.status(), 403);
+    let refusal = app.audit(1).remove(0);
+    assert_eq!(
+        (refusal.action.as_str(), refusal.outcome.as_str()),
+        ("facility.create", "denied")
+    );
+    // Invalid fields point at themselves.
+    let mut bad = body.clone();
+    bad["postcode"] = json!("3812");
+    bad["closes_on"] = json!(day(-500));
+    bad["name"] = json!("   ");
+    let (status, p) = problem(app.post(&o.clerk.1, "/facilities", &bad).await).await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(pointers(&p), ["/name", "/postcode", "/closes_on"]);
+    // The clerk records it: 201 with its location and version.
+    let r = app.post(&o.clerk.1, "/facilities", &body).await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(etag_of(&r), "\"1\"");
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let f: Value = r.json().await.unwrap();
+    assert_eq!(
+        location,
+        format!("/api/v1/facilities/{}", f["id"].as_str().unwrap())
+    );
+    assert_eq!(f["tracking"], "night_by_night");
+    assert_eq!(f["takes"], "men");
+    let id = id_of(&f);
+    let record = app.audit(1).remove(0);
+    assert_eq!(record.action, "facility.create");
+    assert_eq!(record.resource_id.as_deref(), Some(id.as_str()));
+    // The name is unique.
+    let (status, p) = problem(app.post(&o.coordinator.1, "/facilities", &body).await).await;
+    assert_eq!(status, 409, "{p}");
+    // Case workers read the register; the administrator does not.
+    let list = app
+        .get_ok(&o.anna.1, "/facilities?kind=night_shelter")
+        .await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    let none = app.get_ok(&o.anna.1, "/facilities?kind=co_housing").await;
+    assert!(none["items"].as_array().unwrap().is_empty());
+    assert_eq!(app.get(&o.admin, "/facilities").await.status(), 403);
+    let r = app.get(&o.bruno.1, &format!("/facilities/{id}")).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(etag_of(&r), "\"1\"");
+    assert_eq!(
+        app.get(&o.bruno.1, &format!("/facilities/{}", uuid::Uuid::now_v7()))
+            .await
+            .status(),
+        404
+    );
+    // Replacing needs If-Match, and the area's staff; the page follows its position.
+    let path = format!("/facilities/{id}");
+    let mut changed = body.clone();
+    changed["takes"] = json!("mixed");
+    assert_eq!(
+        app.put_if(&o.clerk.1, &path, None, &changed).await.status(),
+        428
+    );
+    assert_eq!(
+        app.put_if(&o.clerk.1, &path, Some("\"7\""), &changed)
+            .await
+            .status(),
+        412
+    );
+    assert_eq!(
+        app.put_if(&o.other_coordinator.1, &path, Some("\"1\""), &json!({}))
+            .await
+            .status(),
+        403,
+        "refused before the body is judged"
+    );
+    let r = app
+        .put_if(&o.coordinator.1, &path, Some("\"1\""), &changed)
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(etag_of(&r), "\"2\"");
+    let f: Value = r.json().await.unwrap();
+    assert_eq!(f["takes"], "mixed");
+    for n in 0..3 {
+        facility(&app, &o, &format!("Casa {n}"), "co_housing", "mixed").await;
+    }
+    let first = app.get_ok(&o.anna.1, "/facilities?limit=2").await;
+    assert_eq!(first["items"].as_array().unwrap().len(), 2);
+    let next = first["next"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("/api/v1")
+        .to_owned();
+    let second = app.get_ok(&o.anna.1, &next).await;
+    assert_eq!(second["items"].as_array().unwrap().len(), 2);
+    assert_eq!(second["next"], Value::Null);
+    assert_eq!(
+        app.get(&o.anna.1, "/facilities?cursor=abc").await.status(),
+        400
+    );
+}
+
+async fn seasons_and_out_of_service_shape_the_free_beds(app: TestApp) {
+    let o = office(&app).await;
+    let f = facility(&app, &o, "Dormitorio", "night_shelter", "men").await;
+    let permanent = bed(&app, &o, &f, json!({"unit": "Camera 1", "label": "A"})).await;
+    let winter = bed(
+        &app,
+        &o,
+        &f,
+        json!({"unit": "Camera 2", "label": "W", "season_from": day(10), "season_until": day(20)}),
+    )
+    .await;
+    // Validation of beds: a season without its end, a bed for women in a men's facility.
+    let (status, p) = problem(
+        app.post(
+            &o.clerk.1,
+            &format!("/facilities/{f}/beds"),
+            &json!({"unit": "Camera 3", "label": "X", "season_from": day(1), "takes": "women"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(pointers(&p), ["/season_until", "/takes"]);
+    let (status, _) = problem(
+        app.post(
+            &o.clerk.1,
+            &format!("/facilities/{f}/beds"),
+            &json!({"unit": "Camera 1", "label": "A"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 409, "a label is unique in its unit");
+    assert_eq!(
+        app.post(&o.anna.1, &format!("/facilities/{f}/beds"), &json!({}))
+            .await
+            .status(),
+        403
+    );
+    // Tonight only the permanent bed exists; in season both.
+    let anna = &o.anna.1;
+    assert_eq!(free_beds(&app, anna, "").await, [permanent.as_str()]);
+    let in_season = format!("from={}&until={}", day(12), day(14));
+    assert_eq!(
+        free_beds(&app, anna, &in_season).await,
+        [permanent.clone(), winter.clone()]
+    );
+    // A stay that runs out of the season does not fit the seasonal bed.
+    let across = format!("from={}&until={}", day(18), day(22));
+    assert_eq!(free_beds(&app, anna, &across).await, [permanent.as_str()]);
+    // Out of service: nobody sleeps there.
+    let r = app
+        .post(
+            &o.clerk.1,
+            &format!("/beds/{permanent}/out-of-service"),
+            &json!({"from": day(12), "until": day(13), "reason": "Broken heater"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(free_beds(&app, anna, &in_season).await, [winter.as_str()]);
+    assert_eq!(
+        free_beds(&app, anna, &format!("from={}&until={}", day(13), day(14))).await,
+        [permanent.clone(), winter.clone()]
+    );
+    let beds = app.get_ok(anna, &format!("/facilities/{f}/beds")).await;
+    assert_eq!(
+        beds["items"][0]["out_of_service"][0]["reason"],
+        "Broken heater"
+    );
+    // Filters: women find no bed in a men's facility; families none at all.
+    assert!(free_beds(&app, anna, "takes=women").await.is_empty());
+    assert!(free_beds(&app, anna, "takes=families").await.is_empty());
+    assert_eq!(
+        free_beds(&app, anna, "takes=men&kind=night_shelter")
+            .await
+            .len(),
+        1
+    );
+    // Bad nights.
+    for query in [
+        format!("from={}&until={}", day(3), day(3)),
+        format!("from={}&until={}", day(0), day(800)),
+        "from=2026-02-30".to_owned(),
+        "limit=0".to_owned(),
+    ] {
+        assert_eq!(
+            app.get(anna, &format!("/free-beds?{query}")).await.status(),
+            400,
+            "{query}"
+        );
+    }
+    // Paging by bed.
+    let both = format!("from={}&until={}", day(13), day(14));
+    let first = app
+        .get_ok(anna, &format!("/free-beds?{both}&limit=1"))
+        .await;
+    assert_eq!(first["items"].as_array().unwrap().len(), 1);
+    let next = first["next"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("/api/v1")
+        .to_owned();
+    let second = app.get_ok(anna, &next).await;
+    assert_eq!(second["items"][0]["bed_id"], winter.as_str());
+    assert_eq!(second["next"], Value::Null);
+}
+
+async fn placements_never_overbook_and_a_person_sleeps_in_one_bed(app: TestApp) {
+    let o = office(&app).await;
+    let f = facility(&app, &o, "Accoglienza", "adult_reception", "mixed").await;
+    let a = bed(&app, &o, &f, json!({"unit": "Stanza 1", "label": "A"})).await;
+    let b = bed(&app, &o, &f, json!({"unit": "Stanza 1", "label": "B"})).await;
+    let family = bed(
+        &app,
+        &o,
+        &f,
+        json!({"unit": "Stanza 2", "label": "Famiglia", "capacity": 2}),
+    )
+    .await;
+    let (file1, person1) = case_of(&app, &o, "Primo", "male", &[]).await;
+    let (file2, _) = case_of(&app, &o, "Secondo", "male", &[]).await;
+    let (file3, _) = case_of(&app, &o, "Terzo", "female", &[]).await;
+    let anna = &o.anna.1;
+    // Validation: no bed, an empty stay.
+    let (status, p) = problem(
+        place(
+            &app,
+            anna,
+            &file1,
+            json!({"bed_id": uuid::Uuid::now_v7(), "from": day(2), "until": day(2)}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(pointers(&p), ["/until", "/bed_id"]);
+    // Three nights in bed A.
+    let r = place(
+        &app,
+        anna,
+        &file1,
+        json!({"bed_id": a, "from": day(0), "until": day(3)}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(etag_of(&r), "\"1\"");
+    let placement: Value = r.json().await.unwrap();
+    assert_eq!(placement["status"], "planned");
+    assert_eq!(placement["person_id"], person1.as_str());
+    assert_eq!(placement["allowed_transitions"], json!(["start", "cancel"]));
+    // The write is audited with the person.
+    let entry = app.audit_entries(1).remove(0);
+    assert_eq!(entry.row.action, "placement.create");
+    assert_eq!(
+        entry
+            .persons
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        [person1.as_str()]
+    );
+    // The bed is full on the nights it holds him: 409 naming the night.
+    let (status, p) = problem(
+        place(
+            &app,
+            anna,
+            &file2,
+            json!({"bed_id": a, "from": day(2), "until": day(4)}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert!(p["detail"].as_str().unwrap().contains(&day(2)), "{p}");
+    // He cannot sleep in two beds on one night: 409 naming his other placement.
+    let (status, p) = problem(
+        place(
+            &app,
+            anna,
+            &file1,
+            json!({"bed_id": b, "from": day(1), "until": day(2)}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains(placement["id"].as_str().unwrap()),
+        "{p}"
+    );
+    // Back to back is fine; a room for two takes two.
+    assert_eq!(
+        place(
+            &app,
+            anna,
+            &file2,
+            json!({"bed_id": a, "from": day(3), "until": day(5)})
+        )
+        .await
+        .status(),
+        201
+    );
+    assert_eq!(
+        place(
+            &app,
+            anna,
+            &file2,
+            json!({"bed_id": family, "from": day(6), "until": day(8)})
+        )
+        .await
+        .status(),
+        201
+    );
+    assert_eq!(
+        place(
+            &app,
+            anna,
+            &file3,
+            json!({"bed_id": family, "from": day(6), "until": day(8)})
+        )
+        .await
+        .status(),
+        201
+    );
+    let (status, _) = problem(
+        place(
+            &app,
+            anna,
+            &file1,
+            json!({"bed_id": family, "from": day(7), "until": day(9)}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 409, "the room for two is full on the 7th");
+    // The free-bed search agrees: on night 0 only B and the family room.
+    let tonight = free_beds(&app, anna, "").await;
+    assert_eq!(tonight, [b.clone(), family.clone()]);
+    // A bed cannot go out of service, nor lose places, under booked nights.
+    let (status, p) = problem(
+        app.post(
+            &o.clerk.1,
+            &format!("/beds/{a}/out-of-service"),
+            &json!({"from": day(1), "reason": "Repair"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 409, "{p}");
+    let r = app.get_ok(anna, &format!("/facilities/{f}/beds")).await;
+    let family_bed = r["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == family.as_str())
+        .unwrap()
+        .clone();
+    let (status, p) = problem(
+        app.put_if(
+            &o.clerk.1,
+            &format!("/beds/{family}"),
+            Some(&format!("\"{}\"", family_bed["version"])),
+            &json!({"unit": "Stanza 2", "label": "Famiglia", "capacity": 1}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 409, "{p}");
+    // Reads: the case file's list, one placement; a colleague outside the team cannot place.
+    let list = app
+        .get_ok(anna, &format!("/case-files/{file1}/placements"))
+        .await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    let id = placement["id"].as_str().unwrap();
+    let r = app.get(anna, &format!("/placements/{id}")).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(etag_of(&r), "\"1\"");
+    assert_eq!(
+        app.get(anna, &format!("/placements/{}", uuid::Uuid::now_v7()))
+            .await
+            .status(),
+        404
+    );
+    let (status, _) = problem(place(&app, &o.bruno.1, &file1, json!({})).await).await;
+    assert_eq!(status, 403, "refused before the body is judged");
+}
+
+async fn the_facility_rules_hold_unless_the_coordinator_overrides_them(app: TestApp) {
+    let o = office(&app).await;
+    let f = facility(&app, &o, "Dormitorio uomini", "night_shelter", "men").await;
+    let a = bed(&app, &o, &f, json!({"unit": "Camera 1", "label": "A"})).await;
+    let (file, person) = case_of(&app, &o, "Giulia", "female", &[]).await;
+    let (status, p) = problem(place(&app, &o.anna.1, &file, json!({"bed_id": a})).await).await;
+    assert_eq!(status, 409, "{p}");
+    assert!(p["detail"].as_str().unwrap().contains("men only"), "{p}");
+    // The case manager may not override; the coordinator of the area may, with a reason.
+    let body = json!({"bed_id": a, "override_reason": "Winter emergency: no other bed tonight"});
+    assert_eq!(
+        place(&app, &o.anna.1, &file, body.clone()).await.status(),
+        403
+    );
+    let r = place(&app, &o.coordinator.1, &file, body).await;
+    assert_eq!(r.status(), 201);
+    let placed: Value = r.json().await.unwrap();
+    assert_eq!(
+        placed["override_reason"],
+        "Winter emergency: no other bed tonight"
+    );
+    let entry = app.audit_entries(1).remove(0);
+    assert_eq!(entry.row.action, "placement.create");
+    assert_eq!(entry.persons[0].to_string(), person);
+    assert!(entry.row.details.as_deref().unwrap().contains("men only"));
+    // Target groups: a facility for homeless persons.
+    let g = facility(&app, &o, "Housing First", "housing_first_flat", "mixed").await;
+    app.put_if(&o.clerk.1, &format!("/facilities/{g}"), Some("\"1\""), &{
+        let mut b = facility_body("Housing First", "housing_first_flat", "mixed");
+        b["target_groups"] = json!(["homeless"]);
+        b
+    })
+    .await;
+    let flat = bed(
+        &app,
+        &o,
+        &g,
+        json!({"unit": "Appartamento", "label": "1", "capacity": 2}),
+    )
+    .await;
+    let (other, _) = case_of(&app, &o, "Marco", "male", &["adult_in_need"]).await;
+    let (status, p) = problem(place(&app, &o.anna.1, &other, json!({"bed_id": flat})).await).await;
+    assert_eq!(status, 409, "{p}");
+    let (homeless, _) = case_of(&app, &o, "Luca", "male", &["homeless"]).await;
+    assert_eq!(
+        place(&app, &o.anna.1, &homeless, json!({"bed_id": flat}))
+            .await
+            .status(),
+        201
+    );
+}
+
+async fn placement_lifecycle_releases_the_nights(app: TestApp) {
+    let o = office(&app).await;
+    let f = facility(&app, &o, "Accoglienza", "adult_reception", "mixed").await;
+    let a = bed(&app, &o, &f, json!({"unit": "Stanza 1", "label": "A"})).await;
+    let (file1, _) = case_of(&app, &o, "Primo", "male", &[]).await;
+    let (file2, _) = case_of(&app, &o, "Secondo", "male", &[]).await;
+    let anna = &o.anna.1;
+    let placed = created(
+        place(
+            &app,
+            anna,
+            &file1,
+            json!({"bed_id": a, "from": day(-2), "until": day(10)}),
+        )
+        .await,
+    )
+    .await;
+    let id = id_of(&placed);
+    let path = format!("/placements/{id}/transitions");
+    // If-Match is required; the transition must be allowed; ending needs a destination.
+    assert_eq!(
+        app.post(anna, &path, &json!({"transition": "start"}))
+            .await
+            .status(),
+        428
+    );
+    let (status, p) = problem(
+        app.post_if(anna, &path, "\"1\"", &json!({"transition": "end"}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(pointers(&p), ["/exit_destination"]);
+    let (status, p) = problem(
+        app.post_if(
+            anna,
+            &path,
+            "\"1\"",
+            &json!({"transition": "end", "exit_destination": "family"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 409, "{p}");
+    assert_eq!(p["allowed_transitions"], json!(["start", "cancel"]));
+    let (status, p) = problem(
+        app.post_if(
+            anna,
+            &path,
+            "\"1\"",
+            &json!({"transition": "start", "occurred_on": day(-3)}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422, "{p}");
+    let r = app
+        .post_if(
+            anna,
+            &path,
+            "\"1\"",
+            &json!({"transition": "start", "occurred_on": day(-2)}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(etag_of(&r), "\"2\"");
+    let active: Value = r.json().await.unwrap();
+    assert_eq!(active["status"], "active");
+    assert_eq!(active["started_on"], day(-2));
+    // The bed is taken for the coming nights.
+    assert_eq!(
+        place(
+            &app,
+            anna,
+            &file2,
+            json!({"bed_id": a, "from": day(0), "until": day(1)})
+        )
+        .await
+        .status(),
+        409
+    );
+    // Leaving today releases tonight and after; the nights slept stay.
+    let r = app
+        .post_if(
+            anna,
+            &path,
+            "\"2\"",
+            &json!({"transition": "end", "exit_destination": "own_housing",
+            "exit_notes": "Rented a room"}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let ended: Value = r.json().await.unwrap();
+    assert_eq!(ended["status"], "ended");
+    assert_eq!(ended["exit_destination"], "own_housing");
+    assert_eq!(ended["allowed_transitions"], json!([]));
+    assert_eq!(app.audit(1)[0].action, "placement.end");
+    assert_eq!(
+        place(
+            &app,
+            anna,
+            &file2,
+            json!({"bed_id": a, "from": day(-1), "until": day(1)})
+        )
+        .await
+        .status(),
+        409,
+        "last night was slept"
+    );
+    let second = created(
+        place(
+            &app,
+            anna,
+            &file2,
+            json!({"bed_id": a, "from": day(0), "until": day(3)}),
+        )
+        .await,
+    )
+    .await;
+    // Cancelling needs a reason and releases every night.
+    let path = format!("/placements/{}/transitions", id_of(&second));
+    let (status, p) = problem(
+        app.post_if(anna, &path, "\"1\"", &json!({"transition": "cancel"}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(pointers(&p), ["/cancel_reason"]);
+    let r = app
+        .post_if(
+            anna,
+            &path,
+            "\"1\"",
+            &json!({"transition": "cancel", "cancel_reason": "Found a family solution"}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(free_beds(&app, anna, "").await, [a.as_str()]);
+    // A cancelled placement never moves again (409, the use case's answers coming in the
+    // order of docs/api-conventions.md); a stale If-Match on an allowed transition is 412.
+    assert_eq!(
+        app.post_if(anna, &path, "\"1\"", &json!({"transition": "start"}))
+            .await
+            .status(),
+        409
+    );
+    let third = created(
+        place(
+            &app,
+            anna,
+            &file2,
+            json!({"bed_id": a, "from": day(0), "until": day(2)}),
+        )
+        .await,
+    )
+    .await;
+    let path = format!("/placements/{}/transitions", id_of(&third));
+    assert_eq!(
+        app.post_if(anna, &path, "\"5\"", &json!({"transition": "start"}))
+            .await
+            .status(),
+        412
+    );
+}
+
+/// Opens `n` case files for new persons; returns them.
+async fn files(app: &TestApp, o: &Office, n: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        let name: String = [i / 26, i % 26]
+            .iter()
+            .map(|n| char::from(b'a' + u8::try_from(*n).unwrap()))
+            .collect();
+        out.push(
+            case_of(app, o, &format!("Persona {name}"), "male", &[])
+                .await
+                .0,
+        );
+    }
+    out
+}
+
+/// 50 simultaneous requests, spread over `apps`, for the three beds of a facility (each
+/// request for one of them): exactly three get 201, the others 409, and each bed holds one
+/// person.
+async fn race_for_three_beds(apps: &[&TestApp]) {
+    let app = apps[0];
+    let o = office(app).await;
+    let f = facility(app, &o, "Dormitorio", "night_shelter", "men").await;
+    let mut beds = Vec::new();
+    for label in ["A", "B", "C"] {
+        beds.push(bed(app, &o, &f, json!({"unit": "Camera", "label": label})).await);
+    }
+    let files = files(app, &o, 50).await;
+    let requests = files.iter().enumerate().map(|(i, file)| {
+        let target = apps[i % apps.len()];
+        let token = o.anna.1.clone();
+        let body = json!({"bed_id": beds[i % 3]});
+        async move { place(target, &token, file, body).await.status().as_u16() }
+    });
+    let statuses = futures_util::future::join_all(requests).await;
+    let won = statuses.iter().filter(|s| **s == 201).count();
+    let refused = statuses.iter().filter(|s| **s == 409).count();
+    assert_eq!((won, refused), (3, 47), "{statuses:?}");
+    assert!(free_beds(app, &o.anna.1, "").await.is_empty());
+    let board = app
+        .get_ok(&o.anna.1, &format!("/facilities/{f}/beds"))
+        .await;
+    assert_eq!(board["items"].as_array().unwrap().len(), 3);
+}
+
+async fn the_last_three_beds_go_to_exactly_three_requests(app: TestApp) {
+    race_for_three_beds(&[&app]).await;
+}
+
+/// Two servers (two connection pools) on one database, as in a deployment with two processes.
+async fn the_last_three_beds_go_to_three_requests_across_two_servers(app: TestApp) {
+    let beside = app.spawn_beside().await;
+    race_for_three_beds(&[&app, &beside]).await;
+}
