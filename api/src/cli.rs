@@ -130,11 +130,14 @@ fn demo_data(config: &Config, seed: u64, persons: u16, out: &mut dyn Write) -> a
     write_out(
         out,
         &format!(
-            "loaded {} persons, {} households, {} case files and {} diary entries (seed {seed})\nstaff accounts (password `{}`): {}\n",
+            "loaded {} persons, {} households, {} case files, {} diary entries, {} facilities with {} beds and {} placements (seed {seed})\nstaff accounts (password `{}`): {}\n",
             summary.persons,
             summary.households,
             summary.case_files,
             summary.diary_entries,
+            summary.facilities,
+            summary.beds,
+            summary.placements,
             crate::demo::DEMO_PASSWORD,
             summary.users.join(", ")
         ),

@@ -122,6 +122,12 @@ pub struct DemoSummary {
     pub projects: usize,
     /// Inclusion pacts drawn up.
     pub pacts: usize,
+    /// Housing facilities recorded (one of every kind).
+    pub facilities: usize,
+    /// Beds added to them (a winter season in the night shelter included).
+    pub beds: usize,
+    /// Placements booked (in every state).
+    pub placements: usize,
 }
 
 const DIARY_TEXTS: &[&str] = &[
@@ -322,6 +328,7 @@ pub fn load(db: &Database, seed: u64, persons_count: usize) -> Result<DemoSummar
         ];
         // Households: every fourth person heads one, and the next one or two join it.
         let mut household: Option<(Uuid, usize)> = None;
+        let mut housing_files: Vec<DemoFile> = Vec::new();
         for i in 0..persons_count {
             let input = person_input(&mut rng, today);
             let Ok(details) = PersonDetails::parse(&input, today) else {
@@ -493,12 +500,16 @@ pub fn load(db: &Database, seed: u64, persons_count: usize) -> Result<DemoSummar
             if area == Area::Transversal {
                 demo_justice(c, &mut project_rng, person.id, manager, now)?;
             }
+            if area != Area::Transversal && status != CaseStatus::Closed {
+                housing_files.push(DemoFile { id: file.id, person_id: person.id, area, opened_on, manager });
+            }
             if area == Area::SocialInclusion || (status != CaseStatus::Intake && i % 3 == 0) {
                 let state = if status == CaseStatus::Closed { 5 } else { summary.pacts % 6 };
                 demo_pact(c, &mut project_rng, &DemoFile { id: file.id, person_id: person.id, area, opened_on, manager }, state, now)?;
                 summary.pacts += 1;
             }
         }
+        demo_housing(c, &housing_files, author, today, now, &mut summary)?;
         audit::append(
             c,
             audit::NewAuditRecord {
@@ -954,5 +965,246 @@ fn demo_justice(
     })
     .map_err(store_err)?;
     Justice::insert(c, person_id, &data, manager, now)?;
+    Ok(())
+}
+
+/// The housing network of the demo office: one facility of every kind (a night shelter with a
+/// winter season of extra beds, a family room, flats), and placements of the persons of open
+/// case files in every state — planned, active, ended with a destination, cancelled — each in a
+/// bed of its own, through the domain's rules.
+fn demo_housing(
+    c: &mut AnyConnection,
+    files: &[DemoFile],
+    author: Uuid,
+    today: NaiveDate,
+    now: chrono::DateTime<Utc>,
+    summary: &mut DemoSummary,
+) -> Result<(), StoreError> {
+    use socialcare_domain::case_file::TargetGroup;
+    use socialcare_domain::housing::{
+        BedContent, ExitDestination, FacilityContent, FacilityKind, PlacementStatus,
+        PlacementTransition, Takes, plus_days, stay_nights,
+    };
+    use socialcare_persistence::housing::{self, NewPlacement, PlacementChange};
+
+    let opens_on = today - Duration::days(730);
+    let winter_from =
+        NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 11, 15).unwrap_or(today);
+    let winter = if winter_from > today {
+        (
+            winter_from - Duration::days(365),
+            winter_from - Duration::days(365) + Duration::days(136),
+        )
+    } else {
+        (winter_from, winter_from + Duration::days(136))
+    };
+    let network: [(&str, FacilityKind, Area, Takes, &[TargetGroup], u16, u16); 7] = [
+        (
+            "Dormitorio comunale San Martino",
+            FacilityKind::NightShelter,
+            Area::SocialInclusion,
+            Takes::Men,
+            &[TargetGroup::Homeless],
+            6,
+            1,
+        ),
+        (
+            "Accoglienza adulti Casa Aperta",
+            FacilityKind::AdultReception,
+            Area::SocialInclusion,
+            Takes::Mixed,
+            &[],
+            6,
+            1,
+        ),
+        (
+            "Appartamento protetto Via Verdi",
+            FacilityKind::ProtectedFlat,
+            Area::SocialInclusion,
+            Takes::Women,
+            &[],
+            3,
+            1,
+        ),
+        (
+            "Housing First Piazza Duomo",
+            FacilityKind::HousingFirstFlat,
+            Area::SocialInclusion,
+            Takes::Mixed,
+            &[TargetGroup::Homeless],
+            2,
+            2,
+        ),
+        (
+            "Co-housing Santa Croce",
+            FacilityKind::CoHousing,
+            Area::AdultsDisability,
+            Takes::Mixed,
+            &[],
+            4,
+            1,
+        ),
+        (
+            "Residenza Il Girasole",
+            FacilityKind::DisabilityResidence,
+            Area::AdultsDisability,
+            Takes::Mixed,
+            &[TargetGroup::PersonWithDisability],
+            6,
+            1,
+        ),
+        (
+            "Alloggio sociale Corso Tre Novembre",
+            FacilityKind::SocialHousingUnit,
+            Area::AdultsDisability,
+            Takes::Families,
+            &[],
+            2,
+            4,
+        ),
+    ];
+    let mut beds_by_area: Vec<(Area, Uuid, Uuid)> = Vec::new();
+    for (name, kind, area, takes, groups, count, capacity) in network {
+        let facility = housing::insert_facility(
+            c,
+            &FacilityContent {
+                name: name.to_owned(),
+                kind,
+                area,
+                operator: "Cooperativa sociale Il Ponte".to_owned(),
+                street: STREETS[summary.facilities % STREETS.len()].to_owned(),
+                municipality: "Trento".to_owned(),
+                postcode: Some("38122".to_owned()),
+                takes,
+                accessible: kind == FacilityKind::DisabilityResidence,
+                target_groups: groups.to_vec(),
+                opens_on,
+                closes_on: None,
+                phone: Some("+39 0461 000000".to_owned()),
+                email: None,
+            },
+            author,
+            now,
+        )?;
+        summary.facilities += 1;
+        for n in 1..=count {
+            let bed = housing::insert_bed(
+                c,
+                facility.id,
+                &BedContent {
+                    unit: format!("Unità {}", n.div_ceil(2)),
+                    label: format!("Posto {n}"),
+                    capacity,
+                    takes: None,
+                    accessible: kind == FacilityKind::DisabilityResidence,
+                    opens_on,
+                    closes_on: None,
+                    season: None,
+                },
+                author,
+                now,
+            )?;
+            summary.beds += 1;
+            if takes == Takes::Mixed && groups.is_empty() {
+                beds_by_area.push((area, facility.id, bed.id));
+            }
+        }
+        if kind == FacilityKind::NightShelter {
+            // The winter emergency plan: four more beds from mid-November for 136 nights.
+            for n in 1..=4 {
+                housing::insert_bed(
+                    c,
+                    facility.id,
+                    &BedContent {
+                        unit: "Piano emergenza freddo".to_owned(),
+                        label: format!("Brandina {n}"),
+                        capacity: 1,
+                        takes: None,
+                        accessible: false,
+                        opens_on,
+                        closes_on: None,
+                        season: Some(winter),
+                    },
+                    author,
+                    now,
+                )?;
+                summary.beds += 1;
+            }
+        }
+    }
+    // Placements: each in a bed of the file's area no other demo placement uses, cycling
+    // through the states.
+    let states = [
+        PlacementStatus::Active,
+        PlacementStatus::Planned,
+        PlacementStatus::Ended,
+        PlacementStatus::Cancelled,
+    ];
+    let mut free = beds_by_area;
+    for (i, file) in files.iter().enumerate() {
+        let Some(index) = free.iter().position(|(area, _, _)| *area == file.area) else {
+            continue;
+        };
+        let (_, facility_id, bed_id) = free.remove(index);
+        let state = states[i % states.len()];
+        let (from, until) = match state {
+            PlacementStatus::Planned => (plus_days(today, 3), plus_days(today, 60)),
+            PlacementStatus::Ended => (today - Duration::days(90), today - Duration::days(10)),
+            _ => (today - Duration::days(20), plus_days(today, 70)),
+        };
+        let nights = stay_nights(from, until).map_err(store_err)?;
+        let placement = housing::insert_placement(
+            c,
+            &NewPlacement {
+                case_file_id: file.id,
+                person_id: file.person_id,
+                facility_id,
+                bed_id,
+                tracking: socialcare_domain::housing::Tracking::EntryExit,
+                from,
+                until,
+                places: nights.each().map(|n| (n, 0)).collect(),
+                override_reason: None,
+            },
+            file.manager,
+            now,
+        )?;
+        summary.placements += 1;
+        let mut current = placement;
+        let mut steps: Vec<(PlacementTransition, PlacementStatus, NaiveDate)> = Vec::new();
+        match state {
+            PlacementStatus::Active => {
+                steps.push((PlacementTransition::Start, PlacementStatus::Active, from))
+            }
+            PlacementStatus::Ended => {
+                steps.push((PlacementTransition::Start, PlacementStatus::Active, from));
+                steps.push((
+                    PlacementTransition::End,
+                    PlacementStatus::Ended,
+                    today - Duration::days(10),
+                ));
+            }
+            PlacementStatus::Cancelled => steps.push((
+                PlacementTransition::Cancel,
+                PlacementStatus::Cancelled,
+                today,
+            )),
+            PlacementStatus::Planned => {}
+        }
+        for (transition, to, on) in steps {
+            let change = PlacementChange {
+                transition,
+                to,
+                on,
+                exit_destination: (transition == PlacementTransition::End)
+                    .then_some(ExitDestination::OwnHousing),
+                exit_notes: None,
+                cancel_reason: (transition == PlacementTransition::Cancel)
+                    .then(|| "La persona ha trovato una sistemazione in famiglia".to_owned()),
+            };
+            housing::change_placement(c, &current, &change, file.manager, now)?;
+            current = housing::find_placement(c, current.id)?.ok_or(StoreError::NotFound)?;
+        }
+    }
     Ok(())
 }

@@ -29,17 +29,20 @@ pub enum ItemKind {
     PactCommitment,
     /// The expected release of a person detained or under an alternative measure.
     ExpectedRelease,
+    /// The planned end of a housing placement (the day the person is expected to leave).
+    PlacementEnd,
 }
 
 impl ItemKind {
     /// Every kind, in order.
-    pub const ALL: [ItemKind; 6] = [
+    pub const ALL: [ItemKind; 7] = [
         ItemKind::ProjectReview,
         ItemKind::PactConvocation,
         ItemKind::PactSignature,
         ItemKind::PactCheck,
         ItemKind::PactCommitment,
         ItemKind::ExpectedRelease,
+        ItemKind::PlacementEnd,
     ];
 
     /// The stable code of the kind (used in positions).
@@ -51,6 +54,7 @@ impl ItemKind {
             ItemKind::PactCheck => "pact_check",
             ItemKind::PactCommitment => "pact_commitment",
             ItemKind::ExpectedRelease => "expected_release",
+            ItemKind::PlacementEnd => "placement_end",
         }
     }
 
@@ -64,6 +68,7 @@ impl ItemKind {
             ItemKind::PactCheck => 3,
             ItemKind::PactCommitment => 4,
             ItemKind::ExpectedRelease => 5,
+            ItemKind::PlacementEnd => 6,
         }
     }
 
@@ -103,6 +108,8 @@ pub struct Item {
     pub pact_id: Option<Uuid>,
     /// The commitment, for [`ItemKind::PactCommitment`].
     pub commitment_id: Option<Uuid>,
+    /// The placement, for [`ItemKind::PlacementEnd`].
+    pub placement_id: Option<Uuid>,
 }
 
 impl Item {
@@ -123,6 +130,7 @@ impl Item {
             project_id: Some(project_id),
             pact_id: None,
             commitment_id: None,
+            placement_id: None,
         }
     }
 
@@ -137,6 +145,7 @@ impl Item {
             project_id: None,
             pact_id: Some(pact_id),
             commitment_id: due.commitment_id,
+            placement_id: None,
         }
     }
 
@@ -157,6 +166,29 @@ impl Item {
             project_id: plan,
             pact_id: None,
             commitment_id: None,
+            placement_id: None,
+        }
+    }
+
+    /// The planned end of a placement not ended yet (`until` is the day the person is expected
+    /// to leave).
+    pub fn placement_end(
+        case_file_id: Uuid,
+        person_id: Uuid,
+        placement_id: Uuid,
+        until: NaiveDate,
+        today: NaiveDate,
+    ) -> Self {
+        Self {
+            kind: ItemKind::PlacementEnd,
+            due_on: until,
+            late: until < today,
+            case_file_id,
+            person_id,
+            project_id: None,
+            pact_id: None,
+            commitment_id: None,
+            placement_id: Some(placement_id),
         }
     }
 
@@ -165,7 +197,7 @@ impl Item {
         Position {
             due_on: self.due_on,
             kind: self.kind,
-            subject: self.project_id.or(self.pact_id),
+            subject: self.project_id.or(self.pact_id).or(self.placement_id),
             commitment_id: self.commitment_id,
             case_file_id: self.case_file_id,
         }
@@ -180,7 +212,7 @@ pub struct Position {
     pub due_on: NaiveDate,
     /// The kind.
     pub kind: ItemKind,
-    /// The project or pact.
+    /// The project, pact or placement.
     pub subject: Option<Uuid>,
     /// The commitment.
     pub commitment_id: Option<Uuid>,

@@ -17,6 +17,7 @@ use diesel::prelude::*;
 use socialcare_domain::Area;
 use socialcare_domain::agenda::{ItemKind, Position, Window};
 use socialcare_domain::case_file::{CaseStatus, TeamRole};
+use socialcare_domain::housing::PlacementStatus;
 use socialcare_domain::pact::{Deadline, DueKind};
 use socialcare_domain::project::ProjectStatus;
 use socialcare_domain::sensitive::JusticeStatus;
@@ -26,7 +27,7 @@ use crate::case_files::current_team_ids;
 use crate::db::AnyConnection;
 use crate::error::StoreError;
 use crate::pacts::DeadlineRow;
-use crate::schema::{case_files, pact_deadlines, person_justice, persons, projects};
+use crate::schema::{case_files, pact_deadlines, person_justice, persons, placements, projects};
 use crate::sql_types::DbUuid;
 
 /// The review of an active project, due on `due_on`.
@@ -40,6 +41,19 @@ pub struct ReviewDue {
     pub person_id: Uuid,
     /// The day of the next review.
     pub due_on: NaiveDate,
+}
+
+/// The planned end of a placement not ended yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlacementDue {
+    /// The placement.
+    pub placement_id: Uuid,
+    /// Its case file.
+    pub case_file_id: Uuid,
+    /// The person placed.
+    pub person_id: Uuid,
+    /// The day the person is expected to leave.
+    pub until: NaiveDate,
 }
 
 /// A stored deadline of a pact.
@@ -289,4 +303,62 @@ pub fn releases(
     out.sort_by_key(|r| (r.expected_on, r.case_file_id));
     out.dedup_by_key(|r| r.case_file_id);
     Ok(out)
+}
+
+/// The planned ends of the placements (planned or active) of `manager`'s agenda in `window`
+/// after `after`, in the agenda's order (the day the person is expected to leave, then the
+/// placement), at most `limit` of them: those of the files where they are the current case
+/// manager.
+pub fn placement_ends(
+    conn: &mut AnyConnection,
+    manager: Uuid,
+    window: &Window,
+    after: Option<&Position>,
+    limit: i64,
+) -> Result<Vec<PlacementDue>, StoreError> {
+    let mut query = placements::table
+        .filter(placements::case_file_id.eq_any(current_team_ids(
+            manager,
+            Some(TeamRole::CaseManager),
+            window.today,
+        )))
+        .filter(placements::status.eq_any([
+            PlacementStatus::Planned.as_str(),
+            PlacementStatus::Active.as_str(),
+        ]))
+        .select((
+            placements::id,
+            placements::case_file_id,
+            placements::person_id,
+            placements::until_on,
+        ))
+        .order((placements::until_on.asc(), placements::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    window_filter!(query, placements::until_on, window);
+    if let Some(a) = after {
+        let day = a.due_on;
+        query = if ItemKind::PlacementEnd.rank() < a.kind.rank() {
+            query.filter(placements::until_on.gt(day))
+        } else if ItemKind::PlacementEnd.rank() > a.kind.rank() {
+            query.filter(placements::until_on.ge(day))
+        } else {
+            let placement = DbUuid(a.subject.unwrap_or_default());
+            query.filter(
+                placements::until_on.gt(day).or(placements::until_on
+                    .eq(day)
+                    .and(placements::id.gt(placement))),
+            )
+        };
+    }
+    let rows: Vec<(DbUuid, DbUuid, DbUuid, NaiveDate)> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, file, person, until)| PlacementDue {
+            placement_id: id.0,
+            case_file_id: file.0,
+            person_id: person.0,
+            until,
+        })
+        .collect())
 }

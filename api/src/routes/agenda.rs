@@ -1,6 +1,7 @@
 //! The agenda of a case manager: everything due in a period, or already overdue, across the
 //! projects and pacts of the case files they manage — project reviews, pact convocations,
-//! signatures, checks and commitments — and the expected releases of persons in the prison
+//! signatures, checks and commitments — the planned ends of housing placements, and the
+//! expected releases of persons in the prison
 //! area (of their files and, for area coordinators, of every open file of their areas),
 //! sorted by due day and paginated.
 
@@ -63,6 +64,9 @@ pub enum AgendaItemKind {
     /// The expected release of a person detained or under an alternative measure: plan the
     /// reintegration before it.
     ExpectedRelease,
+    /// The planned end of a housing placement (planned or active): the day the person is
+    /// expected to leave; late when it has passed and the placement was not ended.
+    PlacementEnd,
 }
 
 impl From<DueKind> for AgendaItemKind {
@@ -80,6 +84,7 @@ impl From<ItemKind> for AgendaItemKind {
             ItemKind::PactCheck => AgendaItemKind::PactCheck,
             ItemKind::PactCommitment => AgendaItemKind::PactCommitment,
             ItemKind::ExpectedRelease => AgendaItemKind::ExpectedRelease,
+            ItemKind::PlacementEnd => AgendaItemKind::PlacementEnd,
         }
     }
 }
@@ -93,6 +98,7 @@ impl From<AgendaItemKind> for ItemKind {
             AgendaItemKind::PactCheck => ItemKind::PactCheck,
             AgendaItemKind::PactCommitment => ItemKind::PactCommitment,
             AgendaItemKind::ExpectedRelease => ItemKind::ExpectedRelease,
+            AgendaItemKind::PlacementEnd => ItemKind::PlacementEnd,
         }
     }
 }
@@ -117,6 +123,8 @@ pub struct AgendaItem {
     pub pact_id: Option<Uuid>,
     /// The commitment, for `pact_commitment`.
     pub commitment_id: Option<Uuid>,
+    /// The placement, for `placement_end`.
+    pub placement_id: Option<Uuid>,
 }
 
 impl From<Item> for AgendaItem {
@@ -130,6 +138,7 @@ impl From<Item> for AgendaItem {
             project_id: item.project_id,
             pact_id: item.pact_id,
             commitment_id: item.commitment_id,
+            placement_id: item.placement_id,
         }
     }
 }
@@ -263,6 +272,17 @@ fn due_items(
             ));
         }
     }
+    if wants(ItemKind::PlacementEnd) {
+        for end in agenda::placement_ends(conn, manager, window, after, fetch)? {
+            items.push(Item::placement_end(
+                end.case_file_id,
+                end.person_id,
+                end.placement_id,
+                end.until,
+                today,
+            ));
+        }
+    }
     if !wants(ItemKind::ExpectedRelease) {
         return Ok(items);
     }
@@ -363,7 +383,8 @@ const OP: Op = Op::new(Action::ReadAgenda, "agenda.read", "agenda");
 ///
 /// Everything due for the caller as case manager in the period (default the next 30 days),
 /// plus everything overdue: project reviews, pact convocations, signatures, checks and
-/// commitments; and the expected releases of persons in the prison area within
+/// commitments, the planned ends of housing placements; and the expected releases of persons
+/// in the prison area within
 /// `release_within_days` (of the caller's files, and for area coordinators of every open file
 /// of their areas). By due day, paginated.
 #[utoipa::path(

@@ -16,6 +16,8 @@ on_both_engines!(
     placement_lifecycle_releases_the_nights,
     the_last_three_beds_go_to_exactly_three_requests,
     the_last_three_beds_go_to_three_requests_across_two_servers,
+    demo_data_has_a_housing_network_in_every_state,
+    the_planned_end_of_a_placement_is_on_the_agenda,
 );
 
 /// The office of a test: the administrator, a clerk and a coordinator of `social_inclusion`, a
@@ -811,4 +813,147 @@ async fn the_last_three_beds_go_to_exactly_three_requests(app: TestApp) {
 async fn the_last_three_beds_go_to_three_requests_across_two_servers(app: TestApp) {
     let beside = app.spawn_beside().await;
     race_for_three_beds(&[&app, &beside]).await;
+}
+
+/// The demo office has a facility of every kind, a winter season, and placements in every
+/// state, each a consistent record (the schema's checks hold).
+async fn demo_data_has_a_housing_network_in_every_state(app: TestApp) {
+    use diesel::prelude::*;
+    use socialcare_persistence::schema::{beds, facilities, placements};
+
+    let summary = socialcare_api::demo::load(app.db(), 5, 80).unwrap();
+    assert_eq!(summary.facilities, 7);
+    assert!(summary.placements >= 4, "{summary:?}");
+    let (kinds, seasonal, statuses) = app
+        .db()
+        .read(|c| {
+            let kinds: Vec<String> = facilities::table.select(facilities::kind).load(c)?;
+            let seasonal: i64 = beds::table
+                .filter(beds::season_from.is_not_null())
+                .count()
+                .get_result(c)?;
+            let statuses: Vec<String> = placements::table.select(placements::status).load(c)?;
+            Ok((kinds, seasonal, statuses))
+        })
+        .unwrap();
+    assert_eq!(kinds.len(), 7);
+    assert_eq!(seasonal, 4);
+    for status in ["planned", "active", "ended", "cancelled"] {
+        assert!(
+            statuses.iter().any(|s| s == status),
+            "no {status} placement"
+        );
+    }
+}
+
+/// The day a person is expected to leave is on their case manager's agenda while the placement
+/// is planned or active, late once passed; it leaves the agenda when the placement ends.
+async fn the_planned_end_of_a_placement_is_on_the_agenda(app: TestApp) {
+    let o = office(&app).await;
+    let f = facility(&app, &o, "Accoglienza", "adult_reception", "mixed").await;
+    let a = bed(&app, &o, &f, json!({"unit": "Stanza 1", "label": "A"})).await;
+    let b = bed(&app, &o, &f, json!({"unit": "Stanza 1", "label": "B"})).await;
+    let (file1, person1) = case_of(&app, &o, "Primo", "male", &[]).await;
+    let (file2, _) = case_of(&app, &o, "Secondo", "male", &[]).await;
+    let anna = &o.anna.1;
+    let soon = created(
+        place(
+            &app,
+            anna,
+            &file1,
+            json!({"bed_id": a, "from": day(-5), "until": day(5)}),
+        )
+        .await,
+    )
+    .await;
+    let later = created(
+        place(
+            &app,
+            anna,
+            &file2,
+            json!({"bed_id": b, "from": day(0), "until": day(50)}),
+        )
+        .await,
+    )
+    .await;
+    let ends = |agenda: &Value| -> Vec<(String, String, bool)> {
+        agenda["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["kind"] == "placement_end")
+            .map(|i| {
+                (
+                    i["placement_id"].as_str().unwrap().to_owned(),
+                    i["due_on"].as_str().unwrap().to_owned(),
+                    i["late"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    };
+    // The default period (30 days) shows the first; a longer one both, by day.
+    let agenda = app.get_ok(anna, "/me/agenda").await;
+    assert_eq!(ends(&agenda), [(id_of(&soon), day(5), false)]);
+    let item = agenda["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "placement_end")
+        .unwrap()
+        .clone();
+    assert_eq!(item["person_id"], person1.as_str());
+    assert_eq!(item["case_file_id"], file1.as_str());
+    let longer = app
+        .get_ok(
+            anna,
+            &format!("/me/agenda?to={}&kind=placement_end", day(60)),
+        )
+        .await;
+    assert_eq!(
+        ends(&longer),
+        [
+            (id_of(&soon), day(5), false),
+            (id_of(&later), day(50), false)
+        ]
+    );
+    // One a page, following the position.
+    let first = app
+        .get_ok(
+            anna,
+            &format!("/me/agenda?to={}&kind=placement_end&limit=1", day(60)),
+        )
+        .await;
+    assert_eq!(ends(&first).len(), 1);
+    let next = first["next"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("/api/v1")
+        .to_owned();
+    let second = app.get_ok(anna, &next).await;
+    assert_eq!(ends(&second), [(id_of(&later), day(50), false)]);
+    // Ended: off the agenda.
+    let path = format!("/placements/{}/transitions", id_of(&soon));
+    assert_eq!(
+        app.post_if(
+            anna,
+            &path,
+            "\"1\"",
+            &json!({"transition": "start", "occurred_on": day(-5)})
+        )
+        .await
+        .status(),
+        200
+    );
+    assert_eq!(
+        app.post_if(
+            anna,
+            &path,
+            "\"2\"",
+            &json!({"transition": "end", "exit_destination": "family"})
+        )
+        .await
+        .status(),
+        200
+    );
+    assert!(ends(&app.get_ok(anna, "/me/agenda").await).is_empty());
 }

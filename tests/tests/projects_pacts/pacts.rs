@@ -1631,19 +1631,19 @@ async fn deadlines_of_existing_pacts_are_stored_on_upgrade(app: TestApp) {
             .iter()
             .all(|(_, stored, computed)| stored == computed)
     );
+    // Back to before deadlines were stored: every migration from 000019 on reverted.
     let mut conn = app.db().conn().unwrap();
-    assert!(
-        migrations::revert_last(&mut conn)
-            .unwrap()
-            .ends_with("000020")
-    );
-    assert!(
-        migrations::revert_last(&mut conn)
-            .unwrap()
-            .ends_with("000019")
-    );
+    let mut reverted = Vec::new();
+    loop {
+        let version = migrations::revert_last(&mut conn).unwrap();
+        let done = version.ends_with("000019");
+        reverted.push(version);
+        if done {
+            break;
+        }
+    }
     let applied = migrations::run_pending_on(&mut conn).unwrap();
-    assert_eq!(applied.len(), 2, "{applied:?}");
+    assert_eq!(applied.len(), reverted.len(), "{applied:?}");
     drop(conn);
     assert_eq!(stored_and_recomputed(&app), before);
 }
