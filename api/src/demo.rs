@@ -968,6 +968,18 @@ fn demo_justice(
     Ok(())
 }
 
+/// A demo facility: name, kind, area, whom it takes, its target groups, how many beds and the
+/// capacity of each.
+type DemoFacility = (
+    &'static str,
+    socialcare_domain::housing::FacilityKind,
+    Area,
+    socialcare_domain::housing::Takes,
+    &'static [socialcare_domain::case_file::TargetGroup],
+    u16,
+    u16,
+);
+
 /// The housing network of the demo office: one facility of every kind (a night shelter with a
 /// winter season of extra beds, a family room, flats), and placements of the persons of open
 /// case files in every state — planned, active, ended with a destination, cancelled — each in a
@@ -998,7 +1010,7 @@ fn demo_housing(
     } else {
         (winter_from, winter_from + Duration::days(136))
     };
-    let network: [(&str, FacilityKind, Area, Takes, &[TargetGroup], u16, u16); 7] = [
+    let network: [DemoFacility; 7] = [
         (
             "Dormitorio comunale San Martino",
             FacilityKind::NightShelter,
