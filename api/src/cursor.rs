@@ -28,6 +28,18 @@ pub fn decode(raw: &str) -> Result<String, ApiError> {
         .ok_or_else(|| ApiError::bad_parameter("cursor", "is not a cursor returned by this API"))
 }
 
+/// The link to the next page of a list: `base` with the request's `query` (its raw query
+/// string), the `cursor` parameter replaced by `cursor`.
+pub fn next_link(base: &str, query: &str, cursor: &str) -> String {
+    let mut pairs: Vec<String> = query
+        .split('&')
+        .filter(|kv| !kv.is_empty() && !kv.starts_with("cursor="))
+        .map(str::to_owned)
+        .collect();
+    pairs.push(format!("cursor={cursor}"));
+    format!("{base}?{}", pairs.join("&"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

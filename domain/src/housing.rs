@@ -134,6 +134,43 @@ coded_enum!(ExitDestination, "exit destination", {
     Deceased => "deceased",
 });
 
+/// Whether a person booked for a night slept there (the night register of night shelters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Attendance {
+    /// Booked; not recorded yet.
+    Expected,
+    /// Slept there.
+    Present,
+    /// Did not come.
+    Absent,
+}
+
+coded_enum!(Attendance, "attendance", {
+    Expected => "expected",
+    Present => "present",
+    Absent => "absent",
+});
+
+/// Checks the recording of the attendance of `placement` on `night`, on `today`: only in the
+/// night register (night-by-night facilities), only for a placement not cancelled, and only for
+/// a night that has begun (tonight or before).
+pub fn check_attendance(
+    placement: &Placement,
+    night: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), String> {
+    if placement.tracking != Tracking::NightByNight {
+        return Err("attendance is recorded in the night register of night shelters only".into());
+    }
+    if placement.status == PlacementStatus::Cancelled {
+        return Err("the placement was cancelled".into());
+    }
+    if night > today {
+        return Err("the night has not begun yet".into());
+    }
+    Ok(())
+}
+
 /// A half-open run of nights `[from, until)`; `until` `None` runs on without end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Nights {

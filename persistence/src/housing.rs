@@ -10,8 +10,8 @@ use diesel::prelude::*;
 use socialcare_domain::Area;
 use socialcare_domain::case_file::TargetGroup;
 use socialcare_domain::housing::{
-    Bed, BedContent, ExitDestination, Facility, FacilityContent, FacilityKind, Nights, Placement,
-    PlacementStatus, PlacementTransition, Takes, Tracking,
+    Attendance, Bed, BedContent, ExitDestination, Facility, FacilityContent, FacilityKind, Nights,
+    Placement, PlacementStatus, PlacementTransition, Takes, Tracking,
 };
 use uuid::Uuid;
 
@@ -645,6 +645,71 @@ pub fn person_booked(
         .first::<(NaiveDate, DbUuid)>(conn)
         .optional()?
         .map(|(night, placement)| (night, placement.0)))
+}
+
+/// Records whether the person of a placement slept in its bed on `night`; false when the
+/// placement holds no such night.
+pub fn set_attendance(
+    conn: &mut AnyConnection,
+    placement_id: Uuid,
+    night: NaiveDate,
+    attendance: Attendance,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        bed_nights::table
+            .filter(bed_nights::placement_id.eq(DbUuid(placement_id)))
+            .filter(bed_nights::night.eq(night)),
+    )
+    .set(bed_nights::attendance.eq(attendance.as_str()))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Who sleeps in a bed on a night.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Occupant {
+    /// The bed.
+    pub bed_id: Uuid,
+    /// The place of the bed.
+    pub place: u16,
+    /// The person.
+    pub person_id: Uuid,
+    /// The placement.
+    pub placement_id: Uuid,
+    /// Whether the person came.
+    pub attendance: Attendance,
+}
+
+/// Who sleeps in the beds of `bed_ids` on `night`, by bed and place.
+pub fn occupants(
+    conn: &mut AnyConnection,
+    bed_ids: &[Uuid],
+    night: NaiveDate,
+) -> Result<Vec<Occupant>, StoreError> {
+    let keys: Vec<DbUuid> = bed_ids.iter().copied().map(DbUuid).collect();
+    let rows: Vec<(DbUuid, i16, DbUuid, DbUuid, String)> = bed_nights::table
+        .filter(bed_nights::night.eq(night))
+        .filter(bed_nights::bed_id.eq_any(keys))
+        .order((bed_nights::bed_id.asc(), bed_nights::place.asc()))
+        .select((
+            bed_nights::bed_id,
+            bed_nights::place,
+            bed_nights::person_id,
+            bed_nights::placement_id,
+            bed_nights::attendance,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(bed, place, person, placement, attendance)| {
+            Ok(Occupant {
+                bed_id: bed.0,
+                place: u16::try_from(place).map_err(|e| corrupt("bed place", e))?,
+                person_id: person.0,
+                placement_id: placement.0,
+                attendance: parse::<Attendance>("attendance", &attendance)?,
+            })
+        })
+        .collect()
 }
 
 /// Releases the nights of a placement from `from` on (all of them for its first night).

@@ -931,6 +931,7 @@ diesel::table! {
         place -> SmallInt,
         person_id -> SqlUuid,
         placement_id -> SqlUuid,
+        attendance -> Text,
     }
 }
 
@@ -1726,6 +1727,13 @@ pub const TABLES: &[(&str, &[&str])] = &[
     ),
     (
         "bed_nights",
-        &["bed_id", "night", "place", "person_id", "placement_id"],
+        &[
+            "bed_id",
+            "night",
+            "place",
+            "person_id",
+            "placement_id",
+            "attendance",
+        ],
     ),
 ];

@@ -366,17 +366,6 @@ fn agenda_page(
     })
 }
 
-/// The link to the next page: the same query with the cursor replaced.
-fn next_link(base: &str, query: &str, cursor: &str) -> String {
-    let mut pairs: Vec<String> = query
-        .split('&')
-        .filter(|kv| !kv.is_empty() && !kv.starts_with("cursor="))
-        .map(str::to_owned)
-        .collect();
-    pairs.push(format!("cursor={cursor}"));
-    format!("{base}?{}", pairs.join("&"))
-}
-
 const OP: Op = Op::new(Action::ReadAgenda, "agenda.read", "agenda");
 
 /// My agenda
@@ -416,7 +405,7 @@ pub async fn get_my_agenda(
             limit: q.limit,
         };
         agenda_page(work, me, ask, |cursor| {
-            next_link("/api/v1/me/agenda", &query, cursor)
+            crate::cursor::next_link("/api/v1/me/agenda", &query, cursor)
         })
     })
     .await?;
@@ -466,7 +455,7 @@ pub async fn get_agenda(
             limit: q.limit,
         };
         agenda_page(work, q.case_manager_id, ask, |cursor| {
-            next_link("/api/v1/agenda", &query, cursor)
+            crate::cursor::next_link("/api/v1/agenda", &query, cursor)
         })
     })
     .await?;

@@ -6,7 +6,8 @@ use socialcare_domain::case_file::{
     TargetGroup, TeamRole,
 };
 use socialcare_domain::housing::{
-    ExitDestination, FacilityKind, PlacementStatus, PlacementTransition, Takes, Tracking,
+    Attendance, ExitDestination, FacilityKind, PlacementStatus, PlacementTransition, Takes,
+    Tracking,
 };
 use socialcare_domain::pact::{
     AnalysisOutcome, ClosureOutcome, CommitmentKind, CommitmentStatus, DueKind, Frequency, Measure,
@@ -585,5 +586,17 @@ api_enum!(
         NightByNight,
         /// Entry and exit.
         EntryExit,
+    }
+);
+
+api_enum!(
+    /// Whether a person booked in a night shelter slept there.
+    AttendanceCode => Attendance {
+        /// Booked; not recorded yet.
+        Expected,
+        /// Slept there.
+        Present,
+        /// Did not come.
+        Absent,
     }
 );

@@ -156,5 +156,8 @@ fn configure_pacts(cfg: &mut ServiceConfig) {
         .service(housing::create_placement)
         .service(housing::list_placements)
         .service(housing::get_placement)
-        .service(housing::transition_placement);
+        .service(housing::transition_placement)
+        .service(housing::record_attendance)
+        .service(housing::get_facility_board)
+        .service(housing::get_facility_occupancy);
 }

@@ -161,6 +161,9 @@ const EXPECTED: &[(&str, &str)] = &[
     ("transition_placement", "AAADDADDDDU"),
     ("list_placements", "AAADDAAADDU"),
     ("get_placement", "AAADDAAADDU"),
+    ("record_attendance", "AAADDADDDDU"),
+    ("get_facility_board", "AAAAAAAADDU"),
+    ("get_facility_occupancy", "AAAAAAAADDU"),
 ];
 
 struct Operation {
@@ -278,6 +281,9 @@ pub async fn every_operation_answers_every_relation_as_the_policy_says(app: Test
         let mut path = fill(&op.path, &o);
         if op.id == "get_agenda" {
             path.push_str(&format!("?case_manager_id={}", o.staff("case_manager").0));
+        }
+        if op.id == "get_facility_occupancy" {
+            path.push_str("?from=2026-01-01&until=2026-02-01");
         }
         for (index, want) in row.chars().enumerate() {
             let (_, token) = &o.staff[index];

@@ -18,6 +18,8 @@ on_both_engines!(
     the_last_three_beds_go_to_three_requests_across_two_servers,
     demo_data_has_a_housing_network_in_every_state,
     the_planned_end_of_a_placement_is_on_the_agenda,
+    the_night_register_and_the_board_show_who_slept_where,
+    occupancy_counts_places_and_bed_nights,
 );
 
 /// The office of a test: the administrator, a clerk and a coordinator of `social_inclusion`, a
@@ -956,4 +958,183 @@ async fn the_planned_end_of_a_placement_is_on_the_agenda(app: TestApp) {
         200
     );
     assert!(ends(&app.get_ok(anna, "/me/agenda").await).is_empty());
+}
+
+/// A night shelter's register: bookings for tonight, who came and who did not; the board shows
+/// every bed with its occupants, their case file only to those who may read it, and the read
+/// is audited with every person shown.
+async fn the_night_register_and_the_board_show_who_slept_where(app: TestApp) {
+    let o = office(&app).await;
+    let f = facility(&app, &o, "Dormitorio", "night_shelter", "men").await;
+    let a = bed(&app, &o, &f, json!({"unit": "Camera 1", "label": "A"})).await;
+    let b = bed(&app, &o, &f, json!({"unit": "Camera 1", "label": "B"})).await;
+    bed(&app, &o, &f, json!({"unit": "Camera 2", "label": "C"})).await;
+    let (file1, person1) = case_of(&app, &o, "Primo", "male", &[]).await;
+    let (file2, person2) = case_of(&app, &o, "Secondo", "male", &[]).await;
+    let anna = &o.anna.1;
+    let p1 = created(
+        place(
+            &app,
+            anna,
+            &file1,
+            json!({"bed_id": a, "from": day(-1), "until": day(2)}),
+        )
+        .await,
+    )
+    .await;
+    let p2 = created(place(&app, anna, &file2, json!({"bed_id": b})).await).await;
+    assert_eq!(p1["tracking"], "night_by_night");
+    // Who slept: last night present, tonight absent; not tomorrow; not a night not held.
+    let path1 = format!("/placements/{}/attendance", id_of(&p1));
+    let r = app
+        .post(
+            anna,
+            &path1,
+            &json!({"night": day(-1), "attendance": "present"}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = app
+        .post(
+            anna,
+            &path1,
+            &json!({"night": day(0), "attendance": "absent"}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(app.audit(1)[0].action, "placement.attendance");
+    assert_eq!(
+        app.post(
+            anna,
+            &path1,
+            &json!({"night": day(1), "attendance": "present"})
+        )
+        .await
+        .status(),
+        409
+    );
+    let path2 = format!("/placements/{}/attendance", id_of(&p2));
+    assert_eq!(
+        app.post(
+            anna,
+            &path2,
+            &json!({"night": day(-1), "attendance": "present"})
+        )
+        .await
+        .status(),
+        409
+    );
+    assert_eq!(app.post(&o.bruno.1, &path2, &json!({})).await.status(), 403);
+    // The board of tonight: three beds, two occupied, one did not come.
+    let board = app.get_ok(anna, &format!("/facilities/{f}/board")).await;
+    assert_eq!(board["night"], day(0));
+    assert_eq!(board["places"], 3);
+    assert_eq!(board["occupied"], 2);
+    let beds = board["beds"].as_array().unwrap();
+    assert_eq!(beds.len(), 3);
+    assert_eq!(beds[0]["occupants"][0]["person_id"], person1.as_str());
+    assert_eq!(beds[0]["occupants"][0]["attendance"], "absent");
+    assert_eq!(beds[0]["occupants"][0]["case_file_id"], file1.as_str());
+    assert_eq!(beds[1]["occupants"][0]["attendance"], "expected");
+    assert!(beds[2]["occupants"].as_array().unwrap().is_empty());
+    let entry = app.audit_entries(1).remove(0);
+    assert_eq!(entry.row.action, "facility.board");
+    let mut linked: Vec<String> = entry.persons.iter().map(ToString::to_string).collect();
+    linked.sort();
+    let mut shown = vec![person1.clone(), person2.clone()];
+    shown.sort();
+    assert_eq!(linked, shown);
+    // A colleague outside the team sees who is there (the directory answer), not the files.
+    let seen = app
+        .get_ok(&o.bruno.1, &format!("/facilities/{f}/board"))
+        .await;
+    let occupant = &seen["beds"][0]["occupants"][0];
+    assert_eq!(occupant["family_names"], "Casa");
+    assert_eq!(occupant["case_file_readable"], false);
+    assert_eq!(occupant["case_file_id"], Value::Null);
+    assert_eq!(occupant["placement_id"], Value::Null);
+    // Last night's board keeps who came.
+    let last = app
+        .get_ok(anna, &format!("/facilities/{f}/board?night={}", day(-1)))
+        .await;
+    assert_eq!(last["occupied"], 1);
+    assert_eq!(last["beds"][0]["occupants"][0]["attendance"], "present");
+    // Attendance belongs to night shelters.
+    let g = facility(&app, &o, "Accoglienza", "adult_reception", "mixed").await;
+    let c = bed(&app, &o, &g, json!({"unit": "Stanza", "label": "1"})).await;
+    let (file3, _) = case_of(&app, &o, "Terzo", "male", &[]).await;
+    let p3 = created(place(&app, anna, &file3, json!({"bed_id": c})).await).await;
+    let r = app
+        .post(
+            anna,
+            &format!("/placements/{}/attendance", id_of(&p3)),
+            &json!({"night": day(0), "attendance": "present"}),
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+}
+
+async fn occupancy_counts_places_and_bed_nights(app: TestApp) {
+    let o = office(&app).await;
+    let f = facility(&app, &o, "Dormitorio", "night_shelter", "men").await;
+    let a = bed(&app, &o, &f, json!({"unit": "Camera 1", "label": "A"})).await;
+    bed(
+        &app,
+        &o,
+        &f,
+        json!({"unit": "Camera 1", "label": "W", "season_from": day(2), "season_until": day(4)}),
+    )
+    .await;
+    let (file1, _) = case_of(&app, &o, "Primo", "male", &[]).await;
+    let anna = &o.anna.1;
+    created(
+        place(
+            &app,
+            anna,
+            &file1,
+            json!({"bed_id": a, "from": day(0), "until": day(3)}),
+        )
+        .await,
+    )
+    .await;
+    let report = app
+        .get_ok(
+            anna,
+            &format!("/facilities/{f}/occupancy?from={}&until={}", day(0), day(5)),
+        )
+        .await;
+    let nights: Vec<(u64, u64)> = report["nights"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["places"].as_u64().unwrap(),
+                n["occupied"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(nights, [(1, 1), (1, 1), (2, 1), (2, 0), (1, 0)]);
+    assert_eq!(report["place_nights"], 7);
+    assert_eq!(report["bed_nights"], 3);
+    assert_eq!(report["occupancy_rate"], 0.429);
+    assert_eq!(
+        app.get(
+            anna,
+            &format!(
+                "/facilities/{f}/occupancy?from={}&until={}",
+                day(0),
+                day(400)
+            )
+        )
+        .await
+        .status(),
+        400
+    );
+    assert_eq!(
+        app.get(anna, &format!("/facilities/{f}/occupancy"))
+            .await
+            .status(),
+        400
+    );
 }

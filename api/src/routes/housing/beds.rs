@@ -619,7 +619,7 @@ pub async fn search_free_beds(
         work.detail("returned", items.len());
         let next = more.then(|| items.last()).flatten().map(|last| {
             let cursor = crate::cursor::encode(&format!("free-bed|{}", last.bed_id));
-            super::facilities::next_link("/api/v1/free-beds", &query, &cursor)
+            crate::cursor::next_link("/api/v1/free-beds", &query, &cursor)
         });
         Ok(FreeBedPage {
             from,

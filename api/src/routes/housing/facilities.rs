@@ -338,7 +338,7 @@ pub async fn list_facilities(
             work.detail("returned", found.len());
             let next = more.then(|| found.last()).flatten().map(|last| {
                 let cursor = crate::cursor::encode(&format!("facility|{}", last.id));
-                next_link("/api/v1/facilities", &query, &cursor)
+                crate::cursor::next_link("/api/v1/facilities", &query, &cursor)
             });
             Ok(FacilityPage {
                 items: found.iter().map(FacilityResponse::from).collect(),
@@ -348,17 +348,6 @@ pub async fn list_facilities(
     )
     .await?;
     Ok(HttpResponse::Ok().json(page))
-}
-
-/// The link to the next page: the same query with the cursor replaced.
-pub(super) fn next_link(base: &str, query: &str, cursor: &str) -> String {
-    let mut pairs: Vec<String> = query
-        .split('&')
-        .filter(|kv| !kv.is_empty() && !kv.starts_with("cursor="))
-        .map(str::to_owned)
-        .collect();
-    pairs.push(format!("cursor={cursor}"));
-    format!("{base}?{}", pairs.join("&"))
 }
 
 /// Read a facility

@@ -9,10 +9,12 @@
 mod beds;
 mod facilities;
 mod placements;
+mod register;
 
 pub use beds::*;
 pub use facilities::*;
 pub use placements::*;
+pub use register::*;
 
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};

@@ -1,0 +1,1 @@
+ALTER TABLE bed_nights DROP COLUMN attendance;
