@@ -450,7 +450,7 @@ fn tune(conn: &mut AnyConnection) -> anyhow::Result<ForeignKeys> {
     }
 }
 
-/// One single-column foreign key of the schema.
+/// One foreign key of the schema, its columns in order (comma-separated).
 #[derive(Debug, QueryableByName)]
 struct ForeignKey {
     #[diesel(sql_type = diesel::sql_types::Text)]
@@ -458,13 +458,11 @@ struct ForeignKey {
     #[diesel(sql_type = diesel::sql_types::Text)]
     child: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
-    child_column: String,
+    child_columns: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
     parent: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
-    parent_column: String,
-    #[diesel(sql_type = diesel::sql_types::Integer)]
-    columns: i32,
+    parent_columns: String,
 }
 
 /// Rows counted by a verification query.
@@ -482,30 +480,39 @@ fn verify_foreign_keys(conn: &mut AnyConnection) -> anyhow::Result<usize> {
     };
     let keys: Vec<ForeignKey> = diesel::sql_query(
         "SELECT c.conname::text AS name, c.conrelid::regclass::text AS child,
-                a.attname::text AS child_column, c.confrelid::regclass::text AS parent,
-                af.attname::text AS parent_column, cardinality(c.conkey) AS columns
+                c.confrelid::regclass::text AS parent,
+                string_agg(a.attname::text, ',' ORDER BY k.i) AS child_columns,
+                string_agg(af.attname::text, ',' ORDER BY k.i) AS parent_columns
          FROM pg_constraint c
-         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
-         JOIN pg_attribute af ON af.attrelid = c.confrelid AND af.attnum = c.confkey[1]
+         CROSS JOIN LATERAL unnest(c.conkey, c.confkey) WITH ORDINALITY AS k(ck, fk, i)
+         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.ck
+         JOIN pg_attribute af ON af.attrelid = c.confrelid AND af.attnum = k.fk
          WHERE c.contype = 'f' AND c.connamespace = current_schema()::regnamespace
+         GROUP BY c.conname, c.conrelid, c.confrelid
          ORDER BY 1",
     )
     .load(c)?;
     for key in &keys {
-        if key.columns != 1 {
-            bail!(
-                "foreign key {} has {} columns: not verified by the loader",
-                key.name,
-                key.columns
-            );
-        }
+        let pairs: Vec<(&str, &str)> = key
+            .child_columns
+            .split(',')
+            .zip(key.parent_columns.split(','))
+            .collect();
+        let present: Vec<String> = pairs
+            .iter()
+            .map(|(child, _)| format!("t.{child} IS NOT NULL"))
+            .collect();
+        let matched: Vec<String> = pairs
+            .iter()
+            .map(|(child, parent)| format!("p.{parent} = t.{child}"))
+            .collect();
         let query = format!(
-            "SELECT count(*) AS n FROM {child} t WHERE t.{column} IS NOT NULL \
-             AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{parent_column} = t.{column})",
+            "SELECT count(*) AS n FROM {child} t WHERE {present} \
+             AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {matched})",
             child = key.child,
-            column = key.child_column,
             parent = key.parent,
-            parent_column = key.parent_column
+            present = present.join(" AND "),
+            matched = matched.join(" AND "),
         );
         let found: Violations = diesel::sql_query(query).get_result(c)?;
         if found.n > 0 {

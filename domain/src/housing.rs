@@ -672,6 +672,19 @@ pub fn check_new_stay(
     }
 }
 
+/// The nights a placement gains when its stay is extended to `until`: after its current end,
+/// at most [`MAX_STAY_NIGHTS`] after its first night.
+pub fn check_extension(placement: &Placement, until: NaiveDate) -> Result<Nights, String> {
+    let current = placement.nights.until.unwrap_or(placement.nights.from);
+    if until <= current {
+        return Err(format!("must be after the current end, {current}"));
+    }
+    if (until - placement.nights.from).num_days() > MAX_STAY_NIGHTS {
+        return Err("a stay is booked for at most 731 nights at a time".into());
+    }
+    Ok(Nights::new(current, Some(until)))
+}
+
 /// Checks the day of a transition of `placement` on `today`: not in the future; a start on or
 /// after the first night; an end on or after the start.
 pub fn check_transition_day(

@@ -476,10 +476,22 @@ pub fn update_bed(
 /// writer at a time), so that two requests booking the same bed decide one after the other.
 /// False when there is no such bed.
 pub fn lock_bed(conn: &mut AnyConnection, id: Uuid) -> Result<bool, StoreError> {
-    let n = diesel::update(beds::table.find(DbUuid(id)))
-        .set(beds::version.eq(beds::version))
-        .execute(conn)?;
-    Ok(n == 1)
+    let found = match conn {
+        // A row lock without writing the row (no dead version left behind).
+        AnyConnection::Postgresql(c) => beds::table
+            .find(DbUuid(id))
+            .select(beds::id)
+            .for_update()
+            .first::<DbUuid>(c)
+            .optional()?,
+        // The transaction already holds the database's one write lock (`BEGIN IMMEDIATE`).
+        AnyConnection::Sqlite(c) => beds::table
+            .find(DbUuid(id))
+            .select(beds::id)
+            .first::<DbUuid>(c)
+            .optional()?,
+    };
+    Ok(found.is_some())
 }
 
 /// An out-of-service period of a bed.
@@ -844,15 +856,29 @@ pub fn insert_placement(
     diesel::insert_into(placements::table)
         .values(&row)
         .execute(conn)?;
-    for (night, place) in &new.places {
+    insert_nights(conn, new.bed_id, new.person_id, row.id.0, &new.places)?;
+    row.try_into()
+}
+
+/// Writes the nights a placement takes, each at its place; a place taken meanwhile or a night
+/// the person already sleeps elsewhere is [`StoreError::Conflict`] naming [`BED_PLACE_TAKEN`] or
+/// [`ONE_BED_A_NIGHT`].
+fn insert_nights(
+    conn: &mut AnyConnection,
+    bed_id: Uuid,
+    person_id: Uuid,
+    placement_id: Uuid,
+    places: &[(NaiveDate, u16)],
+) -> Result<(), StoreError> {
+    for (night, place) in places {
         let place = i16::try_from(*place).map_err(|e| StoreError::Internal(e.to_string()))?;
         diesel::insert_into(bed_nights::table)
             .values((
-                bed_nights::bed_id.eq(DbUuid(new.bed_id)),
+                bed_nights::bed_id.eq(DbUuid(bed_id)),
                 bed_nights::night.eq(*night),
                 bed_nights::place.eq(place),
-                bed_nights::person_id.eq(DbUuid(new.person_id)),
-                bed_nights::placement_id.eq(row.id),
+                bed_nights::person_id.eq(DbUuid(person_id)),
+                bed_nights::placement_id.eq(DbUuid(placement_id)),
             ))
             .execute(conn)
             .map_err(|e| match StoreError::from(e) {
@@ -869,7 +895,42 @@ pub fn insert_placement(
                 other => other,
             })?;
     }
-    row.try_into()
+    Ok(())
+}
+
+/// Extends a placement still at `placement.version` to `until` (false when stale) and takes the
+/// nights it gains, each at its place (conflicts as [`insert_placement`]).
+pub fn extend_placement(
+    conn: &mut AnyConnection,
+    placement: &Placement,
+    until: NaiveDate,
+    places: &[(NaiveDate, u16)],
+    actor: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        placements::table
+            .find(DbUuid(placement.id))
+            .filter(placements::version.eq(placement.version)),
+    )
+    .set((
+        placements::until_on.eq(until),
+        placements::version.eq(placement.version + 1),
+        placements::updated_at.eq(DbInstant::from(now)),
+        placements::updated_by.eq(DbUuid(actor)),
+    ))
+    .execute(conn)?;
+    if n != 1 {
+        return Ok(false);
+    }
+    insert_nights(
+        conn,
+        placement.bed_id,
+        placement.person_id,
+        placement.id,
+        places,
+    )?;
+    Ok(true)
 }
 
 /// A placement.
@@ -891,6 +952,21 @@ pub fn case_file_of(conn: &mut AnyConnection, id: Uuid) -> Result<Option<Uuid>, 
         .first::<DbUuid>(conn)
         .optional()?
         .map(|id| id.0))
+}
+
+/// The placements of a person (through any case file), by first night then id.
+pub fn placements_of_person(
+    conn: &mut AnyConnection,
+    person_id: Uuid,
+) -> Result<Vec<Placement>, StoreError> {
+    placements::table
+        .filter(placements::person_id.eq(DbUuid(person_id)))
+        .order((placements::from_on.asc(), placements::id.asc()))
+        .select(PlacementRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Placement::try_from)
+        .collect()
 }
 
 /// The placements of a case file, by first night then id.

@@ -159,5 +159,7 @@ fn configure_pacts(cfg: &mut ServiceConfig) {
         .service(housing::transition_placement)
         .service(housing::record_attendance)
         .service(housing::get_facility_board)
-        .service(housing::get_facility_occupancy);
+        .service(housing::get_facility_occupancy)
+        .service(housing::get_housing_history)
+        .service(housing::extend_placement);
 }

@@ -164,6 +164,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("record_attendance", "AAADDADDDDU"),
     ("get_facility_board", "AAAAAAAADDU"),
     ("get_facility_occupancy", "AAAAAAAADDU"),
+    ("get_housing_history", "AAADDAAADDU"),
+    ("extend_placement", "AAADDADDDDU"),
 ];
 
 struct Operation {

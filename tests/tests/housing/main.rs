@@ -20,6 +20,8 @@ on_both_engines!(
     the_planned_end_of_a_placement_is_on_the_agenda,
     the_night_register_and_the_board_show_who_slept_where,
     occupancy_counts_places_and_bed_nights,
+    a_housing_history_shows_only_readable_case_files,
+    a_stay_is_extended_in_its_bed_when_the_nights_are_free,
 );
 
 /// The office of a test: the administrator, a clerk and a coordinator of `social_inclusion`, a
@@ -1136,5 +1138,172 @@ async fn occupancy_counts_places_and_bed_nights(app: TestApp) {
             .await
             .status(),
         400
+    );
+}
+
+/// A person placed through two case files of two areas: each case manager's view of the
+/// history holds the placements of the files they may read, and counts the others.
+async fn a_housing_history_shows_only_readable_case_files(app: TestApp) {
+    let o = office(&app).await;
+    let f = facility(&app, &o, "Accoglienza", "adult_reception", "mixed").await;
+    let a = bed(&app, &o, &f, json!({"unit": "Stanza 1", "label": "A"})).await;
+    let (file1, person) = case_of(&app, &o, "Primo", "male", &[]).await;
+    let (dora_id, dora) = app
+        .staff(&o.admin, "dora", &["social_worker"], &["adults_disability"])
+        .await;
+    let other = created(
+        app.post(
+            &dora,
+            "/case-files",
+            &json!({"person_id": person, "area": "adults_disability", "case_manager_id": dora_id}),
+        )
+        .await,
+    )
+    .await;
+    let file2 = id_of(&other);
+    created(
+        place(
+            &app,
+            &o.anna.1,
+            &file1,
+            json!({"bed_id": a, "from": day(-30), "until": day(-20)}),
+        )
+        .await,
+    )
+    .await;
+    created(
+        place(
+            &app,
+            &dora,
+            &file2,
+            json!({"bed_id": a, "from": day(-10), "until": day(-5)}),
+        )
+        .await,
+    )
+    .await;
+    let mine = app
+        .get_ok(&o.anna.1, &format!("/persons/{person}/housing-history"))
+        .await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+    assert_eq!(mine["items"][0]["case_file_id"], file1.as_str());
+    assert_eq!(mine["withheld"], 1);
+    let entry = app.audit_entries(1).remove(0);
+    assert_eq!(entry.row.action, "person.housing_history");
+    assert_eq!(entry.persons[0].to_string(), person);
+    let hers = app
+        .get_ok(&dora, &format!("/persons/{person}/housing-history"))
+        .await;
+    assert_eq!(hers["items"][0]["case_file_id"], file2.as_str());
+    assert_eq!(hers["withheld"], 1);
+    let coordinator = app
+        .get_ok(
+            &o.coordinator.1,
+            &format!("/persons/{person}/housing-history"),
+        )
+        .await;
+    assert_eq!(coordinator["items"][0]["case_file_id"], file1.as_str());
+    assert_eq!(
+        app.get(&o.bruno.1, &format!("/persons/{person}/housing-history"))
+            .await
+            .status(),
+        403
+    );
+}
+
+/// Extending a stay books the added nights in the same bed, with the same refusals as placing.
+async fn a_stay_is_extended_in_its_bed_when_the_nights_are_free(app: TestApp) {
+    let o = office(&app).await;
+    let f = facility(&app, &o, "Accoglienza", "adult_reception", "mixed").await;
+    let a = bed(&app, &o, &f, json!({"unit": "Stanza 1", "label": "A"})).await;
+    let (file1, _) = case_of(&app, &o, "Primo", "male", &[]).await;
+    let (file2, _) = case_of(&app, &o, "Secondo", "male", &[]).await;
+    let anna = &o.anna.1;
+    let first = created(
+        place(
+            &app,
+            anna,
+            &file1,
+            json!({"bed_id": a, "from": day(0), "until": day(3)}),
+        )
+        .await,
+    )
+    .await;
+    created(
+        place(
+            &app,
+            anna,
+            &file2,
+            json!({"bed_id": a, "from": day(5), "until": day(7)}),
+        )
+        .await,
+    )
+    .await;
+    let path = format!("/placements/{}/extensions", id_of(&first));
+    assert_eq!(
+        app.post(anna, &path, &json!({"until": day(5)}))
+            .await
+            .status(),
+        428
+    );
+    let (status, p) = problem(
+        app.post_if(anna, &path, "\"1\"", &json!({"until": day(2)}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(pointers(&p), ["/until"]);
+    let r = app
+        .post_if(anna, &path, "\"1\"", &json!({"until": day(5)}))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(etag_of(&r), "\"2\"");
+    let extended: Value = r.json().await.unwrap();
+    assert_eq!(extended["until"], day(5));
+    assert_eq!(app.audit(1)[0].action, "placement.extend");
+    // The next night is someone else's.
+    let (status, p) = problem(
+        app.post_if(anna, &path, "\"2\"", &json!({"until": day(6)}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 409, "{p}");
+    assert!(p["detail"].as_str().unwrap().contains(&day(5)), "{p}");
+    // The bed is taken on the added nights.
+    let (file3, _) = case_of(&app, &o, "Terzo", "male", &[]).await;
+    assert_eq!(
+        place(
+            &app,
+            anna,
+            &file3,
+            json!({"bed_id": a, "from": day(4), "until": day(5)})
+        )
+        .await
+        .status(),
+        409
+    );
+    // An ended placement is not extended.
+    let tpath = format!("/placements/{}/transitions", id_of(&first));
+    assert_eq!(
+        app.post_if(anna, &tpath, "\"2\"", &json!({"transition": "start"}))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.post_if(
+            anna,
+            &tpath,
+            "\"3\"",
+            &json!({"transition": "end", "exit_destination": "family"})
+        )
+        .await
+        .status(),
+        200
+    );
+    assert_eq!(
+        app.post_if(anna, &path, "\"4\"", &json!({"until": day(9)}))
+            .await
+            .status(),
+        409
     );
 }

@@ -6,7 +6,7 @@ use socialcare_domain::access::may_override_housing_rules;
 use socialcare_domain::case_file::check_takes_new_work;
 use socialcare_domain::housing::{
     Placement, PlacementStatus, PlacementTransition, apply_placement, check_eligibility,
-    check_new_stay, check_transition_day, free_place,
+    check_extension, check_new_stay, check_transition_day, free_place,
 };
 use socialcare_domain::project::{optional_text, required_text};
 use socialcare_persistence::housing::{NewPlacement, PlacementChange};
@@ -227,40 +227,7 @@ pub async fn create_placement(
                 }
                 (Ok(()), _) => {}
             }
-            // One booking of this bed at a time: what follows is decided on what the earlier
-            // one left. The schema refuses what slips through anyway.
-            housing::lock_bed(work.conn(), bed.id)?;
-            let calendar = calendar_of(work.conn(), &bed, &facility)?;
-            let taken = housing::taken_places(work.conn(), bed.id, &nights)?;
-            let count = |night| {
-                taken
-                    .get(&night)
-                    .map_or(0, |p: &Vec<u16>| u16::try_from(p.len()).unwrap_or(u16::MAX))
-            };
-            if let Some(night) = calendar.first_full_night(&nights, count) {
-                let why = if calendar.places_on(night) == 0 {
-                    "does not take anyone"
-                } else {
-                    "has no free place"
-                };
-                return Err(ApiError::Conflict(format!(
-                    "bed {} {why} on the night of {night}",
-                    bed.id
-                )));
-            }
-            if let Some((night, other)) = housing::person_booked(work.conn(), file.person_id, &nights)? {
-                return Err(ApiError::Conflict(format!(
-                    "the person already sleeps elsewhere on the night of {night} (placement {other})"
-                )));
-            }
-            let mut places = Vec::new();
-            for night in nights.each() {
-                let used = taken.get(&night).cloned().unwrap_or_default();
-                let place = free_place(calendar.places_on(night), &used).ok_or_else(|| {
-                    ApiError::Internal(format!("no free place on {night} after the check"))
-                })?;
-                places.push((night, place));
-            }
+            let places = book(work.conn(), &bed, &facility, file.person_id, &nights)?;
             let (actor, now) = (work.actor(), work.now());
             let new = NewPlacement {
                 case_file_id,
@@ -281,6 +248,150 @@ pub async fn create_placement(
             Ok(Answer::created(
                 &PlacementResponse::from(&placement),
                 format!("/api/v1/placements/{}", placement.id),
+                Some(placement.version),
+            ))
+        },
+    )
+    .await
+}
+
+/// The places a person takes in `bed` on each of `nights`, decided under the bed's lock (one
+/// booking of a bed at a time: each decides on what the earlier left; the schema refuses what
+/// slips through anyway): 409 naming the first night the bed has no free place or does not take
+/// anyone, or the first night the person already sleeps elsewhere.
+fn book(
+    conn: &mut AnyConnection,
+    bed: &Bed,
+    facility: &Facility,
+    person_id: Uuid,
+    nights: &Nights,
+) -> Result<Vec<(NaiveDate, u16)>, ApiError> {
+    housing::lock_bed(conn, bed.id)?;
+    let calendar = calendar_of(conn, bed, facility)?;
+    let taken = housing::taken_places(conn, bed.id, nights)?;
+    let count = |night| {
+        taken
+            .get(&night)
+            .map_or(0, |p: &Vec<u16>| u16::try_from(p.len()).unwrap_or(u16::MAX))
+    };
+    if let Some(night) = calendar.first_full_night(nights, count) {
+        let why = if calendar.places_on(night) == 0 {
+            "does not take anyone"
+        } else {
+            "has no free place"
+        };
+        return Err(ApiError::Conflict(format!(
+            "bed {} {why} on the night of {night}",
+            bed.id
+        )));
+    }
+    if let Some((night, other)) = housing::person_booked(conn, person_id, nights)? {
+        return Err(ApiError::Conflict(format!(
+            "the person already sleeps elsewhere on the night of {night} (placement {other})"
+        )));
+    }
+    nights
+        .each()
+        .map(|night| {
+            let used = taken.get(&night).cloned().unwrap_or_default();
+            free_place(calendar.places_on(night), &used)
+                .map(|place| (night, place))
+                .ok_or_else(|| {
+                    ApiError::Internal(format!("no free place on {night} after the check"))
+                })
+        })
+        .collect()
+}
+
+/// A longer stay.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"until": "2027-01-15"}))]
+pub struct ExtensionRequest {
+    /// The new day the person is expected to leave: after the current one, at most 731 nights
+    /// after the first night. Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
+    pub until: NaiveDate,
+}
+
+/// Extend a stay
+///
+/// Books the nights from the current `until` to the new one in the same bed, for a planned or
+/// active placement: 409 naming the first night the bed has no free place or the person sleeps
+/// elsewhere, as when placing. Requires `If-Match`. For the case team and the area coordinator.
+/// Send `Idempotency-Key` to make retries safe.
+#[utoipa::path(
+    tag = "housing",
+    operation_id = "extend_placement",
+    params(("placement_id" = Uuid, Path, description = "Placement identifier."),
+        IfMatchHeader, IdempotencyKeyHeader),
+    request_body = ExtensionRequest,
+    responses(
+        (status = 200, description = "The placement with its new end.", body = PlacementResponse,
+            headers(("ETag" = String, description = "The new version."))),
+        (status = 404, description = "No placement with this id.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Ended or cancelled, or a night without a place or with the person elsewhere.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not match the current version.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not after the current end, or too long (`/until`).", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/placements/{placement_id}/extensions")]
+pub async fn extend_placement(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: Id<PlacementId>,
+    body: Body<ExtensionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let op = Op::new(Action::PlacePerson, "placement.extend", "placement");
+    case_work::write(
+        &state,
+        caller,
+        &req,
+        placement_target(id.0),
+        op,
+        body,
+        move |work, request, if_match| {
+            let placement =
+                housing::find_placement(work.conn(), id.0.uuid())?.ok_or_else(no_placement)?;
+            let current = placement.nights.until.unwrap_or(placement.nights.from);
+            let added = check_extension(&placement, request.until).map_err(|e| {
+                ApiError::from_domain(socialcare_domain::ValidationErrors::single("until", e))
+            })?;
+            if !matches!(
+                placement.status,
+                PlacementStatus::Planned | PlacementStatus::Active
+            ) {
+                return Err(ApiError::Conflict(format!(
+                    "a {} placement is not extended; place the person again",
+                    placement.status.as_str()
+                )));
+            }
+            if_match.check(placement.version)?;
+            let (bed, facility) = bed_of(work.conn(), placement.bed_id)?;
+            let places = book(work.conn(), &bed, &facility, placement.person_id, &added)?;
+            let (actor, now) = (work.actor(), work.now());
+            if !housing::extend_placement(
+                work.conn(),
+                &placement,
+                request.until,
+                &places,
+                actor,
+                now,
+            )
+            .map_err(booking_conflict)?
+            {
+                return Err(ApiError::PreconditionFailed(
+                    "the placement changed meanwhile; read it again and retry".into(),
+                ));
+            }
+            work.detail("from", current).detail("until", request.until);
+            let placement =
+                housing::find_placement(work.conn(), placement.id)?.ok_or_else(no_placement)?;
+            Ok(Answer::ok(
+                &PlacementResponse::from(&placement),
                 Some(placement.version),
             ))
         },
@@ -516,4 +627,85 @@ pub async fn transition_placement(
         },
     )
     .await
+}
+
+/// A person's housing history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HousingHistory {
+    /// The person.
+    pub person_id: Uuid,
+    /// Their placements in the case files the caller may read, by first night.
+    pub items: Vec<PlacementResponse>,
+    /// How many placements of case files the caller may not read were left out.
+    pub withheld: usize,
+}
+
+/// A person's housing history
+///
+/// Every placement of the person, across their case files, by first night: where they slept,
+/// from when to when, how each ended. Placements of case files the caller may not read are left
+/// out (counted in `withheld`). For whoever may read a case file of the person; audited with
+/// the person.
+#[utoipa::path(
+    tag = "housing",
+    operation_id = "get_housing_history",
+    params(("person_id" = Uuid, Path, description = "Person identifier.")),
+    responses(
+        (status = 200, description = "The history.", body = HousingHistory),
+        (status = 404, description = "No person with this id.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/persons/{person_id}/housing-history")]
+pub async fn get_housing_history(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: Id<socialcare_domain::ids::PersonId>,
+) -> Result<HttpResponse, ApiError> {
+    let op = Op::new(Action::ReadCaseFile, "person.housing_history", "person");
+    let history = case_work::read(
+        &state,
+        caller,
+        &req,
+        Target::Person(id.0),
+        op,
+        move |work, _: NoQuery| {
+            let person = id.0.uuid();
+            let (today, now, actor) = (work.today(), work.now(), work.actor());
+            let files =
+                socialcare_persistence::access::persons(work.conn(), &[person], actor, today, now)?
+                    .remove(&person)
+                    .unwrap_or_default();
+            let subject = work.caller().subject();
+            let readable: Vec<Uuid> = files
+                .iter()
+                .filter(|f| {
+                    socialcare_domain::access::decide(
+                        &subject,
+                        Action::ReadCaseFile,
+                        socialcare_domain::access::Resource::Case(&f.facts),
+                    )
+                    .allowed()
+                })
+                .map(|f| f.case_file_id)
+                .collect();
+            let all = housing::placements_of_person(work.conn(), person)?;
+            let total = all.len();
+            let items: Vec<PlacementResponse> = all
+                .iter()
+                .filter(|p| readable.contains(&p.case_file_id))
+                .map(PlacementResponse::from)
+                .collect();
+            let withheld = total - items.len();
+            work.detail("returned", items.len())
+                .detail("withheld", withheld);
+            Ok(HousingHistory {
+                person_id: person,
+                items,
+                withheld,
+            })
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(history))
 }
