@@ -6,8 +6,9 @@
 --
 -- It adds 200 facilities (every kind, the three areas, men / women / mixed), 25 beds each
 -- (5 000 beds, one in ten a room for two), and a year of placements from :day0: every bed holds
--- a stay of 20 to 29 nights every 30 nights (about 80 % of the places taken), each stay for the
--- person of a different open case file, so that nobody is in two beds on a night. The nights are
+-- a stay of 20 to 29 nights every 30 nights, each bed's cycle shifted by its number (about 80 %
+-- of the places taken on any night), each stay for a
+-- different person (one of their open case files), so that nobody is in two beds on a night. The nights are
 -- written as the server writes them (one `bed_nights` row per person and night, at place 0 or 1
 -- of the bed), and the placements are `active` or `ended` as their dates say. Running it twice is
 -- refused by the unique facility names.
@@ -56,15 +57,18 @@ WITH numbered_beds AS (
     WHERE f.name LIKE 'Struttura di prova %'
 ), stays AS (
     SELECT nb.bed_id, nb.facility_id, p.place, k,
-           DATE :'day0' + (k * 30 + ((nb.n + p.place) % 7))::int AS from_on,
-           DATE :'day0' + (k * 30 + ((nb.n + p.place) % 7) + 20 + ((nb.n + k) % 10))::int AS until_on,
+           DATE :'day0' + (k * 30 + ((nb.n * 7 + p.place * 13) % 30))::int AS from_on,
+           DATE :'day0' + (k * 30 + ((nb.n * 7 + p.place * 13) % 30) + 20 + ((nb.n + k) % 10))::int
+               AS until_on,
            row_number() OVER (ORDER BY nb.n, p.place, k) AS m
     FROM numbered_beds nb
     CROSS JOIN LATERAL generate_series(0, nb.capacity - 1) AS p(place)
     CROSS JOIN generate_series(0, 11) AS k
 ), files AS (
-    SELECT id AS case_file_id, person_id, row_number() OVER (ORDER BY id) AS m
-    FROM case_files WHERE status <> 'closed'
+    -- One open file per person (a person may have one in each area).
+    SELECT case_file_id, person_id, row_number() OVER (ORDER BY case_file_id) AS m
+    FROM (SELECT DISTINCT ON (person_id) id AS case_file_id, person_id
+          FROM case_files WHERE status <> 'closed' ORDER BY person_id, id) AS one_per_person
 )
 SELECT gen_random_uuid() AS placement_id, s.bed_id, s.facility_id, s.place, s.from_on,
        s.until_on, f.case_file_id, f.person_id

@@ -513,8 +513,17 @@ pub struct FreeBedPage {
     pub next: Option<String>,
 }
 
-/// Candidate beds examined per query of a free-bed search.
+/// Candidate beds examined per query of a free-bed search, at most.
 const FREE_BED_CHUNK: i64 = 500;
+
+/// Candidate beds examined by the first query of a search for `limit` free beds: six times the
+/// page (enough when one bed in six is free), at least 60, at most [`FREE_BED_CHUNK`]; the next
+/// queries take [`FREE_BED_CHUNK`].
+fn first_chunk(limit: usize) -> i64 {
+    i64::try_from(limit.saturating_mul(6))
+        .unwrap_or(FREE_BED_CHUNK)
+        .clamp(60, FREE_BED_CHUNK)
+}
 
 /// Search free beds
 ///
@@ -560,6 +569,7 @@ pub async fn search_free_beds(
         let limit = q.limit.unwrap_or(50) as usize;
         let mut items = Vec::new();
         let mut more = false;
+        let mut chunk = first_chunk(limit);
         'chunks: loop {
             let candidates = housing::candidate_beds(
                 work.conn(),
@@ -570,10 +580,11 @@ pub async fn search_free_beds(
                     accessible: q.accessible,
                     takes: q.takes.map(Into::into),
                     after,
-                    limit: FREE_BED_CHUNK,
+                    limit: chunk,
                 },
             )?;
-            let exhausted = candidates.len() < FREE_BED_CHUNK as usize;
+            let exhausted = i64::try_from(candidates.len()).unwrap_or(i64::MAX) < chunk;
+            chunk = FREE_BED_CHUNK;
             let ids: Vec<Uuid> = candidates.iter().map(|(b, _)| b.id).collect();
             let occupancy = housing::occupancy(work.conn(), &ids, &nights)?;
             let out = housing::out_of_service_of(work.conn(), &ids)?;
