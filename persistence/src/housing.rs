@@ -1101,8 +1101,10 @@ pub struct BedQuery {
 }
 
 /// Candidate beds for a run of nights with their facility: those whose facility and own
-/// existence (opening, closure, season) cover every night, filtered by `q`, by bed id. Whether
-/// a place is free every night is the domain's, from [`occupancy`] and [`out_of_service_of`].
+/// existence (opening, closure, season) cover every night and that hold fewer persons than
+/// their capacity on each night, filtered by `q`, by bed id. The domain decides again on each
+/// bed returned, from its calendar (out-of-service periods included), [`occupancy`] and
+/// [`out_of_service_of`].
 pub fn candidate_beds(
     conn: &mut AnyConnection,
     nights: &Nights,
@@ -1123,6 +1125,17 @@ pub fn candidate_beds(
             beds::season_from
                 .is_null()
                 .or(beds::season_from.le(from).and(beds::season_until.ge(until))),
+        )
+        // No night of the run on which the bed already holds its capacity (the domain checks
+        // the beds returned again, with their out-of-service periods).
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "NOT EXISTS (SELECT 1 FROM bed_nights n WHERE n.bed_id = beds.id AND n.night >= ",
+            )
+            .bind::<diesel::sql_types::Date, _>(from)
+            .sql(" AND n.night < ")
+            .bind::<diesel::sql_types::Date, _>(until)
+            .sql(" GROUP BY n.night HAVING count(*) >= beds.capacity)"),
         )
         .select((BedRow::as_select(), FacilityRow::as_select()))
         .order(beds::id.asc())

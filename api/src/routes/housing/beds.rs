@@ -516,13 +516,14 @@ pub struct FreeBedPage {
 /// Candidate beds examined per query of a free-bed search, at most.
 const FREE_BED_CHUNK: i64 = 500;
 
-/// Candidate beds examined by the first query of a search for `limit` free beds: six times the
-/// page (enough when one bed in six is free), at least 60, at most [`FREE_BED_CHUNK`]; the next
-/// queries take [`FREE_BED_CHUNK`].
+/// Candidate beds asked by the first query of a search for `limit` free beds: the database
+/// returns only beds with a free place every night, so a page and one more (to know whether
+/// another page follows) suffice unless some are out of service; the next queries take
+/// [`FREE_BED_CHUNK`].
 fn first_chunk(limit: usize) -> i64 {
-    i64::try_from(limit.saturating_mul(6))
+    i64::try_from(limit.saturating_add(1))
         .unwrap_or(FREE_BED_CHUNK)
-        .clamp(60, FREE_BED_CHUNK)
+        .clamp(1, FREE_BED_CHUNK)
 }
 
 /// Search free beds

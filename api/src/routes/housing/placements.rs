@@ -637,7 +637,7 @@ pub struct HousingHistory {
     /// Their placements in the case files the caller may read, by first night.
     pub items: Vec<PlacementResponse>,
     /// How many placements of case files the caller may not read were left out.
-    pub withheld: usize,
+    pub withheld: u32,
 }
 
 /// A person's housing history
@@ -696,7 +696,7 @@ pub async fn get_housing_history(
                 .filter(|p| readable.contains(&p.case_file_id))
                 .map(PlacementResponse::from)
                 .collect();
-            let withheld = total - items.len();
+            let withheld = u32::try_from(total - items.len()).unwrap_or(u32::MAX);
             work.detail("returned", items.len())
                 .detail("withheld", withheld);
             Ok(HousingHistory {
