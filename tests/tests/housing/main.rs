@@ -1133,12 +1133,14 @@ async fn occupancy_counts_places_and_bed_nights(app: TestApp) {
         .status(),
         400
     );
-    assert_eq!(
-        app.get(anna, &format!("/facilities/{f}/occupancy"))
-            .await
-            .status(),
-        400
-    );
+    // By default the last 30 nights and tonight.
+    let default = app
+        .get_ok(anna, &format!("/facilities/{f}/occupancy"))
+        .await;
+    assert_eq!(default["from"], day(-30));
+    assert_eq!(default["until"], day(1));
+    assert_eq!(default["nights"].as_array().unwrap().len(), 31);
+    assert_eq!(default["bed_nights"], 1);
 }
 
 /// A person placed through two case files of two areas: each case manager's view of the

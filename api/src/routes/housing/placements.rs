@@ -617,9 +617,6 @@ pub async fn transition_placement(
             }
             let placement =
                 housing::find_placement(work.conn(), placement.id)?.ok_or_else(no_placement)?;
-            debug_assert!(
-                placement.status != PlacementStatus::Planned || to == PlacementStatus::Planned
-            );
             Ok(Answer::ok(
                 &PlacementResponse::from(&placement),
                 Some(placement.version),

@@ -272,15 +272,15 @@ pub async fn get_facility_board(
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OccupancyQuery {
-    /// First night. Between 1900-01-01 and 2199-12-31.
+    /// First night (default 30 nights before tonight). Between 1900-01-01 and 2199-12-31.
     #[validate(custom(function = "crate::dates::plausible"))]
     #[param(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
-    pub from: NaiveDate,
-    /// The first night after the period (at most 366 nights after `from`). Between 1900-01-01
-    /// and 2199-12-31.
+    pub from: Option<NaiveDate>,
+    /// The first night after the period (default the night after tonight, so that tonight is
+    /// counted); at most 366 nights after `from`. Between 1900-01-01 and 2199-12-31.
     #[validate(custom(function = "crate::dates::plausible"))]
     #[param(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
-    pub until: NaiveDate,
+    pub until: Option<NaiveDate>,
 }
 
 /// One night of an occupancy report.
@@ -316,15 +316,15 @@ pub struct Occupancy {
 
 /// Occupancy of a facility
 ///
-/// Places offered and bed nights booked, night by night and in total, over at most 366 nights.
-/// No person is named. For whoever works cases.
+/// Places offered and bed nights booked, night by night and in total, over at most 366 nights
+/// (default the last 30 nights and tonight). No person is named. For whoever works cases.
 #[utoipa::path(
     tag = "housing",
     operation_id = "get_facility_occupancy",
     params(("facility_id" = Uuid, Path, description = "Facility identifier."), OccupancyQuery),
     responses(
         (status = 200, description = "The occupancy.", body = Occupancy),
-        (status = 400, description = "Missing or invalid period.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Invalid period.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No facility with this id.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -339,7 +339,10 @@ pub async fn get_facility_occupancy(
     let report = case_work::list(&state, caller, &req, op, move |work, q: OccupancyQuery| {
         work.resource(id.0);
         let facility = facility_of(work.conn(), id.0.uuid())?;
-        let nights = stay_nights(q.from, q.until)
+        let today = work.today();
+        let from = q.from.unwrap_or_else(|| today - chrono::Duration::days(30));
+        let until = q.until.unwrap_or_else(|| plus_days(today, 1));
+        let nights = stay_nights(from, until)
             .ok()
             .filter(|n| n.count().is_some_and(|c| c <= 366))
             .ok_or_else(|| {
@@ -387,8 +390,8 @@ pub async fn get_facility_occupancy(
         };
         Ok(Occupancy {
             facility_id: facility.id,
-            from: q.from,
-            until: plus_days(q.from, u64::try_from(report_nights.len()).unwrap_or(0)),
+            from,
+            until: plus_days(from, u64::try_from(report_nights.len()).unwrap_or(0)),
             place_nights,
             bed_nights,
             occupancy_rate: (rate * 1000.0).round() / 1000.0,
