@@ -7,8 +7,8 @@
 #   3 caseload-first  GET /me/caseload (first page)     caseload-deep: a page deep in the results
 #   4 diary-entry     POST /case-files/{id}/diary-entries, a new entry at every request
 #   5 agenda          GET /me/agenda
-#   6 free-beds       GET /free-beds?from=FREE_BEDS_NIGHT (needs bench/housing-data.sql; not in
-#                     the default SCENARIOS)
+#   6 free-beds       GET /free-beds?from=FREE_BEDS_NIGHT (default: the data's reference day,
+#                     the manifest's `today`), across every facility; not in the default SCENARIOS
 # The anchor runs the statements the endpoint executes, in one transaction each:
 #   sqlite:   `socialcare-bench anchor` (the same persistence calls through the same driver);
 #   postgres: pgbench with the scripts of bench/pgbench/, and `socialcare-bench anchor` as a
@@ -256,7 +256,7 @@ prepare_scenario() {
       echo "$path" >"$paths"; LABEL="3 caseload page $page" ;;
     agenda) echo "/api/v1/me/agenda" >"$paths"; LABEL="5 agenda" ;;
     free-beds)
-      echo "/api/v1/free-beds?from=${FREE_BEDS_NIGHT:?set FREE_BEDS_NIGHT to a night of bench/housing-data.sql}" >"$paths"
+      echo "/api/v1/free-beds?from=${FREE_BEDS_NIGHT:-$(mf today)}" >"$paths"
       LABEL="6 free beds" ;;
     diary-entry) LABEL="4 diary entry" ;;
     *) echo "unknown scenario $scenario" >&2; exit 2 ;;

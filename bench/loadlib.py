@@ -42,6 +42,7 @@ def manifest_value(manifest, key):
         "case_files": manifest["case_file_ids"],
         "diary_case_file": manifest.get("diary_case_file_id") or manifest["case_file_ids"][0],
         "fragments": [f["fragment"] for f in fragments["many"] + few],
+        "today": manifest["today"],
     }
     return values[key]
 

@@ -14,6 +14,7 @@
 mod cases;
 mod catalog;
 mod generator;
+mod housing;
 mod pacts;
 mod plan;
 mod projects;

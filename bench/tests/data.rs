@@ -16,19 +16,21 @@ use chrono::{NaiveDate, Utc};
 use diesel::prelude::*;
 use serde_json::Value;
 use socialcare_domain::case_file::{CaseStatus, TeamRole};
+use socialcare_domain::housing::{FacilityKind, PlacementStatus};
 use socialcare_domain::names::fold;
 use socialcare_domain::tax_code::TaxCode;
 use socialcare_persistence::case_files::{self, CaseFileQuery};
 use socialcare_persistence::diary::{self, DiaryQuery};
 use socialcare_persistence::persons::{self, PersonQuery};
 use socialcare_persistence::schema::{
-    case_files as case_files_t, case_reference_counters, diary_entries, person_name_tokens,
-    persons as persons_t, users,
+    beds as beds_t, case_files as case_files_t, case_reference_counters, diary_entries,
+    facilities as facilities_t, person_name_tokens, persons as persons_t,
+    placements as placements_t, users,
 };
 use socialcare_persistence::sensitive::SensitiveRecord;
 use socialcare_persistence::sql_types::{DbInstant, DbUuid};
 use socialcare_persistence::{
-    AnyConnection, DbTarget, assessments, consents, households, pacts, projects, referrals,
+    AnyConnection, DbTarget, assessments, consents, households, housing, pacts, projects, referrals,
 };
 use socialcare_tests::{Engine, TestDatabase, engine_selected};
 use uuid::Uuid;
@@ -109,6 +111,7 @@ struct Dump {
     files: Vec<(DbUuid, String, String, String, i64, DbInstant)>,
     diary: Vec<(DbUuid, DbUuid, String, DbInstant, bool)>,
     users: Vec<(DbUuid, String, String)>,
+    placements: Vec<(DbUuid, DbUuid, String, NaiveDate, NaiveDate, DbInstant)>,
 }
 
 fn dump(conn: &mut AnyConnection) -> Dump {
@@ -152,6 +155,18 @@ fn dump(conn: &mut AnyConnection) -> Dump {
         users: users::table
             .select((users::id, users::username, users::password_hash))
             .order(users::id)
+            .load(conn)
+            .unwrap(),
+        placements: placements_t::table
+            .select((
+                placements_t::id,
+                placements_t::bed_id,
+                placements_t::status,
+                placements_t::from_on,
+                placements_t::until_on,
+                placements_t::updated_at,
+            ))
+            .order(placements_t::id)
             .load(conn)
             .unwrap(),
     }
@@ -201,6 +216,12 @@ fn check(url: &str, manifest_path: &PathBuf) {
         "project_reviews",
         "pacts",
         "pact_commitments",
+        "facilities",
+        "beds",
+        "bed_places",
+        "bed_out_of_service",
+        "placements",
+        "bed_nights",
         "case_reference_counters",
     ] {
         assert!(rows[table].as_u64().unwrap() > 0, "no row in {table}");
@@ -333,6 +354,47 @@ fn check(url: &str, manifest_path: &PathBuf) {
             seen.contains(&status),
             "no case file ever in status {status}"
         );
+    }
+
+    // Housing: facilities of every kind, seasonal beds, every placement read back through the
+    // persistence layer and holding the nights its status leaves it.
+    let kinds: BTreeSet<String> = facilities_t::table
+        .select(facilities_t::kind)
+        .load::<String>(c)
+        .unwrap()
+        .into_iter()
+        .collect();
+    assert_eq!(kinds.len(), FacilityKind::ALL.len(), "{kinds:?}");
+    let seasonal: i64 = beds_t::table
+        .filter(beds_t::season_from.is_not_null())
+        .count()
+        .get_result(c)
+        .unwrap();
+    assert!(seasonal > 0);
+    let placement_ids: Vec<DbUuid> = placements_t::table
+        .select(placements_t::id)
+        .load(c)
+        .unwrap();
+    assert!(!placement_ids.is_empty());
+    for id in placement_ids {
+        let p = housing::find_placement(c, id.0).unwrap().unwrap();
+        let held = housing::held_nights(c, p.id).unwrap();
+        let file = case_files::find(c, p.case_file_id).unwrap().unwrap();
+        assert_eq!(file.person_id, p.person_id);
+        match p.status {
+            PlacementStatus::Cancelled => assert_eq!(held, None, "{p:?}"),
+            PlacementStatus::Planned | PlacementStatus::Active => {
+                assert_eq!(held, Some(p.nights), "{p:?}");
+            }
+            PlacementStatus::Ended => {
+                let ended = p.ended_on.unwrap();
+                assert!(p.started_on.unwrap() <= ended);
+                if let Some(h) = held {
+                    assert_eq!(h.from, p.nights.from);
+                    assert!(h.until.unwrap() <= ended.min(p.nights.until.unwrap()));
+                }
+            }
+        }
     }
 
     // The reference counters continue where the files stop: the API opens the next one.

@@ -270,6 +270,42 @@ impl BedCalendar {
     }
 }
 
+/// A night on which a bed would hold more persons than it offers: what a change of the bed, of
+/// its facility or a new out-of-service period must not strand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the bed holds {held} person(s) on the night of {night} and would offer {offered}: \
+     end, cancel or move those placements first"
+)]
+pub struct Overfull {
+    /// The night.
+    pub night: NaiveDate,
+    /// Persons booked in the bed that night.
+    pub held: u16,
+    /// Places the bed would offer that night.
+    pub offered: u16,
+}
+
+impl BedCalendar {
+    /// The first of the booked nights (`held`: night and persons booked, in any order) on which
+    /// the bed would offer fewer places than it holds persons; `None` when they all fit.
+    pub fn first_overfull(
+        &self,
+        held: impl IntoIterator<Item = (NaiveDate, u16)>,
+    ) -> Option<Overfull> {
+        held.into_iter()
+            .filter_map(|(night, held)| {
+                let offered = self.places_on(night);
+                (held > offered).then_some(Overfull {
+                    night,
+                    held,
+                    offered,
+                })
+            })
+            .min_by_key(|o| o.night)
+    }
+}
+
 /// The lowest place of a bed that none of `taken` uses on a night, below `capacity`.
 pub fn free_place(capacity: u16, taken: &[u16]) -> Option<u16> {
     (0..capacity).find(|p| !taken.contains(p))
@@ -759,6 +795,30 @@ mod tests {
             winter.first_full_night(&stay, |n| if n == day(11) { 2 } else { 0 }),
             Some(day(11))
         );
+    }
+
+    #[test]
+    fn a_change_that_would_strand_a_booking_names_its_first_night() {
+        let mut shrunk = bed(1);
+        shrunk.out_of_service = vec![Nights::new(day(12), Some(day(13)))];
+        // Booked: two on day 11 (the bed had two places), one on day 12 (now out of service).
+        let held = [(day(12), 1), (day(11), 2), (day(10), 1)];
+        assert_eq!(
+            shrunk.first_overfull(held),
+            Some(Overfull {
+                night: day(11),
+                held: 2,
+                offered: 1
+            })
+        );
+        assert_eq!(
+            shrunk
+                .first_overfull([(day(12), 1)])
+                .map(|o| (o.night, o.offered)),
+            Some((day(12), 0))
+        );
+        assert_eq!(shrunk.first_overfull([(day(10), 1), (day(13), 1)]), None);
+        assert_eq!(bed(2).first_overfull([(day(11), 2)]), None);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::db::AnyConnection;
 use crate::error::StoreError;
 use crate::schema::{
-    bed_nights, bed_out_of_service, bed_places, beds, facilities, facility_target_groups,
+    bed_nights, bed_out_of_service, bed_places, beds, facilities, facility_target_groups, persons,
     placement_transitions, placements,
 };
 use crate::sql_types::{DbInstant, DbUuid};
@@ -615,18 +615,16 @@ pub fn taken_places(
     Ok(out)
 }
 
-/// How many persons each bed of `bed_ids` holds on each night of `nights` (a bounded run),
-/// only where it holds someone.
+/// How many persons each bed of `bed_ids` holds on each night of `nights` (every night from
+/// its first for an unbounded run), only where it holds someone.
 pub fn occupancy(
     conn: &mut AnyConnection,
     bed_ids: &[Uuid],
     nights: &Nights,
 ) -> Result<BTreeMap<(Uuid, NaiveDate), u16>, StoreError> {
     let keys: Vec<DbUuid> = bed_ids.iter().copied().map(DbUuid).collect();
-    let until = nights.until.unwrap_or(nights.from);
-    let rows: Vec<(DbUuid, NaiveDate, i64)> = bed_nights::table
+    let mut query = bed_nights::table
         .filter(bed_nights::night.ge(nights.from))
-        .filter(bed_nights::night.lt(until))
         .filter(bed_nights::bed_id.eq_any(keys))
         .group_by((bed_nights::bed_id, bed_nights::night))
         .select((
@@ -634,7 +632,11 @@ pub fn occupancy(
             bed_nights::night,
             diesel::dsl::count_star(),
         ))
-        .load(conn)?;
+        .into_boxed();
+    if let Some(until) = nights.until {
+        query = query.filter(bed_nights::night.lt(until));
+    }
+    let rows: Vec<(DbUuid, NaiveDate, i64)> = query.load(conn)?;
     Ok(rows
         .into_iter()
         .map(|(bed, night, n)| ((bed.0, night), u16::try_from(n).unwrap_or(u16::MAX)))
@@ -686,20 +688,30 @@ pub struct Occupant {
     pub place: u16,
     /// The person.
     pub person_id: Uuid,
+    /// The person's given names.
+    pub given_names: String,
+    /// The person's family names.
+    pub family_names: String,
     /// The placement.
     pub placement_id: Uuid,
+    /// The case file of the placement.
+    pub case_file_id: Uuid,
     /// Whether the person came.
     pub attendance: Attendance,
 }
 
-/// Who sleeps in the beds of `bed_ids` on `night`, by bed and place.
+/// Who sleeps in the beds of `bed_ids` on `night`, by bed and place, with their names and
+/// the case file of their placement (one query).
 pub fn occupants(
     conn: &mut AnyConnection,
     bed_ids: &[Uuid],
     night: NaiveDate,
 ) -> Result<Vec<Occupant>, StoreError> {
+    type Row = (DbUuid, i16, DbUuid, String, String, DbUuid, DbUuid, String);
     let keys: Vec<DbUuid> = bed_ids.iter().copied().map(DbUuid).collect();
-    let rows: Vec<(DbUuid, i16, DbUuid, DbUuid, String)> = bed_nights::table
+    let rows: Vec<Row> = bed_nights::table
+        .inner_join(placements::table)
+        .inner_join(persons::table.on(persons::id.eq(bed_nights::person_id)))
         .filter(bed_nights::night.eq(night))
         .filter(bed_nights::bed_id.eq_any(keys))
         .order((bed_nights::bed_id.asc(), bed_nights::place.asc()))
@@ -707,20 +719,28 @@ pub fn occupants(
             bed_nights::bed_id,
             bed_nights::place,
             bed_nights::person_id,
+            persons::given_names,
+            persons::family_names,
             bed_nights::placement_id,
+            placements::case_file_id,
             bed_nights::attendance,
         ))
         .load(conn)?;
     rows.into_iter()
-        .map(|(bed, place, person, placement, attendance)| {
-            Ok(Occupant {
-                bed_id: bed.0,
-                place: u16::try_from(place).map_err(|e| corrupt("bed place", e))?,
-                person_id: person.0,
-                placement_id: placement.0,
-                attendance: parse::<Attendance>("attendance", &attendance)?,
-            })
-        })
+        .map(
+            |(bed, place, person, given_names, family_names, placement, file, attendance)| {
+                Ok(Occupant {
+                    bed_id: bed.0,
+                    place: u16::try_from(place).map_err(|e| corrupt("bed place", e))?,
+                    person_id: person.0,
+                    given_names,
+                    family_names,
+                    placement_id: placement.0,
+                    case_file_id: file.0,
+                    attendance: parse::<Attendance>("attendance", &attendance)?,
+                })
+            },
+        )
         .collect()
 }
 

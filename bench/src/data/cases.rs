@@ -455,6 +455,7 @@ impl Generator {
         self.referrals(&facts)?;
         self.projects(&facts)?;
         self.pacts(&facts)?;
+        self.housing.stays(&facts, &mut self.batch)?;
         self.sensitive(&facts, created_at)?;
         let (closed_on, closing_reason) = match events.last() {
             Some(e) if e.to == CaseStatus::Closed => {

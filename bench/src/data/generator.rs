@@ -23,6 +23,7 @@ use super::catalog::{
     FICTITIOUS_STREET, IT_FAMILY, IT_FEMALE, IT_MALE, ORIGINS, Origin, RARE_MIDDLE, RARE_PREFIX,
     RARE_SUFFIX, STREETS, TOWNS, Town,
 };
+use super::housing::Housing;
 use super::plan::{Numbering, Planner, UnitPlan};
 use super::rows::{Batch, CounterRow, HouseholdRow, MemberRow, MergeRow, NameTokenRow, PersonRow};
 use super::staff::Staff;
@@ -160,6 +161,8 @@ pub struct Generator {
     pub persons_target: usize,
     /// Persons made so far.
     pub persons_made: usize,
+    /// The housing register and the stays laid so far.
+    pub housing: Housing,
 }
 
 impl Generator {
@@ -178,6 +181,14 @@ impl Generator {
             .context("staff creation instant")?
             .and_utc();
         let staff = Staff::generate(&mut rng, settings.persons, staff_created, &mut batch)?;
+        let housing = Housing::new(
+            settings.seed,
+            settings.persons,
+            today,
+            now,
+            &staff,
+            &mut batch,
+        )?;
         Ok(Self {
             rng,
             planner: Planner::new(settings.seed, start, today),
@@ -192,6 +203,7 @@ impl Generator {
             stats: Stats::default(),
             persons_target: settings.persons,
             persons_made: 0,
+            housing,
         })
     }
 

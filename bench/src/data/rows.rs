@@ -156,6 +156,14 @@ batch! {
     pact_check_outcomes: CheckOutcomeRow,
     pact_non_compliance: NonComplianceRow,
     pact_deadlines: PactDeadlineRow,
+    facilities: FacilityRow,
+    facility_target_groups: FacilityGroupRow,
+    beds: BedRow,
+    bed_places: BedPlaceRow,
+    bed_out_of_service: OutOfServiceRow,
+    placements: PlacementRow,
+    placement_transitions: PlacementTransitionRow,
+    bed_nights: BedNightRow,
     case_reference_counters: CounterRow,
 }
 
@@ -774,6 +782,134 @@ pub struct PactDeadlineRow {
     pub(super) commitment_key: DbUuid,
     pub(super) due_on: NaiveDate,
     pub(super) stopped_since: Option<NaiveDate>,
+}
+
+/// A `facilities` row: a facility of the housing register.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = schema::facilities, treat_none_as_default_value = false)]
+pub struct FacilityRow {
+    pub(super) id: DbUuid,
+    pub(super) name: String,
+    pub(super) kind: String,
+    pub(super) area: String,
+    pub(super) operator: String,
+    pub(super) street: String,
+    pub(super) municipality: String,
+    pub(super) postcode: Option<String>,
+    pub(super) takes: String,
+    pub(super) accessible: bool,
+    pub(super) opens_on: NaiveDate,
+    pub(super) closes_on: Option<NaiveDate>,
+    pub(super) phone: Option<String>,
+    pub(super) email: Option<String>,
+    pub(super) version: i64,
+    pub(super) created_at: DbInstant,
+    pub(super) created_by: DbUuid,
+    pub(super) updated_at: DbInstant,
+    pub(super) updated_by: DbUuid,
+}
+
+/// A `facility_target_groups` row: a target group a facility takes.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = schema::facility_target_groups, treat_none_as_default_value = false)]
+pub struct FacilityGroupRow {
+    pub(super) facility_id: DbUuid,
+    pub(super) target_group: String,
+}
+
+/// A `beds` row.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = schema::beds, treat_none_as_default_value = false)]
+pub struct BedRow {
+    pub(super) id: DbUuid,
+    pub(super) facility_id: DbUuid,
+    pub(super) unit: String,
+    pub(super) label: String,
+    pub(super) capacity: i16,
+    pub(super) takes: Option<String>,
+    pub(super) accessible: bool,
+    pub(super) opens_on: NaiveDate,
+    pub(super) closes_on: Option<NaiveDate>,
+    pub(super) season_from: Option<NaiveDate>,
+    pub(super) season_until: Option<NaiveDate>,
+    pub(super) version: i64,
+    pub(super) created_at: DbInstant,
+    pub(super) created_by: DbUuid,
+    pub(super) updated_at: DbInstant,
+    pub(super) updated_by: DbUuid,
+}
+
+/// A `bed_places` row: one place of a bed (0 to capacity - 1).
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = schema::bed_places, treat_none_as_default_value = false)]
+pub struct BedPlaceRow {
+    pub(super) bed_id: DbUuid,
+    pub(super) place: i16,
+}
+
+/// A `bed_out_of_service` row.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = schema::bed_out_of_service, treat_none_as_default_value = false)]
+pub struct OutOfServiceRow {
+    pub(super) id: DbUuid,
+    pub(super) bed_id: DbUuid,
+    pub(super) from_on: NaiveDate,
+    pub(super) until_on: Option<NaiveDate>,
+    pub(super) reason: String,
+    pub(super) recorded_by: DbUuid,
+    pub(super) recorded_at: DbInstant,
+}
+
+/// A `placements` row.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = schema::placements, treat_none_as_default_value = false)]
+pub struct PlacementRow {
+    pub(super) id: DbUuid,
+    pub(super) case_file_id: DbUuid,
+    pub(super) person_id: DbUuid,
+    pub(super) facility_id: DbUuid,
+    pub(super) bed_id: DbUuid,
+    pub(super) tracking: String,
+    pub(super) status: String,
+    pub(super) from_on: NaiveDate,
+    pub(super) until_on: NaiveDate,
+    pub(super) started_on: Option<NaiveDate>,
+    pub(super) ended_on: Option<NaiveDate>,
+    pub(super) exit_destination: Option<String>,
+    pub(super) exit_notes: Option<String>,
+    pub(super) cancel_reason: Option<String>,
+    pub(super) override_reason: Option<String>,
+    pub(super) version: i64,
+    pub(super) created_at: DbInstant,
+    pub(super) created_by: DbUuid,
+    pub(super) updated_at: DbInstant,
+    pub(super) updated_by: DbUuid,
+}
+
+/// A `placement_transitions` row.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = schema::placement_transitions, treat_none_as_default_value = false)]
+pub struct PlacementTransitionRow {
+    pub(super) id: DbUuid,
+    pub(super) placement_id: DbUuid,
+    pub(super) transition: String,
+    pub(super) from_status: String,
+    pub(super) to_status: String,
+    pub(super) occurred_on: NaiveDate,
+    pub(super) author_id: DbUuid,
+    pub(super) recorded_at: DbInstant,
+}
+
+/// A `bed_nights` row: a person booked in a place of a bed for a night.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = schema::bed_nights, treat_none_as_default_value = false)]
+pub struct BedNightRow {
+    pub(super) bed_id: DbUuid,
+    pub(super) night: NaiveDate,
+    pub(super) place: i16,
+    pub(super) person_id: DbUuid,
+    pub(super) placement_id: DbUuid,
+    pub(super) attendance: String,
 }
 
 /// A `case_reference_counters` row: the last sequence number given in a year.

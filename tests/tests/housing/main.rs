@@ -527,6 +527,46 @@ async fn placements_never_overbook_and_a_person_sleeps_in_one_bed(app: TestApp) 
     )
     .await;
     assert_eq!(status, 409, "{p}");
+    assert!(
+        p["detail"].as_str().unwrap().contains(&format!(
+            "Famiglia (Stanza 2, {family}): the bed holds 2 person(s) on the night of {}",
+            day(6)
+        )),
+        "{p}"
+    );
+    // Nor can the facility close before nights already booked: 409 naming the bed and night.
+    let closing = |closes_on: String| {
+        let mut body = facility_body("Accoglienza", "adult_reception", "mixed");
+        body["closes_on"] = json!(closes_on);
+        body
+    };
+    let (status, p) = problem(
+        app.put_if(
+            &o.clerk.1,
+            &format!("/facilities/{f}"),
+            Some("\"1\""),
+            &closing(day(2)),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 409, "{p}");
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("on the night of {}", day(2))),
+        "{p}"
+    );
+    let r = app
+        .put_if(
+            &o.clerk.1,
+            &format!("/facilities/{f}"),
+            Some("\"1\""),
+            &closing(day(30)),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "after the last booked night");
     // Reads: the case file's list, one placement; a colleague outside the team cannot place.
     let list = app
         .get_ok(anna, &format!("/case-files/{file1}/placements"))

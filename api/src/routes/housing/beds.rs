@@ -342,9 +342,8 @@ pub async fn replace_bed(
             content: content.clone(),
             ..bed.clone()
         };
-        let calendar = calendar_of(work.conn(), &changed, &facility)?;
         let today = work.today();
-        check_bookings_fit(work.conn(), bed.id, &calendar, today)?;
+        check_bookings_fit(work.conn(), &[changed], &facility, today)?;
         let (actor, now) = (work.actor(), work.now());
         if !housing::update_bed(work.conn(), bed.id, version, &content, actor, now)
             .map_err(|e| name_taken(e, BED_LABEL))?

@@ -433,11 +433,9 @@ pub async fn replace_facility(
             content: content.clone(),
             ..current.clone()
         };
-        for bed in housing::beds_of(work.conn(), current.id)? {
-            let calendar = calendar_of(work.conn(), &bed, &changed)?;
-            let today = work.today();
-            check_bookings_fit(work.conn(), bed.id, &calendar, today)?;
-        }
+        let beds = housing::beds_of(work.conn(), current.id)?;
+        let today = work.today();
+        check_bookings_fit(work.conn(), &beds, &changed, today)?;
         if !housing::update_facility(work.conn(), current.id, version, &content, actor, now)
             .map_err(|e| name_taken(e, FACILITY_NAME))?
         {

@@ -83,23 +83,33 @@ fn calendar_of(
     Ok(bed.calendar(&facility.open_nights(), out))
 }
 
-/// 409 naming the first night on which the bed would hold more persons than `calendar` gives
-/// it, among the nights already booked from `from` on (what a change of the bed or a new
-/// out-of-service period must not strand).
+/// 409 naming the first night on which one of `beds` (of `facility`, as they would be) would
+/// hold more persons than its calendar gives it, among the nights already booked from `from`
+/// on (what a change of the beds or of their facility must not strand). Two queries for all the
+/// beds: their out-of-service periods and their booked nights.
 fn check_bookings_fit(
     conn: &mut AnyConnection,
-    bed_id: Uuid,
-    calendar: &socialcare_domain::housing::BedCalendar,
+    beds: &[Bed],
+    facility: &Facility,
     from: NaiveDate,
 ) -> Result<(), ApiError> {
-    let taken = housing::taken_places(conn, bed_id, &Nights::new(from, None))?;
-    for (night, places) in &taken {
-        let offered = calendar.places_on(*night);
-        if places.len() > usize::from(offered) {
+    let ids: Vec<Uuid> = beds.iter().map(|b| b.id).collect();
+    let out = housing::out_of_service_of(conn, &ids)?;
+    let held = housing::occupancy(conn, &ids, &Nights::new(from, None))?;
+    let open = facility.open_nights();
+    for bed in beds {
+        let periods = out
+            .iter()
+            .filter(|o| o.bed_id == bed.id)
+            .map(|o| o.nights)
+            .collect();
+        let nights = held
+            .range((bed.id, NaiveDate::MIN)..=(bed.id, NaiveDate::MAX))
+            .map(|((_, night), n)| (*night, *n));
+        if let Some(overfull) = bed.calendar(&open, periods).first_overfull(nights) {
             return Err(ApiError::Conflict(format!(
-                "the bed holds {} person(s) on the night of {night} and would offer {offered}: \
-                 end, cancel or move those placements first",
-                places.len()
+                "{} ({}, {}): {overfull}",
+                bed.content.label, bed.content.unit, bed.id
             )));
         }
     }

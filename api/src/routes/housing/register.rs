@@ -4,7 +4,7 @@
 use super::*;
 use socialcare_domain::access::{Decision, Resource, decide};
 use socialcare_domain::housing::{Attendance, check_attendance, plus_days, stay_nights};
-use socialcare_persistence::{access, persons};
+use socialcare_persistence::access;
 
 use crate::case_work::Checked;
 use crate::routes::codes::AttendanceCode;
@@ -229,20 +229,16 @@ pub async fn get_facility_board(
             let mut in_bed = Vec::new();
             for o in occupants.iter().filter(|o| o.bed_id == bed.id) {
                 occupied += 1;
-                let placement = housing::find_placement(work.conn(), o.placement_id)?
-                    .ok_or_else(|| ApiError::Internal("a night without its placement".into()))?;
-                let person = persons::find(work.conn(), o.person_id)?
-                    .ok_or_else(|| ApiError::Internal("a night without its person".into()))?;
-                let readable = subject_readable(placement.case_file_id, o.person_id, work);
+                let readable = subject_readable(o.case_file_id, o.person_id, work);
                 in_bed.push(BoardOccupant {
                     place: o.place,
                     person_id: o.person_id,
-                    given_names: person.details.given_names.as_str().to_owned(),
-                    family_names: person.details.family_names.as_str().to_owned(),
+                    given_names: o.given_names.clone(),
+                    family_names: o.family_names.clone(),
                     attendance: o.attendance.into(),
                     case_file_readable: readable,
-                    case_file_id: readable.then_some(placement.case_file_id),
-                    placement_id: readable.then_some(placement.id),
+                    case_file_id: readable.then_some(o.case_file_id),
+                    placement_id: readable.then_some(o.placement_id),
                 });
             }
             board_beds.push(BoardBed {
