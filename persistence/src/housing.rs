@@ -1147,7 +1147,10 @@ pub fn candidate_beds(
                 .or(beds::season_from.le(from).and(beds::season_until.ge(until))),
         )
         // No night of the run on which the bed already holds its capacity (the domain checks
-        // the beds returned again, with their out-of-service periods).
+        // the beds returned again, with their out-of-service periods). A bed of one place is
+        // full on any night it holds someone: one probe of the bed's nights, which the
+        // database runs as an anti-join; only a bed of several places counts its persons on
+        // the nights it holds someone.
         .filter(
             diesel::dsl::sql::<diesel::sql_types::Bool>(
                 "NOT EXISTS (SELECT 1 FROM bed_nights n WHERE n.bed_id = beds.id AND n.night >= ",
@@ -1155,7 +1158,10 @@ pub fn candidate_beds(
             .bind::<diesel::sql_types::Date, _>(from)
             .sql(" AND n.night < ")
             .bind::<diesel::sql_types::Date, _>(until)
-            .sql(" GROUP BY n.night HAVING count(*) >= beds.capacity)"),
+            .sql(
+                " AND (beds.capacity = 1 OR (SELECT count(*) FROM bed_nights m \
+                 WHERE m.bed_id = n.bed_id AND m.night = n.night) >= beds.capacity))",
+            ),
         )
         .select((BedRow::as_select(), FacilityRow::as_select()))
         .order(beds::id.asc())
