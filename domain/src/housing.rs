@@ -721,6 +721,51 @@ pub fn check_extension(placement: &Placement, until: NaiveDate) -> Result<Nights
     Ok(Nights::new(current, Some(until)))
 }
 
+/// Why a placement's remaining nights cannot move to another bed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoveError {
+    /// Only a planned or active placement has nights ahead to move.
+    #[error("a {0} placement does not move; place the person again")]
+    Status(&'static str),
+    /// The first night moved is not one of the placement's nights still ahead.
+    #[error("{0}")]
+    Night(String),
+}
+
+/// The nights of `placement` that move to another bed from the night `from` on `today`: its
+/// nights from `from` to its end. `from` is a night of the placement, tonight or later (the
+/// nights already slept stay where they were).
+pub fn check_move(
+    placement: &Placement,
+    from: NaiveDate,
+    today: NaiveDate,
+) -> Result<Nights, MoveError> {
+    if !matches!(
+        placement.status,
+        PlacementStatus::Planned | PlacementStatus::Active
+    ) {
+        return Err(MoveError::Status(placement.status.as_str()));
+    }
+    let until = placement.nights.until.unwrap_or(placement.nights.from);
+    if from < today {
+        return Err(MoveError::Night(
+            "must not be before tonight: the nights already slept stay where they were".into(),
+        ));
+    }
+    if from < placement.nights.from {
+        return Err(MoveError::Night(format!(
+            "must not be before the first night of the placement, {}",
+            placement.nights.from
+        )));
+    }
+    if from >= until {
+        return Err(MoveError::Night(format!(
+            "must be before the end of the stay, {until}"
+        )));
+    }
+    Ok(Nights::new(from, Some(until)))
+}
+
 /// Checks the day of a transition of `placement` on `today`: not in the future; a start on or
 /// after the first night; an end on or after the start.
 pub fn check_transition_day(
@@ -819,6 +864,64 @@ mod tests {
         );
         assert_eq!(shrunk.first_overfull([(day(10), 1), (day(13), 1)]), None);
         assert_eq!(bed(2).first_overfull([(day(11), 2)]), None);
+    }
+
+    #[test]
+    fn a_move_takes_the_nights_still_ahead() {
+        let placement = Placement {
+            id: Uuid::nil(),
+            case_file_id: Uuid::nil(),
+            person_id: Uuid::nil(),
+            facility_id: Uuid::nil(),
+            bed_id: Uuid::nil(),
+            tracking: Tracking::EntryExit,
+            status: PlacementStatus::Active,
+            nights: Nights::new(day(0), Some(day(10))),
+            started_on: Some(day(0)),
+            ended_on: None,
+            exit_destination: None,
+            exit_notes: None,
+            cancel_reason: None,
+            override_reason: None,
+            version: 2,
+            created_at: DateTime::<Utc>::MIN_UTC,
+            created_by: Uuid::nil(),
+            updated_at: DateTime::<Utc>::MIN_UTC,
+        };
+        assert_eq!(
+            check_move(&placement, day(4), day(4)),
+            Ok(Nights::new(day(4), Some(day(10))))
+        );
+        assert_eq!(
+            check_move(&placement, day(9), day(4)),
+            Ok(Nights::new(day(9), Some(day(10))))
+        );
+        assert!(matches!(
+            check_move(&placement, day(3), day(4)),
+            Err(MoveError::Night(_))
+        ));
+        assert!(matches!(
+            check_move(&placement, day(10), day(4)),
+            Err(MoveError::Night(_))
+        ));
+        let planned = Placement {
+            status: PlacementStatus::Planned,
+            nights: Nights::new(day(6), Some(day(8))),
+            ..placement.clone()
+        };
+        assert!(matches!(
+            check_move(&planned, day(5), day(4)),
+            Err(MoveError::Night(_))
+        ));
+        assert!(check_move(&planned, day(6), day(4)).is_ok());
+        let ended = Placement {
+            status: PlacementStatus::Ended,
+            ..placement
+        };
+        assert_eq!(
+            check_move(&ended, day(4), day(4)),
+            Err(MoveError::Status("ended"))
+        );
     }
 
     #[test]

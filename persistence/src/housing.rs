@@ -19,7 +19,7 @@ use crate::db::AnyConnection;
 use crate::error::StoreError;
 use crate::schema::{
     bed_nights, bed_out_of_service, bed_places, beds, facilities, facility_target_groups, persons,
-    placement_transitions, placements,
+    placement_moves, placement_transitions, placements,
 };
 use crate::sql_types::{DbInstant, DbUuid};
 
@@ -953,6 +953,195 @@ pub fn extend_placement(
     Ok(true)
 }
 
+/// A move of a placement's nights from one night on to another bed.
+#[derive(Debug, Clone)]
+pub struct PlacementMove {
+    /// The bed the nights move to.
+    pub to_bed_id: Uuid,
+    /// Its facility.
+    pub to_facility_id: Uuid,
+    /// How the new facility tracks its beds.
+    pub tracking: Tracking,
+    /// The first night moved.
+    pub from_night: NaiveDate,
+    /// The nights taken in the new bed, each at its place.
+    pub places: Vec<(NaiveDate, u16)>,
+    /// Why.
+    pub reason: String,
+    /// Why a coordinator moves the person against the new facility's rules.
+    pub override_reason: Option<String>,
+}
+
+/// Moves a placement still at `placement.version` to another bed (false when stale): its row
+/// names the new bed and facility, the nights of `change.places` are taken in the new bed (the
+/// caller released the old ones from the first night moved with [`release_nights`], before
+/// deciding on the new bed), and the move is recorded. Conflicts as [`insert_placement`].
+pub fn move_placement(
+    conn: &mut AnyConnection,
+    placement: &Placement,
+    change: &PlacementMove,
+    actor: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        placements::table
+            .find(DbUuid(placement.id))
+            .filter(placements::version.eq(placement.version)),
+    )
+    .set((
+        placements::bed_id.eq(DbUuid(change.to_bed_id)),
+        placements::facility_id.eq(DbUuid(change.to_facility_id)),
+        placements::tracking.eq(change.tracking.as_str()),
+        placements::version.eq(placement.version + 1),
+        placements::updated_at.eq(DbInstant::from(now)),
+        placements::updated_by.eq(DbUuid(actor)),
+    ))
+    .execute(conn)?;
+    if n != 1 {
+        return Ok(false);
+    }
+    insert_nights(
+        conn,
+        change.to_bed_id,
+        placement.person_id,
+        placement.id,
+        &change.places,
+    )?;
+    diesel::insert_into(placement_moves::table)
+        .values((
+            placement_moves::id.eq(DbUuid(Uuid::now_v7())),
+            placement_moves::placement_id.eq(DbUuid(placement.id)),
+            placement_moves::from_bed_id.eq(DbUuid(placement.bed_id)),
+            placement_moves::to_bed_id.eq(DbUuid(change.to_bed_id)),
+            placement_moves::from_night.eq(change.from_night),
+            placement_moves::reason.eq(&change.reason),
+            placement_moves::override_reason.eq(change.override_reason.as_deref()),
+            placement_moves::author_id.eq(DbUuid(actor)),
+            placement_moves::recorded_at.eq(DbInstant::from(now)),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// What happened to a placement after it was booked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlacementEventKind {
+    /// A change of status.
+    Transition {
+        /// The transition.
+        transition: PlacementTransition,
+        /// Status before.
+        from: PlacementStatus,
+        /// Status after.
+        to: PlacementStatus,
+    },
+    /// A move to another bed.
+    Move {
+        /// The bed left.
+        from_bed_id: Uuid,
+        /// The bed taken.
+        to_bed_id: Uuid,
+        /// Why.
+        reason: String,
+        /// Why against the new facility's rules, when it was.
+        override_reason: Option<String>,
+    },
+}
+
+/// One event of a placement's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlacementEvent {
+    /// What happened.
+    pub kind: PlacementEventKind,
+    /// The day it took effect (the first night moved, for a move).
+    pub on: NaiveDate,
+    /// Who recorded it.
+    pub author_id: Uuid,
+    /// When.
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// The transitions and moves of a placement, in the order they were recorded.
+pub fn placement_history(
+    conn: &mut AnyConnection,
+    placement_id: Uuid,
+) -> Result<Vec<PlacementEvent>, StoreError> {
+    type TransitionRow = (DbUuid, String, String, String, NaiveDate, DbUuid, DbInstant);
+    let transitions: Vec<TransitionRow> = placement_transitions::table
+        .filter(placement_transitions::placement_id.eq(DbUuid(placement_id)))
+        .select((
+            placement_transitions::id,
+            placement_transitions::transition,
+            placement_transitions::from_status,
+            placement_transitions::to_status,
+            placement_transitions::occurred_on,
+            placement_transitions::author_id,
+            placement_transitions::recorded_at,
+        ))
+        .load(conn)?;
+    type MoveRow = (
+        DbUuid,
+        DbUuid,
+        DbUuid,
+        NaiveDate,
+        String,
+        Option<String>,
+        DbUuid,
+        DbInstant,
+    );
+    let moves: Vec<MoveRow> = placement_moves::table
+        .filter(placement_moves::placement_id.eq(DbUuid(placement_id)))
+        .select((
+            placement_moves::id,
+            placement_moves::from_bed_id,
+            placement_moves::to_bed_id,
+            placement_moves::from_night,
+            placement_moves::reason,
+            placement_moves::override_reason,
+            placement_moves::author_id,
+            placement_moves::recorded_at,
+        ))
+        .load(conn)?;
+    let mut events: Vec<(DateTime<Utc>, Uuid, PlacementEvent)> = Vec::new();
+    for (id, transition, from, to, on, author, at) in transitions {
+        let at = DateTime::<Utc>::from(at);
+        events.push((
+            at,
+            id.0,
+            PlacementEvent {
+                kind: PlacementEventKind::Transition {
+                    transition: parse("placement transition", &transition)?,
+                    from: parse("placement status", &from)?,
+                    to: parse("placement status", &to)?,
+                },
+                on,
+                author_id: author.0,
+                recorded_at: at,
+            },
+        ));
+    }
+    for (id, from_bed, to_bed, on, reason, override_reason, author, at) in moves {
+        let at = DateTime::<Utc>::from(at);
+        events.push((
+            at,
+            id.0,
+            PlacementEvent {
+                kind: PlacementEventKind::Move {
+                    from_bed_id: from_bed.0,
+                    to_bed_id: to_bed.0,
+                    reason,
+                    override_reason,
+                },
+                on,
+                author_id: author.0,
+                recorded_at: at,
+            },
+        ));
+    }
+    events.sort_by_key(|(at, id, _)| (*at, *id));
+    Ok(events.into_iter().map(|(_, _, e)| e).collect())
+}
+
 /// A placement.
 pub fn find_placement(conn: &mut AnyConnection, id: Uuid) -> Result<Option<Placement>, StoreError> {
     placements::table
@@ -1121,8 +1310,8 @@ pub struct BedQuery {
 }
 
 /// Candidate beds for a run of nights with their facility: those whose facility and own
-/// existence (opening, closure, season) cover every night and that hold fewer persons than
-/// their capacity on each night, filtered by `q`, by bed id. The domain decides again on each
+/// existence (opening, closure, season) cover every night, that are in service and hold fewer
+/// persons than their capacity on each night, filtered by `q`, by bed id. The domain decides again on each
 /// bed returned, from its calendar (out-of-service periods included), [`occupancy`] and
 /// [`out_of_service_of`].
 pub fn candidate_beds(
@@ -1162,6 +1351,17 @@ pub fn candidate_beds(
                 " AND (beds.capacity = 1 OR (SELECT count(*) FROM bed_nights m \
                  WHERE m.bed_id = n.bed_id AND m.night = n.night) >= beds.capacity))",
             ),
+        )
+        // Nor out of service on any night of the run.
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "NOT EXISTS (SELECT 1 FROM bed_out_of_service o WHERE o.bed_id = beds.id \
+                 AND o.from_on < ",
+            )
+            .bind::<diesel::sql_types::Date, _>(until)
+            .sql(" AND (o.until_on IS NULL OR o.until_on > ")
+            .bind::<diesel::sql_types::Date, _>(from)
+            .sql("))"),
         )
         .select((BedRow::as_select(), FacilityRow::as_select()))
         .order(beds::id.asc())

@@ -923,6 +923,23 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    placement_moves (id) {
+        id -> SqlUuid,
+        placement_id -> SqlUuid,
+        from_bed_id -> SqlUuid,
+        to_bed_id -> SqlUuid,
+        from_night -> Date,
+        reason -> Text,
+        override_reason -> Nullable<Text>,
+        author_id -> SqlUuid,
+        recorded_at -> SqlInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
     use crate::sql_types::SqlUuid;
 
     bed_nights (bed_id, night, place) {
@@ -980,6 +997,7 @@ diesel::joinable!(bed_places -> beds (bed_id));
 diesel::joinable!(bed_out_of_service -> beds (bed_id));
 diesel::joinable!(placements -> beds (bed_id));
 diesel::joinable!(placement_transitions -> placements (placement_id));
+diesel::joinable!(placement_moves -> placements (placement_id));
 diesel::joinable!(bed_nights -> placements (placement_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -1036,6 +1054,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     bed_out_of_service,
     placements,
     placement_transitions,
+    placement_moves,
     bed_nights,
 );
 
@@ -1721,6 +1740,20 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "from_status",
             "to_status",
             "occurred_on",
+            "author_id",
+            "recorded_at",
+        ],
+    ),
+    (
+        "placement_moves",
+        &[
+            "id",
+            "placement_id",
+            "from_bed_id",
+            "to_bed_id",
+            "from_night",
+            "reason",
+            "override_reason",
             "author_id",
             "recorded_at",
         ],

@@ -161,5 +161,7 @@ fn configure_pacts(cfg: &mut ServiceConfig) {
         .service(housing::get_facility_board)
         .service(housing::get_facility_occupancy)
         .service(housing::get_housing_history)
-        .service(housing::extend_placement);
+        .service(housing::extend_placement)
+        .service(housing::move_placement)
+        .service(housing::get_placement_history);
 }

@@ -166,6 +166,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("get_facility_occupancy", "AAAAAAAADDU"),
     ("get_housing_history", "AAADDAAADDU"),
     ("extend_placement", "AAADDADDDDU"),
+    ("move_placement", "AAADDADDDDU"),
+    ("get_placement_history", "AAADDAAADDU"),
 ];
 
 struct Operation {

@@ -22,6 +22,7 @@ on_both_engines!(
     occupancy_counts_places_and_bed_nights,
     a_housing_history_shows_only_readable_case_files,
     a_stay_is_extended_in_its_bed_when_the_nights_are_free,
+    a_placement_moves_to_another_bed_from_a_night_on,
 );
 
 /// The office of a test: the administrator, a clerk and a coordinator of `social_inclusion`, a
@@ -1348,4 +1349,159 @@ async fn a_stay_is_extended_in_its_bed_when_the_nights_are_free(app: TestApp) {
             .status(),
         409
     );
+}
+
+async fn a_placement_moves_to_another_bed_from_a_night_on(app: TestApp) {
+    let o = office(&app).await;
+    let f = facility(&app, &o, "Accoglienza", "adult_reception", "mixed").await;
+    let a = bed(&app, &o, &f, json!({"unit": "Stanza 1", "label": "A"})).await;
+    let b = bed(&app, &o, &f, json!({"unit": "Stanza 1", "label": "B"})).await;
+    let w = facility(&app, &o, "Casa donne", "protected_flat", "women").await;
+    let c = bed(&app, &o, &w, json!({"unit": "Camera", "label": "C"})).await;
+    let (file1, person1) = case_of(&app, &o, "Primo", "male", &[]).await;
+    let (file2, _) = case_of(&app, &o, "Seconda", "female", &[]).await;
+    let anna = &o.anna.1;
+    let id = id_of(
+        &created(
+            place(
+                &app,
+                anna,
+                &file1,
+                json!({"bed_id": a, "from": day(-2), "until": day(6)}),
+            )
+            .await,
+        )
+        .await,
+    );
+    let tpath = format!("/placements/{id}/transitions");
+    let r = app
+        .post_if(
+            anna,
+            &tpath,
+            "\"1\"",
+            &json!({"transition": "start", "occurred_on": day(-2)}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    created(
+        place(
+            &app,
+            anna,
+            &file2,
+            json!({"bed_id": b, "from": day(0), "until": day(3)}),
+        )
+        .await,
+    )
+    .await;
+    let path = format!("/placements/{id}/moves");
+    let to_b = |from: String| json!({"bed_id": b, "from": from, "reason": "Closer to the stairs"});
+    // If-Match is required; the body is judged: its own bed, a night already slept, no reason.
+    assert_eq!(app.post(anna, &path, &to_b(day(3))).await.status(), 428);
+    let (status, p) = problem(
+        app.post_if(anna, &path, "\"2\"", &json!({"bed_id": a, "reason": " "}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(pointers(&p), ["/reason", "/bed_id"]);
+    let (status, p) = problem(app.post_if(anna, &path, "\"2\"", &to_b(day(-1))).await).await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(pointers(&p), ["/from"]);
+    // B is taken on nights 0-2: 409 naming the night; nothing changed.
+    let (status, p) = problem(app.post_if(anna, &path, "\"2\"", &to_b(day(1))).await).await;
+    assert_eq!(status, 409, "{p}");
+    assert!(p["detail"].as_str().unwrap().contains(&day(1)), "{p}");
+    assert_eq!(
+        app.get_ok(anna, &format!("/placements/{id}")).await["bed_id"],
+        a.as_str()
+    );
+    assert_eq!(
+        app.post_if(anna, &path, "\"1\"", &to_b(day(3)))
+            .await
+            .status(),
+        412
+    );
+    // From night 3 on he sleeps in B; the nights before stay in A, which is free again.
+    let r = app.post_if(anna, &path, "\"2\"", &to_b(day(3))).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(etag_of(&r), "\"3\"");
+    let moved: Value = r.json().await.unwrap();
+    assert_eq!(moved["bed_id"], b.as_str());
+    assert_eq!(moved["status"], "active");
+    assert_eq!(
+        (&moved["from"], &moved["until"]),
+        (&json!(day(-2)), &json!(day(6)))
+    );
+    let entry = app.audit_entries(1).remove(0);
+    assert_eq!(entry.row.action, "placement.move");
+    assert_eq!(entry.persons[0].to_string(), person1);
+    let board = |night: String| {
+        let (app, f) = (&app, &f);
+        async move {
+            let board = app
+                .get_ok(anna, &format!("/facilities/{f}/board?night={night}"))
+                .await;
+            board["beds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|bed| !bed["occupants"].as_array().unwrap().is_empty())
+                .map(|bed| bed["label"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(board(day(2)).await, ["A", "B"]);
+    assert_eq!(board(day(3)).await, ["B"]);
+    assert!(
+        free_beds(&app, anna, &format!("from={}", day(3)))
+            .await
+            .contains(&a)
+    );
+    // The history: booked in A, started, moved to B from night 3.
+    let history = app.get_ok(anna, &format!("/placements/{id}/history")).await;
+    let events: Vec<&str> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(events, ["booked", "start", "move"]);
+    assert_eq!(history["items"][0]["to_bed_id"], a.as_str());
+    let last = &history["items"][2];
+    assert_eq!(
+        (&last["from_bed_id"], &last["to_bed_id"], &last["on"]),
+        (&json!(a), &json!(b), &json!(day(3)))
+    );
+    assert_eq!(last["reason"], "Closer to the stairs");
+    // A facility for women does not take him, unless the area's coordinator overrides it.
+    let to_c = json!({"bed_id": c, "from": day(4), "reason": "Emergency",
+        "override_reason": "Only bed with a lift"});
+    let (status, p) = problem(
+        app.post_if(
+            anna,
+            &path,
+            "\"3\"",
+            &json!({"bed_id": c, "from": day(4), "reason": "Emergency"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 409, "{p}");
+    assert_eq!(app.post_if(anna, &path, "\"3\"", &to_c).await.status(), 403);
+    let r = app.post_if(&o.coordinator.1, &path, "\"3\"", &to_c).await;
+    assert_eq!(r.status(), 200);
+    let moved: Value = r.json().await.unwrap();
+    assert_eq!(moved["facility_id"], w.as_str());
+    // An ended placement does not move.
+    let r = app
+        .post_if(
+            anna,
+            &tpath,
+            "\"4\"",
+            &json!({"transition": "end", "exit_destination": "family"}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let (status, p) = problem(app.post_if(anna, &path, "\"5\"", &to_b(day(4))).await).await;
+    assert_eq!(status, 409, "{p}");
 }

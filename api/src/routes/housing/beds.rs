@@ -516,13 +516,22 @@ pub struct FreeBedPage {
 const FREE_BED_CHUNK: i64 = 500;
 
 /// Candidate beds asked by the first query of a search for `limit` free beds: the database
-/// returns only beds with a free place every night, so a page and one more (to know whether
-/// another page follows) suffice unless some are out of service; the next queries take
-/// [`FREE_BED_CHUNK`].
+/// returns only beds in service with a free place every night, so a page and one more (to know
+/// whether another page follows) suffice; see [`next_chunk`] for the rare further query.
 fn first_chunk(limit: usize) -> i64 {
     i64::try_from(limit.saturating_add(1))
         .unwrap_or(FREE_BED_CHUNK)
         .clamp(1, FREE_BED_CHUNK)
+}
+
+/// Candidate beds asked by a further query when the domain set aside some that the database
+/// returned (it rarely does: the database applies the same rules): twice what the page still
+/// lacks, at least 16, at most [`FREE_BED_CHUNK`].
+fn next_chunk(limit: usize, found: usize) -> i64 {
+    let lacking = limit.saturating_add(1).saturating_sub(found);
+    i64::try_from(lacking.saturating_mul(2))
+        .unwrap_or(FREE_BED_CHUNK)
+        .clamp(16, FREE_BED_CHUNK)
 }
 
 /// Search free beds
@@ -584,7 +593,6 @@ pub async fn search_free_beds(
                 },
             )?;
             let exhausted = i64::try_from(candidates.len()).unwrap_or(i64::MAX) < chunk;
-            chunk = FREE_BED_CHUNK;
             let ids: Vec<Uuid> = candidates.iter().map(|(b, _)| b.id).collect();
             let occupancy = housing::occupancy(work.conn(), &ids, &nights)?;
             let out = housing::out_of_service_of(work.conn(), &ids)?;
@@ -626,6 +634,7 @@ pub async fn search_free_beds(
             if exhausted {
                 break;
             }
+            chunk = next_chunk(limit, items.len());
         }
         work.detail("returned", items.len());
         let next = more.then(|| items.last()).flatten().map(|last| {

@@ -5,11 +5,13 @@ use super::*;
 use socialcare_domain::access::may_override_housing_rules;
 use socialcare_domain::case_file::check_takes_new_work;
 use socialcare_domain::housing::{
-    Placement, PlacementStatus, PlacementTransition, apply_placement, check_eligibility,
-    check_extension, check_new_stay, check_transition_day, free_place,
+    MoveError, Placement, PlacementStatus, PlacementTransition, apply_placement, check_eligibility,
+    check_extension, check_move, check_new_stay, check_transition_day, free_place,
 };
 use socialcare_domain::project::{optional_text, required_text};
-use socialcare_persistence::housing::{NewPlacement, PlacementChange};
+use socialcare_persistence::housing::{
+    NewPlacement, PlacementChange, PlacementEventKind, PlacementMove,
+};
 use socialcare_persistence::{case_files, persons};
 
 use crate::routes::codes::{ExitDestinationCode, PlacementStatusCode, PlacementTransitionCode};
@@ -208,25 +210,7 @@ pub async fn create_placement(
                 ));
             }
             let facility = facility_of(work.conn(), bed.facility_id)?;
-            let sex = persons::find(work.conn(), file.person_id)?.and_then(|p| p.details.sex);
-            let eligible = check_eligibility(
-                sex,
-                &file.target_groups,
-                facility.content.takes,
-                &facility.content.target_groups,
-                bed.content.takes,
-            );
-            match (&eligible, &override_reason) {
-                (Err(e), None) => {
-                    return Err(ApiError::Conflict(format!(
-                        "{e}; the coordinator of the case file's area may place the person with an `override_reason`"
-                    )));
-                }
-                (Err(e), Some(_)) => {
-                    work.detail("override", e.to_string());
-                }
-                (Ok(()), _) => {}
-            }
+            check_rules(work, &file, &facility, &bed, override_reason.as_deref())?;
             let places = book(work.conn(), &bed, &facility, file.person_id, &nights)?;
             let (actor, now) = (work.actor(), work.now());
             let new = NewPlacement {
@@ -253,6 +237,36 @@ pub async fn create_placement(
         },
     )
     .await
+}
+
+/// 409 when the facility or the bed does not take the person of `file` (its sex or
+/// target-group rules), unless `override_reason` is given (by the coordinator: the caller
+/// decided that), in which case the rule set aside is in the audit record.
+fn check_rules(
+    work: &mut Work<'_>,
+    file: &socialcare_domain::case_file::CaseFile,
+    facility: &Facility,
+    bed: &Bed,
+    override_reason: Option<&str>,
+) -> Result<(), ApiError> {
+    let sex = persons::find(work.conn(), file.person_id)?.and_then(|p| p.details.sex);
+    let eligible = check_eligibility(
+        sex,
+        &file.target_groups,
+        facility.content.takes,
+        &facility.content.target_groups,
+        bed.content.takes,
+    );
+    match (eligible, override_reason) {
+        (Err(e), None) => Err(ApiError::Conflict(format!(
+            "{e}; the coordinator of the case file's area may place the person with an `override_reason`"
+        ))),
+        (Err(e), Some(_)) => {
+            work.detail("override", e.to_string());
+            Ok(())
+        }
+        (Ok(()), _) => Ok(()),
+    }
 }
 
 /// The places a person takes in `bed` on each of `nights`, decided under the bed's lock (one
@@ -397,6 +411,315 @@ pub async fn extend_placement(
         },
     )
     .await
+}
+
+/// A move to another bed.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "bed_id": "01938a6e-7f00-7000-8000-000000000002",
+    "from": "2026-12-10",
+    "reason": "Needs a ground-floor room after a fall"
+}))]
+pub struct MoveRequest {
+    /// The bed the person moves to (another one, in any facility).
+    pub bed_id: Uuid,
+    /// The first night in the new bed (default tonight, the office's day): a night of the
+    /// placement, tonight or later. Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
+    pub from: Option<NaiveDate>,
+    /// Why the person moves, 1-500 characters.
+    #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
+    pub reason: String,
+    /// For the coordinator of the case file's area only: why the person moves although the new
+    /// facility or bed does not take them, 1-500 characters. Audited.
+    #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
+    pub override_reason: Option<String>,
+}
+
+/// Move a placement to another bed
+///
+/// Moves the nights of a planned or active placement from `from` (default tonight) to its end
+/// into another bed, in the same facility or another: the nights before `from` stay in the old
+/// bed (the night register keeps where the person slept), the placement names the new bed from
+/// then on, and the move is in its history. Refused with 409 as when placing: the new bed has
+/// no free place on a night, or its facility's rules do not take the person (unless the
+/// coordinator of the case file's area gives `override_reason`; others: 403); an ended or
+/// cancelled placement does not move (409). Requires `If-Match`. For the case team and the
+/// area coordinator. Send `Idempotency-Key` to make retries safe.
+#[utoipa::path(
+    tag = "housing",
+    operation_id = "move_placement",
+    params(("placement_id" = Uuid, Path, description = "Placement identifier."),
+        IfMatchHeader, IdempotencyKeyHeader),
+    request_body = MoveRequest,
+    responses(
+        (status = 200, description = "The placement in its new bed.", body = PlacementResponse,
+            headers(("ETag" = String, description = "The new version."))),
+        (status = 403, description = "Not in the case team, or an override by someone other than the area coordinator.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No placement with this id.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Ended or cancelled; a night without a free place in the new bed; the new facility does not take the person.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not match the current version.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (JSON Pointers such as `/from`), no bed with this id or the placement's own bed (`/bed_id`).", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/placements/{placement_id}/moves")]
+pub async fn move_placement(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: Id<PlacementId>,
+    body: Body<MoveRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let op = Op::new(Action::PlacePerson, "placement.move", "placement");
+    case_work::write(
+        &state,
+        caller,
+        &req,
+        placement_target(id.0),
+        op,
+        body,
+        move |work, request, if_match| {
+            let placement =
+                housing::find_placement(work.conn(), id.0.uuid())?.ok_or_else(no_placement)?;
+            let today = work.today();
+            let from = request.from.unwrap_or(today);
+            let mut errors = socialcare_domain::ValidationErrors::new();
+            let reason = errors.collect("reason", required_text(&request.reason, 500));
+            let override_reason = errors.collect(
+                "override_reason",
+                optional_text(request.override_reason.as_deref(), 500),
+            );
+            let found = housing::find_bed(work.conn(), request.bed_id)?;
+            match &found {
+                None => errors.collect::<()>("bed_id", Err("no bed with this id".into())),
+                Some(b) if b.id == placement.bed_id => errors
+                    .collect::<()>("bed_id", Err("the placement is already in this bed".into())),
+                Some(_) => None,
+            };
+            let (Some(reason), Some(override_reason), Some(bed), true) =
+                (reason, override_reason, found, errors.is_empty())
+            else {
+                return Err(ApiError::from_domain(errors));
+            };
+            let nights = check_move(&placement, from, today).map_err(|e| match e {
+                MoveError::Status(_) => ApiError::Conflict(e.to_string()),
+                MoveError::Night(detail) => ApiError::from_domain(
+                    socialcare_domain::ValidationErrors::single("from", detail),
+                ),
+            })?;
+            if override_reason.is_some() && !may_override_housing_rules(work.case()?.relation) {
+                return Err(work.refuse(
+                    "only the coordinator of the case file's area moves a person against a facility's rules",
+                ));
+            }
+            let file = case_files::find(work.conn(), placement.case_file_id)?
+                .ok_or_else(|| ApiError::Internal("a placement without its case file".into()))?;
+            let facility = facility_of(work.conn(), bed.facility_id)?;
+            check_rules(work, &file, &facility, &bed, override_reason.as_deref())?;
+            if_match.check(placement.version)?;
+            // Both beds locked, in id order (two moves between the same beds never wait on
+            // each other crosswise); the old nights are released before the new bed is
+            // decided on, so that the person's own nights do not count against them.
+            let mut beds = [placement.bed_id, bed.id];
+            beds.sort_unstable();
+            for b in beds {
+                housing::lock_bed(work.conn(), b)?;
+            }
+            housing::release_nights(work.conn(), placement.id, nights.from)?;
+            let places = book(work.conn(), &bed, &facility, placement.person_id, &nights)?;
+            let change = PlacementMove {
+                to_bed_id: bed.id,
+                to_facility_id: facility.id,
+                tracking: facility.content.kind.tracking(),
+                from_night: nights.from,
+                places,
+                reason,
+                override_reason,
+            };
+            let (actor, now) = (work.actor(), work.now());
+            if !housing::move_placement(work.conn(), &placement, &change, actor, now)
+                .map_err(booking_conflict)?
+            {
+                return Err(ApiError::PreconditionFailed(
+                    "the placement changed meanwhile; read it again and retry".into(),
+                ));
+            }
+            work.detail("from_bed_id", placement.bed_id)
+                .detail("to_bed_id", bed.id)
+                .detail("from", nights.from);
+            let placement =
+                housing::find_placement(work.conn(), placement.id)?.ok_or_else(no_placement)?;
+            Ok(Answer::ok(
+                &PlacementResponse::from(&placement),
+                Some(placement.version),
+            ))
+        },
+    )
+    .await
+}
+
+/// What happened to a placement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PlacementEventCode {
+    /// Booked (`planned`).
+    Booked,
+    /// The person arrived.
+    Start,
+    /// The person left.
+    End,
+    /// Cancelled.
+    Cancel,
+    /// Moved to another bed.
+    Move,
+}
+
+/// One event of a placement's history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlacementHistoryItem {
+    /// What happened.
+    pub event: PlacementEventCode,
+    /// The day it took effect: the first night booked (`booked`), the day of the transition,
+    /// or the first night in the new bed (`move`).
+    pub on: NaiveDate,
+    /// Status before (transitions).
+    pub from_status: Option<PlacementStatusCode>,
+    /// Status after (`booked`: `planned`; transitions).
+    pub to_status: Option<PlacementStatusCode>,
+    /// The bed left (`move`).
+    pub from_bed_id: Option<Uuid>,
+    /// The bed taken (`booked`, `move`).
+    pub to_bed_id: Option<Uuid>,
+    /// Why (`move`).
+    pub reason: Option<String>,
+    /// Why against a facility's rules (`booked`, `move`), when it was.
+    pub override_reason: Option<String>,
+    /// Who recorded it.
+    pub author_id: Uuid,
+    /// When.
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// The history of a placement.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlacementHistory {
+    /// The placement.
+    pub placement_id: Uuid,
+    /// Its events in the order they were recorded, the booking first.
+    pub items: Vec<PlacementHistoryItem>,
+}
+
+/// History of a placement
+///
+/// The booking, each change of status and each move to another bed, in the order they were
+/// recorded, with who recorded them. For whoever may read the case file.
+#[utoipa::path(
+    tag = "housing",
+    operation_id = "get_placement_history",
+    params(("placement_id" = Uuid, Path, description = "Placement identifier.")),
+    responses(
+        (status = 200, description = "The history.", body = PlacementHistory),
+        (status = 404, description = "No placement with this id.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/placements/{placement_id}/history")]
+pub async fn get_placement_history(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: Id<PlacementId>,
+) -> Result<HttpResponse, ApiError> {
+    let op = Op::new(Action::ReadCaseFile, "placement.history", "placement");
+    let history = case_work::read(
+        &state,
+        caller,
+        &req,
+        placement_target(id.0),
+        op,
+        move |work, _: NoQuery| {
+            let placement =
+                housing::find_placement(work.conn(), id.0.uuid())?.ok_or_else(no_placement)?;
+            let events = housing::placement_history(work.conn(), placement.id)?;
+            let first_bed = events
+                .iter()
+                .find_map(|e| match &e.kind {
+                    PlacementEventKind::Move { from_bed_id, .. } => Some(*from_bed_id),
+                    PlacementEventKind::Transition { .. } => None,
+                })
+                .unwrap_or(placement.bed_id);
+            let mut items = vec![PlacementHistoryItem {
+                event: PlacementEventCode::Booked,
+                on: placement.nights.from,
+                from_status: None,
+                to_status: Some(PlacementStatus::Planned.into()),
+                from_bed_id: None,
+                to_bed_id: Some(first_bed),
+                reason: None,
+                override_reason: placement.override_reason.clone(),
+                author_id: placement.created_by,
+                recorded_at: placement.created_at,
+            }];
+            items.extend(events.into_iter().map(|e| {
+                let (event, from_status, to_status, from_bed_id, to_bed_id, reason, over) =
+                    match e.kind {
+                        PlacementEventKind::Transition {
+                            transition,
+                            from,
+                            to,
+                        } => (
+                            match transition {
+                                PlacementTransition::Start => PlacementEventCode::Start,
+                                PlacementTransition::End => PlacementEventCode::End,
+                                PlacementTransition::Cancel => PlacementEventCode::Cancel,
+                            },
+                            Some(from.into()),
+                            Some(to.into()),
+                            None,
+                            None,
+                            None,
+                            None,
+                        ),
+                        PlacementEventKind::Move {
+                            from_bed_id,
+                            to_bed_id,
+                            reason,
+                            override_reason,
+                        } => (
+                            PlacementEventCode::Move,
+                            None,
+                            None,
+                            Some(from_bed_id),
+                            Some(to_bed_id),
+                            Some(reason),
+                            override_reason,
+                        ),
+                    };
+                PlacementHistoryItem {
+                    event,
+                    on: e.on,
+                    from_status,
+                    to_status,
+                    from_bed_id,
+                    to_bed_id,
+                    reason,
+                    override_reason: over,
+                    author_id: e.author_id,
+                    recorded_at: e.recorded_at,
+                }
+            }));
+            Ok(PlacementHistory {
+                placement_id: placement.id,
+                items,
+            })
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(history))
 }
 
 /// The placements of a case file.
