@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 use socialcare_domain::Area;
 use socialcare_domain::case_file::TargetGroup;
@@ -368,10 +369,17 @@ fn write_places(conn: &mut AnyConnection, bed: Uuid, capacity: i16) -> Result<()
                 .execute(conn)?;
         }
     }
+    // The places no longer offered go, unless nights already name them (the history of who
+    // slept where stays; the domain never books a place at or above the capacity).
     diesel::delete(
         bed_places::table
             .filter(bed_places::bed_id.eq(DbUuid(bed)))
-            .filter(bed_places::place.ge(capacity)),
+            .filter(bed_places::place.ge(capacity))
+            .filter(not(exists(
+                bed_nights::table
+                    .filter(bed_nights::bed_id.eq(bed_places::bed_id))
+                    .filter(bed_nights::place.eq(bed_places::place)),
+            ))),
     )
     .execute(conn)?;
     Ok(())
@@ -1335,12 +1343,27 @@ pub fn candidate_beds(
                 .is_null()
                 .or(beds::season_from.le(from).and(beds::season_until.ge(until))),
         )
+        .into_boxed();
+    query = if nights.count() == Some(1) {
+        // One night: a place of the bed that nobody takes that night. Written with the query
+        // builder, so that the statement is prepared once per connection.
+        query.filter(exists(
+            bed_places::table
+                .filter(bed_places::bed_id.eq(beds::id))
+                .filter(bed_places::place.lt(beds::capacity))
+                .filter(not(exists(
+                    bed_nights::table
+                        .filter(bed_nights::bed_id.eq(bed_places::bed_id))
+                        .filter(bed_nights::place.eq(bed_places::place))
+                        .filter(bed_nights::night.eq(from)),
+                ))),
+        ))
+    } else {
         // No night of the run on which the bed already holds its capacity (the domain checks
-        // the beds returned again, with their out-of-service periods). A bed of one place is
-        // full on any night it holds someone: one probe of the bed's nights, which the
-        // database runs as an anti-join; only a bed of several places counts its persons on
-        // the nights it holds someone.
-        .filter(
+        // the beds returned again). A bed of one place is full on any night it holds
+        // someone: one probe of the bed's nights, which the database runs as an anti-join;
+        // only a bed of several places counts its persons on the nights it holds someone.
+        query.filter(
             diesel::dsl::sql::<diesel::sql_types::Bool>(
                 "NOT EXISTS (SELECT 1 FROM bed_nights n WHERE n.bed_id = beds.id AND n.night >= ",
             )
@@ -1352,21 +1375,18 @@ pub fn candidate_beds(
                  WHERE m.bed_id = n.bed_id AND m.night = n.night) >= beds.capacity))",
             ),
         )
-        // Nor out of service on any night of the run.
-        .filter(
-            diesel::dsl::sql::<diesel::sql_types::Bool>(
-                "NOT EXISTS (SELECT 1 FROM bed_out_of_service o WHERE o.bed_id = beds.id \
-                 AND o.from_on < ",
-            )
-            .bind::<diesel::sql_types::Date, _>(until)
-            .sql(" AND (o.until_on IS NULL OR o.until_on > ")
-            .bind::<diesel::sql_types::Date, _>(from)
-            .sql("))"),
-        )
-        .select((BedRow::as_select(), FacilityRow::as_select()))
-        .order(beds::id.asc())
-        .limit(q.limit)
-        .into_boxed();
+    };
+    // Nor out of service on any night of the run.
+    query = query.filter(not(exists(
+        bed_out_of_service::table
+            .filter(bed_out_of_service::bed_id.eq(beds::id))
+            .filter(bed_out_of_service::from_on.lt(until))
+            .filter(
+                bed_out_of_service::until_on
+                    .is_null()
+                    .or(bed_out_of_service::until_on.gt(from)),
+            ),
+    )));
     if let Some(kind) = q.kind {
         query = query.filter(facilities::kind.eq(kind.as_str()));
     }
@@ -1403,7 +1423,11 @@ pub fn candidate_beds(
     if let Some(after) = q.after {
         query = query.filter(beds::id.gt(DbUuid(after)));
     }
-    let rows: Vec<(BedRow, FacilityRow)> = query.load(conn)?;
+    let rows: Vec<(BedRow, FacilityRow)> = query
+        .select((BedRow::as_select(), FacilityRow::as_select()))
+        .order(beds::id.asc())
+        .limit(q.limit)
+        .load(conn)?;
     let ids: Vec<Uuid> = rows.iter().map(|(_, f)| f.id.0).collect();
     let groups = groups_of(conn, &ids)?;
     rows.into_iter()

@@ -23,6 +23,7 @@ on_both_engines!(
     a_housing_history_shows_only_readable_case_files,
     a_stay_is_extended_in_its_bed_when_the_nights_are_free,
     a_placement_moves_to_another_bed_from_a_night_on,
+    a_bed_loses_a_place_that_holds_only_past_nights,
 );
 
 /// The office of a test: the administrator, a clerk and a coordinator of `social_inclusion`, a
@@ -1504,4 +1505,69 @@ async fn a_placement_moves_to_another_bed_from_a_night_on(app: TestApp) {
     assert_eq!(r.status(), 200);
     let (status, p) = problem(app.post_if(anna, &path, "\"5\"", &to_b(day(4))).await).await;
     assert_eq!(status, 409, "{p}");
+}
+
+async fn a_bed_loses_a_place_that_holds_only_past_nights(app: TestApp) {
+    let o = office(&app).await;
+    let f = facility(&app, &o, "Accoglienza", "adult_reception", "mixed").await;
+    let room = bed(
+        &app,
+        &o,
+        &f,
+        json!({"unit": "Stanza 2", "label": "Famiglia", "capacity": 2}),
+    )
+    .await;
+    let (file1, _) = case_of(&app, &o, "Primo", "male", &[]).await;
+    let (file2, _) = case_of(&app, &o, "Secondo", "male", &[]).await;
+    let anna = &o.anna.1;
+    let stay = json!({"bed_id": room, "from": day(-2), "until": day(3)});
+    let first = id_of(&created(place(&app, anna, &file1, stay.clone()).await).await);
+    let second = id_of(&created(place(&app, anna, &file2, stay).await).await);
+    // The second person (place 1) came and left today: the nights before stay in the register.
+    let path = format!("/placements/{second}/transitions");
+    let start = json!({"transition": "start", "occurred_on": day(-2)});
+    assert_eq!(
+        app.post_if(anna, &path, "\"1\"", &start).await.status(),
+        200
+    );
+    let end = json!({"transition": "end", "exit_destination": "family"});
+    assert_eq!(app.post_if(anna, &path, "\"2\"", &end).await.status(), 200);
+    // The room becomes a single: place 1 holds only past nights, so it may go.
+    let r = app
+        .put_if(
+            &o.clerk.1,
+            &format!("/beds/{room}"),
+            Some("\"1\""),
+            &json!({"unit": "Stanza 2", "label": "Famiglia", "capacity": 1}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let occupancy = app
+        .get_ok(
+            anna,
+            &format!(
+                "/facilities/{f}/occupancy?from={}&until={}",
+                day(-2),
+                day(0)
+            ),
+        )
+        .await;
+    assert_eq!(occupancy["bed_nights"], 4, "{occupancy}");
+    // Tonight the first person holds its one place; when they leave, it is free again.
+    assert!(!free_beds(&app, anna, "").await.contains(&room));
+    let path = format!("/placements/{first}/transitions");
+    assert_eq!(
+        app.post_if(anna, &path, "\"1\"", &start).await.status(),
+        200
+    );
+    assert_eq!(app.post_if(anna, &path, "\"2\"", &end).await.status(), 200);
+    let page = app.get_ok(anna, "/free-beds").await;
+    let found = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["bed_id"] == room.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(found["free_places"], 1);
 }
