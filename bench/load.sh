@@ -26,6 +26,7 @@
 #   CONNECTIONS     "1 8 32 128"    DURATION 10s (seconds)    WARMUP 3s    THREADS 2 (wrk)
 #   SCENARIOS       "case-file person-search caseload-first caseload-deep diary-entry agenda"
 #   DEEP_PAGE       10 (caseload page to hit, or the last full page before it)
+#   FREE_BEDS_NIGHT the night of the free-beds scenario (default the manifest's `today`)
 #   SOCIALCARE_DB_POOL_SIZE (server, default 10), SOCIALCARE_AUDIT_READ_COMMIT (asynchronous)
 #   PG_MAX_CLIENTS  cap of pgbench/anchor clients on PostgreSQL (default: what max_connections
 #                   leaves free, less 5)
