@@ -11,6 +11,7 @@ pub mod break_glass;
 pub mod calendar;
 pub mod case_file;
 pub mod dates;
+pub mod employment;
 pub mod error;
 pub mod household;
 pub mod housing;

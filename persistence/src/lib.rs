@@ -16,6 +16,7 @@ pub mod case_files;
 pub mod consents;
 pub mod db;
 pub mod diary;
+pub mod employment;
 pub mod error;
 pub mod households;
 pub mod housing;

@@ -925,6 +925,35 @@ diesel::table! {
     use diesel::sql_types::*;
     use crate::sql_types::{SqlInstant, SqlUuid};
 
+    employers (id) {
+        id -> SqlUuid,
+        kind -> Text,
+        name -> Text,
+        vat_number -> Nullable<Text>,
+        tax_code -> Nullable<Text>,
+        street -> Text,
+        municipality -> Text,
+        postcode -> Nullable<Text>,
+        contact_name -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        cooperative_register_number -> Nullable<Text>,
+        cooperative_registered_on -> Nullable<Date>,
+        annulled_at -> Nullable<SqlInstant>,
+        annulled_by -> Nullable<SqlUuid>,
+        annulment_reason -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
     placement_moves (id) {
         id -> SqlUuid,
         placement_id -> SqlUuid,
@@ -1055,6 +1084,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     placements,
     placement_transitions,
     placement_moves,
+    employers,
     bed_nights,
 );
 
@@ -1742,6 +1772,32 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "occurred_on",
             "author_id",
             "recorded_at",
+        ],
+    ),
+    (
+        "employers",
+        &[
+            "id",
+            "kind",
+            "name",
+            "vat_number",
+            "tax_code",
+            "street",
+            "municipality",
+            "postcode",
+            "contact_name",
+            "phone",
+            "email",
+            "cooperative_register_number",
+            "cooperative_registered_on",
+            "annulled_at",
+            "annulled_by",
+            "annulment_reason",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
         ],
     ),
     (

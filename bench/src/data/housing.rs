@@ -47,6 +47,9 @@ const MAX_WAIT_DAYS: i64 = 45;
 /// Places tried for one case file.
 const TRIES: usize = 8;
 
+/// A bed to record: its unit, its label and its season, if seasonal.
+type PlannedBed = (String, String, Option<(NaiveDate, NaiveDate)>);
+
 /// A facility as the stays need it.
 #[derive(Debug, Clone)]
 struct FacilityPlan {
@@ -122,10 +125,10 @@ fn takes_of(kind: FacilityKind, n: usize) -> Takes {
 
 fn groups_of(kind: FacilityKind, n: usize) -> Vec<TargetGroup> {
     match kind {
-        FacilityKind::NightShelter if n % 2 == 0 => vec![TargetGroup::Homeless],
+        FacilityKind::NightShelter if n.is_multiple_of(2) => vec![TargetGroup::Homeless],
         FacilityKind::HousingFirstFlat => vec![TargetGroup::Homeless],
         FacilityKind::DisabilityResidence => vec![TargetGroup::PersonWithDisability],
-        FacilityKind::AdultReception if n % 3 == 0 => vec![
+        FacilityKind::AdultReception if n.is_multiple_of(3) => vec![
             TargetGroup::InternationalProtection,
             TargetGroup::RomaSintiCaminanti,
         ],
@@ -177,7 +180,7 @@ impl Housing {
             let clerk = staff.clerk(&mut rng);
             let created = office_time(&mut rng, add(opens_on, -20));
             let id = id_at(&mut rng, created);
-            let accessible = n % 4 == 0;
+            let accessible = n.is_multiple_of(4);
             batch.facilities.push(FacilityRow {
                 id: DbUuid(id),
                 name: format!("{} {:03}", facility_name(kind), n + 1),
@@ -217,7 +220,7 @@ impl Housing {
             });
             let end = closes_on.unwrap_or(year.1).min(year.1);
             // The ordinary beds, then a night shelter's seasonal beds of each winter.
-            let mut beds: Vec<(String, String, Option<(NaiveDate, NaiveDate)>)> = (0..per_facility)
+            let mut beds: Vec<PlannedBed> = (0..per_facility)
                 .map(|b| {
                     (
                         format!("Unità {}", 1 + b / 5),
@@ -255,7 +258,7 @@ impl Housing {
                     label,
                     capacity,
                     takes: bed_takes.map(|t| t.as_str().to_owned()),
-                    accessible: accessible || b % 12 == 0,
+                    accessible: accessible || b.is_multiple_of(12),
                     opens_on: bed_opens,
                     closes_on: None,
                     season_from: season.map(|s| s.0),

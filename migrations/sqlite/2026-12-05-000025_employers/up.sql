@@ -1,0 +1,34 @@
+-- The employers the office places persons with (issue 16, docs/employment.md): annulled, never
+-- deleted. A partita IVA belongs to one employer that is not annulled. Mirror of
+-- migrations/postgres.
+CREATE TABLE employers (
+    id BLOB PRIMARY KEY NOT NULL CHECK (length(id) = 16),
+    kind TEXT NOT NULL CHECK (kind IN ('company', 'social_cooperative_b', 'social_cooperative_a',
+        'public_body', 'association')),
+    name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+    vat_number TEXT CHECK (vat_number IS NULL OR (length(vat_number) = 11 AND vat_number NOT GLOB '*[^0-9]*')),
+    tax_code TEXT CHECK (tax_code IS NULL OR length(tax_code) IN (11, 16)),
+    street TEXT NOT NULL CHECK (length(street) BETWEEN 1 AND 200),
+    municipality TEXT NOT NULL CHECK (length(municipality) BETWEEN 1 AND 100),
+    postcode TEXT CHECK (postcode IS NULL OR length(postcode) = 5),
+    contact_name TEXT CHECK (contact_name IS NULL OR length(contact_name) BETWEEN 1 AND 200),
+    phone TEXT CHECK (phone IS NULL OR length(phone) BETWEEN 3 AND 30),
+    email TEXT CHECK (email IS NULL OR length(email) BETWEEN 3 AND 254),
+    cooperative_register_number TEXT
+        CHECK (cooperative_register_number IS NULL OR length(cooperative_register_number) BETWEEN 1 AND 50),
+    cooperative_registered_on TEXT,
+    annulled_at TEXT,
+    annulled_by BLOB REFERENCES users (id),
+    annulment_reason TEXT CHECK (annulment_reason IS NULL OR length(annulment_reason) BETWEEN 1 AND 500),
+    version INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by BLOB NOT NULL REFERENCES users (id),
+    updated_at TEXT NOT NULL,
+    updated_by BLOB NOT NULL REFERENCES users (id),
+    CONSTRAINT employers_identified CHECK (vat_number IS NOT NULL OR tax_code IS NOT NULL),
+    CONSTRAINT employers_annulment_complete
+        CHECK ((annulled_at IS NULL) = (annulled_by IS NULL) AND (annulled_at IS NULL) = (annulment_reason IS NULL))
+);
+CREATE UNIQUE INDEX employers_vat_number_idx ON employers (vat_number)
+    WHERE vat_number IS NOT NULL AND annulled_at IS NULL;
+CREATE INDEX employers_name_idx ON employers (name, id);
