@@ -341,6 +341,7 @@ path_ids!(
     TeamAssignmentId => "assignment_id",
     BreakGlassGrantId => "grant_id",
     FacilityId => "facility_id",
+    EmployerId => "employer_id",
     BedId => "bed_id",
     PlacementId => "placement_id",
 );

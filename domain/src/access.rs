@@ -88,11 +88,16 @@ pub enum Action {
     /// Place the person of a case file in a bed, and start, end or cancel the placement: the
     /// case team and the area coordinator.
     PlacePerson,
+    /// Record, change and annul employers (and, later, procurement contracts): `administrative`
+    /// staff.
+    ManageEmployers,
+    /// Read the employers register: whoever works cases.
+    ReadEmployers,
 }
 
 impl Action {
     /// Every action, for exhaustive tests and the documentation table.
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 30] = [
         Action::ManageStaffAccounts,
         Action::ReadOwnAccount,
         Action::RegisterPerson,
@@ -121,6 +126,8 @@ impl Action {
         Action::ManageHousing,
         Action::ReadHousing,
         Action::PlacePerson,
+        Action::ManageEmployers,
+        Action::ReadEmployers,
     ];
 
     /// Code recorded in the audit trail of a refusal.
@@ -153,6 +160,8 @@ impl Action {
             Action::ConfirmCaseFile => "case_file.confirm",
             Action::ManageHousing => "housing.manage",
             Action::ReadHousing => "housing.read",
+            Action::ManageEmployers => "employment.manage_employers",
+            Action::ReadEmployers => "employment.read_employers",
             Action::PlacePerson => "housing.place",
         }
     }
@@ -341,10 +350,12 @@ pub fn decide(subject: &Subject<'_>, action: Action, resource: Resource<'_>) -> 
             | Action::ReadPersonDirectory
             | Action::ListCaseFiles
             | Action::ReadAgenda
-            | Action::ReadHousing,
+            | Action::ReadHousing
+            | Action::ReadEmployers,
             _,
         ) => Decision::of(subject.works_cases()),
         (Action::ManageHousing, _) => Decision::of(any(&[Administrative, AreaCoordinator])),
+        (Action::ManageEmployers, _) => Decision::of(subject.has(Administrative)),
         (Action::OpenCaseFile, Resource::Area(area)) => {
             Decision::of(any(&[SocialWorker, AreaCoordinator]) && subject.in_area(area))
         }

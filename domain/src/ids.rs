@@ -145,6 +145,11 @@ typed_id!(
     "facility"
 );
 typed_id!(
+    /// An employer of the employment register.
+    EmployerId,
+    "employer"
+);
+typed_id!(
     /// A bed of a facility.
     BedId,
     "bed"

@@ -10,6 +10,7 @@ pub mod case_files;
 pub mod codes;
 pub mod consents;
 pub mod diary;
+pub mod employment;
 pub mod households;
 pub mod housing;
 pub mod me;
@@ -163,5 +164,10 @@ fn configure_pacts(cfg: &mut ServiceConfig) {
         .service(housing::get_housing_history)
         .service(housing::extend_placement)
         .service(housing::move_placement)
-        .service(housing::get_placement_history);
+        .service(housing::get_placement_history)
+        .service(employment::create_employer)
+        .service(employment::list_employers)
+        .service(employment::get_employer)
+        .service(employment::replace_employer)
+        .service(employment::annul_employer);
 }

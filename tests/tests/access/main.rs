@@ -113,6 +113,8 @@ pub struct Office {
     pub bed: String,
     /// A placement of the person in the bed.
     pub placement: String,
+    /// An employer of the employment register.
+    pub employer: String,
 }
 
 impl Office {
@@ -513,6 +515,22 @@ pub async fn office(app: &TestApp) -> Office {
         )
         .await,
     );
+    let employer = id_of(
+        &created(
+            send(
+                app,
+                &clerk,
+                reqwest::Method::POST,
+                "/employers",
+                None,
+                Some(json!({"kind": "company", "name": "Officina Matrice",
+                    "vat_number": "00355870221", "street": "Via Roma 2",
+                    "municipality": "Trento"})),
+            )
+            .await,
+        )
+        .await,
+    );
     let (spare_token, _) = app.tokens("spare", &user_password("spare")).await;
     let grant = created(
         send(
@@ -530,6 +548,7 @@ pub async fn office(app: &TestApp) -> Office {
         .unwrap()
         .to_owned();
     Office {
+        employer,
         facility,
         bed,
         placement,

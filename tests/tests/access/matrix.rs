@@ -168,6 +168,12 @@ const EXPECTED: &[(&str, &str)] = &[
     ("extend_placement", "AAADDADDDDU"),
     ("move_placement", "AAADDADDDDU"),
     ("get_placement_history", "AAADDAAADDU"),
+    // Employment: the employers register is the administrative staff's, read by case workers.
+    ("create_employer", "DDDDDDDADDU"),
+    ("list_employers", "AAAAAAAADDU"),
+    ("get_employer", "AAAAAAAADDU"),
+    ("replace_employer", "DDDDDDDADDU"),
+    ("annul_employer", "DDDDDDDADDU"),
 ];
 
 struct Operation {
@@ -229,6 +235,7 @@ fn fill(path: &str, o: &Office) -> String {
         ("facility_id", &o.facility),
         ("bed_id", &o.bed),
         ("placement_id", &o.placement),
+        ("employer_id", &o.employer),
     ] {
         filled = filled.replace(&format!("{{{name}}}"), value);
     }
