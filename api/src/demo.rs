@@ -128,6 +128,8 @@ pub struct DemoSummary {
     pub beds: usize,
     /// Placements booked (in every state).
     pub placements: usize,
+    /// Employers recorded (one of every kind, one of them annulled).
+    pub employers: usize,
 }
 
 const DIARY_TEXTS: &[&str] = &[
@@ -510,6 +512,7 @@ pub fn load(db: &Database, seed: u64, persons_count: usize) -> Result<DemoSummar
             }
         }
         demo_housing(c, &housing_files, author, today, now, &mut summary)?;
+        demo_employers(c, author, now, &mut summary)?;
         audit::append(
             c,
             audit::NewAuditRecord {
@@ -984,6 +987,98 @@ type DemoFacility = (
 /// winter season of extra beds, a family room, flats), and placements of the persons of open
 /// case files in every state — planned, active, ended with a destination, cancelled — each in a
 /// bed of its own, through the domain's rules.
+/// The employers register: one employer of every kind, each with a valid partita IVA, a sole
+/// trader, and one annulled (recorded twice).
+fn demo_employers(
+    c: &mut AnyConnection,
+    author: Uuid,
+    now: chrono::DateTime<Utc>,
+    summary: &mut DemoSummary,
+) -> Result<(), StoreError> {
+    use socialcare_domain::employment::{
+        EmployerContent, EmployerKind, VatNumber, check_employer, vat_check_digit,
+    };
+    use socialcare_persistence::employment;
+
+    let vat = |n: u32| -> Result<VatNumber, StoreError> {
+        let mut digits = [0u8; 10];
+        let text = format!("{:07}{:03}", 1_000_000 + n * 7_919, 22);
+        for (d, b) in digits.iter_mut().zip(text.bytes()) {
+            *d = b - b'0';
+        }
+        let check = vat_check_digit(&digits);
+        VatNumber::parse(&format!("{text}{check}")).map_err(store_err)
+    };
+    let register = |kind: EmployerKind, n: u32| {
+        kind.is_social_cooperative().then(|| {
+            (
+                format!("A{:06}", 100_000 + n * 37),
+                NaiveDate::from_ymd_opt(2000 + i32::try_from(n).unwrap_or(0), 3, 15),
+            )
+        })
+    };
+    let employers: [(&str, EmployerKind); 6] = [
+        (
+            "Cooperativa sociale Lavoro Insieme",
+            EmployerKind::SocialCooperativeB,
+        ),
+        (
+            "Cooperativa sociale Il Ponte",
+            EmployerKind::SocialCooperativeA,
+        ),
+        ("Manutenzioni Trentine S.r.l.", EmployerKind::Company),
+        (
+            "Comune di Trento - Servizio Verde",
+            EmployerKind::PublicBody,
+        ),
+        ("Associazione Punto d'Incontro", EmployerKind::Association),
+        (
+            "Cooperativa sociale Lavoro Insieme (doppione)",
+            EmployerKind::SocialCooperativeB,
+        ),
+    ];
+    for (n, (name, kind)) in (1u32..).zip(employers) {
+        let (register_number, registered_on) = register(kind, n).unzip();
+        let content = EmployerContent {
+            kind,
+            name: name.to_owned(),
+            vat_number: Some(vat(n)?),
+            tax_code: None,
+            street: STREETS[usize::try_from(n).unwrap_or(0) % STREETS.len()].to_owned(),
+            municipality: "Trento".to_owned(),
+            postcode: Some("38122".to_owned()),
+            contact_name: Some("Ufficio inserimenti".to_owned()),
+            phone: Some("+39 0461 000000".to_owned()),
+            email: None,
+            cooperative_register_number: register_number,
+            cooperative_registered_on: registered_on.flatten(),
+        };
+        check_employer(&content).map_err(store_err)?;
+        let employer = employment::insert_employer(c, &content, author, now)?;
+        if name.ends_with("(doppione)") {
+            employment::annul_employer(c, employer.id, 1, "Registrato due volte", author, now)?;
+        }
+        summary.employers += 1;
+    }
+    let sole_trader = EmployerContent {
+        kind: EmployerKind::Company,
+        name: "Falegnameria Rossi di Mario Rossi".to_owned(),
+        vat_number: Some(vat(7)?),
+        tax_code: Some("RSSMRA85T10A562S".to_owned()),
+        street: STREETS[0].to_owned(),
+        municipality: "Trento".to_owned(),
+        postcode: None,
+        contact_name: None,
+        phone: None,
+        email: None,
+        cooperative_register_number: None,
+        cooperative_registered_on: None,
+    };
+    employment::insert_employer(c, &sole_trader, author, now)?;
+    summary.employers += 1;
+    Ok(())
+}
+
 fn demo_housing(
     c: &mut AnyConnection,
     files: &[DemoFile],

@@ -10,6 +10,7 @@ use socialcare_tests::{TestApp, on_both_engines};
 on_both_engines!(
     the_administrative_staff_keep_the_employers_register,
     an_annulled_employer_stays_and_frees_its_partita_iva,
+    demo_data_has_employers_of_every_kind,
 );
 
 fn cooperative() -> Value {
@@ -201,4 +202,36 @@ async fn an_annulled_employer_stays_and_frees_its_partita_iva(app: TestApp) {
     // Its partita IVA may be recorded again.
     let again = created(app.post(&clerk, "/employers", &cooperative()).await).await;
     assert_ne!(id_of(&again), id);
+}
+
+async fn demo_data_has_employers_of_every_kind(app: TestApp) {
+    let summary = socialcare_api::demo::load(app.db(), 5, 40).unwrap();
+    assert_eq!(summary.employers, 7);
+    let admin = app.admin_token().await;
+    let clerk = app
+        .staff(&admin, "clerk", &["administrative"], &["social_inclusion"])
+        .await
+        .1;
+    let page = app
+        .get_ok(&clerk, "/employers?include_annulled=true&limit=100")
+        .await;
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 7);
+    for kind in [
+        "company",
+        "social_cooperative_b",
+        "social_cooperative_a",
+        "public_body",
+        "association",
+    ] {
+        assert!(items.iter().any(|e| e["kind"] == kind), "no {kind}");
+    }
+    assert_eq!(
+        items
+            .iter()
+            .filter(|e| e["annulled_at"].is_string())
+            .count(),
+        1
+    );
+    assert_eq!(items.iter().filter(|e| e["sole_trader"] == true).count(), 1);
 }
