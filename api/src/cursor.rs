@@ -40,6 +40,23 @@ pub fn next_link(base: &str, query: &str, cursor: &str) -> String {
     format!("{base}?{}", pairs.join("&"))
 }
 
+/// Cuts a list read one item past `limit` (to know whether another page follows) down to
+/// `limit`, and answers the link to the next page when there is one: `base` with the request's
+/// `query` and the cursor of `position` of the last item kept.
+pub fn cut<T>(
+    items: &mut Vec<T>,
+    limit: usize,
+    base: &str,
+    query: &str,
+    position: impl Fn(&T) -> String,
+) -> Option<String> {
+    let more = items.len() > limit;
+    items.truncate(limit);
+    more.then(|| items.last())
+        .flatten()
+        .map(|last| next_link(base, query, &encode(&position(last))))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,5 +80,24 @@ mod tests {
         for bad in ["", "a", "NDI=", "a b", "%00", &"A".repeat(MAX_LEN + 4)] {
             assert!(decode(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_list_read_one_past_its_page_links_the_next() {
+        let mut items = vec![1, 2, 3];
+        let next = cut(&mut items, 2, "/api/v1/things", "limit=2&cursor=x", |n| {
+            format!("thing|{n}")
+        });
+        assert_eq!(items, [1, 2]);
+        let next = next.unwrap();
+        assert!(next.starts_with("/api/v1/things?limit=2&cursor="), "{next}");
+        let cursor = next.rsplit("cursor=").next().unwrap();
+        assert_eq!(decode(cursor).unwrap(), "thing|2");
+        let mut last = vec![1, 2];
+        assert_eq!(
+            cut(&mut last, 2, "/api/v1/things", "", |n| n.to_string()),
+            None
+        );
+        assert_eq!(last, [1, 2]);
     }
 }

@@ -454,14 +454,14 @@ pub async fn list_employers(
                     limit: i64::from(limit) + 1,
                 },
             )?;
-            let more = found.len() > limit as usize;
-            found.truncate(limit as usize);
+            let next = crate::cursor::cut(
+                &mut found,
+                limit as usize,
+                "/api/v1/employers",
+                &query,
+                |last| format!("employer|{}|{}", last.id, last.content.name),
+            );
             work.detail("returned", found.len());
-            let next = more.then(|| found.last()).flatten().map(|last| {
-                let cursor =
-                    crate::cursor::encode(&format!("employer|{}|{}", last.id, last.content.name));
-                crate::cursor::next_link("/api/v1/employers", &query, &cursor)
-            });
             Ok(EmployerPage {
                 items: found.iter().map(EmployerResponse::from).collect(),
                 next,
@@ -504,6 +504,27 @@ pub async fn get_employer(
     ))
 }
 
+/// The employer a change is about, named in the audit record (404 when there is none).
+fn current_employer(work: &mut Work<'_>, id: Id<EmployerId>) -> Result<Employer, ApiError> {
+    work.resource(id.0);
+    employer_of(work.conn(), id.0.uuid())
+}
+
+/// The answer to a change of an employer: 412 when it was no longer at the version decided on
+/// (a concurrent change), else the employer as it now is.
+fn answer_changed(work: &mut Work<'_>, changed: bool, id: Uuid) -> Result<Answer, ApiError> {
+    if !changed {
+        return Err(ApiError::PreconditionFailed(
+            "the employer changed meanwhile; read it again and retry".into(),
+        ));
+    }
+    let employer = employer_of(work.conn(), id)?;
+    Ok(Answer::ok(
+        &EmployerResponse::from(&employer),
+        Some(employer.version),
+    ))
+}
+
 /// 409 for an annulled employer: it is changed no more.
 fn not_annulled(employer: &Employer) -> Result<(), ApiError> {
     if employer.annulled_at.is_some() {
@@ -543,10 +564,7 @@ pub async fn replace_employer(
     body: Body<EmployerRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let op = Op::new(Action::ManageEmployers, "employer.update", "employer");
-    let check = move |work: &mut Work<'_>| {
-        work.resource(id.0);
-        employer_of(work.conn(), id.0.uuid())
-    };
+    let check = move |work: &mut Work<'_>| current_employer(work, id);
     let then = |work: &mut Work<'_>,
                 request: EmployerRequest,
                 if_match: case_work::IfMatch,
@@ -555,18 +573,10 @@ pub async fn replace_employer(
         not_annulled(&current)?;
         let version = if_match.check(current.version)?;
         let (actor, now) = (work.actor(), work.now());
-        if !employment::update_employer(work.conn(), current.id, version, &content, actor, now)
-            .map_err(vat_taken)?
-        {
-            return Err(ApiError::PreconditionFailed(
-                "the employer changed meanwhile; read it again and retry".into(),
-            ));
-        }
-        let employer = employer_of(work.conn(), current.id)?;
-        Ok(Answer::ok(
-            &EmployerResponse::from(&employer),
-            Some(employer.version),
-        ))
+        let changed =
+            employment::update_employer(work.conn(), current.id, version, &content, actor, now)
+                .map_err(vat_taken)?;
+        answer_changed(work, changed, current.id)
     };
     case_work::office_checked(&state, caller, &req, op, body, Checked { check, then }).await
 }
@@ -614,10 +624,7 @@ pub async fn annul_employer(
     body: Body<AnnulEmployerRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let op = Op::new(Action::ManageEmployers, "employer.annul", "employer");
-    let check = move |work: &mut Work<'_>| {
-        work.resource(id.0);
-        employer_of(work.conn(), id.0.uuid())
-    };
+    let check = move |work: &mut Work<'_>| current_employer(work, id);
     let then = |work: &mut Work<'_>,
                 request: AnnulEmployerRequest,
                 if_match: case_work::IfMatch,
@@ -628,16 +635,9 @@ pub async fn annul_employer(
         not_annulled(&current)?;
         let version = if_match.check(current.version)?;
         let (actor, now) = (work.actor(), work.now());
-        if !employment::annul_employer(work.conn(), current.id, version, &reason, actor, now)? {
-            return Err(ApiError::PreconditionFailed(
-                "the employer changed meanwhile; read it again and retry".into(),
-            ));
-        }
-        let employer = employer_of(work.conn(), current.id)?;
-        Ok(Answer::ok(
-            &EmployerResponse::from(&employer),
-            Some(employer.version),
-        ))
+        let changed =
+            employment::annul_employer(work.conn(), current.id, version, &reason, actor, now)?;
+        answer_changed(work, changed, current.id)
     };
     case_work::office_checked(&state, caller, &req, op, body, Checked { check, then }).await
 }

@@ -333,13 +333,14 @@ pub async fn list_facilities(
                     limit: i64::from(limit) + 1,
                 },
             )?;
-            let more = found.len() > limit as usize;
-            found.truncate(limit as usize);
+            let next = crate::cursor::cut(
+                &mut found,
+                limit as usize,
+                "/api/v1/facilities",
+                &query,
+                |last| format!("facility|{}", last.id),
+            );
             work.detail("returned", found.len());
-            let next = more.then(|| found.last()).flatten().map(|last| {
-                let cursor = crate::cursor::encode(&format!("facility|{}", last.id));
-                crate::cursor::next_link("/api/v1/facilities", &query, &cursor)
-            });
             Ok(FacilityPage {
                 items: found.iter().map(FacilityResponse::from).collect(),
                 next,
