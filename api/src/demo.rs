@@ -130,6 +130,8 @@ pub struct DemoSummary {
     pub placements: usize,
     /// Employers recorded (one of every kind, one of them annulled).
     pub employers: usize,
+    /// Procurement contracts with a social clause awarded to them.
+    pub contracts: usize,
 }
 
 const DIARY_TEXTS: &[&str] = &[
@@ -988,7 +990,8 @@ type DemoFacility = (
 /// case files in every state — planned, active, ended with a destination, cancelled — each in a
 /// bed of its own, through the domain's rules.
 /// The employers register: one employer of every kind, each with a valid partita IVA, a sole
-/// trader, and one annulled (recorded twice).
+/// trader, and one annulled (recorded twice); a contract with a social clause for the type-B
+/// cooperative (workers) and for the company (a share of hours).
 fn demo_employers(
     c: &mut AnyConnection,
     author: Uuid,
@@ -996,7 +999,8 @@ fn demo_employers(
     summary: &mut DemoSummary,
 ) -> Result<(), StoreError> {
     use socialcare_domain::employment::{
-        EmployerContent, EmployerKind, VatNumber, check_employer, vat_check_digit,
+        Cig, ClauseKind, ContractContent, EmployerContent, EmployerKind, Requirement, VatNumber,
+        check_contract, check_employer, vat_check_digit,
     };
     use socialcare_persistence::employment;
 
@@ -1057,6 +1061,34 @@ fn demo_employers(
         let employer = employment::insert_employer(c, &content, author, now)?;
         if name.ends_with("(doppione)") {
             employment::annul_employer(c, employer.id, 1, "Registrato due volte", author, now)?;
+        } else if let Some((clause, requirement, subject)) = match kind {
+            EmployerKind::SocialCooperativeB => Some((
+                ClauseKind::TypeBAgreement,
+                Requirement::Workers(3),
+                "Pulizia degli uffici comunali",
+            )),
+            EmployerKind::Company => Some((
+                ClauseKind::DisadvantagedHiring,
+                Requirement::HoursShare(30),
+                "Manutenzione del verde pubblico",
+            )),
+            _ => None,
+        } {
+            let today = socialcare_domain::calendar::today(now);
+            let contract = ContractContent {
+                contracting_authority: "Comune di Trento".to_owned(),
+                cig: Cig::parse(&format!("{:07}A3F", 8_512_340 + n)).map_err(store_err)?,
+                subject: subject.to_owned(),
+                from_on: today - Duration::days(200),
+                until_on: today + Duration::days(530),
+                employer_id: employer.id,
+                clause,
+                requirement,
+                notes: None,
+            };
+            check_contract(&contract, kind, false).map_err(store_err)?;
+            employment::insert_contract(c, &contract, author, now)?;
+            summary.contracts += 1;
         }
         summary.employers += 1;
     }

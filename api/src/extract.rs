@@ -342,6 +342,7 @@ path_ids!(
     BreakGlassGrantId => "grant_id",
     FacilityId => "facility_id",
     EmployerId => "employer_id",
+    ContractId => "contract_id",
     BedId => "bed_id",
     PlacementId => "placement_id",
 );

@@ -42,7 +42,7 @@ with an `errors` list of JSON Pointers for invalid input; every response carries
         (name = "pacts", description = "Inclusion pacts (Patti per l'inclusione sociale) of a case file: steps, the lifecycle draft, signed, active, suspended, closed; commitments per household member, periodic checks, non-compliance events and the legal clocks computed from versioned rules."),
         (name = "agenda", description = "What is due or overdue for a case manager across projects and pacts, by due day."),
         (name = "housing", description = "Housing (abitare): the register of facilities and their beds with seasons and out-of-service periods, the search of free beds across facilities, and the placements of the person of a case file in a bed, never overbooked."),
-        (name = "employment", description = "Employment (occupazione): the register of employers (companies, social cooperatives, public bodies, associations) with their partita IVA, kept by the administrative staff."),
+        (name = "employment", description = "Employment (occupazione): the register of employers (companies, social cooperatives, public bodies, associations) with their partita IVA, and the procurement contracts with a social clause with the history of their amendments, kept by the administrative staff."),
         (name = "sensitive-data", description = "Special categories of personal data of a person (GDPR art. 9 and 10), one sub-resource per group: health and disability, community (Roma, Sinti, Caminanti), residence permit and protection status, criminal justice; and the permits about to expire. Every read and write is audited."),
     ),
     components(schemas(Problem, InvalidParam)),

@@ -88,10 +88,10 @@ pub enum Action {
     /// Place the person of a case file in a bed, and start, end or cancel the placement: the
     /// case team and the area coordinator.
     PlacePerson,
-    /// Record, change and annul employers (and, later, procurement contracts): `administrative`
-    /// staff.
+    /// Record, change and annul employers, record and amend procurement contracts:
+    /// `administrative` staff.
     ManageEmployers,
-    /// Read the employers register: whoever works cases.
+    /// Read the employers and the contracts: whoever works cases.
     ReadEmployers,
 }
 

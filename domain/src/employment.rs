@@ -223,6 +223,187 @@ impl Employer {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Procurement contracts with a social clause
+// ---------------------------------------------------------------------------------------------
+
+/// Which kind of CIG (codice identificativo gara, ANAC) a code is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CigKind {
+    /// Seven digits and three hexadecimal characters.
+    Standard,
+    /// A smart CIG (simplified award): a letter from V to Z and nine hexadecimal characters.
+    Smart,
+    /// A CIG of the national e-procurement platform: a letter from A to U and nine hexadecimal
+    /// characters.
+    Platform,
+}
+
+/// A CIG: ten characters in one of the published formats ([`CigKind`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Cig(String);
+
+impl Cig {
+    /// The code, validated (spaces dropped, letters upper-cased).
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let code: String = raw
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        let hex = |s: &str| {
+            s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
+        };
+        let valid = code.len() == 10
+            && code.is_ascii()
+            && match code.as_bytes()[0] {
+                b'0'..=b'9' => code[..7].bytes().all(|b| b.is_ascii_digit()) && hex(&code[7..]),
+                b'A'..=b'Z' => hex(&code[1..]),
+                _ => false,
+            };
+        if valid {
+            Ok(Self(code))
+        } else {
+            Err(
+                "must be a CIG: seven digits and three characters 0-9 A-F, or a letter and nine \
+                 characters 0-9 A-F"
+                    .into(),
+            )
+        }
+    }
+
+    /// The code.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Its kind.
+    pub fn kind(&self) -> CigKind {
+        match self.0.as_bytes()[0] {
+            b'0'..=b'9' => CigKind::Standard,
+            b'V'..=b'Z' => CigKind::Smart,
+            _ => CigKind::Platform,
+        }
+    }
+}
+
+/// What a contract's social clause asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ClauseKind {
+    /// The contractor hires disadvantaged workers for the contract.
+    DisadvantagedHiring,
+    /// A contract reserved to social enterprises and type-B cooperatives.
+    ReservedContract,
+    /// An agreement with a type-B social cooperative (L. 381/1991 art. 5).
+    TypeBAgreement,
+}
+
+coded_enum!(ClauseKind, "clause kind", {
+    DisadvantagedHiring => "disadvantaged_hiring",
+    ReservedContract => "reserved_contract",
+    TypeBAgreement => "type_b_agreement",
+});
+
+/// What the clause requires of the contractor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requirement {
+    /// So many disadvantaged workers placed at any time of the contract.
+    Workers(u16),
+    /// This share (percent, 1-100) of the contract's working hours done by disadvantaged
+    /// workers.
+    HoursShare(u8),
+}
+
+/// The longest period of a contract recorded, in days (ten years).
+pub const MAX_CONTRACT_DAYS: i64 = 3_653;
+
+/// What describes a procurement contract with a social clause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContractContent {
+    /// The contracting authority (stazione appaltante).
+    pub contracting_authority: String,
+    /// Its CIG.
+    pub cig: Cig,
+    /// What the contract is for.
+    pub subject: String,
+    /// First day of the contract.
+    pub from_on: NaiveDate,
+    /// Last day of the contract (inclusive).
+    pub until_on: NaiveDate,
+    /// The employer awarded the contract.
+    pub employer_id: Uuid,
+    /// The kind of social clause.
+    pub clause: ClauseKind,
+    /// What the clause requires.
+    pub requirement: Requirement,
+    /// Notes.
+    pub notes: Option<String>,
+}
+
+/// Checks a contract against the rules that bind its fields and its employer: a period of at
+/// most [`MAX_CONTRACT_DAYS`] ending on or after it starts; a requirement that asks something;
+/// an agreement under L. 381/1991 art. 5 only with a type-B cooperative, a reserved contract
+/// only with a social cooperative; never with an annulled employer.
+pub fn check_contract(
+    content: &ContractContent,
+    employer_kind: EmployerKind,
+    employer_annulled: bool,
+) -> Result<(), ValidationErrors> {
+    let mut errors = ValidationErrors::new();
+    if content.until_on < content.from_on {
+        errors.push(FieldError::new("until_on", "must not be before `from_on`"));
+    } else if (content.until_on - content.from_on).num_days() > MAX_CONTRACT_DAYS {
+        errors.push(FieldError::new(
+            "until_on",
+            "a contract is recorded for at most ten years",
+        ));
+    }
+    match content.requirement {
+        Requirement::Workers(0) => {
+            errors.push(FieldError::new("required_workers", "must be at least 1"))
+        }
+        Requirement::HoursShare(share) if share == 0 || share > 100 => errors.push(
+            FieldError::new("required_hours_share", "must be between 1 and 100"),
+        ),
+        _ => {}
+    }
+    if employer_annulled {
+        errors.push(FieldError::new("employer_id", "the employer is annulled"));
+    } else {
+        match (content.clause, employer_kind) {
+            (ClauseKind::TypeBAgreement, EmployerKind::SocialCooperativeB) => {}
+            (ClauseKind::TypeBAgreement, _) => errors.push(FieldError::new(
+                "employer_id",
+                "an agreement under L. 381/1991 art. 5 is made with a type-B social cooperative",
+            )),
+            (ClauseKind::ReservedContract, kind) if !kind.is_social_cooperative() => {
+                errors.push(FieldError::new(
+                    "employer_id",
+                    "a reserved contract is awarded to a social cooperative",
+                ))
+            }
+            _ => {}
+        }
+    }
+    errors.into_result(())
+}
+
+/// A procurement contract as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contract {
+    /// Identifier.
+    pub id: Uuid,
+    /// Its description, as last amended.
+    pub content: ContractContent,
+    /// Optimistic-lock version: 1, then one more per amendment.
+    pub version: i64,
+    /// When it was recorded.
+    pub created_at: DateTime<Utc>,
+    /// When it was last amended.
+    pub updated_at: DateTime<Utc>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,6 +486,79 @@ mod tests {
         assert!(parse_employer_tax_code("RSSMRA85T10A562S").is_ok());
         assert!(is_personal_tax_code("RSSMRA85T10A562S"));
         assert!(parse_employer_tax_code("RSSMRA85T10A562X").is_err());
+    }
+
+    #[test]
+    fn cigs_of_each_published_format() {
+        assert_eq!(Cig::parse("1234567ABF").unwrap().kind(), CigKind::Standard);
+        assert_eq!(Cig::parse("z0a1b2c3d4").unwrap().as_str(), "Z0A1B2C3D4");
+        assert_eq!(Cig::parse("Z0A1B2C3D4").unwrap().kind(), CigKind::Smart);
+        assert_eq!(Cig::parse("B123456789").unwrap().kind(), CigKind::Platform);
+        for bad in [
+            "123456ABCD",
+            "1234567ABG",
+            "Z0A1B2C3D",
+            "Z0A1B2C3D45",
+            "#123456789",
+            "ÀBCDEF1234",
+        ] {
+            assert!(Cig::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_clause_binds_the_employer_and_the_period() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 1, d).unwrap();
+        let contract = ContractContent {
+            contracting_authority: "Comune di Trento".into(),
+            cig: Cig::parse("1234567ABF").unwrap(),
+            subject: "Manutenzione del verde".into(),
+            from_on: day(10),
+            until_on: day(9),
+            employer_id: Uuid::nil(),
+            clause: ClauseKind::TypeBAgreement,
+            requirement: Requirement::Workers(0),
+            notes: None,
+        };
+        let fields = |r: Result<(), ValidationErrors>| -> Vec<String> {
+            r.err()
+                .map(|e| e.errors().iter().map(|f| f.field.clone()).collect())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            fields(check_contract(&contract, EmployerKind::Company, false)),
+            ["until_on", "required_workers", "employer_id"]
+        );
+        let fine = ContractContent {
+            until_on: day(31),
+            requirement: Requirement::Workers(2),
+            ..contract.clone()
+        };
+        assert!(check_contract(&fine, EmployerKind::SocialCooperativeB, false).is_ok());
+        assert_eq!(
+            fields(check_contract(
+                &fine,
+                EmployerKind::SocialCooperativeB,
+                true
+            )),
+            ["employer_id"]
+        );
+        let reserved = ContractContent {
+            clause: ClauseKind::ReservedContract,
+            requirement: Requirement::HoursShare(30),
+            ..fine.clone()
+        };
+        assert!(check_contract(&reserved, EmployerKind::SocialCooperativeA, false).is_ok());
+        assert!(check_contract(&reserved, EmployerKind::Association, false).is_err());
+        let hiring = ContractContent {
+            clause: ClauseKind::DisadvantagedHiring,
+            requirement: Requirement::HoursShare(101),
+            ..fine
+        };
+        assert_eq!(
+            fields(check_contract(&hiring, EmployerKind::Company, false)),
+            ["required_hours_share"]
+        );
     }
 
     proptest! {

@@ -150,6 +150,11 @@ typed_id!(
     "employer"
 );
 typed_id!(
+    /// A procurement contract with a social clause.
+    ContractId,
+    "contract"
+);
+typed_id!(
     /// A bed of a facility.
     BedId,
     "bed"

@@ -1,13 +1,17 @@
-//! Employment: the employers register. The rules are `socialcare_domain::employment`'s.
+//! Employment: the employers register and the procurement contracts with a social clause. The
+//! rules are `socialcare_domain::employment`'s.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use socialcare_domain::employment::{Employer, EmployerContent, EmployerKind, VatNumber};
+use socialcare_domain::employment::{
+    Cig, ClauseKind, Contract, ContractContent, Employer, EmployerContent, EmployerKind,
+    Requirement, VatNumber,
+};
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
 use crate::error::StoreError;
-use crate::schema::employers;
+use crate::schema::{contract_amendments, employers, procurement_contracts};
 use crate::sql_types::{DbInstant, DbUuid};
 
 /// The index that keeps a partita IVA to one employer not annulled.
@@ -269,4 +273,279 @@ pub fn annul_employer(
     ))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Procurement contracts
+// ---------------------------------------------------------------------------------------------
+
+/// The index that keeps a CIG to one contract.
+pub const ONE_CONTRACT_PER_CIG: &str = "procurement_contracts_cig_idx";
+
+/// A `procurement_contracts` row.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = procurement_contracts, treat_none_as_default_value = false)]
+struct ContractRow {
+    id: DbUuid,
+    contracting_authority: String,
+    cig: String,
+    subject: String,
+    from_on: NaiveDate,
+    until_on: NaiveDate,
+    employer_id: DbUuid,
+    clause: String,
+    required_workers: Option<i16>,
+    required_hours_share: Option<i16>,
+    notes: Option<String>,
+    version: i64,
+    created_at: DbInstant,
+    created_by: DbUuid,
+    updated_at: DbInstant,
+    updated_by: DbUuid,
+}
+
+impl TryFrom<ContractRow> for Contract {
+    type Error = StoreError;
+
+    fn try_from(r: ContractRow) -> Result<Self, StoreError> {
+        let corrupt = |what: &str, e: String| {
+            StoreError::Internal(format!(
+                "stored {what} of contract {} is invalid: {e}",
+                r.id.0
+            ))
+        };
+        let requirement = match (r.required_workers, r.required_hours_share) {
+            (Some(n), None) => Requirement::Workers(
+                u16::try_from(n).map_err(|e| corrupt("workers", e.to_string()))?,
+            ),
+            (None, Some(p)) => Requirement::HoursShare(
+                u8::try_from(p).map_err(|e| corrupt("hours share", e.to_string()))?,
+            ),
+            _ => return Err(corrupt("requirement", "not exactly one".into())),
+        };
+        Ok(Contract {
+            id: r.id.0,
+            content: ContractContent {
+                contracting_authority: r.contracting_authority.clone(),
+                cig: Cig::parse(&r.cig).map_err(|e| corrupt("CIG", e))?,
+                subject: r.subject.clone(),
+                from_on: r.from_on,
+                until_on: r.until_on,
+                employer_id: r.employer_id.0,
+                clause: r
+                    .clause
+                    .parse::<ClauseKind>()
+                    .map_err(|e| corrupt("clause", e))?,
+                requirement,
+                notes: r.notes.clone(),
+            },
+            version: r.version,
+            created_at: r.created_at.0,
+            updated_at: r.updated_at.0,
+        })
+    }
+}
+
+fn requirement_columns(r: Requirement) -> (Option<i16>, Option<i16>) {
+    match r {
+        Requirement::Workers(n) => (Some(i16::try_from(n).unwrap_or(i16::MAX)), None),
+        Requirement::HoursShare(p) => (None, Some(i16::from(p))),
+    }
+}
+
+/// A unique violation on the CIG, named as [`ONE_CONTRACT_PER_CIG`] on both engines.
+fn cig_conflict(e: diesel::result::Error) -> StoreError {
+    match StoreError::from(e) {
+        StoreError::Conflict(c)
+            if c == ONE_CONTRACT_PER_CIG || c.contains("procurement_contracts.cig") =>
+        {
+            StoreError::Conflict(ONE_CONTRACT_PER_CIG.into())
+        }
+        other => other,
+    }
+}
+
+/// Records a contract (a CIG already recorded is [`StoreError::Conflict`] naming
+/// [`ONE_CONTRACT_PER_CIG`]).
+pub fn insert_contract(
+    conn: &mut AnyConnection,
+    c: &ContractContent,
+    actor: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Contract, StoreError> {
+    let (required_workers, required_hours_share) = requirement_columns(c.requirement);
+    let row = ContractRow {
+        id: DbUuid(Uuid::now_v7()),
+        contracting_authority: c.contracting_authority.clone(),
+        cig: c.cig.as_str().to_owned(),
+        subject: c.subject.clone(),
+        from_on: c.from_on,
+        until_on: c.until_on,
+        employer_id: DbUuid(c.employer_id),
+        clause: c.clause.as_str().to_owned(),
+        required_workers,
+        required_hours_share,
+        notes: c.notes.clone(),
+        version: 1,
+        created_at: now.into(),
+        created_by: DbUuid(actor),
+        updated_at: now.into(),
+        updated_by: DbUuid(actor),
+    };
+    diesel::insert_into(procurement_contracts::table)
+        .values(&row)
+        .execute(conn)
+        .map_err(cig_conflict)?;
+    row.try_into()
+}
+
+/// A contract.
+pub fn find_contract(conn: &mut AnyConnection, id: Uuid) -> Result<Option<Contract>, StoreError> {
+    procurement_contracts::table
+        .find(DbUuid(id))
+        .select(ContractRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Contract::try_from)
+        .transpose()
+}
+
+/// Filters and position of the contracts register.
+#[derive(Debug, Clone, Default)]
+pub struct ContractQuery {
+    /// Only those awarded to this employer.
+    pub employer_id: Option<Uuid>,
+    /// Only the one with this CIG.
+    pub cig: Option<String>,
+    /// Only those running on this day.
+    pub running_on: Option<NaiveDate>,
+    /// Keyset: after this id.
+    pub after: Option<Uuid>,
+    /// At most this many.
+    pub limit: i64,
+}
+
+/// Contracts by id (the order they were recorded).
+pub fn list_contracts(
+    conn: &mut AnyConnection,
+    q: &ContractQuery,
+) -> Result<Vec<Contract>, StoreError> {
+    let mut query = procurement_contracts::table
+        .select(ContractRow::as_select())
+        .order(procurement_contracts::id.asc())
+        .limit(q.limit)
+        .into_boxed();
+    if let Some(employer) = q.employer_id {
+        query = query.filter(procurement_contracts::employer_id.eq(DbUuid(employer)));
+    }
+    if let Some(cig) = &q.cig {
+        query = query.filter(procurement_contracts::cig.eq(cig.clone()));
+    }
+    if let Some(day) = q.running_on {
+        query = query
+            .filter(procurement_contracts::from_on.le(day))
+            .filter(procurement_contracts::until_on.ge(day));
+    }
+    if let Some(after) = q.after {
+        query = query.filter(procurement_contracts::id.gt(DbUuid(after)));
+    }
+    query
+        .load(conn)?
+        .into_iter()
+        .map(Contract::try_from)
+        .collect()
+}
+
+/// Amends a contract still at `current.version` to `c` (false when stale), keeping `previous`
+/// (the description it replaces, as the API showed it) with `reason` in its history.
+pub fn amend_contract(
+    conn: &mut AnyConnection,
+    current: &Contract,
+    c: &ContractContent,
+    reason: &str,
+    previous: &str,
+    actor: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let (required_workers, required_hours_share) = requirement_columns(c.requirement);
+    let n = diesel::update(
+        procurement_contracts::table
+            .find(DbUuid(current.id))
+            .filter(procurement_contracts::version.eq(current.version)),
+    )
+    .set((
+        procurement_contracts::contracting_authority.eq(&c.contracting_authority),
+        procurement_contracts::cig.eq(c.cig.as_str()),
+        procurement_contracts::subject.eq(&c.subject),
+        procurement_contracts::from_on.eq(c.from_on),
+        procurement_contracts::until_on.eq(c.until_on),
+        procurement_contracts::employer_id.eq(DbUuid(c.employer_id)),
+        procurement_contracts::clause.eq(c.clause.as_str()),
+        procurement_contracts::required_workers.eq(required_workers),
+        procurement_contracts::required_hours_share.eq(required_hours_share),
+        procurement_contracts::notes.eq(c.notes.clone()),
+        procurement_contracts::version.eq(current.version + 1),
+        procurement_contracts::updated_at.eq(DbInstant::from(now)),
+        procurement_contracts::updated_by.eq(DbUuid(actor)),
+    ))
+    .execute(conn)
+    .map_err(cig_conflict)?;
+    if n != 1 {
+        return Ok(false);
+    }
+    diesel::insert_into(contract_amendments::table)
+        .values((
+            contract_amendments::id.eq(DbUuid(Uuid::now_v7())),
+            contract_amendments::contract_id.eq(DbUuid(current.id)),
+            contract_amendments::version.eq(current.version + 1),
+            contract_amendments::reason.eq(reason),
+            contract_amendments::previous.eq(previous),
+            contract_amendments::author_id.eq(DbUuid(actor)),
+            contract_amendments::recorded_at.eq(DbInstant::from(now)),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// An amendment of a contract.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Amendment {
+    /// The version the amendment made.
+    pub version: i64,
+    /// Why.
+    pub reason: String,
+    /// The description it replaced, as the API showed it (JSON).
+    pub previous: String,
+    /// Who.
+    pub author_id: Uuid,
+    /// When.
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// The amendments of a contract, oldest first.
+pub fn amendments_of(
+    conn: &mut AnyConnection,
+    contract_id: Uuid,
+) -> Result<Vec<Amendment>, StoreError> {
+    let rows: Vec<(i64, String, String, DbUuid, DbInstant)> = contract_amendments::table
+        .filter(contract_amendments::contract_id.eq(DbUuid(contract_id)))
+        .order(contract_amendments::version.asc())
+        .select((
+            contract_amendments::version,
+            contract_amendments::reason,
+            contract_amendments::previous,
+            contract_amendments::author_id,
+            contract_amendments::recorded_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(version, reason, previous, author, at)| Amendment {
+            version,
+            reason,
+            previous,
+            author_id: author.0,
+            recorded_at: at.0,
+        })
+        .collect())
 }

@@ -954,6 +954,45 @@ diesel::table! {
     use diesel::sql_types::*;
     use crate::sql_types::{SqlInstant, SqlUuid};
 
+    procurement_contracts (id) {
+        id -> SqlUuid,
+        contracting_authority -> Text,
+        cig -> Text,
+        subject -> Text,
+        from_on -> Date,
+        until_on -> Date,
+        employer_id -> SqlUuid,
+        clause -> Text,
+        required_workers -> Nullable<SmallInt>,
+        required_hours_share -> Nullable<SmallInt>,
+        notes -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    contract_amendments (id) {
+        id -> SqlUuid,
+        contract_id -> SqlUuid,
+        version -> BigInt,
+        reason -> Text,
+        previous -> Text,
+        author_id -> SqlUuid,
+        recorded_at -> SqlInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
     placement_moves (id) {
         id -> SqlUuid,
         placement_id -> SqlUuid,
@@ -1027,6 +1066,8 @@ diesel::joinable!(bed_out_of_service -> beds (bed_id));
 diesel::joinable!(placements -> beds (bed_id));
 diesel::joinable!(placement_transitions -> placements (placement_id));
 diesel::joinable!(placement_moves -> placements (placement_id));
+diesel::joinable!(procurement_contracts -> employers (employer_id));
+diesel::joinable!(contract_amendments -> procurement_contracts (contract_id));
 diesel::joinable!(bed_nights -> placements (placement_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -1085,6 +1126,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     placement_transitions,
     placement_moves,
     employers,
+    procurement_contracts,
+    contract_amendments,
     bed_nights,
 );
 
@@ -1798,6 +1841,39 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "created_by",
             "updated_at",
             "updated_by",
+        ],
+    ),
+    (
+        "procurement_contracts",
+        &[
+            "id",
+            "contracting_authority",
+            "cig",
+            "subject",
+            "from_on",
+            "until_on",
+            "employer_id",
+            "clause",
+            "required_workers",
+            "required_hours_share",
+            "notes",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+        ],
+    ),
+    (
+        "contract_amendments",
+        &[
+            "id",
+            "contract_id",
+            "version",
+            "reason",
+            "previous",
+            "author_id",
+            "recorded_at",
         ],
     ),
     (

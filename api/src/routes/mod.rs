@@ -169,5 +169,10 @@ fn configure_pacts(cfg: &mut ServiceConfig) {
         .service(employment::list_employers)
         .service(employment::get_employer)
         .service(employment::replace_employer)
-        .service(employment::annul_employer);
+        .service(employment::annul_employer)
+        .service(employment::create_contract)
+        .service(employment::list_contracts)
+        .service(employment::get_contract)
+        .service(employment::amend_contract)
+        .service(employment::list_contract_amendments);
 }

@@ -115,6 +115,8 @@ pub struct Office {
     pub placement: String,
     /// An employer of the employment register.
     pub employer: String,
+    /// A procurement contract awarded to it.
+    pub contract: String,
 }
 
 impl Office {
@@ -531,6 +533,25 @@ pub async fn office(app: &TestApp) -> Office {
         )
         .await,
     );
+    let contract = id_of(
+        &created(
+            send(
+                app,
+                &clerk,
+                reqwest::Method::POST,
+                "/contracts",
+                None,
+                Some(
+                    json!({"contracting_authority": "Comune di Trento", "cig": "8512345A3F",
+                    "subject": "Manutenzione del verde", "from_on": day(-30),
+                    "until_on": day(300), "employer_id": employer,
+                    "clause": "disadvantaged_hiring", "required_workers": 2}),
+                ),
+            )
+            .await,
+        )
+        .await,
+    );
     let (spare_token, _) = app.tokens("spare", &user_password("spare")).await;
     let grant = created(
         send(
@@ -549,6 +570,7 @@ pub async fn office(app: &TestApp) -> Office {
         .to_owned();
     Office {
         employer,
+        contract,
         facility,
         bed,
         placement,

@@ -174,6 +174,11 @@ const EXPECTED: &[(&str, &str)] = &[
     ("get_employer", "AAAAAAAADDU"),
     ("replace_employer", "DDDDDDDADDU"),
     ("annul_employer", "DDDDDDDADDU"),
+    ("create_contract", "DDDDDDDADDU"),
+    ("list_contracts", "AAAAAAAADDU"),
+    ("get_contract", "AAAAAAAADDU"),
+    ("amend_contract", "DDDDDDDADDU"),
+    ("list_contract_amendments", "AAAAAAAADDU"),
 ];
 
 struct Operation {
@@ -236,6 +241,7 @@ fn fill(path: &str, o: &Office) -> String {
         ("bed_id", &o.bed),
         ("placement_id", &o.placement),
         ("employer_id", &o.employer),
+        ("contract_id", &o.contract),
     ] {
         filled = filled.replace(&format!("{{{name}}}"), value);
     }

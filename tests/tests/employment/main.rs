@@ -11,6 +11,7 @@ on_both_engines!(
     the_administrative_staff_keep_the_employers_register,
     an_annulled_employer_stays_and_frees_its_partita_iva,
     demo_data_has_employers_of_every_kind,
+    contracts_bind_their_clause_to_the_employer_and_keep_their_amendments,
 );
 
 fn cooperative() -> Value {
@@ -207,6 +208,7 @@ async fn an_annulled_employer_stays_and_frees_its_partita_iva(app: TestApp) {
 async fn demo_data_has_employers_of_every_kind(app: TestApp) {
     let summary = socialcare_api::demo::load(app.db(), 5, 40).unwrap();
     assert_eq!(summary.employers, 7);
+    assert_eq!(summary.contracts, 2);
     let admin = app.admin_token().await;
     let clerk = app
         .staff(&admin, "clerk", &["administrative"], &["social_inclusion"])
@@ -234,4 +236,189 @@ async fn demo_data_has_employers_of_every_kind(app: TestApp) {
         1
     );
     assert_eq!(items.iter().filter(|e| e["sole_trader"] == true).count(), 1);
+    let contracts = app.get_ok(&clerk, "/contracts").await;
+    let mut clauses: Vec<&str> = contracts["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["clause"].as_str().unwrap())
+        .collect();
+    clauses.sort_unstable();
+    assert_eq!(clauses, ["disadvantaged_hiring", "type_b_agreement"]);
+}
+
+async fn contracts_bind_their_clause_to_the_employer_and_keep_their_amendments(app: TestApp) {
+    let admin = app.admin_token().await;
+    let clerk = app
+        .staff(&admin, "clerk", &["administrative"], &["social_inclusion"])
+        .await
+        .1;
+    let anna = app
+        .staff(&admin, "anna", &["social_worker"], &["social_inclusion"])
+        .await
+        .1;
+    let coop = id_of(&created(app.post(&clerk, "/employers", &cooperative()).await).await);
+    let company = id_of(
+        &created(
+            app.post(
+                &clerk,
+                "/employers",
+                &json!({"kind": "company", "name": "Manutenzioni Trentine",
+                    "vat_number": "06363391001", "street": "Via Roma 1",
+                    "municipality": "Trento"}),
+            )
+            .await,
+        )
+        .await,
+    );
+    let body = |employer: &str, clause: &str| {
+        json!({"contracting_authority": "Comune di Trento", "cig": "8512345a3f",
+            "subject": "Manutenzione del verde pubblico", "from_on": "2026-01-01",
+            "until_on": "2027-12-31", "employer_id": employer, "clause": clause,
+            "required_workers": 3})
+    };
+    // Only the administrative staff record contracts.
+    assert_eq!(
+        app.post(&anna, "/contracts", &json!({})).await.status(),
+        403
+    );
+    // The fields, then the clause against the employer.
+    let mut bad = body(&coop, "type_b_agreement");
+    bad["cig"] = json!("123456ABCD");
+    bad["until_on"] = json!("2025-12-31");
+    bad["required_hours_share"] = json!(30);
+    bad["amendment_reason"] = json!("No");
+    let (status, p) = problem(app.post(&clerk, "/contracts", &bad).await).await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(
+        pointers(&p),
+        ["/cig", "/required_workers", "/amendment_reason"]
+    );
+    let (status, p) = problem(
+        app.post(&clerk, "/contracts", &body(&company, "type_b_agreement"))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(pointers(&p), ["/employer_id"]);
+    let mut unknown = body(&company, "disadvantaged_hiring");
+    unknown["employer_id"] = json!(uuid::Uuid::now_v7());
+    let (status, p) = problem(app.post(&clerk, "/contracts", &unknown).await).await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(pointers(&p), ["/employer_id"]);
+    // Recorded, the CIG upper-cased; a CIG is one contract.
+    let r = app
+        .post(&clerk, "/contracts", &body(&coop, "type_b_agreement"))
+        .await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(etag_of(&r), "\"1\"");
+    let contract: Value = r.json().await.unwrap();
+    assert_eq!(contract["cig"], "8512345A3F");
+    assert_eq!(contract["required_workers"], 3);
+    assert_eq!(contract["required_hours_share"], Value::Null);
+    assert_eq!(app.audit(1)[0].action, "contract.create");
+    let (status, p) = problem(
+        app.post(
+            &clerk,
+            "/contracts",
+            &body(&company, "disadvantaged_hiring"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 409, "{p}");
+    // Read and listed by case workers: by employer, by CIG, running on a day.
+    let id = id_of(&contract);
+    let r = app.get(&anna, &format!("/contracts/{id}")).await;
+    assert_eq!(r.status(), 200);
+    let count = |page: Value| page["items"].as_array().unwrap().len();
+    assert_eq!(
+        count(
+            app.get_ok(&anna, &format!("/contracts?employer_id={coop}"))
+                .await
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            app.get_ok(&anna, &format!("/contracts?employer_id={company}"))
+                .await
+        ),
+        0
+    );
+    assert_eq!(
+        count(app.get_ok(&anna, "/contracts?cig=8512345A3F").await),
+        1
+    );
+    assert_eq!(
+        count(app.get_ok(&anna, "/contracts?running_on=2028-01-01").await),
+        0
+    );
+    assert_eq!(
+        count(app.get_ok(&anna, "/contracts?running_on=2027-12-31").await),
+        1
+    );
+    assert_eq!(
+        app.get(&anna, "/contracts?cig=12345678ZZ").await.status(),
+        400
+    );
+    // An amendment needs its reason and If-Match; the history keeps what it replaced.
+    let path = format!("/contracts/{id}");
+    let mut amended = body(&coop, "type_b_agreement");
+    amended["until_on"] = json!("2028-06-30");
+    amended["required_workers"] = Value::Null;
+    amended["required_hours_share"] = json!(30);
+    let (status, p) = problem(app.put_if(&clerk, &path, Some("\"1\""), &amended).await).await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(pointers(&p), ["/amendment_reason"]);
+    amended["amendment_reason"] = json!("Extension granted by the contracting authority");
+    assert_eq!(
+        app.put_if(&clerk, &path, None, &amended).await.status(),
+        428
+    );
+    assert_eq!(
+        app.put_if(&clerk, &path, Some("\"7\""), &amended)
+            .await
+            .status(),
+        412
+    );
+    let r = app.put_if(&clerk, &path, Some("\"1\""), &amended).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(etag_of(&r), "\"2\"");
+    let now: Value = r.json().await.unwrap();
+    assert_eq!(now["until_on"], "2028-06-30");
+    assert_eq!(now["required_hours_share"], 30);
+    assert_eq!(app.audit(1)[0].action, "contract.amend");
+    let history = app
+        .get_ok(&anna, &format!("/contracts/{id}/amendments"))
+        .await;
+    let items = history["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["version"], 2);
+    assert_eq!(
+        items[0]["reason"],
+        "Extension granted by the contracting authority"
+    );
+    assert_eq!(items[0]["previous"]["until_on"], "2027-12-31");
+    assert_eq!(items[0]["previous"]["required_workers"], 3);
+    assert_eq!(items[0]["previous"]["version"], 1);
+    // An annulled employer is awarded no new contract.
+    let version = app.get(&clerk, &format!("/employers/{company}")).await;
+    let etag = etag_of(&version);
+    assert_eq!(
+        app.post_if(
+            &clerk,
+            &format!("/employers/{company}/annulment"),
+            &etag,
+            &json!({"reason": "Closed down"}),
+        )
+        .await
+        .status(),
+        200
+    );
+    let mut other = body(&company, "disadvantaged_hiring");
+    other["cig"] = json!("Z0A1B2C3D4");
+    let (status, p) = problem(app.post(&clerk, "/contracts", &other).await).await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(pointers(&p), ["/employer_id"]);
 }

@@ -1,0 +1,2 @@
+DROP TABLE contract_amendments;
+DROP TABLE procurement_contracts;
