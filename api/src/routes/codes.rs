@@ -5,6 +5,7 @@ use socialcare_domain::case_file::{
     DiaryEntryKind, ExternalService, ReferralDirection, ReferralStatus, ReferralTransition,
     TargetGroup, TeamRole,
 };
+use socialcare_domain::employment::{ClauseKind, EmployerKind};
 use socialcare_domain::housing::{
     Attendance, ExitDestination, FacilityKind, PlacementStatus, PlacementTransition, Takes,
     Tracking,
@@ -598,5 +599,33 @@ api_enum!(
         Present,
         /// Did not come.
         Absent,
+    }
+);
+
+api_enum!(
+    /// What kind of organisation an employer is.
+    EmployerKindCode => EmployerKind {
+        /// A company.
+        Company,
+        /// A type-B social cooperative (work integration, L. 381/1991).
+        SocialCooperativeB,
+        /// A type-A social cooperative (social, health and educational services).
+        SocialCooperativeA,
+        /// A public body.
+        PublicBody,
+        /// An association.
+        Association,
+    }
+);
+
+api_enum!(
+    /// What a procurement contract's social clause asks.
+    ClauseKindCode => ClauseKind {
+        /// The contractor hires disadvantaged workers for the contract.
+        DisadvantagedHiring,
+        /// A contract reserved to social cooperatives.
+        ReservedContract,
+        /// An agreement with a type-B social cooperative (L. 381/1991 art. 5).
+        TypeBAgreement,
     }
 );

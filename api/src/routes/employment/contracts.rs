@@ -6,9 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use socialcare_domain::ValidationErrors;
 use socialcare_domain::access::Action;
-use socialcare_domain::employment::{
-    Cig, ClauseKind, Contract, ContractContent, Requirement, check_contract,
-};
+use socialcare_domain::employment::{Cig, Contract, ContractContent, Requirement, check_contract};
 use socialcare_domain::ids::ContractId;
 use socialcare_domain::project::{optional_text, required_text};
 use socialcare_persistence::employment::{self, ContractQuery, ONE_CONTRACT_PER_CIG};
@@ -23,39 +21,8 @@ use crate::conditional::IfMatchHeader;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Body, Id};
 use crate::idempotency::IdempotencyKeyHeader;
+use crate::routes::codes::ClauseKindCode;
 use crate::state::AppState;
-
-/// What a contract's social clause asks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ClauseKindCode {
-    /// The contractor hires disadvantaged workers for the contract.
-    DisadvantagedHiring,
-    /// A contract reserved to social cooperatives.
-    ReservedContract,
-    /// An agreement with a type-B social cooperative (L. 381/1991 art. 5).
-    TypeBAgreement,
-}
-
-impl From<ClauseKindCode> for ClauseKind {
-    fn from(c: ClauseKindCode) -> Self {
-        match c {
-            ClauseKindCode::DisadvantagedHiring => ClauseKind::DisadvantagedHiring,
-            ClauseKindCode::ReservedContract => ClauseKind::ReservedContract,
-            ClauseKindCode::TypeBAgreement => ClauseKind::TypeBAgreement,
-        }
-    }
-}
-
-impl From<ClauseKind> for ClauseKindCode {
-    fn from(c: ClauseKind) -> Self {
-        match c {
-            ClauseKind::DisadvantagedHiring => ClauseKindCode::DisadvantagedHiring,
-            ClauseKind::ReservedContract => ClauseKindCode::ReservedContract,
-            ClauseKind::TypeBAgreement => ClauseKindCode::TypeBAgreement,
-        }
-    }
-}
 
 /// A contract's description, to record it or to amend it.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

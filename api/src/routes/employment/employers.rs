@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use socialcare_domain::ValidationErrors;
 use socialcare_domain::access::Action;
 use socialcare_domain::employment::{
-    Employer, EmployerContent, EmployerKind, VatNumber, check_employer, parse_employer_tax_code,
+    Employer, EmployerContent, VatNumber, check_employer, parse_employer_tax_code,
 };
 use socialcare_domain::housing::parse_postcode;
 use socialcare_domain::ids::EmployerId;
@@ -23,47 +23,8 @@ use crate::conditional::IfMatchHeader;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Body, Id};
 use crate::idempotency::IdempotencyKeyHeader;
+use crate::routes::codes::EmployerKindCode;
 use crate::state::AppState;
-
-/// What kind of organisation an employer is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum EmployerKindCode {
-    /// A company.
-    Company,
-    /// A type-B social cooperative (work integration, L. 381/1991).
-    SocialCooperativeB,
-    /// A type-A social cooperative (social, health and educational services).
-    SocialCooperativeA,
-    /// A public body.
-    PublicBody,
-    /// An association.
-    Association,
-}
-
-impl From<EmployerKindCode> for EmployerKind {
-    fn from(c: EmployerKindCode) -> Self {
-        match c {
-            EmployerKindCode::Company => EmployerKind::Company,
-            EmployerKindCode::SocialCooperativeB => EmployerKind::SocialCooperativeB,
-            EmployerKindCode::SocialCooperativeA => EmployerKind::SocialCooperativeA,
-            EmployerKindCode::PublicBody => EmployerKind::PublicBody,
-            EmployerKindCode::Association => EmployerKind::Association,
-        }
-    }
-}
-
-impl From<EmployerKind> for EmployerKindCode {
-    fn from(k: EmployerKind) -> Self {
-        match k {
-            EmployerKind::Company => EmployerKindCode::Company,
-            EmployerKind::SocialCooperativeB => EmployerKindCode::SocialCooperativeB,
-            EmployerKind::SocialCooperativeA => EmployerKindCode::SocialCooperativeA,
-            EmployerKind::PublicBody => EmployerKindCode::PublicBody,
-            EmployerKind::Association => EmployerKindCode::Association,
-        }
-    }
-}
 
 /// An employer's description, to record it or to replace it.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
