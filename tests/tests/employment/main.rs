@@ -62,6 +62,17 @@ async fn the_administrative_staff_keep_the_employers_register(app: TestApp) {
         pointers(&p),
         ["/cooperative_register_number", "/cooperative_registered_on"]
     );
+    // Control characters, absurd dates: 422 with the pointer; invisible characters go.
+    let mut bad = cooperative();
+    bad["name"] = json!("Il Ponte\u{0}");
+    let (status, p) = problem(app.post(&clerk, "/employers", &bad).await).await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(pointers(&p), ["/name"]);
+    let mut bad = cooperative();
+    bad["cooperative_registered_on"] = json!("0000-01-01");
+    let (status, p) = problem(app.post(&clerk, "/employers", &bad).await).await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(pointers(&p), ["/cooperative_registered_on"]);
     // Recorded, with the partita IVA normalised.
     let r = app.post(&clerk, "/employers", &cooperative()).await;
     assert_eq!(r.status(), 201);
@@ -82,6 +93,7 @@ async fn the_administrative_staff_keep_the_employers_register(app: TestApp) {
     assert_eq!(status, 409, "{p}");
     // A sole trader: a personal tax code, personal data.
     let mut sole = company_with_register.clone();
+    sole["name"] = json!("Officina\u{200B} Rossi");
     sole["cooperative_register_number"] = Value::Null;
     sole["cooperative_registered_on"] = Value::Null;
     let trader = created(app.post(&clerk, "/employers", &sole).await).await;

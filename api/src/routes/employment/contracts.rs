@@ -8,6 +8,7 @@ use socialcare_domain::ValidationErrors;
 use socialcare_domain::access::Action;
 use socialcare_domain::employment::{Cig, Contract, ContractContent, Requirement, check_contract};
 use socialcare_domain::ids::ContractId;
+use socialcare_domain::names::clean;
 use socialcare_domain::project::{optional_text, required_text};
 use socialcare_persistence::employment::{self, ContractQuery, ONE_CONTRACT_PER_CIG};
 use socialcare_persistence::{AnyConnection, StoreError};
@@ -100,7 +101,7 @@ impl ContractRequest {
         let mut errors = ValidationErrors::new();
         let authority = errors.collect(
             "contracting_authority",
-            required_text(&self.contracting_authority, 200),
+            required_text(&clean(&self.contracting_authority), 200),
         );
         let cig = errors.collect("cig", Cig::parse(&self.cig));
         let subject = errors.collect("subject", required_text(&self.subject, 500));

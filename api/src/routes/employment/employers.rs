@@ -10,6 +10,7 @@ use socialcare_domain::employment::{
 };
 use socialcare_domain::housing::parse_postcode;
 use socialcare_domain::ids::EmployerId;
+use socialcare_domain::names::clean;
 use socialcare_domain::project::{optional_text, required_text};
 use socialcare_persistence::employment::{self, EmployerQuery, ONE_EMPLOYER_PER_VAT_NUMBER};
 use socialcare_persistence::{AnyConnection, StoreError};
@@ -103,7 +104,8 @@ impl EmployerRequest {
     /// The domain's description, or the fields in error.
     fn content(&self, today: NaiveDate) -> Result<EmployerContent, ApiError> {
         let mut errors = ValidationErrors::new();
-        let name = errors.collect("name", required_text(&self.name, 200));
+        // Invisible characters go, as in persons' names: "Il\u{200B} Ponte" is "Il Ponte".
+        let name = errors.collect("name", required_text(&clean(&self.name), 200));
         let vat_number = match self.vat_number.as_deref() {
             None => Some(None),
             Some(raw) => errors
@@ -401,9 +403,9 @@ pub async fn list_employers(
             let name = q
                 .name
                 .as_deref()
-                .map(str::trim)
-                .filter(|n| !n.is_empty())
-                .map(str::to_owned);
+                .map(clean)
+                .map(|n| n.trim().to_owned())
+                .filter(|n| !n.is_empty());
             let mut found = employment::list_employers(
                 work.conn(),
                 &EmployerQuery {
