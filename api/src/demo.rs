@@ -1084,6 +1084,7 @@ fn demo_employers(
                 employer_id: employer.id,
                 clause,
                 requirement,
+                monthly_hours: matches!(requirement, Requirement::HoursShare(_)).then_some(1_200),
                 notes: None,
             };
             check_contract(&contract, kind, false).map_err(store_err)?;

@@ -93,11 +93,17 @@ pub enum Action {
     ManageEmployers,
     /// Read the employers and the contracts: whoever works cases.
     ReadEmployers,
+    /// Propose an employment placement for the person of a case file, start it, end it and
+    /// record its hours: the case team and the area coordinator.
+    PlaceInWork,
+    /// Read the compliance of the contracts' social clauses: area coordinators, the office
+    /// manager and `administrative` staff (who keep the contracts).
+    ReadCompliance,
 }
 
 impl Action {
     /// Every action, for exhaustive tests and the documentation table.
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 32] = [
         Action::ManageStaffAccounts,
         Action::ReadOwnAccount,
         Action::RegisterPerson,
@@ -128,6 +134,8 @@ impl Action {
         Action::PlacePerson,
         Action::ManageEmployers,
         Action::ReadEmployers,
+        Action::PlaceInWork,
+        Action::ReadCompliance,
     ];
 
     /// Code recorded in the audit trail of a refusal.
@@ -163,6 +171,8 @@ impl Action {
             Action::ManageEmployers => "employment.manage_employers",
             Action::ReadEmployers => "employment.read_employers",
             Action::PlacePerson => "housing.place",
+            Action::PlaceInWork => "employment.place",
+            Action::ReadCompliance => "employment.read_compliance",
         }
     }
 }
@@ -356,6 +366,9 @@ pub fn decide(subject: &Subject<'_>, action: Action, resource: Resource<'_>) -> 
         ) => Decision::of(subject.works_cases()),
         (Action::ManageHousing, _) => Decision::of(any(&[Administrative, AreaCoordinator])),
         (Action::ManageEmployers, _) => Decision::of(subject.has(Administrative)),
+        (Action::ReadCompliance, _) => {
+            Decision::of(any(&[AreaCoordinator, OfficeManager, Administrative]))
+        }
         (Action::OpenCaseFile, Resource::Area(area)) => {
             Decision::of(any(&[SocialWorker, AreaCoordinator]) && subject.in_area(area))
         }
@@ -420,7 +433,7 @@ fn on_case(action: Action, relation: Relation, confirmed: bool) -> Decision {
             relation,
             R::CaseManager | R::GrantedTeamMember | R::TeamMember
         ),
-        Action::PlacePerson => matches!(
+        Action::PlacePerson | Action::PlaceInWork => matches!(
             relation,
             R::CaseManager | R::AreaCoordinator | R::GrantedTeamMember | R::TeamMember
         ),
@@ -475,7 +488,8 @@ fn could_ever(subject: &Subject<'_>, action: Action) -> bool {
         | Action::ChangeCaseFile
         | Action::ManageCaseTeam
         | Action::WriteCaseContent
-        | Action::PlacePerson => any(&[SocialWorker, Educator, AreaCoordinator]),
+        | Action::PlacePerson
+        | Action::PlaceInWork => any(&[SocialWorker, Educator, AreaCoordinator]),
         Action::ReassignCaseManager | Action::ConfirmCaseFile => any(&[AreaCoordinator]),
         Action::ReadCaseContent => any(&[SocialWorker, Educator, AreaCoordinator, OfficeManager]),
         _ => decide(subject, action, Resource::None).allowed(),

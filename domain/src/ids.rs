@@ -164,6 +164,11 @@ typed_id!(
     PlacementId,
     "placement"
 );
+typed_id!(
+    /// An employment placement (inserimento lavorativo).
+    WorkPlacementId,
+    "employment placement"
+);
 
 #[cfg(test)]
 mod tests {

@@ -91,7 +91,7 @@ impl DbTarget {
     pub fn connect(&self) -> Result<AnyConnection, ConnectionError> {
         match self {
             Self::Postgres(url) => {
-                let mut conn = PgConnection::establish(url)?;
+                let mut conn = establish_postgres(url)?;
                 conn.batch_execute("SET TIME ZONE 'UTC'")
                     .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(AnyConnection::Postgresql(conn))
@@ -279,6 +279,17 @@ impl std::fmt::Debug for Database {
             .field("engine", &self.engine)
             .finish_non_exhaustive()
     }
+}
+
+/// Opens a PostgreSQL connection, first initialising OpenSSL (once per process) without its
+/// exit handler. libpq initialises OpenSSL on its first TLS connection, and OpenSSL 3 then
+/// frees its global state in an `atexit` handler while other threads (the pool's, a server's
+/// workers) may still hold TLS connections: the process aborted at exit with a corrupted heap
+/// ("malloc_consolidate(): invalid chunk size") once every test had passed. Every connection
+/// the project opens to PostgreSQL goes through here, so the first initialisation is this one.
+pub fn establish_postgres(url: &str) -> Result<PgConnection, ConnectionError> {
+    openssl_sys::init();
+    PgConnection::establish(url)
 }
 
 impl Database {

@@ -971,6 +971,7 @@ diesel::table! {
         created_by -> SqlUuid,
         updated_at -> SqlInstant,
         updated_by -> SqlUuid,
+        monthly_hours -> Nullable<Integer>,
     }
 }
 
@@ -1017,6 +1018,51 @@ diesel::table! {
         person_id -> SqlUuid,
         placement_id -> SqlUuid,
         attendance -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    employment_placements (id) {
+        id -> SqlUuid,
+        case_file_id -> SqlUuid,
+        person_id -> SqlUuid,
+        kind -> Text,
+        programme -> Nullable<Text>,
+        employer_id -> SqlUuid,
+        contract_id -> Nullable<SqlUuid>,
+        office_tutor_id -> Nullable<SqlUuid>,
+        company_tutor -> Nullable<Text>,
+        weekly_hours -> SmallInt,
+        from_on -> Date,
+        until_on -> Nullable<Date>,
+        notes -> Nullable<Text>,
+        status -> Text,
+        started_on -> Nullable<Date>,
+        ended_on -> Nullable<Date>,
+        interruption_reason -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        outcome_on -> Nullable<Date>,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    employment_hours (placement_id, month) {
+        placement_id -> SqlUuid,
+        month -> Text,
+        hours -> SmallInt,
+        recorded_at -> SqlInstant,
+        recorded_by -> SqlUuid,
     }
 }
 
@@ -1069,6 +1115,8 @@ diesel::joinable!(placement_moves -> placements (placement_id));
 diesel::joinable!(procurement_contracts -> employers (employer_id));
 diesel::joinable!(contract_amendments -> procurement_contracts (contract_id));
 diesel::joinable!(bed_nights -> placements (placement_id));
+diesel::joinable!(employment_placements -> employers (employer_id));
+diesel::joinable!(employment_hours -> employment_placements (placement_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -1129,6 +1177,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     procurement_contracts,
     contract_amendments,
     bed_nights,
+    employment_placements,
+    employment_hours,
 );
 
 /// Every table of the schema with its columns, in declaration order: what both migration sets
@@ -1862,7 +1912,41 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "created_by",
             "updated_at",
             "updated_by",
+            "monthly_hours",
         ],
+    ),
+    (
+        "employment_placements",
+        &[
+            "id",
+            "case_file_id",
+            "person_id",
+            "kind",
+            "programme",
+            "employer_id",
+            "contract_id",
+            "office_tutor_id",
+            "company_tutor",
+            "weekly_hours",
+            "from_on",
+            "until_on",
+            "notes",
+            "status",
+            "started_on",
+            "ended_on",
+            "interruption_reason",
+            "outcome",
+            "outcome_on",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+        ],
+    ),
+    (
+        "employment_hours",
+        &["placement_id", "month", "hours", "recorded_at", "recorded_by"],
     ),
     (
         "contract_amendments",

@@ -195,7 +195,7 @@ impl TestDatabase {
             Engine::Postgres => {
                 let admin_url = std::env::var("TEST_DATABASE_URL").ok()?;
                 let name = format!("socialcare_test_{suffix}");
-                let mut conn = PgConnection::establish(&admin_url)
+                let mut conn = socialcare_persistence::db::establish_postgres(&admin_url)
                     .unwrap_or_else(|e| panic!("cannot connect to TEST_DATABASE_URL: {e}"));
                 diesel::sql_query(format!("CREATE DATABASE {name}"))
                     .execute(&mut conn)
@@ -216,7 +216,7 @@ impl TestDatabase {
     /// Drops a PostgreSQL database now, terminating its connections (to simulate an outage).
     pub fn drop_now(&self) {
         if let Self::Postgres { admin_url, name } = self
-            && let Ok(mut conn) = PgConnection::establish(admin_url)
+            && let Ok(mut conn) = socialcare_persistence::db::establish_postgres(admin_url)
         {
             let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                 .execute(&mut conn);

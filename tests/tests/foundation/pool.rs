@@ -26,7 +26,7 @@ fn backend_pid(db: &Database) -> Result<i32, StoreError> {
 
 /// Terminates a server process and waits until it is gone.
 fn terminate(admin_url: &str, pid: i32) {
-    let mut admin = PgConnection::establish(admin_url).unwrap();
+    let mut admin = socialcare_persistence::db::establish_postgres(admin_url).unwrap();
     diesel::sql_query(format!("SELECT pg_terminate_backend({pid})"))
         .execute(&mut admin)
         .unwrap();

@@ -79,6 +79,12 @@ pub struct ContractRequest {
     #[validate(range(min = 1, max = 100))]
     #[schema(minimum = 1, maximum = 100, format = Int32)]
     pub required_hours_share: Option<u8>,
+    /// The contract's working hours per month, all its workers together (1-1000000): what a
+    /// `required_hours_share` is a share of. Without it, an hours share is reported `unknown`
+    /// by the compliance.
+    #[validate(range(min = 1, max = 1000000))]
+    #[schema(minimum = 1, maximum = 1000000, format = Int32)]
+    pub monthly_hours: Option<u32>,
     /// Notes, 1-2000 characters.
     #[validate(length(min = 1, max = 2000))]
     #[schema(min_length = 1, max_length = 2000)]
@@ -162,6 +168,7 @@ impl ContractRequest {
             employer_id: employer.id,
             clause: self.clause.into(),
             requirement,
+            monthly_hours: self.monthly_hours,
             notes,
         };
         check_contract(
@@ -200,6 +207,9 @@ pub struct ContractResponse {
     /// Share of the working hours required, percent (when the clause counts hours).
     #[schema(format = Int32)]
     pub required_hours_share: Option<u8>,
+    /// The contract's working hours per month, what an hours share is a share of.
+    #[schema(format = Int32)]
+    pub monthly_hours: Option<u32>,
     /// Notes.
     pub notes: Option<String>,
     /// Version, also sent as `ETag`: 1, then one more per amendment.
@@ -229,6 +239,7 @@ impl From<&Contract> for ContractResponse {
             clause: c.clause.into(),
             required_workers,
             required_hours_share,
+            monthly_hours: c.monthly_hours,
             notes: c.notes.clone(),
             version: k.version,
             created_at: k.created_at,

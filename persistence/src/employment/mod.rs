@@ -9,6 +9,10 @@ use socialcare_domain::employment::{
 };
 use uuid::Uuid;
 
+mod placements;
+
+pub use placements::*;
+
 use crate::db::AnyConnection;
 use crate::error::StoreError;
 use crate::schema::{contract_amendments, employers, procurement_contracts};
@@ -302,6 +306,7 @@ struct ContractRow {
     created_by: DbUuid,
     updated_at: DbInstant,
     updated_by: DbUuid,
+    monthly_hours: Option<i32>,
 }
 
 impl TryFrom<ContractRow> for Contract {
@@ -337,6 +342,11 @@ impl TryFrom<ContractRow> for Contract {
                     .parse::<ClauseKind>()
                     .map_err(|e| corrupt("clause", e))?,
                 requirement,
+                monthly_hours: r
+                    .monthly_hours
+                    .map(u32::try_from)
+                    .transpose()
+                    .map_err(|e| corrupt("monthly hours", e.to_string()))?,
                 notes: r.notes.clone(),
             },
             version: r.version,
@@ -391,6 +401,7 @@ pub fn insert_contract(
         created_by: DbUuid(actor),
         updated_at: now.into(),
         updated_by: DbUuid(actor),
+        monthly_hours: c.monthly_hours.map(|h| i32::try_from(h).unwrap_or(i32::MAX)),
     };
     diesel::insert_into(procurement_contracts::table)
         .values(&row)
@@ -484,6 +495,8 @@ pub fn amend_contract(
         procurement_contracts::required_workers.eq(required_workers),
         procurement_contracts::required_hours_share.eq(required_hours_share),
         procurement_contracts::notes.eq(c.notes.clone()),
+        procurement_contracts::monthly_hours
+            .eq(c.monthly_hours.map(|h| i32::try_from(h).unwrap_or(i32::MAX))),
         procurement_contracts::version.eq(current.version + 1),
         procurement_contracts::updated_at.eq(DbInstant::from(now)),
         procurement_contracts::updated_by.eq(DbUuid(actor)),

@@ -9,6 +9,12 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
+mod compliance;
+mod placements;
+
+pub use compliance::*;
+pub use placements::*;
+
 use crate::case_file::coded_enum;
 use crate::error::{FieldError, ValidationErrors};
 use crate::tax_code::TaxCode;
@@ -318,6 +324,9 @@ pub enum Requirement {
 /// The longest period of a contract recorded, in days (ten years).
 pub const MAX_CONTRACT_DAYS: i64 = 3_653;
 
+/// The most working hours a month a contract may state.
+pub const MAX_CONTRACT_MONTHLY_HOURS: u32 = 1_000_000;
+
 /// What describes a procurement contract with a social clause.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContractContent {
@@ -337,6 +346,9 @@ pub struct ContractContent {
     pub clause: ClauseKind,
     /// What the clause requires.
     pub requirement: Requirement,
+    /// The contract's working hours per month (all its workers), by which a share of hours is
+    /// judged.
+    pub monthly_hours: Option<u32>,
     /// Notes.
     pub notes: Option<String>,
 }
@@ -357,6 +369,15 @@ pub fn check_contract(
         errors.push(FieldError::new(
             "until_on",
             "a contract is recorded for at most ten years",
+        ));
+    }
+    if content
+        .monthly_hours
+        .is_some_and(|h| h == 0 || h > MAX_CONTRACT_MONTHLY_HOURS)
+    {
+        errors.push(FieldError::new(
+            "monthly_hours",
+            format!("must be between 1 and {MAX_CONTRACT_MONTHLY_HOURS}"),
         ));
     }
     match content.requirement {
@@ -518,6 +539,7 @@ mod tests {
             employer_id: Uuid::nil(),
             clause: ClauseKind::TypeBAgreement,
             requirement: Requirement::Workers(0),
+            monthly_hours: None,
             notes: None,
         };
         let fields = |r: Result<(), ValidationErrors>| -> Vec<String> {
@@ -532,6 +554,7 @@ mod tests {
         let fine = ContractContent {
             until_on: day(31),
             requirement: Requirement::Workers(2),
+            monthly_hours: None,
             ..contract.clone()
         };
         assert!(check_contract(&fine, EmployerKind::SocialCooperativeB, false).is_ok());
@@ -546,6 +569,7 @@ mod tests {
         let reserved = ContractContent {
             clause: ClauseKind::ReservedContract,
             requirement: Requirement::HoursShare(30),
+            monthly_hours: None,
             ..fine.clone()
         };
         assert!(check_contract(&reserved, EmployerKind::SocialCooperativeA, false).is_ok());
@@ -553,6 +577,7 @@ mod tests {
         let hiring = ContractContent {
             clause: ClauseKind::DisadvantagedHiring,
             requirement: Requirement::HoursShare(101),
+            monthly_hours: None,
             ..fine
         };
         assert_eq!(

@@ -1,0 +1,721 @@
+//! Employment placements (inserimenti lavorativi): the kinds, what binds a placement to its
+//! employer and contract, the lifecycle `proposed` → `active` → `completed` | `interrupted`,
+//! the days of its transitions and the hours worked each month.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use uuid::Uuid;
+
+use super::EmployerKind;
+use crate::case_file::coded_enum;
+use crate::error::{FieldError, ValidationErrors};
+
+/// What kind of employment placement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum WorkKind {
+    /// Tirocinio di inclusione: a traineeship for inclusion, with a grant.
+    InclusionTraineeship,
+    /// Borsa lavoro: a work grant paid by the office.
+    WorkGrant,
+    /// Hiring under the social clause of a procurement contract.
+    SocialClauseHiring,
+    /// A measure of the provincial employment plan, from the configured code list.
+    ProvincialProgramme,
+    /// Progetto utile alla collettività (PUC): community work of a recipient of an income
+    /// support measure.
+    CommunityUtilityProject,
+    /// Collocamento mirato (L. 68/1999): targeted placement of a person with disability.
+    TargetedPlacement,
+}
+
+coded_enum!(WorkKind, "employment placement kind", {
+    InclusionTraineeship => "inclusion_traineeship",
+    WorkGrant => "work_grant",
+    SocialClauseHiring => "social_clause_hiring",
+    ProvincialProgramme => "provincial_programme",
+    CommunityUtilityProject => "community_utility_project",
+    TargetedPlacement => "targeted_placement",
+});
+
+impl WorkKind {
+    /// Whether a placement of this kind is a hiring that may have no planned end (an
+    /// open-ended contract); the others are fixed-length measures and need one.
+    pub fn may_be_open_ended(self) -> bool {
+        matches!(
+            self,
+            WorkKind::SocialClauseHiring | WorkKind::TargetedPlacement
+        )
+    }
+}
+
+/// The status of an employment placement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum WorkStatus {
+    /// Proposed to the person and the employer; not started.
+    Proposed,
+    /// The person works.
+    Active,
+    /// Ended as planned.
+    Completed,
+    /// Ended early, or never started, with a reason.
+    Interrupted,
+}
+
+coded_enum!(WorkStatus, "employment placement status", {
+    Proposed => "proposed",
+    Active => "active",
+    Completed => "completed",
+    Interrupted => "interrupted",
+});
+
+/// A change of an employment placement's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum WorkTransition {
+    /// The person starts working.
+    Start,
+    /// The placement ends as planned, with its outcome.
+    Complete,
+    /// The placement ends early or does not start, with a reason.
+    Interrupt,
+}
+
+coded_enum!(WorkTransition, "employment placement transition", {
+    Start => "start",
+    Complete => "complete",
+    Interrupt => "interrupt",
+});
+
+impl WorkStatus {
+    /// The transitions allowed from this status.
+    pub fn allowed_transitions(self) -> &'static [WorkTransition] {
+        match self {
+            WorkStatus::Proposed => &[WorkTransition::Start, WorkTransition::Interrupt],
+            WorkStatus::Active => &[WorkTransition::Complete, WorkTransition::Interrupt],
+            WorkStatus::Completed | WorkStatus::Interrupted => &[],
+        }
+    }
+
+    /// Whether the person has worked (the placement started).
+    pub fn has_started(self) -> bool {
+        !matches!(self, WorkStatus::Proposed)
+    }
+}
+
+/// A transition not allowed from a status.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a {from} employment placement cannot {transition}; allowed: {allowed}")]
+pub struct WorkTransitionError {
+    /// The current status.
+    pub from: WorkStatus,
+    /// What was asked.
+    pub transition: WorkTransition,
+    /// What is allowed.
+    pub allowed: String,
+}
+
+/// The status a transition leads to from `from`.
+pub fn apply_work(
+    from: WorkStatus,
+    transition: WorkTransition,
+) -> Result<WorkStatus, WorkTransitionError> {
+    let to = match (from, transition) {
+        (WorkStatus::Proposed, WorkTransition::Start) => WorkStatus::Active,
+        (WorkStatus::Active, WorkTransition::Complete) => WorkStatus::Completed,
+        (WorkStatus::Proposed | WorkStatus::Active, WorkTransition::Interrupt) => {
+            WorkStatus::Interrupted
+        }
+        _ => {
+            return Err(WorkTransitionError {
+                from,
+                transition,
+                allowed: crate::case_file::code_list(from.allowed_transitions()),
+            });
+        }
+    };
+    Ok(to)
+}
+
+/// What a placement led to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum WorkOutcome {
+    /// Hired on an open-ended contract.
+    HiredOpenEnded,
+    /// Hired on a fixed-term contract.
+    HiredFixedTerm,
+    /// Hired as an apprentice.
+    Apprenticeship,
+    /// No hiring.
+    None,
+}
+
+coded_enum!(WorkOutcome, "employment outcome", {
+    HiredOpenEnded => "hired_open_ended",
+    HiredFixedTerm => "hired_fixed_term",
+    Apprenticeship => "apprenticeship",
+    None => "none",
+});
+
+/// The most hours a week a placement may plan (the legal maximum working week, D.Lgs.
+/// 66/2003 art. 4).
+pub const MAX_WEEKLY_HOURS: u8 = 48;
+
+/// The longest planned period of a fixed-length placement, in days (three years).
+pub const MAX_WORK_DAYS: i64 = 1_096;
+
+/// The most hours recorded for one month of one placement.
+pub const MAX_MONTH_HOURS: u16 = 300;
+
+/// A provincial programme's code: 1-40 characters `a-z`, `0-9`, `_`.
+pub fn parse_programme(raw: &str) -> Result<String, String> {
+    let valid = (1..=40).contains(&raw.len())
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if valid {
+        Ok(raw.to_owned())
+    } else {
+        Err("must be 1-40 characters a-z, 0-9 and `_`".into())
+    }
+}
+
+/// What describes an employment placement as it is proposed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkContent {
+    /// The kind.
+    pub kind: WorkKind,
+    /// For a provincial programme: its code.
+    pub programme: Option<String>,
+    /// The employer (host organisation).
+    pub employer_id: Uuid,
+    /// The procurement contract whose social clause the placement serves.
+    pub contract_id: Option<Uuid>,
+    /// The office's tutor (a staff member).
+    pub office_tutor_id: Option<Uuid>,
+    /// The employer's tutor, by name.
+    pub company_tutor: Option<String>,
+    /// Planned hours a week.
+    pub weekly_hours: u8,
+    /// Planned first day.
+    pub from_on: NaiveDate,
+    /// Planned last day (inclusive); none for an open-ended hiring.
+    pub until_on: Option<NaiveDate>,
+    /// Notes.
+    pub notes: Option<String>,
+}
+
+/// What a placement's checks need to know of its employer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmployerFacts {
+    /// Its kind.
+    pub kind: EmployerKind,
+    /// Whether it is annulled.
+    pub annulled: bool,
+}
+
+/// What a placement's checks need to know of its contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContractFacts {
+    /// The employer awarded the contract.
+    pub employer_id: Uuid,
+    /// Its first day.
+    pub from_on: NaiveDate,
+    /// Its last day.
+    pub until_on: NaiveDate,
+}
+
+/// Checks a proposed placement against the rules that bind its fields, its employer and its
+/// contract: 1-[`MAX_WEEKLY_HOURS`] hours a week; a planned end on or after the start and
+/// within [`MAX_WORK_DAYS`], required except for a hiring; a programme code (one of
+/// `programmes`) exactly for a provincial programme; a contract for a social-clause hiring,
+/// awarded to the same employer and running on the first day; a PUC never with a company (it
+/// is community work, run by public bodies and the third sector); never an annulled employer.
+pub fn check_work(
+    content: &WorkContent,
+    programmes: &[String],
+    employer: EmployerFacts,
+    contract: Option<ContractFacts>,
+) -> Result<(), ValidationErrors> {
+    let mut errors = ValidationErrors::new();
+    if content.weekly_hours == 0 || content.weekly_hours > MAX_WEEKLY_HOURS {
+        errors.push(FieldError::new(
+            "weekly_hours",
+            format!("must be between 1 and {MAX_WEEKLY_HOURS}"),
+        ));
+    }
+    match content.until_on {
+        None if !content.kind.may_be_open_ended() => errors.push(FieldError::new(
+            "until_on",
+            format!(
+                "is required: a {} has a planned end (only a hiring may be open-ended)",
+                content.kind
+            ),
+        )),
+        Some(until) if until < content.from_on => {
+            errors.push(FieldError::new("until_on", "must not be before `from_on`"))
+        }
+        Some(until) if (until - content.from_on).num_days() >= MAX_WORK_DAYS => {
+            errors.push(FieldError::new(
+                "until_on",
+                "a placement is planned for at most three years",
+            ))
+        }
+        _ => {}
+    }
+    match (content.kind, content.programme.as_deref()) {
+        (WorkKind::ProvincialProgramme, None) => errors.push(FieldError::new(
+            "programme",
+            "is required for a provincial programme",
+        )),
+        (WorkKind::ProvincialProgramme, Some(code)) if !programmes.iter().any(|p| p == code) => {
+            errors.push(FieldError::new(
+                "programme",
+                format!(
+                    "is not a programme of the provincial plan; known: {}",
+                    crate::case_file::code_list(programmes)
+                ),
+            ))
+        }
+        (WorkKind::ProvincialProgramme, Some(_)) | (_, None) => {}
+        (_, Some(_)) => errors.push(FieldError::new(
+            "programme",
+            "is only for a `provincial_programme`",
+        )),
+    }
+    if employer.annulled {
+        errors.push(FieldError::new("employer_id", "the employer is annulled"));
+    } else if content.kind == WorkKind::CommunityUtilityProject
+        && employer.kind == EmployerKind::Company
+    {
+        errors.push(FieldError::new(
+            "employer_id",
+            "a community-utility project (PUC) is run by a public body or the third sector, \
+             not a company",
+        ));
+    }
+    match (content.kind, contract) {
+        (WorkKind::SocialClauseHiring, None) => errors.push(FieldError::new(
+            "contract_id",
+            "is required for a hiring under a social clause",
+        )),
+        (_, Some(c)) if c.employer_id != content.employer_id => errors.push(FieldError::new(
+            "contract_id",
+            "the contract was awarded to another employer",
+        )),
+        (_, Some(c)) if content.from_on < c.from_on || content.from_on > c.until_on => {
+            errors.push(FieldError::new(
+                "from_on",
+                format!(
+                    "must be within the contract's period, {} to {}",
+                    c.from_on, c.until_on
+                ),
+            ))
+        }
+        _ => {}
+    }
+    errors.into_result(())
+}
+
+/// An employment placement as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkPlacement {
+    /// Identifier.
+    pub id: Uuid,
+    /// The case file.
+    pub case_file_id: Uuid,
+    /// The person placed.
+    pub person_id: Uuid,
+    /// What was proposed.
+    pub content: WorkContent,
+    /// Current status.
+    pub status: WorkStatus,
+    /// The day the person started.
+    pub started_on: Option<NaiveDate>,
+    /// The day it was completed or interrupted.
+    pub ended_on: Option<NaiveDate>,
+    /// Why it was interrupted.
+    pub interruption_reason: Option<String>,
+    /// What it led to.
+    pub outcome: Option<WorkOutcome>,
+    /// The day of the outcome (the hiring).
+    pub outcome_on: Option<NaiveDate>,
+    /// Hours worked, by month.
+    pub hours: Vec<MonthHours>,
+    /// Optimistic-lock version.
+    pub version: i64,
+    /// When it was proposed.
+    pub created_at: DateTime<Utc>,
+    /// Who proposed it.
+    pub created_by: Uuid,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Checks the day of a transition of `placement`: not in the future; a start not after the
+/// planned end nor more than a year before the planned start; a completion or an interruption
+/// of a started placement not before its start.
+pub fn check_work_day(
+    placement: &WorkPlacement,
+    transition: WorkTransition,
+    on: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), String> {
+    if on > today {
+        return Err(crate::dates::IN_THE_FUTURE.into());
+    }
+    match transition {
+        WorkTransition::Start if placement.content.until_on.is_some_and(|u| on > u) => {
+            Err("must not be after the planned end of the placement".into())
+        }
+        WorkTransition::Start if (placement.content.from_on - on).num_days() > 366 => {
+            Err("must not be more than a year before the planned start".into())
+        }
+        WorkTransition::Complete | WorkTransition::Interrupt
+            if placement.started_on.is_some_and(|s| on < s) =>
+        {
+            Err("must not be before the day the placement started".into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A calendar month, `YYYY-MM`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct YearMonth {
+    /// The year.
+    pub year: i32,
+    /// The month, 1-12.
+    pub month: u32,
+}
+
+impl YearMonth {
+    /// The month of a day.
+    pub fn of(day: NaiveDate) -> Self {
+        Self {
+            year: day.year(),
+            month: day.month(),
+        }
+    }
+
+    /// Its first day.
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or(NaiveDate::MIN)
+    }
+
+    /// The month after.
+    pub fn next(self) -> Self {
+        if self.month == 12 {
+            Self {
+                year: self.year + 1,
+                month: 1,
+            }
+        } else {
+            Self {
+                year: self.year,
+                month: self.month + 1,
+            }
+        }
+    }
+
+    /// The months from `self` to `last`, both included (none when `last` is earlier).
+    pub fn through(self, last: YearMonth) -> Vec<YearMonth> {
+        let mut months = Vec::new();
+        let mut m = self;
+        while m <= last {
+            months.push(m);
+            m = m.next();
+        }
+        months
+    }
+}
+
+impl fmt::Display for YearMonth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+impl FromStr for YearMonth {
+    type Err = String;
+
+    /// `YYYY-MM`, years 1900-2199.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || "must be a month `YYYY-MM` between 1900-01 and 2199-12".to_owned();
+        let (y, m) = s.split_once('-').ok_or_else(bad)?;
+        if y.len() != 4 || m.len() != 2 || !(y.bytes().chain(m.bytes())).all(|b| b.is_ascii_digit())
+        {
+            return Err(bad());
+        }
+        let year: i32 = y.parse().map_err(|_| bad())?;
+        let month: u32 = m.parse().map_err(|_| bad())?;
+        if !(1900..=2199).contains(&year) || !(1..=12).contains(&month) {
+            return Err(bad());
+        }
+        Ok(Self { year, month })
+    }
+}
+
+/// The hours worked in one month of a placement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MonthHours {
+    /// The month.
+    pub month: YearMonth,
+    /// Hours worked, whole.
+    pub hours: u16,
+}
+
+/// Checks hours recorded for `month` of `placement`: it started, the month is between its start
+/// and its end (or today's month while it runs), and at most [`MAX_MONTH_HOURS`].
+pub fn check_month_hours(
+    placement: &WorkPlacement,
+    month: YearMonth,
+    hours: u16,
+    today: NaiveDate,
+) -> Result<(), ValidationErrors> {
+    let mut errors = ValidationErrors::new();
+    if hours > MAX_MONTH_HOURS {
+        errors.push(FieldError::new(
+            "hours",
+            format!("must be between 0 and {MAX_MONTH_HOURS}"),
+        ));
+    }
+    match placement.started_on {
+        None => errors.push(FieldError::new(
+            "month",
+            "the placement has not started: hours are recorded once it is active",
+        )),
+        Some(start) => {
+            let last = YearMonth::of(placement.ended_on.unwrap_or(today));
+            if month < YearMonth::of(start) || month > last {
+                errors.push(FieldError::new(
+                    "month",
+                    format!(
+                        "must be a month the placement ran, {} to {last}",
+                        YearMonth::of(start)
+                    ),
+                ));
+            }
+        }
+    }
+    errors.into_result(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn content(kind: WorkKind) -> WorkContent {
+        WorkContent {
+            kind,
+            programme: None,
+            employer_id: Uuid::from_u128(1),
+            contract_id: None,
+            office_tutor_id: None,
+            company_tutor: None,
+            weekly_hours: 20,
+            from_on: day(2026, 3, 1),
+            until_on: Some(day(2026, 8, 31)),
+            notes: None,
+        }
+    }
+
+    const COOP: EmployerFacts = EmployerFacts {
+        kind: EmployerKind::SocialCooperativeB,
+        annulled: false,
+    };
+
+    fn fields(r: Result<(), ValidationErrors>) -> Vec<String> {
+        r.err()
+            .map(|e| e.errors().iter().map(|f| f.field.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn every_transition_from_every_status() {
+        use WorkStatus::*;
+        use WorkTransition::*;
+        let expected = [
+            (Proposed, Start, Some(Active)),
+            (Proposed, Complete, None),
+            (Proposed, Interrupt, Some(Interrupted)),
+            (Active, Start, None),
+            (Active, Complete, Some(Completed)),
+            (Active, Interrupt, Some(Interrupted)),
+            (Completed, Start, None),
+            (Completed, Complete, None),
+            (Completed, Interrupt, None),
+            (Interrupted, Start, None),
+            (Interrupted, Complete, None),
+            (Interrupted, Interrupt, None),
+        ];
+        for (from, t, to) in expected {
+            assert_eq!(apply_work(from, t).ok(), to, "{from} {t}");
+            assert_eq!(from.allowed_transitions().contains(&t), to.is_some());
+        }
+        let e = apply_work(Completed, Start).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "a completed employment placement cannot start; allowed: none"
+        );
+    }
+
+    #[test]
+    fn a_fixed_length_measure_needs_an_end_and_a_hiring_may_be_open_ended() {
+        let mut c = content(WorkKind::InclusionTraineeship);
+        c.until_on = None;
+        assert_eq!(fields(check_work(&c, &[], COOP, None)), ["until_on"]);
+        let mut c = content(WorkKind::TargetedPlacement);
+        c.until_on = None;
+        assert!(check_work(&c, &[], COOP, None).is_ok());
+        let mut c = content(WorkKind::WorkGrant);
+        c.until_on = Some(day(2026, 2, 28));
+        assert_eq!(fields(check_work(&c, &[], COOP, None)), ["until_on"]);
+        c.until_on = Some(day(2029, 3, 1));
+        assert_eq!(fields(check_work(&c, &[], COOP, None)), ["until_on"]);
+        c.until_on = Some(day(2029, 2, 28));
+        assert!(check_work(&c, &[], COOP, None).is_ok());
+    }
+
+    #[test]
+    fn weekly_hours_are_one_to_forty_eight() {
+        for (hours, ok) in [(0, false), (1, true), (48, true), (49, false)] {
+            let mut c = content(WorkKind::WorkGrant);
+            c.weekly_hours = hours;
+            assert_eq!(check_work(&c, &[], COOP, None).is_ok(), ok, "{hours}");
+        }
+    }
+
+    #[test]
+    fn a_programme_code_exactly_for_a_provincial_programme() {
+        let known = vec!["intervento_19".to_owned()];
+        let mut c = content(WorkKind::ProvincialProgramme);
+        assert_eq!(fields(check_work(&c, &known, COOP, None)), ["programme"]);
+        c.programme = Some("intervento_20".into());
+        let e = check_work(&c, &known, COOP, None).unwrap_err();
+        assert!(e.errors()[0].detail.contains("`intervento_19`"));
+        c.programme = Some("intervento_19".into());
+        assert!(check_work(&c, &known, COOP, None).is_ok());
+        let mut c = content(WorkKind::WorkGrant);
+        c.programme = Some("intervento_19".into());
+        assert_eq!(fields(check_work(&c, &known, COOP, None)), ["programme"]);
+        assert!(parse_programme("intervento_3_3_d").is_ok());
+        for bad in ["", "Intervento", "a-b", &"x".repeat(41)] {
+            assert!(parse_programme(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_social_clause_hiring_needs_a_running_contract_of_its_employer() {
+        let mut c = content(WorkKind::SocialClauseHiring);
+        assert_eq!(fields(check_work(&c, &[], COOP, None)), ["contract_id"]);
+        let contract = ContractFacts {
+            employer_id: c.employer_id,
+            from_on: day(2026, 1, 1),
+            until_on: day(2027, 12, 31),
+        };
+        c.contract_id = Some(Uuid::from_u128(9));
+        assert!(check_work(&c, &[], COOP, Some(contract)).is_ok());
+        let other = ContractFacts {
+            employer_id: Uuid::from_u128(2),
+            ..contract
+        };
+        assert_eq!(
+            fields(check_work(&c, &[], COOP, Some(other))),
+            ["contract_id"]
+        );
+        let later = ContractFacts {
+            from_on: day(2026, 4, 1),
+            ..contract
+        };
+        assert_eq!(fields(check_work(&c, &[], COOP, Some(later))), ["from_on"]);
+    }
+
+    #[test]
+    fn a_puc_is_not_with_a_company_and_nothing_with_an_annulled_employer() {
+        let c = content(WorkKind::CommunityUtilityProject);
+        let company = EmployerFacts {
+            kind: EmployerKind::Company,
+            annulled: false,
+        };
+        assert_eq!(fields(check_work(&c, &[], company, None)), ["employer_id"]);
+        let public = EmployerFacts {
+            kind: EmployerKind::PublicBody,
+            annulled: false,
+        };
+        assert!(check_work(&c, &[], public, None).is_ok());
+        let annulled = EmployerFacts {
+            annulled: true,
+            ..public
+        };
+        assert_eq!(fields(check_work(&c, &[], annulled, None)), ["employer_id"]);
+    }
+
+    fn placement(status: WorkStatus, started: Option<NaiveDate>) -> WorkPlacement {
+        WorkPlacement {
+            id: Uuid::from_u128(5),
+            case_file_id: Uuid::from_u128(6),
+            person_id: Uuid::from_u128(7),
+            content: content(WorkKind::WorkGrant),
+            status,
+            started_on: started,
+            ended_on: None,
+            interruption_reason: None,
+            outcome: None,
+            outcome_on: None,
+            hours: Vec::new(),
+            version: 1,
+            created_at: DateTime::<Utc>::MIN_UTC,
+            created_by: Uuid::from_u128(8),
+            updated_at: DateTime::<Utc>::MIN_UTC,
+        }
+    }
+
+    #[test]
+    fn transition_days() {
+        let today = day(2026, 5, 10);
+        let p = placement(WorkStatus::Proposed, None);
+        assert!(check_work_day(&p, WorkTransition::Start, day(2026, 5, 11), today).is_err());
+        assert!(check_work_day(&p, WorkTransition::Start, day(2026, 3, 2), today).is_ok());
+        assert!(check_work_day(&p, WorkTransition::Start, day(2025, 2, 27), today).is_err());
+        let p = placement(WorkStatus::Active, Some(day(2026, 3, 2)));
+        assert!(check_work_day(&p, WorkTransition::Complete, day(2026, 3, 1), today).is_err());
+        assert!(check_work_day(&p, WorkTransition::Interrupt, day(2026, 3, 2), today).is_ok());
+    }
+
+    #[test]
+    fn months_parse_and_hours_fall_in_the_months_the_placement_ran() {
+        assert_eq!(
+            "2026-03".parse::<YearMonth>(),
+            Ok(YearMonth {
+                year: 2026,
+                month: 3
+            })
+        );
+        for bad in ["2026-13", "2026-00", "26-03", "2026-3", "0000-01", "2026-03-01", "+026-03"] {
+            assert!(bad.parse::<YearMonth>().is_err(), "{bad}");
+        }
+        assert_eq!(
+            YearMonth::of(day(2026, 11, 5))
+                .through(YearMonth::of(day(2027, 2, 1)))
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            ["2026-11", "2026-12", "2027-01", "2027-02"]
+        );
+        let today = day(2026, 5, 10);
+        let m = |s: &str| s.parse::<YearMonth>().unwrap();
+        let proposed = placement(WorkStatus::Proposed, None);
+        assert!(check_month_hours(&proposed, m("2026-03"), 10, today).is_err());
+        let active = placement(WorkStatus::Active, Some(day(2026, 3, 2)));
+        assert!(check_month_hours(&active, m("2026-03"), 80, today).is_ok());
+        assert!(check_month_hours(&active, m("2026-05"), 300, today).is_ok());
+        assert!(check_month_hours(&active, m("2026-05"), 301, today).is_err());
+        assert!(check_month_hours(&active, m("2026-02"), 10, today).is_err());
+        assert!(check_month_hours(&active, m("2026-06"), 10, today).is_err());
+    }
+}
