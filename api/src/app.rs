@@ -229,6 +229,7 @@ impl Application {
             refresh_ttl: chrono::Duration::seconds(i64::from(config.refresh_token_ttl_secs)),
             trust_proxy_headers: config.trust_proxy_headers,
             break_glass_ttl: chrono::Duration::seconds(i64::from(config.break_glass_ttl_secs)),
+            provincial_programmes: config.provincial_programmes.clone(),
         });
 
         let contract = openapi::document();

@@ -265,6 +265,19 @@ pub struct Config {
     /// Take the client address from `Forwarded`/`X-Forwarded-For` (only behind a trusted proxy).
     #[arg(long, env = "SOCIALCARE_TRUST_PROXY_HEADERS", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     pub trust_proxy_headers: bool,
+    /// The code list of the provincial employment plan's measures that a
+    /// `provincial_programme` placement names, comma-separated codes of 1-40 characters a-z,
+    /// 0-9 and `_` (default: the Agenzia del Lavoro's `intervento_3_3_d`, `intervento_19`,
+    /// `progettone`).
+    #[arg(
+        long,
+        env = "SOCIALCARE_PROVINCIAL_PROGRAMMES",
+        value_delimiter = ',',
+        default_value = "intervento_3_3_d,intervento_19,progettone",
+        value_parser = socialcare_domain::employment::parse_programme,
+        global = true
+    )]
+    pub provincial_programmes: Vec<String>,
 }
 
 impl Config {

@@ -345,6 +345,7 @@ path_ids!(
     ContractId => "contract_id",
     BedId => "bed_id",
     PlacementId => "placement_id",
+    WorkPlacementId => "placement_id",
 );
 
 impl<T: PathId> Id<T> {

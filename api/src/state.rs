@@ -20,4 +20,6 @@ pub struct AppState {
     pub trust_proxy_headers: bool,
     /// How long a break-glass access lasts.
     pub break_glass_ttl: chrono::Duration,
+    /// The codes of the provincial employment plan's measures.
+    pub provincial_programmes: Vec<String>,
 }

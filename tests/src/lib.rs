@@ -11,7 +11,7 @@ pub mod http;
 
 use std::path::PathBuf;
 
-use diesel::{Connection, PgConnection, RunQueryDsl};
+use diesel::RunQueryDsl;
 use serde_json::Value;
 use socialcare_api::state::AppState;
 use socialcare_api::{Application, Config};

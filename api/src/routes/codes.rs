@@ -5,7 +5,9 @@ use socialcare_domain::case_file::{
     DiaryEntryKind, ExternalService, ReferralDirection, ReferralStatus, ReferralTransition,
     TargetGroup, TeamRole,
 };
-use socialcare_domain::employment::{ClauseKind, EmployerKind};
+use socialcare_domain::employment::{
+    ClauseKind, ComplianceState, EmployerKind, WorkKind, WorkOutcome, WorkStatus, WorkTransition,
+};
 use socialcare_domain::housing::{
     Attendance, ExitDestination, FacilityKind, PlacementStatus, PlacementTransition, Takes,
     Tracking,
@@ -627,5 +629,79 @@ api_enum!(
         ReservedContract,
         /// An agreement with a type-B social cooperative (L. 381/1991 art. 5).
         TypeBAgreement,
+    }
+);
+
+api_enum!(
+    /// What kind of employment placement.
+    WorkKindCode => WorkKind {
+        /// Tirocinio di inclusione: a traineeship for inclusion.
+        InclusionTraineeship,
+        /// Borsa lavoro: a work grant paid by the office.
+        WorkGrant,
+        /// Hiring under the social clause of a procurement contract (`contract_id` required).
+        SocialClauseHiring,
+        /// A measure of the provincial employment plan (`programme` required).
+        ProvincialProgramme,
+        /// Progetto utile alla collettività (PUC): community work.
+        CommunityUtilityProject,
+        /// Collocamento mirato (L. 68/1999): targeted placement of a person with disability.
+        TargetedPlacement,
+    }
+);
+
+api_enum!(
+    /// The status of an employment placement.
+    WorkStatusCode => WorkStatus {
+        /// Proposed; not started.
+        Proposed,
+        /// The person works.
+        Active,
+        /// Ended as planned.
+        Completed,
+        /// Ended early, or never started.
+        Interrupted,
+    }
+);
+
+api_enum!(
+    /// A change of an employment placement's status.
+    WorkTransitionCode => WorkTransition {
+        /// The person starts working.
+        Start,
+        /// Ends as planned, with the outcome.
+        Complete,
+        /// Ends early or does not start, with a reason.
+        Interrupt,
+    }
+);
+
+api_enum!(
+    /// What an employment placement led to.
+    WorkOutcomeCode => WorkOutcome {
+        /// Hired on an open-ended contract.
+        HiredOpenEnded,
+        /// Hired on a fixed-term contract.
+        HiredFixedTerm,
+        /// Hired as an apprentice.
+        Apprenticeship,
+        /// No hiring.
+        None,
+    }
+);
+
+api_enum!(
+    /// How a contract's social clause stands.
+    ComplianceStateCode => ComplianceState {
+        /// The contract had not started on the day.
+        NotStarted,
+        /// The requirement is met.
+        Compliant,
+        /// The requirement is not met.
+        NotCompliant,
+        /// The contract had ended before the day.
+        Ended,
+        /// An hours share without the contract's monthly hours: cannot be judged.
+        Unknown,
     }
 );

@@ -174,5 +174,12 @@ fn configure_pacts(cfg: &mut ServiceConfig) {
         .service(employment::list_contracts)
         .service(employment::get_contract)
         .service(employment::amend_contract)
-        .service(employment::list_contract_amendments);
+        .service(employment::list_contract_amendments)
+        .service(employment::list_contract_compliance)
+        .service(employment::get_contract_compliance)
+        .service(employment::create_employment_placement)
+        .service(employment::list_employment_placements)
+        .service(employment::get_employment_placement)
+        .service(employment::transition_employment_placement)
+        .service(employment::record_employment_hours);
 }

@@ -145,11 +145,16 @@ impl Clause<'_> {
 
     /// How the clause stands on `day`.
     pub fn on(&self, day: NaiveDate) -> DayCompliance {
+        self.judge(day, self.workers_on(day), self.hours_in(YearMonth::of(day)))
+    }
+
+    /// How the clause stands on `day` with `workers` placements running that day and `hours`
+    /// recorded in its month, counted elsewhere (the database, for many contracts at once);
+    /// `worked` and `hours` of the clause are not read.
+    pub fn judge(&self, day: NaiveDate, workers: u64, hours: u64) -> DayCompliance {
         let (required, actual) = match self.requirement {
-            Requirement::Workers(n) => (Some(u64::from(n)), self.workers_on(day)),
-            Requirement::HoursShare(_) => {
-                (self.month_hours_required(), self.hours_in(YearMonth::of(day)))
-            }
+            Requirement::Workers(n) => (Some(u64::from(n)), workers),
+            Requirement::HoursShare(_) => (self.month_hours_required(), hours),
         };
         let state = if day < self.from_on {
             ComplianceState::NotStarted
@@ -350,6 +355,18 @@ mod tests {
         };
         assert_eq!(unknown.on(day(2026, 1, 9)).state, ComplianceState::Unknown);
         assert_eq!(unknown.over(day(2026, 3, 5)).required, None);
+    }
+
+    #[test]
+    fn judging_from_counts_agrees_with_counting_the_placements() {
+        let worked = [Worked {
+            started_on: day(2026, 2, 1),
+            ended_on: None,
+        }];
+        let none = BTreeMap::new();
+        let c = clause(Requirement::Workers(1), &worked, &none);
+        assert_eq!(c.judge(day(2026, 3, 1), 1, 0), c.on(day(2026, 3, 1)));
+        assert_eq!(c.judge(day(2026, 1, 9), 0, 0), c.on(day(2026, 1, 9)));
     }
 
     proptest! {
