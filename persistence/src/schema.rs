@@ -1946,7 +1946,13 @@ pub const TABLES: &[(&str, &[&str])] = &[
     ),
     (
         "employment_hours",
-        &["placement_id", "month", "hours", "recorded_at", "recorded_by"],
+        &[
+            "placement_id",
+            "month",
+            "hours",
+            "recorded_at",
+            "recorded_by",
+        ],
     ),
     (
         "contract_amendments",

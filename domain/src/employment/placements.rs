@@ -255,12 +255,9 @@ pub fn check_work(
         Some(until) if until < content.from_on => {
             errors.push(FieldError::new("until_on", "must not be before `from_on`"))
         }
-        Some(until) if (until - content.from_on).num_days() >= MAX_WORK_DAYS => {
-            errors.push(FieldError::new(
-                "until_on",
-                "a placement is planned for at most three years",
-            ))
-        }
+        Some(until) if (until - content.from_on).num_days() >= MAX_WORK_DAYS => errors.push(
+            FieldError::new("until_on", "a placement is planned for at most three years"),
+        ),
         _ => {}
     }
     match (content.kind, content.programme.as_deref()) {
@@ -696,7 +693,15 @@ mod tests {
                 month: 3
             })
         );
-        for bad in ["2026-13", "2026-00", "26-03", "2026-3", "0000-01", "2026-03-01", "+026-03"] {
+        for bad in [
+            "2026-13",
+            "2026-00",
+            "26-03",
+            "2026-3",
+            "0000-01",
+            "2026-03-01",
+            "+026-03",
+        ] {
             assert!(bad.parse::<YearMonth>().is_err(), "{bad}");
         }
         assert_eq!(

@@ -401,7 +401,9 @@ pub fn insert_contract(
         created_by: DbUuid(actor),
         updated_at: now.into(),
         updated_by: DbUuid(actor),
-        monthly_hours: c.monthly_hours.map(|h| i32::try_from(h).unwrap_or(i32::MAX)),
+        monthly_hours: c
+            .monthly_hours
+            .map(|h| i32::try_from(h).unwrap_or(i32::MAX)),
     };
     diesel::insert_into(procurement_contracts::table)
         .values(&row)
@@ -495,8 +497,9 @@ pub fn amend_contract(
         procurement_contracts::required_workers.eq(required_workers),
         procurement_contracts::required_hours_share.eq(required_hours_share),
         procurement_contracts::notes.eq(c.notes.clone()),
-        procurement_contracts::monthly_hours
-            .eq(c.monthly_hours.map(|h| i32::try_from(h).unwrap_or(i32::MAX))),
+        procurement_contracts::monthly_hours.eq(c
+            .monthly_hours
+            .map(|h| i32::try_from(h).unwrap_or(i32::MAX))),
         procurement_contracts::version.eq(current.version + 1),
         procurement_contracts::updated_at.eq(DbInstant::from(now)),
         procurement_contracts::updated_by.eq(DbUuid(actor)),

@@ -117,6 +117,8 @@ pub struct Office {
     pub employer: String,
     /// A procurement contract awarded to it.
     pub contract: String,
+    /// An employment placement of the person with the employer, under the contract.
+    pub work_placement: String,
 }
 
 impl Office {
@@ -552,6 +554,15 @@ pub async fn office(app: &TestApp) -> Office {
         )
         .await,
     );
+    let work_placement = id_of(
+        &post(
+            format!("/case-files/{case_file}/employment-placements"),
+            None,
+            json!({"kind": "social_clause_hiring", "employer_id": employer,
+                "contract_id": contract, "weekly_hours": 20, "from_on": day(-10)}),
+        )
+        .await,
+    );
     let (spare_token, _) = app.tokens("spare", &user_password("spare")).await;
     let grant = created(
         send(
@@ -571,6 +582,7 @@ pub async fn office(app: &TestApp) -> Office {
     Office {
         employer,
         contract,
+        work_placement,
         facility,
         bed,
         placement,

@@ -179,6 +179,15 @@ const EXPECTED: &[(&str, &str)] = &[
     ("get_contract", "AAAAAAAADDU"),
     ("amend_contract", "DDDDDDDADDU"),
     ("list_contract_amendments", "AAAAAAAADDU"),
+    // Compliance: counts, no person; for coordinators, the office manager and the clerks.
+    ("get_contract_compliance", "DDDDDAAADDU"),
+    ("list_contract_compliance", "DDDDDAAADDU"),
+    // Employment placements are the case file's, like housing placements.
+    ("create_employment_placement", "AAADDADDDDU"),
+    ("list_employment_placements", "AAADDAAADDU"),
+    ("get_employment_placement", "AAADDAAADDU"),
+    ("transition_employment_placement", "AAADDADDDDU"),
+    ("record_employment_hours", "AAADDADDDDU"),
 ];
 
 struct Operation {
@@ -216,7 +225,12 @@ fn operations() -> Vec<Operation> {
 }
 
 fn fill(path: &str, o: &Office) -> String {
-    let mut filled = path.to_owned();
+    // Employment placements share the parameter name of housing placements.
+    let mut filled = path.replace(
+        "/employment-placements/{placement_id}",
+        &format!("/employment-placements/{}", o.work_placement),
+    );
+    filled = filled.replace("{month}", "2026-01");
     for (name, value) in [
         ("case_file_id", &o.case_file),
         ("person_id", &o.person),

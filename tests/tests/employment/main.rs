@@ -4,7 +4,7 @@
 //! annulled and never deleted.
 
 use serde_json::{Value, json};
-use socialcare_tests::http::{created, etag_of, id_of, pointers};
+use socialcare_tests::http::{created, day, etag_of, id_of, pointers};
 use socialcare_tests::{TestApp, on_both_engines};
 
 on_both_engines!(
@@ -12,6 +12,8 @@ on_both_engines!(
     an_annulled_employer_stays_and_frees_its_partita_iva,
     demo_data_has_employers_of_every_kind,
     contracts_bind_their_clause_to_the_employer_and_keep_their_amendments,
+    employment_placements_follow_their_lifecycle_with_their_hours,
+    compliance_counts_the_placements_under_each_contract,
 );
 
 fn cooperative() -> Value {
@@ -433,4 +435,437 @@ async fn contracts_bind_their_clause_to_the_employer_and_keep_their_amendments(a
     let (status, p) = problem(app.post(&clerk, "/contracts", &other).await).await;
     assert_eq!(status, 422, "{p}");
     assert_eq!(pointers(&p), ["/employer_id"]);
+}
+
+/// A company of the register (recorded by `clerk`), with a partita IVA built from `n`.
+async fn company(app: &TestApp, clerk: &str, name: &str, vat: &str) -> String {
+    let body = json!({"kind": "company", "name": name, "vat_number": vat,
+        "street": "Via Roma 1", "municipality": "Trento"});
+    id_of(&created(app.post(clerk, "/employers", &body).await).await)
+}
+
+/// A person taken in charge by `worker` (id, token) in the social-inclusion area; the file.
+async fn case_of(app: &TestApp, worker: &(String, String), given: &str) -> (String, String) {
+    let person = app.register_person(&worker.1, given, "Lavoro").await;
+    let file = app
+        .open_case_file(&worker.1, &person, "social_inclusion", &worker.0, None)
+        .await;
+    (person, id_of(&file))
+}
+
+async fn employment_placements_follow_their_lifecycle_with_their_hours(app: TestApp) {
+    let admin = app.admin_token().await;
+    let clerk = app
+        .staff(&admin, "clerk", &["administrative"], &["social_inclusion"])
+        .await;
+    let anna = app
+        .staff(&admin, "anna", &["social_worker"], &["social_inclusion"])
+        .await;
+    let bruno = app
+        .staff(&admin, "bruno", &["social_worker"], &["adults_disability"])
+        .await;
+    let firm = company(&app, &clerk.1, "Officina Rossi", "00355870221").await;
+    let (person, file) = case_of(&app, &anna, "Marta").await;
+    let path = format!("/case-files/{file}/employment-placements");
+    // Another area's social worker is refused before the body is judged.
+    let (status, _) = problem(app.post(&bruno.1, &path, &json!({})).await).await;
+    assert_eq!(status, 403);
+    assert_eq!(app.audit(1)[0].action, "employment.place");
+    // The rules of each kind, each with its pointer.
+    let base = json!({"kind": "work_grant", "employer_id": firm, "weekly_hours": 20,
+        "from_on": day(-5), "until_on": day(90)});
+    let with = |changes: Value| {
+        let mut b = base.clone();
+        for (k, v) in changes.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        b
+    };
+    for (body, pointer) in [
+        (with(json!({"until_on": null})), "/until_on"),
+        (
+            with(json!({"kind": "provincial_programme", "programme": "intervento_99"})),
+            "/programme",
+        ),
+        (with(json!({"programme": "intervento_19"})), "/programme"),
+        (
+            with(json!({"kind": "social_clause_hiring"})),
+            "/contract_id",
+        ),
+        (
+            with(json!({"kind": "community_utility_project"})),
+            "/employer_id",
+        ),
+        (
+            with(json!({"office_tutor_id": clerk.0})),
+            "/office_tutor_id",
+        ),
+        (with(json!({"weekly_hours": 49})), "/weekly_hours"),
+        (
+            with(json!({"company_tutor": "Giulia\u{0}"})),
+            "/company_tutor",
+        ),
+        (with(json!({"from_on": "0000-01-01"})), "/from_on"),
+    ] {
+        let (status, p) = problem(app.post(&anna.1, &path, &body).await).await;
+        assert_eq!(status, 422, "{body}: {p}");
+        assert_eq!(pointers(&p), [pointer], "{body}");
+    }
+    let programme = with(json!({"kind": "provincial_programme", "programme": "intervento_19"}));
+    assert_eq!(app.post(&anna.1, &path, &programme).await.status(), 201);
+    // Proposed, with its tutors.
+    let r = app
+        .post(
+            &anna.1,
+            &path,
+            &with(json!({"office_tutor_id": anna.0, "company_tutor": "Giulia Ferrari"})),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(etag_of(&r), "\"1\"");
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let placement: Value = r.json().await.unwrap();
+    let id = id_of(&placement);
+    assert_eq!(location, format!("/api/v1/employment-placements/{id}"));
+    assert_eq!(placement["status"], "proposed");
+    assert_eq!(placement["person_id"], person.as_str());
+    assert_eq!(
+        placement["allowed_transitions"],
+        json!(["start", "interrupt"])
+    );
+    let entry = &app.audit_entries(1)[0];
+    assert_eq!(entry.row.action, "employment_placement.create");
+    assert_eq!(entry.persons, [uuid::Uuid::parse_str(&person).unwrap()]);
+    // Hours only once it started.
+    let month = &day(0)[..7];
+    let hours = format!("/employment-placements/{id}/hours/{month}");
+    let (status, p) = problem(
+        app.put_if(&anna.1, &hours, Some("\"1\""), &json!({"hours": 80}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(pointers(&p), ["/month"]);
+    // The lifecycle: If-Match, the allowed transitions, the days.
+    let transitions = format!("/employment-placements/{id}/transitions");
+    let start = json!({"transition": "start", "occurred_on": day(-5)});
+    assert_eq!(app.post(&anna.1, &transitions, &start).await.status(), 428);
+    assert_eq!(
+        app.post_if(&anna.1, &transitions, "\"9\"", &start)
+            .await
+            .status(),
+        412
+    );
+    let (status, p) = problem(
+        app.post_if(
+            &anna.1,
+            &transitions,
+            "\"1\"",
+            &json!({"transition": "complete", "outcome": "none"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 409, "{p}");
+    let (status, p) = problem(
+        app.post_if(
+            &anna.1,
+            &transitions,
+            "\"1\"",
+            &json!({"transition": "start", "occurred_on": day(1)}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(pointers(&p), ["/occurred_on"]);
+    let r = app.post_if(&anna.1, &transitions, "\"1\"", &start).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(etag_of(&r), "\"2\"");
+    let started: Value = r.json().await.unwrap();
+    assert_eq!(started["status"], "active");
+    assert_eq!(started["started_on"], day(-5));
+    assert_eq!(app.audit(1)[0].action, "employment_placement.start");
+    // Hours of this month, corrected once; a month that is not one is 400.
+    assert_eq!(
+        app.put_if(
+            &anna.1,
+            &format!("/employment-placements/{id}/hours/2026-13"),
+            Some("\"2\""),
+            &json!({"hours": 1})
+        )
+        .await
+        .status(),
+        400
+    );
+    let r = app
+        .put_if(&anna.1, &hours, Some("\"2\""), &json!({"hours": 70}))
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = app
+        .put_if(&anna.1, &hours, Some("\"3\""), &json!({"hours": 80}))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(etag_of(&r), "\"4\"");
+    let with_hours: Value = r.json().await.unwrap();
+    assert_eq!(
+        with_hours["monthly_hours"],
+        json!([{"month": month, "hours": 80}])
+    );
+    let (status, p) = problem(
+        app.put_if(&anna.1, &hours, Some("\"4\""), &json!({"hours": 301}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(pointers(&p), ["/hours"]);
+    // Completed with its outcome.
+    let (status, p) = problem(
+        app.post_if(
+            &anna.1,
+            &transitions,
+            "\"4\"",
+            &json!({"transition": "complete"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(pointers(&p), ["/outcome"]);
+    let done = created(
+        app.post_if(
+            &anna.1,
+            &transitions,
+            "\"4\"",
+            &json!({"transition": "complete", "outcome": "hired_fixed_term"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(done["status"], "completed");
+    assert_eq!(done["ended_on"], day(0));
+    assert_eq!(done["outcome_on"], day(0));
+    assert_eq!(done["allowed_transitions"], json!([]));
+    // Read and listed by the team, audited with the person; not by another area.
+    let r = app
+        .get(&anna.1, &format!("/employment-placements/{id}"))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(etag_of(&r), "\"5\"");
+    let entry = &app.audit_entries(1)[0];
+    assert_eq!(entry.row.action, "employment_placement.read");
+    assert_eq!(entry.persons, [uuid::Uuid::parse_str(&person).unwrap()]);
+    let list = app.get_ok(&anna.1, &path).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        app.get(&bruno.1, &format!("/employment-placements/{id}"))
+            .await
+            .status(),
+        403
+    );
+    // A proposal that does not go ahead is interrupted with its reason.
+    let other = id_of(&created(app.post(&anna.1, &path, &base).await).await);
+    let interrupted = created(
+        app.post_if(
+            &anna.1,
+            &format!("/employment-placements/{other}/transitions"),
+            "\"1\"",
+            &json!({"transition": "interrupt", "reason": "The person found a job"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(interrupted["status"], "interrupted");
+    assert_eq!(interrupted["started_on"], Value::Null);
+    assert_eq!(interrupted["interruption_reason"], "The person found a job");
+}
+
+async fn compliance_counts_the_placements_under_each_contract(app: TestApp) {
+    let admin = app.admin_token().await;
+    let clerk = app
+        .staff(&admin, "clerk", &["administrative"], &["social_inclusion"])
+        .await;
+    let anna = app
+        .staff(&admin, "anna", &["social_worker"], &["social_inclusion"])
+        .await;
+    let firm = company(&app, &clerk.1, "Officina Rossi", "00355870221").await;
+    let green = company(&app, &clerk.1, "Verde Pubblico", "01234567897").await;
+    let workers = created(
+        app.post(
+            &clerk.1,
+            "/contracts",
+            &json!({"contracting_authority": "Comune di Trento", "cig": "8512345A3F",
+                "subject": "Pulizie", "from_on": day(-60), "until_on": day(300),
+                "employer_id": firm, "clause": "disadvantaged_hiring", "required_workers": 2}),
+        )
+        .await,
+    )
+    .await;
+    let hours = created(
+        app.post(
+            &clerk.1,
+            "/contracts",
+            &json!({"contracting_authority": "Comune di Trento", "cig": "8512345A40",
+                "subject": "Verde", "from_on": day(-3), "until_on": day(300),
+                "employer_id": green, "clause": "disadvantaged_hiring",
+                "required_hours_share": 30, "monthly_hours": 100}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(hours["monthly_hours"], 100);
+    let (workers_id, hours_id) = (id_of(&workers), id_of(&hours));
+    // Three persons placed: two under the workers' clause, one under the hours' share.
+    let mut placed = Vec::new();
+    for (given, employer, contract, from) in [
+        ("Aldo", &firm, &workers_id, -30),
+        ("Bice", &firm, &workers_id, -10),
+        ("Carla", &green, &hours_id, -3),
+    ] {
+        let (_, file) = case_of(&app, &anna, given).await;
+        let p = created(
+            app.post(
+                &anna.1,
+                &format!("/case-files/{file}/employment-placements"),
+                &json!({"kind": "social_clause_hiring", "employer_id": employer,
+                    "contract_id": contract, "weekly_hours": 30, "from_on": day(from)}),
+            )
+            .await,
+        )
+        .await;
+        let id = id_of(&p);
+        created(
+            app.post_if(
+                &anna.1,
+                &format!("/employment-placements/{id}/transitions"),
+                "\"1\"",
+                &json!({"transition": "start", "occurred_on": day(from)}),
+            )
+            .await,
+        )
+        .await;
+        placed.push(id);
+    }
+    // A contract of another employer is refused, and one not running on the first day.
+    let (_, file) = case_of(&app, &anna, "Dino").await;
+    let (status, p) = problem(
+        app.post(
+            &anna.1,
+            &format!("/case-files/{file}/employment-placements"),
+            &json!({"kind": "social_clause_hiring", "employer_id": green,
+                "contract_id": workers_id, "weekly_hours": 30, "from_on": day(0)}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(pointers(&p), ["/contract_id"]);
+    // Not readable by a social worker; the coordinator and the clerks read it.
+    let coordinator = app
+        .staff(
+            &admin,
+            "carlo",
+            &["area_coordinator"],
+            &["social_inclusion"],
+        )
+        .await;
+    let path = format!("/contracts/{workers_id}/compliance");
+    assert_eq!(app.get(&anna.1, &path).await.status(), 403);
+    assert_eq!(app.audit(1)[0].action, "employment.read_compliance");
+    let today = app.get_ok(&coordinator.1, &path).await;
+    assert_eq!(today["unit"], "workers");
+    assert_eq!(
+        today["day"],
+        json!({"on": day(0), "state": "compliant", "required": 2, "actual": 2})
+    );
+    assert_eq!(
+        today["period"],
+        json!({"from": day(-60), "until": day(0), "required": 122, "actual": 31 + 11,
+            "periods": 61, "periods_met": 11, "first_shortfall": day(-60)})
+    );
+    assert_eq!(app.audit(1)[0].action, "contract.compliance");
+    let earlier = app
+        .get_ok(&clerk.1, &format!("{path}?on={}", day(-20)))
+        .await;
+    assert_eq!(earlier["day"]["state"], "not_compliant");
+    assert_eq!(earlier["day"]["actual"], 1);
+    assert_eq!(
+        app.get(&clerk.1, &format!("{path}?on=0000-01-01"))
+            .await
+            .status(),
+        400
+    );
+    // The hours' share: 30 % of 100 hours a month.
+    let hours_path = format!("/contracts/{hours_id}/compliance");
+    let before = app.get_ok(&clerk.1, &hours_path).await;
+    assert_eq!(before["unit"], "hours");
+    assert_eq!(
+        before["day"],
+        json!({"on": day(0), "state": "not_compliant", "required": 30, "actual": 0})
+    );
+    let month = &day(0)[..7];
+    created(
+        app.put_if(
+            &anna.1,
+            &format!("/employment-placements/{}/hours/{month}", placed[2]),
+            Some("\"2\""),
+            &json!({"hours": 40}),
+        )
+        .await,
+    )
+    .await;
+    let after = app.get_ok(&clerk.1, &hours_path).await;
+    assert_eq!(after["day"]["state"], "compliant");
+    assert_eq!(after["day"]["actual"], 40);
+    // The list of the day: every running contract, or those not compliant.
+    let states = |page: &Value| -> Vec<(String, String)> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["cig"].as_str().unwrap().to_owned(),
+                    i["state"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let all = app.get_ok(&coordinator.1, "/contract-compliance").await;
+    assert_eq!(
+        states(&all),
+        [
+            ("8512345A3F".to_owned(), "compliant".to_owned()),
+            ("8512345A40".to_owned(), "compliant".to_owned())
+        ]
+    );
+    let late = app
+        .get_ok(
+            &coordinator.1,
+            &format!("/contract-compliance?on={}&state=not_compliant", day(-20)),
+        )
+        .await;
+    assert_eq!(
+        states(&late),
+        [("8512345A3F".to_owned(), "not_compliant".to_owned())]
+    );
+    let first = app
+        .get_ok(&coordinator.1, "/contract-compliance?limit=1")
+        .await;
+    assert_eq!(states(&first).len(), 1);
+    let next = first["next"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("/api/v1");
+    let second = app.get_ok(&coordinator.1, next).await;
+    assert_eq!(
+        states(&second),
+        [("8512345A40".to_owned(), "compliant".to_owned())]
+    );
+    assert_eq!(
+        app.get(&coordinator.1, "/contract-compliance?state=late")
+            .await
+            .status(),
+        400
+    );
 }

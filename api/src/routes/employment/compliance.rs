@@ -160,30 +160,24 @@ pub async fn get_contract_compliance(
     id: Id<ContractId>,
 ) -> Result<HttpResponse, ApiError> {
     let op = Op::new(Action::ReadCompliance, "contract.compliance", "contract");
-    let body = case_work::list(
-        &state,
-        caller,
-        &req,
-        op,
-        move |work, q: ComplianceQuery| {
-            work.resource(id.0);
-            let day = q.on.unwrap_or_else(|| work.today());
-            let contract = employment::find_contract(work.conn(), id.0.uuid())?
-                .ok_or_else(|| ApiError::NotFound("no contract with this id".into()))?;
-            let worked = employment::worked_under(work.conn(), contract.id)?;
-            let hours = employment::hours_under(work.conn(), contract.id)?;
-            let clause = clause_of(&contract, &worked, &hours);
-            Ok(ContractCompliance {
-                contract_id: contract.id,
-                cig: contract.content.cig.as_str().to_owned(),
-                contracting_authority: contract.content.contracting_authority.clone(),
-                employer_id: contract.content.employer_id,
-                unit: clause.unit().into(),
-                day: clause.on(day).into(),
-                period: clause.over(day).into(),
-            })
-        },
-    )
+    let body = case_work::list(&state, caller, &req, op, move |work, q: ComplianceQuery| {
+        work.resource(id.0);
+        let day = q.on.unwrap_or_else(|| work.today());
+        let contract = employment::find_contract(work.conn(), id.0.uuid())?
+            .ok_or_else(|| ApiError::NotFound("no contract with this id".into()))?;
+        let worked = employment::worked_under(work.conn(), contract.id)?;
+        let hours = employment::hours_under(work.conn(), contract.id)?;
+        let clause = clause_of(&contract, &worked, &hours);
+        Ok(ContractCompliance {
+            contract_id: contract.id,
+            cig: contract.content.cig.as_str().to_owned(),
+            contracting_authority: contract.content.contracting_authority.clone(),
+            employer_id: contract.content.employer_id,
+            unit: clause.unit().into(),
+            day: clause.on(day).into(),
+            period: clause.over(day).into(),
+        })
+    })
     .await?;
     Ok(HttpResponse::Ok().json(body))
 }
@@ -288,7 +282,11 @@ pub async fn list_contract_compliance(
     caller: Caller,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let op = Op::new(Action::ReadCompliance, "contract.compliance_list", "contract");
+    let op = Op::new(
+        Action::ReadCompliance,
+        "contract.compliance_list",
+        "contract",
+    );
     let query = req.query_string().to_owned();
     let page = case_work::list(
         &state,
@@ -335,9 +333,8 @@ pub async fn list_contract_compliance(
                 .filter_map(|contract| {
                     let (workers, hours) = standing.get(&contract.id).copied().unwrap_or((0, 0));
                     let judged = judge_on(contract, day, workers, hours);
-                    let unit = ComplianceUnitCode::from(
-                        clause_of(contract, &[], &BTreeMap::new()).unit(),
-                    );
+                    let unit =
+                        ComplianceUnitCode::from(clause_of(contract, &[], &BTreeMap::new()).unit());
                     if wanted.is_some_and(|w| w != judged.state) {
                         return None;
                     }

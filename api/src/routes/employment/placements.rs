@@ -252,7 +252,10 @@ impl CreateWorkPlacementRequest {
             let tutors = staff.is_some_and(|u| {
                 u.active
                     && u.profile.roles().iter().any(|r| {
-                        matches!(r, Role::SocialWorker | Role::Educator | Role::AreaCoordinator)
+                        matches!(
+                            r,
+                            Role::SocialWorker | Role::Educator | Role::AreaCoordinator
+                        )
                     })
             });
             if !tutors {
@@ -262,13 +265,9 @@ impl CreateWorkPlacementRequest {
                 );
             }
         }
-        let (Some(company_tutor), Some(notes), Some(programme), Some(employer), true) = (
-            company_tutor,
-            notes,
-            programme,
-            employer,
-            errors.is_empty(),
-        ) else {
+        let (Some(company_tutor), Some(notes), Some(programme), Some(employer), true) =
+            (company_tutor, notes, programme, employer, errors.is_empty())
+        else {
             return Err(ApiError::from_domain(errors));
         };
         let content = WorkContent {
@@ -542,8 +541,8 @@ impl WorkTransitionRequest {
         if !errors.is_empty() {
             return Err(ApiError::from_domain(errors));
         }
-        let to = apply_work(placement.status, transition).map_err(|e| {
-            ApiError::IllegalTransition {
+        let to =
+            apply_work(placement.status, transition).map_err(|e| ApiError::IllegalTransition {
                 detail: e.to_string(),
                 allowed: placement
                     .status
@@ -551,8 +550,7 @@ impl WorkTransitionRequest {
                     .iter()
                     .map(|t| t.as_str().to_owned())
                     .collect(),
-            }
-        })?;
+            })?;
         Ok(WorkChange {
             transition,
             to,
