@@ -130,7 +130,7 @@ fn demo_data(config: &Config, seed: u64, persons: u16, out: &mut dyn Write) -> a
     write_out(
         out,
         &format!(
-            "loaded {} persons, {} households, {} case files, {} diary entries, {} facilities with {} beds and {} placements, {} employers (seed {seed})\nstaff accounts (password `{}`): {}\n",
+            "loaded {} persons, {} households, {} case files, {} diary entries, {} facilities with {} beds and {} placements, {} employers with {} contracts and {} employment placements (seed {seed})\nstaff accounts (password `{}`): {}\n",
             summary.persons,
             summary.households,
             summary.case_files,
@@ -139,6 +139,8 @@ fn demo_data(config: &Config, seed: u64, persons: u16, out: &mut dyn Write) -> a
             summary.beds,
             summary.placements,
             summary.employers,
+            summary.contracts,
+            summary.work_placements,
             crate::demo::DEMO_PASSWORD,
             summary.users.join(", ")
         ),

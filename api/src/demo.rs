@@ -132,6 +132,8 @@ pub struct DemoSummary {
     pub employers: usize,
     /// Procurement contracts with a social clause awarded to them.
     pub contracts: usize,
+    /// Employment placements (in every state, some under a contract's clause).
+    pub work_placements: usize,
 }
 
 const DIARY_TEXTS: &[&str] = &[
@@ -514,7 +516,8 @@ pub fn load(db: &Database, seed: u64, persons_count: usize) -> Result<DemoSummar
             }
         }
         demo_housing(c, &housing_files, author, today, now, &mut summary)?;
-        demo_employers(c, author, now, &mut summary)?;
+        let (hosts, clause) = demo_employers(c, author, now, &mut summary)?;
+        demo_work(c, &housing_files, &hosts, clause, today, now, &mut summary)?;
         audit::append(
             c,
             audit::NewAuditRecord {
@@ -992,12 +995,21 @@ type DemoFacility = (
 /// The employers register: one employer of every kind, each with a valid partita IVA, a sole
 /// trader, and one annulled (recorded twice); a contract with a social clause for the type-B
 /// cooperative (workers) and for the company (a share of hours).
+/// The employers that host placements (id and kind, annulled ones left out), and the type-B
+/// agreement whose clause placements serve (id, employer, period).
+type Hosts = (
+    Vec<(Uuid, socialcare_domain::employment::EmployerKind)>,
+    Option<(Uuid, Uuid, NaiveDate, NaiveDate)>,
+);
+
 fn demo_employers(
     c: &mut AnyConnection,
     author: Uuid,
     now: chrono::DateTime<Utc>,
     summary: &mut DemoSummary,
-) -> Result<(), StoreError> {
+) -> Result<Hosts, StoreError> {
+    let mut hosts = Vec::new();
+    let mut clause_contract = None;
     use socialcare_domain::employment::{
         Cig, ClauseKind, ContractContent, EmployerContent, EmployerKind, Requirement, VatNumber,
         check_contract, check_employer, vat_check_digit,
@@ -1061,19 +1073,24 @@ fn demo_employers(
         let employer = employment::insert_employer(c, &content, author, now)?;
         if name.ends_with("(doppione)") {
             employment::annul_employer(c, employer.id, 1, "Registrato due volte", author, now)?;
-        } else if let Some((clause, requirement, subject)) = match kind {
-            EmployerKind::SocialCooperativeB => Some((
-                ClauseKind::TypeBAgreement,
-                Requirement::Workers(3),
-                "Pulizia degli uffici comunali",
-            )),
-            EmployerKind::Company => Some((
-                ClauseKind::DisadvantagedHiring,
-                Requirement::HoursShare(30),
-                "Manutenzione del verde pubblico",
-            )),
-            _ => None,
-        } {
+        } else {
+            hosts.push((employer.id, kind));
+        }
+        if !name.ends_with("(doppione)")
+            && let Some((clause, requirement, subject)) = match kind {
+                EmployerKind::SocialCooperativeB => Some((
+                    ClauseKind::TypeBAgreement,
+                    Requirement::Workers(3),
+                    "Pulizia degli uffici comunali",
+                )),
+                EmployerKind::Company => Some((
+                    ClauseKind::DisadvantagedHiring,
+                    Requirement::HoursShare(30),
+                    "Manutenzione del verde pubblico",
+                )),
+                _ => None,
+            }
+        {
             let today = socialcare_domain::calendar::today(now);
             let contract = ContractContent {
                 contracting_authority: "Comune di Trento".to_owned(),
@@ -1088,7 +1105,15 @@ fn demo_employers(
                 notes: None,
             };
             check_contract(&contract, kind, false).map_err(store_err)?;
-            employment::insert_contract(c, &contract, author, now)?;
+            let recorded = employment::insert_contract(c, &contract, author, now)?;
+            if clause == ClauseKind::TypeBAgreement {
+                clause_contract = Some((
+                    recorded.id,
+                    employer.id,
+                    contract.from_on,
+                    contract.until_on,
+                ));
+            }
             summary.contracts += 1;
         }
         summary.employers += 1;
@@ -1109,6 +1134,138 @@ fn demo_employers(
     };
     employment::insert_employer(c, &sole_trader, author, now)?;
     summary.employers += 1;
+    Ok((hosts, clause_contract))
+}
+
+/// Employment placements of the first open files, cycling through the states: proposed,
+/// active with the hours of its months, completed with a hiring, interrupted. The first two
+/// serve the type-B agreement's clause, which asks three workers: not compliant.
+fn demo_work(
+    c: &mut AnyConnection,
+    files: &[DemoFile],
+    hosts: &[(Uuid, socialcare_domain::employment::EmployerKind)],
+    clause: Option<(Uuid, Uuid, NaiveDate, NaiveDate)>,
+    today: NaiveDate,
+    now: chrono::DateTime<Utc>,
+    summary: &mut DemoSummary,
+) -> Result<(), StoreError> {
+    use socialcare_domain::employment::{
+        EmployerKind, MonthHours, WorkContent, WorkKind, WorkOutcome, WorkStatus, WorkTransition,
+        YearMonth,
+    };
+    use socialcare_persistence::employment::{self, NewWorkPlacement, WorkChange};
+
+    let host = |wanted: EmployerKind| hosts.iter().find(|(_, k)| *k == wanted).map(|(id, _)| *id);
+    let states = [
+        WorkStatus::Active,
+        WorkStatus::Proposed,
+        WorkStatus::Completed,
+        WorkStatus::Interrupted,
+    ];
+    for (i, file) in files.iter().take(8).enumerate() {
+        let state = states[i % states.len()];
+        let started = today - Duration::days(100);
+        let (kind, employer, contract) = match (i, clause) {
+            (0 | 1, Some((contract, employer, from, until)))
+                if from <= started && started <= until =>
+            {
+                (WorkKind::SocialClauseHiring, Some(employer), Some(contract))
+            }
+            _ => match i % 3 {
+                0 => (WorkKind::WorkGrant, host(EmployerKind::PublicBody), None),
+                1 => (
+                    WorkKind::CommunityUtilityProject,
+                    host(EmployerKind::Association),
+                    None,
+                ),
+                _ => (
+                    WorkKind::InclusionTraineeship,
+                    host(EmployerKind::Company),
+                    None,
+                ),
+            },
+        };
+        let Some(employer_id) = employer else {
+            continue;
+        };
+        let from_on = if state == WorkStatus::Proposed {
+            today + Duration::days(10)
+        } else {
+            started
+        };
+        let placement = employment::insert_work_placement(
+            c,
+            &NewWorkPlacement {
+                case_file_id: file.id,
+                person_id: file.person_id,
+                content: WorkContent {
+                    kind,
+                    programme: None,
+                    employer_id,
+                    contract_id: contract,
+                    office_tutor_id: Some(file.manager),
+                    company_tutor: Some("Responsabile inserimenti".to_owned()),
+                    weekly_hours: 20,
+                    from_on,
+                    until_on: Some(from_on + Duration::days(180)),
+                    notes: None,
+                },
+            },
+            file.manager,
+            now,
+        )?;
+        summary.work_placements += 1;
+        let mut current = placement;
+        let mut steps = Vec::new();
+        if state != WorkStatus::Proposed && state != WorkStatus::Interrupted {
+            steps.push((
+                WorkTransition::Start,
+                WorkStatus::Active,
+                started,
+                None,
+                None,
+            ));
+        }
+        match state {
+            WorkStatus::Completed => steps.push((
+                WorkTransition::Complete,
+                WorkStatus::Completed,
+                today - Duration::days(5),
+                None,
+                Some(WorkOutcome::HiredFixedTerm),
+            )),
+            WorkStatus::Interrupted => steps.push((
+                WorkTransition::Interrupt,
+                WorkStatus::Interrupted,
+                today - Duration::days(90),
+                Some("La persona ha rinunciato prima dell'avvio".to_owned()),
+                None,
+            )),
+            _ => {}
+        }
+        for (transition, to, on, reason, outcome) in steps {
+            let change = WorkChange {
+                transition,
+                to,
+                on,
+                interruption_reason: reason,
+                outcome,
+                outcome_on: outcome.map(|_| on),
+            };
+            employment::change_work_placement(c, &current, &change, file.manager, now)?;
+            current = employment::find_work_placement(c, current.id)?
+                .ok_or_else(|| StoreError::Internal("a demo placement vanished".into()))?;
+        }
+        if current.status == WorkStatus::Active {
+            let last = YearMonth::of(today);
+            for month in YearMonth::of(started).through(last) {
+                let entry = MonthHours { month, hours: 80 };
+                employment::record_month_hours(c, &current, entry, file.manager, now)?;
+                current = employment::find_work_placement(c, current.id)?
+                    .ok_or_else(|| StoreError::Internal("a demo placement vanished".into()))?;
+            }
+        }
+    }
     Ok(())
 }
 

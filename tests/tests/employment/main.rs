@@ -259,6 +259,35 @@ async fn demo_data_has_employers_of_every_kind(app: TestApp) {
         .collect();
     clauses.sort_unstable();
     assert_eq!(clauses, ["disadvantaged_hiring", "type_b_agreement"]);
+    // Placements in every state; the type-B agreement's clause (three workers) is not met by
+    // its one active placement, the hours share (30 % of 1 200 hours) by nobody's hours.
+    assert_eq!(summary.work_placements, 8);
+    let states: Vec<(String, String)> = app
+        .db()
+        .read(|c| {
+            use diesel::prelude::*;
+            use socialcare_persistence::schema::employment_placements as p;
+            p::table
+                .select((p::status, p::kind))
+                .load::<(String, String)>(c)
+                .map_err(Into::into)
+        })
+        .unwrap();
+    for status in ["proposed", "active", "completed", "interrupted"] {
+        assert!(states.iter().any(|(s, _)| s == status), "no {status}");
+    }
+    assert!(states.iter().any(|(_, k)| k == "social_clause_hiring"));
+    let compliance = app.get_ok(&clerk, "/contract-compliance").await;
+    let items = compliance["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    for item in items {
+        assert_eq!(item["state"], "not_compliant", "{item}");
+    }
+    let agreement = items.iter().find(|i| i["unit"] == "workers").unwrap();
+    assert_eq!(
+        (agreement["required"].as_u64(), agreement["actual"].as_u64()),
+        (Some(3), Some(1))
+    );
 }
 
 async fn contracts_bind_their_clause_to_the_employer_and_keep_their_amendments(app: TestApp) {
