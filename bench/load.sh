@@ -9,6 +9,9 @@
 #   5 agenda          GET /me/agenda
 #   6 free-beds       GET /free-beds?from=FREE_BEDS_NIGHT (default: the data's reference day,
 #                     the manifest's `today`), across every facility; not in the default SCENARIOS
+#   7 compliance      GET /contract-compliance?limit=500&on=DAY as the area coordinator: every
+#                     contract running on the data's reference day judged in one page; not in
+#                     the default SCENARIOS
 # The anchor runs the statements the endpoint executes, in one transaction each:
 #   sqlite:   `socialcare-bench anchor` (the same persistence calls through the same driver);
 #   postgres: pgbench with the scripts of bench/pgbench/, and `socialcare-bench anchor` as a
@@ -259,6 +262,9 @@ prepare_scenario() {
     free-beds)
       echo "/api/v1/free-beds?from=${FREE_BEDS_NIGHT:-$(mf today)}" >"$paths"
       LABEL="6 free beds" ;;
+    compliance)
+      echo "/api/v1/contract-compliance?limit=500&on=$(mf today)" >"$paths"
+      LABEL="7 compliance" ;;
     diary-entry) LABEL="4 diary entry" ;;
     *) echo "unknown scenario $scenario" >&2; exit 2 ;;
   esac
@@ -295,7 +301,10 @@ reset_peak() {
 run_api_scenario() {
   local scenario="$1" token
   start_server "$RUN/server-$scenario.log"
-  token="$(python3 "$LIB" login "$BASE" "$CASE_MANAGER" "$PASSWORD")"
+  local user="$CASE_MANAGER"
+  # Compliance is read by coordinators, the office manager and the clerks, not case managers.
+  [[ "$scenario" == compliance ]] && user="$(mf coordinator)"
+  token="$(python3 "$LIB" login "$BASE" "$user" "$PASSWORD")"
   prepare_scenario "$scenario" "$token"
   check_first_response "$token"
   wrk -t2 -c8 -d"$WARMUP" --timeout "$WRK_TIMEOUT" -s "$RUN/$scenario.lua" -H "authorization: Bearer $token" "$BASE" >"$RUN/wrk-$scenario-warmup.txt"

@@ -13,6 +13,7 @@
 
 mod cases;
 mod catalog;
+mod employment;
 mod generator;
 mod housing;
 mod pacts;

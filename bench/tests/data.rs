@@ -222,6 +222,10 @@ fn check(url: &str, manifest_path: &PathBuf) {
         "bed_out_of_service",
         "placements",
         "bed_nights",
+        "employers",
+        "procurement_contracts",
+        "employment_placements",
+        "employment_hours",
         "case_reference_counters",
     ] {
         assert!(rows[table].as_u64().unwrap() > 0, "no row in {table}");

@@ -23,6 +23,7 @@ use super::catalog::{
     FICTITIOUS_STREET, IT_FAMILY, IT_FEMALE, IT_MALE, ORIGINS, Origin, RARE_MIDDLE, RARE_PREFIX,
     RARE_SUFFIX, STREETS, TOWNS, Town,
 };
+use super::employment::Employment;
 use super::housing::Housing;
 use super::plan::{Numbering, Planner, UnitPlan};
 use super::rows::{Batch, CounterRow, HouseholdRow, MemberRow, MergeRow, NameTokenRow, PersonRow};
@@ -163,6 +164,8 @@ pub struct Generator {
     pub persons_made: usize,
     /// The housing register and the stays laid so far.
     pub housing: Housing,
+    /// The employment register (employers, contracts) the placements draw from.
+    pub employment: Employment,
 }
 
 impl Generator {
@@ -189,6 +192,14 @@ impl Generator {
             &staff,
             &mut batch,
         )?;
+        let employment = Employment::new(
+            settings.seed,
+            settings.persons,
+            today,
+            now,
+            &staff,
+            &mut batch,
+        )?;
         Ok(Self {
             rng,
             planner: Planner::new(settings.seed, start, today),
@@ -204,6 +215,7 @@ impl Generator {
             persons_target: settings.persons,
             persons_made: 0,
             housing,
+            employment,
         })
     }
 

@@ -164,6 +164,10 @@ batch! {
     placements: PlacementRow,
     placement_transitions: PlacementTransitionRow,
     bed_nights: BedNightRow,
+    employers: EmployerRow,
+    procurement_contracts: ContractRow,
+    employment_placements: WorkPlacementRow,
+    employment_hours: WorkHoursRow,
     case_reference_counters: CounterRow,
 }
 
@@ -949,4 +953,95 @@ mod tests {
             assert_eq!(fields, columns, "columns of {table}");
         }
     }
+}
+
+/// An `employers` row.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = schema::employers, treat_none_as_default_value = false)]
+pub struct EmployerRow {
+    pub(super) id: DbUuid,
+    pub(super) kind: String,
+    pub(super) name: String,
+    pub(super) vat_number: Option<String>,
+    pub(super) tax_code: Option<String>,
+    pub(super) street: String,
+    pub(super) municipality: String,
+    pub(super) postcode: Option<String>,
+    pub(super) contact_name: Option<String>,
+    pub(super) phone: Option<String>,
+    pub(super) email: Option<String>,
+    pub(super) cooperative_register_number: Option<String>,
+    pub(super) cooperative_registered_on: Option<NaiveDate>,
+    pub(super) annulled_at: Option<DbInstant>,
+    pub(super) annulled_by: Option<DbUuid>,
+    pub(super) annulment_reason: Option<String>,
+    pub(super) version: i64,
+    pub(super) created_at: DbInstant,
+    pub(super) created_by: DbUuid,
+    pub(super) updated_at: DbInstant,
+    pub(super) updated_by: DbUuid,
+}
+
+/// A `procurement_contracts` row.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = schema::procurement_contracts, treat_none_as_default_value = false)]
+pub struct ContractRow {
+    pub(super) id: DbUuid,
+    pub(super) contracting_authority: String,
+    pub(super) cig: String,
+    pub(super) subject: String,
+    pub(super) from_on: NaiveDate,
+    pub(super) until_on: NaiveDate,
+    pub(super) employer_id: DbUuid,
+    pub(super) clause: String,
+    pub(super) required_workers: Option<i16>,
+    pub(super) required_hours_share: Option<i16>,
+    pub(super) notes: Option<String>,
+    pub(super) version: i64,
+    pub(super) created_at: DbInstant,
+    pub(super) created_by: DbUuid,
+    pub(super) updated_at: DbInstant,
+    pub(super) updated_by: DbUuid,
+    pub(super) monthly_hours: Option<i32>,
+}
+
+/// An `employment_placements` row.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = schema::employment_placements, treat_none_as_default_value = false)]
+pub struct WorkPlacementRow {
+    pub(super) id: DbUuid,
+    pub(super) case_file_id: DbUuid,
+    pub(super) person_id: DbUuid,
+    pub(super) kind: String,
+    pub(super) programme: Option<String>,
+    pub(super) employer_id: DbUuid,
+    pub(super) contract_id: Option<DbUuid>,
+    pub(super) office_tutor_id: Option<DbUuid>,
+    pub(super) company_tutor: Option<String>,
+    pub(super) weekly_hours: i16,
+    pub(super) from_on: NaiveDate,
+    pub(super) until_on: Option<NaiveDate>,
+    pub(super) notes: Option<String>,
+    pub(super) status: String,
+    pub(super) started_on: Option<NaiveDate>,
+    pub(super) ended_on: Option<NaiveDate>,
+    pub(super) interruption_reason: Option<String>,
+    pub(super) outcome: Option<String>,
+    pub(super) outcome_on: Option<NaiveDate>,
+    pub(super) version: i64,
+    pub(super) created_at: DbInstant,
+    pub(super) created_by: DbUuid,
+    pub(super) updated_at: DbInstant,
+    pub(super) updated_by: DbUuid,
+}
+
+/// An `employment_hours` row.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = schema::employment_hours, treat_none_as_default_value = false)]
+pub struct WorkHoursRow {
+    pub(super) placement_id: DbUuid,
+    pub(super) month: String,
+    pub(super) hours: i16,
+    pub(super) recorded_at: DbInstant,
+    pub(super) recorded_by: DbUuid,
 }
