@@ -134,6 +134,8 @@ pub struct DemoSummary {
     pub contracts: usize,
     /// Employment placements (in every state, some under a contract's clause).
     pub work_placements: usize,
+    /// Training and supervision events of the staff.
+    pub training_events: usize,
 }
 
 const DIARY_TEXTS: &[&str] = &[
@@ -518,6 +520,8 @@ pub fn load(db: &Database, seed: u64, persons_count: usize) -> Result<DemoSummar
         demo_housing(c, &housing_files, author, today, now, &mut summary)?;
         let (hosts, clause) = demo_employers(c, author, now, &mut summary)?;
         demo_work(c, &housing_files, &hosts, clause, today, now, &mut summary)?;
+        let social_workers: Vec<Uuid> = workers.iter().map(|w| w.1).collect();
+        demo_training(c, &social_workers, author, today, now, &mut summary)?;
         audit::append(
             c,
             audit::NewAuditRecord {
@@ -1209,6 +1213,8 @@ fn demo_work(
                     from_on,
                     until_on: Some(from_on + Duration::days(180)),
                     notes: None,
+                    commitment_id: None,
+                    referral_id: None,
                 },
             },
             file.manager,
@@ -1501,6 +1507,84 @@ fn demo_housing(
             };
             housing::change_placement(c, &current, &change, file.manager, now)?;
             current = housing::find_placement(c, current.id)?.ok_or(StoreError::NotFound)?;
+        }
+    }
+    Ok(())
+}
+
+/// Training and supervision of the staff: a course on ethics and one on the social clauses in
+/// the current three-year period, six group supervisions every other month (none after
+/// today), attended by the
+/// social workers (the first in full, the others partly: some below the 80 % that earns the
+/// credits), so that the office's table shows obligations met and not.
+fn demo_training(
+    c: &mut AnyConnection,
+    workers: &[Uuid],
+    author: Uuid,
+    today: NaiveDate,
+    now: chrono::DateTime<Utc>,
+    summary: &mut DemoSummary,
+) -> Result<(), StoreError> {
+    use socialcare_domain::training::{
+        CreditPeriod, EventContent, TrainingKind, check_attendance, check_event,
+    };
+    use socialcare_persistence::training;
+
+    let start = CreditPeriod::of(today).first_day();
+    let mut events = vec![
+        EventContent {
+            kind: TrainingKind::Training,
+            title: "Etica e deontologia professionale".to_owned(),
+            provider: "Ordine degli assistenti sociali del Trentino-Alto Adige".to_owned(),
+            from_on: start + Duration::days(40),
+            until_on: start + Duration::days(41),
+            hours: 12,
+            credits: 15,
+            ethics_credits: 15,
+            notes: None,
+        },
+        EventContent {
+            kind: TrainingKind::Training,
+            title: "Le clausole sociali negli appalti pubblici".to_owned(),
+            provider: "Provincia autonoma di Trento".to_owned(),
+            from_on: start + Duration::days(120),
+            until_on: start + Duration::days(120),
+            hours: 6,
+            credits: 6,
+            ethics_credits: 0,
+            notes: None,
+        },
+    ];
+    for k in 0..6 {
+        events.push(EventContent {
+            kind: TrainingKind::SupervisionGroup,
+            title: format!("Supervisione di gruppo, incontro {}", k + 1),
+            provider: "Studio di supervisione professionale".to_owned(),
+            from_on: start + Duration::days(60 * k + 30),
+            until_on: start + Duration::days(60 * k + 30),
+            hours: 3,
+            credits: 3,
+            ethics_credits: 0,
+            notes: None,
+        });
+    }
+    // Early in a period, the events are all held by today (so that its table has some).
+    for content in &mut events {
+        content.from_on = content.from_on.min(today);
+        content.until_on = content.until_on.min(today);
+    }
+    for content in &events {
+        check_event(content).map_err(store_err)?;
+        let event = training::insert_event(c, content, author, now)?;
+        summary.training_events += 1;
+        for (i, worker) in workers.iter().enumerate() {
+            let hours = match (i % 3, content.kind) {
+                (0, _) | (1, TrainingKind::Training) => content.hours,
+                (1, _) => 1,
+                _ => content.hours / 2,
+            };
+            check_attendance(content, hours).map_err(store_err)?;
+            training::record_attendance(c, event.id, *worker, hours, author, now)?;
         }
     }
     Ok(())

@@ -346,6 +346,8 @@ path_ids!(
     BedId => "bed_id",
     PlacementId => "placement_id",
     WorkPlacementId => "placement_id",
+    TrainingEventId => "event_id",
+    StaffUserId => "user_id",
 );
 
 impl<T: PathId> Id<T> {

@@ -22,6 +22,7 @@ mod projects;
 mod rows;
 mod staff;
 mod text;
+mod training;
 mod util;
 
 use std::collections::BTreeMap;

@@ -226,6 +226,8 @@ fn check(url: &str, manifest_path: &PathBuf) {
         "procurement_contracts",
         "employment_placements",
         "employment_hours",
+        "training_events",
+        "training_attendance",
         "case_reference_counters",
     ] {
         assert!(rows[table].as_u64().unwrap() > 0, "no row in {table}");

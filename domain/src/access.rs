@@ -99,11 +99,17 @@ pub enum Action {
     /// Read the compliance of the contracts' social clauses: area coordinators, the office
     /// manager and `administrative` staff (who keep the contracts).
     ReadCompliance,
+    /// Record and change the staff's training and supervision events and their attendance:
+    /// `administrative` staff and the office manager.
+    ManageTraining,
+    /// Read the office's training table (every staff member's credits): `administrative`
+    /// staff and the office manager.
+    ReadTrainingTable,
 }
 
 impl Action {
     /// Every action, for exhaustive tests and the documentation table.
-    pub const ALL: [Action; 32] = [
+    pub const ALL: [Action; 34] = [
         Action::ManageStaffAccounts,
         Action::ReadOwnAccount,
         Action::RegisterPerson,
@@ -136,6 +142,8 @@ impl Action {
         Action::ReadEmployers,
         Action::PlaceInWork,
         Action::ReadCompliance,
+        Action::ManageTraining,
+        Action::ReadTrainingTable,
     ];
 
     /// Code recorded in the audit trail of a refusal.
@@ -173,6 +181,8 @@ impl Action {
             Action::PlacePerson => "housing.place",
             Action::PlaceInWork => "employment.place",
             Action::ReadCompliance => "employment.read_compliance",
+            Action::ManageTraining => "training.manage",
+            Action::ReadTrainingTable => "training.read_table",
         }
     }
 }
@@ -366,6 +376,9 @@ pub fn decide(subject: &Subject<'_>, action: Action, resource: Resource<'_>) -> 
         ) => Decision::of(subject.works_cases()),
         (Action::ManageHousing, _) => Decision::of(any(&[Administrative, AreaCoordinator])),
         (Action::ManageEmployers, _) => Decision::of(subject.has(Administrative)),
+        (Action::ManageTraining | Action::ReadTrainingTable, _) => {
+            Decision::of(any(&[OfficeManager, Administrative]))
+        }
         (Action::ReadCompliance, _) => {
             Decision::of(any(&[AreaCoordinator, OfficeManager, Administrative]))
         }

@@ -31,11 +31,13 @@ pub enum ItemKind {
     ExpectedRelease,
     /// The planned end of a housing placement (the day the person is expected to leave).
     PlacementEnd,
+    /// The planned last day of an employment placement (proposed or active).
+    EmploymentEnd,
 }
 
 impl ItemKind {
     /// Every kind, in order.
-    pub const ALL: [ItemKind; 7] = [
+    pub const ALL: [ItemKind; 8] = [
         ItemKind::ProjectReview,
         ItemKind::PactConvocation,
         ItemKind::PactSignature,
@@ -43,6 +45,7 @@ impl ItemKind {
         ItemKind::PactCommitment,
         ItemKind::ExpectedRelease,
         ItemKind::PlacementEnd,
+        ItemKind::EmploymentEnd,
     ];
 
     /// The stable code of the kind (used in positions).
@@ -55,6 +58,7 @@ impl ItemKind {
             ItemKind::PactCommitment => "pact_commitment",
             ItemKind::ExpectedRelease => "expected_release",
             ItemKind::PlacementEnd => "placement_end",
+            ItemKind::EmploymentEnd => "employment_end",
         }
     }
 
@@ -69,6 +73,7 @@ impl ItemKind {
             ItemKind::PactCommitment => 4,
             ItemKind::ExpectedRelease => 5,
             ItemKind::PlacementEnd => 6,
+            ItemKind::EmploymentEnd => 7,
         }
     }
 
@@ -108,7 +113,8 @@ pub struct Item {
     pub pact_id: Option<Uuid>,
     /// The commitment, for [`ItemKind::PactCommitment`].
     pub commitment_id: Option<Uuid>,
-    /// The placement, for [`ItemKind::PlacementEnd`].
+    /// The placement: the housing placement for [`ItemKind::PlacementEnd`], the employment
+    /// placement for [`ItemKind::EmploymentEnd`].
     pub placement_id: Option<Uuid>,
 }
 
@@ -183,6 +189,28 @@ impl Item {
             kind: ItemKind::PlacementEnd,
             due_on: until,
             late: until < today,
+            case_file_id,
+            person_id,
+            project_id: None,
+            pact_id: None,
+            commitment_id: None,
+            placement_id: Some(placement_id),
+        }
+    }
+
+    /// The planned last day of an employment placement not ended yet (late once it has
+    /// passed and the placement was not completed or interrupted).
+    pub fn employment_end(
+        case_file_id: Uuid,
+        person_id: Uuid,
+        placement_id: Uuid,
+        until_on: NaiveDate,
+        today: NaiveDate,
+    ) -> Self {
+        Self {
+            kind: ItemKind::EmploymentEnd,
+            due_on: until_on,
+            late: until_on < today,
             case_file_id,
             person_id,
             project_id: None,

@@ -165,6 +165,16 @@ typed_id!(
     "placement"
 );
 typed_id!(
+    /// A training or supervision event of the staff.
+    TrainingEventId,
+    "training event"
+);
+typed_id!(
+    /// A staff member's account.
+    StaffUserId,
+    "staff member"
+);
+typed_id!(
     /// An employment placement (inserimento lavorativo).
     WorkPlacementId,
     "employment placement"

@@ -26,6 +26,7 @@ pub mod sensitive;
 pub mod staff;
 pub mod tax_code;
 pub mod throttle;
+pub mod training;
 
 pub use error::{FieldError, ValidationErrors};
 pub use staff::{

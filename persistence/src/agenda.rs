@@ -27,7 +27,10 @@ use crate::case_files::current_team_ids;
 use crate::db::AnyConnection;
 use crate::error::StoreError;
 use crate::pacts::DeadlineRow;
-use crate::schema::{case_files, pact_deadlines, person_justice, persons, placements, projects};
+use crate::schema::{
+    case_files, employment_placements, pact_deadlines, person_justice, persons, placements,
+    projects,
+};
 use crate::sql_types::DbUuid;
 
 /// The review of an active project, due on `due_on`.
@@ -359,6 +362,73 @@ pub fn placement_ends(
             case_file_id: file.0,
             person_id: person.0,
             until,
+        })
+        .collect())
+}
+
+/// The planned last days of the employment placements (proposed or active, with a planned
+/// end) of `manager`'s agenda in `window` after `after`, in the agenda's order (the day, then
+/// the placement), at most `limit` of them: those of the files where they are the current case
+/// manager.
+pub fn employment_ends(
+    conn: &mut AnyConnection,
+    manager: Uuid,
+    window: &Window,
+    after: Option<&Position>,
+    limit: i64,
+) -> Result<Vec<PlacementDue>, StoreError> {
+    use socialcare_domain::employment::WorkStatus;
+    let mut query = employment_placements::table
+        .filter(employment_placements::case_file_id.eq_any(current_team_ids(
+            manager,
+            Some(TeamRole::CaseManager),
+            window.today,
+        )))
+        .filter(
+            employment_placements::status
+                .eq_any([WorkStatus::Proposed.as_str(), WorkStatus::Active.as_str()]),
+        )
+        .filter(employment_placements::until_on.is_not_null())
+        .select((
+            employment_placements::id,
+            employment_placements::case_file_id,
+            employment_placements::person_id,
+            employment_placements::until_on,
+        ))
+        .order((
+            employment_placements::until_on.asc(),
+            employment_placements::id.asc(),
+        ))
+        .limit(limit)
+        .into_boxed();
+    window_filter!(query, employment_placements::until_on, window);
+    if let Some(a) = after {
+        let day = a.due_on;
+        query = if ItemKind::EmploymentEnd.rank() < a.kind.rank() {
+            query.filter(employment_placements::until_on.gt(day))
+        } else if ItemKind::EmploymentEnd.rank() > a.kind.rank() {
+            query.filter(employment_placements::until_on.ge(day))
+        } else {
+            let placement = DbUuid(a.subject.unwrap_or_default());
+            query.filter(
+                employment_placements::until_on
+                    .gt(day)
+                    .or(employment_placements::until_on
+                        .eq(day)
+                        .and(employment_placements::id.gt(placement))),
+            )
+        };
+    }
+    let rows: Vec<(DbUuid, DbUuid, DbUuid, Option<NaiveDate>)> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, file, person, until)| {
+            until.map(|until| PlacementDue {
+                placement_id: id.0,
+                case_file_id: file.0,
+                person_id: person.0,
+                until,
+            })
         })
         .collect())
 }

@@ -31,6 +31,7 @@ pub mod schema;
 pub mod sensitive;
 pub mod sessions;
 pub mod sql_types;
+pub mod training;
 pub mod users;
 
 pub use db::{AnyConnection, Database, DbTarget, Engine, PoolOptions};

@@ -1050,6 +1050,8 @@ diesel::table! {
         created_by -> SqlUuid,
         updated_at -> SqlInstant,
         updated_by -> SqlUuid,
+        commitment_id -> Nullable<SqlUuid>,
+        referral_id -> Nullable<SqlUuid>,
     }
 }
 
@@ -1060,6 +1062,42 @@ diesel::table! {
     employment_hours (placement_id, month) {
         placement_id -> SqlUuid,
         month -> Text,
+        hours -> SmallInt,
+        recorded_at -> SqlInstant,
+        recorded_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    training_events (id) {
+        id -> SqlUuid,
+        kind -> Text,
+        title -> Text,
+        provider -> Text,
+        from_on -> Date,
+        until_on -> Date,
+        hours -> SmallInt,
+        credits -> SmallInt,
+        ethics_credits -> SmallInt,
+        notes -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    training_attendance (event_id, user_id) {
+        event_id -> SqlUuid,
+        user_id -> SqlUuid,
         hours -> SmallInt,
         recorded_at -> SqlInstant,
         recorded_by -> SqlUuid,
@@ -1117,6 +1155,7 @@ diesel::joinable!(contract_amendments -> procurement_contracts (contract_id));
 diesel::joinable!(bed_nights -> placements (placement_id));
 diesel::joinable!(employment_placements -> employers (employer_id));
 diesel::joinable!(employment_hours -> employment_placements (placement_id));
+diesel::joinable!(training_attendance -> training_events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -1179,6 +1218,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     bed_nights,
     employment_placements,
     employment_hours,
+    training_events,
+    training_attendance,
 );
 
 /// Every table of the schema with its columns, in declaration order: what both migration sets
@@ -1942,6 +1983,8 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "created_by",
             "updated_at",
             "updated_by",
+            "commitment_id",
+            "referral_id",
         ],
     ),
     (

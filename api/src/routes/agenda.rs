@@ -67,6 +67,9 @@ pub enum AgendaItemKind {
     /// The planned end of a housing placement (planned or active): the day the person is
     /// expected to leave; late when it has passed and the placement was not ended.
     PlacementEnd,
+    /// The planned last day of an employment placement (proposed or active): complete or
+    /// interrupt it, with its outcome; late when it has passed.
+    EmploymentEnd,
 }
 
 impl From<DueKind> for AgendaItemKind {
@@ -85,6 +88,7 @@ impl From<ItemKind> for AgendaItemKind {
             ItemKind::PactCommitment => AgendaItemKind::PactCommitment,
             ItemKind::ExpectedRelease => AgendaItemKind::ExpectedRelease,
             ItemKind::PlacementEnd => AgendaItemKind::PlacementEnd,
+            ItemKind::EmploymentEnd => AgendaItemKind::EmploymentEnd,
         }
     }
 }
@@ -99,6 +103,7 @@ impl From<AgendaItemKind> for ItemKind {
             AgendaItemKind::PactCommitment => ItemKind::PactCommitment,
             AgendaItemKind::ExpectedRelease => ItemKind::ExpectedRelease,
             AgendaItemKind::PlacementEnd => ItemKind::PlacementEnd,
+            AgendaItemKind::EmploymentEnd => ItemKind::EmploymentEnd,
         }
     }
 }
@@ -123,8 +128,10 @@ pub struct AgendaItem {
     pub pact_id: Option<Uuid>,
     /// The commitment, for `pact_commitment`.
     pub commitment_id: Option<Uuid>,
-    /// The placement, for `placement_end`.
+    /// The housing placement, for `placement_end`.
     pub placement_id: Option<Uuid>,
+    /// The employment placement, for `employment_end`.
+    pub employment_placement_id: Option<Uuid>,
 }
 
 impl From<Item> for AgendaItem {
@@ -138,7 +145,12 @@ impl From<Item> for AgendaItem {
             project_id: item.project_id,
             pact_id: item.pact_id,
             commitment_id: item.commitment_id,
-            placement_id: item.placement_id,
+            placement_id: item
+                .placement_id
+                .filter(|_| item.kind == ItemKind::PlacementEnd),
+            employment_placement_id: item
+                .placement_id
+                .filter(|_| item.kind == ItemKind::EmploymentEnd),
         }
     }
 }
@@ -275,6 +287,17 @@ fn due_items(
     if wants(ItemKind::PlacementEnd) {
         for end in agenda::placement_ends(conn, manager, window, after, fetch)? {
             items.push(Item::placement_end(
+                end.case_file_id,
+                end.person_id,
+                end.placement_id,
+                end.until,
+                today,
+            ));
+        }
+    }
+    if wants(ItemKind::EmploymentEnd) {
+        for end in agenda::employment_ends(conn, manager, window, after, fetch)? {
+            items.push(Item::employment_end(
                 end.case_file_id,
                 end.person_id,
                 end.placement_id,

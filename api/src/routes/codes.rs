@@ -19,6 +19,7 @@ use socialcare_domain::pact::{
 use socialcare_domain::project::{
     ActionStatus, ObjectiveStatus, ParticipantKind, ProjectKind, ProjectStatus, ProjectTransition,
 };
+use socialcare_domain::training::TrainingKind;
 
 /// Declares an API enum (snake_case codes, documented) that converts to and from a domain enum
 /// with the same variant names.
@@ -703,5 +704,17 @@ api_enum!(
         Ended,
         /// An hours share without the contract's monthly hours: cannot be judged.
         Unknown,
+    }
+);
+
+api_enum!(
+    /// What kind of training or supervision event.
+    TrainingKindCode => TrainingKind {
+        /// A course, a seminar, a conference.
+        Training,
+        /// Group supervision of practice.
+        SupervisionGroup,
+        /// Individual supervision.
+        SupervisionIndividual,
     }
 );

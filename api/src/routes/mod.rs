@@ -20,6 +20,7 @@ pub mod projects;
 pub mod referrals;
 pub mod sensitive;
 pub mod status;
+pub mod training;
 pub mod users;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -181,5 +182,13 @@ fn configure_pacts(cfg: &mut ServiceConfig) {
         .service(employment::list_employment_placements)
         .service(employment::get_employment_placement)
         .service(employment::transition_employment_placement)
-        .service(employment::record_employment_hours);
+        .service(employment::record_employment_hours)
+        .service(training::create_training_event)
+        .service(training::list_training_events)
+        .service(training::get_training_event)
+        .service(training::replace_training_event)
+        .service(training::record_training_attendance)
+        .service(training::list_training_attendance)
+        .service(training::get_training_register)
+        .service(training::get_training_table);
 }

@@ -1,7 +1,7 @@
 //! Employment: the employers register (every kind, a type-B cooperative for each agreement),
 //! the procurement contracts with a social clause (one per 2 000 persons, at most 500: most of
 //! them counting workers, some a share of their monthly hours; most running on the reference
-//! day), and the employment placements of about one case file in sixteen (20 000 at a million
+//! day), and the employment placements of about one case file in twelve (20 000 at a million
 //! persons), in every state, half of them under a contract, with the hours of each month they
 //! ran. The rules are the domain's: every placement passes `check_work`, every contract
 //! `check_contract`.
@@ -26,8 +26,9 @@ use super::util::{add, chance, day_between, id_at, inst, office_time};
 
 /// Separates the employment stream from the others drawn from the same seed.
 const EMPLOYMENT_STREAM: u64 = 0x656d_706c_6f79_6d65;
-/// Share of the case files with an employment placement.
-const PLACED: f64 = 0.064;
+/// Share of the case files with an employment placement (some files have no open period in
+/// the last two years: about 20 000 placements at a million persons).
+const PLACED: f64 = 0.085;
 /// The provincial programmes the generator names (the server's default list).
 const PROGRAMMES: [&str; 3] = ["intervento_3_3_d", "intervento_19", "progettone"];
 
@@ -274,6 +275,8 @@ impl Employment {
             from_on,
             until_on,
             notes: None,
+            commitment_id: None,
+            referral_id: None,
         };
         check_work(
             &content,
@@ -363,6 +366,8 @@ impl Employment {
             created_by: DbUuid(manager),
             updated_at: inst(self.now),
             updated_by: DbUuid(manager),
+            commitment_id: None,
+            referral_id: None,
         });
         Ok(())
     }

@@ -200,6 +200,7 @@ impl Generator {
             &staff,
             &mut batch,
         )?;
+        super::training::generate(settings.seed, today, now, &staff, &mut batch)?;
         Ok(Self {
             rng,
             planner: Planner::new(settings.seed, start, today),

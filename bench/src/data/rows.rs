@@ -168,6 +168,8 @@ batch! {
     procurement_contracts: ContractRow,
     employment_placements: WorkPlacementRow,
     employment_hours: WorkHoursRow,
+    training_events: TrainingEventRow,
+    training_attendance: AttendanceRow,
     case_reference_counters: CounterRow,
 }
 
@@ -1033,6 +1035,8 @@ pub struct WorkPlacementRow {
     pub(super) created_by: DbUuid,
     pub(super) updated_at: DbInstant,
     pub(super) updated_by: DbUuid,
+    pub(super) commitment_id: Option<DbUuid>,
+    pub(super) referral_id: Option<DbUuid>,
 }
 
 /// An `employment_hours` row.
@@ -1041,6 +1045,38 @@ pub struct WorkPlacementRow {
 pub struct WorkHoursRow {
     pub(super) placement_id: DbUuid,
     pub(super) month: String,
+    pub(super) hours: i16,
+    pub(super) recorded_at: DbInstant,
+    pub(super) recorded_by: DbUuid,
+}
+
+/// A `training_events` row.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = schema::training_events, treat_none_as_default_value = false)]
+pub struct TrainingEventRow {
+    pub(super) id: DbUuid,
+    pub(super) kind: String,
+    pub(super) title: String,
+    pub(super) provider: String,
+    pub(super) from_on: NaiveDate,
+    pub(super) until_on: NaiveDate,
+    pub(super) hours: i16,
+    pub(super) credits: i16,
+    pub(super) ethics_credits: i16,
+    pub(super) notes: Option<String>,
+    pub(super) version: i64,
+    pub(super) created_at: DbInstant,
+    pub(super) created_by: DbUuid,
+    pub(super) updated_at: DbInstant,
+    pub(super) updated_by: DbUuid,
+}
+
+/// A `training_attendance` row.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = schema::training_attendance, treat_none_as_default_value = false)]
+pub struct AttendanceRow {
+    pub(super) event_id: DbUuid,
+    pub(super) user_id: DbUuid,
     pub(super) hours: i16,
     pub(super) recorded_at: DbInstant,
     pub(super) recorded_by: DbUuid,

@@ -203,6 +203,10 @@ pub struct WorkContent {
     pub until_on: Option<NaiveDate>,
     /// Notes.
     pub notes: Option<String>,
+    /// For a PUC: the commitment of an inclusion pact it fulfils.
+    pub commitment_id: Option<Uuid>,
+    /// The referral to the employment centre or the labour agency that led to it.
+    pub referral_id: Option<Uuid>,
 }
 
 /// What a placement's checks need to know of its employer.
@@ -307,6 +311,88 @@ pub fn check_work(
                     "must be within the contract's period, {} to {}",
                     c.from_on, c.until_on
                 ),
+            ))
+        }
+        _ => {}
+    }
+    errors.into_result(())
+}
+
+/// What the ties of a placement need to know of a pact commitment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommitmentFacts {
+    /// The case file of its pact.
+    pub case_file_id: Uuid,
+    /// The household member who committed.
+    pub person_id: Uuid,
+    /// Its kind.
+    pub kind: crate::pact::CommitmentKind,
+}
+
+/// What the ties of a placement need to know of a referral.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReferralFacts {
+    /// Its case file.
+    pub case_file_id: Uuid,
+    /// The service referred to or from.
+    pub service: crate::case_file::ExternalService,
+}
+
+/// Checks what a placement is tied to: a commitment only for a PUC, one of a pact of the same
+/// case file, taken by the person placed, of kind `community_utility_project`; a referral of the
+/// same case file, to or from the employment centre or the labour agency.
+pub fn check_ties(
+    content: &WorkContent,
+    case_file_id: Uuid,
+    person_id: Uuid,
+    commitment: Option<CommitmentFacts>,
+    referral: Option<ReferralFacts>,
+) -> Result<(), ValidationErrors> {
+    use crate::case_file::ExternalService;
+    use crate::pact::CommitmentKind;
+    let mut errors = ValidationErrors::new();
+    match (content.commitment_id, commitment) {
+        (Some(_), _) if content.kind != WorkKind::CommunityUtilityProject => {
+            errors.push(FieldError::new(
+                "commitment_id",
+                "only a community-utility project (PUC) fulfils a pact commitment",
+            ))
+        }
+        (Some(_), None) => errors.push(FieldError::new(
+            "commitment_id",
+            "no commitment with this id",
+        )),
+        (Some(_), Some(c)) if c.case_file_id != case_file_id => errors.push(FieldError::new(
+            "commitment_id",
+            "the commitment is of a pact of another case file",
+        )),
+        (Some(_), Some(c)) if c.person_id != person_id => errors.push(FieldError::new(
+            "commitment_id",
+            "the commitment was taken by another member of the household",
+        )),
+        (Some(_), Some(c)) if c.kind != CommitmentKind::CommunityUtilityProject => {
+            errors.push(FieldError::new(
+                "commitment_id",
+                "the commitment is not a `community_utility_project` one",
+            ))
+        }
+        _ => {}
+    }
+    match (content.referral_id, referral) {
+        (Some(_), None) => errors.push(FieldError::new("referral_id", "no referral with this id")),
+        (Some(_), Some(r)) if r.case_file_id != case_file_id => errors.push(FieldError::new(
+            "referral_id",
+            "the referral is of another case file",
+        )),
+        (Some(_), Some(r))
+            if !matches!(
+                r.service,
+                ExternalService::EmploymentCentre | ExternalService::LabourAgency
+            ) =>
+        {
+            errors.push(FieldError::new(
+                "referral_id",
+                "the referral is not to or from the employment centre or the labour agency",
             ))
         }
         _ => {}
@@ -518,6 +604,8 @@ mod tests {
             from_on: day(2026, 3, 1),
             until_on: Some(day(2026, 8, 31)),
             notes: None,
+            commitment_id: None,
+            referral_id: None,
         }
     }
 
@@ -670,6 +758,69 @@ mod tests {
             created_by: Uuid::from_u128(8),
             updated_at: DateTime::<Utc>::MIN_UTC,
         }
+    }
+
+    #[test]
+    fn a_puc_fulfils_a_puc_commitment_of_its_person_and_a_referral_is_to_employment() {
+        use crate::case_file::ExternalService;
+        use crate::pact::CommitmentKind;
+        let (file, person) = (Uuid::from_u128(6), Uuid::from_u128(7));
+        let mut c = content(WorkKind::CommunityUtilityProject);
+        c.commitment_id = Some(Uuid::from_u128(20));
+        let puc = CommitmentFacts {
+            case_file_id: file,
+            person_id: person,
+            kind: CommitmentKind::CommunityUtilityProject,
+        };
+        assert!(check_ties(&c, file, person, Some(puc), None).is_ok());
+        for (facts, why) in [
+            (None, "no commitment"),
+            (
+                Some(CommitmentFacts {
+                    case_file_id: Uuid::from_u128(9),
+                    ..puc
+                }),
+                "another case file",
+            ),
+            (
+                Some(CommitmentFacts {
+                    person_id: Uuid::from_u128(9),
+                    ..puc
+                }),
+                "another member",
+            ),
+            (
+                Some(CommitmentFacts {
+                    kind: CommitmentKind::Training,
+                    ..puc
+                }),
+                "not a `community",
+            ),
+        ] {
+            let e = check_ties(&c, file, person, facts, None).unwrap_err();
+            assert!(e.errors()[0].detail.contains(why), "{why}");
+        }
+        let mut grant = content(WorkKind::WorkGrant);
+        grant.commitment_id = Some(Uuid::from_u128(20));
+        assert!(check_ties(&grant, file, person, Some(puc), None).is_err());
+        let mut referred = content(WorkKind::WorkGrant);
+        referred.referral_id = Some(Uuid::from_u128(21));
+        let centre = ReferralFacts {
+            case_file_id: file,
+            service: ExternalService::EmploymentCentre,
+        };
+        assert!(check_ties(&referred, file, person, None, Some(centre)).is_ok());
+        let serd = ReferralFacts {
+            service: ExternalService::AddictionService,
+            ..centre
+        };
+        assert_eq!(
+            check_ties(&referred, file, person, None, Some(serd))
+                .unwrap_err()
+                .errors()[0]
+                .field,
+            "referral_id"
+        );
     }
 
     #[test]

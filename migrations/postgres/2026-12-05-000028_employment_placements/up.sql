@@ -31,9 +31,13 @@ CREATE TABLE employment_placements (
     created_by uuid NOT NULL REFERENCES users (id),
     updated_at timestamptz NOT NULL,
     updated_by uuid NOT NULL REFERENCES users (id),
+    commitment_id uuid REFERENCES pact_commitments (id),
+    referral_id uuid REFERENCES referrals (id),
     CONSTRAINT employment_placements_period CHECK (until_on IS NULL OR until_on >= from_on),
     CONSTRAINT employment_placements_contract
         CHECK (kind <> 'social_clause_hiring' OR contract_id IS NOT NULL),
+    CONSTRAINT employment_placements_commitment
+        CHECK (commitment_id IS NULL OR kind = 'community_utility_project'),
     CONSTRAINT employment_placements_programme
         CHECK ((kind = 'provincial_programme') = (programme IS NOT NULL)),
     CONSTRAINT employment_placements_lifecycle CHECK (
@@ -46,6 +50,10 @@ CREATE TABLE employment_placements (
 );
 CREATE INDEX employment_placements_case_file_idx ON employment_placements (case_file_id, from_on);
 CREATE INDEX employment_placements_person_idx ON employment_placements (person_id);
+CREATE INDEX employment_placements_commitment_idx ON employment_placements (commitment_id) WHERE commitment_id IS NOT NULL;
+-- The agenda reads the planned ends of the placements not ended yet, in its order.
+CREATE INDEX employment_placements_open_until_idx ON employment_placements (until_on, id, case_file_id, person_id)
+    WHERE status IN ('proposed', 'active') AND until_on IS NOT NULL;
 -- Compliance counts the started placements of each contract running on a day.
 CREATE INDEX employment_placements_contract_idx ON employment_placements (contract_id, started_on, ended_on)
     WHERE contract_id IS NOT NULL AND started_on IS NOT NULL;
@@ -58,3 +66,5 @@ CREATE TABLE employment_hours (
     recorded_by uuid NOT NULL REFERENCES users (id),
     PRIMARY KEY (placement_id, month)
 );
+-- Compliance sums the hours of one month for the placements of many contracts.
+CREATE INDEX employment_hours_month_idx ON employment_hours (month, placement_id, hours);

@@ -44,6 +44,8 @@ struct WorkRow {
     created_by: DbUuid,
     updated_at: DbInstant,
     updated_by: DbUuid,
+    commitment_id: Option<DbUuid>,
+    referral_id: Option<DbUuid>,
 }
 
 impl WorkRow {
@@ -73,6 +75,8 @@ impl WorkRow {
                 from_on: self.from_on,
                 until_on: self.until_on,
                 notes: self.notes,
+                commitment_id: self.commitment_id.map(|c| c.0),
+                referral_id: self.referral_id.map(|r| r.0),
             },
             status: self
                 .status
@@ -141,6 +145,8 @@ pub fn insert_work_placement(
         created_by: DbUuid(actor),
         updated_at: now.into(),
         updated_by: DbUuid(actor),
+        commitment_id: c.commitment_id.map(DbUuid),
+        referral_id: c.referral_id.map(DbUuid),
     };
     diesel::insert_into(employment_placements::table)
         .values(&row)
@@ -368,48 +374,85 @@ pub fn hours_under(
     Ok(by)
 }
 
-/// For each of `contract_ids`: how many of its placements ran on `day`, and the hours
-/// recorded in `day`'s month (two grouped statements for all the contracts).
+/// For each of `contract_ids`: how many of its placements ran on `day`; and for each of
+/// `hours_ids` (the contracts judged on hours), the hours recorded in `day`'s month. Two
+/// grouped statements for all the contracts.
 pub fn standing_on(
     conn: &mut AnyConnection,
     contract_ids: &[Uuid],
+    hours_ids: &[Uuid],
     day: NaiveDate,
 ) -> Result<HashMap<Uuid, (u64, u64)>, StoreError> {
     let mut by: HashMap<Uuid, (u64, u64)> = HashMap::new();
-    if contract_ids.is_empty() {
-        return Ok(by);
-    }
-    let ids: Vec<DbUuid> = contract_ids.iter().copied().map(DbUuid).collect();
-    let workers: Vec<(Option<DbUuid>, i64)> = employment_placements::table
-        .filter(employment_placements::contract_id.eq_any(ids.clone()))
-        .filter(employment_placements::started_on.le(day))
-        .filter(
-            employment_placements::ended_on
-                .is_null()
-                .or(employment_placements::ended_on.ge(day)),
-        )
-        .group_by(employment_placements::contract_id)
-        .select((
-            employment_placements::contract_id,
-            diesel::dsl::count_star(),
-        ))
-        .load(conn)?;
-    for (contract, n) in workers {
-        if let Some(c) = contract {
-            by.entry(c.0).or_default().0 = u64::try_from(n).unwrap_or(0);
+    if !contract_ids.is_empty() {
+        let ids: Vec<DbUuid> = contract_ids.iter().copied().map(DbUuid).collect();
+        let workers: Vec<(Option<DbUuid>, i64)> = employment_placements::table
+            .filter(employment_placements::contract_id.eq_any(ids))
+            .filter(employment_placements::started_on.le(day))
+            .filter(
+                employment_placements::ended_on
+                    .is_null()
+                    .or(employment_placements::ended_on.ge(day)),
+            )
+            .group_by(employment_placements::contract_id)
+            .select((
+                employment_placements::contract_id,
+                diesel::dsl::count_star(),
+            ))
+            .load(conn)?;
+        for (contract, n) in workers {
+            if let Some(c) = contract {
+                by.entry(c.0).or_default().0 = u64::try_from(n).unwrap_or(0);
+            }
         }
     }
-    let month = YearMonth::of(day).to_string();
-    let hours: Vec<(Option<DbUuid>, i16)> = employment_hours::table
-        .inner_join(employment_placements::table)
-        .filter(employment_placements::contract_id.eq_any(ids))
-        .filter(employment_hours::month.eq(month))
-        .select((employment_placements::contract_id, employment_hours::hours))
-        .load(conn)?;
-    for (contract, h) in hours {
-        if let Some(c) = contract {
-            by.entry(c.0).or_default().1 += u64::try_from(h).unwrap_or(0);
+    if !hours_ids.is_empty() {
+        let ids: Vec<DbUuid> = hours_ids.iter().copied().map(DbUuid).collect();
+        let month = YearMonth::of(day).to_string();
+        let hours: Vec<(Option<DbUuid>, Option<i64>)> = employment_hours::table
+            .inner_join(employment_placements::table)
+            .filter(employment_placements::contract_id.eq_any(ids))
+            .filter(employment_hours::month.eq(month))
+            .group_by(employment_placements::contract_id)
+            .select((
+                employment_placements::contract_id,
+                diesel::dsl::sum(employment_hours::hours),
+            ))
+            .load(conn)?;
+        for (contract, h) in hours {
+            if let Some(c) = contract {
+                by.entry(c.0).or_default().1 = u64::try_from(h.unwrap_or(0)).unwrap_or(0);
+            }
         }
     }
     Ok(by)
+}
+
+/// The pact and the case file of a commitment.
+pub fn commitment_facts(
+    conn: &mut AnyConnection,
+    commitment_id: Uuid,
+) -> Result<Option<(Uuid, Uuid)>, StoreError> {
+    use crate::schema::{pact_commitments, pacts};
+    let found: Option<(DbUuid, DbUuid)> = pact_commitments::table
+        .inner_join(pacts::table)
+        .filter(pact_commitments::id.eq(DbUuid(commitment_id)))
+        .select((pacts::id, pacts::case_file_id))
+        .first(conn)
+        .optional()?;
+    Ok(found.map(|(pact, file)| (pact.0, file.0)))
+}
+
+/// The case file and the service of a referral.
+pub fn referral_facts(
+    conn: &mut AnyConnection,
+    referral_id: Uuid,
+) -> Result<Option<(Uuid, String)>, StoreError> {
+    use crate::schema::referrals;
+    let found: Option<(DbUuid, String)> = referrals::table
+        .find(DbUuid(referral_id))
+        .select((referrals::case_file_id, referrals::service))
+        .first(conn)
+        .optional()?;
+    Ok(found.map(|(file, service)| (file.0, service)))
 }

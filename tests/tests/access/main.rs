@@ -119,6 +119,8 @@ pub struct Office {
     pub contract: String,
     /// An employment placement of the person with the employer, under the contract.
     pub work_placement: String,
+    /// A training event of the staff.
+    pub training_event: String,
 }
 
 impl Office {
@@ -563,6 +565,24 @@ pub async fn office(app: &TestApp) -> Office {
         )
         .await,
     );
+    let training_event = id_of(
+        &created(
+            send(
+                app,
+                &clerk,
+                reqwest::Method::POST,
+                "/training-events",
+                None,
+                Some(
+                    json!({"kind": "training", "title": "Etica", "provider": "Ordine",
+                    "from_on": day(-3), "until_on": day(-3), "hours": 4, "credits": 4,
+                    "ethics_credits": 4}),
+                ),
+            )
+            .await,
+        )
+        .await,
+    );
     let (spare_token, _) = app.tokens("spare", &user_password("spare")).await;
     let grant = created(
         send(
@@ -583,6 +603,7 @@ pub async fn office(app: &TestApp) -> Office {
         employer,
         contract,
         work_placement,
+        training_event,
         facility,
         bed,
         placement,

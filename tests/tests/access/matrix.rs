@@ -188,6 +188,16 @@ const EXPECTED: &[(&str, &str)] = &[
     ("get_employment_placement", "AAADDAAADDU"),
     ("transition_employment_placement", "AAADDADDDDU"),
     ("record_employment_hours", "AAADDADDDDU"),
+    // Training: staff data; events read by every staff member, kept by the clerks and the
+    // office manager, who also read every register (a staff member reads their own).
+    ("create_training_event", "DDDDDDAADDU"),
+    ("list_training_events", "AAAAAAAAAAU"),
+    ("get_training_event", "AAAAAAAAAAU"),
+    ("replace_training_event", "DDDDDDAADDU"),
+    ("record_training_attendance", "DDDDDDAADDU"),
+    ("list_training_attendance", "DDDDDDAADDU"),
+    ("get_training_register", "DDDDDDAADDU"),
+    ("get_training_table", "DDDDDDAADDU"),
 ];
 
 struct Operation {
@@ -256,6 +266,7 @@ fn fill(path: &str, o: &Office) -> String {
         ("placement_id", &o.placement),
         ("employer_id", &o.employer),
         ("contract_id", &o.contract),
+        ("event_id", &o.training_event),
     ] {
         filled = filled.replace(&format!("{{{name}}}"), value);
     }

@@ -14,6 +14,8 @@ on_both_engines!(
     contracts_bind_their_clause_to_the_employer_and_keep_their_amendments,
     employment_placements_follow_their_lifecycle_with_their_hours,
     compliance_counts_the_placements_under_each_contract,
+    the_planned_end_of_an_employment_placement_is_on_the_agenda,
+    a_puc_fulfils_its_pact_commitment_and_a_referral_leads_to_a_placement,
 );
 
 fn cooperative() -> Value {
@@ -897,4 +899,300 @@ async fn compliance_counts_the_placements_under_each_contract(app: TestApp) {
             .status(),
         400
     );
+}
+
+async fn the_planned_end_of_an_employment_placement_is_on_the_agenda(app: TestApp) {
+    let admin = app.admin_token().await;
+    let clerk = app
+        .staff(&admin, "clerk", &["administrative"], &["social_inclusion"])
+        .await;
+    let anna = app
+        .staff(&admin, "anna", &["social_worker"], &["social_inclusion"])
+        .await;
+    let firm = company(&app, &clerk.1, "Officina Rossi", "00355870221").await;
+    let (person, file) = case_of(&app, &anna, "Marta").await;
+    let path = format!("/case-files/{file}/employment-placements");
+    let mut ids = Vec::new();
+    for until in [10, 3] {
+        let p = created(
+            app.post(
+                &anna.1,
+                &path,
+                &json!({"kind": "work_grant", "employer_id": firm, "weekly_hours": 20,
+                    "from_on": day(-5), "until_on": day(until)}),
+            )
+            .await,
+        )
+        .await;
+        ids.push(id_of(&p));
+    }
+    let agenda = app.get_ok(&anna.1, "/me/agenda?kind=employment_end").await;
+    let items = agenda["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{agenda}");
+    assert_eq!(items[0]["kind"], "employment_end");
+    assert_eq!(items[0]["due_on"], day(3));
+    assert_eq!(items[0]["late"], false);
+    assert_eq!(items[0]["employment_placement_id"], ids[1].as_str());
+    assert_eq!(items[0]["placement_id"], Value::Null);
+    assert_eq!(items[0]["person_id"], person.as_str());
+    assert_eq!(items[1]["due_on"], day(10));
+    // Pages over the source, and an ended placement leaves the agenda.
+    let first = app
+        .get_ok(&anna.1, "/me/agenda?kind=employment_end&limit=1")
+        .await;
+    let next = first["next"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("/api/v1");
+    let second = app.get_ok(&anna.1, next).await;
+    assert_eq!(
+        second["items"][0]["employment_placement_id"],
+        ids[0].as_str()
+    );
+    created(
+        app.post_if(
+            &anna.1,
+            &format!("/employment-placements/{}/transitions", ids[1]),
+            "\"1\"",
+            &json!({"transition": "interrupt", "reason": "Not suited"}),
+        )
+        .await,
+    )
+    .await;
+    let agenda = app.get_ok(&anna.1, "/me/agenda").await;
+    let ends: Vec<&Value> = agenda["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "employment_end")
+        .collect();
+    assert_eq!(ends.len(), 1);
+    assert_eq!(ends[0]["employment_placement_id"], ids[0].as_str());
+}
+
+async fn a_puc_fulfils_its_pact_commitment_and_a_referral_leads_to_a_placement(app: TestApp) {
+    let admin = app.admin_token().await;
+    let clerk = app
+        .staff(&admin, "clerk", &["administrative"], &["social_inclusion"])
+        .await;
+    let anna = app
+        .staff(&admin, "anna", &["social_worker"], &["social_inclusion"])
+        .await;
+    let comune = id_of(
+        &created(
+            app.post(
+                &clerk.1,
+                "/employers",
+                &json!({"kind": "public_body", "name": "Comune di Trento", "vat_number": "00355870221",
+                    "street": "Via Belenzani 19", "municipality": "Trento"}),
+            )
+            .await,
+        )
+        .await,
+    );
+    let person = app.register_person(&anna.1, "Marta", "Lavoro").await;
+    let file = id_of(
+        &app.open_case_file(
+            &anna.1,
+            &person,
+            "social_inclusion",
+            &anna.0,
+            Some(&day(-120)),
+        )
+        .await,
+    );
+    let (_, other_file) = case_of(&app, &anna, "Nora").await;
+    // A signed pact with a PUC commitment of the person, and one on training.
+    let pact = id_of(
+        &created(
+            app.post(
+                &anna.1,
+                &format!("/case-files/{file}/pacts"),
+                &json!({"measure": "adi", "application_reference": "INPS-ADI-2026-0001",
+                    "activation_on": day(-95), "drafted_on": day(-90)}),
+            )
+            .await,
+        )
+        .await,
+    );
+    for step in [
+        json!({"kind": "convocation", "occurred_on": day(-85)}),
+        json!({"kind": "preliminary_analysis", "occurred_on": day(-80), "outcome": "social_path"}),
+    ] {
+        created(
+            app.post(&anna.1, &format!("/pacts/{pact}/steps"), &step)
+                .await,
+        )
+        .await;
+    }
+    let tag = etag_of(&app.get(&anna.1, &format!("/pacts/{pact}")).await);
+    created(
+        app.post_if(
+            &anna.1,
+            &format!("/pacts/{pact}/transitions"),
+            &tag,
+            &json!({"transition": "sign", "occurred_on": day(-70)}),
+        )
+        .await,
+    )
+    .await;
+    let commitment = |kind: &str| {
+        json!({"person_id": person, "kind": kind, "owner": "Comune di Trento",
+            "frequency": "weekly", "due_on": day(60), "verification": "Registro presenze"})
+    };
+    let puc = id_of(
+        &created(
+            app.post(
+                &anna.1,
+                &format!("/pacts/{pact}/commitments"),
+                &commitment("community_utility_project"),
+            )
+            .await,
+        )
+        .await,
+    );
+    let training = id_of(
+        &created(
+            app.post(
+                &anna.1,
+                &format!("/pacts/{pact}/commitments"),
+                &commitment("training"),
+            )
+            .await,
+        )
+        .await,
+    );
+    // Referrals: to the employment centre (it leads to work), to the addiction service (not).
+    let referral = |service: &str| {
+        json!({"direction": "outgoing", "service": service, "organisation": "Servizio",
+            "reason": "Orientamento al lavoro", "sent_on": day(-20)})
+    };
+    let centre = id_of(
+        &created(
+            app.post(
+                &anna.1,
+                &format!("/case-files/{file}/referrals"),
+                &referral("employment_centre"),
+            )
+            .await,
+        )
+        .await,
+    );
+    let serd = id_of(
+        &created(
+            app.post(
+                &anna.1,
+                &format!("/case-files/{file}/referrals"),
+                &referral("addiction_service"),
+            )
+            .await,
+        )
+        .await,
+    );
+    let base = json!({"kind": "community_utility_project", "employer_id": comune,
+        "weekly_hours": 8, "from_on": day(-10), "until_on": day(80)});
+    let with = |changes: Value| {
+        let mut b = base.clone();
+        for (k, v) in changes.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        b
+    };
+    for (path_file, body, pointer) in [
+        (
+            &file,
+            with(json!({"commitment_id": training})),
+            "/commitment_id",
+        ),
+        (
+            &file,
+            with(json!({"kind": "work_grant", "commitment_id": puc})),
+            "/commitment_id",
+        ),
+        (
+            &other_file,
+            with(json!({"commitment_id": puc})),
+            "/commitment_id",
+        ),
+        (
+            &file,
+            with(json!({"commitment_id": uuid::Uuid::now_v7()})),
+            "/commitment_id",
+        ),
+        (&file, with(json!({"referral_id": serd})), "/referral_id"),
+        (
+            &other_file,
+            with(json!({"referral_id": centre})),
+            "/referral_id",
+        ),
+    ] {
+        let (status, p) = problem(
+            app.post(
+                &anna.1,
+                &format!("/case-files/{path_file}/employment-placements"),
+                &body,
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, 422, "{body}: {p}");
+        assert_eq!(pointers(&p), [pointer], "{body}");
+    }
+    let placement = created(
+        app.post(
+            &anna.1,
+            &format!("/case-files/{file}/employment-placements"),
+            &with(json!({"commitment_id": puc, "referral_id": centre})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(placement["commitment_id"], puc.as_str());
+    assert_eq!(placement["referral_id"], centre.as_str());
+    let id = id_of(&placement);
+    let transitions = format!("/employment-placements/{id}/transitions");
+    created(
+        app.post_if(
+            &anna.1,
+            &transitions,
+            "\"1\"",
+            &json!({"transition": "start", "occurred_on": day(-10)}),
+        )
+        .await,
+    )
+    .await;
+    let status_of = |c: String| {
+        let app = &app;
+        let token = anna.1.clone();
+        let pact = pact.clone();
+        async move {
+            app.get_ok(&token, &format!("/pacts/{pact}/commitments/{c}"))
+                .await["status"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    assert_eq!(status_of(puc.clone()).await, "pending");
+    // Completing the PUC fulfils the commitment, in the same request.
+    let done = created(
+        app.post_if(
+            &anna.1,
+            &transitions,
+            "\"2\"",
+            &json!({"transition": "complete", "outcome": "none"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(done["status"], "completed");
+    assert_eq!(status_of(puc.clone()).await, "met");
+    assert_eq!(status_of(training).await, "pending");
+    let record = app
+        .audit_entries(10)
+        .into_iter()
+        .find(|e| e.row.action == "employment_placement.complete")
+        .unwrap();
+    let details: Value = serde_json::from_str(record.row.details.as_deref().unwrap()).unwrap();
+    assert_eq!(details["commitment_met"], true);
 }

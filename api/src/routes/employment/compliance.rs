@@ -325,8 +325,14 @@ pub async fn list_contract_compliance(
                 &query,
                 |last| format!("compliance|{}", last.id),
             );
-            let ids: Vec<Uuid> = found.iter().map(|c| c.id).collect();
-            let standing = employment::standing_on(work.conn(), &ids, day)?;
+            let (workers, hours): (Vec<&Contract>, Vec<&Contract>) = found.iter().partition(|c| {
+                matches!(
+                    c.content.requirement,
+                    socialcare_domain::employment::Requirement::Workers(_)
+                )
+            });
+            let ids = |cs: Vec<&Contract>| cs.into_iter().map(|c| c.id).collect::<Vec<Uuid>>();
+            let standing = employment::standing_on(work.conn(), &ids(workers), &ids(hours), day)?;
             let wanted: Option<ComplianceState> = q.state.map(Into::into);
             let items: Vec<ComplianceItem> = found
                 .iter()

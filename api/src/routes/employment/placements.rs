@@ -9,16 +9,19 @@ use serde::{Deserialize, Serialize};
 use socialcare_domain::ValidationErrors;
 use socialcare_domain::access::Action;
 use socialcare_domain::case_file::check_takes_new_work;
+use socialcare_domain::case_file::{CaseFile, ExternalService};
 use socialcare_domain::employment::{
-    ContractFacts, EmployerFacts, MonthHours, WorkContent, WorkOutcome, WorkPlacement,
-    WorkTransition, YearMonth, apply_work, check_month_hours, check_work, check_work_day,
+    CommitmentFacts, ContractFacts, EmployerFacts, MonthHours, ReferralFacts, WorkContent,
+    WorkKind, WorkOutcome, WorkPlacement, WorkStatus, WorkTransition, YearMonth, apply_work,
+    check_month_hours, check_ties, check_work, check_work_day,
 };
 use socialcare_domain::ids::{CaseFileId, WorkPlacementId};
 use socialcare_domain::names::clean;
+use socialcare_domain::pact::CommitmentStatus;
 use socialcare_domain::project::{optional_text, required_text};
 use socialcare_domain::staff::Role;
 use socialcare_persistence::employment::{self, NewWorkPlacement, WorkChange};
-use socialcare_persistence::{AnyConnection, case_files, users};
+use socialcare_persistence::{AnyConnection, case_files, pacts, users};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
@@ -97,6 +100,13 @@ pub struct CreateWorkPlacementRequest {
     #[validate(length(min = 1, max = 2000))]
     #[schema(min_length = 1, max_length = 2000)]
     pub notes: Option<String>,
+    /// For a `community_utility_project`: the commitment of an inclusion pact of this case
+    /// file, taken by the person, of kind `community_utility_project`, that the placement
+    /// fulfils; completing the placement marks it `met`.
+    pub commitment_id: Option<Uuid>,
+    /// The referral of this case file to or from the employment centre or the labour agency
+    /// that led to the placement.
+    pub referral_id: Option<Uuid>,
 }
 
 /// Hours worked in a month.
@@ -156,6 +166,10 @@ pub struct WorkPlacementResponse {
     pub outcome_on: Option<NaiveDate>,
     /// Hours worked, by month.
     pub monthly_hours: Vec<MonthHoursItem>,
+    /// The pact commitment it fulfils (a PUC).
+    pub commitment_id: Option<Uuid>,
+    /// The referral that led to it.
+    pub referral_id: Option<Uuid>,
     /// Version, also sent as `ETag`; send it back in `If-Match` to change the placement.
     #[schema(format = Int64, example = 1)]
     pub version: i64,
@@ -204,6 +218,8 @@ impl From<&WorkPlacement> for WorkPlacementResponse {
                     hours: h.hours,
                 })
                 .collect(),
+            commitment_id: c.commitment_id,
+            referral_id: c.referral_id,
             version: p.version,
             created_at: p.created_at,
             created_by: p.created_by,
@@ -219,6 +235,7 @@ impl CreateWorkPlacementRequest {
         &self,
         conn: &mut AnyConnection,
         programmes: &[String],
+        file: &CaseFile,
     ) -> Result<WorkContent, ApiError> {
         let mut errors = ValidationErrors::new();
         let company_tutor = errors.collect(
@@ -281,7 +298,40 @@ impl CreateWorkPlacementRequest {
             from_on: self.from_on,
             until_on: self.until_on,
             notes,
+            commitment_id: self.commitment_id,
+            referral_id: self.referral_id,
         };
+        let commitment = match self.commitment_id {
+            Some(id) => employment::commitment_facts(conn, id)?
+                .map(|(pact_id, case_file_id)| {
+                    pacts::find_commitment(conn, pact_id, id).map(|c| {
+                        c.map(|c| CommitmentFacts {
+                            case_file_id,
+                            person_id: c.content.person_id,
+                            kind: c.content.kind,
+                        })
+                    })
+                })
+                .transpose()?
+                .flatten(),
+            None => None,
+        };
+        let referral = match self.referral_id {
+            Some(id) => employment::referral_facts(conn, id)?
+                .map(|(case_file_id, service)| {
+                    service
+                        .parse::<ExternalService>()
+                        .map(|service| ReferralFacts {
+                            case_file_id,
+                            service,
+                        })
+                        .map_err(ApiError::Internal)
+                })
+                .transpose()?,
+            None => None,
+        };
+        check_ties(&content, file.id, file.person_id, commitment, referral)
+            .map_err(ApiError::from_domain)?;
         check_work(
             &content,
             programmes,
@@ -346,7 +396,7 @@ pub async fn create_employment_placement(
             let case_file_id = work.case_file_id()?;
             let file = case_files::find(work.conn(), case_file_id)?
                 .ok_or_else(|| ApiError::NotFound("no case file with this id".into()))?;
-            let content = request.content(work.conn(), &programmes)?;
+            let content = request.content(work.conn(), &programmes, &file)?;
             check_takes_new_work(file.status, "take new employment placements")
                 .map_err(ApiError::Conflict)?;
             let (actor, now) = (work.actor(), work.now());
@@ -562,6 +612,52 @@ impl WorkTransitionRequest {
     }
 }
 
+/// A completed PUC fulfils the pact commitment it names: a commitment still `pending` becomes
+/// `met` (with the pact's version and deadlines moved on, as any change of a commitment), in
+/// the same transaction; one already judged, or of a pact that takes no changes (a legacy
+/// measure), stays as it is. The audit record says which.
+fn fulfil_commitment(work: &mut Work<'_>, placement: &WorkPlacement) -> Result<(), ApiError> {
+    let (Some(commitment_id), WorkKind::CommunityUtilityProject) =
+        (placement.content.commitment_id, placement.content.kind)
+    else {
+        return Ok(());
+    };
+    let Some((pact_id, _)) = employment::commitment_facts(work.conn(), commitment_id)? else {
+        return Ok(());
+    };
+    let (actor, now) = (work.actor(), work.now());
+    let pact = pacts::find(work.conn(), pact_id)?
+        .ok_or_else(|| ApiError::Internal("a commitment without its pact".into()))?;
+    let Some(commitment) = pacts::find_commitment(work.conn(), pact_id, commitment_id)? else {
+        return Ok(());
+    };
+    let open = socialcare_domain::pact::check_commitments_allowed(&pact).is_ok();
+    if commitment.content.status != CommitmentStatus::Pending || !open {
+        work.detail("commitment_met", false);
+        return Ok(());
+    }
+    let mut content = commitment.content.clone();
+    content.status = CommitmentStatus::Met;
+    let bumped = pacts::bump_version(work.conn(), pact.id, pact.version, actor, now)?;
+    let updated = bumped
+        && pacts::update_commitment(
+            work.conn(),
+            commitment_id,
+            commitment.version,
+            &content,
+            actor,
+            now,
+        )?;
+    if !updated {
+        return Err(ApiError::PreconditionFailed(
+            "the pact changed meanwhile; read the placement again and retry".into(),
+        ));
+    }
+    work.detail("commitment_met", true)
+        .detail("commitment_id", commitment_id);
+    Ok(())
+}
+
 /// The placement as it is now, after a change that moved its version on (or 412 when another
 /// request changed it first).
 fn answer_changed(work: &mut Work<'_>, id: Uuid, changed: bool) -> Result<Answer, ApiError> {
@@ -633,6 +729,9 @@ pub async fn transition_employment_placement(
             let changed =
                 employment::change_work_placement(work.conn(), &placement, &change, actor, now)?;
             work.detail("on", change.on);
+            if changed && change.to == WorkStatus::Completed {
+                fulfil_commitment(work, &placement)?;
+            }
             answer_changed(work, placement.id, changed)
         },
     )
