@@ -1998,6 +1998,30 @@ pub const TABLES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "training_events",
+        &[
+            "id",
+            "kind",
+            "title",
+            "provider",
+            "from_on",
+            "until_on",
+            "hours",
+            "credits",
+            "ethics_credits",
+            "notes",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+        ],
+    ),
+    (
+        "training_attendance",
+        &["event_id", "user_id", "hours", "recorded_at", "recorded_by"],
+    ),
+    (
         "contract_amendments",
         &[
             "id",
