@@ -1065,6 +1065,7 @@ diesel::table! {
         hours -> SmallInt,
         recorded_at -> SqlInstant,
         recorded_by -> SqlUuid,
+        contract_id -> Nullable<SqlUuid>,
     }
 }
 
@@ -1995,6 +1996,7 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "hours",
             "recorded_at",
             "recorded_by",
+            "contract_id",
         ],
     ),
     (

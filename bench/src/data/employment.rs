@@ -337,6 +337,7 @@ impl Employment {
                         office_time(&mut self.rng, month.first_day().max(start)).min(self.now),
                     ),
                     recorded_by: DbUuid(manager),
+                    contract_id: contract.map(|c| DbUuid(c.id)),
                 });
                 version += 1;
             }

@@ -1048,6 +1048,7 @@ pub struct WorkHoursRow {
     pub(super) hours: i16,
     pub(super) recorded_at: DbInstant,
     pub(super) recorded_by: DbUuid,
+    pub(super) contract_id: Option<DbUuid>,
 }
 
 /// A `training_events` row.

@@ -65,7 +65,11 @@ CREATE TABLE employment_hours (
     hours INTEGER NOT NULL CHECK (hours BETWEEN 0 AND 300),
     recorded_at TEXT NOT NULL,
     recorded_by BLOB NOT NULL REFERENCES users (id),
+    -- The placement's contract (it never changes), so that compliance sums a month's hours per
+    -- contract from one index.
+    contract_id BLOB REFERENCES procurement_contracts (id),
     PRIMARY KEY (placement_id, month)
 );
--- Compliance sums the hours of one month for the placements of many contracts.
-CREATE INDEX employment_hours_month_idx ON employment_hours (month, placement_id, hours);
+-- Compliance sums the hours of one month per contract.
+CREATE INDEX employment_hours_contract_idx ON employment_hours (contract_id, month, hours)
+    WHERE contract_id IS NOT NULL;

@@ -325,6 +325,7 @@ pub fn record_month_hours(
             employment_hours::hours.eq(i16::try_from(entry.hours).unwrap_or(i16::MAX)),
             employment_hours::recorded_at.eq(DbInstant::from(now)),
             employment_hours::recorded_by.eq(DbUuid(actor)),
+            employment_hours::contract_id.eq(placement.content.contract_id.map(DbUuid)),
         ))
         .execute(conn)?;
     Ok(true)
@@ -360,8 +361,7 @@ pub fn hours_under(
     contract_id: Uuid,
 ) -> Result<BTreeMap<YearMonth, u64>, StoreError> {
     let rows: Vec<(String, i16)> = employment_hours::table
-        .inner_join(employment_placements::table)
-        .filter(employment_placements::contract_id.eq(DbUuid(contract_id)))
+        .filter(employment_hours::contract_id.eq(DbUuid(contract_id)))
         .select((employment_hours::month, employment_hours::hours))
         .load(conn)?;
     let mut by: BTreeMap<YearMonth, u64> = BTreeMap::new();
@@ -410,12 +410,11 @@ pub fn standing_on(
         let ids: Vec<DbUuid> = hours_ids.iter().copied().map(DbUuid).collect();
         let month = YearMonth::of(day).to_string();
         let hours: Vec<(Option<DbUuid>, Option<i64>)> = employment_hours::table
-            .inner_join(employment_placements::table)
-            .filter(employment_placements::contract_id.eq_any(ids))
+            .filter(employment_hours::contract_id.eq_any(ids))
             .filter(employment_hours::month.eq(month))
-            .group_by(employment_placements::contract_id)
+            .group_by(employment_hours::contract_id)
             .select((
-                employment_placements::contract_id,
+                employment_hours::contract_id,
                 diesel::dsl::sum(employment_hours::hours),
             ))
             .load(conn)?;
