@@ -1077,24 +1077,23 @@ fn demo_employers(
         let employer = employment::insert_employer(c, &content, author, now)?;
         if name.ends_with("(doppione)") {
             employment::annul_employer(c, employer.id, 1, "Registrato due volte", author, now)?;
-        } else {
-            hosts.push((employer.id, kind));
+            summary.employers += 1;
+            continue;
         }
-        if !name.ends_with("(doppione)")
-            && let Some((clause, requirement, subject)) = match kind {
-                EmployerKind::SocialCooperativeB => Some((
-                    ClauseKind::TypeBAgreement,
-                    Requirement::Workers(3),
-                    "Pulizia degli uffici comunali",
-                )),
-                EmployerKind::Company => Some((
-                    ClauseKind::DisadvantagedHiring,
-                    Requirement::HoursShare(30),
-                    "Manutenzione del verde pubblico",
-                )),
-                _ => None,
-            }
-        {
+        hosts.push((employer.id, kind));
+        if let Some((clause, requirement, subject)) = match kind {
+            EmployerKind::SocialCooperativeB => Some((
+                ClauseKind::TypeBAgreement,
+                Requirement::Workers(3),
+                "Pulizia degli uffici comunali",
+            )),
+            EmployerKind::Company => Some((
+                ClauseKind::DisadvantagedHiring,
+                Requirement::HoursShare(30),
+                "Manutenzione del verde pubblico",
+            )),
+            _ => None,
+        } {
             let today = socialcare_domain::calendar::today(now);
             let contract = ContractContent {
                 contracting_authority: "Comune di Trento".to_owned(),

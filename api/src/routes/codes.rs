@@ -6,7 +6,8 @@ use socialcare_domain::case_file::{
     TargetGroup, TeamRole,
 };
 use socialcare_domain::employment::{
-    ClauseKind, ComplianceState, EmployerKind, WorkKind, WorkOutcome, WorkStatus, WorkTransition,
+    ClauseKind, ComplianceState, ComplianceUnit, EmployerKind, WorkKind, WorkOutcome, WorkStatus,
+    WorkTransition,
 };
 use socialcare_domain::housing::{
     Attendance, ExitDestination, FacilityKind, PlacementStatus, PlacementTransition, Takes,
@@ -716,5 +717,15 @@ api_enum!(
         SupervisionGroup,
         /// Individual supervision.
         SupervisionIndividual,
+    }
+);
+
+api_enum!(
+    /// What a contract's social clause is measured in.
+    ComplianceUnitCode => ComplianceUnit {
+        /// Workers placed on a day; worker-days over a period (`required_workers`).
+        Workers,
+        /// Hours worked in a month; hours over the months of a period (`required_hours_share`).
+        Hours,
     }
 );

@@ -116,13 +116,20 @@ pub struct Clause<'a> {
     pub hours: &'a BTreeMap<YearMonth, u64>,
 }
 
-impl Clause<'_> {
-    /// The unit the clause is measured in.
-    pub fn unit(&self) -> ComplianceUnit {
-        match self.requirement {
+impl Requirement {
+    /// The unit a clause with this requirement is measured in.
+    pub fn unit(self) -> ComplianceUnit {
+        match self {
             Requirement::Workers(_) => ComplianceUnit::Workers,
             Requirement::HoursShare(_) => ComplianceUnit::Hours,
         }
+    }
+}
+
+impl Clause<'_> {
+    /// The unit the clause is measured in.
+    pub fn unit(&self) -> ComplianceUnit {
+        self.requirement.unit()
     }
 
     /// The hours required in a month: the share of the monthly hours, rounded up.

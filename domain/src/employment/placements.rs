@@ -400,6 +400,30 @@ pub fn check_ties(
     errors.into_result(())
 }
 
+/// Whether a staff member may be a placement's office tutor: an active social worker, educator
+/// or area coordinator.
+pub fn may_tutor(roles: &std::collections::BTreeSet<crate::staff::Role>, active: bool) -> bool {
+    use crate::staff::Role;
+    active
+        && roles.iter().any(|r| {
+            matches!(
+                r,
+                Role::SocialWorker | Role::Educator | Role::AreaCoordinator
+            )
+        })
+}
+
+/// The status a completed PUC gives the pact commitment it fulfils: `met`, when the commitment
+/// is still `pending` and its pact takes changes; otherwise none (a commitment already judged
+/// stays as it was).
+pub fn fulfilled_commitment(
+    current: crate::pact::CommitmentStatus,
+    pact_takes_changes: bool,
+) -> Option<crate::pact::CommitmentStatus> {
+    use crate::pact::CommitmentStatus;
+    (current == CommitmentStatus::Pending && pact_takes_changes).then_some(CommitmentStatus::Met)
+}
+
 /// An employment placement as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkPlacement {
@@ -821,6 +845,25 @@ mod tests {
                 .field,
             "referral_id"
         );
+    }
+
+    #[test]
+    fn tutors_and_fulfilled_commitments() {
+        use crate::pact::CommitmentStatus;
+        use crate::staff::Role;
+        let roles = |r: &[Role]| r.iter().copied().collect::<std::collections::BTreeSet<_>>();
+        assert!(may_tutor(&roles(&[Role::Educator]), true));
+        assert!(!may_tutor(&roles(&[Role::Educator]), false));
+        assert!(!may_tutor(
+            &roles(&[Role::Administrative, Role::OfficeManager]),
+            true
+        ));
+        assert_eq!(
+            fulfilled_commitment(CommitmentStatus::Pending, true),
+            Some(CommitmentStatus::Met)
+        );
+        assert_eq!(fulfilled_commitment(CommitmentStatus::Pending, false), None);
+        assert_eq!(fulfilled_commitment(CommitmentStatus::Missed, true), None);
     }
 
     #[test]

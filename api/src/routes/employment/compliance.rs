@@ -20,27 +20,8 @@ use crate::auth::Caller;
 use crate::case_work::{self, Op};
 use crate::error::{ApiError, Problem};
 use crate::extract::Id;
-use crate::routes::codes::ComplianceStateCode;
+use crate::routes::codes::{ComplianceStateCode, ComplianceUnitCode};
 use crate::state::AppState;
-
-/// What a clause is measured in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ComplianceUnitCode {
-    /// Workers placed on a day; worker-days over a period (`required_workers`).
-    Workers,
-    /// Hours worked in a month; hours over the months of a period (`required_hours_share`).
-    Hours,
-}
-
-impl From<ComplianceUnit> for ComplianceUnitCode {
-    fn from(u: ComplianceUnit) -> Self {
-        match u {
-            ComplianceUnit::Workers => Self::Workers,
-            ComplianceUnit::Hours => Self::Hours,
-        }
-    }
-}
 
 /// How a clause stands on one day.
 #[derive(Debug, Serialize, ToSchema)]
@@ -325,12 +306,9 @@ pub async fn list_contract_compliance(
                 &query,
                 |last| format!("compliance|{}", last.id),
             );
-            let (workers, hours): (Vec<&Contract>, Vec<&Contract>) = found.iter().partition(|c| {
-                matches!(
-                    c.content.requirement,
-                    socialcare_domain::employment::Requirement::Workers(_)
-                )
-            });
+            let (workers, hours): (Vec<&Contract>, Vec<&Contract>) = found
+                .iter()
+                .partition(|c| c.content.requirement.unit() == ComplianceUnit::Workers);
             let ids = |cs: Vec<&Contract>| cs.into_iter().map(|c| c.id).collect::<Vec<Uuid>>();
             let standing = employment::standing_on(work.conn(), &ids(workers), &ids(hours), day)?;
             let wanted: Option<ComplianceState> = q.state.map(Into::into);
@@ -339,8 +317,6 @@ pub async fn list_contract_compliance(
                 .filter_map(|contract| {
                     let (workers, hours) = standing.get(&contract.id).copied().unwrap_or((0, 0));
                     let judged = judge_on(contract, day, workers, hours);
-                    let unit =
-                        ComplianceUnitCode::from(clause_of(contract, &[], &BTreeMap::new()).unit());
                     if wanted.is_some_and(|w| w != judged.state) {
                         return None;
                     }
@@ -350,7 +326,7 @@ pub async fn list_contract_compliance(
                         contracting_authority: contract.content.contracting_authority.clone(),
                         subject: contract.content.subject.clone(),
                         employer_id: contract.content.employer_id,
-                        unit,
+                        unit: contract.content.requirement.unit().into(),
                         state: judged.state.into(),
                         required: judged.required,
                         actual: judged.actual,

@@ -13,13 +13,11 @@ use socialcare_domain::case_file::{CaseFile, ExternalService};
 use socialcare_domain::employment::{
     CommitmentFacts, ContractFacts, EmployerFacts, MonthHours, ReferralFacts, WorkContent,
     WorkKind, WorkOutcome, WorkPlacement, WorkStatus, WorkTransition, YearMonth, apply_work,
-    check_month_hours, check_ties, check_work, check_work_day,
+    check_month_hours, check_ties, check_work, check_work_day, fulfilled_commitment, may_tutor,
 };
 use socialcare_domain::ids::{CaseFileId, WorkPlacementId};
 use socialcare_domain::names::clean;
-use socialcare_domain::pact::CommitmentStatus;
 use socialcare_domain::project::{optional_text, required_text};
-use socialcare_domain::staff::Role;
 use socialcare_persistence::employment::{self, NewWorkPlacement, WorkChange};
 use socialcare_persistence::{AnyConnection, case_files, pacts, users};
 use utoipa::ToSchema;
@@ -266,15 +264,7 @@ impl CreateWorkPlacementRequest {
         };
         if let Some(tutor) = self.office_tutor_id {
             let staff = users::find(conn, tutor)?;
-            let tutors = staff.is_some_and(|u| {
-                u.active
-                    && u.profile.roles().iter().any(|r| {
-                        matches!(
-                            r,
-                            Role::SocialWorker | Role::Educator | Role::AreaCoordinator
-                        )
-                    })
-            });
+            let tutors = staff.is_some_and(|u| may_tutor(u.profile.roles(), u.active));
             if !tutors {
                 errors.collect::<()>(
                     "office_tutor_id",
@@ -632,12 +622,12 @@ fn fulfil_commitment(work: &mut Work<'_>, placement: &WorkPlacement) -> Result<(
         return Ok(());
     };
     let open = socialcare_domain::pact::check_commitments_allowed(&pact).is_ok();
-    if commitment.content.status != CommitmentStatus::Pending || !open {
+    let Some(status) = fulfilled_commitment(commitment.content.status, open) else {
         work.detail("commitment_met", false);
         return Ok(());
-    }
+    };
     let mut content = commitment.content.clone();
-    content.status = CommitmentStatus::Met;
+    content.status = status;
     let bumped = pacts::bump_version(work.conn(), pact.id, pact.version, actor, now)?;
     let updated = bumped
         && pacts::update_commitment(
