@@ -117,6 +117,27 @@ pub fn insert_event(
     row.try_into()
 }
 
+/// Locks an event's row until the end of the transaction (false when there is none), so that
+/// replacing the event and recording an attendance decide one after the other: an event never
+/// lasts fewer hours than someone is recorded as attending.
+pub fn lock_event(conn: &mut AnyConnection, id: Uuid) -> Result<bool, StoreError> {
+    let found = match conn {
+        AnyConnection::Postgresql(c) => training_events::table
+            .find(DbUuid(id))
+            .select(training_events::id)
+            .for_update()
+            .first::<DbUuid>(c)
+            .optional()?,
+        // The transaction already holds the database's one write lock (`BEGIN IMMEDIATE`).
+        AnyConnection::Sqlite(c) => training_events::table
+            .find(DbUuid(id))
+            .select(training_events::id)
+            .first::<DbUuid>(c)
+            .optional()?,
+    };
+    Ok(found.is_some())
+}
+
 /// An event.
 pub fn find_event(conn: &mut AnyConnection, id: Uuid) -> Result<Option<TrainingEvent>, StoreError> {
     training_events::table

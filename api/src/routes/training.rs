@@ -398,6 +398,7 @@ pub async fn replace_training_event(
     );
     let check = move |work: &mut Work<'_>| {
         work.resource(id.0);
+        training::lock_event(work.conn(), id.0.uuid())?;
         event_of(work.conn(), id.0.uuid())
     };
     let then = |work: &mut Work<'_>,
@@ -519,6 +520,7 @@ pub async fn record_training_attendance(
     );
     let check = move |work: &mut Work<'_>| {
         work.resource(id.0);
+        training::lock_event(work.conn(), id.0.uuid())?;
         let event = event_of(work.conn(), id.0.uuid())?;
         if users::find(work.conn(), user.0.uuid())?.is_none() {
             return Err(ApiError::NotFound("no staff member with this id".into()));
