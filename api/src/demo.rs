@@ -134,6 +134,8 @@ pub struct DemoSummary {
     pub contracts: usize,
     /// Employment placements (in every state, some under a contract's clause).
     pub work_placements: usize,
+    /// Tutor reviews of the running employment placements.
+    pub work_reviews: usize,
     /// Training and supervision events of the staff.
     pub training_events: usize,
 }
@@ -1153,8 +1155,8 @@ fn demo_work(
     summary: &mut DemoSummary,
 ) -> Result<(), StoreError> {
     use socialcare_domain::employment::{
-        EmployerKind, MonthHours, WorkContent, WorkKind, WorkOutcome, WorkStatus, WorkTransition,
-        YearMonth,
+        EmployerKind, MonthHours, REVIEW_INTERVAL_DAYS, ReviewContent, ReviewProgress, WorkContent,
+        WorkKind, WorkOutcome, WorkStatus, WorkTransition, YearMonth, default_next_review,
     };
     use socialcare_persistence::employment::{self, NewWorkPlacement, WorkChange};
 
@@ -1256,6 +1258,8 @@ fn demo_work(
                 interruption_reason: reason,
                 outcome,
                 outcome_on: outcome.map(|_| on),
+                next_review_on: (transition == WorkTransition::Start)
+                    .then(|| default_next_review(on, current.content.until_on)),
             };
             employment::change_work_placement(c, &current, &change, file.manager, now)?;
             current = employment::find_work_placement(c, current.id)?
@@ -1268,6 +1272,31 @@ fn demo_work(
                 employment::record_month_hours(c, &current, entry, file.manager, now)?;
                 current = employment::find_work_placement(c, current.id)?
                     .ok_or_else(|| StoreError::Internal("a demo placement vanished".into()))?;
+            }
+            // The tutor's monthly reviews so far; the last one plans the next.
+            let mut held_on = started + Duration::days(REVIEW_INTERVAL_DAYS);
+            let mut progress = [
+                ReviewProgress::NeedsSupport,
+                ReviewProgress::OnTrack,
+                ReviewProgress::OnTrack,
+            ]
+            .into_iter()
+            .cycle();
+            while held_on <= today {
+                let content = ReviewContent {
+                    held_on,
+                    progress: progress.next().unwrap_or(ReviewProgress::OnTrack),
+                    with_company_tutor: true,
+                    summary: "Incontro con la persona e il tutor aziendale: mansioni, orari e \
+                              rapporti con i colleghi."
+                        .to_owned(),
+                    next_review_on: Some(default_next_review(held_on, current.content.until_on)),
+                };
+                employment::record_review(c, &current, &content, file.manager, now)?;
+                summary.work_reviews += 1;
+                current = employment::find_work_placement(c, current.id)?
+                    .ok_or_else(|| StoreError::Internal("a demo placement vanished".into()))?;
+                held_on += Duration::days(REVIEW_INTERVAL_DAYS);
             }
         }
     }

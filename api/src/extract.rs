@@ -346,6 +346,7 @@ path_ids!(
     BedId => "bed_id",
     PlacementId => "placement_id",
     WorkPlacementId => "placement_id",
+    WorkReviewId => "review_id",
     TrainingEventId => "event_id",
     StaffUserId => "user_id",
 );

@@ -226,6 +226,7 @@ fn check(url: &str, manifest_path: &PathBuf) {
         "procurement_contracts",
         "employment_placements",
         "employment_hours",
+        "employment_reviews",
         "training_events",
         "training_attendance",
         "case_reference_counters",

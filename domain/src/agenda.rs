@@ -33,11 +33,13 @@ pub enum ItemKind {
     PlacementEnd,
     /// The planned last day of an employment placement (proposed or active).
     EmploymentEnd,
+    /// The next tutor review of a running employment placement.
+    EmploymentReview,
 }
 
 impl ItemKind {
     /// Every kind, in order.
-    pub const ALL: [ItemKind; 8] = [
+    pub const ALL: [ItemKind; 9] = [
         ItemKind::ProjectReview,
         ItemKind::PactConvocation,
         ItemKind::PactSignature,
@@ -46,6 +48,7 @@ impl ItemKind {
         ItemKind::ExpectedRelease,
         ItemKind::PlacementEnd,
         ItemKind::EmploymentEnd,
+        ItemKind::EmploymentReview,
     ];
 
     /// The stable code of the kind (used in positions).
@@ -59,6 +62,7 @@ impl ItemKind {
             ItemKind::ExpectedRelease => "expected_release",
             ItemKind::PlacementEnd => "placement_end",
             ItemKind::EmploymentEnd => "employment_end",
+            ItemKind::EmploymentReview => "employment_review",
         }
     }
 
@@ -74,6 +78,7 @@ impl ItemKind {
             ItemKind::ExpectedRelease => 5,
             ItemKind::PlacementEnd => 6,
             ItemKind::EmploymentEnd => 7,
+            ItemKind::EmploymentReview => 8,
         }
     }
 
@@ -114,7 +119,7 @@ pub struct Item {
     /// The commitment, for [`ItemKind::PactCommitment`].
     pub commitment_id: Option<Uuid>,
     /// The placement: the housing placement for [`ItemKind::PlacementEnd`], the employment
-    /// placement for [`ItemKind::EmploymentEnd`].
+    /// placement for [`ItemKind::EmploymentEnd`] and [`ItemKind::EmploymentReview`].
     pub placement_id: Option<Uuid>,
 }
 
@@ -211,6 +216,28 @@ impl Item {
             kind: ItemKind::EmploymentEnd,
             due_on: until_on,
             late: until_on < today,
+            case_file_id,
+            person_id,
+            project_id: None,
+            pact_id: None,
+            commitment_id: None,
+            placement_id: Some(placement_id),
+        }
+    }
+
+    /// The next tutor review of a running employment placement (late once the day has passed
+    /// and no review was recorded).
+    pub fn employment_review(
+        case_file_id: Uuid,
+        person_id: Uuid,
+        placement_id: Uuid,
+        review_on: NaiveDate,
+        today: NaiveDate,
+    ) -> Self {
+        Self {
+            kind: ItemKind::EmploymentReview,
+            due_on: review_on,
+            late: review_on < today,
             case_file_id,
             person_id,
             project_id: None,

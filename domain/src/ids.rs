@@ -179,6 +179,11 @@ typed_id!(
     WorkPlacementId,
     "employment placement"
 );
+typed_id!(
+    /// A tutor review of an employment placement.
+    WorkReviewId,
+    "employment review"
+);
 
 #[cfg(test)]
 mod tests {

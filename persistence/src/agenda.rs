@@ -366,60 +366,70 @@ pub fn placement_ends(
         .collect())
 }
 
-/// The planned last days of the employment placements (proposed or active, with a planned
-/// end) of `manager`'s agenda in `window` after `after`, in the agenda's order (the day, then
-/// the placement), at most `limit` of them: those of the files where they are the current case
-/// manager.
-pub fn employment_ends(
+/// The employment placements due in `manager`'s agenda in `window` after `after`, in the
+/// agenda's order (the day, then the placement), at most `limit` of them, of the files where
+/// they are the current case manager: for [`ItemKind::EmploymentEnd`], the planned last days of
+/// those proposed or active with a planned end; for [`ItemKind::EmploymentReview`], the next
+/// tutor reviews of those active. `until` is the due day.
+pub fn employment_due(
     conn: &mut AnyConnection,
     manager: Uuid,
     window: &Window,
+    kind: ItemKind,
     after: Option<&Position>,
     limit: i64,
 ) -> Result<Vec<PlacementDue>, StoreError> {
     use socialcare_domain::employment::WorkStatus;
-    let mut query = employment_placements::table
-        .filter(employment_placements::case_file_id.eq_any(current_team_ids(
-            manager,
-            Some(TeamRole::CaseManager),
-            window.today,
-        )))
-        .filter(
-            employment_placements::status
-                .eq_any([WorkStatus::Proposed.as_str(), WorkStatus::Active.as_str()]),
-        )
-        .filter(employment_placements::until_on.is_not_null())
-        .select((
-            employment_placements::id,
-            employment_placements::case_file_id,
-            employment_placements::person_id,
-            employment_placements::until_on,
-        ))
-        .order((
-            employment_placements::until_on.asc(),
-            employment_placements::id.asc(),
-        ))
-        .limit(limit)
-        .into_boxed();
-    window_filter!(query, employment_placements::until_on, window);
-    if let Some(a) = after {
-        let day = a.due_on;
-        query = if ItemKind::EmploymentEnd.rank() < a.kind.rank() {
-            query.filter(employment_placements::until_on.gt(day))
-        } else if ItemKind::EmploymentEnd.rank() > a.kind.rank() {
-            query.filter(employment_placements::until_on.ge(day))
-        } else {
-            let placement = DbUuid(a.subject.unwrap_or_default());
-            query.filter(
-                employment_placements::until_on
-                    .gt(day)
-                    .or(employment_placements::until_on
-                        .eq(day)
-                        .and(employment_placements::id.gt(placement))),
-            )
-        };
+    // One query shape for both sources: the due column and the statuses differ.
+    macro_rules! due_by {
+        ($column:expr, $statuses:expr) => {{
+            let mut query = employment_placements::table
+                .filter(employment_placements::case_file_id.eq_any(current_team_ids(
+                    manager,
+                    Some(TeamRole::CaseManager),
+                    window.today,
+                )))
+                .filter(employment_placements::status.eq_any($statuses))
+                .filter($column.is_not_null())
+                .select((
+                    employment_placements::id,
+                    employment_placements::case_file_id,
+                    employment_placements::person_id,
+                    $column,
+                ))
+                .order(($column.asc(), employment_placements::id.asc()))
+                .limit(limit)
+                .into_boxed();
+            window_filter!(query, $column, window);
+            if let Some(a) = after {
+                let day = a.due_on;
+                query = if kind.rank() < a.kind.rank() {
+                    query.filter($column.gt(day))
+                } else if kind.rank() > a.kind.rank() {
+                    query.filter($column.ge(day))
+                } else {
+                    let placement = DbUuid(a.subject.unwrap_or_default());
+                    query.filter(
+                        $column
+                            .gt(day)
+                            .or($column.eq(day).and(employment_placements::id.gt(placement))),
+                    )
+                };
+            }
+            let rows: Vec<(DbUuid, DbUuid, DbUuid, Option<NaiveDate>)> = query.load(conn)?;
+            rows
+        }};
     }
-    let rows: Vec<(DbUuid, DbUuid, DbUuid, Option<NaiveDate>)> = query.load(conn)?;
+    let rows = match kind {
+        ItemKind::EmploymentReview => due_by!(
+            employment_placements::next_review_on,
+            [WorkStatus::Active.as_str()]
+        ),
+        _ => due_by!(
+            employment_placements::until_on,
+            [WorkStatus::Proposed.as_str(), WorkStatus::Active.as_str()]
+        ),
+    };
     Ok(rows
         .into_iter()
         .filter_map(|(id, file, person, until)| {

@@ -1052,6 +1052,24 @@ diesel::table! {
         updated_by -> SqlUuid,
         commitment_id -> Nullable<SqlUuid>,
         referral_id -> Nullable<SqlUuid>,
+        next_review_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    employment_reviews (id) {
+        id -> SqlUuid,
+        placement_id -> SqlUuid,
+        held_on -> Date,
+        progress -> Text,
+        with_company_tutor -> Bool,
+        summary -> Text,
+        next_review_on -> Nullable<Date>,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
     }
 }
 
@@ -1156,6 +1174,7 @@ diesel::joinable!(contract_amendments -> procurement_contracts (contract_id));
 diesel::joinable!(bed_nights -> placements (placement_id));
 diesel::joinable!(employment_placements -> employers (employer_id));
 diesel::joinable!(employment_hours -> employment_placements (placement_id));
+diesel::joinable!(employment_reviews -> employment_placements (placement_id));
 diesel::joinable!(training_attendance -> training_events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -1219,6 +1238,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     bed_nights,
     employment_placements,
     employment_hours,
+    employment_reviews,
     training_events,
     training_attendance,
 );
@@ -1986,6 +2006,21 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "updated_by",
             "commitment_id",
             "referral_id",
+            "next_review_on",
+        ],
+    ),
+    (
+        "employment_reviews",
+        &[
+            "id",
+            "placement_id",
+            "held_on",
+            "progress",
+            "with_company_tutor",
+            "summary",
+            "next_review_on",
+            "created_at",
+            "created_by",
         ],
     ),
     (

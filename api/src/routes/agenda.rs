@@ -70,6 +70,10 @@ pub enum AgendaItemKind {
     /// The planned last day of an employment placement (proposed or active): complete or
     /// interrupt it, with its outcome; late when it has passed.
     EmploymentEnd,
+    /// The next review of a running employment placement by the office's tutor: meet the
+    /// person and the employer's tutor and record the review, which plans the next one; late
+    /// when the day has passed.
+    EmploymentReview,
 }
 
 impl From<DueKind> for AgendaItemKind {
@@ -89,6 +93,7 @@ impl From<ItemKind> for AgendaItemKind {
             ItemKind::ExpectedRelease => AgendaItemKind::ExpectedRelease,
             ItemKind::PlacementEnd => AgendaItemKind::PlacementEnd,
             ItemKind::EmploymentEnd => AgendaItemKind::EmploymentEnd,
+            ItemKind::EmploymentReview => AgendaItemKind::EmploymentReview,
         }
     }
 }
@@ -104,6 +109,7 @@ impl From<AgendaItemKind> for ItemKind {
             AgendaItemKind::ExpectedRelease => ItemKind::ExpectedRelease,
             AgendaItemKind::PlacementEnd => ItemKind::PlacementEnd,
             AgendaItemKind::EmploymentEnd => ItemKind::EmploymentEnd,
+            AgendaItemKind::EmploymentReview => ItemKind::EmploymentReview,
         }
     }
 }
@@ -130,7 +136,7 @@ pub struct AgendaItem {
     pub commitment_id: Option<Uuid>,
     /// The housing placement, for `placement_end`.
     pub placement_id: Option<Uuid>,
-    /// The employment placement, for `employment_end`.
+    /// The employment placement, for `employment_end` and `employment_review`.
     pub employment_placement_id: Option<Uuid>,
 }
 
@@ -148,9 +154,12 @@ impl From<Item> for AgendaItem {
             placement_id: item
                 .placement_id
                 .filter(|_| item.kind == ItemKind::PlacementEnd),
-            employment_placement_id: item
-                .placement_id
-                .filter(|_| item.kind == ItemKind::EmploymentEnd),
+            employment_placement_id: item.placement_id.filter(|_| {
+                matches!(
+                    item.kind,
+                    ItemKind::EmploymentEnd | ItemKind::EmploymentReview
+                )
+            }),
         }
     }
 }
@@ -236,6 +245,9 @@ pub struct AgendaPage {
     pub next: Option<String>,
 }
 
+/// How an item of an employment source is made from its facts.
+type ItemOf = fn(Uuid, Uuid, Uuid, NaiveDate, NaiveDate) -> Item;
+
 /// The facts of one page of `manager`'s agenda, as domain items: from each source (the
 /// reviews of the active projects and the stored deadlines of the pacts of the files they
 /// manage, and the expected releases to plan for, of the open files they manage and, for an
@@ -295,15 +307,20 @@ fn due_items(
             ));
         }
     }
-    if wants(ItemKind::EmploymentEnd) {
-        for end in agenda::employment_ends(conn, manager, window, after, fetch)? {
-            items.push(Item::employment_end(
-                end.case_file_id,
-                end.person_id,
-                end.placement_id,
-                end.until,
-                today,
-            ));
+    for (source, item) in [
+        (ItemKind::EmploymentEnd, Item::employment_end as ItemOf),
+        (ItemKind::EmploymentReview, Item::employment_review),
+    ] {
+        if wants(source) {
+            for due in agenda::employment_due(conn, manager, window, source, after, fetch)? {
+                items.push(item(
+                    due.case_file_id,
+                    due.person_id,
+                    due.placement_id,
+                    due.until,
+                    today,
+                ));
+            }
         }
     }
     if !wants(ItemKind::ExpectedRelease) {

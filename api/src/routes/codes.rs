@@ -6,8 +6,8 @@ use socialcare_domain::case_file::{
     TargetGroup, TeamRole,
 };
 use socialcare_domain::employment::{
-    ClauseKind, ComplianceState, ComplianceUnit, EmployerKind, WorkKind, WorkOutcome, WorkStatus,
-    WorkTransition,
+    ClauseKind, ComplianceState, ComplianceUnit, EmployerKind, ReviewProgress, WorkKind,
+    WorkOutcome, WorkStatus, WorkTransition,
 };
 use socialcare_domain::housing::{
     Attendance, ExitDestination, FacilityKind, PlacementStatus, PlacementTransition, Takes,
@@ -689,6 +689,18 @@ api_enum!(
         Apprenticeship,
         /// No hiring.
         None,
+    }
+);
+
+api_enum!(
+    /// How an employment placement goes, as its tutor judged it at a review.
+    ReviewProgressCode => ReviewProgress {
+        /// As planned.
+        OnTrack,
+        /// Difficulties the tutor and the employer are working on.
+        NeedsSupport,
+        /// The placement may be interrupted.
+        AtRisk,
     }
 );
 

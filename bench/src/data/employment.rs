@@ -13,14 +13,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use socialcare_domain::employment::{
-    Cig, ClauseKind, ContractContent, ContractFacts, EmployerFacts, EmployerKind, Requirement,
-    WorkContent, WorkKind, WorkOutcome, YearMonth, check_contract, check_work, vat_check_digit,
+    Cig, ClauseKind, ContractContent, ContractFacts, EmployerFacts, EmployerKind,
+    REVIEW_INTERVAL_DAYS, Requirement, ReviewProgress, WorkContent, WorkKind, WorkOutcome,
+    YearMonth, check_contract, check_work, default_next_review, vat_check_digit,
 };
 use socialcare_persistence::sql_types::DbUuid;
 use uuid::Uuid;
 
 use super::cases::FileFacts;
-use super::rows::{Batch, ContractRow, EmployerRow, WorkHoursRow, WorkPlacementRow};
+use super::rows::{Batch, ContractRow, EmployerRow, WorkHoursRow, WorkPlacementRow, WorkReviewRow};
 use super::staff::Staff;
 use super::util::{add, chance, day_between, id_at, inst, office_time};
 
@@ -342,6 +343,38 @@ impl Employment {
                 version += 1;
             }
         }
+        // The tutor's monthly reviews while it ran; a running one has its next review planned.
+        let mut next_review_on = None;
+        if let Some(start) = started_on {
+            let last = ended_on.unwrap_or(self.today);
+            let mut held_on = add(start, REVIEW_INTERVAL_DAYS);
+            while held_on <= last {
+                let next = (status == "active").then(|| default_next_review(held_on, until_on));
+                let progress = match self.rng.random_range(0..10) {
+                    0 => ReviewProgress::AtRisk,
+                    1 | 2 => ReviewProgress::NeedsSupport,
+                    _ => ReviewProgress::OnTrack,
+                };
+                let at = office_time(&mut self.rng, held_on).min(self.now);
+                batch.employment_reviews.push(WorkReviewRow {
+                    id: DbUuid(id_at(&mut self.rng, at)),
+                    placement_id: DbUuid(id),
+                    held_on,
+                    progress: progress.as_str().to_owned(),
+                    with_company_tutor: chance(&mut self.rng, 0.7),
+                    summary: "Verifica con la persona e il tutor aziendale".to_owned(),
+                    next_review_on: next,
+                    created_at: inst(at),
+                    created_by: DbUuid(manager),
+                });
+                next_review_on = next;
+                version += 1;
+                held_on = add(held_on, REVIEW_INTERVAL_DAYS);
+            }
+            if status == "active" && next_review_on.is_none() {
+                next_review_on = Some(default_next_review(start, until_on));
+            }
+        }
         batch.employment_placements.push(WorkPlacementRow {
             id: DbUuid(id),
             case_file_id: DbUuid(facts.id),
@@ -369,6 +402,7 @@ impl Employment {
             updated_by: DbUuid(manager),
             commitment_id: None,
             referral_id: None,
+            next_review_on,
         });
         Ok(())
     }

@@ -168,6 +168,7 @@ batch! {
     procurement_contracts: ContractRow,
     employment_placements: WorkPlacementRow,
     employment_hours: WorkHoursRow,
+    employment_reviews: WorkReviewRow,
     training_events: TrainingEventRow,
     training_attendance: AttendanceRow,
     case_reference_counters: CounterRow,
@@ -1037,6 +1038,22 @@ pub struct WorkPlacementRow {
     pub(super) updated_by: DbUuid,
     pub(super) commitment_id: Option<DbUuid>,
     pub(super) referral_id: Option<DbUuid>,
+    pub(super) next_review_on: Option<NaiveDate>,
+}
+
+/// An `employment_reviews` row.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = schema::employment_reviews, treat_none_as_default_value = false)]
+pub struct WorkReviewRow {
+    pub(super) id: DbUuid,
+    pub(super) placement_id: DbUuid,
+    pub(super) held_on: NaiveDate,
+    pub(super) progress: String,
+    pub(super) with_company_tutor: bool,
+    pub(super) summary: String,
+    pub(super) next_review_on: Option<NaiveDate>,
+    pub(super) created_at: DbInstant,
+    pub(super) created_by: DbUuid,
 }
 
 /// An `employment_hours` row.

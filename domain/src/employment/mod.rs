@@ -11,9 +11,11 @@ use uuid::Uuid;
 
 mod compliance;
 mod placements;
+mod reviews;
 
 pub use compliance::*;
 pub use placements::*;
+pub use reviews::*;
 
 use crate::case_file::coded_enum;
 use crate::error::{FieldError, ValidationErrors};

@@ -447,6 +447,8 @@ pub struct WorkPlacement {
     pub outcome: Option<WorkOutcome>,
     /// The day of the outcome (the hiring).
     pub outcome_on: Option<NaiveDate>,
+    /// While it runs: the day the office's tutor is due to review it next.
+    pub next_review_on: Option<NaiveDate>,
     /// Hours worked, by month.
     pub hours: Vec<MonthHours>,
     /// Optimistic-lock version.
@@ -776,6 +778,7 @@ mod tests {
             interruption_reason: None,
             outcome: None,
             outcome_on: None,
+            next_review_on: None,
             hours: Vec::new(),
             version: 1,
             created_at: DateTime::<Utc>::MIN_UTC,

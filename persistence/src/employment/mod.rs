@@ -10,8 +10,10 @@ use socialcare_domain::employment::{
 use uuid::Uuid;
 
 mod placements;
+mod reviews;
 
 pub use placements::*;
+pub use reviews::*;
 
 use crate::db::AnyConnection;
 use crate::error::StoreError;

@@ -46,6 +46,7 @@ struct WorkRow {
     updated_by: DbUuid,
     commitment_id: Option<DbUuid>,
     referral_id: Option<DbUuid>,
+    next_review_on: Option<NaiveDate>,
 }
 
 impl WorkRow {
@@ -92,6 +93,7 @@ impl WorkRow {
                 .transpose()
                 .map_err(|e| corrupt("outcome", e))?,
             outcome_on: self.outcome_on,
+            next_review_on: self.next_review_on,
             hours,
             version: self.version,
             created_at: self.created_at.0,
@@ -147,6 +149,7 @@ pub fn insert_work_placement(
         updated_by: DbUuid(actor),
         commitment_id: c.commitment_id.map(DbUuid),
         referral_id: c.referral_id.map(DbUuid),
+        next_review_on: None,
     };
     diesel::insert_into(employment_placements::table)
         .values(&row)
@@ -252,6 +255,8 @@ pub struct WorkChange {
     pub outcome: Option<WorkOutcome>,
     /// The day of the outcome.
     pub outcome_on: Option<NaiveDate>,
+    /// For a start: the day of the first tutor review (none once it has ended).
+    pub next_review_on: Option<NaiveDate>,
 }
 
 /// Applies a change to a placement still at `placement.version` (false when stale).
@@ -280,6 +285,7 @@ pub fn change_work_placement(
         employment_placements::interruption_reason.eq(change.interruption_reason.clone()),
         employment_placements::outcome.eq(change.outcome.map(|o| o.as_str().to_owned())),
         employment_placements::outcome_on.eq(change.outcome_on),
+        employment_placements::next_review_on.eq(change.next_review_on),
         employment_placements::version.eq(placement.version + 1),
         employment_placements::updated_at.eq(DbInstant::from(now)),
         employment_placements::updated_by.eq(DbUuid(actor)),

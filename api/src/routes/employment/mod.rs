@@ -11,8 +11,10 @@ mod compliance;
 mod contracts;
 mod employers;
 mod placements;
+mod reviews;
 
 pub use compliance::*;
 pub use contracts::*;
 pub use employers::*;
 pub use placements::*;
+pub use reviews::*;

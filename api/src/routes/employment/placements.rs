@@ -13,7 +13,8 @@ use socialcare_domain::case_file::{CaseFile, ExternalService};
 use socialcare_domain::employment::{
     CommitmentFacts, ContractFacts, EmployerFacts, MonthHours, ReferralFacts, WorkContent,
     WorkKind, WorkOutcome, WorkPlacement, WorkStatus, WorkTransition, YearMonth, apply_work,
-    check_month_hours, check_ties, check_work, check_work_day, fulfilled_commitment, may_tutor,
+    check_month_hours, check_ties, check_work, check_work_day, first_review, fulfilled_commitment,
+    may_tutor,
 };
 use socialcare_domain::ids::{CaseFileId, WorkPlacementId};
 use socialcare_domain::names::clean;
@@ -34,7 +35,7 @@ use crate::routes::codes::{WorkKindCode, WorkOutcomeCode, WorkStatusCode, WorkTr
 use crate::state::AppState;
 
 /// An employment placement, located in its case file by the gate.
-fn work_target(id: WorkPlacementId) -> Target {
+pub(super) fn work_target(id: WorkPlacementId) -> Target {
     Target::within(WorkPlacementId::KIND, id, employment::work_case_file_of)
 }
 
@@ -43,7 +44,7 @@ fn no_placement() -> ApiError {
 }
 
 /// The placement, or 404.
-fn placement_of(conn: &mut AnyConnection, id: Uuid) -> Result<WorkPlacement, ApiError> {
+pub(super) fn placement_of(conn: &mut AnyConnection, id: Uuid) -> Result<WorkPlacement, ApiError> {
     employment::find_work_placement(conn, id)?.ok_or_else(no_placement)
 }
 
@@ -168,6 +169,9 @@ pub struct WorkPlacementResponse {
     pub commitment_id: Option<Uuid>,
     /// The referral that led to it.
     pub referral_id: Option<Uuid>,
+    /// While it runs: the day its office tutor is due to review it next (set at the start and
+    /// by each review; in the case manager's agenda as `employment_review`).
+    pub next_review_on: Option<NaiveDate>,
     /// Version, also sent as `ETag`; send it back in `If-Match` to change the placement.
     #[schema(format = Int64, example = 1)]
     pub version: i64,
@@ -218,6 +222,7 @@ impl From<&WorkPlacement> for WorkPlacementResponse {
                 .collect(),
             commitment_id: c.commitment_id,
             referral_id: c.referral_id,
+            next_review_on: p.next_review_on,
             version: p.version,
             created_at: p.created_at,
             created_by: p.created_by,
@@ -525,6 +530,12 @@ pub struct WorkTransitionRequest {
     #[validate(custom(function = "crate::dates::plausible"))]
     #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
     pub outcome_on: Option<NaiveDate>,
+    /// For `start` (optional): the day of the first tutor review, after `occurred_on` and at
+    /// most 183 days after it (default 30 days after it, or the planned last day when that
+    /// comes first). Between 1900-01-01 and 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
+    pub next_review_on: Option<NaiveDate>,
 }
 
 impl WorkTransitionRequest {
@@ -578,6 +589,15 @@ impl WorkTransitionRequest {
             (day, true) => Some(day.unwrap_or(on)),
             (None, false) => None,
         };
+        let next_review_on = match (transition, self.next_review_on) {
+            (WorkTransition::Start, chosen) => errors.collect(
+                "next_review_on",
+                first_review(on, placement.content.until_on, chosen).map(Some),
+            ),
+            (_, Some(_)) => errors
+                .collect::<Option<NaiveDate>>("next_review_on", Err("is only for `start`".into())),
+            (_, None) => Some(None),
+        };
         if !errors.is_empty() {
             return Err(ApiError::from_domain(errors));
         }
@@ -598,6 +618,7 @@ impl WorkTransitionRequest {
             interruption_reason: reason,
             outcome,
             outcome_on,
+            next_review_on: next_review_on.flatten(),
         })
     }
 }
