@@ -229,11 +229,15 @@ pub const SHORT_TEXT_MAX_CHARS: usize = 500;
 /// Maximum length of the notes of a review, in characters.
 pub const NOTES_MAX_CHARS: usize = 10_000;
 
-/// A mandatory text: trimmed, 1 to `max` characters.
+/// A mandatory text: trimmed, 1 to `max` characters, not only spaces and invisible characters.
 pub fn required_text(raw: &str, max: usize) -> Result<String, String> {
     let value = raw.trim();
     let len = value.chars().count();
-    if len == 0 {
+    // A text of spaces and invisible characters (a zero-width space…) shows nothing.
+    if value
+        .chars()
+        .all(|c| c.is_whitespace() || crate::names::is_invisible(c))
+    {
         return Err("must not be empty".into());
     }
     if len > max {
@@ -940,6 +944,16 @@ pub fn review_overdue(project: &Project, today: NaiveDate) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_text_of_invisible_characters_is_empty() {
+        assert!(required_text("\u{200B}\u{2060} \u{FEFF}", 10).is_err());
+        assert_eq!(
+            required_text(" Bene\u{200B} ", 10),
+            Ok("Bene\u{200B}".into())
+        );
+        assert!(optional_text(Some("\u{200B}"), 10).is_err());
+    }
     use proptest::prelude::*;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {

@@ -119,6 +119,8 @@ pub struct Office {
     pub contract: String,
     /// An employment placement of the person with the employer, under the contract.
     pub work_placement: String,
+    /// A tutor review of it (it started).
+    pub work_review: String,
     /// A training event of the staff.
     pub training_event: String,
 }
@@ -565,6 +567,21 @@ pub async fn office(app: &TestApp) -> Office {
         )
         .await,
     );
+    post(
+        format!("/employment-placements/{work_placement}/transitions"),
+        Some("\"1\""),
+        json!({"transition": "start", "occurred_on": day(-10)}),
+    )
+    .await;
+    let work_review = id_of(
+        &post(
+            format!("/employment-placements/{work_placement}/reviews"),
+            Some("\"2\""),
+            json!({"held_on": day(-1), "progress": "on_track", "with_company_tutor": false,
+                "summary": "Prima verifica"}),
+        )
+        .await,
+    );
     let training_event = id_of(
         &created(
             send(
@@ -603,6 +620,7 @@ pub async fn office(app: &TestApp) -> Office {
         employer,
         contract,
         work_placement,
+        work_review,
         training_event,
         facility,
         bed,

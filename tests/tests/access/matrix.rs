@@ -188,6 +188,9 @@ const EXPECTED: &[(&str, &str)] = &[
     ("get_employment_placement", "AAADDAAADDU"),
     ("transition_employment_placement", "AAADDADDDDU"),
     ("record_employment_hours", "AAADDADDDDU"),
+    ("record_employment_review", "AAADDADDDDU"),
+    ("list_employment_reviews", "AAADDAAADDU"),
+    ("get_employment_review", "AAADDAAADDU"),
     // Training: staff data; events read by every staff member, kept by the clerks and the
     // office manager, who also read every register (a staff member reads their own).
     ("create_training_event", "DDDDDDAADDU"),
@@ -235,11 +238,23 @@ fn operations() -> Vec<Operation> {
 }
 
 fn fill(path: &str, o: &Office) -> String {
-    // Employment placements share the parameter name of housing placements.
-    let mut filled = path.replace(
-        "/employment-placements/{placement_id}",
-        &format!("/employment-placements/{}", o.work_placement),
-    );
+    // Employment placements share the parameter name of housing placements, their reviews that
+    // of project reviews.
+    let mut filled = path
+        .replace(
+            "/employment-placements/{placement_id}",
+            &format!("/employment-placements/{}", o.work_placement),
+        )
+        .replace(
+            &format!(
+                "/employment-placements/{}/reviews/{{review_id}}",
+                o.work_placement
+            ),
+            &format!(
+                "/employment-placements/{}/reviews/{}",
+                o.work_placement, o.work_review
+            ),
+        );
     filled = filled.replace("{month}", "2026-01");
     for (name, value) in [
         ("case_file_id", &o.case_file),

@@ -16,6 +16,7 @@ on_both_engines!(
     compliance_counts_the_placements_under_each_contract,
     the_planned_end_of_an_employment_placement_is_on_the_agenda,
     a_puc_fulfils_its_pact_commitment_and_a_referral_leads_to_a_placement,
+    tutor_reviews_plan_the_next_one_and_show_on_the_agenda,
 );
 
 fn cooperative() -> Value {
@@ -1195,4 +1196,252 @@ async fn a_puc_fulfils_its_pact_commitment_and_a_referral_leads_to_a_placement(a
         .unwrap();
     let details: Value = serde_json::from_str(record.row.details.as_deref().unwrap()).unwrap();
     assert_eq!(details["commitment_met"], true);
+}
+
+/// The `employment_review` items of `token`'s agenda: (due day, late, placement).
+async fn review_items(app: &TestApp, token: &str) -> Vec<(String, bool, String)> {
+    let agenda = app
+        .get_ok(
+            token,
+            &format!("/me/agenda?kind=employment_review&to={}", day(300)),
+        )
+        .await;
+    agenda["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            assert_eq!(i["kind"], "employment_review");
+            assert_eq!(i["placement_id"], Value::Null);
+            (
+                i["due_on"].as_str().unwrap().to_owned(),
+                i["late"].as_bool().unwrap(),
+                i["employment_placement_id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn tutor_reviews_plan_the_next_one_and_show_on_the_agenda(app: TestApp) {
+    use socialcare_persistence::employment;
+    let admin = app.admin_token().await;
+    let clerk = app
+        .staff(&admin, "clerk", &["administrative"], &["social_inclusion"])
+        .await;
+    let anna = app
+        .staff(&admin, "anna", &["social_worker"], &["social_inclusion"])
+        .await;
+    let bruno = app
+        .staff(&admin, "bruno", &["social_worker"], &["adults_disability"])
+        .await;
+    let firm = company(&app, &clerk.1, "Officina Rossi", "00355870221").await;
+    let (person, file) = case_of(&app, &anna, "Marta").await;
+    let path = format!("/case-files/{file}/employment-placements");
+    let proposal = json!({"kind": "work_grant", "employer_id": firm, "weekly_hours": 20,
+        "from_on": day(-40), "until_on": day(100)});
+    let id = id_of(&created(app.post(&anna.1, &path, &proposal).await).await);
+    let reviews = format!("/employment-placements/{id}/reviews");
+    let transitions = format!("/employment-placements/{id}/transitions");
+    let review = json!({"held_on": day(-9), "progress": "needs_support",
+        "with_company_tutor": true, "summary": "Fatica con i turni del mattino."});
+    // Another area's social worker is refused before the body is judged.
+    let (status, _) = problem(app.post(&bruno.1, &reviews, &json!({})).await).await;
+    assert_eq!(status, 403);
+    assert_eq!(app.audit(1)[0].action, "employment.place");
+    // Not before the person works.
+    let (status, p) = problem(app.post_if(&anna.1, &reviews, "\"1\"", &review).await).await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(pointers(&p), ["/held_on"]);
+    assert!(review_items(&app, &anna.1).await.is_empty());
+    // The start plans the first review: a chosen day must come after it, and only a start
+    // takes one.
+    for (body, pointer) in [
+        (
+            json!({"transition": "start", "occurred_on": day(-40), "next_review_on": day(-40)}),
+            "/next_review_on",
+        ),
+        (
+            json!({"transition": "start", "occurred_on": day(-40), "next_review_on": day(150)}),
+            "/next_review_on",
+        ),
+        (
+            json!({"transition": "interrupt", "reason": "No", "next_review_on": day(5)}),
+            "/next_review_on",
+        ),
+    ] {
+        let (status, p) = problem(app.post_if(&anna.1, &transitions, "\"1\"", &body).await).await;
+        assert_eq!(status, 422, "{body}: {p}");
+        assert_eq!(pointers(&p), [pointer], "{body}");
+    }
+    let started = created(
+        app.post_if(
+            &anna.1,
+            &transitions,
+            "\"1\"",
+            &json!({"transition": "start", "occurred_on": day(-40)}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(started["next_review_on"], day(-10));
+    assert_eq!(app.post(&anna.1, &reviews, &review).await.status(), 428);
+    // Overdue on the case manager's agenda.
+    assert_eq!(
+        review_items(&app, &anna.1).await,
+        [(day(-10), true, id.clone())]
+    );
+    // Every field in error at once, with its pointer.
+    let (status, p) = problem(
+        app.post_if(
+            &anna.1,
+            &reviews,
+            "\"2\"",
+            &json!({"held_on": day(1), "progress": "on_track", "with_company_tutor": false,
+                "summary": "   "}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422, "{p}");
+    let mut found = pointers(&p);
+    found.sort();
+    assert_eq!(found, ["/held_on", "/summary"]);
+    for (body, pointer) in [
+        (json!({"held_on": day(-41)}), "/held_on"),
+        (json!({"next_review_on": day(-9)}), "/next_review_on"),
+        (json!({"next_review_on": day(180)}), "/next_review_on"),
+        (json!({"progress": "fine"}), "/progress"),
+        (json!({"summary": "Bene\u{0}"}), "/summary"),
+        (json!({"summary": "\u{200B}\u{2060} "}), "/summary"),
+    ] {
+        let mut b = review.clone();
+        for (k, v) in body.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        let (status, p) = problem(app.post_if(&anna.1, &reviews, "\"2\"", &b).await).await;
+        assert!(status == 422 || status == 400, "{b}: {status} {p}");
+        assert_eq!(pointers(&p), [pointer], "{b}");
+    }
+    // Recorded: the next review a month later, kept on the placement, on the agenda.
+    let send = |etag: &'static str, body: Value, key: &'static str| {
+        let app = &app;
+        let token = anna.1.clone();
+        let reviews = reviews.clone();
+        async move {
+            app.call(reqwest::Method::POST, &token, &reviews)
+                .if_match(etag)
+                .header_key(key)
+                .json(&body)
+                .send()
+                .await
+        }
+    };
+    let r = send("\"2\"", review.clone(), "review-1").await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(etag_of(&r), "\"3\"");
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let first: Value = r.json().await.unwrap();
+    let first_id = id_of(&first);
+    assert_eq!(
+        location,
+        format!("/api/v1/employment-placements/{id}/reviews/{first_id}")
+    );
+    assert_eq!(first["held_on"], day(-9));
+    assert_eq!(first["progress"], "needs_support");
+    assert_eq!(first["next_review_on"], day(21));
+    assert_eq!(first["created_by"], anna.0.as_str());
+    let entry = &app.audit_entries(1)[0];
+    assert_eq!(entry.row.action, "employment_placement.review");
+    assert_eq!(entry.persons, [uuid::Uuid::parse_str(&person).unwrap()]);
+    // A retry with the same key answers the same and records nothing more.
+    let again = send("\"2\"", review.clone(), "review-1").await;
+    assert_eq!(again.status(), 201);
+    assert_eq!(id_of(&again.json().await.unwrap()), first_id);
+    let stored = app
+        .db()
+        .read(|c| employment::reviews_of(c, uuid::Uuid::parse_str(&id).unwrap()))
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    let placement = app
+        .get(&anna.1, &format!("/employment-placements/{id}"))
+        .await;
+    assert_eq!(etag_of(&placement), "\"3\"");
+    let placement: Value = placement.json().await.unwrap();
+    assert_eq!(placement["next_review_on"], day(21));
+    assert_eq!(
+        review_items(&app, &anna.1).await,
+        [(day(21), false, id.clone())]
+    );
+    // A stale version is 412 and writes nothing.
+    assert_eq!(
+        app.post_if(&anna.1, &reviews, "\"2\"", &review)
+            .await
+            .status(),
+        412
+    );
+    // A chosen next day.
+    let mut second = review.clone();
+    second["held_on"] = json!(day(-2));
+    second["progress"] = json!("on_track");
+    second["next_review_on"] = json!(day(5));
+    let second = created(app.post_if(&anna.1, &reviews, "\"3\"", &second).await).await;
+    assert_eq!(second["next_review_on"], day(5));
+    assert_eq!(
+        review_items(&app, &anna.1).await,
+        [(day(5), false, id.clone())]
+    );
+    // Completed: no next review, off the agenda; a closing review plans none.
+    let done = created(
+        app.post_if(
+            &anna.1,
+            &transitions,
+            "\"4\"",
+            &json!({"transition": "complete", "outcome": "none"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(done["next_review_on"], Value::Null);
+    assert!(review_items(&app, &anna.1).await.is_empty());
+    let mut closing = review.clone();
+    closing["held_on"] = json!(day(0));
+    closing["next_review_on"] = json!(day(20));
+    let (status, p) = problem(app.post_if(&anna.1, &reviews, "\"5\"", &closing).await).await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(pointers(&p), ["/next_review_on"]);
+    closing["next_review_on"] = Value::Null;
+    let closing = created(app.post_if(&anna.1, &reviews, "\"5\"", &closing).await).await;
+    assert_eq!(closing["next_review_on"], Value::Null);
+    // Listed by the day held and read one by one by the team, audited with the person; not by
+    // another area; a review of another placement is 404.
+    let list = app.get_ok(&anna.1, &reviews).await;
+    let held: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["held_on"].as_str().unwrap())
+        .collect();
+    assert_eq!(held, [day(-9), day(-2), day(0)]);
+    let entry = &app.audit_entries(1)[0];
+    assert_eq!(entry.row.action, "employment_placement.list_reviews");
+    assert_eq!(entry.persons, [uuid::Uuid::parse_str(&person).unwrap()]);
+    let one = app.get_ok(&anna.1, &format!("{reviews}/{first_id}")).await;
+    assert_eq!(one, first);
+    assert_eq!(app.get(&bruno.1, &reviews).await.status(), 403);
+    let other = id_of(&created(app.post(&anna.1, &path, &proposal).await).await);
+    assert_eq!(
+        app.get(
+            &anna.1,
+            &format!("/employment-placements/{other}/reviews/{first_id}")
+        )
+        .await
+        .status(),
+        404
+    );
+    assert_eq!(
+        app.get(&anna.1, &format!("{reviews}/not-a-uuid"))
+            .await
+            .status(),
+        400
+    );
 }
