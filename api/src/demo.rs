@@ -1155,10 +1155,11 @@ fn demo_work(
     summary: &mut DemoSummary,
 ) -> Result<(), StoreError> {
     use socialcare_domain::employment::{
-        EmployerKind, MonthHours, REVIEW_INTERVAL_DAYS, ReviewContent, ReviewProgress, WorkContent,
-        WorkKind, WorkOutcome, WorkStatus, WorkTransition, YearMonth, default_next_review,
+        EmployerKind, MonthHours, REVIEW_INTERVAL_DAYS, ReviewContent, ReviewProgress, WorkChange,
+        WorkContent, WorkKind, WorkOutcome, WorkStatus, WorkTransition, YearMonth,
+        default_next_review,
     };
-    use socialcare_persistence::employment::{self, NewWorkPlacement, WorkChange};
+    use socialcare_persistence::employment::{self, NewWorkPlacement};
 
     let host = |wanted: EmployerKind| hosts.iter().find(|(_, k)| *k == wanted).map(|(id, _)| *id);
     let states = [

@@ -489,6 +489,136 @@ pub fn check_work_day(
     }
 }
 
+/// A change of a placement's status as asked: the transition and its facts, not yet checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkChangeAsked<'a> {
+    /// The transition.
+    pub transition: WorkTransition,
+    /// The day it happened (default today).
+    pub occurred_on: Option<NaiveDate>,
+    /// For an interruption (required there, refused elsewhere): why.
+    pub reason: Option<&'a str>,
+    /// For a completion (required) or an interruption (optional): the outcome.
+    pub outcome: Option<WorkOutcome>,
+    /// With a hiring outcome: its day (default the day of the change).
+    pub outcome_on: Option<NaiveDate>,
+    /// For a start (optional): the day of the first tutor review.
+    pub next_review_on: Option<NaiveDate>,
+}
+
+/// A checked change of a placement's status, as it is recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkChange {
+    /// The transition.
+    pub transition: WorkTransition,
+    /// The status it leads to.
+    pub to: WorkStatus,
+    /// The day it happened.
+    pub on: NaiveDate,
+    /// For an interruption: why.
+    pub interruption_reason: Option<String>,
+    /// For a completion (required) or an interruption: the outcome.
+    pub outcome: Option<WorkOutcome>,
+    /// The day of the outcome.
+    pub outcome_on: Option<NaiveDate>,
+    /// For a start: the day of the first tutor review (none once it has ended).
+    pub next_review_on: Option<NaiveDate>,
+}
+
+/// Why a change of a placement's status is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorkChangeError {
+    /// Fields in error, each with its pointer.
+    Invalid(ValidationErrors),
+    /// The transition is not allowed from the current status.
+    NotAllowed(WorkTransitionError),
+}
+
+/// Checks a change of `placement`'s status and returns it as recorded: the day
+/// ([`check_work_day`]); the reason exactly for an interruption; the outcome required to
+/// complete, refused to start; a hiring outcome's day not before the start (default the day of
+/// the change), refused without a hiring; the first tutor review only for a start
+/// ([`super::first_review`]); then the transition allowed from the current status.
+pub fn check_work_change(
+    placement: &WorkPlacement,
+    asked: WorkChangeAsked<'_>,
+    today: NaiveDate,
+) -> Result<WorkChange, WorkChangeError> {
+    let transition = asked.transition;
+    let on = asked.occurred_on.unwrap_or(today);
+    let mut errors = ValidationErrors::new();
+    errors.collect(
+        "occurred_on",
+        check_work_day(placement, transition, on, today),
+    );
+    let reason = match (transition, asked.reason) {
+        (WorkTransition::Interrupt, Some(raw)) => {
+            errors.collect("reason", crate::project::required_text(raw, 500))
+        }
+        (WorkTransition::Interrupt, None) => {
+            errors.collect::<String>("reason", Err("is required to interrupt".into()))
+        }
+        (_, Some(_)) => errors.collect::<String>("reason", Err("is only for `interrupt`".into())),
+        (_, None) => None,
+    };
+    match (transition, asked.outcome) {
+        (WorkTransition::Complete, None) => {
+            errors.push(FieldError::new("outcome", "is required to complete"));
+        }
+        (WorkTransition::Start, Some(_)) => {
+            errors.push(FieldError::new(
+                "outcome",
+                "is only for `complete` and `interrupt`",
+            ));
+        }
+        _ => {}
+    }
+    let hired = asked.outcome.is_some_and(|o| o != WorkOutcome::None);
+    let outcome_on = match (asked.outcome_on, hired) {
+        (Some(_), false) => {
+            errors.push(FieldError::new(
+                "outcome_on",
+                "is only for a hiring outcome",
+            ));
+            None
+        }
+        (Some(day), true) if placement.started_on.is_some_and(|s| day < s) => {
+            errors.push(FieldError::new(
+                "outcome_on",
+                "must not be before the day the placement started",
+            ));
+            None
+        }
+        (day, true) => Some(day.unwrap_or(on)),
+        (None, false) => None,
+    };
+    let next_review_on = match (transition, asked.next_review_on) {
+        (WorkTransition::Start, chosen) => errors
+            .collect(
+                "next_review_on",
+                super::first_review(on, placement.content.until_on, chosen),
+            )
+            .map(Some),
+        (_, Some(_)) => {
+            errors.collect::<Option<NaiveDate>>("next_review_on", Err("is only for `start`".into()))
+        }
+        (_, None) => Some(None),
+    };
+    if !errors.is_empty() {
+        return Err(WorkChangeError::Invalid(errors));
+    }
+    let to = apply_work(placement.status, transition).map_err(WorkChangeError::NotAllowed)?;
+    Ok(WorkChange {
+        transition,
+        to,
+        on,
+        interruption_reason: reason,
+        outcome: asked.outcome,
+        outcome_on,
+        next_review_on: next_review_on.flatten(),
+    })
+}
+
 /// A calendar month, `YYYY-MM`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct YearMonth {
@@ -764,6 +894,89 @@ mod tests {
             ..public
         };
         assert_eq!(fields(check_work(&c, &[], annulled, None)), ["employer_id"]);
+    }
+
+    fn asked(transition: WorkTransition) -> WorkChangeAsked<'static> {
+        WorkChangeAsked {
+            transition,
+            occurred_on: None,
+            reason: None,
+            outcome: None,
+            outcome_on: None,
+            next_review_on: None,
+        }
+    }
+
+    fn invalid(result: Result<WorkChange, WorkChangeError>) -> Vec<String> {
+        match result {
+            Err(WorkChangeError::Invalid(e)) => {
+                e.errors().iter().map(|f| f.field.clone()).collect()
+            }
+            other => panic!("expected invalid fields, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_change_carries_exactly_the_facts_of_its_transition() {
+        let today = day(2026, 4, 10);
+        let proposed = placement(WorkStatus::Proposed, None);
+        let active = placement(WorkStatus::Active, Some(day(2026, 3, 2)));
+        // A start plans the first review; it takes no outcome nor reason.
+        let started = check_work_change(&proposed, asked(WorkTransition::Start), today).unwrap();
+        assert_eq!(started.to, WorkStatus::Active);
+        assert_eq!(started.on, today);
+        assert_eq!(started.next_review_on, Some(day(2026, 5, 10)));
+        let mut a = asked(WorkTransition::Start);
+        a.outcome = Some(WorkOutcome::None);
+        a.reason = Some("why");
+        assert_eq!(
+            invalid(check_work_change(&proposed, a, today)),
+            ["reason", "outcome"]
+        );
+        // Completing needs the outcome; a hiring's day defaults to the end.
+        assert_eq!(
+            invalid(check_work_change(
+                &active,
+                asked(WorkTransition::Complete),
+                today
+            )),
+            ["outcome"]
+        );
+        let mut a = asked(WorkTransition::Complete);
+        a.outcome = Some(WorkOutcome::HiredFixedTerm);
+        let done = check_work_change(&active, a, today).unwrap();
+        assert_eq!(
+            (done.to, done.outcome_on, done.next_review_on),
+            (WorkStatus::Completed, Some(today), None)
+        );
+        a.outcome_on = Some(day(2026, 3, 1));
+        assert_eq!(
+            invalid(check_work_change(&active, a, today)),
+            ["outcome_on"]
+        );
+        a.outcome = Some(WorkOutcome::None);
+        a.outcome_on = Some(today);
+        assert_eq!(
+            invalid(check_work_change(&active, a, today)),
+            ["outcome_on"]
+        );
+        // Interrupting needs a reason; only a start plans a review.
+        let mut a = asked(WorkTransition::Interrupt);
+        a.next_review_on = Some(day(2026, 5, 1));
+        assert_eq!(
+            invalid(check_work_change(&active, a, today)),
+            ["reason", "next_review_on"]
+        );
+        a.reason = Some("  ");
+        a.next_review_on = None;
+        assert_eq!(invalid(check_work_change(&active, a, today)), ["reason"]);
+        // A valid change not allowed from the status.
+        let mut a = asked(WorkTransition::Complete);
+        a.outcome = Some(WorkOutcome::None);
+        assert!(matches!(
+            check_work_change(&proposed, a, today),
+            Err(WorkChangeError::NotAllowed(_))
+        ));
     }
 
     fn placement(status: WorkStatus, started: Option<NaiveDate>) -> WorkPlacement {

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use socialcare_domain::employment::{
-    MonthHours, WorkContent, WorkKind, WorkOutcome, WorkPlacement, WorkStatus, WorkTransition,
-    Worked, YearMonth,
+    MonthHours, WorkChange, WorkContent, WorkKind, WorkOutcome, WorkPlacement, WorkStatus,
+    WorkTransition, Worked, YearMonth,
 };
 use uuid::Uuid;
 
@@ -238,25 +238,6 @@ pub fn work_placements_of(
         .select(WorkRow::as_select())
         .load(conn)?;
     with_hours(conn, rows)
-}
-
-/// A change of an employment placement's status, as recorded.
-#[derive(Debug, Clone)]
-pub struct WorkChange {
-    /// The transition.
-    pub transition: WorkTransition,
-    /// The status it leads to.
-    pub to: WorkStatus,
-    /// The day it happened.
-    pub on: NaiveDate,
-    /// For an interruption: why.
-    pub interruption_reason: Option<String>,
-    /// For a completion (required) or an interruption: the outcome.
-    pub outcome: Option<WorkOutcome>,
-    /// The day of the outcome.
-    pub outcome_on: Option<NaiveDate>,
-    /// For a start: the day of the first tutor review (none once it has ended).
-    pub next_review_on: Option<NaiveDate>,
 }
 
 /// Applies a change to a placement still at `placement.version` (false when stale).

@@ -11,15 +11,15 @@ use socialcare_domain::access::Action;
 use socialcare_domain::case_file::check_takes_new_work;
 use socialcare_domain::case_file::{CaseFile, ExternalService};
 use socialcare_domain::employment::{
-    CommitmentFacts, ContractFacts, EmployerFacts, MonthHours, ReferralFacts, WorkContent,
-    WorkKind, WorkOutcome, WorkPlacement, WorkStatus, WorkTransition, YearMonth, apply_work,
-    check_month_hours, check_ties, check_work, check_work_day, first_review, fulfilled_commitment,
-    may_tutor,
+    CommitmentFacts, ContractFacts, EmployerFacts, MonthHours, ReferralFacts, WorkChange,
+    WorkChangeAsked, WorkChangeError, WorkContent, WorkKind, WorkPlacement, WorkStatus,
+    WorkTransition, YearMonth, check_month_hours, check_ties, check_work, check_work_change,
+    fulfilled_commitment, may_tutor,
 };
 use socialcare_domain::ids::{CaseFileId, WorkPlacementId};
 use socialcare_domain::names::clean;
-use socialcare_domain::project::{optional_text, required_text};
-use socialcare_persistence::employment::{self, NewWorkPlacement, WorkChange};
+use socialcare_domain::project::optional_text;
+use socialcare_persistence::employment::{self, NewWorkPlacement};
 use socialcare_persistence::{AnyConnection, case_files, pacts, users};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -539,70 +539,19 @@ pub struct WorkTransitionRequest {
 }
 
 impl WorkTransitionRequest {
-    /// The change, or every field in error.
+    /// The change, or every field in error (422), or the transition not allowed (409).
     fn change(&self, placement: &WorkPlacement, today: NaiveDate) -> Result<WorkChange, ApiError> {
-        let transition: WorkTransition = self.transition.into();
-        let on = self.occurred_on.unwrap_or(today);
-        let mut errors = ValidationErrors::new();
-        errors.collect(
-            "occurred_on",
-            check_work_day(placement, transition, on, today),
-        );
-        let reason = match (transition, self.reason.as_deref()) {
-            (WorkTransition::Interrupt, Some(raw)) => {
-                errors.collect("reason", required_text(raw, 500))
-            }
-            (WorkTransition::Interrupt, None) => {
-                errors.collect::<String>("reason", Err("is required to interrupt".into()))
-            }
-            (_, Some(_)) => {
-                errors.collect::<String>("reason", Err("is only for `interrupt`".into()))
-            }
-            (_, None) => None,
+        let asked = WorkChangeAsked {
+            transition: self.transition.into(),
+            occurred_on: self.occurred_on,
+            reason: self.reason.as_deref(),
+            outcome: self.outcome.map(Into::into),
+            outcome_on: self.outcome_on,
+            next_review_on: self.next_review_on,
         };
-        let outcome: Option<WorkOutcome> = self.outcome.map(Into::into);
-        match (transition, outcome) {
-            (WorkTransition::Complete, None) => {
-                errors.collect::<()>("outcome", Err("is required to complete".into()));
-            }
-            (WorkTransition::Start, Some(_)) => {
-                errors.collect::<()>(
-                    "outcome",
-                    Err("is only for `complete` and `interrupt`".into()),
-                );
-            }
-            _ => {}
-        }
-        let hired = outcome.is_some_and(|o| o != WorkOutcome::None);
-        let outcome_on = match (self.outcome_on, hired) {
-            (Some(_), false) => {
-                errors.collect::<()>("outcome_on", Err("is only for a hiring outcome".into()));
-                None
-            }
-            (Some(day), true) if placement.started_on.is_some_and(|s| day < s) => {
-                errors.collect::<()>(
-                    "outcome_on",
-                    Err("must not be before the day the placement started".into()),
-                );
-                None
-            }
-            (day, true) => Some(day.unwrap_or(on)),
-            (None, false) => None,
-        };
-        let next_review_on = match (transition, self.next_review_on) {
-            (WorkTransition::Start, chosen) => errors.collect(
-                "next_review_on",
-                first_review(on, placement.content.until_on, chosen).map(Some),
-            ),
-            (_, Some(_)) => errors
-                .collect::<Option<NaiveDate>>("next_review_on", Err("is only for `start`".into())),
-            (_, None) => Some(None),
-        };
-        if !errors.is_empty() {
-            return Err(ApiError::from_domain(errors));
-        }
-        let to =
-            apply_work(placement.status, transition).map_err(|e| ApiError::IllegalTransition {
+        check_work_change(placement, asked, today).map_err(|e| match e {
+            WorkChangeError::Invalid(errors) => ApiError::from_domain(errors),
+            WorkChangeError::NotAllowed(e) => ApiError::IllegalTransition {
                 detail: e.to_string(),
                 allowed: placement
                     .status
@@ -610,15 +559,7 @@ impl WorkTransitionRequest {
                     .iter()
                     .map(|t| t.as_str().to_owned())
                     .collect(),
-            })?;
-        Ok(WorkChange {
-            transition,
-            to,
-            on,
-            interruption_reason: reason,
-            outcome,
-            outcome_on,
-            next_review_on: next_review_on.flatten(),
+            },
         })
     }
 }
