@@ -105,11 +105,16 @@ pub enum Action {
     /// Read the office's training table (every staff member's credits): `administrative`
     /// staff and the office manager.
     ReadTrainingTable,
+    /// Publish criteria sets, record and change care resources and their places:
+    /// `administrative` staff and the office manager.
+    ManageResources,
+    /// Read the care resources and the criteria sets: whoever works cases.
+    ReadResources,
 }
 
 impl Action {
     /// Every action, for exhaustive tests and the documentation table.
-    pub const ALL: [Action; 34] = [
+    pub const ALL: [Action; 36] = [
         Action::ManageStaffAccounts,
         Action::ReadOwnAccount,
         Action::RegisterPerson,
@@ -144,6 +149,8 @@ impl Action {
         Action::ReadCompliance,
         Action::ManageTraining,
         Action::ReadTrainingTable,
+        Action::ManageResources,
+        Action::ReadResources,
     ];
 
     /// Code recorded in the audit trail of a refusal.
@@ -183,6 +190,8 @@ impl Action {
             Action::ReadCompliance => "employment.read_compliance",
             Action::ManageTraining => "training.manage",
             Action::ReadTrainingTable => "training.read_table",
+            Action::ManageResources => "resources.manage",
+            Action::ReadResources => "resources.read",
         }
     }
 }
@@ -371,12 +380,13 @@ pub fn decide(subject: &Subject<'_>, action: Action, resource: Resource<'_>) -> 
             | Action::ListCaseFiles
             | Action::ReadAgenda
             | Action::ReadHousing
-            | Action::ReadEmployers,
+            | Action::ReadEmployers
+            | Action::ReadResources,
             _,
         ) => Decision::of(subject.works_cases()),
         (Action::ManageHousing, _) => Decision::of(any(&[Administrative, AreaCoordinator])),
         (Action::ManageEmployers, _) => Decision::of(subject.has(Administrative)),
-        (Action::ManageTraining | Action::ReadTrainingTable, _) => {
+        (Action::ManageTraining | Action::ReadTrainingTable | Action::ManageResources, _) => {
             Decision::of(any(&[OfficeManager, Administrative]))
         }
         (Action::ReadCompliance, _) => {

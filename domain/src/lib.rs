@@ -27,6 +27,7 @@ pub mod staff;
 pub mod tax_code;
 pub mod throttle;
 pub mod training;
+pub mod waiting_list;
 
 pub use error::{FieldError, ValidationErrors};
 pub use staff::{
