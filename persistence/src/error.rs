@@ -27,10 +27,16 @@ pub enum StoreError {
 
 /// Unique indexes that SQLite names only by their columns in its message, with the name
 /// PostgreSQL reports for them, so that both engines give the same [`StoreError::Conflict`].
-const SQLITE_UNIQUE_INDEXES: &[(&str, &str)] = &[(
-    "UNIQUE constraint failed: case_files.person_id, case_files.area",
-    crate::case_files::ONE_OPEN_PER_AREA,
-)];
+const SQLITE_UNIQUE_INDEXES: &[(&str, &str)] = &[
+    (
+        "UNIQUE constraint failed: case_files.person_id, case_files.area",
+        crate::case_files::ONE_OPEN_PER_AREA,
+    ),
+    (
+        "UNIQUE constraint failed: criteria_sets.code, criteria_sets.version",
+        crate::waiting_list::ONE_VERSION_NUMBER,
+    ),
+];
 
 impl From<DieselError> for StoreError {
     fn from(error: DieselError) -> Self {

@@ -33,6 +33,7 @@ pub mod sessions;
 pub mod sql_types;
 pub mod training;
 pub mod users;
+pub mod waiting_list;
 
 pub use db::{AnyConnection, Database, DbTarget, Engine, PoolOptions};
 pub use error::StoreError;

@@ -1123,6 +1123,69 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    criteria_sets (id) {
+        id -> SqlUuid,
+        code -> Text,
+        version -> Integer,
+        title -> Text,
+        effective_from -> Date,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::SqlUuid;
+
+    criteria (set_id, position) {
+        set_id -> SqlUuid,
+        position -> SmallInt,
+        kind -> Text,
+        label -> Text,
+        scale -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    resources (id) {
+        id -> SqlUuid,
+        kind -> Text,
+        name -> Text,
+        managing_body -> Text,
+        area -> Text,
+        criteria_code -> Text,
+        reconfirm_months -> SmallInt,
+        notes -> Nullable<Text>,
+        closed_on -> Nullable<Date>,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    resource_capacity (resource_id, from_on) {
+        resource_id -> SqlUuid,
+        from_on -> Date,
+        places -> Integer,
+        recorded_at -> SqlInstant,
+        recorded_by -> SqlUuid,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_areas -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -1175,6 +1238,8 @@ diesel::joinable!(bed_nights -> placements (placement_id));
 diesel::joinable!(employment_placements -> employers (employer_id));
 diesel::joinable!(employment_hours -> employment_placements (placement_id));
 diesel::joinable!(employment_reviews -> employment_placements (placement_id));
+diesel::joinable!(criteria -> criteria_sets (set_id));
+diesel::joinable!(resource_capacity -> resources (resource_id));
 diesel::joinable!(training_attendance -> training_events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -1239,6 +1304,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     employment_placements,
     employment_hours,
     employment_reviews,
+    criteria_sets,
+    criteria,
+    resources,
+    resource_capacity,
     training_events,
     training_attendance,
 );
@@ -2021,6 +2090,51 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "next_review_on",
             "created_at",
             "created_by",
+        ],
+    ),
+    (
+        "criteria_sets",
+        &[
+            "id",
+            "code",
+            "version",
+            "title",
+            "effective_from",
+            "created_at",
+            "created_by",
+        ],
+    ),
+    (
+        "criteria",
+        &["set_id", "position", "kind", "label", "scale"],
+    ),
+    (
+        "resources",
+        &[
+            "id",
+            "kind",
+            "name",
+            "managing_body",
+            "area",
+            "criteria_code",
+            "reconfirm_months",
+            "notes",
+            "closed_on",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+        ],
+    ),
+    (
+        "resource_capacity",
+        &[
+            "resource_id",
+            "from_on",
+            "places",
+            "recorded_at",
+            "recorded_by",
         ],
     ),
     (

@@ -118,13 +118,7 @@ pub fn publish_criteria_set(
     };
     diesel::insert_into(criteria_sets::table)
         .values(&row)
-        .execute(conn)
-        .map_err(|e| match StoreError::from(e) {
-            StoreError::Conflict(c) if c.contains("criteria_sets") => {
-                StoreError::Conflict(ONE_VERSION_NUMBER.to_owned())
-            }
-            other => other,
-        })?;
+        .execute(conn)?;
     let rows: Vec<CriterionRow> = content
         .criteria
         .iter()
@@ -137,9 +131,13 @@ pub fn publish_criteria_set(
             scale: encode_scale(&c.scale),
         })
         .collect();
-    diesel::insert_into(criteria::table)
-        .values(&rows)
-        .execute(conn)?;
+    // One statement per criterion (at most ten): the multi-engine connection has no batch
+    // insert.
+    for row in &rows {
+        diesel::insert_into(criteria::table)
+            .values(row)
+            .execute(conn)?;
+    }
     Ok(CriteriaSet {
         id: row.id.0,
         version: row.version,

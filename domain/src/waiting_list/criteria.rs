@@ -205,7 +205,10 @@ pub fn check_scale(kind: CriterionKind, scale: &Scale) -> Result<(), String> {
                     ));
                 }
             }
-            if bands.windows(2).any(|w| w[1].up_to_cents <= w[0].up_to_cents) {
+            if bands
+                .windows(2)
+                .any(|w| w[1].up_to_cents <= w[0].up_to_cents)
+            {
                 return Err("the bands' bounds must increase".into());
             }
             if bands.windows(2).any(|w| w[1].points > w[0].points)
@@ -373,7 +376,8 @@ pub fn whole_months(from: NaiveDate, to: NaiveDate) -> u32 {
 }
 
 fn is_last_day(day: NaiveDate) -> bool {
-    day.succ_opt().is_none_or(|next| next.month() != day.month())
+    day.succ_opt()
+        .is_none_or(|next| next.month() != day.month())
 }
 
 /// The points of one criterion: its input's level or band, or the months on the list from
@@ -474,22 +478,26 @@ mod tests {
             missing: 0,
         };
         assert!(check_scale(Isee, &unordered).is_err());
-        assert!(check_scale(
-            MonthsOnList,
-            &Scale::PerMonth {
-                per_month: 1,
-                max: 24
-            }
-        )
-        .is_ok());
-        assert!(check_scale(
-            MonthsOnList,
-            &Scale::PerMonth {
-                per_month: 0,
-                max: 24
-            }
-        )
-        .is_err());
+        assert!(
+            check_scale(
+                MonthsOnList,
+                &Scale::PerMonth {
+                    per_month: 1,
+                    max: 24
+                }
+            )
+            .is_ok()
+        );
+        assert!(
+            check_scale(
+                MonthsOnList,
+                &Scale::PerMonth {
+                    per_month: 0,
+                    max: 24
+                }
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -40,7 +40,10 @@ impl FromStr for Protocol {
         let (year, number) = s.split_once('/').ok_or_else(bad)?;
         if year.len() != 4
             || number.len() != 6
-            || !year.bytes().chain(number.bytes()).all(|b| b.is_ascii_digit())
+            || !year
+                .bytes()
+                .chain(number.bytes())
+                .all(|b| b.is_ascii_digit())
         {
             return Err(bad());
         }
@@ -334,13 +337,31 @@ mod tests {
     #[test]
     fn protocol_numbers_are_yearly_sequences() {
         let p: Protocol = "2026/000123".parse().unwrap();
-        assert_eq!(p, Protocol { year: 2026, number: 123 });
+        assert_eq!(
+            p,
+            Protocol {
+                year: 2026,
+                number: 123
+            }
+        );
         assert_eq!(p.to_string(), "2026/000123");
-        for bad in ["2026/123", "26/000123", "2026-000123", "2026/000000", "2026/00012a"] {
+        for bad in [
+            "2026/123",
+            "26/000123",
+            "2026-000123",
+            "2026/000000",
+            "2026/00012a",
+        ] {
             assert!(bad.parse::<Protocol>().is_err(), "{bad}");
         }
         assert!(
-            Protocol { year: 2026, number: 2 } < Protocol { year: 2027, number: 1 }
+            Protocol {
+                year: 2026,
+                number: 2
+            } < Protocol {
+                year: 2027,
+                number: 1
+            }
         );
     }
 
@@ -373,7 +394,10 @@ mod tests {
             ],
             day(2026, 3, 10),
         );
-        let order: Vec<u32> = ranking.iter().map(|r| r.applicant.protocol.number).collect();
+        let order: Vec<u32> = ranking
+            .iter()
+            .map(|r| r.applicant.protocol.number)
+            .collect();
         assert_eq!(order, [4, 2, 3, 1]);
         let positions: Vec<u32> = ranking.iter().map(|r| r.position).collect();
         assert_eq!(positions, [1, 2, 3, 4]);
@@ -402,7 +426,12 @@ mod tests {
 
     fn applicants() -> impl Strategy<Value = Vec<Applicant>> {
         proptest::collection::vec(
-            (0u8..4, proptest::option::of(0u64..3_000_000), 0u32..60, 0u8..3),
+            (
+                0u8..4,
+                proptest::option::of(0u64..3_000_000),
+                0u32..60,
+                0u8..3,
+            ),
             1..40,
         )
         .prop_map(|rows| {

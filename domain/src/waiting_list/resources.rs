@@ -196,8 +196,14 @@ mod tests {
             version(3, day(2026, 6, 1)),
         ];
         assert!(set_in_force(&versions, day(2025, 12, 31)).is_none());
-        assert_eq!(set_in_force(&versions, day(2026, 5, 31)).unwrap().version, 1);
-        assert_eq!(set_in_force(&versions, day(2026, 12, 31)).unwrap().version, 3);
+        assert_eq!(
+            set_in_force(&versions, day(2026, 5, 31)).unwrap().version,
+            1
+        );
+        assert_eq!(
+            set_in_force(&versions, day(2026, 12, 31)).unwrap().version,
+            3
+        );
         assert_eq!(set_in_force(&versions, day(2027, 1, 1)).unwrap().version, 2);
     }
 

@@ -9,9 +9,9 @@ CREATE TABLE criteria_sets (
     title text NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
     effective_from date NOT NULL,
     created_at timestamptz NOT NULL,
-    created_by uuid NOT NULL REFERENCES users (id),
-    CONSTRAINT criteria_sets_code_version UNIQUE (code, version)
+    created_by uuid NOT NULL REFERENCES users (id)
 );
+CREATE UNIQUE INDEX criteria_sets_code_version ON criteria_sets (code, version);
 
 CREATE TABLE criteria (
     set_id uuid NOT NULL REFERENCES criteria_sets (id),
@@ -21,9 +21,9 @@ CREATE TABLE criteria (
     label text NOT NULL CHECK (length(label) BETWEEN 1 AND 200),
     -- The scale's text form (socialcare_domain::waiting_list::encode_scale).
     scale text NOT NULL CHECK (length(scale) BETWEEN 1 AND 1000),
-    PRIMARY KEY (set_id, position),
-    CONSTRAINT criteria_one_per_kind UNIQUE (set_id, kind)
+    PRIMARY KEY (set_id, position)
 );
+CREATE UNIQUE INDEX criteria_one_per_kind ON criteria (set_id, kind);
 
 CREATE FUNCTION criteria_published() RETURNS trigger
 LANGUAGE plpgsql AS $$

@@ -9,9 +9,9 @@ CREATE TABLE criteria_sets (
     title TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
     effective_from TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    created_by BLOB NOT NULL REFERENCES users (id),
-    CONSTRAINT criteria_sets_code_version UNIQUE (code, version)
+    created_by BLOB NOT NULL REFERENCES users (id)
 );
+CREATE UNIQUE INDEX criteria_sets_code_version ON criteria_sets (code, version);
 
 CREATE TABLE criteria (
     set_id BLOB NOT NULL REFERENCES criteria_sets (id),
@@ -20,9 +20,9 @@ CREATE TABLE criteria (
         'minors_in_household', 'months_on_list')),
     label TEXT NOT NULL CHECK (length(label) BETWEEN 1 AND 200),
     scale TEXT NOT NULL CHECK (length(scale) BETWEEN 1 AND 1000),
-    PRIMARY KEY (set_id, position),
-    CONSTRAINT criteria_one_per_kind UNIQUE (set_id, kind)
+    PRIMARY KEY (set_id, position)
 );
+CREATE UNIQUE INDEX criteria_one_per_kind ON criteria (set_id, kind);
 
 CREATE TRIGGER criteria_sets_no_update BEFORE UPDATE ON criteria_sets
 BEGIN
