@@ -28,6 +28,21 @@ pub fn plausible(date: &NaiveDate) -> Result<(), ValidationError> {
         .map_err(|message| ValidationError::new("date_range").with_message(message.into()))
 }
 
+/// A day named in the path (`YYYY-MM-DD`, between 1900-01-01 and 2199-12-31), or 400 naming
+/// the parameter.
+pub fn path_day(
+    req: &actix_web::HttpRequest,
+    name: &str,
+) -> Result<NaiveDate, crate::error::ApiError> {
+    let raw = req.match_info().get(name).unwrap_or_default();
+    let day = (raw.len() == 10)
+        .then(|| NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok())
+        .flatten()
+        .ok_or_else(|| crate::error::ApiError::bad_parameter(name, "must be a day `YYYY-MM-DD`"))?;
+    calendar::check_plausible(day).map_err(|e| crate::error::ApiError::bad_parameter(name, e))?;
+    Ok(day)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -347,6 +347,8 @@ path_ids!(
     PlacementId => "placement_id",
     WorkPlacementId => "placement_id",
     WorkReviewId => "review_id",
+    CriteriaSetId => "set_id",
+    ResourceId => "resource_id",
     TrainingEventId => "event_id",
     StaffUserId => "user_id",
 );

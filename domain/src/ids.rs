@@ -184,6 +184,16 @@ typed_id!(
     WorkReviewId,
     "employment review"
 );
+typed_id!(
+    /// A published version of a criteria set.
+    CriteriaSetId,
+    "criteria set"
+);
+typed_id!(
+    /// A care resource.
+    ResourceId,
+    "resource"
+);
 
 #[cfg(test)]
 mod tests {

@@ -21,6 +21,7 @@ use socialcare_domain::project::{
     ActionStatus, ObjectiveStatus, ParticipantKind, ProjectKind, ProjectStatus, ProjectTransition,
 };
 use socialcare_domain::training::TrainingKind;
+use socialcare_domain::waiting_list::{CriterionKind, ResourceKind};
 
 /// Declares an API enum (snake_case codes, documented) that converts to and from a domain enum
 /// with the same variant names.
@@ -689,6 +690,43 @@ api_enum!(
         Apprenticeship,
         /// No hiring.
         None,
+    }
+);
+
+api_enum!(
+    /// What a criterion of a criteria set reads.
+    CriterionKindCode => CriterionKind {
+        /// Urgency assessed by the social worker, `0` (none) to `3` (very high).
+        Urgency,
+        /// Support the family gives: `full`, `partial`, `none`.
+        FamilySupport,
+        /// Disability severity from the person's health and disability data: `none`,
+        /// `recognised` (L. 104/1992), `severe` (art. 3 c. 3).
+        DisabilitySeverity,
+        /// The economic indicator (ISEE), in bands.
+        Isee,
+        /// Whether minors live in the household: `no`, `yes`.
+        MinorsInHousehold,
+        /// Whole months on the list since the submission.
+        MonthsOnList,
+    }
+);
+
+api_enum!(
+    /// What kind of care resource.
+    ResourceKindCode => ResourceKind {
+        /// A residential service for persons with disability.
+        DisabilityResidential,
+        /// A day centre for persons with disability.
+        DisabilityDayCentre,
+        /// Home care (assistenza domiciliare).
+        HomeCare,
+        /// Meals at home or in a canteen.
+        Meals,
+        /// Places in shelters.
+        ShelterPlaces,
+        /// Social housing units.
+        SocialHousing,
     }
 );
 

@@ -22,6 +22,7 @@ pub mod sensitive;
 pub mod status;
 pub mod training;
 pub mod users;
+pub mod waiting_list;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -186,6 +187,14 @@ fn configure_pacts(cfg: &mut ServiceConfig) {
         .service(employment::record_employment_review)
         .service(employment::list_employment_reviews)
         .service(employment::get_employment_review)
+        .service(waiting_list::publish_criteria_set)
+        .service(waiting_list::list_criteria_sets)
+        .service(waiting_list::get_criteria_set)
+        .service(waiting_list::create_resource)
+        .service(waiting_list::list_resources)
+        .service(waiting_list::get_resource)
+        .service(waiting_list::replace_resource)
+        .service(waiting_list::set_resource_capacity)
         .service(training::create_training_event)
         .service(training::list_training_events)
         .service(training::get_training_event)

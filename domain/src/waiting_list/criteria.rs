@@ -339,6 +339,30 @@ pub fn decode_scale(text: &str) -> Result<Scale, String> {
     }
 }
 
+/// An amount in euro as written, `7500.00` (1-7 digits, a point and two decimals), in cents.
+pub fn parse_euro(raw: &str) -> Result<u64, String> {
+    let bad = || "must be an amount in euro with two decimals, such as `7500.00`".to_owned();
+    let (whole, cents) = raw.split_once('.').ok_or_else(bad)?;
+    if whole.is_empty()
+        || whole.len() > 7
+        || cents.len() != 2
+        || !whole
+            .bytes()
+            .chain(cents.bytes())
+            .all(|b| b.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    let whole: u64 = whole.parse().map_err(|_| bad())?;
+    let cents: u64 = cents.parse().map_err(|_| bad())?;
+    Ok(whole * 100 + cents)
+}
+
+/// An amount in cents written in euro, `7500.00`.
+pub fn euro_text(cents: u64) -> String {
+    format!("{}.{:02}", cents / 100, cents % 100)
+}
+
 /// The input of one criterion, as the application carries it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum InputValue {
@@ -562,6 +586,24 @@ mod tests {
         // 2026-01-31 to 2026-12-01: 10 whole months.
         assert_eq!(points(&months, None, s, on), 20);
         assert_eq!(points(&months, None, s, day(2030, 1, 1)), 24);
+    }
+
+    #[test]
+    fn euro_amounts_are_written_with_two_decimals() {
+        assert_eq!(parse_euro("7500.00"), Ok(750_000));
+        assert_eq!(parse_euro("0.05"), Ok(5));
+        assert_eq!(euro_text(750_005), "7500.05");
+        for bad in [
+            "7500",
+            "7500.0",
+            "-1.00",
+            "12345678.00",
+            ".50",
+            "1e3.00",
+            "7 500.00",
+        ] {
+            assert!(parse_euro(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -1,0 +1,11 @@
+//! Access to care resources and their waiting lists: the published criteria sets that rank
+//! applicants and the resources with their places over time, kept by the `administrative`
+//! staff and the office manager, read by whoever works cases. They are the office's records,
+//! not a person's: their handlers go through the gate's office writes and lists. See
+//! `docs/waiting-lists.md`.
+
+mod criteria;
+mod resources;
+
+pub use criteria::*;
+pub use resources::*;
