@@ -142,7 +142,7 @@ pub fn publish_criteria_set(
         id: row.id.0,
         version: row.version,
         content: content.clone(),
-        created_at: now,
+        created_at: row.created_at.0,
         created_by: actor,
     })
 }

@@ -123,6 +123,10 @@ pub struct Office {
     pub work_review: String,
     /// A training event of the staff.
     pub training_event: String,
+    /// A published criteria set.
+    pub criteria_set: String,
+    /// A care resource ranked by it.
+    pub resource: String,
 }
 
 impl Office {
@@ -600,6 +604,40 @@ pub async fn office(app: &TestApp) -> Office {
         )
         .await,
     );
+    let criteria_set = id_of(
+        &created(
+            send(
+                app,
+                &clerk,
+                reqwest::Method::POST,
+                "/criteria-sets",
+                None,
+                Some(
+                    json!({"code": "matrice", "title": "Matrice", "effective_from": day(0),
+                    "criteria": [{"kind": "urgency", "label": "Urgenza",
+                        "levels": {"0": 0, "1": 1, "2": 2, "3": 3}}]}),
+                ),
+            )
+            .await,
+        )
+        .await,
+    );
+    let resource = id_of(
+        &created(
+            send(
+                app,
+                &clerk,
+                reqwest::Method::POST,
+                "/resources",
+                None,
+                Some(json!({"kind": "meals", "name": "Pasti a domicilio",
+                    "managing_body": "Comune", "area": "social_inclusion",
+                    "criteria_code": "matrice", "reconfirm_months": 12, "places": 10})),
+            )
+            .await,
+        )
+        .await,
+    );
     let (spare_token, _) = app.tokens("spare", &user_password("spare")).await;
     let grant = created(
         send(
@@ -622,6 +660,8 @@ pub async fn office(app: &TestApp) -> Office {
         work_placement,
         work_review,
         training_event,
+        criteria_set,
+        resource,
         facility,
         bed,
         placement,

@@ -201,6 +201,16 @@ const EXPECTED: &[(&str, &str)] = &[
     ("list_training_attendance", "DDDDDDAADDU"),
     ("get_training_register", "DDDDDDAADDU"),
     ("get_training_table", "DDDDDDAADDU"),
+    // Waiting lists: criteria sets and resources are the office's records, kept by the clerks
+    // and the office manager, read by whoever works cases.
+    ("publish_criteria_set", "DDDDDDAADDU"),
+    ("list_criteria_sets", "AAAAAAAADDU"),
+    ("get_criteria_set", "AAAAAAAADDU"),
+    ("create_resource", "DDDDDDAADDU"),
+    ("list_resources", "AAAAAAAADDU"),
+    ("get_resource", "AAAAAAAADDU"),
+    ("replace_resource", "DDDDDDAADDU"),
+    ("set_resource_capacity", "DDDDDDAADDU"),
 ];
 
 struct Operation {
@@ -256,6 +266,7 @@ fn fill(path: &str, o: &Office) -> String {
             ),
         );
     filled = filled.replace("{month}", "2026-01");
+    filled = filled.replace("{from_on}", "2026-01-01");
     for (name, value) in [
         ("case_file_id", &o.case_file),
         ("person_id", &o.person),
@@ -282,6 +293,8 @@ fn fill(path: &str, o: &Office) -> String {
         ("employer_id", &o.employer),
         ("contract_id", &o.contract),
         ("event_id", &o.training_event),
+        ("set_id", &o.criteria_set),
+        ("resource_id", &o.resource),
     ] {
         filled = filled.replace(&format!("{{{name}}}"), value);
     }

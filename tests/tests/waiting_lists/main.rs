@@ -1,0 +1,370 @@
+//! Care resources and their waiting lists over HTTP, each test on SQLite and on PostgreSQL:
+//! the criteria sets published in versions never changed, each criterion with the scale of
+//! its kind; the resources with their places over time and the set version in force.
+
+use serde_json::{Value, json};
+use socialcare_tests::http::{created, day, etag_of, id_of, pointers};
+use socialcare_tests::{TestApp, on_both_engines};
+
+on_both_engines!(
+    criteria_sets_are_published_in_versions_never_changed,
+    resources_keep_their_places_over_time,
+);
+
+async fn problem(r: reqwest::Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+fn criteria_set(code: &str, from: &str) -> Value {
+    json!({"code": code, "title": "Servizi residenziali per persone con disabilità",
+    "effective_from": from,
+    "criteria": [
+        {"kind": "urgency", "label": "Urgenza", "levels": {"0": 0, "1": 5, "2": 10, "3": 20}},
+        {"kind": "family_support", "label": "Rete familiare",
+            "levels": {"full": 0, "partial": 4, "none": 8}},
+        {"kind": "disability_severity", "label": "Gravità (L. 104/1992)",
+            "levels": {"none": 0, "recognised": 6, "severe": 12}},
+        {"kind": "isee", "label": "ISEE", "bands": [{"up_to": "7500.00", "points": 10},
+            {"up_to": "15000.00", "points": 5}], "above": 0, "missing": 0},
+        {"kind": "minors_in_household", "label": "Minori nel nucleo",
+            "levels": {"no": 0, "yes": 3}},
+        {"kind": "months_on_list", "label": "Mesi in lista", "per_month": 1, "max": 12}
+    ]})
+}
+
+async fn criteria_sets_are_published_in_versions_never_changed(app: TestApp) {
+    let admin = app.admin_token().await;
+    let clerk = app
+        .staff(&admin, "clerk", &["administrative"], &["adults_disability"])
+        .await;
+    let anna = app
+        .staff(&admin, "anna", &["social_worker"], &["adults_disability"])
+        .await;
+    // A social worker reads the sets but does not publish them: 403 before the body.
+    let (status, _) = problem(app.post(&anna.1, "/criteria-sets", &json!({})).await).await;
+    assert_eq!(status, 403);
+    assert_eq!(app.audit(1)[0].action, "resources.manage");
+    // Every rule with its pointer.
+    let base = criteria_set("rsa", &day(0));
+    let with = |pointer: &str, value: Value| {
+        let mut b = base.clone();
+        *b.pointer_mut(pointer).unwrap() = value;
+        b
+    };
+    for (body, expected) in [
+        (with("/effective_from", json!(day(-1))), "/effective_from"),
+        (with("/effective_from", json!(day(800))), "/effective_from"),
+        (with("/code", json!("RSA")), "/code"),
+        (with("/title", json!("\u{200B}")), "/title"),
+        (
+            with(
+                "/criteria/0/levels",
+                json!({"0": 0, "1": 5, "2": 3, "3": 20}),
+            ),
+            "/criteria/0/scale",
+        ),
+        (
+            with("/criteria/0/levels", json!({"0": 0, "1": 5, "2": 10})),
+            "/criteria/0/levels",
+        ),
+        (
+            with(
+                "/criteria/1/levels",
+                json!({"full": 0, "partial": 4, "nobody": 8}),
+            ),
+            "/criteria/1/levels",
+        ),
+        (
+            with(
+                "/criteria/1",
+                json!({"kind": "urgency", "label": "Ancora urgenza",
+                    "levels": {"0": 0, "1": 1, "2": 2, "3": 3}}),
+            ),
+            "/criteria/1/kind",
+        ),
+        (
+            with("/criteria/3/bands/1/up_to", json!("15000")),
+            "/criteria/3/bands/1/up_to",
+        ),
+        (
+            with("/criteria/3/bands/1/points", json!(12)),
+            "/criteria/3/scale",
+        ),
+        (with("/criteria/5/max", json!(1001)), "/criteria/5/max"),
+        (
+            with("/criteria/4/label", json!("Minori\u{0}")),
+            "/criteria/4/label",
+        ),
+    ] {
+        let (status, p) = problem(app.post(&clerk.1, "/criteria-sets", &body).await).await;
+        assert_eq!(status, 422, "{body}: {p}");
+        assert_eq!(pointers(&p), [expected], "{body}");
+    }
+    let mut extra = base.clone();
+    extra["criteria"][5]["levels"] = json!({"0": 1});
+    let (status, p) = problem(app.post(&clerk.1, "/criteria-sets", &extra).await).await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(pointers(&p), ["/criteria/5/levels"]);
+    // Version 1, then 2 of the same code; another code starts at 1.
+    let r = app.post(&clerk.1, "/criteria-sets", &base).await;
+    assert_eq!(r.status(), 201);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let first: Value = r.json().await.unwrap();
+    assert_eq!(location, format!("/api/v1/criteria-sets/{}", id_of(&first)));
+    assert_eq!(first["version"], 1);
+    assert_eq!(first["max_score"], 20 + 8 + 12 + 10 + 3 + 12);
+    assert_eq!(first["criteria"], base["criteria"]);
+    let entry = &app.audit(1)[0];
+    assert_eq!(entry.action, "criteria_set.publish");
+    let second = created(
+        app.post(&clerk.1, "/criteria-sets", &criteria_set("rsa", &day(30)))
+            .await,
+    )
+    .await;
+    assert_eq!(second["version"], 2);
+    let other = created(
+        app.post(
+            &clerk.1,
+            "/criteria-sets",
+            &criteria_set("centro_diurno", &day(0)),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(other["version"], 1);
+    // Read by whoever works cases; listed by code then version, one code at a time, in pages.
+    let read = app
+        .get_ok(&anna.1, &format!("/criteria-sets/{}", id_of(&first)))
+        .await;
+    assert_eq!(read, first);
+    let list = app.get_ok(&anna.1, "/criteria-sets?code=rsa").await;
+    let versions: Vec<i64> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(versions, [1, 2]);
+    let page = app.get_ok(&anna.1, "/criteria-sets?limit=2").await;
+    assert_eq!(page["items"][0]["code"], "centro_diurno");
+    let next = page["next"].as_str().unwrap().trim_start_matches("/api/v1");
+    let rest = app.get_ok(&anna.1, next).await;
+    assert_eq!(rest["items"].as_array().unwrap().len(), 1);
+    assert_eq!(rest["items"][0]["version"], 2);
+    assert_eq!(rest["next"], Value::Null);
+    for bad in ["/criteria-sets?code=RSA", "/criteria-sets?cursor=abc"] {
+        assert_eq!(app.get(&anna.1, bad).await.status(), 400, "{bad}");
+    }
+    assert_eq!(
+        app.get(&anna.1, &format!("/criteria-sets/{}", uuid::Uuid::now_v7()))
+            .await
+            .status(),
+        404
+    );
+    // The privacy officer works no cases.
+    let dpo = app
+        .staff(&admin, "dpo", &["privacy_officer"], &["adults_disability"])
+        .await;
+    assert_eq!(app.get(&dpo.1, "/criteria-sets").await.status(), 403);
+    // The database itself refuses to change a published version.
+    let refused = app.db().write(|c| {
+        use diesel::RunQueryDsl;
+        diesel::sql_query("UPDATE criteria SET label = 'x'")
+            .execute(c)
+            .map_err(socialcare_persistence::StoreError::from)
+    });
+    assert!(refused.is_err(), "a published criterion was changed");
+    let refused = app.db().write(|c| {
+        use diesel::RunQueryDsl;
+        diesel::sql_query("DELETE FROM criteria_sets")
+            .execute(c)
+            .map_err(socialcare_persistence::StoreError::from)
+    });
+    assert!(refused.is_err(), "a published set was deleted");
+}
+
+async fn resources_keep_their_places_over_time(app: TestApp) {
+    let admin = app.admin_token().await;
+    let clerk = app
+        .staff(&admin, "clerk", &["administrative"], &["adults_disability"])
+        .await;
+    let anna = app
+        .staff(&admin, "anna", &["social_worker"], &["adults_disability"])
+        .await;
+    let v1 = created(
+        app.post(&clerk.1, "/criteria-sets", &criteria_set("rsa", &day(0)))
+            .await,
+    )
+    .await;
+    let v2 = created(
+        app.post(&clerk.1, "/criteria-sets", &criteria_set("rsa", &day(10)))
+            .await,
+    )
+    .await;
+    let body = json!({"kind": "disability_residential", "name": "Residenza Il Girasole",
+        "managing_body": "Cooperativa sociale Il Girasole", "area": "adults_disability",
+        "criteria_code": "rsa", "reconfirm_months": 12, "places": 20,
+        "places_from": day(-30)});
+    assert_eq!(
+        problem(app.post(&anna.1, "/resources", &json!({})).await)
+            .await
+            .0,
+        403
+    );
+    assert_eq!(app.audit(1)[0].action, "resources.manage");
+    for (change, expected) in [
+        (json!({"criteria_code": "nessuno"}), "/criteria_code"),
+        (json!({"places": null}), "/places"),
+        (json!({"places": 100_001}), "/places"),
+        (json!({"reconfirm_months": 0}), "/reconfirm_months"),
+        (json!({"kind": "hotel"}), "/kind"),
+        (json!({"name": "\u{200B} "}), "/name"),
+        (json!({"places_from": "0000-01-01"}), "/places_from"),
+    ] {
+        let mut b = body.clone();
+        for (k, v) in change.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        let (status, p) = problem(app.post(&clerk.1, "/resources", &b).await).await;
+        assert!(status == 422 || status == 400, "{b}: {status} {p}");
+        assert_eq!(pointers(&p), [expected], "{b}");
+    }
+    let r = app.post(&clerk.1, "/resources", &body).await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(etag_of(&r), "\"1\"");
+    let resource: Value = r.json().await.unwrap();
+    let id = id_of(&resource);
+    assert_eq!(resource["places_today"], 20);
+    assert_eq!(resource["criteria_in_force"]["id"], v1["id"]);
+    assert_eq!(resource["criteria_in_force"]["version"], 1);
+    assert_eq!(
+        resource["capacity"],
+        json!([{"from_on": day(-30), "places": 20}])
+    );
+    // Places from a later day; the history stays; a change for the same day replaces it.
+    let capacity = |from: String| format!("/resources/{id}/capacity/{from}");
+    assert_eq!(
+        app.put_if(&clerk.1, &capacity(day(5)), None, &json!({"places": 24}))
+            .await
+            .status(),
+        428
+    );
+    assert_eq!(
+        app.put_if(
+            &clerk.1,
+            &capacity("2026-13-01".into()),
+            Some("\"1\""),
+            &json!({"places": 24})
+        )
+        .await
+        .status(),
+        400
+    );
+    assert_eq!(
+        app.put_if(
+            &clerk.1,
+            &capacity("1800-01-01".into()),
+            Some("\"1\""),
+            &json!({"places": 24})
+        )
+        .await
+        .status(),
+        400
+    );
+    let r = app
+        .put_if(
+            &clerk.1,
+            &capacity(day(5)),
+            Some("\"1\""),
+            &json!({"places": 23}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = app
+        .put_if(
+            &clerk.1,
+            &capacity(day(5)),
+            Some("\"2\""),
+            &json!({"places": 24}),
+        )
+        .await;
+    assert_eq!(etag_of(&r), "\"3\"");
+    let changed: Value = r.json().await.unwrap();
+    assert_eq!(changed["places_today"], 20);
+    assert_eq!(
+        changed["capacity"],
+        json!([{"from_on": day(-30), "places": 20}, {"from_on": day(5), "places": 24}])
+    );
+    assert_eq!(app.audit(1)[0].action, "resource.capacity");
+    assert_eq!(
+        app.put_if(
+            &clerk.1,
+            &capacity(day(6)),
+            Some("\"1\""),
+            &json!({"places": 1})
+        )
+        .await
+        .status(),
+        412
+    );
+    // Replaced without the places, which change only from a day.
+    let mut replace = body.clone();
+    replace["name"] = json!("Residenza Il Girasole (sede nuova)");
+    assert_eq!(
+        problem(
+            app.put_if(
+                &clerk.1,
+                &format!("/resources/{id}"),
+                Some("\"3\""),
+                &replace
+            )
+            .await
+        )
+        .await
+        .0,
+        422
+    );
+    replace.as_object_mut().unwrap().remove("places");
+    replace.as_object_mut().unwrap().remove("places_from");
+    let r = app
+        .put_if(
+            &clerk.1,
+            &format!("/resources/{id}"),
+            Some("\"3\""),
+            &replace,
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(etag_of(&r), "\"4\"");
+    // Read and listed by whoever works cases, filtered by area and kind.
+    let r = app.get(&anna.1, &format!("/resources/{id}")).await;
+    assert_eq!(etag_of(&r), "\"4\"");
+    let read: Value = r.json().await.unwrap();
+    assert_eq!(read["name"], "Residenza Il Girasole (sede nuova)");
+    assert_ne!(read["criteria_in_force"]["id"], v2["id"]);
+    let list = app
+        .get_ok(
+            &anna.1,
+            "/resources?area=adults_disability&kind=disability_residential",
+        )
+        .await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    let none = app.get_ok(&anna.1, "/resources?kind=meals").await;
+    assert!(none["items"].as_array().unwrap().is_empty());
+    assert_eq!(
+        app.get(&anna.1, "/resources?kind=hotel").await.status(),
+        400
+    );
+    assert_eq!(
+        app.put_if(
+            &anna.1,
+            &format!("/resources/{id}"),
+            Some("\"4\""),
+            &replace
+        )
+        .await
+        .status(),
+        403
+    );
+}
