@@ -138,6 +138,8 @@ pub struct DemoSummary {
     pub work_reviews: usize,
     /// Training and supervision events of the staff.
     pub training_events: usize,
+    /// Care resources with waiting lists (and their criteria sets).
+    pub resources: usize,
 }
 
 const DIARY_TEXTS: &[&str] = &[
@@ -524,6 +526,7 @@ pub fn load(db: &Database, seed: u64, persons_count: usize) -> Result<DemoSummar
         demo_work(c, &housing_files, &hosts, clause, today, now, &mut summary)?;
         let social_workers: Vec<Uuid> = workers.iter().map(|w| w.1).collect();
         demo_training(c, &social_workers, author, today, now, &mut summary)?;
+        demo_resources(c, author, today, now, &mut summary)?;
         audit::append(
             c,
             audit::NewAuditRecord {
@@ -1546,6 +1549,176 @@ fn demo_housing(
 /// today), attended by the
 /// social workers (the first in full, the others partly: some below the 80 % that earns the
 /// credits), so that the office's table shows obligations met and not.
+/// Two criteria sets (one with a second version applying next year) and a care resource of
+/// each kind, with places that change during the year.
+fn demo_resources(
+    c: &mut AnyConnection,
+    author: Uuid,
+    today: NaiveDate,
+    now: chrono::DateTime<Utc>,
+    summary: &mut DemoSummary,
+) -> Result<(), StoreError> {
+    use socialcare_domain::waiting_list::{
+        Band, Capacity, CriteriaContent, Criterion, CriterionKind, ResourceContent, ResourceKind,
+        Scale, check_criteria, check_resource,
+    };
+    use socialcare_persistence::waiting_list;
+
+    let criterion = |kind: CriterionKind, label: &str, scale: Scale| Criterion {
+        kind,
+        label: label.to_owned(),
+        scale,
+    };
+    let isee = |first: u32| Scale::Bands {
+        bands: vec![
+            Band {
+                up_to_cents: 750_000,
+                points: first,
+            },
+            Band {
+                up_to_cents: 1_500_000,
+                points: first / 2,
+            },
+        ],
+        above: 0,
+        missing: 0,
+    };
+    let months = |max: u32| Scale::PerMonth { per_month: 1, max };
+    let sets = [
+        CriteriaContent {
+            code: "disabilita".to_owned(),
+            title: "Servizi residenziali e diurni per persone con disabilità".to_owned(),
+            effective_from: today,
+            criteria: vec![
+                criterion(
+                    CriterionKind::Urgency,
+                    "Urgenza valutata dall'assistente sociale",
+                    Scale::Levels(vec![0, 5, 10, 20]),
+                ),
+                criterion(
+                    CriterionKind::FamilySupport,
+                    "Assenza di rete familiare",
+                    Scale::Levels(vec![0, 4, 8]),
+                ),
+                criterion(
+                    CriterionKind::DisabilitySeverity,
+                    "Gravità (L. 104/1992 art. 3 c. 3)",
+                    Scale::Levels(vec![0, 6, 12]),
+                ),
+                criterion(CriterionKind::Isee, "ISEE", isee(10)),
+                criterion(CriterionKind::MonthsOnList, "Mesi in lista", months(12)),
+            ],
+        },
+        CriteriaContent {
+            code: "inclusione".to_owned(),
+            title: "Pasti, assistenza domiciliare e accoglienza".to_owned(),
+            effective_from: today,
+            criteria: vec![
+                criterion(
+                    CriterionKind::Urgency,
+                    "Urgenza valutata dall'assistente sociale",
+                    Scale::Levels(vec![0, 6, 12, 24]),
+                ),
+                criterion(CriterionKind::Isee, "ISEE", isee(12)),
+                criterion(
+                    CriterionKind::MinorsInHousehold,
+                    "Minori nel nucleo",
+                    Scale::Levels(vec![0, 5]),
+                ),
+                criterion(CriterionKind::MonthsOnList, "Mesi in lista", months(6)),
+            ],
+        },
+    ];
+    for content in &sets {
+        check_criteria(content).map_err(|e| StoreError::Internal(format!("demo criteria: {e}")))?;
+        waiting_list::publish_criteria_set(c, content, author, now)?;
+    }
+    // Next year's version of the first set weighs the months on the list more.
+    let mut next = sets[0].clone();
+    next.effective_from =
+        NaiveDate::from_ymd_opt(chrono::Datelike::year(&today) + 1, 1, 1).unwrap_or(today);
+    if let Some(last) = next.criteria.last_mut() {
+        last.scale = months(24);
+    }
+    waiting_list::publish_criteria_set(c, &next, author, now)?;
+    let resources = [
+        (
+            ResourceKind::DisabilityResidential,
+            "Residenza Il Girasole",
+            "Cooperativa sociale Il Girasole",
+            Area::AdultsDisability,
+            "disabilita",
+            20,
+        ),
+        (
+            ResourceKind::DisabilityDayCentre,
+            "Centro diurno La Quercia",
+            "APSP Città di Trento",
+            Area::AdultsDisability,
+            "disabilita",
+            30,
+        ),
+        (
+            ResourceKind::HomeCare,
+            "Assistenza domiciliare",
+            "Comune di Trento",
+            Area::AdultsDisability,
+            "inclusione",
+            60,
+        ),
+        (
+            ResourceKind::Meals,
+            "Pasti a domicilio",
+            "Comune di Trento",
+            Area::SocialInclusion,
+            "inclusione",
+            80,
+        ),
+        (
+            ResourceKind::ShelterPlaces,
+            "Posti di accoglienza invernale",
+            "Comune di Trento",
+            Area::SocialInclusion,
+            "inclusione",
+            25,
+        ),
+        (
+            ResourceKind::SocialHousing,
+            "Alloggi sociali ITEA",
+            "ITEA S.p.A.",
+            Area::Transversal,
+            "inclusione",
+            12,
+        ),
+    ];
+    for (kind, name, body, area, code, places) in resources {
+        let content = ResourceContent {
+            kind,
+            name: name.to_owned(),
+            managing_body: body.to_owned(),
+            area,
+            criteria_code: code.to_owned(),
+            reconfirm_months: 12,
+            notes: None,
+        };
+        check_resource(&content)
+            .map_err(|e| StoreError::Internal(format!("demo resource: {e}")))?;
+        let first = Capacity {
+            from_on: today - Duration::days(365),
+            places,
+        };
+        let resource = waiting_list::insert_resource(c, &content, first, author, now)?;
+        // Two more places from next month.
+        let more = Capacity {
+            from_on: today + Duration::days(30),
+            places: places + 2,
+        };
+        waiting_list::set_capacity(c, resource.id, resource.version, more, author, now)?;
+        summary.resources += 1;
+    }
+    Ok(())
+}
+
 fn demo_training(
     c: &mut AnyConnection,
     workers: &[Uuid],

@@ -9,6 +9,7 @@ use socialcare_tests::{TestApp, on_both_engines};
 on_both_engines!(
     criteria_sets_are_published_in_versions_never_changed,
     resources_keep_their_places_over_time,
+    demo_data_has_resources_of_every_kind,
 );
 
 async fn problem(r: reqwest::Response) -> (u16, Value) {
@@ -367,4 +368,34 @@ async fn resources_keep_their_places_over_time(app: TestApp) {
         .status(),
         403
     );
+}
+
+async fn demo_data_has_resources_of_every_kind(app: TestApp) {
+    let summary = socialcare_api::demo::load(app.db(), 5, 20).unwrap();
+    assert_eq!(summary.resources, 6);
+    let admin = app.admin_token().await;
+    let anna = app
+        .staff(&admin, "anna", &["social_worker"], &["adults_disability"])
+        .await;
+    let list = app.get_ok(&anna.1, "/resources").await;
+    let items = list["items"].as_array().unwrap();
+    let mut kinds: Vec<&str> = items.iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    kinds.sort_unstable();
+    assert_eq!(
+        kinds,
+        [
+            "disability_day_centre",
+            "disability_residential",
+            "home_care",
+            "meals",
+            "shelter_places",
+            "social_housing"
+        ]
+    );
+    for r in items {
+        assert_eq!(r["criteria_in_force"]["version"], 1, "{r}");
+        assert_eq!(r["capacity"].as_array().unwrap().len(), 2, "{r}");
+    }
+    let versions = app.get_ok(&anna.1, "/criteria-sets?code=disabilita").await;
+    assert_eq!(versions["items"].as_array().unwrap().len(), 2);
 }
