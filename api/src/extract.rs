@@ -349,6 +349,7 @@ path_ids!(
     WorkReviewId => "review_id",
     CriteriaSetId => "set_id",
     ResourceId => "resource_id",
+    ApplicationId => "application_id",
     TrainingEventId => "event_id",
     StaffUserId => "user_id",
 );

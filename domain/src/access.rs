@@ -110,11 +110,15 @@ pub enum Action {
     ManageResources,
     /// Read the care resources and the criteria sets: whoever works cases.
     ReadResources,
+    /// Make an application of the person of a case file for a care resource and record the
+    /// inputs of its criteria: the case team, the area coordinator and the area's
+    /// `administrative` staff.
+    KeepApplications,
 }
 
 impl Action {
     /// Every action, for exhaustive tests and the documentation table.
-    pub const ALL: [Action; 36] = [
+    pub const ALL: [Action; 37] = [
         Action::ManageStaffAccounts,
         Action::ReadOwnAccount,
         Action::RegisterPerson,
@@ -151,6 +155,7 @@ impl Action {
         Action::ReadTrainingTable,
         Action::ManageResources,
         Action::ReadResources,
+        Action::KeepApplications,
     ];
 
     /// Code recorded in the audit trail of a refusal.
@@ -192,6 +197,7 @@ impl Action {
             Action::ReadTrainingTable => "training.read_table",
             Action::ManageResources => "resources.manage",
             Action::ReadResources => "resources.read",
+            Action::KeepApplications => "waiting_list.apply",
         }
     }
 }
@@ -460,6 +466,14 @@ fn on_case(action: Action, relation: Relation, confirmed: bool) -> Decision {
             relation,
             R::CaseManager | R::AreaCoordinator | R::GrantedTeamMember | R::TeamMember
         ),
+        Action::KeepApplications => matches!(
+            relation,
+            R::CaseManager
+                | R::AreaCoordinator
+                | R::GrantedTeamMember
+                | R::TeamMember
+                | R::Administrative
+        ),
         _ => false,
     };
     match (allowed, relation) {
@@ -514,6 +528,7 @@ fn could_ever(subject: &Subject<'_>, action: Action) -> bool {
         | Action::PlacePerson
         | Action::PlaceInWork => any(&[SocialWorker, Educator, AreaCoordinator]),
         Action::ReassignCaseManager | Action::ConfirmCaseFile => any(&[AreaCoordinator]),
+        Action::KeepApplications => any(&[SocialWorker, Educator, AreaCoordinator, Administrative]),
         Action::ReadCaseContent => any(&[SocialWorker, Educator, AreaCoordinator, OfficeManager]),
         _ => decide(subject, action, Resource::None).allowed(),
     }

@@ -194,6 +194,11 @@ typed_id!(
     ResourceId,
     "resource"
 );
+typed_id!(
+    /// An application for a care resource.
+    ApplicationId,
+    "application"
+);
 
 #[cfg(test)]
 mod tests {

@@ -13,10 +13,7 @@ use uuid::Uuid;
 
 use crate::db::AnyConnection;
 use crate::error::StoreError;
-use crate::schema::{
-    case_file_target_groups, case_file_team, case_file_transitions, case_files,
-    case_reference_counters,
-};
+use crate::schema::{case_file_target_groups, case_file_team, case_file_transitions, case_files};
 use crate::sql_types::{DbInstant, DbUuid};
 
 /// A `case_files` row.
@@ -121,24 +118,7 @@ fn assemble(conn: &mut AnyConnection, rows: Vec<CaseFileRow>) -> Result<Vec<Case
 /// single writer (SQLite), so they never get the same number, and the first reference of a year
 /// cannot race either.
 pub fn next_reference(conn: &mut AnyConnection, year: i32) -> Result<CaseReference, StoreError> {
-    const UPSERT: &str = "INSERT INTO case_reference_counters (year, last_sequence) VALUES ({p}, 1) \
-         ON CONFLICT (year) DO UPDATE SET last_sequence = case_reference_counters.last_sequence + 1";
-    match conn {
-        AnyConnection::Postgresql(c) => {
-            diesel::sql_query(UPSERT.replace("{p}", "$1"))
-                .bind::<diesel::sql_types::Integer, _>(year)
-                .execute(c)?;
-        }
-        AnyConnection::Sqlite(c) => {
-            diesel::sql_query(UPSERT.replace("{p}", "?"))
-                .bind::<diesel::sql_types::Integer, _>(year)
-                .execute(c)?;
-        }
-    }
-    let sequence: i32 = case_reference_counters::table
-        .find(year)
-        .select(case_reference_counters::last_sequence)
-        .first(conn)?;
+    let sequence = crate::db::next_in_year(conn, "case_reference_counters", year)?;
     CaseReference::new(year, u32::try_from(sequence).unwrap_or(0))
         .map_err(|e| StoreError::Conflict(format!("case reference counter: {e}")))
 }

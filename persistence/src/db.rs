@@ -632,6 +632,38 @@ fn ensure_parent_dir(path: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The next number of `year` in a yearly counter table (`year`, `last_sequence`): 1 for the
+/// first of the year. The upsert takes the counter row's lock until the transaction ends, so
+/// that concurrent transactions (several processes on PostgreSQL, or the single writer on
+/// SQLite) never get the same number, and the first number of a year cannot race either.
+/// `table` is one of the project's counter tables, never input.
+pub fn next_in_year(
+    conn: &mut AnyConnection,
+    table: &'static str,
+    year: i32,
+) -> Result<i32, StoreError> {
+    use diesel::RunQueryDsl;
+    let upsert = format!(
+        "INSERT INTO {table} (year, last_sequence) VALUES ({{p}}, 1) \
+         ON CONFLICT (year) DO UPDATE SET last_sequence = {table}.last_sequence + 1 \
+         RETURNING last_sequence"
+    );
+    #[derive(diesel::QueryableByName)]
+    struct Next {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        last_sequence: i32,
+    }
+    let next: Next = match conn {
+        AnyConnection::Postgresql(c) => diesel::sql_query(upsert.replace("{p}", "$1"))
+            .bind::<diesel::sql_types::Integer, _>(year)
+            .get_result(c)?,
+        AnyConnection::Sqlite(c) => diesel::sql_query(upsert.replace("{p}", "?"))
+            .bind::<diesel::sql_types::Integer, _>(year)
+            .get_result(c)?,
+    };
+    Ok(next.last_sequence)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

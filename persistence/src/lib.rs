@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod agenda;
+pub mod applications;
 pub mod assessments;
 pub mod audit;
 pub mod break_glass;

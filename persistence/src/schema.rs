@@ -1186,6 +1186,56 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+
+    application_protocol_counters (year) {
+        year -> Integer,
+        last_sequence -> Integer,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    applications (id) {
+        id -> SqlUuid,
+        protocol_year -> Integer,
+        protocol_number -> Integer,
+        resource_id -> SqlUuid,
+        case_file_id -> SqlUuid,
+        person_id -> SqlUuid,
+        submitted_at -> SqlInstant,
+        submitted_on -> Date,
+        confirmed_on -> Date,
+        status -> Text,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    application_inputs (id) {
+        id -> SqlUuid,
+        application_id -> SqlUuid,
+        kind -> Text,
+        level -> Nullable<SmallInt>,
+        isee_cents -> Nullable<BigInt>,
+        source -> Text,
+        as_of -> Date,
+        reference -> Nullable<Text>,
+        recorded_at -> SqlInstant,
+        recorded_by -> SqlUuid,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_areas -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -1240,6 +1290,8 @@ diesel::joinable!(employment_hours -> employment_placements (placement_id));
 diesel::joinable!(employment_reviews -> employment_placements (placement_id));
 diesel::joinable!(criteria -> criteria_sets (set_id));
 diesel::joinable!(resource_capacity -> resources (resource_id));
+diesel::joinable!(applications -> resources (resource_id));
+diesel::joinable!(application_inputs -> applications (application_id));
 diesel::joinable!(training_attendance -> training_events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -1308,6 +1360,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     criteria,
     resources,
     resource_capacity,
+    application_protocol_counters,
+    applications,
+    application_inputs,
     training_events,
     training_attendance,
 );
@@ -2133,6 +2188,42 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "resource_id",
             "from_on",
             "places",
+            "recorded_at",
+            "recorded_by",
+        ],
+    ),
+    ("application_protocol_counters", &["year", "last_sequence"]),
+    (
+        "applications",
+        &[
+            "id",
+            "protocol_year",
+            "protocol_number",
+            "resource_id",
+            "case_file_id",
+            "person_id",
+            "submitted_at",
+            "submitted_on",
+            "confirmed_on",
+            "status",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+        ],
+    ),
+    (
+        "application_inputs",
+        &[
+            "id",
+            "application_id",
+            "kind",
+            "level",
+            "isee_cents",
+            "source",
+            "as_of",
+            "reference",
             "recorded_at",
             "recorded_by",
         ],

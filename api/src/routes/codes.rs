@@ -21,7 +21,9 @@ use socialcare_domain::project::{
     ActionStatus, ObjectiveStatus, ParticipantKind, ProjectKind, ProjectStatus, ProjectTransition,
 };
 use socialcare_domain::training::TrainingKind;
-use socialcare_domain::waiting_list::{CriterionKind, ResourceKind};
+use socialcare_domain::waiting_list::{
+    ApplicationStatus, CriterionKind, InputSource, ResourceKind,
+};
 
 /// Declares an API enum (snake_case codes, documented) that converts to and from a domain enum
 /// with the same variant names.
@@ -709,6 +711,44 @@ api_enum!(
         MinorsInHousehold,
         /// Whole months on the list since the submission.
         MonthsOnList,
+    }
+);
+
+api_enum!(
+    /// The status of an application: `waiting` (ranked) → `offered` → `admitted` |
+    /// `declined`; `withdrawn`; `suspended` (off the ranking for a while); `expired` (not
+    /// reconfirmed in time).
+    ApplicationStatusCode => ApplicationStatus {
+        /// On the list, ranked.
+        Waiting,
+        /// A place is offered and held until the answer.
+        Offered,
+        /// Admitted to the resource.
+        Admitted,
+        /// The offer was declined.
+        Declined,
+        /// Withdrawn by the person.
+        Withdrawn,
+        /// Off the ranking for a while.
+        Suspended,
+        /// Not reconfirmed in time.
+        Expired,
+    }
+);
+
+api_enum!(
+    /// Where an input of an application comes from.
+    InputSourceCode => InputSource {
+        /// Assessed by the social worker of the case.
+        SocialWorkerAssessment,
+        /// Declared by the applicant (autocertificazione).
+        Declaration,
+        /// The ISEE certificate (attestazione ISEE of the DSU).
+        IseeCertificate,
+        /// The person's health and disability data held by the office.
+        HealthDisabilityData,
+        /// The office's household records.
+        HouseholdRecords,
     }
 );
 

@@ -127,6 +127,8 @@ pub struct Office {
     pub criteria_set: String,
     /// A care resource ranked by it.
     pub resource: String,
+    /// An application of the person for it.
+    pub application: String,
 }
 
 impl Office {
@@ -638,6 +640,14 @@ pub async fn office(app: &TestApp) -> Office {
         )
         .await,
     );
+    let application = id_of(
+        &post(
+            format!("/case-files/{case_file}/applications"),
+            None,
+            json!({"resource_id": resource}),
+        )
+        .await,
+    );
     let (spare_token, _) = app.tokens("spare", &user_password("spare")).await;
     let grant = created(
         send(
@@ -662,6 +672,7 @@ pub async fn office(app: &TestApp) -> Office {
         training_event,
         criteria_set,
         resource,
+        application,
         facility,
         bed,
         placement,

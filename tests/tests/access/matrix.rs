@@ -211,6 +211,13 @@ const EXPECTED: &[(&str, &str)] = &[
     ("get_resource", "AAAAAAAADDU"),
     ("replace_resource", "DDDDDDAADDU"),
     ("set_resource_capacity", "DDDDDDAADDU"),
+    // Applications are the case file's: kept by the case team, the area coordinator and the
+    // area's clerks; read by whoever may read the file.
+    ("create_application", "AAADDADADDU"),
+    ("list_applications", "AAADDAAADDU"),
+    ("get_application", "AAADDAAADDU"),
+    ("record_application_input", "AAADDADADDU"),
+    ("list_application_inputs", "AAADDAAADDU"),
 ];
 
 struct Operation {
@@ -295,6 +302,7 @@ fn fill(path: &str, o: &Office) -> String {
         ("event_id", &o.training_event),
         ("set_id", &o.criteria_set),
         ("resource_id", &o.resource),
+        ("application_id", &o.application),
     ] {
         filled = filled.replace(&format!("{{{name}}}"), value);
     }

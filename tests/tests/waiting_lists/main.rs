@@ -10,6 +10,8 @@ on_both_engines!(
     criteria_sets_are_published_in_versions_never_changed,
     resources_keep_their_places_over_time,
     demo_data_has_resources_of_every_kind,
+    applications_get_protocol_numbers_and_keep_their_inputs,
+    simultaneous_applications_get_distinct_protocol_numbers,
 );
 
 async fn problem(r: reqwest::Response) -> (u16, Value) {
@@ -398,4 +400,317 @@ async fn demo_data_has_resources_of_every_kind(app: TestApp) {
     }
     let versions = app.get_ok(&anna.1, "/criteria-sets?code=disabilita").await;
     assert_eq!(versions["items"].as_array().unwrap().len(), 2);
+}
+
+/// A criteria set `rsa` and a resource ranked by it, recorded by `clerk`; the resource's id.
+async fn resource(app: &TestApp, clerk: &str, name: &str) -> String {
+    if app.get_ok(clerk, "/criteria-sets?code=rsa").await["items"]
+        .as_array()
+        .unwrap()
+        .is_empty()
+    {
+        created(
+            app.post(clerk, "/criteria-sets", &criteria_set("rsa", &day(0)))
+                .await,
+        )
+        .await;
+    }
+    let body = json!({"kind": "disability_residential", "name": name,
+        "managing_body": "APSP", "area": "adults_disability", "criteria_code": "rsa",
+        "reconfirm_months": 12, "places": 2});
+    id_of(&created(app.post(clerk, "/resources", &body).await).await)
+}
+
+async fn applications_get_protocol_numbers_and_keep_their_inputs(app: TestApp) {
+    let admin = app.admin_token().await;
+    let clerk = app
+        .staff(&admin, "clerk", &["administrative"], &["adults_disability"])
+        .await;
+    let anna = app
+        .staff(&admin, "anna", &["social_worker"], &["adults_disability"])
+        .await;
+    let bruno = app
+        .staff(&admin, "bruno", &["social_worker"], &["social_inclusion"])
+        .await;
+    let rsa = resource(&app, &clerk.1, "Residenza Il Girasole").await;
+    let day_centre = resource(&app, &clerk.1, "Centro diurno La Quercia").await;
+    let person = app.register_person(&anna.1, "Paola", "Domanda").await;
+    let file = id_of(
+        &app.open_case_file(&anna.1, &person, "adults_disability", &anna.0, None)
+            .await,
+    );
+    let path = format!("/case-files/{file}/applications");
+    // Another area's social worker is refused before the body is judged.
+    assert_eq!(
+        problem(app.post(&bruno.1, &path, &json!({})).await).await.0,
+        403
+    );
+    assert_eq!(app.audit(1)[0].action, "waiting_list.apply");
+    for (body, pointer) in [
+        (json!({"resource_id": uuid::Uuid::now_v7()}), "/resource_id"),
+        (
+            json!({"resource_id": rsa, "submitted_at": "2999-01-01T00:00:00Z"}),
+            "/submitted_at",
+        ),
+        (
+            json!({"resource_id": rsa, "submitted_at": "2020-01-01T00:00:00Z"}),
+            "/submitted_at",
+        ),
+    ] {
+        let (status, p) = problem(app.post(&clerk.1, &path, &body).await).await;
+        assert_eq!(status, 422, "{body}: {p}");
+        assert_eq!(pointers(&p), [pointer], "{body}");
+    }
+    // The area's clerk makes it: waiting, the year's first protocol number.
+    let r = app
+        .post(&clerk.1, &path, &json!({"resource_id": rsa}))
+        .await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(etag_of(&r), "\"1\"");
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let application: Value = r.json().await.unwrap();
+    let id = id_of(&application);
+    assert_eq!(location, format!("/api/v1/applications/{id}"));
+    let year = &day(0)[..4];
+    assert_eq!(application["protocol"], format!("{year}/000001"));
+    assert_eq!(application["status"], "waiting");
+    assert_eq!(application["person_id"], person.as_str());
+    assert_eq!(application["submitted_on"], day(0));
+    assert_eq!(application["inputs"], json!([]));
+    let entry = &app.audit_entries(1)[0];
+    assert_eq!(entry.row.action, "application.create");
+    assert_eq!(entry.persons, [uuid::Uuid::parse_str(&person).unwrap()]);
+    // One open application per resource; another resource takes the next number.
+    assert_eq!(
+        problem(
+            app.post(&clerk.1, &path, &json!({"resource_id": rsa}))
+                .await
+        )
+        .await
+        .0,
+        409
+    );
+    let other = created(
+        app.post(&anna.1, &path, &json!({"resource_id": day_centre}))
+            .await,
+    )
+    .await;
+    assert_eq!(other["protocol"], format!("{year}/000002"));
+    // Inputs: the urgency is the social worker's; the clerk is refused, and it is audited.
+    let inputs = format!("/applications/{id}/inputs");
+    let urgency = json!({"kind": "urgency", "level": "2"});
+    assert_eq!(
+        problem(app.post_if(&clerk.1, &inputs, "\"1\"", &urgency).await)
+            .await
+            .0,
+        403
+    );
+    let refused = &app.audit_entries(1)[0];
+    assert_eq!(refused.row.action, "application.input");
+    assert_eq!(refused.row.outcome, "denied");
+    assert_eq!(app.post(&anna.1, &inputs, &urgency).await.status(), 428);
+    let r = app.post_if(&anna.1, &inputs, "\"1\"", &urgency).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(etag_of(&r), "\"2\"");
+    let with: Value = r.json().await.unwrap();
+    assert_eq!(with["inputs"][0]["kind"], "urgency");
+    assert_eq!(with["inputs"][0]["level"], "2");
+    assert_eq!(with["inputs"][0]["source"], "social_worker_assessment");
+    // Every rule with its pointer.
+    for (body, pointer) in [
+        (json!({"kind": "urgency", "level": "4"}), "/level"),
+        (json!({"kind": "urgency"}), "/level"),
+        (
+            json!({"kind": "urgency", "level": "1", "source": "declaration"}),
+            "/source",
+        ),
+        (
+            json!({"kind": "isee", "isee": "6850.00", "source": "isee_certificate"}),
+            "/reference",
+        ),
+        (
+            json!({"kind": "isee", "isee": "6850", "source": "declaration"}),
+            "/isee",
+        ),
+        (
+            json!({"kind": "isee", "isee": "6850.00", "source": "declaration",
+                "reference": "INPS-ISEE-2026-12345678X-00"}),
+            "/reference",
+        ),
+        (
+            json!({"kind": "family_support", "level": "none", "source": "declaration",
+                "as_of": day(1)}),
+            "/as_of",
+        ),
+        (
+            json!({"kind": "family_support", "level": "none"}),
+            "/source",
+        ),
+        (json!({"kind": "months_on_list", "level": "1"}), "/kind"),
+        (
+            json!({"kind": "disability_severity", "level": "severe"}),
+            "/level",
+        ),
+    ] {
+        let (status, p) = problem(app.post_if(&anna.1, &inputs, "\"2\"", &body).await).await;
+        assert_eq!(status, 422, "{body}: {p}");
+        assert_eq!(pointers(&p), [pointer], "{body}");
+    }
+    let r = app
+        .post_if(
+            &clerk.1,
+            &inputs,
+            "\"2\"",
+            &json!({"kind": "isee", "isee": "6850.00", "source": "isee_certificate",
+                "as_of": day(-10), "reference": "INPS-ISEE-2026-12345678X-00"}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    // The disability severity comes from the health data, for whoever may read them.
+    let severity = json!({"kind": "disability_severity"});
+    assert_eq!(
+        problem(app.post_if(&clerk.1, &inputs, "\"3\"", &severity).await)
+            .await
+            .0,
+        403
+    );
+    let r = app
+        .call(
+            reqwest::Method::PUT,
+            &anna.1,
+            &format!("/persons/{person}/health-disability"),
+        )
+        .json(&json!({"law_104_recognised": true, "law_104_severe": true,
+            "accompanying_allowance": false}))
+        .send()
+        .await;
+    assert_eq!(r.status(), 201);
+    let r = app.post_if(&anna.1, &inputs, "\"3\"", &severity).await;
+    assert_eq!(r.status(), 200);
+    let current: Value = r.json().await.unwrap();
+    let disability = current["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "disability_severity")
+        .unwrap()
+        .clone();
+    assert_eq!(disability["level"], "severe");
+    assert_eq!(disability["source"], "health_disability_data");
+    assert_eq!(disability["withheld"], false);
+    // A correction is a newer input: the current value changes, the history keeps both.
+    let r = app
+        .post_if(
+            &anna.1,
+            &inputs,
+            "\"4\"",
+            &json!({"kind": "urgency", "level": "3"}),
+        )
+        .await;
+    assert_eq!(etag_of(&r), "\"5\"");
+    // The clerk reads the application without the special category.
+    let read = app.get_ok(&clerk.1, &format!("/applications/{id}")).await;
+    let kinds: Vec<(&str, &Value, bool)> = read["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["kind"].as_str().unwrap(),
+                &i["level"],
+                i["withheld"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert!(kinds.contains(&("urgency", &json!("3"), false)), "{read}");
+    assert!(
+        kinds.contains(&("disability_severity", &Value::Null, true)),
+        "{read}"
+    );
+    assert_eq!(kinds.len(), 3);
+    let isee = read["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "isee")
+        .unwrap()
+        .clone();
+    assert_eq!(isee["isee"], "6850.00");
+    assert_eq!(isee["reference"], "INPS-ISEE-2026-12345678X-00");
+    let entry = &app.audit_entries(1)[0];
+    assert_eq!(entry.row.action, "application.read");
+    assert_eq!(entry.persons, [uuid::Uuid::parse_str(&person).unwrap()]);
+    let history = app.get_ok(&anna.1, &inputs).await;
+    let urgencies: Vec<&Value> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "urgency")
+        .map(|i| &i["level"])
+        .collect();
+    assert_eq!(urgencies, [&json!("2"), &json!("3")]);
+    // Listed in the case file, by submission; another area's worker reads nothing.
+    let list = app.get_ok(&anna.1, &path).await;
+    let protocols: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["protocol"].as_str().unwrap())
+        .collect();
+    assert_eq!(protocols.len(), 2);
+    assert_eq!(
+        app.get(&bruno.1, &format!("/applications/{id}"))
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(app.get(&bruno.1, &inputs).await.status(), 403);
+    assert_eq!(
+        app.get(&anna.1, &format!("/applications/{}", uuid::Uuid::now_v7()))
+            .await
+            .status(),
+        404
+    );
+}
+
+async fn simultaneous_applications_get_distinct_protocol_numbers(app: TestApp) {
+    let admin = app.admin_token().await;
+    let clerk = app
+        .staff(&admin, "clerk", &["administrative"], &["adults_disability"])
+        .await;
+    let anna = app
+        .staff(&admin, "anna", &["social_worker"], &["adults_disability"])
+        .await;
+    let rsa = resource(&app, &clerk.1, "Residenza Il Girasole").await;
+    let mut files = Vec::new();
+    for given in [
+        "Ada", "Bice", "Carla", "Dora", "Elsa", "Flora", "Gina", "Ilda",
+    ] {
+        let person = app.register_person(&anna.1, given, "Protocollo").await;
+        files.push(id_of(
+            &app.open_case_file(&anna.1, &person, "adults_disability", &anna.0, None)
+                .await,
+        ));
+    }
+    // Two server processes on PostgreSQL (one on SQLite, whose writer is single).
+    let other = app.spawn_beside().await;
+    let body = json!({"resource_id": rsa});
+    let answers = futures_util::future::join_all(files.iter().enumerate().map(|(i, file)| {
+        let target = if i % 2 == 0 { &app } else { &other };
+        let path = format!("/case-files/{file}/applications");
+        let token = clerk.1.clone();
+        let body = body.clone();
+        async move { target.post(&token, &path, &body).await }
+    }))
+    .await;
+    let mut protocols = Vec::new();
+    for r in answers {
+        assert_eq!(r.status(), 201);
+        let a: Value = r.json().await.unwrap();
+        protocols.push(a["protocol"].as_str().unwrap().to_owned());
+    }
+    protocols.sort();
+    let year = &day(0)[..4];
+    let expected: Vec<String> = (1..=8).map(|n| format!("{year}/{n:06}")).collect();
+    assert_eq!(protocols, expected);
 }

@@ -4,8 +4,10 @@
 //! not a person's: their handlers go through the gate's office writes and lists. See
 //! `docs/waiting-lists.md`.
 
+mod applications;
 mod criteria;
 mod resources;
 
+pub use applications::*;
 pub use criteria::*;
 pub use resources::*;

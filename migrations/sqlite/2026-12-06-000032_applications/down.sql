@@ -1,0 +1,3 @@
+DROP TABLE application_inputs;
+DROP TABLE applications;
+DROP TABLE application_protocol_counters;
