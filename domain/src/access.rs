@@ -114,11 +114,14 @@ pub enum Action {
     /// inputs of its criteria: the case team, the area coordinator and the area's
     /// `administrative` staff.
     KeepApplications,
+    /// Read the working ranking of a resource (every waiting application with its person):
+    /// area coordinators, the office manager and `administrative` staff.
+    ReadRanking,
 }
 
 impl Action {
     /// Every action, for exhaustive tests and the documentation table.
-    pub const ALL: [Action; 37] = [
+    pub const ALL: [Action; 38] = [
         Action::ManageStaffAccounts,
         Action::ReadOwnAccount,
         Action::RegisterPerson,
@@ -156,6 +159,7 @@ impl Action {
         Action::ManageResources,
         Action::ReadResources,
         Action::KeepApplications,
+        Action::ReadRanking,
     ];
 
     /// Code recorded in the audit trail of a refusal.
@@ -198,6 +202,7 @@ impl Action {
             Action::ManageResources => "resources.manage",
             Action::ReadResources => "resources.read",
             Action::KeepApplications => "waiting_list.apply",
+            Action::ReadRanking => "waiting_list.read_ranking",
         }
     }
 }
@@ -395,7 +400,7 @@ pub fn decide(subject: &Subject<'_>, action: Action, resource: Resource<'_>) -> 
         (Action::ManageTraining | Action::ReadTrainingTable | Action::ManageResources, _) => {
             Decision::of(any(&[OfficeManager, Administrative]))
         }
-        (Action::ReadCompliance, _) => {
+        (Action::ReadCompliance | Action::ReadRanking, _) => {
             Decision::of(any(&[AreaCoordinator, OfficeManager, Administrative]))
         }
         (Action::OpenCaseFile, Resource::Area(area)) => {

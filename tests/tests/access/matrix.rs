@@ -218,6 +218,10 @@ const EXPECTED: &[(&str, &str)] = &[
     ("get_application", "AAADDAAADDU"),
     ("record_application_input", "AAADDADADDU"),
     ("list_application_inputs", "AAADDAAADDU"),
+    ("get_application_standing", "AAADDAAADDU"),
+    // The working ranking lists every waiting applicant: coordinators, the office manager and
+    // the clerks.
+    ("get_resource_ranking", "DDDDDAAADDU"),
 ];
 
 struct Operation {

@@ -12,6 +12,7 @@ on_both_engines!(
     demo_data_has_resources_of_every_kind,
     applications_get_protocol_numbers_and_keep_their_inputs,
     simultaneous_applications_get_distinct_protocol_numbers,
+    the_ranking_orders_and_explains_without_special_categories,
 );
 
 async fn problem(r: reqwest::Response) -> (u16, Value) {
@@ -713,4 +714,202 @@ async fn simultaneous_applications_get_distinct_protocol_numbers(app: TestApp) {
     let year = &day(0)[..4];
     let expected: Vec<String> = (1..=8).map(|n| format!("{year}/{n:06}")).collect();
     assert_eq!(protocols, expected);
+}
+
+async fn the_ranking_orders_and_explains_without_special_categories(app: TestApp) {
+    let admin = app.admin_token().await;
+    let clerk = app
+        .staff(&admin, "clerk", &["administrative"], &["adults_disability"])
+        .await;
+    let anna = app
+        .staff(&admin, "anna", &["social_worker"], &["adults_disability"])
+        .await;
+    let rsa = resource(&app, &clerk.1, "Residenza Il Girasole").await;
+    let now = chrono::Utc::now();
+    let mut apps = Vec::new();
+    // Three applications, submitted three, two and one hours ago.
+    for (given, hours) in [("Ada", 3), ("Bice", 2), ("Carla", 1)] {
+        let person = app.register_person(&anna.1, given, "Graduatoria").await;
+        let file = id_of(
+            &app.open_case_file(&anna.1, &person, "adults_disability", &anna.0, None)
+                .await,
+        );
+        let at = (now - chrono::Duration::hours(hours)).to_rfc3339();
+        let a = created(
+            app.post(
+                &clerk.1,
+                &format!("/case-files/{file}/applications"),
+                &json!({"resource_id": rsa, "submitted_at": at}),
+            )
+            .await,
+        )
+        .await;
+        apps.push((
+            id_of(&a),
+            person,
+            a["protocol"].as_str().unwrap().to_owned(),
+        ));
+    }
+    let input = |i: usize, version: u32, body: Value| {
+        let (app_ref, token, id) = (&app, anna.1.clone(), apps[i].0.clone());
+        async move {
+            let r = app_ref
+                .post_if(
+                    &token,
+                    &format!("/applications/{id}/inputs"),
+                    &format!("\"{version}\""),
+                    &body,
+                )
+                .await;
+            assert_eq!(r.status(), 200);
+        }
+    };
+    // Ada: urgency 3 (20). Bice: urgency 2 (10), no family support (8): 18. Carla: urgency 2
+    // (10), ISEE 6850.00 (10): 20, tied with Ada, submitted later.
+    input(0, 1, json!({"kind": "urgency", "level": "3"})).await;
+    input(1, 1, json!({"kind": "urgency", "level": "2"})).await;
+    input(
+        1,
+        2,
+        json!({"kind": "family_support", "level": "none", "source": "declaration"}),
+    )
+    .await;
+    input(2, 1, json!({"kind": "urgency", "level": "2"})).await;
+    input(
+        2,
+        2,
+        json!({"kind": "isee", "isee": "6850.00", "source": "declaration"}),
+    )
+    .await;
+    let ranking_path = format!("/resources/{rsa}/ranking");
+    // A social worker does not read the whole list.
+    assert_eq!(app.get(&anna.1, &ranking_path).await.status(), 403);
+    assert_eq!(app.audit(1)[0].action, "waiting_list.read_ranking");
+    let ranking = app.get_ok(&clerk.1, &ranking_path).await;
+    assert_eq!(ranking["waiting"], 3);
+    assert_eq!(ranking["ranked_under"]["version"], 1);
+    let order: Vec<(&str, u64)> = ranking["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["protocol"].as_str().unwrap(),
+                i["total"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        order,
+        [
+            (apps[0].2.as_str(), 20),
+            (apps[2].2.as_str(), 20),
+            (apps[1].2.as_str(), 18)
+        ]
+    );
+    for item in ranking["items"].as_array().unwrap() {
+        let disability = item["breakdown"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["kind"] == "disability_severity")
+            .unwrap();
+        assert_eq!(disability["points"], Value::Null);
+        assert_eq!(disability["withheld"], true);
+    }
+    let entry = &app.audit_entries(1)[0];
+    assert_eq!(entry.row.action, "resource.ranking");
+    let mut shown = entry.persons.clone();
+    shown.sort();
+    let mut persons: Vec<uuid::Uuid> = apps
+        .iter()
+        .map(|a| uuid::Uuid::parse_str(&a.1).unwrap())
+        .collect();
+    persons.sort();
+    assert_eq!(shown, persons);
+    // Pages by position.
+    let first = app
+        .get_ok(&clerk.1, &format!("{ranking_path}?limit=2"))
+        .await;
+    assert_eq!(first["items"].as_array().unwrap().len(), 2);
+    let next = first["next"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("/api/v1");
+    let rest = app.get_ok(&clerk.1, next).await;
+    assert_eq!(rest["items"][0]["position"], 3);
+    assert_eq!(rest["next"], Value::Null);
+    // No version in force before the set's first day.
+    assert_eq!(
+        app.get(&clerk.1, &format!("{ranking_path}?on={}", day(-1)))
+            .await
+            .status(),
+        409
+    );
+    // Carla's standing: after Ada on the submission, before Bice on the score.
+    let standing = app
+        .get_ok(&anna.1, &format!("/applications/{}/standing", apps[2].0))
+        .await;
+    assert_eq!(standing["position"], 2);
+    assert_eq!(standing["total"], 20);
+    let above = &standing["above"];
+    assert_eq!(above["protocol"], apps[0].2.as_str());
+    assert_eq!(above["decided_by"], "submitted_at");
+    assert_eq!(
+        above["differences"],
+        json!([{"kind": "urgency", "points": 10, "other_points": 20},
+            {"kind": "isee", "points": 10, "other_points": 0}])
+    );
+    assert_eq!(above["other_points_apart"], 0);
+    let below = &standing["below"];
+    assert_eq!(below["decided_by"], "score");
+    assert_eq!(below["total"], 18);
+    let entry = &app.audit_entries(1)[0];
+    assert_eq!(entry.row.action, "application.standing");
+    assert_eq!(entry.persons, [uuid::Uuid::parse_str(&apps[2].1).unwrap()]);
+    // Bice's severe disability (from her health data) puts her first; the neighbours see the
+    // gap, not its cause.
+    let r = app
+        .call(
+            reqwest::Method::PUT,
+            &anna.1,
+            &format!("/persons/{}/health-disability", apps[1].1),
+        )
+        .json(&json!({"law_104_recognised": true, "law_104_severe": true,
+            "accompanying_allowance": false}))
+        .send()
+        .await;
+    assert_eq!(r.status(), 201);
+    input(1, 3, json!({"kind": "disability_severity"})).await;
+    let ranking = app.get_ok(&clerk.1, &ranking_path).await;
+    assert_eq!(ranking["items"][0]["protocol"], apps[1].2.as_str());
+    assert_eq!(ranking["items"][0]["total"], 30);
+    let ada = app
+        .get_ok(&anna.1, &format!("/applications/{}/standing", apps[0].0))
+        .await;
+    assert_eq!(ada["position"], 2);
+    let above = &ada["above"];
+    assert_eq!(above["total"], 30);
+    let kinds: Vec<&str> = above["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["urgency", "family_support"]);
+    // 20 - 30 = -10: urgency +10, family support -8, and -12 not shown.
+    assert_eq!(above["other_points_apart"], -12);
+    // Bice's own standing shows her disability points to her case manager.
+    let bice = app
+        .get_ok(&anna.1, &format!("/applications/{}/standing", apps[1].0))
+        .await;
+    let own = bice["breakdown"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["kind"] == "disability_severity")
+        .unwrap()
+        .clone();
+    assert_eq!(own["points"], 12);
+    assert_eq!(own["withheld"], false);
 }

@@ -6,8 +6,10 @@
 
 mod applications;
 mod criteria;
+mod ranking;
 mod resources;
 
 pub use applications::*;
 pub use criteria::*;
+pub use ranking::*;
 pub use resources::*;
