@@ -35,11 +35,13 @@ pub enum ItemKind {
     EmploymentEnd,
     /// The next tutor review of a running employment placement.
     EmploymentReview,
+    /// The day by which an open application for a care resource must be reconfirmed.
+    ApplicationReconfirmation,
 }
 
 impl ItemKind {
     /// Every kind, in order.
-    pub const ALL: [ItemKind; 9] = [
+    pub const ALL: [ItemKind; 10] = [
         ItemKind::ProjectReview,
         ItemKind::PactConvocation,
         ItemKind::PactSignature,
@@ -49,6 +51,7 @@ impl ItemKind {
         ItemKind::PlacementEnd,
         ItemKind::EmploymentEnd,
         ItemKind::EmploymentReview,
+        ItemKind::ApplicationReconfirmation,
     ];
 
     /// The stable code of the kind (used in positions).
@@ -63,6 +66,7 @@ impl ItemKind {
             ItemKind::PlacementEnd => "placement_end",
             ItemKind::EmploymentEnd => "employment_end",
             ItemKind::EmploymentReview => "employment_review",
+            ItemKind::ApplicationReconfirmation => "application_reconfirmation",
         }
     }
 
@@ -79,6 +83,7 @@ impl ItemKind {
             ItemKind::PlacementEnd => 6,
             ItemKind::EmploymentEnd => 7,
             ItemKind::EmploymentReview => 8,
+            ItemKind::ApplicationReconfirmation => 9,
         }
     }
 
@@ -121,6 +126,8 @@ pub struct Item {
     /// The placement: the housing placement for [`ItemKind::PlacementEnd`], the employment
     /// placement for [`ItemKind::EmploymentEnd`] and [`ItemKind::EmploymentReview`].
     pub placement_id: Option<Uuid>,
+    /// The application, for [`ItemKind::ApplicationReconfirmation`].
+    pub application_id: Option<Uuid>,
 }
 
 impl Item {
@@ -142,6 +149,7 @@ impl Item {
             pact_id: None,
             commitment_id: None,
             placement_id: None,
+            application_id: None,
         }
     }
 
@@ -157,6 +165,7 @@ impl Item {
             pact_id: Some(pact_id),
             commitment_id: due.commitment_id,
             placement_id: None,
+            application_id: None,
         }
     }
 
@@ -178,6 +187,7 @@ impl Item {
             pact_id: None,
             commitment_id: None,
             placement_id: None,
+            application_id: None,
         }
     }
 
@@ -200,6 +210,7 @@ impl Item {
             pact_id: None,
             commitment_id: None,
             placement_id: Some(placement_id),
+            application_id: None,
         }
     }
 
@@ -222,6 +233,7 @@ impl Item {
             pact_id: None,
             commitment_id: None,
             placement_id: Some(placement_id),
+            application_id: None,
         }
     }
 
@@ -244,6 +256,30 @@ impl Item {
             pact_id: None,
             commitment_id: None,
             placement_id: Some(placement_id),
+            application_id: None,
+        }
+    }
+
+    /// The day by which an open application must be reconfirmed (late once it has passed:
+    /// the application may then be expired).
+    pub fn application_reconfirmation(
+        case_file_id: Uuid,
+        person_id: Uuid,
+        application_id: Uuid,
+        reconfirm_by: NaiveDate,
+        today: NaiveDate,
+    ) -> Self {
+        Self {
+            kind: ItemKind::ApplicationReconfirmation,
+            due_on: reconfirm_by,
+            late: reconfirm_by < today,
+            case_file_id,
+            person_id,
+            project_id: None,
+            pact_id: None,
+            commitment_id: None,
+            placement_id: None,
+            application_id: Some(application_id),
         }
     }
 
@@ -252,7 +288,11 @@ impl Item {
         Position {
             due_on: self.due_on,
             kind: self.kind,
-            subject: self.project_id.or(self.pact_id).or(self.placement_id),
+            subject: self
+                .project_id
+                .or(self.pact_id)
+                .or(self.placement_id)
+                .or(self.application_id),
             commitment_id: self.commitment_id,
             case_file_id: self.case_file_id,
         }

@@ -442,3 +442,80 @@ pub fn employment_due(
         })
         .collect())
 }
+
+/// An open application whose reconfirmation is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReconfirmationDue {
+    /// The application.
+    pub application_id: Uuid,
+    /// Its case file.
+    pub case_file_id: Uuid,
+    /// The person applying.
+    pub person_id: Uuid,
+    /// The day by which it must be reconfirmed.
+    pub reconfirm_by: NaiveDate,
+}
+
+/// The reconfirmations due of the open applications (waiting, offered, suspended) of
+/// `manager`'s agenda in `window` after `after`, in the agenda's order (the day, then the
+/// application), at most `limit` of them: those of the files where they are the current case
+/// manager.
+pub fn reconfirmations(
+    conn: &mut AnyConnection,
+    manager: Uuid,
+    window: &Window,
+    after: Option<&Position>,
+    limit: i64,
+) -> Result<Vec<ReconfirmationDue>, StoreError> {
+    use crate::schema::applications;
+    use socialcare_domain::waiting_list::ApplicationStatus;
+    let kind = ItemKind::ApplicationReconfirmation;
+    let mut query = applications::table
+        .filter(applications::case_file_id.eq_any(current_team_ids(
+            manager,
+            Some(TeamRole::CaseManager),
+            window.today,
+        )))
+        .filter(applications::status.eq_any([
+            ApplicationStatus::Waiting.as_str(),
+            ApplicationStatus::Offered.as_str(),
+            ApplicationStatus::Suspended.as_str(),
+        ]))
+        .select((
+            applications::id,
+            applications::case_file_id,
+            applications::person_id,
+            applications::reconfirm_by,
+        ))
+        .order((applications::reconfirm_by.asc(), applications::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    window_filter!(query, applications::reconfirm_by, window);
+    if let Some(a) = after {
+        let day = a.due_on;
+        query = if kind.rank() < a.kind.rank() {
+            query.filter(applications::reconfirm_by.gt(day))
+        } else if kind.rank() > a.kind.rank() {
+            query.filter(applications::reconfirm_by.ge(day))
+        } else {
+            let application = DbUuid(a.subject.unwrap_or_default());
+            query.filter(
+                applications::reconfirm_by
+                    .gt(day)
+                    .or(applications::reconfirm_by
+                        .eq(day)
+                        .and(applications::id.gt(application))),
+            )
+        };
+    }
+    let rows: Vec<(DbUuid, DbUuid, DbUuid, NaiveDate)> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, file, person, by)| ReconfirmationDue {
+            application_id: id.0,
+            case_file_id: file.0,
+            person_id: person.0,
+            reconfirm_by: by,
+        })
+        .collect())
+}

@@ -6,13 +6,14 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use socialcare_domain::waiting_list::{
-    Application, ApplicationStatus, CriterionKind, Input, InputSource, InputValue, Protocol,
+    Application, ApplicationStatus, ApplicationTransition, CriterionKind, Input, InputSource,
+    InputValue, Protocol,
 };
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
 use crate::error::StoreError;
-use crate::schema::{application_inputs, applications};
+use crate::schema::{application_inputs, application_transitions, applications};
 use crate::sql_types::{DbInstant, DbUuid};
 
 /// The index that keeps one open application per person and resource.
@@ -31,6 +32,7 @@ struct ApplicationRow {
     submitted_at: DbInstant,
     submitted_on: NaiveDate,
     confirmed_on: NaiveDate,
+    reconfirm_by: NaiveDate,
     status: String,
     version: i64,
     created_at: DbInstant,
@@ -137,6 +139,7 @@ impl ApplicationRow {
             submitted_at: self.submitted_at.0,
             submitted_on: self.submitted_on,
             confirmed_on: self.confirmed_on,
+            reconfirm_by: self.reconfirm_by,
             status: self
                 .status
                 .parse::<ApplicationStatus>()
@@ -177,6 +180,8 @@ pub struct NewApplication {
     pub submitted_at: DateTime<Utc>,
     /// The submission day (Europe/Rome).
     pub submitted_on: NaiveDate,
+    /// The day by which it must be reconfirmed.
+    pub reconfirm_by: NaiveDate,
 }
 
 /// Records an application, `waiting`, with the next protocol number of its submission year.
@@ -201,6 +206,7 @@ pub fn insert_application(
         submitted_at: new.submitted_at.into(),
         submitted_on: new.submitted_on,
         confirmed_on: new.submitted_on,
+        reconfirm_by: new.reconfirm_by,
         status: ApplicationStatus::Waiting.as_str().to_owned(),
         version: 1,
         created_at: now.into(),
@@ -345,4 +351,136 @@ pub fn disability_level(conn: &mut AnyConnection, person_id: Uuid) -> Result<u8,
         Some((true, false)) => 1,
         _ => 0,
     })
+}
+
+/// A change of an application's status, as recorded.
+#[derive(Debug, Clone)]
+pub struct ApplicationChange {
+    /// The transition.
+    pub transition: ApplicationTransition,
+    /// The status it leads to.
+    pub to: ApplicationStatus,
+    /// The day it happened.
+    pub on: NaiveDate,
+    /// Why (required to suspend).
+    pub reason: Option<String>,
+    /// For a reconfirmation: the next day by which it must be reconfirmed.
+    pub reconfirm_by: Option<NaiveDate>,
+}
+
+/// Applies a change to an application still at `application.version` and records it in the
+/// history (false when stale: nothing written).
+pub fn change_application(
+    conn: &mut AnyConnection,
+    application: &Application,
+    change: &ApplicationChange,
+    actor: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let (confirmed_on, reconfirm_by) = match change.reconfirm_by {
+        Some(by) => (change.on, by),
+        None => (application.confirmed_on, application.reconfirm_by),
+    };
+    let n = diesel::update(
+        applications::table
+            .find(DbUuid(application.id))
+            .filter(applications::version.eq(application.version)),
+    )
+    .set((
+        applications::status.eq(change.to.as_str()),
+        applications::confirmed_on.eq(confirmed_on),
+        applications::reconfirm_by.eq(reconfirm_by),
+        applications::version.eq(application.version + 1),
+        applications::updated_at.eq(DbInstant::from(now)),
+        applications::updated_by.eq(DbUuid(actor)),
+    ))
+    .execute(conn)?;
+    if n != 1 {
+        return Ok(false);
+    }
+    diesel::insert_into(application_transitions::table)
+        .values((
+            application_transitions::id.eq(DbUuid(Uuid::now_v7())),
+            application_transitions::application_id.eq(DbUuid(application.id)),
+            application_transitions::transition.eq(change.transition.as_str()),
+            application_transitions::from_status.eq(application.status.as_str()),
+            application_transitions::to_status.eq(change.to.as_str()),
+            application_transitions::occurred_on.eq(change.on),
+            application_transitions::reason.eq(change.reason.clone()),
+            application_transitions::recorded_at.eq(DbInstant::from(now)),
+            application_transitions::recorded_by.eq(DbUuid(actor)),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// A recorded change of an application's status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationEvent {
+    /// The transition.
+    pub transition: ApplicationTransition,
+    /// The status before.
+    pub from: ApplicationStatus,
+    /// The status after.
+    pub to: ApplicationStatus,
+    /// The day it happened.
+    pub on: NaiveDate,
+    /// Why.
+    pub reason: Option<String>,
+    /// When it was recorded.
+    pub recorded_at: DateTime<Utc>,
+    /// Who recorded it.
+    pub recorded_by: Uuid,
+}
+
+type EventRow = (
+    String,
+    String,
+    String,
+    NaiveDate,
+    Option<String>,
+    DbInstant,
+    DbUuid,
+);
+
+/// The history of an application's status, as recorded.
+pub fn history_of(
+    conn: &mut AnyConnection,
+    application_id: Uuid,
+) -> Result<Vec<ApplicationEvent>, StoreError> {
+    let rows: Vec<EventRow> = application_transitions::table
+        .filter(application_transitions::application_id.eq(DbUuid(application_id)))
+        .order((
+            application_transitions::recorded_at,
+            application_transitions::id,
+        ))
+        .select((
+            application_transitions::transition,
+            application_transitions::from_status,
+            application_transitions::to_status,
+            application_transitions::occurred_on,
+            application_transitions::reason,
+            application_transitions::recorded_at,
+            application_transitions::recorded_by,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(transition, from, to, on, reason, at, by)| {
+            let status = |s: &str| {
+                s.parse::<ApplicationStatus>()
+                    .map_err(|e| corrupt("application status", e))
+            };
+            Ok(ApplicationEvent {
+                transition: transition
+                    .parse()
+                    .map_err(|e| corrupt("application transition", e))?,
+                from: status(&from)?,
+                to: status(&to)?,
+                on,
+                reason,
+                recorded_at: at.0,
+                recorded_by: by.0,
+            })
+        })
+        .collect()
 }

@@ -1209,6 +1209,7 @@ diesel::table! {
         submitted_at -> SqlInstant,
         submitted_on -> Date,
         confirmed_on -> Date,
+        reconfirm_by -> Date,
         status -> Text,
         version -> BigInt,
         created_at -> SqlInstant,
@@ -1231,6 +1232,23 @@ diesel::table! {
         source -> Text,
         as_of -> Date,
         reference -> Nullable<Text>,
+        recorded_at -> SqlInstant,
+        recorded_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    application_transitions (id) {
+        id -> SqlUuid,
+        application_id -> SqlUuid,
+        transition -> Text,
+        from_status -> Text,
+        to_status -> Text,
+        occurred_on -> Date,
+        reason -> Nullable<Text>,
         recorded_at -> SqlInstant,
         recorded_by -> SqlUuid,
     }
@@ -1292,6 +1310,7 @@ diesel::joinable!(criteria -> criteria_sets (set_id));
 diesel::joinable!(resource_capacity -> resources (resource_id));
 diesel::joinable!(applications -> resources (resource_id));
 diesel::joinable!(application_inputs -> applications (application_id));
+diesel::joinable!(application_transitions -> applications (application_id));
 diesel::joinable!(training_attendance -> training_events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -1363,6 +1382,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     application_protocol_counters,
     applications,
     application_inputs,
+    application_transitions,
     training_events,
     training_attendance,
 );
@@ -2205,6 +2225,7 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "submitted_at",
             "submitted_on",
             "confirmed_on",
+            "reconfirm_by",
             "status",
             "version",
             "created_at",
@@ -2224,6 +2245,20 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "source",
             "as_of",
             "reference",
+            "recorded_at",
+            "recorded_by",
+        ],
+    ),
+    (
+        "application_transitions",
+        &[
+            "id",
+            "application_id",
+            "transition",
+            "from_status",
+            "to_status",
+            "occurred_on",
+            "reason",
             "recorded_at",
             "recorded_by",
         ],

@@ -74,6 +74,10 @@ pub enum AgendaItemKind {
     /// person and the employer's tutor and record the review, which plans the next one; late
     /// when the day has passed.
     EmploymentReview,
+    /// The day by which an open application for a care resource must be reconfirmed by the
+    /// person (`POST /applications/{id}/transitions` `reconfirm`); late when it has passed: the
+    /// application may then be expired.
+    ApplicationReconfirmation,
 }
 
 impl From<DueKind> for AgendaItemKind {
@@ -94,6 +98,7 @@ impl From<ItemKind> for AgendaItemKind {
             ItemKind::PlacementEnd => AgendaItemKind::PlacementEnd,
             ItemKind::EmploymentEnd => AgendaItemKind::EmploymentEnd,
             ItemKind::EmploymentReview => AgendaItemKind::EmploymentReview,
+            ItemKind::ApplicationReconfirmation => AgendaItemKind::ApplicationReconfirmation,
         }
     }
 }
@@ -110,6 +115,7 @@ impl From<AgendaItemKind> for ItemKind {
             AgendaItemKind::PlacementEnd => ItemKind::PlacementEnd,
             AgendaItemKind::EmploymentEnd => ItemKind::EmploymentEnd,
             AgendaItemKind::EmploymentReview => ItemKind::EmploymentReview,
+            AgendaItemKind::ApplicationReconfirmation => ItemKind::ApplicationReconfirmation,
         }
     }
 }
@@ -138,6 +144,8 @@ pub struct AgendaItem {
     pub placement_id: Option<Uuid>,
     /// The employment placement, for `employment_end` and `employment_review`.
     pub employment_placement_id: Option<Uuid>,
+    /// The application, for `application_reconfirmation`.
+    pub application_id: Option<Uuid>,
 }
 
 impl From<Item> for AgendaItem {
@@ -160,6 +168,7 @@ impl From<Item> for AgendaItem {
                     ItemKind::EmploymentEnd | ItemKind::EmploymentReview
                 )
             }),
+            application_id: item.application_id,
         }
     }
 }
@@ -321,6 +330,17 @@ fn due_items(
                     today,
                 ));
             }
+        }
+    }
+    if wants(ItemKind::ApplicationReconfirmation) {
+        for due in agenda::reconfirmations(conn, manager, window, after, fetch)? {
+            items.push(Item::application_reconfirmation(
+                due.case_file_id,
+                due.person_id,
+                due.application_id,
+                due.reconfirm_by,
+                today,
+            ));
         }
     }
     if !wants(ItemKind::ExpectedRelease) {

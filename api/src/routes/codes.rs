@@ -22,7 +22,7 @@ use socialcare_domain::project::{
 };
 use socialcare_domain::training::TrainingKind;
 use socialcare_domain::waiting_list::{
-    ApplicationStatus, CriterionKind, InputSource, ResourceKind,
+    ApplicationStatus, ApplicationTransition, CriterionKind, InputSource, ResourceKind,
 };
 
 /// Declares an API enum (snake_case codes, documented) that converts to and from a domain enum
@@ -733,6 +733,22 @@ api_enum!(
         Suspended,
         /// Not reconfirmed in time.
         Expired,
+    }
+);
+
+api_enum!(
+    /// A change of an application's status.
+    ApplicationTransitionCode => ApplicationTransition {
+        /// The person withdraws it.
+        Withdraw,
+        /// Off the ranking for a while, with a reason.
+        Suspend,
+        /// Back on the ranking.
+        Resume,
+        /// The person confirms it: the reconfirmation period starts again.
+        Reconfirm,
+        /// Not reconfirmed in time (only after its reconfirmation day).
+        Expire,
     }
 );
 

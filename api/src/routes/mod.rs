@@ -200,6 +200,7 @@ fn configure_pacts(cfg: &mut ServiceConfig) {
         .service(waiting_list::get_application)
         .service(waiting_list::record_application_input)
         .service(waiting_list::list_application_inputs)
+        .service(waiting_list::transition_application)
         .service(waiting_list::get_resource_ranking)
         .service(waiting_list::get_application_standing)
         .service(training::create_training_event)

@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::criteria::{CriterionKind, InputValue, MAX_ISEE_CENTS};
-use super::ranking::{Protocol, reconfirm_by};
+use super::ranking::Protocol;
 use crate::case_file::coded_enum;
 use crate::error::{FieldError, ValidationErrors};
 
@@ -55,6 +55,114 @@ impl ApplicationStatus {
             ApplicationStatus::Waiting | ApplicationStatus::Offered | ApplicationStatus::Suspended
         )
     }
+}
+
+/// A change of an application's status asked by the office (offers and admissions have their
+/// own operations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ApplicationTransition {
+    /// The person withdraws it.
+    Withdraw,
+    /// Off the ranking for a while, with a reason.
+    Suspend,
+    /// Back on the ranking.
+    Resume,
+    /// The person confirms it is still needed: the reconfirmation period starts again.
+    Reconfirm,
+    /// Not reconfirmed in time: only once its reconfirmation day has passed.
+    Expire,
+}
+
+coded_enum!(ApplicationTransition, "application transition", {
+    Withdraw => "withdraw",
+    Suspend => "suspend",
+    Resume => "resume",
+    Reconfirm => "reconfirm",
+    Expire => "expire",
+});
+
+impl ApplicationStatus {
+    /// The transitions allowed from this status.
+    pub fn allowed_transitions(self) -> &'static [ApplicationTransition] {
+        use ApplicationTransition::*;
+        match self {
+            ApplicationStatus::Waiting => &[Withdraw, Suspend, Reconfirm, Expire],
+            ApplicationStatus::Suspended => &[Withdraw, Resume, Reconfirm, Expire],
+            ApplicationStatus::Offered => &[Withdraw],
+            _ => &[],
+        }
+    }
+}
+
+/// A transition not allowed from a status.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a {from} application cannot {transition}; allowed: {allowed}")]
+pub struct ApplicationTransitionError {
+    /// The current status.
+    pub from: ApplicationStatus,
+    /// What was asked.
+    pub transition: ApplicationTransition,
+    /// What is allowed.
+    pub allowed: String,
+}
+
+/// The status a transition leads to from `from`.
+pub fn apply_application(
+    from: ApplicationStatus,
+    transition: ApplicationTransition,
+) -> Result<ApplicationStatus, ApplicationTransitionError> {
+    use ApplicationTransition::*;
+    if !from.allowed_transitions().contains(&transition) {
+        return Err(ApplicationTransitionError {
+            from,
+            transition,
+            allowed: crate::case_file::code_list(from.allowed_transitions()),
+        });
+    }
+    Ok(match transition {
+        Withdraw => ApplicationStatus::Withdrawn,
+        Suspend => ApplicationStatus::Suspended,
+        Resume => ApplicationStatus::Waiting,
+        Reconfirm => from,
+        Expire => ApplicationStatus::Expired,
+    })
+}
+
+/// Checks the facts of a transition of `application` on `on` (its day) with the resource's
+/// reconfirmation period: the day not in the future nor before the last confirmation; a reason
+/// required to suspend; expiring only once the reconfirmation day has passed (on `on`).
+pub fn check_application_change(
+    application: &Application,
+    transition: ApplicationTransition,
+    on: NaiveDate,
+    reason: Option<&str>,
+    today: NaiveDate,
+) -> Result<(), ValidationErrors> {
+    let mut errors = ValidationErrors::new();
+    if on > today {
+        errors.push(FieldError::new("occurred_on", crate::dates::IN_THE_FUTURE));
+    } else if on < application.confirmed_on {
+        errors.push(FieldError::new(
+            "occurred_on",
+            format!(
+                "must not be before the last confirmation ({})",
+                application.confirmed_on
+            ),
+        ));
+    }
+    if transition == ApplicationTransition::Suspend && reason.is_none() {
+        errors.push(FieldError::new("reason", "is required to suspend"));
+    }
+    if transition == ApplicationTransition::Expire && on <= application.reconfirm_by {
+        errors.push(FieldError::new(
+            "occurred_on",
+            format!(
+                "the application may be reconfirmed until {}: it expires only after",
+                application.reconfirm_by
+            ),
+        ));
+    }
+    errors.into_result(())
 }
 
 /// Where an input comes from.
@@ -218,6 +326,9 @@ pub struct Application {
     pub submitted_on: NaiveDate,
     /// The last day it was confirmed (the submission, then each reconfirmation).
     pub confirmed_on: NaiveDate,
+    /// The day by which it must be reconfirmed: the resource's period after `confirmed_on`, as
+    /// it was when the application was confirmed.
+    pub reconfirm_by: NaiveDate,
     /// Current status.
     pub status: ApplicationStatus,
     /// The current input of each criterion (the latest recorded).
@@ -233,14 +344,9 @@ pub struct Application {
 }
 
 impl Application {
-    /// The day by which it must be reconfirmed, with the resource's period.
-    pub fn reconfirm_by(&self, months: u32) -> NaiveDate {
-        reconfirm_by(self.confirmed_on, months)
-    }
-
     /// Whether it is open and its reconfirmation day has passed on `today`.
-    pub fn is_overdue(&self, months: u32, today: NaiveDate) -> bool {
-        self.status.is_open() && self.reconfirm_by(months) < today
+    pub fn is_overdue(&self, today: NaiveDate) -> bool {
+        self.status.is_open() && self.reconfirm_by < today
     }
 }
 
@@ -347,6 +453,27 @@ mod tests {
     }
 
     #[test]
+    fn the_lifecycle_allows_what_each_status_can_do() {
+        use ApplicationStatus as S;
+        use ApplicationTransition as T;
+        assert_eq!(apply_application(S::Waiting, T::Suspend), Ok(S::Suspended));
+        assert_eq!(apply_application(S::Suspended, T::Resume), Ok(S::Waiting));
+        assert_eq!(
+            apply_application(S::Suspended, T::Reconfirm),
+            Ok(S::Suspended)
+        );
+        assert_eq!(apply_application(S::Offered, T::Withdraw), Ok(S::Withdrawn));
+        assert_eq!(apply_application(S::Waiting, T::Expire), Ok(S::Expired));
+        assert!(apply_application(S::Waiting, T::Resume).is_err());
+        assert!(apply_application(S::Offered, T::Suspend).is_err());
+        for closed in [S::Admitted, S::Declined, S::Withdrawn, S::Expired] {
+            for t in ApplicationTransition::ALL {
+                assert!(apply_application(closed, t).is_err(), "{closed} {t}");
+            }
+        }
+    }
+
+    #[test]
     fn dsu_protocols_have_their_shape() {
         assert!(is_dsu_protocol("INPS-ISEE-2026-12345678X-00"));
         assert!(is_dsu_protocol("INPS-ISEE-2026-1234567890A-01"));
@@ -376,6 +503,7 @@ mod tests {
             submitted_at: DateTime::<Utc>::MIN_UTC,
             submitted_on: day(2025, 12, 1),
             confirmed_on: day(2025, 12, 1),
+            reconfirm_by: crate::waiting_list::reconfirm_by(day(2025, 12, 1), 12),
             status: ApplicationStatus::Waiting,
             inputs: Vec::new(),
             version: 1,
@@ -383,16 +511,49 @@ mod tests {
             created_by: Uuid::nil(),
             updated_at: DateTime::<Utc>::MIN_UTC,
         };
-        assert_eq!(a.reconfirm_by(12), day(2026, 12, 1));
-        assert!(!a.is_overdue(12, day(2026, 12, 1)));
-        assert!(a.is_overdue(12, day(2026, 12, 2)));
+        assert_eq!(a.reconfirm_by, day(2026, 12, 1));
+        assert!(!a.is_overdue(day(2026, 12, 1)));
+        assert!(a.is_overdue(day(2026, 12, 2)));
+        // Expiring only after the reconfirmation day; suspending with a reason.
+        let expire = |on| {
+            fields(check_application_change(
+                &a,
+                ApplicationTransition::Expire,
+                on,
+                None,
+                day(2027, 1, 1),
+            ))
+        };
+        assert_eq!(expire(day(2026, 12, 1)), ["occurred_on"]);
+        assert!(expire(day(2026, 12, 2)).is_empty());
+        assert_eq!(
+            fields(check_application_change(
+                &a,
+                ApplicationTransition::Suspend,
+                day(2026, 6, 1),
+                None,
+                day(2027, 1, 1)
+            )),
+            ["reason"]
+        );
+        assert_eq!(
+            fields(check_application_change(
+                &a,
+                ApplicationTransition::Reconfirm,
+                day(2025, 11, 30),
+                None,
+                day(2027, 1, 1)
+            )),
+            ["occurred_on"]
+        );
         let admitted = Application {
             status: ApplicationStatus::Admitted,
             ..a
         };
-        assert!(!admitted.is_overdue(12, day(2027, 6, 1)));
+        assert!(!admitted.is_overdue(day(2027, 6, 1)));
         assert!(check_submitted_on(day(2026, 12, 2), day(2026, 12, 1)).is_err());
-        assert!(check_submitted_on(day(2025, 11, 30), day(2026, 12, 1)).is_err());
+        assert!(check_submitted_on(day(2025, 11, 30), day(2026, 12, 1)).is_ok());
+        assert!(check_submitted_on(day(2025, 11, 29), day(2026, 12, 1)).is_err());
         assert!(check_submitted_on(day(2026, 1, 1), day(2026, 12, 1)).is_ok());
     }
 }

@@ -17,6 +17,8 @@ CREATE TABLE applications (
     submitted_at timestamptz NOT NULL,
     submitted_on date NOT NULL,
     confirmed_on date NOT NULL,
+    -- The resource's reconfirmation period after confirmed_on, as it was at the confirmation.
+    reconfirm_by date NOT NULL,
     status text NOT NULL CHECK (status IN ('waiting', 'offered', 'admitted', 'declined', 'withdrawn',
         'suspended', 'expired')),
     version bigint NOT NULL,
@@ -24,7 +26,7 @@ CREATE TABLE applications (
     created_by uuid NOT NULL REFERENCES users (id),
     updated_at timestamptz NOT NULL,
     updated_by uuid NOT NULL REFERENCES users (id),
-    CONSTRAINT applications_confirmed CHECK (confirmed_on >= submitted_on)
+    CONSTRAINT applications_confirmed CHECK (confirmed_on >= submitted_on AND reconfirm_by > confirmed_on)
 );
 CREATE UNIQUE INDEX applications_protocol_idx ON applications (protocol_year, protocol_number);
 -- A person has one open application per resource.
@@ -33,6 +35,23 @@ CREATE UNIQUE INDEX applications_one_open_idx ON applications (resource_id, pers
 -- The ranking reads the waiting applications of a resource.
 CREATE INDEX applications_resource_status_idx ON applications (resource_id, status);
 CREATE INDEX applications_case_file_idx ON applications (case_file_id);
+-- The agenda reads the reconfirmations due of the open applications.
+CREATE INDEX applications_reconfirm_idx ON applications (reconfirm_by, id, case_file_id, person_id)
+    WHERE status IN ('waiting', 'offered', 'suspended');
+
+-- The history of an application's status (withdrawn, suspended, resumed, reconfirmed, expired).
+CREATE TABLE application_transitions (
+    id uuid PRIMARY KEY,
+    application_id uuid NOT NULL REFERENCES applications (id),
+    transition text NOT NULL CHECK (transition IN ('withdraw', 'suspend', 'resume', 'reconfirm', 'expire')),
+    from_status text NOT NULL,
+    to_status text NOT NULL,
+    occurred_on date NOT NULL,
+    reason text CHECK (reason IS NULL OR length(reason) BETWEEN 1 AND 500),
+    recorded_at timestamptz NOT NULL,
+    recorded_by uuid NOT NULL REFERENCES users (id)
+);
+CREATE INDEX application_transitions_application_idx ON application_transitions (application_id, recorded_at);
 
 CREATE TABLE application_inputs (
     id uuid PRIMARY KEY,

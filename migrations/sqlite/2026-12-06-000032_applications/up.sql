@@ -16,6 +16,8 @@ CREATE TABLE applications (
     submitted_at TEXT NOT NULL,
     submitted_on TEXT NOT NULL,
     confirmed_on TEXT NOT NULL,
+    -- The resource's reconfirmation period after confirmed_on, as it was at the confirmation.
+    reconfirm_by TEXT NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('waiting', 'offered', 'admitted', 'declined', 'withdrawn',
         'suspended', 'expired')),
     version INTEGER NOT NULL,
@@ -23,13 +25,30 @@ CREATE TABLE applications (
     created_by BLOB NOT NULL REFERENCES users (id),
     updated_at TEXT NOT NULL,
     updated_by BLOB NOT NULL REFERENCES users (id),
-    CONSTRAINT applications_confirmed CHECK (confirmed_on >= submitted_on)
+    CONSTRAINT applications_confirmed CHECK (confirmed_on >= submitted_on AND reconfirm_by > confirmed_on)
 );
 CREATE UNIQUE INDEX applications_protocol_idx ON applications (protocol_year, protocol_number);
 CREATE UNIQUE INDEX applications_one_open_idx ON applications (resource_id, person_id)
     WHERE status IN ('waiting', 'offered', 'suspended');
 CREATE INDEX applications_resource_status_idx ON applications (resource_id, status);
 CREATE INDEX applications_case_file_idx ON applications (case_file_id);
+-- The agenda reads the reconfirmations due of the open applications.
+CREATE INDEX applications_reconfirm_idx ON applications (reconfirm_by, id, case_file_id, person_id)
+    WHERE status IN ('waiting', 'offered', 'suspended');
+
+-- The history of an application's status (withdrawn, suspended, resumed, reconfirmed, expired).
+CREATE TABLE application_transitions (
+    id BLOB PRIMARY KEY NOT NULL CHECK (length(id) = 16),
+    application_id BLOB NOT NULL REFERENCES applications (id),
+    transition TEXT NOT NULL CHECK (transition IN ('withdraw', 'suspend', 'resume', 'reconfirm', 'expire')),
+    from_status TEXT NOT NULL,
+    to_status TEXT NOT NULL,
+    occurred_on TEXT NOT NULL,
+    reason TEXT CHECK (reason IS NULL OR length(reason) BETWEEN 1 AND 500),
+    recorded_at TEXT NOT NULL,
+    recorded_by BLOB NOT NULL REFERENCES users (id)
+);
+CREATE INDEX application_transitions_application_idx ON application_transitions (application_id, recorded_at);
 
 CREATE TABLE application_inputs (
     id BLOB PRIMARY KEY NOT NULL CHECK (length(id) = 16),

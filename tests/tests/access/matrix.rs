@@ -219,6 +219,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("record_application_input", "AAADDADADDU"),
     ("list_application_inputs", "AAADDAAADDU"),
     ("get_application_standing", "AAADDAAADDU"),
+    ("transition_application", "AAADDADADDU"),
     // The working ranking lists every waiting applicant: coordinators, the office manager and
     // the clerks.
     ("get_resource_ranking", "DDDDDAAADDU"),

@@ -13,6 +13,7 @@ on_both_engines!(
     applications_get_protocol_numbers_and_keep_their_inputs,
     simultaneous_applications_get_distinct_protocol_numbers,
     the_ranking_orders_and_explains_without_special_categories,
+    applications_are_suspended_reconfirmed_and_expire_from_the_agenda,
 );
 
 async fn problem(r: reqwest::Response) -> (u16, Value) {
@@ -912,4 +913,247 @@ async fn the_ranking_orders_and_explains_without_special_categories(app: TestApp
         .clone();
     assert_eq!(own["points"], 12);
     assert_eq!(own["withheld"], false);
+}
+
+async fn applications_are_suspended_reconfirmed_and_expire_from_the_agenda(app: TestApp) {
+    let admin = app.admin_token().await;
+    let clerk = app
+        .staff(&admin, "clerk", &["administrative"], &["adults_disability"])
+        .await;
+    let anna = app
+        .staff(&admin, "anna", &["social_worker"], &["adults_disability"])
+        .await;
+    created(
+        app.post(&clerk.1, "/criteria-sets", &criteria_set("rsa", &day(0)))
+            .await,
+    )
+    .await;
+    // Home care, to reconfirm every month.
+    let body = json!({"kind": "home_care", "name": "Assistenza domiciliare",
+        "managing_body": "Comune", "area": "adults_disability", "criteria_code": "rsa",
+        "reconfirm_months": 1, "places": 10});
+    let home_care = id_of(&created(app.post(&clerk.1, "/resources", &body).await).await);
+    let mut ids = Vec::new();
+    for (given, days_ago) in [("Ada", 0), ("Bice", 40), ("Carla", 40)] {
+        let person = app.register_person(&anna.1, given, "Conferma").await;
+        let file = id_of(
+            &app.open_case_file(
+                &anna.1,
+                &person,
+                "adults_disability",
+                &anna.0,
+                Some(&day(-60)),
+            )
+            .await,
+        );
+        let at = (chrono::Utc::now() - chrono::Duration::days(days_ago)).to_rfc3339();
+        let a = created(
+            app.post(
+                &clerk.1,
+                &format!("/case-files/{file}/applications"),
+                &json!({"resource_id": home_care, "submitted_at": at}),
+            )
+            .await,
+        )
+        .await;
+        ids.push((id_of(&a), a["reconfirm_by"].as_str().unwrap().to_owned()));
+    }
+    // The reconfirmations are on the case manager's agenda; Bice's and Carla's are late.
+    let agenda = app
+        .get_ok(
+            &anna.1,
+            &format!("/me/agenda?kind=application_reconfirmation&to={}", day(40)),
+        )
+        .await;
+    let items: Vec<(&str, bool, &str)> = agenda["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["application_id"].as_str().unwrap(),
+                i["late"].as_bool().unwrap(),
+                i["due_on"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        items,
+        [
+            (ids[1].0.as_str(), true, ids[1].1.as_str()),
+            (ids[2].0.as_str(), true, ids[2].1.as_str()),
+            (ids[0].0.as_str(), false, ids[0].1.as_str())
+        ]
+    );
+    let transitions = |i: usize| format!("/applications/{}/transitions", ids[i].0);
+    // Suspended with a reason, off the ranking; resumed; reconfirmed: the period starts again.
+    let (status, p) = problem(
+        app.post_if(
+            &clerk.1,
+            &transitions(0),
+            "\"1\"",
+            &json!({"transition": "suspend"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(pointers(&p), ["/reason"]);
+    assert_eq!(
+        app.post(
+            &clerk.1,
+            &transitions(0),
+            &json!({"transition": "suspend", "reason": "Ricovero"})
+        )
+        .await
+        .status(),
+        428
+    );
+    let r = app
+        .post_if(
+            &clerk.1,
+            &transitions(0),
+            "\"1\"",
+            &json!({"transition": "resume"}),
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    let suspended = created(
+        app.post_if(
+            &clerk.1,
+            &transitions(0),
+            "\"1\"",
+            &json!({"transition": "suspend", "reason": "Ricovero ospedaliero"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(suspended["status"], "suspended");
+    assert_eq!(
+        suspended["allowed_transitions"],
+        json!(["withdraw", "resume", "reconfirm", "expire"])
+    );
+    assert_eq!(suspended["history"][0]["transition"], "suspend");
+    assert_eq!(suspended["history"][0]["reason"], "Ricovero ospedaliero");
+    assert_eq!(app.audit(1)[0].action, "application.suspend");
+    assert_eq!(
+        app.get(&anna.1, &format!("/applications/{}/standing", ids[0].0))
+            .await
+            .status(),
+        409
+    );
+    let resumed = created(
+        app.post_if(
+            &clerk.1,
+            &transitions(0),
+            "\"2\"",
+            &json!({"transition": "resume"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(resumed["status"], "waiting");
+    // Expiring before the reconfirmation day is refused.
+    let (status, p) = problem(
+        app.post_if(
+            &clerk.1,
+            &transitions(0),
+            "\"3\"",
+            &json!({"transition": "expire"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(pointers(&p), ["/occurred_on"]);
+    // Carla's, overdue, expires; Bice's, late, reconfirmed today runs another month.
+    let expired = created(
+        app.post_if(
+            &clerk.1,
+            &transitions(2),
+            "\"1\"",
+            &json!({"transition": "expire"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(expired["status"], "expired");
+    assert_eq!(app.audit(1)[0].action, "application.expire");
+    let reconfirmed = created(
+        app.post_if(
+            &clerk.1,
+            &transitions(1),
+            "\"1\"",
+            &json!({"transition": "reconfirm"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(reconfirmed["status"], "waiting");
+    assert_eq!(reconfirmed["confirmed_on"], day(0));
+    assert!(reconfirmed["reconfirm_by"].as_str().unwrap() > day(27).as_str());
+    let (status, _) = problem(
+        app.post_if(
+            &clerk.1,
+            &transitions(1),
+            "\"2\"",
+            &json!({"transition": "reconfirm", "occurred_on": day(-1)}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422);
+    // Withdrawn: closed, off the agenda, its inputs changed no more.
+    let withdrawn = created(
+        app.post_if(
+            &anna.1,
+            &transitions(0),
+            "\"3\"",
+            &json!({"transition": "withdraw"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(withdrawn["status"], "withdrawn");
+    assert_eq!(withdrawn["allowed_transitions"], json!([]));
+    assert_eq!(withdrawn["history"].as_array().unwrap().len(), 3);
+    let (status, _) = problem(
+        app.post_if(
+            &anna.1,
+            &format!("/applications/{}/inputs", ids[0].0),
+            "\"4\"",
+            &json!({"kind": "urgency", "level": "1"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 409);
+    let agenda = app
+        .get_ok(
+            &anna.1,
+            &format!("/me/agenda?kind=application_reconfirmation&to={}", day(40)),
+        )
+        .await;
+    let left: Vec<&str> = agenda["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["application_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(left, [ids[1].0.as_str()]);
+    // A new open application of the same person is possible once the first is closed.
+    let first = app
+        .get_ok(&anna.1, &format!("/applications/{}", ids[0].0))
+        .await;
+    let again = app
+        .post(
+            &clerk.1,
+            &format!(
+                "/case-files/{}/applications",
+                first["case_file_id"].as_str().unwrap()
+            ),
+            &json!({"resource_id": home_care}),
+        )
+        .await;
+    assert_eq!(again.status(), 201);
 }

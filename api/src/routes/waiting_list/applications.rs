@@ -10,11 +10,14 @@ use socialcare_domain::access::Action;
 use socialcare_domain::case_file::check_takes_new_work;
 use socialcare_domain::ids::{ApplicationId, CaseFileId};
 use socialcare_domain::waiting_list::{
-    Application, CriterionKind, Input, InputSource, InputValue, check_input, check_submitted_on,
-    euro_text, level_of, parse_euro,
+    Application, ApplicationTransition, CriterionKind, Input, InputSource, InputValue,
+    apply_application, check_application_change, check_input, check_submitted_on, euro_text,
+    level_of, parse_euro, reconfirm_by,
 };
 use socialcare_domain::{FieldError, ValidationErrors};
-use socialcare_persistence::applications::{self, NewApplication, ONE_OPEN_APPLICATION};
+use socialcare_persistence::applications::{
+    self, ApplicationChange, NewApplication, ONE_OPEN_APPLICATION,
+};
 use socialcare_persistence::{AnyConnection, StoreError, case_files, waiting_list};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -26,7 +29,9 @@ use crate::conditional::IfMatchHeader;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Body, Id};
 use crate::idempotency::IdempotencyKeyHeader;
-use crate::routes::codes::{ApplicationStatusCode, CriterionKindCode, InputSourceCode};
+use crate::routes::codes::{
+    ApplicationStatusCode, ApplicationTransitionCode, CriterionKindCode, InputSourceCode,
+};
 use crate::state::AppState;
 
 /// An application, located in its case file by the gate.
@@ -112,6 +117,25 @@ impl InputItem {
     }
 }
 
+/// A recorded change of an application's status.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicationEventItem {
+    /// The transition.
+    pub transition: ApplicationTransitionCode,
+    /// The status before.
+    pub from: ApplicationStatusCode,
+    /// The status after.
+    pub to: ApplicationStatusCode,
+    /// The day it happened.
+    pub occurred_on: NaiveDate,
+    /// Why.
+    pub reason: Option<String>,
+    /// When it was recorded.
+    pub recorded_at: DateTime<Utc>,
+    /// Who recorded it.
+    pub recorded_by: Uuid,
+}
+
 /// An application for a care resource.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApplicationResponse {
@@ -132,10 +156,15 @@ pub struct ApplicationResponse {
     pub submitted_on: NaiveDate,
     /// The last day it was confirmed.
     pub confirmed_on: NaiveDate,
-    /// The day by which it must be reconfirmed (the resource's period after `confirmed_on`).
+    /// The day by which it must be reconfirmed (the resource's period after `confirmed_on`,
+    /// as it was then); after it the application may be expired.
     pub reconfirm_by: NaiveDate,
     /// Current status.
     pub status: ApplicationStatusCode,
+    /// Transitions allowed from the current status.
+    pub allowed_transitions: Vec<ApplicationTransitionCode>,
+    /// The changes of its status, as recorded.
+    pub history: Vec<ApplicationEventItem>,
     /// The current input of each criterion (the latest recorded).
     pub inputs: Vec<InputItem>,
     /// Version, also sent as `ETag`; send it back in `If-Match` to change the application.
@@ -156,9 +185,7 @@ fn response(
     a: &Application,
     sensitive: bool,
 ) -> Result<ApplicationResponse, ApiError> {
-    let months = waiting_list::find_resource(conn, a.resource_id)?
-        .map(|r| r.content.reconfirm_months)
-        .ok_or_else(|| ApiError::Internal("an application without its resource".into()))?;
+    let history = applications::history_of(conn, a.id)?;
     Ok(ApplicationResponse {
         id: a.id,
         protocol: a.protocol.to_string(),
@@ -168,8 +195,26 @@ fn response(
         submitted_at: a.submitted_at,
         submitted_on: a.submitted_on,
         confirmed_on: a.confirmed_on,
-        reconfirm_by: a.reconfirm_by(months),
+        reconfirm_by: a.reconfirm_by,
         status: a.status.into(),
+        allowed_transitions: a
+            .status
+            .allowed_transitions()
+            .iter()
+            .map(|t| (*t).into())
+            .collect(),
+        history: history
+            .iter()
+            .map(|e| ApplicationEventItem {
+                transition: e.transition.into(),
+                from: e.from.into(),
+                to: e.to.into(),
+                occurred_on: e.on,
+                reason: e.reason.clone(),
+                recorded_at: e.recorded_at,
+                recorded_by: e.recorded_by,
+            })
+            .collect(),
         inputs: a
             .inputs
             .iter()
@@ -269,6 +314,7 @@ pub async fn create_application(
                 person_id: file.person_id,
                 submitted_at,
                 submitted_on,
+                reconfirm_by: reconfirm_by(submitted_on, resource.content.reconfirm_months),
             };
             let application = applications::insert_application(work.conn(), &new, actor, now)
                 .map_err(open_taken)?;
@@ -641,4 +687,136 @@ pub async fn list_application_inputs(
     )
     .await?;
     Ok(HttpResponse::Ok().json(history))
+}
+
+/// A change of an application's status.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"transition": "suspend", "occurred_on": "2026-12-04",
+    "reason": "Ricovero ospedaliero"}))]
+pub struct ApplicationTransitionRequest {
+    /// The transition.
+    pub transition: ApplicationTransitionCode,
+    /// The day it happened (default today): not in the future, not before the last
+    /// confirmation; for `expire`, after the reconfirmation day. Between 1900-01-01 and
+    /// 2199-12-31.
+    #[validate(custom(function = "crate::dates::plausible"))]
+    #[schema(pattern = r"^(19|2[01])\d{2}-\d{2}-\d{2}$")]
+    pub occurred_on: Option<NaiveDate>,
+    /// Why, 1-500 characters (required to `suspend`).
+    #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
+    pub reason: Option<String>,
+}
+
+/// Withdraw, suspend, resume, reconfirm or expire an application
+///
+/// `withdraw` when the person no longer wants the resource (also from `offered`); `suspend`
+/// (with a `reason`) takes a `waiting` application off the ranking for a while and `resume`
+/// puts it back; `reconfirm` records that the person still needs it: the reconfirmation period
+/// of the resource starts again from `occurred_on`; `expire` closes an application not
+/// reconfirmed by its `reconfirm_by` day (only after it). Requires `If-Match`. A transition not
+/// allowed from the current status is 409 with the allowed ones. For the case team, the area
+/// coordinator and the area's `administrative` staff. Send `Idempotency-Key` to make retries
+/// safe.
+#[utoipa::path(
+    tag = "waiting-lists",
+    operation_id = "transition_application",
+    params(("application_id" = Uuid, Path, description = "Application identifier."),
+        IfMatchHeader, IdempotencyKeyHeader),
+    request_body = ApplicationTransitionRequest,
+    responses(
+        (status = 200, description = "The application after the change.", body = ApplicationResponse,
+            headers(("ETag" = String, description = "The new version."))),
+        (status = 403, description = "Not in the case team, the area coordinator nor the area's administrative staff.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No application with this id.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not allowed from the current status.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not match the current version.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (a day in the future or before the last confirmation, no reason to suspend, expiring before the reconfirmation day).", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/applications/{application_id}/transitions")]
+pub async fn transition_application(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: Id<ApplicationId>,
+    body: Body<ApplicationTransitionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let op = Op::new(
+        Action::KeepApplications,
+        "application.transition",
+        "application",
+    );
+    case_work::write(
+        &state,
+        caller,
+        &req,
+        application_target(id.0),
+        op,
+        body,
+        move |work, request, if_match| {
+            let application = application_of(work.conn(), id.0.uuid())?;
+            let transition: ApplicationTransition = request.transition.into();
+            work.event(format!("application.{}", transition.as_str()));
+            let on = request.occurred_on.unwrap_or(work.today());
+            let reason = request
+                .reason
+                .as_deref()
+                .map(|r| socialcare_domain::project::required_text(r, 500))
+                .transpose()
+                .map_err(|e| ApiError::from_domain(ValidationErrors::single("reason", e)))?;
+            check_application_change(
+                &application,
+                transition,
+                on,
+                reason.as_deref(),
+                work.today(),
+            )
+            .map_err(ApiError::from_domain)?;
+            let to = apply_application(application.status, transition).map_err(|e| {
+                ApiError::IllegalTransition {
+                    detail: e.to_string(),
+                    allowed: application
+                        .status
+                        .allowed_transitions()
+                        .iter()
+                        .map(|t| t.as_str().to_owned())
+                        .collect(),
+                }
+            })?;
+            if_match.check(application.version)?;
+            let next_by = match transition {
+                ApplicationTransition::Reconfirm => {
+                    let months = waiting_list::find_resource(work.conn(), application.resource_id)?
+                        .map(|r| r.content.reconfirm_months)
+                        .ok_or_else(|| {
+                            ApiError::Internal("an application without its resource".into())
+                        })?;
+                    Some(reconfirm_by(on, months))
+                }
+                _ => None,
+            };
+            let change = ApplicationChange {
+                transition,
+                to,
+                on,
+                reason,
+                reconfirm_by: next_by,
+            };
+            let (actor, now) = (work.actor(), work.now());
+            if !applications::change_application(work.conn(), &application, &change, actor, now)? {
+                return Err(ApiError::PreconditionFailed(
+                    "the application changed meanwhile; read it again and retry".into(),
+                ));
+            }
+            work.detail("on", on);
+            let application = application_of(work.conn(), application.id)?;
+            let sensitive = work.also(Action::ReadSensitive);
+            let body = response(work.conn(), &application, sensitive)?;
+            Ok(Answer::ok(&body, Some(application.version)))
+        },
+    )
+    .await
 }
