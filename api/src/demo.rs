@@ -140,6 +140,8 @@ pub struct DemoSummary {
     pub training_events: usize,
     /// Care resources with waiting lists (and their criteria sets).
     pub resources: usize,
+    /// Applications for them (waiting, suspended, withdrawn).
+    pub applications: usize,
 }
 
 const DIARY_TEXTS: &[&str] = &[
@@ -526,7 +528,8 @@ pub fn load(db: &Database, seed: u64, persons_count: usize) -> Result<DemoSummar
         demo_work(c, &housing_files, &hosts, clause, today, now, &mut summary)?;
         let social_workers: Vec<Uuid> = workers.iter().map(|w| w.1).collect();
         demo_training(c, &social_workers, author, today, now, &mut summary)?;
-        demo_resources(c, author, today, now, &mut summary)?;
+        let resources = demo_resources(c, author, today, now, &mut summary)?;
+        demo_applications(c, &housing_files, &resources, today, now, &mut summary)?;
         audit::append(
             c,
             audit::NewAuditRecord {
@@ -1557,7 +1560,7 @@ fn demo_resources(
     today: NaiveDate,
     now: chrono::DateTime<Utc>,
     summary: &mut DemoSummary,
-) -> Result<(), StoreError> {
+) -> Result<Vec<(Uuid, Area)>, StoreError> {
     use socialcare_domain::waiting_list::{
         Band, Capacity, CriteriaContent, Criterion, CriterionKind, ResourceContent, ResourceKind,
         Scale, check_criteria, check_resource,
@@ -1691,6 +1694,7 @@ fn demo_resources(
             12,
         ),
     ];
+    let mut recorded = Vec::new();
     for (kind, name, body, area, code, places) in resources {
         let content = ResourceContent {
             kind,
@@ -1715,6 +1719,104 @@ fn demo_resources(
         };
         waiting_list::set_capacity(c, resource.id, resource.version, more, author, now)?;
         summary.resources += 1;
+        recorded.push((resource.id, area));
+    }
+    Ok(recorded)
+}
+
+/// Applications of the persons of the open files for the resources of their area, submitted
+/// over the last months, with the urgency their case manager assessed, the family support and
+/// the ISEE declared; some suspended, some withdrawn, the rest waiting (ranked).
+fn demo_applications(
+    c: &mut AnyConnection,
+    files: &[DemoFile],
+    resources: &[(Uuid, Area)],
+    today: NaiveDate,
+    now: chrono::DateTime<Utc>,
+    summary: &mut DemoSummary,
+) -> Result<(), StoreError> {
+    use socialcare_domain::waiting_list::{
+        ApplicationStatus, ApplicationTransition, CriterionKind, Input, InputSource, InputValue,
+        apply_application, check_input, reconfirm_by,
+    };
+    use socialcare_persistence::applications::{self, ApplicationChange, NewApplication};
+
+    let reload = |c: &mut AnyConnection, id: Uuid| {
+        applications::find_application(c, id)?
+            .ok_or_else(|| StoreError::Internal("a demo application vanished".into()))
+    };
+    for (i, file) in files.iter().enumerate().take(24) {
+        let offered: Vec<Uuid> = resources
+            .iter()
+            .filter(|(_, area)| *area == file.area)
+            .map(|(id, _)| *id)
+            .collect();
+        let Some(resource) = offered.get(i % offered.len().max(1)).copied() else {
+            continue;
+        };
+        let days_ago = i64::try_from(i * 9 % 200).unwrap_or(0);
+        let submitted_at = now - Duration::days(days_ago);
+        let submitted_on = crate::case_work::office_day(submitted_at);
+        let new = NewApplication {
+            resource_id: resource,
+            case_file_id: file.id,
+            person_id: file.person_id,
+            submitted_at,
+            submitted_on,
+            reconfirm_by: reconfirm_by(submitted_on, 12),
+        };
+        let mut application = applications::insert_application(c, &new, file.manager, now)?;
+        summary.applications += 1;
+        let isee = [Some(520_000), Some(1_240_000), None, Some(2_100_000)][i % 4];
+        let inputs = [
+            (
+                CriterionKind::Urgency,
+                InputValue::Level(u8::try_from(i % 4).unwrap_or(0)),
+                InputSource::SocialWorkerAssessment,
+            ),
+            (
+                CriterionKind::FamilySupport,
+                InputValue::Level(u8::try_from(i % 3).unwrap_or(0)),
+                InputSource::Declaration,
+            ),
+            (
+                CriterionKind::Isee,
+                InputValue::Isee(isee),
+                InputSource::Declaration,
+            ),
+        ];
+        for (kind, value, source) in inputs {
+            check_input(kind, value, source, submitted_on, None, submitted_on, today)
+                .map_err(|e| StoreError::Internal(format!("demo input: {e}")))?;
+            let input = Input {
+                kind,
+                value,
+                source,
+                as_of: submitted_on,
+                reference: None,
+                recorded_at: now,
+                recorded_by: file.manager,
+            };
+            applications::record_input(c, &application, &input, file.manager, now)?;
+            application = reload(c, application.id)?;
+        }
+        let transition = match i % 6 {
+            4 => Some((ApplicationTransition::Suspend, Some("Ricovero ospedaliero"))),
+            5 => Some((ApplicationTransition::Withdraw, None)),
+            _ => None,
+        };
+        if let Some((transition, reason)) = transition {
+            let to = apply_application(ApplicationStatus::Waiting, transition)
+                .map_err(|e| StoreError::Internal(format!("demo application: {e}")))?;
+            let change = ApplicationChange {
+                transition,
+                to,
+                on: today,
+                reason: reason.map(ToOwned::to_owned),
+                reconfirm_by: None,
+            };
+            applications::change_application(c, &application, &change, file.manager, now)?;
+        }
     }
     Ok(())
 }

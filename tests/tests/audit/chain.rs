@@ -48,7 +48,8 @@ fn as_owner_bypassing_triggers(app: &TestApp, sql: &str) {
                 sql: String,
             }
             let triggers: Vec<Trigger> = diesel::sql_query(
-                "SELECT sql FROM sqlite_schema WHERE type = 'trigger' ORDER BY name",
+                "SELECT sql FROM sqlite_schema WHERE type = 'trigger' \
+                 AND tbl_name IN ('audit_records', 'audit_record_persons') ORDER BY name",
             )
             .load(&mut conn)
             .unwrap();

@@ -402,6 +402,34 @@ async fn demo_data_has_resources_of_every_kind(app: TestApp) {
     }
     let versions = app.get_ok(&anna.1, "/criteria-sets?code=disabilita").await;
     assert_eq!(versions["items"].as_array().unwrap().len(), 2);
+    // Applications in several states, ranked for the office manager.
+    assert!(summary.applications >= 6, "{}", summary.applications);
+    let manager = app
+        .staff(
+            &admin,
+            "dirigente",
+            &["office_manager"],
+            &["adults_disability"],
+        )
+        .await;
+    let mut waiting = 0;
+    for r in items {
+        let ranking = app
+            .get_ok(
+                &manager.1,
+                &format!("/resources/{}/ranking", r["id"].as_str().unwrap()),
+            )
+            .await;
+        waiting += ranking["waiting"].as_u64().unwrap();
+        let totals: Vec<u64> = ranking["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["total"].as_u64().unwrap())
+            .collect();
+        assert!(totals.windows(2).all(|w| w[0] >= w[1]), "{ranking}");
+    }
+    assert!(waiting >= 4, "{waiting}");
 }
 
 /// A criteria set `rsa` and a resource ranked by it, recorded by `clerk`; the resource's id.
