@@ -1,5 +1,7 @@
 //! Care resources: recording, listing, reading and changing them, and their places over time.
 
+use std::collections::HashMap;
+
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -8,8 +10,8 @@ use socialcare_domain::ids::ResourceId;
 use socialcare_domain::names::clean;
 use socialcare_domain::project::{optional_text, required_text};
 use socialcare_domain::waiting_list::{
-    Capacity, Resource, ResourceContent, check_capacity, check_resource, parse_set_code, places_on,
-    set_in_force,
+    Capacity, CriteriaSet, Resource, ResourceContent, check_capacity, check_resource,
+    parse_set_code, places_on, set_in_force,
 };
 use socialcare_domain::{FieldError, ValidationErrors};
 use socialcare_persistence::AnyConnection;
@@ -193,22 +195,17 @@ pub struct ResourceResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The resource as answered on `today`.
-fn response(
-    conn: &mut AnyConnection,
-    r: &Resource,
-    today: NaiveDate,
-) -> Result<ResourceResponse, ApiError> {
-    let versions = waiting_list::versions_of(conn, &r.content.criteria_code)?;
+/// The resource as answered on `today`, with the published `versions` of its criteria set.
+fn response_with(r: &Resource, versions: &[CriteriaSet], today: NaiveDate) -> ResourceResponse {
     let c = &r.content;
-    Ok(ResourceResponse {
+    ResourceResponse {
         id: r.id,
         kind: c.kind.into(),
         name: c.name.clone(),
         managing_body: c.managing_body.clone(),
         area: c.area.into(),
         criteria_code: c.criteria_code.clone(),
-        criteria_in_force: set_in_force(&versions, today).map(|s| VersionInForce {
+        criteria_in_force: set_in_force(versions, today).map(|s| VersionInForce {
             id: s.id,
             version: s.version,
             effective_from: s.content.effective_from,
@@ -229,7 +226,17 @@ fn response(
         created_at: r.created_at,
         created_by: r.created_by,
         updated_at: r.updated_at,
-    })
+    }
+}
+
+/// The resource as answered on `today`.
+fn response(
+    conn: &mut AnyConnection,
+    r: &Resource,
+    today: NaiveDate,
+) -> Result<ResourceResponse, ApiError> {
+    let versions = waiting_list::versions_of(conn, &r.content.criteria_code)?;
+    Ok(response_with(r, &versions, today))
 }
 
 /// The resource, or 404.
@@ -368,10 +375,24 @@ pub async fn list_resources(
             );
             work.detail("returned", found.len());
             let today = work.today();
+            // The versions of each criteria set once, however many resources share it.
+            let mut versions: HashMap<String, Vec<CriteriaSet>> = HashMap::new();
+            for r in &found {
+                let code = &r.content.criteria_code;
+                if !versions.contains_key(code) {
+                    let published = waiting_list::versions_of(work.conn(), code)?;
+                    versions.insert(code.clone(), published);
+                }
+            }
             let items = found
                 .iter()
-                .map(|r| response(work.conn(), r, today))
-                .collect::<Result<Vec<_>, _>>()?;
+                .map(|r| {
+                    let published = versions
+                        .get(&r.content.criteria_code)
+                        .map_or(&[][..], Vec::as_slice);
+                    response_with(r, published, today)
+                })
+                .collect();
             Ok(ResourcePage { items, next })
         },
     )
