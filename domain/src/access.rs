@@ -117,11 +117,14 @@ pub enum Action {
     /// Read the working ranking of a resource (every waiting application with its person):
     /// area coordinators, the office manager and `administrative` staff.
     ReadRanking,
+    /// Offer a place of a resource to an application, admit, record a declined offer or the
+    /// person leaving: the coordinator of the file's area and the office manager.
+    DecideAdmissions,
 }
 
 impl Action {
     /// Every action, for exhaustive tests and the documentation table.
-    pub const ALL: [Action; 38] = [
+    pub const ALL: [Action; 39] = [
         Action::ManageStaffAccounts,
         Action::ReadOwnAccount,
         Action::RegisterPerson,
@@ -160,6 +163,7 @@ impl Action {
         Action::ReadResources,
         Action::KeepApplications,
         Action::ReadRanking,
+        Action::DecideAdmissions,
     ];
 
     /// Code recorded in the audit trail of a refusal.
@@ -203,6 +207,7 @@ impl Action {
             Action::ReadResources => "resources.read",
             Action::KeepApplications => "waiting_list.apply",
             Action::ReadRanking => "waiting_list.read_ranking",
+            Action::DecideAdmissions => "waiting_list.decide",
         }
     }
 }
@@ -479,6 +484,7 @@ fn on_case(action: Action, relation: Relation, confirmed: bool) -> Decision {
                 | R::TeamMember
                 | R::Administrative
         ),
+        Action::DecideAdmissions => matches!(relation, R::AreaCoordinator | R::OfficeManager),
         _ => false,
     };
     match (allowed, relation) {
@@ -534,6 +540,7 @@ fn could_ever(subject: &Subject<'_>, action: Action) -> bool {
         | Action::PlaceInWork => any(&[SocialWorker, Educator, AreaCoordinator]),
         Action::ReassignCaseManager | Action::ConfirmCaseFile => any(&[AreaCoordinator]),
         Action::KeepApplications => any(&[SocialWorker, Educator, AreaCoordinator, Administrative]),
+        Action::DecideAdmissions => any(&[AreaCoordinator, OfficeManager]),
         Action::ReadCaseContent => any(&[SocialWorker, Educator, AreaCoordinator, OfficeManager]),
         _ => decide(subject, action, Resource::None).allowed(),
     }

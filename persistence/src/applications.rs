@@ -398,6 +398,12 @@ pub fn change_application(
     if n != 1 {
         return Ok(false);
     }
+    if application.status == ApplicationStatus::Offered
+        && change.transition == ApplicationTransition::Withdraw
+    {
+        // The offer's place is free again.
+        crate::admissions::withdraw_offer(conn, application.id, change.on, actor, now)?;
+    }
     diesel::insert_into(application_transitions::table)
         .values((
             application_transitions::id.eq(DbUuid(Uuid::now_v7())),

@@ -42,6 +42,14 @@ impl From<DieselError> for StoreError {
     fn from(error: DieselError) -> Self {
         match error {
             DieselError::NotFound => StoreError::NotFound,
+            // The database's own bound on the places held of a resource (a CHECK, named alike
+            // on both engines): reported as a conflict, like a unique index.
+            DieselError::DatabaseError(_, info)
+                if info.constraint_name() == Some(crate::admissions::NO_FREE_PLACE)
+                    || info.message().contains(crate::admissions::NO_FREE_PLACE) =>
+            {
+                StoreError::Conflict(crate::admissions::NO_FREE_PLACE.to_owned())
+            }
             DieselError::DatabaseError(
                 DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::ForeignKeyViolation,
                 info,

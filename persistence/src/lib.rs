@@ -8,6 +8,7 @@
 //!   [`sensitive`], [`break_glass`]) with rows and queries.
 
 pub mod access;
+pub mod admissions;
 pub mod agenda;
 pub mod applications;
 pub mod assessments;

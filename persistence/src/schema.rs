@@ -1254,6 +1254,55 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::SqlUuid;
+
+    resource_occupancy (resource_id) {
+        resource_id -> SqlUuid,
+        places_held -> Integer,
+        places_ceiling -> Integer,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    place_allocations (id) {
+        id -> SqlUuid,
+        application_id -> SqlUuid,
+        resource_id -> SqlUuid,
+        state -> Text,
+        offered_on -> Nullable<Date>,
+        respond_by -> Nullable<Date>,
+        admitted_on -> Nullable<Date>,
+        ended_on -> Nullable<Date>,
+        exit -> Nullable<Text>,
+        out_of_order_reason -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    allocation_decisions (id) {
+        id -> SqlUuid,
+        allocation_id -> SqlUuid,
+        decision -> Text,
+        occurred_on -> Date,
+        reason -> Nullable<Text>,
+        recorded_at -> SqlInstant,
+        recorded_by -> SqlUuid,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_areas -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -1311,6 +1360,10 @@ diesel::joinable!(resource_capacity -> resources (resource_id));
 diesel::joinable!(applications -> resources (resource_id));
 diesel::joinable!(application_inputs -> applications (application_id));
 diesel::joinable!(application_transitions -> applications (application_id));
+diesel::joinable!(resource_occupancy -> resources (resource_id));
+diesel::joinable!(place_allocations -> applications (application_id));
+diesel::joinable!(place_allocations -> resources (resource_id));
+diesel::joinable!(allocation_decisions -> place_allocations (allocation_id));
 diesel::joinable!(training_attendance -> training_events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -1383,6 +1436,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     applications,
     application_inputs,
     application_transitions,
+    resource_occupancy,
+    place_allocations,
+    allocation_decisions,
     training_events,
     training_attendance,
 );
@@ -2257,6 +2313,42 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "transition",
             "from_status",
             "to_status",
+            "occurred_on",
+            "reason",
+            "recorded_at",
+            "recorded_by",
+        ],
+    ),
+    (
+        "resource_occupancy",
+        &["resource_id", "places_held", "places_ceiling"],
+    ),
+    (
+        "place_allocations",
+        &[
+            "id",
+            "application_id",
+            "resource_id",
+            "state",
+            "offered_on",
+            "respond_by",
+            "admitted_on",
+            "ended_on",
+            "exit",
+            "out_of_order_reason",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+        ],
+    ),
+    (
+        "allocation_decisions",
+        &[
+            "id",
+            "allocation_id",
+            "decision",
             "occurred_on",
             "reason",
             "recorded_at",

@@ -314,6 +314,8 @@ pub fn insert_resource(
         .values(&row)
         .execute(conn)?;
     write_capacity(conn, row.id.0, first, actor, now)?;
+    // Nothing held yet; the ceiling is set when a place is first taken or the places change.
+    crate::admissions::insert_occupancy(conn, row.id.0, 0)?;
     row.into_resource(vec![first])
 }
 

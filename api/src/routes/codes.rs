@@ -22,6 +22,7 @@ use socialcare_domain::project::{
 };
 use socialcare_domain::training::TrainingKind;
 use socialcare_domain::waiting_list::{
+    AllocationDecision, AllocationState, Exit,
     ApplicationStatus, ApplicationTransition, CriterionKind, InputSource, ResourceKind,
 };
 
@@ -833,5 +834,61 @@ api_enum!(
         Workers,
         /// Hours worked in a month; hours over the months of a period (`required_hours_share`).
         Hours,
+    }
+);
+
+api_enum!(
+    /// Where an allocation of a place of a resource stands.
+    AllocationStateCode => AllocationState {
+        /// A place is offered and held until the answer.
+        Offered,
+        /// The person is admitted and holds the place.
+        Admitted,
+        /// The person declined the offer.
+        Declined,
+        /// The answer day passed without an answer: the application is back on the list.
+        Lapsed,
+        /// The application was withdrawn while the offer was open.
+        Withdrawn,
+        /// The person left the service: the place is free again.
+        Left,
+    }
+);
+
+api_enum!(
+    /// What is decided, or what happened, on an allocation of a place.
+    AllocationDecisionCode => AllocationDecision {
+        /// A place is offered to a waiting application.
+        Offer,
+        /// The person is admitted: accepting the offer, or directly from the list.
+        Admit,
+        /// The person declined the offer.
+        Decline,
+        /// The person left the service.
+        Leave,
+        /// The offer lapsed: no answer by its answer day.
+        Lapse,
+        /// The application was withdrawn while the offer was open.
+        Withdraw,
+    }
+);
+
+api_enum!(
+    /// Why a person left a resource.
+    ExitCode => Exit {
+        /// The need the resource answered is met.
+        NeedsMet,
+        /// The person chose to leave.
+        OwnChoice,
+        /// The person moved out of the municipality.
+        MovedAway,
+        /// The person moved to another service.
+        OtherService,
+        /// The person died.
+        Deceased,
+        /// The service dismissed the person (rules broken).
+        Dismissed,
+        /// Another reason, said in `reason`.
+        Other,
     }
 );

@@ -203,6 +203,8 @@ fn configure_pacts(cfg: &mut ServiceConfig) {
         .service(waiting_list::transition_application)
         .service(waiting_list::get_resource_ranking)
         .service(waiting_list::get_application_standing)
+        .service(waiting_list::decide_application_place)
+        .service(waiting_list::get_resource_places)
         .service(training::create_training_event)
         .service(training::list_training_events)
         .service(training::get_training_event)

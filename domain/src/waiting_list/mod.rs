@@ -3,11 +3,13 @@
 //! and the ranking with the breakdown of each score and the explanation of each position.
 //! Pure rules; persistence loads the facts. See `docs/waiting-lists.md`.
 
+mod admissions;
 mod applications;
 mod criteria;
 mod ranking;
 mod resources;
 
+pub use admissions::*;
 pub use applications::*;
 pub use criteria::*;
 pub use ranking::*;

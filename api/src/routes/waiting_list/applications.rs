@@ -10,15 +10,15 @@ use socialcare_domain::access::Action;
 use socialcare_domain::case_file::check_takes_new_work;
 use socialcare_domain::ids::{ApplicationId, CaseFileId};
 use socialcare_domain::waiting_list::{
-    Application, ApplicationTransition, CriterionKind, Input, InputSource, InputValue,
-    apply_application, check_application_change, check_input, check_submitted_on, euro_text,
-    level_of, parse_euro, reconfirm_by,
+    Application, ApplicationStatus, ApplicationTransition, CriterionKind, Input, InputSource,
+    InputValue, allowed_decisions, apply_application, check_application_change, check_input,
+    check_submitted_on, check_withdraw_offer, euro_text, level_of, parse_euro, reconfirm_by,
 };
 use socialcare_domain::{FieldError, ValidationErrors};
 use socialcare_persistence::applications::{
     self, ApplicationChange, NewApplication, ONE_OPEN_APPLICATION,
 };
-use socialcare_persistence::{AnyConnection, StoreError, case_files, waiting_list};
+use socialcare_persistence::{AnyConnection, StoreError, admissions, case_files, waiting_list};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
@@ -29,13 +29,14 @@ use crate::conditional::IfMatchHeader;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Body, Id};
 use crate::idempotency::IdempotencyKeyHeader;
+use super::admissions::{DecisionItem, PlaceItem, decision_items};
 use crate::routes::codes::{
-    ApplicationStatusCode, ApplicationTransitionCode, CriterionKindCode, InputSourceCode,
+    AllocationDecisionCode, ApplicationStatusCode, ApplicationTransitionCode, CriterionKindCode, InputSourceCode,
 };
 use crate::state::AppState;
 
 /// An application, located in its case file by the gate.
-fn application_target(id: ApplicationId) -> Target {
+pub(super) fn application_target(id: ApplicationId) -> Target {
     Target::within(
         ApplicationId::KIND,
         id,
@@ -44,7 +45,10 @@ fn application_target(id: ApplicationId) -> Target {
 }
 
 /// The application, or 404.
-fn application_of(conn: &mut AnyConnection, id: Uuid) -> Result<Application, ApiError> {
+pub(super) fn application_of(
+    conn: &mut AnyConnection,
+    id: Uuid,
+) -> Result<Application, ApiError> {
     applications::find_application(conn, id)?
         .ok_or_else(|| ApiError::NotFound("no application with this id".into()))
 }
@@ -167,6 +171,12 @@ pub struct ApplicationResponse {
     pub history: Vec<ApplicationEventItem>,
     /// The current input of each criterion (the latest recorded).
     pub inputs: Vec<InputItem>,
+    /// The application's place: its latest offer or admission (null before any).
+    pub place: Option<PlaceItem>,
+    /// The decisions on its places (offers, admissions, answers, lapses, leaving), in order.
+    pub decisions: Vec<DecisionItem>,
+    /// The decisions the office may take now (`POST /applications/{id}/decisions`).
+    pub allowed_decisions: Vec<AllocationDecisionCode>,
     /// Version, also sent as `ETag`; send it back in `If-Match` to change the application.
     #[schema(format = Int64, example = 1)]
     pub version: i64,
@@ -180,12 +190,15 @@ pub struct ApplicationResponse {
 
 /// The application as answered to a caller who may (`sensitive`) or may not read the
 /// person's special categories.
-fn response(
+pub(super) fn response(
     conn: &mut AnyConnection,
     a: &Application,
     sensitive: bool,
 ) -> Result<ApplicationResponse, ApiError> {
     let history = applications::history_of(conn, a.id)?;
+    let place = admissions::latest_allocation(conn, a.id)?;
+    let decisions = admissions::decisions_of(conn, a.id)?;
+    let today = case_work::office_day(Utc::now());
     Ok(ApplicationResponse {
         id: a.id,
         protocol: a.protocol.to_string(),
@@ -220,6 +233,12 @@ fn response(
             .iter()
             .map(|i| InputItem::of(i, sensitive))
             .collect(),
+        allowed_decisions: allowed_decisions(a.status, place.as_ref())
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+        place: place.as_ref().map(|p| PlaceItem::of(p, today)),
+        decisions: decision_items(&decisions),
         version: a.version,
         created_at: a.created_at,
         created_by: a.created_by,
@@ -307,6 +326,13 @@ pub async fn create_application(
                 return Err(ApiError::Conflict(format!(
                     "the resource closed on {closed}: it takes no applications"
                 )));
+            }
+            if admissions::is_admitted(work.conn(), resource.id, file.person_id)? {
+                return Err(ApiError::Conflict(
+                    "the person is admitted to this resource: a new application follows their \
+                     leaving"
+                        .into(),
+                ));
             }
             let new = NewApplication {
                 resource_id: resource.id,
@@ -786,6 +812,11 @@ pub async fn transition_application(
                         .collect(),
                 }
             })?;
+            if application.status == ApplicationStatus::Offered
+                && let Some(held) = admissions::latest_allocation(work.conn(), application.id)?
+            {
+                check_withdraw_offer(&held, on).map_err(ApiError::from_domain)?;
+            }
             if_match.check(application.version)?;
             let next_by = match transition {
                 ApplicationTransition::Reconfirm => {

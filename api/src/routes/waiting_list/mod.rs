@@ -4,11 +4,13 @@
 //! not a person's: their handlers go through the gate's office writes and lists. See
 //! `docs/waiting-lists.md`.
 
+mod admissions;
 mod applications;
 mod criteria;
 mod ranking;
 mod resources;
 
+pub use admissions::*;
 pub use applications::*;
 pub use criteria::*;
 pub use ranking::*;

@@ -68,7 +68,7 @@ pub struct RankedUnder {
 }
 
 /// The waiting applications of `resource_id` ranked under the version in force on `on`.
-fn ranking_on(
+pub(super) fn ranking_on(
     conn: &mut AnyConnection,
     resource_id: Uuid,
     on: NaiveDate,

@@ -10,11 +10,12 @@ use socialcare_domain::ids::ResourceId;
 use socialcare_domain::names::clean;
 use socialcare_domain::project::{optional_text, required_text};
 use socialcare_domain::waiting_list::{
-    Capacity, CriteriaSet, Resource, ResourceContent, check_capacity, check_resource,
-    parse_set_code, places_on, set_in_force,
+    Capacity, CriteriaSet, Resource, ResourceContent, capacity_after, check_capacity,
+    check_resource, check_room_for_held, parse_set_code, places_on, set_in_force,
 };
 use socialcare_domain::{FieldError, ValidationErrors};
 use socialcare_persistence::AnyConnection;
+use socialcare_persistence::admissions;
 use socialcare_persistence::waiting_list::{self, ResourceQuery};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -510,7 +511,9 @@ pub struct CapacityRequest {
 ///
 /// From `from_on` on, the resource has `places` places (until a later change); a change
 /// already recorded for that day is replaced. The history stays in `capacity`. Requires
-/// `If-Match`. For the `administrative` staff and the office manager.
+/// `If-Match`. Never fewer places, today or on any later day, than the offers and admissions
+/// hold (409): they have no planned end. For the `administrative` staff and the office
+/// manager.
 #[utoipa::path(
     tag = "waiting-lists",
     operation_id = "set_resource_capacity",
@@ -524,6 +527,7 @@ pub struct CapacityRequest {
         (status = 400, description = "`from_on` is not a day.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not administrative staff nor the office manager.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No resource with this id.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Fewer places than the offers and admissions hold.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match does not match the current version.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Too many places, or a day the resource was closed.", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match is missing.", body = Problem, content_type = "application/problem+json"),
@@ -550,9 +554,29 @@ pub async fn set_resource_capacity(
         };
         check_capacity(&current, change).map_err(ApiError::from_domain)?;
         let version = if_match.check(current.version)?;
+        // Never fewer places than the offers and admissions hold, today or later (they have
+        // no planned end); the database keeps the same bound.
+        let held = admissions::lock_occupancy(work.conn(), current.id)?
+            .ok_or_else(|| ApiError::Internal("a resource without its occupancy".into()))?
+            .held;
+        let ceiling = check_room_for_held(
+            &capacity_after(&current.capacity, change),
+            held,
+            work.today(),
+        )
+        .map_err(|e| {
+            ApiError::Conflict(format!(
+                "{} places are held by offers and admissions: the resource cannot have fewer \
+                 ({} from {from_on})",
+                e.held, e.ceiling
+            ))
+        })?;
         let (actor, now) = (work.actor(), work.now());
         let changed =
             waiting_list::set_capacity(work.conn(), current.id, version, change, actor, now)?;
+        if changed {
+            admissions::set_ceiling(work.conn(), current.id, ceiling)?;
+        }
         work.detail("from_on", from_on)
             .detail("places", request.places);
         answer_changed(work, changed, current.id)
