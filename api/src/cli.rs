@@ -130,7 +130,7 @@ fn demo_data(config: &Config, seed: u64, persons: u16, out: &mut dyn Write) -> a
     write_out(
         out,
         &format!(
-            "loaded {} persons, {} households, {} case files, {} diary entries, {} facilities with {} beds and {} placements, {} employers with {} contracts and {} employment placements ({} tutor reviews), {} training events, {} care resources with {} applications (seed {seed})\nstaff accounts (password `{}`): {}\n",
+            "loaded {} persons, {} households, {} case files, {} diary entries, {} facilities with {} beds and {} placements, {} employers with {} contracts and {} employment placements ({} tutor reviews), {} training events, {} care resources with {} applications ({} admitted) (seed {seed})\nstaff accounts (password `{}`): {}\n",
             summary.persons,
             summary.households,
             summary.case_files,
@@ -145,6 +145,7 @@ fn demo_data(config: &Config, seed: u64, persons: u16, out: &mut dyn Write) -> a
             summary.training_events,
             summary.resources,
             summary.applications,
+            summary.admissions,
             crate::demo::DEMO_PASSWORD,
             summary.users.join(", ")
         ),

@@ -140,8 +140,10 @@ pub struct DemoSummary {
     pub training_events: usize,
     /// Care resources with waiting lists (and their criteria sets).
     pub resources: usize,
-    /// Applications for them (waiting, suspended, withdrawn).
+    /// Applications for them (waiting, offered, admitted, suspended, withdrawn).
     pub applications: usize,
+    /// Of those, the admitted ones.
+    pub admissions: usize,
 }
 
 const DIARY_TEXTS: &[&str] = &[
@@ -1735,11 +1737,13 @@ fn demo_applications(
     now: chrono::DateTime<Utc>,
     summary: &mut DemoSummary,
 ) -> Result<(), StoreError> {
+    use socialcare_domain::waiting_list::{AllocationState, places_ceiling, take_place};
     use socialcare_domain::waiting_list::{
         ApplicationStatus, ApplicationTransition, CriterionKind, Input, InputSource, InputValue,
         apply_application, check_input, reconfirm_by,
     };
     use socialcare_persistence::applications::{self, ApplicationChange, NewApplication};
+    use socialcare_persistence::{admissions, waiting_list};
 
     let reload = |c: &mut AnyConnection, id: Uuid| {
         applications::find_application(c, id)?
@@ -1799,6 +1803,32 @@ fn demo_applications(
             };
             applications::record_input(c, &application, &input, file.manager, now)?;
             application = reload(c, application.id)?;
+        }
+        // Some are offered a place (answer within a week) or admitted, while places are free.
+        let place = match i % 6 {
+            2 => Some(AllocationState::Offered),
+            3 => Some(AllocationState::Admitted),
+            _ => None,
+        };
+        if let Some(state) = place {
+            let capacity = waiting_list::find_resource(c, resource)?
+                .map(|r| r.capacity)
+                .unwrap_or_default();
+            let ceiling = places_ceiling(&capacity, today);
+            let held = admissions::lock_occupancy(c, resource)?.map_or(0, |o| o.held);
+            admissions::set_ceiling(c, resource, ceiling.max(held))?;
+            if take_place(held, ceiling).is_ok() {
+                let new = admissions::NewAllocation {
+                    state,
+                    on: today,
+                    respond_by: (state == AllocationState::Offered)
+                        .then(|| today + Duration::days(7)),
+                    reason: Some("Assegnazione dimostrativa".into()),
+                };
+                admissions::take(c, &application, &new, file.manager, now)?;
+                summary.admissions += usize::from(state == AllocationState::Admitted);
+            }
+            continue;
         }
         let transition = match i % 6 {
             4 => Some((ApplicationTransition::Suspend, Some("Ricovero ospedaliero"))),

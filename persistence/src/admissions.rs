@@ -97,12 +97,10 @@ pub fn lock_occupancy(
     conn: &mut AnyConnection,
     resource_id: Uuid,
 ) -> Result<Option<Occupancy>, StoreError> {
-    let query = resource_occupancy::table
-        .find(DbUuid(resource_id))
-        .select((
-            resource_occupancy::places_held,
-            resource_occupancy::places_ceiling,
-        ));
+    let query = resource_occupancy::table.find(DbUuid(resource_id)).select((
+        resource_occupancy::places_held,
+        resource_occupancy::places_ceiling,
+    ));
     let found: Option<(i32, i32)> = match conn {
         AnyConnection::Postgresql(c) => query.for_update().first(c).optional()?,
         AnyConnection::Sqlite(c) => query.first(c).optional()?,
@@ -173,10 +171,8 @@ pub fn set_ceiling(
     Ok(())
 }
 
-const ALLOCATION_ORDER: (
-    place_allocations::created_at,
-    place_allocations::id,
-) = (place_allocations::created_at, place_allocations::id);
+const ALLOCATION_ORDER: (place_allocations::created_at, place_allocations::id) =
+    (place_allocations::created_at, place_allocations::id);
 
 /// The latest allocation of each of `application_ids`.
 pub fn latest_allocations(
@@ -189,8 +185,7 @@ pub fn latest_allocations(
     }
     let rows: Vec<AllocationRow> = place_allocations::table
         .filter(
-            place_allocations::application_id
-                .eq_any(application_ids.iter().copied().map(DbUuid)),
+            place_allocations::application_id.eq_any(application_ids.iter().copied().map(DbUuid)),
         )
         .order(ALLOCATION_ORDER)
         .select(AllocationRow::as_select())
@@ -551,7 +546,15 @@ pub fn withdraw_offer(
     if let Some(held) = latest_allocation(conn, application_id)?
         && held.state == AllocationState::Offered
     {
-        end_allocation(conn, &held, AllocationState::Withdrawn, on, None, actor, now)?;
+        end_allocation(
+            conn,
+            &held,
+            AllocationState::Withdrawn,
+            on,
+            None,
+            actor,
+            now,
+        )?;
         record_decision(
             conn,
             held.id,

@@ -22,8 +22,8 @@ use socialcare_domain::project::{
 };
 use socialcare_domain::training::TrainingKind;
 use socialcare_domain::waiting_list::{
-    AllocationDecision, AllocationState, Exit,
-    ApplicationStatus, ApplicationTransition, CriterionKind, InputSource, ResourceKind,
+    AllocationDecision, AllocationState, ApplicationStatus, ApplicationTransition, CriterionKind,
+    Exit, InputSource, ResourceKind,
 };
 
 /// Declares an API enum (snake_case codes, documented) that converts to and from a domain enum

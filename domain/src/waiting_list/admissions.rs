@@ -150,7 +150,9 @@ impl Allocation {
 
 /// The day an offer answered by `respond_by` lapses on: the day after.
 pub fn lapse_day(respond_by: NaiveDate) -> NaiveDate {
-    respond_by.checked_add_days(Days::new(1)).unwrap_or(respond_by)
+    respond_by
+        .checked_add_days(Days::new(1))
+        .unwrap_or(respond_by)
 }
 
 /// The fewest places the resource has on `today` and on any later day of its capacity: how
@@ -341,7 +343,10 @@ pub fn check_decision(
     match (effect, request.exit) {
         (Effect::Leave, None) => errors.push(FieldError::new("exit", "is required")),
         (Effect::Leave, Some(Exit::Other)) if request.reason.is_none() => {
-            errors.push(FieldError::new("reason", "is required with the exit `other`"));
+            errors.push(FieldError::new(
+                "reason",
+                "is required with the exit `other`",
+            ));
         }
         (Effect::Leave, Some(_)) | (_, None) => {}
         (_, Some(_)) => errors.push(FieldError::new("exit", "is only for leaving")),
@@ -442,9 +447,18 @@ mod tests {
     #[test]
     fn the_ceiling_is_the_fewest_places_from_today_on() {
         let capacity = [
-            Capacity { from_on: day("2026-01-01"), places: 10 },
-            Capacity { from_on: day("2026-03-01"), places: 4 },
-            Capacity { from_on: day("2026-06-01"), places: 12 },
+            Capacity {
+                from_on: day("2026-01-01"),
+                places: 10,
+            },
+            Capacity {
+                from_on: day("2026-03-01"),
+                places: 4,
+            },
+            Capacity {
+                from_on: day("2026-06-01"),
+                places: 12,
+            },
         ];
         assert_eq!(places_ceiling(&capacity, day("2026-02-01")), 4);
         assert_eq!(places_ceiling(&capacity, day("2026-03-15")), 4);
@@ -458,7 +472,10 @@ mod tests {
         assert!(take_place(1, 2).is_ok());
         assert_eq!(
             take_place(2, 2),
-            Err(NoFreePlace { held: 2, ceiling: 2 })
+            Err(NoFreePlace {
+                held: 2,
+                ceiling: 2
+            })
         );
         assert!(take_place(0, 0).is_err());
     }
@@ -478,7 +495,10 @@ mod tests {
             ["respond_by"]
         );
         r.respond_by = Some(day("2027-01-03"));
-        assert_eq!(check_decision(&a, None, &r, Some(1), today), Ok(Effect::Offer));
+        assert_eq!(
+            check_decision(&a, None, &r, Some(1), today),
+            Ok(Effect::Offer)
+        );
         r.respond_by = Some(day("2026-12-03"));
         assert!(check_decision(&a, None, &r, Some(1), today).is_err());
     }

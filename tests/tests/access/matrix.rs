@@ -223,6 +223,10 @@ const EXPECTED: &[(&str, &str)] = &[
     // The working ranking lists every waiting applicant: coordinators, the office manager and
     // the clerks.
     ("get_resource_ranking", "DDDDDAAADDU"),
+    // Offers and admissions are decided by the coordinator of the file's area and the office
+    // manager; who holds a resource's places is read like its ranking.
+    ("decide_application_place", "DDDDDAADDDU"),
+    ("get_resource_places", "DDDDDAAADDU"),
 ];
 
 struct Operation {

@@ -14,6 +14,8 @@ on_both_engines!(
     simultaneous_applications_get_distinct_protocol_numbers,
     the_ranking_orders_and_explains_without_special_categories,
     applications_are_suspended_reconfirmed_and_expire_from_the_agenda,
+    offers_and_admissions_hold_places_until_declined_lapsed_or_left,
+    simultaneous_admissions_never_exceed_the_places,
 );
 
 async fn problem(r: reqwest::Response) -> (u16, Value) {
@@ -430,6 +432,22 @@ async fn demo_data_has_resources_of_every_kind(app: TestApp) {
         assert!(totals.windows(2).all(|w| w[0] >= w[1]), "{ranking}");
     }
     assert!(waiting >= 4, "{waiting}");
+    // Some hold places (offers and admissions), never more than the places.
+    assert!(summary.admissions >= 1, "{}", summary.admissions);
+    let mut held = 0;
+    for r in items {
+        let places = app
+            .get_ok(
+                &manager.1,
+                &format!("/resources/{}/places", r["id"].as_str().unwrap()),
+            )
+            .await;
+        let n = places["held"].as_u64().unwrap();
+        assert!(n <= places["places_holdable"].as_u64().unwrap(), "{places}");
+        assert_eq!(places["holders"].as_array().unwrap().len() as u64, n);
+        held += n;
+    }
+    assert!(held >= summary.admissions as u64, "{held}");
 }
 
 /// A criteria set `rsa` and a resource ranked by it, recorded by `clerk`; the resource's id.
@@ -1184,4 +1202,407 @@ async fn applications_are_suspended_reconfirmed_and_expire_from_the_agenda(app: 
         )
         .await;
     assert_eq!(again.status(), 201);
+}
+
+/// `n` persons with a case file each and an application for `resource`, submitted in order
+/// (one second apart); the applications' ids.
+async fn applicants(
+    app: &TestApp,
+    worker: &(String, String),
+    clerk: &str,
+    resource: &str,
+    given: &[&str],
+) -> Vec<String> {
+    let start = chrono::Utc::now() - chrono::Duration::hours(1);
+    let mut ids = Vec::new();
+    for (i, name) in given.iter().enumerate() {
+        let person = app.register_person(&worker.1, name, "Posto").await;
+        let file = id_of(
+            &app.open_case_file(&worker.1, &person, "adults_disability", &worker.0, None)
+                .await,
+        );
+        let at = (start + chrono::Duration::seconds(i as i64)).to_rfc3339();
+        let a = created(
+            app.post(
+                clerk,
+                &format!("/case-files/{file}/applications"),
+                &json!({"resource_id": resource, "submitted_at": at}),
+            )
+            .await,
+        )
+        .await;
+        ids.push(id_of(&a));
+    }
+    ids
+}
+
+/// Posts a decision on an application with its current version.
+async fn decide(app: &TestApp, token: &str, id: &str, body: &Value) -> reqwest::Response {
+    let r = app.get(token, &format!("/applications/{id}")).await;
+    let etag = etag_of(&r);
+    app.post_if(token, &format!("/applications/{id}/decisions"), &etag, body)
+        .await
+}
+
+fn decisions(application: &Value) -> Vec<&str> {
+    application["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["decision"].as_str().unwrap())
+        .collect()
+}
+
+async fn offers_and_admissions_hold_places_until_declined_lapsed_or_left(app: TestApp) {
+    let admin = app.admin_token().await;
+    let clerk = app
+        .staff(&admin, "clerk", &["administrative"], &["adults_disability"])
+        .await;
+    let anna = app
+        .staff(&admin, "anna", &["social_worker"], &["adults_disability"])
+        .await;
+    let coord = app
+        .staff(
+            &admin,
+            "coord",
+            &["area_coordinator"],
+            &["adults_disability"],
+        )
+        .await;
+    let rsa = resource(&app, &clerk.1, "Residenza Il Girasole").await;
+    let ids = applicants(&app, &anna, &clerk.1, &rsa, &["Ada", "Bice", "Carla"]).await;
+    let (ada, bice, carla) = (&ids[0], &ids[1], &ids[2]);
+    let offer = json!({"decision": "offer", "respond_by": day(5)});
+    // The social worker keeps applications but does not decide places: 403 before the body.
+    let r = app
+        .post(
+            &anna.1,
+            &format!("/applications/{ada}/decisions"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(app.audit(1)[0].action, "waiting_list.decide");
+    // A valid body without If-Match is 428; invalid ones are 422 with their pointer.
+    let r = app
+        .post(&coord.1, &format!("/applications/{ada}/decisions"), &offer)
+        .await;
+    assert_eq!(r.status(), 428);
+    for (id, body, pointer) in [
+        (ada, json!({"decision": "offer"}), "/respond_by"),
+        (
+            ada,
+            json!({"decision": "offer", "respond_by": day(31)}),
+            "/respond_by",
+        ),
+        (
+            ada,
+            json!({"decision": "offer", "respond_by": day(-1)}),
+            "/respond_by",
+        ),
+        (
+            ada,
+            json!({"decision": "offer", "respond_by": day(3), "exit": "other"}),
+            "/exit",
+        ),
+        (
+            ada,
+            json!({"decision": "admit", "occurred_on": day(1)}),
+            "/occurred_on",
+        ),
+        // Bice is second in the ranking: a place out of order needs a reason.
+        (bice, offer.clone(), "/reason"),
+        (bice, json!({"decision": "admit"}), "/reason"),
+    ] {
+        let (status, p) = problem(decide(&app, &coord.1, id, &body).await).await;
+        assert_eq!(status, 422, "{body}: {p}");
+        assert_eq!(pointers(&p), [pointer], "{body}: {p}");
+    }
+    let (status, p) = problem(
+        decide(
+            &app,
+            &coord.1,
+            ada,
+            &json!({"decision": "leave",
+        "exit": "needs_met"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 409, "{p}");
+    assert_eq!(p["allowed_transitions"], json!(["offer", "admit"]));
+    // Ada, first, is offered a place until day 5: it is held.
+    let r = decide(&app, &coord.1, ada, &offer).await;
+    assert_eq!(r.status(), 200);
+    let a: Value = r.json().await.unwrap();
+    assert_eq!(a["status"], "offered");
+    assert_eq!(a["place"]["state"], "offered");
+    assert_eq!(a["place"]["respond_by"], day(5));
+    assert_eq!(a["place"]["answer_overdue"], false);
+    assert_eq!(a["allowed_decisions"], json!(["admit", "decline"]));
+    assert_eq!(decisions(&a), ["offer"]);
+    let entry = &app.audit_entries(1)[0];
+    assert_eq!(entry.row.action, "application.offer");
+    assert_eq!(entry.persons.len(), 1);
+    let places = app
+        .get_ok(&coord.1, &format!("/resources/{rsa}/places"))
+        .await;
+    assert_eq!(
+        (&places["places_today"], &places["held"], &places["free"]),
+        (&json!(2), &json!(1), &json!(1))
+    );
+    assert_eq!(places["holders"][0]["application_id"], ada.as_str());
+    assert_eq!(app.audit(1)[0].action, "resource.places");
+    // The case manager may not read who holds the places of a resource.
+    assert_eq!(
+        app.get(&anna.1, &format!("/resources/{rsa}/places"))
+            .await
+            .status(),
+        403
+    );
+    // Carla is admitted out of the ranking's order (Bice is first now that Ada's offer holds a
+    // place), with the reason kept.
+    let r = decide(
+        &app,
+        &coord.1,
+        carla,
+        &json!({"decision": "admit",
+        "reason": "Dimissione ospedaliera protetta"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let b: Value = r.json().await.unwrap();
+    assert_eq!(b["status"], "admitted");
+    assert_eq!(b["place"]["state"], "admitted");
+    assert_eq!(b["place"]["admitted_on"], day(0));
+    assert_eq!(
+        b["place"]["out_of_order_reason"],
+        "Dimissione ospedaliera protetta"
+    );
+    assert_eq!(b["allowed_decisions"], json!(["leave"]));
+    // Both places are held: Bice gets none, and the places cannot drop below two.
+    let (status, p) = problem(
+        decide(
+            &app,
+            &coord.1,
+            bice,
+            &json!({"decision": "admit",
+        "reason": "Urgenza"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 409, "{p}");
+    assert!(
+        p["detail"].as_str().unwrap().contains("no free place"),
+        "{p}"
+    );
+    let r = app.get(&clerk.1, &format!("/resources/{rsa}")).await;
+    let etag = etag_of(&r);
+    let (status, p) = problem(
+        app.put_if(
+            &clerk.1,
+            &format!("/resources/{rsa}/capacity/{}", day(30)),
+            Some(&etag),
+            &json!({"places": 1}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 409, "{p}");
+    // The database keeps the bound whatever the code does: a third place held is refused.
+    let refused = app.db().write(|c| {
+        diesel::RunQueryDsl::execute(
+            diesel::sql_query(
+                "INSERT INTO place_allocations (id, application_id, resource_id, state, \
+                 offered_on, respond_by, version, created_at, created_by, updated_at, updated_by) \
+                 SELECT id, id, resource_id, 'offered', submitted_on, submitted_on, 1, \
+                 created_at, created_by, updated_at, updated_by FROM applications \
+                 WHERE status = 'waiting'",
+            ),
+            c,
+        )
+        .map_err(socialcare_persistence::StoreError::from)
+    });
+    assert_eq!(
+        refused,
+        Err(socialcare_persistence::StoreError::Conflict(
+            "resource_occupancy_within".into()
+        ))
+    );
+    // Ada declines: her place is free again, and Bice, first, is offered it.
+    let r = decide(
+        &app,
+        &coord.1,
+        ada,
+        &json!({"decision": "decline",
+        "reason": "Preferisce restare a casa"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let a: Value = r.json().await.unwrap();
+    assert_eq!(a["status"], "declined");
+    assert_eq!(a["place"]["state"], "declined");
+    assert_eq!(a["place"]["ended_on"], day(0));
+    assert_eq!(decisions(&a), ["offer", "decline"]);
+    let r = decide(&app, &coord.1, bice, &offer).await;
+    assert_eq!(r.status(), 200);
+    // Carla leaves (an exit is required): the application stays admitted, the place is free.
+    let leave = json!({"decision": "leave"});
+    let (status, p) = problem(decide(&app, &coord.1, carla, &leave).await).await;
+    assert_eq!(
+        (status, pointers(&p)),
+        (422, vec!["/exit".to_owned()]),
+        "{p}"
+    );
+    let r = decide(
+        &app,
+        &coord.1,
+        carla,
+        &json!({"decision": "leave", "exit": "other_service"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let b: Value = r.json().await.unwrap();
+    assert_eq!(b["status"], "admitted");
+    assert_eq!(b["place"]["state"], "left");
+    assert_eq!(b["place"]["exit"], "other_service");
+    assert_eq!(b["allowed_decisions"], json!([]));
+    let places = app
+        .get_ok(&coord.1, &format!("/resources/{rsa}/places"))
+        .await;
+    assert_eq!((&places["held"], &places["free"]), (&json!(1), &json!(1)));
+    // Bice's offer lapses once its answer day has passed (moved back here as if days went
+    // by): the next decision on the resource frees it and puts Bice back on the list.
+    app.db()
+        .write(|c| {
+            diesel::RunQueryDsl::execute(
+                diesel::sql_query(format!(
+                    "UPDATE place_allocations SET offered_on = '{}', respond_by = '{}' \
+                     WHERE state = 'offered'",
+                    day(-10),
+                    day(-2)
+                )),
+                c,
+            )
+            .map_err(socialcare_persistence::StoreError::from)
+        })
+        .unwrap();
+    let c = app.get_ok(&coord.1, &format!("/applications/{bice}")).await;
+    assert_eq!(c["place"]["answer_overdue"], true);
+    let places = app
+        .get_ok(&coord.1, &format!("/resources/{rsa}/places"))
+        .await;
+    assert_eq!(
+        (&places["held"], &places["answer_overdue"], &places["free"]),
+        (&json!(1), &json!(1), &json!(2))
+    );
+    let r = decide(&app, &coord.1, bice, &json!({"decision": "admit"})).await;
+    assert_eq!(
+        r.status(),
+        200,
+        "a lapsed offer: Bice is admitted from the list, first"
+    );
+    let c: Value = r.json().await.unwrap();
+    assert_eq!(c["status"], "admitted");
+    assert_eq!(decisions(&c), ["offer", "lapse", "admit"]);
+    assert_eq!(c["decisions"][1]["occurred_on"], day(-1));
+    assert!(c["place"]["offered_on"].is_null());
+    // A person admitted applies again only after leaving.
+    let file = c["case_file_id"].as_str().unwrap();
+    let (status, p) = problem(
+        app.post(
+            &clerk.1,
+            &format!("/case-files/{file}/applications"),
+            &json!({"resource_id": rsa}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 409, "{p}");
+    // Withdrawing an application with an open offer frees its place.
+    let dora = applicants(&app, &anna, &clerk.1, &rsa, &["Dora"])
+        .await
+        .remove(0);
+    let r = decide(&app, &coord.1, &dora, &offer).await;
+    assert_eq!(r.status(), 200);
+    let places = app
+        .get_ok(&coord.1, &format!("/resources/{rsa}/places"))
+        .await;
+    assert_eq!(places["held"], 2);
+    let r = app.get(&clerk.1, &format!("/applications/{dora}")).await;
+    let etag = etag_of(&r);
+    let r = app
+        .post_if(
+            &clerk.1,
+            &format!("/applications/{dora}/transitions"),
+            &etag,
+            &json!({"transition": "withdraw"}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let d: Value = r.json().await.unwrap();
+    assert_eq!(d["place"]["state"], "withdrawn");
+    assert_eq!(decisions(&d), ["offer", "withdraw"]);
+    let places = app
+        .get_ok(&coord.1, &format!("/resources/{rsa}/places"))
+        .await;
+    assert_eq!((&places["held"], &places["free"]), (&json!(1), &json!(1)));
+}
+
+async fn simultaneous_admissions_never_exceed_the_places(app: TestApp) {
+    let admin = app.admin_token().await;
+    let clerk = app
+        .staff(&admin, "clerk", &["administrative"], &["adults_disability"])
+        .await;
+    let anna = app
+        .staff(&admin, "anna", &["social_worker"], &["adults_disability"])
+        .await;
+    let coord = app
+        .staff(
+            &admin,
+            "coord",
+            &["area_coordinator"],
+            &["adults_disability"],
+        )
+        .await;
+    let rsa = resource(&app, &clerk.1, "Residenza Il Girasole").await;
+    let names: Vec<String> = ('A'..='T').map(|c| format!("Persona {c}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let ids = applicants(&app, &anna, &clerk.1, &rsa, &names).await;
+    // Twenty admissions at once on two places, from two server processes on PostgreSQL.
+    let other = app.spawn_beside().await;
+    let body = json!({"decision": "admit", "reason": "Graduatoria d'urgenza"});
+    let answers = futures_util::future::join_all(ids.iter().enumerate().map(|(i, id)| {
+        let target = if i % 2 == 0 { &app } else { &other };
+        let path = format!("/applications/{id}/decisions");
+        let token = coord.1.clone();
+        let body = body.clone();
+        async move { target.post_if(&token, &path, "\"1\"", &body).await }
+    }))
+    .await;
+    let mut statuses: Vec<u16> = answers.iter().map(|r| r.status().as_u16()).collect();
+    statuses.sort_unstable();
+    let mut expected = vec![200, 200];
+    expected.extend([409; 18]);
+    assert_eq!(statuses, expected);
+    let places = app
+        .get_ok(&coord.1, &format!("/resources/{rsa}/places"))
+        .await;
+    assert_eq!((&places["held"], &places["free"]), (&json!(2), &json!(0)));
+    assert_eq!(places["holders"].as_array().unwrap().len(), 2);
+    let admitted = app
+        .db()
+        .read(|c| {
+            use diesel::prelude::*;
+            use socialcare_persistence::schema::{applications, place_allocations};
+            let allocations: i64 = place_allocations::table.count().get_result(c)?;
+            let admitted: i64 = applications::table
+                .filter(applications::status.eq("admitted"))
+                .count()
+                .get_result(c)?;
+            Ok((allocations, admitted))
+        })
+        .unwrap();
+    assert_eq!(admitted, (2, 2));
 }

@@ -259,8 +259,10 @@ pub async fn decide_application_place(
             };
             let current = admissions::latest_allocation(work.conn(), application.id)?;
             let position = if application.status == ApplicationStatus::Waiting
-                && matches!(decision, AllocationDecision::Offer | AllocationDecision::Admit)
-            {
+                && matches!(
+                    decision,
+                    AllocationDecision::Offer | AllocationDecision::Admit
+                ) {
                 let (_, ranked, _) = ranking_on(work.conn(), resource.id, today)?;
                 ranked
                     .iter()
@@ -304,7 +306,9 @@ pub async fn decide_application_place(
                 if ceiling != occupancy.ceiling {
                     admissions::set_ceiling(work.conn(), resource.id, ceiling)?;
                 }
-                let held_now = occupancy.held.saturating_sub(u32::try_from(lapsed.len()).unwrap_or(0));
+                let held_now = occupancy
+                    .held
+                    .saturating_sub(u32::try_from(lapsed.len()).unwrap_or(0));
                 take_place(held_now, ceiling).map_err(no_free_place)?;
                 let new = NewAllocation {
                     state: if effect == Effect::Offer {
@@ -314,7 +318,11 @@ pub async fn decide_application_place(
                     },
                     on: asked.on,
                     respond_by: asked.respond_by,
-                    reason: if position == Some(1) { None } else { reason.clone() },
+                    reason: if position == Some(1) {
+                        None
+                    } else {
+                        reason.clone()
+                    },
                 };
                 if !admissions::take(work.conn(), &application, &new, actor, now).map_err(taken)? {
                     return Err(stale());
@@ -364,7 +372,9 @@ pub async fn decide_application_place(
 }
 
 fn stale() -> ApiError {
-    ApiError::PreconditionFailed("the application changed meanwhile; read it again and retry".into())
+    ApiError::PreconditionFailed(
+        "the application changed meanwhile; read it again and retry".into(),
+    )
 }
 
 /// One place held of a resource.

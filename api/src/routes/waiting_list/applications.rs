@@ -23,15 +23,16 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
+use super::admissions::{DecisionItem, PlaceItem, decision_items};
 use crate::auth::Caller;
 use crate::case_work::{self, Answer, NoQuery, Op, Target, Work, with_etag};
 use crate::conditional::IfMatchHeader;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Body, Id};
 use crate::idempotency::IdempotencyKeyHeader;
-use super::admissions::{DecisionItem, PlaceItem, decision_items};
 use crate::routes::codes::{
-    AllocationDecisionCode, ApplicationStatusCode, ApplicationTransitionCode, CriterionKindCode, InputSourceCode,
+    AllocationDecisionCode, ApplicationStatusCode, ApplicationTransitionCode, CriterionKindCode,
+    InputSourceCode,
 };
 use crate::state::AppState;
 
@@ -45,10 +46,7 @@ pub(super) fn application_target(id: ApplicationId) -> Target {
 }
 
 /// The application, or 404.
-pub(super) fn application_of(
-    conn: &mut AnyConnection,
-    id: Uuid,
-) -> Result<Application, ApiError> {
+pub(super) fn application_of(conn: &mut AnyConnection, id: Uuid) -> Result<Application, ApiError> {
     applications::find_application(conn, id)?
         .ok_or_else(|| ApiError::NotFound("no application with this id".into()))
 }
