@@ -350,6 +350,7 @@ path_ids!(
     CriteriaSetId => "set_id",
     ResourceId => "resource_id",
     ApplicationId => "application_id",
+    PublishedRankingId => "ranking_id",
     TrainingEventId => "event_id",
     StaffUserId => "user_id",
 );

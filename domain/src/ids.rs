@@ -195,6 +195,11 @@ typed_id!(
     "resource"
 );
 typed_id!(
+    /// A published ranking of a care resource.
+    PublishedRankingId,
+    "published ranking"
+);
+typed_id!(
     /// An application for a care resource.
     ApplicationId,
     "application"

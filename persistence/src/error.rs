@@ -36,6 +36,10 @@ const SQLITE_UNIQUE_INDEXES: &[(&str, &str)] = &[
         "UNIQUE constraint failed: criteria_sets.code, criteria_sets.version",
         crate::waiting_list::ONE_VERSION_NUMBER,
     ),
+    (
+        "UNIQUE constraint failed: published_rankings.resource_id, published_rankings.number",
+        crate::rankings::ONE_NUMBER,
+    ),
 ];
 
 impl From<DieselError> for StoreError {

@@ -28,6 +28,7 @@ pub mod pacts;
 pub mod persons;
 pub mod prison;
 pub mod projects;
+pub mod rankings;
 pub mod referrals;
 pub mod schema;
 pub mod sensitive;

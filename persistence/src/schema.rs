@@ -1303,6 +1303,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    published_rankings (id) {
+        id -> SqlUuid,
+        resource_id -> SqlUuid,
+        number -> Integer,
+        criteria_set_id -> SqlUuid,
+        ranked_on -> Date,
+        previous_criteria_set_id -> Nullable<SqlUuid>,
+        reason -> Nullable<Text>,
+        entries -> Integer,
+        published_at -> SqlInstant,
+        published_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::SqlUuid;
+
+    published_ranking_entries (ranking_id, position) {
+        ranking_id -> SqlUuid,
+        position -> Integer,
+        application_id -> SqlUuid,
+        protocol_year -> Integer,
+        protocol_number -> Integer,
+        total -> Integer,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_areas -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -1364,6 +1396,8 @@ diesel::joinable!(resource_occupancy -> resources (resource_id));
 diesel::joinable!(place_allocations -> applications (application_id));
 diesel::joinable!(place_allocations -> resources (resource_id));
 diesel::joinable!(allocation_decisions -> place_allocations (allocation_id));
+diesel::joinable!(published_rankings -> resources (resource_id));
+diesel::joinable!(published_ranking_entries -> published_rankings (ranking_id));
 diesel::joinable!(training_attendance -> training_events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -1439,6 +1473,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     resource_occupancy,
     place_allocations,
     allocation_decisions,
+    published_rankings,
+    published_ranking_entries,
     training_events,
     training_attendance,
 );
@@ -2353,6 +2389,32 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "reason",
             "recorded_at",
             "recorded_by",
+        ],
+    ),
+    (
+        "published_rankings",
+        &[
+            "id",
+            "resource_id",
+            "number",
+            "criteria_set_id",
+            "ranked_on",
+            "previous_criteria_set_id",
+            "reason",
+            "entries",
+            "published_at",
+            "published_by",
+        ],
+    ),
+    (
+        "published_ranking_entries",
+        &[
+            "ranking_id",
+            "position",
+            "application_id",
+            "protocol_year",
+            "protocol_number",
+            "total",
         ],
     ),
     (

@@ -6,11 +6,13 @@
 mod admissions;
 mod applications;
 mod criteria;
+mod publication;
 mod ranking;
 mod resources;
 
 pub use admissions::*;
 pub use applications::*;
 pub use criteria::*;
+pub use publication::*;
 pub use ranking::*;
 pub use resources::*;

@@ -129,6 +129,8 @@ pub struct Office {
     pub resource: String,
     /// An application of the person for it.
     pub application: String,
+    /// A published ranking of the resource.
+    pub published_ranking: String,
 }
 
 impl Office {
@@ -648,6 +650,20 @@ pub async fn office(app: &TestApp) -> Office {
         )
         .await,
     );
+    let published_ranking = id_of(
+        &created(
+            send(
+                app,
+                &clerk,
+                reqwest::Method::POST,
+                &format!("/resources/{resource}/rankings"),
+                None,
+                Some(json!({"criteria_set_id": criteria_set})),
+            )
+            .await,
+        )
+        .await,
+    );
     let (spare_token, _) = app.tokens("spare", &user_password("spare")).await;
     let grant = created(
         send(
@@ -673,6 +689,7 @@ pub async fn office(app: &TestApp) -> Office {
         criteria_set,
         resource,
         application,
+        published_ranking,
         facility,
         bed,
         placement,

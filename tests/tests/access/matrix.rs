@@ -227,6 +227,11 @@ const EXPECTED: &[(&str, &str)] = &[
     // manager; who holds a resource's places is read like its ranking.
     ("decide_application_place", "DDDDDAADDDU"),
     ("get_resource_places", "DDDDDAAADDU"),
+    // Published rankings: published by the clerks and the office manager, read by whoever
+    // works cases (they show protocol numbers only).
+    ("publish_resource_ranking", "DDDDDDAADDU"),
+    ("list_resource_rankings", "AAAAAAAADDU"),
+    ("get_published_ranking", "AAAAAAAADDU"),
 ];
 
 struct Operation {
@@ -312,6 +317,7 @@ fn fill(path: &str, o: &Office) -> String {
         ("set_id", &o.criteria_set),
         ("resource_id", &o.resource),
         ("application_id", &o.application),
+        ("ranking_id", &o.published_ranking),
     ] {
         filled = filled.replace(&format!("{{{name}}}"), value);
     }

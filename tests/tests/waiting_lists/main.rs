@@ -16,6 +16,7 @@ on_both_engines!(
     applications_are_suspended_reconfirmed_and_expire_from_the_agenda,
     offers_and_admissions_hold_places_until_declined_lapsed_or_left,
     simultaneous_admissions_never_exceed_the_places,
+    rankings_are_published_without_names_and_re_ranked_by_decision,
 );
 
 async fn problem(r: reqwest::Response) -> (u16, Value) {
@@ -1605,4 +1606,161 @@ async fn simultaneous_admissions_never_exceed_the_places(app: TestApp) {
         })
         .unwrap();
     assert_eq!(admitted, (2, 2));
+}
+
+async fn rankings_are_published_without_names_and_re_ranked_by_decision(app: TestApp) {
+    let admin = app.admin_token().await;
+    let clerk = app
+        .staff(&admin, "clerk", &["administrative"], &["adults_disability"])
+        .await;
+    let anna = app
+        .staff(&admin, "anna", &["social_worker"], &["adults_disability"])
+        .await;
+    let rsa = resource(&app, &clerk.1, "Residenza Il Girasole").await;
+    let ids = applicants(&app, &anna, &clerk.1, &rsa, &["Ada", "Bice", "Carla"]).await;
+    let v1 = app.get_ok(&clerk.1, "/criteria-sets?code=rsa").await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/resources/{rsa}/rankings");
+    // The social worker reads publications but does not publish: 403 before the body.
+    assert_eq!(app.post(&anna.1, &path, &json!({})).await.status(), 403);
+    assert_eq!(app.audit(1)[0].action, "resources.manage");
+    // The publisher confirms the version in force.
+    let (status, p) = problem(
+        app.post(
+            &clerk.1,
+            &path,
+            &json!({"criteria_set_id": uuid::Uuid::now_v7()}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 409, "{p}");
+    let r = app
+        .post(&clerk.1, &path, &json!({"criteria_set_id": v1}))
+        .await;
+    assert_eq!(r.status(), 201);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let first: Value = r.json().await.unwrap();
+    assert_eq!(
+        location,
+        format!("/api/v1/published-rankings/{}", id_of(&first))
+    );
+    assert_eq!(first["number"], 1);
+    assert_eq!(first["entries"], 3);
+    assert_eq!(first["ranked_on"], day(0));
+    assert_eq!(first["ranked_under"]["version"], 1);
+    assert!(first["re_ranked_from"].is_null());
+    // Positions, protocol numbers and totals only: no name, person, case file or application.
+    let items = first["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    for (i, item) in items.iter().enumerate() {
+        let mut keys: Vec<&str> = item
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["position", "protocol", "total"], "{item}");
+        assert_eq!(item["position"], i + 1);
+    }
+    let text = first.to_string();
+    for secret in ["Ada", "Bice", "Carla", "Posto", "person_id", "case_file_id"] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+    for id in &ids {
+        assert!(!text.contains(id.as_str()), "an application id in {text}");
+    }
+    let entry = &app.audit_entries(1)[0];
+    assert_eq!(entry.row.action, "resource.ranking.publish");
+    assert!(entry.persons.is_empty());
+    // As CSV, for the office's notice board, to whoever works cases.
+    let r = app
+        .get(
+            &anna.1,
+            &format!("{}?format=csv", &location["/api/v1".len()..]),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = r.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "position;protocol;total");
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert_eq!(
+        lines[1],
+        format!(
+            "1;{};{}",
+            items[0]["protocol"].as_str().unwrap(),
+            items[0]["total"]
+        )
+    );
+    assert!(!csv.contains("Ada"));
+    let r = app
+        .get(
+            &anna.1,
+            &format!("{}?format=xml", &location["/api/v1".len()..]),
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    // A new version of the criteria: publishing under it re-ranks, a decision with a reason.
+    let v2 = id_of(
+        &created(
+            app.post(&clerk.1, "/criteria-sets", &criteria_set("rsa", &day(0)))
+                .await,
+        )
+        .await,
+    );
+    let (status, p) = problem(
+        app.post(&clerk.1, &path, &json!({"criteria_set_id": v1}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 409, "version 1 is no longer in force: {p}");
+    let (status, p) = problem(
+        app.post(&clerk.1, &path, &json!({"criteria_set_id": v2}))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, pointers(&p)),
+        (422, vec!["/reason".to_owned()]),
+        "{p}"
+    );
+    let r = app
+        .post(
+            &clerk.1,
+            &path,
+            &json!({"criteria_set_id": v2, "reason": "Nuovi criteri approvati con determina 45/2026"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let second: Value = r.json().await.unwrap();
+    assert_eq!(second["number"], 2);
+    assert_eq!(second["re_ranked_from"], v1.as_str());
+    assert_eq!(second["ranked_under"]["version"], 2);
+    assert_eq!(app.audit(1)[0].action, "resource.ranking.re_rank");
+    // The history, the latest first, for whoever works cases.
+    let history = app.get_ok(&anna.1, &path).await;
+    let numbers: Vec<u64> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["number"].as_u64().unwrap())
+        .collect();
+    assert_eq!(numbers, [2, 1]);
+    assert!(history["items"][0].get("items").is_none());
+    // A publication is never changed, whatever the code does.
+    let changed = app.db().write(|c| {
+        diesel::RunQueryDsl::execute(
+            diesel::sql_query("UPDATE published_ranking_entries SET total = total + 1"),
+            c,
+        )
+        .map_err(socialcare_persistence::StoreError::from)
+    });
+    assert!(changed.is_err(), "{changed:?}");
+    let again = app.get_ok(&anna.1, &location["/api/v1".len()..]).await;
+    assert_eq!(again["items"], first["items"]);
 }

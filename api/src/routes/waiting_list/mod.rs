@@ -7,11 +7,13 @@
 mod admissions;
 mod applications;
 mod criteria;
+mod publications;
 mod ranking;
 mod resources;
 
 pub use admissions::*;
 pub use applications::*;
 pub use criteria::*;
+pub use publications::*;
 pub use ranking::*;
 pub use resources::*;

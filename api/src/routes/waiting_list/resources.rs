@@ -241,7 +241,7 @@ fn response(
 }
 
 /// The resource, or 404.
-fn resource_of(conn: &mut AnyConnection, id: Uuid) -> Result<Resource, ApiError> {
+pub(super) fn resource_of(conn: &mut AnyConnection, id: Uuid) -> Result<Resource, ApiError> {
     waiting_list::find_resource(conn, id)?
         .ok_or_else(|| ApiError::NotFound("no resource with this id".into()))
 }

@@ -1,0 +1,6 @@
+DROP TRIGGER published_ranking_entries_no_delete;
+DROP TRIGGER published_ranking_entries_no_update;
+DROP TRIGGER published_rankings_no_delete;
+DROP TRIGGER published_rankings_no_update;
+DROP TABLE published_ranking_entries;
+DROP TABLE published_rankings;
