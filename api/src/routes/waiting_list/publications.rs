@@ -312,6 +312,7 @@ pub enum RankingFormat {
 #[into_params(parameter_in = Query)]
 pub struct PublishedQuery {
     /// `json` (default) or `csv`.
+    #[param(inline)]
     pub format: Option<RankingFormat>,
 }
 
