@@ -351,6 +351,7 @@ path_ids!(
     ResourceId => "resource_id",
     ApplicationId => "application_id",
     PublishedRankingId => "ranking_id",
+    BenefitId => "benefit_id",
     TrainingEventId => "event_id",
     StaffUserId => "user_id",
 );

@@ -120,11 +120,14 @@ pub enum Action {
     /// Offer a place of a resource to an application, admit, record a declined offer or the
     /// person leaving: the coordinator of the file's area and the office manager.
     DecideAdmissions,
+    /// Record and correct the benefits granted to the person of a case file: the case team,
+    /// the area coordinator and the area's `administrative` staff.
+    RecordBenefits,
 }
 
 impl Action {
     /// Every action, for exhaustive tests and the documentation table.
-    pub const ALL: [Action; 39] = [
+    pub const ALL: [Action; 40] = [
         Action::ManageStaffAccounts,
         Action::ReadOwnAccount,
         Action::RegisterPerson,
@@ -164,6 +167,7 @@ impl Action {
         Action::KeepApplications,
         Action::ReadRanking,
         Action::DecideAdmissions,
+        Action::RecordBenefits,
     ];
 
     /// Code recorded in the audit trail of a refusal.
@@ -208,6 +212,7 @@ impl Action {
             Action::KeepApplications => "waiting_list.apply",
             Action::ReadRanking => "waiting_list.read_ranking",
             Action::DecideAdmissions => "waiting_list.decide",
+            Action::RecordBenefits => "benefits.record",
         }
     }
 }
@@ -476,7 +481,7 @@ fn on_case(action: Action, relation: Relation, confirmed: bool) -> Decision {
             relation,
             R::CaseManager | R::AreaCoordinator | R::GrantedTeamMember | R::TeamMember
         ),
-        Action::KeepApplications => matches!(
+        Action::KeepApplications | Action::RecordBenefits => matches!(
             relation,
             R::CaseManager
                 | R::AreaCoordinator
@@ -539,7 +544,9 @@ fn could_ever(subject: &Subject<'_>, action: Action) -> bool {
         | Action::PlacePerson
         | Action::PlaceInWork => any(&[SocialWorker, Educator, AreaCoordinator]),
         Action::ReassignCaseManager | Action::ConfirmCaseFile => any(&[AreaCoordinator]),
-        Action::KeepApplications => any(&[SocialWorker, Educator, AreaCoordinator, Administrative]),
+        Action::KeepApplications | Action::RecordBenefits => {
+            any(&[SocialWorker, Educator, AreaCoordinator, Administrative])
+        }
         Action::DecideAdmissions => any(&[AreaCoordinator, OfficeManager]),
         Action::ReadCaseContent => any(&[SocialWorker, Educator, AreaCoordinator, OfficeManager]),
         _ => decide(subject, action, Resource::None).allowed(),

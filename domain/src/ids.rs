@@ -195,6 +195,11 @@ typed_id!(
     "resource"
 );
 typed_id!(
+    /// A benefit granted to a person.
+    BenefitId,
+    "benefit"
+);
+typed_id!(
     /// A published ranking of a care resource.
     PublishedRankingId,
     "published ranking"

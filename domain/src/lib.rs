@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod agenda;
+pub mod benefits;
 pub mod break_glass;
 pub mod calendar;
 pub mod case_file;

@@ -40,6 +40,10 @@ const SQLITE_UNIQUE_INDEXES: &[(&str, &str)] = &[
         "UNIQUE constraint failed: published_rankings.resource_id, published_rankings.number",
         crate::rankings::ONE_NUMBER,
     ),
+    (
+        "UNIQUE constraint failed: benefits.source_kind, benefits.source_id",
+        crate::benefits::ONE_PER_SOURCE,
+    ),
 ];
 
 impl From<DieselError> for StoreError {

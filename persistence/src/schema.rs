@@ -1335,6 +1335,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    benefits (id) {
+        id -> SqlUuid,
+        case_file_id -> SqlUuid,
+        person_id -> SqlUuid,
+        catalogue -> Text,
+        code -> Text,
+        form -> Text,
+        amount_cents -> Nullable<BigInt>,
+        frequency -> Nullable<Text>,
+        isee_dependent -> Bool,
+        isee_cents -> Nullable<BigInt>,
+        dsu_protocol -> Nullable<Text>,
+        from_on -> Date,
+        until_on -> Nullable<Date>,
+        decision_ref -> Text,
+        decision_on -> Date,
+        notes -> Nullable<Text>,
+        source_kind -> Nullable<Text>,
+        source_id -> Nullable<SqlUuid>,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_areas -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -1398,6 +1429,7 @@ diesel::joinable!(place_allocations -> resources (resource_id));
 diesel::joinable!(allocation_decisions -> place_allocations (allocation_id));
 diesel::joinable!(published_rankings -> resources (resource_id));
 diesel::joinable!(published_ranking_entries -> published_rankings (ranking_id));
+diesel::joinable!(benefits -> case_files (case_file_id));
 diesel::joinable!(training_attendance -> training_events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -1475,6 +1507,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     allocation_decisions,
     published_rankings,
     published_ranking_entries,
+    benefits,
     training_events,
     training_attendance,
 );
@@ -2415,6 +2448,34 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "protocol_year",
             "protocol_number",
             "total",
+        ],
+    ),
+    (
+        "benefits",
+        &[
+            "id",
+            "case_file_id",
+            "person_id",
+            "catalogue",
+            "code",
+            "form",
+            "amount_cents",
+            "frequency",
+            "isee_dependent",
+            "isee_cents",
+            "dsu_protocol",
+            "from_on",
+            "until_on",
+            "decision_ref",
+            "decision_on",
+            "notes",
+            "source_kind",
+            "source_id",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
         ],
     ),
     (

@@ -1,5 +1,6 @@
 //! The code lists of the API: enums that mirror the domain's, with their OpenAPI documentation.
 
+use socialcare_domain::benefits::{BenefitForm, CodeForm, PaymentFrequency, SourceKind};
 use socialcare_domain::case_file::{
     AssessmentDomain, CaseStatus, CaseTransition, ClosingReason, ConsentKind, ConsentState,
     DiaryEntryKind, ExternalService, ReferralDirection, ReferralStatus, ReferralTransition,
@@ -890,5 +891,57 @@ api_enum!(
         Dismissed,
         /// Another reason, said in `reason`.
         Other,
+    }
+);
+
+api_enum!(
+    /// How a nomenclator code is granted.
+    CodeFormCode => CodeForm {
+        /// Money only.
+        Economic,
+        /// A service only.
+        InKind,
+        /// Either.
+        Either,
+    }
+);
+
+api_enum!(
+    /// How a benefit is granted.
+    BenefitFormCode => BenefitForm {
+        /// Money (a contribution, an allowance, a voucher).
+        Economic,
+        /// A service.
+        InKind,
+    }
+);
+
+api_enum!(
+    /// How often an economic benefit is paid.
+    PaymentFrequencyCode => PaymentFrequency {
+        /// Once.
+        OneOff,
+        /// Every month.
+        Monthly,
+        /// Every two months.
+        Bimonthly,
+        /// Every three months.
+        Quarterly,
+        /// Every six months.
+        HalfYearly,
+        /// Every year.
+        Yearly,
+    }
+);
+
+api_enum!(
+    /// What a benefit was granted with.
+    BenefitSourceCode => SourceKind {
+        /// An admission to a care resource (the id of its place: `place.id` of the application).
+        Admission,
+        /// A housing placement.
+        HousingPlacement,
+        /// An employment placement.
+        EmploymentPlacement,
     }
 );

@@ -4,6 +4,7 @@ pub mod agenda;
 pub mod assessments;
 pub mod audit;
 pub mod auth;
+pub mod benefits;
 pub mod break_glass;
 pub mod case_file_confirmation;
 pub mod case_files;
@@ -208,6 +209,11 @@ fn configure_pacts(cfg: &mut ServiceConfig) {
         .service(waiting_list::publish_resource_ranking)
         .service(waiting_list::list_resource_rankings)
         .service(waiting_list::get_published_ranking)
+        .service(benefits::list_benefit_codes)
+        .service(benefits::create_benefit)
+        .service(benefits::list_benefits)
+        .service(benefits::get_benefit)
+        .service(benefits::replace_benefit)
         .service(training::create_training_event)
         .service(training::list_training_events)
         .service(training::get_training_event)

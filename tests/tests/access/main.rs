@@ -131,6 +131,8 @@ pub struct Office {
     pub application: String,
     /// A published ranking of the resource.
     pub published_ranking: String,
+    /// A benefit granted in the case file.
+    pub benefit: String,
 }
 
 impl Office {
@@ -664,6 +666,15 @@ pub async fn office(app: &TestApp) -> Office {
         )
         .await,
     );
+    let benefit = id_of(
+        &post(
+            format!("/case-files/{case_file}/benefits"),
+            None,
+            json!({"code": "C3", "form": "in_kind", "from_on": day(-1),
+                "decision_ref": "Determina 1/2026", "decision_on": day(-2)}),
+        )
+        .await,
+    );
     let (spare_token, _) = app.tokens("spare", &user_password("spare")).await;
     let grant = created(
         send(
@@ -690,6 +701,7 @@ pub async fn office(app: &TestApp) -> Office {
         resource,
         application,
         published_ranking,
+        benefit,
         facility,
         bed,
         placement,

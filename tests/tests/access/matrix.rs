@@ -232,6 +232,13 @@ const EXPECTED: &[(&str, &str)] = &[
     ("publish_resource_ranking", "DDDDDDAADDU"),
     ("list_resource_rankings", "AAAAAAAADDU"),
     ("get_published_ranking", "AAAAAAAADDU"),
+    // Benefits granted are the case file's: recorded by the case team, the area coordinator
+    // and the area's clerks; read by whoever may read the file. The code list is public data.
+    ("list_benefit_codes", "AAAAAAAADDU"),
+    ("create_benefit", "AAADDADADDU"),
+    ("list_benefits", "AAADDAAADDU"),
+    ("get_benefit", "AAADDAAADDU"),
+    ("replace_benefit", "AAADDADADDU"),
 ];
 
 struct Operation {
@@ -318,6 +325,7 @@ fn fill(path: &str, o: &Office) -> String {
         ("resource_id", &o.resource),
         ("application_id", &o.application),
         ("ranking_id", &o.published_ranking),
+        ("benefit_id", &o.benefit),
     ] {
         filled = filled.replace(&format!("{{{name}}}"), value);
     }

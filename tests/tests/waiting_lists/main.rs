@@ -17,6 +17,7 @@ on_both_engines!(
     offers_and_admissions_hold_places_until_declined_lapsed_or_left,
     simultaneous_admissions_never_exceed_the_places,
     rankings_are_published_without_names_and_re_ranked_by_decision,
+    benefits_are_recorded_with_their_code_isee_and_decision,
 );
 
 async fn problem(r: reqwest::Response) -> (u16, Value) {
@@ -1763,4 +1764,186 @@ async fn rankings_are_published_without_names_and_re_ranked_by_decision(app: Tes
     assert!(changed.is_err(), "{changed:?}");
     let again = app.get_ok(&anna.1, &location["/api/v1".len()..]).await;
     assert_eq!(again["items"], first["items"]);
+}
+
+async fn benefits_are_recorded_with_their_code_isee_and_decision(app: TestApp) {
+    let admin = app.admin_token().await;
+    let clerk = app
+        .staff(&admin, "clerk", &["administrative"], &["adults_disability"])
+        .await;
+    let anna = app
+        .staff(&admin, "anna", &["social_worker"], &["adults_disability"])
+        .await;
+    let bruno = app
+        .staff(&admin, "bruno", &["social_worker"], &["social_inclusion"])
+        .await;
+    let coord = app
+        .staff(
+            &admin,
+            "coord",
+            &["area_coordinator"],
+            &["adults_disability"],
+        )
+        .await;
+    // The catalogue is data shipped with the server.
+    let codes = app.get_ok(&anna.1, "/benefit-codes").await;
+    assert_eq!(codes["catalogue"], "cisis-2013-draft");
+    let f2 = codes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "F2")
+        .unwrap();
+    assert_eq!(f2["form"], "economic");
+    let rsa = resource(&app, &clerk.1, "Residenza Il Girasole").await;
+    let ids = applicants(&app, &anna, &clerk.1, &rsa, &["Ada", "Bice"]).await;
+    let a = decide(&app, &coord.1, &ids[0], &json!({"decision": "admit"})).await;
+    assert_eq!(a.status(), 200);
+    let ada: Value = a.json().await.unwrap();
+    let place = ada["place"]["id"].as_str().unwrap().to_owned();
+    let file = ada["case_file_id"].as_str().unwrap().to_owned();
+    let bice_file = app
+        .get_ok(&clerk.1, &format!("/applications/{}", ids[1]))
+        .await["case_file_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/case-files/{file}/benefits");
+    // Another area's social worker is refused before the body is judged.
+    assert_eq!(app.post(&bruno.1, &path, &json!({})).await.status(), 403);
+    assert_eq!(app.audit(1)[0].action, "benefits.record");
+    let money = json!({"code": "F2", "form": "economic", "amount": "250.00",
+        "frequency": "monthly", "isee_dependent": true, "isee": "6850.00",
+        "dsu_protocol": "INPS-ISEE-2026-12345678X-00", "from_on": day(-3),
+        "until_on": day(180), "decision_ref": "Determina 123/2026", "decision_on": day(-5)});
+    let with = |patch: Value| {
+        let mut body = money.clone();
+        for (k, v) in patch.as_object().unwrap() {
+            if v.is_null() {
+                body.as_object_mut().unwrap().remove(k);
+            } else {
+                body[k] = v.clone();
+            }
+        }
+        body
+    };
+    for (body, expected) in [
+        (with(json!({"code": "Z9"})), vec!["/code"]),
+        (
+            with(json!({"form": "in_kind"})),
+            vec!["/form", "/amount", "/frequency"],
+        ),
+        (
+            with(json!({"amount": null, "frequency": null})),
+            vec!["/amount", "/frequency"],
+        ),
+        (
+            with(json!({"isee": null, "dsu_protocol": null})),
+            vec!["/isee", "/dsu_protocol"],
+        ),
+        (
+            with(json!({"isee_dependent": false})),
+            vec!["/isee", "/dsu_protocol"],
+        ),
+        (with(json!({"until_on": day(-4)})), vec!["/until_on"]),
+        (with(json!({"decision_on": day(1)})), vec!["/decision_on"]),
+        (with(json!({"amount": "0.00"})), vec!["/amount"]),
+        (with(json!({"from_on": null})), vec!["/from_on"]),
+        (
+            with(json!({"source": {"kind": "admission", "id": uuid::Uuid::now_v7()}})),
+            vec!["/source/id"],
+        ),
+    ] {
+        let (status, p) = problem(app.post(&clerk.1, &path, &body).await).await;
+        assert_eq!(status, 422, "{body}: {p}");
+        let mut found = pointers(&p);
+        found.sort();
+        let mut expected: Vec<String> = expected.iter().map(|s| (*s).to_owned()).collect();
+        expected.sort();
+        assert_eq!(found, expected, "{body}: {p}");
+    }
+    // The admission of another person's file is not a source of this one.
+    let r = app
+        .post(
+            &clerk.1,
+            &format!("/case-files/{bice_file}/benefits"),
+            &with(json!({"source": {"kind": "admission", "id": place}})),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    // An economic, ISEE-dependent contribution by the area's clerk.
+    let r = app.post(&clerk.1, &path, &money).await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(etag_of(&r), "\"1\"");
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let b: Value = r.json().await.unwrap();
+    assert_eq!(location, format!("/api/v1/benefits/{}", id_of(&b)));
+    assert_eq!(b["amount"], "250.00");
+    assert_eq!(b["isee"], "6850.00");
+    assert_eq!(b["frequency"], "monthly");
+    assert_eq!(b["catalogue"], "cisis-2013-draft");
+    assert!(b["title"].as_str().unwrap().contains("alloggio"), "{b}");
+    let entry = &app.audit_entries(1)[0];
+    assert_eq!(entry.row.action, "benefit.create");
+    assert_eq!(
+        entry.persons,
+        [uuid::Uuid::parse_str(ada["person_id"].as_str().unwrap()).unwrap()]
+    );
+    // The admission's benefit, in kind, from the admission day; one per admission.
+    let stay = json!({"code": "E1", "form": "in_kind", "decision_ref": "Determina 130/2026",
+        "decision_on": day(0), "source": {"kind": "admission", "id": place}});
+    let r = app.post(&coord.1, &path, &stay).await;
+    assert_eq!(r.status(), 201);
+    let s: Value = r.json().await.unwrap();
+    assert_eq!(s["from_on"], ada["place"]["admitted_on"]);
+    assert_eq!(s["source"], json!({"kind": "admission", "id": place}));
+    assert_eq!(problem(app.post(&coord.1, &path, &stay).await).await.0, 409);
+    // Listed by first day; corrected with If-Match, the source staying.
+    let list = app.get_ok(&anna.1, &path).await;
+    let listed: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, ["F2", "E1"]);
+    let benefit = &location["/api/v1".len()..];
+    assert_eq!(
+        app.get(&bruno.1, benefit).await.status(),
+        403,
+        "another area reads no benefit of this file"
+    );
+    let r = app.get(&anna.1, benefit).await;
+    assert_eq!(etag_of(&r), "\"1\"");
+    let ended = with(json!({"until_on": day(30)}));
+    assert_eq!(
+        app.put_if(&clerk.1, benefit, None, &ended).await.status(),
+        428
+    );
+    let r = app.put_if(&clerk.1, benefit, Some("\"1\""), &ended).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(etag_of(&r), "\"2\"");
+    let b: Value = r.json().await.unwrap();
+    assert_eq!(b["until_on"], day(30));
+    assert_eq!(
+        problem(app.put_if(&clerk.1, benefit, Some("\"1\""), &ended).await)
+            .await
+            .0,
+        412
+    );
+    let (status, p) = problem(
+        app.put_if(
+            &clerk.1,
+            benefit,
+            Some("\"2\""),
+            &with(json!({"source": {"kind": "admission", "id": place}})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, pointers(&p)),
+        (422, vec!["/source".to_owned()]),
+        "{p}"
+    );
 }
