@@ -1826,7 +1826,10 @@ fn demo_applications(
                     reason: Some("Assegnazione dimostrativa".into()),
                 };
                 admissions::take(c, &application, &new, file.manager, now)?;
-                summary.admissions += usize::from(state == AllocationState::Admitted);
+                if state == AllocationState::Admitted {
+                    summary.admissions += 1;
+                    demo_admission_benefit(c, file, application.id, today, now)?;
+                }
             }
             continue;
         }
@@ -1848,6 +1851,61 @@ fn demo_applications(
             applications::change_application(c, &application, &change, file.manager, now)?;
         }
     }
+    Ok(())
+}
+
+/// The benefit record of a demo admission: the service in kind, from the admission day.
+fn demo_admission_benefit(
+    c: &mut AnyConnection,
+    file: &DemoFile,
+    application_id: Uuid,
+    today: NaiveDate,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use socialcare_domain::benefits::{
+        BenefitContent, BenefitForm, CATALOGUE, SourceKind, check_benefit,
+    };
+    use socialcare_persistence::{admissions, benefits};
+
+    use socialcare_domain::waiting_list::ResourceKind;
+    use socialcare_persistence::waiting_list;
+
+    let Some(place) = admissions::latest_allocation(c, application_id)? else {
+        return Ok(());
+    };
+    let kind = waiting_list::find_resource(c, place.resource_id)?.map(|r| r.content.kind);
+    let code = match kind {
+        Some(ResourceKind::DisabilityDayCentre) => "D1",
+        Some(ResourceKind::HomeCare) => "C1",
+        Some(ResourceKind::Meals) => "C3",
+        Some(ResourceKind::ShelterPlaces) => "E2",
+        Some(ResourceKind::SocialHousing) => "E4",
+        _ => "E1",
+    };
+    let content = BenefitContent {
+        code: code.into(),
+        form: BenefitForm::InKind,
+        amount_cents: None,
+        frequency: None,
+        isee_dependent: false,
+        isee_cents: None,
+        dsu_protocol: None,
+        from_on: today,
+        until_on: None,
+        decision_ref: "Determina dimostrativa 1/2026".into(),
+        decision_on: today,
+        notes: None,
+    };
+    check_benefit(&content, today)
+        .map_err(|e| StoreError::Internal(format!("demo benefit: {e}")))?;
+    let new = benefits::NewBenefit {
+        case_file_id: file.id,
+        person_id: file.person_id,
+        catalogue: CATALOGUE.to_owned(),
+        content,
+        source: Some((SourceKind::Admission, place.id)),
+    };
+    benefits::insert_benefit(c, &new, file.manager, now)?;
     Ok(())
 }
 

@@ -450,6 +450,19 @@ async fn demo_data_has_resources_of_every_kind(app: TestApp) {
         held += n;
     }
     assert!(held >= summary.admissions as u64, "{held}");
+    // Each demo admission has its benefit record.
+    let benefits: i64 = app
+        .db()
+        .read(|c| {
+            use diesel::prelude::*;
+            use socialcare_persistence::schema::benefits;
+            Ok(benefits::table
+                .filter(benefits::source_kind.eq("admission"))
+                .count()
+                .get_result(c)?)
+        })
+        .unwrap();
+    assert_eq!(benefits as usize, summary.admissions);
 }
 
 /// A criteria set `rsa` and a resource ranked by it, recorded by `clerk`; the resource's id.
