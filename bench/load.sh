@@ -12,6 +12,9 @@
 #   7 compliance      GET /contract-compliance?limit=500&on=DAY as the area coordinator: every
 #                     contract running on the data's reference day judged in one page; not in
 #                     the default SCENARIOS
+#   8 ranking         GET /resources/{id}/ranking?limit=100 as the area coordinator: the working
+#                     ranking of the data's home care (every waiting application scored with its
+#                     breakdown), first page; not in the default SCENARIOS
 # The anchor runs the statements the endpoint executes, in one transaction each:
 #   sqlite:   `socialcare-bench anchor` (the same persistence calls through the same driver);
 #   postgres: pgbench with the scripts of bench/pgbench/, and `socialcare-bench anchor` as a
@@ -265,6 +268,10 @@ prepare_scenario() {
     compliance)
       echo "/api/v1/contract-compliance?limit=500&on=$(mf today)" >"$paths"
       LABEL="7 compliance" ;;
+    ranking)
+      [[ -n "$(mf ranking_resource)" ]] || { echo "the data has no care resource: prepare it again (FORCE_PREPARE=1)" >&2; exit 2; }
+      echo "/api/v1/resources/$(mf ranking_resource)/ranking?limit=100" >"$paths"
+      LABEL="8 ranking" ;;
     diary-entry) LABEL="4 diary entry" ;;
     *) echo "unknown scenario $scenario" >&2; exit 2 ;;
   esac
@@ -303,7 +310,7 @@ run_api_scenario() {
   start_server "$RUN/server-$scenario.log"
   local user="$CASE_MANAGER"
   # Compliance is read by coordinators, the office manager and the clerks, not case managers.
-  [[ "$scenario" == compliance ]] && user="$(mf coordinator)"
+  [[ "$scenario" == compliance || "$scenario" == ranking ]] && user="$(mf coordinator)"
   token="$(python3 "$LIB" login "$BASE" "$user" "$PASSWORD")"
   prepare_scenario "$scenario" "$token"
   check_first_response "$token"

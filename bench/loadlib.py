@@ -43,6 +43,7 @@ def manifest_value(manifest, key):
         "diary_case_file": manifest.get("diary_case_file_id") or manifest["case_file_ids"][0],
         "fragments": [f["fragment"] for f in fragments["many"] + few],
         "today": manifest["today"],
+        "ranking_resource": manifest.get("ranking_resource_id") or "",
     }
     return values[key]
 

@@ -24,6 +24,7 @@ mod staff;
 mod text;
 mod training;
 mod util;
+mod waiting;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -136,6 +137,10 @@ pub struct Manifest {
     pub case_file_ids: Vec<Uuid>,
     /// An active case file of the case manager, for diary writes.
     pub diary_case_file_id: Option<Uuid>,
+    /// The care resource whose ranking the load test reads (home care).
+    pub ranking_resource_id: Option<Uuid>,
+    /// Its waiting applications.
+    pub ranking_waiting: u64,
     /// Fragments for the person search.
     pub person_name_fragments: ManifestFragments,
     /// Rows written per table.
@@ -199,6 +204,8 @@ pub struct Fragment {
 struct Report {
     stats: Stats,
     staff: Staff,
+    /// The resource whose ranking the load test reads, and its waiting applications.
+    ranking: (Option<Uuid>, u64),
 }
 
 /// Runs `socialcare-bench data`, writing the summary to `out`.
@@ -251,6 +258,10 @@ pub fn run(args: &DataArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                 bail!("the writer stopped");
             }
             Ok(Report {
+                ranking: (
+                    generator.waiting.ranking_resource(),
+                    generator.waiting.home_care_waiting,
+                ),
                 stats: generator.stats,
                 staff: generator.staff,
             })
@@ -623,6 +634,8 @@ fn manifest(
         users,
         case_file_ids,
         diary_case_file_id,
+        ranking_resource_id: report.ranking.0,
+        ranking_waiting: report.ranking.1,
         person_name_fragments: fragments(&report.stats),
         rows,
     })

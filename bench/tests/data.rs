@@ -229,11 +229,42 @@ fn check(url: &str, manifest_path: &PathBuf) {
         "employment_reviews",
         "training_events",
         "training_attendance",
+        "criteria_sets",
+        "criteria",
+        "resources",
+        "resource_capacity",
+        "resource_occupancy",
+        "applications",
+        "application_inputs",
         "case_reference_counters",
+        "application_protocol_counters",
     ] {
         assert!(rows[table].as_u64().unwrap() > 0, "no row in {table}");
     }
     assert_eq!(rows["persons"].as_i64().unwrap(), n_persons);
+
+    // The ranking resource reads back through the persistence layer: its waiting applications
+    // with their inputs, as many as the manifest says.
+    let resource: Uuid = manifest["ranking_resource_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let waiting = socialcare_persistence::applications::applications_for(
+        c,
+        resource,
+        socialcare_domain::waiting_list::ApplicationStatus::Waiting,
+    )
+    .unwrap();
+    assert_eq!(
+        waiting.len() as u64,
+        manifest["ranking_waiting"].as_u64().unwrap()
+    );
+    assert!(!waiting.is_empty());
+    assert!(
+        waiting.iter().all(|a| a.inputs.len() == 4),
+        "four inputs each"
+    );
     assert_eq!(rows["diary_entries"].as_i64().unwrap(), n_diary);
 
     // Tax codes: valid, unique, consistent with the person's data.

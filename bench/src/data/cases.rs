@@ -457,6 +457,7 @@ impl Generator {
         self.pacts(&facts)?;
         self.housing.stays(&facts, &mut self.batch)?;
         self.employment.placements(&facts, &mut self.batch)?;
+        self.waiting.applications(&facts, &mut self.batch)?;
         self.sensitive(&facts, created_at)?;
         let (closed_on, closing_reason) = match events.last() {
             Some(e) if e.to == CaseStatus::Closed => {

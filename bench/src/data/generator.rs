@@ -29,6 +29,7 @@ use super::plan::{Numbering, Planner, UnitPlan};
 use super::rows::{Batch, CounterRow, HouseholdRow, MemberRow, MergeRow, NameTokenRow, PersonRow};
 use super::staff::Staff;
 use super::util::{add, chance, day_between, id_at, inst, later, office_time, pick, weighted};
+use super::waiting::WaitingLists;
 
 /// What the generator is asked for.
 #[derive(Debug, Clone)]
@@ -166,6 +167,8 @@ pub struct Generator {
     pub housing: Housing,
     /// The employment register (employers, contracts) the placements draw from.
     pub employment: Employment,
+    /// The care resources the applications are made for.
+    pub waiting: WaitingLists,
 }
 
 impl Generator {
@@ -201,6 +204,7 @@ impl Generator {
             &mut batch,
         )?;
         super::training::generate(settings.seed, today, now, &staff, &mut batch)?;
+        let waiting = WaitingLists::new(settings.seed, today, now, &staff, &mut batch)?;
         Ok(Self {
             rng,
             planner: Planner::new(settings.seed, start, today),
@@ -217,6 +221,7 @@ impl Generator {
             persons_made: 0,
             housing,
             employment,
+            waiting,
         })
     }
 
@@ -247,6 +252,7 @@ impl Generator {
                 last_sequence: i32::try_from(*last).unwrap_or(i32::MAX),
             });
         }
+        self.waiting.counters(&mut batch);
         batch
     }
 

@@ -171,7 +171,15 @@ batch! {
     employment_reviews: WorkReviewRow,
     training_events: TrainingEventRow,
     training_attendance: AttendanceRow,
+    criteria_sets: CriteriaSetRow,
+    criteria: CriterionRow,
+    resources: ResourceRow,
+    resource_capacity: CapacityRow,
+    resource_occupancy: OccupancyRow,
+    applications: ApplicationRow,
+    application_inputs: ApplicationInputRow,
     case_reference_counters: CounterRow,
+    application_protocol_counters: ApplicationCounterRow,
 }
 
 /// A `users` row.
@@ -1098,4 +1106,114 @@ pub struct AttendanceRow {
     pub(super) hours: i16,
     pub(super) recorded_at: DbInstant,
     pub(super) recorded_by: DbUuid,
+}
+
+/// A `criteria_sets` row.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = schema::criteria_sets, treat_none_as_default_value = false)]
+pub struct CriteriaSetRow {
+    pub(super) id: DbUuid,
+    pub(super) code: String,
+    pub(super) version: i32,
+    pub(super) title: String,
+    pub(super) effective_from: NaiveDate,
+    pub(super) created_at: DbInstant,
+    pub(super) created_by: DbUuid,
+}
+
+/// A `criteria` row.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = schema::criteria, treat_none_as_default_value = false)]
+pub struct CriterionRow {
+    pub(super) set_id: DbUuid,
+    pub(super) position: i16,
+    pub(super) kind: String,
+    pub(super) label: String,
+    pub(super) scale: String,
+}
+
+/// A `resources` row.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = schema::resources, treat_none_as_default_value = false)]
+pub struct ResourceRow {
+    pub(super) id: DbUuid,
+    pub(super) kind: String,
+    pub(super) name: String,
+    pub(super) managing_body: String,
+    pub(super) area: String,
+    pub(super) criteria_code: String,
+    pub(super) reconfirm_months: i16,
+    pub(super) notes: Option<String>,
+    pub(super) closed_on: Option<NaiveDate>,
+    pub(super) version: i64,
+    pub(super) created_at: DbInstant,
+    pub(super) created_by: DbUuid,
+    pub(super) updated_at: DbInstant,
+    pub(super) updated_by: DbUuid,
+}
+
+/// A `resource_capacity` row.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = schema::resource_capacity, treat_none_as_default_value = false)]
+pub struct CapacityRow {
+    pub(super) resource_id: DbUuid,
+    pub(super) from_on: NaiveDate,
+    pub(super) places: i32,
+    pub(super) recorded_at: DbInstant,
+    pub(super) recorded_by: DbUuid,
+}
+
+/// A `resource_occupancy` row.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = schema::resource_occupancy, treat_none_as_default_value = false)]
+pub struct OccupancyRow {
+    pub(super) resource_id: DbUuid,
+    pub(super) places_held: i32,
+    pub(super) places_ceiling: i32,
+}
+
+/// An `applications` row.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = schema::applications, treat_none_as_default_value = false)]
+pub struct ApplicationRow {
+    pub(super) id: DbUuid,
+    pub(super) protocol_year: i32,
+    pub(super) protocol_number: i32,
+    pub(super) resource_id: DbUuid,
+    pub(super) case_file_id: DbUuid,
+    pub(super) person_id: DbUuid,
+    pub(super) submitted_at: DbInstant,
+    pub(super) submitted_on: NaiveDate,
+    pub(super) confirmed_on: NaiveDate,
+    pub(super) reconfirm_by: NaiveDate,
+    pub(super) status: String,
+    pub(super) version: i64,
+    pub(super) created_at: DbInstant,
+    pub(super) created_by: DbUuid,
+    pub(super) updated_at: DbInstant,
+    pub(super) updated_by: DbUuid,
+}
+
+/// An `application_inputs` row.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = schema::application_inputs, treat_none_as_default_value = false)]
+pub struct ApplicationInputRow {
+    pub(super) id: DbUuid,
+    pub(super) application_id: DbUuid,
+    pub(super) kind: String,
+    pub(super) level: Option<i16>,
+    pub(super) isee_cents: Option<i64>,
+    pub(super) source: String,
+    pub(super) as_of: NaiveDate,
+    pub(super) reference: Option<String>,
+    pub(super) recorded_at: DbInstant,
+    pub(super) recorded_by: DbUuid,
+}
+
+/// An `application_protocol_counters` row.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = schema::application_protocol_counters, treat_none_as_default_value = false)]
+pub struct ApplicationCounterRow {
+    pub(super) year: i32,
+    pub(super) last_sequence: i32,
 }
