@@ -629,3 +629,16 @@ pub fn holders(conn: &mut AnyConnection, resource_id: Uuid) -> Result<Vec<Holder
         })
         .collect()
 }
+
+/// The ranking version of a resource: moved by the database with any change of one of its
+/// applications or their inputs (migration 000036). None when there is no such resource.
+pub fn ranking_version(
+    conn: &mut AnyConnection,
+    resource_id: Uuid,
+) -> Result<Option<i64>, StoreError> {
+    Ok(resource_occupancy::table
+        .find(DbUuid(resource_id))
+        .select(resource_occupancy::ranking_version)
+        .first(conn)
+        .optional()?)
+}

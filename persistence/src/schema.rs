@@ -1262,6 +1262,7 @@ diesel::table! {
         resource_id -> SqlUuid,
         places_held -> Integer,
         places_ceiling -> Integer,
+        ranking_version -> BigInt,
     }
 }
 
@@ -2390,7 +2391,12 @@ pub const TABLES: &[(&str, &[&str])] = &[
     ),
     (
         "resource_occupancy",
-        &["resource_id", "places_held", "places_ceiling"],
+        &[
+            "resource_id",
+            "places_held",
+            "places_ceiling",
+            "ranking_version",
+        ],
     ),
     (
         "place_allocations",

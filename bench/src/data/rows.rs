@@ -1170,6 +1170,7 @@ pub struct OccupancyRow {
     pub(super) resource_id: DbUuid,
     pub(super) places_held: i32,
     pub(super) places_ceiling: i32,
+    pub(super) ranking_version: i64,
 }
 
 /// An `applications` row.

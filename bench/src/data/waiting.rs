@@ -209,6 +209,7 @@ impl WaitingLists {
                 resource_id: DbUuid(id),
                 places_held: 0,
                 places_ceiling: places,
+                ranking_version: 0,
             });
             resources.push((id, kind));
         }

@@ -18,6 +18,7 @@ on_both_engines!(
     simultaneous_admissions_never_exceed_the_places,
     rankings_are_published_without_names_and_re_ranked_by_decision,
     benefits_are_recorded_with_their_code_isee_and_decision,
+    a_kept_ranking_follows_every_change_from_any_process,
 );
 
 async fn problem(r: reqwest::Response) -> (u16, Value) {
@@ -1959,4 +1960,63 @@ async fn benefits_are_recorded_with_their_code_isee_and_decision(app: TestApp) {
         (422, vec!["/source".to_owned()]),
         "{p}"
     );
+}
+
+async fn a_kept_ranking_follows_every_change_from_any_process(app: TestApp) {
+    let admin = app.admin_token().await;
+    let clerk = app
+        .staff(&admin, "clerk", &["administrative"], &["adults_disability"])
+        .await;
+    let anna = app
+        .staff(&admin, "anna", &["social_worker"], &["adults_disability"])
+        .await;
+    let coord = app
+        .staff(&admin, "coord", &["area_coordinator"], &["adults_disability"])
+        .await;
+    let rsa = resource(&app, &clerk.1, "Residenza Il Girasole").await;
+    let ids = applicants(&app, &anna, &clerk.1, &rsa, &["Ada", "Bice"]).await;
+    let order = |ranking: Value| -> Vec<String> {
+        ranking["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["application_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let path = format!("/resources/{rsa}/ranking");
+    assert_eq!(order(app.get_ok(&coord.1, &path).await), ids);
+    // Changes made through another server process are seen by this one's kept ranking.
+    let other = app.spawn_beside().await;
+    let bice = &ids[1];
+    let r = other.get(&anna.1, &format!("/applications/{bice}")).await;
+    let etag = etag_of(&r);
+    let r = other
+        .post_if(
+            &anna.1,
+            &format!("/applications/{bice}/inputs"),
+            &etag,
+            &json!({"kind": "urgency", "level": "3"}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        order(app.get_ok(&coord.1, &path).await),
+        [ids[1].clone(), ids[0].clone()]
+    );
+    let r = other.get(&clerk.1, &format!("/applications/{bice}")).await;
+    let etag = etag_of(&r);
+    let r = other
+        .post_if(
+            &clerk.1,
+            &format!("/applications/{bice}/transitions"),
+            &etag,
+            &json!({"transition": "suspend", "reason": "Ricovero"}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(order(app.get_ok(&coord.1, &path).await), [ids[0].clone()]);
+    // A new application enters it too.
+    let carla = applicants(&other, &anna, &clerk.1, &rsa, &["Carla"]).await;
+    let ranked = order(app.get_ok(&coord.1, &path).await);
+    assert_eq!(ranked, [ids[0].clone(), carla[0].clone()]);
 }

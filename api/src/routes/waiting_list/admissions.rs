@@ -263,8 +263,8 @@ pub async fn decide_application_place(
                     decision,
                     AllocationDecision::Offer | AllocationDecision::Admit
                 ) {
-                let (_, ranked, _) = ranking_on(work.conn(), resource.id, today)?;
-                ranked
+                ranking_on(work.conn(), resource.id, today)?
+                    .ranked
                     .iter()
                     .find(|r| r.applicant.id == application.id)
                     .map(|r| r.position)

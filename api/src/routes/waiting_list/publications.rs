@@ -198,10 +198,11 @@ pub async fn publish_resource_ranking(
         let (actor, now, today) = (work.actor(), work.now(), work.today());
         // Publications (and decisions on places) of one resource, one after the other.
         admissions::lock_occupancy(work.conn(), resource.id)?;
-        let (set, ranked, _) = ranking_on(work.conn(), resource.id, today)?;
+        let snapshot = ranking_on(work.conn(), resource.id, today)?;
+        let (set, ranked) = (&snapshot.set, &snapshot.ranked);
         let last = rankings::last_publication(work.conn(), resource.id)?;
         let previous = check_publication(
-            &set,
+            set,
             request.criteria_set_id,
             last.as_ref(),
             reason.as_deref(),
@@ -212,7 +213,7 @@ pub async fn publish_resource_ranking(
             )),
             PublicationError::Invalid(errors) => ApiError::from_domain(errors),
         })?;
-        let entries = entries_of(&ranked);
+        let entries = entries_of(ranked);
         let new = NewPublication {
             resource_id: resource.id,
             criteria_set_id: set.id,
@@ -236,7 +237,7 @@ pub async fn publish_resource_ranking(
             work.detail("re_ranked_from", previous);
         }
         let body = PublishedRanking {
-            publication: summary(&publication, &set),
+            publication: summary(&publication, set),
             resource_name: resource.content.name.clone(),
             items: entries.iter().map(Into::into).collect(),
         };

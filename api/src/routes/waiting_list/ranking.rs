@@ -3,16 +3,19 @@
 //! position against its neighbours. Scoring and ordering are the domain's
 //! (`socialcare_domain::waiting_list::rank`, `explain`).
 
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use socialcare_domain::access::Action;
 use socialcare_domain::ids::{ApplicationId, ResourceId};
 use socialcare_domain::waiting_list::{
-    Applicant, Application, ApplicationStatus, Comparison, CriteriaSet, CriterionKind, Part,
-    Ranked, explain, rank, set_in_force,
+    Applicant, ApplicationStatus, Comparison, CriteriaSet, CriterionKind, Part, Ranked, explain,
+    rank, set_in_force,
 };
-use socialcare_persistence::{AnyConnection, applications, waiting_list};
+use socialcare_persistence::{AnyConnection, admissions, applications, waiting_list};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
@@ -67,12 +70,63 @@ pub struct RankedUnder {
     pub version: i32,
 }
 
-/// The waiting applications of `resource_id` ranked under the version in force on `on`.
+/// A resource's waiting applications ranked on a day under the criteria version in force.
+#[derive(Debug)]
+pub(super) struct Snapshot {
+    /// The criteria set version it was ranked under.
+    pub set: CriteriaSet,
+    /// The ranking.
+    pub ranked: Vec<Ranked>,
+    /// The person and case file of each application.
+    pub whose: HashMap<Uuid, (Uuid, Uuid)>,
+}
+
+/// What a snapshot was computed for: the resource, the day, the criteria version and the
+/// resource's ranking version (moved by the database with any change of its applications or
+/// their inputs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SnapshotKey {
+    resource: Uuid,
+    on: NaiveDate,
+    set: Uuid,
+    version: i64,
+}
+
+/// How many snapshots a server process keeps (the most recently used).
+const KEPT_SNAPSHOTS: usize = 16;
+
+/// The snapshots kept, the most recently used first.
+type Kept = Vec<(SnapshotKey, Arc<Snapshot>)>;
+
+/// The snapshots of this process.
+static SNAPSHOTS: LazyLock<Mutex<Kept>> = LazyLock::new(|| Mutex::new(Vec::new()));
+
+fn kept(key: SnapshotKey) -> Option<Arc<Snapshot>> {
+    let mut kept = SNAPSHOTS.lock().ok()?;
+    let i = kept.iter().position(|(k, _)| *k == key)?;
+    let entry = kept.remove(i);
+    let found = Arc::clone(&entry.1);
+    kept.insert(0, entry);
+    Some(found)
+}
+
+fn keep(key: SnapshotKey, snapshot: &Arc<Snapshot>) {
+    if let Ok(mut kept) = SNAPSHOTS.lock() {
+        kept.retain(|(k, _)| *k != key);
+        kept.insert(0, (key, Arc::clone(snapshot)));
+        kept.truncate(KEPT_SNAPSHOTS);
+    }
+}
+
+/// The waiting applications of `resource_id` ranked under the version in force on `on`. A
+/// ranking is computed once per process for each ranking version of the resource (read in
+/// this transaction: the database moves it with any change of an application of the resource
+/// or of its inputs, so a kept ranking is never stale, whichever process made the change).
 pub(super) fn ranking_on(
     conn: &mut AnyConnection,
     resource_id: Uuid,
     on: NaiveDate,
-) -> Result<(CriteriaSet, Vec<Ranked>, Vec<Application>), ApiError> {
+) -> Result<Arc<Snapshot>, ApiError> {
     let resource = waiting_list::find_resource(conn, resource_id)?
         .ok_or_else(|| ApiError::NotFound("no resource with this id".into()))?;
     let versions = waiting_list::versions_of(conn, &resource.content.criteria_code)?;
@@ -82,6 +136,17 @@ pub(super) fn ranking_on(
             resource.content.criteria_code
         ))
     })?;
+    let version = admissions::ranking_version(conn, resource_id)?
+        .ok_or_else(|| ApiError::Internal("a resource without its occupancy".into()))?;
+    let key = SnapshotKey {
+        resource: resource_id,
+        on,
+        set: set.id,
+        version,
+    };
+    if let Some(snapshot) = kept(key) {
+        return Ok(snapshot);
+    }
     let waiting = applications::applications_for(conn, resource_id, ApplicationStatus::Waiting)?;
     let applicants = waiting
         .iter()
@@ -94,7 +159,13 @@ pub(super) fn ranking_on(
         })
         .collect();
     let ranked = rank(&set.content.criteria, applicants, on);
-    Ok((set, ranked, waiting))
+    let whose = waiting
+        .iter()
+        .map(|a| (a.id, (a.person_id, a.case_file_id)))
+        .collect();
+    let snapshot = Arc::new(Snapshot { set, ranked, whose });
+    keep(key, &snapshot);
+    Ok(snapshot)
 }
 
 /// One application in a ranking.
@@ -202,12 +273,9 @@ pub async fn get_resource_ranking(
         let on = q.on.unwrap_or(work.today());
         let limit = q.limit.unwrap_or(100);
         let after = ranking_cursor(q.cursor.as_deref())?;
-        let (set, ranked, waiting) = ranking_on(work.conn(), id.0.uuid(), on)?;
+        let snapshot = ranking_on(work.conn(), id.0.uuid(), on)?;
+        let (set, ranked, whose) = (&snapshot.set, &snapshot.ranked, &snapshot.whose);
         let total = u32::try_from(ranked.len()).unwrap_or(u32::MAX);
-        let whose: std::collections::HashMap<Uuid, (Uuid, Uuid)> = waiting
-            .iter()
-            .map(|a| (a.id, (a.person_id, a.case_file_id)))
-            .collect();
         let mut items: Vec<RankingItem> = ranked
             .iter()
             .filter(|r| r.position > after)
@@ -401,8 +469,9 @@ pub async fn get_application_standing(
             )));
         }
         let on = work.today();
-        let (set, ranked, _) = ranking_on(work.conn(), application.resource_id, on)?;
-        let why = explain(&ranked, application.id).ok_or_else(|| {
+        let snapshot = ranking_on(work.conn(), application.resource_id, on)?;
+        let (set, ranked) = (&snapshot.set, &snapshot.ranked);
+        let why = explain(ranked, application.id).ok_or_else(|| {
             ApiError::Internal("a waiting application missing from its ranking".into())
         })?;
         let sensitive = work.also(Action::ReadSensitive);
