@@ -1971,7 +1971,12 @@ async fn a_kept_ranking_follows_every_change_from_any_process(app: TestApp) {
         .staff(&admin, "anna", &["social_worker"], &["adults_disability"])
         .await;
     let coord = app
-        .staff(&admin, "coord", &["area_coordinator"], &["adults_disability"])
+        .staff(
+            &admin,
+            "coord",
+            &["area_coordinator"],
+            &["adults_disability"],
+        )
         .await;
     let rsa = resource(&app, &clerk.1, "Residenza Il Girasole").await;
     let ids = applicants(&app, &anna, &clerk.1, &rsa, &["Ada", "Bice"]).await;
