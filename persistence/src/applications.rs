@@ -282,6 +282,10 @@ pub fn record_input(
     actor: Uuid,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
+    // The resource's occupancy row first, as offers and admissions take it: every write of
+    // an application locks that row then the application (the triggers of migrations 000033
+    // and 000036 move the row), never the other way round, so two writes never deadlock.
+    crate::admissions::lock_occupancy(conn, application.resource_id)?;
     let n = diesel::update(
         applications::table
             .find(DbUuid(application.id))
@@ -377,6 +381,10 @@ pub fn change_application(
     actor: Uuid,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
+    // The resource's occupancy row first, as offers and admissions take it: every write of
+    // an application locks that row then the application (the triggers of migrations 000033
+    // and 000036 move the row), never the other way round, so two writes never deadlock.
+    crate::admissions::lock_occupancy(conn, application.resource_id)?;
     let (confirmed_on, reconfirm_by) = match change.reconfirm_by {
         Some(by) => (change.on, by),
         None => (application.confirmed_on, application.reconfirm_by),
