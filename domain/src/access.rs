@@ -123,11 +123,20 @@ pub enum Action {
     /// Record and correct the benefits granted to the person of a case file: the case team,
     /// the area coordinator and the area's `administrative` staff.
     RecordBenefits,
+    /// Register partner organisations and their machine clients, their keys and scopes:
+    /// `system_admin`.
+    ManagePartners,
+    /// Read the register of partner organisations (to address a referral to one): whoever works
+    /// cases, and `system_admin`.
+    ReadPartners,
+    /// Read and answer the referrals addressed to one's own organisation: no staff role; a
+    /// machine client with the `referrals` scope (see [`crate::partner::scope_permits`]).
+    AnswerAddressedReferrals,
 }
 
 impl Action {
     /// Every action, for exhaustive tests and the documentation table.
-    pub const ALL: [Action; 40] = [
+    pub const ALL: [Action; 43] = [
         Action::ManageStaffAccounts,
         Action::ReadOwnAccount,
         Action::RegisterPerson,
@@ -168,6 +177,9 @@ impl Action {
         Action::ReadRanking,
         Action::DecideAdmissions,
         Action::RecordBenefits,
+        Action::ManagePartners,
+        Action::ReadPartners,
+        Action::AnswerAddressedReferrals,
     ];
 
     /// Code recorded in the audit trail of a refusal.
@@ -213,6 +225,9 @@ impl Action {
             Action::ReadRanking => "waiting_list.read_ranking",
             Action::DecideAdmissions => "waiting_list.decide",
             Action::RecordBenefits => "benefits.record",
+            Action::ManagePartners => "partners.manage",
+            Action::ReadPartners => "partners.read",
+            Action::AnswerAddressedReferrals => "referrals.answer_addressed",
         }
     }
 }
@@ -383,7 +398,12 @@ pub fn decide(subject: &Subject<'_>, action: Action, resource: Resource<'_>) -> 
     use Role::*;
     let any = |roles: &[Role]| roles.iter().any(|r| subject.has(*r));
     match (action, resource) {
-        (Action::ManageStaffAccounts, _) => Decision::of(subject.has(SystemAdmin)),
+        (Action::ManageStaffAccounts | Action::ManagePartners, _) => {
+            Decision::of(subject.has(SystemAdmin))
+        }
+        (Action::ReadPartners, _) => Decision::of(subject.works_cases() || subject.has(SystemAdmin)),
+        // A partner's own operation: no staff role holds it (scopes decide, `partner`).
+        (Action::AnswerAddressedReferrals, _) => Decision::of(false),
         (Action::ReadOwnAccount, _) => Decision::of(!subject.roles.is_empty()),
         (Action::ReadAuditTrail | Action::VerifyAuditTrail, _) => {
             Decision::of(any(&[PrivacyOfficer, OfficeManager]))
@@ -884,6 +904,8 @@ mod tests {
                     action,
                     Action::ReadOwnAccount
                         | Action::ManageStaffAccounts
+                        | Action::ManagePartners
+                        | Action::ReadPartners
                         | Action::ReadAuditTrail
                         | Action::VerifyAuditTrail
                         | Action::ReviewBreakGlass

@@ -19,6 +19,7 @@ pub mod housing;
 pub mod ids;
 pub mod names;
 pub mod pact;
+pub mod partner;
 pub mod person;
 pub mod prison;
 pub mod project;

@@ -492,6 +492,8 @@ diesel::table! {
         created_at -> SqlInstant,
         updated_at -> SqlInstant,
         updated_by -> SqlUuid,
+        organisation_id -> Nullable<SqlUuid>,
+        answered_by_client -> Nullable<SqlUuid>,
     }
 }
 
@@ -507,8 +509,9 @@ diesel::table! {
         to_status -> Text,
         occurred_on -> Date,
         note -> Nullable<Text>,
-        author_id -> SqlUuid,
+        author_id -> Nullable<SqlUuid>,
         recorded_at -> SqlInstant,
+        client_id -> Nullable<SqlUuid>,
     }
 }
 
@@ -1367,6 +1370,71 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    partner_organisations (id) {
+        id -> SqlUuid,
+        name -> Text,
+        service -> Text,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    machine_clients (id) {
+        id -> SqlUuid,
+        organisation_id -> SqlUuid,
+        name -> Text,
+        scopes -> Text,
+        enabled -> Bool,
+        last_used_at -> Nullable<SqlInstant>,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        updated_at -> SqlInstant,
+        updated_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    machine_client_keys (client_id, kid) {
+        client_id -> SqlUuid,
+        kid -> Text,
+        algorithm -> Text,
+        format -> Text,
+        public_key -> Text,
+        thumbprint -> Text,
+        added_at -> SqlInstant,
+        added_by -> SqlUuid,
+        revoked_at -> Nullable<SqlInstant>,
+        revoked_by -> Nullable<SqlUuid>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    client_assertions (client_id, jti) {
+        client_id -> SqlUuid,
+        jti -> Text,
+        expires_at -> SqlInstant,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_areas -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -1432,6 +1500,8 @@ diesel::joinable!(published_rankings -> resources (resource_id));
 diesel::joinable!(published_ranking_entries -> published_rankings (ranking_id));
 diesel::joinable!(benefits -> case_files (case_file_id));
 diesel::joinable!(training_attendance -> training_events (event_id));
+diesel::joinable!(machine_clients -> partner_organisations (organisation_id));
+diesel::joinable!(machine_client_keys -> machine_clients (client_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -1511,6 +1581,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     benefits,
     training_events,
     training_attendance,
+    partner_organisations,
+    machine_clients,
+    machine_client_keys,
+    client_assertions,
 );
 
 /// Every table of the schema with its columns, in declaration order: what both migration sets
@@ -1833,6 +1907,8 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "created_at",
             "updated_at",
             "updated_by",
+            "organisation_id",
+            "answered_by_client",
         ],
     ),
     (
@@ -1847,6 +1923,7 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "note",
             "author_id",
             "recorded_at",
+            "client_id",
         ],
     ),
     ("audit_record_persons", &["audit_record_id", "person_id"]),
@@ -2556,4 +2633,50 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "attendance",
         ],
     ),
+    (
+        "partner_organisations",
+        &[
+            "id",
+            "name",
+            "service",
+            "active",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+        ],
+    ),
+    (
+        "machine_clients",
+        &[
+            "id",
+            "organisation_id",
+            "name",
+            "scopes",
+            "enabled",
+            "last_used_at",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+        ],
+    ),
+    (
+        "machine_client_keys",
+        &[
+            "client_id",
+            "kid",
+            "algorithm",
+            "format",
+            "public_key",
+            "thumbprint",
+            "added_at",
+            "added_by",
+            "revoked_at",
+            "revoked_by",
+        ],
+    ),
+    ("client_assertions", &["client_id", "jti", "expires_at"]),
 ];

@@ -115,6 +115,8 @@ fn referral(status: ReferralStatus) -> Referral {
         direction: ReferralDirection::Outgoing,
         service: ExternalService::EmploymentCentre,
         details: ReferralDetails::parse("CPI", "work").unwrap(),
+        organisation_id: None,
+        answered_by_client: None,
         status,
         sent_on: day(2026, 3, 1),
         reply_text: None,

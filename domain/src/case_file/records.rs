@@ -176,6 +176,10 @@ pub struct Referral {
     pub service: ExternalService,
     /// The organisation and reason.
     pub details: ReferralDetails,
+    /// The registered partner organisation it is addressed to (or comes from), if any.
+    pub organisation_id: Option<Uuid>,
+    /// The partner's machine client that answered it, if a client did.
+    pub answered_by_client: Option<Uuid>,
     /// Current status.
     pub status: ReferralStatus,
     /// Day it was sent (or received).
@@ -215,8 +219,10 @@ pub struct ReferralEvent {
     pub occurred_on: NaiveDate,
     /// The reply text (accept, reject) or closing note.
     pub note: Option<String>,
-    /// Who recorded it.
-    pub author_id: Uuid,
+    /// The staff member who recorded it (none when a partner's machine client did).
+    pub author_id: Option<Uuid>,
+    /// The partner's machine client that recorded it (none when a staff member did).
+    pub client_id: Option<Uuid>,
     /// When it was recorded.
     pub recorded_at: DateTime<Utc>,
 }
