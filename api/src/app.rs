@@ -230,6 +230,7 @@ impl Application {
             trust_proxy_headers: config.trust_proxy_headers,
             break_glass_ttl: chrono::Duration::seconds(i64::from(config.break_glass_ttl_secs)),
             provincial_programmes: config.provincial_programmes.clone(),
+            client_assertion_audience: config.client_assertion_audience.clone(),
         });
 
         let contract = openapi::document();

@@ -522,6 +522,11 @@ fn path_and_query(req: &HttpRequest) -> String {
 pub struct IfMatch(Option<String>);
 
 impl IfMatch {
+    /// The `If-Match` a request sent.
+    pub(crate) fn of(req: &HttpRequest) -> Self {
+        Self(if_match_of(req))
+    }
+
     /// 428 without `If-Match`, 412 when it names another version; the version otherwise.
     pub fn check(&self, current: i64) -> Result<i64, ApiError> {
         require_if_match(self.0.as_deref(), current)
@@ -763,7 +768,8 @@ impl Answer {
         }
     }
 
-    fn into_replayable(self) -> Replayable {
+    /// The answer as stored under an idempotency key and sent.
+    pub(crate) fn into_replayable(self) -> Replayable {
         Replayable {
             status: self.status,
             body: self.body,

@@ -215,6 +215,16 @@ pub struct Config {
     /// PEM public key for RS256/ES256.
     #[arg(long, env = "SOCIALCARE_JWT_PUBLIC_KEY_FILE", global = true)]
     pub jwt_public_key_file: Option<PathBuf>,
+    /// The audience (`aud`) a partner's client assertion must name (RFC 7523 §3): in
+    /// production, the public URL of the token endpoint (e.g.
+    /// `https://servizisociali.comune.example.it/api/v1/auth/client-token`).
+    #[arg(
+        long,
+        env = "SOCIALCARE_CLIENT_ASSERTION_AUDIENCE",
+        default_value = "socialcare/api/v1/auth/client-token",
+        global = true
+    )]
+    pub client_assertion_audience: String,
     /// Lifetime of an access token, in seconds.
     #[arg(long, env = "SOCIALCARE_ACCESS_TOKEN_TTL_SECS", default_value_t = 900, value_parser = clap::value_parser!(u32).range(30..=86_400), global = true)]
     pub access_token_ttl_secs: u32,

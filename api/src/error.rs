@@ -88,6 +88,11 @@ pub struct Problem {
     /// For an illegal state transition (409): the transitions allowed from the current state.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub allowed_transitions: Vec<String>,
+    /// For a refused token request (`POST /auth/token`): the OAuth 2.0 error code (RFC 6749
+    /// §5.2), so that OAuth client libraries understand the refusal.
+    #[serde(rename = "error", skip_serializing_if = "Option::is_none")]
+    #[schema(example = json!(null))]
+    pub oauth_error: Option<String>,
 }
 
 impl Problem {
@@ -103,6 +108,7 @@ impl Problem {
             errors: Vec::new(),
             duplicates: Vec::new(),
             allowed_transitions: Vec::new(),
+            oauth_error: None,
         }
     }
 }
@@ -193,6 +199,15 @@ pub enum ApiError {
         detail: String,
         /// Seconds to wait.
         retry_after: u64,
+    },
+    /// 400 or 401: a refused token request, with its OAuth 2.0 error code (RFC 6749 §5.2):
+    /// 401 for `invalid_client`, 400 otherwise.
+    #[error("token request refused: {error}: {detail}")]
+    OAuth {
+        /// `invalid_request`, `invalid_client`, `unsupported_grant_type`, `invalid_scope`…
+        error: &'static str,
+        /// What is wrong.
+        detail: String,
     },
     /// 500: a bug or unexpected state; the message is logged, never sent.
     #[error("internal error: {0}")]
@@ -300,6 +315,10 @@ impl ApiError {
                 });
                 p.errors = errors.clone();
             }
+            Self::OAuth { error, detail } => {
+                p.detail = Some(detail.clone());
+                p.oauth_error = Some((*error).to_owned());
+            }
             Self::Internal(_) => {
                 p.detail = Some(
                     "an unexpected error occurred; quote the request id when reporting it".into(),
@@ -328,6 +347,8 @@ impl ResponseError for ApiError {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::ServiceUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::OAuth { error, .. } if *error == "invalid_client" => StatusCode::UNAUTHORIZED,
+            Self::OAuth { .. } => StatusCode::BAD_REQUEST,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -349,6 +370,13 @@ impl ResponseError for ApiError {
                     format!("Bearer realm=\"{REALM}\"")
                 };
                 builder.insert_header((header::WWW_AUTHENTICATE, challenge));
+            }
+            Self::OAuth { error, .. } if *error == "invalid_client" => {
+                // RFC 6749 §5.2: a 401 names the scheme the client should authenticate with.
+                builder.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    format!("private_key_jwt realm=\"{REALM}\""),
+                ));
             }
             Self::MethodNotAllowed(allow) => {
                 let names: Vec<&str> = allow.iter().map(Method::as_str).collect();

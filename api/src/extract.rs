@@ -354,6 +354,8 @@ path_ids!(
     BenefitId => "benefit_id",
     TrainingEventId => "event_id",
     StaffUserId => "user_id",
+    PartnerOrganisationId => "organisation_id",
+    MachineClientId => "client_id",
 );
 
 impl<T: PathId> Id<T> {

@@ -22,4 +22,6 @@ pub struct AppState {
     pub break_glass_ttl: chrono::Duration,
     /// The codes of the provincial employment plan's measures.
     pub provincial_programmes: Vec<String>,
+    /// The audience a partner's client assertion must name.
+    pub client_assertion_audience: String,
 }

@@ -401,7 +401,9 @@ pub fn decide(subject: &Subject<'_>, action: Action, resource: Resource<'_>) -> 
         (Action::ManageStaffAccounts | Action::ManagePartners, _) => {
             Decision::of(subject.has(SystemAdmin))
         }
-        (Action::ReadPartners, _) => Decision::of(subject.works_cases() || subject.has(SystemAdmin)),
+        (Action::ReadPartners, _) => {
+            Decision::of(subject.works_cases() || subject.has(SystemAdmin))
+        }
         // A partner's own operation: no staff role holds it (scopes decide, `partner`).
         (Action::AnswerAddressedReferrals, _) => Decision::of(false),
         (Action::ReadOwnAccount, _) => Decision::of(!subject.roles.is_empty()),

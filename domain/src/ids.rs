@@ -210,6 +210,17 @@ typed_id!(
     "application"
 );
 
+typed_id!(
+    /// A partner organisation.
+    PartnerOrganisationId,
+    "partner organisation"
+);
+typed_id!(
+    /// A partner's machine client.
+    MachineClientId,
+    "machine client"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

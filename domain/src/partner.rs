@@ -547,7 +547,10 @@ mod tests {
         );
         // Within the leeway of a clock a little behind or ahead.
         assert_eq!(check_assertion_times(now + 20, None, now + 80, now), Ok(()));
-        assert_eq!(check_assertion_times(now - 300, None, now - 10, now), Ok(()));
+        assert_eq!(
+            check_assertion_times(now - 300, None, now - 10, now),
+            Ok(())
+        );
     }
 
     proptest! {

@@ -26,6 +26,7 @@ pub mod housing;
 pub mod idempotency;
 pub mod migrations;
 pub mod pacts;
+pub mod partners;
 pub mod persons;
 pub mod prison;
 pub mod projects;

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::db::AnyConnection;
 use crate::error::StoreError;
-use crate::schema::{referral_events, referrals};
+use crate::schema::{case_files, referral_events, referrals};
 use crate::sql_types::{DbInstant, DbUuid};
 
 /// A `referrals` row.
@@ -51,6 +51,10 @@ pub struct ReferralRow {
     pub updated_at: DbInstant,
     /// Last author.
     pub updated_by: DbUuid,
+    /// Registered organisation.
+    pub organisation_id: Option<DbUuid>,
+    /// The machine client that answered.
+    pub answered_by_client: Option<DbUuid>,
 }
 
 /// A `referral_events` row.
@@ -72,10 +76,12 @@ pub struct ReferralEventRow {
     pub occurred_on: NaiveDate,
     /// Reply or note.
     pub note: Option<String>,
-    /// Author.
-    pub author_id: DbUuid,
+    /// Staff author.
+    pub author_id: Option<DbUuid>,
     /// Recording instant.
     pub recorded_at: DbInstant,
+    /// Machine client author.
+    pub client_id: Option<DbUuid>,
 }
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -112,6 +118,8 @@ impl TryFrom<ReferralRow> for Referral {
             created_at: row.created_at.0,
             updated_at: row.updated_at.0,
             updated_by: row.updated_by.0,
+            organisation_id: row.organisation_id.map(|id| id.0),
+            answered_by_client: row.answered_by_client.map(|id| id.0),
         })
     }
 }
@@ -137,7 +145,8 @@ impl TryFrom<ReferralEventRow> for ReferralEvent {
                 .map_err(|e| corrupt("referral status", e))?,
             occurred_on: row.occurred_on,
             note: row.note,
-            author_id: row.author_id.0,
+            author_id: row.author_id.map(|id| id.0),
+            client_id: row.client_id.map(|id| id.0),
             recorded_at: row.recorded_at.0,
         })
     }
@@ -156,6 +165,8 @@ pub struct NewReferral {
     pub details: ReferralDetails,
     /// Day sent (or received).
     pub sent_on: NaiveDate,
+    /// The registered organisation it is addressed to (or comes from).
+    pub organisation_id: Option<Uuid>,
 }
 
 /// Records a referral in `sent` (version 1).
@@ -182,6 +193,8 @@ pub fn insert(
         created_at: now.into(),
         updated_at: now.into(),
         updated_by: DbUuid(actor),
+        organisation_id: new.organisation_id.map(DbUuid),
+        answered_by_client: None,
     };
     diesel::insert_into(referrals::table)
         .values(&row)
@@ -243,6 +256,31 @@ pub fn list(
         .collect()
 }
 
+/// Who changes a referral: a staff member, or a partner's machine client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferralAuthor {
+    /// A staff member (user id).
+    Staff(Uuid),
+    /// A machine client (client id).
+    Client(Uuid),
+}
+
+impl ReferralAuthor {
+    fn staff(self) -> Option<Uuid> {
+        match self {
+            Self::Staff(id) => Some(id),
+            Self::Client(_) => None,
+        }
+    }
+
+    fn client(self) -> Option<Uuid> {
+        match self {
+            Self::Client(id) => Some(id),
+            Self::Staff(_) => None,
+        }
+    }
+}
+
 /// Applies a change if the referral is still `expected_version` and records the event.
 /// Returns false (and changes nothing) when the referral changed meanwhile.
 #[allow(clippy::too_many_arguments)]
@@ -254,24 +292,32 @@ pub fn record_change(
     change: &ReferralChange,
     occurred_on: NaiveDate,
     note: Option<&str>,
-    actor: Uuid,
+    author: ReferralAuthor,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    let n = diesel::update(
-        referrals::table
-            .find(DbUuid(referral.id))
-            .filter(referrals::version.eq(expected_version)),
-    )
-    .set((
+    let target = referrals::table
+        .find(DbUuid(referral.id))
+        .filter(referrals::version.eq(expected_version));
+    let changed = (
         referrals::status.eq(change.to.as_str()),
         referrals::reply_text.eq(change.reply_text.as_deref()),
         referrals::replied_on.eq(change.replied_on),
         referrals::closed_on.eq(change.closed_on),
         referrals::version.eq(expected_version + 1),
         referrals::updated_at.eq(DbInstant::from(now)),
-        referrals::updated_by.eq(DbUuid(actor)),
-    ))
-    .execute(conn)?;
+    );
+    // `updated_by` names the office's last author; a client's answer is named apart.
+    let n = match author {
+        ReferralAuthor::Staff(actor) => diesel::update(target)
+            .set((changed, referrals::updated_by.eq(DbUuid(actor))))
+            .execute(conn)?,
+        ReferralAuthor::Client(client) => diesel::update(target)
+            .set((
+                changed,
+                referrals::answered_by_client.eq(Some(DbUuid(client))),
+            ))
+            .execute(conn)?,
+    };
     if n != 1 {
         return Ok(false);
     }
@@ -284,8 +330,9 @@ pub fn record_change(
             to_status: change.to.as_str().to_owned(),
             occurred_on,
             note: note.map(str::to_owned),
-            author_id: DbUuid(actor),
+            author_id: author.staff().map(DbUuid),
             recorded_at: now.into(),
+            client_id: author.client().map(DbUuid),
         })
         .execute(conn)?;
     Ok(true)
@@ -307,4 +354,72 @@ pub fn events(
         .into_iter()
         .map(ReferralEvent::try_from)
         .collect()
+}
+
+/// A referral addressed to a registered organisation, with the person of its case file.
+#[derive(Debug, Clone)]
+pub struct AddressedReferral {
+    /// The referral.
+    pub referral: Referral,
+    /// The person of its case file.
+    pub person_id: Uuid,
+}
+
+/// The outgoing referrals addressed to `organisation_id`, in id order after `after`, at most
+/// `limit`, only those in `status` when given.
+pub fn list_addressed(
+    conn: &mut AnyConnection,
+    organisation_id: Uuid,
+    status: Option<ReferralStatus>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<AddressedReferral>, StoreError> {
+    let mut query = referrals::table
+        .inner_join(case_files::table)
+        .filter(referrals::organisation_id.eq(DbUuid(organisation_id)))
+        .filter(referrals::direction.eq(ReferralDirection::Outgoing.as_str()))
+        .order(referrals::id.asc())
+        .limit(limit)
+        .select((ReferralRow::as_select(), case_files::person_id))
+        .into_boxed();
+    if let Some(status) = status {
+        query = query.filter(referrals::status.eq(status.as_str()));
+    }
+    if let Some(after) = after {
+        query = query.filter(referrals::id.gt(DbUuid(after)));
+    }
+    query
+        .load::<(ReferralRow, DbUuid)>(conn)?
+        .into_iter()
+        .map(|(row, person)| {
+            Ok(AddressedReferral {
+                referral: row.try_into()?,
+                person_id: person.0,
+            })
+        })
+        .collect()
+}
+
+/// An outgoing referral addressed to `organisation_id`; `None` for any other referral, so that
+/// a partner learns nothing of referrals addressed to others.
+pub fn find_addressed(
+    conn: &mut AnyConnection,
+    organisation_id: Uuid,
+    id: Uuid,
+) -> Result<Option<AddressedReferral>, StoreError> {
+    referrals::table
+        .inner_join(case_files::table)
+        .filter(referrals::id.eq(DbUuid(id)))
+        .filter(referrals::organisation_id.eq(DbUuid(organisation_id)))
+        .filter(referrals::direction.eq(ReferralDirection::Outgoing.as_str()))
+        .select((ReferralRow::as_select(), case_files::person_id))
+        .first::<(ReferralRow, DbUuid)>(conn)
+        .optional()?
+        .map(|(row, person)| {
+            Ok(AddressedReferral {
+                referral: row.try_into()?,
+                person_id: person.0,
+            })
+        })
+        .transpose()
 }

@@ -1377,7 +1377,7 @@ diesel::table! {
     partner_organisations (id) {
         id -> SqlUuid,
         name -> Text,
-        service -> Text,
+        kind -> Text,
         active -> Bool,
         version -> BigInt,
         created_at -> SqlInstant,
@@ -2638,7 +2638,7 @@ pub const TABLES: &[(&str, &[&str])] = &[
         &[
             "id",
             "name",
-            "service",
+            "kind",
             "active",
             "version",
             "created_at",

@@ -74,7 +74,7 @@ impl Caller {
     }
 }
 
-fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
+pub(crate) fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -93,7 +93,7 @@ fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
     Ok(token.trim().to_owned())
 }
 
-fn describe(error: &jsonwebtoken::errors::Error) -> &'static str {
+pub(crate) fn describe(error: &jsonwebtoken::errors::Error) -> &'static str {
     match error.kind() {
         ErrorKind::ExpiredSignature => "the access token has expired",
         ErrorKind::ImmatureSignature => "the access token is not valid yet",
@@ -105,6 +105,44 @@ fn describe(error: &jsonwebtoken::errors::Error) -> &'static str {
     }
 }
 
+/// A partner's machine client on a staff operation: 403, recorded as a refusal with the client
+/// as actor. No scope allows any staff action.
+async fn refuse_client(
+    state: &web::Data<AppState>,
+    client_id: Uuid,
+    scope: &str,
+    meta: Option<RequestMeta>,
+    path: String,
+) -> ApiError {
+    let detail = "machine clients may call only the partner operations of their scopes";
+    let Some(meta) = meta else {
+        return ApiError::Forbidden(detail.into());
+    };
+    let scopes = socialcare_domain::partner::parse_scope_text(scope).unwrap_or_default();
+    let record = crate::partner_work::client_record(
+        client_id,
+        None,
+        &scopes,
+        &meta,
+        "staff_operation",
+        "route",
+        Some(path),
+        Outcome::Denied,
+    );
+    let db = state.db.clone();
+    let written = blocking(move || {
+        db.write(|c| -> Result<(), ApiError> {
+            audit::append(c, record)?;
+            Ok(())
+        })
+    })
+    .await;
+    match written {
+        Ok(()) => ApiError::Forbidden(detail.into()),
+        Err(error) => error,
+    }
+}
+
 impl FromRequest for Caller {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
@@ -113,6 +151,7 @@ impl FromRequest for Caller {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer_token(req);
         let meta = RequestMeta::try_of(req);
+        let path = req.path().to_owned();
         Box::pin(async move {
             let state =
                 state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
@@ -122,6 +161,9 @@ impl FromRequest for Caller {
                 .map_err(|e| ApiError::invalid_token(describe(&e)))?;
             let id = Uuid::parse_str(&claims.sub)
                 .map_err(|_| ApiError::invalid_token("the access token subject is invalid"))?;
+            if let Some(scope) = claims.scope {
+                return Err(refuse_client(&state, id, &scope, meta.ok(), path).await);
+            }
             let db = state.db.clone();
             let user = blocking(move || Ok(db.with_conn(|c| users::find(c, id))?)).await?;
             match user {

@@ -30,6 +30,10 @@ pub struct Claims {
     pub exp: i64,
     /// Unique token id.
     pub jti: String,
+    /// Only in the token of a partner's machine client: its scopes (OAuth 2.0 scope text).
+    /// A token with a scope is never a staff member's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 /// Keys and rules for issuing and validating access tokens.
@@ -155,6 +159,30 @@ impl JwtKeys {
             nbf: iat,
             exp: iat + self.ttl_secs,
             jti: Uuid::now_v7().to_string(),
+            scope: None,
+        };
+        encode(&Header::new(self.algorithm), &claims, &self.encoding)
+    }
+
+    /// Issues an access token for a partner's machine client, with the scopes it obtained.
+    pub fn issue_client(
+        &self,
+        client_id: Uuid,
+        scope: String,
+        now: DateTime<Utc>,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
+        let iat = now.timestamp();
+        let claims = Claims {
+            sub: client_id.to_string(),
+            roles: Vec::new(),
+            areas: Vec::new(),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            iat,
+            nbf: iat,
+            exp: iat + self.ttl_secs,
+            jti: Uuid::now_v7().to_string(),
+            scope: Some(scope),
         };
         encode(&Header::new(self.algorithm), &claims, &self.encoding)
     }

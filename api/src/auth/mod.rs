@@ -2,6 +2,7 @@
 //! the authenticated-caller extractor.
 
 pub mod caller;
+pub mod client;
 pub mod jwt;
 pub mod password;
 pub mod throttle;

@@ -6,14 +6,17 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use socialcare_domain::access::Action;
+use socialcare_domain::case_file::ExternalService;
 use socialcare_domain::case_file::{
     Referral, ReferralChangeError, ReferralDetails, ReferralEvent, ReferralTransition,
     change_referral, check_referral_transition_request, check_takes_new_work,
 };
 use socialcare_domain::dates::check_not_future;
 use socialcare_domain::ids::{CaseFileId, ReferralId};
-use socialcare_persistence::referrals::{self, NewReferral, ReferralQuery};
-use socialcare_persistence::{AnyConnection, case_files};
+use socialcare_domain::partner::{AddresseeError, referral_service_for};
+use socialcare_domain::{FieldError, ValidationErrors};
+use socialcare_persistence::referrals::{self, NewReferral, ReferralAuthor, ReferralQuery};
+use socialcare_persistence::{AnyConnection, case_files, partners};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
@@ -43,6 +46,12 @@ pub struct ReferralResponse {
     /// The organisation on the other side.
     #[schema(example = "Centro per l'impiego di Trento")]
     pub organisation: String,
+    /// The registered partner organisation (`GET /partner-organisations`) it is addressed to or
+    /// comes from, if one was named: that organisation's machine clients with the `referrals`
+    /// scope read and answer an outgoing referral.
+    pub organisation_id: Option<Uuid>,
+    /// The partner's machine client that accepted or rejected it, if a client did.
+    pub answered_by_client: Option<Uuid>,
     /// Why the person is referred.
     #[schema(example = "Job search support after the end of the traineeship")]
     pub reason: String,
@@ -67,7 +76,8 @@ pub struct ReferralResponse {
     pub created_at: DateTime<Utc>,
     /// Last change instant.
     pub updated_at: DateTime<Utc>,
-    /// Author of the last change.
+    /// The staff member who last changed it (a partner client's answer is in
+    /// `answered_by_client`).
     pub updated_by: Uuid,
 }
 
@@ -79,6 +89,8 @@ impl From<&Referral> for ReferralResponse {
             direction: r.direction.into(),
             service: r.service.into(),
             organisation: r.details.organisation.clone(),
+            organisation_id: r.organisation_id,
+            answered_by_client: r.answered_by_client,
             reason: r.details.reason.clone(),
             status: r.status.into(),
             allowed_transitions: r
@@ -130,16 +142,21 @@ fn referral_of(
 pub struct CreateReferralRequest {
     /// Sent by the office (`outgoing`) or received by it (`incoming`).
     pub direction: ReferralDirectionCode,
-    /// The kind of service on the other side.
-    pub service: ExternalServiceCode,
-    /// The organisation on the other side (1-200 characters).
+    /// The kind of service on the other side: required unless `organisation_id` is given, then
+    /// the organisation's (naming another is 422).
+    pub service: Option<ExternalServiceCode>,
+    /// The organisation on the other side (1-200 characters): required unless
+    /// `organisation_id` is given, then the registered name (naming another is 422).
     #[validate(length(min = 1, max = 200))]
     #[schema(
         min_length = 1,
         max_length = 200,
         example = "Centro per l'impiego di Trento"
     )]
-    pub organisation: String,
+    pub organisation: Option<String>,
+    /// A registered, active partner organisation (`GET /partner-organisations`) the referral is
+    /// addressed to or comes from; not the Provincia, which receives no referrals.
+    pub organisation_id: Option<Uuid>,
     /// Why the person is referred (1-4000 characters).
     #[validate(length(min = 1, max = 4000))]
     #[schema(min_length = 1, max_length = 4000, example = "Job search support")]
@@ -188,7 +205,8 @@ pub async fn create_referral(
         body,
         move |work, request, _| {
             let (now, today, actor) = (work.now(), work.today(), work.actor());
-            let details = ReferralDetails::parse(&request.organisation, &request.reason)
+            let (service, organisation) = addressee(work.conn(), &request)?;
+            let details = ReferralDetails::parse(&organisation, &request.reason)
                 .map_err(ApiError::from_domain)?;
             let sent_on = request.sent_on.unwrap_or(today);
             check_not_future(sent_on, today)
@@ -200,9 +218,10 @@ pub async fn create_referral(
             let new = NewReferral {
                 case_file_id: file.id,
                 direction: request.direction.into(),
-                service: request.service.into(),
+                service,
                 details,
                 sent_on,
+                organisation_id: request.organisation_id,
             };
             let referral = referrals::insert(work.conn(), &new, actor, now)?;
             work.resource(referral.id);
@@ -214,6 +233,54 @@ pub async fn create_referral(
         },
     )
     .await
+}
+
+/// The service and organisation of a new referral: those of the registered organisation it
+/// names (422 when the request names others, or when the organisation is unknown, inactive or
+/// the Provincia), else those the request names (both required).
+fn addressee(
+    conn: &mut AnyConnection,
+    request: &CreateReferralRequest,
+) -> Result<(ExternalService, String), ApiError> {
+    let requested = request.service.map(ExternalService::from);
+    let Some(organisation_id) = request.organisation_id else {
+        let mut errors = ValidationErrors::new();
+        if requested.is_none() {
+            errors.push(FieldError::new(
+                "service",
+                "is required unless `organisation_id` is given",
+            ));
+        }
+        if request.organisation.is_none() {
+            errors.push(FieldError::new(
+                "organisation",
+                "is required unless `organisation_id` is given",
+            ));
+        }
+        return match (requested, &request.organisation) {
+            (Some(service), Some(name)) => Ok((service, name.clone())),
+            _ => Err(ApiError::from_domain(errors)),
+        };
+    };
+    let registered = partners::find_organisation(conn, organisation_id)?.ok_or_else(|| {
+        ApiError::invalid_field("/organisation_id", "no partner organisation with this id")
+    })?;
+    let service = referral_service_for(&registered, requested).map_err(|e| match e {
+        AddresseeError::OtherService { .. } => ApiError::invalid_field("/service", e.to_string()),
+        _ => ApiError::invalid_field("/organisation_id", e.to_string()),
+    })?;
+    if let Some(name) = &request.organisation
+        && name.trim() != registered.name
+    {
+        return Err(ApiError::invalid_field(
+            "/organisation",
+            format!(
+                "the registered organisation is called `{}`; leave `organisation` out",
+                registered.name
+            ),
+        ));
+    }
+    Ok((service, registered.name))
 }
 
 /// Filters of the referrals of a case file.
@@ -339,8 +406,10 @@ pub struct ReferralEventResponse {
     pub occurred_on: NaiveDate,
     /// The reply (accept, reject) or the closing note.
     pub note: Option<String>,
-    /// Who recorded it.
-    pub author_id: Uuid,
+    /// The staff member who recorded it (absent when a partner's machine client did).
+    pub author_id: Option<Uuid>,
+    /// The partner's machine client that recorded it (absent when a staff member did).
+    pub client_id: Option<Uuid>,
     /// When it was recorded.
     pub recorded_at: DateTime<Utc>,
 }
@@ -356,6 +425,7 @@ impl From<&ReferralEvent> for ReferralEventResponse {
             occurred_on: e.occurred_on,
             note: e.note.clone(),
             author_id: e.author_id,
+            client_id: e.client_id,
             recorded_at: e.recorded_at,
         }
     }
@@ -502,7 +572,7 @@ pub async fn transition_referral(
                 &change,
                 occurred_on,
                 text.as_deref(),
-                actor,
+                ReferralAuthor::Staff(actor),
                 now,
             )? {
                 return Err(ApiError::PreconditionFailed(

@@ -5,7 +5,7 @@
 CREATE TABLE partner_organisations (
     id uuid PRIMARY KEY,
     name text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
-    service text NOT NULL CHECK (service IN ('employment_centre', 'labour_agency',
+    kind text NOT NULL CHECK (kind IN ('employment_centre', 'labour_agency',
         'mental_health_centre', 'addiction_service', 'probation_office', 'health_district',
         'cooperative', 'province', 'other')),
     active boolean NOT NULL,

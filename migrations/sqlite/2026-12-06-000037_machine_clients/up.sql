@@ -5,7 +5,7 @@
 CREATE TABLE partner_organisations (
     id BLOB PRIMARY KEY NOT NULL CHECK (length(id) = 16),
     name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
-    service TEXT NOT NULL CHECK (service IN ('employment_centre', 'labour_agency',
+    kind TEXT NOT NULL CHECK (kind IN ('employment_centre', 'labour_agency',
         'mental_health_centre', 'addiction_service', 'probation_office', 'health_district',
         'cooperative', 'province', 'other')),
     active INTEGER NOT NULL CHECK (active IN (0, 1)),

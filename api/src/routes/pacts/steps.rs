@@ -139,6 +139,7 @@ pub async fn create_pact_step(
                     service: transfer.service,
                     details: transfer.referral.clone(),
                     sent_on: occurred_on,
+                    organisation_id: None,
                 };
                 let referral = referrals::insert(work.conn(), &new, actor, now)?;
                 referral_id = Some(referral.id);
