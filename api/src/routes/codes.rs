@@ -18,6 +18,7 @@ use socialcare_domain::pact::{
     AnalysisOutcome, ClosureOutcome, CommitmentKind, CommitmentStatus, DueKind, Frequency, Measure,
     PactStatus, PactTransition, StepKind,
 };
+use socialcare_domain::partner::{KeyAlgorithm, OrganisationKind, Scope};
 use socialcare_domain::project::{
     ActionStatus, ObjectiveStatus, ParticipantKind, ProjectKind, ProjectStatus, ProjectTransition,
 };
@@ -945,3 +946,83 @@ api_enum!(
         EmploymentPlacement,
     }
 );
+
+api_enum!(
+    /// What kind of organisation a partner is.
+    OrganisationKindCode => OrganisationKind {
+        /// Centro per l'impiego.
+        EmploymentCentre,
+        /// Agenzia del Lavoro.
+        LabourAgency,
+        /// Centro di salute mentale (CSM).
+        MentalHealthCentre,
+        /// Servizio per le dipendenze (SerD).
+        AddictionService,
+        /// Ufficio di esecuzione penale esterna (UEPE).
+        ProbationOffice,
+        /// Distretto sanitario.
+        HealthDistrict,
+        /// Cooperativa sociale.
+        Cooperative,
+        /// The Provincia (statistics, planning): receives no referrals.
+        Province,
+        /// Any other organisation.
+        Other,
+    }
+);
+
+api_enum!(
+    /// What a partner's machine client may do: `referrals` (read and answer the referrals
+    /// addressed to its organisation), `events` (the event feed and webhooks, ids only),
+    /// `statistics` (the pseudonymised indicators).
+    ScopeCode => Scope {
+        /// Read and answer the referrals addressed to the client's organisation.
+        Referrals,
+        /// The event feed and webhooks.
+        Events,
+        /// The pseudonymised indicators.
+        Statistics,
+    }
+);
+
+/// The algorithm a client signs its assertions with (RFC 7518 names): RSA PKCS#1 v1.5 or PSS
+/// with SHA-256 (keys of at least 2048 bits), ECDSA P-256, Ed25519. No HMAC: no shared secrets.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+pub enum KeyAlgorithmCode {
+    /// RSASSA-PKCS1-v1_5 with SHA-256.
+    #[serde(rename = "RS256")]
+    Rs256,
+    /// RSASSA-PSS with SHA-256.
+    #[serde(rename = "PS256")]
+    Ps256,
+    /// ECDSA on P-256 with SHA-256.
+    #[serde(rename = "ES256")]
+    Es256,
+    /// Ed25519.
+    #[serde(rename = "EdDSA")]
+    EdDsa,
+}
+
+impl From<KeyAlgorithmCode> for KeyAlgorithm {
+    fn from(value: KeyAlgorithmCode) -> Self {
+        match value {
+            KeyAlgorithmCode::Rs256 => KeyAlgorithm::Rs256,
+            KeyAlgorithmCode::Ps256 => KeyAlgorithm::Ps256,
+            KeyAlgorithmCode::Es256 => KeyAlgorithm::Es256,
+            KeyAlgorithmCode::EdDsa => KeyAlgorithm::EdDsa,
+        }
+    }
+}
+
+impl From<KeyAlgorithm> for KeyAlgorithmCode {
+    fn from(value: KeyAlgorithm) -> Self {
+        match value {
+            KeyAlgorithm::Rs256 => KeyAlgorithmCode::Rs256,
+            KeyAlgorithm::Ps256 => KeyAlgorithmCode::Ps256,
+            KeyAlgorithm::Es256 => KeyAlgorithmCode::Es256,
+            KeyAlgorithm::EdDsa => KeyAlgorithmCode::EdDsa,
+        }
+    }
+}

@@ -8,6 +8,7 @@ pub mod benefits;
 pub mod break_glass;
 pub mod case_file_confirmation;
 pub mod case_files;
+pub mod client_token;
 pub mod codes;
 pub mod consents;
 pub mod diary;
@@ -16,6 +17,8 @@ pub mod households;
 pub mod housing;
 pub mod me;
 pub mod pacts;
+pub mod partner_referrals;
+pub mod partners;
 pub mod persons;
 pub mod projects;
 pub mod referrals;
@@ -214,6 +217,20 @@ fn configure_pacts(cfg: &mut ServiceConfig) {
         .service(benefits::list_benefits)
         .service(benefits::get_benefit)
         .service(benefits::replace_benefit)
+        .service(client_token::create_client_token)
+        .service(partners::create_partner_organisation)
+        .service(partners::list_partner_organisations)
+        .service(partners::get_partner_organisation)
+        .service(partners::replace_partner_organisation)
+        .service(partners::create_machine_client)
+        .service(partners::list_machine_clients)
+        .service(partners::get_machine_client)
+        .service(partners::replace_machine_client)
+        .service(partners::add_machine_client_key)
+        .service(partners::revoke_machine_client_key)
+        .service(partner_referrals::list_partner_referrals)
+        .service(partner_referrals::get_partner_referral)
+        .service(partner_referrals::answer_partner_referral)
         .service(training::create_training_event)
         .service(training::list_training_events)
         .service(training::get_training_event)
