@@ -32,6 +32,7 @@ use crate::auth::caller::{bearer_token, describe};
 use crate::case_work::{Answer, IfMatch, Op};
 use crate::error::{ApiError, blocking, transact};
 use crate::extract::{Body, ValidQuery};
+use crate::idempotency;
 use crate::request::RequestMeta;
 use crate::state::AppState;
 
@@ -54,6 +55,7 @@ impl FromRequest for Partner {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer_token(req);
         let meta = RequestMeta::of(req);
+        let path = req.path().to_owned();
         Box::pin(async move {
             let state =
                 state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
@@ -62,9 +64,30 @@ impl FromRequest for Partner {
                 .validate(&token?)
                 .map_err(|e| ApiError::invalid_token(describe(&e)))?;
             let Some(scope) = claims.scope else {
-                return Err(ApiError::Forbidden(
-                    "this operation is for the machine clients of partner organisations".into(),
-                ));
+                // A staff token: refused, and recorded with the staff member as actor.
+                let record = NewAuditRecord {
+                    occurred_at: Utc::now(),
+                    actor_id: Uuid::parse_str(&claims.sub).ok(),
+                    actor_username: None,
+                    actor_roles: claims.roles,
+                    action: "partner_operation".into(),
+                    resource_type: "route".into(),
+                    resource_id: Some(path),
+                    outcome: Outcome::Denied,
+                    request_id: Some(meta.request_id.clone()),
+                    client_addr: meta.client_addr.clone(),
+                    details: None,
+                    persons: Vec::new(),
+                    purpose: None,
+                    break_glass: false,
+                    read_only: meta.safe_method,
+                };
+                return Err(refused(
+                    &state,
+                    record,
+                    "this operation is for the machine clients of partner organisations",
+                )
+                .await);
             };
             let client_id = Uuid::parse_str(&claims.sub)
                 .map_err(|_| ApiError::invalid_token("the access token subject is invalid"))?;
@@ -76,6 +99,27 @@ impl FromRequest for Partner {
                 meta,
             })
         })
+    }
+}
+
+/// Records a refusal decided outside any transaction (by an extractor) and answers 403 with
+/// `detail`; if the record cannot be written, that error is the answer.
+pub(crate) async fn refused(
+    state: &web::Data<AppState>,
+    record: NewAuditRecord,
+    detail: &str,
+) -> ApiError {
+    let db = state.db.clone();
+    let written = blocking(move || {
+        db.write(|c| -> Result<(), ApiError> {
+            audit::append(c, record)?;
+            Ok(())
+        })
+    })
+    .await;
+    match written {
+        Ok(()) => ApiError::Forbidden(detail.into()),
+        Err(error) => error,
     }
 }
 
@@ -283,9 +327,10 @@ where
     .await
 }
 
-/// A partner's change with a JSON body, judged after the decision; `f` checks `If-Match`
-/// against what it loads. A partner's changes are conditional (`If-Match`) rather than keyed
-/// (`Idempotency-Key`): a retry of a change that was made gets 412 and reads the result.
+/// A partner's change with a JSON body, judged after the decision; then, as for staff, a
+/// stored answer for the same `Idempotency-Key` and request is replayed, else `f` runs (it
+/// checks `If-Match` against what it loads) and its answer is stored with the key, the change
+/// and the audit record in the same transaction.
 pub async fn write<B, F>(
     state: &web::Data<AppState>,
     partner: Partner,
@@ -299,6 +344,8 @@ where
     F: FnOnce(&mut PartnerWork<'_>, B, IfMatch) -> Result<Answer, ApiError> + Send + 'static,
 {
     let if_match = IfMatch::of(req);
+    let key = idempotency::key_of(req);
+    let (method, path) = (req.method().as_str().to_owned(), req.path().to_owned());
     let raw = body.bytes().await;
     let db = state.db.clone();
     let answer = blocking(move || {
@@ -306,9 +353,21 @@ where
             let mut work = open(c, &partner, op)?;
             let bytes = raw?;
             let value = crate::extract::decode_json::<B>(&bytes)?;
-            let answer = f(&mut work, value, if_match)?;
+            let key = key?;
+            let fingerprint = idempotency::fingerprint_parts(&method, &path, &bytes);
+            let (actor, now) = (work.client.id, work.now);
+            if let Some(key) = key.as_deref()
+                && let Some(stored) =
+                    idempotency::replayed(work.conn(), actor, key, &fingerprint, now)?
+            {
+                return Ok(stored);
+            }
+            let answer = f(&mut work, value, if_match)?.into_replayable();
             work.finish()?;
-            Ok(answer.into_replayable())
+            if let Some(key) = key.as_deref() {
+                idempotency::remember(work.conn(), actor, key, &fingerprint, now, &answer)?;
+            }
+            Ok(answer)
         })
     })
     .await?;

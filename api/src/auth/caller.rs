@@ -129,18 +129,7 @@ async fn refuse_client(
         Some(path),
         Outcome::Denied,
     );
-    let db = state.db.clone();
-    let written = blocking(move || {
-        db.write(|c| -> Result<(), ApiError> {
-            audit::append(c, record)?;
-            Ok(())
-        })
-    })
-    .await;
-    match written {
-        Ok(()) => ApiError::Forbidden(detail.into()),
-        Err(error) => error,
-    }
+    crate::partner_work::refused(state, record, detail).await
 }
 
 impl FromRequest for Caller {

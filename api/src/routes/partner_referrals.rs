@@ -21,6 +21,7 @@ use crate::case_work::{Answer, NoQuery, Op, with_etag};
 use crate::conditional::IfMatchHeader;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Body, Id};
+use crate::idempotency::IdempotencyKeyHeader;
 use crate::partner_work::{self, Partner};
 use crate::routes::codes::{ExternalServiceCode, ReferralStatusCode, ReferralTransitionCode};
 use crate::state::AppState;
@@ -288,13 +289,14 @@ pub struct PartnerAnswerRequest {
 /// Answer a referral addressed to my organisation
 ///
 /// For a machine client with the `referrals` scope: `accept` or `reject` a referral in `sent`,
-/// with the answer. Requires `If-Match` with the referral's ETag: a retry of an answer already
-/// given gets 412 (read the referral to see it). An answer not allowed from the current status
-/// is 409 listing the allowed ones.
+/// with the answer. Requires `If-Match` with the referral's ETag; send `Idempotency-Key` to make
+/// retries safe (a retry with the same key replays the answer; without one it gets 412). An
+/// answer not allowed from the current status is 409 listing the allowed ones.
 #[utoipa::path(
     tag = "partners",
     operation_id = "answer_partner_referral",
-    params(("referral_id" = Uuid, Path, description = "Referral identifier."), IfMatchHeader),
+    params(("referral_id" = Uuid, Path, description = "Referral identifier."), IfMatchHeader,
+        IdempotencyKeyHeader),
     request_body = PartnerAnswerRequest,
     responses(
         (status = 200, description = "The referral, answered.", body = PartnerReferralResponse,

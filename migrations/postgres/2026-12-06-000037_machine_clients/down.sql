@@ -1,3 +1,6 @@
+DELETE FROM idempotency_keys WHERE actor_id NOT IN (SELECT id FROM users);
+ALTER TABLE idempotency_keys ADD CONSTRAINT idempotency_keys_actor_id_fkey
+    FOREIGN KEY (actor_id) REFERENCES users (id);
 ALTER TABLE referral_events DROP CONSTRAINT referral_events_one_author;
 DELETE FROM referral_events WHERE author_id IS NULL;
 ALTER TABLE referral_events DROP COLUMN client_id;

@@ -1,3 +1,20 @@
+CREATE TABLE idempotency_keys_old (
+    actor_id BLOB NOT NULL REFERENCES users (id),
+    idempotency_key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    status_code INTEGER NOT NULL,
+    response_body TEXT NOT NULL,
+    location TEXT,
+    etag TEXT,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (actor_id, idempotency_key)
+);
+INSERT INTO idempotency_keys_old SELECT actor_id, idempotency_key, request_hash, status_code,
+    response_body, location, etag, created_at FROM idempotency_keys
+    WHERE actor_id IN (SELECT id FROM users);
+DROP TABLE idempotency_keys;
+ALTER TABLE idempotency_keys_old RENAME TO idempotency_keys;
+CREATE INDEX idempotency_keys_created_at_idx ON idempotency_keys (created_at);
 CREATE TABLE referral_events_old (
     id BLOB PRIMARY KEY NOT NULL CHECK (length(id) = 16),
     referral_id BLOB NOT NULL REFERENCES referrals (id),

@@ -90,3 +90,24 @@ FROM referral_events;
 DROP TABLE referral_events;
 ALTER TABLE referral_events_new RENAME TO referral_events;
 CREATE INDEX referral_events_referral_idx ON referral_events (referral_id, recorded_at);
+
+-- A machine client's writes take an Idempotency-Key as a staff member's do: the key's actor is
+-- the principal that sent it, a staff member or a machine client (both ids are UUIDv7, set by
+-- the server from the authenticated token, never from the request). SQLite cannot drop a
+-- foreign key: the table (which nothing references) is rebuilt with its rows.
+CREATE TABLE idempotency_keys_new (
+    actor_id BLOB NOT NULL,
+    idempotency_key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    status_code INTEGER NOT NULL,
+    response_body TEXT NOT NULL,
+    location TEXT,
+    etag TEXT,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (actor_id, idempotency_key)
+);
+INSERT INTO idempotency_keys_new SELECT actor_id, idempotency_key, request_hash, status_code,
+    response_body, location, etag, created_at FROM idempotency_keys;
+DROP TABLE idempotency_keys;
+ALTER TABLE idempotency_keys_new RENAME TO idempotency_keys;
+CREATE INDEX idempotency_keys_created_at_idx ON idempotency_keys (created_at);

@@ -133,6 +133,10 @@ pub struct Office {
     pub published_ranking: String,
     /// A benefit granted in the case file.
     pub benefit: String,
+    /// A partner organisation.
+    pub organisation: String,
+    /// A machine client of it.
+    pub machine_client: String,
 }
 
 impl Office {
@@ -675,6 +679,35 @@ pub async fn office(app: &TestApp) -> Office {
         )
         .await,
     );
+    let organisation = id_of(
+        &created(
+            send(
+                app,
+                &admin,
+                reqwest::Method::POST,
+                "/partner-organisations",
+                None,
+                Some(json!({"name": "Centro per l'impiego", "kind": "employment_centre"})),
+            )
+            .await,
+        )
+        .await,
+    );
+    let machine_client = id_of(
+        &created(
+            send(
+                app,
+                &admin,
+                reqwest::Method::POST,
+                "/machine-clients",
+                None,
+                Some(json!({"organisation_id": organisation, "name": "gateway",
+                    "scopes": ["referrals"]})),
+            )
+            .await,
+        )
+        .await,
+    );
     let (spare_token, _) = app.tokens("spare", &user_password("spare")).await;
     let grant = created(
         send(
@@ -702,6 +735,8 @@ pub async fn office(app: &TestApp) -> Office {
         application,
         published_ranking,
         benefit,
+        organisation,
+        machine_client,
         facility,
         bed,
         placement,

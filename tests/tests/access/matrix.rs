@@ -239,6 +239,24 @@ const EXPECTED: &[(&str, &str)] = &[
     ("list_benefits", "AAADDAAADDU"),
     ("get_benefit", "AAADDAAADDU"),
     ("replace_benefit", "AAADDADADDU"),
+    // Partner systems: the register is the system admin's; whoever works cases reads the
+    // organisations (to address a referral); the token endpoint is public (a client
+    // authenticates with its assertion); the partner operations are for machine clients only,
+    // refused to every staff token.
+    ("create_client_token", "PPPPPPPPPPP"),
+    ("create_partner_organisation", "DDDDDDDDADU"),
+    ("list_partner_organisations", "AAAAAAAAADU"),
+    ("get_partner_organisation", "AAAAAAAAADU"),
+    ("replace_partner_organisation", "DDDDDDDDADU"),
+    ("create_machine_client", "DDDDDDDDADU"),
+    ("list_machine_clients", "DDDDDDDDADU"),
+    ("get_machine_client", "DDDDDDDDADU"),
+    ("replace_machine_client", "DDDDDDDDADU"),
+    ("add_machine_client_key", "DDDDDDDDADU"),
+    ("revoke_machine_client_key", "DDDDDDDDADU"),
+    ("list_partner_referrals", "DDDDDDDDDDU"),
+    ("get_partner_referral", "DDDDDDDDDDU"),
+    ("answer_partner_referral", "DDDDDDDDDDU"),
 ];
 
 struct Operation {
@@ -326,6 +344,8 @@ fn fill(path: &str, o: &Office) -> String {
         ("application_id", &o.application),
         ("ranking_id", &o.published_ranking),
         ("benefit_id", &o.benefit),
+        ("organisation_id", &o.organisation),
+        ("client_id", &o.machine_client),
     ] {
         filled = filled.replace(&format!("{{{name}}}"), value);
     }

@@ -684,19 +684,26 @@ async fn a_client_reads_and_answers_only_the_referrals_addressed_to_it(app: Test
     )
     .await;
     assert_eq!(pointers(&p), ["/transition"]);
-    let r = app
-        .post_if(
-            &token,
-            &answers,
-            &etag,
-            &json!({"transition": "accept", "reply_text": "First appointment on Monday"}),
-        )
-        .await;
+    let accept = json!({"transition": "accept", "reply_text": "First appointment on Monday"});
+    let send_keyed = || {
+        app.call(reqwest::Method::POST, &token, &answers)
+            .if_match(etag.clone())
+            .header_key("answer-1")
+            .json(&accept)
+            .send()
+    };
+    let r = send_keyed().await;
     assert_eq!(r.status(), 200);
     let answered: Value = r.json().await.unwrap();
     assert_eq!(answered["status"], "accepted");
     assert_eq!(answered["allowed_transitions"], json!([]));
-    // A retry of the same answer: 412 (the version moved).
+    // A retry with the same key replays the answer; the change was made once.
+    let r = send_keyed().await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["idempotent-replayed"], "true");
+    let replayed: Value = r.json().await.unwrap();
+    assert_eq!(replayed, answered);
+    // A retry without the key: 412 (the version moved).
     problem(
         app.post_if(
             &token,
