@@ -161,6 +161,28 @@ fn swagger_config() -> SwaggerConfig<'static> {
     SwaggerConfig::new([format!("{BASE_PATH}/openapi.json")]).validator_url("none")
 }
 
+/// Removes the events past their retention at start and then every hour. Several server
+/// processes may do it at once: the deletes are idempotent.
+async fn prune_events(state: web::Data<AppState>) {
+    loop {
+        let db = state.db.clone();
+        let before = Utc::now() - state.event_retention;
+        let pruned = tokio::task::spawn_blocking(move || {
+            db.write::<_, socialcare_persistence::StoreError, _>(|c| {
+                socialcare_persistence::events::prune(c, before)
+            })
+        })
+        .await;
+        match pruned {
+            Ok(Ok(0)) => {}
+            Ok(Ok(removed)) => tracing::info!(removed, "events past their retention removed"),
+            Ok(Err(error)) => tracing::warn!(%error, "events could not be pruned"),
+            Err(error) => tracing::warn!(%error, "the event pruning task failed"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+    }
+}
+
 impl Application {
     /// Validates the configuration, opens and migrates the database, creates the first
     /// administrator when needed, and binds the listener.
@@ -231,6 +253,7 @@ impl Application {
             break_glass_ttl: chrono::Duration::seconds(i64::from(config.break_glass_ttl_secs)),
             provincial_programmes: config.provincial_programmes.clone(),
             client_assertion_audience: config.client_assertion_audience.clone(),
+            event_retention: chrono::Duration::days(i64::from(config.event_retention_days)),
         });
 
         let contract = openapi::document();
@@ -301,8 +324,12 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until the server is stopped (Ctrl-C or SIGTERM).
+    /// Serves until the server is stopped (Ctrl-C or SIGTERM), with the housekeeping of the
+    /// event feed beside it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let housekeeping = tokio::spawn(prune_events(self.state.clone()));
+        let served = self.server.await;
+        housekeeping.abort();
+        served
     }
 }

@@ -144,6 +144,7 @@ impl Op {
 struct Draft {
     event: Option<String>,
     resource_id: Option<String>,
+    organisation: Option<Uuid>,
     details: serde_json::Map<String, serde_json::Value>,
     shown: BTreeSet<Uuid>,
 }
@@ -250,6 +251,13 @@ impl Work<'_> {
         self
     }
 
+    /// Names the partner organisation the change concerns (a referral addressed to it): the
+    /// change's event goes to that organisation's machine clients.
+    pub fn concerns(&mut self, organisation_id: Option<Uuid>) -> &mut Self {
+        self.draft.organisation = organisation_id;
+        self
+    }
+
     /// A refusal the use case decides (the rule needs what only the use case loads, e.g. who
     /// wrote a diary entry): 403, and the attempt is recorded, with the grant's persons and those
     /// the use case already said it concerns ([`Work::shows`], e.g. the person a case file was
@@ -296,8 +304,9 @@ impl Work<'_> {
         }
     }
 
-    /// Appends the audit record of the request.
-    fn finish(&mut self) -> Result<(), ApiError> {
+    /// Appends the audit record of the request and, for a change, its event (the resource's
+    /// `version` after the change, when it has one).
+    fn finish(&mut self, version: Option<i64>) -> Result<(), ApiError> {
         let draft = std::mem::take(&mut self.draft);
         let op = self.op;
         let event = draft.event.unwrap_or_else(|| op.event.to_owned());
@@ -326,7 +335,28 @@ impl Work<'_> {
             record.break_glass = true;
             record.purpose = Some(reason.to_owned());
         }
+        let change = (!record.read_only).then(|| {
+            (
+                record.action.clone(),
+                record.resource_id.clone(),
+                record.occurred_at,
+            )
+        });
         audit::append(self.conn, record)?;
+        if let Some((code, resource_id, time)) = change {
+            crate::outbox::record(
+                self.conn,
+                &crate::outbox::Change {
+                    action: op.action,
+                    code: &code,
+                    resource_type: op.resource_type,
+                    resource_id: resource_id.as_deref(),
+                    version,
+                    organisation_id: draft.organisation,
+                    time,
+                },
+            )?;
+        }
         Ok(())
     }
 }
@@ -483,7 +513,7 @@ where
             let mut work = open_work(c, &mut caller, op, target)?;
             let q = ValidQuery::<Q>::from_query(&query)?.0;
             let out = f(&mut work, q)?;
-            work.finish()?;
+            work.finish(None)?;
             Ok(out)
         })
     })
@@ -711,7 +741,7 @@ where
                     f(&mut work, empty, if_match, checked)?
                 }
             };
-            work.finish()?;
+            work.finish(answer.version)?;
             let response = answer.into_replayable();
             if let Some(key) = key.as_deref() {
                 idempotency::remember(work.conn(), actor, key, &fingerprint, now, &response)?;
@@ -733,7 +763,7 @@ pub struct Answer {
     status: StatusCode,
     body: serde_json::Value,
     location: Option<String>,
-    version: Option<i64>,
+    pub(crate) version: Option<i64>,
 }
 
 impl Answer {

@@ -225,6 +225,10 @@ pub struct Config {
         global = true
     )]
     pub client_assertion_audience: String,
+    /// How long the events of the feed (`GET /events`) are kept, in days (1-3650, default 30):
+    /// a reader further behind gets 410 and starts again from the oldest kept.
+    #[arg(long, env = "SOCIALCARE_EVENT_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650), global = true)]
+    pub event_retention_days: u32,
     /// Lifetime of an access token, in seconds.
     #[arg(long, env = "SOCIALCARE_ACCESS_TOKEN_TTL_SECS", default_value_t = 900, value_parser = clap::value_parser!(u32).range(30..=86_400), global = true)]
     pub access_token_ttl_secs: u32,

@@ -150,6 +150,9 @@ pub enum ApiError {
     /// 405: the path exists but not with this method.
     #[error("method not allowed")]
     MethodNotAllowed(Vec<Method>),
+    /// 410: what was asked for existed and was removed (events past their retention).
+    #[error("gone: {0}")]
+    Gone(String),
     /// 409: the request conflicts with the current state.
     #[error("conflict: {0}")]
     Conflict(String),
@@ -277,6 +280,7 @@ impl ApiError {
             | Self::Forbidden(detail)
             | Self::Denied { detail, .. }
             | Self::NotFound(detail)
+            | Self::Gone(detail)
             | Self::Conflict(detail)
             | Self::UnsupportedMediaType(detail)
             | Self::TooManyRequests { detail, .. }
@@ -336,6 +340,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) | Self::Denied { .. } => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Gone(_) => StatusCode::GONE,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) | Self::Duplicate { .. } | Self::IllegalTransition { .. } => {
                 StatusCode::CONFLICT

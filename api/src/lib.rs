@@ -16,6 +16,7 @@ pub mod guard;
 pub mod idempotency;
 pub mod middleware;
 pub mod openapi;
+pub mod outbox;
 pub mod partner_work;
 pub mod request;
 pub mod routes;

@@ -222,7 +222,9 @@ impl PartnerWork<'_> {
         self
     }
 
-    fn finish(&mut self) -> Result<(), ApiError> {
+    /// Appends the audit record and, for a change, its event (concerning the client's
+    /// organisation).
+    fn finish(&mut self, version: Option<i64>) -> Result<(), ApiError> {
         let event = self
             .event
             .take()
@@ -244,7 +246,28 @@ impl PartnerWork<'_> {
         );
         record.details = Some(serde_json::Value::Object(details).to_string());
         record.persons = std::mem::take(&mut self.shown).into_iter().collect();
+        let change = (!record.read_only).then(|| {
+            (
+                record.action.clone(),
+                record.resource_id.clone(),
+                record.occurred_at,
+            )
+        });
         audit::append(self.conn, record)?;
+        if let Some((code, resource_id, time)) = change {
+            crate::outbox::record(
+                self.conn,
+                &crate::outbox::Change {
+                    action: self.op.action,
+                    code: &code,
+                    resource_type: self.op.resource_type,
+                    resource_id: resource_id.as_deref(),
+                    version,
+                    organisation_id: Some(self.organisation.id),
+                    time,
+                },
+            )?;
+        }
         Ok(())
     }
 }
@@ -320,7 +343,7 @@ where
             let mut work = open(c, &partner, op)?;
             let q = ValidQuery::<Q>::from_query(&query)?.0;
             let out = f(&mut work, q)?;
-            work.finish()?;
+            work.finish(None)?;
             Ok(out)
         })
     })
@@ -362,8 +385,9 @@ where
             {
                 return Ok(stored);
             }
-            let answer = f(&mut work, value, if_match)?.into_replayable();
-            work.finish()?;
+            let answer = f(&mut work, value, if_match)?;
+            work.finish(answer.version)?;
+            let answer = answer.into_replayable();
             if let Some(key) = key.as_deref() {
                 idempotency::remember(work.conn(), actor, key, &fingerprint, now, &answer)?;
             }

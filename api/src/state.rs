@@ -24,4 +24,6 @@ pub struct AppState {
     pub provincial_programmes: Vec<String>,
     /// The audience a partner's client assertion must name.
     pub client_assertion_audience: String,
+    /// How long the events of the feed are kept.
+    pub event_retention: chrono::Duration,
 }

@@ -132,11 +132,14 @@ pub enum Action {
     /// Read and answer the referrals addressed to one's own organisation: no staff role; a
     /// machine client with the `referrals` scope (see [`crate::partner::scope_permits`]).
     AnswerAddressedReferrals,
+    /// Read the event feed of one's own organisation: no staff role; a machine client with the
+    /// `events` scope.
+    ReadEvents,
 }
 
 impl Action {
     /// Every action, for exhaustive tests and the documentation table.
-    pub const ALL: [Action; 43] = [
+    pub const ALL: [Action; 44] = [
         Action::ManageStaffAccounts,
         Action::ReadOwnAccount,
         Action::RegisterPerson,
@@ -180,6 +183,7 @@ impl Action {
         Action::ManagePartners,
         Action::ReadPartners,
         Action::AnswerAddressedReferrals,
+        Action::ReadEvents,
     ];
 
     /// Code recorded in the audit trail of a refusal.
@@ -228,6 +232,7 @@ impl Action {
             Action::ManagePartners => "partners.manage",
             Action::ReadPartners => "partners.read",
             Action::AnswerAddressedReferrals => "referrals.answer_addressed",
+            Action::ReadEvents => "events.read",
         }
     }
 }
@@ -405,7 +410,7 @@ pub fn decide(subject: &Subject<'_>, action: Action, resource: Resource<'_>) -> 
             Decision::of(subject.works_cases() || subject.has(SystemAdmin))
         }
         // A partner's own operation: no staff role holds it (scopes decide, `partner`).
-        (Action::AnswerAddressedReferrals, _) => Decision::of(false),
+        (Action::AnswerAddressedReferrals | Action::ReadEvents, _) => Decision::of(false),
         (Action::ReadOwnAccount, _) => Decision::of(!subject.roles.is_empty()),
         (Action::ReadAuditTrail | Action::VerifyAuditTrail, _) => {
             Decision::of(any(&[PrivacyOfficer, OfficeManager]))

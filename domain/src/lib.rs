@@ -14,6 +14,7 @@ pub mod case_file;
 pub mod dates;
 pub mod employment;
 pub mod error;
+pub mod events;
 pub mod household;
 pub mod housing;
 pub mod ids;

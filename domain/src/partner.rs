@@ -150,6 +150,7 @@ coded_enum!(Scope, "scope", {
 pub fn scope_permits(scopes: &BTreeSet<Scope>, action: Action) -> bool {
     match action {
         Action::AnswerAddressedReferrals => scopes.contains(&Scope::Referrals),
+        Action::ReadEvents => scopes.contains(&Scope::Events),
         _ => false,
     }
 }
@@ -474,11 +475,15 @@ mod tests {
     fn no_scope_allows_a_staff_action() {
         let all: BTreeSet<Scope> = Scope::ALL.into_iter().collect();
         for action in Action::ALL {
-            let partner = action == Action::AnswerAddressedReferrals;
+            let partner = matches!(
+                action,
+                Action::AnswerAddressedReferrals | Action::ReadEvents
+            );
             assert_eq!(scope_permits(&all, action), partner, "{action:?}");
         }
         let events: BTreeSet<Scope> = [Scope::Events].into_iter().collect();
         assert!(!scope_permits(&events, Action::AnswerAddressedReferrals));
+        assert!(scope_permits(&events, Action::ReadEvents));
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod db;
 pub mod diary;
 pub mod employment;
 pub mod error;
+pub mod events;
 pub mod households;
 pub mod housing;
 pub mod idempotency;

@@ -1435,6 +1435,47 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    events (position) {
+        position -> BigInt,
+        id -> SqlUuid,
+        #[sql_name = "type"]
+        event_type -> Text,
+        subject -> Text,
+        time -> SqlInstant,
+        organisation_id -> Nullable<SqlUuid>,
+        data -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+
+    event_head (id) {
+        id -> Integer,
+        last_position -> BigInt,
+        pruned_through -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    event_pending (id) {
+        id -> SqlUuid,
+        #[sql_name = "type"]
+        event_type -> Text,
+        subject -> Text,
+        time -> SqlInstant,
+        organisation_id -> Nullable<SqlUuid>,
+        data -> Text,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_areas -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -1585,6 +1626,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     machine_clients,
     machine_client_keys,
     client_assertions,
+    events,
+    event_head,
+    event_pending,
 );
 
 /// Every table of the schema with its columns, in declaration order: what both migration sets
@@ -2679,4 +2723,21 @@ pub const TABLES: &[(&str, &[&str])] = &[
         ],
     ),
     ("client_assertions", &["client_id", "jti", "expires_at"]),
+    (
+        "events",
+        &[
+            "position",
+            "id",
+            "type",
+            "subject",
+            "time",
+            "organisation_id",
+            "data",
+        ],
+    ),
+    ("event_head", &["id", "last_position", "pruned_through"]),
+    (
+        "event_pending",
+        &["id", "type", "subject", "time", "organisation_id", "data"],
+    ),
 ];

@@ -13,6 +13,7 @@ pub mod codes;
 pub mod consents;
 pub mod diary;
 pub mod employment;
+pub mod events;
 pub mod households;
 pub mod housing;
 pub mod me;
@@ -231,6 +232,7 @@ fn configure_pacts(cfg: &mut ServiceConfig) {
         .service(partner_referrals::list_partner_referrals)
         .service(partner_referrals::get_partner_referral)
         .service(partner_referrals::answer_partner_referral)
+        .service(events::list_events)
         .service(training::create_training_event)
         .service(training::list_training_events)
         .service(training::get_training_event)

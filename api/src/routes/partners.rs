@@ -144,7 +144,8 @@ pub async fn create_partner_organisation(
         let organisation =
             partners::insert_organisation(work.conn(), &name, request.kind.into(), actor, now)
                 .map_err(|e| name_taken(e, "an organisation with this name"))?;
-        work.resource(organisation.id);
+        work.resource(organisation.id)
+            .concerns(Some(organisation.id));
         Ok(Answer::created(
             &OrganisationResponse::from(&organisation),
             format!("/api/v1/partner-organisations/{}", organisation.id),
@@ -341,7 +342,8 @@ pub async fn replace_partner_organisation(
                 "the organisation changed meanwhile; read it again and retry".into(),
             ));
         }
-        work.detail("active", request.active);
+        work.detail("active", request.active)
+            .concerns(Some(current.id));
         let updated = organisation_of(work.conn(), current.id)?;
         Ok(Answer::ok(
             &OrganisationResponse::from(&updated),
@@ -544,7 +546,8 @@ pub async fn create_machine_client(
             partners::insert_client(work.conn(), request.organisation_id, &content, actor, now)
                 .map_err(|e| name_taken(e, "a client with this name in the organisation"))?;
         work.resource(client.id)
-            .detail("organisation_id", client.organisation_id);
+            .detail("organisation_id", client.organisation_id)
+            .concerns(Some(client.organisation_id));
         Ok(Answer::created(
             &client_response(&client, &[]),
             format!("/api/v1/machine-clients/{}", client.id),
@@ -735,14 +738,16 @@ pub async fn replace_machine_client(
                 "the client changed meanwhile; read it again and retry".into(),
             ));
         }
-        work.detail("enabled", request.enabled).detail(
-            "scopes",
-            content
-                .scopes
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>(),
-        );
+        work.concerns(Some(current.organisation_id))
+            .detail("enabled", request.enabled)
+            .detail(
+                "scopes",
+                content
+                    .scopes
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>(),
+            );
         let body = client_answer(work.conn(), current.id)?;
         Ok(Answer::ok(&body, Some(body.version)))
     };
@@ -863,7 +868,8 @@ pub async fn add_machine_client_key(
         };
         partners::insert_key(work.conn(), &key)
             .map_err(|e| name_taken(e, "a key with this `kid` for the client"))?;
-        work.detail("kid", &key.kid)
+        work.concerns(Some(client.organisation_id))
+            .detail("kid", &key.kid)
             .detail("algorithm", algorithm.as_str())
             .detail("thumbprint", &key.thumbprint);
         let body = client_answer(work.conn(), client.id)?;
@@ -935,7 +941,8 @@ pub async fn revoke_machine_client_key(
         if !partners::revoke_key(work.conn(), client.id, &request.kid, actor, now)? {
             return Err(ApiError::Conflict("the key is already revoked".into()));
         }
-        work.detail("kid", &request.kid);
+        work.concerns(Some(client.organisation_id))
+            .detail("kid", &request.kid);
         let body = client_answer(work.conn(), client.id)?;
         Ok(Answer::ok(&body, None))
     };

@@ -224,7 +224,8 @@ pub async fn create_referral(
                 organisation_id: request.organisation_id,
             };
             let referral = referrals::insert(work.conn(), &new, actor, now)?;
-            work.resource(referral.id);
+            work.resource(referral.id)
+                .concerns(referral.organisation_id);
             Ok(Answer::created(
                 &ReferralResponse::from(&referral),
                 location(&referral),
@@ -581,6 +582,7 @@ pub async fn transition_referral(
             }
             work.event(format!("referral.{}", transition.as_str()))
                 .resource(referral.id)
+                .concerns(referral.organisation_id)
                 .detail("from", change.from.as_str())
                 .detail("to", change.to.as_str());
             let updated = referral_of(work.conn(), referral.case_file_id, referral.id)?;

@@ -257,6 +257,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("list_partner_referrals", "DDDDDDDDDDU"),
     ("get_partner_referral", "DDDDDDDDDDU"),
     ("answer_partner_referral", "DDDDDDDDDDU"),
+    ("list_events", "DDDDDDDDDDU"),
 ];
 
 struct Operation {

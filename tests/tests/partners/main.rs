@@ -987,3 +987,313 @@ async fn one_assertion_gives_one_token_across_two_servers(app: TestApp) {
         "{statuses:?}"
     );
 }
+
+mod feed {
+    //! The event feed: events written with their change, read in commit order by the
+    //! organisation they concern, with a long poll and a retention.
+
+    use std::time::{Duration, Instant};
+
+    use serde_json::{Value, json};
+    use socialcare_persistence::events;
+    use socialcare_tests::http::{created, id_of};
+    use socialcare_tests::{TestApp, on_both_engines};
+
+    use super::{EC1_PRIVATE, case, client_token, partner, problem, refer};
+
+    on_both_engines!(
+        events_are_written_with_the_change_for_the_organisation_concerned,
+        no_event_survives_a_change_that_rolls_back,
+        the_feed_waits_for_the_next_event,
+        a_reader_misses_no_event_under_concurrent_commits,
+        events_past_their_retention_are_gone,
+    );
+
+    fn stored(app: &TestApp) -> Vec<events::EventRow> {
+        app.db()
+            .read(|c| {
+                events::list(
+                    c,
+                    &events::EventQuery {
+                        limit: 10_000,
+                        ..Default::default()
+                    },
+                )
+            })
+            .unwrap()
+    }
+
+    async fn events_are_written_with_the_change_for_the_organisation_concerned(app: TestApp) {
+        let (admin, cpi, client) = partner(
+            &app,
+            "Centro per l'impiego di Trento",
+            "employment_centre",
+            &["referrals", "events"],
+        )
+        .await;
+        let (_, other, _) = partner(&app, "Cooperativa Il Ponte", "cooperative", &["events"]).await;
+        let (worker, file, person) = case(&app, &admin, "anna").await;
+        let token = client_token(&app, &client, "ec1", EC1_PRIVATE).await;
+        let start = app.get_ok(&token, "/events").await;
+        let mine = refer(&app, &worker, &file, &cpi).await;
+        refer(&app, &worker, &file, &other).await;
+        let page = app
+            .get_ok(&token, &format!("/events?after={}", start["next_after"]))
+            .await;
+        let items = page["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{page}");
+        let event = &items[0];
+        assert_eq!(event["specversion"], "1.0");
+        assert_eq!(event["type"], "it.comune.socialcare.referral.create");
+        assert_eq!(event["subject"], format!("referral/{}", id_of(&mine)));
+        assert_eq!(event["data"]["version"], 1);
+        assert_eq!(event["data"]["organisation_id"], cpi);
+        // Ids only: nothing of the person, not even their id.
+        let text = event.to_string();
+        assert!(
+            !text.contains(&person) && !text.contains("Mario") && !text.contains(&file),
+            "{text}"
+        );
+        assert_eq!(
+            page["next_after"],
+            event["sequence"].as_str().unwrap().parse::<i64>().unwrap()
+        );
+        // The partner's answer and the office's closing follow, in order.
+        let path = format!("/partner/referrals/{}", id_of(&mine));
+        let etag = socialcare_tests::http::etag_of(&app.get(&token, &path).await);
+        let r = app
+            .post_if(
+                &token,
+                &format!("{path}/answers"),
+                &etag,
+                &json!({"transition": "accept", "reply_text": "ok"}),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let staff_path = format!("/case-files/{file}/referrals/{}", id_of(&mine));
+        let etag = socialcare_tests::http::etag_of(&app.get(&worker, &staff_path).await);
+        let r = app
+            .post_if(
+                &worker,
+                &format!("{staff_path}/transitions"),
+                &etag,
+                &json!({"transition": "close"}),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let page = app
+            .get_ok(&token, &format!("/events?after={}", page["next_after"]))
+            .await;
+        let types: Vec<&str> = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            types,
+            [
+                "it.comune.socialcare.partner.referral.accept",
+                "it.comune.socialcare.referral.close"
+            ]
+        );
+        assert_eq!(page["items"][1]["data"]["version"], 3);
+        // Filtered by type.
+        let filtered = app
+            .get_ok(
+                &token,
+                &format!(
+                    "/events?after={}&type=it.comune.socialcare.referral.close",
+                    start["next_after"]
+                ),
+            )
+            .await;
+        assert_eq!(filtered["items"].as_array().unwrap().len(), 1);
+        problem(app.get(&token, "/events?type=referral.close").await, 400).await;
+        problem(app.get(&token, "/events?wait=31").await, 400).await;
+        problem(app.get(&token, "/events?after=-1").await, 400).await;
+        // Every change through the gate wrote one: the staff's person and file too (for no
+        // organisation), in position order without gaps.
+        let all = stored(&app);
+        assert!(
+            all.iter()
+                .any(|e| e.event_type == "it.comune.socialcare.case_file.open")
+        );
+        for pair in all.windows(2) {
+            assert_eq!(pair[1].position, pair[0].position + 1);
+        }
+        // A referrals-only client may not read the feed; the reading is audited.
+        let (_, _, referrals_only) =
+            partner(&app, "SerD", "addiction_service", &["referrals"]).await;
+        let other_token = client_token(&app, &referrals_only, "ec1", EC1_PRIVATE).await;
+        problem(app.get(&other_token, "/events").await, 403).await;
+        assert!(
+            app.audit(10)
+                .iter()
+                .any(|r| r.action == "event.list" && r.outcome == "success")
+        );
+        let _ = admin;
+    }
+
+    async fn no_event_survives_a_change_that_rolls_back(app: TestApp) {
+        let (admin, cpi, _) = partner(
+            &app,
+            "Centro per l'impiego di Rovereto",
+            "employment_centre",
+            &["events"],
+        )
+        .await;
+        let (worker, file, _) = case(&app, &admin, "bruno").await;
+        let before = stored(&app).len();
+        // Refused after the decision (422, 409): the transaction rolls back, its event with it.
+        let path = format!("/case-files/{file}/referrals");
+        problem(app.post(&worker, &path, &json!({"direction": "outgoing", "organisation_id": cpi, "service": "health_district", "reason": "x"})).await, 422).await;
+        let r = app
+            .post_if(
+                &worker,
+                &format!("/case-files/{file}/transitions"),
+                "\"999\"",
+                &json!({"transition": "close", "closing_reason": "goals_achieved"}),
+            )
+            .await;
+        assert!(r.status() == 412 || r.status() == 422, "{}", r.status());
+        assert_eq!(stored(&app).len(), before);
+        // Reads write none.
+        app.get_ok(&worker, &format!("/case-files/{file}")).await;
+        assert_eq!(stored(&app).len(), before);
+        refer(&app, &worker, &file, &cpi).await;
+        assert_eq!(stored(&app).len(), before + 1);
+    }
+
+    async fn the_feed_waits_for_the_next_event(app: TestApp) {
+        let (admin, cpi, client) =
+            partner(&app, "Agenzia del Lavoro", "labour_agency", &["events"]).await;
+        let (worker, file, _) = case(&app, &admin, "carla").await;
+        let token = client_token(&app, &client, "ec1", EC1_PRIVATE).await;
+        let start = app.get_ok(&token, "/events").await;
+        // Nothing new: answered at once without `wait`, after the wait with it.
+        let t = Instant::now();
+        let empty = app
+            .get_ok(
+                &token,
+                &format!("/events?after={}&wait=1", start["next_after"]),
+            )
+            .await;
+        assert!(empty["items"].as_array().unwrap().is_empty());
+        assert!(t.elapsed() >= Duration::from_millis(900));
+        // A referral made while a reader waits reaches it before the wait ends.
+        let reader = {
+            let (client, url, token) = (
+                app.client.clone(),
+                app.api(&format!("/events?after={}&wait=10", start["next_after"])),
+                token.clone(),
+            );
+            tokio::spawn(async move {
+                let t = Instant::now();
+                let page: Value = client
+                    .get(url)
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                (page, t.elapsed())
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let made = refer(&app, &worker, &file, &cpi).await;
+        let (page, waited) = reader.await.unwrap();
+        assert_eq!(
+            page["items"][0]["subject"],
+            format!("referral/{}", id_of(&made))
+        );
+        assert!(waited < Duration::from_secs(5), "{waited:?}");
+    }
+
+    async fn a_reader_misses_no_event_under_concurrent_commits(app: TestApp) {
+        let (admin, cpi, client) =
+            partner(&app, "Distretto sanitario", "health_district", &["events"]).await;
+        let second = app.spawn_beside().await;
+        let (worker, file, _) = case(&app, &admin, "dario").await;
+        let token = client_token(&app, &client, "ec1", EC1_PRIVATE).await;
+        let start = app.get_ok(&token, "/events").await["next_after"]
+            .as_i64()
+            .unwrap();
+        // A reader pages the feed while 24 referrals commit through two servers.
+        let reader = {
+            let (http, base, token) = (app.client.clone(), app.api("/events"), token.clone());
+            tokio::spawn(async move {
+                let mut after = start;
+                let mut seen: Vec<String> = Vec::new();
+                let deadline = Instant::now() + Duration::from_secs(60);
+                while seen.len() < 24 && Instant::now() < deadline {
+                    let page: Value = http
+                        .get(format!("{base}?after={after}&limit=5&wait=1"))
+                        .bearer_auth(&token)
+                        .send()
+                        .await
+                        .unwrap()
+                        .json()
+                        .await
+                        .unwrap();
+                    for e in page["items"].as_array().unwrap() {
+                        seen.push(e["subject"].as_str().unwrap().to_owned());
+                    }
+                    after = page["next_after"].as_i64().unwrap();
+                }
+                seen
+            })
+        };
+        let path = format!("/case-files/{file}/referrals");
+        let bodies: Vec<Value> = (0..24)
+            .map(|i| json!({"direction": "outgoing", "organisation_id": cpi, "reason": format!("r{i}")}))
+            .collect();
+        let writes = bodies.iter().enumerate().map(|(i, body)| {
+            let target = if i % 2 == 0 { &app } else { &second };
+            target.post(&worker, &path, body)
+        });
+        let mut made = Vec::new();
+        for r in futures_util::future::join_all(writes).await {
+            made.push(format!("referral/{}", id_of(&created(r).await)));
+        }
+        let mut seen = reader.await.unwrap();
+        assert_eq!(seen.len(), 24, "the reader missed events: {seen:?}");
+        seen.sort();
+        made.sort();
+        assert_eq!(seen, made);
+    }
+
+    async fn events_past_their_retention_are_gone(app: TestApp) {
+        let (admin, cpi, client) =
+            partner(&app, "Cooperativa Sociale", "cooperative", &["events"]).await;
+        let (worker, file, _) = case(&app, &admin, "elena").await;
+        refer(&app, &worker, &file, &cpi).await;
+        let token = client_token(&app, &client, "ec1", EC1_PRIVATE).await;
+        assert!(
+            !app.get_ok(&token, "/events").await["items"]
+                .as_array()
+                .unwrap()
+                .is_empty()
+        );
+        let removed = app
+            .db()
+            .write(|c| events::prune(c, chrono::Utc::now() + chrono::Duration::seconds(1)))
+            .unwrap();
+        assert!(removed > 0);
+        let (head, pruned) = app.db().read(events::head).unwrap();
+        assert_eq!(pruned, head);
+        let p = problem(app.get(&token, "/events?after=0").await, 410).await;
+        assert!(
+            p["detail"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("after={pruned}")),
+            "{p}"
+        );
+        let page = app.get_ok(&token, &format!("/events?after={pruned}")).await;
+        assert!(page["items"].as_array().unwrap().is_empty());
+        assert_eq!(page["next_after"], pruned);
+    }
+}

@@ -1,0 +1,3 @@
+DROP TABLE event_pending;
+DROP TABLE event_head;
+DROP TABLE events;
