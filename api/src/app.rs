@@ -254,6 +254,9 @@ impl Application {
             provincial_programmes: config.provincial_programmes.clone(),
             client_assertion_audience: config.client_assertion_audience.clone(),
             event_retention: chrono::Duration::days(i64::from(config.event_retention_days)),
+            webhook_max_failures: config.webhook_max_failures,
+            webhook_timeout: std::time::Duration::from_secs(u64::from(config.webhook_timeout_secs)),
+            webhook_strict_urls: config.profile == crate::config::Profile::Production,
         });
 
         let contract = openapi::document();
@@ -325,11 +328,24 @@ impl Application {
     }
 
     /// Serves until the server is stopped (Ctrl-C or SIGTERM), with the housekeeping of the
-    /// event feed beside it.
+    /// event feed and the webhook workers beside it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let housekeeping = tokio::spawn(prune_events(self.state.clone()));
+        let mut background = vec![tokio::spawn(prune_events(self.state.clone()))];
+        match crate::webhooks::Deliverer::new(self.state.webhook_timeout) {
+            Ok(deliverer) => {
+                for _ in 0..crate::webhooks::WORKERS {
+                    background.push(tokio::spawn(crate::webhooks::work(
+                        self.state.clone(),
+                        deliverer.another(),
+                    )));
+                }
+            }
+            Err(error) => tracing::error!(%error, "webhooks cannot be delivered"),
+        }
         let served = self.server.await;
-        housekeeping.abort();
+        for task in background {
+            task.abort();
+        }
         served
     }
 }

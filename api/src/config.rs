@@ -229,6 +229,13 @@ pub struct Config {
     /// a reader further behind gets 410 and starts again from the oldest kept.
     #[arg(long, env = "SOCIALCARE_EVENT_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650), global = true)]
     pub event_retention_days: u32,
+    /// After how many failed deliveries in a row a webhook subscription is disabled (1-1000,
+    /// default 15; with the backoff doubling up to a day, about two days of failures).
+    #[arg(long, env = "SOCIALCARE_WEBHOOK_MAX_FAILURES", default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
+    pub webhook_max_failures: u32,
+    /// How long a webhook receiver has to answer, in seconds (1-60, default 10).
+    #[arg(long, env = "SOCIALCARE_WEBHOOK_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=60), global = true)]
+    pub webhook_timeout_secs: u32,
     /// Lifetime of an access token, in seconds.
     #[arg(long, env = "SOCIALCARE_ACCESS_TOKEN_TTL_SECS", default_value_t = 900, value_parser = clap::value_parser!(u32).range(30..=86_400), global = true)]
     pub access_token_ttl_secs: u32,

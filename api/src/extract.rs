@@ -356,6 +356,7 @@ path_ids!(
     StaffUserId => "user_id",
     PartnerOrganisationId => "organisation_id",
     MachineClientId => "client_id",
+    WebhookSubscriptionId => "subscription_id",
 );
 
 impl<T: PathId> Id<T> {

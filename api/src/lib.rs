@@ -22,6 +22,7 @@ pub mod request;
 pub mod routes;
 pub mod state;
 pub mod telemetry;
+pub mod webhooks;
 
 pub use app::Application;
 pub use config::Config;

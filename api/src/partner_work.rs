@@ -123,11 +123,21 @@ pub(crate) async fn refused(
     }
 }
 
-/// The audit record of a call of a machine client: the client as actor, its scopes as roles.
+/// A machine client as the actor of an audit record.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientActor<'a> {
+    /// Its id (or the id an assertion claimed).
+    pub id: Uuid,
+    /// Its name, when it is known.
+    pub name: Option<&'a str>,
+    /// The scopes it acts with.
+    pub scopes: &'a BTreeSet<Scope>,
+}
+
+/// The audit record of a call of a machine client: the client as actor (`client:<name>`), its
+/// scopes as roles (`scope:<code>`).
 pub fn client_record(
-    client_id: Uuid,
-    client_name: Option<&str>,
-    scopes: &BTreeSet<Scope>,
+    actor: ClientActor<'_>,
     meta: &RequestMeta,
     action: &str,
     resource_type: &str,
@@ -136,9 +146,9 @@ pub fn client_record(
 ) -> NewAuditRecord {
     NewAuditRecord {
         occurred_at: Utc::now(),
-        actor_id: Some(client_id),
-        actor_username: Some(format!("client:{}", client_name.unwrap_or("unknown"))),
-        actor_roles: scopes.iter().map(|s| format!("scope:{s}")).collect(),
+        actor_id: Some(actor.id),
+        actor_username: Some(format!("client:{}", actor.name.unwrap_or("unknown"))),
+        actor_roles: actor.scopes.iter().map(|s| format!("scope:{s}")).collect(),
         action: action.to_owned(),
         resource_type: resource_type.to_owned(),
         resource_id,
@@ -230,9 +240,11 @@ impl PartnerWork<'_> {
             .take()
             .unwrap_or_else(|| self.op.event.to_owned());
         let mut record = client_record(
-            self.client.id,
-            Some(&self.client.name),
-            &self.scopes,
+            ClientActor {
+                id: self.client.id,
+                name: Some(&self.client.name),
+                scopes: &self.scopes,
+            },
             &self.meta,
             &event,
             self.op.resource_type,
@@ -292,9 +304,11 @@ fn open<'c>(
         .collect();
     if !scope_permits(&scopes, op.action) {
         let record = client_record(
-            client.id,
-            Some(&client.name),
-            &scopes,
+            ClientActor {
+                id: client.id,
+                name: Some(&client.name),
+                scopes: &scopes,
+            },
             &partner.meta,
             op.action.code(),
             op.resource_type,

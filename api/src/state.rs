@@ -26,4 +26,11 @@ pub struct AppState {
     pub client_assertion_audience: String,
     /// How long the events of the feed are kept.
     pub event_retention: chrono::Duration,
+    /// After how many failed deliveries in a row a webhook subscription is disabled.
+    pub webhook_max_failures: u32,
+    /// How long a webhook receiver has to answer.
+    pub webhook_timeout: std::time::Duration,
+    /// Whether webhook URLs must use HTTPS and name no loopback, private or link-local address
+    /// (the production profile).
+    pub webhook_strict_urls: bool,
 }

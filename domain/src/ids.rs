@@ -221,6 +221,12 @@ typed_id!(
     "machine client"
 );
 
+typed_id!(
+    /// A webhook subscription of a machine client.
+    WebhookSubscriptionId,
+    "webhook subscription"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,6 +31,7 @@ pub mod tax_code;
 pub mod throttle;
 pub mod training;
 pub mod waiting_list;
+pub mod webhooks;
 
 pub use error::{FieldError, ValidationErrors};
 pub use staff::{

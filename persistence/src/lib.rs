@@ -40,6 +40,7 @@ pub mod sql_types;
 pub mod training;
 pub mod users;
 pub mod waiting_list;
+pub mod webhooks;
 
 pub use db::{AnyConnection, Database, DbTarget, Engine, PoolOptions};
 pub use error::StoreError;

@@ -1476,6 +1476,46 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    webhook_subscriptions (id) {
+        id -> SqlUuid,
+        client_id -> SqlUuid,
+        url -> Text,
+        event_types -> Text,
+        secret -> Text,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        delivered_through -> BigInt,
+        consecutive_failures -> Integer,
+        next_attempt_at -> SqlInstant,
+        leased_until -> Nullable<SqlInstant>,
+        lease_owner -> Nullable<SqlUuid>,
+        version -> BigInt,
+        created_at -> SqlInstant,
+        updated_at -> SqlInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    webhook_attempts (id) {
+        id -> SqlUuid,
+        subscription_id -> SqlUuid,
+        event_position -> BigInt,
+        event_id -> SqlUuid,
+        attempted_at -> SqlInstant,
+        succeeded -> Bool,
+        status_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        duration_ms -> Integer,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_areas -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -1543,6 +1583,8 @@ diesel::joinable!(benefits -> case_files (case_file_id));
 diesel::joinable!(training_attendance -> training_events (event_id));
 diesel::joinable!(machine_clients -> partner_organisations (organisation_id));
 diesel::joinable!(machine_client_keys -> machine_clients (client_id));
+diesel::joinable!(webhook_subscriptions -> machine_clients (client_id));
+diesel::joinable!(webhook_attempts -> webhook_subscriptions (subscription_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -1629,6 +1671,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     event_head,
     event_pending,
+    webhook_subscriptions,
+    webhook_attempts,
 );
 
 /// Every table of the schema with its columns, in declaration order: what both migration sets
@@ -2739,5 +2783,39 @@ pub const TABLES: &[(&str, &[&str])] = &[
     (
         "event_pending",
         &["id", "type", "subject", "time", "organisation_id", "data"],
+    ),
+    (
+        "webhook_subscriptions",
+        &[
+            "id",
+            "client_id",
+            "url",
+            "event_types",
+            "secret",
+            "enabled",
+            "disabled_reason",
+            "delivered_through",
+            "consecutive_failures",
+            "next_attempt_at",
+            "leased_until",
+            "lease_owner",
+            "version",
+            "created_at",
+            "updated_at",
+        ],
+    ),
+    (
+        "webhook_attempts",
+        &[
+            "id",
+            "subscription_id",
+            "event_position",
+            "event_id",
+            "attempted_at",
+            "succeeded",
+            "status_code",
+            "error",
+            "duration_ms",
+        ],
     ),
 ];

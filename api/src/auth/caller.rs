@@ -120,9 +120,11 @@ async fn refuse_client(
     };
     let scopes = socialcare_domain::partner::parse_scope_text(scope).unwrap_or_default();
     let record = crate::partner_work::client_record(
-        client_id,
-        None,
-        &scopes,
+        crate::partner_work::ClientActor {
+            id: client_id,
+            name: None,
+            scopes: &scopes,
+        },
         &meta,
         "staff_operation",
         "route",

@@ -106,10 +106,10 @@ fn decoding_key(
             }
             let jwk: Jwk = serde_json::from_value(value.clone())
                 .map_err(|e| format!("is not a JSON Web Key: {e}"))?;
-            if let Some(alg) = jwk.common.key_algorithm {
-                if alg.to_string() != algorithm.as_str() {
-                    return Err(format!("names the algorithm `{alg}`, not `{algorithm}`"));
-                }
+            if let Some(alg) = jwk.common.key_algorithm
+                && alg.to_string() != algorithm.as_str()
+            {
+                return Err(format!("names the algorithm `{alg}`, not `{algorithm}`"));
             }
             let fits = match (&jwk.algorithm, algorithm) {
                 (AlgorithmParameters::RSA(params), KeyAlgorithm::Rs256 | KeyAlgorithm::Ps256) => {

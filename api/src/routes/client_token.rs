@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use crate::auth::client::{self, ASSERTION_TYPE};
 use crate::error::{ApiError, Problem, blocking};
-use crate::partner_work::client_record;
+use crate::partner_work::{ClientActor, client_record};
 use crate::request::RequestMeta;
 use crate::state::AppState;
 
@@ -218,9 +218,11 @@ pub async fn create_client_token(
                 }
                 partners::mark_used(c, found.id, now)?;
                 let mut record = client_record(
-                    found.id,
-                    Some(&found.name),
-                    &scopes,
+                    ClientActor {
+                        id: found.id,
+                        name: Some(&found.name),
+                        scopes: &scopes,
+                    },
                     &meta,
                     "client.token",
                     "machine_client",
@@ -240,10 +242,13 @@ pub async fn create_client_token(
         Ok(granted) => granted,
         Err((error, name)) => {
             // The refusal is recorded in a transaction of its own (the attempt's rolled back).
+            let no_scope = Default::default();
             let mut record = client_record(
-                client_id,
-                name.as_deref(),
-                &Default::default(),
+                ClientActor {
+                    id: client_id,
+                    name: name.as_deref(),
+                    scopes: &no_scope,
+                },
                 &meta2,
                 "client.token",
                 "machine_client",

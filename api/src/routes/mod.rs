@@ -28,6 +28,7 @@ pub mod status;
 pub mod training;
 pub mod users;
 pub mod waiting_list;
+pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -233,6 +234,12 @@ fn configure_pacts(cfg: &mut ServiceConfig) {
         .service(partner_referrals::get_partner_referral)
         .service(partner_referrals::answer_partner_referral)
         .service(events::list_events)
+        .service(webhooks::create_webhook_subscription)
+        .service(webhooks::list_webhook_subscriptions)
+        .service(webhooks::get_webhook_subscription)
+        .service(webhooks::replace_webhook_subscription)
+        .service(webhooks::redeliver_webhook_events)
+        .service(webhooks::list_webhook_attempts)
         .service(training::create_training_event)
         .service(training::list_training_events)
         .service(training::get_training_event)

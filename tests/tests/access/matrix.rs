@@ -258,6 +258,12 @@ const EXPECTED: &[(&str, &str)] = &[
     ("get_partner_referral", "DDDDDDDDDDU"),
     ("answer_partner_referral", "DDDDDDDDDDU"),
     ("list_events", "DDDDDDDDDDU"),
+    ("create_webhook_subscription", "DDDDDDDDDDU"),
+    ("list_webhook_subscriptions", "DDDDDDDDDDU"),
+    ("get_webhook_subscription", "DDDDDDDDDDU"),
+    ("replace_webhook_subscription", "DDDDDDDDDDU"),
+    ("redeliver_webhook_events", "DDDDDDDDDDU"),
+    ("list_webhook_attempts", "DDDDDDDDDDU"),
 ];
 
 struct Operation {
@@ -313,6 +319,9 @@ fn fill(path: &str, o: &Office) -> String {
             ),
         );
     filled = filled.replace("{month}", "2026-01");
+    // Webhook subscriptions are a machine client's: every staff token is refused before the
+    // id is looked at, so any id will do.
+    filled = filled.replace("{subscription_id}", "01936f4e-8a5b-7c3d-9e2f-0a1b2c3d4e5f");
     filled = filled.replace("{from_on}", "2026-01-01");
     for (name, value) in [
         ("case_file_id", &o.case_file),

@@ -1297,3 +1297,449 @@ mod feed {
         assert_eq!(page["next_after"], pruned);
     }
 }
+
+mod receiver;
+
+mod hooks {
+    //! Webhooks delivered to a real local receiver: signed, in order, retried, disabled after a
+    //! run of failures, redelivered on demand, never sent twice at once by two servers.
+
+    use std::collections::BTreeMap;
+
+    use serde_json::{Value, json};
+    use socialcare_tests::http::{created, etag_of, id_of, pointers};
+    use socialcare_tests::{TestApp, on_both_engines};
+    use standardwebhooks::Webhook;
+
+    use super::receiver::{self, Delivery};
+    use super::{EC1_PRIVATE, case, client_token, partner, problem, refer};
+
+    on_both_engines!(
+        deliveries_are_signed_and_in_commit_order,
+        a_receiver_down_for_a_while_gets_every_event_afterwards_in_order,
+        subscriptions_are_checked_and_kept_per_client,
+        events_are_redelivered_on_demand,
+        two_servers_never_send_one_event_twice,
+    );
+
+    /// Verifies a delivery with the Standard Webhooks reference library.
+    fn verify(secret: &str, d: &Delivery) {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("webhook-id", d.id.parse().unwrap());
+        headers.insert("webhook-timestamp", d.timestamp.parse().unwrap());
+        headers.insert("webhook-signature", d.signature.parse().unwrap());
+        Webhook::new(secret)
+            .unwrap()
+            .verify(d.body.as_bytes(), &headers)
+            .unwrap_or_else(|e| panic!("signature of {}: {e}", d.id));
+        // And a tampered body does not verify.
+        let tampered = d.body.replace("referral", "Referral");
+        assert!(
+            Webhook::new(secret)
+                .unwrap()
+                .verify(tampered.as_bytes(), &headers)
+                .is_err()
+        );
+    }
+
+    async fn subscribe(app: &TestApp, token: &str, url: &str, types: Value) -> Value {
+        created(
+            app.post(
+                token,
+                "/partner/webhooks",
+                &json!({"url": url, "event_types": types}),
+            )
+            .await,
+        )
+        .await
+    }
+
+    fn subject(d: &Delivery) -> String {
+        serde_json::from_str::<Value>(&d.body).unwrap()["subject"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn deliveries_are_signed_and_in_commit_order(app: TestApp) {
+        let (admin, cpi, client) = partner(
+            &app,
+            "Centro per l'impiego di Trento",
+            "employment_centre",
+            &["events"],
+        )
+        .await;
+        let (worker, file, _) = case(&app, &admin, "anna").await;
+        let token = client_token(&app, &client, "ec1", EC1_PRIVATE).await;
+        let (url, inbox) = receiver::start().await;
+        let made = subscribe(
+            &app,
+            &token,
+            &url,
+            json!(["it.comune.socialcare.referral.create"]),
+        )
+        .await;
+        let secret = made["secret"].as_str().unwrap().to_owned();
+        assert!(secret.starts_with("whsec_"));
+        let mut sent = Vec::new();
+        for _ in 0..3 {
+            sent.push(format!(
+                "referral/{}",
+                id_of(&refer(&app, &worker, &file, &cpi).await)
+            ));
+        }
+        assert!(
+            receiver::until(15, || inbox.accepted().len() >= 3).await,
+            "{:?}",
+            inbox.all()
+        );
+        let got = inbox.accepted();
+        assert_eq!(got.iter().map(subject).collect::<Vec<_>>(), sent);
+        for d in &got {
+            verify(&secret, d);
+            assert_eq!(d.content_type, "application/cloudevents+json");
+        }
+        // The delivery log and the subscription's position; the secret is never shown again.
+        let id = id_of(&made);
+        let log = app
+            .get_ok(&token, &format!("/partner/webhooks/{id}/attempts"))
+            .await;
+        let attempts = log["items"].as_array().unwrap();
+        assert_eq!(attempts.len(), 3);
+        assert!(
+            attempts
+                .iter()
+                .all(|a| a["succeeded"] == true && a["status_code"] == 204)
+        );
+        let state = app.get_ok(&token, &format!("/partner/webhooks/{id}")).await;
+        assert!(state.get("secret").is_none());
+        let last: i64 = serde_json::from_str::<Value>(&got[2].body).unwrap()["sequence"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(state["delivered_through"].as_i64().unwrap() >= last);
+        assert_eq!(state["consecutive_failures"], 0);
+    }
+
+    async fn a_receiver_down_for_a_while_gets_every_event_afterwards_in_order(app: TestApp) {
+        let (admin, cpi, client) =
+            partner(&app, "Agenzia del Lavoro", "labour_agency", &["events"]).await;
+        let (worker, file, _) = case(&app, &admin, "bruno").await;
+        let token = client_token(&app, &client, "ec1", EC1_PRIVATE).await;
+        let (url, inbox) = receiver::start().await;
+        let made = subscribe(
+            &app,
+            &token,
+            &url,
+            json!(["it.comune.socialcare.referral.create"]),
+        )
+        .await;
+        let secret = made["secret"].as_str().unwrap().to_owned();
+        // Down for the first two attempts (then the backoff waits 1 s, 2 s).
+        inbox.fail.store(2, std::sync::atomic::Ordering::SeqCst);
+        let mut sent = Vec::new();
+        for _ in 0..3 {
+            sent.push(format!(
+                "referral/{}",
+                id_of(&refer(&app, &worker, &file, &cpi).await)
+            ));
+        }
+        assert!(
+            receiver::until(30, || inbox.accepted().len() >= 3).await,
+            "{:?}",
+            inbox.all()
+        );
+        let got = inbox.accepted();
+        assert_eq!(got.iter().map(subject).collect::<Vec<_>>(), sent);
+        got.iter().for_each(|d| verify(&secret, d));
+        // The refused attempts were of the first event, the others waited behind it.
+        let all = inbox.all();
+        assert_eq!(all.len(), 5, "{all:?}");
+        assert!(all[..3].iter().all(|d| d.id == got[0].id));
+        let id = id_of(&made);
+        let log = app
+            .get_ok(&token, &format!("/partner/webhooks/{id}/attempts"))
+            .await;
+        let codes: Vec<i64> = log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .rev()
+            .map(|a| a["status_code"].as_i64().unwrap())
+            .collect();
+        assert_eq!(codes, [503, 503, 204, 204, 204]);
+        let state = app.get_ok(&token, &format!("/partner/webhooks/{id}")).await;
+        assert_eq!(state["consecutive_failures"], 0);
+        assert_eq!(state["enabled"], true);
+    }
+
+    async fn subscriptions_are_checked_and_kept_per_client(app: TestApp) {
+        let (admin, cpi, client) = partner(&app, "UEPE", "probation_office", &["events"]).await;
+        let (_, _, other) = partner(&app, "SerD", "addiction_service", &["events"]).await;
+        let token = client_token(&app, &client, "ec1", EC1_PRIVATE).await;
+        let other_token = client_token(&app, &other, "ec1", EC1_PRIVATE).await;
+        for (body, pointer) in [
+            (json!({"url": "not a url"}), "/url"),
+            (json!({"url": "ftp://example.it/x"}), "/url"),
+            (json!({"url": "https://u:p@example.it/x"}), "/url"),
+            (
+                json!({"url": "https://example.it/x", "event_types": ["referral.create"]}),
+                "/event_types",
+            ),
+        ] {
+            let p = problem(app.post(&token, "/partner/webhooks", &body).await, 422).await;
+            assert_eq!(pointers(&p), [pointer], "{body}");
+        }
+        let made = subscribe(&app, &token, "https://example.it/hooks", json!([])).await;
+        let id = id_of(&made);
+        // Another client's subscription does not exist for this one; staff are refused.
+        problem(
+            app.get(&other_token, &format!("/partner/webhooks/{id}"))
+                .await,
+            404,
+        )
+        .await;
+        assert!(
+            app.get_ok(&other_token, "/partner/webhooks").await["items"]
+                .as_array()
+                .unwrap()
+                .is_empty()
+        );
+        let (_, worker) = app
+            .staff(&admin, "carla", &["social_worker"], &["social_inclusion"])
+            .await;
+        problem(app.get(&worker, "/partner/webhooks").await, 403).await;
+        // Stopped and resumed with If-Match.
+        let r = app.get(&token, &format!("/partner/webhooks/{id}")).await;
+        let etag = etag_of(&r);
+        problem(
+            app.put_if(
+                &token,
+                &format!("/partner/webhooks/{id}"),
+                None,
+                &json!({"url": "https://example.it/hooks", "event_types": [], "enabled": false}),
+            )
+            .await,
+            428,
+        )
+        .await;
+        let r = app
+            .put_if(
+                &token,
+                &format!("/partner/webhooks/{id}"),
+                Some(&etag),
+                &json!({"url": "https://example.it/hooks", "event_types": [], "enabled": false}),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["enabled"], false);
+        // Its creation and change are events of the organisation's feed.
+        let feed = app.get_ok(&token, "/events").await;
+        let types: Vec<&str> = feed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["type"].as_str().unwrap())
+            .collect();
+        assert!(
+            types.contains(&"it.comune.socialcare.webhook_subscription.create"),
+            "{types:?}"
+        );
+        assert!(
+            types.contains(&"it.comune.socialcare.webhook_subscription.update"),
+            "{types:?}"
+        );
+        let _ = cpi;
+    }
+
+    async fn events_are_redelivered_on_demand(app: TestApp) {
+        let (admin, cpi, client) =
+            partner(&app, "Distretto sanitario", "health_district", &["events"]).await;
+        let (worker, file, _) = case(&app, &admin, "dario").await;
+        let token = client_token(&app, &client, "ec1", EC1_PRIVATE).await;
+        let (url, inbox) = receiver::start().await;
+        let made = subscribe(
+            &app,
+            &token,
+            &url,
+            json!(["it.comune.socialcare.referral.create"]),
+        )
+        .await;
+        let id = id_of(&made);
+        let start = made["delivered_through"].as_i64().unwrap();
+        refer(&app, &worker, &file, &cpi).await;
+        refer(&app, &worker, &file, &cpi).await;
+        assert!(receiver::until(15, || inbox.accepted().len() >= 2).await);
+        let p = problem(
+            app.post(
+                &token,
+                &format!("/partner/webhooks/{id}/redeliveries"),
+                &json!({"after": 1_000_000}),
+            )
+            .await,
+            422,
+        )
+        .await;
+        assert_eq!(pointers(&p), ["/after"]);
+        let r = app
+            .post(
+                &token,
+                &format!("/partner/webhooks/{id}/redeliveries"),
+                &json!({"after": start}),
+            )
+            .await;
+        let moved = created(r).await;
+        assert_eq!(moved["delivered_through"], start);
+        assert!(
+            receiver::until(15, || inbox.accepted().len() >= 4).await,
+            "{:?}",
+            inbox.all()
+        );
+        let got = inbox.accepted();
+        assert_eq!(got[2].id, got[0].id);
+        assert_eq!(got[3].id, got[1].id);
+    }
+
+    async fn two_servers_never_send_one_event_twice(app: TestApp) {
+        let (admin, cpi, client) =
+            partner(&app, "Cooperativa Il Ponte", "cooperative", &["events"]).await;
+        let second = app.spawn_beside().await;
+        let (worker, file, _) = case(&app, &admin, "elena").await;
+        let token = client_token(&app, &client, "ec1", EC1_PRIVATE).await;
+        let (url, inbox) = receiver::start().await;
+        let mut subscriptions = Vec::new();
+        for _ in 0..3 {
+            subscriptions.push(
+                subscribe(
+                    &app,
+                    &token,
+                    &url,
+                    json!(["it.comune.socialcare.referral.create"]),
+                )
+                .await,
+            );
+        }
+        let path = format!("/case-files/{file}/referrals");
+        let bodies: Vec<Value> = (0..12)
+            .map(|i| json!({"direction": "outgoing", "organisation_id": cpi, "reason": format!("r{i}")}))
+            .collect();
+        let writes = bodies.iter().enumerate().map(|(i, body)| {
+            let target = if i % 2 == 0 { &app } else { &second };
+            target.post(&worker, &path, body)
+        });
+        for r in futures_util::future::join_all(writes).await {
+            created(r).await;
+        }
+        // Three subscriptions × twelve events, each exactly once (the receiver never fails, so
+        // a second copy could only come from two workers sending the same run).
+        assert!(
+            receiver::until(30, || inbox.accepted().len() >= 36).await,
+            "{}",
+            inbox.all().len()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+        let all = inbox.all();
+        assert_eq!(all.len(), 36, "duplicates were sent");
+        // Each subscription saw each event once: 12 distinct ids, each three times.
+        let mut ids: BTreeMap<String, usize> = BTreeMap::new();
+        for d in &all {
+            *ids.entry(d.id.clone()).or_default() += 1;
+        }
+        assert_eq!(ids.len(), 12);
+        assert!(ids.values().all(|n| *n == 3), "{ids:?}");
+        assert_eq!(subscriptions.len(), 3);
+    }
+
+    /// Runs on each engine with `--webhook-max-failures 2`.
+    #[tokio::test]
+    async fn sqlite_a_subscription_that_keeps_failing_is_disabled_and_its_client_told() {
+        let app = TestApp::spawn_with(
+            socialcare_tests::Engine::Sqlite,
+            &["--webhook-max-failures", "2"],
+        )
+        .await;
+        if let Some(app) = app {
+            a_subscription_that_keeps_failing_is_disabled_and_its_client_told(app).await;
+        }
+    }
+
+    /// Runs on each engine with `--webhook-max-failures 2`.
+    #[tokio::test]
+    async fn postgres_a_subscription_that_keeps_failing_is_disabled_and_its_client_told() {
+        let app = TestApp::spawn_with(
+            socialcare_tests::Engine::Postgres,
+            &["--webhook-max-failures", "2"],
+        )
+        .await;
+        if let Some(app) = app {
+            a_subscription_that_keeps_failing_is_disabled_and_its_client_told(app).await;
+        }
+    }
+
+    async fn a_subscription_that_keeps_failing_is_disabled_and_its_client_told(app: TestApp) {
+        let (admin, cpi, client) = partner(
+            &app,
+            "Centro per l'impiego di Cles",
+            "employment_centre",
+            &["events"],
+        )
+        .await;
+        let (worker, file, _) = case(&app, &admin, "fabio").await;
+        let token = client_token(&app, &client, "ec1", EC1_PRIVATE).await;
+        let (url, inbox) = receiver::start().await;
+        let made = subscribe(
+            &app,
+            &token,
+            &url,
+            json!(["it.comune.socialcare.referral.create"]),
+        )
+        .await;
+        let id = id_of(&made);
+        inbox.down.store(true, std::sync::atomic::Ordering::SeqCst);
+        let referral = refer(&app, &worker, &file, &cpi).await;
+        let path = format!("/partner/webhooks/{id}");
+        let mut state = Value::Null;
+        for _ in 0..100 {
+            state = app.get_ok(&token, &path).await;
+            if state["enabled"] == false {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        assert_eq!(state["enabled"], false, "{state}");
+        assert!(
+            state["disabled_reason"]
+                .as_str()
+                .unwrap()
+                .contains("2 failed"),
+            "{state}"
+        );
+        assert_eq!(inbox.all().len(), 2);
+        // The client is told by an event of its feed, and the office's act is audited.
+        let feed = app.get_ok(&token, "/events").await;
+        assert!(feed["items"].as_array().unwrap().iter().any(|e| e["type"]
+            == "it.comune.socialcare.webhook_subscription.disable"
+            && e["subject"] == format!("webhook_subscription/{id}")));
+        assert!(
+            app.audit(20)
+                .iter()
+                .any(|r| r.action == "webhook_subscription.disable"
+                    && r.actor_username.as_deref() == Some("system:webhooks"))
+        );
+        // Enabled again once the receiver is back: the waiting event arrives.
+        inbox.down.store(false, std::sync::atomic::Ordering::SeqCst);
+        let etag = etag_of(&app.get(&token, &path).await);
+        let r = app.put_if(&token, &path, Some(&etag),
+            &json!({"url": url, "event_types": ["it.comune.socialcare.referral.create"], "enabled": true})).await;
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["enabled"], true);
+        assert_eq!(body["consecutive_failures"], 0);
+        assert!(receiver::until(15, || !inbox.accepted().is_empty()).await);
+        assert_eq!(
+            subject(&inbox.accepted()[0]),
+            format!("referral/{}", id_of(&referral))
+        );
+    }
+}
