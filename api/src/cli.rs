@@ -130,7 +130,7 @@ fn demo_data(config: &Config, seed: u64, persons: u16, out: &mut dyn Write) -> a
     write_out(
         out,
         &format!(
-            "loaded {} persons, {} households, {} case files, {} diary entries, {} facilities with {} beds and {} placements, {} employers with {} contracts and {} employment placements ({} tutor reviews), {} training events, {} care resources with {} applications ({} admitted) (seed {seed})\nstaff accounts (password `{}`): {}\n",
+            "loaded {} persons, {} households, {} case files, {} diary entries, {} facilities with {} beds and {} placements, {} employers with {} contracts and {} employment placements ({} tutor reviews), {} training events, {} care resources with {} applications ({} admitted), {} partner organisations with {} referrals addressed to them (seed {seed})\nstaff accounts (password `{}`): {}\n",
             summary.persons,
             summary.households,
             summary.case_files,
@@ -146,6 +146,8 @@ fn demo_data(config: &Config, seed: u64, persons: u16, out: &mut dyn Write) -> a
             summary.resources,
             summary.applications,
             summary.admissions,
+            summary.partner_organisations,
+            summary.addressed_referrals,
             crate::demo::DEMO_PASSWORD,
             summary.users.join(", ")
         ),

@@ -144,6 +144,10 @@ pub struct DemoSummary {
     pub applications: usize,
     /// Of those, the admitted ones.
     pub admissions: usize,
+    /// Partner organisations (each with a machine client, without keys).
+    pub partner_organisations: usize,
+    /// Referrals addressed to a registered partner organisation.
+    pub addressed_referrals: usize,
 }
 
 const DIARY_TEXTS: &[&str] = &[
@@ -532,6 +536,7 @@ pub fn load(db: &Database, seed: u64, persons_count: usize) -> Result<DemoSummar
         demo_training(c, &social_workers, author, today, now, &mut summary)?;
         let resources = demo_resources(c, author, today, now, &mut summary)?;
         demo_applications(c, &housing_files, &resources, today, now, &mut summary)?;
+        demo_partners(c, &housing_files, author, today, now, &mut summary)?;
         audit::append(
             c,
             audit::NewAuditRecord {
@@ -557,6 +562,105 @@ pub fn load(db: &Database, seed: u64, persons_count: usize) -> Result<DemoSummar
         )?;
         Ok(summary)
     })
+}
+
+/// Partner organisations of the Trentino office (the Centro per l'impiego, the Agenzia del
+/// Lavoro, the Provincia) with a machine client each (their keys are the partners' to send),
+/// and referrals addressed to the Centro per l'impiego, some sent, some accepted by its client.
+fn demo_partners(
+    c: &mut socialcare_persistence::AnyConnection,
+    files: &[DemoFile],
+    author: Uuid,
+    today: NaiveDate,
+    now: chrono::DateTime<Utc>,
+    summary: &mut DemoSummary,
+) -> Result<(), StoreError> {
+    use socialcare_domain::case_file::{
+        ReferralDetails, ReferralDirection, ReferralTransition, change_referral,
+    };
+    use socialcare_domain::partner::{ClientContent, OrganisationKind, Scope};
+    use socialcare_persistence::{partners, referrals};
+    let mut centre = None;
+    for (name, kind, scopes) in [
+        (
+            "Centro per l'impiego di Trento",
+            OrganisationKind::EmploymentCentre,
+            vec![Scope::Referrals, Scope::Events],
+        ),
+        (
+            "Agenzia del Lavoro",
+            OrganisationKind::LabourAgency,
+            vec![Scope::Referrals, Scope::Events],
+        ),
+        (
+            "Provincia autonoma di Trento",
+            OrganisationKind::Province,
+            vec![Scope::Statistics],
+        ),
+    ] {
+        let organisation = partners::insert_organisation(c, name, kind, author, now)?;
+        let content = ClientContent::parse("gateway", &scopes).map_err(store_err)?;
+        partners::insert_client(c, organisation.id, &content, author, now)?;
+        summary.partner_organisations += 1;
+        if kind == OrganisationKind::EmploymentCentre {
+            centre = Some(organisation);
+        }
+    }
+    let (Some(centre), Some(service)) = (
+        centre.as_ref(),
+        OrganisationKind::EmploymentCentre.referral_service(),
+    ) else {
+        return Ok(());
+    };
+    let client = partners::list_clients(c, Some(centre.id), None, 1)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| store_err("the centre's client is missing"))?;
+    for (n, file) in files.iter().take(6).enumerate() {
+        let sent_on =
+            (today - Duration::days(20 - i64::try_from(n).unwrap_or(0))).max(file.opened_on);
+        let referral = referrals::insert(
+            c,
+            &referrals::NewReferral {
+                case_file_id: file.id,
+                direction: ReferralDirection::Outgoing,
+                service,
+                details: ReferralDetails::parse(
+                    &centre.name,
+                    "Orientamento e ricerca attiva del lavoro",
+                )
+                .map_err(store_err)?,
+                sent_on,
+                organisation_id: Some(centre.id),
+            },
+            file.manager,
+            now,
+        )?;
+        summary.addressed_referrals += 1;
+        if n % 2 == 1 {
+            let reply = Some("Presa in carico: primo colloquio fissato".to_owned());
+            let change = change_referral(
+                &referral,
+                ReferralTransition::Accept,
+                today,
+                reply.clone(),
+                today,
+            )
+            .map_err(store_err)?;
+            referrals::record_change(
+                c,
+                &referral,
+                referral.version,
+                ReferralTransition::Accept,
+                &change,
+                today,
+                reply.as_deref(),
+                referrals::ReferralAuthor::Client(client.id),
+                now,
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// The case file a demo project is drawn up for.

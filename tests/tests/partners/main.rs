@@ -24,7 +24,49 @@ on_both_engines!(
     a_changed_registration_holds_from_the_next_call,
     a_referral_names_its_organisation_by_the_rules,
     one_assertion_gives_one_token_across_two_servers,
+    demo_data_has_partners_and_addressed_referrals,
 );
+
+async fn demo_data_has_partners_and_addressed_referrals(app: TestApp) {
+    let summary = socialcare_api::demo::load(app.db(), 5, 30).unwrap();
+    assert_eq!(summary.partner_organisations, 3);
+    assert!(
+        summary.addressed_referrals >= 2,
+        "{}",
+        summary.addressed_referrals
+    );
+    let admin = app.admin_token().await;
+    let organisations = app.get_ok(&admin, "/partner-organisations").await;
+    let kinds: Vec<&str> = organisations["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["employment_centre", "labour_agency", "province"]);
+    let clients = app.get_ok(&admin, "/machine-clients").await;
+    assert_eq!(clients["items"].as_array().unwrap().len(), 3);
+    // Some referrals to the centre were answered by its client, in the history as such.
+    let answered = app
+        .db()
+        .read(|c| {
+            let centre =
+                uuid::Uuid::parse_str(organisations["items"][0]["id"].as_str().unwrap()).unwrap();
+            socialcare_persistence::referrals::list_addressed(c, centre, None, None, 100)
+        })
+        .unwrap();
+    assert_eq!(answered.len(), summary.addressed_referrals);
+    assert!(
+        answered
+            .iter()
+            .any(|a| a.referral.answered_by_client.is_some())
+    );
+    assert!(
+        answered
+            .iter()
+            .any(|a| a.referral.answered_by_client.is_none())
+    );
+}
 
 /// The audience the test servers expect (the default).
 const AUDIENCE: &str = "socialcare/api/v1/auth/client-token";
