@@ -1056,6 +1056,8 @@ impl Generator {
                 direction,
                 service,
                 details,
+                organisation_id: None,
+                answered_by_client: None,
                 status: ReferralStatus::Sent,
                 sent_on,
                 reply_text: None,
@@ -1106,8 +1108,9 @@ impl Generator {
                     to_status: change.to.as_str().to_owned(),
                     occurred_on: on,
                     note,
-                    author_id: DbUuid(by),
+                    author_id: Some(DbUuid(by)),
                     recorded_at: inst(at),
+                    client_id: None,
                 });
                 referral.status = change.to;
                 referral.reply_text = change.reply_text;
@@ -1134,6 +1137,10 @@ impl Generator {
                 created_at: inst(created_at),
                 updated_at: inst(referral.updated_at),
                 updated_by: DbUuid(referral.updated_by),
+                // The generated referrals name their organisation in words, as most of the
+                // office's referrals do: none is addressed to a registered partner.
+                organisation_id: None,
+                answered_by_client: None,
             });
         }
         Ok(())

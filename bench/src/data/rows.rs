@@ -534,6 +534,8 @@ pub struct ReferralRow {
     pub(super) created_at: DbInstant,
     pub(super) updated_at: DbInstant,
     pub(super) updated_by: DbUuid,
+    pub(super) organisation_id: Option<DbUuid>,
+    pub(super) answered_by_client: Option<DbUuid>,
 }
 
 /// A `referral_events` row.
@@ -547,8 +549,9 @@ pub struct ReferralEventRow {
     pub(super) to_status: String,
     pub(super) occurred_on: NaiveDate,
     pub(super) note: Option<String>,
-    pub(super) author_id: DbUuid,
+    pub(super) author_id: Option<DbUuid>,
     pub(super) recorded_at: DbInstant,
+    pub(super) client_id: Option<DbUuid>,
 }
 
 /// A `projects` row.
