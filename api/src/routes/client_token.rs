@@ -86,7 +86,9 @@ fn read_request(req: &HttpRequest, body: &[u8]) -> Result<(String, Option<String
         ));
     }
     if body.len() > MAX_REQUEST_BYTES {
-        return Err(ApiError::PayloadTooLarge(MAX_REQUEST_BYTES));
+        return Err(invalid_request(format!(
+            "the token request exceeds {MAX_REQUEST_BYTES} bytes"
+        )));
     }
     let form: ClientTokenRequest = serde_urlencoded::from_bytes(body)
         .map_err(|e| invalid_request(format!("the form is not valid: {e}")))?;
@@ -144,9 +146,8 @@ fn read_request(req: &HttpRequest, body: &[u8]) -> Result<(String, Option<String
     responses(
         (status = 200, description = "The access token.", body = ClientTokenResponse,
             headers(("Cache-Control" = String, description = "`no-store`."))),
-        (status = 400, description = "`invalid_request`, `unsupported_grant_type` or `invalid_scope` (in `error`).", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`invalid_request` (also for a request over 16 KiB), `unsupported_grant_type` or `invalid_scope` (in `error`).", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`invalid_client` (in `error`): the assertion or the client is refused.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The request exceeds 16 KiB.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not `application/x-www-form-urlencoded`.", body = Problem, content_type = "application/problem+json"),
     )
 )]
