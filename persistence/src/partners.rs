@@ -374,6 +374,29 @@ pub fn keys_of(conn: &mut AnyConnection, client_id: Uuid) -> Result<Vec<ClientKe
         .collect()
 }
 
+/// The keys of several clients in one query (revoked ones too), oldest first per client.
+pub fn keys_of_clients(
+    conn: &mut AnyConnection,
+    client_ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Vec<ClientKey>>, StoreError> {
+    let ids: Vec<DbUuid> = client_ids.iter().copied().map(DbUuid).collect();
+    let mut keys: std::collections::HashMap<Uuid, Vec<ClientKey>> =
+        std::collections::HashMap::new();
+    let rows = machine_client_keys::table
+        .filter(machine_client_keys::client_id.eq_any(ids))
+        .order((
+            machine_client_keys::added_at.asc(),
+            machine_client_keys::kid.asc(),
+        ))
+        .select(KeyRow::as_select())
+        .load(conn)?;
+    for row in rows {
+        let key = ClientKey::try_from(row)?;
+        keys.entry(key.client_id).or_default().push(key);
+    }
+    Ok(keys)
+}
+
 /// One key of a client.
 pub fn find_key(
     conn: &mut AnyConnection,

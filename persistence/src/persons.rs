@@ -215,6 +215,22 @@ pub fn find(conn: &mut AnyConnection, id: Uuid) -> Result<Option<PersonRecord>, 
         .transpose()
 }
 
+/// Finds several persons in one query (annulled ones included), keyed by id; ids with no
+/// person are absent.
+pub fn find_many(
+    conn: &mut AnyConnection,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, PersonRecord>, StoreError> {
+    let keys: Vec<DbUuid> = ids.iter().copied().map(DbUuid).collect();
+    persons::table
+        .filter(persons::id.eq_any(keys))
+        .select(PersonRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|row| to_domain(row).map(|person| (person.id, person)))
+        .collect()
+}
+
 /// Whether a person with this id is registered (annulled or not).
 pub fn exists(conn: &mut AnyConnection, id: Uuid) -> Result<bool, StoreError> {
     let found: Option<DbUuid> = persons::table

@@ -11,6 +11,7 @@ use socialcare_domain::case_file::{
 };
 use socialcare_domain::ids::ReferralId;
 use socialcare_domain::partner::client_may_apply;
+use socialcare_domain::person::PersonRecord;
 use socialcare_persistence::referrals::{self, AddressedReferral, ReferralAuthor};
 use socialcare_persistence::{AnyConnection, persons};
 use utoipa::{IntoParams, ToSchema};
@@ -74,14 +75,27 @@ pub struct PartnerReferralResponse {
     pub person: ReferredPerson,
 }
 
-fn response(
+/// The answers for referrals, with their persons read in one query.
+fn responses(
     conn: &mut AnyConnection,
-    found: &AddressedReferral,
-) -> Result<PartnerReferralResponse, ApiError> {
-    let person = persons::find(conn, found.person_id)?
-        .ok_or_else(|| ApiError::Internal("the referral's person is missing".into()))?;
+    found: &[AddressedReferral],
+) -> Result<Vec<PartnerReferralResponse>, ApiError> {
+    let ids: Vec<Uuid> = found.iter().map(|f| f.person_id).collect();
+    let people = persons::find_many(conn, &ids)?;
+    found
+        .iter()
+        .map(|f| {
+            let person = people
+                .get(&f.person_id)
+                .ok_or_else(|| ApiError::Internal("the referral's person is missing".into()))?;
+            Ok(response(f, person))
+        })
+        .collect()
+}
+
+fn response(found: &AddressedReferral, person: &PersonRecord) -> PartnerReferralResponse {
     let r = &found.referral;
-    Ok(PartnerReferralResponse {
+    PartnerReferralResponse {
         id: r.id,
         service: r.service.into(),
         organisation_id: r.organisation_id.unwrap_or_default(),
@@ -110,7 +124,17 @@ fn response(
                 .as_ref()
                 .map(|t| t.as_str().to_owned()),
         },
-    })
+    }
+}
+
+/// The answer for one referral.
+fn one_response(
+    conn: &mut AnyConnection,
+    found: &AddressedReferral,
+) -> Result<PartnerReferralResponse, ApiError> {
+    responses(conn, std::slice::from_ref(found))?
+        .pop()
+        .ok_or_else(|| ApiError::Internal("the referral's person is missing".into()))
 }
 
 /// A referral addressed to the client's organisation, or 404 (also for one addressed to
@@ -213,10 +237,7 @@ pub async fn list_partner_referrals(
                 &query,
                 |last| format!("partner-referral|{}", last.referral.id),
             );
-            let items = found
-                .iter()
-                .map(|f| response(work.conn(), f))
-                .collect::<Result<Vec<_>, _>>()?;
+            let items = responses(work.conn(), &found)?;
             work.shows(found.iter().map(|f| f.person_id))
                 .detail("returned", items.len());
             Ok(PartnerReferralPage { items, next })
@@ -258,7 +279,7 @@ pub async fn get_partner_referral(
         let organisation_id = work.organisation().id;
         let found = addressed(work.conn(), organisation_id, id.0.uuid())?;
         work.resource(found.referral.id).shows([found.person_id]);
-        response(work.conn(), &found)
+        one_response(work.conn(), &found)
     })
     .await?;
     Ok(with_etag(body.version, &body))
@@ -381,7 +402,7 @@ pub async fn answer_partner_referral(
                 .detail("from", change.from.as_str())
                 .detail("to", change.to.as_str());
             let updated = addressed(work.conn(), organisation_id, referral.id)?;
-            let body = response(work.conn(), &updated)?;
+            let body = one_response(work.conn(), &updated)?;
             Ok(Answer::ok(&body, Some(body.version)))
         },
     )

@@ -630,11 +630,12 @@ pub async fn list_machine_clients(
                 &query,
                 |last| format!("client|{}", last.id),
             );
-            let mut items = Vec::with_capacity(found.len());
-            for client in &found {
-                let keys = partners::keys_of(work.conn(), client.id)?;
-                items.push(client_response(client, &keys));
-            }
+            let ids: Vec<Uuid> = found.iter().map(|c| c.id).collect();
+            let mut keys = partners::keys_of_clients(work.conn(), &ids)?;
+            let items: Vec<MachineClientResponse> = found
+                .iter()
+                .map(|client| client_response(client, &keys.remove(&client.id).unwrap_or_default()))
+                .collect();
             work.detail("returned", items.len());
             Ok(MachineClientPage { items, next })
         },
