@@ -24,7 +24,7 @@ use socialcare_persistence::webhooks::{self, Attempt, Leased, RunEnd};
 use standardwebhooks::Webhook;
 use uuid::Uuid;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, blocking};
 use crate::routes::events::CloudEvent;
 use crate::state::AppState;
 
@@ -81,14 +81,6 @@ pub async fn work(state: web::Data<AppState>, deliverer: Deliverer) {
             }
         }
     }
-}
-
-async fn blocking<T, F>(f: F) -> Result<T, ApiError>
-where
-    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
-    T: Send + 'static,
-{
-    crate::error::blocking(f).await
 }
 
 /// One run on one due subscription; `false` when none was due.

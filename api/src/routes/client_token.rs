@@ -73,7 +73,14 @@ fn invalid_client(detail: impl Into<String>) -> ApiError {
 }
 
 /// The request, read: form-encoded, small, with the fields of this grant.
-fn read_request(req: &HttpRequest, body: &[u8]) -> Result<(String, Option<String>), ApiError> {
+/// What a well-formed token request carries.
+struct TokenRequest {
+    assertion: String,
+    scope: Option<String>,
+    client_id: Option<String>,
+}
+
+fn read_request(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, ApiError> {
     let media = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -119,12 +126,11 @@ fn read_request(req: &HttpRequest, body: &[u8]) -> Result<(String, Option<String
             "`scope` must be at most 200 plain characters",
         ));
     }
-    if let (Some(id), Ok(claimed)) = (&form.client_id, client::claimed(&assertion))
-        && *id != claimed.client_id.to_string()
-    {
-        return Err(invalid_client("`client_id` is not the assertion's `iss`"));
-    }
-    Ok((assertion, form.scope))
+    Ok(TokenRequest {
+        assertion,
+        scope: form.scope,
+        client_id: form.client_id,
+    })
 }
 
 /// Obtain an access token for a machine client
@@ -157,8 +163,15 @@ pub async fn create_client_token(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let (assertion, scope) = read_request(&req, &body)?;
+    let TokenRequest {
+        assertion,
+        scope,
+        client_id: sent_id,
+    } = read_request(&req, &body)?;
     let claimed = client::claimed(&assertion).map_err(invalid_client)?;
+    if sent_id.is_some_and(|id| id != claimed.client_id.to_string()) {
+        return Err(invalid_client("`client_id` is not the assertion's `iss`"));
+    }
     let meta = RequestMeta::of(&req);
     let st = state.clone();
     let (client_id, meta2) = (claimed.client_id, meta.clone());
