@@ -308,9 +308,11 @@ pub struct ClientKey {
     pub revoked_by: Option<Uuid>,
 }
 
-/// Checks a name: trimmed, 1 to `max` characters, no line breaks or tabs.
+/// Checks a name: invisible characters removed and NFC (as person names, so that two names
+/// that look alike are one), trimmed, 1 to `max` characters, no line breaks or tabs.
 fn check_name(raw: &str, max: usize) -> Result<String, String> {
-    let value = raw.trim();
+    let cleaned = crate::names::clean(raw);
+    let value = cleaned.trim();
     if value.is_empty() {
         return Err("must not be empty".into());
     }
@@ -516,6 +518,13 @@ mod tests {
         assert_eq!(fields, ["name", "scopes"]);
         assert!(ClientContent::parse("two\nlines", &[Scope::Events]).is_err());
         assert!(organisation_name(&"x".repeat(201)).is_err());
+        assert_eq!(
+            organisation_name("Agenzia\u{200B} del Lavoro")
+                .ok()
+                .as_deref(),
+            Some("Agenzia del Lavoro")
+        );
+        assert!(organisation_name("\u{200B}\u{FEFF}").is_err());
         assert_eq!(
             organisation_name("  Agenzia del Lavoro ").ok().as_deref(),
             Some("Agenzia del Lavoro")

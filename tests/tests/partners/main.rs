@@ -25,7 +25,57 @@ on_both_engines!(
     a_referral_names_its_organisation_by_the_rules,
     one_assertion_gives_one_token_across_two_servers,
     demo_data_has_partners_and_addressed_referrals,
+    hostile_input_gets_a_4xx,
 );
+
+async fn hostile_input_gets_a_4xx(app: TestApp) {
+    let (admin, cpi, client) = partner(
+        &app,
+        "Centro per l'impiego di Borgo",
+        "employment_centre",
+        &["referrals", "events"],
+    )
+    .await;
+    let path = "/partner-organisations";
+    // A NUL byte, invisible characters only, a look-alike of a registered name.
+    for (body, status) in [
+        (json!({"name": "CPI\u{0}Borgo", "kind": "other"}), 422),
+        (json!({"name": "\u{200B}\u{2060}", "kind": "other"}), 422),
+        (
+            json!({"name": "Centro per l'impiego\u{200B} di Borgo", "kind": "other"}),
+            409,
+        ),
+    ] {
+        problem(app.post(&admin, path, &body).await, status).await;
+    }
+    let (worker, file, _) = case(&app, &admin, "gina").await;
+    let referral = refer(&app, &worker, &file, &cpi).await;
+    let token = client_token(&app, &client, "ec1", EC1_PRIVATE).await;
+    let answers = format!("/partner/referrals/{}/answers", id_of(&referral));
+    let etag = etag_of(
+        &app.get(&token, &format!("/partner/referrals/{}", id_of(&referral)))
+            .await,
+    );
+    for body in [
+        json!({"transition": "accept", "reply_text": "ok", "occurred_on": "0000-01-01"}),
+        json!({"transition": "accept", "reply_text": "o\u{0}k"}),
+    ] {
+        let r = app.post_if(&token, &answers, &etag, &body).await;
+        assert!(r.status().is_client_error(), "{body}: {}", r.status());
+    }
+    for query in [
+        "type=it.comune.socialcare.x%00",
+        "after=99999999999999999999",
+        "wait=-1",
+    ] {
+        problem(app.get(&token, &format!("/events?{query}")).await, 400).await;
+    }
+    let form = format!(
+        "grant_type=client_credentials&client_assertion_type={}&client_assertion=a%00b&scope=ref%00errals",
+        urlencode(ASSERTION_TYPE)
+    );
+    assert!(request_token(&app, form).await.status().is_client_error());
+}
 
 async fn demo_data_has_partners_and_addressed_referrals(app: TestApp) {
     let summary = socialcare_api::demo::load(app.db(), 5, 30).unwrap();
