@@ -70,6 +70,8 @@ database_url() {
 
 export SOCIALCARE_JWT_SECRET="bench-secret-bench-secret-bench-secret-0123"
 export SOCIALCARE_ADMIN_PASSWORD="bench-Secret-Pw-2026"
+# The benchmark measures the server, not the per-caller quota (api/src/rate_limit.rs).
+export SOCIALCARE_RATE_LIMIT_PER_MINUTE=1000000
 export SOCIALCARE_ACCESS_TOKEN_TTL_SECS=7200
 export RUST_LOG=warn
 port="$PORT"

@@ -119,6 +119,8 @@ export DATABASE_URL
 export BIND_ADDR="127.0.0.1:$PORT"
 export SOCIALCARE_JWT_SECRET="bench-secret-bench-secret-bench-secret-0123"
 export SOCIALCARE_ADMIN_PASSWORD="bench-Secret-Pw-2026"
+# The benchmark measures the server, not the per-caller quota (api/src/rate_limit.rs).
+export SOCIALCARE_RATE_LIMIT_PER_MINUTE=1000000
 export SOCIALCARE_ACCESS_TOKEN_TTL_SECS="${SOCIALCARE_ACCESS_TOKEN_TTL_SECS:-7200}"
 export SOCIALCARE_DB_POOL_SIZE="${SOCIALCARE_DB_POOL_SIZE:-10}"
 export SOCIALCARE_AUDIT_READ_COMMIT="${SOCIALCARE_AUDIT_READ_COMMIT:-asynchronous}"

@@ -150,6 +150,9 @@ fn cors(origins: &[String]) -> Cors {
             header::LOCATION,
             header::RETRY_AFTER,
             header::WWW_AUTHENTICATE,
+            header::HeaderName::from_static(crate::rate_limit::LIMIT_HEADER),
+            header::HeaderName::from_static(crate::rate_limit::REMAINING_HEADER),
+            header::HeaderName::from_static(crate::rate_limit::RESET_HEADER),
             header::HeaderName::from_static("x-request-id"),
         ])
         .max_age(3600)
@@ -180,6 +183,14 @@ async fn prune_events(state: web::Data<AppState>) {
             Err(error) => tracing::warn!(%error, "the event pruning task failed"),
         }
         tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+    }
+}
+
+/// Forgets, every minute, the callers whose rate-limit quota is whole again.
+async fn forget_idle_callers(state: web::Data<AppState>) {
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        state.rate_limits.forget_idle();
     }
 }
 
@@ -247,6 +258,10 @@ impl Application {
                     max_failures: config.login_max_failures_per_address,
                     window,
                 },
+            ),
+            rate_limits: crate::rate_limit::RateLimits::per_minute(
+                std::num::NonZeroU32::new(config.rate_limit_per_minute)
+                    .unwrap_or(std::num::NonZeroU32::MIN),
             ),
             refresh_ttl: chrono::Duration::seconds(i64::from(config.refresh_token_ttl_secs)),
             trust_proxy_headers: config.trust_proxy_headers,
@@ -330,7 +345,10 @@ impl Application {
     /// Serves until the server is stopped (Ctrl-C or SIGTERM), with the housekeeping of the
     /// event feed and the webhook workers beside it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let mut background = vec![tokio::spawn(prune_events(self.state.clone()))];
+        let mut background = vec![
+            tokio::spawn(prune_events(self.state.clone())),
+            tokio::spawn(forget_idle_callers(self.state.clone())),
+        ];
         match crate::webhooks::Deliverer::new(self.state.webhook_timeout) {
             Ok(deliverer) => {
                 for _ in 0..crate::webhooks::WORKERS {

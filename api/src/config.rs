@@ -236,6 +236,14 @@ pub struct Config {
     /// How long a webhook receiver has to answer, in seconds (1-60, default 10).
     #[arg(long, env = "SOCIALCARE_WEBHOOK_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=60), global = true)]
     pub webhook_timeout_secs: u32,
+    /// Requests per minute each caller may send to one server process (1-1000000, default
+    /// 600): each staff member, each partner's machine client and, without a valid access token,
+    /// each client address has its own quota, which it may spend at once and which refills one
+    /// request every `60 / quota` seconds. Beyond it the answer is 429 with `Retry-After`. Each
+    /// process keeps its own count: behind a load balancer over N processes a caller may reach
+    /// up to N times the quota.
+    #[arg(long, env = "SOCIALCARE_RATE_LIMIT_PER_MINUTE", default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..=1_000_000), global = true)]
+    pub rate_limit_per_minute: u32,
     /// Lifetime of an access token, in seconds.
     #[arg(long, env = "SOCIALCARE_ACCESS_TOKEN_TTL_SECS", default_value_t = 900, value_parser = clap::value_parser!(u32).range(30..=86_400), global = true)]
     pub access_token_ttl_secs: u32,

@@ -18,6 +18,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod outbox;
 pub mod partner_work;
+pub mod rate_limit;
 pub mod request;
 pub mod routes;
 pub mod state;

@@ -1,5 +1,5 @@
 //! Cross-cutting HTTP behaviour: request ids, problem details completion, security headers,
-//! access logs, the 404/405 fallback.
+//! access logs, rate limits, the 404/405 fallback.
 
 use std::time::Instant;
 
@@ -11,8 +11,11 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use tracing::Instrument;
 
+use crate::auth::caller::bearer_token;
 use crate::error::{ApiError, PROBLEM_JSON, Problem};
-use crate::request::{REQUEST_ID_HEADER, RequestId};
+use crate::rate_limit::Quotum;
+use crate::request::{REQUEST_ID_HEADER, RequestId, client_address};
+use crate::state::AppState;
 
 /// Assigns the request id, runs the request inside a tracing span that carries it, turns every
 /// error response into complete problem details (with `instance` and `request_id`), sets the
@@ -42,13 +45,24 @@ pub async fn request_context(
     // Handlers and extractors answer errors as responses; an `Err` here can only come from an
     // inner middleware and is rendered by actix from its `ResponseError` implementation, with
     // the security headers added by a response mapper.
-    let outcome = match shadowed {
-        Some(methods) => {
+    let standing = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.rate_limits.check(&quotum(req.request(), state)));
+    let refused = standing.and_then(|s| s.retry_after_secs.map(|wait| (s.limit, wait)));
+    let outcome = match (refused, shadowed) {
+        (Some((limit, retry_after)), _) => {
+            let error = ApiError::TooManyRequests {
+                detail: format!("more than {limit} requests in a minute: retry in {retry_after} s"),
+                retry_after,
+            };
+            Ok(req.into_response(actix_web::ResponseError::error_response(&error)))
+        }
+        (None, Some(methods)) => {
             let response =
                 actix_web::ResponseError::error_response(&ApiError::MethodNotAllowed(methods));
             Ok(req.into_response(response))
         }
-        None => next
+        (None, None) => next
             .call(req)
             .instrument(span.clone())
             .await
@@ -60,6 +74,9 @@ pub async fn request_context(
             let path = path.clone();
             error.add_response_mapper(move |mut response| {
                 security_headers(response.headers_mut(), &path);
+                if let Some(standing) = standing {
+                    standing.write(response.headers_mut());
+                }
                 response
             });
             return Err(error);
@@ -77,6 +94,9 @@ pub async fn request_context(
             .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
     }
     security_headers(response.headers_mut(), &path);
+    if let Some(standing) = standing {
+        standing.write(response.headers_mut());
+    }
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     span.in_scope(|| {
         if status.is_server_error() {
@@ -86,6 +106,19 @@ pub async fn request_context(
         }
     });
     Ok(response)
+}
+
+/// Whose quota a request spends: the staff member or machine client of a valid access token,
+/// otherwise the client address.
+fn quotum(req: &HttpRequest, state: &AppState) -> Quotum {
+    let claims = bearer_token(req)
+        .ok()
+        .and_then(|token| state.jwt.validate(&token).ok());
+    match claims {
+        Some(claims) if claims.scope.is_some() => Quotum::Client(claims.sub),
+        Some(claims) => Quotum::User(claims.sub),
+        None => Quotum::Address(client_address(req).unwrap_or_default()),
+    }
 }
 
 /// Path prefix of the Swagger UI pages.

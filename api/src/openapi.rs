@@ -127,10 +127,65 @@ fn standard_responses() -> Value {
         "InternalServerError": problem_response(
             "Unexpected error. Nothing was changed. Quote `request_id` when reporting it.",
             json!({})),
+        "TooManyRequests": problem_response(
+            "The caller has spent its quota of requests per minute (`X-RateLimit-Limit`, configured with `SOCIALCARE_RATE_LIMIT_PER_MINUTE`); nothing was done. Retry after `Retry-After` seconds.",
+            json!({ "Retry-After": { "description": "Seconds to wait before the next request is accepted.", "required": true, "schema": { "type": "integer", "format": "int32", "minimum": 1 } } })),
         "ServiceUnavailable": problem_response(
             "The database is unreachable or busy; retry later.",
             json!({ "Retry-After": { "description": "Seconds to wait before retrying.", "schema": { "type": "integer", "format": "int32", "minimum": 0 } } })),
     })
+}
+
+/// The rate-limit headers every response carries (api/src/rate_limit.rs) and its
+/// `Cache-Control` (api/src/middleware.rs), as reusable header objects.
+fn rate_limit_headers() -> Value {
+    let header = |description: &str, minimum: u32| {
+        json!({
+            "description": description,
+            "required": true,
+            "schema": { "type": "integer", "format": "int32", "minimum": minimum, "maximum": 1_000_000 }
+        })
+    };
+    json!({
+        RATE_LIMIT_LIMIT: header("The caller's quota of requests per minute on this server process (`SOCIALCARE_RATE_LIMIT_PER_MINUTE`): each staff member, each machine client and, without a valid access token, each client address has its own.", 1),
+        RATE_LIMIT_REMAINING: header("How many more requests the caller may send at once before being answered 429.", 0),
+        RATE_LIMIT_RESET: header("Seconds until the caller's quota is whole again (it refills one request every `60 / limit` seconds).", 0),
+        CACHE_CONTROL: {
+            "description": "Always `no-store`: every answer may hold personal data or describe an instant, so no cache (browser or proxy) keeps it.",
+            "required": true,
+            "schema": { "type": "string", "enum": ["no-store"] }
+        },
+    })
+}
+
+const RATE_LIMIT_LIMIT: &str = "X-RateLimit-Limit";
+const RATE_LIMIT_REMAINING: &str = "X-RateLimit-Remaining";
+const RATE_LIMIT_RESET: &str = "X-RateLimit-Reset";
+const CACHE_CONTROL: &str = "Cache-Control";
+
+/// Declares the rate-limit headers and `Cache-Control` on a response object (a `$ref` is completed where it
+/// points to, in the components).
+fn add_rate_limit_headers(response: &mut Value) {
+    if response.get("$ref").is_some() {
+        return;
+    }
+    let Some(object) = response.as_object_mut() else {
+        return;
+    };
+    let headers = object.entry("headers").or_insert_with(|| json!({}));
+    if let Some(headers) = headers.as_object_mut() {
+        for name in [
+            RATE_LIMIT_LIMIT,
+            RATE_LIMIT_REMAINING,
+            RATE_LIMIT_RESET,
+            CACHE_CONTROL,
+        ] {
+            headers.insert(
+                name.to_owned(),
+                json!({ "$ref": format!("#/components/headers/{name}") }),
+            );
+        }
+    }
 }
 
 fn add_response(responses: &mut Map<String, Value>, status: &str, name: &str) {
@@ -166,6 +221,12 @@ fn complete(doc: &mut Value) {
         }
     });
     doc["components"]["responses"] = standard_responses();
+    doc["components"]["headers"] = rate_limit_headers();
+    if let Some(responses) = doc["components"]["responses"].as_object_mut() {
+        for response in responses.values_mut() {
+            add_rate_limit_headers(response);
+        }
+    }
     doc["components"]["parameters"] = json!({
         "AccessPurpose": {
             "name": crate::request::PURPOSE_HEADER,
@@ -247,6 +308,22 @@ fn complete_operation(operation: &mut Value) {
     }
     if has_idempotency_key {
         add_response(responses, "422", "UnprocessableEntity");
+    }
+    add_response(responses, "429", "TooManyRequests");
+    for (status, response) in responses.iter_mut() {
+        if !status.starts_with('5') {
+            add_rate_limit_headers(response);
+        }
+    }
+    // An operation's own 429 (the login throttle) is also a spent rate-limit quota.
+    if let Some(headers) = responses
+        .get_mut("429")
+        .and_then(|r| r.get_mut("headers"))
+        .and_then(Value::as_object_mut)
+    {
+        headers.entry("Retry-After").or_insert_with(|| {
+            json!({ "description": "Seconds to wait before retrying.", "required": true, "schema": { "type": "integer", "format": "int32", "minimum": 1 } })
+        });
     }
     add_response(responses, "500", "InternalServerError");
     if !is_status {

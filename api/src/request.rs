@@ -90,14 +90,7 @@ impl RequestMeta {
             .get::<RequestId>()
             .map(|r| r.0.clone())
             .unwrap_or_else(|| RequestId::accept_or_generate(None).0);
-        let trust = req
-            .app_data::<web::Data<AppState>>()
-            .is_some_and(|s| s.trust_proxy_headers);
-        let client_addr = if trust {
-            req.connection_info().realip_remote_addr().map(strip_port)
-        } else {
-            req.peer_addr().map(|a| a.ip().to_string())
-        };
+        let client_addr = client_address(req);
         let purpose = req
             .headers()
             .get(PURPOSE_HEADER)
@@ -111,6 +104,19 @@ impl RequestMeta {
                 actix_web::http::Method::GET | actix_web::http::Method::HEAD
             ),
         }
+    }
+}
+
+/// The client's address: the peer's, or the one the trusted proxy reports when
+/// `SOCIALCARE_TRUST_PROXY_HEADERS` is on.
+pub fn client_address(req: &HttpRequest) -> Option<String> {
+    let trust = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.trust_proxy_headers);
+    if trust {
+        req.connection_info().realip_remote_addr().map(strip_port)
+    } else {
+        req.peer_addr().map(|a| a.ip().to_string())
     }
 }
 

@@ -14,6 +14,8 @@ pub struct AppState {
     pub jwt: JwtKeys,
     /// Failed-login throttle.
     pub throttle: LoginThrottle,
+    /// Requests per minute of every caller.
+    pub rate_limits: crate::rate_limit::RateLimits,
     /// Lifetime of refresh tokens.
     pub refresh_ttl: chrono::Duration,
     /// Whether `Forwarded`/`X-Forwarded-For` are trusted for the client address.

@@ -160,7 +160,7 @@ fn token_response(body: &TokenResponse) -> HttpResponse {
         (status = 401, description = "Invalid username or password.", body = crate::error::Problem,
             content_type = "application/problem+json",
             headers(("WWW-Authenticate" = String, description = "The Bearer challenge."))),
-        (status = 429, description = "Too many failed logins for this account or address.",
+        (status = 429, description = "Too many failed logins for this account or address, or the address has spent its quota of requests per minute.",
             body = crate::error::Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u32, description = "Seconds to wait before trying again."))),
     )

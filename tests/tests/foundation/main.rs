@@ -3,6 +3,7 @@
 
 mod auth;
 mod contract;
+mod limits;
 mod migrations;
 mod pool;
 mod startup;
