@@ -49,8 +49,10 @@ VOLUME ["/app/data"]
 ENV BIND_ADDR=0.0.0.0:8080
 EXPOSE 8080
 
-# No HEALTHCHECK: the slim image has no HTTP client. Probe GET /api/v1/status from outside
-# (200 when the database answers, 503 otherwise).
+# The binary is its own probe: `socialcare healthcheck` asks GET /api/v1/status on BIND_ADDR
+# (200 when the database answers, 503 otherwise) and exits non-zero unless it is 200.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
+  CMD ["/usr/local/bin/socialcare", "healthcheck"]
 
 ENTRYPOINT ["/usr/local/bin/socialcare"]
 CMD ["serve"]

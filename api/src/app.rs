@@ -6,9 +6,8 @@ use std::sync::Arc;
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::header;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
-use actix_web_prom::PrometheusMetricsBuilder;
 use anyhow::Context;
 use chrono::Utc;
 use socialcare_domain::throttle::ThrottlePolicy;
@@ -24,6 +23,7 @@ use crate::auth::throttle::LoginThrottle;
 use crate::config::{Config, Profile};
 use crate::error::ApiError;
 use crate::extract::MAX_BODY_BYTES;
+use crate::metrics::Metrics;
 use crate::middleware::{RouteTable, fallback, request_context};
 use crate::openapi::{self, BASE_PATH};
 use crate::routes;
@@ -33,6 +33,8 @@ use crate::state::AppState;
 pub struct Application {
     port: u16,
     server: Server,
+    /// The metrics server and its port, when the metrics have an address of their own.
+    metrics_server: Option<(u16, Server)>,
     state: web::Data<AppState>,
 }
 
@@ -276,11 +278,29 @@ impl Application {
 
         let contract = openapi::document();
         let routes = web::Data::new(RouteTable::new(openapi::route_table(&contract)));
-        let metrics = PrometheusMetricsBuilder::new("socialcare")
-            .endpoint("/metrics")
-            .mask_unmatched_patterns("UNMATCHED")
-            .build()
-            .map_err(|e| anyhow::anyhow!("cannot set up metrics: {e}"))?;
+        let metrics = Metrics::new(state.db.clone(), config.metrics_bind_addr.is_none())?;
+        let metrics_server = match config.metrics_bind_addr {
+            Some(address) => {
+                let listener = TcpListener::bind(address)
+                    .with_context(|| format!("cannot listen on {address} for the metrics"))?;
+                let port = listener.local_addr()?.port();
+                let endpoint = metrics.endpoint();
+                let server = HttpServer::new(move || {
+                    let endpoint = endpoint.clone();
+                    App::new()
+                        .configure(|cfg| endpoint.configure(cfg))
+                        .default_service(web::to(actix_web::HttpResponse::NotFound))
+                })
+                .workers(1)
+                .shutdown_timeout(5)
+                .listen(listener)?
+                .run();
+                tracing::info!(%address, port, "metrics listening");
+                Some((port, server))
+            }
+            None => None,
+        };
+        let metrics = metrics.middleware;
 
         let listener = TcpListener::bind(config.bind_addr)
             .with_context(|| format!("cannot listen on {}", config.bind_addr))?;
@@ -289,9 +309,12 @@ impl Application {
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
+                // Innermost first: the response is complete (problem details, headers) before
+                // it is compressed, and the compression is the last thing done to it.
                 .wrap(cors(&origins))
                 .wrap(metrics.clone())
                 .wrap(from_fn(request_context))
+                .wrap(Compress::default())
                 .app_data(app_state.clone())
                 .app_data(routes.clone())
                 .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
@@ -328,6 +351,7 @@ impl Application {
         Ok(Self {
             port,
             server,
+            metrics_server,
             state,
         })
     }
@@ -335,6 +359,11 @@ impl Application {
     /// The bound port (useful when binding port 0).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The bound port of the metrics server, when the metrics have an address of their own.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_server.as_ref().map(|(port, _)| *port)
     }
 
     /// The shared state (tests use its database handle to check side effects).
@@ -359,6 +388,13 @@ impl Application {
                 }
             }
             Err(error) => tracing::error!(%error, "webhooks cannot be delivered"),
+        }
+        if let Some((_, server)) = self.metrics_server {
+            background.push(tokio::spawn(async move {
+                if let Err(error) = server.await {
+                    tracing::error!(%error, "the metrics server stopped");
+                }
+            }));
         }
         let served = self.server.await;
         for task in background {

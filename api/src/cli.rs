@@ -1,4 +1,5 @@
-//! The command line: `serve` (default), `migrate`, `users …`, `audit verify`, `openapi`.
+//! The command line: `serve` (default), `migrate`, `users …`, `audit verify`, `openapi`,
+//! `healthcheck`.
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
@@ -44,6 +45,7 @@ pub fn execute(cli: Cli, input: &mut dyn BufRead, output: &mut dyn Write) -> any
         Command::Users(command) => users_command(&cli.config, command, input, output),
         Command::Audit(AuditCommand::Verify) => audit_verify(&cli.config, output),
         Command::Openapi => write_out(output, &openapi::document_text()),
+        Command::Healthcheck => healthcheck(&cli.config, output),
         Command::DemoData { seed, persons } => demo_data(&cli.config, seed, persons, output),
     }
 }
@@ -82,6 +84,36 @@ fn migrate(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
 }
 
 /// `socialcare audit verify`: prints the report; an error (non-zero exit status) when broken.
+/// `GET /api/v1/status` on the server's own address (the loopback address when it listens on
+/// every interface).
+fn healthcheck(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
+    let mut address = config.bind_addr;
+    if address.ip().is_unspecified() {
+        address.set_ip(match address {
+            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    let url = format!("http://{address}{}/status", openapi::BASE_PATH);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (status, body) = runtime.block_on(async {
+        let response = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(5))
+            .build()?
+            .get(&url)
+            .send()
+            .await?;
+        let status = response.status();
+        anyhow::Ok((status, response.text().await.unwrap_or_default()))
+    })?;
+    if !status.is_success() {
+        anyhow::bail!("{url} answered {status}: {body}");
+    }
+    write_out(out, &format!("{url}: {body}\n"))
+}
+
 fn audit_verify(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
     let db = open_migrated(config)?;
     let report = db.read(audit::verify)?;

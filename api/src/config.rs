@@ -29,6 +29,10 @@ pub enum Command {
     Users(UsersCommand),
     /// Print the OpenAPI contract (JSON) to standard output.
     Openapi,
+    /// Ask the server listening on BIND_ADDR for its status (`GET /api/v1/status`, from the
+    /// same host) and exit with a non-zero status unless it answers 200 within 5 seconds: the
+    /// container image's HEALTHCHECK, which has no other HTTP client.
+    Healthcheck,
     /// Inspect the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -158,6 +162,10 @@ pub struct Config {
         global = true
     )]
     pub bind_addr: SocketAddr,
+    /// Serve the Prometheus metrics (`/metrics`) on this address only, e.g. `0.0.0.0:9100` on
+    /// a monitoring network; when unset they are served at `/metrics` on `BIND_ADDR`.
+    #[arg(long, env = "SOCIALCARE_METRICS_BIND_ADDR", global = true)]
+    pub metrics_bind_addr: Option<SocketAddr>,
     /// Deployment profile.
     #[arg(
         long,

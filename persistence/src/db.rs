@@ -252,6 +252,17 @@ impl Default for PoolOptions {
     }
 }
 
+/// The state of the connection pool at one instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolState {
+    /// Connections open (idle or in use).
+    pub connections: u32,
+    /// Open connections waiting for work.
+    pub idle: u32,
+    /// The most connections the pool opens (`SOCIALCARE_DB_POOL_SIZE`).
+    pub max: u32,
+}
+
 /// The database: a pool plus, on SQLite, the one connection that writes.
 ///
 /// SQLite lets one writer in at a time, and a connection discards its whole page cache whenever
@@ -319,6 +330,16 @@ impl Database {
     /// The engine in use.
     pub fn engine(&self) -> Engine {
         self.engine
+    }
+
+    /// How the connection pool stands now (for the metrics).
+    pub fn pool_state(&self) -> PoolState {
+        let state = self.pool.state();
+        PoolState {
+            connections: state.connections,
+            idle: state.idle_connections,
+            max: self.pool.max_size(),
+        }
     }
 
     /// Takes a connection from the pool. Its next checkout tests it with `SELECT 1`, as the

@@ -251,6 +251,9 @@ pub struct TestApp {
     pub engine: Engine,
     /// The database (dropped with the last app that runs on it).
     pub database: std::sync::Arc<TestDatabase>,
+    /// `http://127.0.0.1:PORT` of the metrics server, when started with
+    /// `--metrics-bind-addr`.
+    pub metrics_address: Option<String>,
 }
 
 impl TestApp {
@@ -304,10 +307,17 @@ impl TestApp {
             .await
             .unwrap_or_else(|e| panic!("server did not start: {e:#}"));
         let address = format!("http://127.0.0.1:{}", app.port());
+        let metrics_address = app
+            .metrics_port()
+            .map(|port| format!("http://127.0.0.1:{port}"));
         let state = app.state();
         tokio::spawn(app.run_until_stopped());
+        // Answers uncompressed, so that tests see the bodies and lengths as sent (the
+        // compression test makes its own client).
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .no_gzip()
+            .no_brotli()
             .build()
             .unwrap_or_else(|e| panic!("client: {e}"));
         TestApp {
@@ -316,6 +326,7 @@ impl TestApp {
             state,
             engine,
             database,
+            metrics_address,
         }
     }
 

@@ -3,8 +3,8 @@
 
 mod auth;
 mod contract;
-mod limits;
 mod migrations;
+mod operations;
 mod pool;
 mod startup;
 mod users;

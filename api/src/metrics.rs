@@ -1,0 +1,141 @@
+//! Prometheus metrics: the HTTP metrics of `actix-web-prom` (requests and durations by route
+//! pattern, method and status), the database connection pool's state read at each scrape, and
+//! the process metrics (CPU, memory, file descriptors, start time) of the `prometheus` crate.
+//! Served at `/metrics` on the API's own address, or only on `SOCIALCARE_METRICS_BIND_ADDR`
+//! when that is set (a monitoring network the API's callers cannot reach).
+
+use actix_web::{HttpResponse, web};
+use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
+use prometheus::core::{Collector, Desc};
+use prometheus::proto::MetricFamily;
+use prometheus::{Encoder, IntGauge, Opts, Registry, TextEncoder};
+use socialcare_persistence::Database;
+
+/// The path of the metrics.
+pub const METRICS_PATH: &str = "/metrics";
+
+/// The connection pool's gauges, read from the pool when scraped.
+struct PoolCollector {
+    db: Database,
+    connections: IntGauge,
+    idle: IntGauge,
+    max: IntGauge,
+}
+
+impl PoolCollector {
+    fn new(db: Database) -> prometheus::Result<Self> {
+        let gauge = |name: &str, help: &str| {
+            IntGauge::with_opts(Opts::new(name, help).namespace("socialcare"))
+        };
+        Ok(Self {
+            db,
+            connections: gauge(
+                "db_pool_connections",
+                "Database connections open (idle or in use).",
+            )?,
+            idle: gauge(
+                "db_pool_idle_connections",
+                "Open database connections waiting for work.",
+            )?,
+            max: gauge(
+                "db_pool_max_connections",
+                "The most database connections the pool opens (SOCIALCARE_DB_POOL_SIZE).",
+            )?,
+        })
+    }
+}
+
+impl Collector for PoolCollector {
+    fn desc(&self) -> Vec<&Desc> {
+        [&self.connections, &self.idle, &self.max]
+            .into_iter()
+            .flat_map(|g| g.desc())
+            .collect()
+    }
+
+    fn collect(&self) -> Vec<MetricFamily> {
+        let state = self.db.pool_state();
+        self.connections.set(i64::from(state.connections));
+        self.idle.set(i64::from(state.idle));
+        self.max.set(i64::from(state.max));
+        [&self.connections, &self.idle, &self.max]
+            .into_iter()
+            .flat_map(|g| g.collect())
+            .collect()
+    }
+}
+
+/// The metrics of one server process: the HTTP middleware and the registry it shares with the
+/// pool's gauges.
+pub struct Metrics {
+    /// The middleware counting requests (and answering `/metrics` when served on the API's
+    /// address).
+    pub middleware: PrometheusMetrics,
+    registry: Registry,
+}
+
+impl Metrics {
+    /// Sets the metrics up; `on_api` serves `/metrics` on the API's own address.
+    pub fn new(db: Database, on_api: bool) -> anyhow::Result<Self> {
+        let registry = Registry::new();
+        registry
+            .register(Box::new(PoolCollector::new(db)?))
+            .map_err(|e| anyhow::anyhow!("cannot register the pool metrics: {e}"))?;
+        let mut builder = PrometheusMetricsBuilder::new("socialcare")
+            .registry(registry.clone())
+            .mask_unmatched_patterns("UNMATCHED");
+        if on_api {
+            builder = builder.endpoint(METRICS_PATH);
+        }
+        let middleware = builder
+            .build()
+            .map_err(|e| anyhow::anyhow!("cannot set up metrics: {e}"))?;
+        Ok(Self {
+            middleware,
+            registry,
+        })
+    }
+
+    /// The `/metrics` route of a separate metrics server.
+    pub fn endpoint(&self) -> MetricsEndpoint {
+        MetricsEndpoint {
+            registry: self.registry.clone(),
+        }
+    }
+}
+
+/// The `/metrics` route of a separate metrics server (`SOCIALCARE_METRICS_BIND_ADDR`).
+#[derive(Clone)]
+pub struct MetricsEndpoint {
+    registry: Registry,
+}
+
+impl MetricsEndpoint {
+    /// Registers the route.
+    pub fn configure(&self, cfg: &mut web::ServiceConfig) {
+        let registry = self.registry.clone();
+        cfg.route(
+            METRICS_PATH,
+            web::get().to(move || {
+                let registry = registry.clone();
+                async move { exposition(&registry) }
+            }),
+        );
+    }
+}
+
+/// The text exposition of the registry and of the process metrics.
+fn exposition(registry: &Registry) -> HttpResponse {
+    let mut families = registry.gather();
+    families.extend(prometheus::gather());
+    let mut buffer = Vec::new();
+    match TextEncoder::new().encode(&families, &mut buffer) {
+        Ok(()) => HttpResponse::Ok()
+            .content_type(TextEncoder::new().format_type())
+            .body(buffer),
+        Err(error) => {
+            tracing::error!(%error, "the metrics cannot be encoded");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
+}
