@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod guard;
+pub mod i18n;
 pub mod idempotency;
 pub mod metrics;
 pub mod middleware;

@@ -13,6 +13,7 @@ use tracing::Instrument;
 
 use crate::auth::caller::bearer_token;
 use crate::error::{ApiError, PROBLEM_JSON, Problem};
+use crate::i18n::{Language, localise};
 use crate::rate_limit::Quotum;
 use crate::request::{REQUEST_ID_HEADER, RequestId, client_address};
 use crate::state::AppState;
@@ -38,6 +39,7 @@ pub async fn request_context(
         method = %req.method(),
         path = %path,
     );
+    let language = Language::negotiate(req.headers().get(header::ACCEPT_LANGUAGE));
     let started = Instant::now();
     let shadowed = req
         .app_data::<web::Data<RouteTable>>()
@@ -84,7 +86,7 @@ pub async fn request_context(
     };
     let status = response.status();
     let mut response = if status.is_client_error() || status.is_server_error() {
-        complete_problem(response, &path, &request_id.0)
+        complete_problem(response, &path, &request_id.0, language)
     } else {
         response
     };
@@ -157,10 +159,13 @@ pub fn security_headers(headers: &mut header::HeaderMap, path: &str) {
     );
 }
 
+/// Completes a problem document (`instance`, `request_id`) in the language the request asks
+/// for ([`crate::i18n`]), with its `Content-Language`.
 fn complete_problem(
     response: ServiceResponse<BoxBody>,
     path: &str,
     request_id: &str,
+    language: Language,
 ) -> ServiceResponse<BoxBody> {
     let status = response.status();
     let mut problem = response
@@ -171,10 +176,17 @@ fn complete_problem(
         .unwrap_or_else(|| Problem::from_status(status, None));
     problem.instance = Some(path.to_owned());
     problem.request_id = Some(request_id.to_owned());
+    let content_language = localise(&mut problem, language);
     let body = serde_json::to_vec(&problem).unwrap_or_default();
     response.map_body(|head, _old| {
         head.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        head.headers_mut().insert(
+            header::CONTENT_LANGUAGE,
+            HeaderValue::from_static(content_language),
+        );
+        head.headers_mut()
+            .append(header::VARY, HeaderValue::from_static("accept-language"));
         head.headers_mut().remove(header::CONTENT_LENGTH);
         BoxBody::new(body)
     })

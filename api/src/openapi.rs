@@ -32,6 +32,7 @@ with an `errors` list of JSON Pointers for invalid input; every response carries
     ),
     tags(
         (name = "status", description = "Health of the service."),
+        (name = "codes", description = "The Italian and English labels of every code list of the API."),
         (name = "authentication", description = "Log in, refresh and log out (JWT access tokens, rotating refresh tokens)."),
         (name = "users", description = "Staff accounts: the caller's own, and administration by system administrators."),
         (name = "case-files", description = "Case files (cartelle sociali): taking a person in charge in an area, the lifecycle, the team, the caseloads, consents and referrals to and from external services."),
@@ -150,6 +151,11 @@ fn rate_limit_headers() -> Value {
         RATE_LIMIT_LIMIT: header("The caller's quota of requests per minute on this server process (`SOCIALCARE_RATE_LIMIT_PER_MINUTE`): each staff member, each machine client and, without a valid access token, each client address has its own.", 1),
         RATE_LIMIT_REMAINING: header("How many more requests the caller may send at once before being answered 429.", 0),
         RATE_LIMIT_RESET: header("Seconds until the caller's quota is whole again (it refills one request every `60 / limit` seconds).", 0),
+        CONTENT_LANGUAGE: {
+            "description": "The language of the problem document: `en`, `it` (when the request's `Accept-Language` prefers Italian), or `it, en` when a detail has no Italian translation yet and stays in English.",
+            "required": true,
+            "schema": { "type": "string", "enum": ["en", "it", "it, en"] }
+        },
         CACHE_CONTROL: {
             "description": "Always `no-store`: every answer may hold personal data or describe an instant, so no cache (browser or proxy) keeps it.",
             "required": true,
@@ -162,6 +168,7 @@ const RATE_LIMIT_LIMIT: &str = "X-RateLimit-Limit";
 const RATE_LIMIT_REMAINING: &str = "X-RateLimit-Remaining";
 const RATE_LIMIT_RESET: &str = "X-RateLimit-Reset";
 const CACHE_CONTROL: &str = "Cache-Control";
+const CONTENT_LANGUAGE: &str = "Content-Language";
 
 /// Declares the rate-limit headers and `Cache-Control` on a response object (a `$ref` is completed where it
 /// points to, in the components).
@@ -185,6 +192,24 @@ fn add_rate_limit_headers(response: &mut Value) {
                 json!({ "$ref": format!("#/components/headers/{name}") }),
             );
         }
+    }
+}
+
+/// Declares `Content-Language` on a problem response (a `$ref` is completed where it points
+/// to, in the components).
+fn add_content_language(response: &mut Value) {
+    if response.get("$ref").is_some() {
+        return;
+    }
+    let Some(object) = response.as_object_mut() else {
+        return;
+    };
+    let headers = object.entry("headers").or_insert_with(|| json!({}));
+    if let Some(headers) = headers.as_object_mut() {
+        headers.insert(
+            CONTENT_LANGUAGE.to_owned(),
+            json!({ "$ref": format!("#/components/headers/{CONTENT_LANGUAGE}") }),
+        );
     }
 }
 
@@ -225,9 +250,17 @@ fn complete(doc: &mut Value) {
     if let Some(responses) = doc["components"]["responses"].as_object_mut() {
         for response in responses.values_mut() {
             add_rate_limit_headers(response);
+            add_content_language(response);
         }
     }
     doc["components"]["parameters"] = json!({
+        "AcceptLanguage": {
+            "name": "Accept-Language",
+            "in": "header",
+            "required": false,
+            "description": "The language of problem documents (RFC 9110 §12.5.4): `it` (or any list preferring Italian, e.g. `it-IT,it;q=0.9,en;q=0.8`) for Italian titles and details, anything else for English. Data are never translated; the labels of every code are at `GET /codes`.",
+            "schema": { "type": "string", "maxLength": 200, "example": "it-IT,it;q=0.9,en;q=0.8" }
+        },
         "AccessPurpose": {
             "name": crate::request::PURPOSE_HEADER,
             "in": "header",
@@ -288,6 +321,16 @@ fn complete_operation(operation: &mut Value) {
                 .any(|p| p.get("name") == Some(&json!("Idempotency-Key")))
         });
     let is_status = operation.get("operationId") == Some(&json!("get_status"));
+    // Any language is accepted (never a 400), so it is added after the 400 is decided.
+    let language = json!({ "$ref": "#/components/parameters/AcceptLanguage" });
+    match operation
+        .get_mut("parameters")
+        .and_then(Value::as_array_mut)
+    {
+        Some(parameters) => parameters.push(language),
+        None => operation["parameters"] = json!([language]),
+    }
+
     let Some(responses) = operation
         .get_mut("responses")
         .and_then(Value::as_object_mut)
@@ -313,6 +356,9 @@ fn complete_operation(operation: &mut Value) {
     for (status, response) in responses.iter_mut() {
         if !status.starts_with('5') {
             add_rate_limit_headers(response);
+        }
+        if status.starts_with('4') || status.starts_with('5') {
+            add_content_language(response);
         }
     }
     // An operation's own 429 (the login throttle) is also a spent rate-limit quota.
@@ -352,5 +398,41 @@ mod tests {
                 assert!(op["responses"]["500"].is_object(), "{method} {path}");
             }
         }
+    }
+
+    /// Every code list of the contract has its Italian and English labels (`GET /codes`), with
+    /// exactly the contract's codes in its order, and every labelled list is in the contract:
+    /// a new enumeration or a new code without labels fails here.
+    #[test]
+    fn every_code_list_has_its_labels() {
+        use socialcare_domain::labels::CODE_LISTS;
+        let doc = document();
+        let schemas = doc["components"]["schemas"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let mut enumerations = 0;
+        for (name, schema) in &schemas {
+            let Some(codes) = schema["enum"].as_array() else {
+                continue;
+            };
+            // The OAuth token type is a protocol constant, not a code list.
+            if name == "TokenType" {
+                continue;
+            }
+            enumerations += 1;
+            let list = CODE_LISTS
+                .iter()
+                .find(|l| l.schema == name)
+                .unwrap_or_else(|| panic!("no labels for the code list {name}"));
+            let labelled: Vec<&str> = list.codes.iter().map(|c| c.code).collect();
+            let codes: Vec<&str> = codes.iter().filter_map(Value::as_str).collect();
+            assert_eq!(labelled, codes, "the labels of {name}");
+        }
+        assert_eq!(
+            enumerations,
+            CODE_LISTS.len(),
+            "a labelled list is not in the contract"
+        );
     }
 }

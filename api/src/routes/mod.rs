@@ -9,6 +9,7 @@ pub mod break_glass;
 pub mod case_file_confirmation;
 pub mod case_files;
 pub mod client_token;
+pub mod code_lists;
 pub mod codes;
 pub mod consents;
 pub mod diary;
@@ -35,6 +36,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 /// Registers every handler; the OpenAPI document is collected from these registrations.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(status::get_status)
+        .service(code_lists::list_code_lists)
+        .service(code_lists::get_code_list)
         .service(auth::create_token)
         .service(auth::refresh_token)
         .service(auth::logout)

@@ -30,6 +30,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("create_token", "PPPPPPPPPPP"),
     ("refresh_token", "PPPPPPPPPPP"),
     ("logout", "PPPPPPPPPPP"),
+    ("list_code_lists", "PPPPPPPPPPP"),
+    ("get_code_list", "PPPPPPPPPPP"),
     // Own account and staff administration.
     ("get_me", "AAAAAAAAAAU"),
     ("list_users", "DDDDDDDDADU"),
@@ -323,6 +325,7 @@ fn fill(path: &str, o: &Office) -> String {
     // id is looked at, so any id will do.
     filled = filled.replace("{subscription_id}", "01936f4e-8a5b-7c3d-9e2f-0a1b2c3d4e5f");
     filled = filled.replace("{from_on}", "2026-01-01");
+    filled = filled.replace("{code_list}", "case_status");
     for (name, value) in [
         ("case_file_id", &o.case_file),
         ("person_id", &o.person),

@@ -276,6 +276,7 @@ socialcare_tests::on_both_engines!(
     large_answers_are_compressed,
     metrics_are_on_the_api_address_by_default,
     the_healthcheck_command_probes_the_status,
+    labels_and_problems_speak_italian,
 );
 
 /// `socialcare healthcheck` (the image's HEALTHCHECK) succeeds against a serving server and
@@ -303,4 +304,106 @@ async fn the_healthcheck_command_probes_the_status(app: TestApp) {
     let free = closed.local_addr().unwrap().port().to_string();
     drop(closed);
     assert!(check(free).await.unwrap().is_err());
+}
+
+/// `GET /codes` gives every code list with Italian and English labels; `Accept-Language: it`
+/// gives Italian problem documents with `Content-Language: it`, English otherwise.
+async fn labels_and_problems_speak_italian(app: TestApp) {
+    let r = app.client.get(app.api("/codes")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let lists: Value = r.json().await.unwrap();
+    let items = lists["items"].as_array().unwrap();
+    assert!(items.len() >= 70, "{} lists", items.len());
+    let status = items.iter().find(|l| l["name"] == "case_status").unwrap();
+    assert_eq!(status["schema"], "CaseStatusCode");
+    assert_eq!(
+        status["codes"],
+        json!([
+            {"code": "intake", "it": "Primo accesso", "en": "Intake"},
+            {"code": "active", "it": "In carico", "en": "Active"},
+            {"code": "suspended", "it": "Sospesa", "en": "Suspended"},
+            {"code": "closed", "it": "Chiusa", "en": "Closed"},
+        ])
+    );
+    let r = app
+        .client
+        .get(app.api("/codes/target_group"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let groups: Value = r.json().await.unwrap();
+    assert_eq!(groups["codes"][2]["it"], "Persona senza dimora");
+
+    // Unknown list: 404, in English by default and in Italian when asked.
+    let r = app
+        .client
+        .get(app.api("/codes/no_such_list"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.headers()["content-language"], "en");
+    let problem: Value = r.json().await.unwrap();
+    assert_eq!(problem["title"], "Not Found");
+    let r = app
+        .client
+        .get(app.api("/codes/no_such_list"))
+        .header("accept-language", "it-IT,it;q=0.9,en;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.headers()["content-language"], "it");
+    let problem: Value = r.json().await.unwrap();
+    assert_eq!(problem["title"], "Risorsa non trovata");
+    assert_eq!(
+        problem["detail"],
+        "nessun elenco di codici si chiama `no_such_list`; vedere GET /codes"
+    );
+
+    // The gate's answers: no token, then a validation error with pointers.
+    let r = app
+        .client
+        .get(app.api("/me"))
+        .header("accept-language", "it")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["content-language"], "it");
+    let problem: Value = r.json().await.unwrap();
+    assert_eq!(problem["title"], "Autenticazione richiesta");
+    assert_eq!(problem["detail"], "serve un token di accesso");
+
+    let admin = app.admin_token().await;
+    let r = app
+        .client
+        .post(app.api("/users"))
+        .bearer_auth(&admin)
+        .header("accept-language", "it")
+        .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
+        .json(&json!({
+            "username": "x", "display_name": "", "email": "not-an-email",
+            "password": user_password("x"), "roles": ["social_worker"], "areas": ["transversal"]
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let language = r.headers()["content-language"].to_str().unwrap().to_owned();
+    let problem: Value = r.json().await.unwrap();
+    assert_eq!(problem["title"], "Contenuto della richiesta non valido");
+    assert_eq!(language, "it", "{problem}");
+    assert_eq!(
+        problem["detail"],
+        "2 campi non sono validi; vedere `errors`"
+    );
+    assert_eq!(
+        problem["errors"],
+        json!([
+            {"pointer": "/display_name", "detail": "la lunghezza deve essere tra 1 e 200"},
+            {"pointer": "/username", "detail": "la lunghezza deve essere tra 3 e 64"},
+        ])
+    );
 }
