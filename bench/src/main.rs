@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 
 mod anchor;
 mod data;
+mod partners;
 
 /// Benchmark tools of socialcare.
 #[derive(Debug, Parser)]
@@ -30,6 +31,12 @@ enum Command {
     /// Runs the statements of one load scenario directly against the database, in N threads,
     /// and reports transactions per second and latency percentiles.
     Anchor(anchor::AnchorArgs),
+    /// How far behind the event feed is for a consumer while referrals are written at a given
+    /// rate (server in this process, fresh database).
+    FeedLag(partners::FeedLagArgs),
+    /// How many events per second the webhook worker delivers to a local receiver (server in
+    /// this process, fresh database).
+    Webhooks(partners::WebhookArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +44,8 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Data(args) => data::run(&args, &mut std::io::stdout().lock()),
         Command::Anchor(args) => anchor::run(&args),
+        Command::FeedLag(args) => partners::feed_lag(&args),
+        Command::Webhooks(args) => partners::webhooks(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
