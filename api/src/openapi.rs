@@ -26,7 +26,12 @@ data (GDPR art. 9 and 10): every call is authenticated, authorised on a need-to-
 recorded in the audit trail.\n\nConventions: JSON with snake_case members; dates `YYYY-MM-DD`; \
 instants RFC 3339 in UTC; errors are RFC 9457 problem details (`application/problem+json`) \
 with an `errors` list of JSON Pointers for invalid input; every response carries \
-`X-Request-Id` (sent by the client or generated).",
+`X-Request-Id` (sent by the client or generated), the caller's rate limit \
+(`X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset`; 429 with `Retry-After` \
+beyond it) and is compressed (`br`, `gzip`) when `Accept-Encoding` allows. An optional \
+`Accept-Language` header that prefers Italian (e.g. `it-IT,it;q=0.9`; any value is accepted) \
+gives Italian problem titles and details, with `Content-Language` saying the language of each \
+problem; `GET /codes` gives the Italian and English labels of every code list.",
         contact(name = "socialcare maintainers", email = "socialcare@comune.example.it", url = "https://github.com/comune/socialcare"),
         license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
     ),
@@ -170,9 +175,17 @@ const RATE_LIMIT_RESET: &str = "X-RateLimit-Reset";
 const CACHE_CONTROL: &str = "Cache-Control";
 const CONTENT_LANGUAGE: &str = "Content-Language";
 
-/// Declares the rate-limit headers and `Cache-Control` on a response object (a `$ref` is completed where it
-/// points to, in the components).
-fn add_rate_limit_headers(response: &mut Value) {
+/// The headers every answer but a 5xx carries: the rate limit's and `Cache-Control`.
+const COMMON_HEADERS: &[&str] = &[
+    RATE_LIMIT_LIMIT,
+    RATE_LIMIT_REMAINING,
+    RATE_LIMIT_RESET,
+    CACHE_CONTROL,
+];
+
+/// Declares the named headers of the components on a response object (a `$ref` is completed
+/// where it points to, in the components).
+fn declare_headers(response: &mut Value, names: &[&str]) {
     if response.get("$ref").is_some() {
         return;
     }
@@ -181,35 +194,12 @@ fn add_rate_limit_headers(response: &mut Value) {
     };
     let headers = object.entry("headers").or_insert_with(|| json!({}));
     if let Some(headers) = headers.as_object_mut() {
-        for name in [
-            RATE_LIMIT_LIMIT,
-            RATE_LIMIT_REMAINING,
-            RATE_LIMIT_RESET,
-            CACHE_CONTROL,
-        ] {
+        for name in names {
             headers.insert(
-                name.to_owned(),
+                (*name).to_owned(),
                 json!({ "$ref": format!("#/components/headers/{name}") }),
             );
         }
-    }
-}
-
-/// Declares `Content-Language` on a problem response (a `$ref` is completed where it points
-/// to, in the components).
-fn add_content_language(response: &mut Value) {
-    if response.get("$ref").is_some() {
-        return;
-    }
-    let Some(object) = response.as_object_mut() else {
-        return;
-    };
-    let headers = object.entry("headers").or_insert_with(|| json!({}));
-    if let Some(headers) = headers.as_object_mut() {
-        headers.insert(
-            CONTENT_LANGUAGE.to_owned(),
-            json!({ "$ref": format!("#/components/headers/{CONTENT_LANGUAGE}") }),
-        );
     }
 }
 
@@ -249,18 +239,11 @@ fn complete(doc: &mut Value) {
     doc["components"]["headers"] = rate_limit_headers();
     if let Some(responses) = doc["components"]["responses"].as_object_mut() {
         for response in responses.values_mut() {
-            add_rate_limit_headers(response);
-            add_content_language(response);
+            declare_headers(response, COMMON_HEADERS);
+            declare_headers(response, &[CONTENT_LANGUAGE]);
         }
     }
     doc["components"]["parameters"] = json!({
-        "AcceptLanguage": {
-            "name": "Accept-Language",
-            "in": "header",
-            "required": false,
-            "description": "The language of problem documents (RFC 9110 §12.5.4): `it` (or any list preferring Italian, e.g. `it-IT,it;q=0.9,en;q=0.8`) for Italian titles and details, anything else for English. Data are never translated; the labels of every code are at `GET /codes`.",
-            "schema": { "type": "string", "maxLength": 200, "example": "it-IT,it;q=0.9,en;q=0.8" }
-        },
         "AccessPurpose": {
             "name": crate::request::PURPOSE_HEADER,
             "in": "header",
@@ -321,15 +304,6 @@ fn complete_operation(operation: &mut Value) {
                 .any(|p| p.get("name") == Some(&json!("Idempotency-Key")))
         });
     let is_status = operation.get("operationId") == Some(&json!("get_status"));
-    // Any language is accepted (never a 400), so it is added after the 400 is decided.
-    let language = json!({ "$ref": "#/components/parameters/AcceptLanguage" });
-    match operation
-        .get_mut("parameters")
-        .and_then(Value::as_array_mut)
-    {
-        Some(parameters) => parameters.push(language),
-        None => operation["parameters"] = json!([language]),
-    }
 
     let Some(responses) = operation
         .get_mut("responses")
@@ -355,10 +329,10 @@ fn complete_operation(operation: &mut Value) {
     add_response(responses, "429", "TooManyRequests");
     for (status, response) in responses.iter_mut() {
         if !status.starts_with('5') {
-            add_rate_limit_headers(response);
+            declare_headers(response, COMMON_HEADERS);
         }
         if status.starts_with('4') || status.starts_with('5') {
-            add_content_language(response);
+            declare_headers(response, &[CONTENT_LANGUAGE]);
         }
     }
     // An operation's own 429 (the login throttle) is also a spent rate-limit quota.

@@ -38,13 +38,7 @@ async fn each_caller_has_a_quota(engine: Engine) {
         .to_owned();
 
     for remaining in [2, 1, 0] {
-        let r = app
-            .client
-            .get(app.api("/me"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        let r = app.get(&token, "/me").await;
         assert_eq!(r.status(), 200);
         assert_eq!(standing(&r), (3, remaining));
     }
@@ -88,20 +82,14 @@ async fn each_caller_has_a_quota(engine: Engine) {
     );
 
     // The address has its own quota: one request left since the login.
-    let r = app.client.get(app.api("/status")).send().await.unwrap();
+    let r = app.get("", "/status").await;
     assert_eq!(r.status(), 200);
     assert_eq!(standing(&r), (3, 1));
     // A rejected token is counted against the address.
-    let r = app
-        .client
-        .get(app.api("/me"))
-        .bearer_auth("not-a-token")
-        .send()
-        .await
-        .unwrap();
+    let r = app.get("not-a-token", "/me").await;
     assert_eq!(r.status(), 401);
     assert_eq!(standing(&r), (3, 0));
-    let r = app.client.get(app.api("/status")).send().await.unwrap();
+    let r = app.get("", "/status").await;
     assert_eq!(r.status(), 429);
     assert!(header(&r, "retry-after").is_some());
 }
@@ -119,12 +107,7 @@ async fn each_caller_has_a_quota_postgres() {
 /// A large answer is compressed with brotli or gzip when the client accepts it, and not
 /// otherwise; the decompressed body is the same document.
 async fn large_answers_are_compressed(app: TestApp) {
-    let plain = app
-        .client
-        .get(app.api("/openapi.json"))
-        .send()
-        .await
-        .unwrap();
+    let plain = app.get("", "/openapi.json").await;
     assert_eq!(plain.status(), 200);
     assert!(plain.headers().get("content-encoding").is_none());
     let expected: Value = plain.json().await.unwrap();
@@ -203,7 +186,7 @@ async fn metrics_show_the_pool_and_the_process(engine: Engine) {
     else {
         return;
     };
-    let r = app.client.get(app.api("/status")).send().await.unwrap();
+    let r = app.get("", "/status").await;
     assert_eq!(r.status(), 200);
     let on_api = app
         .client
@@ -309,7 +292,7 @@ async fn the_healthcheck_command_probes_the_status(app: TestApp) {
 /// `GET /codes` gives every code list with Italian and English labels; `Accept-Language: it`
 /// gives Italian problem documents with `Content-Language: it`, English otherwise.
 async fn labels_and_problems_speak_italian(app: TestApp) {
-    let r = app.client.get(app.api("/codes")).send().await.unwrap();
+    let r = app.get("", "/codes").await;
     assert_eq!(r.status(), 200);
     let lists: Value = r.json().await.unwrap();
     let items = lists["items"].as_array().unwrap();
@@ -325,23 +308,13 @@ async fn labels_and_problems_speak_italian(app: TestApp) {
             {"code": "closed", "it": "Chiusa", "en": "Closed"},
         ])
     );
-    let r = app
-        .client
-        .get(app.api("/codes/target_group"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get("", "/codes/target_group").await;
     assert_eq!(r.status(), 200);
     let groups: Value = r.json().await.unwrap();
     assert_eq!(groups["codes"][2]["it"], "Persona senza dimora");
 
     // Unknown list: 404, in English by default and in Italian when asked.
-    let r = app
-        .client
-        .get(app.api("/codes/no_such_list"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get("", "/codes/no_such_list").await;
     assert_eq!(r.status(), 404);
     assert_eq!(r.headers()["content-language"], "en");
     let problem: Value = r.json().await.unwrap();
