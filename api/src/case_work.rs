@@ -335,29 +335,7 @@ impl Work<'_> {
             record.break_glass = true;
             record.purpose = Some(reason.to_owned());
         }
-        let change = (!record.read_only).then(|| {
-            (
-                record.action.clone(),
-                record.resource_id.clone(),
-                record.occurred_at,
-            )
-        });
-        audit::append(self.conn, record)?;
-        if let Some((code, resource_id, time)) = change {
-            crate::outbox::record(
-                self.conn,
-                &crate::outbox::Change {
-                    action: op.action,
-                    code: &code,
-                    resource_type: op.resource_type,
-                    resource_id: resource_id.as_deref(),
-                    version,
-                    organisation_id: draft.organisation,
-                    time,
-                },
-            )?;
-        }
-        Ok(())
+        crate::outbox::append_with_event(self.conn, record, op.action, version, draft.organisation)
     }
 }
 

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use socialcare_domain::access::Action;
 use socialcare_domain::events::{event_type, publishes};
 use socialcare_persistence::AnyConnection;
+use socialcare_persistence::audit::{self, NewAuditRecord};
 use socialcare_persistence::events::{self, NewEvent};
 use uuid::Uuid;
 
@@ -61,5 +62,42 @@ pub fn record(conn: &mut AnyConnection, change: &Change<'_>) -> Result<(), ApiEr
             data: serde_json::Value::Object(data).to_string(),
         },
     )?;
+    Ok(())
+}
+
+/// Appends a gate's audit `record` and, when it records a change (not a read), the event of
+/// that change: the resource's `version` after it, and the partner organisation it concerns.
+/// The one ending of every gate (case work, partner work), so the order of the two appends
+/// (audit head, then event head) is kept in one place.
+pub fn append_with_event(
+    conn: &mut AnyConnection,
+    record: NewAuditRecord,
+    action: Action,
+    version: Option<i64>,
+    organisation_id: Option<Uuid>,
+) -> Result<(), ApiError> {
+    let change = (!record.read_only).then(|| {
+        (
+            record.action.clone(),
+            record.resource_type.clone(),
+            record.resource_id.clone(),
+            record.occurred_at,
+        )
+    });
+    audit::append(conn, record)?;
+    if let Some((code, resource_type, resource_id, time)) = change {
+        self::record(
+            conn,
+            &Change {
+                action,
+                code: &code,
+                resource_type: &resource_type,
+                resource_id: resource_id.as_deref(),
+                version,
+                organisation_id,
+                time,
+            },
+        )?;
+    }
     Ok(())
 }

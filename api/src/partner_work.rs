@@ -258,29 +258,13 @@ impl PartnerWork<'_> {
         );
         record.details = Some(serde_json::Value::Object(details).to_string());
         record.persons = std::mem::take(&mut self.shown).into_iter().collect();
-        let change = (!record.read_only).then(|| {
-            (
-                record.action.clone(),
-                record.resource_id.clone(),
-                record.occurred_at,
-            )
-        });
-        audit::append(self.conn, record)?;
-        if let Some((code, resource_id, time)) = change {
-            crate::outbox::record(
-                self.conn,
-                &crate::outbox::Change {
-                    action: self.op.action,
-                    code: &code,
-                    resource_type: self.op.resource_type,
-                    resource_id: resource_id.as_deref(),
-                    version,
-                    organisation_id: Some(self.organisation.id),
-                    time,
-                },
-            )?;
-        }
-        Ok(())
+        crate::outbox::append_with_event(
+            self.conn,
+            record,
+            self.op.action,
+            version,
+            Some(self.organisation.id),
+        )
     }
 }
 

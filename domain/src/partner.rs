@@ -128,6 +128,51 @@ pub fn referral_service_for(
     }
 }
 
+/// The service and organisation of a new referral: those of the registered `organisation` it
+/// names (the service the request names, if any, must be its kind's, and the name it gives, if
+/// any, must be the registered one), else the `service` and `name` the request gives, both
+/// then required. Errors name the request's members: `service`, `organisation`,
+/// `organisation_id`.
+pub fn referral_addressee(
+    organisation: Option<&PartnerOrganisation>,
+    service: Option<ExternalService>,
+    name: Option<&str>,
+) -> Result<(ExternalService, String), ValidationErrors> {
+    let Some(registered) = organisation else {
+        return match (service, name) {
+            (Some(service), Some(name)) => Ok((service, name.to_owned())),
+            _ => {
+                let mut errors = ValidationErrors::new();
+                for (field, missing) in [("service", service.is_none()), ("organisation", name.is_none())] {
+                    if missing {
+                        errors.push(FieldError::new(
+                            field,
+                            "is required unless `organisation_id` is given",
+                        ));
+                    }
+                }
+                Err(errors)
+            }
+        };
+    };
+    let service = referral_service_for(registered, service).map_err(|e| match e {
+        AddresseeError::OtherService { .. } => ValidationErrors::single("service", e.to_string()),
+        _ => ValidationErrors::single("organisation_id", e.to_string()),
+    })?;
+    if let Some(name) = name
+        && name.trim() != registered.name
+    {
+        return Err(ValidationErrors::single(
+            "organisation",
+            format!(
+                "the registered organisation is called `{}`; leave `organisation` out",
+                registered.name
+            ),
+        ));
+    }
+    Ok((service, registered.name.clone()))
+}
+
 /// What a machine client may be allowed to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Scope {
@@ -417,6 +462,48 @@ pub fn check_assertion_times(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    fn fields(errors: &ValidationErrors) -> Vec<&str> {
+        errors.errors().iter().map(|e| e.field.as_str()).collect()
+    }
+
+    #[test]
+    fn a_referral_is_addressed_to_the_registered_organisation_or_to_the_named_one() {
+        let cpi = organisation(OrganisationKind::EmploymentCentre, true);
+        let to = |o: Option<&PartnerOrganisation>, s: Option<ExternalService>, n: Option<&str>| {
+            referral_addressee(o, s, n)
+        };
+        assert_eq!(
+            to(Some(&cpi), None, None).ok(),
+            Some((ExternalService::EmploymentCentre, cpi.name.clone()))
+        );
+        assert_eq!(
+            to(Some(&cpi), Some(ExternalService::EmploymentCentre), Some(&format!(" {} ", cpi.name))).ok(),
+            Some((ExternalService::EmploymentCentre, cpi.name.clone()))
+        );
+        let wrong_service = to(Some(&cpi), Some(ExternalService::Cooperative), None);
+        assert_eq!(wrong_service.as_ref().map_err(fields).err(), Some(vec!["service"]));
+        let wrong_name = to(Some(&cpi), None, Some("CPI"));
+        assert_eq!(wrong_name.as_ref().map_err(fields).err(), Some(vec!["organisation"]));
+        let inactive = organisation(OrganisationKind::EmploymentCentre, false);
+        let refused = to(Some(&inactive), None, None);
+        assert_eq!(refused.as_ref().map_err(fields).err(), Some(vec!["organisation_id"]));
+        let province = organisation(OrganisationKind::Province, true);
+        let refused = to(Some(&province), None, None);
+        assert_eq!(refused.as_ref().map_err(fields).err(), Some(vec!["organisation_id"]));
+
+        assert_eq!(
+            to(None, Some(ExternalService::Cooperative), Some("Il Ponte")).ok(),
+            Some((ExternalService::Cooperative, "Il Ponte".to_owned()))
+        );
+        let neither = to(None, None, None);
+        assert_eq!(
+            neither.as_ref().map_err(fields).err(),
+            Some(vec!["service", "organisation"])
+        );
+        let no_name = to(None, Some(ExternalService::Cooperative), None);
+        assert_eq!(no_name.as_ref().map_err(fields).err(), Some(vec!["organisation"]));
+    }
 
     fn organisation(kind: OrganisationKind, active: bool) -> PartnerOrganisation {
         let now = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap_or_default();

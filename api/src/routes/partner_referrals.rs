@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use socialcare_domain::access::Action;
 use socialcare_domain::case_file::{
-    ReferralChangeError, ReferralTransition, change_referral, check_referral_transition_request,
+    ReferralTransition, change_referral, check_referral_transition_request,
 };
 use socialcare_domain::ids::ReferralId;
 use socialcare_domain::partner::client_may_apply;
@@ -367,20 +367,7 @@ pub async fn answer_partner_referral(
             let referral = &found.referral;
             let version = if_match.check(referral.version)?;
             let change = change_referral(referral, transition, occurred_on, text.clone(), today)
-                .map_err(|error| match error {
-                    ReferralChangeError::Illegal(illegal) => ApiError::IllegalTransition {
-                        detail: illegal.to_string(),
-                        allowed: illegal
-                            .allowed
-                            .iter()
-                            .filter(|t| client_may_apply(**t))
-                            .map(|t| t.as_str().to_owned())
-                            .collect(),
-                    },
-                    ReferralChangeError::Date(detail) => {
-                        ApiError::invalid_field("/occurred_on", detail)
-                    }
-                })?;
+                .map_err(|error| crate::routes::referrals::refused_change(error, client_may_apply))?;
             if !referrals::record_change(
                 work.conn(),
                 referral,

@@ -13,8 +13,7 @@ use socialcare_domain::case_file::{
 };
 use socialcare_domain::dates::check_not_future;
 use socialcare_domain::ids::{CaseFileId, ReferralId};
-use socialcare_domain::partner::{AddresseeError, referral_service_for};
-use socialcare_domain::{FieldError, ValidationErrors};
+use socialcare_domain::partner::referral_addressee;
 use socialcare_persistence::referrals::{self, NewReferral, ReferralAuthor, ReferralQuery};
 use socialcare_persistence::{AnyConnection, case_files, partners};
 use utoipa::{IntoParams, ToSchema};
@@ -236,52 +235,44 @@ pub async fn create_referral(
     .await
 }
 
-/// The service and organisation of a new referral: those of the registered organisation it
-/// names (422 when the request names others, or when the organisation is unknown, inactive or
-/// the Provincia), else those the request names (both required).
+/// The answer to a refused change of a referral: 409 with the transitions allowed from its
+/// status that `offered` lets the caller apply, or 422 on `occurred_on`.
+pub(crate) fn refused_change(
+    error: ReferralChangeError,
+    offered: impl Fn(ReferralTransition) -> bool,
+) -> ApiError {
+    match error {
+        ReferralChangeError::Illegal(illegal) => ApiError::IllegalTransition {
+            detail: illegal.to_string(),
+            allowed: illegal
+                .allowed
+                .iter()
+                .filter(|t| offered(**t))
+                .map(|t| t.as_str().to_owned())
+                .collect(),
+        },
+        ReferralChangeError::Date(detail) => ApiError::invalid_field("/occurred_on", detail),
+    }
+}
+
+/// The service and organisation of a new referral (`domain::partner::referral_addressee`),
+/// with the registered organisation it names read here (422 when there is none with that id).
 fn addressee(
     conn: &mut AnyConnection,
     request: &CreateReferralRequest,
 ) -> Result<(ExternalService, String), ApiError> {
-    let requested = request.service.map(ExternalService::from);
-    let Some(organisation_id) = request.organisation_id else {
-        let mut errors = ValidationErrors::new();
-        if requested.is_none() {
-            errors.push(FieldError::new(
-                "service",
-                "is required unless `organisation_id` is given",
-            ));
-        }
-        if request.organisation.is_none() {
-            errors.push(FieldError::new(
-                "organisation",
-                "is required unless `organisation_id` is given",
-            ));
-        }
-        return match (requested, &request.organisation) {
-            (Some(service), Some(name)) => Ok((service, name.clone())),
-            _ => Err(ApiError::from_domain(errors)),
-        };
+    let registered = match request.organisation_id {
+        Some(id) => Some(partners::find_organisation(conn, id)?.ok_or_else(|| {
+            ApiError::invalid_field("/organisation_id", "no partner organisation with this id")
+        })?),
+        None => None,
     };
-    let registered = partners::find_organisation(conn, organisation_id)?.ok_or_else(|| {
-        ApiError::invalid_field("/organisation_id", "no partner organisation with this id")
-    })?;
-    let service = referral_service_for(&registered, requested).map_err(|e| match e {
-        AddresseeError::OtherService { .. } => ApiError::invalid_field("/service", e.to_string()),
-        _ => ApiError::invalid_field("/organisation_id", e.to_string()),
-    })?;
-    if let Some(name) = &request.organisation
-        && name.trim() != registered.name
-    {
-        return Err(ApiError::invalid_field(
-            "/organisation",
-            format!(
-                "the registered organisation is called `{}`; leave `organisation` out",
-                registered.name
-            ),
-        ));
-    }
-    Ok((service, registered.name))
+    referral_addressee(
+        registered.as_ref(),
+        request.service.map(ExternalService::from),
+        request.organisation.as_deref(),
+    )
+    .map_err(ApiError::from_domain)
 }
 
 /// Filters of the referrals of a case file.
@@ -552,19 +543,7 @@ pub async fn transition_referral(
             let referral = referral_of(work.conn(), id.0.uuid(), referral_id.0.uuid())?;
             let version = if_match.check(referral.version)?;
             let change = change_referral(&referral, transition, occurred_on, text.clone(), today)
-                .map_err(|error| match error {
-                ReferralChangeError::Illegal(illegal) => ApiError::IllegalTransition {
-                    detail: illegal.to_string(),
-                    allowed: illegal
-                        .allowed
-                        .iter()
-                        .map(|t| t.as_str().to_owned())
-                        .collect(),
-                },
-                ReferralChangeError::Date(detail) => {
-                    ApiError::invalid_field("/occurred_on", detail)
-                }
-            })?;
+                .map_err(|error| refused_change(error, |_| true))?;
             if !referrals::record_change(
                 work.conn(),
                 &referral,
