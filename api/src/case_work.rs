@@ -30,7 +30,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use socialcare_domain::access::{Action, permits};
 use socialcare_domain::ids::{CaseFileId, HouseholdId, PersonId};
-use socialcare_persistence::audit::{self, NewAuditRecord, Outcome};
+use socialcare_persistence::audit::{NewAuditRecord, Outcome};
 use socialcare_persistence::{AnyConnection, StoreError, users};
 use uuid::Uuid;
 use validator::Validate;

@@ -362,188 +362,647 @@ const EXACT: &[(&str, &str)] = &[
         "the urgency is assessed by the social worker of the case",
         "l'urgenza è valutata dall'assistente sociale del caso",
     ),
-    ("`per_month` must be at least 1 and `max` at least `per_month`", "`per_month` deve essere almeno 1 e `max` almeno `per_month`"),
-    ("`rdc` is a legacy measure: its pacts can only be read and closed", "`rdc` è una misura cessata: i suoi patti si possono solo leggere e chiudere"),
+    (
+        "`per_month` must be at least 1 and `max` at least `per_month`",
+        "`per_month` deve essere almeno 1 e `max` almeno `per_month`",
+    ),
+    (
+        "`rdc` is a legacy measure: its pacts can only be read and closed",
+        "`rdc` è una misura cessata: i suoi patti si possono solo leggere e chiudere",
+    ),
     ("a JSON body is required", "serve un corpo JSON"),
-    ("a bed is reserved to `men` or `women` only", "un posto letto è riservato solo a `men` o `women`"),
-    ("a closing reason is required to close a case file", "per chiudere una cartella serve il motivo di chiusura"),
-    ("a community-utility project (PUC) is run by a public body or the third sector, not a company", "un progetto utile alla collettività (PUC) è gestito da un ente pubblico o dal terzo settore, non da un'impresa"),
-    ("a contract is recorded for at most ten years", "un contratto si registra per al massimo dieci anni"),
-    ("a contract with this CIG is recorded: search it with `cig`", "un contratto con questo CIG è già registrato: cercarlo con `cig`"),
-    ("a household member is identified by their person id", "un componente del nucleo si indica con l'identificativo della persona"),
-    ("a justified commitment needs the reason", "un impegno giustificato richiede il motivo"),
-    ("a partita IVA or a tax code is required", "serve una partita IVA o un codice fiscale"),
-    ("a partner answers with `accept` or `reject`; closing is the office's", "un partner risponde con `accept` o `reject`; la chiusura spetta al servizio"),
-    ("a person cannot be merged into itself", "una persona non può essere unificata con sé stessa"),
-    ("a person without residence has no address", "una persona senza residenza non ha indirizzo"),
-    ("a placement is planned for at most three years", "un inserimento si programma per al massimo tre anni"),
+    (
+        "a bed is reserved to `men` or `women` only",
+        "un posto letto è riservato solo a `men` o `women`",
+    ),
+    (
+        "a closing reason is required to close a case file",
+        "per chiudere una cartella serve il motivo di chiusura",
+    ),
+    (
+        "a community-utility project (PUC) is run by a public body or the third sector, not a company",
+        "un progetto utile alla collettività (PUC) è gestito da un ente pubblico o dal terzo settore, non da un'impresa",
+    ),
+    (
+        "a contract is recorded for at most ten years",
+        "un contratto si registra per al massimo dieci anni",
+    ),
+    (
+        "a contract with this CIG is recorded: search it with `cig`",
+        "un contratto con questo CIG è già registrato: cercarlo con `cig`",
+    ),
+    (
+        "a household member is identified by their person id",
+        "un componente del nucleo si indica con l'identificativo della persona",
+    ),
+    (
+        "a justified commitment needs the reason",
+        "un impegno giustificato richiede il motivo",
+    ),
+    (
+        "a partita IVA or a tax code is required",
+        "serve una partita IVA o un codice fiscale",
+    ),
+    (
+        "a partner answers with `accept` or `reject`; closing is the office's",
+        "un partner risponde con `accept` o `reject`; la chiusura spetta al servizio",
+    ),
+    (
+        "a person cannot be merged into itself",
+        "una persona non può essere unificata con sé stessa",
+    ),
+    (
+        "a person without residence has no address",
+        "una persona senza residenza non ha indirizzo",
+    ),
+    (
+        "a placement is planned for at most three years",
+        "un inserimento si programma per al massimo tre anni",
+    ),
     ("a reason is required", "serve un motivo"),
-    ("a reason is required for every change of status", "ogni cambio di stato richiede un motivo"),
-    ("a reason is required to interrupt a project", "per interrompere un progetto serve un motivo"),
-    ("a reason is required to revoke a consent", "per revocare un consenso serve un motivo"),
-    ("a reserved contract is awarded to a social cooperative", "un appalto riservato si aggiudica a una cooperativa sociale"),
-    ("a season lasts at most 366 nights", "una stagione dura al massimo 366 notti"),
-    ("a staff participant is identified by their user id", "un operatore partecipante si indica con il suo identificativo utente"),
-    ("a stay is booked for at most 731 nights at a time", "un soggiorno si prenota per al massimo 731 notti alla volta"),
-    ("a stay is booked for at most 731 nights at a time; extend it later", "un soggiorno si prenota per al massimo 731 notti alla volta; prolungarlo in seguito"),
-    ("a training register is read by its staff member, the office manager and the administrative staff", "il registro formativo è letto dall'operatore stesso, dal responsabile del servizio e dagli amministrativi"),
-    ("an `adi` pact needs the activation day of the benefit: its clock starts from it", "un patto `adi` richiede il giorno di attivazione del beneficio: da lì partono i suoi termini"),
-    ("an active project needs a next review date", "un progetto in corso richiede la data della prossima verifica"),
-    ("an agreement under L. 381/1991 art. 5 is made with a type-B social cooperative", "una convenzione ex art. 5 L. 381/1991 si stipula con una cooperativa sociale di tipo B"),
-    ("an event lasts at most a year", "un evento dura al massimo un anno"),
-    ("an external service is identified by its organisation", "un servizio esterno si indica con il suo ente"),
-    ("annulled records cannot be merged", "le schede annullate non si possono unificare"),
-    ("another assessment of this file was recorded at the same time; read the latest and retry", "nello stesso momento è stata registrata un'altra valutazione di questa cartella: leggere l'ultima e riprovare"),
-    ("another case manager's agenda is for the office manager and the coordinators of their areas", "l'agenda di un altro responsabile del caso è riservata al responsabile del servizio e ai coordinatori delle sue aree"),
-    ("another employer (not annulled) has this partita IVA: search it with `vat_number`", "un altro datore di lavoro (non annullato) ha questa partita IVA: cercarlo con `vat_number`"),
-    ("another publication of this resource was recorded at the same moment; retry", "nello stesso momento è stata registrata un'altra pubblicazione di questa risorsa: riprovare"),
-    ("another version of this criteria set was published meanwhile; read it and retry", "nel frattempo è stata pubblicata un'altra versione di questo insieme di criteri: leggerla e riprovare"),
+    (
+        "a reason is required for every change of status",
+        "ogni cambio di stato richiede un motivo",
+    ),
+    (
+        "a reason is required to interrupt a project",
+        "per interrompere un progetto serve un motivo",
+    ),
+    (
+        "a reason is required to revoke a consent",
+        "per revocare un consenso serve un motivo",
+    ),
+    (
+        "a reserved contract is awarded to a social cooperative",
+        "un appalto riservato si aggiudica a una cooperativa sociale",
+    ),
+    (
+        "a season lasts at most 366 nights",
+        "una stagione dura al massimo 366 notti",
+    ),
+    (
+        "a staff participant is identified by their user id",
+        "un operatore partecipante si indica con il suo identificativo utente",
+    ),
+    (
+        "a stay is booked for at most 731 nights at a time",
+        "un soggiorno si prenota per al massimo 731 notti alla volta",
+    ),
+    (
+        "a stay is booked for at most 731 nights at a time; extend it later",
+        "un soggiorno si prenota per al massimo 731 notti alla volta; prolungarlo in seguito",
+    ),
+    (
+        "a training register is read by its staff member, the office manager and the administrative staff",
+        "il registro formativo è letto dall'operatore stesso, dal responsabile del servizio e dagli amministrativi",
+    ),
+    (
+        "an `adi` pact needs the activation day of the benefit: its clock starts from it",
+        "un patto `adi` richiede il giorno di attivazione del beneficio: da lì partono i suoi termini",
+    ),
+    (
+        "an active project needs a next review date",
+        "un progetto in corso richiede la data della prossima verifica",
+    ),
+    (
+        "an agreement under L. 381/1991 art. 5 is made with a type-B social cooperative",
+        "una convenzione ex art. 5 L. 381/1991 si stipula con una cooperativa sociale di tipo B",
+    ),
+    (
+        "an event lasts at most a year",
+        "un evento dura al massimo un anno",
+    ),
+    (
+        "an external service is identified by its organisation",
+        "un servizio esterno si indica con il suo ente",
+    ),
+    (
+        "annulled records cannot be merged",
+        "le schede annullate non si possono unificare",
+    ),
+    (
+        "another assessment of this file was recorded at the same time; read the latest and retry",
+        "nello stesso momento è stata registrata un'altra valutazione di questa cartella: leggere l'ultima e riprovare",
+    ),
+    (
+        "another case manager's agenda is for the office manager and the coordinators of their areas",
+        "l'agenda di un altro responsabile del caso è riservata al responsabile del servizio e ai coordinatori delle sue aree",
+    ),
+    (
+        "another employer (not annulled) has this partita IVA: search it with `vat_number`",
+        "un altro datore di lavoro (non annullato) ha questa partita IVA: cercarlo con `vat_number`",
+    ),
+    (
+        "another publication of this resource was recorded at the same moment; retry",
+        "nello stesso momento è stata registrata un'altra pubblicazione di questa risorsa: riprovare",
+    ),
+    (
+        "another version of this criteria set was published meanwhile; read it and retry",
+        "nel frattempo è stata pubblicata un'altra versione di questo insieme di criteri: leggerla e riprovare",
+    ),
     ("at least one role is required", "serve almeno un ruolo"),
     ("at most 10 languages", "al massimo 10 lingue"),
-    ("attendance is recorded in the night register of night shelters only", "la presenza si registra solo nel registro notturno dei dormitori"),
-    ("closing a pact needs its outcome", "per chiudere un patto serve il suo esito"),
-    ("give either `required_workers` or `required_hours_share`", "indicare `required_workers` oppure `required_hours_share`"),
-    ("has a wrong check digit (partita IVA)", "ha un carattere di controllo errato (partita IVA)"),
+    (
+        "attendance is recorded in the night register of night shelters only",
+        "la presenza si registra solo nel registro notturno dei dormitori",
+    ),
+    (
+        "closing a pact needs its outcome",
+        "per chiudere un patto serve il suo esito",
+    ),
+    (
+        "give either `required_workers` or `required_hours_share`",
+        "indicare `required_workers` oppure `required_hours_share`",
+    ),
+    (
+        "has a wrong check digit (partita IVA)",
+        "ha un carattere di controllo errato (partita IVA)",
+    ),
     ("invalid birth day", "giorno di nascita non valido"),
-    ("invalid birth month letter", "lettera del mese di nascita non valida"),
-    ("invalid username or password", "nome utente o password errati"),
-    ("is a private key: register only the public key", "è una chiave privata: registrare solo la chiave pubblica"),
-    ("is not a partita IVA (all zeros)", "non è una partita IVA (tutti zeri)"),
+    (
+        "invalid birth month letter",
+        "lettera del mese di nascita non valida",
+    ),
+    (
+        "invalid username or password",
+        "nome utente o password errati",
+    ),
+    (
+        "is a private key: register only the public key",
+        "è una chiave privata: registrare solo la chiave pubblica",
+    ),
+    (
+        "is not a partita IVA (all zeros)",
+        "non è una partita IVA (tutti zeri)",
+    ),
     ("is not for `isee`", "non vale per `isee`"),
     ("is only for `cancel`", "vale solo per `cancel`"),
-    ("is only for `complete` and `interrupt`", "vale solo per `complete` e `interrupt`"),
+    (
+        "is only for `complete` and `interrupt`",
+        "vale solo per `complete` e `interrupt`",
+    ),
     ("is only for `interrupt`", "vale solo per `interrupt`"),
     ("is only for `start`", "vale solo per `start`"),
-    ("is only for a `provincial_programme`", "vale solo per un `provincial_programme`"),
-    ("is only for a hiring outcome", "vale solo per un esito di assunzione"),
-    ("is only for amendments (PUT)", "vale solo per le modifiche (PUT)"),
-    ("is only for an ISEE certificate", "vale solo per un'attestazione ISEE"),
+    (
+        "is only for a `provincial_programme`",
+        "vale solo per un `provincial_programme`",
+    ),
+    (
+        "is only for a hiring outcome",
+        "vale solo per un esito di assunzione",
+    ),
+    (
+        "is only for amendments (PUT)",
+        "vale solo per le modifiche (PUT)",
+    ),
+    (
+        "is only for an ISEE certificate",
+        "vale solo per un'attestazione ISEE",
+    ),
     ("is only for an offer", "vale solo per un'offerta"),
     ("is only for leaving", "vale solo per l'uscita"),
-    ("is required for a hiring under a social clause", "è obbligatorio per un'assunzione con clausola sociale"),
-    ("is required for a provincial programme", "è obbligatorio per un intervento provinciale"),
-    ("is required for a residence or a fictitious address", "è obbligatorio per una residenza o un indirizzo fittizio"),
-    ("is required to amend a contract", "è obbligatorio per modificare un contratto"),
+    (
+        "is required for a hiring under a social clause",
+        "è obbligatorio per un'assunzione con clausola sociale",
+    ),
+    (
+        "is required for a provincial programme",
+        "è obbligatorio per un intervento provinciale",
+    ),
+    (
+        "is required for a residence or a fictitious address",
+        "è obbligatorio per una residenza o un indirizzo fittizio",
+    ),
+    (
+        "is required to amend a contract",
+        "è obbligatorio per modificare un contratto",
+    ),
     ("is required to cancel", "è obbligatorio per annullare"),
     ("is required to complete", "è obbligatorio per concludere"),
     ("is required to end", "è obbligatorio per concludere"),
-    ("is required to interrupt", "è obbligatorio per interrompere"),
+    (
+        "is required to interrupt",
+        "è obbligatorio per interrompere",
+    ),
     ("is required to suspend", "è obbligatorio per sospendere"),
-    ("is required when permit_expires_on is given", "è obbligatorio quando si indica permit_expires_on"),
-    ("is required when the status is alternative_measure", "è obbligatorio quando la posizione è alternative_measure"),
-    ("is required with `season_from`", "è obbligatorio con `season_from`"),
-    ("is required with `season_until`", "è obbligatorio con `season_until`"),
-    ("is required with the exit `other`", "è obbligatorio con l'uscita `other`"),
-    ("may contain only digits, spaces and + - ( ) / .", "può contenere solo cifre, spazi e + - ( ) / ."),
-    ("may contain only letters a-z, digits, `.`, `_` and `-`", "può contenere solo lettere a-z, cifre, `.`, `_` e `-`"),
+    (
+        "is required when permit_expires_on is given",
+        "è obbligatorio quando si indica permit_expires_on",
+    ),
+    (
+        "is required when the status is alternative_measure",
+        "è obbligatorio quando la posizione è alternative_measure",
+    ),
+    (
+        "is required with `season_from`",
+        "è obbligatorio con `season_from`",
+    ),
+    (
+        "is required with `season_until`",
+        "è obbligatorio con `season_until`",
+    ),
+    (
+        "is required with the exit `other`",
+        "è obbligatorio con l'uscita `other`",
+    ),
+    (
+        "may contain only digits, spaces and + - ( ) / .",
+        "può contenere solo cifre, spazi e + - ( ) / .",
+    ),
+    (
+        "may contain only letters a-z, digits, `.`, `_` and `-`",
+        "può contenere solo lettere a-z, cifre, `.`, `_` e `-`",
+    ),
     ("method not allowed", "metodo non consentito"),
-    ("must be 1-255 visible ASCII characters", "deve avere da 1 a 255 caratteri ASCII visibili"),
-    ("must be 1-40 characters a-z, 0-9 and `_`", "deve avere da 1 a 40 caratteri tra a-z, 0-9 e `_`"),
-    ("must be 1-40 characters among `a-z`, `0-9` and `_`", "deve avere da 1 a 40 caratteri tra `a-z`, `0-9` e `_`"),
-    ("must be a day `YYYY-MM-DD`", "deve essere un giorno `YYYY-MM-DD`"),
-    ("must be after `from`, at most 366 nights", "deve essere successivo a `from`, al massimo 366 notti dopo"),
-    ("must be after `from`: a stay covers at least one night", "deve essere successivo a `from`: un soggiorno copre almeno una notte"),
-    ("must be after the first day of the assignment", "deve essere successivo al primo giorno dell'incarico"),
-    ("must be after the start of the current case manager's assignment", "deve essere successivo all'inizio dell'incarico dell'attuale responsabile del caso"),
-    ("must be an ISO 3166-1 alpha-2 country code such as IT, RO or NG", "deve essere un codice di paese ISO 3166-1 alpha-2 come IT, RO o NG"),
-    ("must be an ISO 639 language code such as it, ar or rom", "deve essere un codice di lingua ISO 639 come it, ar o rom"),
-    ("must be an active social worker, educator or area coordinator", "deve essere un assistente sociale, un educatore o un coordinatore d'area in servizio"),
-    ("must be an entry of the same case file", "deve essere un'annotazione della stessa cartella"),
-    ("must be an instant between the years 1 and 9999", "deve essere un istante tra gli anni 1 e 9999"),
-    ("must be at most a year ago", "deve essere al massimo un anno fa"),
-    ("must be at most a year ahead", "deve essere al massimo tra un anno"),
-    ("must be at most two years ahead", "deve essere al massimo tra due anni"),
-    ("must be between 1900-01-01 and today", "deve essere tra il 1900-01-01 e oggi"),
-    ("must be between the day of the event and today", "deve essere tra il giorno dell'evento e oggi"),
+    (
+        "must be 1-255 visible ASCII characters",
+        "deve avere da 1 a 255 caratteri ASCII visibili",
+    ),
+    (
+        "must be 1-40 characters a-z, 0-9 and `_`",
+        "deve avere da 1 a 40 caratteri tra a-z, 0-9 e `_`",
+    ),
+    (
+        "must be 1-40 characters among `a-z`, `0-9` and `_`",
+        "deve avere da 1 a 40 caratteri tra `a-z`, `0-9` e `_`",
+    ),
+    (
+        "must be a day `YYYY-MM-DD`",
+        "deve essere un giorno `YYYY-MM-DD`",
+    ),
+    (
+        "must be after `from`, at most 366 nights",
+        "deve essere successivo a `from`, al massimo 366 notti dopo",
+    ),
+    (
+        "must be after `from`: a stay covers at least one night",
+        "deve essere successivo a `from`: un soggiorno copre almeno una notte",
+    ),
+    (
+        "must be after the first day of the assignment",
+        "deve essere successivo al primo giorno dell'incarico",
+    ),
+    (
+        "must be after the start of the current case manager's assignment",
+        "deve essere successivo all'inizio dell'incarico dell'attuale responsabile del caso",
+    ),
+    (
+        "must be an ISO 3166-1 alpha-2 country code such as IT, RO or NG",
+        "deve essere un codice di paese ISO 3166-1 alpha-2 come IT, RO o NG",
+    ),
+    (
+        "must be an ISO 639 language code such as it, ar or rom",
+        "deve essere un codice di lingua ISO 639 come it, ar o rom",
+    ),
+    (
+        "must be an active social worker, educator or area coordinator",
+        "deve essere un assistente sociale, un educatore o un coordinatore d'area in servizio",
+    ),
+    (
+        "must be an entry of the same case file",
+        "deve essere un'annotazione della stessa cartella",
+    ),
+    (
+        "must be an instant between the years 1 and 9999",
+        "deve essere un istante tra gli anni 1 e 9999",
+    ),
+    (
+        "must be at most a year ago",
+        "deve essere al massimo un anno fa",
+    ),
+    (
+        "must be at most a year ahead",
+        "deve essere al massimo tra un anno",
+    ),
+    (
+        "must be at most two years ahead",
+        "deve essere al massimo tra due anni",
+    ),
+    (
+        "must be between 1900-01-01 and today",
+        "deve essere tra il 1900-01-01 e oggi",
+    ),
+    (
+        "must be between the day of the event and today",
+        "deve essere tra il giorno dell'evento e oggi",
+    ),
     ("must be eleven digits", "deve avere undici cifre"),
-    ("must be eleven digits (partita IVA)", "deve avere undici cifre (partita IVA)"),
+    (
+        "must be eleven digits (partita IVA)",
+        "deve avere undici cifre (partita IVA)",
+    ),
     ("must be five digits (CAP)", "deve avere cinque cifre (CAP)"),
-    ("must be one line, without tabs or control characters", "deve essere una sola riga, senza tabulazioni né caratteri di controllo"),
-    ("must be the person of the case file (or omitted)", "deve essere la persona della cartella (o essere omesso)"),
-    ("must contain printable characters only", "deve contenere solo caratteri stampabili"),
-    ("must name at least one scope", "deve indicare almeno un ambito"),
-    ("must not be after the planned end of the placement", "non deve essere successivo alla fine prevista dell'inserimento"),
-    ("must not be before the day the person arrived", "non deve precedere il giorno di arrivo della persona"),
-    ("must not be before the first day", "non deve precedere il primo giorno"),
-    ("must not be before the first night of the placement", "non deve precedere la prima notte dell'inserimento"),
-    ("must not be before today: a criteria set never applies to the past", "non deve precedere oggi: un insieme di criteri non si applica mai al passato"),
+    (
+        "must be one line, without tabs or control characters",
+        "deve essere una sola riga, senza tabulazioni né caratteri di controllo",
+    ),
+    (
+        "must be the person of the case file (or omitted)",
+        "deve essere la persona della cartella (o essere omesso)",
+    ),
+    (
+        "must contain printable characters only",
+        "deve contenere solo caratteri stampabili",
+    ),
+    (
+        "must name at least one scope",
+        "deve indicare almeno un ambito",
+    ),
+    (
+        "must not be after the planned end of the placement",
+        "non deve essere successivo alla fine prevista dell'inserimento",
+    ),
+    (
+        "must not be before the day the person arrived",
+        "non deve precedere il giorno di arrivo della persona",
+    ),
+    (
+        "must not be before the first day",
+        "non deve precedere il primo giorno",
+    ),
+    (
+        "must not be before the first night of the placement",
+        "non deve precedere la prima notte dell'inserimento",
+    ),
+    (
+        "must not be before today: a criteria set never applies to the past",
+        "non deve precedere oggi: un insieme di criteri non si applica mai al passato",
+    ),
     ("must not be blank", "non deve essere vuoto"),
     ("must not be in the past", "non deve essere nel passato"),
-    ("must not be more than `credits` (they are a part of them)", "non deve superare `credits` (ne è una parte)"),
-    ("must not be more than a year ago", "non deve risalire a più di un anno fa"),
-    ("must not be more than a year before the planned start", "non deve precedere di più di un anno l'inizio previsto"),
-    ("must not be more than a year before the submission", "non deve precedere di più di un anno la presentazione"),
-    ("no clock rules for this measure", "nessuna regola sui termini per questa misura"),
-    ("no criteria set with this code is published", "nessun insieme di criteri con questo codice è pubblicato"),
-    ("no membership with this id in the household", "non esiste un'appartenenza con questo identificativo nel nucleo"),
-    ("not a current member of the household of the person of the case file", "non è un componente attuale del nucleo della persona della cartella"),
-    ("not a position of this list", "non è una posizione di questa lista"),
-    ("not the person of the case file nor a member of the household", "non è la persona della cartella né un componente del nucleo"),
-    ("only a community-utility project (PUC) fulfils a pact commitment", "solo un progetto utile alla collettività (PUC) adempie un impegno del patto"),
-    ("only events relevant for sanctions are reported", "si segnalano solo gli eventi rilevanti per le sanzioni"),
-    ("only the coordinator of the case file's area moves a person against a facility's rules", "solo il coordinatore dell'area della cartella sposta una persona in deroga alle regole della struttura"),
-    ("only the coordinator of the case file's area places against a facility's rules", "solo il coordinatore dell'area della cartella inserisce in deroga alle regole della struttura"),
-    ("required when the action is done", "obbligatorio quando l'azione è svolta"),
-    ("send exactly one of `public_key_pem` and `jwk`", "inviare uno solo tra `public_key_pem` e `jwk`"),
-    ("stays as recorded: it is not corrected", "resta come registrato: non si corregge"),
+    (
+        "must not be more than `credits` (they are a part of them)",
+        "non deve superare `credits` (ne è una parte)",
+    ),
+    (
+        "must not be more than a year ago",
+        "non deve risalire a più di un anno fa",
+    ),
+    (
+        "must not be more than a year before the planned start",
+        "non deve precedere di più di un anno l'inizio previsto",
+    ),
+    (
+        "must not be more than a year before the submission",
+        "non deve precedere di più di un anno la presentazione",
+    ),
+    (
+        "no clock rules for this measure",
+        "nessuna regola sui termini per questa misura",
+    ),
+    (
+        "no criteria set with this code is published",
+        "nessun insieme di criteri con questo codice è pubblicato",
+    ),
+    (
+        "no membership with this id in the household",
+        "non esiste un'appartenenza con questo identificativo nel nucleo",
+    ),
+    (
+        "not a current member of the household of the person of the case file",
+        "non è un componente attuale del nucleo della persona della cartella",
+    ),
+    (
+        "not a position of this list",
+        "non è una posizione di questa lista",
+    ),
+    (
+        "not the person of the case file nor a member of the household",
+        "non è la persona della cartella né un componente del nucleo",
+    ),
+    (
+        "only a community-utility project (PUC) fulfils a pact commitment",
+        "solo un progetto utile alla collettività (PUC) adempie un impegno del patto",
+    ),
+    (
+        "only events relevant for sanctions are reported",
+        "si segnalano solo gli eventi rilevanti per le sanzioni",
+    ),
+    (
+        "only the coordinator of the case file's area moves a person against a facility's rules",
+        "solo il coordinatore dell'area della cartella sposta una persona in deroga alle regole della struttura",
+    ),
+    (
+        "only the coordinator of the case file's area places against a facility's rules",
+        "solo il coordinatore dell'area della cartella inserisce in deroga alle regole della struttura",
+    ),
+    (
+        "required when the action is done",
+        "obbligatorio quando l'azione è svolta",
+    ),
+    (
+        "send exactly one of `public_key_pem` and `jwk`",
+        "inviare uno solo tra `public_key_pem` e `jwk`",
+    ),
+    (
+        "stays as recorded: it is not corrected",
+        "resta come registrato: non si corregge",
+    ),
     ("takes 1 to 10 criteria", "richiede da 1 a 10 criteri"),
-    ("the DSU protocol of the ISEE certificate is required", "serve il protocollo DSU dell'attestazione ISEE"),
-    ("the account changed meanwhile; retry", "l'account è cambiato nel frattempo: riprovare"),
+    (
+        "the DSU protocol of the ISEE certificate is required",
+        "serve il protocollo DSU dell'attestazione ISEE",
+    ),
+    (
+        "the account changed meanwhile; retry",
+        "l'account è cambiato nel frattempo: riprovare",
+    ),
     ("the account is disabled", "l'account è disattivato"),
     ("the assertion has expired", "l'asserzione è scaduta"),
-    ("the assertion is issued in the future", "l'asserzione è emessa nel futuro"),
-    ("the assertion is not valid yet", "l'asserzione non è ancora valida"),
-    ("the assertion must be signed with the client's private key, not HMAC", "l'asserzione deve essere firmata con la chiave privata del client, non con HMAC"),
-    ("the bands' bounds must increase", "i limiti delle fasce devono essere crescenti"),
-    ("the bed was taken on one of these nights by another request; search free beds again", "il posto letto è stato occupato in una di queste notti da un'altra richiesta: cercare di nuovo i posti liberi"),
-    ("the case file is closed: reopen it to draw up new projects", "la cartella è chiusa: riaprirla per redigere nuovi progetti"),
-    ("the client has no key with this `kid`", "il client non ha una chiave con questo `kid`"),
-    ("the commitment is not a `community_utility_project` one", "l'impegno non è di tipo `community_utility_project`"),
-    ("the commitment is of a pact of another case file", "l'impegno è di un patto di un'altra cartella"),
-    ("the commitment was taken by another member of the household", "l'impegno è stato assunto da un altro componente del nucleo"),
-    ("the contract was awarded to another employer", "il contratto è stato aggiudicato a un altro datore di lavoro"),
-    ("the data changed meanwhile; read it again and retry", "i dati sono cambiati nel frattempo: rileggerli e riprovare"),
-    ("the disability severity comes from the person's health data", "la gravità della disabilità deriva dai dati sanitari della persona"),
-    ("the disability severity is taken from health data you may not read", "la gravità della disabilità deriva da dati sanitari che non potete leggere"),
-    ("the employer is annulled: it is changed no more", "il datore di lavoro è annullato: non si modifica più"),
-    ("the facilities of this area are managed by its administrative staff and coordinators", "le strutture di quest'area sono gestite dai suoi amministrativi e coordinatori"),
-    ("the facility takes the other sex only", "la struttura accoglie solo l'altro sesso"),
-    ("the facility would move to an area whose facilities you do not manage", "la struttura passerebbe a un'area di cui non gestite le strutture"),
-    ("the months on the list come from the submission day", "i mesi in lista derivano dal giorno di presentazione"),
-    ("the night has not begun yet", "la notte non è ancora iniziata"),
+    (
+        "the assertion is issued in the future",
+        "l'asserzione è emessa nel futuro",
+    ),
+    (
+        "the assertion is not valid yet",
+        "l'asserzione non è ancora valida",
+    ),
+    (
+        "the assertion must be signed with the client's private key, not HMAC",
+        "l'asserzione deve essere firmata con la chiave privata del client, non con HMAC",
+    ),
+    (
+        "the bands' bounds must increase",
+        "i limiti delle fasce devono essere crescenti",
+    ),
+    (
+        "the bed was taken on one of these nights by another request; search free beds again",
+        "il posto letto è stato occupato in una di queste notti da un'altra richiesta: cercare di nuovo i posti liberi",
+    ),
+    (
+        "the case file is closed: reopen it to draw up new projects",
+        "la cartella è chiusa: riaprirla per redigere nuovi progetti",
+    ),
+    (
+        "the client has no key with this `kid`",
+        "il client non ha una chiave con questo `kid`",
+    ),
+    (
+        "the commitment is not a `community_utility_project` one",
+        "l'impegno non è di tipo `community_utility_project`",
+    ),
+    (
+        "the commitment is of a pact of another case file",
+        "l'impegno è di un patto di un'altra cartella",
+    ),
+    (
+        "the commitment was taken by another member of the household",
+        "l'impegno è stato assunto da un altro componente del nucleo",
+    ),
+    (
+        "the contract was awarded to another employer",
+        "il contratto è stato aggiudicato a un altro datore di lavoro",
+    ),
+    (
+        "the data changed meanwhile; read it again and retry",
+        "i dati sono cambiati nel frattempo: rileggerli e riprovare",
+    ),
+    (
+        "the disability severity comes from the person's health data",
+        "la gravità della disabilità deriva dai dati sanitari della persona",
+    ),
+    (
+        "the disability severity is taken from health data you may not read",
+        "la gravità della disabilità deriva da dati sanitari che non potete leggere",
+    ),
+    (
+        "the employer is annulled: it is changed no more",
+        "il datore di lavoro è annullato: non si modifica più",
+    ),
+    (
+        "the facilities of this area are managed by its administrative staff and coordinators",
+        "le strutture di quest'area sono gestite dai suoi amministrativi e coordinatori",
+    ),
+    (
+        "the facility takes the other sex only",
+        "la struttura accoglie solo l'altro sesso",
+    ),
+    (
+        "the facility would move to an area whose facilities you do not manage",
+        "la struttura passerebbe a un'area di cui non gestite le strutture",
+    ),
+    (
+        "the months on the list come from the submission day",
+        "i mesi in lista derivano dal giorno di presentazione",
+    ),
+    (
+        "the night has not begun yet",
+        "la notte non è ancora iniziata",
+    ),
     ("the organisation is deactivated", "l'ente è disattivato"),
-    ("the organisation is no longer active", "l'ente non è più attivo"),
-    ("the pact changed meanwhile; read the placement again and retry", "il patto è cambiato nel frattempo: rileggere l'inserimento e riprovare"),
-    ("the period is at most 366 days long", "il periodo dura al massimo 366 giorni"),
-    ("the person already has an open application for this resource", "la persona ha già una domanda aperta per questa risorsa"),
-    ("the person is admitted to this resource: a new application follows their leaving", "la persona è ammessa a questa risorsa: una nuova domanda segue la sua uscita"),
-    ("the person is already annulled", "la persona è già annullata"),
-    ("the person was annulled and cannot be changed", "la persona è stata annullata e non si può modificare"),
-    ("the person was annulled and cannot join a household", "la persona è stata annullata e non può entrare in un nucleo"),
-    ("the person was placed elsewhere for one of these nights by another request", "la persona è stata inserita altrove in una di queste notti da un'altra richiesta"),
-    ("the placement has ended: no further review is planned", "l'inserimento è concluso: non sono previste altre verifiche"),
-    ("the placement has not started: hours are recorded once it is active", "l'inserimento non è iniziato: le ore si registrano quando è in corso"),
-    ("the placement has not started: reviews are held once the person works", "l'inserimento non è iniziato: le verifiche si tengono quando la persona lavora"),
-    ("the placement is already in this bed", "l'inserimento è già in questo posto letto"),
-    ("the placement was cancelled", "l'inserimento è stato annullato"),
-    ("the preliminary analysis needs its outcome", "l'analisi preliminare richiede il suo esito"),
-    ("the referral is not to or from the employment centre or the labour agency", "l'invio non è verso o dal centro per l'impiego o l'agenzia del lavoro"),
-    ("the referral is of another case file", "l'invio è di un'altra cartella"),
-    ("the severity of art. 3 c. 3 needs a disability recognised under L. 104/1992 (law_104_recognised)", "la gravità ex art. 3 c. 3 richiede una disabilità riconosciuta ai sensi della L. 104/1992 (law_104_recognised)"),
-    ("the signature is recorded with the `sign` transition", "la sottoscrizione si registra con il passaggio `sign`"),
-    ("the subscription's secret cannot sign", "il segreto della sottoscrizione non può firmare"),
-    ("the taking in charge of this case file is already confirmed", "la presa in carico di questa cartella è già confermata"),
-    ("this commitment already has an outcome in this check", "questo impegno ha già un esito in questa verifica"),
-    ("this is the person of the case file: use the kind `person`", "questa è la persona della cartella: usare il tipo `person`"),
-    ("this objective already has an outcome in this review", "questo obiettivo ha già un esito in questa verifica"),
-    ("this user does not work on cases", "questo utente non lavora sui casi"),
+    (
+        "the organisation is no longer active",
+        "l'ente non è più attivo",
+    ),
+    (
+        "the pact changed meanwhile; read the placement again and retry",
+        "il patto è cambiato nel frattempo: rileggere l'inserimento e riprovare",
+    ),
+    (
+        "the period is at most 366 days long",
+        "il periodo dura al massimo 366 giorni",
+    ),
+    (
+        "the person already has an open application for this resource",
+        "la persona ha già una domanda aperta per questa risorsa",
+    ),
+    (
+        "the person is admitted to this resource: a new application follows their leaving",
+        "la persona è ammessa a questa risorsa: una nuova domanda segue la sua uscita",
+    ),
+    (
+        "the person is already annulled",
+        "la persona è già annullata",
+    ),
+    (
+        "the person was annulled and cannot be changed",
+        "la persona è stata annullata e non si può modificare",
+    ),
+    (
+        "the person was annulled and cannot join a household",
+        "la persona è stata annullata e non può entrare in un nucleo",
+    ),
+    (
+        "the person was placed elsewhere for one of these nights by another request",
+        "la persona è stata inserita altrove in una di queste notti da un'altra richiesta",
+    ),
+    (
+        "the placement has ended: no further review is planned",
+        "l'inserimento è concluso: non sono previste altre verifiche",
+    ),
+    (
+        "the placement has not started: hours are recorded once it is active",
+        "l'inserimento non è iniziato: le ore si registrano quando è in corso",
+    ),
+    (
+        "the placement has not started: reviews are held once the person works",
+        "l'inserimento non è iniziato: le verifiche si tengono quando la persona lavora",
+    ),
+    (
+        "the placement is already in this bed",
+        "l'inserimento è già in questo posto letto",
+    ),
+    (
+        "the placement was cancelled",
+        "l'inserimento è stato annullato",
+    ),
+    (
+        "the preliminary analysis needs its outcome",
+        "l'analisi preliminare richiede il suo esito",
+    ),
+    (
+        "the referral is not to or from the employment centre or the labour agency",
+        "l'invio non è verso o dal centro per l'impiego o l'agenzia del lavoro",
+    ),
+    (
+        "the referral is of another case file",
+        "l'invio è di un'altra cartella",
+    ),
+    (
+        "the severity of art. 3 c. 3 needs a disability recognised under L. 104/1992 (law_104_recognised)",
+        "la gravità ex art. 3 c. 3 richiede una disabilità riconosciuta ai sensi della L. 104/1992 (law_104_recognised)",
+    ),
+    (
+        "the signature is recorded with the `sign` transition",
+        "la sottoscrizione si registra con il passaggio `sign`",
+    ),
+    (
+        "the subscription's secret cannot sign",
+        "il segreto della sottoscrizione non può firmare",
+    ),
+    (
+        "the taking in charge of this case file is already confirmed",
+        "la presa in carico di questa cartella è già confermata",
+    ),
+    (
+        "this commitment already has an outcome in this check",
+        "questo impegno ha già un esito in questa verifica",
+    ),
+    (
+        "this is the person of the case file: use the kind `person`",
+        "questa è la persona della cartella: usare il tipo `person`",
+    ),
+    (
+        "this objective already has an outcome in this review",
+        "questo obiettivo ha già un esito in questa verifica",
+    ),
+    (
+        "this user does not work on cases",
+        "questo utente non lavora sui casi",
+    ),
     ("too many requests", "troppe richieste"),
     ("payload too large", "richiesta troppo grande"),
     ("precondition failed", "precondizione non soddisfatta"),
     ("precondition required", "precondizione richiesta"),
     ("validation failed", "convalida non riuscita"),
-    ("you cannot change your own roles or areas: another system administrator must do it", "non potete cambiare i vostri ruoli o aree: deve farlo un altro amministratore di sistema"),
-    ("you cannot disable your own account", "non potete disattivare il vostro account"),
+    (
+        "you cannot change your own roles or areas: another system administrator must do it",
+        "non potete cambiare i vostri ruoli o aree: deve farlo un altro amministratore di sistema",
+    ),
+    (
+        "you cannot disable your own account",
+        "non potete disattivare il vostro account",
+    ),
 ];
 
 /// Message patterns (`{}` stands for a value carried over) with their Italian text.
@@ -648,17 +1107,50 @@ const PATTERNS: &[(&str, &str)] = &[
         "is not a public key for {}",
         "non è una chiave pubblica per {}",
     ),
-    ("no free place: {} of {} held", "nessun posto libero: {} occupati su {}"),
-    ("the assertion lives longer than {} seconds", "l'asserzione dura più di {} secondi"),
-    ("the assignment must end after it starts ({} to {})", "l'incarico deve terminare dopo l'inizio ({} – {})"),
-    ("character {} must be a digit", "il carattere {} deve essere una cifra"),
-    ("character {} must be a letter", "il carattere {} deve essere una lettera"),
-    ("invalid check character: expected {}", "carattere di controllo non valido: atteso {}"),
-    ("an organisation of kind `{}` receives no referrals", "un ente di tipo `{}` non riceve invii"),
-    ("the organisation is a `{}`, not a `{}`", "l'ente è di tipo `{}`, non `{}`"),
-    ("the person already left household {} on {}", "la persona è già uscita dal nucleo {} il {}"),
-    ("a {} placement does not move; place the person again", "un inserimento nello stato `{}` non si sposta: inserire di nuovo la persona"),
-    ("the registered organisation is called `{}`; leave `organisation` out", "l'ente registrato si chiama `{}`; omettere `organisation`"),
+    (
+        "no free place: {} of {} held",
+        "nessun posto libero: {} occupati su {}",
+    ),
+    (
+        "the assertion lives longer than {} seconds",
+        "l'asserzione dura più di {} secondi",
+    ),
+    (
+        "the assignment must end after it starts ({} to {})",
+        "l'incarico deve terminare dopo l'inizio ({} – {})",
+    ),
+    (
+        "character {} must be a digit",
+        "il carattere {} deve essere una cifra",
+    ),
+    (
+        "character {} must be a letter",
+        "il carattere {} deve essere una lettera",
+    ),
+    (
+        "invalid check character: expected {}",
+        "carattere di controllo non valido: atteso {}",
+    ),
+    (
+        "an organisation of kind `{}` receives no referrals",
+        "un ente di tipo `{}` non riceve invii",
+    ),
+    (
+        "the organisation is a `{}`, not a `{}`",
+        "l'ente è di tipo `{}`, non `{}`",
+    ),
+    (
+        "the person already left household {} on {}",
+        "la persona è già uscita dal nucleo {} il {}",
+    ),
+    (
+        "a {} placement does not move; place the person again",
+        "un inserimento nello stato `{}` non si sposta: inserire di nuovo la persona",
+    ),
+    (
+        "the registered organisation is called `{}`; leave `organisation` out",
+        "l'ente registrato si chiama `{}`; omettere `organisation`",
+    ),
     ("must be at most {}", "deve essere al massimo {}"),
 ];
 
@@ -838,7 +1330,10 @@ pub fn translate(message: &str) -> Option<String> {
         return Some(italian);
     }
     for (ending, italian) in [
-        (" changed meanwhile; read it again and retry", "rileggere e riprovare"),
+        (
+            " changed meanwhile; read it again and retry",
+            "rileggere e riprovare",
+        ),
         (" changed meanwhile; retry", "riprovare"),
     ] {
         if let Some(thing) = message
@@ -1007,13 +1502,19 @@ mod tests {
             Some("l'annotazione del diario è cambiata nel frattempo: rileggere e riprovare")
         );
         assert_eq!(
-            translate("cannot `suspend` a case file in status `closed`; allowed transitions: `reopen`")
-                .as_deref(),
-            Some("non si può applicare `suspend` alla cartella sociale nello stato `closed`; passaggi consentiti: `reopen`")
+            translate(
+                "cannot `suspend` a case file in status `closed`; allowed transitions: `reopen`"
+            )
+            .as_deref(),
+            Some(
+                "non si può applicare `suspend` alla cartella sociale nello stato `closed`; passaggi consentiti: `reopen`"
+            )
         );
         assert_eq!(
             translate("a completed employment placement cannot start; allowed: none").as_deref(),
-            Some("L'inserimento lavorativo nello stato `completed` non consente `start`; consentiti: nessuno")
+            Some(
+                "L'inserimento lavorativo nello stato `completed` non consente `start`; consentiti: nessuno"
+            )
         );
         assert_eq!(translate("something nobody wrote"), None);
         assert_eq!(translate("no unicorn with this id"), None);
@@ -1027,7 +1528,10 @@ mod tests {
         assert_eq!(captures("{} and {}", "x and y"), Some(vec!["x", "y"]));
         assert_eq!(captures("a {}", "a xyz"), Some(vec!["xyz"]));
         let owned = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-        assert_eq!(fill("{} e {}", &owned(&["x", "y"])).as_deref(), Some("x e y"));
+        assert_eq!(
+            fill("{} e {}", &owned(&["x", "y"])).as_deref(),
+            Some("x e y")
+        );
         assert!(fill("{} e {}", &owned(&["x"])).is_none());
         assert!(value_like("2026-01-01"));
         assert!(value_like("`from` (U+0000)"));

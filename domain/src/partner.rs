@@ -143,7 +143,10 @@ pub fn referral_addressee(
             (Some(service), Some(name)) => Ok((service, name.to_owned())),
             _ => {
                 let mut errors = ValidationErrors::new();
-                for (field, missing) in [("service", service.is_none()), ("organisation", name.is_none())] {
+                for (field, missing) in [
+                    ("service", service.is_none()),
+                    ("organisation", name.is_none()),
+                ] {
                     if missing {
                         errors.push(FieldError::new(
                             field,
@@ -478,19 +481,36 @@ mod tests {
             Some((ExternalService::EmploymentCentre, cpi.name.clone()))
         );
         assert_eq!(
-            to(Some(&cpi), Some(ExternalService::EmploymentCentre), Some(&format!(" {} ", cpi.name))).ok(),
+            to(
+                Some(&cpi),
+                Some(ExternalService::EmploymentCentre),
+                Some(&format!(" {} ", cpi.name))
+            )
+            .ok(),
             Some((ExternalService::EmploymentCentre, cpi.name.clone()))
         );
         let wrong_service = to(Some(&cpi), Some(ExternalService::Cooperative), None);
-        assert_eq!(wrong_service.as_ref().map_err(fields).err(), Some(vec!["service"]));
+        assert_eq!(
+            wrong_service.as_ref().map_err(fields).err(),
+            Some(vec!["service"])
+        );
         let wrong_name = to(Some(&cpi), None, Some("CPI"));
-        assert_eq!(wrong_name.as_ref().map_err(fields).err(), Some(vec!["organisation"]));
+        assert_eq!(
+            wrong_name.as_ref().map_err(fields).err(),
+            Some(vec!["organisation"])
+        );
         let inactive = organisation(OrganisationKind::EmploymentCentre, false);
         let refused = to(Some(&inactive), None, None);
-        assert_eq!(refused.as_ref().map_err(fields).err(), Some(vec!["organisation_id"]));
+        assert_eq!(
+            refused.as_ref().map_err(fields).err(),
+            Some(vec!["organisation_id"])
+        );
         let province = organisation(OrganisationKind::Province, true);
         let refused = to(Some(&province), None, None);
-        assert_eq!(refused.as_ref().map_err(fields).err(), Some(vec!["organisation_id"]));
+        assert_eq!(
+            refused.as_ref().map_err(fields).err(),
+            Some(vec!["organisation_id"])
+        );
 
         assert_eq!(
             to(None, Some(ExternalService::Cooperative), Some("Il Ponte")).ok(),
@@ -502,7 +522,10 @@ mod tests {
             Some(vec!["service", "organisation"])
         );
         let no_name = to(None, Some(ExternalService::Cooperative), None);
-        assert_eq!(no_name.as_ref().map_err(fields).err(), Some(vec!["organisation"]));
+        assert_eq!(
+            no_name.as_ref().map_err(fields).err(),
+            Some(vec!["organisation"])
+        );
     }
 
     fn organisation(kind: OrganisationKind, active: bool) -> PartnerOrganisation {

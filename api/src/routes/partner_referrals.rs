@@ -367,7 +367,9 @@ pub async fn answer_partner_referral(
             let referral = &found.referral;
             let version = if_match.check(referral.version)?;
             let change = change_referral(referral, transition, occurred_on, text.clone(), today)
-                .map_err(|error| crate::routes::referrals::refused_change(error, client_may_apply))?;
+                .map_err(|error| {
+                    crate::routes::referrals::refused_change(error, client_may_apply)
+                })?;
             if !referrals::record_change(
                 work.conn(),
                 referral,
