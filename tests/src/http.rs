@@ -25,6 +25,7 @@ pub struct Call<'a> {
     if_match: Option<String>,
     key: Option<&'static str>,
     body: Option<(String, &'static str)>,
+    headers: Vec<(&'static str, String)>,
 }
 
 impl<'a> Call<'a> {
@@ -37,6 +38,12 @@ impl<'a> Call<'a> {
     /// Sends `Idempotency-Key: key`.
     pub fn header_key(mut self, key: &'static str) -> Self {
         self.key = Some(key);
+        self
+    }
+
+    /// Sends another header, e.g. `Accept-Language`.
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
         self
     }
 
@@ -67,6 +74,9 @@ impl<'a> Call<'a> {
         if let Some(key) = self.key {
             request = request.header("idempotency-key", key);
         }
+        for (name, value) in self.headers {
+            request = request.header(name, value);
+        }
         if let Some((body, media_type)) = self.body {
             request = request.header("content-type", media_type).body(body);
         }
@@ -88,6 +98,7 @@ impl TestApp {
             if_match: None,
             key: None,
             body: None,
+            headers: Vec::new(),
         }
     }
 
