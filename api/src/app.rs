@@ -261,6 +261,7 @@ impl Application {
                     window,
                 },
             ),
+            feed_moved: tokio::sync::Notify::new(),
             rate_limits: crate::rate_limit::RateLimits::per_minute(
                 std::num::NonZeroU32::new(config.rate_limit_per_minute)
                     .unwrap_or(std::num::NonZeroU32::MIN),

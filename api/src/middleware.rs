@@ -47,8 +47,10 @@ pub async fn request_context(
     // Handlers and extractors answer errors as responses; an `Err` here can only come from an
     // inner middleware and is rendered by actix from its `ResponseError` implementation, with
     // the security headers added by a response mapper.
-    let standing = req
-        .app_data::<web::Data<AppState>>()
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let changes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let standing = state
+        .as_ref()
         .map(|state| state.rate_limits.check(&quotum(req.request(), state)));
     let refused = standing.and_then(|s| s.retry_after_secs.map(|wait| (s.limit, wait)));
     let outcome = match (refused, shadowed) {
@@ -85,6 +87,13 @@ pub async fn request_context(
         }
     };
     let status = response.status();
+    if changes
+        && status.is_success()
+        && let Some(state) = &state
+    {
+        // Its transaction has committed: a waiting reader of the feed looks now.
+        state.feed_moved.notify_waiters();
+    }
     let mut response = if status.is_client_error() || status.is_server_error() {
         complete_problem(response, &path, &request_id.0, language)
     } else {

@@ -14,6 +14,9 @@ pub struct AppState {
     pub jwt: JwtKeys,
     /// Failed-login throttle.
     pub throttle: LoginThrottle,
+    /// Wakes the feed's long polls of this process when one of its requests has committed a
+    /// change (other processes' changes are seen by polling).
+    pub feed_moved: tokio::sync::Notify,
     /// Requests per minute of every caller.
     pub rate_limits: crate::rate_limit::RateLimits,
     /// Lifetime of refresh tokens.

@@ -20,7 +20,8 @@ use crate::state::AppState;
 /// The CloudEvents `source` of the office's events.
 pub const SOURCE: &str = "urn:socialcare:office";
 
-/// How often a waiting request looks at the head of the feed.
+/// How often a waiting request looks at the head of the feed when no change of this process
+/// wakes it earlier.
 const POLL_EVERY: Duration = Duration::from_millis(200);
 
 /// An event, in the CloudEvents 1.0 JSON format.
@@ -195,7 +196,12 @@ pub async fn list_events(
     let deadline = started + Duration::from_secs(u64::try_from(wait).unwrap_or(0));
     let mut seen = page.next_after;
     while page.items.is_empty() && Instant::now() < deadline {
-        tokio::time::sleep(POLL_EVERY).await;
+        // A change committed by this process wakes the request at once; those of other
+        // processes are seen at the next look.
+        tokio::select! {
+            () = tokio::time::sleep(POLL_EVERY) => {}
+            () = state.feed_moved.notified() => {}
+        }
         let db = state.db.clone();
         // The head only (no event, nothing of anybody): the gated read runs when it moves.
         let (head, _) = blocking(move || Ok(db.with_conn(events::head)?)).await?;
