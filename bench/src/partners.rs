@@ -39,6 +39,10 @@ pub struct FeedLagArgs {
     /// How long to write, in seconds.
     #[arg(long, default_value_t = 30)]
     seconds: u32,
+    /// Write through a second server process on the same database (as behind a load balancer),
+    /// while the consumer reads from the first.
+    #[arg(long)]
+    writer_beside: bool,
 }
 
 /// Arguments of `webhooks`.
@@ -156,6 +160,11 @@ async fn feed_lag_async(args: &FeedLagArgs) -> anyhow::Result<()> {
         .open_case_file(&worker, &person, "social_inclusion", &worker_id, None)
         .await)?;
     let path = format!("/case-files/{file}/referrals");
+    let writer = if args.writer_beside {
+        Arc::new(app.spawn_beside().await)
+    } else {
+        Arc::clone(&app)
+    };
     let total = args.rate * args.seconds;
     let done = Arc::new(AtomicBool::new(false));
 
@@ -169,7 +178,9 @@ async fn feed_lag_async(args: &FeedLagArgs) -> anyhow::Result<()> {
             while lags.len() < total as usize {
                 let response = app
                     .client
-                    .get(app.api(&format!("/events?after={after}&limit=500&wait=30")))
+                    .get(app.api(&format!(
+                        "/events?after={after}&limit=500&wait=30&type=it.comune.socialcare.referral.create"
+                    )))
                     .bearer_auth(&client)
                     .send()
                     .await?;
@@ -201,13 +212,14 @@ async fn feed_lag_async(args: &FeedLagArgs) -> anyhow::Result<()> {
         tokio::time::sleep_until(due.into()).await;
         let sent = Instant::now();
         body(
-            app.post(
-                &worker,
-                &path,
-                &json!({"direction": "outgoing", "organisation_id": organisation,
+            writer
+                .post(
+                    &worker,
+                    &path,
+                    &json!({"direction": "outgoing", "organisation_id": organisation,
                     "reason": format!("Job search support {i}")}),
-            )
-            .await,
+                )
+                .await,
         )
         .await?;
         latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
@@ -217,8 +229,13 @@ async fn feed_lag_async(args: &FeedLagArgs) -> anyhow::Result<()> {
     let (lags, polls) = consumer.await??;
     writeln!(
         std::io::stdout(),
-        "feed-lag · engine {:?} · {} writes in {writing:.1} s ({:.1}/s asked {}/s) · {} events read in {polls} answers",
+        "feed-lag · engine {:?}{} · {} writes in {writing:.1} s ({:.1}/s asked {}/s) · {} events read in {polls} answers",
         args.engine,
+        if args.writer_beside {
+            " · writes through a second server"
+        } else {
+            ""
+        },
         total,
         f64::from(total) / writing,
         args.rate,
