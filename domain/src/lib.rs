@@ -28,6 +28,7 @@ pub mod project;
 pub mod refresh;
 pub mod sensitive;
 pub mod staff;
+pub mod statistics;
 pub mod tax_code;
 pub mod throttle;
 pub mod training;
