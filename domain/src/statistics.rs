@@ -269,15 +269,19 @@ impl Indicator {
                  first).",
                 "pact_status",
             ),
-            PactsLate => d(
-                "Inclusion pacts late on a deadline",
-                "Patti per l'inclusione in ritardo",
-                "pact",
-                "Inclusion pacts of case files of the area with a deadline of the kind (as the \
+            PactsLate => Definition {
+                rows_overlap: true,
+                ..d(
+                    "Inclusion pacts late on a deadline",
+                    "Patti per l'inclusione in ritardo",
+                    "pact",
+                    "Inclusion pacts of case files of the area with a deadline of the kind (as the \
                  pact's clock computes it when the indicator is read) due on a day of the period \
-                 before today and still not met; a pact counts once per kind, the totals once.",
-                "due_kind",
-            ),
+                 before today and still not met (a clock stopped by a suspension is not late); \
+                 a pact counts once per kind, the totals once.",
+                    "due_kind",
+                )
+            },
             EmploymentPlacements => d(
                 "Employment placements running",
                 "Inserimenti lavorativi in corso",
@@ -352,19 +356,22 @@ impl Indicator {
         }
     }
 
-    /// The row a recorded value falls in: itself for most indicators; the area of the
-    /// nomenclator for a benefit code.
-    pub fn row_of(self, value: &str) -> &'static str {
+    /// The row a recorded value falls in (`None`: not recorded): itself for most indicators;
+    /// the area of the nomenclator for a benefit's code (`other` when the current catalogue
+    /// does not hold it).
+    pub fn row_of(self, value: Option<&str>) -> &'static str {
         let rows = self.row_codes();
-        match self {
-            Indicator::BenefitsGranted => benefits::find_code(value)
+        match (self, value) {
+            (Indicator::BenefitsGranted, value) => value
+                .and_then(benefits::find_code)
                 .and_then(|c| rows.iter().find(|r| **r == c.area).copied())
                 .unwrap_or(OTHER),
-            _ => rows
+            (_, Some(value)) => rows
                 .iter()
                 .find(|r| **r == value)
                 .copied()
                 .unwrap_or(NOT_RECORDED),
+            (_, None) => NOT_RECORDED,
         }
     }
 }
@@ -419,9 +426,7 @@ impl Table {
         let rows = indicator.row_codes();
         let columns = Area::ALL.to_vec();
         let row_index = |value: &Option<String>| {
-            let code = value
-                .as_deref()
-                .map_or(NOT_RECORDED, |v| indicator.row_of(v));
+            let code = indicator.row_of(value.as_deref());
             rows.iter().position(|r| *r == code)
         };
         let column_index = |area: &Area| columns.iter().position(|c| c == area);
@@ -636,8 +641,13 @@ mod tests {
             unique.dedup();
             assert_eq!(unique.len(), rows.len(), "{indicator}");
         }
-        assert_eq!(Indicator::BenefitsGranted.row_of("no-such-code"), OTHER);
-        assert_eq!(Indicator::EmploymentOutcomes.row_of("none"), "none");
+        assert_eq!(
+            Indicator::BenefitsGranted.row_of(Some("no-such-code")),
+            OTHER
+        );
+        assert_eq!(Indicator::BenefitsGranted.row_of(None), OTHER);
+        assert_eq!(Indicator::EmploymentOutcomes.row_of(Some("none")), "none");
+        assert_eq!(Indicator::EmploymentOutcomes.row_of(None), NOT_RECORDED);
     }
 
     fn table(cells: Vec<Vec<u64>>) -> Table {

@@ -37,6 +37,7 @@ pub mod schema;
 pub mod sensitive;
 pub mod sessions;
 pub mod sql_types;
+pub mod statistics;
 pub mod training;
 pub mod users;
 pub mod waiting_list;
