@@ -271,6 +271,7 @@ impl Application {
             break_glass_ttl: chrono::Duration::seconds(i64::from(config.break_glass_ttl_secs)),
             provincial_programmes: config.provincial_programmes.clone(),
             client_assertion_audience: config.client_assertion_audience.clone(),
+            statistics_threshold: config.statistics_threshold,
             event_retention: chrono::Duration::days(i64::from(config.event_retention_days)),
             webhook_max_failures: config.webhook_max_failures,
             webhook_timeout: std::time::Duration::from_secs(u64::from(config.webhook_timeout_secs)),

@@ -252,6 +252,11 @@ pub struct Config {
     /// up to N times the quota.
     #[arg(long, env = "SOCIALCARE_RATE_LIMIT_PER_MINUTE", default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..=1_000_000), global = true)]
     pub rate_limit_per_minute: u32,
+    /// The threshold of the indicators (`GET /indicators/{indicator}`): a count of more than
+    /// none and fewer than this many is suppressed, with the values that would give it away
+    /// (2-1000, default 5).
+    #[arg(long, env = "SOCIALCARE_STATISTICS_THRESHOLD", default_value_t = 5, value_parser = clap::value_parser!(u64).range(2..=1000), global = true)]
+    pub statistics_threshold: u64,
     /// Lifetime of an access token, in seconds.
     #[arg(long, env = "SOCIALCARE_ACCESS_TOKEN_TTL_SECS", default_value_t = 900, value_parser = clap::value_parser!(u32).range(30..=86_400), global = true)]
     pub access_token_ttl_secs: u32,

@@ -150,6 +150,9 @@ pub enum ApiError {
     /// 405: the path exists but not with this method.
     #[error("method not allowed")]
     MethodNotAllowed(Vec<Method>),
+    /// 406: none of the media types the `Accept` header allows can be produced.
+    #[error("not acceptable: {0}")]
+    NotAcceptable(String),
     /// 410: what was asked for existed and was removed (events past their retention).
     #[error("gone: {0}")]
     Gone(String),
@@ -281,6 +284,7 @@ impl ApiError {
             | Self::Denied { detail, .. }
             | Self::NotFound(detail)
             | Self::Gone(detail)
+            | Self::NotAcceptable(detail)
             | Self::Conflict(detail)
             | Self::UnsupportedMediaType(detail)
             | Self::TooManyRequests { detail, .. }
@@ -341,6 +345,7 @@ impl ResponseError for ApiError {
             Self::Forbidden(_) | Self::Denied { .. } => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Gone(_) => StatusCode::GONE,
+            Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) | Self::Duplicate { .. } | Self::IllegalTransition { .. } => {
                 StatusCode::CONFLICT

@@ -29,6 +29,8 @@ pub struct AppState {
     pub provincial_programmes: Vec<String>,
     /// The audience a partner's client assertion must name.
     pub client_assertion_audience: String,
+    /// Counts of more than none and fewer than this are suppressed from the indicators.
+    pub statistics_threshold: u64,
     /// How long the events of the feed are kept.
     pub event_retention: chrono::Duration,
     /// After how many failed deliveries in a row a webhook subscription is disabled.

@@ -135,11 +135,14 @@ pub enum Action {
     /// Read the event feed of one's own organisation: no staff role; a machine client with the
     /// `events` scope.
     ReadEvents,
+    /// Read the pseudonymised indicators (office manager, area coordinators, and partners with
+    /// the `statistics` scope).
+    ReadStatistics,
 }
 
 impl Action {
     /// Every action, for exhaustive tests and the documentation table.
-    pub const ALL: [Action; 44] = [
+    pub const ALL: [Action; 45] = [
         Action::ManageStaffAccounts,
         Action::ReadOwnAccount,
         Action::RegisterPerson,
@@ -184,6 +187,7 @@ impl Action {
         Action::ReadPartners,
         Action::AnswerAddressedReferrals,
         Action::ReadEvents,
+        Action::ReadStatistics,
     ];
 
     /// Code recorded in the audit trail of a refusal.
@@ -233,6 +237,7 @@ impl Action {
             Action::ReadPartners => "partners.read",
             Action::AnswerAddressedReferrals => "referrals.answer_addressed",
             Action::ReadEvents => "events.read",
+            Action::ReadStatistics => "statistics.read",
         }
     }
 }
@@ -416,6 +421,7 @@ pub fn decide(subject: &Subject<'_>, action: Action, resource: Resource<'_>) -> 
             Decision::of(any(&[PrivacyOfficer, OfficeManager]))
         }
         (Action::ReviewBreakGlass, _) => Decision::of(subject.has(OfficeManager)),
+        (Action::ReadStatistics, _) => Decision::of(any(&[OfficeManager, AreaCoordinator])),
         (Action::RegisterPerson, _) => Decision::of(any(&[
             SocialWorker,
             Educator,

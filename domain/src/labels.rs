@@ -687,6 +687,53 @@ pub const CODE_LISTS: &[CodeList] = &[
         ],
     },
     CodeList {
+        name: "indicator",
+        schema: "IndicatorCode",
+        it: "Indicatore",
+        en: "Indicator",
+        codes: &[
+            l(
+                "persons_in_charge",
+                "Persone in carico",
+                "Persons in charge",
+            ),
+            l("case_files_opened", "Cartelle aperte", "Case files opened"),
+            l("case_files_closed", "Cartelle chiuse", "Case files closed"),
+            l("bed_nights", "Notti di accoglienza", "Bed nights"),
+            l(
+                "pacts_by_status",
+                "Patti per l'inclusione per stato",
+                "Inclusion pacts by status",
+            ),
+            l(
+                "pacts_late",
+                "Patti per l'inclusione in ritardo",
+                "Inclusion pacts late on a deadline",
+            ),
+            l(
+                "employment_placements",
+                "Inserimenti lavorativi in corso",
+                "Employment placements running",
+            ),
+            l(
+                "employment_outcomes",
+                "Esiti degli inserimenti lavorativi",
+                "Employment placements ended, by outcome",
+            ),
+            l(
+                "applications",
+                "Domande presentate",
+                "Applications submitted",
+            ),
+            l("admissions", "Ammissioni", "Admissions"),
+            l(
+                "benefits_granted",
+                "Prestazioni erogate",
+                "Benefits granted",
+            ),
+        ],
+    },
+    CodeList {
         name: "input_source",
         schema: "InputSourceCode",
         it: "Fonte del dato",

@@ -199,6 +199,7 @@ pub fn scope_permits(scopes: &BTreeSet<Scope>, action: Action) -> bool {
     match action {
         Action::AnswerAddressedReferrals => scopes.contains(&Scope::Referrals),
         Action::ReadEvents => scopes.contains(&Scope::Events),
+        Action::ReadStatistics => scopes.contains(&Scope::Statistics),
         _ => false,
     }
 }
@@ -587,15 +588,19 @@ mod tests {
     fn no_scope_allows_a_staff_action() {
         let all: BTreeSet<Scope> = Scope::ALL.into_iter().collect();
         for action in Action::ALL {
+            // The indicators are the one action staff and partners share: pseudonymised.
             let partner = matches!(
                 action,
-                Action::AnswerAddressedReferrals | Action::ReadEvents
+                Action::AnswerAddressedReferrals | Action::ReadEvents | Action::ReadStatistics
             );
             assert_eq!(scope_permits(&all, action), partner, "{action:?}");
         }
         let events: BTreeSet<Scope> = [Scope::Events].into_iter().collect();
         assert!(!scope_permits(&events, Action::AnswerAddressedReferrals));
         assert!(scope_permits(&events, Action::ReadEvents));
+        assert!(!scope_permits(&events, Action::ReadStatistics));
+        let statistics: BTreeSet<Scope> = [Scope::Statistics].into_iter().collect();
+        assert!(scope_permits(&statistics, Action::ReadStatistics));
     }
 
     #[test]

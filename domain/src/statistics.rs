@@ -178,10 +178,6 @@ coded_enum!(Indicator, "indicator", {
 pub struct Definition {
     /// The indicator.
     pub indicator: Indicator,
-    /// Its title (English).
-    pub title: &'static str,
-    /// Its title (Italian).
-    pub title_it: &'static str,
     /// What one unit of a cell is (`person`, `case_file`, `night`…).
     pub unit: &'static str,
     /// What is counted, on which date, in which statuses.
@@ -200,10 +196,8 @@ impl Indicator {
     /// Its published definition.
     pub fn definition(self) -> Definition {
         use Indicator::*;
-        let d = |title, title_it, unit, counts, rows| Definition {
+        let d = |unit, counts, rows| Definition {
             indicator: self,
-            title,
-            title_it,
             unit,
             counts,
             rows,
@@ -215,8 +209,6 @@ impl Indicator {
                 rows_overlap: true,
                 columns_overlap: true,
                 ..d(
-                    "Persons in charge",
-                    "Persone in carico",
                     "person",
                     "Distinct persons (not annulled) with a case file of the area open on at least \
                      one day of the period: opened on or before its last day and not closed, or \
@@ -230,8 +222,6 @@ impl Indicator {
             CaseFilesOpened => Definition {
                 rows_overlap: true,
                 ..d(
-                    "Case files opened",
-                    "Cartelle aperte",
                     "case_file",
                     "Case files of the area (of persons not annulled) whose opening day falls in \
                      the period, in any status now; files closed as merged duplicates are left \
@@ -241,8 +231,6 @@ impl Indicator {
                 )
             },
             CaseFilesClosed => d(
-                "Case files closed",
-                "Cartelle chiuse",
                 "case_file",
                 "Closures of case files of the area (of persons not annulled) recorded with a \
                  day in the period, by the closing reason given; a file closed, reopened and \
@@ -251,8 +239,6 @@ impl Indicator {
                 "closing_reason",
             ),
             BedNights => d(
-                "Bed nights",
-                "Notti di accoglienza",
                 "night",
                 "Nights of the period booked in a bed of a facility of the area (by the area \
                  of the facility, whatever the area of the case file) and not recorded as \
@@ -260,8 +246,6 @@ impl Indicator {
                 "facility_kind",
             ),
             PactsByStatus => d(
-                "Inclusion pacts by status",
-                "Patti per l'inclusione per stato",
                 "pact",
                 "Inclusion pacts of case files of the area drafted on or before the last day of \
                  the period and not closed before its first day, by their status on the last \
@@ -272,8 +256,6 @@ impl Indicator {
             PactsLate => Definition {
                 rows_overlap: true,
                 ..d(
-                    "Inclusion pacts late on a deadline",
-                    "Patti per l'inclusione in ritardo",
                     "pact",
                     "Inclusion pacts of case files of the area with a deadline of the kind (as the \
                  pact's clock computes it when the indicator is read) due on a day of the period \
@@ -283,8 +265,6 @@ impl Indicator {
                 )
             },
             EmploymentPlacements => d(
-                "Employment placements running",
-                "Inserimenti lavorativi in corso",
                 "employment_placement",
                 "Employment placements of case files of the area started on or before the last \
                  day of the period and not ended before its first day (proposals never started \
@@ -292,8 +272,6 @@ impl Indicator {
                 "work_kind",
             ),
             EmploymentOutcomes => d(
-                "Employment placements ended, by outcome",
-                "Esiti degli inserimenti lavorativi",
                 "employment_placement",
                 "Employment placements of case files of the area that ended (completed or \
                  interrupted) on a day of the period, by the outcome recorded (`not_recorded`: \
@@ -301,24 +279,18 @@ impl Indicator {
                 "work_outcome",
             ),
             Applications => d(
-                "Applications submitted",
-                "Domande presentate",
                 "application",
                 "Applications for a resource of the area (the area that manages the resource) \
                  submitted on a day of the period, in any status now, by kind of resource.",
                 "resource_kind",
             ),
             Admissions => d(
-                "Admissions",
-                "Ammissioni",
                 "admission",
                 "Admissions to a place of a resource of the area with their day in the period \
                  (an admission ended since still counts), by kind of resource.",
                 "resource_kind",
             ),
             BenefitsGranted => d(
-                "Benefits granted",
-                "Prestazioni erogate",
                 "benefit",
                 "Benefits of case files of the area whose decision (determina) is dated in the \
                  period, by the area of the nomenclator their code belongs to (`other`: a code \
@@ -523,26 +495,49 @@ pub fn protect(table: &Table, threshold: u64) -> Protected {
             }
         }
     }
-    let lines: Vec<Vec<(usize, usize)>> = (0..=rows)
-        .map(|r| (0..=columns).map(|c| (r, c)).collect())
-        .chain((0..=columns).map(|c| (0..=rows).map(|r| (r, c)).collect()))
+    // A line is a row (`true`, its index) or a column (`false`, its index), totals included.
+    let members = |row: bool, i: usize| -> Vec<(usize, usize)> {
+        if row {
+            (0..=columns).map(|c| (i, c)).collect()
+        } else {
+            (0..=rows).map(|r| (r, i)).collect()
+        }
+    };
+    let lines: Vec<(bool, usize)> = (0..=rows)
+        .map(|r| (true, r))
+        .chain((0..=columns).map(|c| (false, c)))
         .collect();
     let mut secondary = 0;
     loop {
         let mut changed = false;
-        for line in &lines {
-            let suppressed = line.iter().filter(|(r, c)| hidden[*r][*c]).count();
-            if suppressed != 1 {
+        for &(row, i) in &lines {
+            let line = members(row, i);
+            if line.iter().filter(|(r, c)| hidden[*r][*c]).count() != 1 {
                 continue;
             }
-            // The complement: a value not yet suppressed, inner cells before totals, values
-            // above zero before zeros (a zero is often known to be one), the smallest first.
+            // The complement: a value not yet suppressed; inner cells before totals; then one
+            // whose other line already has a single suppressed value (both are mended at
+            // once), or several, before one whose other line has none (it would need a
+            // complement in turn); values above zero before zeros (a zero is often known to
+            // be one); the smallest.
+            let crossing_hidden = |r: usize, c: usize| {
+                let (cross_row, j) = if row { (false, c) } else { (true, r) };
+                members(cross_row, j)
+                    .iter()
+                    .filter(|(r, c)| hidden[*r][*c])
+                    .count()
+            };
             let complement = line
                 .iter()
                 .filter(|(r, c)| !hidden[*r][*c])
                 .min_by_key(|(r, c)| {
                     let v = value(*r, *c);
-                    (*r == rows || *c == columns, v == 0, v)
+                    let mends = match crossing_hidden(*r, *c) {
+                        1 => 0,
+                        0 => 2,
+                        _ => 1,
+                    };
+                    (*r == rows || *c == columns, mends, v == 0, v)
                 })
                 .copied();
             if let Some((r, c)) = complement {
@@ -633,7 +628,7 @@ mod tests {
         for indicator in Indicator::ALL {
             let d = indicator.definition();
             assert_eq!(d.indicator, indicator);
-            assert!(!d.counts.is_empty() && !d.title_it.is_empty());
+            assert!(!d.counts.is_empty() && !d.unit.is_empty());
             let rows = indicator.row_codes();
             assert!(!rows.is_empty(), "{indicator}");
             let mut unique = rows.clone();
@@ -689,8 +684,8 @@ mod tests {
         assert_eq!(p.primary, 1);
         // Its row: the complement is the 10 (the zero is left: it is often known).
         assert_eq!(p.cells[0][0], None);
-        // Its column (2 and 8 of total 10): the 8 goes too, and then column 0 (10, 7) loses
-        // the 7, and row 1 (7, 8) is left with two suppressed.
+        // Column 0 (10, 7) then loses the 7, and row 1 the 8, which also mends column 1 (2, 8):
+        // every line holds two suppressed values or none.
         assert_eq!(p.cells[1][1], None);
         assert_eq!(p.cells[1][0], None);
         assert_eq!(p.cells[1][2], Some(9));
@@ -708,10 +703,27 @@ mod tests {
         let p = protect(&t, 5);
         assert_eq!(p.cells[0][0], None);
         assert_eq!(p.row_totals[0], None);
-        // Column 0 (3, 20, 6 + the empty rows' zeros, total 29) takes the 6, then row 2 the 7,
-        // column 1 the 30, row 1 the 20 being already gone: it stays consistent.
+        // Column 0 (3, 20, 6 + the empty rows' zeros, total 29) takes the 6, the smallest.
         assert_eq!(p.cells[2][0], None);
+        assert_eq!(p.total, Some(114));
         assert!(p.primary == 2);
+        assert_no_line_with_one_hidden(&t, &p);
+    }
+
+    #[test]
+    fn a_complement_that_mends_another_line_is_chosen_first() {
+        // Row 0: 0, 6, 2 (total 8); row 1: 0, 5, 0. The 2 and its column's total 2 are small.
+        // Row 0 then needs a complement for the 2: the 6 (a zero is often known to be one).
+        // The row of the column totals needs one for the 2: the 11 above the 6, which mends
+        // column 1 at once; the 5 and every zero stay.
+        let t = table(vec![vec![0, 6, 2], vec![0, 5, 0]]);
+        let p = protect(&t, 5);
+        assert_eq!(p.cells[0], vec![Some(0), None, None]);
+        assert_eq!(p.cells[1], vec![Some(0), Some(5), Some(0)]);
+        assert_eq!(p.column_totals, vec![Some(0), None, None]);
+        assert_eq!(p.row_totals[..2], [Some(8), Some(5)]);
+        assert_eq!(p.total, Some(13));
+        assert_eq!((p.primary, p.secondary), (2, 2));
         assert_no_line_with_one_hidden(&t, &p);
     }
 

@@ -22,6 +22,7 @@ use socialcare_domain::partner::{KeyAlgorithm, OrganisationKind, Scope};
 use socialcare_domain::project::{
     ActionStatus, ObjectiveStatus, ParticipantKind, ProjectKind, ProjectStatus, ProjectTransition,
 };
+use socialcare_domain::statistics::Indicator;
 use socialcare_domain::training::TrainingKind;
 use socialcare_domain::waiting_list::{
     AllocationDecision, AllocationState, ApplicationStatus, ApplicationTransition, CriterionKind,
@@ -982,6 +983,34 @@ api_enum!(
         Events,
         /// The pseudonymised indicators.
         Statistics,
+    }
+);
+
+api_enum!(
+    /// An indicator for the Provincia (`GET /indicators/definitions` says what each counts).
+    IndicatorCode => Indicator {
+        /// Persons in charge, by target group.
+        PersonsInCharge,
+        /// Case files opened, by target group.
+        CaseFilesOpened,
+        /// Case files closed, by closing reason.
+        CaseFilesClosed,
+        /// Nights spent in the office's facilities, by kind of facility.
+        BedNights,
+        /// Inclusion pacts by status at the end of the period.
+        PactsByStatus,
+        /// Inclusion pacts late on a deadline of the period, by kind of deadline.
+        PactsLate,
+        /// Employment placements running in the period, by kind.
+        EmploymentPlacements,
+        /// Employment placements ended in the period, by outcome.
+        EmploymentOutcomes,
+        /// Applications for a resource submitted in the period, by kind of resource.
+        Applications,
+        /// Admissions to a resource in the period, by kind of resource.
+        Admissions,
+        /// Benefits granted in the period, by area of the nomenclator.
+        BenefitsGranted,
     }
 );
 

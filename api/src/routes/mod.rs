@@ -17,6 +17,7 @@ pub mod employment;
 pub mod events;
 pub mod households;
 pub mod housing;
+pub mod indicators;
 pub mod me;
 pub mod pacts;
 pub mod partner_referrals;
@@ -237,6 +238,8 @@ fn configure_pacts(cfg: &mut ServiceConfig) {
         .service(partner_referrals::get_partner_referral)
         .service(partner_referrals::answer_partner_referral)
         .service(events::list_events)
+        .service(indicators::list_indicator_definitions)
+        .service(indicators::get_indicator)
         .service(webhooks::create_webhook_subscription)
         .service(webhooks::list_webhook_subscriptions)
         .service(webhooks::get_webhook_subscription)
