@@ -515,7 +515,8 @@ pub fn protect(table: &Table, threshold: u64) -> Protected {
             if line.iter().filter(|(r, c)| hidden[*r][*c]).count() != 1 {
                 continue;
             }
-            // The complement: a value not yet suppressed; inner cells before totals; then one
+            // The complement: a value not yet suppressed; the table's total last, inner cells
+            // before the other totals; then one
             // whose other line already has a single suppressed value (both are mended at
             // once), or several, before one whose other line has none (it would need a
             // complement in turn); values above zero before zeros (a zero is often known to
@@ -537,7 +538,8 @@ pub fn protect(table: &Table, threshold: u64) -> Protected {
                         0 => 2,
                         _ => 1,
                     };
-                    (*r == rows || *c == columns, mends, v == 0, v)
+                    let corner = *r == rows && *c == columns;
+                    (v == 0, corner, *r == rows || *c == columns, mends, v)
                 })
                 .copied();
             if let Some((r, c)) = complement {

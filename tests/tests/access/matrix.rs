@@ -31,6 +31,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("refresh_token", "PPPPPPPPPPP"),
     ("logout", "PPPPPPPPPPP"),
     ("list_code_lists", "PPPPPPPPPPP"),
+    ("list_indicator_definitions", "PPPPPPPPPPP"),
     ("get_code_list", "PPPPPPPPPPP"),
     // Own account and staff administration.
     ("get_me", "AAAAAAAAAAU"),
@@ -266,6 +267,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("replace_webhook_subscription", "DDDDDDDDDDU"),
     ("redeliver_webhook_events", "DDDDDDDDDDU"),
     ("list_webhook_attempts", "DDDDDDDDDDU"),
+    // Indicators: pseudonymised, for the office manager and the area coordinators.
+    ("get_indicator", "DDDDDAADDDU"),
 ];
 
 struct Operation {
@@ -326,6 +329,7 @@ fn fill(path: &str, o: &Office) -> String {
     filled = filled.replace("{subscription_id}", "01936f4e-8a5b-7c3d-9e2f-0a1b2c3d4e5f");
     filled = filled.replace("{from_on}", "2026-01-01");
     filled = filled.replace("{code_list}", "case_status");
+    filled = filled.replace("{indicator}", "persons_in_charge");
     for (name, value) in [
         ("case_file_id", &o.case_file),
         ("person_id", &o.person),
