@@ -161,7 +161,7 @@ pub struct IndicatorQuery {
     /// A year (`2026`), a quarter (`2026-Q3`) or a month (`2026-11`), between 2000 and 2100;
     /// default: the current year.
     #[param(
-        pattern = r"^[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$",
+        pattern = r"^(20[0-9]{2}|2100)(-Q[1-4]|-(0[1-9]|1[0-2]))?$",
         max_length = 7,
         example = "2026-Q3"
     )]
