@@ -26,7 +26,41 @@ on_both_engines!(
     one_assertion_gives_one_token_across_two_servers,
     demo_data_has_partners_and_addressed_referrals,
     hostile_input_gets_a_4xx,
+    a_statistics_client_reads_the_indicators_and_nothing_else,
 );
+
+/// The Provincia's client with the `statistics` scope reads the pseudonymised indicators (and
+/// its read is audited with the client as actor); a client without the scope is refused.
+async fn a_statistics_client_reads_the_indicators_and_nothing_else(app: TestApp) {
+    let (admin, _, client) = partner(&app, "Provincia", "province", &["statistics"]).await;
+    let (_, file, person) = case(&app, &admin, "sara").await;
+    let token = client_token(&app, &client, "ec1", EC1_PRIVATE).await;
+    let r = app.get(&token, "/indicators/persons_in_charge").await;
+    assert_eq!(r.status(), 200);
+    let table: Value = r.json().await.unwrap();
+    assert_eq!(table["indicator"], "persons_in_charge");
+    let entry = app.audit_entries(1).remove(0);
+    assert_eq!(entry.row.action, "indicator.read");
+    assert!(
+        entry
+            .row
+            .actor_username
+            .as_deref()
+            .is_some_and(|a| a.starts_with("client:")),
+        "{:?}",
+        entry.row.actor_username
+    );
+    assert!(entry.persons.is_empty());
+    // The scope gives the indicators only.
+    for path in [format!("/persons/{person}"), format!("/case-files/{file}")] {
+        problem(app.get(&token, &path).await, 403).await;
+    }
+    let (_, _, events_only) =
+        partner(&app, "Agenzia del Lavoro", "labour_agency", &["events"]).await;
+    let token = client_token(&app, &events_only, "ec1", EC1_PRIVATE).await;
+    problem(app.get(&token, "/indicators/persons_in_charge").await, 403).await;
+    assert_eq!(app.audit_entries(1).remove(0).row.outcome, "denied");
+}
 
 async fn hostile_input_gets_a_4xx(app: TestApp) {
     let (admin, cpi, client) = partner(
