@@ -206,26 +206,20 @@ fn counts(
 ) -> Result<Vec<Count>, StoreError> {
     // `$3` is not used by every statement; PostgreSQL refuses a parameter it cannot type.
     let uses_today = sql.contains("$3");
+    macro_rules! load {
+        ($c:expr, $sql:expr) => {{
+            let q = sql_query($sql).bind::<Date, _>(from).bind::<Date, _>(until);
+            if uses_today {
+                q.bind::<Date, _>(today).load($c)?
+            } else {
+                q.load($c)?
+            }
+        }};
+    }
     Ok(match conn {
-        AnyConnection::Postgresql(c) => {
-            let q = sql_query(sql).bind::<Date, _>(from).bind::<Date, _>(until);
-            if uses_today {
-                q.bind::<Date, _>(today).load(c)?
-            } else {
-                q.load(c)?
-            }
-        }
-        AnyConnection::Sqlite(c) => {
-            // SQLite numbers its parameters `?1`, `?2`…
-            let q = sql_query(sql.replace('$', "?"))
-                .bind::<Date, _>(from)
-                .bind::<Date, _>(until);
-            if uses_today {
-                q.bind::<Date, _>(today).load(c)?
-            } else {
-                q.load(c)?
-            }
-        }
+        AnyConnection::Postgresql(c) => load!(c, sql),
+        // SQLite numbers its parameters `?1`, `?2`…
+        AnyConnection::Sqlite(c) => load!(c, sql.replace('$', "?")),
     })
 }
 

@@ -380,8 +380,8 @@ pub async fn get_indicator(
     let format = negotiate(&req);
     let threshold = state.statistics_threshold;
     let op = Op::new(Action::ReadStatistics, "indicator.read", "indicator");
-    let prepare = move || -> Result<Indicator, ApiError> {
-        // Judged after the decision, as every input.
+    // Judged after the decision, as every input; the same for staff and clients.
+    let table_of = move |conn: &mut AnyConnection, today, now, q: IndicatorQuery| {
         let indicator = name.parse::<Indicator>().map_err(|_| {
             ApiError::NotFound(format!(
                 "no indicator is named `{name}`; see GET /indicators/definitions"
@@ -392,27 +392,26 @@ pub async fn get_indicator(
                 "an indicator is given as application/json or text/csv".into(),
             ));
         }
-        Ok(indicator)
+        count(conn, indicator, &q, today, now, threshold)
     };
+    let audited = |t: &IndicatorTable| (Indicator::from(t.indicator).as_str(), t.period.clone());
     let table = match reader {
         Reader::Staff(caller) => {
-            case_work::list(&state, caller, &req, op, move |work, q: IndicatorQuery| {
-                let indicator = prepare()?;
+            case_work::list(&state, caller, &req, op, move |work, q| {
                 let (today, now) = (work.today(), work.now());
-                let table = count(work.conn(), indicator, &q, today, now, threshold)?;
-                work.resource(indicator.as_str())
-                    .detail("period", &table.period);
+                let table = table_of(work.conn(), today, now, q)?;
+                let (indicator, period) = audited(&table);
+                work.resource(indicator).detail("period", period);
                 Ok(table)
             })
             .await?
         }
         Reader::Client(partner) => {
-            partner_work::read(&state, partner, &req, op, move |work, q: IndicatorQuery| {
-                let indicator = prepare()?;
+            partner_work::read(&state, partner, &req, op, move |work, q| {
                 let (today, now) = (work.today(), work.now());
-                let table = count(work.conn(), indicator, &q, today, now, threshold)?;
-                work.resource(indicator.as_str())
-                    .detail("period", &table.period);
+                let table = table_of(work.conn(), today, now, q)?;
+                let (indicator, period) = audited(&table);
+                work.resource(indicator).detail("period", period);
                 Ok(table)
             })
             .await?
