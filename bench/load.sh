@@ -15,6 +15,9 @@
 #   8 ranking         GET /resources/{id}/ranking?limit=100 as the area coordinator: the working
 #                     ranking of the data's home care (every waiting application scored with its
 #                     breakdown), first page; not in the default SCENARIOS
+#   9 indicators      GET /indicators/{indicator}?period=YEAR as the area coordinator, the twelve
+#                     indicators in turn for the year of the data's reference day (every area,
+#                     small cells suppressed); not in the default SCENARIOS
 # The anchor runs the statements the endpoint executes, in one transaction each:
 #   sqlite:   `socialcare-bench anchor` (the same persistence calls through the same driver);
 #   postgres: pgbench with the scripts of bench/pgbench/, and `socialcare-bench anchor` as a
@@ -274,6 +277,14 @@ prepare_scenario() {
       [[ -n "$(mf ranking_resource)" ]] || { echo "the data has no care resource: prepare it again (FORCE_PREPARE=1)" >&2; exit 2; }
       echo "/api/v1/resources/$(mf ranking_resource)/ranking?limit=100" >"$paths"
       LABEL="8 ranking" ;;
+    indicators)
+      : >"$paths"
+      for indicator in persons_in_charge case_files_opened case_files_closed bed_nights \
+        pacts_by_status pacts_late employment_placements employment_outcomes applications \
+        admissions benefits_granted waiting_times; do
+        echo "/api/v1/indicators/$indicator?period=$(mf today | cut -c1-4)" >>"$paths"
+      done
+      LABEL="9 indicators" ;;
     diary-entry) LABEL="4 diary entry" ;;
     *) echo "unknown scenario $scenario" >&2; exit 2 ;;
   esac
@@ -312,7 +323,7 @@ run_api_scenario() {
   start_server "$RUN/server-$scenario.log"
   local user="$CASE_MANAGER"
   # Compliance is read by coordinators, the office manager and the clerks, not case managers.
-  [[ "$scenario" == compliance || "$scenario" == ranking ]] && user="$(mf coordinator)"
+  [[ "$scenario" == compliance || "$scenario" == ranking || "$scenario" == indicators ]] && user="$(mf coordinator)"
   token="$(python3 "$LIB" login "$BASE" "$user" "$PASSWORD")"
   prepare_scenario "$scenario" "$token"
   check_first_response "$token"

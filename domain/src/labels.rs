@@ -731,6 +731,7 @@ pub const CODE_LISTS: &[CodeList] = &[
                 "Prestazioni erogate",
                 "Benefits granted",
             ),
+            l("waiting_times", "Tempi di attesa", "Waiting times"),
         ],
     },
     CodeList {

@@ -157,6 +157,8 @@ pub enum Indicator {
     Admissions,
     /// Benefits granted in the period, by area of the nomenclator.
     BenefitsGranted,
+    /// Admissions in the period, by the time waited since the application.
+    WaitingTimes,
 }
 
 coded_enum!(Indicator, "indicator", {
@@ -171,7 +173,17 @@ coded_enum!(Indicator, "indicator", {
     Applications => "applications",
     Admissions => "admissions",
     BenefitsGranted => "benefits_granted",
+    WaitingTimes => "waiting_times",
 });
+
+/// The bands of days waited from an application to its admission, with their lower bounds.
+pub const WAITING_BANDS: [(&str, i64); 5] = [
+    ("days_0_29", 0),
+    ("days_30_89", 30),
+    ("days_90_179", 90),
+    ("days_180_364", 180),
+    ("days_365_or_more", 365),
+];
 
 /// The published definition of an indicator.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -290,6 +302,13 @@ impl Indicator {
                  (an admission ended since still counts), by kind of resource.",
                 "resource_kind",
             ),
+            WaitingTimes => d(
+                "admission",
+                "Admissions to a place of a resource of the area with their day in the period \
+                 (as `admissions`), by the days from the submission of the application to the \
+                 admission: under 30, 30-89, 90-179, 180-364, 365 or more.",
+                "waiting_band",
+            ),
             BenefitsGranted => d(
                 "benefit",
                 "Benefits of case files of the area whose decision (determina) is dated in the \
@@ -325,6 +344,7 @@ impl Indicator {
                 .collect(),
             Applications | Admissions => ResourceKind::ALL.iter().map(|k| k.as_str()).collect(),
             BenefitsGranted => benefit_areas().into_iter().chain([OTHER]).collect(),
+            WaitingTimes => WAITING_BANDS.iter().map(|(code, _)| *code).collect(),
         }
     }
 

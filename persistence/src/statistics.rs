@@ -11,7 +11,7 @@ use diesel::sql_types::{BigInt, Date, Nullable, Text};
 use diesel::{QueryableByName, RunQueryDsl, sql_query};
 use socialcare_domain::Area;
 use socialcare_domain::benefits::CATALOGUE;
-use socialcare_domain::statistics::{Indicator, Tally};
+use socialcare_domain::statistics::{Indicator, Tally, WAITING_BANDS};
 
 use crate::db::AnyConnection;
 use crate::error::StoreError;
@@ -33,6 +33,10 @@ const FILE_COUNTS: &str = "p.annulled_at IS NULL \
 
 /// A case file open on a day of the period.
 const FILE_OPEN: &str = "cf.opened_on <= $2 AND (cf.closed_on IS NULL OR cf.closed_on >= $1)";
+
+/// The days from an application's submission to its admission, written for each engine by
+/// [`counts`].
+const DAYS_WAITED: &str = "{days_waited}";
 
 /// The statements of an indicator: the cells, then (when units overlap) the row totals, the
 /// column totals and the table's total. Each selects `value`, `area` and `n`.
@@ -176,6 +180,19 @@ fn statements(indicator: Indicator) -> Statements {
              GROUP BY r.kind, r.area"
                 .into(),
         ),
+        WaitingTimes => Statements::cells(format!(
+            "SELECT CASE {bands} END AS value, r.area AS area, COUNT(*) AS n \
+             FROM place_allocations pl JOIN resources r ON r.id = pl.resource_id \
+             JOIN applications a ON a.id = pl.application_id \
+             WHERE pl.admitted_on BETWEEN $1 AND $2 \
+             GROUP BY 1, r.area",
+            bands = WAITING_BANDS
+                .iter()
+                .rev()
+                .map(|(code, from)| format!("WHEN {DAYS_WAITED} >= {from} THEN '{code}'"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        )),
         BenefitsGranted => Statements::cells(
             "SELECT b.catalogue || ' ' || b.code AS value, cf.area AS area, COUNT(*) AS n \
              FROM benefits b JOIN case_files cf ON cf.id = b.case_file_id \
@@ -217,9 +234,18 @@ fn counts(
         }};
     }
     Ok(match conn {
-        AnyConnection::Postgresql(c) => load!(c, sql),
-        // SQLite numbers its parameters `?1`, `?2`…
-        AnyConnection::Sqlite(c) => load!(c, sql.replace('$', "?")),
+        AnyConnection::Postgresql(c) => load!(
+            c,
+            sql.replace(DAYS_WAITED, "(pl.admitted_on - a.submitted_on)")
+        ),
+        // SQLite numbers its parameters `?1`, `?2`… and counts days with julianday.
+        AnyConnection::Sqlite(c) => load!(
+            c,
+            sql.replace('$', "?").replace(
+                DAYS_WAITED,
+                "CAST(julianday(pl.admitted_on) - julianday(a.submitted_on) AS INTEGER)"
+            )
+        ),
     })
 }
 

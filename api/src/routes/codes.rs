@@ -1011,6 +1011,8 @@ api_enum!(
         Admissions,
         /// Benefits granted in the period, by area of the nomenclator.
         BenefitsGranted,
+        /// Admissions in the period, by the time waited since the application.
+        WaitingTimes,
     }
 );
 

@@ -301,7 +301,7 @@ async fn indicators_are_read_by_the_office_manager_and_coordinators_only(app: Te
     let defs: Value = r.json().await.unwrap();
     assert_eq!(defs["threshold"], 5);
     let items = defs["items"].as_array().unwrap();
-    assert_eq!(items.len(), 11);
+    assert_eq!(items.len(), 12);
     let persons = items
         .iter()
         .find(|d| d["indicator"] == "persons_in_charge")
@@ -372,7 +372,7 @@ async fn a_bad_period_or_indicator_is_a_4xx(app: TestApp) {
 async fn every_indicator_counts_the_demo_data_as_its_definition_says(app: TestApp) {
     use diesel::prelude::*;
     use socialcare_persistence::schema::{
-        bed_nights, beds, benefits, case_files, employment_placements, facilities,
+        applications, bed_nights, beds, benefits, case_files, employment_placements, facilities,
         place_allocations, resources,
     };
     use socialcare_persistence::sql_types::DbUuid;
@@ -415,13 +415,15 @@ async fn every_indicator_counts_the_demo_data_as_its_definition_says(app: TestAp
                 .into_iter()
                 .map(|(d, o, f)| (d, o, areas[&f.0.to_string()].clone()))
                 .collect();
-            let admissions: Vec<(Option<chrono::NaiveDate>, String, String)> =
+            let admissions: Vec<(Option<chrono::NaiveDate>, String, String, chrono::NaiveDate)> =
                 place_allocations::table
                     .inner_join(resources::table)
+                    .inner_join(applications::table)
                     .select((
                         place_allocations::admitted_on,
                         resources::kind,
                         resources::area,
+                        applications::submitted_on,
                     ))
                     .load(c)?;
             let benefit_codes: Vec<(chrono::NaiveDate, String, String)> = benefits::table
@@ -453,9 +455,18 @@ async fn every_indicator_counts_the_demo_data_as_its_definition_says(app: TestAp
             );
         }
     }
-    for (admitted, kind, area) in &admissions {
-        if admitted.is_some_and(|d| within(&d.to_string())) {
+    for (admitted, kind, area, submitted) in &admissions {
+        if let Some(admitted) = admitted.filter(|d| within(&d.to_string())) {
             add("admissions", kind, area);
+            let waited = (admitted - *submitted).num_days();
+            let band = match waited {
+                ..30 => "days_0_29",
+                30..90 => "days_30_89",
+                90..180 => "days_90_179",
+                180..365 => "days_180_364",
+                _ => "days_365_or_more",
+            };
+            add("waiting_times", band, area);
         }
     }
     let areas_of_codes: BTreeMap<String, String> = socialcare_domain::benefits::catalogue()
@@ -468,7 +479,7 @@ async fn every_indicator_counts_the_demo_data_as_its_definition_says(app: TestAp
         }
     }
     assert!(
-        expected.len() == 4,
+        expected.len() == 5,
         "the demo data has something for every checked indicator: {expected:?}"
     );
     for (indicator, counts) in &expected {
