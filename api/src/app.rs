@@ -272,6 +272,7 @@ impl Application {
             provincial_programmes: config.provincial_programmes.clone(),
             client_assertion_audience: config.client_assertion_audience.clone(),
             statistics_threshold: config.statistics_threshold,
+            siuss_body_code: config.siuss_body_code.clone().filter(|c| !c.is_empty()),
             event_retention: chrono::Duration::days(i64::from(config.event_retention_days)),
             webhook_max_failures: config.webhook_max_failures,
             webhook_timeout: std::time::Duration::from_secs(u64::from(config.webhook_timeout_secs)),

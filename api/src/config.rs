@@ -252,6 +252,11 @@ pub struct Config {
     /// up to N times the quota.
     #[arg(long, env = "SOCIALCARE_RATE_LIMIT_PER_MINUTE", default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..=1_000_000), global = true)]
     pub rate_limit_per_minute: u32,
+    /// The code of the office as granting body (ente erogatore) at the national register of
+    /// social benefits, written in every record of a SIUSS export (1-16 letters and digits, as
+    /// INPS assigned it). Without it (or empty) no export can be made (409).
+    #[arg(long, env = "SOCIALCARE_SIUSS_BODY_CODE", value_parser = parse_body_code, global = true)]
+    pub siuss_body_code: Option<String>,
     /// The threshold of the indicators (`GET /indicators/{indicator}`): a count of more than
     /// none and fewer than this many is suppressed, with the values that would give it away
     /// (2-1000, default 5).
@@ -331,6 +336,16 @@ impl Config {
         T: Into<std::ffi::OsString> + Clone,
     {
         Cli::try_parse_from(args).map(|cli| cli.config)
+    }
+}
+
+/// A granting body's code for the SIUSS exports; empty for none (an environment variable
+/// set to nothing).
+fn parse_body_code(text: &str) -> Result<String, String> {
+    if text.is_empty() || socialcare_domain::siuss::is_body_code(text) {
+        Ok(text.to_owned())
+    } else {
+        Err("1-16 ASCII letters and digits".into())
     }
 }
 

@@ -352,6 +352,7 @@ path_ids!(
     ApplicationId => "application_id",
     PublishedRankingId => "ranking_id",
     BenefitId => "benefit_id",
+    SiussExportId => "export_id",
     TrainingEventId => "event_id",
     StaffUserId => "user_id",
     PartnerOrganisationId => "organisation_id",

@@ -104,6 +104,18 @@ fn italian_title(problem: &Problem) -> &'static str {
 const EXACT: &[(&str, &str)] = &[
     ("an access token is required", "serve un token di accesso"),
     (
+        "the year of a period must be between 2000 and 2100",
+        "l'anno di un periodo deve essere tra il 2000 e il 2100",
+    ),
+    (
+        "an indicator is given as application/json or text/csv",
+        "un indicatore è disponibile come application/json o text/csv",
+    ),
+    (
+        "the granting body's code is not configured (SOCIALCARE_SIUSS_BODY_CODE): no file can be made",
+        "il codice dell'ente erogatore non è configurato (SOCIALCARE_SIUSS_BODY_CODE): nessun file può essere prodotto",
+    ),
+    (
         "use `Authorization: Bearer <token>`",
         "usare `Authorization: Bearer <token>`",
     ),
@@ -1100,6 +1112,14 @@ const PATTERNS: &[(&str, &str)] = &[
     ),
     ("invalid path: {}", "percorso non valido: {}"),
     (
+        "no indicator is named `{}`; see GET /indicators/definitions",
+        "nessun indicatore si chiama `{}`; vedere GET /indicators/definitions",
+    ),
+    (
+        "`{}` is not a period: a year (`2026`), a quarter (`2026-Q3`) or a month (`2026-11`)",
+        "`{}` non è un periodo: un anno (`2026`), un trimestre (`2026-Q3`) o un mese (`2026-11`)",
+    ),
+    (
         "no code list is named `{}`; see GET /codes",
         "nessun elenco di codici si chiama `{}`; vedere GET /codes",
     ),
@@ -1161,6 +1181,7 @@ const NOUNS: &[(&str, &str)] = &[
     ("application", "una domanda"),
     ("bed", "un posto letto"),
     ("benefit", "una prestazione"),
+    ("export", "un'esportazione"),
     ("break-glass access", "un accesso di emergenza"),
     ("case file", "una cartella sociale"),
     ("commitment", "un impegno"),
@@ -1329,6 +1350,9 @@ pub fn translate(message: &str) -> Option<String> {
     if let Some(italian) = illegal_transition(message) {
         return Some(italian);
     }
+    if let Some(italian) = serde_term(message) {
+        return Some(italian);
+    }
     for (ending, italian) in [
         (
             " changed meanwhile; read it again and retry",
@@ -1372,6 +1396,107 @@ pub fn translate(message: &str) -> Option<String> {
             .collect::<Option<Vec<String>>>()?;
         fill(italian, &values)
     })
+}
+
+/// What serde and serde_json name in "invalid type: {what was sent}, expected {what is
+/// wanted}": the kinds of JSON values with their text (`integer `5``, `string "x"`), and what
+/// the API's types expect (`a string`, `a sequence`, `struct X`, `u32`…).
+const SERDE_TERMS: &[(&str, &str)] = &[
+    ("null", "null"),
+    ("unit value", "null"),
+    ("sequence", "un array"),
+    ("map", "un oggetto"),
+    ("a string", "una stringa"),
+    ("a borrowed string", "una stringa"),
+    ("a boolean", "un booleano"),
+    ("a sequence", "un array"),
+    ("a map", "un oggetto"),
+    ("a character", "un carattere"),
+    ("an integer", "un numero intero"),
+    ("a number", "un numero"),
+    ("option", "un valore o null"),
+    ("a UUID string", "un UUID"),
+    ("a formatted UUID string", "un UUID"),
+    ("a formatted date string", "una data (AAAA-MM-GG)"),
+    (
+        "a formatted date and time string or a unix timestamp",
+        "un istante RFC 3339",
+    ),
+    (
+        "an RFC 3339 formatted date and time string",
+        "un istante RFC 3339",
+    ),
+    ("a valid JSON value", "un valore JSON"),
+    ("variant identifier", "un codice ammesso"),
+    ("field identifier", "un nome di campo"),
+    // serde_json's syntax errors.
+    ("expected value", "atteso un valore"),
+    ("expected ident", "atteso un valore (true, false o null)"),
+    (
+        "EOF while parsing a value",
+        "il testo finisce dentro un valore",
+    ),
+    (
+        "EOF while parsing an object",
+        "il testo finisce dentro un oggetto",
+    ),
+    (
+        "EOF while parsing a list",
+        "il testo finisce dentro un array",
+    ),
+    (
+        "EOF while parsing a string",
+        "il testo finisce dentro una stringa",
+    ),
+    ("trailing comma", "virgola in fondo"),
+    ("key must be a string", "la chiave deve essere una stringa"),
+    ("expected `:`", "atteso `:`"),
+    ("expected `,` or `}`", "atteso `,` o `}`"),
+    ("expected `,` or `]`", "atteso `,` o `]`"),
+    ("invalid escape", "sequenza di escape non valida"),
+    ("invalid number", "numero non valido"),
+    ("number out of range", "numero fuori intervallo"),
+    ("trailing characters", "caratteri dopo il valore JSON"),
+    (
+        "control character (\\u0000-\\u001F) found while parsing a string",
+        "carattere di controllo in una stringa",
+    ),
+    (
+        "lone leading surrogate in hex escape",
+        "surrogato isolato in una sequenza di escape",
+    ),
+    (
+        "invalid unicode code point",
+        "punto di codice Unicode non valido",
+    ),
+    ("recursion limit exceeded", "annidamento troppo profondo"),
+];
+
+/// The Italian of one of serde's terms, with the value it carries (`integer `5``).
+fn serde_term(term: &str) -> Option<String> {
+    if let Some((_, italian)) = SERDE_TERMS.iter().find(|(en, _)| *en == term) {
+        return Some((*italian).to_owned());
+    }
+    for (kind, italian) in [
+        ("boolean ", "il booleano "),
+        ("integer ", "il numero intero "),
+        ("floating point ", "il numero decimale "),
+        ("character ", "il carattere "),
+        ("string ", "la stringa "),
+    ] {
+        if let Some(value) = term.strip_prefix(kind) {
+            return Some(format!("{italian}{value}"));
+        }
+    }
+    if let Some(name) = term.strip_prefix("struct ") {
+        return Some(format!("un oggetto {name}"));
+    }
+    // The primitive types' own names (`u32`, `i64`, `f64`).
+    let primitive = term.len() <= 5
+        && term.starts_with(['u', 'i', 'f'])
+        && term[1..].bytes().all(|b| b.is_ascii_digit())
+        && term.len() > 1;
+    primitive.then(|| format!("un numero ({term})"))
 }
 
 /// The values a message holds where its pattern has `{}`, when it matches the pattern.
@@ -1451,6 +1576,88 @@ mod tests {
         assert_eq!(negotiate("it;q=0, en"), Language::English);
         assert_eq!(negotiate("fr, *"), Language::English);
         assert_eq!(negotiate("en;q=0.4, IT;q=0.6"), Language::Italian);
+    }
+
+    /// Every message serde_json gives for a body of the wrong shape, as the API words it
+    /// (`extract::decode_json`: without its position), has its Italian.
+    #[test]
+    fn serde_messages_are_translated() {
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        #[allow(dead_code)]
+        enum Kind {
+            One,
+            Two,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Sample {
+            name: String,
+            count: u32,
+            flags: Vec<bool>,
+            day: chrono::NaiveDate,
+            at: chrono::DateTime<chrono::Utc>,
+            id: uuid::Uuid,
+            kind: Kind,
+            ratio: f64,
+            note: Option<String>,
+        }
+        let full = r#""count":1,"flags":[],"day":"2026-01-01","at":"2026-01-01T00:00:00Z","id":"01936f4e-8a5b-7c3d-9e2f-0a1b2c3d4e5f","kind":"one","ratio":1.5"#;
+        let with = |member: &str| format!(r#"{{"name":"a",{full},{member}}}"#);
+        let mut bodies: Vec<String> = [
+            r#"{"name":5}"#,
+            r#"{"name":null}"#,
+            r#"{"name":true}"#,
+            r#"{"name":1.5}"#,
+            r#"{"name":[]}"#,
+            r#"{"name":{}}"#,
+            r#"{"count":"x"}"#,
+            r#"{"count":-1}"#,
+            r#"{"count":1.5}"#,
+            r#"{"flags":{}}"#,
+            r#"{"flags":[1]}"#,
+            r#"{"day":3}"#,
+            r#"{"id":7}"#,
+            r#"{"kind":"three"}"#,
+            r#"{"kind":5}"#,
+            r#"{"ratio":"x"}"#,
+            r#"{"note":5}"#,
+            r#"{"at":true}"#,
+            "[]",
+            r#""x""#,
+            "{",
+            "[",
+            r#"{"a""#,
+            r#"{"a":1,}"#,
+            r#"{1:2}"#,
+            r#"{"a" 1}"#,
+            r#"{"a":1 "b":2}"#,
+            "[1 2]",
+            r#""\q""#,
+            "-",
+            "tru",
+            r#""abc"#,
+            "{}",
+        ]
+        .iter()
+        .map(|b| (*b).to_owned())
+        .collect();
+        bodies.push(with(r#""extra":1"#));
+        bodies.push(with(r#""name":"b""#));
+        let mut untranslated = Vec::new();
+        for body in &bodies {
+            let error = serde_json::from_str::<Sample>(body)
+                .unwrap_err()
+                .to_string();
+            let message = error
+                .rfind(" at line ")
+                .map_or(error.as_str(), |i| &error[..i]);
+            if translate(message).is_none() {
+                untranslated.push(format!("{message}  (body {body})"));
+            }
+        }
+        assert!(untranslated.is_empty(), "no Italian for: {untranslated:#?}");
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub struct AppState {
     pub provincial_programmes: Vec<String>,
     /// The audience a partner's client assertion must name.
     pub client_assertion_audience: String,
+    /// The office's code as granting body at the national register of social benefits.
+    pub siuss_body_code: Option<String>,
     /// Counts of more than none and fewer than this are suppressed from the indicators.
     pub statistics_threshold: u64,
     /// How long the events of the feed are kept.

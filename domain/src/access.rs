@@ -138,11 +138,14 @@ pub enum Action {
     /// Read the pseudonymised indicators (office manager, area coordinators, and partners with
     /// the `statistics` scope).
     ReadStatistics,
+    /// Export the benefits granted to the national register (office manager, administrative
+    /// staff).
+    ExportBenefits,
 }
 
 impl Action {
     /// Every action, for exhaustive tests and the documentation table.
-    pub const ALL: [Action; 45] = [
+    pub const ALL: [Action; 46] = [
         Action::ManageStaffAccounts,
         Action::ReadOwnAccount,
         Action::RegisterPerson,
@@ -188,6 +191,7 @@ impl Action {
         Action::AnswerAddressedReferrals,
         Action::ReadEvents,
         Action::ReadStatistics,
+        Action::ExportBenefits,
     ];
 
     /// Code recorded in the audit trail of a refusal.
@@ -238,6 +242,7 @@ impl Action {
             Action::AnswerAddressedReferrals => "referrals.answer_addressed",
             Action::ReadEvents => "events.read",
             Action::ReadStatistics => "statistics.read",
+            Action::ExportBenefits => "benefits.export",
         }
     }
 }
@@ -422,6 +427,7 @@ pub fn decide(subject: &Subject<'_>, action: Action, resource: Resource<'_>) -> 
         }
         (Action::ReviewBreakGlass, _) => Decision::of(subject.has(OfficeManager)),
         (Action::ReadStatistics, _) => Decision::of(any(&[OfficeManager, AreaCoordinator])),
+        (Action::ExportBenefits, _) => Decision::of(any(&[OfficeManager, Administrative])),
         (Action::RegisterPerson, _) => Decision::of(any(&[
             SocialWorker,
             Educator,

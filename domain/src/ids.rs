@@ -200,6 +200,11 @@ typed_id!(
     "benefit"
 );
 typed_id!(
+    /// An export of the benefits granted to the national register (INPS SIUSS).
+    SiussExportId,
+    "export"
+);
+typed_id!(
     /// A published ranking of a care resource.
     PublishedRankingId,
     "published ranking"

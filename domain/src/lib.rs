@@ -27,6 +27,7 @@ pub mod prison;
 pub mod project;
 pub mod refresh;
 pub mod sensitive;
+pub mod siuss;
 pub mod staff;
 pub mod statistics;
 pub mod tax_code;

@@ -36,6 +36,7 @@ pub mod referrals;
 pub mod schema;
 pub mod sensitive;
 pub mod sessions;
+pub mod siuss;
 pub mod sql_types;
 pub mod statistics;
 pub mod training;

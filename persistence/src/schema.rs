@@ -1516,6 +1516,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    siuss_exports (id) {
+        id -> SqlUuid,
+        period -> Text,
+        from_on -> Date,
+        until_on -> Date,
+        body_code -> Text,
+        records -> Integer,
+        refused -> Integer,
+        sha256 -> Text,
+        content -> Text,
+        refusals -> Text,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::SqlUuid;
+
+    siuss_export_persons (export_id, person_id) {
+        export_id -> SqlUuid,
+        person_id -> SqlUuid,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_areas -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -1585,6 +1615,7 @@ diesel::joinable!(machine_clients -> partner_organisations (organisation_id));
 diesel::joinable!(machine_client_keys -> machine_clients (client_id));
 diesel::joinable!(webhook_subscriptions -> machine_clients (client_id));
 diesel::joinable!(webhook_attempts -> webhook_subscriptions (subscription_id));
+diesel::joinable!(siuss_export_persons -> siuss_exports (export_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -1673,6 +1704,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     event_pending,
     webhook_subscriptions,
     webhook_attempts,
+    siuss_exports,
+    siuss_export_persons,
 );
 
 /// Every table of the schema with its columns, in declaration order: what both migration sets
@@ -2818,4 +2851,22 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "duration_ms",
         ],
     ),
+    (
+        "siuss_exports",
+        &[
+            "id",
+            "period",
+            "from_on",
+            "until_on",
+            "body_code",
+            "records",
+            "refused",
+            "sha256",
+            "content",
+            "refusals",
+            "created_at",
+            "created_by",
+        ],
+    ),
+    ("siuss_export_persons", &["export_id", "person_id"]),
 ];

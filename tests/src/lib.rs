@@ -301,6 +301,10 @@ impl TestApp {
         if !extra.contains(&"--rate-limit-per-minute") {
             args.extend_from_slice(&["--rate-limit-per-minute", "1000000"]);
         }
+        // The office's code at the national register, so that SIUSS exports can be made.
+        if !extra.contains(&"--siuss-body-code") {
+            args.extend_from_slice(&["--siuss-body-code", "TEST0001"]);
+        }
         args.extend_from_slice(extra);
         let config = Config::from_args(args).unwrap_or_else(|e| panic!("bad test config: {e}"));
         let app = Application::build(config)

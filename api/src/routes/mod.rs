@@ -26,6 +26,7 @@ pub mod persons;
 pub mod projects;
 pub mod referrals;
 pub mod sensitive;
+pub mod siuss;
 pub mod status;
 pub mod training;
 pub mod users;
@@ -240,6 +241,11 @@ fn configure_pacts(cfg: &mut ServiceConfig) {
         .service(events::list_events)
         .service(indicators::list_indicator_definitions)
         .service(indicators::get_indicator)
+        .service(siuss::preview_siuss_export)
+        .service(siuss::create_siuss_export)
+        .service(siuss::list_siuss_exports)
+        .service(siuss::get_siuss_export)
+        .service(siuss::get_siuss_export_file)
         .service(webhooks::create_webhook_subscription)
         .service(webhooks::list_webhook_subscriptions)
         .service(webhooks::get_webhook_subscription)

@@ -137,6 +137,8 @@ pub struct Office {
     pub organisation: String,
     /// A machine client of it.
     pub machine_client: String,
+    /// An export of the benefits to the national register.
+    pub siuss_export: String,
 }
 
 impl Office {
@@ -708,6 +710,24 @@ pub async fn office(app: &TestApp) -> Office {
         )
         .await,
     );
+    let (_, manager) = &staff[RELATIONS
+        .iter()
+        .position(|r| *r == "office_manager")
+        .unwrap()];
+    let siuss_export = id_of(
+        &created(
+            send(
+                app,
+                manager,
+                reqwest::Method::POST,
+                "/siuss-exports",
+                None,
+                Some(json!({"period": "2026"})),
+            )
+            .await,
+        )
+        .await,
+    );
     let (spare_token, _) = app.tokens("spare", &user_password("spare")).await;
     let grant = created(
         send(
@@ -737,6 +757,7 @@ pub async fn office(app: &TestApp) -> Office {
         benefit,
         organisation,
         machine_client,
+        siuss_export,
         facility,
         bed,
         placement,

@@ -269,6 +269,12 @@ const EXPECTED: &[(&str, &str)] = &[
     ("list_webhook_attempts", "DDDDDDDDDDU"),
     // Indicators: pseudonymised, for the office manager and the area coordinators.
     ("get_indicator", "DDDDDAADDDU"),
+    // The export to the national register: the office manager and the clerks.
+    ("preview_siuss_export", "DDDDDDAADDU"),
+    ("create_siuss_export", "DDDDDDAADDU"),
+    ("list_siuss_exports", "DDDDDDAADDU"),
+    ("get_siuss_export", "DDDDDDAADDU"),
+    ("get_siuss_export_file", "DDDDDDAADDU"),
 ];
 
 struct Operation {
@@ -363,6 +369,7 @@ fn fill(path: &str, o: &Office) -> String {
         ("benefit_id", &o.benefit),
         ("organisation_id", &o.organisation),
         ("client_id", &o.machine_client),
+        ("export_id", &o.siuss_export),
     ] {
         filled = filled.replace(&format!("{{{name}}}"), value);
     }
@@ -419,6 +426,9 @@ pub async fn every_operation_answers_every_relation_as_the_policy_says(app: Test
         let mut path = fill(&op.path, &o);
         if op.id == "get_agenda" {
             path.push_str(&format!("?case_manager_id={}", o.staff("case_manager").0));
+        }
+        if op.id == "preview_siuss_export" {
+            path.push_str("?period=2026");
         }
         if op.id == "get_facility_occupancy" {
             path.push_str("?from=2026-01-01&until=2026-02-01");

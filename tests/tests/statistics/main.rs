@@ -2,11 +2,18 @@
 //! their definitions say, small cells suppressed with the values that would give them away,
 //! true totals, CSV, who may read them, and the audit record of every read.
 
+mod siuss;
+
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 use socialcare_tests::http::{Staff, created, day, id_of};
 use socialcare_tests::{TestApp, on_both_engines};
+
+use crate::siuss::{
+    a_period_is_exported_with_its_refusals_and_given_again_identically,
+    only_the_office_manager_and_clerks_export, without_the_body_code_no_file_is_made,
+};
 
 on_both_engines!(
     persons_in_charge_are_counted_once_and_small_cells_are_suppressed,
@@ -14,20 +21,27 @@ on_both_engines!(
     indicators_are_read_by_the_office_manager_and_coordinators_only,
     a_bad_period_or_indicator_is_a_4xx,
     every_indicator_counts_the_demo_data_as_its_definition_says,
+    a_period_is_exported_with_its_refusals_and_given_again_identically,
+    only_the_office_manager_and_clerks_export,
+    without_the_body_code_no_file_is_made,
 );
 
-/// The office: the administrator, the office manager, a coordinator of `social_inclusion`,
-/// and a social worker of `social_inclusion` and one of `transversal`.
-struct Office {
-    manager: Staff,
-    coordinator: Staff,
-    anna: Staff,
-    tina: Staff,
+/// The office: the administrator, the office manager, a coordinator and a clerk of
+/// `social_inclusion`, and a social worker of `social_inclusion` and one of `transversal`.
+pub(crate) struct Office {
+    pub(crate) manager: Staff,
+    pub(crate) coordinator: Staff,
+    pub(crate) clerk: Staff,
+    pub(crate) anna: Staff,
+    pub(crate) tina: Staff,
 }
 
-async fn office(app: &TestApp) -> Office {
+pub(crate) async fn office(app: &TestApp) -> Office {
     let admin = app.admin_token().await;
     Office {
+        clerk: app
+            .staff(&admin, "clerk", &["administrative"], &["social_inclusion"])
+            .await,
         manager: app
             .staff(
                 &admin,

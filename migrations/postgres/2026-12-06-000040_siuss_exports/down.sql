@@ -1,0 +1,2 @@
+DROP TABLE siuss_export_persons;
+DROP TABLE siuss_exports;
