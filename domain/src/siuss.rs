@@ -8,7 +8,7 @@
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use crate::benefits::{BenefitForm, CATALOGUE, PaymentFrequency, find_code};
+use crate::benefits::{Benefit, BenefitForm, CATALOGUE, find_code};
 use crate::tax_code::TaxCode;
 use crate::waiting_list::is_dsu_protocol;
 
@@ -25,37 +25,11 @@ pub fn is_body_code(code: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BenefitFacts {
     /// The benefit.
-    pub benefit_id: Uuid,
-    /// Its person.
-    pub person_id: Uuid,
+    pub benefit: Benefit,
     /// The person's tax code, when known.
     pub tax_code: Option<String>,
     /// Whether the person's record is annulled.
     pub person_annulled: bool,
-    /// The catalogue it was coded on.
-    pub catalogue: String,
-    /// Its code.
-    pub code: String,
-    /// Money or in kind.
-    pub form: BenefitForm,
-    /// The amount of each payment, in cents.
-    pub amount_cents: Option<u64>,
-    /// How often it is paid.
-    pub frequency: Option<PaymentFrequency>,
-    /// Whether it depends on the ISEE.
-    pub isee_dependent: bool,
-    /// The ISEE, in cents.
-    pub isee_cents: Option<u64>,
-    /// The DSU protocol.
-    pub dsu_protocol: Option<String>,
-    /// Its first day.
-    pub from_on: NaiveDate,
-    /// Its last day.
-    pub until_on: Option<NaiveDate>,
-    /// The decision that granted it.
-    pub decision_ref: String,
-    /// The decision's day.
-    pub decision_on: NaiveDate,
 }
 
 /// Why a benefit cannot be sent: the field of the record and the reason.
@@ -102,7 +76,8 @@ pub const COLUMNS: [&str; 16] = [
 
 /// Whether a benefit falls in the period: it runs on at least one of its days.
 pub fn in_period(facts: &BenefitFacts, from: NaiveDate, until: NaiveDate) -> bool {
-    facts.from_on <= until && facts.until_on.is_none_or(|end| end >= from)
+    let c = &facts.benefit.content;
+    c.from_on <= until && c.until_on.is_none_or(|end| end >= from)
 }
 
 /// Checks a benefit as the register will: a person not annulled with a valid tax code (the
@@ -110,6 +85,7 @@ pub fn in_period(facts: &BenefitFacts, from: NaiveDate, until: NaiveDate) -> boo
 /// frequency of money, the ISEE and DSU protocol of an ISEE-dependent benefit, days in order.
 /// The record, or every reason it cannot be sent.
 pub fn record_of(facts: &BenefitFacts) -> Result<Record, Vec<Refusal>> {
+    let (benefit, c) = (&facts.benefit, &facts.benefit.content);
     let mut refusals = Vec::new();
     let mut refuse = |field: &'static str, reason: &str| {
         refusals.push(Refusal {
@@ -137,43 +113,43 @@ pub fn record_of(facts: &BenefitFacts) -> Result<Record, Vec<Refusal>> {
         }
         Some(Ok(code)) => Some(code.as_str().to_owned()),
     };
-    if facts.catalogue != CATALOGUE {
+    if benefit.catalogue != CATALOGUE {
         refuse(
             "codice_prestazione",
             &format!(
                 "coded on the catalogue {}, not on the current {CATALOGUE}: code it again",
-                facts.catalogue
+                benefit.catalogue
             ),
         );
-    } else if find_code(&facts.code).is_none() {
+    } else if find_code(&c.code).is_none() {
         refuse("codice_prestazione", "not a code of the current catalogue");
     }
-    if facts.form == BenefitForm::Economic {
-        if facts.amount_cents.is_none_or(|c| c == 0) {
+    if c.form == BenefitForm::Economic {
+        if c.amount_cents.is_none_or(|c| c == 0) {
             refuse("importo", "money without an amount");
         }
-        if facts.frequency.is_none() {
+        if c.frequency.is_none() {
             refuse("periodicita", "money without a frequency");
         }
     }
-    if facts.isee_dependent {
-        if facts.isee_cents.is_none() {
+    if c.isee_dependent {
+        if c.isee_cents.is_none() {
             refuse("isee", "ISEE-dependent without the ISEE value");
         }
-        if !facts.dsu_protocol.as_deref().is_some_and(is_dsu_protocol) {
+        if !c.dsu_protocol.as_deref().is_some_and(is_dsu_protocol) {
             refuse(
                 "protocollo_dsu",
                 "ISEE-dependent without a valid DSU protocol",
             );
         }
     }
-    if facts.until_on.is_some_and(|end| end < facts.from_on) {
+    if c.until_on.is_some_and(|end| end < c.from_on) {
         refuse("data_fine", "before the first day");
     }
     match (tax_code, refusals.is_empty()) {
         (Some(tax_code), true) => Ok(Record {
-            benefit_id: facts.benefit_id,
-            person_id: facts.person_id,
+            benefit_id: benefit.id,
+            person_id: benefit.person_id,
             tax_code,
             facts: facts.clone(),
         }),
@@ -196,14 +172,14 @@ pub fn file(body_code: &str, records: &[Record]) -> String {
     let mut out = COLUMNS.join(";");
     out.push_str("\r\n");
     for r in sorted {
-        let f = &r.facts;
+        let (b, f) = (&r.facts.benefit, &r.facts.benefit.content);
         let title = find_code(&f.code).map_or(String::new(), |c| c.title.replace('"', "\"\""));
         let clean = |text: &str| text.replace([';', '"', '\r', '\n'], " ");
         let fields = [
             body_code.to_owned(),
             r.benefit_id.to_string(),
             r.tax_code.clone(),
-            f.catalogue.clone(),
+            b.catalogue.clone(),
             f.code.clone(),
             format!("\"{title}\""),
             if f.isee_dependent { "PSA" } else { "PS" }.to_owned(),
@@ -227,31 +203,53 @@ pub fn file(body_code: &str, records: &[Record]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use chrono::{DateTime, Utc};
+
     use super::*;
+    use crate::benefits::{BenefitContent, PaymentFrequency};
 
     fn day(s: &str) -> NaiveDate {
         s.parse().unwrap()
     }
 
     fn facts() -> BenefitFacts {
+        let at = DateTime::<Utc>::UNIX_EPOCH;
         BenefitFacts {
-            benefit_id: Uuid::from_u128(2),
-            person_id: Uuid::from_u128(1),
+            benefit: Benefit {
+                id: Uuid::from_u128(2),
+                case_file_id: Uuid::from_u128(3),
+                person_id: Uuid::from_u128(1),
+                catalogue: CATALOGUE.into(),
+                content: BenefitContent {
+                    code: "A1".into(),
+                    form: BenefitForm::InKind,
+                    amount_cents: None,
+                    frequency: None,
+                    isee_dependent: false,
+                    isee_cents: None,
+                    dsu_protocol: None,
+                    from_on: day("2026-03-01"),
+                    until_on: Some(day("2026-05-31")),
+                    decision_ref: "DET-2026-15".into(),
+                    decision_on: day("2026-02-20"),
+                    notes: None,
+                },
+                source: None,
+                version: 1,
+                created_at: at,
+                created_by: Uuid::from_u128(9),
+                updated_at: at,
+            },
             tax_code: Some("RSSMRA85T10A562S".into()),
             person_annulled: false,
-            catalogue: CATALOGUE.into(),
-            code: "A1".into(),
-            form: BenefitForm::InKind,
-            amount_cents: None,
-            frequency: None,
-            isee_dependent: false,
-            isee_cents: None,
-            dsu_protocol: None,
-            from_on: day("2026-03-01"),
-            until_on: Some(day("2026-05-31")),
-            decision_ref: "DET-2026-15".into(),
-            decision_on: day("2026-02-20"),
         }
+    }
+
+    /// `facts()` with its content changed by `change`.
+    fn with(change: impl FnOnce(&mut BenefitFacts)) -> BenefitFacts {
+        let mut f = facts();
+        change(&mut f);
+        f
     }
 
     #[test]
@@ -261,10 +259,7 @@ mod tests {
         assert!(in_period(&f, day("2026-05-31"), day("2026-06-30")));
         assert!(!in_period(&f, day("2026-06-01"), day("2026-06-30")));
         assert!(!in_period(&f, day("2026-01-01"), day("2026-02-28")));
-        let open = BenefitFacts {
-            until_on: None,
-            ..facts()
-        };
+        let open = with(|f| f.benefit.content.until_on = None);
         assert!(in_period(&open, day("2030-01-01"), day("2030-12-31")));
     }
 
@@ -284,16 +279,16 @@ mod tests {
 
     #[test]
     fn every_reason_a_benefit_cannot_be_sent_is_given() {
-        let bad = BenefitFacts {
-            tax_code: None,
-            person_annulled: true,
-            catalogue: "old".into(),
-            form: BenefitForm::Economic,
-            isee_dependent: true,
-            dsu_protocol: Some("nope".into()),
-            until_on: Some(day("2026-01-01")),
-            ..facts()
-        };
+        let bad = with(|f| {
+            f.tax_code = None;
+            f.person_annulled = true;
+            f.benefit.catalogue = "old".into();
+            let c = &mut f.benefit.content;
+            c.form = BenefitForm::Economic;
+            c.isee_dependent = true;
+            c.dsu_protocol = Some("nope".into());
+            c.until_on = Some(day("2026-01-01"));
+        });
         let fields: Vec<&str> = record_of(&bad)
             .unwrap_err()
             .iter()
@@ -312,28 +307,25 @@ mod tests {
                 "data_fine"
             ]
         );
-        let invalid = BenefitFacts {
-            tax_code: Some("RSSMRA85T10A562X".into()),
-            ..facts()
-        };
+        let invalid = with(|f| f.tax_code = Some("RSSMRA85T10A562X".into()));
         assert_eq!(record_of(&invalid).unwrap_err()[0].field, "codice_fiscale");
     }
 
     #[test]
     fn the_file_depends_only_on_its_records() {
         let one = record_of(&facts()).unwrap();
-        let two = record_of(&BenefitFacts {
-            benefit_id: Uuid::from_u128(1),
-            form: BenefitForm::Economic,
-            code: "F1".into(),
-            amount_cents: Some(123_450),
-            frequency: Some(PaymentFrequency::Monthly),
-            isee_dependent: true,
-            isee_cents: Some(850_000),
-            dsu_protocol: Some("INPS-ISEE-2026-12345678X-00".into()),
-            decision_ref: "DET;2026\"7".into(),
-            ..facts()
-        });
+        let two = record_of(&with(|f| {
+            f.benefit.id = Uuid::from_u128(1);
+            let c = &mut f.benefit.content;
+            c.form = BenefitForm::Economic;
+            c.code = "F1".into();
+            c.amount_cents = Some(123_450);
+            c.frequency = Some(PaymentFrequency::Monthly);
+            c.isee_dependent = true;
+            c.isee_cents = Some(850_000);
+            c.dsu_protocol = Some("INPS-ISEE-2026-12345678X-00".into());
+            c.decision_ref = "DET;2026\"7".into();
+        }));
         let two = two.unwrap();
         let a = file("C123", &[one.clone(), two.clone()]);
         let b = file("C123", &[two, one]);

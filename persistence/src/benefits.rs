@@ -16,7 +16,7 @@ pub const ONE_PER_SOURCE: &str = "benefits_one_per_source_idx";
 /// A `benefits` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = benefits, treat_none_as_default_value = false)]
-struct BenefitRow {
+pub(crate) struct BenefitRow {
     id: DbUuid,
     case_file_id: DbUuid,
     person_id: DbUuid,
@@ -57,7 +57,7 @@ fn unsigned(n: Option<i64>, what: &str) -> Result<Option<u64>, StoreError> {
 }
 
 impl BenefitRow {
-    fn into_benefit(self) -> Result<Benefit, StoreError> {
+    pub(crate) fn into_benefit(self) -> Result<Benefit, StoreError> {
         let source = match (self.source_kind, self.source_id) {
             (Some(kind), Some(id)) => Some((
                 kind.parse::<SourceKind>()

@@ -7,33 +7,11 @@ use diesel::prelude::*;
 use socialcare_domain::siuss::BenefitFacts;
 use uuid::Uuid;
 
+use crate::benefits::BenefitRow;
 use crate::db::AnyConnection;
 use crate::error::StoreError;
 use crate::schema::{benefits, persons, siuss_export_persons, siuss_exports};
 use crate::sql_types::{DbInstant, DbUuid};
-
-type FactsRow = (
-    DbUuid,
-    DbUuid,
-    Option<String>,
-    Option<DbInstant>,
-    String,
-    String,
-    String,
-    Option<i64>,
-    Option<String>,
-    bool,
-    Option<i64>,
-    Option<String>,
-    NaiveDate,
-    Option<NaiveDate>,
-    String,
-    NaiveDate,
-);
-
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Internal(format!("unknown {what} `{value}` in a benefit"))
-}
 
 /// The benefits running on at least one day of `from..=until`, with their persons, in the
 /// order of their ids.
@@ -42,54 +20,23 @@ pub fn benefit_facts(
     from: NaiveDate,
     until: NaiveDate,
 ) -> Result<Vec<BenefitFacts>, StoreError> {
-    let rows: Vec<FactsRow> = benefits::table
+    let rows: Vec<(BenefitRow, Option<String>, Option<DbInstant>)> = benefits::table
         .inner_join(persons::table.on(persons::id.eq(benefits::person_id)))
         .filter(benefits::from_on.le(until))
         .filter(benefits::until_on.is_null().or(benefits::until_on.ge(from)))
         .order(benefits::id.asc())
         .select((
-            benefits::id,
-            benefits::person_id,
+            BenefitRow::as_select(),
             persons::tax_code,
             persons::annulled_at,
-            benefits::catalogue,
-            benefits::code,
-            benefits::form,
-            benefits::amount_cents,
-            benefits::frequency,
-            benefits::isee_dependent,
-            benefits::isee_cents,
-            benefits::dsu_protocol,
-            benefits::from_on,
-            benefits::until_on,
-            benefits::decision_ref,
-            benefits::decision_on,
         ))
         .load(conn)?;
     rows.into_iter()
-        .map(|r| {
-            let cents = |v: Option<i64>| v.and_then(|c| u64::try_from(c).ok());
+        .map(|(row, tax_code, annulled_at)| {
             Ok(BenefitFacts {
-                benefit_id: r.0.0,
-                person_id: r.1.0,
-                tax_code: r.2,
-                person_annulled: r.3.is_some(),
-                catalogue: r.4,
-                code: r.5,
-                form: r.6.parse().map_err(|_| corrupt("form", &r.6))?,
-                amount_cents: cents(r.7),
-                frequency: r
-                    .8
-                    .as_deref()
-                    .map(|f| f.parse().map_err(|_| corrupt("frequency", f)))
-                    .transpose()?,
-                isee_dependent: r.9,
-                isee_cents: cents(r.10),
-                dsu_protocol: r.11,
-                from_on: r.12,
-                until_on: r.13,
-                decision_ref: r.14,
-                decision_on: r.15,
+                benefit: row.into_benefit()?,
+                tax_code,
+                person_annulled: annulled_at.is_some(),
             })
         })
         .collect()

@@ -189,8 +189,8 @@ fn judge(
         match record_of(f) {
             Ok(record) => records.push(record),
             Err(reasons) => refused.push(RefusedBenefit {
-                benefit_id: f.benefit_id,
-                person_id: f.person_id,
+                benefit_id: f.benefit.id,
+                person_id: f.benefit.person_id,
                 reasons: reasons
                     .into_iter()
                     .map(|r| RefusalReason {

@@ -1,0 +1,1 @@
+DROP INDEX persons_annulled_idx;
