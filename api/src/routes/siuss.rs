@@ -395,11 +395,15 @@ pub async fn list_siuss_exports(
                 &query,
                 |last| format!("siuss|{}|{}", last.created_at.0.to_rfc3339(), last.id.0),
             );
-            work.detail("returned", rows.len());
-            Ok(SiussExportPage {
-                items: rows.iter().map(SiussExport::of).collect::<Result<_, _>>()?,
-                next,
-            })
+            let items: Vec<SiussExport> =
+                rows.iter().map(SiussExport::of).collect::<Result<_, _>>()?;
+            // The refusals name persons: the record links every person the page shows.
+            work.detail("returned", items.len()).shows(
+                items
+                    .iter()
+                    .flat_map(|e| e.refused.iter().map(|r| r.person_id)),
+            );
+            Ok(SiussExportPage { items, next })
         },
     )
     .await?;

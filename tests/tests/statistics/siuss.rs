@@ -152,6 +152,9 @@ pub async fn a_period_is_exported_with_its_refusals_and_given_again_identically(
     assert_eq!(again["sha256"], export["sha256"]);
     assert_ne!(again["id"], export["id"]);
     let list = app.get_ok(&o.manager.1, "/siuss-exports").await;
+    // The refusals in the page name Luca: the list's record links him.
+    assert_eq!(app.audit(1)[0].action, "siuss.list");
+    assert_eq!(persons_of(&app), [luca.as_str()]);
     let ids: Vec<&Value> = list["items"]
         .as_array()
         .unwrap()
