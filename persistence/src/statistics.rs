@@ -220,19 +220,6 @@ fn statements(indicator: Indicator) -> Statements {
     }
 }
 
-/// The statements of `indicator` in the order [`tally`] runs them (for the benchmark and the
-/// documentation).
-pub fn statement_texts(indicator: Indicator) -> Vec<String> {
-    let s = statements(indicator);
-    match s.tagged {
-        Some(tagged) => vec![tagged],
-        None => [Some(s.cells), s.row_totals, s.column_totals, s.total]
-            .into_iter()
-            .flatten()
-            .collect(),
-    }
-}
-
 /// Runs one statement with the period's days and today.
 fn counts<R>(
     conn: &mut AnyConnection,
