@@ -18,6 +18,7 @@ pub mod events;
 pub mod household;
 pub mod housing;
 pub mod ids;
+pub mod import;
 pub mod labels;
 pub mod names;
 pub mod pact;

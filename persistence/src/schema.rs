@@ -1546,6 +1546,45 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    imports (id) {
+        id -> SqlUuid,
+        sha256 -> Text,
+        status -> Text,
+        delimiter -> Text,
+        rows_total -> Integer,
+        batches -> Integer,
+        next_batch -> Integer,
+        imported -> Integer,
+        refused -> Integer,
+        households -> Integer,
+        case_files -> Integer,
+        claim_token -> Nullable<SqlUuid>,
+        claimed_until -> Nullable<SqlInstant>,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        completed_at -> Nullable<SqlInstant>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::SqlUuid;
+
+    import_rows (import_id, line) {
+        import_id -> SqlUuid,
+        line -> Integer,
+        outcome -> Text,
+        person_id -> Nullable<SqlUuid>,
+        household_id -> Nullable<SqlUuid>,
+        case_file_id -> Nullable<SqlUuid>,
+        problems -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_areas -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -1616,6 +1655,7 @@ diesel::joinable!(machine_client_keys -> machine_clients (client_id));
 diesel::joinable!(webhook_subscriptions -> machine_clients (client_id));
 diesel::joinable!(webhook_attempts -> webhook_subscriptions (subscription_id));
 diesel::joinable!(siuss_export_persons -> siuss_exports (export_id));
+diesel::joinable!(import_rows -> imports (import_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -1706,6 +1746,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_attempts,
     siuss_exports,
     siuss_export_persons,
+    imports,
+    import_rows,
 );
 
 /// Every table of the schema with its columns, in declaration order: what both migration sets
@@ -2869,4 +2911,37 @@ pub const TABLES: &[(&str, &[&str])] = &[
         ],
     ),
     ("siuss_export_persons", &["export_id", "person_id"]),
+    (
+        "imports",
+        &[
+            "id",
+            "sha256",
+            "status",
+            "delimiter",
+            "rows_total",
+            "batches",
+            "next_batch",
+            "imported",
+            "refused",
+            "households",
+            "case_files",
+            "claim_token",
+            "claimed_until",
+            "created_at",
+            "created_by",
+            "completed_at",
+        ],
+    ),
+    (
+        "import_rows",
+        &[
+            "import_id",
+            "line",
+            "outcome",
+            "person_id",
+            "household_id",
+            "case_file_id",
+            "problems",
+        ],
+    ),
 ];
