@@ -664,6 +664,27 @@ where
     run_write(state, caller, req, Some(target), op, body, steps).await
 }
 
+/// One transaction of a use case of the office that takes several (the batches of a bulk
+/// import): the account and roles decided again (a role withdrawn between two steps stops the
+/// next), then `f`, then the step's audit record (with the persons `f` shows). Blocking: call
+/// it inside [`blocking`]. A refusal is recorded as the gate records it.
+pub fn office_step<T, F>(
+    db: &socialcare_persistence::Database,
+    caller: &mut Caller,
+    op: Op,
+    f: F,
+) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut Work<'_>) -> Result<T, ApiError>,
+{
+    transact(db, |c| {
+        let mut work = open_work(c, caller, op, None)?;
+        let out = f(&mut work)?;
+        work.finish(None)?;
+        Ok(out)
+    })
+}
+
 /// Every write: the body's bytes are read before the transaction (never judged there); in the
 /// transaction, the decision, `check`, the body, the idempotency key, `f`, the audit record and
 /// the stored answer.

@@ -353,6 +353,7 @@ path_ids!(
     PublishedRankingId => "ranking_id",
     BenefitId => "benefit_id",
     SiussExportId => "export_id",
+    ImportId => "import_id",
     TrainingEventId => "event_id",
     StaffUserId => "user_id",
     PartnerOrganisationId => "organisation_id",

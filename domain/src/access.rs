@@ -141,11 +141,14 @@ pub enum Action {
     /// Export the benefits granted to the national register (office manager, administrative
     /// staff).
     ExportBenefits,
+    /// Import persons, households and open case files in bulk from the files of the system the
+    /// office replaces (office manager only: the import opens files in every area).
+    ImportRecords,
 }
 
 impl Action {
     /// Every action, for exhaustive tests and the documentation table.
-    pub const ALL: [Action; 46] = [
+    pub const ALL: [Action; 47] = [
         Action::ManageStaffAccounts,
         Action::ReadOwnAccount,
         Action::RegisterPerson,
@@ -192,6 +195,7 @@ impl Action {
         Action::ReadEvents,
         Action::ReadStatistics,
         Action::ExportBenefits,
+        Action::ImportRecords,
     ];
 
     /// Code recorded in the audit trail of a refusal.
@@ -243,6 +247,7 @@ impl Action {
             Action::ReadEvents => "events.read",
             Action::ReadStatistics => "statistics.read",
             Action::ExportBenefits => "benefits.export",
+            Action::ImportRecords => "records.import",
         }
     }
 }
@@ -428,6 +433,7 @@ pub fn decide(subject: &Subject<'_>, action: Action, resource: Resource<'_>) -> 
         (Action::ReviewBreakGlass, _) => Decision::of(subject.has(OfficeManager)),
         (Action::ReadStatistics, _) => Decision::of(any(&[OfficeManager, AreaCoordinator])),
         (Action::ExportBenefits, _) => Decision::of(any(&[OfficeManager, Administrative])),
+        (Action::ImportRecords, _) => Decision::of(subject.has(OfficeManager)),
         (Action::RegisterPerson, _) => Decision::of(any(&[
             SocialWorker,
             Educator,

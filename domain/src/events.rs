@@ -25,6 +25,7 @@ pub fn publishes(action: Action) -> bool {
             | Action::RequestBreakGlass
             | Action::ReviewBreakGlass
             | Action::ManageStaffAccounts
+            | Action::ImportRecords
     )
 }
 

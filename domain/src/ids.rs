@@ -205,6 +205,11 @@ typed_id!(
     "export"
 );
 typed_id!(
+    /// A bulk import of persons, households and case files.
+    ImportId,
+    "import"
+);
+typed_id!(
     /// A published ranking of a care resource.
     PublishedRankingId,
     "published ranking"

@@ -25,6 +25,7 @@ pub mod events;
 pub mod households;
 pub mod housing;
 pub mod idempotency;
+pub mod imports;
 pub mod migrations;
 pub mod pacts;
 pub mod partners;

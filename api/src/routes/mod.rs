@@ -17,6 +17,7 @@ pub mod employment;
 pub mod events;
 pub mod households;
 pub mod housing;
+pub mod imports;
 pub mod indicators;
 pub mod me;
 pub mod pacts;
@@ -246,6 +247,12 @@ fn configure_pacts(cfg: &mut ServiceConfig) {
         .service(siuss::list_siuss_exports)
         .service(siuss::get_siuss_export)
         .service(siuss::get_siuss_export_file)
+        .service(imports::get_import_template)
+        .service(imports::check_import)
+        .service(imports::create_import)
+        .service(imports::list_imports)
+        .service(imports::get_import)
+        .service(imports::list_import_lines)
         .service(webhooks::create_webhook_subscription)
         .service(webhooks::list_webhook_subscriptions)
         .service(webhooks::get_webhook_subscription)
