@@ -24,7 +24,7 @@ pub struct Call<'a> {
     token: &'a str,
     if_match: Option<String>,
     key: Option<&'static str>,
-    body: Option<(String, &'static str)>,
+    body: Option<(Vec<u8>, &'static str)>,
     headers: Vec<(&'static str, String)>,
 }
 
@@ -49,13 +49,20 @@ impl<'a> Call<'a> {
 
     /// Sends `body` as `application/json`.
     pub fn json(mut self, body: &Value) -> Self {
-        self.body = Some((body.to_string(), "application/json"));
+        self.body = Some((body.to_string().into_bytes(), "application/json"));
         self
     }
 
     /// Sends `body` as it is, with the media type `media_type`.
     pub fn raw(mut self, body: impl Into<String>, media_type: &'static str) -> Self {
-        self.body = Some((body.into(), media_type));
+        self.body = Some((body.into().into_bytes(), media_type));
+        self
+    }
+
+    /// Sends `body`'s bytes as they are (not necessarily UTF-8), with the media type
+    /// `media_type`.
+    pub fn bytes(mut self, body: Vec<u8>, media_type: &'static str) -> Self {
+        self.body = Some((body, media_type));
         self
     }
 

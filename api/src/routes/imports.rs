@@ -316,10 +316,11 @@ struct Upload {
 
 impl Upload {
     async fn read(req: &HttpRequest, payload: web::Payload) -> Self {
+        // The outer error is the limit, the inner one a body that could not be read.
         let bytes = match payload.to_bytes_limited(MAX_FILE_BYTES).await {
             Ok(Ok(bytes)) => Ok(bytes),
-            Ok(Err(_)) => Err(ApiError::PayloadTooLarge(MAX_FILE_BYTES)),
-            Err(_) => Err(ApiError::bad_request("the request body could not be read")),
+            Ok(Err(_)) => Err(ApiError::bad_request("the request body could not be read")),
+            Err(_) => Err(ApiError::PayloadTooLarge(MAX_FILE_BYTES)),
         };
         let csv = req
             .headers()

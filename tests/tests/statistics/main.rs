@@ -2,6 +2,7 @@
 //! their definitions say, small cells suppressed with the values that would give them away,
 //! true totals, CSV, who may read them, and the audit record of every read.
 
+mod imports;
 mod siuss;
 
 use std::collections::BTreeMap;
@@ -10,6 +11,14 @@ use serde_json::{Value, json};
 use socialcare_tests::http::{Staff, created, day, id_of};
 use socialcare_tests::{TestApp, on_both_engines};
 
+use crate::imports::{
+    a_dry_run_judges_every_row_and_changes_nothing,
+    a_large_file_goes_in_batches_and_an_interrupted_import_goes_on,
+    an_idempotency_key_names_one_file,
+    an_import_registers_the_rows_that_pass_and_the_same_file_nothing_more,
+    bad_files_are_4xx_and_bad_rows_are_refused, only_the_office_manager_imports,
+    the_same_file_at_once_on_two_servers_is_imported_once,
+};
 use crate::siuss::{
     a_period_is_exported_with_its_refusals_and_given_again_identically,
     only_the_office_manager_and_clerks_export, without_the_body_code_no_file_is_made,
@@ -24,6 +33,13 @@ on_both_engines!(
     a_period_is_exported_with_its_refusals_and_given_again_identically,
     only_the_office_manager_and_clerks_export,
     without_the_body_code_no_file_is_made,
+    a_dry_run_judges_every_row_and_changes_nothing,
+    an_import_registers_the_rows_that_pass_and_the_same_file_nothing_more,
+    an_idempotency_key_names_one_file,
+    only_the_office_manager_imports,
+    bad_files_are_4xx_and_bad_rows_are_refused,
+    a_large_file_goes_in_batches_and_an_interrupted_import_goes_on,
+    the_same_file_at_once_on_two_servers_is_imported_once,
 );
 
 /// The office: the administrator, the office manager, a coordinator and a clerk of
