@@ -694,13 +694,13 @@ pub fn check_within_file(lines: &mut [Line]) {
             continue;
         };
         let mut problems = Vec::new();
-        if let Some(code) = &row.person.tax_code {
-            if let Some(first) = tax_codes.get(code.as_str()) {
-                problems.push(Problem::at(
-                    "tax_code",
-                    format!("is the tax code of line {first} too"),
-                ));
-            }
+        if let Some(code) = &row.person.tax_code
+            && let Some(first) = tax_codes.get(code.as_str())
+        {
+            problems.push(Problem::at(
+                "tax_code",
+                format!("is the tax code of line {first} too"),
+            ));
         }
         if let Some(birth) = row.person.birth_date
             && !row.confirm_new_person

@@ -139,6 +139,8 @@ pub struct Office {
     pub machine_client: String,
     /// An export of the benefits to the national register.
     pub siuss_export: String,
+    /// A bulk import (one person) made by the office manager.
+    pub import: String,
 }
 
 impl Office {
@@ -728,6 +730,15 @@ pub async fn office(app: &TestApp) -> Office {
         )
         .await,
     );
+    let import = id_of(
+        &created(
+            app.call(reqwest::Method::POST, manager, "/imports")
+                .raw("given_names;family_names\nImma;Portata\n", "text/csv")
+                .send()
+                .await,
+        )
+        .await,
+    );
     let (spare_token, _) = app.tokens("spare", &user_password("spare")).await;
     let grant = created(
         send(
@@ -758,6 +769,7 @@ pub async fn office(app: &TestApp) -> Office {
         organisation,
         machine_client,
         siuss_export,
+        import,
         facility,
         bed,
         placement,

@@ -32,6 +32,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("logout", "PPPPPPPPPPP"),
     ("list_code_lists", "PPPPPPPPPPP"),
     ("list_indicator_definitions", "PPPPPPPPPPP"),
+    ("get_import_template", "PPPPPPPPPPP"),
     ("get_code_list", "PPPPPPPPPPP"),
     // Own account and staff administration.
     ("get_me", "AAAAAAAAAAU"),
@@ -275,6 +276,12 @@ const EXPECTED: &[(&str, &str)] = &[
     ("list_siuss_exports", "DDDDDDAADDU"),
     ("get_siuss_export", "DDDDDDAADDU"),
     ("get_siuss_export_file", "DDDDDDAADDU"),
+    // Bulk import: the office manager alone.
+    ("check_import", "DDDDDDADDDU"),
+    ("create_import", "DDDDDDADDDU"),
+    ("list_imports", "DDDDDDADDDU"),
+    ("get_import", "DDDDDDADDDU"),
+    ("list_import_lines", "DDDDDDADDDU"),
 ];
 
 struct Operation {
@@ -370,6 +377,7 @@ fn fill(path: &str, o: &Office) -> String {
         ("organisation_id", &o.organisation),
         ("client_id", &o.machine_client),
         ("export_id", &o.siuss_export),
+        ("import_id", &o.import),
     ] {
         filled = filled.replace(&format!("{{{name}}}"), value);
     }
