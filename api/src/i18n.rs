@@ -102,6 +102,32 @@ fn italian_title(problem: &Problem) -> &'static str {
 
 /// Messages the server writes, with their Italian text.
 const EXACT: &[(&str, &str)] = &[
+    // Bulk import.
+    ("send the file as text/csv", "inviare il file come text/csv"),
+    (
+        "no import with this id",
+        "non esiste un'importazione con questo identificativo",
+    ),
+    (
+        "another request is importing this file now: send it again when it has finished (GET /imports lists the imports)",
+        "un'altra richiesta sta importando questo file: inviarlo di nuovo quando avrà finito (GET /imports elenca le importazioni)",
+    ),
+    (
+        "another request is importing this file now: send it again when it has finished",
+        "un'altra richiesta sta importando questo file: inviarlo di nuovo quando avrà finito",
+    ),
+    (
+        "another request took this import over: GET the import to see where it stands",
+        "un'altra richiesta ha preso in carico questa importazione: leggerla (GET) per vedere a che punto è",
+    ),
+    (
+        "the file has a header but no rows",
+        "il file ha l'intestazione ma nessuna riga",
+    ),
+    (
+        "the header row names one column: separate the columns with `;` or `,`",
+        "la riga di intestazione nomina una sola colonna: separare le colonne con `;` o `,`",
+    ),
     ("an access token is required", "serve un token di accesso"),
     (
         "the year of a period must be between 2000 and 2100",
@@ -1019,6 +1045,38 @@ const EXACT: &[(&str, &str)] = &[
 
 /// Message patterns (`{}` stands for a value carried over) with their Italian text.
 const PATTERNS: &[(&str, &str)] = &[
+    (
+        "the file is larger than {} bytes",
+        "il file supera i {} byte",
+    ),
+    (
+        "the file is not UTF-8: the byte at offset {} (line {}) is not; save it as UTF-8",
+        "il file non è UTF-8: il byte in posizione {} (riga {}) non lo è; salvarlo come UTF-8",
+    ),
+    (
+        "the header row cannot be read: {}",
+        "la riga di intestazione non si può leggere: {}",
+    ),
+    (
+        "line {} cannot be read as CSV (an unclosed quote?)",
+        "la riga {} non si può leggere come CSV (virgolette non chiuse?)",
+    ),
+    (
+        "the file has more than {} rows: split it",
+        "il file ha più di {} righe: dividerlo",
+    ),
+    (
+        "unknown column `{}`: the template's columns are {}",
+        "colonna sconosciuta `{}`: le colonne del modello sono {}",
+    ),
+    (
+        "the column `{}` is named twice",
+        "la colonna `{}` è nominata due volte",
+    ),
+    (
+        "the header has no `{}` column, which every file needs",
+        "l'intestazione non ha la colonna `{}`, necessaria in ogni file",
+    ),
     (
         "length must be between {} and {}",
         "la lunghezza deve essere tra {} e {}",

@@ -217,3 +217,15 @@ fn batches_keep_households_whole_and_are_stable() {
     );
     assert_eq!(batches, super::batches(&file.lines));
 }
+
+#[test]
+fn every_column_is_documented() {
+    let doc = include_str!("../../../docs/import.md");
+    for column in columns() {
+        assert!(
+            doc.contains(&format!("| `{}` |", column.name)),
+            "docs/import.md does not describe `{}`",
+            column.name
+        );
+    }
+}
