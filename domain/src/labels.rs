@@ -687,6 +687,26 @@ pub const CODE_LISTS: &[CodeList] = &[
         ],
     },
     CodeList {
+        name: "import_line_outcome",
+        schema: "ImportLineOutcome",
+        it: "Esito di una riga importata",
+        en: "Outcome of an imported line",
+        codes: &[
+            l("imported", "Importata", "Imported"),
+            l("refused", "Rifiutata", "Refused"),
+        ],
+    },
+    CodeList {
+        name: "import_status",
+        schema: "ImportStatus",
+        it: "Stato di un'importazione",
+        en: "State of an import",
+        codes: &[
+            l("running", "In corso", "Running"),
+            l("completed", "Completata", "Completed"),
+        ],
+    },
+    CodeList {
         name: "indicator",
         schema: "IndicatorCode",
         it: "Indicatore",

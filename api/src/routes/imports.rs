@@ -191,7 +191,7 @@ pub struct ImportLine {
     #[schema(format = Int32, example = 17)]
     pub line: i32,
     /// `imported` or `refused`.
-    pub outcome: LineOutcome,
+    pub outcome: ImportLineOutcome,
     /// The person it registered.
     pub person_id: Option<Uuid>,
     /// The household it created (its reference person) or joined.
@@ -207,7 +207,7 @@ pub struct ImportLine {
 /// What became of a line.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
-pub enum LineOutcome {
+pub enum ImportLineOutcome {
     /// A person was registered (with the household and case file the row asked for).
     Imported,
     /// Nothing was written.
@@ -243,7 +243,7 @@ pub struct ImportQuery {
 #[into_params(parameter_in = Query)]
 pub struct ImportLineQuery {
     /// Only the lines with this outcome.
-    pub outcome: Option<LineOutcome>,
+    pub outcome: Option<ImportLineOutcome>,
     /// Opaque position returned in `next` (base64url, 1-500 characters among `A-Z a-z 0-9 - _`);
     /// omit for the first page. Anything else, or a position of another list, is 400.
     #[validate(length(min = 1, max = 500))]
@@ -997,8 +997,8 @@ pub async fn list_import_lines(
             .transpose()?
             .unwrap_or(0);
         let outcome = q.outcome.map(|o| match o {
-            LineOutcome::Imported => "imported",
-            LineOutcome::Refused => "refused",
+            ImportLineOutcome::Imported => "imported",
+            ImportLineOutcome::Refused => "refused",
         });
         let mut rows = imports::lines(
             work.conn(),
@@ -1034,9 +1034,9 @@ fn line_of(row: &LineRow) -> Result<ImportLine, ApiError> {
     Ok(ImportLine {
         line: row.line,
         outcome: if row.outcome == "imported" {
-            LineOutcome::Imported
+            ImportLineOutcome::Imported
         } else {
-            LineOutcome::Refused
+            ImportLineOutcome::Refused
         },
         person_id: row.person_id.map(|id| id.0),
         household_id: row.household_id.map(|id| id.0),
