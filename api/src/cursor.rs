@@ -5,6 +5,8 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 use crate::error::ApiError;
 
@@ -26,6 +28,29 @@ pub fn decode(raw: &str) -> Result<String, ApiError> {
         .and_then(|r| URL_SAFE_NO_PAD.decode(r).ok())
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .ok_or_else(|| ApiError::bad_parameter("cursor", "is not a cursor returned by this API"))
+}
+
+/// The cursor of a list ordered by creation, newest first: `tag|instant|id` of its last item.
+pub fn encode_created(tag: &str, at: DateTime<Utc>, id: Uuid) -> String {
+    format!("{tag}|{}|{id}", at.to_rfc3339())
+}
+
+/// The `(instant, id)` position of a cursor made by [`encode_created`] with `tag`; 400 on the
+/// `cursor` parameter otherwise (another list's cursor included).
+pub fn decode_created(raw: &str, tag: &str) -> Result<(DateTime<Utc>, Uuid), ApiError> {
+    let bad = || ApiError::bad_parameter("cursor", "is not a cursor returned by this API");
+    let position = decode(raw)?;
+    let (at, id) = position
+        .strip_prefix(tag)
+        .and_then(|p| p.strip_prefix('|'))
+        .and_then(|p| p.split_once('|'))
+        .ok_or_else(bad)?;
+    Ok((
+        DateTime::parse_from_rfc3339(at)
+            .map_err(|_| bad())?
+            .to_utc(),
+        Uuid::parse_str(id).map_err(|_| bad())?,
+    ))
 }
 
 /// The link to the next page of a list: `base` with the request's `query` (its raw query

@@ -141,16 +141,17 @@ pub struct NewCaseFile {
     pub confirmed: bool,
 }
 
-/// Opens a case file in `intake`, with its reference, case manager and target groups.
-pub fn insert(
-    conn: &mut AnyConnection,
+/// The `case_files` row of a file opened now: in `intake`, version 1, with its reference and,
+/// when `new.confirmed`, its confirmation by `actor` (what [`insert`] writes; public for the
+/// bulk import, which writes many at once).
+pub fn new_row(
+    id: Uuid,
+    reference: &CaseReference,
     new: &NewCaseFile,
     actor: Uuid,
     now: DateTime<Utc>,
-) -> Result<CaseFile, StoreError> {
-    let id = Uuid::now_v7();
-    let reference = next_reference(conn, new.opened_on.year())?;
-    let row = CaseFileRow {
+) -> CaseFileRow {
+    CaseFileRow {
         id: DbUuid(id),
         reference: reference.as_str().to_owned(),
         person_id: DbUuid(new.person_id),
@@ -166,7 +167,19 @@ pub fn insert(
         updated_by: DbUuid(actor),
         confirmed_at: new.confirmed.then(|| now.into()),
         confirmed_by: new.confirmed.then_some(DbUuid(actor)),
-    };
+    }
+}
+
+/// Opens a case file in `intake`, with its reference, case manager and target groups.
+pub fn insert(
+    conn: &mut AnyConnection,
+    new: &NewCaseFile,
+    actor: Uuid,
+    now: DateTime<Utc>,
+) -> Result<CaseFile, StoreError> {
+    let id = Uuid::now_v7();
+    let reference = next_reference(conn, new.opened_on.year())?;
+    let row = new_row(id, &reference, new, actor, now);
     diesel::insert_into(case_files::table)
         .values(&row)
         .execute(conn)?;

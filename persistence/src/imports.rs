@@ -8,14 +8,13 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use diesel::prelude::*;
-use socialcare_domain::case_file::{CaseReference, CaseStatus, TargetGroup, TeamRole};
+use socialcare_domain::case_file::{CaseReference, TeamRole};
 use socialcare_domain::household::Relationship;
 use socialcare_domain::import::OfficeFacts;
 use socialcare_domain::person::PersonDetails;
-use socialcare_domain::staff::Area;
 use uuid::Uuid;
 
-use crate::case_files::CaseFileRow;
+use crate::case_files::{NewCaseFile, new_row};
 use crate::db::AnyConnection;
 use crate::error::StoreError;
 use crate::households::{HouseholdRow, MemberRow};
@@ -442,23 +441,6 @@ pub struct NewMember {
     pub joined_on: NaiveDate,
 }
 
-/// One case file of a batch.
-#[derive(Debug, Clone)]
-pub struct NewFile {
-    /// The id to give it.
-    pub id: Uuid,
-    /// The person.
-    pub person_id: Uuid,
-    /// The area.
-    pub area: Area,
-    /// Target groups.
-    pub target_groups: Vec<TargetGroup>,
-    /// Opening day.
-    pub opened_on: NaiveDate,
-    /// The case manager's account.
-    pub case_manager_id: Uuid,
-}
-
 /// What one batch writes.
 #[derive(Debug, Default)]
 pub struct BatchWrites<'a> {
@@ -468,8 +450,9 @@ pub struct BatchWrites<'a> {
     pub households: Vec<Uuid>,
     /// Memberships.
     pub members: Vec<NewMember>,
-    /// Case files, confirmed at opening (a new person is in charge of no other area).
-    pub case_files: Vec<NewFile>,
+    /// Case files with the ids to give them (confirmed at opening: a new person is in charge
+    /// of no other area).
+    pub case_files: Vec<(Uuid, NewCaseFile)>,
     /// What became of each line.
     pub lines: Vec<LineRow>,
 }
@@ -591,13 +574,17 @@ pub fn write_batch(
 
 fn write_case_files(
     conn: &mut AnyConnection,
-    files: &[NewFile],
+    files: &[(Uuid, NewCaseFile)],
     actor: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let mut by_year: std::collections::BTreeMap<i32, Vec<&NewFile>> = Default::default();
-    for f in files {
-        by_year.entry(f.opened_on.year()).or_default().push(f);
+    let mut by_year: std::collections::BTreeMap<i32, Vec<(Uuid, &NewCaseFile)>> =
+        Default::default();
+    for (id, f) in files {
+        by_year
+            .entry(f.opened_on.year())
+            .or_default()
+            .push((*id, f));
     }
     let mut rows = Vec::with_capacity(files.len());
     let mut groups = Vec::new();
@@ -605,36 +592,20 @@ fn write_case_files(
     for (year, files) in by_year {
         let count = i32::try_from(files.len()).unwrap_or(i32::MAX);
         let first = reserve_references(conn, year, count)?;
-        for (offset, f) in (0_i32..).zip(files) {
+        for (offset, (id, f)) in (0_i32..).zip(files) {
             let sequence = u32::try_from(first + offset).unwrap_or(0);
             let reference = CaseReference::new(year, sequence)
                 .map_err(|e| StoreError::Conflict(format!("case reference counter: {e}")))?;
-            rows.push(CaseFileRow {
-                id: DbUuid(f.id),
-                reference: reference.as_str().to_owned(),
-                person_id: DbUuid(f.person_id),
-                area: f.area.as_str().to_owned(),
-                status: CaseStatus::Intake.as_str().to_owned(),
-                opened_on: f.opened_on,
-                closed_on: None,
-                closing_reason: None,
-                version: 1,
-                created_at: now.into(),
-                created_by: DbUuid(actor),
-                updated_at: now.into(),
-                updated_by: DbUuid(actor),
-                confirmed_at: Some(now.into()),
-                confirmed_by: Some(DbUuid(actor)),
-            });
+            rows.push(new_row(id, &reference, f, actor, now));
             for g in &f.target_groups {
                 groups.push(TargetGroupRow {
-                    case_file_id: DbUuid(f.id),
+                    case_file_id: DbUuid(id),
                     target_group: g.as_str(),
                 });
             }
             team.push(TeamRow {
                 id: DbUuid(Uuid::now_v7()),
-                case_file_id: DbUuid(f.id),
+                case_file_id: DbUuid(id),
                 staff_id: DbUuid(f.case_manager_id),
                 role: TeamRole::CaseManager.as_str(),
                 assigned_from: f.opened_on,

@@ -16,8 +16,9 @@ use socialcare_domain::import::{
     self as rules, ImportFile, Line, MAX_FILE_BYTES, Verdict, batches, check_against_office,
     read_file,
 };
+use socialcare_persistence::case_files::NewCaseFile;
 use socialcare_persistence::imports::{
-    self, BatchCounts, BatchWrites, ImportRow, LineRow, NewFile, NewImport, NewMember, NewPerson,
+    self, BatchCounts, BatchWrites, ImportRow, LineRow, NewImport, NewMember, NewPerson,
 };
 use socialcare_persistence::sql_types::DbUuid;
 use socialcare_persistence::{AnyConnection, Database};
@@ -352,14 +353,33 @@ impl Upload {
         Ok((bytes, file))
     }
 
-    /// The `Idempotency-Key`, judged (400 when malformed).
-    fn key(&mut self) -> Result<Option<String>, ApiError> {
-        std::mem::replace(&mut self.key, Ok(None))
+    /// The file judged ([`Upload::judge`]), then the `Idempotency-Key` (400 when malformed):
+    /// `Err` with the stored answer when the key already answered this request (422 when it
+    /// answered another).
+    fn open(&mut self, work: &mut Work<'_>) -> Result<Result<Opened, Replayable>, ApiError> {
+        let (bytes, file) = self.judge(work)?;
+        let key = std::mem::replace(&mut self.key, Ok(None))?;
+        let fingerprint = idempotency::fingerprint_parts("POST", &self.fingerprint_path, &bytes);
+        let (actor, now) = (work.actor(), work.now());
+        if let Some(key) = key.as_deref()
+            && let Some(stored) = idempotency::replayed(work.conn(), actor, key, &fingerprint, now)?
+        {
+            return Ok(Err(stored));
+        }
+        Ok(Ok(Opened {
+            sha256: sha256_of(&bytes),
+            file,
+            key: key.map(|k| (k, fingerprint)),
+        }))
     }
+}
 
-    fn fingerprint(&self, bytes: &[u8]) -> String {
-        idempotency::fingerprint_parts("POST", &self.fingerprint_path, bytes)
-    }
+/// A judged upload: the SHA-256 of the file, the file read, and the `Idempotency-Key` with the
+/// request's fingerprint.
+struct Opened {
+    sha256: String,
+    file: ImportFile,
+    key: Option<(String, String)>,
 }
 
 fn sha256_of(bytes: &[u8]) -> String {
@@ -434,17 +454,14 @@ pub async fn check_import(
     let op = Op::new(Action::ImportRecords, "import.dry_run", "import");
     let replayable = blocking(move || {
         case_work::office_step(&db, &mut caller, op, |work| {
-            let (bytes, mut file) = upload.judge(work)?;
-            let key = upload.key()?;
-            let fingerprint = upload.fingerprint(&bytes);
-            let (actor, now) = (work.actor(), work.now());
-            if let Some(key) = key.as_deref()
-                && let Some(stored) =
-                    idempotency::replayed(work.conn(), actor, key, &fingerprint, now)?
-            {
-                return Ok(stored);
-            }
-            let sha256 = sha256_of(&bytes);
+            let Opened {
+                sha256,
+                mut file,
+                key,
+            } = match upload.open(work)? {
+                Ok(opened) => opened,
+                Err(stored) => return Ok(stored),
+            };
             let earlier = imports::find_by_sha256(work.conn(), &sha256)?;
             judge_against_office(work.conn(), &mut file.lines)?;
             let report = report_of(&file, sha256, earlier.map(|i| i.id.0));
@@ -465,8 +482,9 @@ pub async fn check_import(
                 etag: None,
                 replayed: false,
             };
-            if let Some(key) = key.as_deref() {
-                idempotency::remember(work.conn(), actor, key, &fingerprint, now, &response)?;
+            if let Some((key, fingerprint)) = key {
+                let (actor, now) = (work.actor(), work.now());
+                idempotency::remember(work.conn(), actor, &key, &fingerprint, now, &response)?;
             }
             Ok(response)
         })
@@ -605,20 +623,14 @@ fn answer_of(row: &ImportRow, status: StatusCode) -> Result<Replayable, ApiError
 
 /// The first transaction: the file judged, then the import found, claimed or recorded.
 fn start(work: &mut Work<'_>, upload: &mut Upload) -> Result<Start, ApiError> {
-    let (bytes, file) = upload.judge(work)?;
-    let key = upload.key()?;
-    let fingerprint = upload.fingerprint(&bytes);
+    let Opened { sha256, file, key } = match upload.open(work)? {
+        Ok(opened) => opened,
+        Err(stored) => return Ok(Start::Done(stored)),
+    };
     let (actor, now) = (work.actor(), work.now());
-    if let Some(key) = key.as_deref()
-        && let Some(stored) = idempotency::replayed(work.conn(), actor, key, &fingerprint, now)?
-    {
-        return Ok(Start::Done(stored));
-    }
-    let sha256 = sha256_of(&bytes);
     let token = Uuid::now_v7();
     let until = now + chrono::Duration::seconds(CLAIM_SECONDS);
     work.detail("sha256", &sha256);
-    let key = key.map(|k| (k, fingerprint));
     match imports::find_by_sha256(work.conn(), &sha256)? {
         Some(done) if done.status == "completed" => {
             work.resource(done.id.0)
@@ -820,14 +832,17 @@ fn write_batch(
                                 ApiError::Internal("a judged case manager has no id".into())
                             })?;
                         let id = Uuid::now_v7();
-                        writes.case_files.push(NewFile {
+                        writes.case_files.push((
                             id,
-                            person_id,
-                            area: c.area,
-                            target_groups: c.target_groups.clone(),
-                            opened_on: c.opened_on,
-                            case_manager_id: manager,
-                        });
+                            NewCaseFile {
+                                person_id,
+                                area: c.area,
+                                case_manager_id: manager,
+                                opened_on: c.opened_on,
+                                target_groups: c.target_groups.clone(),
+                                confirmed: true,
+                            },
+                        ));
                         counts.case_files += 1;
                         Some(id)
                     }
@@ -878,21 +893,7 @@ pub async fn list_imports(
         let before = q
             .cursor
             .as_deref()
-            .map(|raw| {
-                let bad =
-                    || ApiError::bad_parameter("cursor", "is not a cursor returned by this API");
-                let position = crate::cursor::decode(raw)?;
-                let (at, id) = position
-                    .strip_prefix("import|")
-                    .and_then(|p| p.split_once('|'))
-                    .ok_or_else(bad)?;
-                Ok::<_, ApiError>((
-                    DateTime::parse_from_rfc3339(at)
-                        .map_err(|_| bad())?
-                        .to_utc(),
-                    Uuid::parse_str(id).map_err(|_| bad())?,
-                ))
-            })
+            .map(|raw| crate::cursor::decode_created(raw, "import"))
             .transpose()?;
         let mut rows = imports::list(work.conn(), before, i64::from(limit) + 1)?;
         let next = crate::cursor::cut(
@@ -900,7 +901,7 @@ pub async fn list_imports(
             limit as usize,
             "/api/v1/imports",
             &query,
-            |last| format!("import|{}|{}", last.created_at.0.to_rfc3339(), last.id.0),
+            |last| crate::cursor::encode_created("import", last.created_at.0, last.id.0),
         );
         work.detail("returned", rows.len());
         Ok(ImportPage {

@@ -370,22 +370,7 @@ pub async fn list_siuss_exports(
             let before = q
                 .cursor
                 .as_deref()
-                .map(|raw| {
-                    let bad = || {
-                        ApiError::bad_parameter("cursor", "is not a cursor returned by this API")
-                    };
-                    let position = crate::cursor::decode(raw)?;
-                    let (at, id) = position
-                        .strip_prefix("siuss|")
-                        .and_then(|p| p.split_once('|'))
-                        .ok_or_else(bad)?;
-                    Ok::<_, ApiError>((
-                        DateTime::parse_from_rfc3339(at)
-                            .map_err(|_| bad())?
-                            .to_utc(),
-                        Uuid::parse_str(id).map_err(|_| bad())?,
-                    ))
-                })
+                .map(|raw| crate::cursor::decode_created(raw, "siuss"))
                 .transpose()?;
             let mut rows = siuss::list_exports(work.conn(), before, i64::from(limit) + 1)?;
             let next = crate::cursor::cut(
@@ -393,7 +378,7 @@ pub async fn list_siuss_exports(
                 limit as usize,
                 "/api/v1/siuss-exports",
                 &query,
-                |last| format!("siuss|{}|{}", last.created_at.0.to_rfc3339(), last.id.0),
+                |last| crate::cursor::encode_created("siuss", last.created_at.0, last.id.0),
             );
             let items: Vec<SiussExport> =
                 rows.iter().map(SiussExport::of).collect::<Result<_, _>>()?;
