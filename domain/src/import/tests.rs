@@ -229,3 +229,64 @@ fn every_column_is_documented() {
         );
     }
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::super::*;
+    use super::today;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// Whatever bytes arrive, the reader answers (a file or why not) and never panics.
+        #[test]
+        fn any_bytes_are_read_or_refused(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let _ = read_file(&bytes, today());
+        }
+
+        /// Rows of the template's columns with arbitrary text (up to 1 300, so up to three
+        /// batches): every line is judged once, and the batches hold every line exactly once
+        /// with each household whole.
+        #[test]
+        fn every_line_is_in_one_batch_with_its_household(
+            rows in proptest::collection::vec(
+                ("[A-Za-z ]{0,8}", "[A-Za-z]{0,8}", "(H[0-3])?", "(reference_person|child|spouse|x)?"),
+                1..1300,
+            )
+        ) {
+            let mut text = String::from("given_names;family_names;household;household_relationship\n");
+            for (given, family, key, relationship) in &rows {
+                text.push_str(&format!("{given};{family};{key};{relationship}\n"));
+            }
+            let file = read_file(text.as_bytes(), today()).expect("a header and rows");
+            prop_assert_eq!(file.lines.len(), rows.len());
+            let batches = batches(&file.lines);
+            let mut seen: Vec<usize> = batches.iter().flatten().copied().collect();
+            seen.sort_unstable();
+            prop_assert_eq!(seen, (0..file.lines.len()).collect::<Vec<_>>());
+            for line in &file.lines {
+                if let Some(h) = line.verdict.row().and_then(|r| r.household.as_ref()) {
+                    // A valid member has its reference person among the valid rows.
+                    prop_assert!(file.lines.iter().any(|l| l
+                        .verdict
+                        .row()
+                        .and_then(|r| r.household.as_ref())
+                        .is_some_and(|o| o.key == h.key
+                            && o.relationship == Relationship::ReferencePerson)));
+                    let homes: Vec<usize> = batches
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, b)| b.iter().any(|i| file.lines[*i]
+                            .verdict
+                            .row()
+                            .and_then(|r| r.household.as_ref())
+                            .is_some_and(|o| o.key == h.key)))
+                        .map(|(n, _)| n)
+                        .collect();
+                    prop_assert_eq!(homes.len(), 1, "household {} split", h.key);
+                }
+            }
+        }
+    }
+}
