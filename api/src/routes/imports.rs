@@ -91,6 +91,20 @@ pub struct ImportReport {
     pub import_id: Option<Uuid>,
     /// The refused lines, in file order.
     pub refused_lines: Vec<RefusedLine>,
+    /// Lines that would be imported although their tax code encodes another birth date or sex
+    /// than the row gives (the office keeps the data as given, as `POST /persons` does: a
+    /// warning, not a refusal), in file order.
+    pub warned_lines: Vec<WarnedLine>,
+}
+
+/// A line that would be imported with warnings.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WarnedLine {
+    /// Its line number in the file (the header is line 1).
+    #[schema(format = Int32, example = 17)]
+    pub line: i32,
+    /// The warnings, with the column each concerns.
+    pub warnings: Vec<ImportProblem>,
 }
 
 /// An import: its file, its progress and what it did.
@@ -495,10 +509,31 @@ pub async fn check_import(
 
 fn report_of(file: &ImportFile, sha256: String, import_id: Option<Uuid>) -> ImportReport {
     let mut refused_lines = Vec::new();
+    let mut warned_lines = Vec::new();
     let (mut households, mut case_files) = (0, 0);
     for line in &file.lines {
         match &line.verdict {
             Verdict::Valid(row) => {
+                let warnings: Vec<ImportProblem> = row
+                    .person
+                    .tax_code_warnings()
+                    .iter()
+                    .map(|w| ImportProblem {
+                        column: Some(w.field().to_owned()),
+                        // Not the warning's own message, which repeats the encoded value: the
+                        // report names no value of the file.
+                        reason: format!(
+                            "the tax code encodes another {}",
+                            w.field().replace('_', " ")
+                        ),
+                    })
+                    .collect();
+                if !warnings.is_empty() {
+                    warned_lines.push(WarnedLine {
+                        line: line_number(line),
+                        warnings,
+                    });
+                }
                 households += row.household.as_ref().is_some_and(|h| {
                     h.relationship == socialcare_domain::household::Relationship::ReferencePerson
                 }) as usize;
@@ -525,6 +560,7 @@ fn report_of(file: &ImportFile, sha256: String, import_id: Option<Uuid>) -> Impo
         batches: count(batches(&file.lines).len()),
         import_id,
         refused_lines,
+        warned_lines,
     }
 }
 

@@ -42,7 +42,7 @@ async fn post_csv(app: &TestApp, token: &str, path: &str, csv: &str) -> reqwest:
 
 /// Luca Rossi, registered with his tax code and birth date, and Carla Neri (born 1970-05-05),
 /// both by anna; then the file: a household of two with a case file for its reference person
-/// (lines 2-3), Luca again by tax code (4), an impossible birth date (5), tina as case manager
+/// (lines 2-3; his tax code encodes another birth year than Giovanni's row), Luca again by tax code (4), an impossible birth date (5), tina as case manager
 /// in an area not hers (6), Carla again by name and birth date (7) and once more confirmed as a
 /// new person (8).
 async fn registered_and_file(app: &TestApp, o: &Office) -> (String, String, String) {
@@ -74,7 +74,7 @@ async fn registered_and_file(app: &TestApp, o: &Office) -> (String, String, Stri
     let csv = format!(
         "{HEADER}\n\
          Anna;Verdi;1980-01-01;F;VRDNNA80A41L378F;FAM1;reference_person;social_inclusion;homeless|adult_in_need;2025-03-01;anna;\n\
-         Giovanni;Bianchi;12/02/1975;M;BNCGNN75B12L378Z;FAM1;spouse;;;;;\n\
+         Giovanni;Bianchi;12/02/1976;M;BNCGNN75B12L378Z;FAM1;spouse;;;;;\n\
          Luca;Rossi;1960-04-15;M;RSSLCU60D15L378Y;;;;;;;\n\
          Paola;Neri;2999-01-01;F;;;;;;;;\n\
          Piero;Gialli;1950-01-01;M;;;;social_inclusion;homeless;2025-01-01;tina;\n\
@@ -112,6 +112,12 @@ pub(crate) async fn a_dry_run_judges_every_row_and_changes_nothing(app: TestApp)
     assert_eq!(refused[1]["problems"][0]["column"], "birth_date");
     assert_eq!(refused[2]["problems"][0]["column"], "case_manager");
     assert_eq!(refused[3]["candidates"], json!([carla]));
+    // Giovanni's tax code says 1975, his row 1976: imported as given, with a warning.
+    assert_eq!(
+        report["warned_lines"],
+        json!([{"line": 3, "warnings": [{"column": "birth_date",
+            "reason": "the tax code encodes another birth date"}]}])
+    );
     assert_eq!(counts(&app), before, "a dry run writes nothing");
     let record = app.audit_entries(1).remove(0);
     assert_eq!(record.action, "import.dry_run");
