@@ -46,7 +46,7 @@ pub struct Column {
 }
 
 /// The template, in the order of `GET /imports/template`.
-pub const COLUMNS: [Column; 22] = [
+pub const COLUMNS: [Column; 23] = [
     col(
         "given_names",
         true,
@@ -148,6 +148,12 @@ pub const COLUMNS: [Column; 22] = [
         "social_inclusion",
     ),
     col(
+        "case_target_groups",
+        false,
+        "Target groups of the case file separated by `|` (e.g. `homeless|adult_in_need`); at least one with `case_area`.",
+        "homeless",
+    ),
+    col(
         "case_opened_on",
         false,
         "Day the file was opened, required with `case_area`.",
@@ -160,14 +166,6 @@ pub const COLUMNS: [Column; 22] = [
         "l.bianchi",
     ),
 ];
-
-/// The column of the target groups, read with the case file's columns.
-pub const TARGET_GROUPS_COLUMN: Column = col(
-    "case_target_groups",
-    false,
-    "Target groups of the case file separated by `|` (e.g. `homeless|adult_in_need`); at least one with `case_area`.",
-    "homeless",
-);
 
 const fn col(
     name: &'static str,
@@ -183,18 +181,10 @@ const fn col(
     }
 }
 
-/// Every column of the template, the target groups included.
-pub fn columns() -> Vec<Column> {
-    let mut all = COLUMNS.to_vec();
-    all.insert(20, TARGET_GROUPS_COLUMN);
-    all
-}
-
 /// The template: the header row and one example row, `;`-separated.
 pub fn template() -> String {
-    let all = columns();
-    let header: Vec<&str> = all.iter().map(|c| c.name).collect();
-    let example: Vec<&str> = all.iter().map(|c| c.example).collect();
+    let header: Vec<&str> = COLUMNS.iter().map(|c| c.name).collect();
+    let example: Vec<&str> = COLUMNS.iter().map(|c| c.example).collect();
     format!("{}\r\n{}\r\n", header.join(";"), example.join(";"))
 }
 
@@ -406,7 +396,7 @@ fn delimiter_of(header: &str) -> Result<char, FileError> {
 
 /// The header's columns: each a column of the template, none twice, the required present.
 fn header_columns(headers: &csv::StringRecord) -> Result<Vec<&'static str>, FileError> {
-    let known = columns();
+    let known = &COLUMNS;
     let mut seen: Vec<&'static str> = Vec::new();
     for name in headers.iter() {
         let wanted = name.trim().to_lowercase();
@@ -555,7 +545,7 @@ fn parse_row(fields: &HashMap<&str, &str>, today: NaiveDate) -> Result<Row, Vec<
             false
         }
     };
-    let household = household_part(fields, &get, today, &mut problems, &mut date);
+    let household = household_part(&get, today, &mut problems, &mut date);
     let case_file = case_file_part(&get, &mut problems, &mut date);
     match person {
         Some(person) if problems.is_empty() => Ok(Row {
@@ -572,7 +562,6 @@ fn parse_row(fields: &HashMap<&str, &str>, today: NaiveDate) -> Result<Row, Vec<
 }
 
 fn household_part(
-    fields: &HashMap<&str, &str>,
     get: &impl Fn(&str) -> Option<String>,
     today: NaiveDate,
     problems: &mut Vec<Problem>,
@@ -581,11 +570,7 @@ fn household_part(
     let joined_on = date("household_joined_on", problems);
     let relationship = get("household_relationship");
     let Some(key) = get("household") else {
-        if relationship.is_some()
-            || fields
-                .get("household_joined_on")
-                .is_some_and(|v| !v.is_empty())
-        {
+        if relationship.is_some() || get("household_joined_on").is_some() {
             problems.push(Problem::at(
                 "household",
                 "is required with household_relationship or household_joined_on",

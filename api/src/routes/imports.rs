@@ -636,7 +636,9 @@ pub async fn create_import(
                 let outcome = run_batches(&db, &mut caller, &import, token, &file, created, key);
                 if outcome.is_err() {
                     // Let the same file, sent again, go on at once rather than after the claim.
-                    let _ = db.write(|c| imports::release(c, import.id.0, token));
+                    if let Err(e) = db.write(|c| imports::release(c, import.id.0, token)) {
+                        tracing::warn!(import = %import.id.0, "an import's claim was not given up: {e}");
+                    }
                 }
                 outcome
             }

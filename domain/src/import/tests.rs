@@ -221,7 +221,7 @@ fn batches_keep_households_whole_and_are_stable() {
 #[test]
 fn every_column_is_documented() {
     let doc = include_str!("../../../docs/import.md");
-    for column in columns() {
+    for column in COLUMNS {
         assert!(
             doc.contains(&format!("| `{}` |", column.name)),
             "docs/import.md does not describe `{}`",
