@@ -144,11 +144,17 @@ pub enum Action {
     /// Import persons, households and open case files in bulk from the files of the system the
     /// office replaces (office manager only: the import opens files in every area).
     ImportRecords,
+    /// Produce a data subject's copy of everything the office holds about them and who accessed
+    /// it (GDPR art. 15): the privacy officer only.
+    CopyPersonalData,
+    /// See which records the retention rules make due and run the retention procedure that
+    /// erases and pseudonymises them: the privacy officer only.
+    ApplyRetention,
 }
 
 impl Action {
     /// Every action, for exhaustive tests and the documentation table.
-    pub const ALL: [Action; 47] = [
+    pub const ALL: [Action; 49] = [
         Action::ManageStaffAccounts,
         Action::ReadOwnAccount,
         Action::RegisterPerson,
@@ -196,6 +202,8 @@ impl Action {
         Action::ReadStatistics,
         Action::ExportBenefits,
         Action::ImportRecords,
+        Action::CopyPersonalData,
+        Action::ApplyRetention,
     ];
 
     /// Code recorded in the audit trail of a refusal.
@@ -248,6 +256,8 @@ impl Action {
             Action::ReadStatistics => "statistics.read",
             Action::ExportBenefits => "benefits.export",
             Action::ImportRecords => "records.import",
+            Action::CopyPersonalData => "personal_data.copy",
+            Action::ApplyRetention => "retention.apply",
         }
     }
 }
@@ -434,6 +444,9 @@ pub fn decide(subject: &Subject<'_>, action: Action, resource: Resource<'_>) -> 
         (Action::ReadStatistics, _) => Decision::of(any(&[OfficeManager, AreaCoordinator])),
         (Action::ExportBenefits, _) => Decision::of(any(&[OfficeManager, Administrative])),
         (Action::ImportRecords, _) => Decision::of(subject.has(OfficeManager)),
+        (Action::CopyPersonalData | Action::ApplyRetention, _) => {
+            Decision::of(subject.has(PrivacyOfficer))
+        }
         (Action::RegisterPerson, _) => Decision::of(any(&[
             SocialWorker,
             Educator,
@@ -934,6 +947,8 @@ mod tests {
                         | Action::ReadAuditTrail
                         | Action::VerifyAuditTrail
                         | Action::ReviewBreakGlass
+                        | Action::CopyPersonalData
+                        | Action::ApplyRetention
                 ) {
                     continue;
                 }

@@ -26,6 +26,8 @@ pub fn publishes(action: Action) -> bool {
             | Action::ReviewBreakGlass
             | Action::ManageStaffAccounts
             | Action::ImportRecords
+            | Action::CopyPersonalData
+            | Action::ApplyRetention
     )
 }
 

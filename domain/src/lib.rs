@@ -22,6 +22,7 @@ pub mod import;
 pub mod labels;
 pub mod names;
 pub mod pact;
+pub mod personal_data;
 pub mod partner;
 pub mod person;
 pub mod prison;

@@ -29,6 +29,7 @@ pub mod imports;
 pub mod migrations;
 pub mod pacts;
 pub mod partners;
+pub mod personal_data;
 pub mod persons;
 pub mod prison;
 pub mod projects;
