@@ -215,6 +215,12 @@ impl Application {
             config.audit_read_commit == crate::config::ReadAuditCommit::Asynchronous,
         );
         let jwt = JwtKeys::from_config(&config)?;
+        let retention = socialcare_domain::personal_data::RetentionPolicy::new(
+            config.retention_case_content_years,
+            config.retention_special_category_years,
+            config.retention_identity_years,
+        )
+        .map_err(|e| anyhow::anyhow!("retention periods: {e}"))?;
         let db = open_database(&config)?;
         let (db, applied, generated) = {
             let config = config.clone();
@@ -272,6 +278,7 @@ impl Application {
             provincial_programmes: config.provincial_programmes.clone(),
             client_assertion_audience: config.client_assertion_audience.clone(),
             statistics_threshold: config.statistics_threshold,
+            retention,
             siuss_body_code: config.siuss_body_code.clone().filter(|c| !c.is_empty()),
             event_retention: chrono::Duration::days(i64::from(config.event_retention_days)),
             webhook_max_failures: config.webhook_max_failures,

@@ -262,6 +262,19 @@ pub struct Config {
     /// (2-1000, default 5).
     #[arg(long, env = "SOCIALCARE_STATISTICS_THRESHOLD", default_value_t = 5, value_parser = clap::value_parser!(u64).range(2..=1000), global = true)]
     pub statistics_threshold: u64,
+    /// Years after a case file closed before the retention procedure erases its content (the
+    /// free text of its records), 1-100 (see docs/retention.md).
+    #[arg(long, env = "SOCIALCARE_RETENTION_CASE_CONTENT_YEARS", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=100), global = true)]
+    pub retention_case_content_years: u16,
+    /// Years after a person's last case file closed before the retention procedure erases their
+    /// special categories of data (health and disability, ethnic community, legal status,
+    /// justice), 1-100.
+    #[arg(long, env = "SOCIALCARE_RETENTION_SPECIAL_CATEGORY_YEARS", default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=100), global = true)]
+    pub retention_special_category_years: u16,
+    /// Years after a person's last case file closed before the retention procedure
+    /// pseudonymises their identity, 1-100 and at least the two periods above.
+    #[arg(long, env = "SOCIALCARE_RETENTION_IDENTITY_YEARS", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=100), global = true)]
+    pub retention_identity_years: u16,
     /// Lifetime of an access token, in seconds.
     #[arg(long, env = "SOCIALCARE_ACCESS_TOKEN_TTL_SECS", default_value_t = 900, value_parser = clap::value_parser!(u32).range(30..=86_400), global = true)]
     pub access_token_ttl_secs: u32,

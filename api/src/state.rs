@@ -33,6 +33,8 @@ pub struct AppState {
     pub siuss_body_code: Option<String>,
     /// Counts of more than none and fewer than this are suppressed from the indicators.
     pub statistics_threshold: u64,
+    /// How long each retention rule keeps records.
+    pub retention: socialcare_domain::personal_data::RetentionPolicy,
     /// How long the events of the feed are kept.
     pub event_retention: chrono::Duration,
     /// After how many failed deliveries in a row a webhook subscription is disabled.

@@ -35,6 +35,7 @@ pub mod prison;
 pub mod projects;
 pub mod rankings;
 pub mod referrals;
+pub mod retention;
 pub mod schema;
 pub mod sensitive;
 pub mod sessions;

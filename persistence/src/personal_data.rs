@@ -105,21 +105,23 @@ fn parse_schema(source: &'static str) -> BTreeMap<&'static str, TableDef> {
             continue;
         }
         // `    users (id) {`
-        if line.starts_with("    ") && !line.starts_with("     ") && trimmed.ends_with(") {") {
-            if let Some((name, rest)) = trimmed.split_once(" (") {
-                let key = rest
-                    .trim_end_matches(") {")
-                    .split(',')
-                    .map(str::trim)
-                    .collect();
-                current = Some((
-                    name,
-                    TableDef {
-                        key,
-                        columns: Vec::new(),
-                    },
-                ));
-            }
+        if line.starts_with("    ")
+            && !line.starts_with("     ")
+            && trimmed.ends_with(") {")
+            && let Some((name, rest)) = trimmed.split_once(" (")
+        {
+            let key = rest
+                .trim_end_matches(") {")
+                .split(',')
+                .map(str::trim)
+                .collect();
+            current = Some((
+                name,
+                TableDef {
+                    key,
+                    columns: Vec::new(),
+                },
+            ));
         }
     }
     tables
@@ -167,7 +169,10 @@ const fn both(table: &'static str, by_case_file: &'static str, by_person: &'stat
 /// [`socialcare_domain::personal_data::KINDS`].
 pub const LINKS: &[Link] = &[
     person("persons", "id IN ({p})"),
-    person("person_merges", "survivor_id IN ({p}) OR duplicate_id IN ({p})"),
+    person(
+        "person_merges",
+        "survivor_id IN ({p}) OR duplicate_id IN ({p})",
+    ),
     person(
         "households",
         "id IN (SELECT household_id FROM household_members WHERE person_id IN ({p}))",
@@ -226,7 +231,11 @@ pub const LINKS: &[Link] = &[
     ),
     cf("employment_reviews", EMPLOYMENT_PLACEMENT),
     cf("employment_hours", EMPLOYMENT_PLACEMENT),
-    both("applications", "case_file_id IN ({cf})", "person_id IN ({p})"),
+    both(
+        "applications",
+        "case_file_id IN ({cf})",
+        "person_id IN ({p})",
+    ),
     cf("application_inputs", APPLICATION),
     cf("application_transitions", APPLICATION),
     cf("place_allocations", APPLICATION),

@@ -177,6 +177,7 @@ diesel::table! {
         annulled_at -> Nullable<SqlInstant>,
         annulled_by -> Nullable<SqlUuid>,
         annulment_reason -> Nullable<Text>,
+        anonymised_at -> Nullable<SqlInstant>,
     }
 }
 
@@ -236,6 +237,7 @@ diesel::table! {
         updated_by -> SqlUuid,
         confirmed_at -> Nullable<SqlInstant>,
         confirmed_by -> Nullable<SqlUuid>,
+        content_erased_at -> Nullable<SqlInstant>,
     }
 }
 
@@ -1585,6 +1587,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{SqlInstant, SqlUuid};
+
+    retention_runs (id) {
+        id -> SqlUuid,
+        status -> Text,
+        authorisation -> Text,
+        as_of -> Date,
+        case_content_years -> Integer,
+        special_category_years -> Integer,
+        identity_years -> Integer,
+        case_files -> Integer,
+        special_categories -> Integer,
+        persons -> Integer,
+        exports -> Integer,
+        claimed_until -> SqlInstant,
+        created_at -> SqlInstant,
+        created_by -> SqlUuid,
+        completed_at -> Nullable<SqlInstant>,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_areas -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -1748,6 +1773,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     siuss_export_persons,
     imports,
     import_rows,
+    retention_runs,
 );
 
 /// Every table of the schema with its columns, in declaration order: what both migration sets
@@ -1834,6 +1860,7 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "annulled_at",
             "annulled_by",
             "annulment_reason",
+            "anonymised_at",
         ],
     ),
     ("person_name_tokens", &["token", "person_id", "sort_key"]),
@@ -1869,6 +1896,7 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "updated_by",
             "confirmed_at",
             "confirmed_by",
+            "content_erased_at",
         ],
     ),
     (
@@ -2942,6 +2970,26 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "household_id",
             "case_file_id",
             "problems",
+        ],
+    ),
+    (
+        "retention_runs",
+        &[
+            "id",
+            "status",
+            "authorisation",
+            "as_of",
+            "case_content_years",
+            "special_category_years",
+            "identity_years",
+            "case_files",
+            "special_categories",
+            "persons",
+            "exports",
+            "claimed_until",
+            "created_at",
+            "created_by",
+            "completed_at",
         ],
     ),
 ];

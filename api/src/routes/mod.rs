@@ -23,6 +23,7 @@ pub mod me;
 pub mod pacts;
 pub mod partner_referrals;
 pub mod partners;
+pub mod personal_data;
 pub mod persons;
 pub mod projects;
 pub mod referrals;
@@ -247,6 +248,7 @@ fn configure_pacts(cfg: &mut ServiceConfig) {
         .service(siuss::list_siuss_exports)
         .service(siuss::get_siuss_export)
         .service(siuss::get_siuss_export_file)
+        .service(personal_data::get_personal_data_copy)
         .service(imports::get_import_template)
         .service(imports::check_import)
         .service(imports::create_import)

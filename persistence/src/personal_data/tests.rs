@@ -37,7 +37,10 @@ fn every_table_is_a_kind_of_record_about_persons_or_says_why_not() {
     let tables = schema_tables();
     let links: Vec<&str> = LINKS.iter().map(|l| l.table).collect();
     let kinds: Vec<&str> = KINDS.iter().map(|k| k.table).collect();
-    assert_eq!(links, kinds, "LINKS and KINDS list the same tables in one order");
+    assert_eq!(
+        links, kinds,
+        "LINKS and KINDS list the same tables in one order"
+    );
     let excluded: BTreeSet<&str> = NOT_ABOUT_PERSONS.iter().map(|(t, _)| *t).collect();
     for table in tables.keys() {
         assert!(

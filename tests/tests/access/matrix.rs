@@ -109,6 +109,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("search_audit_records", "DDDDDDADDAU"),
     ("verify_audit_trail", "DDDDDDADDAU"),
     ("get_person_access_report", "DDDDDDADDAU"),
+    // The data subject's copy (GDPR art. 15): the privacy officer alone.
+    ("get_personal_data_copy", "DDDDDDDDDAU"),
     // Social projects and inclusion pacts: visible to whoever sees the case file, written by
     // the case team.
     ("list_projects", "AAADDAAADDU"),

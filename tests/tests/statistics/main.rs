@@ -3,6 +3,7 @@
 //! true totals, CSV, who may read them, and the audit record of every read.
 
 mod imports;
+mod personal_data;
 mod siuss;
 
 use std::collections::BTreeMap;
@@ -18,6 +19,10 @@ use crate::imports::{
     an_import_registers_the_rows_that_pass_and_the_same_file_nothing_more,
     bad_files_are_4xx_and_bad_rows_are_refused, only_the_office_manager_imports,
     the_same_file_at_once_on_two_servers_is_imported_once,
+};
+use crate::personal_data::{
+    a_copy_holds_what_every_endpoint_gives_about_the_person_and_who_accessed_it,
+    only_the_privacy_officer_makes_a_copy,
 };
 use crate::siuss::{
     a_period_is_exported_with_its_refusals_and_given_again_identically,
@@ -40,6 +45,8 @@ on_both_engines!(
     bad_files_are_4xx_and_bad_rows_are_refused,
     a_large_file_goes_in_batches_and_an_interrupted_import_goes_on,
     the_same_file_at_once_on_two_servers_is_imported_once,
+    a_copy_holds_what_every_endpoint_gives_about_the_person_and_who_accessed_it,
+    only_the_privacy_officer_makes_a_copy,
 );
 
 /// The office: the administrator, the office manager, a coordinator and a clerk of
@@ -84,7 +91,13 @@ pub(crate) async fn office(app: &TestApp) -> Office {
 }
 
 /// Opens a file for `person` in `area` (managed by `worker`), 100 days ago, for `groups`.
-async fn file(app: &TestApp, worker: &Staff, person: &str, area: &str, groups: &[&str]) -> String {
+pub(crate) async fn file(
+    app: &TestApp,
+    worker: &Staff,
+    person: &str,
+    area: &str,
+    groups: &[&str],
+) -> String {
     let (id, token) = worker;
     id_of(
         &created(
