@@ -354,6 +354,7 @@ path_ids!(
     BenefitId => "benefit_id",
     SiussExportId => "export_id",
     ImportId => "import_id",
+    RetentionRunId => "run_id",
     TrainingEventId => "event_id",
     StaffUserId => "user_id",
     PartnerOrganisationId => "organisation_id",

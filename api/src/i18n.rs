@@ -102,6 +102,27 @@ fn italian_title(problem: &Problem) -> &'static str {
 
 /// Messages the server writes, with their Italian text.
 const EXACT: &[(&str, &str)] = &[
+    // The data subject's copy and retention.
+    (
+        "the copy is given as application/json or text/html",
+        "la copia è fornita come application/json o text/html",
+    ),
+    (
+        "another retention run is working now: GET /retention/runs shows it",
+        "un'altra esecuzione della conservazione è in corso: GET /retention/runs la mostra",
+    ),
+    (
+        "this run was taken over as interrupted: GET /retention/runs shows where it stands",
+        "questa esecuzione è stata considerata interrotta: GET /retention/runs mostra a che punto è",
+    ),
+    (
+        "no retention run with this id",
+        "non esiste un'esecuzione della conservazione con questo identificativo",
+    ),
+    (
+        "the retention procedure erased this file; its record stays",
+        "la procedura di conservazione ha cancellato questo file; ne resta la registrazione",
+    ),
     // Bulk import.
     ("send the file as text/csv", "inviare il file come text/csv"),
     (

@@ -210,6 +210,11 @@ typed_id!(
     "import"
 );
 typed_id!(
+    /// A run of the retention procedure.
+    RetentionRunId,
+    "retention run"
+);
+typed_id!(
     /// A published ranking of a care resource.
     PublishedRankingId,
     "published ranking"

@@ -1166,6 +1166,28 @@ pub const CODE_LISTS: &[CodeList] = &[
         ],
     },
     CodeList {
+        name: "retention_rule",
+        schema: "RetentionRule",
+        it: "Regola di conservazione",
+        en: "Retention rule",
+        codes: &[
+            l("case_content", "Contenuto del fascicolo", "Case file content"),
+            l("special_categories", "Categorie particolari di dati", "Special categories of data"),
+            l("identity", "Identità della persona", "Identity of the person"),
+        ],
+    },
+    CodeList {
+        name: "retention_run_status",
+        schema: "RetentionRunStatus",
+        it: "Stato di un'esecuzione della conservazione",
+        en: "State of a retention run",
+        codes: &[
+            l("running", "In corso", "Running"),
+            l("completed", "Completata", "Completed"),
+            l("interrupted", "Interrotta", "Interrupted"),
+        ],
+    },
+    CodeList {
         name: "review_progress",
         schema: "ReviewProgressCode",
         it: "Andamento alla verifica",

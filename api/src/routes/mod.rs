@@ -24,6 +24,7 @@ pub mod pacts;
 pub mod partner_referrals;
 pub mod partners;
 pub mod personal_data;
+pub mod retention;
 pub mod persons;
 pub mod projects;
 pub mod referrals;
@@ -249,6 +250,10 @@ fn configure_pacts(cfg: &mut ServiceConfig) {
         .service(siuss::get_siuss_export)
         .service(siuss::get_siuss_export_file)
         .service(personal_data::get_personal_data_copy)
+        .service(retention::preview_retention)
+        .service(retention::create_retention_run)
+        .service(retention::list_retention_runs)
+        .service(retention::get_retention_run)
         .service(imports::get_import_template)
         .service(imports::check_import)
         .service(imports::create_import)

@@ -456,6 +456,7 @@ fn found(conn: &mut AnyConnection, id: Uuid) -> Result<ExportRow, ApiError> {
         (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Neither the office manager nor administrative staff.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such export.", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The retention procedure erased the file (its record stays).", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/siuss-exports/{export_id}/file")]
@@ -477,6 +478,11 @@ pub async fn get_siuss_export_file(
             work.resource(row.id.0)
                 .detail("sha256", &row.sha256)
                 .shows(persons);
+            if row.content == socialcare_domain::personal_data::ERASED {
+                return Err(ApiError::Gone(
+                    "the retention procedure erased this file; its record stays".into(),
+                ));
+            }
             Ok((row.period, row.content))
         },
     )
