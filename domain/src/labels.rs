@@ -1171,9 +1171,21 @@ pub const CODE_LISTS: &[CodeList] = &[
         it: "Regola di conservazione",
         en: "Retention rule",
         codes: &[
-            l("case_content", "Contenuto del fascicolo", "Case file content"),
-            l("special_categories", "Categorie particolari di dati", "Special categories of data"),
-            l("identity", "Identità della persona", "Identity of the person"),
+            l(
+                "case_content",
+                "Contenuto del fascicolo",
+                "Case file content",
+            ),
+            l(
+                "special_categories",
+                "Categorie particolari di dati",
+                "Special categories of data",
+            ),
+            l(
+                "identity",
+                "Identità della persona",
+                "Identity of the person",
+            ),
         ],
     },
     CodeList {

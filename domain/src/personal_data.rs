@@ -734,7 +734,8 @@ pub struct PersonFacts {
     pub open_case_files: i64,
     /// When the last of their closed case files closed.
     pub last_closed_on: Option<NaiveDate>,
-    /// The day their registry record last changed.
+    /// The day their registry record last changed (counts only for a person without case
+    /// files).
     pub last_changed_on: NaiveDate,
     /// The last day of a benefit granted to them (`None` with none); an open-ended benefit
     /// counts as still running.
@@ -744,21 +745,20 @@ pub struct PersonFacts {
 }
 
 impl PersonFacts {
-    /// The day from which the person-wide rules count: the latest of the last closing, the last
-    /// change to their record and the end of their last benefit; `None` while a file is open or
-    /// a benefit has no end.
+    /// The day from which the person-wide rules count: for a person with case files, the latest
+    /// of their last file's closing and their last benefit's end; for a person without any
+    /// (a household member, say), the latest of their record's last change and their last
+    /// benefit's end. `None` while a file is open or a benefit has no end. A record imported or
+    /// corrected today does not restart the period of a file closed long ago.
     pub fn anchor(&self) -> Option<NaiveDate> {
         if self.open_case_files > 0 || self.benefit_open_ended {
             return None;
         }
-        [
-            self.last_closed_on,
-            Some(self.last_changed_on),
-            self.last_benefit_on,
-        ]
-        .into_iter()
-        .flatten()
-        .max()
+        let own = match self.last_closed_on {
+            Some(closed) => closed,
+            None => self.last_changed_on,
+        };
+        Some(self.last_benefit_on.map_or(own, |benefit| benefit.max(own)))
     }
 
     /// Whether `rule` (a person-wide one) is due for the person on `today`.

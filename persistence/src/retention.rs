@@ -102,11 +102,13 @@ const SPECIAL_TABLES: [&str; 4] = [
     "person_justice",
 ];
 
-/// Persons with no case file open and no open-ended benefit whose record last changed before
-/// `changed_before`, who still have something a person-wide rule would take (an identity not
-/// pseudonymised, or special-category records), by id after `after`, with their facts.
+/// Persons with no case file open and no open-ended benefit, whose case files all closed before
+/// `closed_before` (or, with none, whose record last changed before `changed_before`), who still
+/// have something a person-wide rule would take (an identity not pseudonymised, or
+/// special-category records), by id after `after`, with their facts.
 pub fn person_candidates(
     conn: &mut AnyConnection,
+    closed_before: NaiveDate,
     changed_before: DateTime<Utc>,
     after: Uuid,
     limit: i64,
@@ -123,8 +125,11 @@ pub fn person_candidates(
            (SELECT MAX(b.until_on) FROM benefits b WHERE b.person_id = p.id) AS last_benefit_on, \
            ({special}) AS has_special \
          FROM persons p \
-         WHERE p.updated_at < {{1}} AND p.id > {{2}} \
+         WHERE p.id > {{2}} \
            AND (p.anonymised_at IS NULL OR {special}) \
+           AND CASE WHEN EXISTS (SELECT 1 FROM case_files c WHERE c.person_id = p.id) \
+                 THEN NOT EXISTS (SELECT 1 FROM case_files c WHERE c.person_id = p.id AND c.closed_on >= {{4}}) \
+                 ELSE p.updated_at < {{1}} END \
            AND NOT EXISTS (SELECT 1 FROM case_files c WHERE c.person_id = p.id AND c.closed_on IS NULL) \
            AND NOT EXISTS (SELECT 1 FROM benefits b WHERE b.person_id = p.id AND b.until_on IS NULL) \
          ORDER BY p.id LIMIT {{3}}"
@@ -134,21 +139,25 @@ pub fn person_candidates(
             statement
                 .replace("{1}", "$1")
                 .replace("{2}", "$2")
-                .replace("{3}", "$3"),
+                .replace("{3}", "$3")
+                .replace("{4}", "$4"),
         )
         .bind::<SqlInstant, _>(DbInstant(changed_before))
         .bind::<SqlUuid, _>(DbUuid(after))
         .bind::<diesel::sql_types::BigInt, _>(limit)
+        .bind::<Date, _>(closed_before)
         .load(c)?,
         AnyConnection::Sqlite(c) => diesel::sql_query(
             statement
                 .replace("{1}", "?1")
                 .replace("{2}", "?2")
-                .replace("{3}", "?3"),
+                .replace("{3}", "?3")
+                .replace("{4}", "?4"),
         )
         .bind::<SqlInstant, _>(DbInstant(changed_before))
         .bind::<SqlUuid, _>(DbUuid(after))
         .bind::<diesel::sql_types::BigInt, _>(limit)
+        .bind::<Date, _>(closed_before)
         .load(c)?,
     };
     Ok(rows

@@ -85,8 +85,8 @@ fn counted_from(rule: Rule) -> &'static str {
     match rule {
         Rule::CaseContent => "after the case file closed",
         Rule::SpecialCategories | Rule::Identity => {
-            "after the person's last case file closed (or their record last changed) and their \
-             last benefit ended"
+            "after the person's last case file closed (or, without any, their record last \
+             changed) and their last benefit ended"
         }
     }
 }

@@ -173,7 +173,9 @@ pub struct RetentionRun {
     /// Its state.
     pub status: RetentionRunStatus,
     /// The authorisation to discard it carries out.
-    #[schema(example = "Soprintendenza archivistica, autorizzazione allo scarto prot. 1234 del 2026-11-30")]
+    #[schema(
+        example = "Soprintendenza archivistica, autorizzazione allo scarto prot. 1234 del 2026-11-30"
+    )]
     pub authorisation: String,
     /// The office day the periods were counted to.
     pub as_of: NaiveDate,
@@ -243,7 +245,11 @@ pub struct RetentionRunRequest {
     /// The authorisation to discard the run carries out (D.Lgs. 42/2004 art. 21: the archival
     /// superintendence's authorisation and the office's act), 1-500 characters.
     #[validate(length(min = 1, max = 500))]
-    #[schema(min_length = 1, max_length = 500, example = "Soprintendenza archivistica, autorizzazione allo scarto prot. 1234 del 2026-11-30")]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        example = "Soprintendenza archivistica, autorizzazione allo scarto prot. 1234 del 2026-11-30"
+    )]
     pub authorisation: String,
 }
 
@@ -289,10 +295,11 @@ fn next_due_persons(
 ) -> Result<Vec<(PersonCandidate, Vec<Rule>)>, ApiError> {
     // Special categories have the shorter (or equal) period: no person is due for any
     // person-wide rule whose record changed after its cutoff.
-    let changed_before = start_of_day(policy.cutoff(Rule::SpecialCategories, today));
+    let cutoff = policy.cutoff(Rule::SpecialCategories, today);
+    let changed_before = start_of_day(cutoff);
     let mut out = Vec::new();
     while !scan.done && out.len() < want {
-        let page = store::person_candidates(conn, changed_before, scan.after, SCAN)?;
+        let page = store::person_candidates(conn, cutoff, changed_before, scan.after, SCAN)?;
         scan.done = page.len() < usize::try_from(SCAN).unwrap_or(usize::MAX);
         let Some(last) = page.last() else {
             scan.done = true;
@@ -302,10 +309,7 @@ fn next_due_persons(
         let mut cut = None;
         for candidate in page {
             let mut rules = Vec::new();
-            if candidate.has_special
-                && candidate
-                    .facts
-                    .due(policy, Rule::SpecialCategories, today)
+            if candidate.has_special && candidate.facts.due(policy, Rule::SpecialCategories, today)
             {
                 rules.push(Rule::SpecialCategories);
             }
@@ -382,8 +386,7 @@ pub async fn preview_retention(
             let mut case_files_due = 0_u64;
             let mut after = None;
             loop {
-                let page =
-                    store::closed_case_files(work.conn(), content_before, after, SCAN)?;
+                let page = store::closed_case_files(work.conn(), content_before, after, SCAN)?;
                 let Some(last) = page.last() else { break };
                 after = Some((last.closed_on, last.id));
                 let full = page.len() == usize::try_from(SCAN).unwrap_or(usize::MAX);

@@ -58,9 +58,13 @@ fn a_person_is_due_only_when_nothing_is_open_and_the_anchor_is_old_enough() {
     // An open file keeps everything.
     let open = facts(1, Some(day(2000, 1, 1)), day(2000, 1, 1));
     assert!(!open.due(&policy, Rule::SpecialCategories, today));
-    // A recent change to the record keeps it.
-    let changed = facts(0, Some(day(2000, 1, 1)), day(2024, 1, 1));
-    assert!(!changed.due(&policy, Rule::Identity, today));
+    // A recent change to the record of a person with files (an import, a correction) does
+    // not restart the period of a file closed long ago.
+    let changed = facts(0, Some(day(2000, 1, 1)), day(2026, 12, 1));
+    assert!(changed.due(&policy, Rule::Identity, today));
+    // Without files, it does.
+    let registered = facts(0, None, day(2024, 1, 1));
+    assert!(!registered.due(&policy, Rule::Identity, today));
     // Without any file, the last change counts.
     let never = facts(0, None, day(2010, 1, 1));
     assert!(never.due(&policy, Rule::Identity, today));

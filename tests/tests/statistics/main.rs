@@ -4,6 +4,7 @@
 
 mod imports;
 mod personal_data;
+mod retention;
 mod siuss;
 
 use std::collections::BTreeMap;
@@ -23,6 +24,9 @@ use crate::imports::{
 use crate::personal_data::{
     a_copy_holds_what_every_endpoint_gives_about_the_person_and_who_accessed_it,
     only_the_privacy_officer_makes_a_copy,
+};
+use crate::retention::{
+    a_run_erases_what_is_due_and_nothing_else, one_run_at_a_time_and_only_the_privacy_officer,
 };
 use crate::siuss::{
     a_period_is_exported_with_its_refusals_and_given_again_identically,
@@ -47,6 +51,8 @@ on_both_engines!(
     the_same_file_at_once_on_two_servers_is_imported_once,
     a_copy_holds_what_every_endpoint_gives_about_the_person_and_who_accessed_it,
     only_the_privacy_officer_makes_a_copy,
+    a_run_erases_what_is_due_and_nothing_else,
+    one_run_at_a_time_and_only_the_privacy_officer,
 );
 
 /// The office: the administrator, the office manager, a coordinator and a clerk of
