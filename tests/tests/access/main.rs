@@ -141,6 +141,8 @@ pub struct Office {
     pub siuss_export: String,
     /// A bulk import (one person) made by the office manager.
     pub import: String,
+    /// A run of the retention procedure (nothing due) made by the privacy officer.
+    pub retention_run: String,
 }
 
 impl Office {
@@ -739,6 +741,18 @@ pub async fn office(app: &TestApp) -> Office {
         )
         .await,
     );
+    let (po_token, _) = app.tokens("dpo.po", &user_password("dpo.po")).await;
+    let retention_run = id_of(
+        &created(
+            app.post(
+                &po_token,
+                "/retention/runs",
+                &json!({"authorisation": "Access matrix fixture"}),
+            )
+            .await,
+        )
+        .await,
+    );
     let (spare_token, _) = app.tokens("spare", &user_password("spare")).await;
     let grant = created(
         send(
@@ -770,6 +784,7 @@ pub async fn office(app: &TestApp) -> Office {
         machine_client,
         siuss_export,
         import,
+        retention_run,
         facility,
         bed,
         placement,

@@ -111,6 +111,11 @@ const EXPECTED: &[(&str, &str)] = &[
     ("get_person_access_report", "DDDDDDADDAU"),
     // The data subject's copy (GDPR art. 15): the privacy officer alone.
     ("get_personal_data_copy", "DDDDDDDDDAU"),
+    // Retention: the privacy officer alone.
+    ("preview_retention", "DDDDDDDDDAU"),
+    ("create_retention_run", "DDDDDDDDDAU"),
+    ("list_retention_runs", "DDDDDDDDDAU"),
+    ("get_retention_run", "DDDDDDDDDAU"),
     // Social projects and inclusion pacts: visible to whoever sees the case file, written by
     // the case team.
     ("list_projects", "AAADDAAADDU"),
@@ -380,6 +385,7 @@ fn fill(path: &str, o: &Office) -> String {
         ("client_id", &o.machine_client),
         ("export_id", &o.siuss_export),
         ("import_id", &o.import),
+        ("run_id", &o.retention_run),
     ] {
         filled = filled.replace(&format!("{{{name}}}"), value);
     }
