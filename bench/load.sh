@@ -18,6 +18,9 @@
 #   9 indicators      GET /indicators/{indicator}?period=YEAR as the area coordinator, the twelve
 #                     indicators in turn for the year of the data's reference day (every area,
 #                     small cells suppressed); not in the default SCENARIOS
+#  10 retention       GET /retention/preview as the privacy officer: what the retention rules
+#                     make due on today's date (every person and case file judged); not in the
+#                     default SCENARIOS
 # The anchor runs the statements the endpoint executes, in one transaction each:
 #   sqlite:   `socialcare-bench anchor` (the same persistence calls through the same driver);
 #   postgres: pgbench with the scripts of bench/pgbench/, and `socialcare-bench anchor` as a
@@ -285,6 +288,9 @@ prepare_scenario() {
         echo "/api/v1/indicators/$indicator?period=$(mf today | cut -c1-4)" >>"$paths"
       done
       LABEL="9 indicators" ;;
+    retention)
+      echo "/api/v1/retention/preview" >"$paths"
+      LABEL="10 retention preview" ;;
     diary-entry) LABEL="4 diary entry" ;;
     *) echo "unknown scenario $scenario" >&2; exit 2 ;;
   esac
@@ -324,6 +330,7 @@ run_api_scenario() {
   local user="$CASE_MANAGER"
   # Compliance is read by coordinators, the office manager and the clerks, not case managers.
   [[ "$scenario" == compliance || "$scenario" == ranking || "$scenario" == indicators ]] && user="$(mf coordinator)"
+  [[ "$scenario" == retention ]] && user="$(mf privacy_officer)"
   token="$(python3 "$LIB" login "$BASE" "$user" "$PASSWORD")"
   prepare_scenario "$scenario" "$token"
   check_first_response "$token"

@@ -6,9 +6,27 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use uuid::Uuid;
+use validator::Validate;
 
 use crate::error::ApiError;
+
+/// Position and size of a page of a list newest first (imports, SIUSS exports, retention runs).
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Opaque position returned in `next` (base64url, 1-500 characters among `A-Z a-z 0-9 - _`);
+    /// omit for the first page. Anything else, or a position of another list, is 400.
+    #[validate(length(min = 1, max = 500))]
+    #[param(min_length = 1, max_length = 500, pattern = "^[A-Za-z0-9_-]{1,500}$")]
+    pub cursor: Option<String>,
+    /// Page size, 1-100 (default 20).
+    #[validate(range(min = 1, max = 100))]
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+}
 
 /// The pattern every cursor matches, as declared in the contract.
 pub const PATTERN: &str = "^[A-Za-z0-9_-]{1,500}$";

@@ -442,6 +442,26 @@ fn form_pairs(query: &str) -> form_urlencoded::Parse<'_> {
     form_urlencoded::parse(query.as_bytes())
 }
 
+/// What `Accept` prefers between JSON (the default, also without the header or when it cannot
+/// be read) and `text/{alternative}` (`csv`, `html`): `Some(false)` JSON, `Some(true)` the
+/// alternative, `None` when it allows neither (406).
+pub fn prefers_text(req: &HttpRequest, alternative: &str) -> Option<bool> {
+    use actix_web::http::header::{Accept, Header};
+    let Ok(accept) = Accept::parse(req) else {
+        return Some(false);
+    };
+    if accept.0.is_empty() {
+        return Some(false);
+    }
+    accept.ranked().iter().find_map(
+        |mime| match (mime.type_().as_str(), mime.subtype().as_str()) {
+            ("application", "json" | "*") | ("*", "*") => Some(false),
+            ("text", subtype) if subtype == alternative || subtype == "*" => Some(true),
+            _ => None,
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -104,6 +104,10 @@ fn italian_title(problem: &Problem) -> &'static str {
 const EXACT: &[(&str, &str)] = &[
     // The data subject's copy and retention.
     (
+        "the retention procedure pseudonymised this person: nothing more is recorded on the pseudonym; register the person again if they come back",
+        "la procedura di conservazione ha pseudonimizzato questa persona: sullo pseudonimo non si registra più nulla; se torna, registrarla di nuovo",
+    ),
+    (
         "the copy is given as application/json or text/html",
         "la copia è fornita come application/json o text/html",
     ),

@@ -476,6 +476,24 @@ pub struct PersonRecord {
     pub updated_by: uuid::Uuid,
     /// Set when the record was annulled.
     pub annulment: Option<Annulment>,
+    /// When the retention procedure pseudonymised the person (see
+    /// [`crate::personal_data`]): the record keeps what statistics need and takes no change.
+    pub anonymised_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Refuses a change to, or new work on, a person the retention procedure pseudonymised: the
+/// pseudonym must not gather new data (a person who comes back is registered again).
+pub fn check_not_anonymised(
+    anonymised_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<(), String> {
+    match anonymised_at {
+        Some(_) => Err(
+            "the retention procedure pseudonymised this person: nothing more is recorded on the \
+             pseudonym; register the person again if they come back"
+                .into(),
+        ),
+        None => Ok(()),
+    }
 }
 
 /// Checks the reason given for annulling a record: 1-2000 characters after trimming.

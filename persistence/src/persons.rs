@@ -72,6 +72,8 @@ pub struct PersonRow {
     pub annulled_by: Option<DbUuid>,
     /// Annulment reason.
     pub annulment_reason: Option<String>,
+    /// When the retention procedure pseudonymised the person.
+    pub anonymised_at: Option<DbInstant>,
 }
 
 /// The `persons` row of a person's details: the stored columns, including the derived name
@@ -117,6 +119,7 @@ pub fn row_of(
         annulled_at: None,
         annulled_by: None,
         annulment_reason: None,
+        anonymised_at: None,
     }
 }
 
@@ -167,6 +170,7 @@ fn to_domain(row: PersonRow) -> Result<PersonRecord, StoreError> {
         updated_at: row.updated_at.0,
         updated_by: row.updated_by.0,
         annulment,
+        anonymised_at: row.anonymised_at.map(|t| t.0),
     })
 }
 

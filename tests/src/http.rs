@@ -306,3 +306,22 @@ pub fn pointers(problem: &Value) -> Vec<String> {
 pub fn day(offset: i64) -> String {
     (calendar::today(Utc::now()) + Duration::days(offset)).to_string()
 }
+
+/// The body part of an assessment scoring every domain with `severity`.
+pub fn assessment_scores(severity: u8) -> Value {
+    Value::Array(
+        [
+            "housing",
+            "income",
+            "employment",
+            "health",
+            "autonomy",
+            "family_and_relations",
+            "legal_and_documents",
+            "justice",
+        ]
+        .iter()
+        .map(|d| serde_json::json!({"domain": d, "severity": severity}))
+        .collect(),
+    )
+}

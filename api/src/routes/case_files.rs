@@ -201,7 +201,7 @@ pub struct OpenCaseFileRequest {
     responses(
         (status = 201, description = "Opened.", body = CaseFileResponse,
             headers(("Location" = String, description = "URL of the case file."), ("ETag" = String, description = "Version, for If-Match."))),
-        (status = 409, description = "The person already has an open case file in this area, or is annulled.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The person already has an open case file in this area, or is annulled or pseudonymised by the retention procedure.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/case-files")]
@@ -241,7 +241,8 @@ pub async fn open_case_file(
             Some(p) if p.annulment.is_some() => {
                 return Err(ApiError::Conflict("the person was annulled".into()));
             }
-            Some(_) => {}
+            Some(p) => socialcare_domain::person::check_not_anonymised(p.anonymised_at)
+                .map_err(ApiError::Conflict)?,
         }
         let manager = users::staff_facts(work.conn(), request.case_manager_id)?;
         check_case_worker(manager.as_ref(), Some(case_manager_requirement(area)))

@@ -238,21 +238,6 @@ pub struct ImportLinePage {
     pub next: Option<String>,
 }
 
-/// Which imports to list.
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ImportQuery {
-    /// Opaque position returned in `next` (base64url, 1-500 characters among `A-Z a-z 0-9 - _`);
-    /// omit for the first page. Anything else, or a position of another list, is 400.
-    #[validate(length(min = 1, max = 500))]
-    #[param(min_length = 1, max_length = 500, pattern = "^[A-Za-z0-9_-]{1,500}$")]
-    pub cursor: Option<String>,
-    /// Page size, 1-100 (default 20).
-    #[validate(range(min = 1, max = 100))]
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-}
-
 /// Which lines of an import to list.
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -910,7 +895,7 @@ fn write_batch(
 #[utoipa::path(
     tag = "imports",
     operation_id = "list_imports",
-    params(ImportQuery),
+    params(crate::cursor::PageQuery),
     responses(
         (status = 200, description = "One page of imports.", body = ImportPage),
         (status = 400, description = "Invalid cursor or limit.", body = Problem, content_type = "application/problem+json"),
@@ -926,27 +911,33 @@ pub async fn list_imports(
 ) -> Result<HttpResponse, ApiError> {
     let op = Op::new(Action::ImportRecords, "import.list", "import");
     let query = req.query_string().to_owned();
-    let page = case_work::list(&state, caller, &req, op, move |work, q: ImportQuery| {
-        let limit = q.limit.unwrap_or(20);
-        let before = q
-            .cursor
-            .as_deref()
-            .map(|raw| crate::cursor::decode_created(raw, "import"))
-            .transpose()?;
-        let mut rows = imports::list(work.conn(), before, i64::from(limit) + 1)?;
-        let next = crate::cursor::cut(
-            &mut rows,
-            limit as usize,
-            "/api/v1/imports",
-            &query,
-            |last| crate::cursor::encode_created("import", last.created_at.0, last.id.0),
-        );
-        work.detail("returned", rows.len());
-        Ok(ImportPage {
-            items: rows.iter().map(Import::of).collect(),
-            next,
-        })
-    })
+    let page = case_work::list(
+        &state,
+        caller,
+        &req,
+        op,
+        move |work, q: crate::cursor::PageQuery| {
+            let limit = q.limit.unwrap_or(20);
+            let before = q
+                .cursor
+                .as_deref()
+                .map(|raw| crate::cursor::decode_created(raw, "import"))
+                .transpose()?;
+            let mut rows = imports::list(work.conn(), before, i64::from(limit) + 1)?;
+            let next = crate::cursor::cut(
+                &mut rows,
+                limit as usize,
+                "/api/v1/imports",
+                &query,
+                |last| crate::cursor::encode_created("import", last.created_at.0, last.id.0),
+            );
+            work.detail("returned", rows.len());
+            Ok(ImportPage {
+                items: rows.iter().map(Import::of).collect(),
+                next,
+            })
+        },
+    )
     .await?;
     Ok(HttpResponse::Ok().json(page))
 }

@@ -4,7 +4,7 @@
 //! by partners' machine clients with the `statistics` scope; every read is audited.
 
 use actix_web::dev::Payload;
-use actix_web::http::header::{self, Accept, Header};
+use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::future::LocalBoxFuture;
@@ -245,19 +245,7 @@ enum Format {
 
 /// The format `Accept` prefers (JSON without one); `None` when it allows neither.
 fn negotiate(req: &HttpRequest) -> Option<Format> {
-    let Ok(accept) = Accept::parse(req) else {
-        return Some(Format::Json);
-    };
-    if accept.0.is_empty() {
-        return Some(Format::Json);
-    }
-    accept.ranked().iter().find_map(
-        |mime| match (mime.type_().as_str(), mime.subtype().as_str()) {
-            ("application", "json" | "*") | ("*", "*") => Some(Format::Json),
-            ("text", "csv" | "*") => Some(Format::Csv),
-            _ => None,
-        },
-    )
+    crate::extract::prefers_text(req, "csv").map(|csv| if csv { Format::Csv } else { Format::Json })
 }
 
 /// Counts and protects one indicator's table.

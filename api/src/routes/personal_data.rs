@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use actix_web::http::header::{self, Accept, Header};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use html_escape::encode_text;
@@ -100,23 +100,6 @@ fn retention_of(policy: &RetentionPolicy, rule: Rule) -> KindRetention {
     }
 }
 
-/// The format `Accept` prefers (JSON without one); `None` when it allows neither.
-fn wants_html(req: &HttpRequest) -> Option<bool> {
-    let Ok(accept) = Accept::parse(req) else {
-        return Some(false);
-    };
-    if accept.0.is_empty() {
-        return Some(false);
-    }
-    accept.ranked().iter().find_map(
-        |mime| match (mime.type_().as_str(), mime.subtype().as_str()) {
-            ("application", "json" | "*") | ("*", "*") => Some(false),
-            ("text", "html" | "*") => Some(true),
-            _ => None,
-        },
-    )
-}
-
 /// A data subject's copy (GDPR art. 15)
 ///
 /// Everything the office holds about the person, kind by kind (registry data, household,
@@ -152,7 +135,7 @@ pub async fn get_personal_data_copy(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let person_id = id.0.uuid();
-    let html = wants_html(&req);
+    let html = crate::extract::prefers_text(&req, "html");
     let policy = state.retention;
     let op = Op::new(
         Action::CopyPersonalData,

@@ -233,6 +233,9 @@ pub struct PersonResponse {
     pub languages: Vec<String>,
     /// Set when the record was annulled (it is then read-only).
     pub annulment: Option<AnnulmentResponse>,
+    /// When the retention procedure pseudonymised the person (the record is then read-only;
+    /// see docs/retention.md).
+    pub anonymised_at: Option<DateTime<Utc>>,
     /// Version, also sent as the `ETag` header; send it back in `If-Match` to change the person.
     #[schema(format = Int64, example = 1)]
     pub version: i64,
@@ -283,6 +286,7 @@ impl From<&PersonRecord> for PersonResponse {
                 annulled_by: a.by,
                 reason: a.reason.clone(),
             }),
+            anonymised_at: p.anonymised_at,
             version: p.version,
             created_at: p.created_at,
             created_by: p.created_by,
@@ -474,7 +478,8 @@ pub async fn get_person(
 ///
 /// Replaces the identity and contacts of a person. Requires `If-Match` with the current ETag
 /// (428 without it, 412 when someone changed the person meanwhile: the losing update changes
-/// nothing). The duplicate rules of registration apply; annulled records cannot be changed (409).
+/// nothing). The duplicate rules of registration apply; annulled records, and those the
+/// retention procedure pseudonymised, cannot be changed (409).
 #[utoipa::path(
     tag = "persons",
     operation_id = "update_person",
@@ -486,7 +491,7 @@ pub async fn get_person(
         (status = 200, description = "The corrected person.", body = PersonResponse,
             headers(("ETag" = String, description = "The new version."))),
         (status = 404, description = "No person with this id.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The tax code belongs to another person, or the record is annulled.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The tax code belongs to another person, or the record is annulled or pseudonymised by the retention procedure.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match does not match the current version.", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match is missing.", body = Problem, content_type = "application/problem+json"),
     )
@@ -513,6 +518,8 @@ pub async fn update_person(
             let current = persons::find(work.conn(), person_id)?.ok_or_else(not_found)?;
             let version = if_match.check(current.version)?;
             check_changeable(current.annulment.is_some()).map_err(ApiError::Conflict)?;
+            socialcare_domain::person::check_not_anonymised(current.anonymised_at)
+                .map_err(ApiError::Conflict)?;
             let confirmed = correction_confirmed(&current.details, &details);
             let facts = persons::duplicate_facts(work.conn(), &details, Some(person_id))?;
             check_duplicates(&details, &facts, confirmed).map_err(duplicate)?;

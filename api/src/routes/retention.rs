@@ -15,7 +15,7 @@ use socialcare_domain::ids::RetentionRunId;
 use socialcare_domain::personal_data::{RetentionPolicy, Rule, case_content_due};
 use socialcare_persistence::retention::{self as store, PersonCandidate, RunCounts, RunRow};
 use socialcare_persistence::{AnyConnection, Database};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
@@ -251,21 +251,6 @@ pub struct RetentionRunRequest {
         example = "Soprintendenza archivistica, autorizzazione allo scarto prot. 1234 del 2026-11-30"
     )]
     pub authorisation: String,
-}
-
-/// Which runs to list.
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct RunQuery {
-    /// Opaque position returned in `next` (base64url, 1-500 characters among `A-Z a-z 0-9 - _`);
-    /// omit for the first page. Anything else, or a position of another list, is 400.
-    #[validate(length(min = 1, max = 500))]
-    #[param(min_length = 1, max_length = 500, pattern = "^[A-Za-z0-9_-]{1,500}$")]
-    pub cursor: Option<String>,
-    /// Page size, 1-100 (default 20).
-    #[validate(range(min = 1, max = 100))]
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
 }
 
 /// Where a look for persons due stands.
@@ -694,7 +679,7 @@ fn one_batch(
 #[utoipa::path(
     tag = "retention",
     operation_id = "list_retention_runs",
-    params(RunQuery),
+    params(crate::cursor::PageQuery),
     responses(
         (status = 200, description = "One page of runs.", body = RetentionRunPage),
         (status = 400, description = "Invalid cursor or limit.", body = Problem, content_type = "application/problem+json"),
@@ -710,27 +695,33 @@ pub async fn list_retention_runs(
 ) -> Result<HttpResponse, ApiError> {
     let op = Op::new(Action::ApplyRetention, "retention.list", "retention_run");
     let query = req.query_string().to_owned();
-    let page = case_work::list(&state, caller, &req, op, move |work, q: RunQuery| {
-        let limit = q.limit.unwrap_or(20);
-        let before = q
-            .cursor
-            .as_deref()
-            .map(|raw| crate::cursor::decode_created(raw, "retention"))
-            .transpose()?;
-        let mut rows = store::list(work.conn(), before, i64::from(limit) + 1)?;
-        let next = crate::cursor::cut(
-            &mut rows,
-            limit as usize,
-            "/api/v1/retention/runs",
-            &query,
-            |last| crate::cursor::encode_created("retention", last.created_at.0, last.id.0),
-        );
-        work.detail("returned", rows.len());
-        Ok(RetentionRunPage {
-            items: rows.iter().map(RetentionRun::of).collect(),
-            next,
-        })
-    })
+    let page = case_work::list(
+        &state,
+        caller,
+        &req,
+        op,
+        move |work, q: crate::cursor::PageQuery| {
+            let limit = q.limit.unwrap_or(20);
+            let before = q
+                .cursor
+                .as_deref()
+                .map(|raw| crate::cursor::decode_created(raw, "retention"))
+                .transpose()?;
+            let mut rows = store::list(work.conn(), before, i64::from(limit) + 1)?;
+            let next = crate::cursor::cut(
+                &mut rows,
+                limit as usize,
+                "/api/v1/retention/runs",
+                &query,
+                |last| crate::cursor::encode_created("retention", last.created_at.0, last.id.0),
+            );
+            work.detail("returned", rows.len());
+            Ok(RetentionRunPage {
+                items: rows.iter().map(RetentionRun::of).collect(),
+                next,
+            })
+        },
+    )
     .await?;
     Ok(HttpResponse::Ok().json(page))
 }

@@ -150,21 +150,6 @@ pub struct SiussExportPage {
     pub next: Option<String>,
 }
 
-/// Which exports to list.
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct SiussExportQuery {
-    /// Opaque position returned in `next` (base64url, 1-500 characters among `A-Z a-z 0-9 - _`);
-    /// omit for the first page. Anything else, or a position of another list, is 400.
-    #[validate(length(min = 1, max = 500))]
-    #[param(min_length = 1, max_length = 500, pattern = "^[A-Za-z0-9_-]{1,500}$")]
-    pub cursor: Option<String>,
-    /// Page size, 1-100 (default 20).
-    #[validate(range(min = 1, max = 100))]
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-}
-
 /// The period's days, or 400/422 naming the parameter or member.
 fn period_of(text: &str, as_body: bool) -> Result<Period, ApiError> {
     text.parse::<Period>().map_err(|detail| {
@@ -344,7 +329,7 @@ pub async fn create_siuss_export(
 #[utoipa::path(
     tag = "benefits",
     operation_id = "list_siuss_exports",
-    params(SiussExportQuery),
+    params(crate::cursor::PageQuery),
     responses(
         (status = 200, description = "One page of exports.", body = SiussExportPage),
         (status = 400, description = "Invalid cursor or limit.", body = Problem, content_type = "application/problem+json"),
@@ -365,7 +350,7 @@ pub async fn list_siuss_exports(
         caller,
         &req,
         op,
-        move |work, q: SiussExportQuery| {
+        move |work, q: crate::cursor::PageQuery| {
             let limit = q.limit.unwrap_or(20);
             let before = q
                 .cursor

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 use socialcare_tests::TestApp;
-use socialcare_tests::http::{Staff, created, day, etag_of, id_of};
+use socialcare_tests::http::{Staff, assessment_scores, created, day, etag_of, id_of};
 
 use crate::{file, office};
 
@@ -70,18 +70,7 @@ async fn mario_and_his_records(app: &TestApp, anna: &Staff) -> (String, String, 
     let giulia = app.register_person(token, "Giulia", "Bianchi").await;
     let mario_file = file(app, anna, &mario, "social_inclusion", &["homeless"]).await;
     let giulia_file = file(app, anna, &giulia, "social_inclusion", &["adult_in_need"]).await;
-    let scores: Vec<Value> = [
-        "housing",
-        "income",
-        "employment",
-        "health",
-        "autonomy",
-        "family_and_relations",
-        "legal_and_documents",
-        "justice",
-    ]
-    .map(|d| json!({"domain": d, "severity": 2}))
-    .to_vec();
+    let scores = assessment_scores(2);
     let posts = [
         (
             format!("/case-files/{mario_file}/diary-entries"),

@@ -9,7 +9,7 @@ use socialcare_domain::calendar;
 use socialcare_domain::personal_data::RetentionPolicy;
 use socialcare_persistence::retention;
 use socialcare_tests::TestApp;
-use socialcare_tests::http::{Staff, created, id_of};
+use socialcare_tests::http::{Staff, assessment_scores, created, id_of};
 
 use crate::office;
 
@@ -56,17 +56,7 @@ async fn closed_long_ago(
         )
         .await,
     );
-    let scores = [
-        "housing",
-        "income",
-        "employment",
-        "health",
-        "autonomy",
-        "family_and_relations",
-        "legal_and_documents",
-        "justice",
-    ]
-    .map(|d| json!({"domain": d, "severity": 3}));
+    let scores = assessment_scores(3);
     for (path, body) in [
         (
             "diary-entries",
@@ -294,6 +284,26 @@ pub async fn a_run_erases_what_is_due_and_nothing_else(app: TestApp) {
     assert_eq!(person["tax_code"], Value::Null);
     assert_eq!(person["phone"], Value::Null);
     assert_eq!(person["birth_date"], "1970-01-01");
+    assert!(person["anonymised_at"].is_string());
+    // The pseudonym gathers nothing more.
+    let r = app
+        .put_if(
+            &anna.1,
+            &format!("/persons/{mario}"),
+            Some(&format!("\"{}\"", person["version"])),
+            &json!({"given_names": "Mario", "family_names": "Vecchi"}),
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    let r = app
+        .post(
+            &anna.1,
+            "/case-files",
+            &json!({"person_id": mario, "area": "social_inclusion",
+                "case_manager_id": anna.0, "target_groups": ["homeless"]}),
+        )
+        .await;
+    assert_eq!(r.status(), 409);
     let found = app.get_ok(manager, "/persons?q=Vecchi").await;
     assert_eq!(found["items"], json!([]));
     let diary = app
