@@ -483,6 +483,7 @@ impl Generator {
             updated_by: DbUuid(updated_by),
             confirmed_at: Some(inst(created_at)),
             confirmed_by: Some(DbUuid(creator)),
+            content_erased_at: None,
         });
         let current = facts
             .team

@@ -245,6 +245,7 @@ pub struct PersonRow {
     pub(super) annulled_at: Option<DbInstant>,
     pub(super) annulled_by: Option<DbUuid>,
     pub(super) annulment_reason: Option<String>,
+    pub(super) anonymised_at: Option<DbInstant>,
 }
 
 impl From<socialcare_persistence::persons::PersonRow> for PersonRow {
@@ -276,6 +277,7 @@ impl From<socialcare_persistence::persons::PersonRow> for PersonRow {
             annulled_at: r.annulled_at,
             annulled_by: r.annulled_by,
             annulment_reason: r.annulment_reason,
+            anonymised_at: r.anonymised_at,
         }
     }
 }
@@ -413,6 +415,7 @@ pub struct CaseFileRow {
     pub(super) updated_by: DbUuid,
     pub(super) confirmed_at: Option<DbInstant>,
     pub(super) confirmed_by: Option<DbUuid>,
+    pub(super) content_erased_at: Option<DbInstant>,
 }
 
 /// A `case_file_target_groups` row.
