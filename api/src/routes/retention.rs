@@ -467,9 +467,7 @@ enum Phase {
     tag = "retention",
     operation_id = "create_retention_run",
     request_body = RetentionRunRequest,
-    params(
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request give the first one's answer (1-255 printable ASCII characters)."),
-    ),
+    params(crate::idempotency::IdempotencyKeyHeader),
     responses(
         (status = 201, description = "The run, completed.", body = RetentionRun,
             headers(("Location" = String, description = "The run."))),
