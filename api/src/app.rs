@@ -221,6 +221,7 @@ impl Application {
             config.retention_identity_years,
         )
         .map_err(|e| anyhow::anyhow!("retention periods: {e}"))?;
+        let audit_log = crate::audit_log::AuditLog::from_config(&config)?;
         let db = open_database(&config)?;
         let (db, applied, generated) = {
             let config = config.clone();
@@ -284,6 +285,7 @@ impl Application {
             webhook_max_failures: config.webhook_max_failures,
             webhook_timeout: std::time::Duration::from_secs(u64::from(config.webhook_timeout_secs)),
             webhook_strict_urls: config.profile == crate::config::Profile::Production,
+            audit_log,
         });
 
         let contract = openapi::document();
@@ -387,6 +389,7 @@ impl Application {
         let mut background = vec![
             tokio::spawn(prune_events(self.state.clone())),
             tokio::spawn(forget_idle_callers(self.state.clone())),
+            tokio::spawn(crate::audit_log::sequencer(self.state.clone())),
         ];
         match crate::webhooks::Deliverer::new(self.state.webhook_timeout) {
             Ok(deliverer) => {

@@ -4,6 +4,7 @@
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
+use anyhow::Context;
 use chrono::Utc;
 use clap::Parser;
 use socialcare_domain::{DisplayName, Email, Password, StaffProfile, Username, ValidationErrors};
@@ -43,7 +44,28 @@ pub fn execute(cli: Cli, input: &mut dyn BufRead, output: &mut dyn Write) -> any
         Command::Serve => serve(cli.config),
         Command::Migrate => migrate(&cli.config, output),
         Command::Users(command) => users_command(&cli.config, command, input, output),
-        Command::Audit(AuditCommand::Verify) => audit_verify(&cli.config, output),
+        Command::Audit(AuditCommand::Verify { checkpoint, key }) => {
+            audit_verify(&cli.config, checkpoint.as_deref(), key.as_deref(), output)
+        }
+        Command::Audit(AuditCommand::Checkpoint) => audit_checkpoint(&cli.config, output),
+        Command::Audit(AuditCommand::VerifierKey) => {
+            let key = crate::audit_log::LogKey::from_config(&cli.config)?;
+            write_out(output, &format!("{}\n", key.verifier_key()))
+        }
+        Command::Audit(AuditCommand::GenerateKey { out }) => {
+            let origin = &cli.config.audit_log_origin;
+            let key = crate::audit_log::generate_key(origin)?;
+            crate::audit_log::create_key_file(&out, &key)?;
+            let key = crate::audit_log::LogKey::parse(&key, origin)?;
+            write_out(
+                output,
+                &format!(
+                    "signing key written to {}\nverifier key: {}\n",
+                    out.display(),
+                    key.verifier_key()
+                ),
+            )
+        }
         Command::Openapi => write_out(output, &openapi::document_text()),
         Command::Healthcheck => healthcheck(&cli.config, output),
         Command::DemoData { seed, persons } => demo_data(&cli.config, seed, persons, output),
@@ -114,7 +136,67 @@ fn healthcheck(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
     write_out(out, &format!("{url}: {body}\n"))
 }
 
-fn audit_verify(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
+/// `socialcare audit checkpoint`: sequences what is pending and prints the latest checkpoint.
+fn audit_checkpoint(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
+    let db = open_migrated(config)?;
+    let log = crate::audit_log::AuditLog::from_config(config)?;
+    crate::audit_log::sequence_now(&db, &log)?;
+    let head = db.read(socialcare_persistence::audit_tree::head)?;
+    match head.checkpoint {
+        Some(text) => write_out(out, &text),
+        None => anyhow::bail!("the audit log is empty: there is no checkpoint yet"),
+    }
+}
+
+/// The second half of `socialcare audit verify --checkpoint`: today's log against a checkpoint
+/// kept outside.
+fn verify_checkpoint(
+    config: &Config,
+    db: &Database,
+    path: &std::path::Path,
+    key: Option<&str>,
+    text: &mut String,
+) -> anyhow::Result<Option<String>> {
+    let note = std::fs::read(path)
+        .with_context(|| format!("cannot read the checkpoint {}", path.display()))?;
+    let vkey = match key {
+        Some(k) => k.to_owned(),
+        None => crate::audit_log::LogKey::from_config(config)?
+            .verifier_key()
+            .to_owned(),
+    };
+    let checkpoint = crate::audit_log::open_checkpoint(&note, &vkey)?;
+    let report = db.read(|c| {
+        socialcare_persistence::audit_tree::verify_against(c, checkpoint.size, checkpoint.root)
+    })?;
+    text.push_str(&format!(
+        "checkpoint of {}: {} record(s), signature verified; the tree holds {} record(s) today; {} record(s) checked against it\n",
+        checkpoint.origin, checkpoint.size, report.tree_size, report.checked
+    ));
+    Ok(match report.first_inconsistency {
+        None => {
+            text.push_str("the audit log extends the checkpoint\n");
+            None
+        }
+        Some(found) => {
+            let at = found
+                .seq
+                .map_or_else(String::new, |seq| format!(" at seq {seq}"));
+            text.push_str(&format!("INCONSISTENT{at}: {}\n", found.reason));
+            Some(format!(
+                "the audit log does not extend the checkpoint{at}: {}",
+                found.reason
+            ))
+        }
+    })
+}
+
+fn audit_verify(
+    config: &Config,
+    checkpoint: Option<&std::path::Path>,
+    key: Option<&str>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     let db = open_migrated(config)?;
     let report = db.read(audit::verify)?;
     let mut text = format!(
@@ -131,14 +213,21 @@ fn audit_verify(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
             ));
         }
     }
+    let inconsistency = match checkpoint {
+        Some(path) => verify_checkpoint(config, &db, path, key, &mut text)?,
+        None => None,
+    };
     write_out(out, &text)?;
-    match report.first_broken {
-        None => Ok(()),
-        Some(link) => anyhow::bail!(
+    if let Some(link) = report.first_broken {
+        anyhow::bail!(
             "the audit trail is broken at seq {}: {}",
             link.seq,
             link.reason
-        ),
+        );
+    }
+    match inconsistency {
+        None => Ok(()),
+        Some(reason) => anyhow::bail!(reason),
     }
 }
 

@@ -51,9 +51,31 @@ pub enum Command {
 /// Audit trail commands.
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Recompute the hash chain of the audit trail and report the first broken link; exits
-    /// with a non-zero status when the chain is broken.
-    Verify,
+    /// Recompute the hash chain of the audit trail and report the first broken link; with
+    /// `--checkpoint`, also prove that today's log extends a checkpoint kept outside the
+    /// database. Exits with a non-zero status at the first inconsistency.
+    Verify {
+        /// A signed checkpoint of the audit log (C2SP tlog-checkpoint in a signed note), e.g. a
+        /// copy from the witness directory or from `GET /api/v1/audit/checkpoint`.
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+        /// The verifier key that signed the checkpoint (`<origin>+<key id>+<base64>`); by
+        /// default the configured signing key's.
+        #[arg(long)]
+        key: Option<String>,
+    },
+    /// Integrate now every audit record not yet in the Merkle tree and print the signed
+    /// checkpoint (the server's sequencer does it within the merge delay).
+    Checkpoint,
+    /// Print the verifier key of the configured signing key, for whoever checks checkpoints.
+    VerifierKey,
+    /// Create a new signing key for the configured origin in a new file (mode 0600) and print
+    /// its verifier key.
+    GenerateKey {
+        /// The file to create (an existing file is never replaced).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// Staff account administration.
@@ -233,6 +255,42 @@ pub struct Config {
         global = true
     )]
     pub client_assertion_audience: String,
+    /// The audit log's signing key, in the signed-note format
+    /// (`PRIVATE+KEY+<origin>+<key id>+<base64>`, as `socialcare audit generate-key` prints it):
+    /// every checkpoint of the audit log is signed with it (Ed25519). Keep it out of the
+    /// database's reach. Alternatively `SOCIALCARE_AUDIT_SIGNING_KEY_FILE`.
+    #[arg(
+        long,
+        env = "SOCIALCARE_AUDIT_SIGNING_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    pub audit_signing_key: Option<String>,
+    /// A file holding the audit log's signing key. In development, when neither this nor
+    /// `SOCIALCARE_AUDIT_SIGNING_KEY` is set, the server uses `socialcare-audit.key` in its
+    /// working directory and creates it (mode 0600) when missing; the production profile
+    /// requires one of the two.
+    #[arg(long, env = "SOCIALCARE_AUDIT_SIGNING_KEY_FILE", global = true)]
+    pub audit_signing_key_file: Option<PathBuf>,
+    /// The origin of the audit log: the first line of its checkpoints and the name of its key,
+    /// unique to this office (e.g. `servizisociali.comune.example.it/audit`; no spaces or `+`).
+    #[arg(
+        long,
+        env = "SOCIALCARE_AUDIT_LOG_ORIGIN",
+        default_value = "socialcare.local/audit",
+        global = true
+    )]
+    pub audit_log_origin: String,
+    /// The audit log's maximum merge delay, in milliseconds (50-60000, default 1000): every
+    /// audit record enters the Merkle tree, under a signed checkpoint, within this delay of its
+    /// commit.
+    #[arg(long, env = "SOCIALCARE_AUDIT_MERGE_DELAY_MS", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(50..=60_000), global = true)]
+    pub audit_merge_delay_ms: u32,
+    /// A directory where every checkpoint of the audit log is also written (`checkpoint`, the
+    /// latest, replaced atomically, and `checkpoints/<YYYY-MM-DD>`, the last of each day): a
+    /// copy outside the database, e.g. on a share that the privacy officer controls.
+    #[arg(long, env = "SOCIALCARE_AUDIT_WITNESS_DIR", global = true)]
+    pub audit_witness_dir: Option<PathBuf>,
     /// How long the events of the feed (`GET /events`) are kept, in days (1-3650, default 30):
     /// a reader further behind gets 410 and starts again from the oldest kept.
     #[arg(long, env = "SOCIALCARE_EVENT_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650), global = true)]

@@ -355,6 +355,7 @@ path_ids!(
     SiussExportId => "export_id",
     ImportId => "import_id",
     RetentionRunId => "run_id",
+    AuditRecordId => "record_id",
     TrainingEventId => "event_id",
     StaffUserId => "user_id",
     PartnerOrganisationId => "organisation_id",

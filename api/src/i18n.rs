@@ -102,6 +102,19 @@ fn italian_title(problem: &Problem) -> &'static str {
 
 /// Messages the server writes, with their Italian text.
 const EXACT: &[(&str, &str)] = &[
+    // The verifiable audit log.
+    (
+        "the audit log has no checkpoint yet: try again within the merge delay",
+        "il registro di audit non ha ancora un checkpoint: riprovare entro il ritardo di integrazione",
+    ),
+    (
+        "no audit record with this id",
+        "non esiste una registrazione di audit con questo identificativo",
+    ),
+    (
+        "must not be above `second` (or the tree's size)",
+        "non deve superare `second` (o la dimensione dell'albero)",
+    ),
     // The data subject's copy and retention.
     (
         "the retention procedure pseudonymised this person: nothing more is recorded on the pseudonym; register the person again if they come back",
@@ -1070,6 +1083,18 @@ const EXACT: &[(&str, &str)] = &[
 
 /// Message patterns (`{}` stands for a value carried over) with their Italian text.
 const PATTERNS: &[(&str, &str)] = &[
+    (
+        "the audit log's tree holds {} records, fewer than {}",
+        "l'albero del registro di audit contiene {} registrazioni, meno di {}",
+    ),
+    (
+        "the record (seq {}) is not yet in the tree",
+        "la registrazione (seq {}) non è ancora nell'albero",
+    ),
+    (
+        "the record (seq {}) came after the tree of {} records",
+        "la registrazione (seq {}) è successiva all'albero di {} registrazioni",
+    ),
     (
         "the file is larger than {} bytes",
         "il file supera i {} byte",

@@ -2,6 +2,7 @@
 //! OpenAPI document and the command line.
 
 pub mod app;
+pub mod audit_log;
 pub mod auth;
 pub mod case_work;
 pub mod cli;

@@ -44,4 +44,6 @@ pub struct AppState {
     /// Whether webhook URLs must use HTTPS and name no loopback, private or link-local address
     /// (the production profile).
     pub webhook_strict_urls: bool,
+    /// The verifiable audit log: its signing key, merge delay and witness directory.
+    pub audit_log: crate::audit_log::AuditLog,
 }

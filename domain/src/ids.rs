@@ -215,6 +215,11 @@ typed_id!(
     "retention run"
 );
 typed_id!(
+    /// A record of the audit trail.
+    AuditRecordId,
+    "audit record"
+);
+typed_id!(
     /// A published ranking of a care resource.
     PublishedRankingId,
     "published ranking"

@@ -238,6 +238,16 @@ pub const CODE_LISTS: &[CodeList] = &[
         ],
     },
     CodeList {
+        name: "audit_log_status",
+        schema: "AuditLogStatus",
+        it: "Stato nel registro verificabile",
+        en: "Status in the verifiable log",
+        codes: &[
+            l("staged", "In attesa di integrazione", "Staged"),
+            l("integrated", "Integrato nell'albero", "Integrated"),
+        ],
+    },
+    CodeList {
         name: "audit_outcome",
         schema: "AuditOutcomeCode",
         it: "Esito registrato",

@@ -582,6 +582,14 @@ pub const NOT_ABOUT_PERSONS: &[(&str, &str)] = &[
     ),
     ("audit_chain_head", "the head of the audit chain"),
     (
+        "audit_tree_hashes",
+        "hashes of the audit log's Merkle tree, computed from the records",
+    ),
+    (
+        "audit_tree_head",
+        "the audit log tree's size, root and signed checkpoint",
+    ),
+    (
         "person_name_tokens",
         "the search index of the names in `persons`, rebuilt from them",
     ),

@@ -40,7 +40,7 @@ pub const ENCODING_TAG: &str = "socialcare-audit-v1";
 pub const PERSON_RESOURCE: &str = "person";
 
 /// Rows read per batch when walking the chain.
-const BATCH: i64 = 1000;
+pub(crate) const BATCH: i64 = 1000;
 
 /// Person links inserted per statement.
 const LINK_CHUNK: usize = 400;
@@ -542,7 +542,7 @@ impl QueryFragment<Pg> for AppendStatement<'_> {
 impl RunQueryDsl<diesel::PgConnection> for AppendStatement<'_> {}
 
 /// The persons of each record, ascending.
-fn persons_of(
+pub(crate) fn persons_of(
     conn: &mut AnyConnection,
     ids: &[DbUuid],
 ) -> Result<HashMap<Uuid, Vec<Uuid>>, StoreError> {

@@ -122,6 +122,33 @@ diesel::table! {
 diesel::table! {
     use diesel::sql_types::*;
 
+    /// The hash of every complete subtree of the audit log's Merkle tree, at its stored hash
+    /// index (migration `2026-12-07-000044_audit_tree`); append-only.
+    audit_tree_hashes (idx) {
+        idx -> BigInt,
+        hash -> Binary,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::SqlInstant;
+
+    /// The audit log tree's head: its size, root, the hash of the last record integrated and
+    /// the last signed checkpoint (one row).
+    audit_tree_head (id) {
+        id -> Integer,
+        size -> BigInt,
+        root_hash -> Binary,
+        last_record_hash -> Text,
+        checkpoint -> Nullable<Text>,
+        updated_at -> SqlInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+
     audit_chain_head (id) {
         id -> Integer,
         last_seq -> BigInt,
@@ -1712,6 +1739,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_record_persons,
     audit_chain_head,
     audit_pending,
+    audit_tree_hashes,
+    audit_tree_head,
     break_glass_grants,
     projects,
     project_transitions,
@@ -2119,6 +2148,18 @@ pub const TABLES: &[(&str, &[&str])] = &[
     ),
     ("audit_record_persons", &["audit_record_id", "person_id"]),
     ("audit_chain_head", &["id", "last_seq", "last_hash"]),
+    ("audit_tree_hashes", &["idx", "hash"]),
+    (
+        "audit_tree_head",
+        &[
+            "id",
+            "size",
+            "root_hash",
+            "last_record_hash",
+            "checkpoint",
+            "updated_at",
+        ],
+    ),
     (
         "audit_pending",
         &[

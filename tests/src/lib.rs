@@ -20,6 +20,26 @@ use socialcare_persistence::audit::{self, AuditEntry, AuditRow};
 
 /// HS256 secret the test servers sign with (tests forge tokens with it).
 pub const JWT_SECRET: &str = "test-secret-that-is-long-enough-for-hs256-0123456789";
+
+/// The origin of the test servers' audit log.
+pub const AUDIT_LOG_ORIGIN: &str = "socialcare.test/audit";
+
+/// The test servers' audit log signing key: one per test process, made at the first use.
+pub fn audit_signing_key() -> &'static str {
+    static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        socialcare_api::audit_log::generate_key(AUDIT_LOG_ORIGIN)
+            .unwrap_or_else(|e| panic!("audit key: {e}"))
+    })
+}
+
+/// The verifier key of [`audit_signing_key`].
+pub fn audit_verifier_key() -> String {
+    socialcare_api::audit_log::LogKey::parse(audit_signing_key(), AUDIT_LOG_ORIGIN)
+        .unwrap_or_else(|e| panic!("audit key: {e}"))
+        .verifier_key()
+        .to_owned()
+}
 /// Password of the bootstrap `admin` account in test servers.
 pub const ADMIN_PASSWORD: &str = "test-bootstrap-pw-2026";
 /// Issuer configured in test servers.
@@ -295,6 +315,10 @@ impl TestApp {
             ADMIN_PASSWORD,
             "--db-pool-size",
             "4",
+            "--audit-signing-key",
+            audit_signing_key(),
+            "--audit-log-origin",
+            AUDIT_LOG_ORIGIN,
         ];
         // Tests send bursts far beyond a person's pace from one account: the quota is lifted
         // unless the test sets its own.
@@ -400,6 +424,13 @@ impl TestApp {
         let body: Value = response.json().await.unwrap_or_default();
         assert_eq!(status, 201, "creating {username}: {body}");
         body
+    }
+
+    /// Integrates now every audit record not yet in the Merkle tree, as the server's sequencer
+    /// does within the merge delay; returns the tree's size.
+    pub fn sequence_audit_log(&self) -> u64 {
+        socialcare_api::audit_log::sequence_now(self.db(), &self.state.audit_log)
+            .unwrap_or_else(|e| panic!("sequencing: {e}"))
     }
 
     /// The newest audit records, newest first.

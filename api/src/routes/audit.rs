@@ -8,18 +8,19 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use socialcare_domain::access::Action;
+use socialcare_domain::ids::AuditRecordId;
 use socialcare_persistence::audit::{
     self, ActionFilter, ActorSummary, AuditEntry, AuditQuery, Outcome, VerifyReport,
 };
-use socialcare_persistence::persons;
+use socialcare_persistence::{audit_tree, persons};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
-use crate::case_work;
+use crate::case_work::{self, Op};
 use crate::error::{ApiError, Problem, blocking, transact};
-use crate::extract::ValidQuery;
+use crate::extract::{Id, ValidQuery};
 use crate::state::AppState;
 
 /// Most entries an access report lists (the per-actor summary always covers every record).
@@ -675,4 +676,307 @@ pub async fn get_person_access_report(
         truncated: report.truncated,
         actors: report.actors.iter().map(ActorAccessSummary::from).collect(),
     }))
+}
+
+// --- The verifiable audit log: checkpoints and proofs -------------------------------------
+
+/// A hash of the audit log's Merkle tree: base64 of its 32 bytes, as in checkpoints.
+fn hash_text(hash: &audit_tree::Hash) -> String {
+    base64::engine::general_purpose::STANDARD.encode(hash.0)
+}
+
+/// Read the latest checkpoint of the audit log
+///
+/// The last checkpoint the sequencer signed: a C2SP `tlog-checkpoint` (the log's origin, the
+/// tree size and the base64 root hash of the Merkle tree of the audit records) in a C2SP
+/// `signed-note`, signed with the office's Ed25519 key. Keep copies outside the system: `socialcare
+/// audit verify --checkpoint FILE` later proves that the log only grew since. Records enter
+/// the tree within the merge delay of their commit (`SOCIALCARE_AUDIT_MERGE_DELAY_MS`, 1 s by
+/// default). For `privacy_officer` and `office_manager`; recorded (`audit.checkpoint`).
+#[utoipa::path(
+    tag = "audit",
+    operation_id = "get_audit_checkpoint",
+    responses(
+        (status = 200, description = "The signed checkpoint (signed-note text).", content_type = "text/plain", body = String,
+            example = "socialcare.local/audit\n4182\nqFl2mT1rN2OsMq6mrbW9vKr9Gf3Xe8dPxYqgYDjC0wU=\n\n— socialcare.local/audit Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n"),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither the privacy officer nor the office manager.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Nothing has entered the tree yet: there is no checkpoint.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/audit/checkpoint")]
+pub async fn get_audit_checkpoint(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let op = Op::new(Action::VerifyAuditTrail, "audit.checkpoint", "audit_log");
+    let checkpoint = case_work::list(
+        &state,
+        caller,
+        &req,
+        op,
+        move |work, _: case_work::NoQuery| {
+            let head = audit_tree::head(work.conn())?;
+            work.detail("tree_size", head.size);
+            head.checkpoint.ok_or_else(|| {
+                ApiError::Conflict(
+                    "the audit log has no checkpoint yet: try again within the merge delay".into(),
+                )
+            })
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .body(checkpoint))
+}
+
+/// Whether an audit record is in the Merkle tree yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditLogStatus {
+    /// Committed and chained, not yet in the tree: the sequencer takes it within the merge
+    /// delay.
+    Staged,
+    /// In the tree: the proof shows it.
+    Integrated,
+}
+
+/// The tree size of an inclusion proof.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InclusionProofQuery {
+    /// The size of the tree to prove the record in (that of a checkpoint you hold); the tree's
+    /// current size when omitted.
+    #[param(minimum = 1, maximum = 1e12)]
+    #[validate(range(min = 1, max = 1_000_000_000_000_u64))]
+    pub tree_size: Option<u64>,
+}
+
+/// The inclusion proof of an audit record (RFC 9162 §2.1.3).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InclusionProof {
+    /// The record.
+    pub record_id: Uuid,
+    /// Its position in the chain (its leaf index is `seq - 1`).
+    #[schema(format = Int64, example = 1207)]
+    pub seq: i64,
+    /// `staged` until the record is in the tree; then `integrated`.
+    pub status: AuditLogStatus,
+    /// The size of the tree the proof is for (when staged, the tree's current size).
+    #[schema(format = Int64, example = 4182)]
+    pub tree_size: u64,
+    /// The record's leaf index; null when staged.
+    #[schema(format = Int64, example = 1206)]
+    pub leaf_index: Option<u64>,
+    /// The record's leaf hash, SHA-256(0x00 ‖ its canonical bytes), base64; null when staged.
+    #[schema(pattern = r"^[A-Za-z0-9+/]{43}=$", max_length = 44)]
+    pub leaf_hash: Option<String>,
+    /// The root hash of the tree of `tree_size` records, base64 (as in its checkpoint); null
+    /// when staged.
+    #[schema(pattern = r"^[A-Za-z0-9+/]{43}=$", max_length = 44)]
+    pub root_hash: Option<String>,
+    /// The audit path from the leaf to the root, base64 hashes, the leaf's sibling first
+    /// (empty when staged).
+    #[schema(max_items = 64)]
+    pub hashes: Vec<String>,
+}
+
+/// Prove an audit record's inclusion in the audit log
+///
+/// The inclusion proof (RFC 9162 §2.1.3) of a record in the Merkle tree of `tree_size` records:
+/// with the leaf hash (recomputed from the record) and the root of a signed checkpoint of that
+/// size, it shows that the record is in the log the checkpoint signed. A record committed
+/// within the merge delay answers `staged`. For `privacy_officer` and `office_manager`;
+/// recorded (`audit.inclusion_proof`).
+#[utoipa::path(
+    tag = "audit",
+    operation_id = "prove_audit_record_inclusion",
+    params(
+        ("record_id" = Uuid, Path, description = "Audit record identifier."),
+        InclusionProofQuery,
+    ),
+    responses(
+        (status = 200, description = "The proof, or `staged`.", body = InclusionProof),
+        (status = 400, description = "The id is not a UUID or the tree size is not a positive integer.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither the privacy officer nor the office manager.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such audit record.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The tree is smaller than `tree_size`, or the record came after the tree of `tree_size` records.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/audit-records/{record_id}/inclusion-proof")]
+pub async fn prove_audit_record_inclusion(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: Id<AuditRecordId>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let op = Op::new(
+        Action::VerifyAuditTrail,
+        "audit.inclusion_proof",
+        "audit_record",
+    );
+    let proof = case_work::list(
+        &state,
+        caller,
+        &req,
+        op,
+        move |work, q: InclusionProofQuery| {
+            let record_id = id.0.uuid();
+            work.resource(record_id);
+            let entry = audit::find(work.conn(), record_id)?
+                .ok_or_else(|| ApiError::NotFound("no audit record with this id".into()))?;
+            let head = audit_tree::head(work.conn())?;
+            let tree_size = q.tree_size.unwrap_or(head.size);
+            if tree_size > head.size {
+                return Err(ApiError::Conflict(format!(
+                    "the audit log's tree holds {} records, fewer than {tree_size}",
+                    head.size
+                )));
+            }
+            work.detail("tree_size", tree_size);
+            let mut proof = InclusionProof {
+                record_id,
+                seq: entry.seq,
+                status: AuditLogStatus::Staged,
+                tree_size,
+                leaf_index: None,
+                leaf_hash: None,
+                root_hash: None,
+                hashes: Vec::new(),
+            };
+            match audit_tree::placement(work.conn(), entry.seq, head.size)? {
+                audit_tree::Placement::Staged if q.tree_size.is_none() => {}
+                audit_tree::Placement::Staged => {
+                    return Err(ApiError::Conflict(format!(
+                        "the record (seq {}) is not yet in the tree",
+                        entry.seq
+                    )));
+                }
+                audit_tree::Placement::Integrated { index, .. } if index >= tree_size => {
+                    return Err(ApiError::Conflict(format!(
+                        "the record (seq {}) came after the tree of {tree_size} records",
+                        entry.seq
+                    )));
+                }
+                audit_tree::Placement::Integrated { index, leaf } => {
+                    let hashes = audit_tree::inclusion_proof(work.conn(), tree_size, index)?;
+                    let root = audit_tree::root_at(work.conn(), tree_size)?;
+                    proof.status = AuditLogStatus::Integrated;
+                    proof.leaf_index = Some(index);
+                    proof.leaf_hash = Some(hash_text(&leaf));
+                    proof.root_hash = Some(hash_text(&root));
+                    proof.hashes = hashes.iter().map(hash_text).collect();
+                }
+            }
+            Ok(proof)
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(proof))
+}
+
+/// The two tree sizes of a consistency proof.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConsistencyProofQuery {
+    /// The older tree size (that of a checkpoint you hold); 0 is the empty tree.
+    #[param(minimum = 0, maximum = 1e12)]
+    #[validate(range(max = 1_000_000_000_000_u64))]
+    pub first: u64,
+    /// The newer tree size, at least `first`; the tree's current size when omitted.
+    #[param(minimum = 0, maximum = 1e12)]
+    #[validate(range(max = 1_000_000_000_000_u64))]
+    pub second: Option<u64>,
+}
+
+/// The consistency proof between two sizes of the audit log (RFC 9162 §2.1.4).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ConsistencyProof {
+    /// The older tree size.
+    #[schema(format = Int64, example = 3120)]
+    pub first: u64,
+    /// The newer tree size.
+    #[schema(format = Int64, example = 4182)]
+    pub second: u64,
+    /// The root of the tree of `first` records, base64.
+    #[schema(pattern = r"^[A-Za-z0-9+/]{43}=$", max_length = 44)]
+    pub first_root_hash: String,
+    /// The root of the tree of `second` records, base64.
+    #[schema(pattern = r"^[A-Za-z0-9+/]{43}=$", max_length = 44)]
+    pub second_root_hash: String,
+    /// The proof's hashes, base64 (empty when `first` is 0 or equals `second`).
+    #[schema(max_items = 128)]
+    pub hashes: Vec<String>,
+}
+
+/// Prove that the audit log only grew between two sizes
+///
+/// The consistency proof (RFC 9162 §2.1.4) that the tree of `first` records is a prefix of the
+/// tree of `second` records: with the roots of two signed checkpoints, it shows that nothing
+/// the older one signed was changed, removed or reordered. For `privacy_officer` and
+/// `office_manager`; recorded (`audit.consistency_proof`).
+#[utoipa::path(
+    tag = "audit",
+    operation_id = "prove_audit_log_consistency",
+    params(ConsistencyProofQuery),
+    responses(
+        (status = 200, description = "The proof.", body = ConsistencyProof),
+        (status = 400, description = "A size is missing or not an integer, or `first` is above `second`.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither the privacy officer nor the office manager.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The tree is smaller than `second`.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/audit/consistency-proof")]
+pub async fn prove_audit_log_consistency(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let op = Op::new(
+        Action::VerifyAuditTrail,
+        "audit.consistency_proof",
+        "audit_log",
+    );
+    let proof = case_work::list(
+        &state,
+        caller,
+        &req,
+        op,
+        move |work, q: ConsistencyProofQuery| {
+            let head = audit_tree::head(work.conn())?;
+            let second = q.second.unwrap_or(head.size);
+            if q.first > second {
+                return Err(ApiError::bad_parameter(
+                    "first",
+                    "must not be above `second` (or the tree's size)",
+                ));
+            }
+            if second > head.size {
+                return Err(ApiError::Conflict(format!(
+                    "the audit log's tree holds {} records, fewer than {second}",
+                    head.size
+                )));
+            }
+            work.detail("first", q.first).detail("second", second);
+            let hashes = if q.first == 0 || q.first == second {
+                Vec::new()
+            } else {
+                audit_tree::consistency_proof(work.conn(), q.first, second)?
+            };
+            Ok(ConsistencyProof {
+                first: q.first,
+                second,
+                first_root_hash: hash_text(&audit_tree::root_at(work.conn(), q.first)?),
+                second_root_hash: hash_text(&audit_tree::root_at(work.conn(), second)?),
+                hashes: hashes.iter().map(hash_text).collect(),
+            })
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(proof))
 }

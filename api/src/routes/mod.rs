@@ -112,6 +112,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(audit::search_audit_records)
         // `verification` is a fixed segment: keep it before any `/audit-records/{id}` route.
         .service(audit::verify_audit_trail)
+        .service(audit::prove_audit_record_inclusion)
+        .service(audit::get_audit_checkpoint)
+        .service(audit::prove_audit_log_consistency)
         .service(break_glass::list_break_glass_accesses)
         .service(break_glass::acknowledge_break_glass_access)
         .configure(configure_projects)

@@ -109,6 +109,9 @@ const EXPECTED: &[(&str, &str)] = &[
     ("search_audit_records", "DDDDDDADDAU"),
     ("verify_audit_trail", "DDDDDDADDAU"),
     ("get_person_access_report", "DDDDDDADDAU"),
+    ("get_audit_checkpoint", "DDDDDDADDAU"),
+    ("prove_audit_record_inclusion", "DDDDDDADDAU"),
+    ("prove_audit_log_consistency", "DDDDDDADDAU"),
     // The data subject's copy (GDPR art. 15): the privacy officer alone.
     ("get_personal_data_copy", "DDDDDDDDDAU"),
     // Retention: the privacy officer alone.
@@ -434,12 +437,19 @@ pub async fn every_operation_answers_every_relation_as_the_policy_says(app: Test
         .collect();
     assert!(stale.is_empty(), "matrix rows for no operation: {stale:?}");
 
+    // The audit log's tree holds the fixture's records, so that its checkpoint and proofs
+    // exist; the inclusion proof is asked for the newest of them.
+    app.sequence_audit_log();
+    let record = app.audit(1)[0].id.0.to_string();
     let mut failures = Vec::new();
     let mut checked = 0;
     for op in &operations {
         let row = expected[op.id.as_str()];
         assert_eq!(row.len(), RELATIONS.len(), "row of {}", op.id);
-        let mut path = fill(&op.path, &o);
+        let mut path = fill(&op.path.replace("{record_id}", &record), &o);
+        if op.id == "prove_audit_log_consistency" {
+            path.push_str("?first=1&second=1");
+        }
         if op.id == "get_agenda" {
             path.push_str(&format!("?case_manager_id={}", o.staff("case_manager").0));
         }

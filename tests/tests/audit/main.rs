@@ -5,6 +5,7 @@
 
 mod break_glass;
 mod chain;
+mod log;
 mod trail;
 
 use reqwest::Response;

@@ -1,0 +1,337 @@
+//! The verifiable audit log's signing key, its checkpoints, the sequencer that integrates the
+//! chained audit records into the Merkle tree, and the witness directory (docs/audit.md, "The
+//! Merkle tree and its checkpoints").
+//!
+//! A checkpoint is the C2SP `tlog-checkpoint` text (origin, tree size, base64 root hash) in a
+//! C2SP `signed-note`, signed with the office's Ed25519 key: `tlog_tiles::Checkpoint` and the
+//! `signed_note` crate (both ports of the Go checksum database's formats, BSD-3-Clause).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use actix_web::web;
+use anyhow::{Context, anyhow, bail};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chrono::Utc;
+use signed_note::{Note, Signer, StandardSigner, StandardVerifier, VerifierList};
+use socialcare_persistence::audit_tree::{self, Hash, Integration};
+use socialcare_persistence::{Database, StoreError};
+use tlog_tiles::Checkpoint;
+
+use crate::config::{Config, Profile};
+use crate::state::AppState;
+
+/// The key file used in development when none is configured.
+pub const DEVELOPMENT_KEY_FILE: &str = "socialcare-audit.key";
+
+/// The signed-note algorithm byte of Ed25519.
+const ED25519: u8 = 1;
+
+/// The office's key for the audit log: signs its checkpoints.
+pub struct LogKey {
+    signer: StandardSigner,
+    origin: String,
+    verifier_key: String,
+}
+
+impl std::fmt::Debug for LogKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogKey")
+            .field("origin", &self.origin)
+            .field("verifier_key", &self.verifier_key)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A new signing key for `origin`, in the signed-note format
+/// (`PRIVATE+KEY+<origin>+<key id>+<base64 of 0x01 and the 32-byte seed>`).
+pub fn generate_key(origin: &str) -> anyhow::Result<String> {
+    if !signed_note::is_key_name_valid(origin) {
+        bail!("the audit log's origin `{origin}` cannot name a key (no spaces, no `+`)");
+    }
+    let seed: [u8; 32] = rand::random();
+    let signing = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let public = [&[ED25519], signing.verifying_key().to_bytes().as_slice()].concat();
+    let private = [&[ED25519], seed.as_slice()].concat();
+    Ok(format!(
+        "PRIVATE+KEY+{origin}+{:08x}+{}",
+        signed_note::key_id(origin, &public),
+        STANDARD.encode(private)
+    ))
+}
+
+impl LogKey {
+    /// Reads a signing key in the signed-note format; its name must be the log's origin.
+    pub fn parse(text: &str, origin: &str) -> anyhow::Result<Self> {
+        let text = text.trim();
+        let signer = StandardSigner::new(text)
+            .map_err(|e| anyhow!("the audit log's signing key is not a signed-note key: {e}"))?;
+        if signer.name() != origin {
+            bail!(
+                "the audit log's signing key is named `{}`, not the log's origin `{origin}` (SOCIALCARE_AUDIT_LOG_ORIGIN)",
+                signer.name()
+            );
+        }
+        // The verifier key, from the seed (the fifth part of the key: base64 may hold `+`).
+        let seed = text
+            .splitn(5, '+')
+            .nth(4)
+            .and_then(|b| STANDARD.decode(b).ok())
+            .filter(|k| k.len() == 33 && k[0] == ED25519)
+            .ok_or_else(|| anyhow!("the audit log's signing key is not an Ed25519 key"))?;
+        let mut bytes = [0_u8; 32];
+        bytes.copy_from_slice(&seed[1..]);
+        let public = ed25519_dalek::SigningKey::from_bytes(&bytes).verifying_key();
+        Ok(Self {
+            signer,
+            origin: origin.to_owned(),
+            verifier_key: signed_note::new_ed25519_verifier_key(origin, &public),
+        })
+    }
+
+    /// The key of the configuration: `SOCIALCARE_AUDIT_SIGNING_KEY`, the file of
+    /// `SOCIALCARE_AUDIT_SIGNING_KEY_FILE`, or (development only) [`DEVELOPMENT_KEY_FILE`],
+    /// created when missing.
+    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
+        let origin = config.audit_log_origin.as_str();
+        if let Some(text) = &config.audit_signing_key {
+            return Self::parse(text, origin);
+        }
+        if let Some(path) = &config.audit_signing_key_file {
+            return Self::from_file(path, origin);
+        }
+        if config.profile == Profile::Production {
+            bail!(
+                "the production profile needs the audit log's signing key: set SOCIALCARE_AUDIT_SIGNING_KEY_FILE (make one with `socialcare audit generate-key`)"
+            );
+        }
+        let path = Path::new(DEVELOPMENT_KEY_FILE);
+        if !path.exists() {
+            create_key_file(path, &generate_key(origin)?)?;
+            tracing::warn!(
+                path = DEVELOPMENT_KEY_FILE,
+                "created a signing key for the audit log (development): keep it, or set SOCIALCARE_AUDIT_SIGNING_KEY_FILE"
+            );
+        }
+        Self::from_file(path, origin)
+    }
+
+    fn from_file(path: &Path, origin: &str) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path).with_context(|| {
+            format!("cannot read the audit log's signing key {}", path.display())
+        })?;
+        Self::parse(&text, origin)
+    }
+
+    /// The log's origin.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The verifier key (`<origin>+<key id>+<base64>`) that checks the checkpoints.
+    pub fn verifier_key(&self) -> &str {
+        &self.verifier_key
+    }
+
+    /// The signed checkpoint of a tree of `size` records with root `root`.
+    pub fn sign(&self, size: u64, root: &Hash) -> Result<String, String> {
+        let text = Checkpoint::new(&self.origin, size, *root, "")
+            .map_err(|_| "the audit log's origin cannot start a checkpoint".to_owned())?
+            .to_bytes();
+        let mut note = Note::new(&text, &[]).map_err(|e| e.to_string())?;
+        note.add_sigs(&[&self.signer]).map_err(|e| e.to_string())?;
+        String::from_utf8(note.to_bytes()).map_err(|e| e.to_string())
+    }
+}
+
+/// Writes a new key file readable by its owner only; refuses to replace one.
+pub fn create_key_file(path: &Path, key: &str) -> anyhow::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(format!("{key}\n").as_bytes())?;
+    Ok(())
+}
+
+/// A checkpoint whose signature was checked.
+#[derive(Debug, Clone)]
+pub struct OpenedCheckpoint {
+    /// The log's origin.
+    pub origin: String,
+    /// The tree size.
+    pub size: u64,
+    /// The root hash.
+    pub root: Hash,
+}
+
+/// Checks the signature of a signed checkpoint with the verifier key `vkey` and reads it.
+pub fn open_checkpoint(text: &[u8], vkey: &str) -> anyhow::Result<OpenedCheckpoint> {
+    let verifier = StandardVerifier::new(vkey)
+        .map_err(|e| anyhow!("the verifier key is not a signed-note verifier key: {e}"))?;
+    let origin = signed_note::Verifier::name(&verifier).to_owned();
+    let note = Note::from_bytes(text).map_err(|e| anyhow!("not a signed note: {e}"))?;
+    note.verify(&VerifierList::new(vec![Box::new(verifier)]))
+        .map_err(|e| anyhow!("the checkpoint's signature does not verify with {vkey}: {e}"))?;
+    let checkpoint = Checkpoint::from_bytes(note.text())
+        .map_err(|_| anyhow!("the signed note is not a checkpoint"))?;
+    if checkpoint.origin() != origin {
+        bail!(
+            "the checkpoint is of the log `{}`, not `{origin}`",
+            checkpoint.origin()
+        );
+    }
+    Ok(OpenedCheckpoint {
+        origin,
+        size: checkpoint.size(),
+        root: *checkpoint.hash(),
+    })
+}
+
+/// The audit log's settings in the server's state.
+#[derive(Debug)]
+pub struct AuditLog {
+    /// The signing key.
+    pub key: LogKey,
+    /// The maximum merge delay.
+    pub merge_delay: Duration,
+    /// Where every checkpoint is also written.
+    pub witness_dir: Option<PathBuf>,
+    /// The last broken link reported, so that it is logged once.
+    last_broken: Mutex<Option<i64>>,
+}
+
+impl AuditLog {
+    /// From the configuration.
+    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
+        let witness_dir = config.audit_witness_dir.clone();
+        if let Some(dir) = &witness_dir {
+            std::fs::create_dir_all(dir.join("checkpoints")).with_context(|| {
+                format!(
+                    "cannot create the audit witness directory {}",
+                    dir.display()
+                )
+            })?;
+        }
+        Ok(Self {
+            key: LogKey::from_config(config)?,
+            merge_delay: Duration::from_millis(u64::from(config.audit_merge_delay_ms)),
+            witness_dir,
+            last_broken: Mutex::new(None),
+        })
+    }
+
+    /// Writes a checkpoint to the witness directory, if there is one.
+    fn witness(&self, checkpoint: &str) {
+        let Some(dir) = &self.witness_dir else {
+            return;
+        };
+        let day = Utc::now().format("%Y-%m-%d").to_string();
+        for target in [dir.join("checkpoint"), dir.join("checkpoints").join(day)] {
+            if let Err(error) = replace_file(&target, checkpoint) {
+                tracing::warn!(%error, path = %target.display(), "the audit checkpoint could not be written to the witness directory");
+            }
+        }
+    }
+}
+
+/// Replaces `path` with `text` atomically (a temporary file renamed over it).
+fn replace_file(path: &Path, text: &str) -> std::io::Result<()> {
+    let temporary = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&temporary, text)?;
+    std::fs::rename(&temporary, path)
+}
+
+/// Integrates every chained record not yet in the tree, batch after batch, signing a checkpoint
+/// after each and writing it to the witness directory. Returns the tree's size afterwards.
+pub fn sequence_now(db: &Database, log: &AuditLog) -> Result<u64, StoreError> {
+    loop {
+        if !db.read(audit_tree::pending)? {
+            return Ok(db.read(audit_tree::head)?.size);
+        }
+        let done = db.write::<_, StoreError, _>(|c| {
+            audit_tree::integrate(c, audit_tree::BATCH, Utc::now(), &|size, root| {
+                log.key.sign(size, root)
+            })
+        })?;
+        match done {
+            Integration::Integrated { checkpoint, .. } => {
+                log.witness(&checkpoint);
+            }
+            Integration::Broken { size, link } => {
+                let mut last = log
+                    .last_broken
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                if *last != Some(link.seq) {
+                    tracing::error!(seq = link.seq, reason = %link.reason, size, "the audit chain is broken: the audit log's tree stops before this record");
+                    *last = Some(link.seq);
+                }
+                return Ok(size);
+            }
+            Integration::Busy | Integration::Idle => {
+                return Ok(db.read(audit_tree::head)?.size);
+            }
+        }
+    }
+}
+
+/// The sequencer: every quarter of the merge delay, integrates what was chained meanwhile.
+pub async fn sequencer(state: web::Data<AppState>) {
+    let tick = (state.audit_log.merge_delay / 4).max(Duration::from_millis(10));
+    loop {
+        let st = state.clone();
+        let done = tokio::task::spawn_blocking(move || sequence_now(&st.db, &st.audit_log)).await;
+        match done {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => tracing::warn!(%error, "the audit log's sequencer failed a batch"),
+            Err(error) => tracing::warn!(%error, "the audit log's sequencer task failed"),
+        }
+        tokio::time::sleep(tick).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_generated_key_signs_checkpoints_its_verifier_key_opens() {
+        let key = LogKey::parse(
+            &generate_key("example.org/audit").unwrap(),
+            "example.org/audit",
+        )
+        .unwrap();
+        let root = tlog_tiles::tlog::record_hash(b"leaf");
+        let note = key.sign(1, &root).unwrap();
+        let lines: Vec<&str> = note.lines().collect();
+        assert_eq!(lines[0], "example.org/audit");
+        assert_eq!(lines[1], "1");
+        assert_eq!(lines[2], STANDARD.encode(root.0));
+        assert_eq!(lines[3], "");
+        assert!(lines[4].starts_with("— example.org/audit "), "{note}");
+        let opened = open_checkpoint(note.as_bytes(), key.verifier_key()).unwrap();
+        assert_eq!((opened.size, opened.root), (1, root));
+
+        // A changed size, another key, another origin: refused.
+        let forged = note.replacen("\n1\n", "\n2\n", 1);
+        assert!(open_checkpoint(forged.as_bytes(), key.verifier_key()).is_err());
+        let other = LogKey::parse(
+            &generate_key("example.org/audit").unwrap(),
+            "example.org/audit",
+        )
+        .unwrap();
+        assert!(open_checkpoint(note.as_bytes(), other.verifier_key()).is_err());
+        assert!(LogKey::parse(&generate_key("elsewhere").unwrap(), "example.org/audit").is_err());
+        assert!(LogKey::parse("PRIVATE+KEY+x", "x").is_err());
+    }
+}

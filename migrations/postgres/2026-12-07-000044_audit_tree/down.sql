@@ -1,0 +1,2 @@
+DROP TABLE audit_tree_head;
+DROP TABLE audit_tree_hashes;
