@@ -221,7 +221,6 @@ impl Application {
             config.retention_identity_years,
         )
         .map_err(|e| anyhow::anyhow!("retention periods: {e}"))?;
-        let audit_log = crate::audit_log::AuditLog::from_config(&config)?;
         let db = open_database(&config)?;
         let (db, applied, generated) = {
             let config = config.clone();
@@ -245,6 +244,7 @@ impl Application {
             })
             .await??
         };
+        let audit_log = crate::audit_log::AuditLog::from_config(&config)?;
         for version in &applied {
             tracing::info!(%version, "migration applied");
         }

@@ -1355,6 +1355,10 @@ async fn demo_data_loads_an_office_in_every_status(engine: socialcare_tests::Eng
         "127.0.0.1:0",
         "--jwt-secret",
         socialcare_tests::JWT_SECRET,
+        "--audit-signing-key",
+        socialcare_tests::audit_signing_key(),
+        "--audit-log-origin",
+        socialcare_tests::AUDIT_LOG_ORIGIN,
     ])
     .unwrap();
     let app = socialcare_api::Application::build(config).await.unwrap();

@@ -59,8 +59,25 @@ async fn production_refuses_generated_keys_and_sqlite() {
     ];
     assert!(start_error(&short).await.contains("at least 32 bytes"));
 
-    // Told explicitly, production runs on SQLite.
+    // Told explicitly, production runs on SQLite; but not without the audit log's key.
     with_key.extend(["--allow-sqlite-in-production", "true"]);
+    let no_audit_key = start_error(&with_key).await;
+    assert!(
+        no_audit_key.contains("SOCIALCARE_AUDIT_SIGNING_KEY_FILE"),
+        "{no_audit_key}"
+    );
+    // A key named for another log is refused.
+    let other = socialcare_api::audit_log::generate_key("elsewhere.example/audit").unwrap();
+    let mut other_key = with_key.clone();
+    other_key.extend(["--audit-signing-key", &other]);
+    let named = start_error(&other_key).await;
+    assert!(named.contains("not the log's origin"), "{named}");
+    with_key.extend([
+        "--audit-signing-key",
+        socialcare_tests::audit_signing_key(),
+        "--audit-log-origin",
+        socialcare_tests::AUDIT_LOG_ORIGIN,
+    ]);
     let config = Config::from_args(&with_key).unwrap();
     assert!(Application::build(config).await.is_ok());
 }
@@ -284,6 +301,10 @@ async fn command_line_administers_users(engine: Engine) {
         socialcare_tests::JWT_SECRET,
         "--admin-password",
         ADMIN_PASSWORD,
+        "--audit-signing-key",
+        socialcare_tests::audit_signing_key(),
+        "--audit-log-origin",
+        socialcare_tests::AUDIT_LOG_ORIGIN,
     ])
     .unwrap();
     let app = Application::build(config).await.unwrap();
