@@ -390,6 +390,7 @@ impl Application {
             tokio::spawn(prune_events(self.state.clone())),
             tokio::spawn(forget_idle_callers(self.state.clone())),
             tokio::spawn(crate::audit_log::sequencer(self.state.clone())),
+            tokio::spawn(crate::audit_log::push_to_witnesses(self.state.clone())),
         ];
         match crate::webhooks::Deliverer::new(self.state.webhook_timeout) {
             Ok(deliverer) => {

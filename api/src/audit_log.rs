@@ -206,6 +206,8 @@ pub struct AuditLog {
     pub merge_delay: Duration,
     /// Where every checkpoint is also written.
     pub witness_dir: Option<PathBuf>,
+    /// The `add-checkpoint` URLs of the witnesses every checkpoint is pushed to.
+    pub witness_urls: Vec<String>,
     /// The last broken link reported, so that it is logged once.
     last_broken: Mutex<Option<i64>>,
 }
@@ -222,10 +224,22 @@ impl AuditLog {
                 )
             })?;
         }
+        for url in &config.audit_witness_urls {
+            let parsed = url::Url::parse(url)
+                .map_err(|e| anyhow!("SOCIALCARE_AUDIT_WITNESS_URL `{url}`: {e}"))?;
+            let https = parsed.scheme() == "https";
+            if !(https || parsed.scheme() == "http") {
+                bail!("SOCIALCARE_AUDIT_WITNESS_URL `{url}`: not an http(s) URL");
+            }
+            if config.profile == Profile::Production && !https {
+                bail!("SOCIALCARE_AUDIT_WITNESS_URL `{url}`: the production profile needs https");
+            }
+        }
         Ok(Self {
             key: LogKey::from_config(config)?,
             merge_delay: Duration::from_millis(u64::from(config.audit_merge_delay_ms)),
             witness_dir,
+            witness_urls: config.audit_witness_urls.clone(),
             last_broken: Mutex::new(None),
         })
     }
@@ -300,6 +314,148 @@ pub async fn sequencer(state: web::Data<AppState>) {
     }
 }
 
+/// The body of a C2SP `tlog-witness` `add-checkpoint` request: the size the witness is known to
+/// hold (`old 0` when unknown), the consistency proof from it, a blank line and the signed
+/// checkpoint.
+pub fn add_checkpoint_body(old: u64, proof: &[Hash], checkpoint: &str) -> String {
+    let mut body = format!("old {old}\n");
+    for hash in proof {
+        body.push_str(&STANDARD.encode(hash.0));
+        body.push('\n');
+    }
+    body.push('\n');
+    body.push_str(checkpoint);
+    body
+}
+
+/// A witness the checkpoints are pushed to, and the tree size it is known to hold.
+struct Witness {
+    url: String,
+    holds: Option<u64>,
+}
+
+/// Pushes the latest checkpoint to every witness of `SOCIALCARE_AUDIT_WITNESS_URL` (C2SP
+/// `tlog-witness`), every merge delay, each from the size it is known to hold with the
+/// consistency proof from there. Every server process pushes: a witness answers a push from a
+/// size it no longer holds with 409 and that size, from which the next push proves.
+pub async fn push_to_witnesses(state: web::Data<AppState>) {
+    if state.audit_log.witness_urls.is_empty() {
+        return;
+    }
+    let http = match reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent("socialcare-audit-log/1")
+        .build()
+    {
+        Ok(http) => http,
+        Err(error) => {
+            tracing::error!(%error, "the audit log's witnesses cannot be reached");
+            return;
+        }
+    };
+    let mut witnesses: Vec<Witness> = state
+        .audit_log
+        .witness_urls
+        .iter()
+        .map(|url| Witness {
+            url: url.clone(),
+            holds: None,
+        })
+        .collect();
+    loop {
+        let st = state.clone();
+        if let Ok(Ok(head)) =
+            tokio::task::spawn_blocking(move || st.db.read(audit_tree::head)).await
+            && let Some(checkpoint) = head.checkpoint
+        {
+            for witness in &mut witnesses {
+                if witness.holds.is_some_and(|held| held >= head.size) {
+                    continue;
+                }
+                push(&http, &state, witness, head.size, &checkpoint).await;
+            }
+        }
+        tokio::time::sleep(state.audit_log.merge_delay).await;
+    }
+}
+
+/// One `add-checkpoint` request to one witness.
+async fn push(
+    http: &reqwest::Client,
+    state: &web::Data<AppState>,
+    witness: &mut Witness,
+    size: u64,
+    checkpoint: &str,
+) {
+    let old = witness.holds.unwrap_or(0);
+    let proof = if old == 0 || old >= size {
+        Vec::new()
+    } else {
+        let st = state.clone();
+        match tokio::task::spawn_blocking(move || {
+            st.db.read(|c| audit_tree::consistency_proof(c, old, size))
+        })
+        .await
+        {
+            Ok(Ok(proof)) => proof,
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "no consistency proof for the audit log's witness");
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "the consistency proof task failed");
+                return;
+            }
+        }
+    };
+    let body = add_checkpoint_body(old, &proof, checkpoint);
+    let url = witness.url.as_str();
+    match http.post(url).body(body).send().await {
+        Ok(answer) if answer.status().is_success() => {
+            let cosignature = answer.text().await.unwrap_or_default();
+            tracing::info!(
+                witness = url,
+                size,
+                cosignature = cosignature.trim(),
+                "the audit log's witness cosigned the checkpoint"
+            );
+            witness.holds = Some(size);
+        }
+        Ok(answer) if answer.status() == reqwest::StatusCode::CONFLICT => {
+            let held = answer
+                .text()
+                .await
+                .ok()
+                .and_then(|t| t.trim().parse::<u64>().ok());
+            match held {
+                Some(held) if held <= size => witness.holds = Some(held),
+                Some(held) => {
+                    tracing::error!(
+                        witness = url,
+                        held,
+                        size,
+                        "the audit log's witness holds a larger tree than the log: the log was rewound or forked"
+                    );
+                    witness.holds = Some(held);
+                }
+                None => tracing::warn!(
+                    witness = url,
+                    "the audit log's witness answered 409 without its tree size"
+                ),
+            }
+        }
+        Ok(answer) => {
+            let status = answer.status();
+            let text = answer.text().await.unwrap_or_default();
+            tracing::warn!(witness = url, %status, answer = %text.trim(), "the audit log's witness refused the checkpoint");
+        }
+        Err(error) => {
+            tracing::warn!(witness = url, %error, "the audit log's witness cannot be reached")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,5 +489,17 @@ mod tests {
         assert!(open_checkpoint(note.as_bytes(), other.verifier_key()).is_err());
         assert!(LogKey::parse(&generate_key("elsewhere").unwrap(), "example.org/audit").is_err());
         assert!(LogKey::parse("PRIVATE+KEY+x", "x").is_err());
+    }
+
+    #[test]
+    fn an_add_checkpoint_body_names_the_old_size_then_the_proof_then_the_checkpoint() {
+        let h = tlog_tiles::tlog::record_hash(b"x");
+        let body = add_checkpoint_body(3, &[h, h], "o\n5\nroot\n\n— o sig\n");
+        let b64 = STANDARD.encode(h.0);
+        assert_eq!(
+            body,
+            format!("old 3\n{b64}\n{b64}\n\no\n5\nroot\n\n— o sig\n")
+        );
+        assert_eq!(add_checkpoint_body(0, &[], "c\n"), "old 0\n\nc\n");
     }
 }

@@ -291,6 +291,16 @@ pub struct Config {
     /// copy outside the database, e.g. on a share that the privacy officer controls.
     #[arg(long, env = "SOCIALCARE_AUDIT_WITNESS_DIR", global = true)]
     pub audit_witness_dir: Option<PathBuf>,
+    /// Witnesses every checkpoint of the audit log is pushed to, comma-separated: the
+    /// `add-checkpoint` URL of each (C2SP tlog-witness), e.g. an endpoint of the Provincia;
+    /// https in the production profile.
+    #[arg(
+        long = "audit-witness-url",
+        env = "SOCIALCARE_AUDIT_WITNESS_URL",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub audit_witness_urls: Vec<String>,
     /// How long the events of the feed (`GET /events`) are kept, in days (1-3650, default 30):
     /// a reader further behind gets 410 and starts again from the oldest kept.
     #[arg(long, env = "SOCIALCARE_EVENT_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650), global = true)]

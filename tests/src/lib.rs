@@ -294,7 +294,12 @@ impl TestApp {
     /// Starts a second server on this app's database, with its own connection pool, as a second
     /// process of a deployment would (e.g. to race writes between servers).
     pub async fn spawn_beside(&self) -> TestApp {
-        Self::start(self.engine, std::sync::Arc::clone(&self.database), &[]).await
+        self.spawn_beside_with(&[]).await
+    }
+
+    /// Starts a second server on this app's database with extra command-line settings.
+    pub async fn spawn_beside_with(&self, extra: &[&str]) -> TestApp {
+        Self::start(self.engine, std::sync::Arc::clone(&self.database), extra).await
     }
 
     async fn start(

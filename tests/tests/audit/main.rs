@@ -7,6 +7,7 @@ mod break_glass;
 mod chain;
 mod log;
 mod trail;
+mod witness;
 
 use reqwest::Response;
 use serde_json::{Value, json};
