@@ -453,6 +453,19 @@ impl TestApp {
     }
 }
 
+/// Waits until `done` holds (up to `seconds`), checking every 100 ms: for what a server does in
+/// the background (webhook deliveries, checkpoints pushed to witnesses).
+pub async fn until(seconds: u64, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while std::time::Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    done()
+}
+
 /// The password [`TestApp::create_user`] gives a user.
 pub fn user_password(username: &str) -> String {
     format!("S3cret-Pw-2026-{}", username.len())

@@ -12,7 +12,7 @@ use base64::engine::general_purpose::STANDARD;
 use signed_note::{Note, StandardSigner};
 use socialcare_api::audit_log::open_checkpoint;
 use socialcare_persistence::audit_tree::{self, Hash};
-use socialcare_tests::{TestApp, audit_verifier_key, on_both_engines};
+use socialcare_tests::{TestApp, audit_verifier_key, on_both_engines, until};
 use tlog_tiles::tlog;
 
 use crate::{office, person};
@@ -142,18 +142,6 @@ pub async fn start(held: Option<(u64, Hash)>) -> (String, Arc<Witness>) {
     let port = server.addrs()[0].port();
     tokio::spawn(server.run());
     (format!("http://127.0.0.1:{port}/add-checkpoint"), witness)
-}
-
-/// Waits until `done` holds (up to `seconds`), checking every 100 ms.
-async fn until(seconds: u64, mut done: impl FnMut() -> bool) -> bool {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
-    while std::time::Instant::now() < deadline {
-        if done() {
-            return true;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    done()
 }
 
 on_both_engines!(

@@ -97,14 +97,4 @@ pub async fn start() -> (String, Arc<Inbox>) {
     (format!("http://127.0.0.1:{port}/hooks"), inbox)
 }
 
-/// Waits until `done` holds (up to `seconds`), checking every 100 ms.
-pub async fn until(seconds: u64, mut done: impl FnMut() -> bool) -> bool {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
-    while std::time::Instant::now() < deadline {
-        if done() {
-            return true;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    done()
-}
+pub use socialcare_tests::until;
