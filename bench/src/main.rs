@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod anchor;
+mod audit_proofs;
 mod data;
 mod partners;
 
@@ -37,6 +38,9 @@ enum Command {
     /// How many events per second the webhook worker delivers to a local receiver (server in
     /// this process, fresh database).
     Webhooks(partners::WebhookArgs),
+    /// How long the audit log's inclusion and consistency proofs take at a given tree size
+    /// (fills a scratch database's tree with synthetic leaves).
+    AuditProofs(audit_proofs::AuditProofsArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +50,7 @@ fn main() -> ExitCode {
         Command::Anchor(args) => anchor::run(&args),
         Command::FeedLag(args) => partners::feed_lag(&args),
         Command::Webhooks(args) => partners::webhooks(&args),
+        Command::AuditProofs(args) => audit_proofs::run(&args, &mut std::io::stdout().lock()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

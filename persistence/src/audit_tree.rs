@@ -323,17 +323,7 @@ pub fn integrate(
             None => Integration::Idle,
         });
     };
-    for chunk in fresh.chunks(CHUNK) {
-        // One multi-row INSERT per chunk; the multi-backend connection has no batch insert.
-        match conn {
-            AnyConnection::Postgresql(c) => diesel::insert_into(audit_tree_hashes::table)
-                .values(chunk)
-                .execute(c)?,
-            AnyConnection::Sqlite(c) => diesel::insert_into(audit_tree_hashes::table)
-                .values(chunk)
-                .execute(c)?,
-        };
-    }
+    store(conn, &fresh)?;
     let checkpoint = sign(size, &root).map_err(StoreError::Internal)?;
     diesel::update(audit_tree_head::table.find(1))
         .set((
@@ -352,6 +342,43 @@ pub fn integrate(
             checkpoint,
         },
     })
+}
+
+/// Writes stored hashes, 500 to a statement.
+fn store(conn: &mut AnyConnection, rows: &[StoredHash]) -> Result<(), StoreError> {
+    for chunk in rows.chunks(CHUNK) {
+        // One multi-row INSERT per chunk; the multi-backend connection has no batch insert.
+        match conn {
+            AnyConnection::Postgresql(c) => diesel::insert_into(audit_tree_hashes::table)
+                .values(chunk)
+                .execute(c)?,
+            AnyConnection::Sqlite(c) => diesel::insert_into(audit_tree_hashes::table)
+                .values(chunk)
+                .execute(c)?,
+        };
+    }
+    Ok(())
+}
+
+/// Writes the stored hashes `hashes` at the consecutive indexes from `first`, as the sequencer
+/// does: for the benchmark of proofs (`socialcare-bench audit-proofs`), which fills a scratch
+/// database's tree without records.
+pub fn store_hashes(
+    conn: &mut AnyConnection,
+    first: u64,
+    hashes: &[Hash],
+) -> Result<(), StoreError> {
+    let rows = hashes
+        .iter()
+        .enumerate()
+        .map(|(k, h)| {
+            Ok(StoredHash {
+                idx: signed(first + k as u64)?,
+                hash: h.0.to_vec(),
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    store(conn, &rows)
 }
 
 /// Where a record stands in the log.
