@@ -190,12 +190,14 @@ pub fn run(args: &AuditProofsArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let recorder = Recorder(RefCell::new(Vec::new()));
     tlog::prove_record(n, index, &recorder)?;
     tlog::tree_hash(n, &recorder)?;
-    let wanted: Vec<i64> = recorder
+    let mut wanted: Vec<i64> = recorder
         .0
         .into_inner()
         .into_iter()
         .map(|i| i64::try_from(i).unwrap_or(0))
         .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
     let mut alone = Vec::new();
     for _ in 0..args.proofs {
         let started = Instant::now();
