@@ -120,10 +120,33 @@ impl LogKey {
     }
 
     fn from_file(path: &Path, origin: &str) -> anyhow::Result<Self> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if let Ok(meta) = std::fs::metadata(path)
+                && meta.permissions().mode() & 0o077 != 0
+            {
+                tracing::warn!(path = %path.display(), "the audit log's signing key is readable by others than its owner: chmod 600 it");
+            }
+        }
         let text = std::fs::read_to_string(path).with_context(|| {
             format!("cannot read the audit log's signing key {}", path.display())
         })?;
         Self::parse(&text, origin)
+    }
+
+    /// The configured key, without creating one: `None` when none is configured (and, in
+    /// development, the default key file does not exist).
+    pub fn configured(config: &Config) -> anyhow::Result<Option<Self>> {
+        let origin = config.audit_log_origin.as_str();
+        if config.audit_signing_key.is_some() || config.audit_signing_key_file.is_some() {
+            return Self::from_config(config).map(Some);
+        }
+        let path = Path::new(DEVELOPMENT_KEY_FILE);
+        if config.profile != Profile::Production && path.exists() {
+            return Self::from_file(path, origin).map(Some);
+        }
+        Ok(None)
     }
 
     /// The log's origin.
@@ -258,11 +281,23 @@ impl AuditLog {
     }
 }
 
-/// Replaces `path` with `text` atomically (a temporary file renamed over it).
+/// Replaces `path` with `text` atomically: a new temporary file (created exclusively, so that
+/// nothing planted at its name, a symbolic link included, is followed) renamed over it.
 fn replace_file(path: &Path, text: &str) -> std::io::Result<()> {
-    let temporary = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&temporary, text)?;
-    std::fs::rename(&temporary, path)
+    let suffix: u64 = rand::random();
+    let temporary = path.with_extension(format!("tmp{}-{suffix:016x}", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temporary)
+        .and_then(|mut file| file.write_all(text.as_bytes()));
+    match written {
+        Ok(()) => std::fs::rename(&temporary, path),
+        Err(error) => {
+            let _ = std::fs::remove_file(&temporary);
+            Err(error)
+        }
+    }
 }
 
 /// Integrates every chained record not yet in the tree, batch after batch, signing a checkpoint
@@ -281,7 +316,14 @@ pub fn sequence_now(db: &Database, log: &AuditLog) -> Result<u64, StoreError> {
             Integration::Integrated { checkpoint, .. } => {
                 log.witness(&checkpoint);
             }
-            Integration::Broken { size, link } => {
+            Integration::Broken {
+                size,
+                checkpoint,
+                link,
+            } => {
+                if let Some(checkpoint) = checkpoint {
+                    log.witness(&checkpoint);
+                }
                 let mut last = log
                     .last_broken
                     .lock()
@@ -431,12 +473,22 @@ async fn push(
             match held {
                 Some(held) if held <= size => witness.holds = Some(held),
                 Some(held) => {
-                    tracing::error!(
-                        witness = url,
-                        held,
-                        size,
-                        "the audit log's witness holds a larger tree than the log: the log was rewound or forked"
-                    );
+                    // Another process may have pushed a newer checkpoint meanwhile: only a tree
+                    // that is still smaller than the witness's is a rewound or forked log.
+                    let st = state.clone();
+                    let now = tokio::task::spawn_blocking(move || st.db.read(audit_tree::head))
+                        .await
+                        .ok()
+                        .and_then(Result::ok)
+                        .map(|h| h.size);
+                    if now.is_some_and(|current| current < held) {
+                        tracing::error!(
+                            witness = url,
+                            held,
+                            size,
+                            "the audit log's witness holds a larger tree than the log: the log was rewound or forked"
+                        );
+                    }
                     witness.holds = Some(held);
                 }
                 None => tracing::warn!(

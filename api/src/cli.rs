@@ -161,7 +161,12 @@ fn verify_checkpoint(
         .with_context(|| format!("cannot read the checkpoint {}", path.display()))?;
     let vkey = match key {
         Some(k) => k.to_owned(),
-        None => crate::audit_log::LogKey::from_config(config)?
+        None => crate::audit_log::LogKey::configured(config)?
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no signing key is configured: give the checkpoint's verifier key with --key"
+                )
+            })?
             .verifier_key()
             .to_owned(),
     };

@@ -13,7 +13,7 @@ use anyhow::{Context, bail};
 use diesel::prelude::*;
 use rand::{Rng, SeedableRng};
 use socialcare_persistence::audit_tree::{self, Hash};
-use socialcare_persistence::schema::audit_tree_hashes;
+use socialcare_persistence::schema::{audit_records, audit_tree_hashes};
 use socialcare_persistence::{AnyConnection, DbTarget, migrations};
 use tlog_tiles::tlog::{self, HashReader};
 
@@ -23,7 +23,7 @@ pub struct AuditProofsArgs {
     /// A scratch database (SQLite file or PostgreSQL database) whose audit tree is empty: it is
     /// migrated, then filled with hashes of leaves that have no records, so that no server
     /// should run on it afterwards.
-    #[arg(long, env = "DATABASE_URL")]
+    #[arg(long)]
     database_url: String,
     /// How many leaves the tree holds.
     #[arg(long, default_value_t = 10_000_000)]
@@ -121,6 +121,10 @@ pub fn run(args: &AuditProofsArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let target = DbTarget::parse(&args.database_url)?;
     let mut conn = target.connect().context("cannot connect to the database")?;
     migrations::run_pending_on(&mut conn)?;
+    let records: i64 = audit_records::table.count().get_result(&mut conn)?;
+    if records > 0 {
+        bail!("the database holds {records} audit records: use an empty scratch database");
+    }
     let stored: i64 = audit_tree_hashes::table.count().get_result(&mut conn)?;
     let n = args.leaves;
     let root = if stored == 0 {

@@ -195,6 +195,8 @@ pub enum Integration {
     Broken {
         /// The tree's size after the records before it were integrated.
         size: u64,
+        /// The checkpoint signed for that size, when the batch integrated records before it.
+        checkpoint: Option<String>,
         /// What is wrong.
         link: BrokenLink,
     },
@@ -319,7 +321,11 @@ pub fn integrate(
     drop(reader);
     let Some(root) = result else {
         return Ok(match broken {
-            Some(link) => Integration::Broken { size, link },
+            Some(link) => Integration::Broken {
+                size,
+                checkpoint: None,
+                link,
+            },
             None => Integration::Idle,
         });
     };
@@ -335,7 +341,11 @@ pub fn integrate(
         ))
         .execute(conn)?;
     Ok(match broken {
-        Some(link) => Integration::Broken { size, link },
+        Some(link) => Integration::Broken {
+            size,
+            checkpoint: Some(checkpoint),
+            link,
+        },
         None => Integration::Integrated {
             from: start.size,
             to: size,
@@ -433,12 +443,16 @@ pub fn inclusion_proof(
 }
 
 /// The consistency proof (RFC 9162 §2.1.4) that the tree of `first` records is a prefix of the
-/// tree of `second` records (`first` ≤ `second` ≤ the tree's size).
+/// tree of `second` records (`first` ≤ `second` ≤ the tree's size); empty when `first` is 0 (the
+/// empty tree is a prefix of every tree) or equals `second`.
 pub fn consistency_proof(
     conn: &mut AnyConnection,
     first: u64,
     second: u64,
 ) -> Result<Vec<Hash>, StoreError> {
+    if first == 0 || first == second {
+        return Ok(Vec::new());
+    }
     let reader = StoredHashes::new(conn);
     tlog::prove_tree(second, first, &reader).map_err(|e| reader.error(e))
 }

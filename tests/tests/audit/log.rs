@@ -28,6 +28,7 @@ on_both_engines!(
     a_rewritten_suffix_with_recomputed_hashes_is_detected,
     deleted_newest_records_and_a_rewound_head_are_detected,
     two_servers_sequence_one_log_without_gaps_or_duplicates,
+    the_tree_stops_before_a_broken_record_and_its_checkpoint_reaches_the_witness_directory,
 );
 
 /// Every record, oldest first, with its persons.
@@ -360,6 +361,25 @@ async fn verify_with_a_checkpoint_passes_while_the_log_only_grows(app: TestApp) 
         out.contains("the audit log extends the checkpoint"),
         "{out}"
     );
+    // Without --key, the configured signing key's verifier key checks the signature.
+    let configured = cli(
+        &app.database.url(),
+        &[
+            "--audit-signing-key",
+            socialcare_tests::audit_signing_key(),
+            "--audit-log-origin",
+            socialcare_tests::AUDIT_LOG_ORIGIN,
+            "audit",
+            "verify",
+            "--checkpoint",
+            kept.to_str().unwrap(),
+        ],
+    )
+    .unwrap();
+    assert!(
+        configured.contains("the audit log extends the checkpoint"),
+        "{configured}"
+    );
     // More records, in the tree or still staged: it still extends the checkpoint.
     let office = office_tokens(&app).await;
     person(&app, &office, "Giulia").await;
@@ -594,4 +614,51 @@ async fn two_servers_sequence_one_log_without_gaps_or_duplicates(app: TestApp) {
         .read(|c| audit_tree::verify_against(c, size, head.root))
         .unwrap();
     assert!(report.consistent(), "{report:?}");
+}
+
+async fn the_tree_stops_before_a_broken_record_and_its_checkpoint_reaches_the_witness_directory(
+    app: TestApp,
+) {
+    // A server on a database of its own, whose sequencer waits 15 s between batches (after the
+    // one at its start), with a witness directory.
+    let dir = std::env::temp_dir().join(format!("socialcare-witness-{}", uuid::Uuid::now_v7()));
+    let app = TestApp::spawn_with(
+        app.engine,
+        &[
+            "--audit-witness-dir",
+            dir.to_str().unwrap(),
+            "--audit-merge-delay-ms",
+            "60000",
+        ],
+    )
+    .await
+    .unwrap();
+    let office = office(&app).await;
+    let before = app.sequence_audit_log();
+    for given in ["Mario", "Luigi", "Carla"] {
+        person(&app, &office.anna, given).await;
+    }
+    let head_seq = app.audit(1)[0].seq;
+    let broken = before as i64 + 2;
+    assert!(broken < head_seq);
+    as_owner(&app, |c| set_details(c, broken, Some("{\"changed\":true}")));
+    let size = app.sequence_audit_log();
+    assert_eq!(
+        size,
+        (broken - 1) as u64,
+        "the tree stops before the broken record"
+    );
+    let head = app.db().read(audit_tree::head).unwrap();
+    let kept = std::fs::read_to_string(dir.join("checkpoint")).unwrap();
+    assert_eq!(
+        Some(&kept),
+        head.checkpoint.as_ref(),
+        "the witness has the last checkpoint"
+    );
+    let opened = open_checkpoint(kept.as_bytes(), &audit_verifier_key()).unwrap();
+    assert_eq!(opened.size, size);
+    // It stays there while the chain is broken.
+    person(&app, &office.anna, "Giulia").await;
+    assert_eq!(app.sequence_audit_log(), size);
+    std::fs::remove_dir_all(&dir).unwrap();
 }
