@@ -147,14 +147,14 @@ impl Statements {
     }
 }
 
-/// The statements of `indicator`, as they are run.
-fn statements(indicator: Indicator) -> Statements {
+/// The statements of `indicator`, as they are run; `None` for persons in charge, which
+/// [`persons_in_charge`] counts from the rows of [`IN_CHARGE_ROWS`].
+fn statements(indicator: Indicator) -> Option<Statements> {
     use Indicator::*;
     let files = "FROM case_files cf \
          LEFT JOIN case_file_target_groups g ON g.case_file_id = cf.id";
-    match indicator {
-        // Counted by [`persons_in_charge`] from the rows of [`IN_CHARGE_ROWS`].
-        PersonsInCharge => Statements::cells(String::new()),
+    Some(match indicator {
+        PersonsInCharge => return None,
         CaseFilesOpened => {
             let filter = format!("WHERE cf.opened_on BETWEEN $1 AND $2 AND {FILE_COUNTS}");
             Statements {
@@ -265,7 +265,7 @@ fn statements(indicator: Indicator) -> Statements {
              GROUP BY b.catalogue, b.code, cf.area"
                 .into(),
         ),
-    }
+    })
 }
 
 /// Runs one statement with the period's days and today.
@@ -338,10 +338,9 @@ pub fn tally(
     until: NaiveDate,
     today: NaiveDate,
 ) -> Result<Tally, StoreError> {
-    if indicator == Indicator::PersonsInCharge {
+    let Some(s) = statements(indicator) else {
         return persons_in_charge(conn, from, until, today);
-    }
-    let s = statements(indicator);
+    };
     let mut tally = Tally::default();
     for c in counts::<Count>(conn, &s.cells, from, until, today)? {
         tally.cells.push((
