@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use diesel::prelude::*;
 use rand::{Rng, SeedableRng};
-use socialcare_persistence::audit_tree::{self, Hash};
+use socialcare_persistence::audit_tree::{self, Hash, InMemoryHashes};
 use socialcare_persistence::schema::{audit_records, audit_tree_hashes};
 use socialcare_persistence::{AnyConnection, DbTarget, migrations};
 use tlog_tiles::tlog::{self, HashReader};
@@ -34,24 +34,6 @@ pub struct AuditProofsArgs {
     /// The seed of the random leaf indexes and sizes.
     #[arg(long, default_value_t = 42)]
     seed: u64,
-}
-
-/// The stored hashes in memory while they are computed.
-struct Memory(RefCell<Vec<Hash>>);
-
-impl HashReader for Memory {
-    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, tlog::Error> {
-        let all = self.0.borrow();
-        indexes
-            .iter()
-            .map(|&i| {
-                usize::try_from(i)
-                    .ok()
-                    .and_then(|i| all.get(i).copied())
-                    .ok_or(tlog::Error::IndexesNotInTree)
-            })
-            .collect()
-    }
 }
 
 /// Records which stored hashes the tree arithmetic asks for (and answers with zeros).
@@ -82,16 +64,14 @@ fn percentiles(mut samples: Vec<Duration>) -> String {
 
 /// Fills the tree with `leaves` leaves, committing every 200 000 stored hashes.
 fn fill(conn: &mut AnyConnection, leaves: u64, out: &mut dyn Write) -> anyhow::Result<Hash> {
-    let memory = Memory(RefCell::new(Vec::new()));
+    let memory = InMemoryHashes::default();
     let mut written = 0_u64;
     let started = Instant::now();
     for n in 0..leaves {
-        let leaf = tlog::record_hash(&n.to_be_bytes());
-        let hashes = tlog::stored_hashes_for_record_hash(n, leaf, &memory)?;
-        memory.0.borrow_mut().extend(hashes);
-        let total = memory.0.borrow().len() as u64;
+        memory.append(tlog::record_hash(&n.to_be_bytes()))?;
+        let total = memory.len();
         if total - written >= 200_000 || n + 1 == leaves {
-            let chunk: Vec<Hash> = memory.0.borrow()[written as usize..].to_vec();
+            let chunk = memory.since(written);
             conn.transaction::<_, anyhow::Error, _>(|c| {
                 audit_tree::store_hashes(c, written, &chunk)?;
                 Ok(())

@@ -500,6 +500,58 @@ impl CompactRange {
     }
 }
 
+/// A tree's stored hashes in memory, in stored-hash-index order: what the sequencer writes to
+/// `audit_tree_hashes`, for the tests of the arithmetic and the benchmark that fills a tree.
+#[derive(Debug, Default)]
+pub struct InMemoryHashes {
+    hashes: RefCell<Vec<Hash>>,
+    leaves: std::cell::Cell<u64>,
+}
+
+impl InMemoryHashes {
+    /// Appends the next leaf and the hashes of the subtrees it completes.
+    pub fn append(&self, leaf: Hash) -> Result<(), tlog::Error> {
+        let n = self.leaves.get();
+        let hashes = tlog::stored_hashes_for_record_hash(n, leaf, self)?;
+        self.hashes.borrow_mut().extend(hashes);
+        self.leaves.set(n + 1);
+        Ok(())
+    }
+
+    /// How many hashes it holds.
+    pub fn len(&self) -> u64 {
+        self.hashes.borrow().len() as u64
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.hashes.borrow().is_empty()
+    }
+
+    /// The hashes from stored index `from` on.
+    pub fn since(&self, from: u64) -> Vec<Hash> {
+        let all = self.hashes.borrow();
+        all.get(usize::try_from(from).unwrap_or(usize::MAX)..)
+            .map(<[Hash]>::to_vec)
+            .unwrap_or_default()
+    }
+}
+
+impl HashReader for InMemoryHashes {
+    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, tlog::Error> {
+        let all = self.hashes.borrow();
+        indexes
+            .iter()
+            .map(|&i| {
+                usize::try_from(i)
+                    .ok()
+                    .and_then(|i| all.get(i).copied())
+                    .ok_or(tlog::Error::IndexesNotInTree)
+            })
+            .collect()
+    }
+}
+
 /// The first place where today's log does not extend a checkpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inconsistency {
@@ -769,34 +821,16 @@ mod tests {
         }
     }
 
-    /// The stored hashes in memory, as the sequencer writes them to the database.
-    struct Memory(RefCell<Vec<Hash>>);
-
-    impl HashReader for Memory {
-        fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, tlog::Error> {
-            let all = self.0.borrow();
-            indexes
-                .iter()
-                .map(|&i| {
-                    all.get(i as usize)
-                        .copied()
-                        .ok_or(tlog::Error::IndexesNotInTree)
-                })
-                .collect()
-        }
-    }
-
     #[test]
     fn every_inclusion_and_consistency_proof_verifies_and_a_changed_leaf_does_not() {
-        let store = Memory(RefCell::new(Vec::new()));
+        let store = InMemoryHashes::default();
         let leaves: Vec<Hash> = (0..40_u32)
             .map(|i| tlog::record_hash(format!("record {i}").as_bytes()))
             .collect();
         for (n, leaf) in leaves.iter().enumerate() {
             let n = n as u64;
-            let hashes = tlog::stored_hashes_for_record_hash(n, *leaf, &store).unwrap();
-            assert_eq!(store.0.borrow().len() as u64, tlog::stored_hash_index(0, n));
-            store.0.borrow_mut().extend(hashes);
+            assert_eq!(store.len(), tlog::stored_hash_index(0, n));
+            store.append(*leaf).unwrap();
         }
         let roots: Vec<Hash> = (0..=leaves.len())
             .map(|t| tlog::tree_hash(t as u64, &store).unwrap())
