@@ -43,6 +43,9 @@
 #   PG_MAX_CLIENTS  cap of pgbench/anchor clients on PostgreSQL (default: what max_connections
 #                   leaves free, less 5)
 #   ANCHOR_CROSSCHECK=0  skip `socialcare-bench anchor` on PostgreSQL
+#   MERGE_DELAY_PROBE=1  during each API measurement, sample every 100 ms how many audit records
+#                   wait for the audit log's sequencer and how old the oldest is
+#                   (`socialcare-bench merge-delay`; merge-delay.log, and in results.md)
 #   SKIP_BUILD=1    use the binaries already copied to $TARGET/bench (or SERVER_BIN/BENCH_BIN)
 #   PORT 18090, DEMO_PERSONS 500, WRK_TIMEOUT 10s
 # Needs wrk (Debian package `wrk`), python3, curl; pgbench and psql for postgres.
@@ -340,8 +343,18 @@ run_api_scenario() {
     reset_peak
     vacuum_head
     local cpu; cpu="$(cpu_sample)"
+    local probe=""
+    if [[ -n "${MERGE_DELAY_PROBE:-}" ]]; then
+      "$BENCH_BIN" merge-delay --database-url "$DATABASE_URL" --seconds "${DURATION%s}" \
+        --merge-delay-ms "${SOCIALCARE_AUDIT_MERGE_DELAY_MS:-1000}" >"$RUN/merge-delay-$scenario-c$c.txt" &
+      probe=$!
+    fi
     wrk -t"$t" -c"$c" -d"$DURATION" --timeout "$WRK_TIMEOUT" --latency -s "$RUN/$scenario.lua" \
       -H "authorization: Bearer $token" "$BASE" >"$raw"
+    if [[ -n "$probe" ]]; then
+      wait "$probe"
+      echo "$scenario c=$c: $(cat "$RUN/merge-delay-$scenario-c$c.txt")" | tee -a "$RUN/merge-delay.log" >&2
+    fi
     cpu_since "api $scenario c=$c" "$cpu"
     log_head "api $scenario c=$c"
     python3 "$LIB" api-row "$raw" "$scenario" "$LABEL" "$c" "$(peak_rss_mib)" >>"$RESULTS"
@@ -422,6 +435,12 @@ LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "CPU time of the machine during each measurement (/proc/stat; steal: taken by the hypervisor):"
   echo
   sed 's/^/    /' "$RUN/cpu.log"
+  if [[ -f "$RUN/merge-delay.log" ]]; then
+    echo
+    echo "The audit log's sequencer during each measurement (socialcare-bench merge-delay, a sample every 100 ms):"
+    echo
+    sed 's/^/    /' "$RUN/merge-delay.log"
+  fi
 } >"$RUN/results.md"
 cat "$RUN/results.md"
 echo "raw outputs: $RUN" >&2

@@ -301,11 +301,38 @@ fn replace_file(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 /// Integrates every chained record not yet in the tree, batch after batch, signing a checkpoint
-/// after each and writing it to the witness directory. Returns the tree's size afterwards.
+/// after each and writing it to the witness directory. Returns the tree's size afterwards. When
+/// another sequencer holds the batch lock (another server process), returns at once: that one
+/// integrates them.
 pub fn sequence_now(db: &Database, log: &AuditLog) -> Result<u64, StoreError> {
+    sequence(db, log).map(|(size, _)| size)
+}
+
+/// Like [`sequence_now`], but when another sequencer holds the batch lock, waits for it (up to
+/// `patience`) and goes on, so that the tree holds every record chained before the call, up to
+/// a broken link. For the command line and the tests.
+pub fn sequence_all(db: &Database, log: &AuditLog, patience: Duration) -> Result<u64, StoreError> {
+    let deadline = std::time::Instant::now() + patience;
+    loop {
+        let (size, busy) = sequence(db, log)?;
+        if !busy {
+            return Ok(size);
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(StoreError::Internal(format!(
+                "another process held the audit log's sequencing lock for {} s",
+                patience.as_secs()
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// One run of the sequencer: the tree's size, and whether another sequencer held the lock.
+fn sequence(db: &Database, log: &AuditLog) -> Result<(u64, bool), StoreError> {
     loop {
         if !db.read(audit_tree::pending)? {
-            return Ok(db.read(audit_tree::head)?.size);
+            return Ok((db.read(audit_tree::head)?.size, false));
         }
         let done = db.write::<_, StoreError, _>(|c| {
             audit_tree::integrate(c, audit_tree::BATCH, Utc::now(), &|size, root| {
@@ -332,11 +359,10 @@ pub fn sequence_now(db: &Database, log: &AuditLog) -> Result<u64, StoreError> {
                     tracing::error!(seq = link.seq, reason = %link.reason, size, "the audit chain is broken: the audit log's tree stops before this record");
                     *last = Some(link.seq);
                 }
-                return Ok(size);
+                return Ok((size, false));
             }
-            Integration::Busy | Integration::Idle => {
-                return Ok(db.read(audit_tree::head)?.size);
-            }
+            Integration::Idle => return Ok((db.read(audit_tree::head)?.size, false)),
+            Integration::Busy => return Ok((db.read(audit_tree::head)?.size, true)),
         }
     }
 }

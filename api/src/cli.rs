@@ -140,7 +140,7 @@ fn healthcheck(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
 fn audit_checkpoint(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
     let db = open_migrated(config)?;
     let log = crate::audit_log::AuditLog::from_config(config)?;
-    crate::audit_log::sequence_now(&db, &log)?;
+    crate::audit_log::sequence_all(&db, &log, std::time::Duration::from_secs(60))?;
     let head = db.read(socialcare_persistence::audit_tree::head)?;
     match head.checkpoint {
         Some(text) => write_out(out, &text),

@@ -1,6 +1,8 @@
 //! Prometheus metrics: the HTTP metrics of `actix-web-prom` (requests and durations by route
 //! pattern, method and status), the database connection pool's state read at each scrape, and
-//! the process metrics (CPU, memory, file descriptors, start time) of the `prometheus` crate.
+//! the audit log's backlog (the records the sequencer has not yet taken into the tree, and the
+//! age of the oldest: the merge delay as it stands), and the process metrics (CPU, memory, file
+//! descriptors, start time) of the `prometheus` crate.
 //! Served at `/metrics` on the API's own address, or only on `SOCIALCARE_METRICS_BIND_ADDR`
 //! when that is set (a monitoring network the API's callers cannot reach).
 
@@ -8,8 +10,8 @@ use actix_web::{HttpResponse, web};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use prometheus::core::{Collector, Desc};
 use prometheus::proto::MetricFamily;
-use prometheus::{Encoder, IntGauge, Opts, Registry, TextEncoder};
-use socialcare_persistence::Database;
+use prometheus::{Encoder, Gauge, IntGauge, Opts, Registry, TextEncoder};
+use socialcare_persistence::{Database, audit_tree};
 
 /// The path of the metrics.
 pub const METRICS_PATH: &str = "/metrics";
@@ -65,6 +67,71 @@ impl Collector for PoolCollector {
     }
 }
 
+/// The audit log's gauges, read from the database when scraped.
+struct AuditLogCollector {
+    db: Database,
+    size: IntGauge,
+    staged: IntGauge,
+    oldest: Gauge,
+}
+
+impl AuditLogCollector {
+    fn new(db: Database) -> prometheus::Result<Self> {
+        let opts = |name: &str, help: &str| Opts::new(name, help).namespace("socialcare");
+        Ok(Self {
+            db,
+            size: IntGauge::with_opts(opts(
+                "audit_tree_size",
+                "Audit records in the audit log's Merkle tree (its last checkpoint's size).",
+            ))?,
+            staged: IntGauge::with_opts(opts(
+                "audit_staged_records",
+                "Audit records written but not yet taken into the tree by the sequencer.",
+            ))?,
+            oldest: Gauge::with_opts(opts(
+                "audit_staged_oldest_seconds",
+                "Age of the oldest audit record not yet in the tree (0 when none waits); \
+                 stays under SOCIALCARE_AUDIT_MERGE_DELAY_MS when the sequencer keeps up.",
+            ))?,
+        })
+    }
+}
+
+impl Collector for AuditLogCollector {
+    fn desc(&self) -> Vec<&Desc> {
+        let mut desc = self.size.desc();
+        desc.extend(self.staged.desc());
+        desc.extend(self.oldest.desc());
+        desc
+    }
+
+    fn collect(&self) -> Vec<MetricFamily> {
+        match self.db.read(audit_tree::backlog) {
+            Ok(backlog) => {
+                self.size
+                    .set(i64::try_from(backlog.size).unwrap_or(i64::MAX));
+                self.staged
+                    .set(i64::try_from(backlog.records).unwrap_or(i64::MAX));
+                let age = backlog.oldest.map_or(0.0, |oldest| {
+                    (chrono::Utc::now() - oldest)
+                        .num_microseconds()
+                        .unwrap_or(0) as f64
+                        / 1e6
+                });
+                self.oldest.set(age.max(0.0));
+            }
+            // Not fatal to a scrape: the gauges keep their last values.
+            Err(error) => {
+                tracing::warn!(%error, "the audit log's backlog could not be read for the metrics")
+            }
+        }
+        let mut families = self.size.collect();
+        families.extend(self.staged.collect());
+        families.extend(self.oldest.collect());
+        families
+    }
+}
+
 /// The metrics of one server process: the HTTP middleware and the registry it shares with the
 /// pool's gauges.
 pub struct Metrics {
@@ -79,8 +146,11 @@ impl Metrics {
     pub fn new(db: Database, on_api: bool) -> anyhow::Result<Self> {
         let registry = Registry::new();
         registry
-            .register(Box::new(PoolCollector::new(db)?))
+            .register(Box::new(PoolCollector::new(db.clone())?))
             .map_err(|e| anyhow::anyhow!("cannot register the pool metrics: {e}"))?;
+        registry
+            .register(Box::new(AuditLogCollector::new(db)?))
+            .map_err(|e| anyhow::anyhow!("cannot register the audit log metrics: {e}"))?;
         let mut builder = PrometheusMetricsBuilder::new("socialcare")
             .registry(registry.clone())
             .mask_unmatched_patterns("UNMATCHED");

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod anchor;
+mod audit_log;
 mod audit_proofs;
 mod data;
 mod partners;
@@ -41,6 +42,12 @@ enum Command {
     /// How long the audit log's inclusion and consistency proofs take at a given tree size
     /// (fills a scratch database's tree with synthetic leaves).
     AuditProofs(audit_proofs::AuditProofsArgs),
+    /// Fills a scratch database with N chained audit records, their tree and a signed
+    /// checkpoint, to time `socialcare audit verify --checkpoint` over the whole log.
+    AuditRecords(audit_log::AuditRecordsArgs),
+    /// Samples how many audit records wait for the sequencer, and how old the oldest is,
+    /// while a load runs against a server.
+    MergeDelay(audit_log::MergeDelayArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +58,8 @@ fn main() -> ExitCode {
         Command::FeedLag(args) => partners::feed_lag(&args),
         Command::Webhooks(args) => partners::webhooks(&args),
         Command::AuditProofs(args) => audit_proofs::run(&args, &mut std::io::stdout().lock()),
+        Command::AuditRecords(args) => audit_log::records(&args, &mut std::io::stdout().lock()),
+        Command::MergeDelay(args) => audit_log::merge_delay(&args, &mut std::io::stdout().lock()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -219,6 +219,43 @@ pub fn pending(conn: &mut AnyConnection) -> Result<bool, StoreError> {
     Ok(next.is_some())
 }
 
+/// What waits for the sequencer: the records chained past the tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backlog {
+    /// The tree's size.
+    pub size: u64,
+    /// How many records are chained but not yet in the tree.
+    pub records: u64,
+    /// The earliest `occurred_at` among them (`None` when there are none).
+    pub oldest: Option<DateTime<Utc>>,
+}
+
+/// How many records wait for the sequencer and since when (the Prometheus gauges and the
+/// merge-delay benchmark read it).
+pub fn backlog(conn: &mut AnyConnection) -> Result<Backlog, StoreError> {
+    let size: Option<i64> = audit_tree_head::table
+        .find(1)
+        .select(audit_tree_head::size)
+        .first(conn)
+        .optional()?;
+    let size = size.unwrap_or(0);
+    let records: i64 = audit_records::table
+        .filter(audit_records::seq.gt(size))
+        .count()
+        .get_result(conn)?;
+    let oldest: Option<DbInstant> = audit_records::table
+        .filter(audit_records::seq.gt(size))
+        .select(audit_records::occurred_at)
+        .order(audit_records::occurred_at.asc())
+        .first(conn)
+        .optional()?;
+    Ok(Backlog {
+        size: u64::try_from(size).unwrap_or(0),
+        records: u64::try_from(records).unwrap_or(0),
+        oldest: oldest.map(|t| t.0),
+    })
+}
+
 /// An `audit_tree_hashes` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = audit_tree_hashes)]

@@ -432,10 +432,16 @@ impl TestApp {
     }
 
     /// Integrates now every audit record not yet in the Merkle tree, as the server's sequencer
-    /// does within the merge delay; returns the tree's size.
+    /// does within the merge delay; returns the tree's size. When another sequencer (this
+    /// server's own, in the background, or another server's) holds the batch lock, waits for it
+    /// and tries again, so that the tree holds every record written before the call.
     pub fn sequence_audit_log(&self) -> u64 {
-        socialcare_api::audit_log::sequence_now(self.db(), &self.state.audit_log)
-            .unwrap_or_else(|e| panic!("sequencing: {e}"))
+        socialcare_api::audit_log::sequence_all(
+            self.db(),
+            &self.state.audit_log,
+            std::time::Duration::from_secs(30),
+        )
+        .unwrap_or_else(|e| panic!("sequencing: {e}"))
     }
 
     /// The newest audit records, newest first.

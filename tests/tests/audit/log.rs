@@ -14,7 +14,7 @@ use socialcare_persistence::audit_tree::{self, CompactRange, Hash};
 use socialcare_persistence::schema::audit_records;
 use socialcare_persistence::sql_types::DbUuid;
 use socialcare_persistence::{AnyConnection, DbTarget};
-use socialcare_tests::{Engine, TestApp, audit_verifier_key, on_both_engines};
+use socialcare_tests::{Engine, TestApp, audit_verifier_key, on_both_engines, until};
 use tlog_tiles::tlog;
 
 use crate::{cli, get, office, person};
@@ -29,6 +29,7 @@ on_both_engines!(
     deleted_newest_records_and_a_rewound_head_are_detected,
     two_servers_sequence_one_log_without_gaps_or_duplicates,
     the_tree_stops_before_a_broken_record_and_its_checkpoint_reaches_the_witness_directory,
+    the_metrics_show_the_backlog_and_its_age,
 );
 
 /// Every record, oldest first, with its persons.
@@ -661,4 +662,59 @@ async fn the_tree_stops_before_a_broken_record_and_its_checkpoint_reaches_the_wi
     person(&app, &office.anna, "Giulia").await;
     assert_eq!(app.sequence_audit_log(), size);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The value of a metric in Prometheus text.
+fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find(|l| l.split(' ').next() == Some(name))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in the metrics:\n{text}"))
+}
+
+async fn the_metrics_show_the_backlog_and_its_age(app: TestApp) {
+    // A server whose sequencer runs at its start and then every 15 s only, so that what is
+    // written after its start waits.
+    let slow = TestApp::spawn_with(app.engine, &["--audit-merge-delay-ms", "60000"])
+        .await
+        .unwrap();
+    until(10, || {
+        slow.db().read(audit_tree::backlog).unwrap().records == 0
+    })
+    .await;
+    office(&slow).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let scrape = || async {
+        slow.client
+            .get(format!("{}/metrics", slow.address))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let waiting = slow.db().read(audit_tree::backlog).unwrap();
+    assert!(waiting.records > 0, "{waiting:?}");
+    let text = scrape().await;
+    assert_eq!(
+        metric(&text, "socialcare_audit_staged_records"),
+        waiting.records as f64
+    );
+    assert_eq!(
+        metric(&text, "socialcare_audit_tree_size"),
+        waiting.size as f64
+    );
+    let age = metric(&text, "socialcare_audit_staged_oldest_seconds");
+    assert!(
+        (0.3..60.0).contains(&age),
+        "the oldest record waits since the office was set up: {age} s"
+    );
+    let size = slow.sequence_audit_log();
+    assert_eq!(size, waiting.size + waiting.records);
+    let text = scrape().await;
+    assert_eq!(metric(&text, "socialcare_audit_staged_records"), 0.0);
+    assert_eq!(metric(&text, "socialcare_audit_staged_oldest_seconds"), 0.0);
+    assert_eq!(metric(&text, "socialcare_audit_tree_size"), size as f64);
 }
