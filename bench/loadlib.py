@@ -13,12 +13,14 @@ pgbench scripts and the Markdown table. Standard library only.
     loadlib.py table RESULTS.jsonl            the Markdown table of a run
 """
 
+import datetime
 import json
 import sys
 import unicodedata
 import urllib.parse
 import urllib.request
 from collections import Counter
+from zoneinfo import ZoneInfo
 
 # ---------------------------------------------------------------------------------------------
 # The manifest of `socialcare-bench data`. Every key load.sh uses is read here, so that a change
@@ -130,6 +132,9 @@ def demo_manifest(base, out):
         "case_manager": {"username": case_manager},
         "case_file_ids": ids,
         "diary_case_file_id": ids[-1],
+        # The office's calendar day (the demo data are relative to it), as the generator's
+        # manifest has it.
+        "today": datetime.datetime.now(ZoneInfo("Europe/Rome")).date().isoformat(),
         "person_name_fragments": {
             "many": [{"fragment": p, "persons": n} for p, n in by_prefix.most_common(4)],
             "few": min(

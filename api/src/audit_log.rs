@@ -18,7 +18,7 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::Utc;
 use signed_note::{Note, Signer, StandardSigner, StandardVerifier, VerifierList};
 use socialcare_persistence::audit_tree::{self, Hash, Integration};
-use socialcare_persistence::{Database, StoreError};
+use socialcare_persistence::{Database, Dedicated, StoreError};
 use tlog_tiles::Checkpoint;
 
 use crate::config::{Config, Profile};
@@ -305,7 +305,7 @@ fn replace_file(path: &Path, text: &str) -> std::io::Result<()> {
 /// another sequencer holds the batch lock (another server process), returns at once: that one
 /// integrates them.
 pub fn sequence_now(db: &Database, log: &AuditLog) -> Result<u64, StoreError> {
-    sequence(db, log).map(|(size, _)| size)
+    sequence(&mut db.dedicated(), log).map(|(size, _)| size)
 }
 
 /// Like [`sequence_now`], but when another sequencer holds the batch lock, waits for it (up to
@@ -313,8 +313,9 @@ pub fn sequence_now(db: &Database, log: &AuditLog) -> Result<u64, StoreError> {
 /// a broken link. For the command line and the tests.
 pub fn sequence_all(db: &Database, log: &AuditLog, patience: Duration) -> Result<u64, StoreError> {
     let deadline = std::time::Instant::now() + patience;
+    let mut conn = db.dedicated();
     loop {
-        let (size, busy) = sequence(db, log)?;
+        let (size, busy) = sequence(&mut conn, log)?;
         if !busy {
             return Ok(size);
         }
@@ -329,7 +330,7 @@ pub fn sequence_all(db: &Database, log: &AuditLog, patience: Duration) -> Result
 }
 
 /// One run of the sequencer: the tree's size, and whether another sequencer held the lock.
-fn sequence(db: &Database, log: &AuditLog) -> Result<(u64, bool), StoreError> {
+fn sequence(db: &mut Dedicated, log: &AuditLog) -> Result<(u64, bool), StoreError> {
     loop {
         if !db.read(audit_tree::pending)? {
             return Ok((db.read(audit_tree::head)?.size, false));
@@ -370,12 +371,23 @@ fn sequence(db: &Database, log: &AuditLog) -> Result<(u64, bool), StoreError> {
 /// The sequencer: every quarter of the merge delay, integrates what was chained meanwhile.
 pub async fn sequencer(state: web::Data<AppState>) {
     let tick = (state.audit_log.merge_delay / 4).max(Duration::from_millis(10));
+    // Its own connection, kept from one run to the next (see `Dedicated`).
+    let mut conn = Some(state.db.dedicated());
     loop {
         let st = state.clone();
-        let done = tokio::task::spawn_blocking(move || sequence_now(&st.db, &st.audit_log)).await;
+        let mut mine = conn.take().unwrap_or_else(|| st.db.dedicated());
+        let done = tokio::task::spawn_blocking(move || {
+            let outcome = sequence(&mut mine, &st.audit_log);
+            (mine, outcome)
+        })
+        .await;
         match done {
-            Ok(Ok(_)) => {}
-            Ok(Err(error)) => tracing::warn!(%error, "the audit log's sequencer failed a batch"),
+            Ok((mine, outcome)) => {
+                conn = Some(mine);
+                if let Err(error) = outcome {
+                    tracing::warn!(%error, "the audit log's sequencer failed a batch");
+                }
+            }
             Err(error) => tracing::warn!(%error, "the audit log's sequencer task failed"),
         }
         tokio::time::sleep(tick).await;

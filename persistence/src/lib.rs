@@ -48,5 +48,5 @@ pub mod users;
 pub mod waiting_list;
 pub mod webhooks;
 
-pub use db::{AnyConnection, Database, DbTarget, Engine, PoolOptions, PoolState};
+pub use db::{AnyConnection, Database, DbTarget, Dedicated, Engine, PoolOptions, PoolState};
 pub use error::StoreError;
