@@ -226,29 +226,38 @@ pub struct Backlog {
     pub size: u64,
     /// How many records are chained but not yet in the tree.
     pub records: u64,
-    /// The earliest `occurred_at` among them (`None` when there are none).
+    /// The `occurred_at` of the first of them in chain order, the one that has waited longest
+    /// since its commit (`None` when there are none).
     pub oldest: Option<DateTime<Utc>>,
 }
 
 /// How many records wait for the sequencer and since when (the Prometheus gauges and the
-/// merge-delay benchmark read it).
+/// merge-delay benchmark read it). Two lookups by key, whatever the size of the trail: the
+/// chain has no gaps, so the records past the tree are the chain head's `seq` less the tree's
+/// size, and the first of them is record `size + 1`.
 pub fn backlog(conn: &mut AnyConnection) -> Result<Backlog, StoreError> {
+    use crate::schema::audit_chain_head;
     let size: Option<i64> = audit_tree_head::table
         .find(1)
         .select(audit_tree_head::size)
         .first(conn)
         .optional()?;
     let size = size.unwrap_or(0);
-    let records: i64 = audit_records::table
-        .filter(audit_records::seq.gt(size))
-        .count()
-        .get_result(conn)?;
-    let oldest: Option<DbInstant> = audit_records::table
-        .filter(audit_records::seq.gt(size))
-        .select(audit_records::occurred_at)
-        .order(audit_records::occurred_at.asc())
+    let last: Option<i64> = audit_chain_head::table
+        .find(1)
+        .select(audit_chain_head::last_seq)
         .first(conn)
         .optional()?;
+    let records = last.unwrap_or(0).saturating_sub(size).max(0);
+    let oldest: Option<DbInstant> = if records > 0 {
+        audit_records::table
+            .filter(audit_records::seq.eq(size + 1))
+            .select(audit_records::occurred_at)
+            .first(conn)
+            .optional()?
+    } else {
+        None
+    };
     Ok(Backlog {
         size: u64::try_from(size).unwrap_or(0),
         records: u64::try_from(records).unwrap_or(0),
