@@ -202,14 +202,19 @@ pub enum Integration {
     },
 }
 
-/// Whether records past the tree's size exist (a cheap read, to skip a write transaction).
-pub fn pending(conn: &mut AnyConnection) -> Result<bool, StoreError> {
+/// The tree's size as stored in its head (0 before the first batch).
+fn tree_size(conn: &mut AnyConnection) -> Result<i64, StoreError> {
     let size: Option<i64> = audit_tree_head::table
         .find(1)
         .select(audit_tree_head::size)
         .first(conn)
         .optional()?;
-    let size = size.unwrap_or(0);
+    Ok(size.unwrap_or(0))
+}
+
+/// Whether records past the tree's size exist (a cheap read, to skip a write transaction).
+pub fn pending(conn: &mut AnyConnection) -> Result<bool, StoreError> {
+    let size = tree_size(conn)?;
     let next: Option<i64> = audit_records::table
         .filter(audit_records::seq.gt(size))
         .select(audit_records::seq)
@@ -237,12 +242,7 @@ pub struct Backlog {
 /// size, and the first of them is record `size + 1`.
 pub fn backlog(conn: &mut AnyConnection) -> Result<Backlog, StoreError> {
     use crate::schema::audit_chain_head;
-    let size: Option<i64> = audit_tree_head::table
-        .find(1)
-        .select(audit_tree_head::size)
-        .first(conn)
-        .optional()?;
-    let size = size.unwrap_or(0);
+    let size = tree_size(conn)?;
     let last: Option<i64> = audit_chain_head::table
         .find(1)
         .select(audit_chain_head::last_seq)
