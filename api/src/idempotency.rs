@@ -100,11 +100,7 @@ pub fn fingerprint_parts(method: &str, path: &str, body: &[u8]) -> String {
     hasher.update(path.as_bytes());
     hasher.update([0]);
     hasher.update(body);
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(hasher.finalize())
 }
 
 /// Inside the write transaction: replays the stored response of `key`, or runs `write` and

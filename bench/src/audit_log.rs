@@ -204,6 +204,13 @@ pub fn records(args: &AuditRecordsArgs, out: &mut dyn Write) -> anyhow::Result<(
             .execute(c)?;
         Ok(())
     })?;
+    // PostgreSQL plans from statistics that autovacuum gathers after a bulk load; where it is
+    // off (the CI server) the planner would guess, and the verification's `= ANY` of each batch
+    // became a parallel bitmap scan with JIT (90 ms a batch instead of 1.5 ms).
+    if let AnyConnection::Postgresql(c) = &mut conn {
+        use diesel::connection::SimpleConnection;
+        c.batch_execute("ANALYZE audit_records, audit_record_persons, audit_tree_hashes")?;
+    }
     std::fs::write(args.out.join("checkpoint"), &checkpoint)?;
     std::fs::write(args.out.join("verifier.key"), key.verifier_key())?;
     writeln!(

@@ -280,10 +280,13 @@ fn canonical_body(row: &AuditRow, persons: &[Uuid]) -> Vec<u8> {
 
 /// The hash of a record: lowercase hex SHA-256 of [`canonical_bytes`].
 pub fn compute_hash(row: &AuditRow, persons: &[Uuid]) -> String {
-    Sha256::digest(canonical_bytes(row, persons))
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hash_of_encoding(&canonical_bytes(row, persons))
+}
+
+/// The hash of a record from its [`canonical_bytes`], already computed (the verification of
+/// the log hashes the same bytes for the chain and for the tree's leaf).
+pub fn hash_of_encoding(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// Reads the chain head (SQLite: the single writer connection already serialises appends).

@@ -22,7 +22,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Bool;
 use tlog_tiles::tlog::{self, HashReader};
 
-use crate::audit::{self, AuditRow, BrokenLink, GENESIS_HASH, compute_hash};
+use crate::audit::{self, AuditRow, BrokenLink, GENESIS_HASH};
 use crate::db::AnyConnection;
 use crate::error::StoreError;
 use crate::schema::{audit_records, audit_tree_hashes, audit_tree_head};
@@ -317,6 +317,8 @@ pub fn integrate(
     for row in &rows {
         let expected = signed(size + 1)?;
         let links = persons.remove(&row.id.0).unwrap_or_default();
+        // One encoding for the chain hash and the leaf.
+        let encoding = audit::canonical_bytes(row, &links);
         let fault = if row.seq != expected {
             // A gap: the records after it wait until it is there (or verification reports it).
             Some(format!(
@@ -328,7 +330,7 @@ pub fn integrate(
                 "prev_hash does not match the hash of record {}",
                 expected - 1
             ))
-        } else if compute_hash(row, &links) != row.hash {
+        } else if audit::hash_of_encoding(&encoding) != row.hash {
             Some("the stored hash does not match the record's content: the record or its persons were changed".into())
         } else {
             None
@@ -341,7 +343,7 @@ pub fn integrate(
             });
             break;
         }
-        let leaf = leaf_hash(row, &links);
+        let leaf = tlog::record_hash(&encoding);
         let hashes = tlog::stored_hashes_for_record_hash(size, leaf, &reader)
             .map_err(|e| reader.error(e))?;
         let first = tlog::stored_hash_index(0, size);
@@ -728,9 +730,10 @@ pub fn verify_against(
                 ))
             } else {
                 let links = persons.remove(&row.id.0).unwrap_or_default();
-                let leaf = leaf_hash(&row, &links);
+                let encoding = audit::canonical_bytes(&row, &links);
+                let leaf = tlog::record_hash(&encoding);
                 let index = u64::try_from(expected - 1).unwrap_or(0);
-                if compute_hash(&row, &links) != row.hash {
+                if audit::hash_of_encoding(&encoding) != row.hash {
                     Some((expected, "the stored hash does not match the record's content: the record or its persons were changed".into()))
                 } else if index < tree.size
                     && stored.get(&tlog::stored_hash_index(0, index)) != Some(&leaf)
@@ -816,7 +819,7 @@ mod tests {
     }
 
     fn hex(h: &Hash) -> String {
-        h.0.iter().map(|b| format!("{b:02x}")).collect()
+        hex::encode(h.0)
     }
 
     /// The leaves of the Certificate Transparency reference tests (RFC 6962's

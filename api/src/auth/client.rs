@@ -41,10 +41,7 @@ fn jose_algorithm(algorithm: KeyAlgorithm) -> Algorithm {
 
 /// The SHA-256 of a key as registered, hex.
 fn thumbprint(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 fn rsa_bits_of_pem(text: &str) -> Result<usize, String> {

@@ -19,8 +19,7 @@ pub fn new_refresh_token() -> (String, String) {
 
 /// The stored form of a refresh token.
 pub fn hash_refresh_token(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 #[cfg(test)]

@@ -382,10 +382,7 @@ struct Opened {
 }
 
 fn sha256_of(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// Judges every valid line of `lines` against the office (persons already registered, staff

@@ -285,10 +285,7 @@ pub async fn create_siuss_export(
         let code = code?;
         let (records, refused) = judge(work.conn(), period)?;
         let content = file(&code, &records);
-        let sha256: String = Sha256::digest(content.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let sha256 = hex::encode(Sha256::digest(content.as_bytes()));
         let id = Uuid::now_v7();
         let row = ExportRow {
             id: DbUuid(id),
