@@ -7,6 +7,9 @@
 //! --checkpoint` (the binary again) proves that the log extends every checkpoint signed before
 //! any of the crashes.
 
+// Tests state their expectations with panics and unwraps (as in the tests crate).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -267,7 +267,7 @@ pub fn merge_delay(args: &MergeDelayArgs, out: &mut dyn Write) -> anyhow::Result
         // The database reads the backlog at some moment between these two instants: the age
         // from the first is a lower bound, from the second an upper bound (the figure kept).
         let before = Utc::now();
-        let backlog = conn.transaction(|c| audit_tree::backlog(c))?;
+        let backlog = conn.transaction(audit_tree::backlog)?;
         let after = Utc::now();
         ages.push(age_at(after, backlog.oldest));
         lower.push(age_at(before, backlog.oldest));
