@@ -67,7 +67,8 @@ impl Collector for PoolCollector {
     }
 }
 
-/// The audit log's gauges, read from the database when scraped.
+/// The audit log's gauges, read from the database when scraped if a pooled connection is idle
+/// (else they keep their last values).
 struct AuditLogCollector {
     db: Database,
     size: IntGauge,
@@ -106,8 +107,13 @@ impl Collector for AuditLogCollector {
     }
 
     fn collect(&self) -> Vec<MetricFamily> {
-        match self.db.read(audit_tree::backlog) {
-            Ok(backlog) => {
+        // On the async worker that answers the scrape: never wait for a pooled connection (under
+        // load every one may be busy, and the worker would stall for the acquire timeout).
+        match self.db.try_read(audit_tree::backlog) {
+            None => tracing::debug!(
+                "no idle database connection: the audit log's gauges keep their last values"
+            ),
+            Some(Ok(backlog)) => {
                 self.size
                     .set(i64::try_from(backlog.size).unwrap_or(i64::MAX));
                 self.staged
@@ -121,7 +127,7 @@ impl Collector for AuditLogCollector {
                 self.oldest.set(age.max(0.0));
             }
             // Not fatal to a scrape: the gauges keep their last values.
-            Err(error) => {
+            Some(Err(error)) => {
                 tracing::warn!(%error, "the audit log's backlog could not be read for the metrics")
             }
         }

@@ -411,6 +411,20 @@ impl Database {
         })
     }
 
+    /// Runs `f` in a read transaction if a pooled connection is idle now, without waiting for
+    /// one (`None` otherwise): for what runs on an async worker and must not block it, such as
+    /// the metrics read at each scrape.
+    pub fn try_read<T, F>(&self, f: F) -> Option<Result<T, StoreError>>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
+    {
+        let mut pooled = self.pool.try_get()?;
+        pooled.succeeded_at = None;
+        let result = pooled.conn.transaction(f);
+        pooled.record(&result);
+        Some(result)
+    }
+
     /// A connection of its own for a background task (see [`Dedicated`]).
     pub fn dedicated(&self) -> Dedicated {
         Dedicated {
@@ -456,11 +470,7 @@ impl Dedicated {
         if self.db.engine == Engine::Sqlite {
             return self.db.read(f);
         }
-        let result = self.conn()?.transaction(f);
-        if result.is_err() {
-            self.conn = None;
-        }
-        result
+        self.transaction(f)
     }
 
     /// Runs `f` in a write transaction (see [`Database::write`]).
@@ -472,6 +482,16 @@ impl Dedicated {
         if self.db.engine == Engine::Sqlite {
             return self.db.write(f);
         }
+        self.transaction(f)
+    }
+
+    /// A transaction on the task's own connection, dropped after an error so that the next
+    /// use opens a fresh one.
+    fn transaction<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+        E: From<StoreError> + From<diesel::result::Error>,
+    {
         let result = self.conn()?.transaction(f);
         if result.is_err() {
             self.conn = None;
