@@ -301,16 +301,11 @@ fn replace_file(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 /// Integrates every chained record not yet in the tree, batch after batch, signing a checkpoint
-/// after each and writing it to the witness directory. Returns the tree's size afterwards. When
-/// another sequencer holds the batch lock (another server process), returns at once: that one
-/// integrates them.
-pub fn sequence_now(db: &Database, log: &AuditLog) -> Result<u64, StoreError> {
-    sequence(&mut db.dedicated(), log).map(|(size, _)| size)
-}
-
-/// Like [`sequence_now`], but when another sequencer holds the batch lock, waits for it (up to
-/// `patience`) and goes on, so that the tree holds every record chained before the call, up to
-/// a broken link. For the command line and the tests.
+/// after each and writing it to the witness directory; when another sequencer (another server
+/// process) holds the batch lock, waits for it (up to `patience`) and goes on, so that the tree
+/// holds every record chained before the call, up to a broken link. Returns the tree's size
+/// afterwards. For the command line and the tests; the server's [`sequencer`] runs batches on
+/// its own connection and leaves them to the process that holds the lock.
 pub fn sequence_all(db: &Database, log: &AuditLog, patience: Duration) -> Result<u64, StoreError> {
     let deadline = std::time::Instant::now() + patience;
     let mut conn = db.dedicated();
