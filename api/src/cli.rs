@@ -148,15 +148,15 @@ fn audit_checkpoint(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> 
     }
 }
 
-/// The second half of `socialcare audit verify --checkpoint`: today's log against a checkpoint
-/// kept outside.
+/// `socialcare audit verify --checkpoint`: one walk of the trail verifies the chain and proves
+/// that today's log extends a checkpoint kept outside. Gives the chain's report, the text on
+/// the checkpoint, and the inconsistency found, if any.
 fn verify_checkpoint(
     config: &Config,
     db: &Database,
     path: &std::path::Path,
     key: Option<&str>,
-    text: &mut String,
-) -> anyhow::Result<Option<String>> {
+) -> anyhow::Result<(audit::VerifyReport, String, Option<String>)> {
     let note = std::fs::read(path)
         .with_context(|| format!("cannot read the checkpoint {}", path.display()))?;
     let vkey = match key {
@@ -171,14 +171,14 @@ fn verify_checkpoint(
             .to_owned(),
     };
     let checkpoint = crate::audit_log::open_checkpoint(&note, &vkey)?;
-    let report = db.read(|c| {
+    let (chain, report) = db.read(|c| {
         socialcare_persistence::audit_tree::verify_against(c, checkpoint.size, checkpoint.root)
     })?;
-    text.push_str(&format!(
+    let mut text = format!(
         "checkpoint of {}: {} record(s), signature verified; the tree holds {} record(s) today; {} record(s) checked against it\n",
         checkpoint.origin, checkpoint.size, report.tree_size, report.checked
-    ));
-    Ok(match report.first_inconsistency {
+    );
+    let found = match report.first_inconsistency {
         None => {
             text.push_str("the audit log extends the checkpoint\n");
             None
@@ -193,7 +193,8 @@ fn verify_checkpoint(
                 found.reason
             ))
         }
-    })
+    };
+    Ok((chain, text, found))
 }
 
 fn audit_verify(
@@ -203,26 +204,13 @@ fn audit_verify(
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let db = open_migrated(config)?;
-    // With a checkpoint, the chain and the log against the checkpoint are two walks of the whole
-    // trail, each on a connection of its own: they run at once, on two cores.
-    let (report, against) = std::thread::scope(|scope| {
-        let against = checkpoint.map(|path| {
-            scope.spawn(|| {
-                let mut text = String::new();
-                verify_checkpoint(config, &db, path, key, &mut text).map(|found| (text, found))
-            })
-        });
-        let report = db.read(audit::verify);
-        let against = against.map(|walk| {
-            walk.join().unwrap_or_else(|_| {
-                Err(anyhow::anyhow!(
-                    "the verification against the checkpoint failed"
-                ))
-            })
-        });
-        (report, against)
-    });
-    let report = report?;
+    let (report, against) = match checkpoint {
+        Some(path) => {
+            let (report, text, found) = verify_checkpoint(config, &db, path, key)?;
+            (report, Some((text, found)))
+        }
+        None => (db.read(audit::verify)?, None),
+    };
     let mut text = format!(
         "checked {} audit record(s); chain head: seq {}, hash {}\n",
         report.checked, report.head_seq, report.head_hash
@@ -238,8 +226,7 @@ fn audit_verify(
         }
     }
     let inconsistency = match against {
-        Some(walk) => {
-            let (against_text, found) = walk?;
+        Some((against_text, found)) => {
             text.push_str(&against_text);
             found
         }

@@ -226,11 +226,11 @@ fn put_opt_str(out: &mut Vec<u8>, text: Option<&str>) {
 /// A string is its UTF-8 byte length as 4 bytes big-endian followed by the bytes; an optional
 /// string is byte 0 when absent, else byte 1 followed by the string.
 pub fn canonical_bytes(row: &AuditRow, persons: &[Uuid]) -> Vec<u8> {
-    let body = canonical_body(row, persons);
-    let mut out = canonical_tag();
-    out.reserve(body.len() + 80);
+    // One buffer for the whole encoding (the verification encodes every record of the trail).
+    let mut out = Vec::with_capacity(512);
+    put_str(&mut out, ENCODING_TAG);
     out.extend_from_slice(&row.seq.to_be_bytes());
-    out.extend_from_slice(&body);
+    put_body(&mut out, row, persons);
     put_str(&mut out, &row.prev_hash);
     out
 }
@@ -247,8 +247,14 @@ fn canonical_tag() -> Vec<u8> {
 /// record and the chaining trigger completes the encoding around them (see [`AppendStatement`]).
 fn canonical_body(row: &AuditRow, persons: &[Uuid]) -> Vec<u8> {
     let mut out = Vec::with_capacity(384);
+    put_body(&mut out, row, persons);
+    out
+}
+
+/// Appends items 3 to 8 of [`canonical_bytes`] to `out`.
+fn put_body(out: &mut Vec<u8>, row: &AuditRow, persons: &[Uuid]) {
     out.extend_from_slice(row.id.0.as_bytes());
-    put_str(&mut out, &sqlite_instant_text(&row.occurred_at.0));
+    put_str(out, &sqlite_instant_text(&row.occurred_at.0));
     match row.actor_id {
         None => out.push(0),
         Some(id) => {
@@ -256,16 +262,16 @@ fn canonical_body(row: &AuditRow, persons: &[Uuid]) -> Vec<u8> {
             out.extend_from_slice(id.0.as_bytes());
         }
     }
-    put_opt_str(&mut out, row.actor_username.as_deref());
-    put_str(&mut out, &row.actor_roles);
-    put_str(&mut out, &row.action);
-    put_str(&mut out, &row.resource_type);
-    put_opt_str(&mut out, row.resource_id.as_deref());
-    put_str(&mut out, &row.outcome);
-    put_opt_str(&mut out, row.request_id.as_deref());
-    put_opt_str(&mut out, row.client_addr.as_deref());
-    put_opt_str(&mut out, row.details.as_deref());
-    put_opt_str(&mut out, row.purpose.as_deref());
+    put_opt_str(out, row.actor_username.as_deref());
+    put_str(out, &row.actor_roles);
+    put_str(out, &row.action);
+    put_str(out, &row.resource_type);
+    put_opt_str(out, row.resource_id.as_deref());
+    put_str(out, &row.outcome);
+    put_opt_str(out, row.request_id.as_deref());
+    put_opt_str(out, row.client_addr.as_deref());
+    put_opt_str(out, row.details.as_deref());
+    put_opt_str(out, row.purpose.as_deref());
     out.push(u8::from(row.break_glass));
     let mut sorted = persons.to_vec();
     sorted.sort_unstable();
@@ -275,7 +281,6 @@ fn canonical_body(row: &AuditRow, persons: &[Uuid]) -> Vec<u8> {
     for person in &sorted {
         out.extend_from_slice(person.as_bytes());
     }
-    out
 }
 
 /// The hash of a record: lowercase hex SHA-256 of [`canonical_bytes`].
@@ -875,104 +880,278 @@ fn broken(seq: i64, id: Option<Uuid>, reason: String) -> Option<BrokenLink> {
     Some(BrokenLink { seq, id, reason })
 }
 
-/// Recomputes the whole chain, in `seq` order and in batches, up to the head as read at the
-/// start (records appended meanwhile are left for the next run): every record must follow the
-/// previous one without a gap, carry the previous hash, and hash to its stored hash; the head
-/// must name the last record. Run it in a read transaction.
-pub fn verify(conn: &mut AnyConnection) -> Result<VerifyReport, StoreError> {
-    let head: Option<(i64, String)> = audit_chain_head::table
-        .find(1)
-        .select((audit_chain_head::last_seq, audit_chain_head::last_hash))
-        .first(conn)
-        .optional()?;
-    let Some((head_seq, head_hash)) = head else {
-        return Ok(VerifyReport {
-            checked: 0,
-            head_seq: 0,
-            head_hash: String::new(),
-            first_broken: broken(0, None, "the chain head is missing".into()),
-        });
-    };
-    let mut report = VerifyReport {
-        checked: 0,
-        head_seq,
-        head_hash: head_hash.clone(),
-        first_broken: None,
-    };
-    let mut expected = 1_i64;
-    let mut prev = GENESIS_HASH.to_owned();
-    loop {
-        let rows: Vec<AuditRow> = audit_records::table
-            .select(AuditRow::as_select())
-            .filter(audit_records::seq.ge(expected))
-            .filter(audit_records::seq.le(head_seq))
-            .order(audit_records::seq.asc())
-            .limit(BATCH)
-            .load(conn)?;
-        if rows.is_empty() {
-            break;
+/// Rows read per batch by the walks of the whole trail ([`verify`], and the audit log's
+/// verification against a checkpoint).
+pub(crate) const WALK_BATCH: i64 = 2000;
+
+/// Reads the next batch of the trail for a walk: the records with `from <= seq` (and
+/// `seq <= until`, when given) in `seq` order, at most [`WALK_BATCH`], each with its persons
+/// (ascending).
+///
+/// The persons come from one range scan of the link table's primary key, from the smallest to
+/// the largest record id of the batch: record ids are UUID v7, ordered by time, so a batch of
+/// consecutive records holds ids close together and the range holds little more than its own
+/// links (one descent of the index instead of one per record; the links of records outside the
+/// batch that fall in the range are skipped). A batch with an id of another version (records
+/// written before the ids were v7) is looked up id by id.
+pub(crate) fn read_walk_batch(
+    conn: &mut AnyConnection,
+    from: i64,
+    until: Option<i64>,
+) -> Result<Vec<(AuditRow, Vec<Uuid>)>, StoreError> {
+    // Not boxed: diesel prepares a boxed query again for every batch.
+    let rows: Vec<AuditRow> = audit_records::table
+        .select(AuditRow::as_select())
+        .filter(audit_records::seq.between(from, until.unwrap_or(i64::MAX)))
+        .order(audit_records::seq.asc())
+        .limit(WALK_BATCH)
+        .load(conn)?;
+    let ordered = rows.iter().all(|r| r.id.0.get_version_num() == 7);
+    let mut persons = match (
+        rows.iter().map(|r| r.id).min(),
+        rows.iter().map(|r| r.id).max(),
+    ) {
+        (Some(low), Some(high)) if ordered => {
+            let links: Vec<(DbUuid, DbUuid)> = audit_record_persons::table
+                .filter(audit_record_persons::audit_record_id.between(low, high))
+                .select((
+                    audit_record_persons::audit_record_id,
+                    audit_record_persons::person_id,
+                ))
+                .load(conn)?;
+            let mut out: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+            for (record, person) in links {
+                out.entry(record.0).or_default().push(person.0);
+            }
+            for persons in out.values_mut() {
+                persons.sort_unstable();
+            }
+            out
         }
-        let ids: Vec<DbUuid> = rows.iter().map(|r| r.id).collect();
-        let mut persons = persons_of(conn, &ids)?;
-        for row in rows {
-            let id = row.id.0;
-            if row.seq != expected {
-                report.first_broken = broken(
+        _ => {
+            let ids: Vec<DbUuid> = rows.iter().map(|r| r.id).collect();
+            persons_of(conn, &ids)?
+        }
+    };
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let links = persons.remove(&row.id.0).unwrap_or_default();
+            (row, links)
+        })
+        .collect())
+}
+
+/// Runs a walk of the trail as a pipeline: `load` reads batches from the database on this
+/// thread while `consume` checks the previous one on a thread of its own, so that the database's
+/// answer and the hashing overlap (two cores). Stops when `load` returns `None`, when it fails
+/// (its error is returned), or when `consume` returns `false` (it found what it looked for).
+pub(crate) fn pipelined<B, L, C>(
+    conn: &mut AnyConnection,
+    mut load: L,
+    mut consume: C,
+) -> Result<(), StoreError>
+where
+    B: Send,
+    L: FnMut(&mut AnyConnection) -> Result<Option<B>, StoreError>,
+    C: FnMut(B) -> bool + Send,
+{
+    std::thread::scope(|scope| {
+        // Two batches in flight at most: memory stays constant.
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<B>(1);
+        let checker = scope.spawn(move || {
+            for batch in receiver {
+                if !consume(batch) {
+                    break;
+                }
+            }
+        });
+        let mut outcome = Ok(());
+        loop {
+            match load(conn) {
+                Ok(Some(batch)) => {
+                    if sender.send(batch).is_err() {
+                        // The checker stopped: it found what it looked for.
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
+                }
+            }
+        }
+        drop(sender);
+        if checker.join().is_err() {
+            return Err(StoreError::Internal(
+                "the check of the audit trail failed".into(),
+            ));
+        }
+        outcome
+    })
+}
+
+/// The check of the chain, record by record, in `seq` order from record 1; see [`verify`].
+#[derive(Debug)]
+pub(crate) struct ChainWalk {
+    report: VerifyReport,
+    expected: i64,
+    prev: String,
+    /// The hash of record `head_seq`, once the walk passed it.
+    at_head: Option<String>,
+}
+
+impl ChainWalk {
+    /// Starts a walk against the chain head as it is now; `None`, with the report to give, when
+    /// the head is missing.
+    pub(crate) fn start(
+        conn: &mut AnyConnection,
+    ) -> Result<Result<Self, VerifyReport>, StoreError> {
+        let head: Option<(i64, String)> = audit_chain_head::table
+            .find(1)
+            .select((audit_chain_head::last_seq, audit_chain_head::last_hash))
+            .first(conn)
+            .optional()?;
+        let Some((head_seq, head_hash)) = head else {
+            return Ok(Err(VerifyReport {
+                checked: 0,
+                head_seq: 0,
+                head_hash: String::new(),
+                first_broken: broken(0, None, "the chain head is missing".into()),
+            }));
+        };
+        Ok(Ok(Self {
+            at_head: (head_seq == 0).then(|| GENESIS_HASH.to_owned()),
+            report: VerifyReport {
+                checked: 0,
+                head_seq,
+                head_hash,
+                first_broken: None,
+            },
+            expected: 1,
+            prev: GENESIS_HASH.to_owned(),
+        }))
+    }
+
+    /// The `seq` of the last record according to the chain head at the start.
+    pub(crate) fn head_seq(&self) -> i64 {
+        self.report.head_seq
+    }
+
+    /// Checks the next record, given its canonical encoding: it must follow the previous one
+    /// without a gap, name its hash and hash to its own. Returns the first broken link.
+    pub(crate) fn step(&mut self, row: &AuditRow, encoding: &[u8]) -> Option<&BrokenLink> {
+        let expected = self.expected;
+        let fault = if row.seq != expected {
+            Some((
+                expected,
+                None,
+                format!(
+                    "record {expected} is missing (the next record has seq {})",
+                    row.seq
+                ),
+            ))
+        } else if row.prev_hash != self.prev {
+            Some((
+                expected,
+                Some(row.id.0),
+                if expected == 1 {
+                    "prev_hash of the first record is not the genesis hash".into()
+                } else {
+                    format!(
+                        "prev_hash does not match the hash of record {}",
+                        expected - 1
+                    )
+                },
+            ))
+        } else if hash_of_encoding(encoding) != row.hash {
+            Some((
+                expected,
+                Some(row.id.0),
+                "the stored hash does not match the record's content: the record or its persons were changed".into(),
+            ))
+        } else {
+            None
+        };
+        if let Some((seq, id, reason)) = fault {
+            self.report.first_broken = broken(seq, id, reason);
+            return self.report.first_broken.as_ref();
+        }
+        self.prev.clone_from(&row.hash);
+        if expected == self.report.head_seq {
+            self.at_head = Some(row.hash.clone());
+        }
+        self.expected += 1;
+        self.report.checked += 1;
+        None
+    }
+
+    /// The report, once every record was given: the walk must have reached the record the head
+    /// names, and that record's hash must be the head's.
+    pub(crate) fn finish(mut self) -> VerifyReport {
+        if self.report.first_broken.is_some() {
+            return self.report;
+        }
+        let head_seq = self.report.head_seq;
+        match &self.at_head {
+            None => {
+                let expected = self.expected;
+                self.report.first_broken = broken(
                     expected,
                     None,
                     format!(
-                        "record {expected} is missing (the next record has seq {})",
-                        row.seq
+                        "records {expected} to {head_seq} are missing (the chain head names {head_seq})"
                     ),
                 );
-                return Ok(report);
             }
-            if row.prev_hash != prev {
-                report.first_broken = broken(
-                    row.seq,
-                    Some(id),
-                    if expected == 1 {
-                        "prev_hash of the first record is not the genesis hash".into()
-                    } else {
-                        format!(
-                            "prev_hash does not match the hash of record {}",
-                            expected - 1
-                        )
-                    },
+            Some(hash) if *hash != self.report.head_hash => {
+                self.report.first_broken = broken(
+                    head_seq,
+                    None,
+                    format!("the chain head's hash does not match the hash of record {head_seq}"),
                 );
-                return Ok(report);
             }
-            let links = persons.remove(&id).unwrap_or_default();
-            if compute_hash(&row, &links) != row.hash {
-                report.first_broken = broken(
-                    row.seq,
-                    Some(id),
-                    "the stored hash does not match the record's content: the record or its persons were changed".into(),
-                );
-                return Ok(report);
-            }
-            prev = row.hash;
-            expected += 1;
-            report.checked += 1;
+            Some(_) => {}
         }
+        self.report
     }
-    let last = expected - 1;
-    if last < head_seq {
-        report.first_broken = broken(
-            expected,
-            None,
-            format!(
-                "records {expected} to {head_seq} are missing (the chain head names {head_seq})"
-            ),
-        );
-    } else if head_hash != prev {
-        report.first_broken = broken(
-            last,
-            None,
-            format!("the chain head's hash does not match the hash of record {last}"),
-        );
-    }
-    Ok(report)
+}
+
+/// Recomputes the whole chain, in `seq` order and in batches, up to the head as read at the
+/// start (records appended meanwhile are left for the next run): every record must follow the
+/// previous one without a gap, carry the previous hash, and hash to its stored hash; the head
+/// must name the last record. Reads and checks overlap ([`pipelined`]); memory stays constant.
+/// Run it in a read transaction.
+pub fn verify(conn: &mut AnyConnection) -> Result<VerifyReport, StoreError> {
+    let mut walk = match ChainWalk::start(conn)? {
+        Ok(walk) => walk,
+        Err(report) => return Ok(report),
+    };
+    let until = walk.head_seq();
+    let mut next = 1_i64;
+    pipelined(
+        conn,
+        |c| {
+            if next > until {
+                return Ok(None);
+            }
+            let batch = read_walk_batch(c, next, Some(until))?;
+            match batch.last() {
+                Some((row, _)) => {
+                    next = row.seq + 1;
+                    Ok(Some(batch))
+                }
+                None => Ok(None),
+            }
+        },
+        |batch| {
+            batch
+                .iter()
+                .all(|(row, persons)| walk.step(row, &canonical_bytes(row, persons)).is_none())
+        },
+    )?;
+    Ok(walk.finish())
 }
 
 /// The persons a record written before persons were linked concerns: the person of a `person`

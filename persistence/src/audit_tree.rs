@@ -22,7 +22,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Bool;
 use tlog_tiles::tlog::{self, HashReader};
 
-use crate::audit::{self, AuditRow, BrokenLink, GENESIS_HASH};
+use crate::audit::{self, AuditRow, BrokenLink};
 use crate::db::AnyConnection;
 use crate::error::StoreError;
 use crate::schema::{audit_records, audit_tree_hashes, audit_tree_head};
@@ -636,23 +636,26 @@ fn inconsistent(seq: Option<i64>, reason: String) -> Option<Inconsistency> {
 }
 
 /// Proves that today's log extends the checkpoint of `size` records with root `root` (whose
-/// signature the caller checked): streams every record of the chain in `seq` order, in
-/// batches and in constant memory, and checks that
+/// signature the caller checked), and verifies the chain on the way: one walk streams every
+/// record in `seq` order, in batches and in constant memory (reads and checks overlap, see
+/// [`audit::pipelined`]), and checks that
 ///
 /// 1. each one follows the previous without a gap, names its hash and hashes to its own (the
-///    chain);
+///    chain; the chain's report is the first of the two returned, as [`audit::verify`] gives
+///    it);
 /// 2. its leaf hash equals the one the tree stored for it (while the tree holds it);
 /// 3. the first `size` records give the checkpoint's root, and the first `tree size` the
 ///    tree's stored root;
 /// 4. there are at least `size` records, the tree holds at least `size`, and the tree's stored
 ///    hashes prove it consistent with the checkpoint (RFC 9162 §2.1.4).
 ///
-/// Reports the first thing that fails. Run it in a read transaction.
+/// The second report gives the first thing that fails against the checkpoint (a broken chain
+/// link included). Run it in a read transaction.
 pub fn verify_against(
     conn: &mut AnyConnection,
     size: u64,
     root: Hash,
-) -> Result<LogReport, StoreError> {
+) -> Result<(audit::VerifyReport, LogReport), StoreError> {
     let tree = head(conn)?;
     let mut report = LogReport {
         checkpoint_size: size,
@@ -661,9 +664,14 @@ pub fn verify_against(
         tree_root: tree.root,
         first_inconsistency: None,
     };
+    let mut chain = match audit::ChainWalk::start(conn)? {
+        Ok(walk) => walk,
+        Err(chain) => {
+            report.first_inconsistency = inconsistent(None, "the chain head is missing".into());
+            return Ok((chain, report));
+        }
+    };
     let mut range = CompactRange::default();
-    let mut prev = GENESIS_HASH.to_owned();
-    let mut expected = 1_i64;
     let check_roots = |range: &CompactRange, report: &mut LogReport| {
         if range.size() == size && range.root() != root {
             report.first_inconsistency = inconsistent(
@@ -685,80 +693,51 @@ pub fn verify_against(
     };
     check_roots(&range, &mut report);
     if report.first_inconsistency.is_some() {
-        return Ok(report);
+        return Ok((chain.finish(), report));
     }
-    loop {
-        let rows: Vec<AuditRow> = audit_records::table
-            .select(AuditRow::as_select())
-            .filter(audit_records::seq.ge(expected))
-            .order(audit_records::seq.asc())
-            .limit(audit::BATCH)
-            .load(conn)?;
-        if rows.is_empty() {
-            break;
-        }
-        let ids: Vec<_> = rows.iter().map(|r| r.id).collect();
-        let mut persons = audit::persons_of(conn, &ids)?;
-        // The stored leaves of the records of this batch that the tree holds.
-        let stored: HashMap<u64, Hash> = {
-            let indexes: Vec<u64> = rows
-                .iter()
-                .filter_map(|r| u64::try_from(r.seq - 1).ok())
-                .filter(|&n| n < tree.size)
-                .map(|n| tlog::stored_hash_index(0, n))
-                .collect();
-            let reader = StoredHashes::new(conn);
-            reader.load(&indexes)?;
-            reader.known.into_inner()
-        };
-        for row in rows {
-            let fault = if row.seq != expected {
-                Some((
-                    expected,
-                    format!(
-                        "record {expected} is missing (the next record has seq {})",
-                        row.seq
-                    ),
-                ))
-            } else if row.prev_hash != prev {
-                Some((
-                    expected,
-                    format!(
-                        "prev_hash does not match the hash of record {}",
-                        expected - 1
-                    ),
-                ))
-            } else {
-                let links = persons.remove(&row.id.0).unwrap_or_default();
-                let encoding = audit::canonical_bytes(&row, &links);
-                let leaf = tlog::record_hash(&encoding);
-                let index = u64::try_from(expected - 1).unwrap_or(0);
-                if audit::hash_of_encoding(&encoding) != row.hash {
-                    Some((expected, "the stored hash does not match the record's content: the record or its persons were changed".into()))
-                } else if index < tree.size
-                    && stored.get(&tlog::stored_hash_index(0, index)) != Some(&leaf)
-                {
-                    Some((
-                        expected,
-                        "the record differs from the leaf the tree stored for it: it was replaced after it entered the tree".into(),
-                    ))
-                } else {
-                    range.push(leaf);
-                    None
-                }
+    let mut next = 1_i64;
+    audit::pipelined(
+        conn,
+        |c| {
+            let records = audit::read_walk_batch(c, next, None)?;
+            let (Some((first, _)), Some((last, _))) = (records.first(), records.last()) else {
+                return Ok(None);
             };
-            if let Some((seq, reason)) = fault {
-                report.first_inconsistency = inconsistent(Some(seq), reason);
-                return Ok(report);
+            next = last.seq + 1;
+            let leaves = stored_leaves(c, first.seq, last.seq, tree.size)?;
+            Ok(Some((records, leaves)))
+        },
+        |(records, leaves)| {
+            for (row, persons) in records {
+                let encoding = audit::canonical_bytes(&row, &persons);
+                if let Some(link) = chain.step(&row, &encoding) {
+                    report.first_inconsistency = inconsistent(Some(link.seq), link.reason.clone());
+                    return false;
+                }
+                let leaf = tlog::record_hash(&encoding);
+                let index = u64::try_from(row.seq - 1).unwrap_or(0);
+                if index < tree.size
+                    && leaves.get(&tlog::stored_hash_index(0, index)) != Some(&leaf)
+                {
+                    report.first_inconsistency = inconsistent(
+                        Some(row.seq),
+                        "the record differs from the leaf the tree stored for it: it was replaced after it entered the tree".into(),
+                    );
+                    return false;
+                }
+                range.push(leaf);
+                report.checked += 1;
+                check_roots(&range, &mut report);
+                if report.first_inconsistency.is_some() {
+                    return false;
+                }
             }
-            prev = row.hash;
-            expected += 1;
-            report.checked += 1;
-            check_roots(&range, &mut report);
-            if report.first_inconsistency.is_some() {
-                return Ok(report);
-            }
-        }
+            true
+        },
+    )?;
+    let chain = chain.finish();
+    if report.first_inconsistency.is_some() {
+        return Ok((chain, report));
     }
     let records = range.size();
     if records < size {
@@ -795,7 +774,44 @@ pub fn verify_against(
             );
         }
     }
-    Ok(report)
+    Ok((chain, report))
+}
+
+/// The stored leaf hashes of the records `first..=last` (by `seq`) that the tree of `tree_size`
+/// holds, by stored hash index: one range scan (a leaf's stored hashes and the subtrees they
+/// complete lie together), keeping the leaves.
+fn stored_leaves(
+    conn: &mut AnyConnection,
+    first: i64,
+    last: i64,
+    tree_size: u64,
+) -> Result<HashMap<u64, Hash>, StoreError> {
+    let first = u64::try_from(first - 1).unwrap_or(0);
+    let last = u64::try_from(last - 1)
+        .unwrap_or(0)
+        .min(tree_size.saturating_sub(1));
+    if tree_size == 0 || first > last {
+        return Ok(HashMap::new());
+    }
+    let (low, high) = (
+        tlog::stored_hash_index(0, first),
+        tlog::stored_hash_index(0, last),
+    );
+    let rows: Vec<(i64, Vec<u8>)> = audit_tree_hashes::table
+        .filter(audit_tree_hashes::idx.between(signed(low)?, signed(high)?))
+        .select((audit_tree_hashes::idx, audit_tree_hashes::hash))
+        .load(conn)?;
+    let wanted: std::collections::HashSet<u64> = (first..=last)
+        .map(|n| tlog::stored_hash_index(0, n))
+        .collect();
+    let mut leaves = HashMap::with_capacity(wanted.len());
+    for (idx, hash) in rows {
+        let idx = u64::try_from(idx).unwrap_or(0);
+        if wanted.contains(&idx) {
+            leaves.insert(idx, hash_of(&hash)?);
+        }
+    }
+    Ok(leaves)
 }
 
 #[cfg(test)]

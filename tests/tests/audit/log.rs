@@ -610,11 +610,16 @@ async fn two_servers_sequence_one_log_without_gaps_or_duplicates(app: TestApp) {
     let opened =
         open_checkpoint(head.checkpoint.unwrap().as_bytes(), &audit_verifier_key()).unwrap();
     assert_eq!((opened.size, opened.root), (size, head.root));
-    let report = app
+    let (chain, report) = app
         .db()
         .read(|c| audit_tree::verify_against(c, size, head.root))
         .unwrap();
     assert!(report.consistent(), "{report:?}");
+    assert!(chain.intact(), "{chain:?}");
+    assert_eq!(
+        report.checked, size,
+        "every record checked against the tree"
+    );
 }
 
 async fn the_tree_stops_before_a_broken_record_and_its_checkpoint_reaches_the_witness_directory(
