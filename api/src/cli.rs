@@ -149,7 +149,8 @@ fn audit_checkpoint(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> 
 }
 
 /// `socialcare audit verify --checkpoint`: one walk of the trail verifies the chain and proves
-/// that today's log extends a checkpoint kept outside. Gives the chain's report, the text on
+/// that today's log extends a checkpoint kept outside (two connections read batches at once,
+/// while this thread checks them). Gives the chain's report, the text on
 /// the checkpoint, and the inconsistency found, if any.
 fn verify_checkpoint(
     config: &Config,
@@ -171,8 +172,14 @@ fn verify_checkpoint(
             .to_owned(),
     };
     let checkpoint = crate::audit_log::open_checkpoint(&note, &vkey)?;
-    let (chain, report) = db.read(|c| {
-        socialcare_persistence::audit_tree::verify_against(c, checkpoint.size, checkpoint.root)
+    let (chain, report) = db.read(|first| {
+        db.read(|second| {
+            socialcare_persistence::audit_tree::verify_against_on(
+                &mut [first, second],
+                checkpoint.size,
+                checkpoint.root,
+            )
+        })
     })?;
     let mut text = format!(
         "checkpoint of {}: {} record(s), signature verified; the tree holds {} record(s) today; {} record(s) checked against it\n",
@@ -209,7 +216,10 @@ fn audit_verify(
             let (report, text, found) = verify_checkpoint(config, &db, path, key)?;
             (report, Some((text, found)))
         }
-        None => (db.read(audit::verify)?, None),
+        None => (
+            db.read(|first| db.read(|second| audit::verify_on(&mut [first, second])))?,
+            None,
+        ),
     };
     let mut text = format!(
         "checked {} audit record(s); chain head: seq {}, hash {}\n",

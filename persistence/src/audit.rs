@@ -884,9 +884,14 @@ fn broken(seq: i64, id: Option<Uuid>, reason: String) -> Option<BrokenLink> {
 /// verification against a checkpoint).
 pub(crate) const WALK_BATCH: i64 = 2000;
 
-/// Reads the next batch of the trail for a walk: the records with `from <= seq` (and
-/// `seq <= until`, when given) in `seq` order, at most [`WALK_BATCH`], each with its persons
-/// (ascending).
+/// A batch of a walk of the trail: records in `seq` order, each with its persons (ascending).
+pub(crate) type WalkBatch = Vec<(AuditRow, Vec<Uuid>)>;
+
+/// Reads batch `number` of a walk of the trail: the records with `seq` from
+/// `number × WALK_BATCH + 1` to `(number + 1) × WALK_BATCH` (and at most `until`, when given)
+/// in `seq` order, each with its persons (ascending). `None` when there is no record from there
+/// on (the end of the trail); an empty batch when a gap swallows the whole range but records
+/// follow it (the chain's check then names the first missing record).
 ///
 /// The persons come from one range scan of the link table's primary key, from the smallest to
 /// the largest record id of the batch: record ids are UUID v7, ordered by time, so a batch of
@@ -896,16 +901,33 @@ pub(crate) const WALK_BATCH: i64 = 2000;
 /// written before the ids were v7) is looked up id by id.
 pub(crate) fn read_walk_batch(
     conn: &mut AnyConnection,
-    from: i64,
+    number: u64,
     until: Option<i64>,
-) -> Result<Vec<(AuditRow, Vec<Uuid>)>, StoreError> {
-    // Not boxed: diesel prepares a boxed query again for every batch.
+) -> Result<Option<WalkBatch>, StoreError> {
+    let batch = WALK_BATCH.unsigned_abs();
+    let first = i64::try_from(number.saturating_mul(batch).saturating_add(1)).unwrap_or(i64::MAX);
+    let last = first
+        .saturating_add(WALK_BATCH - 1)
+        .min(until.unwrap_or(i64::MAX));
+    if first > last {
+        return Ok(None);
+    }
     let rows: Vec<AuditRow> = audit_records::table
         .select(AuditRow::as_select())
-        .filter(audit_records::seq.between(from, until.unwrap_or(i64::MAX)))
+        .filter(audit_records::seq.between(first, last))
         .order(audit_records::seq.asc())
-        .limit(WALK_BATCH)
         .load(conn)?;
+    if rows.is_empty() {
+        let later: Option<i64> = audit_records::table
+            .filter(audit_records::seq.gt(last))
+            .select(audit_records::seq)
+            .order(audit_records::seq.asc())
+            .first(conn)
+            .optional()?;
+        return Ok(later
+            .filter(|&seq| seq <= until.unwrap_or(i64::MAX))
+            .map(|_| Vec::new()));
+    }
     let ordered = rows.iter().all(|r| r.id.0.get_version_num() == 7);
     let mut persons = match (
         rows.iter().map(|r| r.id).min(),
@@ -933,60 +955,76 @@ pub(crate) fn read_walk_batch(
             persons_of(conn, &ids)?
         }
     };
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let links = persons.remove(&row.id.0).unwrap_or_default();
-            (row, links)
-        })
-        .collect())
+    Ok(Some(
+        rows.into_iter()
+            .map(|row| {
+                let links = persons.remove(&row.id.0).unwrap_or_default();
+                (row, links)
+            })
+            .collect(),
+    ))
 }
 
-/// Runs a walk of the trail as a pipeline: `load` reads batches from the database on this
-/// thread while `consume` checks the previous one on a thread of its own, so that the database's
-/// answer and the hashing overlap (two cores). Stops when `load` returns `None`, when it fails
-/// (its error is returned), or when `consume` returns `false` (it found what it looked for).
+/// Runs a walk of the trail as a pipeline: each of `readers` reads every n-th batch (`load`
+/// with the batch's number) on a thread of its own while `consume` checks the batches in their
+/// order on this thread, so that the database's answers, their decoding and the hashing
+/// overlap. Each reader hands over one batch at a time: memory stays constant. Stops at the
+/// first batch that `load` gives as `None` (the end), at the first failure of a reader (its
+/// error is returned), or when `consume` returns `false` (it found what it looked for).
 pub(crate) fn pipelined<B, L, C>(
-    conn: &mut AnyConnection,
-    mut load: L,
+    readers: &mut [&mut AnyConnection],
+    load: L,
     mut consume: C,
 ) -> Result<(), StoreError>
 where
     B: Send,
-    L: FnMut(&mut AnyConnection) -> Result<Option<B>, StoreError>,
-    C: FnMut(B) -> bool + Send,
+    L: Fn(&mut AnyConnection, u64) -> Result<Option<B>, StoreError> + Sync,
+    C: FnMut(B) -> bool,
 {
+    let count = readers.len().max(1) as u64;
     std::thread::scope(|scope| {
-        // Two batches in flight at most: memory stays constant.
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<B>(1);
-        let checker = scope.spawn(move || {
-            for batch in receiver {
-                if !consume(batch) {
-                    break;
-                }
-            }
-        });
-        let mut outcome = Ok(());
-        loop {
-            match load(conn) {
-                Ok(Some(batch)) => {
+        let load = &load;
+        let mut receivers = Vec::new();
+        let mut workers = Vec::new();
+        for (nth, conn) in (0_u64..).zip(readers.iter_mut()) {
+            let (sender, receiver) = std::sync::mpsc::sync_channel::<B>(1);
+            receivers.push(receiver);
+            workers.push(scope.spawn(move || -> Result<(), StoreError> {
+                let mut number = nth;
+                while let Some(batch) = load(conn, number)? {
                     if sender.send(batch).is_err() {
-                        // The checker stopped: it found what it looked for.
+                        // The check stopped: it found what it looked for.
                         break;
                     }
+                    number += count;
                 }
-                Ok(None) => break,
-                Err(e) => {
-                    outcome = Err(e);
-                    break;
+                Ok(())
+            }));
+        }
+        'walk: loop {
+            for receiver in &receivers {
+                match receiver.recv() {
+                    Ok(batch) => {
+                        if !consume(batch) {
+                            break 'walk;
+                        }
+                    }
+                    // That reader reached the end, or failed.
+                    Err(_) => break 'walk,
                 }
             }
         }
-        drop(sender);
-        if checker.join().is_err() {
-            return Err(StoreError::Internal(
-                "the check of the audit trail failed".into(),
-            ));
+        drop(receivers);
+        let mut outcome = Ok(());
+        for worker in workers {
+            let result = worker.join().unwrap_or_else(|_| {
+                Err(StoreError::Internal(
+                    "a reader of the audit trail failed".into(),
+                ))
+            });
+            if outcome.is_ok() {
+                outcome = result;
+            }
         }
         outcome
     })
@@ -1124,27 +1162,25 @@ impl ChainWalk {
 /// must name the last record. Reads and checks overlap ([`pipelined`]); memory stays constant.
 /// Run it in a read transaction.
 pub fn verify(conn: &mut AnyConnection) -> Result<VerifyReport, StoreError> {
-    let mut walk = match ChainWalk::start(conn)? {
+    verify_on(&mut [conn])
+}
+
+/// [`verify`] with several connections, each in a read transaction, reading batches at once
+/// (the first one reads the head).
+pub fn verify_on(readers: &mut [&mut AnyConnection]) -> Result<VerifyReport, StoreError> {
+    let Some(first) = readers.first_mut() else {
+        return Err(StoreError::Internal(
+            "no connection to read the trail".into(),
+        ));
+    };
+    let mut walk = match ChainWalk::start(first)? {
         Ok(walk) => walk,
         Err(report) => return Ok(report),
     };
     let until = walk.head_seq();
-    let mut next = 1_i64;
     pipelined(
-        conn,
-        |c| {
-            if next > until {
-                return Ok(None);
-            }
-            let batch = read_walk_batch(c, next, Some(until))?;
-            match batch.last() {
-                Some((row, _)) => {
-                    next = row.seq + 1;
-                    Ok(Some(batch))
-                }
-                None => Ok(None),
-            }
-        },
+        readers,
+        |c, number| read_walk_batch(c, number, Some(until)),
         |batch| {
             batch
                 .iter()

@@ -656,6 +656,21 @@ pub fn verify_against(
     size: u64,
     root: Hash,
 ) -> Result<(audit::VerifyReport, LogReport), StoreError> {
+    verify_against_on(&mut [conn], size, root)
+}
+
+/// [`verify_against`] with several connections, each in a read transaction, reading batches at
+/// once (the first one also reads the heads and the consistency proof).
+pub fn verify_against_on(
+    readers: &mut [&mut AnyConnection],
+    size: u64,
+    root: Hash,
+) -> Result<(audit::VerifyReport, LogReport), StoreError> {
+    let Some(conn) = readers.first_mut() else {
+        return Err(StoreError::Internal(
+            "no connection to read the trail".into(),
+        ));
+    };
     let tree = head(conn)?;
     let mut report = LogReport {
         checkpoint_size: size,
@@ -695,16 +710,19 @@ pub fn verify_against(
     if report.first_inconsistency.is_some() {
         return Ok((chain.finish(), report));
     }
-    let mut next = 1_i64;
+    let tree_size = tree.size;
     audit::pipelined(
-        conn,
-        |c| {
-            let records = audit::read_walk_batch(c, next, None)?;
-            let (Some((first, _)), Some((last, _))) = (records.first(), records.last()) else {
+        readers,
+        |c, number| {
+            let Some(records) = audit::read_walk_batch(c, number, None)? else {
                 return Ok(None);
             };
-            next = last.seq + 1;
-            let leaves = stored_leaves(c, first.seq, last.seq, tree.size)?;
+            let leaves = match (records.first(), records.last()) {
+                (Some((first, _)), Some((last, _))) => {
+                    stored_leaves(c, first.seq, last.seq, tree_size)?
+                }
+                _ => HashMap::new(),
+            };
             Ok(Some((records, leaves)))
         },
         |(records, leaves)| {
@@ -764,6 +782,11 @@ pub fn verify_against(
             ),
         );
     } else {
+        let Some(conn) = readers.first_mut() else {
+            return Err(StoreError::Internal(
+                "no connection to read the trail".into(),
+            ));
+        };
         let proof = consistency_proof(conn, size, tree.size)?;
         if tlog::check_tree(&proof, tree.size, tree.root, size, root).is_err() {
             report.first_inconsistency = inconsistent(

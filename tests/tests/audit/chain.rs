@@ -23,6 +23,7 @@ on_both_engines!(
     every_field_shape_hashes_as_the_canonical_encoding,
     parallel_appends_on_many_connections_keep_the_chain_linear,
     an_append_without_a_chain_head_fails_and_writes_nothing,
+    a_walk_on_several_connections_checks_every_batch_in_order_and_finds_a_wide_gap,
 );
 
 fn connect(app: &TestApp) -> AnyConnection {
@@ -643,4 +644,79 @@ async fn an_append_without_a_chain_head_fails_and_writes_nothing(app: TestApp) {
     audit::append(&mut conn, record(false)).unwrap();
     assert_eq!(app.audit(1)[0].seq, before + 1);
     assert!(app.db().read(audit::verify).unwrap().intact());
+}
+
+/// Verifies the chain with `readers` connections reading batches at once, as `socialcare audit
+/// verify` does with two (the trail does not change meanwhile: no read transaction needed).
+fn verify_with_readers(app: &TestApp, readers: usize) -> audit::VerifyReport {
+    let mut conns: Vec<AnyConnection> = (0..readers).map(|_| connect(app)).collect();
+    let mut borrowed: Vec<&mut AnyConnection> = conns.iter_mut().collect();
+    audit::verify_on(&mut borrowed).unwrap()
+}
+
+/// The walk reads the trail in batches of 2 000 records, several batches at once on several
+/// connections, and checks them in `seq` order: every record of a trail of several batches is
+/// checked once, and a gap wider than a batch (a whole batch with no record, records after it)
+/// is the first broken link, whatever the number of readers.
+async fn a_walk_on_several_connections_checks_every_batch_in_order_and_finds_a_wide_gap(
+    app: TestApp,
+) {
+    let office = office(&app).await;
+    let p: uuid::Uuid = person(&app, &office.anna, "Maria").await.parse().unwrap();
+    for chunk in 0..10 {
+        app.db()
+            .write(|c| -> Result<_, socialcare_persistence::StoreError> {
+                for i in 0..550 {
+                    audit::append(
+                        c,
+                        NewAuditRecord {
+                            request_id: Some(format!("{chunk}-{i}")),
+                            persons: if i % 2 == 0 { vec![p] } else { Vec::new() },
+                            ..record(true)
+                        },
+                    )?;
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+    let head = app.audit(1)[0].seq;
+    assert!(head > 5500, "{head}");
+    for readers in [1, 2, 3] {
+        let report = verify_with_readers(&app, readers);
+        assert!(report.intact(), "{readers} reader(s): {report:?}");
+        assert_eq!(
+            (report.checked, report.head_seq),
+            (head as u64, head),
+            "{readers} reader(s)"
+        );
+    }
+    // One record changed in the third batch: the first broken link for any number of readers.
+    as_owner_bypassing_triggers(
+        &app,
+        "UPDATE audit_records SET request_id = 'changed' WHERE seq = 4321",
+    );
+    for readers in [1, 2, 3] {
+        let report = verify_with_readers(&app, readers);
+        let broken = report.first_broken.unwrap();
+        assert_eq!(broken.seq, 4321, "{readers} reader(s)");
+        assert!(broken.reason.contains("stored hash"), "{}", broken.reason);
+        assert_eq!(report.checked, 4320, "{readers} reader(s)");
+    }
+    // Records 1 500 to 4 600 deleted: the first batch (records 1 to 2 000) ends at 1 499, the
+    // second (2 001 to 4 000) is empty, the third (4 001 to 6 000) starts at 4 601.
+    as_owner_bypassing_triggers(
+        &app,
+        "DELETE FROM audit_record_persons WHERE audit_record_id IN (SELECT id FROM audit_records WHERE seq BETWEEN 1500 AND 4600); \
+         DELETE FROM audit_records WHERE seq BETWEEN 1500 AND 4600",
+    );
+    for readers in [1, 2, 3] {
+        let report = verify_with_readers(&app, readers);
+        let broken = report.first_broken.unwrap();
+        assert_eq!(broken.seq, 1500, "{readers} reader(s)");
+        assert_eq!(
+            broken.reason, "record 1500 is missing (the next record has seq 4601)",
+            "{readers} reader(s)"
+        );
+    }
 }
