@@ -403,6 +403,32 @@ pub fn add_checkpoint_body(old: u64, proof: &[Hash], checkpoint: &str) -> String
     body
 }
 
+/// The most a witness's answer may hold: a few signature lines.
+const MAX_COSIGNATURE: usize = 4096;
+
+/// The signature lines of a witness's answer to `add-checkpoint` (C2SP `tlog-witness`: one or
+/// more note signature lines, `— <key name> <base64 of key hash and signature>`), each ending
+/// with a newline; `None` when the answer is anything else (they are appended to the
+/// checkpoint's note as they are: nothing else may slip in).
+pub fn cosignature_lines(answer: &str) -> Option<String> {
+    if answer.len() > MAX_COSIGNATURE {
+        return None;
+    }
+    let mut lines = String::new();
+    for line in answer.lines().filter(|l| !l.is_empty()) {
+        let (name, signature) = line.strip_prefix("\u{2014} ")?.split_once(' ')?;
+        let bytes = STANDARD.decode(signature).ok()?;
+        let printable = |c: char| c.is_ascii_graphic() || !c.is_ascii() && !c.is_control();
+        if name.is_empty() || !name.chars().all(printable) || name.contains('+') || bytes.len() < 5
+        {
+            return None;
+        }
+        lines.push_str(line);
+        lines.push('\n');
+    }
+    (!lines.is_empty()).then_some(lines)
+}
+
 /// A witness the checkpoints are pushed to, and the tree size it is known to hold.
 struct Witness {
     url: String,
@@ -488,14 +514,39 @@ async fn push(
     let url = witness.url.as_str();
     match http.post(url).body(body).send().await {
         Ok(answer) if answer.status().is_success() => {
-            let cosignature = answer.text().await.unwrap_or_default();
+            witness.holds = Some(size);
+            let answer = answer.text().await.unwrap_or_default();
+            let Some(cosignature) = cosignature_lines(&answer) else {
+                tracing::warn!(witness = url, size, answer = %answer.trim(), "the audit log's witness accepted the checkpoint but its answer is not signature lines: not kept");
+                return;
+            };
             tracing::info!(
                 witness = url,
                 size,
                 cosignature = cosignature.trim(),
                 "the audit log's witness cosigned the checkpoint"
             );
-            witness.holds = Some(size);
+            let (st, url, checkpoint) = (state.clone(), url.to_owned(), checkpoint.to_owned());
+            let kept = tokio::task::spawn_blocking(move || {
+                st.db.write(|c| {
+                    audit_tree::keep_cosignature(
+                        c,
+                        &url,
+                        size,
+                        &checkpoint,
+                        &cosignature,
+                        chrono::Utc::now(),
+                    )
+                })
+            })
+            .await;
+            match kept {
+                Ok(Ok(_)) => {}
+                Ok(Err(error)) => {
+                    tracing::warn!(%error, "the witness's cosignature could not be kept")
+                }
+                Err(error) => tracing::warn!(%error, "the task keeping the cosignature failed"),
+            }
         }
         Ok(answer) if answer.status() == reqwest::StatusCode::CONFLICT => {
             let held = answer
@@ -544,6 +595,31 @@ async fn push(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_signature_lines_are_kept_from_a_witness_answer() {
+        let sig = STANDARD.encode([7_u8; 68]);
+        let one = format!("\u{2014} witness.example {sig}\n");
+        assert_eq!(cosignature_lines(&one).as_deref(), Some(one.as_str()));
+        let two = format!("\u{2014} a.example {sig}\n\u{2014} b.example {sig}");
+        assert_eq!(
+            cosignature_lines(&two).unwrap(),
+            format!("\u{2014} a.example {sig}\n\u{2014} b.example {sig}\n")
+        );
+        for bad in [
+            String::new(),
+            "OK\n".to_owned(),
+            format!("- witness.example {sig}\n"),
+            "\u{2014} witness.example not-base64!\n".to_owned(),
+            format!("\u{2014}  {sig}\n"),
+            format!("\u{2014} a+b {sig}\n"),
+            format!("\u{2014} witness.example {}\n", STANDARD.encode([1_u8; 4])),
+            format!("\u{2014} witness.example {sig}\nextra text\n"),
+            format!("\u{2014} witness.example {sig}\n").repeat(60),
+        ] {
+            assert_eq!(cosignature_lines(&bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn a_generated_key_signs_checkpoints_its_verifier_key_opens() {

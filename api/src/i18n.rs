@@ -108,6 +108,10 @@ const EXACT: &[(&str, &str)] = &[
         "il registro di audit non ha ancora un checkpoint: riprovare entro il ritardo di integrazione",
     ),
     (
+        "no witness has cosigned a checkpoint of the audit log yet",
+        "nessun testimone ha ancora controfirmato un checkpoint del registro di audit",
+    ),
+    (
         "no audit record with this id",
         "non esiste una registrazione di audit con questo identificativo",
     ),

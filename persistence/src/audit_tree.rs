@@ -25,7 +25,7 @@ use tlog_tiles::tlog::{self, HashReader};
 use crate::audit::{self, AuditRow, BrokenLink};
 use crate::db::AnyConnection;
 use crate::error::StoreError;
-use crate::schema::{audit_records, audit_tree_hashes, audit_tree_head};
+use crate::schema::{audit_cosignatures, audit_records, audit_tree_hashes, audit_tree_head};
 use crate::sql_types::DbInstant;
 
 pub use tlog_tiles::tlog::Hash;
@@ -598,6 +598,71 @@ impl HashReader for InMemoryHashes {
             })
             .collect()
     }
+}
+
+/// Keeps a witness's cosignature (its signature line or lines) of the checkpoint of
+/// `tree_size` records, in place of the one it gave before, unless that one is of a larger tree
+/// (another server process pushed a newer checkpoint meanwhile). Returns whether it was kept.
+/// Run it in a write transaction.
+pub fn keep_cosignature(
+    conn: &mut AnyConnection,
+    witness_url: &str,
+    tree_size: u64,
+    checkpoint: &str,
+    signature: &str,
+    received_at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let held: Option<i64> = audit_cosignatures::table
+        .find(witness_url)
+        .select(audit_cosignatures::tree_size)
+        .first(conn)
+        .optional()?;
+    let size = signed(tree_size)?;
+    if held.is_some_and(|held| held > size) {
+        return Ok(false);
+    }
+    diesel::delete(audit_cosignatures::table.find(witness_url)).execute(conn)?;
+    diesel::insert_into(audit_cosignatures::table)
+        .values((
+            audit_cosignatures::witness_url.eq(witness_url),
+            audit_cosignatures::tree_size.eq(size),
+            audit_cosignatures::checkpoint.eq(checkpoint),
+            audit_cosignatures::signature.eq(signature),
+            audit_cosignatures::received_at.eq(DbInstant(received_at)),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// The latest checkpoint that witnesses cosigned, as one signed note: the checkpoint with the
+/// log's signature, then the signature lines of every witness that cosigned that same
+/// checkpoint. `None` before any witness cosigned.
+pub fn cosigned_checkpoint(conn: &mut AnyConnection) -> Result<Option<String>, StoreError> {
+    // One row per witness: few rows.
+    let rows: Vec<(i64, String, String)> = audit_cosignatures::table
+        .select((
+            audit_cosignatures::tree_size,
+            audit_cosignatures::checkpoint,
+            audit_cosignatures::signature,
+        ))
+        .order((
+            audit_cosignatures::tree_size.desc(),
+            audit_cosignatures::witness_url.asc(),
+        ))
+        .load(conn)?;
+    let Some((_, latest, _)) = rows.first() else {
+        return Ok(None);
+    };
+    let mut note = latest.clone();
+    for (_, checkpoint, signature) in &rows {
+        if checkpoint == latest {
+            note.push_str(signature);
+            if !signature.ends_with('\n') {
+                note.push('\n');
+            }
+        }
+    }
+    Ok(Some(note))
 }
 
 /// The first place where today's log does not extend a checkpoint.

@@ -121,6 +121,21 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
+    use crate::sql_types::SqlInstant;
+
+    /// The latest cosignature of each witness of the audit log, with the checkpoint it signs
+    /// (migration `2026-12-07-000045_audit_cosignatures`).
+    audit_cosignatures (witness_url) {
+        witness_url -> Text,
+        tree_size -> BigInt,
+        checkpoint -> Text,
+        signature -> Text,
+        received_at -> SqlInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
 
     /// The hash of every complete subtree of the audit log's Merkle tree, at its stored hash
     /// index (migration `2026-12-07-000044_audit_tree`); append-only.
@@ -1741,6 +1756,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_pending,
     audit_tree_hashes,
     audit_tree_head,
+    audit_cosignatures,
     break_glass_grants,
     projects,
     project_transitions,
@@ -2149,6 +2165,16 @@ pub const TABLES: &[(&str, &[&str])] = &[
     ("audit_record_persons", &["audit_record_id", "person_id"]),
     ("audit_chain_head", &["id", "last_seq", "last_hash"]),
     ("audit_tree_hashes", &["idx", "hash"]),
+    (
+        "audit_cosignatures",
+        &[
+            "witness_url",
+            "tree_size",
+            "checkpoint",
+            "signature",
+            "received_at",
+        ],
+    ),
     (
         "audit_tree_head",
         &[

@@ -685,6 +685,16 @@ fn hash_text(hash: &audit_tree::Hash) -> String {
     base64::engine::general_purpose::STANDARD.encode(hash.0)
 }
 
+/// Which checkpoint to read.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CheckpointQuery {
+    /// `true`: the latest checkpoint that the witnesses of `SOCIALCARE_AUDIT_WITNESS_URL`
+    /// cosigned, with the signature lines of every witness that cosigned it after the log's own
+    /// (409 while none has); omitted or `false`: the latest checkpoint, whether cosigned or not.
+    pub cosigned: Option<bool>,
+}
+
 /// Read the latest checkpoint of the audit log
 ///
 /// The last checkpoint the sequencer signed: a C2SP `tlog-checkpoint` (the log's origin, the
@@ -692,16 +702,20 @@ fn hash_text(hash: &audit_tree::Hash) -> String {
 /// `signed-note`, signed with the office's Ed25519 key. Keep copies outside the system: `socialcare
 /// audit verify --checkpoint FILE` later proves that the log only grew since. Records enter
 /// the tree within the merge delay of their commit (`SOCIALCARE_AUDIT_MERGE_DELAY_MS`, 1 s by
-/// default). For `privacy_officer` and `office_manager`; recorded (`audit.checkpoint`).
+/// default). With `cosigned=true`, the latest checkpoint the witnesses cosigned, their
+/// signature lines following the log's (each verifies with that witness's public key). For
+/// `privacy_officer` and `office_manager`; recorded (`audit.checkpoint`).
 #[utoipa::path(
     tag = "audit",
     operation_id = "get_audit_checkpoint",
+    params(CheckpointQuery),
     responses(
         (status = 200, description = "The signed checkpoint (signed-note text).", content_type = "text/plain", body = String,
             example = "socialcare.local/audit\n4182\nqFl2mT1rN2OsMq6mrbW9vKr9Gf3Xe8dPxYqgYDjC0wU=\n\n— socialcare.local/audit Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n"),
         (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Neither the privacy officer nor the office manager.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Nothing has entered the tree yet: there is no checkpoint.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`cosigned` is not `true` or `false`.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Nothing has entered the tree yet: there is no checkpoint; or, with `cosigned=true`, no witness has cosigned one yet.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/audit/checkpoint")]
@@ -711,21 +725,23 @@ pub async fn get_audit_checkpoint(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let op = Op::new(Action::VerifyAuditTrail, "audit.checkpoint", "audit_log");
-    let checkpoint = case_work::list(
-        &state,
-        caller,
-        &req,
-        op,
-        move |work, _: case_work::NoQuery| {
-            let head = audit_tree::head(work.conn())?;
-            work.detail("tree_size", head.size);
-            head.checkpoint.ok_or_else(|| {
+    let checkpoint = case_work::list(&state, caller, &req, op, move |work, q: CheckpointQuery| {
+        if q.cosigned == Some(true) {
+            work.detail("cosigned", true);
+            return audit_tree::cosigned_checkpoint(work.conn())?.ok_or_else(|| {
                 ApiError::Conflict(
-                    "the audit log has no checkpoint yet: try again within the merge delay".into(),
+                    "no witness has cosigned a checkpoint of the audit log yet".into(),
                 )
-            })
-        },
-    )
+            });
+        }
+        let head = audit_tree::head(work.conn())?;
+        work.detail("tree_size", head.size);
+        head.checkpoint.ok_or_else(|| {
+            ApiError::Conflict(
+                "the audit log has no checkpoint yet: try again within the merge delay".into(),
+            )
+        })
+    })
     .await?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")

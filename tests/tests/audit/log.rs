@@ -225,6 +225,12 @@ async fn checkpoints_sign_the_tree_of_the_records_and_proofs_verify_against_them
 }
 
 async fn a_record_answers_staged_until_the_sequencer_takes_it(app: TestApp) {
+    // A server whose sequencer waits a minute between batches (after the one at its start):
+    // with the default delay the background sequencer could take the record between the write
+    // and the read of "staged" (it did once, on a busy machine).
+    let app = TestApp::spawn_with(app.engine, &["--audit-merge-delay-ms", "60000"])
+        .await
+        .unwrap();
     let office = office(&app).await;
     app.sequence_audit_log();
     let mario = person(&app, &office.anna, "Mario").await;

@@ -15,7 +15,7 @@ use socialcare_persistence::audit_tree::{self, Hash};
 use socialcare_tests::{TestApp, audit_verifier_key, on_both_engines, until};
 use tlog_tiles::tlog;
 
-use crate::{office, person};
+use crate::{get, office, person};
 
 /// One request the witness accepted.
 #[derive(Debug, Clone)]
@@ -34,6 +34,8 @@ pub struct Witness {
     vkey: String,
     /// The witness's own key.
     signer: StandardSigner,
+    /// Its verifier key (public).
+    pub verifier: String,
     /// The size and root it holds.
     pub held: Mutex<Option<(u64, Hash)>>,
     /// What it cosigned, in order.
@@ -126,6 +128,10 @@ pub async fn start(held: Option<(u64, Hash)>) -> (String, Arc<Witness>) {
     let witness = Arc::new(Witness {
         vkey: audit_verifier_key(),
         signer: StandardSigner::new(&key).unwrap(),
+        verifier: socialcare_api::audit_log::LogKey::parse(&key, "witness.test")
+            .unwrap()
+            .verifier_key()
+            .to_owned(),
         held: Mutex::new(held),
         cosigned: Mutex::new(Vec::new()),
         refused: Mutex::new(Vec::new()),
@@ -146,6 +152,7 @@ pub async fn start(held: Option<(u64, Hash)>) -> (String, Arc<Witness>) {
 
 on_both_engines!(
     every_checkpoint_reaches_the_witness_with_its_consistency_proof,
+    the_cosigned_checkpoint_is_served_with_the_witness_signature,
     a_server_that_does_not_know_what_the_witness_holds_learns_it_and_proves_from_there,
 );
 
@@ -229,4 +236,65 @@ async fn a_server_that_does_not_know_what_the_witness_holds_learns_it_and_proves
         "then proved from the size the witness holds"
     );
     assert!(first.proof > 0);
+}
+
+/// The witness's answer is kept: `GET /audit/checkpoint?cosigned=true` serves the checkpoint it
+/// cosigned as one note that verifies with the log's key and with the witness's; before any
+/// witness cosigned, 409; the read is recorded.
+async fn the_cosigned_checkpoint_is_served_with_the_witness_signature(app: TestApp) {
+    use signed_note::{StandardVerifier, VerifierList};
+    let office = office(&app).await;
+    let r = get(&app, &office.privacy, "/audit/checkpoint?cosigned=true").await;
+    assert_eq!(r.status(), 409, "no witness yet");
+    let r = get(&app, &office.privacy, "/audit/checkpoint?cosigned=maybe").await;
+    assert_eq!(r.status(), 400);
+    let (url, witness) = start(None).await;
+    let pushed = app
+        .spawn_beside_with(&["--audit-witness-url", &url, "--audit-merge-delay-ms", "100"])
+        .await;
+    person(&pushed, &office.anna, "Mario").await;
+    let size = pushed.sequence_audit_log();
+    let mut note = String::new();
+    assert!(
+        until(10, || {
+            note = pushed
+                .db()
+                .read(audit_tree::cosigned_checkpoint)
+                .unwrap()
+                .unwrap_or_default();
+            open_checkpoint(note.as_bytes(), &audit_verifier_key()).is_ok_and(|c| c.size >= size)
+        })
+        .await,
+        "a cosignature of a tree of {size} records was kept: {note:?}"
+    );
+    let r = get(&pushed, &office.privacy, "/audit/checkpoint?cosigned=true").await;
+    assert_eq!(r.status(), 200);
+    let served = r.text().await.unwrap();
+    let opened = open_checkpoint(served.as_bytes(), &audit_verifier_key()).unwrap();
+    assert!(opened.size >= size);
+    let witness_line = served
+        .lines()
+        .filter(|l| l.starts_with("\u{2014} witness.test "))
+        .count();
+    assert_eq!(witness_line, 1, "{served}");
+    let verifiers = VerifierList::new(vec![
+        Box::new(StandardVerifier::new(&audit_verifier_key()).unwrap()),
+        Box::new(StandardVerifier::new(&witness.verifier).unwrap()),
+    ]);
+    let (verified, unverified) = signed_note::Note::from_bytes(served.as_bytes())
+        .unwrap()
+        .verify(&verifiers)
+        .unwrap();
+    assert_eq!((verified.len(), unverified.len()), (2, 0), "{served}");
+    let record = &pushed.audit(1)[0];
+    assert_eq!(record.action, "audit.checkpoint");
+    assert!(
+        record
+            .details
+            .as_deref()
+            .unwrap_or_default()
+            .contains("\"cosigned\":true"),
+        "{:?}",
+        record.details
+    );
 }
