@@ -554,9 +554,8 @@ pub(crate) fn persons_of(
     conn: &mut AnyConnection,
     ids: &[DbUuid],
 ) -> Result<HashMap<Uuid, Vec<Uuid>>, StoreError> {
-    let mut out: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     if ids.is_empty() {
-        return Ok(out);
+        return Ok(HashMap::new());
     }
     let links: Vec<(DbUuid, DbUuid)> = audit_record_persons::table
         .filter(audit_record_persons::audit_record_id.eq_any(ids.to_vec()))
@@ -565,13 +564,19 @@ pub(crate) fn persons_of(
             audit_record_persons::person_id,
         ))
         .load(conn)?;
+    Ok(group_links(links))
+}
+
+/// Person links `(record, person)` grouped by record, each record's persons ascending.
+fn group_links(links: Vec<(DbUuid, DbUuid)>) -> HashMap<Uuid, Vec<Uuid>> {
+    let mut out: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     for (record, person) in links {
         out.entry(record.0).or_default().push(person.0);
     }
     for persons in out.values_mut() {
         persons.sort_unstable();
     }
-    Ok(out)
+    out
 }
 
 fn with_persons(
@@ -941,14 +946,7 @@ pub(crate) fn read_walk_batch(
                     audit_record_persons::person_id,
                 ))
                 .load(conn)?;
-            let mut out: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-            for (record, person) in links {
-                out.entry(record.0).or_default().push(person.0);
-            }
-            for persons in out.values_mut() {
-                persons.sort_unstable();
-            }
-            out
+            group_links(links)
         }
         _ => {
             let ids: Vec<DbUuid> = rows.iter().map(|r| r.id).collect();
