@@ -590,6 +590,10 @@ pub const NOT_ABOUT_PERSONS: &[(&str, &str)] = &[
         "the audit log tree's size, root and signed checkpoint",
     ),
     (
+        "audit_cosignatures",
+        "witnesses' signatures of the audit log's checkpoints (sizes and root hashes)",
+    ),
+    (
         "person_name_tokens",
         "the search index of the names in `persons`, rebuilt from them",
     ),
