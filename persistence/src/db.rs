@@ -366,13 +366,22 @@ impl Database {
         result
     }
 
-    /// Runs `f` in a read transaction (a consistent snapshot for multi-statement reads).
+    /// Runs `f` in a read transaction: one consistent snapshot for all its statements (on
+    /// PostgreSQL `REPEATABLE READ`, whose snapshot is taken at the first statement; a default
+    /// `READ COMMITTED` transaction would give each statement its own; on SQLite a deferred
+    /// transaction keeps the snapshot of its first read).
     pub fn read<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         F: FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
     {
         let mut pooled = self.conn()?;
-        let result = pooled.conn.transaction(f);
+        let postgres = self.engine == Engine::Postgres;
+        let result = pooled.conn.transaction(|c| {
+            if postgres {
+                c.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")?;
+            }
+            f(c)
+        });
         pooled.record(&result);
         result
     }

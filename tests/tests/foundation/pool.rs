@@ -91,3 +91,67 @@ fn connections_closed_by_the_server_are_replaced() {
     assert!(failed.is_err());
     assert_eq!(backend_pid(&db).unwrap(), third);
 }
+
+/// `Database::read` is one snapshot for all its statements: a record committed by another
+/// connection between two statements of a read is not seen by the second (on PostgreSQL a
+/// default transaction would see it), and is seen by the next read.
+fn a_read_is_one_snapshot(engine: Engine) {
+    use socialcare_persistence::audit::{self, NewAuditRecord, Outcome};
+    use socialcare_persistence::schema::audit_records;
+    let Some(test_db) = TestDatabase::create(engine) else {
+        return;
+    };
+    let db = Database::connect(&test_db.url(), &PoolOptions::default()).unwrap();
+    socialcare_persistence::migrations::run_pending(&db).unwrap();
+    let count = |c: &mut socialcare_persistence::AnyConnection| -> Result<i64, StoreError> {
+        Ok(audit_records::table.count().get_result(c)?)
+    };
+    let append = || {
+        db.write(|c| -> Result<_, StoreError> {
+            audit::append(
+                c,
+                NewAuditRecord {
+                    occurred_at: chrono::Utc::now(),
+                    actor_id: None,
+                    actor_username: Some("test".into()),
+                    actor_roles: Vec::new(),
+                    action: "test.write".into(),
+                    resource_type: "test".into(),
+                    resource_id: None,
+                    outcome: Outcome::Success,
+                    request_id: None,
+                    client_addr: None,
+                    details: None,
+                    persons: Vec::new(),
+                    purpose: None,
+                    break_glass: false,
+                    read_only: false,
+                },
+            )
+        })
+        .unwrap()
+    };
+    append();
+    let (first, second) = db
+        .read(|c| {
+            let first = count(c)?;
+            append();
+            Ok((first, count(c)?))
+        })
+        .unwrap();
+    assert_eq!(
+        first, second,
+        "{engine:?}: the second statement saw a later commit"
+    );
+    assert_eq!(db.read(count).unwrap(), first + 1, "{engine:?}");
+}
+
+#[test]
+fn a_read_is_one_snapshot_sqlite() {
+    a_read_is_one_snapshot(Engine::Sqlite);
+}
+
+#[test]
+fn a_read_is_one_snapshot_postgres() {
+    a_read_is_one_snapshot(Engine::Postgres);
+}
