@@ -968,7 +968,8 @@ pub(crate) fn read_walk_batch(
 /// order on this thread, so that the database's answers, their decoding and the hashing
 /// overlap. Each reader hands over one batch at a time: memory stays constant. Stops at the
 /// first batch that `load` gives as `None` (the end), at the first failure of a reader (its
-/// error is returned), or when `consume` returns `false` (it found what it looked for).
+/// error is returned), or when `consume` returns `false` (it found what it looked for). An
+/// error without any reader.
 pub(crate) fn pipelined<B, L, C>(
     readers: &mut [&mut AnyConnection],
     load: L,
@@ -979,7 +980,12 @@ where
     L: Fn(&mut AnyConnection, u64) -> Result<Option<B>, StoreError> + Sync,
     C: FnMut(B) -> bool,
 {
-    let count = readers.len().max(1) as u64;
+    if readers.is_empty() {
+        return Err(StoreError::Internal(
+            "no connection to read the trail".into(),
+        ));
+    }
+    let count = readers.len() as u64;
     std::thread::scope(|scope| {
         let load = &load;
         let mut receivers = Vec::new();
