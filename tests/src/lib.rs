@@ -504,6 +504,28 @@ macro_rules! on_both_engines {
     };
 }
 
+/// A bare audit record for the persistence tests: a successful `test.read` by `test`, now, with
+/// no actor id, roles, resource, persons or details; `read_only` as given.
+pub fn audit_record(read_only: bool) -> socialcare_persistence::audit::NewAuditRecord {
+    socialcare_persistence::audit::NewAuditRecord {
+        occurred_at: chrono::Utc::now(),
+        actor_id: None,
+        actor_username: Some("test".into()),
+        actor_roles: Vec::new(),
+        action: "test.read".into(),
+        resource_type: "test".into(),
+        resource_id: None,
+        outcome: socialcare_persistence::audit::Outcome::Success,
+        request_id: None,
+        client_addr: None,
+        details: None,
+        persons: Vec::new(),
+        purpose: None,
+        break_glass: false,
+        read_only,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,7 @@ use socialcare_persistence::audit::{self, GENESIS_HASH, NewAuditRecord, Outcome,
 use socialcare_persistence::schema::audit_records;
 use socialcare_persistence::sql_types::{DbInstant, DbUuid};
 use socialcare_persistence::{AnyConnection, DbTarget, migrations};
-use socialcare_tests::{Engine, TestApp, TestDatabase, on_both_engines};
+use socialcare_tests::{Engine, TestApp, TestDatabase, audit_record, on_both_engines};
 
 use crate::{cli, get_json, office, person};
 
@@ -414,26 +414,6 @@ fn legacy_records_are_chained_on_upgrade_postgres() {
     legacy_records_are_chained_on_upgrade(Engine::Postgres);
 }
 
-fn record(read_only: bool) -> NewAuditRecord {
-    NewAuditRecord {
-        occurred_at: Utc::now(),
-        actor_id: None,
-        actor_username: Some("test".into()),
-        actor_roles: Vec::new(),
-        action: "test.read".into(),
-        resource_type: "test".into(),
-        resource_id: None,
-        outcome: Outcome::Success,
-        request_id: None,
-        client_addr: None,
-        details: None,
-        persons: Vec::new(),
-        purpose: None,
-        break_glass: false,
-        read_only,
-    }
-}
-
 /// The server started with the default `SOCIALCARE_AUDIT_READ_COMMIT=asynchronous`: a read's
 /// transaction turns `synchronous_commit` off for itself only; a write's keeps it on.
 async fn reads_commit_without_waiting_for_the_flush_on_postgres(app: TestApp) {
@@ -448,7 +428,7 @@ async fn reads_commit_without_waiting_for_the_flush_on_postgres(app: TestApp) {
     let mut conn = connect(&app);
     let setting_after = |conn: &mut AnyConnection, read_only: bool| -> String {
         conn.transaction(|c| {
-            audit::append(c, record(read_only))?;
+            audit::append(c, audit_record(read_only))?;
             let AnyConnection::Postgresql(pg) = c else {
                 unreachable!("a PostgreSQL test")
             };
@@ -478,7 +458,7 @@ async fn every_field_shape_hashes_as_the_canonical_encoding(app: TestApp) {
         persons.push(id.parse().unwrap());
     }
     let before = app.audit(1)[0].clone();
-    let bare = record(false);
+    let bare = audit_record(false);
     let full = NewAuditRecord {
         actor_id: Some(office.anna_id.parse().unwrap()),
         actor_username: Some("anna.rossì".into()),
@@ -491,7 +471,7 @@ async fn every_field_shape_hashes_as_the_canonical_encoding(app: TestApp) {
         persons: vec![persons[2], persons[0], persons[2], persons[1]],
         purpose: Some("Verifica ISEE — art. 15".into()),
         break_glass: true,
-        ..record(true)
+        ..audit_record(true)
     };
     let empty = NewAuditRecord {
         actor_username: Some(String::new()),
@@ -500,14 +480,14 @@ async fn every_field_shape_hashes_as_the_canonical_encoding(app: TestApp) {
         purpose: Some(String::new()),
         persons: vec![persons[1]],
         outcome: Outcome::Failure,
-        ..record(false)
+        ..audit_record(false)
     };
     // A record on a person resource concerns that person without naming it in `persons`.
     let on_person = NewAuditRecord {
         resource_type: "person".into(),
         resource_id: Some(persons[0].to_string()),
         persons: vec![persons[0], persons[2]],
-        ..record(true)
+        ..audit_record(true)
     };
     let records = vec![bare, full, empty, on_person];
     let n = records.len();
@@ -581,7 +561,7 @@ async fn parallel_appends_on_many_connections_keep_the_chain_linear(app: TestApp
                         NewAuditRecord {
                             request_id: Some(format!("{t}-{i}")),
                             persons: vec![p],
-                            ..record(i % 2 == 0)
+                            ..audit_record(i % 2 == 0)
                         },
                     )
                 })
@@ -631,7 +611,7 @@ async fn an_append_without_a_chain_head_fails_and_writes_nothing(app: TestApp) {
     let mut conn = connect(&app);
     let outcome = conn.transaction(|c| -> Result<(), socialcare_persistence::StoreError> {
         diesel::delete(socialcare_persistence::schema::audit_chain_head::table).execute(c)?;
-        audit::append(c, record(false))?;
+        audit::append(c, audit_record(false))?;
         Ok(())
     });
     let error = outcome.unwrap_err();
@@ -641,7 +621,7 @@ async fn an_append_without_a_chain_head_fails_and_writes_nothing(app: TestApp) {
     );
     // The deletion was rolled back with the rest: the chain goes on.
     assert_eq!(app.audit(1)[0].seq, before, "nothing chained");
-    audit::append(&mut conn, record(false)).unwrap();
+    audit::append(&mut conn, audit_record(false)).unwrap();
     assert_eq!(app.audit(1)[0].seq, before + 1);
     assert!(app.db().read(audit::verify).unwrap().intact());
 }
@@ -672,7 +652,7 @@ async fn a_walk_on_several_connections_checks_every_batch_in_order_and_finds_a_w
                         NewAuditRecord {
                             request_id: Some(format!("{chunk}-{i}")),
                             persons: if i % 2 == 0 { vec![p] } else { Vec::new() },
-                            ..record(true)
+                            ..audit_record(true)
                         },
                     )?;
                 }

@@ -96,8 +96,9 @@ fn connections_closed_by_the_server_are_replaced() {
 /// connection between two statements of a read is not seen by the second (on PostgreSQL a
 /// default transaction would see it), and is seen by the next read.
 fn a_read_is_one_snapshot(engine: Engine) {
-    use socialcare_persistence::audit::{self, NewAuditRecord, Outcome};
+    use socialcare_persistence::audit::{self, NewAuditRecord};
     use socialcare_persistence::schema::audit_records;
+    use socialcare_tests::audit_record;
     let Some(test_db) = TestDatabase::create(engine) else {
         return;
     };
@@ -111,21 +112,8 @@ fn a_read_is_one_snapshot(engine: Engine) {
             audit::append(
                 c,
                 NewAuditRecord {
-                    occurred_at: chrono::Utc::now(),
-                    actor_id: None,
-                    actor_username: Some("test".into()),
-                    actor_roles: Vec::new(),
                     action: "test.write".into(),
-                    resource_type: "test".into(),
-                    resource_id: None,
-                    outcome: Outcome::Success,
-                    request_id: None,
-                    client_addr: None,
-                    details: None,
-                    persons: Vec::new(),
-                    purpose: None,
-                    break_glass: false,
-                    read_only: false,
+                    ..audit_record(false)
                 },
             )
         })
