@@ -245,6 +245,7 @@ impl Application {
             .await??
         };
         let audit_log = crate::audit_log::AuditLog::from_config(&config)?;
+        let audit_appender = socialcare_persistence::audit_appender::Appender::start(&db)?;
         for version in &applied {
             tracing::info!(%version, "migration applied");
         }
@@ -286,6 +287,7 @@ impl Application {
             webhook_timeout: std::time::Duration::from_secs(u64::from(config.webhook_timeout_secs)),
             webhook_strict_urls: config.profile == crate::config::Profile::Production,
             audit_log,
+            audit_appender,
         });
 
         let contract = openapi::document();

@@ -307,6 +307,15 @@ impl Work<'_> {
     /// Appends the audit record of the request and, for a change, its event (the resource's
     /// `version` after the change, when it has one).
     fn finish(&mut self, version: Option<i64>) -> Result<(), ApiError> {
+        let action = self.op.action;
+        let organisation = self.draft.organisation;
+        let record = self.record();
+        crate::outbox::append_with_event(self.conn, record, action, version, organisation)
+    }
+
+    /// The audit record of the request: the grant's persons and those the answer shows, the
+    /// details, the break-glass mark.
+    fn record(&mut self) -> NewAuditRecord {
         let draft = std::mem::take(&mut self.draft);
         let op = self.op;
         let event = draft.event.unwrap_or_else(|| op.event.to_owned());
@@ -335,7 +344,7 @@ impl Work<'_> {
             record.break_glass = true;
             record.purpose = Some(reason.to_owned());
         }
-        crate::outbox::append_with_event(self.conn, record, op.action, version, draft.organisation)
+        record
     }
 }
 
@@ -486,14 +495,28 @@ where
 {
     let query = req.query_string().to_owned();
     let db = state.db.clone();
+    let appender = state.audit_appender.clone();
     blocking(move || {
-        transact(&db, |c| {
+        // The decision and the read in one read transaction (a snapshot; on SQLite beside the
+        // writer), then the record, appended with those of the reads that finished meanwhile;
+        // the answer leaves only once its record is committed.
+        let read = db.read_as(|c| {
             let mut work = open_work(c, &mut caller, op, target)?;
             let q = ValidQuery::<Q>::from_query(&query)?.0;
             let out = f(&mut work, q)?;
-            work.finish(None)?;
-            Ok(out)
-        })
+            Ok((out, work.record()))
+        });
+        match read {
+            Ok((out, record)) => {
+                appender.append(record)?;
+                Ok(out)
+            }
+            Err(ApiError::Denied { detail, record }) => {
+                appender.append(*record)?;
+                Err(ApiError::Forbidden(detail))
+            }
+            Err(other) => Err(other),
+        }
     })
     .await
 }

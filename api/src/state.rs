@@ -46,4 +46,7 @@ pub struct AppState {
     pub webhook_strict_urls: bool,
     /// The verifiable audit log: its signing key, merge delay and witness directory.
     pub audit_log: crate::audit_log::AuditLog,
+    /// Appends the audit records of reads in batches (see
+    /// [`socialcare_persistence::audit_appender`]).
+    pub audit_appender: socialcare_persistence::audit_appender::Appender,
 }

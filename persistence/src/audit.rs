@@ -392,40 +392,10 @@ pub fn append(conn: &mut AnyConnection, record: NewAuditRecord) -> Result<Uuid, 
     if DISABLED_FOR_BENCHMARK {
         return Ok(Uuid::nil());
     }
-    let id = Uuid::now_v7();
-    let mut persons = record.persons;
-    // A record on a person resource always concerns that person.
-    if record.resource_type == PERSON_RESOURCE
-        && let Some(person) = record
-            .resource_id
-            .as_deref()
-            .and_then(|r| Uuid::parse_str(r).ok())
-    {
-        persons.push(person);
-    }
-    persons.sort_unstable();
-    persons.dedup();
-    let mut row = AuditRow {
-        id: DbUuid(id),
-        occurred_at: record.occurred_at.into(),
-        actor_id: record.actor_id.map(DbUuid),
-        actor_username: record.actor_username,
-        actor_roles: record.actor_roles.join(","),
-        action: record.action,
-        resource_type: record.resource_type,
-        resource_id: record.resource_id,
-        outcome: record.outcome.as_str().to_owned(),
-        request_id: record.request_id,
-        client_addr: record.client_addr,
-        details: record.details,
-        seq: 0,
-        purpose: record.purpose,
-        break_glass: record.break_glass,
-        prev_hash: String::new(),
-        hash: String::new(),
-    };
     let asynchronous_commit =
         record.read_only && ASYNCHRONOUS_READ_COMMITS.load(std::sync::atomic::Ordering::Relaxed);
+    let (mut row, persons) = unchained(&record);
+    let id = row.id.0;
     let head = match conn {
         // Staged here, chained by the database when the transaction commits (see
         // `AppendStatement`): concurrent requests do not wait for one another until then.
@@ -448,15 +418,156 @@ pub fn append(conn: &mut AnyConnection, record: NewAuditRecord) -> Result<Uuid, 
         }
         AnyConnection::Sqlite(c) => read_head(c)?,
     };
-    row.seq = head.last_seq + 1;
-    row.prev_hash = head.last_hash;
-    row.hash = compute_hash(&row, &persons);
-    diesel::insert_into(audit_records::table)
-        .values(&row)
-        .execute(conn)?;
-    insert_links(conn, id, &persons)?;
+    chain_on_sqlite(conn, &mut row, &persons, &head.last_seq, &head.last_hash)?;
     set_head(conn, row.seq, &row.hash)?;
     Ok(id)
+}
+
+/// A record as a row not yet chained (`seq` 0, no hashes), with a fresh id, and the persons it
+/// concerns, ascending, without duplicates.
+fn unchained(record: &NewAuditRecord) -> (AuditRow, Vec<Uuid>) {
+    let id = Uuid::now_v7();
+    let mut persons = record.persons.clone();
+    // A record on a person resource always concerns that person.
+    if record.resource_type == PERSON_RESOURCE
+        && let Some(person) = record
+            .resource_id
+            .as_deref()
+            .and_then(|r| Uuid::parse_str(r).ok())
+    {
+        persons.push(person);
+    }
+    persons.sort_unstable();
+    persons.dedup();
+    let row = AuditRow {
+        id: DbUuid(id),
+        occurred_at: record.occurred_at.into(),
+        actor_id: record.actor_id.map(DbUuid),
+        actor_username: record.actor_username.clone(),
+        actor_roles: record.actor_roles.join(","),
+        action: record.action.clone(),
+        resource_type: record.resource_type.clone(),
+        resource_id: record.resource_id.clone(),
+        outcome: record.outcome.as_str().to_owned(),
+        request_id: record.request_id.clone(),
+        client_addr: record.client_addr.clone(),
+        details: record.details.clone(),
+        seq: 0,
+        purpose: record.purpose.clone(),
+        break_glass: record.break_glass,
+        prev_hash: String::new(),
+        hash: String::new(),
+    };
+    (row, persons)
+}
+
+/// SQLite: gives `row` the position after `last_seq`, chains it to `last_hash` and inserts it
+/// with its person links (the caller moves the head).
+fn chain_on_sqlite(
+    conn: &mut AnyConnection,
+    row: &mut AuditRow,
+    persons: &[Uuid],
+    last_seq: &i64,
+    last_hash: &str,
+) -> Result<(), StoreError> {
+    row.seq = last_seq + 1;
+    row.prev_hash = last_hash.to_owned();
+    row.hash = compute_hash(row, persons);
+    diesel::insert_into(audit_records::table)
+        .values(&*row)
+        .execute(conn)?;
+    insert_links(conn, row.id.0, persons)
+}
+
+/// Appends several records at the end of the chain, in their order, in one statement on
+/// PostgreSQL (the function `audit_append_batch` of migration
+/// `2026-12-07-000046_audit_append_batch` locks the head once, chains and inserts them all and
+/// moves the head once) and under one reading of the head on SQLite. Call it inside a write
+/// transaction, or on PostgreSQL outside any (the statement is then its own transaction).
+/// Returns the records' ids, in order.
+///
+/// For the records of reads, which change nothing else: [`Appender`] gathers those of
+/// concurrent requests into one call, so that they meet at the chain head once per batch
+/// instead of once each. When every record is a read's, the PostgreSQL commit is asynchronous
+/// as for [`append`] (see [`set_asynchronous_read_commits`]).
+pub fn append_batch(
+    conn: &mut AnyConnection,
+    records: &[NewAuditRecord],
+) -> Result<Vec<Uuid>, StoreError> {
+    if DISABLED_FOR_BENCHMARK {
+        return Ok(vec![Uuid::nil(); records.len()]);
+    }
+    if records.is_empty() {
+        return Ok(Vec::new());
+    }
+    let asynchronous_commit = records.iter().all(|r| r.read_only)
+        && ASYNCHRONOUS_READ_COMMITS.load(std::sync::atomic::Ordering::Relaxed);
+    let rows: Vec<(AuditRow, Vec<Uuid>)> = records.iter().map(unchained).collect();
+    let ids: Vec<Uuid> = rows.iter().map(|(row, _)| row.id.0).collect();
+    match conn {
+        AnyConnection::Postgresql(c) => {
+            let batch = batch_json(&rows);
+            let last_seq: i64 = diesel::select(audit_append_batch(batch, asynchronous_commit))
+                .get_result(c)?;
+            if last_seq < i64::try_from(ids.len()).unwrap_or(i64::MAX) {
+                return Err(StoreError::Internal(format!(
+                    "the audit batch of {} records ended at seq {last_seq}",
+                    ids.len()
+                )));
+            }
+        }
+        AnyConnection::Sqlite(c) => {
+            let head = read_head(c)?;
+            let mut last_seq = head.last_seq;
+            let mut last_hash = head.last_hash;
+            for (mut row, persons) in rows {
+                chain_on_sqlite(conn, &mut row, &persons, &last_seq, &last_hash)?;
+                last_seq = row.seq;
+                last_hash = row.hash;
+            }
+            set_head(conn, last_seq, &last_hash)?;
+        }
+    }
+    Ok(ids)
+}
+
+diesel::define_sql_function! {
+    /// Migration `2026-12-07-000046_audit_append_batch` (PostgreSQL): chains and inserts a
+    /// batch of records given as a JSON array (text), returns the last `seq`.
+    fn audit_append_batch(batch: diesel::sql_types::Text, asynchronous: diesel::sql_types::Bool) -> diesel::sql_types::BigInt;
+}
+
+/// A batch for `audit_append_batch`: per record, its columns (the instant as the canonical
+/// text, which PostgreSQL reads back to the same microsecond), its persons and the parts of its
+/// canonical encoding that do not depend on the chain, in hexadecimal.
+fn batch_json(rows: &[(AuditRow, Vec<Uuid>)]) -> String {
+    let tag = hex::encode(canonical_tag());
+    serde_json::Value::Array(
+        rows.iter()
+            .map(|(row, persons)| {
+                serde_json::json!({
+                    "id": row.id.0.to_string(),
+                    "occurred_at": sqlite_instant_text(&row.occurred_at.0),
+                    "actor_id": row.actor_id.map(|a| a.0.to_string()),
+                    "actor_username": row.actor_username,
+                    "actor_roles": row.actor_roles,
+                    "action": row.action,
+                    "resource_type": row.resource_type,
+                    "resource_id": row.resource_id,
+                    "outcome": row.outcome,
+                    "request_id": row.request_id,
+                    "client_addr": row.client_addr,
+                    "details": row.details,
+                    "purpose": row.purpose,
+                    "break_glass": row.break_glass,
+                    "persons": persons.iter().map(Uuid::to_string).collect::<Vec<_>>(),
+                    "tag": tag,
+                    "body": hex::encode(canonical_body(row, persons)),
+                })
+            })
+            .collect(),
+    )
+    .to_string()
 }
 
 /// PostgreSQL: stages the record in `audit_pending`, in one statement that locks nothing

@@ -369,16 +369,27 @@ impl Database {
     /// Runs `f` in a read transaction: one consistent snapshot for all its statements (on
     /// PostgreSQL `REPEATABLE READ`, whose snapshot is taken at the first statement; a default
     /// `READ COMMITTED` transaction would give each statement its own; on SQLite a deferred
-    /// transaction keeps the snapshot of its first read).
+    /// transaction keeps the snapshot of its first read). On PostgreSQL it is also `READ ONLY`:
+    /// a write in it fails. On SQLite it runs on a pooled connection, never the writer's.
     pub fn read<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         F: FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
+    {
+        self.read_as(f)
+    }
+
+    /// [`Database::read`] for work whose errors are of another type that can carry a database
+    /// error (a request's).
+    pub fn read_as<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+        E: From<StoreError> + From<diesel::result::Error>,
     {
         let mut pooled = self.conn()?;
         let postgres = self.engine == Engine::Postgres;
         let result = pooled.conn.transaction(|c| {
             if postgres {
-                c.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")?;
+                c.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
             }
             f(c)
         });
@@ -492,6 +503,23 @@ impl Dedicated {
             return self.db.write(f);
         }
         self.transaction(f)
+    }
+
+    /// Runs `f` as one write: on PostgreSQL outside any explicit transaction, so that `f` must
+    /// be a single statement, which is its own transaction (one round trip instead of three); on
+    /// SQLite a write transaction on the writer connection (see [`Database::write`]).
+    pub fn write_statement<T, F>(&mut self, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
+    {
+        if self.db.engine == Engine::Sqlite {
+            return self.db.write(f);
+        }
+        let result = f(self.conn()?);
+        if result.is_err() {
+            self.conn = None;
+        }
+        result
     }
 
     /// A transaction on the task's own connection, dropped after an error so that the next

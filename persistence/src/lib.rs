@@ -13,6 +13,7 @@ pub mod agenda;
 pub mod applications;
 pub mod assessments;
 pub mod audit;
+pub mod audit_appender;
 pub mod audit_tree;
 pub mod benefits;
 pub mod break_glass;

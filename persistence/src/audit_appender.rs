@@ -1,0 +1,120 @@
+//! The appender of read records: the audit records of reads, gathered from concurrent requests
+//! and appended to the chain in batches, one statement (PostgreSQL) or one writer transaction
+//! (SQLite) per batch.
+//!
+//! A read changes nothing but the trail, so its record need not share the read's transaction:
+//! the request reads in a read transaction (on SQLite a reader connection, beside the writer),
+//! hands its record to the appender and answers only once the batch holding it has committed.
+//! Nothing is shown without its record committed before the answer; a request whose record
+//! could not be appended answers an error. Records of requests that were waiting together are
+//! chained together, taking the chain head once per batch instead of once per read.
+//!
+//! One thread per process does the appending on a connection of its own; while it writes a
+//! batch, the records of the reads that finish meanwhile queue for the next one. With several
+//! server processes their batches meet at the chain head's row lock (PostgreSQL), one batch at a
+//! time, in the order they take it.
+
+use std::sync::mpsc;
+
+use uuid::Uuid;
+
+use crate::audit::{self, NewAuditRecord};
+use crate::db::Database;
+use crate::error::StoreError;
+
+/// The most records one batch holds.
+pub const BATCH_MAX: usize = 256;
+
+struct Job {
+    record: NewAuditRecord,
+    reply: mpsc::SyncSender<Result<Uuid, StoreError>>,
+}
+
+/// Hands read records to the appending thread (see the module's documentation). Cloning is
+/// cheap; the thread ends when the last clone is dropped.
+#[derive(Clone)]
+pub struct Appender {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl std::fmt::Debug for Appender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Appender")
+    }
+}
+
+impl Appender {
+    /// Starts the appending thread, with a connection of its own to `db`.
+    pub fn start(db: &Database) -> Result<Self, StoreError> {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let mut conn = db.dedicated();
+        std::thread::Builder::new()
+            .name("audit-appender".into())
+            .spawn(move || {
+                while let Ok(first) = queue.recv() {
+                    let mut batch = vec![first];
+                    while batch.len() < BATCH_MAX {
+                        match queue.try_recv() {
+                            Ok(job) => batch.push(job),
+                            Err(_) => break,
+                        }
+                    }
+                    write(&mut conn, batch);
+                }
+            })
+            .map_err(|e| {
+                StoreError::Internal(format!("the audit appender could not start: {e}"))
+            })?;
+        Ok(Self { jobs })
+    }
+
+    /// Appends the record of a read and returns its id once it is committed, with the records
+    /// of the other reads that were waiting at the same time. Blocks: call it from a blocking
+    /// task, after the read's transaction has ended.
+    pub fn append(&self, record: NewAuditRecord) -> Result<Uuid, StoreError> {
+        if audit::DISABLED_FOR_BENCHMARK {
+            return Ok(Uuid::nil());
+        }
+        let (reply, answer) = mpsc::sync_channel(1);
+        self.jobs
+            .send(Job { record, reply })
+            .map_err(|_| StoreError::Internal("the audit appender has stopped".into()))?;
+        answer
+            .recv()
+            .map_err(|_| StoreError::Internal("the audit appender has stopped".into()))?
+    }
+}
+
+/// Appends a batch and answers each of its requests. When the batch fails as a whole, each of
+/// its records is tried alone, so that one record the database refuses fails only its own request.
+fn write(conn: &mut crate::db::Dedicated, batch: Vec<Job>) {
+    let (records, replies): (Vec<NewAuditRecord>, Vec<_>) =
+        batch.into_iter().map(|j| (j.record, j.reply)).unzip();
+    match conn.write_statement(|c| audit::append_batch(c, &records)) {
+        Ok(ids) => {
+            for (reply, id) in replies.into_iter().zip(ids) {
+                // A request that gave up waiting (its task was dropped) no longer listens.
+                let _ = reply.send(Ok(id));
+            }
+        }
+        Err(error) if replies.len() == 1 => {
+            tracing::warn!(%error, "the record of a read could not be appended to the audit trail");
+            for reply in replies {
+                let _ = reply.send(Err(error.clone()));
+            }
+        }
+        Err(error) => {
+            tracing::warn!(%error, records = replies.len(), "a batch of read records failed; appending them one by one");
+            for (reply, record) in replies.into_iter().zip(records) {
+                let one = conn
+                    .write_statement(|c| audit::append_batch(c, std::slice::from_ref(&record)))
+                    .and_then(|ids| {
+                        ids.into_iter().next().ok_or_else(|| {
+                            StoreError::Internal("an audit batch returned no id".into())
+                        })
+                    });
+                let _ = reply.send(one);
+            }
+        }
+    }
+}
