@@ -500,6 +500,7 @@ where
         // The decision and the read in one read transaction (a snapshot; on SQLite beside the
         // writer), then the record, appended with those of the reads that finished meanwhile;
         // the answer leaves only once its record is committed.
+        let reading = appender.reading();
         let read = db.read_as(|c| {
             let mut work = open_work(c, &mut caller, op, target)?;
             let q = ValidQuery::<Q>::from_query(&query)?.0;
@@ -508,11 +509,11 @@ where
         });
         match read {
             Ok((out, record)) => {
-                appender.append(record)?;
+                reading.append(record)?;
                 Ok(out)
             }
             Err(ApiError::Denied { detail, record }) => {
-                appender.append(*record)?;
+                reading.append(*record)?;
                 Err(ApiError::Forbidden(detail))
             }
             Err(other) => Err(other),

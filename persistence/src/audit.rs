@@ -12,8 +12,10 @@
 //! holds the last `seq` and `hash`. On SQLite [`append`] reads it and chains the record at once
 //! (the single writer connection already serialises write transactions); on PostgreSQL
 //! [`append`] stages the record and a deferred trigger chains it when the transaction commits,
-//! under a row lock on the head (`SELECT … FOR UPDATE`) held only during that commit. Either way
-//! concurrent appends cannot fork the chain.
+//! under a row lock on the head (`SELECT … FOR UPDATE`) held only during that commit. The records
+//! of reads are appended after their read, several at once, by [`append_batch`] (through
+//! [`crate::audit_appender::Appender`]), which takes the head the same way once per batch.
+//! Either way concurrent appends cannot fork the chain.
 //! [`verify`] recomputes everything and reports the first broken link.
 
 use std::collections::{BTreeMap, HashMap};
@@ -507,8 +509,8 @@ pub fn append_batch(
     match conn {
         AnyConnection::Postgresql(c) => {
             let batch = batch_json(&rows);
-            let last_seq: i64 = diesel::select(audit_append_batch(batch, asynchronous_commit))
-                .get_result(c)?;
+            let last_seq: i64 =
+                diesel::select(audit_append_batch(batch, asynchronous_commit)).get_result(c)?;
             if last_seq < i64::try_from(ids.len()).unwrap_or(i64::MAX) {
                 return Err(StoreError::Internal(format!(
                     "the audit batch of {} records ended at seq {last_seq}",

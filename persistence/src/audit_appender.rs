@@ -14,7 +14,10 @@
 //! server processes their batches meet at the chain head's row lock (PostgreSQL), one batch at a
 //! time, in the order they take it.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
@@ -24,6 +27,12 @@ use crate::error::StoreError;
 
 /// The most records one batch holds.
 pub const BATCH_MAX: usize = 256;
+
+/// How long a batch waits for the records of reads still running when it opened (see
+/// [`Appender::reading`]), counted from its first record.
+pub const GATHER_MAX: Duration = Duration::from_micros(500);
+
+type Answer = mpsc::Receiver<Result<Uuid, StoreError>>;
 
 struct Job {
     record: NewAuditRecord,
@@ -35,6 +44,31 @@ struct Job {
 #[derive(Clone)]
 pub struct Appender {
     jobs: mpsc::Sender<Job>,
+    /// Reads under way in this process, whose records will follow.
+    reading: Arc<AtomicUsize>,
+}
+
+/// A read under way (see [`Appender::reading`]): [`Reading::append`] hands over its record;
+/// dropping it without says that it has none.
+#[derive(Debug)]
+pub struct Reading(Appender);
+
+impl Reading {
+    /// Appends the read's record (see [`Appender::append`]); the read is no longer under way
+    /// once its record is queued.
+    pub fn append(self, record: NewAuditRecord) -> Result<Uuid, StoreError> {
+        let answer = self.0.send(record)?;
+        drop(self);
+        answer
+            .recv()
+            .map_err(|_| StoreError::Internal("the audit appender has stopped".into()))?
+    }
+}
+
+impl Drop for Reading {
+    fn drop(&mut self) {
+        self.0.reading.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl std::fmt::Debug for Appender {
@@ -47,42 +81,83 @@ impl Appender {
     /// Starts the appending thread, with a connection of its own to `db`.
     pub fn start(db: &Database) -> Result<Self, StoreError> {
         let (jobs, queue) = mpsc::channel::<Job>();
+        let reading = Arc::new(AtomicUsize::new(0));
+        let under_way = Arc::clone(&reading);
         let mut conn = db.dedicated();
         std::thread::Builder::new()
             .name("audit-appender".into())
             .spawn(move || {
                 while let Ok(first) = queue.recv() {
-                    let mut batch = vec![first];
-                    while batch.len() < BATCH_MAX {
-                        match queue.try_recv() {
-                            Ok(job) => batch.push(job),
-                            Err(_) => break,
-                        }
-                    }
+                    let batch = gather(&queue, first, &under_way);
                     write(&mut conn, batch);
                 }
             })
             .map_err(|e| {
                 StoreError::Internal(format!("the audit appender could not start: {e}"))
             })?;
-        Ok(Self { jobs })
+        Ok(Self { jobs, reading })
+    }
+
+    /// Marks a read under way until its record is handed over with [`Reading::append`] (or the
+    /// guard is dropped: a read that ends without a record). A batch waits a little (at most
+    /// [`GATHER_MAX`]) for the records of the reads under way, so that under load one
+    /// statement appends several records instead of one each; with no other read under way it
+    /// does not wait.
+    pub fn reading(&self) -> Reading {
+        self.reading.fetch_add(1, Ordering::AcqRel);
+        Reading(self.clone())
     }
 
     /// Appends the record of a read and returns its id once it is committed, with the records
     /// of the other reads that were waiting at the same time. Blocks: call it from a blocking
     /// task, after the read's transaction has ended.
     pub fn append(&self, record: NewAuditRecord) -> Result<Uuid, StoreError> {
-        if audit::DISABLED_FOR_BENCHMARK {
-            return Ok(Uuid::nil());
-        }
-        let (reply, answer) = mpsc::sync_channel(1);
-        self.jobs
-            .send(Job { record, reply })
-            .map_err(|_| StoreError::Internal("the audit appender has stopped".into()))?;
-        answer
+        self.send(record)?
             .recv()
             .map_err(|_| StoreError::Internal("the audit appender has stopped".into()))?
     }
+
+    /// Queues a record; the answer comes on the returned channel.
+    fn send(&self, record: NewAuditRecord) -> Result<Answer, StoreError> {
+        let (reply, answer) = mpsc::sync_channel(1);
+        if audit::DISABLED_FOR_BENCHMARK {
+            let _ = reply.send(Ok(Uuid::nil()));
+            return Ok(answer);
+        }
+        self.jobs
+            .send(Job { record, reply })
+            .map_err(|_| StoreError::Internal("the audit appender has stopped".into()))?;
+        Ok(answer)
+    }
+}
+
+/// A batch from its first job: what is queued, then what the reads under way hand over within
+/// [`GATHER_MAX`] of the first.
+fn gather(queue: &mpsc::Receiver<Job>, first: Job, under_way: &AtomicUsize) -> Vec<Job> {
+    let deadline = Instant::now() + GATHER_MAX;
+    let mut batch = vec![first];
+    while batch.len() < BATCH_MAX {
+        match queue.try_recv() {
+            Ok(job) => {
+                batch.push(job);
+                continue;
+            }
+            Err(mpsc::TryRecvError::Disconnected) => break,
+            Err(mpsc::TryRecvError::Empty) => {}
+        }
+        if under_way.load(Ordering::Acquire) == 0 {
+            break;
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            break;
+        }
+        match queue.recv_timeout(deadline - now) {
+            Ok(job) => batch.push(job),
+            Err(_) => break,
+        }
+    }
+    batch
 }
 
 /// Appends a batch and answers each of its requests. When the batch fails as a whole, each of

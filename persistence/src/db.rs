@@ -386,15 +386,23 @@ impl Database {
         E: From<StoreError> + From<diesel::result::Error>,
     {
         let mut pooled = self.conn()?;
-        let postgres = self.engine == Engine::Postgres;
-        let result = pooled.conn.transaction(|c| {
-            if postgres {
+        let result = Self::read_on(&mut pooled, self.engine, f);
+        pooled.record(&result);
+        result
+    }
+
+    /// The read transaction of [`Database::read_as`] on a connection already taken.
+    fn read_on<T, E, F>(conn: &mut AnyConnection, engine: Engine, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+        E: From<StoreError> + From<diesel::result::Error>,
+    {
+        conn.transaction(|c| {
+            if engine == Engine::Postgres {
                 c.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
             }
             f(c)
-        });
-        pooled.record(&result);
-        result
+        })
     }
 
     /// Runs `f` in a write transaction: everything it does commits together, and nothing does

@@ -201,6 +201,33 @@ pub fn indexes(conn: &mut AnyConnection) -> Result<Vec<IndexInfo>, StoreError> {
     Ok(idx)
 }
 
+/// One stored function as the database describes it (PostgreSQL only: SQLite has none).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, QueryableByName)]
+pub struct FunctionInfo {
+    /// Function name.
+    #[diesel(sql_type = Text)]
+    pub function_name: String,
+    /// Its argument types, as PostgreSQL prints them.
+    #[diesel(sql_type = Text)]
+    pub arguments: String,
+}
+
+/// Every function of the application's schema, sorted (always empty on SQLite).
+pub fn functions(conn: &mut AnyConnection) -> Result<Vec<FunctionInfo>, StoreError> {
+    let mut found: Vec<FunctionInfo> = match conn {
+        AnyConnection::Postgresql(c) => sql_query(
+            "SELECT p.proname::text AS function_name,
+                    pg_get_function_identity_arguments(p.oid) AS arguments
+             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+             WHERE n.nspname = current_schema()",
+        )
+        .load(c)?,
+        AnyConnection::Sqlite(_) => Vec::new(),
+    };
+    found.sort();
+    Ok(found)
+}
+
 /// One trigger as the database describes it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, QueryableByName)]
 pub struct TriggerInfo {

@@ -19,6 +19,7 @@ on_both_engines!(
     a_missing_record_is_reported,
     the_database_refuses_updates_and_deletes,
     concurrent_requests_keep_the_chain_linear,
+    a_read_whose_record_cannot_be_committed_is_not_answered,
     reads_commit_without_waiting_for_the_flush_on_postgres,
     every_field_shape_hashes_as_the_canonical_encoding,
     parallel_appends_on_many_connections_keep_the_chain_linear,
@@ -244,31 +245,108 @@ async fn the_database_refuses_updates_and_deletes(app: TestApp) {
     assert!(app.db().read(audit::verify).unwrap().intact());
 }
 
+/// Reads on two servers at once (two processes of a deployment, each with its own appender
+/// batching the records of its reads) and writes among them: every answer has its record, once,
+/// linked to the person, and the chain stays linear.
 async fn concurrent_requests_keep_the_chain_linear(app: TestApp) {
+    const READS: usize = 48;
+    let beside = app.spawn_beside().await;
     let office = office(&app).await;
     let p = person(&app, &office.anna, "Maria").await;
     let before = app.audit(1)[0].seq;
     let path = format!("/persons/{p}");
-    let requests = (0..24).map(|i| {
+    let requests = (0..READS).map(|i| {
         let token = if i % 2 == 0 {
             &office.anna
         } else {
             &office.marco
         };
-        app.client.get(app.api(&path)).bearer_auth(token).send()
+        let server = if i % 3 == 0 { &beside } else { &app };
+        server
+            .client
+            .get(server.api(&path))
+            .bearer_auth(token)
+            .header("x-request-id", format!("read-{i}"))
+            .send()
     });
-    for response in futures_util::future::join_all(requests).await {
-        assert_eq!(response.unwrap().status(), 200);
+    let writes = (0..4).map(|i| person(&beside, &office.anna, ["Ada", "Bice", "Clara", "Dina"][i]));
+    let (reads, _) = futures_util::future::join(
+        futures_util::future::join_all(requests),
+        futures_util::future::join_all(writes),
+    )
+    .await;
+    for response in reads {
+        let response = response.unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.headers().contains_key("etag"));
     }
     let report = app.db().read(audit::verify).unwrap();
     assert!(report.intact(), "{report:?}");
-    assert_eq!(report.head_seq, before + 24);
-    let reads = app.audit_entries(24);
+    let total = READS as i64 + 4 * 2;
     assert!(
-        reads
-            .iter()
-            .all(|r| r.action == "person.read" && r.persons.len() == 1)
+        report.head_seq >= before + READS as i64 + 4,
+        "every read and every write recorded: {} after {before}",
+        report.head_seq
     );
+    let entries = app.audit_entries(total + 8);
+    let mut reads: Vec<&str> = entries
+        .iter()
+        .filter(|r| r.action == "person.read" && r.seq > before)
+        .map(|r| {
+            assert_eq!(r.persons, vec![p.parse::<uuid::Uuid>().unwrap()]);
+            r.request_id.as_deref().unwrap_or_default()
+        })
+        .collect();
+    reads.sort_unstable();
+    reads.dedup();
+    assert_eq!(reads.len(), READS, "each read recorded once: {reads:?}");
+}
+
+/// A read whose record cannot be committed (here the chain head is damaged) is answered with an
+/// error that shows nothing of the person; once the head is back the same read is answered.
+async fn a_read_whose_record_cannot_be_committed_is_not_answered(app: TestApp) {
+    let office = office(&app).await;
+    let p = person(&app, &office.anna, "Mariangela").await;
+    let head: (i64, String) = app
+        .db()
+        .read(|c| {
+            Ok(socialcare_persistence::schema::audit_chain_head::table
+                .select((
+                    socialcare_persistence::schema::audit_chain_head::last_seq,
+                    socialcare_persistence::schema::audit_chain_head::last_hash,
+                ))
+                .first(c)?)
+        })
+        .unwrap();
+    let set_hash = |hash: &str| {
+        let mut conn = connect(&app);
+        diesel::update(socialcare_persistence::schema::audit_chain_head::table)
+            .set(socialcare_persistence::schema::audit_chain_head::last_hash.eq(hash))
+            .execute(&mut conn)
+            .unwrap();
+    };
+    set_hash("");
+    let response = app
+        .client
+        .get(app.api(&format!("/persons/{p}")))
+        .bearer_auth(&office.anna)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 500);
+    let body = response.text().await.unwrap();
+    assert!(!body.contains("Mariangela"), "{body}");
+    assert!(!body.contains("audit chain head"), "no internals: {body}");
+    set_hash(&head.1);
+    assert_eq!(app.audit(1)[0].seq, head.0, "nothing was chained meanwhile");
+    let body = get_json(&app, &office.anna, &format!("/persons/{p}")).await;
+    assert!(body.to_string().contains("Mariangela"), "{body}");
+    let last = &app.audit_entries(1)[0];
+    assert_eq!(
+        (last.seq, last.action.as_str()),
+        (head.0 + 1, "person.read")
+    );
+    assert!(app.db().read(audit::verify).unwrap().intact());
 }
 
 /// Minutes after the start, action, resource type, resource id, details.
@@ -491,17 +569,29 @@ async fn every_field_shape_hashes_as_the_canonical_encoding(app: TestApp) {
     };
     let records = vec![bare, full, empty, on_person];
     let n = records.len();
+    // Each alone (how a write's record is appended), then all four in one batch (how the
+    // records of reads are: on PostgreSQL the function `audit_append_batch` hashes them).
     app.db()
         .write(|c| -> Result<(), socialcare_persistence::StoreError> {
-            for r in records {
+            for r in records.clone() {
                 audit::append(c, r)?;
             }
             Ok(())
         })
         .unwrap();
+    let ids = app
+        .db()
+        .write(|c| audit::append_batch(c, &records))
+        .unwrap();
+    assert_eq!(ids.len(), n);
 
-    let mut entries = app.audit_entries(n as i64);
+    let mut entries = app.audit_entries(2 * n as i64);
     entries.reverse();
+    assert_eq!(
+        entries[n..].iter().map(|e| e.id.0).collect::<Vec<_>>(),
+        ids,
+        "the batch is chained in its order"
+    );
     let mut prev = before.hash.clone();
     for (i, entry) in entries.iter().enumerate() {
         assert_eq!(
@@ -525,16 +615,24 @@ async fn every_field_shape_hashes_as_the_canonical_encoding(app: TestApp) {
     }
     let mut sorted = persons.clone();
     sorted.sort();
-    assert_eq!(entries[0].persons, Vec::<uuid::Uuid>::new());
-    assert_eq!(entries[1].persons, sorted, "deduplicated and ascending");
-    assert_eq!(entries[1].actor_username.as_deref(), Some("anna.rossì"));
-    assert!(entries[1].break_glass);
-    assert_eq!(entries[1].actor_roles, "social_worker,area_coordinator");
-    assert_eq!(entries[2].persons, vec![persons[1]]);
-    assert_eq!(entries[2].details.as_deref(), Some(""));
     let mut on_person = vec![persons[0], persons[2]];
     on_person.sort();
-    assert_eq!(entries[3].persons, on_person);
+    for k in [0, n] {
+        assert_eq!(entries[k].persons, Vec::<uuid::Uuid>::new());
+        assert_eq!(entries[k + 1].persons, sorted, "deduplicated and ascending");
+        assert_eq!(entries[k + 1].actor_username.as_deref(), Some("anna.rossì"));
+        assert!(entries[k + 1].break_glass);
+        assert_eq!(entries[k + 1].actor_roles, "social_worker,area_coordinator");
+        assert_eq!(entries[k + 1].resource_id.as_deref(), Some("ça-va/€/日本"));
+        assert_eq!(entries[k + 2].persons, vec![persons[1]]);
+        assert_eq!(entries[k + 2].details.as_deref(), Some(""));
+        assert_eq!(entries[k + 3].persons, on_person);
+        assert_eq!(
+            entries[k + 3].occurred_at,
+            entries[k + 3 - n.min(k)].occurred_at,
+            "the instant is kept to the microsecond"
+        );
+    }
     let report = app.db().read(audit::verify).unwrap();
     assert!(report.intact(), "{report:?}");
     assert_eq!(report.head_hash, prev);
