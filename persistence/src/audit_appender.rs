@@ -193,3 +193,63 @@ fn write(conn: &mut crate::db::Dedicated, batch: Vec<Job>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job() -> Job {
+        let (reply, _) = mpsc::sync_channel(1);
+        Job {
+            record: NewAuditRecord {
+                occurred_at: chrono::Utc::now(),
+                actor_id: None,
+                actor_username: None,
+                actor_roles: Vec::new(),
+                action: "test.read".into(),
+                resource_type: "test".into(),
+                resource_id: None,
+                outcome: audit::Outcome::Success,
+                request_id: None,
+                client_addr: None,
+                details: None,
+                persons: Vec::new(),
+                purpose: None,
+                break_glass: false,
+                read_only: true,
+            },
+            reply,
+        }
+    }
+
+    #[test]
+    fn a_batch_takes_what_is_queued_and_waits_only_while_reads_are_under_way() {
+        let (jobs, queue) = mpsc::channel();
+        for _ in 0..3 {
+            jobs.send(job()).unwrap();
+        }
+        let idle = AtomicUsize::new(0);
+        let started = Instant::now();
+        let batch = gather(&queue, job(), &idle);
+        assert_eq!(batch.len(), 4, "the first and the three queued");
+        assert!(
+            started.elapsed() < GATHER_MAX * 20,
+            "no read under way: no waiting"
+        );
+
+        // One read under way that never hands over: the batch waits for it, at most GATHER_MAX.
+        let busy = AtomicUsize::new(1);
+        let started = Instant::now();
+        let batch = gather(&queue, job(), &busy);
+        assert_eq!(batch.len(), 1);
+        assert!(started.elapsed() >= GATHER_MAX, "{:?}", started.elapsed());
+
+        // Never more than BATCH_MAX.
+        for _ in 0..BATCH_MAX + 5 {
+            jobs.send(job()).unwrap();
+        }
+        assert_eq!(gather(&queue, job(), &idle).len(), BATCH_MAX);
+        // The next batch: its own first record and the 6 left in the queue.
+        assert_eq!(gather(&queue, job(), &idle).len(), 7);
+    }
+}
