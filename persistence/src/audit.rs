@@ -420,7 +420,7 @@ pub fn append(conn: &mut AnyConnection, record: NewAuditRecord) -> Result<Uuid, 
         }
         AnyConnection::Sqlite(c) => read_head(c)?,
     };
-    chain_on_sqlite(conn, &mut row, &persons, &head.last_seq, &head.last_hash)?;
+    chain_on_sqlite(conn, &mut row, &persons, head.last_seq, &head.last_hash)?;
     set_head(conn, row.seq, &row.hash)?;
     Ok(id)
 }
@@ -469,7 +469,7 @@ fn chain_on_sqlite(
     conn: &mut AnyConnection,
     row: &mut AuditRow,
     persons: &[Uuid],
-    last_seq: &i64,
+    last_seq: i64,
     last_hash: &str,
 ) -> Result<(), StoreError> {
     row.seq = last_seq + 1;
@@ -523,7 +523,7 @@ pub fn append_batch(
             let mut last_seq = head.last_seq;
             let mut last_hash = head.last_hash;
             for (mut row, persons) in rows {
-                chain_on_sqlite(conn, &mut row, &persons, &last_seq, &last_hash)?;
+                chain_on_sqlite(conn, &mut row, &persons, last_seq, &last_hash)?;
                 last_seq = row.seq;
                 last_hash = row.hash;
             }

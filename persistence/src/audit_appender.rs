@@ -54,8 +54,10 @@ pub struct Appender {
 pub struct Reading(Appender);
 
 impl Reading {
-    /// Appends the read's record (see [`Appender::append`]); the read is no longer under way
-    /// once its record is queued.
+    /// Appends the read's record and returns its id once it is committed, with the records of
+    /// the other reads that were waiting at the same time; the read is no longer under way once
+    /// its record is queued. Blocks: call it from a blocking task, after the read's transaction
+    /// has ended.
     pub fn append(self, record: NewAuditRecord) -> Result<Uuid, StoreError> {
         let answer = self.0.send(record)?;
         drop(self);
@@ -106,15 +108,6 @@ impl Appender {
     pub fn reading(&self) -> Reading {
         self.reading.fetch_add(1, Ordering::AcqRel);
         Reading(self.clone())
-    }
-
-    /// Appends the record of a read and returns its id once it is committed, with the records
-    /// of the other reads that were waiting at the same time. Blocks: call it from a blocking
-    /// task, after the read's transaction has ended.
-    pub fn append(&self, record: NewAuditRecord) -> Result<Uuid, StoreError> {
-        self.send(record)?
-            .recv()
-            .map_err(|_| StoreError::Internal("the audit appender has stopped".into()))?
     }
 
     /// Queues a record; the answer comes on the returned channel.
