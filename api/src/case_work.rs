@@ -30,8 +30,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use socialcare_domain::access::{Action, permits};
 use socialcare_domain::ids::{CaseFileId, HouseholdId, PersonId};
-use socialcare_persistence::audit::{NewAuditRecord, Outcome};
-use socialcare_persistence::{AnyConnection, StoreError, users};
+use socialcare_persistence::audit::{self, NewAuditRecord, Outcome};
+use socialcare_persistence::{AnyConnection, Engine, StoreError, users};
 use uuid::Uuid;
 use validator::Validate;
 
@@ -501,14 +501,28 @@ where
         // writer), then the record, appended with those of the reads that finished meanwhile;
         // the answer leaves only once its record is committed.
         let reading = appender.reading();
-        let read = db.read_as(|c| {
+        let run = |c: &mut AnyConnection| {
             let mut work = open_work(c, &mut caller, op, target)?;
             let q = ValidQuery::<Q>::from_query(&query)?.0;
             let out = f(&mut work, q)?;
-            Ok((out, work.record()))
-        });
+            Ok::<_, ApiError>((out, work.record()))
+        };
+        // On SQLite a read with no other under way reads on the writer connection and appends
+        // its record in the same transaction: a reader connection would find its page cache
+        // discarded by the last commit of the trail, and there is no batch to share.
+        let read =
+            if reading.alone() && db.engine() == Engine::Sqlite && !audit::DISABLED_FOR_BENCHMARK {
+                db.write(|c| {
+                    let (out, record) = run(c)?;
+                    reading.append_in(c, &record)?;
+                    Ok::<_, ApiError>((out, None))
+                })
+            } else {
+                db.read_as(|c| run(c).map(|(out, record)| (out, Some(record))))
+            };
         match read {
-            Ok((out, record)) => {
+            Ok((out, None)) => Ok(out),
+            Ok((out, Some(record))) => {
                 reading.append(record)?;
                 Ok(out)
             }

@@ -13,6 +13,12 @@
 //! batch, the records of the reads that finish meanwhile queue for the next one. With several
 //! server processes their batches meet at the chain head's row lock (PostgreSQL), one batch at a
 //! time, in the order they take it.
+//!
+//! A read with no other read of the process under way has nobody to share a batch with: handing
+//! its record to the thread would only add two thread switches to its answer. Its own thread
+//! appends it instead ([`Reading::append`]), through the same function, meeting the batches at
+//! the same lock; on SQLite the gate may even read and append in one transaction on the writer
+//! connection ([`Reading::alone`], [`Reading::append_in`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,7 +28,7 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 use crate::audit::{self, NewAuditRecord};
-use crate::db::Database;
+use crate::db::{AnyConnection, Database};
 use crate::error::StoreError;
 
 /// The most records one batch holds.
@@ -46,30 +52,67 @@ pub struct Appender {
     jobs: mpsc::Sender<Job>,
     /// Reads under way in this process, whose records will follow.
     reading: Arc<AtomicUsize>,
+    /// Where a read alone appends its record from its own thread.
+    db: Database,
 }
 
 /// A read under way (see [`Appender::reading`]): [`Reading::append`] hands over its record;
 /// dropping it without says that it has none.
 #[derive(Debug)]
-pub struct Reading(Appender);
+pub struct Reading {
+    appender: Appender,
+    /// No other read of the process was under way when this one began.
+    alone: bool,
+}
 
 impl Reading {
+    /// Whether no other read of the process was under way when this one began: on SQLite the
+    /// gate then reads on the writer connection and appends the record in the same transaction
+    /// ([`Reading::append_in`]), whose page cache no other connection's commit has invalidated.
+    pub fn alone(&self) -> bool {
+        self.alone
+    }
+
     /// Appends the read's record and returns its id once it is committed, with the records of
     /// the other reads that were waiting at the same time; the read is no longer under way once
-    /// its record is queued. Blocks: call it from a blocking task, after the read's transaction
-    /// has ended.
+    /// its record is queued. With no other read of the process under way, the record is
+    /// appended from the calling thread, without the hand-over. Blocks: call it from a blocking
+    /// task, after the read's transaction has ended.
     pub fn append(self, record: NewAuditRecord) -> Result<Uuid, StoreError> {
-        let answer = self.0.send(record)?;
+        if self.appender.reading.load(Ordering::Acquire) == 1 && !audit::DISABLED_FOR_BENCHMARK {
+            let db = self.appender.db.clone();
+            drop(self);
+            return db
+                .write_statement(|c| one(audit::append_batch(c, std::slice::from_ref(&record))));
+        }
+        let answer = self.appender.send(record)?;
         drop(self);
         answer
             .recv()
             .map_err(|_| StoreError::Internal("the audit appender has stopped".into()))?
     }
+
+    /// Appends the read's record in the write transaction `conn` is in (the read's own): it
+    /// commits with that transaction, which must be on the writer (SQLite) or read-write.
+    pub fn append_in(
+        &self,
+        conn: &mut AnyConnection,
+        record: &NewAuditRecord,
+    ) -> Result<Uuid, StoreError> {
+        one(audit::append_batch(conn, std::slice::from_ref(record)))
+    }
+}
+
+/// The id of a batch of one.
+fn one(ids: Result<Vec<Uuid>, StoreError>) -> Result<Uuid, StoreError> {
+    ids?.into_iter()
+        .next()
+        .ok_or_else(|| StoreError::Internal("an audit batch returned no id".into()))
 }
 
 impl Drop for Reading {
     fn drop(&mut self) {
-        self.0.reading.fetch_sub(1, Ordering::AcqRel);
+        self.appender.reading.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -86,6 +129,7 @@ impl Appender {
         let reading = Arc::new(AtomicUsize::new(0));
         let under_way = Arc::clone(&reading);
         let mut conn = db.dedicated();
+        let db = db.clone();
         std::thread::Builder::new()
             .name("audit-appender".into())
             .spawn(move || {
@@ -97,7 +141,7 @@ impl Appender {
             .map_err(|e| {
                 StoreError::Internal(format!("the audit appender could not start: {e}"))
             })?;
-        Ok(Self { jobs, reading })
+        Ok(Self { jobs, reading, db })
     }
 
     /// Marks a read under way until its record is handed over with [`Reading::append`] (or the
@@ -106,8 +150,11 @@ impl Appender {
     /// statement appends several records instead of one each; with no other read under way it
     /// does not wait.
     pub fn reading(&self) -> Reading {
-        self.reading.fetch_add(1, Ordering::AcqRel);
-        Reading(self.clone())
+        let before = self.reading.fetch_add(1, Ordering::AcqRel);
+        Reading {
+            appender: self.clone(),
+            alone: before == 0,
+        }
     }
 
     /// Queues a record; the answer comes on the returned channel.
@@ -174,14 +221,10 @@ fn write(conn: &mut crate::db::Dedicated, batch: Vec<Job>) {
         Err(error) => {
             tracing::warn!(%error, records = replies.len(), "a batch of read records failed; appending them one by one");
             for (reply, record) in replies.into_iter().zip(records) {
-                let one = conn
-                    .write_statement(|c| audit::append_batch(c, std::slice::from_ref(&record)))
-                    .and_then(|ids| {
-                        ids.into_iter().next().ok_or_else(|| {
-                            StoreError::Internal("an audit batch returned no id".into())
-                        })
-                    });
-                let _ = reply.send(one);
+                let appended = conn.write_statement(|c| {
+                    one(audit::append_batch(c, std::slice::from_ref(&record)))
+                });
+                let _ = reply.send(appended);
             }
         }
     }
@@ -244,5 +287,27 @@ mod tests {
         assert_eq!(gather(&queue, job(), &idle).len(), BATCH_MAX);
         // The next batch: its own first record and the 6 left in the queue.
         assert_eq!(gather(&queue, job(), &idle).len(), 7);
+    }
+
+    #[test]
+    fn a_read_is_alone_only_while_no_other_read_of_the_process_is_under_way() {
+        let path = std::env::temp_dir().join(format!("appender-{}.db", Uuid::new_v4()));
+        let db = Database::connect(
+            &format!("sqlite://{}", path.display()),
+            &crate::db::PoolOptions::default(),
+        )
+        .unwrap();
+        let appender = Appender::start(&db).unwrap();
+        let first = appender.reading();
+        assert!(first.alone());
+        let second = appender.reading();
+        assert!(!second.alone(), "the first is still under way");
+        drop(first);
+        drop(second);
+        assert_eq!(appender.reading.load(Ordering::Acquire), 0);
+        assert!(appender.reading().alone(), "both have ended");
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
     }
 }

@@ -430,6 +430,22 @@ impl Database {
         writer.write(&self.target, f)
     }
 
+    /// Runs `f` as one write: on PostgreSQL on a pooled connection outside any explicit
+    /// transaction, so that `f` must be a single statement, which is its own transaction (one
+    /// round trip instead of three); on SQLite a write transaction (see [`Database::write`]).
+    pub fn write_statement<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
+    {
+        if self.sqlite_writer.is_some() {
+            return self.write(f);
+        }
+        let mut pooled = self.conn()?;
+        let result = f(&mut pooled.conn);
+        pooled.record(&result);
+        result
+    }
+
     /// Transactions committed on the SQLite writer connection, and the writes they held (see
     /// [`Database::write`]); `None` on PostgreSQL.
     pub fn write_groups(&self) -> Option<WriteGroups> {
