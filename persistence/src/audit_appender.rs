@@ -52,6 +52,8 @@ pub struct Appender {
     jobs: mpsc::Sender<Job>,
     /// Reads under way in this process, whose records will follow.
     reading: Arc<AtomicUsize>,
+    /// Records handed to the thread and not yet answered.
+    waiting: Arc<AtomicUsize>,
     /// Where a read alone appends its record from its own thread.
     db: Database,
 }
@@ -61,12 +63,14 @@ pub struct Appender {
 #[derive(Debug)]
 pub struct Reading {
     appender: Appender,
-    /// No other read of the process was under way when this one began.
+    /// No other read of the process was under way, and no record waiting for the thread, when
+    /// this one began.
     alone: bool,
 }
 
 impl Reading {
-    /// Whether no other read of the process was under way when this one began: on SQLite the
+    /// Whether no other read of the process was under way, and no record waiting for the
+    /// appender thread, when this one began: on SQLite the
     /// gate then reads on the writer connection and appends the record in the same transaction
     /// ([`Reading::append_in`]), whose page cache no other connection's commit has invalidated.
     pub fn alone(&self) -> bool {
@@ -75,11 +79,11 @@ impl Reading {
 
     /// Appends the read's record and returns its id once it is committed, with the records of
     /// the other reads that were waiting at the same time; the read is no longer under way once
-    /// its record is queued. With no other read of the process under way, the record is
-    /// appended from the calling thread, without the hand-over. Blocks: call it from a blocking
-    /// task, after the read's transaction has ended.
+    /// its record is queued. With no other read of the process under way and no record waiting
+    /// for the thread, the record is appended from the calling thread, without the hand-over.
+    /// Blocks: call it from a blocking task, after the read's transaction has ended.
     pub fn append(self, record: NewAuditRecord) -> Result<Uuid, StoreError> {
-        if self.appender.reading.load(Ordering::Acquire) == 1 && !audit::DISABLED_FOR_BENCHMARK {
+        if self.appender.idle_but(1) && !audit::DISABLED_FOR_BENCHMARK {
             let db = self.appender.db.clone();
             drop(self);
             return db
@@ -128,6 +132,8 @@ impl Appender {
         let (jobs, queue) = mpsc::channel::<Job>();
         let reading = Arc::new(AtomicUsize::new(0));
         let under_way = Arc::clone(&reading);
+        let waiting = Arc::new(AtomicUsize::new(0));
+        let answered = Arc::clone(&waiting);
         let mut conn = db.dedicated();
         let db = db.clone();
         std::thread::Builder::new()
@@ -135,13 +141,20 @@ impl Appender {
             .spawn(move || {
                 while let Ok(first) = queue.recv() {
                     let batch = gather(&queue, first, &under_way);
+                    let records = batch.len();
                     write(&mut conn, batch);
+                    answered.fetch_sub(records, Ordering::AcqRel);
                 }
             })
             .map_err(|e| {
                 StoreError::Internal(format!("the audit appender could not start: {e}"))
             })?;
-        Ok(Self { jobs, reading, db })
+        Ok(Self {
+            jobs,
+            reading,
+            waiting,
+            db,
+        })
     }
 
     /// Marks a read under way until its record is handed over with [`Reading::append`] (or the
@@ -150,11 +163,17 @@ impl Appender {
     /// statement appends several records instead of one each; with no other read under way it
     /// does not wait.
     pub fn reading(&self) -> Reading {
-        let before = self.reading.fetch_add(1, Ordering::AcqRel);
+        self.reading.fetch_add(1, Ordering::AcqRel);
         Reading {
             appender: self.clone(),
-            alone: before == 0,
+            alone: self.idle_but(1),
         }
+    }
+
+    /// Whether `reads` reads are under way in the process (the caller's own) and no record is
+    /// waiting for the thread: a record appended now would have no batch to join.
+    fn idle_but(&self, reads: usize) -> bool {
+        self.reading.load(Ordering::Acquire) == reads && self.waiting.load(Ordering::Acquire) == 0
     }
 
     /// Queues a record; the answer comes on the returned channel.
@@ -164,9 +183,13 @@ impl Appender {
             let _ = reply.send(Ok(Uuid::nil()));
             return Ok(answer);
         }
-        self.jobs
-            .send(Job { record, reply })
-            .map_err(|_| StoreError::Internal("the audit appender has stopped".into()))?;
+        self.waiting.fetch_add(1, Ordering::AcqRel);
+        if self.jobs.send(Job { record, reply }).is_err() {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            return Err(StoreError::Internal(
+                "the audit appender has stopped".into(),
+            ));
+        }
         Ok(answer)
     }
 }
