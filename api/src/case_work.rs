@@ -30,8 +30,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use socialcare_domain::access::{Action, permits};
 use socialcare_domain::ids::{CaseFileId, HouseholdId, PersonId};
-use socialcare_persistence::audit::{self, NewAuditRecord, Outcome};
-use socialcare_persistence::{AnyConnection, Engine, StoreError, users};
+use socialcare_persistence::audit::{NewAuditRecord, Outcome};
+use socialcare_persistence::{AnyConnection, StoreError, users};
 use uuid::Uuid;
 use validator::Validate;
 
@@ -510,16 +510,15 @@ where
         // On SQLite a read with no other under way reads on the writer connection and appends
         // its record in the same transaction: a reader connection would find its page cache
         // discarded by the last commit of the trail, and there is no batch to share.
-        let read =
-            if reading.alone() && db.engine() == Engine::Sqlite && !audit::DISABLED_FOR_BENCHMARK {
-                db.write(|c| {
-                    let (out, record) = run(c)?;
-                    reading.append_in(c, &record)?;
-                    Ok::<_, ApiError>((out, None))
-                })
-            } else {
-                db.read_as(|c| run(c).map(|(out, record)| (out, Some(record))))
-            };
+        let read = if reading.on_writer() {
+            db.write(|c| {
+                let (out, record) = run(c)?;
+                reading.append_in(c, &record)?;
+                Ok::<_, ApiError>((out, None))
+            })
+        } else {
+            db.read_as(|c| run(c).map(|(out, record)| (out, Some(record))))
+        };
         match read {
             Ok((out, None)) => Ok(out),
             Ok((out, Some(record))) => {

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 use crate::audit::{self, NewAuditRecord};
-use crate::db::{AnyConnection, Database};
+use crate::db::{AnyConnection, Database, Engine};
 use crate::error::StoreError;
 
 /// The most records one batch holds.
@@ -75,6 +75,13 @@ impl Reading {
     /// ([`Reading::append_in`]), whose page cache no other connection's commit has invalidated.
     pub fn alone(&self) -> bool {
         self.alone
+    }
+
+    /// Whether the read should run on the writer and append its record in its own transaction
+    /// ([`Reading::append_in`]): on SQLite, when it began [alone](Reading::alone) (never in the
+    /// unaudited benchmark build, which has no record to append and keeps the reader path).
+    pub fn on_writer(&self) -> bool {
+        self.alone && self.appender.db.engine() == Engine::Sqlite && !audit::DISABLED_FOR_BENCHMARK
     }
 
     /// Appends the read's record and returns its id once it is committed, with the records of
@@ -313,7 +320,7 @@ mod tests {
     }
 
     #[test]
-    fn a_read_is_alone_only_while_no_other_read_of_the_process_is_under_way() {
+    fn a_read_is_alone_only_while_no_other_read_is_under_way_and_no_record_waits() {
         let path = std::env::temp_dir().join(format!("appender-{}.db", Uuid::new_v4()));
         let db = Database::connect(
             &format!("sqlite://{}", path.display()),
@@ -329,6 +336,18 @@ mod tests {
         drop(second);
         assert_eq!(appender.reading.load(Ordering::Acquire), 0);
         assert!(appender.reading().alone(), "both have ended");
+        let alone = appender.reading();
+        assert!(
+            alone.on_writer(),
+            "SQLite: a read alone reads on the writer"
+        );
+        drop(alone);
+        // A record waiting for the thread: the next read has a batch to join.
+        appender.waiting.fetch_add(1, Ordering::AcqRel);
+        let joining = appender.reading();
+        assert!(!joining.alone() && !joining.on_writer());
+        drop(joining);
+        appender.waiting.fetch_sub(1, Ordering::AcqRel);
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
         }
