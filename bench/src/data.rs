@@ -310,6 +310,9 @@ pub fn run(args: &DataArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             let verifying = Instant::now();
             let keys = verify_foreign_keys(c)?;
             verified = Some((keys, verifying.elapsed()));
+            // The triggers that keep the agenda's index were off too: it is built once, from
+            // what was loaded.
+            socialcare_persistence::agenda::rebuild_entries(c)?;
         }
         Ok(report)
     });
@@ -431,8 +434,9 @@ enum ForeignKeys {
     /// Row by row by the database (SQLite; PostgreSQL without the privilege to defer).
     PerRow,
     /// PostgreSQL: the per-row triggers are off for the load connection
-    /// (`session_replication_role = replica`, which needs a superuser), and every foreign key
-    /// is verified with one query per constraint before the commit.
+    /// (`session_replication_role = replica`, which needs a superuser), every foreign key
+    /// is verified with one query per constraint before the commit, and the agenda's index
+    /// (kept by triggers) is built once at the end.
     VerifiedAtEnd,
 }
 

@@ -11,8 +11,10 @@
 use chrono::{Duration, NaiveDate};
 use uuid::Uuid;
 
-use crate::pact::{DueItem as PactDue, DueKind};
-use crate::prison::{RELEASE_PLANNING_DAYS, RELEASE_PLANNING_MAX_DAYS, ReleaseDue};
+use crate::pact::{Deadline, DueItem as PactDue, DueKind};
+use crate::prison::{
+    RELEASE_PLANNING_DAYS, RELEASE_PLANNING_MAX_DAYS, ReleaseDue, planned_release,
+};
 
 /// What an agenda item is about, in the order items of one day are listed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -128,6 +130,29 @@ pub struct Item {
     pub placement_id: Option<Uuid>,
     /// The application, for [`ItemKind::ApplicationReconfirmation`].
     pub application_id: Option<Uuid>,
+}
+
+/// An entry of the agenda's index (what the database keeps for each case-manager assignment):
+/// something due in a case file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Due {
+    /// What is due.
+    pub kind: ItemKind,
+    /// The case file.
+    pub case_file_id: Uuid,
+    /// The person of the item: the person placed, applying or to be released, otherwise the
+    /// file's.
+    pub person_id: Uuid,
+    /// The project, pact, person (an expected release), placement, employment placement or
+    /// application.
+    pub subject: Uuid,
+    /// The commitment, for a pact commitment.
+    pub commitment_id: Option<Uuid>,
+    /// The due day; for a pact check whose clock a running suspension stops, the day it fell
+    /// on when the clock stopped.
+    pub due_on: NaiveDate,
+    /// First day of the running suspension that keeps a pact check's deadline moving.
+    pub stopped_since: Option<NaiveDate>,
 }
 
 impl Item {
@@ -281,6 +306,60 @@ impl Item {
             placement_id: None,
             application_id: Some(application_id),
         }
+    }
+
+    /// The item of an entry of the agenda's index on `today`: `None` for an expected release,
+    /// which needs its horizon and plan ([`Item::planned_release`]).
+    pub fn of_due(due: &Due, today: NaiveDate) -> Option<Self> {
+        let (file, person, subject, day) =
+            (due.case_file_id, due.person_id, due.subject, due.due_on);
+        Some(match due.kind {
+            ItemKind::ProjectReview => Self::project_review(file, person, subject, day, today),
+            ItemKind::PlacementEnd => Self::placement_end(file, person, subject, day, today),
+            ItemKind::EmploymentEnd => Self::employment_end(file, person, subject, day, today),
+            ItemKind::EmploymentReview => {
+                Self::employment_review(file, person, subject, day, today)
+            }
+            ItemKind::ApplicationReconfirmation => {
+                Self::application_reconfirmation(file, person, subject, day, today)
+            }
+            ItemKind::ExpectedRelease => return None,
+            kind @ (ItemKind::PactConvocation
+            | ItemKind::PactSignature
+            | ItemKind::PactCheck
+            | ItemKind::PactCommitment) => {
+                let kind = DueKind::ALL
+                    .into_iter()
+                    .find(|pact| ItemKind::from(*pact) == kind)?;
+                let deadline = Deadline {
+                    kind,
+                    due_on: day,
+                    stopped_since: due.stopped_since,
+                    commitment_id: due.commitment_id,
+                };
+                Self::pact(file, person, subject, deadline.on(today))
+            }
+        })
+    }
+
+    /// The item of an expected release kept in the agenda's index (of a person not released),
+    /// when it is within `within_days` of `today`, with the open reintegration project `plan`.
+    pub fn planned_release(
+        due: &Due,
+        plan: Option<Uuid>,
+        today: NaiveDate,
+        within_days: u32,
+    ) -> Option<Self> {
+        if due.kind != ItemKind::ExpectedRelease {
+            return None;
+        }
+        let release = planned_release(due.due_on, today, within_days)?;
+        Some(Self::expected_release(
+            due.case_file_id,
+            due.person_id,
+            plan,
+            release,
+        ))
     }
 
     /// Where the item stands in the agenda.

@@ -598,6 +598,10 @@ pub const NOT_ABOUT_PERSONS: &[(&str, &str)] = &[
         "the search index of the names in `persons`, rebuilt from them",
     ),
     (
+        "agenda_entries",
+        "the agenda's index of the due days of projects, pacts, placements and applications, kept from them by the database",
+    ),
+    (
         "idempotency_keys",
         "stored answers to repeated requests, forgotten after 24 hours",
     ),

@@ -38,7 +38,17 @@ pub fn release_due(
     if status == JusticeStatus::Released {
         return None;
     }
-    let due_on = expected_release_on?;
+    planned_release(expected_release_on?, today, within_days)
+}
+
+/// [`release_due`] of a person known not to be released: when `expected_release_on` is on or
+/// before `today + within_days` (past days are late).
+pub fn planned_release(
+    expected_release_on: NaiveDate,
+    today: NaiveDate,
+    within_days: u32,
+) -> Option<ReleaseDue> {
+    let due_on = expected_release_on;
     (due_on <= add_days(today, u64::from(within_days))).then_some(ReleaseDue {
         due_on,
         late: due_on < today,

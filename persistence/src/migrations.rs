@@ -159,14 +159,17 @@ pub struct IndexInfo {
     pub index_name: String,
 }
 
-/// Every column of every application table (migration bookkeeping excluded), sorted.
+/// Every column of every application table (migration bookkeeping and views excluded), sorted.
 pub fn columns(conn: &mut AnyConnection) -> Result<Vec<ColumnInfo>, StoreError> {
     let mut cols: Vec<ColumnInfo> = match conn {
         AnyConnection::Postgresql(c) => sql_query(
             "SELECT table_name::text AS table_name, column_name::text AS column_name,
                     CASE WHEN is_nullable = 'YES' THEN 1 ELSE 0 END AS nullable
              FROM information_schema.columns
-             WHERE table_schema = current_schema() AND table_name <> '__diesel_schema_migrations'",
+             WHERE table_schema = current_schema() AND table_name <> '__diesel_schema_migrations'
+               AND table_name IN (SELECT table_name FROM information_schema.tables
+                                  WHERE table_schema = current_schema()
+                                    AND table_type = 'BASE TABLE')",
         )
         .load(c)?,
         AnyConnection::Sqlite(c) => sql_query(

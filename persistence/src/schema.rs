@@ -840,6 +840,25 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
+    use crate::sql_types::SqlUuid;
+
+    agenda_entries (assignment_id, kind_rank, subject_id, commitment_key) {
+        assignment_id -> SqlUuid,
+        staff_id -> SqlUuid,
+        assigned_from -> Date,
+        assigned_until -> Nullable<Date>,
+        case_file_id -> SqlUuid,
+        kind_rank -> SmallInt,
+        subject_id -> SqlUuid,
+        commitment_key -> SqlUuid,
+        due_on -> Date,
+        stopped_since -> Nullable<Date>,
+        person_id -> Nullable<SqlUuid>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
     use crate::sql_types::{SqlInstant, SqlUuid};
 
     facilities (id) {
@@ -1691,6 +1710,7 @@ diesel::joinable!(pact_check_outcomes -> pact_checks (check_id));
 diesel::joinable!(pact_non_compliance -> pacts (pact_id));
 diesel::joinable!(pact_deadlines -> pacts (pact_id));
 diesel::joinable!(pact_deadlines -> case_files (case_file_id));
+diesel::joinable!(agenda_entries -> case_files (case_file_id));
 diesel::joinable!(facility_target_groups -> facilities (facility_id));
 diesel::joinable!(beds -> facilities (facility_id));
 diesel::joinable!(bed_places -> beds (bed_id));
@@ -1774,6 +1794,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     pact_check_outcomes,
     pact_non_compliance,
     pact_deadlines,
+    agenda_entries,
     facilities,
     facility_target_groups,
     beds,
@@ -2435,6 +2456,22 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "commitment_key",
             "due_on",
             "stopped_since",
+        ],
+    ),
+    (
+        "agenda_entries",
+        &[
+            "assignment_id",
+            "staff_id",
+            "assigned_from",
+            "assigned_until",
+            "case_file_id",
+            "kind_rank",
+            "subject_id",
+            "commitment_key",
+            "due_on",
+            "stopped_since",
+            "person_id",
         ],
     ),
     (

@@ -444,6 +444,28 @@ impl TestApp {
         .unwrap_or_else(|e| panic!("sequencing: {e}"))
     }
 
+    /// Asserts that the agenda's index (`agenda_entries`, kept by the database's triggers on
+    /// every source and on the team) holds exactly what its sources give, and returns how many
+    /// entries it holds.
+    pub fn assert_agenda_index_exact(&self) -> i64 {
+        use diesel::prelude::*;
+        use socialcare_persistence::schema::agenda_entries;
+        let (drift, held) = self
+            .db()
+            .read(|c| {
+                let drift = socialcare_persistence::agenda::entries_drift(c)?;
+                let held: i64 = agenda_entries::table.count().get_result(c)?;
+                Ok((drift, held))
+            })
+            .unwrap_or_else(|e| panic!("agenda index: {e}"));
+        assert_eq!(
+            drift,
+            (0, 0),
+            "agenda entries the sources do not give, and entries missing"
+        );
+        held
+    }
+
     /// The newest audit records, newest first.
     pub fn audit(&self, limit: i64) -> Vec<AuditRow> {
         self.db()

@@ -11,7 +11,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use socialcare_domain::access::{Action, may_read_agenda};
-use socialcare_domain::agenda::{self as rules, Item, ItemKind, Position, Window};
+use socialcare_domain::agenda::{self as rules, Due, Item, ItemKind, Position, Window};
 use socialcare_domain::pact::{DueKind, add_days};
 use socialcare_domain::prison::release_due;
 use socialcare_domain::{Area, Role};
@@ -254,15 +254,9 @@ pub struct AgendaPage {
     pub next: Option<String>,
 }
 
-/// How an item of an employment source is made from its facts.
-type ItemOf = fn(Uuid, Uuid, Uuid, NaiveDate, NaiveDate) -> Item;
-
-/// The facts of one page of `manager`'s agenda, as domain items: from each source (the
-/// reviews of the active projects and the stored deadlines of the pacts of the files they
-/// manage, and the expected releases to plan for, of the open files they manage and, for an
-/// area coordinator, of every open file of their areas), what comes after `after` in the
-/// agenda's order, at most a page more than `limit`: enough for [`rules::page`] to cut the page
-/// and know whether another follows. With `kind`, only that source is read.
+/// The items of `manager`'s agenda that a page after `after` may show: at most `limit` + 1 in
+/// the agenda's order from the index, and what is read whole apart from the pages (the moving
+/// pact deadlines, the expected releases, for coordinators those of their areas too).
 fn due_items(
     conn: &mut AnyConnection,
     manager: Uuid,
@@ -274,95 +268,63 @@ fn due_items(
     let wants = |k: ItemKind| kind.is_none_or(|wanted| wanted == k);
     let today = window.today;
     let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
-    let mut items = Vec::new();
-    if wants(ItemKind::ProjectReview) {
-        for review in agenda::reviews(conn, manager, window, after, fetch)? {
-            items.push(Item::project_review(
-                review.case_file_id,
-                review.person_id,
-                review.project_id,
-                review.due_on,
-                today,
-            ));
-        }
-    }
-    let pact_kind = match kind {
-        None => Some(None),
-        Some(k) => DueKind::ALL
-            .into_iter()
-            .find(|due| ItemKind::from(*due) == k)
-            .map(Some),
+    let no_item = |due: &Due| {
+        ApiError::Internal(format!(
+            "agenda entry {:?} of case file {} makes no item",
+            due.kind, due.case_file_id
+        ))
     };
-    if let Some(pact_kind) = pact_kind {
-        let fixed = agenda::pact_deadlines(conn, manager, window, pact_kind, after, fetch)?;
-        let moving = agenda::moving_pact_deadlines(conn, manager, today)?;
-        for due in fixed.into_iter().chain(moving) {
-            items.push(Item::pact(
-                due.case_file_id,
-                due.person_id,
-                due.pact_id,
-                due.deadline.on(today),
-            ));
+    let mut items = Vec::new();
+    if kind != Some(ItemKind::ExpectedRelease) {
+        for due in agenda::entries(conn, manager, window, kind, after, fetch)? {
+            items.push(Item::of_due(&due, today).ok_or_else(|| no_item(&due))?);
         }
     }
-    if wants(ItemKind::PlacementEnd) {
-        for end in agenda::placement_ends(conn, manager, window, after, fetch)? {
-            items.push(Item::placement_end(
-                end.case_file_id,
-                end.person_id,
-                end.placement_id,
-                end.until,
-                today,
-            ));
-        }
-    }
-    for (source, item) in [
-        (ItemKind::EmploymentEnd, Item::employment_end as ItemOf),
-        (ItemKind::EmploymentReview, Item::employment_review),
-    ] {
-        if wants(source) {
-            for due in agenda::employment_due(conn, manager, window, source, after, fetch)? {
-                items.push(item(
-                    due.case_file_id,
-                    due.person_id,
-                    due.placement_id,
-                    due.until,
-                    today,
-                ));
-            }
-        }
-    }
-    if wants(ItemKind::ApplicationReconfirmation) {
-        for due in agenda::reconfirmations(conn, manager, window, after, fetch)? {
-            items.push(Item::application_reconfirmation(
-                due.case_file_id,
-                due.person_id,
-                due.application_id,
-                due.reconfirm_by,
-                today,
-            ));
-        }
+    let apart = agenda::apart(conn, manager, today)?;
+    let (releases, moving): (Vec<Due>, Vec<Due>) = apart
+        .into_iter()
+        .partition(|due| due.kind == ItemKind::ExpectedRelease);
+    for due in moving.iter().filter(|due| wants(due.kind)) {
+        items.push(Item::of_due(due, today).ok_or_else(|| no_item(due))?);
     }
     if !wants(ItemKind::ExpectedRelease) {
         return Ok(items);
     }
+    let within = window.release_within_days;
     let coordinated: Vec<Area> = match users::find(conn, manager)? {
         Some(user) if user.profile.has_role(Role::AreaCoordinator) => {
             user.profile.areas().iter().copied().collect()
         }
         _ => Vec::new(),
     };
-    let until = add_days(today, u64::from(window.release_within_days));
-    let releases = agenda::releases(conn, manager, &coordinated, today, until)?;
-    let files: Vec<Uuid> = releases.iter().map(|r| r.case_file_id).collect();
+    let until = add_days(today, u64::from(within));
+    let of_areas = agenda::area_releases(conn, &coordinated, until)?;
+    let mut files: Vec<Uuid> = releases
+        .iter()
+        .map(|r| r.case_file_id)
+        .chain(of_areas.iter().map(|r| r.case_file_id))
+        .collect();
+    files.sort_unstable();
+    files.dedup();
+    if files.is_empty() {
+        return Ok(items);
+    }
     let plans = projects::open_reintegration_projects(conn, &files)?;
-    for release in releases {
-        if let Some(due) = release_due(
-            release.status,
-            Some(release.expected_on),
-            today,
-            window.release_within_days,
-        ) {
+    let mut listed = BTreeSet::new();
+    for due in &releases {
+        let plan = plans.get(&due.case_file_id).copied();
+        if let Some(item) = Item::planned_release(due, plan, today, within)
+            && listed.insert(due.case_file_id)
+        {
+            items.push(item);
+        }
+    }
+    for release in of_areas {
+        if listed.contains(&release.case_file_id) {
+            continue;
+        }
+        if let Some(due) = release_due(release.status, Some(release.expected_on), today, within) {
+            listed.insert(release.case_file_id);
             items.push(Item::expected_release(
                 release.case_file_id,
                 release.person_id,
@@ -374,7 +336,6 @@ fn due_items(
     Ok(items)
 }
 
-/// Period, filter and position of an agenda, whichever route asked for it.
 struct AgendaAsk {
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,

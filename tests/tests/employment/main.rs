@@ -1200,6 +1200,7 @@ async fn a_puc_fulfils_its_pact_commitment_and_a_referral_leads_to_a_placement(a
 
 /// The `employment_review` items of `token`'s agenda: (due day, late, placement).
 async fn review_items(app: &TestApp, token: &str) -> Vec<(String, bool, String)> {
+    app.assert_agenda_index_exact();
     let agenda = app
         .get_ok(
             token,

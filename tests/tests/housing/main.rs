@@ -1002,6 +1002,7 @@ async fn the_planned_end_of_a_placement_is_on_the_agenda(app: TestApp) {
         200
     );
     assert!(ends(&app.get_ok(anna, "/me/agenda").await).is_empty());
+    app.assert_agenda_index_exact();
 }
 
 /// A night shelter's register: bookings for tonight, who came and who did not; the board shows

@@ -10,6 +10,7 @@ on_both_engines!(
     agenda_lists_what_is_due_or_overdue_by_due_day,
     expected_releases_reach_case_manager_and_coordinators,
     agenda_pages_follow_their_position_across_kinds,
+    agenda_follows_the_case_manager_on_the_days_of_the_assignment,
 );
 
 /// An active project of `file` with its next review on `next_review_on`.
@@ -635,4 +636,68 @@ async fn expected_releases_reach_case_manager_and_coordinators(app: TestApp) {
         .map(|r| r.0)
         .collect();
     assert_eq!(persons, [p1]);
+}
+
+/// The agenda's items are the current case manager's: a handover from a later day leaves them
+/// with the outgoing case manager until then and gives none to the incoming one yet; the index
+/// the database keeps of them matches its sources after every change.
+async fn agenda_follows_the_case_manager_on_the_days_of_the_assignment(app: TestApp) {
+    let o = office(&app).await;
+    let (_, anna) = &o.anna;
+    let (_, cora) = app
+        .staff(
+            &o.admin,
+            "cora",
+            &["area_coordinator"],
+            &["social_inclusion"],
+        )
+        .await;
+    let (bruno_id, bruno) = app
+        .staff(&o.admin, "bruno", &["social_worker"], &["social_inclusion"])
+        .await;
+    let (file, _) = open_file(&app, &o, "Dora").await;
+    let reviews = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["case_file_id"] == file.as_str())
+            .map(|i| i["due_on"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(app.assert_agenda_index_exact(), 0);
+    project_reviewed_on(&app, anna, &file, &day(5)).await;
+    assert_eq!(app.assert_agenda_index_exact(), 1);
+    assert_eq!(reviews(&get_json(&app, anna, "/me/agenda").await), [day(5)]);
+    assert!(reviews(&get_json(&app, &bruno, "/me/agenda").await).is_empty());
+
+    // The coordinator hands the file over to Bruno from ten days on.
+    let r = get(&app, &cora, &format!("/case-files/{file}")).await;
+    assert_eq!(r.status(), 200);
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    let r = post_if(
+        &app,
+        &cora,
+        &format!("/case-files/{file}/team"),
+        &etag,
+        json!({"staff_id": bruno_id, "role": "case_manager", "from": day(10)}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    // One entry for each of the two assignments; today the review is still Anna's.
+    assert_eq!(app.assert_agenda_index_exact(), 2);
+    assert_eq!(reviews(&get_json(&app, anna, "/me/agenda").await), [day(5)]);
+    assert!(reviews(&get_json(&app, &bruno, "/me/agenda").await).is_empty());
+    let coordinator_view =
+        get_json(&app, &cora, &format!("/agenda?case_manager_id={bruno_id}")).await;
+    assert!(reviews(&coordinator_view).is_empty());
+
+    // A second review moves in both assignments' entries.
+    project_reviewed_on(&app, anna, &file, &day(3)).await;
+    assert_eq!(app.assert_agenda_index_exact(), 4);
+    assert_eq!(
+        reviews(&get_json(&app, anna, "/me/agenda").await),
+        [day(3), day(5)]
+    );
+    assert!(reviews(&get_json(&app, &bruno, "/me/agenda").await).is_empty());
 }

@@ -1203,6 +1203,7 @@ async fn applications_are_suspended_reconfirmed_and_expire_from_the_agenda(app: 
         .map(|i| i["application_id"].as_str().unwrap())
         .collect();
     assert_eq!(left, [ids[1].0.as_str()]);
+    app.assert_agenda_index_exact();
     // A new open application of the same person is possible once the first is closed.
     let first = app
         .get_ok(&anna.1, &format!("/applications/{}", ids[0].0))

@@ -1,0 +1,15 @@
+DROP TRIGGER case_file_team_agenda ON case_file_team;
+DROP TRIGGER case_files_agenda ON case_files;
+DROP TRIGGER pact_deadlines_agenda ON pact_deadlines;
+DROP TRIGGER applications_agenda ON applications;
+DROP TRIGGER employment_placements_agenda ON employment_placements;
+DROP TRIGGER placements_agenda ON placements;
+DROP TRIGGER persons_agenda ON persons;
+DROP TRIGGER person_justice_agenda ON person_justice;
+DROP TRIGGER projects_agenda ON projects;
+DROP FUNCTION agenda_team_changed();
+DROP FUNCTION agenda_case_file_changed();
+DROP FUNCTION agenda_pact_deadline_changed();
+DROP FUNCTION agenda_subject_changed();
+DROP TABLE agenda_entries;
+DROP VIEW agenda_due;
