@@ -1,5 +1,5 @@
-//! The command line: `serve` (default), `migrate`, `users …`, `audit verify`, `openapi`,
-//! `healthcheck`.
+//! The command line: `serve` (default), `migrate`, `users …`, `audit verify`, `agenda …`,
+//! `openapi`, `healthcheck`.
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
@@ -14,7 +14,7 @@ use socialcare_persistence::{Database, migrations, sessions};
 
 use crate::app::{Application, open_database};
 use crate::auth::password;
-use crate::config::{AuditCommand, Cli, Command, Config, UsersCommand};
+use crate::config::{AgendaCommand, AuditCommand, Cli, Command, Config, UsersCommand};
 use crate::{openapi, telemetry};
 
 /// Entry point of the binary.
@@ -66,6 +66,8 @@ pub fn execute(cli: Cli, input: &mut dyn BufRead, output: &mut dyn Write) -> any
                 ),
             )
         }
+        Command::Agenda(AgendaCommand::Check) => agenda_check(&cli.config, output),
+        Command::Agenda(AgendaCommand::Rebuild) => agenda_rebuild(&cli.config, output),
         Command::Openapi => write_out(output, &openapi::document_text()),
         Command::Healthcheck => healthcheck(&cli.config, output),
         Command::DemoData { seed, persons } => demo_data(&cli.config, seed, persons, output),
@@ -146,6 +148,34 @@ fn audit_checkpoint(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> 
         Some(text) => write_out(out, &text),
         None => anyhow::bail!("the audit log is empty: there is no checkpoint yet"),
     }
+}
+
+/// `socialcare agenda check`: the entries of the agenda's index that differ from its sources;
+/// an error (non-zero exit status) when any do.
+fn agenda_check(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
+    let db = open_migrated(config)?;
+    let (extra, missing) = db.read(socialcare_persistence::agenda::entries_drift)?;
+    write_out(
+        out,
+        &format!(
+            "agenda index: {extra} entries the sources do not give, {missing} entries missing\n"
+        ),
+    )?;
+    if extra + missing > 0 {
+        anyhow::bail!(
+            "the agenda index differs from its sources: `socialcare agenda rebuild` writes it again"
+        );
+    }
+    Ok(())
+}
+
+/// `socialcare agenda rebuild`: the agenda's index written again from its sources.
+fn agenda_rebuild(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
+    let db = open_migrated(config)?;
+    let entries = db.write::<_, socialcare_persistence::StoreError, _>(
+        socialcare_persistence::agenda::rebuild_entries,
+    )?;
+    write_out(out, &format!("agenda index rebuilt: {entries} entries\n"))
 }
 
 /// `socialcare audit verify --checkpoint`: one walk of the trail verifies the chain and proves

@@ -36,6 +36,10 @@ pub enum Command {
     /// Inspect the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Check or rebuild the agenda's index (`agenda_entries`), which the database's triggers
+    /// keep from the projects, pacts, justice data, placements, applications and teams.
+    #[command(subcommand)]
+    Agenda(AgendaCommand),
     /// Load a small fictional data set (staff, persons, case files in every status) into an
     /// empty office, for frontend development. Refused in the production profile.
     DemoData {
@@ -76,6 +80,17 @@ pub enum AuditCommand {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+/// Agenda index commands.
+#[derive(Debug, Subcommand)]
+pub enum AgendaCommand {
+    /// Count the entries of the agenda's index that differ from what their sources give (none
+    /// while the triggers keep it); exits with a non-zero status when any differ.
+    Check,
+    /// Write the agenda's index again from its sources, in one transaction: after restoring a
+    /// backup or loading data with the triggers off.
+    Rebuild,
 }
 
 /// Staff account administration.

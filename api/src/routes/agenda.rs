@@ -29,18 +29,26 @@ use crate::state::AppState;
 /// The one access decision of this module, taken in the read's transaction: whether the
 /// caller may see the agenda of `case_manager_id` — their own, or another's for the office
 /// manager and the coordinators of their areas. A refusal is audited as `agenda.read` denied.
-fn decide_agenda(work: &mut Work<'_>, case_manager_id: Uuid) -> Result<(), ApiError> {
+/// Decides whether the caller may read `case_manager_id`'s agenda; returns the areas that case
+/// manager coordinates (whose expected releases their agenda also lists).
+fn decide_agenda(work: &mut Work<'_>, case_manager_id: Uuid) -> Result<Vec<Area>, ApiError> {
     work.resource(case_manager_id);
-    let owner_areas = if case_manager_id == work.actor() {
-        work.caller().user.profile.areas().clone()
+    let owner = if case_manager_id == work.actor() {
+        Some(work.caller().user.profile.clone())
     } else {
-        match users::find(work.conn(), case_manager_id)? {
-            Some(owner) => owner.profile.areas().clone(),
-            None => BTreeSet::new(),
-        }
+        users::find(work.conn(), case_manager_id)?.map(|owner| owner.profile)
     };
+    let owner_areas = owner
+        .as_ref()
+        .map(|p| p.areas().clone())
+        .unwrap_or_default();
     if may_read_agenda(&work.caller().subject(), case_manager_id, &owner_areas) {
-        return Ok(());
+        return Ok(match owner {
+            Some(profile) if profile.has_role(Role::AreaCoordinator) => {
+                owner_areas.into_iter().collect()
+            }
+            _ => Vec::new(),
+        });
     }
     Err(work.refuse(
         "another case manager's agenda is for the office manager and the coordinators of their areas",
@@ -256,10 +264,12 @@ pub struct AgendaPage {
 
 /// The items of `manager`'s agenda that a page after `after` may show: at most `limit` + 1 in
 /// the agenda's order from the index, and what is read whole apart from the pages (the moving
-/// pact deadlines, the expected releases, for coordinators those of their areas too).
+/// pact deadlines, the expected releases, and those of the open files of the `coordinated`
+/// areas).
 fn due_items(
     conn: &mut AnyConnection,
     manager: Uuid,
+    coordinated: &[Area],
     window: &Window,
     kind: Option<ItemKind>,
     after: Option<&Position>,
@@ -291,14 +301,8 @@ fn due_items(
         return Ok(items);
     }
     let within = window.release_within_days;
-    let coordinated: Vec<Area> = match users::find(conn, manager)? {
-        Some(user) if user.profile.has_role(Role::AreaCoordinator) => {
-            user.profile.areas().iter().copied().collect()
-        }
-        _ => Vec::new(),
-    };
     let until = add_days(today, u64::from(within));
-    let of_areas = agenda::area_releases(conn, &coordinated, until)?;
+    let of_areas = agenda::area_releases(conn, coordinated, until)?;
     let mut files: Vec<Uuid> = releases
         .iter()
         .map(|r| r.case_file_id)
@@ -337,6 +341,7 @@ fn due_items(
 }
 
 struct AgendaAsk {
+    coordinated: Vec<Area>,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
     kind: Option<AgendaItemKind>,
@@ -364,7 +369,15 @@ fn agenda_page(
     };
     let limit = ask.limit.unwrap_or(50) as usize;
     let kind = ask.kind.map(ItemKind::from);
-    let items = due_items(work.conn(), manager, &window, kind, after.as_ref(), limit)?;
+    let items = due_items(
+        work.conn(),
+        manager,
+        &ask.coordinated,
+        &window,
+        kind,
+        after.as_ref(),
+        limit,
+    )?;
     let page = rules::page(items, &window, kind, after.as_ref(), limit);
     // Every person of a returned item is linked to the record, so their access report shows
     // the read; the details carry ids and a count only, never what the items are about (an
@@ -415,9 +428,10 @@ pub async fn get_my_agenda(
     let query = req.query_string().to_owned();
     let page = case_work::list(&state, caller, &req, OP, move |work, _: NoQuery| {
         let me = work.actor();
-        decide_agenda(work, me)?;
+        let coordinated = decide_agenda(work, me)?;
         let q = ValidQuery::<AgendaQuery>::from_query(&query)?.0;
         let ask = AgendaAsk {
+            coordinated,
             from: q.from,
             to: q.to,
             kind: q.kind,
@@ -465,9 +479,10 @@ pub async fn get_agenda(
         .ok_or_else(|| ApiError::bad_parameter("case_manager_id", "is required"))?;
     let query = req.query_string().to_owned();
     let page = case_work::list(&state, caller, &req, OP, move |work, _: NoQuery| {
-        decide_agenda(work, manager)?;
+        let coordinated = decide_agenda(work, manager)?;
         let q = ValidQuery::<CaseManagerAgendaQuery>::from_query(&query)?.0;
         let ask = AgendaAsk {
+            coordinated,
             from: q.from,
             to: q.to,
             kind: q.kind,

@@ -700,4 +700,51 @@ async fn agenda_follows_the_case_manager_on_the_days_of_the_assignment(app: Test
         [day(3), day(5)]
     );
     assert!(reviews(&get_json(&app, &bruno, "/me/agenda").await).is_empty());
+
+    // `socialcare agenda check` finds the index whole; emptied behind the triggers' back, it
+    // reports what is missing and fails, and `agenda rebuild` writes it again.
+    let cli = |args: &[&str]| {
+        let url = app.database.url();
+        let mut full = vec!["socialcare", "--database-url", url.as_str()];
+        full.extend_from_slice(args);
+        let mut out = Vec::new();
+        let result = socialcare_api::cli::run(full, &mut "".as_bytes(), &mut out);
+        (
+            String::from_utf8(out).unwrap(),
+            result.map_err(|e| format!("{e:#}")),
+        )
+    };
+    let (out, result) = cli(&["agenda", "check"]);
+    assert_eq!(result, Ok(()));
+    assert_eq!(
+        out,
+        "agenda index: 0 entries the sources do not give, 0 entries missing\n"
+    );
+    app.db()
+        .write::<_, socialcare_persistence::StoreError, _>(|c| {
+            use diesel::prelude::*;
+            diesel::delete(socialcare_persistence::schema::agenda_entries::table).execute(c)?;
+            Ok(())
+        })
+        .unwrap();
+    assert!(
+        get_json(&app, anna, "/me/agenda").await["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let (out, result) = cli(&["agenda", "check"]);
+    assert!(result.unwrap_err().contains("agenda rebuild"));
+    assert_eq!(
+        out,
+        "agenda index: 0 entries the sources do not give, 4 entries missing\n"
+    );
+    let (out, result) = cli(&["agenda", "rebuild"]);
+    assert_eq!(result, Ok(()));
+    assert_eq!(out, "agenda index rebuilt: 4 entries\n");
+    assert_eq!(app.assert_agenda_index_exact(), 4);
+    assert_eq!(
+        reviews(&get_json(&app, anna, "/me/agenda").await),
+        [day(3), day(5)]
+    );
 }
