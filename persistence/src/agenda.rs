@@ -156,24 +156,26 @@ fn due(
     })
 }
 
-/// What `manager`'s agenda reads whole on `today`, apart from its pages: the pact checks whose
-/// deadline a running suspension keeps moving, and the expected releases (of persons not
-/// released; the domain keeps those within the agenda's horizon), of the files where they are
-/// the case manager.
+/// What `manager`'s agenda reads apart from its pages on `today`, of the files where they are
+/// the case manager: the pact checks whose deadline a running suspension keeps moving (few,
+/// read whole, placed by the domain on the day), and the expected releases (of persons not
+/// released) on or before `release_until`.
 pub fn apart(
     conn: &mut AnyConnection,
     manager: Uuid,
     today: NaiveDate,
+    release_until: NaiveDate,
 ) -> Result<Vec<Due>, StoreError> {
     use crate::schema::agenda_entries as e;
     let rows: Vec<EntryRow> = e::table
         .inner_join(case_files::table)
         .filter(e::staff_id.eq(DbUuid(manager)))
-        // The predicate of the partial index `agenda_entries_apart_idx`, as written there.
+        // Each side of the OR implies the predicate of one partial index
+        // (`agenda_entries_moving_idx`, `agenda_entries_release_idx`).
         .filter(
-            e::stopped_since
-                .is_not_null()
-                .or(e::kind_rank.eq(ItemKind::ExpectedRelease.rank())),
+            e::stopped_since.is_not_null().or(e::kind_rank
+                .eq(ItemKind::ExpectedRelease.rank())
+                .and(e::due_on.le(release_until))),
         )
         .filter(e::assigned_from.le(today))
         .filter(e::assigned_until.is_null().or(e::assigned_until.gt(today)))

@@ -290,7 +290,9 @@ fn due_items(
             items.push(Item::of_due(&due, today).ok_or_else(|| no_item(&due))?);
         }
     }
-    let apart = agenda::apart(conn, manager, today)?;
+    let within = window.release_within_days;
+    let until = add_days(today, u64::from(within));
+    let apart = agenda::apart(conn, manager, today, until)?;
     let (releases, moving): (Vec<Due>, Vec<Due>) = apart
         .into_iter()
         .partition(|due| due.kind == ItemKind::ExpectedRelease);
@@ -300,8 +302,6 @@ fn due_items(
     if !wants(ItemKind::ExpectedRelease) {
         return Ok(items);
     }
-    let within = window.release_within_days;
-    let until = add_days(today, u64::from(within));
     let of_areas = agenda::area_releases(conn, coordinated, until)?;
     let mut files: Vec<Uuid> = releases
         .iter()

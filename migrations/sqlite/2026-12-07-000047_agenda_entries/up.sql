@@ -46,10 +46,12 @@ CREATE TABLE agenda_entries (
 -- A page: a case manager's entries in the agenda's order.
 CREATE INDEX agenda_entries_staff_due_idx
     ON agenda_entries (staff_id, due_on, kind_rank, subject_id, commitment_key, case_file_id);
--- What is read whole, apart from the pages: the deadlines that move with the day and the
--- expected releases (their own period).
-CREATE INDEX agenda_entries_apart_idx ON agenda_entries (staff_id)
-    WHERE stopped_since IS NOT NULL OR kind_rank = 5;
+-- What is read apart from the pages: the pact checks whose deadline moves with the day (few,
+-- read whole) and the expected releases up to their own horizon.
+CREATE INDEX agenda_entries_moving_idx ON agenda_entries (staff_id)
+    WHERE stopped_since IS NOT NULL;
+CREATE INDEX agenda_entries_release_idx ON agenda_entries (staff_id, due_on)
+    WHERE kind_rank = 5;
 -- The triggers: the entries of one subject.
 CREATE INDEX agenda_entries_subject_idx ON agenda_entries (subject_id, kind_rank);
 

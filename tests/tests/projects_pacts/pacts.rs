@@ -1571,6 +1571,8 @@ async fn the_agenda_reads_the_clock_the_pact_shows(app: TestApp) {
     let rows = stored_and_recomputed(&app);
     let (_, stored, computed) = rows.iter().find(|(p, _, _)| p.to_string() == id).unwrap();
     assert_eq!(stored, computed);
+    // The agenda's index holds the moving check with the day its clock stopped.
+    assert!(app.assert_agenda_index_exact() > 0);
     assert_eq!(
         stored[0].stopped_since,
         Some(chrono::NaiveDate::parse_from_str(&day(-20), "%Y-%m-%d").unwrap())
