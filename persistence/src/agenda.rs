@@ -179,7 +179,7 @@ pub fn apart(
         )
         .filter(e::assigned_from.le(today))
         .filter(e::assigned_until.is_null().or(e::assigned_until.gt(today)))
-        .select(ENTRY_COLUMNS)
+        .select(EntryColumns::default())
         .load(conn)?;
     let mut out = rows.into_iter().map(due).collect::<Result<Vec<_>, _>>()?;
     out.sort_by_key(|d| (d.due_on, d.kind, d.subject, d.commitment_id));
@@ -187,17 +187,9 @@ pub fn apart(
     Ok(out)
 }
 
-/// The columns of an [`EntryRow`], the entry joined with its case file.
-const ENTRY_COLUMNS: (
-    crate::schema::agenda_entries::kind_rank,
-    crate::schema::agenda_entries::case_file_id,
-    crate::schema::agenda_entries::person_id,
-    case_files::person_id,
-    crate::schema::agenda_entries::subject_id,
-    crate::schema::agenda_entries::commitment_key,
-    crate::schema::agenda_entries::due_on,
-    crate::schema::agenda_entries::stopped_since,
-) = (
+/// The columns of an [`EntryRow`], the entry joined with its case file (diesel's columns are
+/// unit values: `EntryColumns::default()` selects them).
+type EntryColumns = (
     crate::schema::agenda_entries::kind_rank,
     crate::schema::agenda_entries::case_file_id,
     crate::schema::agenda_entries::person_id,
@@ -225,7 +217,7 @@ fn entry_rows(
         .filter(e::assigned_until.is_null().or(e::assigned_until.gt(today)))
         .filter(e::stopped_since.is_null())
         .filter(e::kind_rank.ne(ItemKind::ExpectedRelease.rank()))
-        .select(ENTRY_COLUMNS)
+        .select(EntryColumns::default())
         .order((
             e::due_on.asc(),
             e::kind_rank.asc(),
