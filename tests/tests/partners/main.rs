@@ -1439,6 +1439,21 @@ mod hooks {
     use super::receiver::{self, Delivery};
     use super::{EC1_PRIVATE, case, client_token, partner, problem, refer};
 
+    /// The delivery log of subscription `id` once it holds `n` attempts (up to 10 s): the receiver
+    /// has a delivery before the worker records its attempt, so the log may lag by a moment.
+    async fn attempts_once(app: &TestApp, token: &str, id: &str, n: usize) -> Vec<Value> {
+        let path = format!("/partner/webhooks/{id}/attempts");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let log = app.get_ok(token, &path).await;
+            let items = log["items"].as_array().unwrap().clone();
+            if items.len() >= n || std::time::Instant::now() > deadline {
+                return items;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
     on_both_engines!(
         deliveries_are_signed_and_in_commit_order,
         a_receiver_down_for_a_while_gets_every_event_afterwards_in_order,
@@ -1526,10 +1541,7 @@ mod hooks {
         }
         // The delivery log and the subscription's position; the secret is never shown again.
         let id = id_of(&made);
-        let log = app
-            .get_ok(&token, &format!("/partner/webhooks/{id}/attempts"))
-            .await;
-        let attempts = log["items"].as_array().unwrap();
+        let attempts = attempts_once(&app, &token, &id, 3).await;
         assert_eq!(attempts.len(), 3);
         assert!(
             attempts
@@ -1583,12 +1595,8 @@ mod hooks {
         assert_eq!(all.len(), 5, "{all:?}");
         assert!(all[..3].iter().all(|d| d.id == got[0].id));
         let id = id_of(&made);
-        let log = app
-            .get_ok(&token, &format!("/partner/webhooks/{id}/attempts"))
-            .await;
-        let codes: Vec<i64> = log["items"]
-            .as_array()
-            .unwrap()
+        let codes: Vec<i64> = attempts_once(&app, &token, &id, 5)
+            .await
             .iter()
             .rev()
             .map(|a| a["status_code"].as_i64().unwrap())
