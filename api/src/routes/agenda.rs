@@ -29,8 +29,8 @@ use crate::state::AppState;
 /// The one access decision of this module, taken in the read's transaction: whether the
 /// caller may see the agenda of `case_manager_id` — their own, or another's for the office
 /// manager and the coordinators of their areas. A refusal is audited as `agenda.read` denied.
-/// Decides whether the caller may read `case_manager_id`'s agenda; returns the areas that case
-/// manager coordinates (whose expected releases their agenda also lists).
+/// Returns the areas that case manager coordinates (whose expected releases their agenda also
+/// lists), from the profile the decision reads.
 fn decide_agenda(work: &mut Work<'_>, case_manager_id: Uuid) -> Result<Vec<Area>, ApiError> {
     work.resource(case_manager_id);
     let owner = if case_manager_id == work.actor() {
@@ -340,6 +340,8 @@ fn due_items(
     Ok(items)
 }
 
+/// Period, filter and position of an agenda, whichever route asked for it, and the areas its
+/// case manager coordinates.
 struct AgendaAsk {
     coordinated: Vec<Area>,
     from: Option<NaiveDate>,
