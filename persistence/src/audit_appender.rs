@@ -18,7 +18,7 @@
 //! its record to the thread would only add two thread switches to its answer. Its own thread
 //! appends it instead ([`Reading::append`]), through the same function, meeting the batches at
 //! the same lock; on SQLite the gate may even read and append in one transaction on the writer
-//! connection ([`Reading::alone`], [`Reading::append_in`]).
+//! connection ([`Reading::on_writer`], [`Reading::append_in`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -69,17 +69,11 @@ pub struct Reading {
 }
 
 impl Reading {
-    /// Whether no other read of the process was under way, and no record waiting for the
-    /// appender thread, when this one began: on SQLite the
-    /// gate then reads on the writer connection and appends the record in the same transaction
-    /// ([`Reading::append_in`]), whose page cache no other connection's commit has invalidated.
-    pub fn alone(&self) -> bool {
-        self.alone
-    }
-
     /// Whether the read should run on the writer and append its record in its own transaction
-    /// ([`Reading::append_in`]): on SQLite, when it began [alone](Reading::alone) (never in the
-    /// unaudited benchmark build, which has no record to append and keeps the reader path).
+    /// ([`Reading::append_in`]): on SQLite, when it began alone (no other read of the process
+    /// under way and no record waiting for the appender thread, so the writer's page cache is
+    /// warm and there is no batch to join); never in the unaudited benchmark build, which has no
+    /// record to append and keeps the reader path.
     pub fn on_writer(&self) -> bool {
         self.alone && self.appender.db.engine() == Engine::Sqlite && !audit::DISABLED_FOR_BENCHMARK
     }
@@ -329,13 +323,13 @@ mod tests {
         .unwrap();
         let appender = Appender::start(&db).unwrap();
         let first = appender.reading();
-        assert!(first.alone());
+        assert!(first.alone);
         let second = appender.reading();
-        assert!(!second.alone(), "the first is still under way");
+        assert!(!second.alone, "the first is still under way");
         drop(first);
         drop(second);
         assert_eq!(appender.reading.load(Ordering::Acquire), 0);
-        assert!(appender.reading().alone(), "both have ended");
+        assert!(appender.reading().alone, "both have ended");
         let alone = appender.reading();
         assert!(
             alone.on_writer(),
@@ -345,7 +339,7 @@ mod tests {
         // A record waiting for the thread: the next read has a batch to join.
         appender.waiting.fetch_add(1, Ordering::AcqRel);
         let joining = appender.reading();
-        assert!(!joining.alone() && !joining.on_writer());
+        assert!(!joining.alone && !joining.on_writer());
         drop(joining);
         appender.waiting.fetch_sub(1, Ordering::AcqRel);
         for suffix in ["", "-wal", "-shm"] {
