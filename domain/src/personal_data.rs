@@ -599,7 +599,7 @@ pub const NOT_ABOUT_PERSONS: &[(&str, &str)] = &[
     ),
     (
         "agenda_entries",
-        "the agenda's index of the due days of projects, pacts, placements and applications, kept from them by the database",
+        "the agenda's index of the due days of projects, pacts, expected releases, placements and applications, kept from them by the database (erased with them)",
     ),
     (
         "idempotency_keys",
