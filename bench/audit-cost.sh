@@ -10,7 +10,7 @@
 # repetition and each concurrency level, one build then the other (the order alternates between
 # repetitions), so that a machine that gets slower or faster during the run (other work, a
 # neighbour on the host) weighs on both builds alike. On PostgreSQL the audit chain head and the
-# staging table audit_pending are vacuumed before each measurement (autovacuum may be off; see docs/benchmarks.md).
+# staging table audit_staged are vacuumed before each measurement (autovacuum may be off; see docs/benchmarks.md).
 # Usage: bench/audit-cost.sh [sqlite|postgres]   (default sqlite)
 # Environment: DURATION (default 10s), CONNECTIONS (default "1 8 32"), REPEAT (default 3),
 #              THREADS (default 2), PG_URL (default postgres://postgres@127.0.0.1:5432),
@@ -96,7 +96,7 @@ for build in "${BUILDS[@]}"; do
 done
 
 vacuum_head() {
-  if [[ "$ENGINE" == postgres ]]; then psql "${DB[$1]}" -qc "VACUUM audit_chain_head, audit_pending" >/dev/null; fi
+  if [[ "$ENGINE" == postgres ]]; then psql "${DB[$1]}" -qc "VACUUM audit_chain_head, audit_staged" >/dev/null; fi
 }
 
 echo "audit cost: engine $ENGINE, DURATION=$DURATION, CONNECTIONS=\"$CONNECTIONS\", REPEAT=$REPEAT, code $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!bench' 2>/dev/null || echo '+changes'), load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"

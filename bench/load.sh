@@ -202,17 +202,16 @@ if [[ "$ENGINE" == postgres ]]; then
   fi
 fi
 
-# PostgreSQL: every audited request updates the one row of audit_chain_head. Its dead versions
-# are removed by (auto)vacuum only: opportunistic pruning needs a cleanup lock on a page that
+# PostgreSQL: every audited request stages its record in audit_staged, and the sequencer deletes
+# it when it chains it, moving audit_chain_head once per batch. Their dead row versions are
+# removed by (auto)vacuum only: opportunistic pruning needs a cleanup lock on a page that
 # concurrent requests keep pinned. Where autovacuum is off (as on the CI server of
-# /etc/postgresql/15/main/conf.d/90-ci.conf) the row grows by one version per request and
-# locking it costs more and more (2.6 ms after 25 000 requests). So that every measurement
-# starts from the same state, the head is vacuumed before each one, with audit_pending (where
-# each audited request leaves one dead staged row); its size after the measurement is logged in
-# head-size.log.
+# /etc/postgresql/15/main/conf.d/90-ci.conf) both grow with every request and reading them costs
+# more and more. So that every measurement starts from the same state, both are vacuumed before
+# each one; the head's size after the measurement is logged in head-size.log.
 vacuum_head() {
   if [[ "$ENGINE" == postgres ]]; then
-    psql "$DATABASE_URL" -qc "VACUUM audit_chain_head, audit_pending" >/dev/null
+    psql "$DATABASE_URL" -qc "VACUUM audit_chain_head, audit_staged" >/dev/null
   fi
 }
 log_head() {

@@ -30,7 +30,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use socialcare_domain::access::{Action, permits};
 use socialcare_domain::ids::{CaseFileId, HouseholdId, PersonId};
-use socialcare_persistence::audit::{NewAuditRecord, Outcome};
+use socialcare_persistence::audit::{self, NewAuditRecord, Outcome};
 use socialcare_persistence::{AnyConnection, StoreError, users};
 use uuid::Uuid;
 use validator::Validate;
@@ -126,6 +126,9 @@ pub struct Op {
     pub event: &'static str,
     /// The audit trail's resource type.
     pub resource_type: &'static str,
+    /// Whether the read shows the audit trail: the staged records are chained first
+    /// ([`Op::showing_the_trail`]).
+    pub shows_trail: bool,
 }
 
 impl Op {
@@ -135,7 +138,16 @@ impl Op {
             action,
             event,
             resource_type,
+            shows_trail: false,
         }
+    }
+
+    /// The same, for a read that shows records of the audit trail: every record staged before
+    /// it is chained first ([`audit::settle`], in a write transaction of its own before the
+    /// read's snapshot), so that the answer shows every request that committed before it.
+    pub const fn showing_the_trail(mut self) -> Self {
+        self.shows_trail = true;
+        self
     }
 }
 
@@ -497,9 +509,16 @@ where
     let db = state.db.clone();
     let appender = state.audit_appender.clone();
     blocking(move || {
-        // The decision and the read in one read transaction (a snapshot; on SQLite beside the
-        // writer), then the record, appended with those of the reads that finished meanwhile;
-        // the answer leaves only once its record is committed.
+        // The decision, the read and the staging of its record in one transaction (a snapshot;
+        // the record is one insert into the staging table, committed asynchronously on
+        // PostgreSQL); on SQLite, where that transaction runs on the writer, only for a read with
+        // no other under way: a reader connection would find its page cache discarded by the
+        // last commit of the trail, and there is no batch to share. Otherwise the read runs on a
+        // reader connection and its record is staged with those of the reads that finished
+        // meanwhile. The answer leaves only once its record is committed.
+        if op.shows_trail {
+            db.write(|c| audit::settle(c))?;
+        }
         let reading = appender.reading();
         let run = |c: &mut AnyConnection| {
             let mut work = open_work(c, &mut caller, op, target)?;
@@ -507,11 +526,8 @@ where
             let out = f(&mut work, q)?;
             Ok::<_, ApiError>((out, work.record()))
         };
-        // On SQLite a read with no other under way reads on the writer connection and appends
-        // its record in the same transaction: a reader connection would find its page cache
-        // discarded by the last commit of the trail, and there is no batch to share.
-        let read = if reading.on_writer() {
-            db.write(|c| {
+        let read = if reading.in_own_transaction() {
+            db.read_recording(|c| {
                 let (out, record) = run(c)?;
                 reading.append_in(c, &record)?;
                 Ok::<_, ApiError>((out, None))

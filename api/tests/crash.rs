@@ -126,12 +126,16 @@ fn connect(url: &str) -> AnyConnection {
     DbTarget::parse(url).unwrap().connect().unwrap()
 }
 
-/// The tree's size and the number of records.
+/// The tree's size and the number of records, chained or staged.
 fn sizes(url: &str) -> (u64, i64) {
     let mut conn = connect(url);
     let head = audit_tree::head(&mut conn).unwrap();
     let records: i64 = audit_records::table.count().get_result(&mut conn).unwrap();
-    (head.size, records)
+    let staged: i64 = socialcare_persistence::schema::audit_staged::table
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    (head.size, records + staged)
 }
 
 fn verify_cli(url: &str, checkpoint: &Path, scratch: &Path) -> (bool, String) {

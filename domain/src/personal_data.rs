@@ -577,8 +577,8 @@ pub const NOT_ABOUT_PERSONS: &[(&str, &str)] = &[
         "the audit trail's links to persons: the accesses in the copy",
     ),
     (
-        "audit_pending",
-        "audit records being chained at commit, never left after a transaction",
+        "audit_staged",
+        "audit records waiting to be chained (within the merge delay); reports chain them first",
     ),
     ("audit_chain_head", "the head of the audit chain"),
     (

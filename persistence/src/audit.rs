@@ -1,21 +1,21 @@
 //! The audit trail: append-only records of who did what to which resource and which persons,
 //! chained by SHA-256 hashes so that any later change is detectable.
 //!
-//! There is deliberately no update or delete function in this module, and the database refuses
-//! both (migration `2026-11-26-000010_audit_immutable`).
+//! There is deliberately no update or delete of a record in this module, and the database
+//! refuses both (migration `2026-11-26-000010_audit_immutable`); only the staging table, which
+//! holds records not yet chained, is emptied as they are chained.
 //!
 //! # The chain
 //!
 //! Records are numbered `seq` = 1, 2, 3… without gaps. Each carries `prev_hash`, the `hash` of
 //! record `seq - 1` ([`GENESIS_HASH`] for record 1), and its own `hash`, the lowercase hex
 //! SHA-256 of its [canonical encoding](canonical_bytes). The one-row table `audit_chain_head`
-//! holds the last `seq` and `hash`. On SQLite [`append`] reads it and chains the record at once
-//! (the single writer connection already serialises write transactions); on PostgreSQL
-//! [`append`] stages the record and a deferred trigger chains it when the transaction commits,
-//! under a row lock on the head (`SELECT … FOR UPDATE`) held only during that commit. The records
-//! of reads are appended after their read, several at once, by [`append_batch`] (through
-//! [`crate::audit_appender::Appender`]), which takes the head the same way once per batch.
-//! Either way concurrent appends cannot fork the chain.
+//! holds the last `seq` and `hash`. A request only stages its record ([`append`]: one row of
+//! `audit_staged`, in the request's own transaction, nothing shared locked); [`chain_staged`]
+//! chains the staged records in batches, under the head's row lock (`SELECT … FOR UPDATE` on
+//! PostgreSQL; SQLite's single writer serialises anyway), called by the sequencer of the
+//! Merkle tree before each of its batches and by [`settle`] before the trail is searched.
+//! Concurrent chainers cannot fork the chain: they take the head one after the other.
 //! [`verify`] recomputes everything and reports the first broken link.
 
 use std::collections::{BTreeMap, HashMap};
@@ -29,7 +29,7 @@ use uuid::Uuid;
 
 use crate::db::AnyConnection;
 use crate::error::StoreError;
-use crate::schema::{audit_chain_head, audit_record_persons, audit_records};
+use crate::schema::{audit_chain_head, audit_record_persons, audit_records, audit_staged};
 use crate::sql_types::{DbInstant, DbUuid, sqlite_instant_text};
 
 /// `prev_hash` of the first record: 64 zeros.
@@ -237,22 +237,6 @@ pub fn canonical_bytes(row: &AuditRow, persons: &[Uuid]) -> Vec<u8> {
     out
 }
 
-/// Item 1 of [`canonical_bytes`]: the tag as a string.
-fn canonical_tag() -> Vec<u8> {
-    let mut out = Vec::with_capacity(ENCODING_TAG.len() + 4);
-    put_str(&mut out, ENCODING_TAG);
-    out
-}
-
-/// Items 3 to 8 of [`canonical_bytes`]: everything but the tag, `seq` and `prev_hash`, the
-/// three parts the chain head decides. On PostgreSQL the application stages these bytes with the
-/// record and the chaining trigger completes the encoding around them (see [`AppendStatement`]).
-fn canonical_body(row: &AuditRow, persons: &[Uuid]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(384);
-    put_body(&mut out, row, persons);
-    out
-}
-
 /// Appends items 3 to 8 of [`canonical_bytes`] to `out`.
 fn put_body(out: &mut Vec<u8>, row: &AuditRow, persons: &[Uuid]) {
     out.extend_from_slice(row.id.0.as_bytes());
@@ -294,22 +278,6 @@ pub fn compute_hash(row: &AuditRow, persons: &[Uuid]) -> String {
 /// the log hashes the same bytes for the chain and for the tree's leaf).
 pub fn hash_of_encoding(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
-}
-
-/// Reads the chain head (SQLite: the single writer connection already serialises appends).
-fn read_head(conn: &mut diesel::SqliteConnection) -> Result<Head, StoreError> {
-    let head: Option<(i64, String)> = audit_chain_head::table
-        .find(1)
-        .select((audit_chain_head::last_seq, audit_chain_head::last_hash))
-        .first(conn)
-        .optional()?;
-    match head {
-        Some((last_seq, last_hash)) if !last_hash.is_empty() => Ok(Head {
-            last_seq,
-            last_hash,
-        }),
-        _ => Err(head_missing()),
-    }
 }
 
 fn head_missing() -> StoreError {
@@ -382,116 +350,26 @@ pub fn set_asynchronous_read_commits(asynchronous: bool) {
 /// [`append`] records nothing; such a build refuses the production profile.
 pub const DISABLED_FOR_BENCHMARK: bool = cfg!(feature = "unaudited-benchmark");
 
-/// Appends a record at the end of the chain; call it inside the transaction of the action it
-/// records, so that both commit or neither does. Returns the record's id. The persons linked to
-/// it are `record.persons` plus, for a record on a `person` resource, that person.
+/// Stages a record, to be chained at the end of the trail by the sequencer (or by a reader of
+/// the trail, [`settle`]); call it inside the transaction of the action it records, so that
+/// both commit or neither does. Returns the record's id. The persons linked to it are
+/// `record.persons` plus, for a record on a `person` resource, that person.
 ///
-/// On PostgreSQL the record reaches `audit_records` when the transaction commits (it is staged
-/// in `audit_pending` until then, see [`AppendStatement`]): a query in the same transaction
-/// after the append does not see it yet, and a missing chain head makes the COMMIT fail rather
-/// than this call.
+/// The request writes one row of `audit_staged` and locks nothing shared: requests do not
+/// meet at the chain head, which [`chain_staged`] takes once for a batch of hundreds. Until
+/// then the record is not in `audit_records`: a query of the trail must [`settle`] first. For
+/// a read's record (`read_only`) the PostgreSQL commit may be asynchronous (see
+/// [`set_asynchronous_read_commits`]).
 pub fn append(conn: &mut AnyConnection, record: NewAuditRecord) -> Result<Uuid, StoreError> {
-    if DISABLED_FOR_BENCHMARK {
-        return Ok(Uuid::nil());
-    }
-    let asynchronous_commit =
-        record.read_only && ASYNCHRONOUS_READ_COMMITS.load(std::sync::atomic::Ordering::Relaxed);
-    let (mut row, persons) = unchained(&record);
-    let id = row.id.0;
-    let head = match conn {
-        // Staged here, chained by the database when the transaction commits (see
-        // `AppendStatement`): concurrent requests do not wait for one another until then.
-        AnyConnection::Postgresql(c) => {
-            let staged = AppendStatement {
-                row: &row,
-                persons: persons.iter().flat_map(|p| *p.as_bytes()).collect(),
-                tag: canonical_tag(),
-                body: canonical_body(&row, &persons),
-                asynchronous_commit,
-            }
-            .execute(c)?;
-            return if staged == 1 {
-                Ok(id)
-            } else {
-                Err(StoreError::Internal(format!(
-                    "staging the audit record inserted {staged} rows"
-                )))
-            };
-        }
-        AnyConnection::Sqlite(c) => read_head(c)?,
-    };
-    chain_on_sqlite(conn, &mut row, &persons, head.last_seq, &head.last_hash)?;
-    set_head(conn, row.seq, &row.hash)?;
-    Ok(id)
+    append_batch(conn, std::slice::from_ref(&record))?
+        .into_iter()
+        .next()
+        .ok_or_else(|| StoreError::Internal("staging an audit record returned no id".into()))
 }
 
-/// A record as a row not yet chained (`seq` 0, no hashes), with a fresh id, and the persons it
-/// concerns, ascending, without duplicates.
-fn unchained(record: &NewAuditRecord) -> (AuditRow, Vec<Uuid>) {
-    let id = Uuid::now_v7();
-    let mut persons = record.persons.clone();
-    // A record on a person resource always concerns that person.
-    if record.resource_type == PERSON_RESOURCE
-        && let Some(person) = record
-            .resource_id
-            .as_deref()
-            .and_then(|r| Uuid::parse_str(r).ok())
-    {
-        persons.push(person);
-    }
-    persons.sort_unstable();
-    persons.dedup();
-    let row = AuditRow {
-        id: DbUuid(id),
-        occurred_at: record.occurred_at.into(),
-        actor_id: record.actor_id.map(DbUuid),
-        actor_username: record.actor_username.clone(),
-        actor_roles: record.actor_roles.join(","),
-        action: record.action.clone(),
-        resource_type: record.resource_type.clone(),
-        resource_id: record.resource_id.clone(),
-        outcome: record.outcome.as_str().to_owned(),
-        request_id: record.request_id.clone(),
-        client_addr: record.client_addr.clone(),
-        details: record.details.clone(),
-        seq: 0,
-        purpose: record.purpose.clone(),
-        break_glass: record.break_glass,
-        prev_hash: String::new(),
-        hash: String::new(),
-    };
-    (row, persons)
-}
-
-/// SQLite: gives `row` the position after `last_seq`, chains it to `last_hash` and inserts it
-/// with its person links (the caller moves the head).
-fn chain_on_sqlite(
-    conn: &mut AnyConnection,
-    row: &mut AuditRow,
-    persons: &[Uuid],
-    last_seq: i64,
-    last_hash: &str,
-) -> Result<(), StoreError> {
-    row.seq = last_seq + 1;
-    row.prev_hash = last_hash.to_owned();
-    row.hash = compute_hash(row, persons);
-    diesel::insert_into(audit_records::table)
-        .values(&*row)
-        .execute(conn)?;
-    insert_links(conn, row.id.0, persons)
-}
-
-/// Appends several records at the end of the chain, in their order, in one statement on
-/// PostgreSQL (the function `audit_append_batch` of migration
-/// `2026-12-07-000046_audit_append_batch` locks the head once, chains and inserts them all and
-/// moves the head once) and under one reading of the head on SQLite. Call it inside a write
-/// transaction, or on PostgreSQL outside any (the statement is then its own transaction).
-/// Returns the records' ids, in order.
-///
-/// For the records of reads, which change nothing else: [`Appender`] gathers those of
-/// concurrent requests into one call, so that they meet at the chain head once per batch
-/// instead of once each. When every record is a read's, the PostgreSQL commit is asynchronous
-/// as for [`append`] (see [`set_asynchronous_read_commits`]).
+/// Stages several records, in their order ([`append`] for each); returns their ids, in order.
+/// The appender ([`crate::audit_appender::Appender`]) stages the records of concurrent reads
+/// on SQLite's writer with one call.
 pub fn append_batch(
     conn: &mut AnyConnection,
     records: &[NewAuditRecord],
@@ -499,119 +377,295 @@ pub fn append_batch(
     if DISABLED_FOR_BENCHMARK {
         return Ok(vec![Uuid::nil(); records.len()]);
     }
-    if records.is_empty() {
-        return Ok(Vec::new());
-    }
-    let asynchronous_commit = records.iter().all(|r| r.read_only)
-        && ASYNCHRONOUS_READ_COMMITS.load(std::sync::atomic::Ordering::Relaxed);
-    let rows: Vec<(AuditRow, Vec<Uuid>)> = records.iter().map(unchained).collect();
-    let ids: Vec<Uuid> = rows.iter().map(|(row, _)| row.id.0).collect();
-    match conn {
-        AnyConnection::Postgresql(c) => {
-            let batch = batch_json(&rows);
-            let last_seq: i64 =
-                diesel::select(audit_append_batch(batch, asynchronous_commit)).get_result(c)?;
-            if last_seq < i64::try_from(ids.len()).unwrap_or(i64::MAX) {
-                return Err(StoreError::Internal(format!(
-                    "the audit batch of {} records ended at seq {last_seq}",
-                    ids.len()
-                )));
+    let mut ids = Vec::with_capacity(records.len());
+    for record in records {
+        let asynchronous_commit = record.read_only
+            && ASYNCHRONOUS_READ_COMMITS.load(std::sync::atomic::Ordering::Relaxed);
+        let staged = StagedRow::of(record);
+        ids.push(staged.id.0);
+        // On the engine's own connection the statement is prepared once and cached.
+        let inserted = match conn {
+            AnyConnection::Postgresql(c) => StageStatement {
+                row: &staged,
+                asynchronous_commit,
             }
-        }
-        AnyConnection::Sqlite(c) => {
-            let head = read_head(c)?;
-            let mut last_seq = head.last_seq;
-            let mut last_hash = head.last_hash;
-            for (mut row, persons) in rows {
-                chain_on_sqlite(conn, &mut row, &persons, last_seq, &last_hash)?;
-                last_seq = row.seq;
-                last_hash = row.hash;
-            }
-            set_head(conn, last_seq, &last_hash)?;
+            .execute(c)?,
+            AnyConnection::Sqlite(c) => diesel::insert_into(audit_staged::table)
+                .values(&staged)
+                .execute(c)?,
+        };
+        if inserted != 1 {
+            return Err(StoreError::Internal(format!(
+                "staging an audit record inserted {inserted} rows"
+            )));
         }
     }
     Ok(ids)
 }
 
-diesel::define_sql_function! {
-    /// Migration `2026-12-07-000046_audit_append_batch` (PostgreSQL): chains and inserts a
-    /// batch of records given as a JSON array (text), returns the last `seq`.
-    fn audit_append_batch(batch: diesel::sql_types::Text, asynchronous: diesel::sql_types::Bool) -> diesel::sql_types::BigInt;
+/// The most staged records [`chain_staged`] chains in one call.
+pub const CHAIN_BATCH: i64 = 2000;
+
+/// Chains up to `limit` staged records at the end of the trail, in the order of their ids
+/// (UUID v7, made when the record is staged: increasing within a process, by the millisecond
+/// across processes): locks the chain head (PostgreSQL `SELECT … FOR UPDATE`; SQLite's
+/// single writer serialises anyway), numbers and hashes each record after the one before,
+/// inserts the records and their person links with a few multi-row statements, deletes them
+/// from the staging table and moves the head once. Returns how many it chained. Run it in a
+/// write transaction (on PostgreSQL `READ COMMITTED`, so that after waiting for the head it
+/// sees what another chainer left): the sequencer does before each batch of the tree, and
+/// [`settle`] before the trail is read.
+pub fn chain_staged(conn: &mut AnyConnection, limit: i64) -> Result<u64, StoreError> {
+    if DISABLED_FOR_BENCHMARK {
+        return Ok(0);
+    }
+    let head = lock_head(conn)?;
+    let staged: Vec<StagedRow> = audit_staged::table
+        .select(StagedRow::as_select())
+        .order(audit_staged::id.asc())
+        .limit(limit)
+        .load(conn)?;
+    if staged.is_empty() {
+        return Ok(0);
+    }
+    let mut last_seq = head.last_seq;
+    let mut last_hash = head.last_hash;
+    let mut rows = Vec::with_capacity(staged.len());
+    let mut links = Vec::with_capacity(staged.len());
+    for s in staged {
+        let persons = s.persons()?;
+        let mut row = s.into_row(last_seq + 1, last_hash);
+        row.hash = compute_hash(&row, &persons);
+        links.extend(persons.iter().map(|p| PersonLink {
+            audit_record_id: row.id,
+            person_id: DbUuid(*p),
+        }));
+        last_seq = row.seq;
+        last_hash = row.hash.clone();
+        rows.push(row);
+    }
+    let ids: Vec<DbUuid> = rows.iter().map(|r| r.id).collect();
+    for chunk in rows.chunks(ROW_CHUNK) {
+        // One multi-row INSERT per chunk; the multi-backend connection has no batch insert.
+        match conn {
+            AnyConnection::Postgresql(c) => diesel::insert_into(audit_records::table)
+                .values(chunk)
+                .execute(c)?,
+            AnyConnection::Sqlite(c) => diesel::insert_into(audit_records::table)
+                .values(chunk)
+                .execute(c)?,
+        };
+    }
+    for chunk in links.chunks(LINK_CHUNK) {
+        match conn {
+            AnyConnection::Postgresql(c) => diesel::insert_into(audit_record_persons::table)
+                .values(chunk)
+                .execute(c)?,
+            AnyConnection::Sqlite(c) => diesel::insert_into(audit_record_persons::table)
+                .values(chunk)
+                .execute(c)?,
+        };
+    }
+    let mut deleted = 0;
+    for chunk in ids.chunks(ROW_CHUNK) {
+        deleted += diesel::delete(audit_staged::table.filter(audit_staged::id.eq_any(chunk)))
+            .execute(conn)?;
+    }
+    if deleted != ids.len() {
+        // Only a chainer deletes staged rows, under the head's lock: another one cannot have.
+        return Err(StoreError::Internal(format!(
+            "chaining {} staged audit records deleted {deleted} of them",
+            ids.len()
+        )));
+    }
+    set_head(conn, last_seq, &last_hash)?;
+    Ok(u64::try_from(ids.len()).unwrap_or(0))
 }
 
-/// A batch for `audit_append_batch`: per record, its columns (the instant as the canonical
-/// text, which PostgreSQL reads back to the same microsecond), its persons and the parts of its
-/// canonical encoding that do not depend on the chain, in hexadecimal.
-fn batch_json(rows: &[(AuditRow, Vec<Uuid>)]) -> String {
-    let tag = hex::encode(canonical_tag());
-    serde_json::Value::Array(
-        rows.iter()
-            .map(|(row, persons)| {
-                serde_json::json!({
-                    "id": row.id.0.to_string(),
-                    "occurred_at": sqlite_instant_text(&row.occurred_at.0),
-                    "actor_id": row.actor_id.map(|a| a.0.to_string()),
-                    "actor_username": row.actor_username,
-                    "actor_roles": row.actor_roles,
-                    "action": row.action,
-                    "resource_type": row.resource_type,
-                    "resource_id": row.resource_id,
-                    "outcome": row.outcome,
-                    "request_id": row.request_id,
-                    "client_addr": row.client_addr,
-                    "details": row.details,
-                    "purpose": row.purpose,
-                    "break_glass": row.break_glass,
-                    "persons": persons.iter().map(Uuid::to_string).collect::<Vec<_>>(),
-                    "tag": tag,
-                    "body": hex::encode(canonical_body(row, persons)),
-                })
-            })
-            .collect(),
-    )
-    .to_string()
+/// Chains every staged record (see [`chain_staged`]), in batches of [`CHAIN_BATCH`], in the
+/// caller's write transaction; returns how many. The searches and reports of the trail call it
+/// first, so that they show every record committed before them, staged or not.
+pub fn settle(conn: &mut AnyConnection) -> Result<u64, StoreError> {
+    let mut total = 0;
+    loop {
+        let chained = chain_staged(conn, CHAIN_BATCH)?;
+        total += chained;
+        if chained < CHAIN_BATCH.unsigned_abs() {
+            return Ok(total);
+        }
+    }
 }
 
-/// PostgreSQL: stages the record in `audit_pending`, in one statement that locks nothing
-/// shared; for a read it also makes the transaction's commit asynchronous
-/// (`set_config(…, true)` is `SET LOCAL`).
-///
-/// The deferred trigger `audit_pending_chain` (migration
-/// `2026-12-04-000015_audit_chained_at_commit`) chains the record when the transaction commits:
-/// it locks the chain head, numbers the record, hashes it with the database's `sha256` over the
-/// same bytes as [`canonical_bytes`] (the tag from [`canonical_tag`], `int8send(seq)` for the 8
-/// big-endian bytes of `seq`, the body from [`canonical_body`], and `prev_hash` as a string),
-/// inserts it and its person links, moves the head and deletes the staged row. The head is thus
-/// locked only while the transaction commits, instead of from the append to the commit.
+/// How many records are staged, and the `occurred_at` of the oldest (for the backlog gauges).
+pub fn staged(conn: &mut AnyConnection) -> Result<(u64, Option<DateTime<Utc>>), StoreError> {
+    let count: i64 = audit_staged::table.count().get_result(conn)?;
+    let oldest: Option<DbInstant> = if count > 0 {
+        audit_staged::table
+            .select(audit_staged::occurred_at)
+            .order(audit_staged::occurred_at.asc())
+            .first(conn)
+            .optional()?
+    } else {
+        None
+    };
+    Ok((u64::try_from(count).unwrap_or(0), oldest.map(|t| t.0)))
+}
+
+/// Whether any record is staged (a cheap read, to skip a write transaction).
+pub fn any_staged(conn: &mut AnyConnection) -> Result<bool, StoreError> {
+    let first: Option<DbUuid> = audit_staged::table
+        .select(audit_staged::id)
+        .order(audit_staged::id.asc())
+        .first(conn)
+        .optional()?;
+    Ok(first.is_some())
+}
+
+/// Rows of records inserted per statement (17 parameters a row).
+const ROW_CHUNK: usize = 500;
+
+/// Reads the chain head, locking it on PostgreSQL until the transaction ends.
+fn lock_head(conn: &mut AnyConnection) -> Result<Head, StoreError> {
+    let query = audit_chain_head::table
+        .find(1)
+        .select((audit_chain_head::last_seq, audit_chain_head::last_hash));
+    let head: Option<(i64, String)> = match conn {
+        AnyConnection::Postgresql(c) => query.for_update().first(c).optional()?,
+        AnyConnection::Sqlite(c) => query.first(c).optional()?,
+    };
+    match head {
+        Some((last_seq, last_hash)) if !last_hash.is_empty() => Ok(Head {
+            last_seq,
+            last_hash,
+        }),
+        _ => Err(head_missing()),
+    }
+}
+
+/// An `audit_staged` row: a record as its request staged it, not yet chained.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit_staged)]
+#[diesel(treat_none_as_default_value = false)]
+struct StagedRow {
+    id: DbUuid,
+    occurred_at: DbInstant,
+    actor_id: Option<DbUuid>,
+    actor_username: Option<String>,
+    actor_roles: String,
+    action: String,
+    resource_type: String,
+    resource_id: Option<String>,
+    outcome: String,
+    request_id: Option<String>,
+    client_addr: Option<String>,
+    details: Option<String>,
+    purpose: Option<String>,
+    break_glass: bool,
+    /// The persons' 16-byte ids concatenated, ascending, without duplicates.
+    persons: Vec<u8>,
+}
+
+impl StagedRow {
+    /// The row of a new record, with a fresh id. A record on a person resource always concerns
+    /// that person.
+    fn of(record: &NewAuditRecord) -> Self {
+        let mut persons = record.persons.clone();
+        if record.resource_type == PERSON_RESOURCE
+            && let Some(person) = record
+                .resource_id
+                .as_deref()
+                .and_then(|r| Uuid::parse_str(r).ok())
+        {
+            persons.push(person);
+        }
+        persons.sort_unstable();
+        persons.dedup();
+        Self {
+            id: DbUuid(Uuid::now_v7()),
+            occurred_at: record.occurred_at.into(),
+            actor_id: record.actor_id.map(DbUuid),
+            actor_username: record.actor_username.clone(),
+            actor_roles: record.actor_roles.join(","),
+            action: record.action.clone(),
+            resource_type: record.resource_type.clone(),
+            resource_id: record.resource_id.clone(),
+            outcome: record.outcome.as_str().to_owned(),
+            request_id: record.request_id.clone(),
+            client_addr: record.client_addr.clone(),
+            details: record.details.clone(),
+            purpose: record.purpose.clone(),
+            break_glass: record.break_glass,
+            persons: persons.iter().flat_map(|p| *p.as_bytes()).collect(),
+        }
+    }
+
+    /// The persons, from their concatenated ids.
+    fn persons(&self) -> Result<Vec<Uuid>, StoreError> {
+        if self.persons.len() % 16 != 0 {
+            return Err(StoreError::Internal(format!(
+                "the staged audit record {} names persons in {} bytes, not a multiple of 16",
+                self.id.0,
+                self.persons.len()
+            )));
+        }
+        Ok(self
+            .persons
+            .chunks_exact(16)
+            .filter_map(|b| Uuid::from_slice(b).ok())
+            .collect())
+    }
+
+    /// The record at position `seq` after the record whose hash is `prev_hash` (its own hash
+    /// still to compute).
+    fn into_row(self, seq: i64, prev_hash: String) -> AuditRow {
+        AuditRow {
+            id: self.id,
+            occurred_at: self.occurred_at,
+            actor_id: self.actor_id,
+            actor_username: self.actor_username,
+            actor_roles: self.actor_roles,
+            action: self.action,
+            resource_type: self.resource_type,
+            resource_id: self.resource_id,
+            outcome: self.outcome,
+            request_id: self.request_id,
+            client_addr: self.client_addr,
+            details: self.details,
+            seq,
+            purpose: self.purpose,
+            break_glass: self.break_glass,
+            prev_hash,
+            hash: String::new(),
+        }
+    }
+}
+
+/// PostgreSQL: stages a record in one statement that, for a read, also makes the transaction's
+/// commit asynchronous (`set_config(…, true)` is `SET LOCAL`), so that a read's record costs one
+/// round trip.
 ///
 /// Written as a query fragment rather than `sql_query` because diesel never caches the
 /// prepared statement of a `sql_query`: this one is prepared once per connection and then only
 /// executed.
-struct AppendStatement<'a> {
-    row: &'a AuditRow,
-    /// The persons' 16-byte ids concatenated, ascending, without duplicates.
-    persons: Vec<u8>,
-    /// Item 1 of the encoding, from [`canonical_tag`].
-    tag: Vec<u8>,
-    /// Items 3 to 8, from [`canonical_body`].
-    body: Vec<u8>,
+struct StageStatement<'a> {
+    row: &'a StagedRow,
     asynchronous_commit: bool,
 }
 
-impl QueryId for AppendStatement<'_> {
+impl QueryId for StageStatement<'_> {
     type QueryId = ();
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl QueryFragment<Pg> for AppendStatement<'_> {
+impl QueryFragment<Pg> for StageStatement<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         use crate::sql_types::{SqlInstant, SqlUuid};
         use diesel::sql_types::{Binary, Bool, Nullable, Text};
         let row = self.row;
         out.push_sql(
-            "INSERT INTO audit_pending (id, occurred_at, actor_id, actor_username, actor_roles,
+            "INSERT INTO audit_staged (id, occurred_at, actor_id, actor_username, actor_roles,
                  action, resource_type, resource_id, outcome, request_id, client_addr, details,
-                 purpose, break_glass, persons, encoding_tag, encoding_body)
+                 purpose, break_glass, persons)
              SELECT ",
         );
         out.push_bind_param::<SqlUuid, _>(&row.id)?;
@@ -642,11 +696,7 @@ impl QueryFragment<Pg> for AppendStatement<'_> {
         out.push_sql(", ");
         out.push_bind_param::<Bool, _>(&row.break_glass)?;
         out.push_sql(", ");
-        out.push_bind_param::<Binary, _>(&self.persons)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Binary, _>(&self.tag)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Binary, _>(&self.body)?;
+        out.push_bind_param::<Binary, _>(&row.persons)?;
         out.push_sql(
             "
              FROM (SELECT set_config('synchronous_commit',
@@ -660,7 +710,7 @@ impl QueryFragment<Pg> for AppendStatement<'_> {
     }
 }
 
-impl RunQueryDsl<diesel::PgConnection> for AppendStatement<'_> {}
+impl RunQueryDsl<diesel::PgConnection> for StageStatement<'_> {}
 
 /// The persons of each record, ascending.
 pub(crate) fn persons_of(

@@ -1,24 +1,23 @@
 //! The appender of read records: the audit records of reads, gathered from concurrent requests
-//! and appended to the chain in batches, one statement (PostgreSQL) or one writer transaction
-//! (SQLite) per batch.
+//! and staged in batches ([`audit::append_batch`]), one writer transaction (SQLite) per batch.
 //!
 //! A read changes nothing but the trail, so its record need not share the read's transaction:
-//! the request reads in a read transaction (on SQLite a reader connection, beside the writer),
-//! hands its record to the appender and answers only once the batch holding it has committed.
-//! Nothing is shown without its record committed before the answer; a request whose record
-//! could not be appended answers an error. Records of requests that were waiting together are
-//! chained together, taking the chain head once per batch instead of once per read.
+//! on SQLite the request reads on a reader connection, beside the writer, hands its record to
+//! the appender and answers only once the batch holding it has committed. Nothing is shown
+//! without its record committed before the answer; a request whose record could not be staged
+//! answers an error. The sequencer chains the staged records later, in batches of hundreds
+//! ([`audit::chain_staged`]).
 //!
-//! One thread per process does the appending on a connection of its own; while it writes a
-//! batch, the records of the reads that finish meanwhile queue for the next one. With several
-//! server processes their batches meet at the chain head's row lock (PostgreSQL), one batch at a
-//! time, in the order they take it.
+//! One thread per process does the staging on a connection of its own; while it writes a
+//! batch, the records of the reads that finish meanwhile queue for the next one.
 //!
 //! A read with no other read of the process under way has nobody to share a batch with: handing
 //! its record to the thread would only add two thread switches to its answer. Its own thread
-//! appends it instead ([`Reading::append`]), through the same function, meeting the batches at
-//! the same lock; on SQLite the gate may even read and append in one transaction on the writer
-//! connection ([`Reading::on_writer`], [`Reading::append_in`]).
+//! stages it instead ([`Reading::append`]); on SQLite the gate may even read and stage in one
+//! transaction on the writer connection ([`Reading::in_own_transaction`],
+//! [`Reading::append_in`]). On PostgreSQL every read stages its record in its own transaction
+//! (one insert into a table without the chain, committed asynchronously): only the records of
+//! refused reads, whose transaction is rolled back, come here.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -69,13 +68,16 @@ pub struct Reading {
 }
 
 impl Reading {
-    /// Whether the read should run on the writer and append its record in its own transaction
-    /// ([`Reading::append_in`]): on SQLite, when it began alone (no other read of the process
-    /// under way and no record waiting for the appender thread, so the writer's page cache is
-    /// warm and there is no batch to join); never in the unaudited benchmark build, which has no
-    /// record to append and keeps the reader path.
-    pub fn on_writer(&self) -> bool {
-        self.alone && self.appender.db.engine() == Engine::Sqlite && !audit::DISABLED_FOR_BENCHMARK
+    /// Whether the read should stage its record in its own transaction ([`Reading::append_in`],
+    /// in [`Database::read_recording`]): always on PostgreSQL, where the record is one insert
+    /// into the staging table, committed with the read; on SQLite, where that transaction runs
+    /// on the writer, when the read began alone (no other read of the process under way and no
+    /// record waiting for the appender thread, so the writer's page cache is warm and there is
+    /// no batch to join). Never in the unaudited benchmark build, which has no record to stage
+    /// and keeps the read-only path.
+    pub fn in_own_transaction(&self) -> bool {
+        !audit::DISABLED_FOR_BENCHMARK
+            && (self.alone || self.appender.db.engine() == Engine::Postgres)
     }
 
     /// Appends the read's record and returns its id once it is committed, with the records of
@@ -97,8 +99,8 @@ impl Reading {
             .map_err(|_| StoreError::Internal("the audit appender has stopped".into()))?
     }
 
-    /// Appends the read's record in the write transaction `conn` is in (the read's own): it
-    /// commits with that transaction, which must be on the writer (SQLite) or read-write.
+    /// Stages the read's record in the transaction `conn` is in (the read's own, opened by
+    /// [`Database::read_recording`]): it commits with that transaction.
     pub fn append_in(
         &self,
         conn: &mut AnyConnection,
@@ -224,12 +226,13 @@ fn gather(queue: &mpsc::Receiver<Job>, first: Job, under_way: &AtomicUsize) -> V
     batch
 }
 
-/// Appends a batch and answers each of its requests. When the batch fails as a whole, each of
-/// its records is tried alone, so that one record the database refuses fails only its own request.
+/// Stages a batch in one transaction and answers each of its requests. When the batch fails as
+/// a whole, each of its records is tried alone, so that one record the database refuses fails
+/// only its own request.
 fn write(conn: &mut crate::db::Dedicated, batch: Vec<Job>) {
     let (records, replies): (Vec<NewAuditRecord>, Vec<_>) =
         batch.into_iter().map(|j| (j.record, j.reply)).unzip();
-    match conn.write_statement(|c| audit::append_batch(c, &records)) {
+    match conn.write::<_, StoreError, _>(|c| audit::append_batch(c, &records)) {
         Ok(ids) => {
             for (reply, id) in replies.into_iter().zip(ids) {
                 // A request that gave up waiting (its task was dropped) no longer listens.
@@ -237,13 +240,13 @@ fn write(conn: &mut crate::db::Dedicated, batch: Vec<Job>) {
             }
         }
         Err(error) if replies.len() == 1 => {
-            tracing::warn!(%error, "the record of a read could not be appended to the audit trail");
+            tracing::warn!(%error, "the record of a read could not be staged in the audit trail");
             for reply in replies {
                 let _ = reply.send(Err(error.clone()));
             }
         }
         Err(error) => {
-            tracing::warn!(%error, records = replies.len(), "a batch of read records failed; appending them one by one");
+            tracing::warn!(%error, records = replies.len(), "a batch of read records failed; staging them one by one");
             for (reply, record) in replies.into_iter().zip(records) {
                 let appended = conn.write_statement(|c| {
                     one(audit::append_batch(c, std::slice::from_ref(&record)))
@@ -332,14 +335,14 @@ mod tests {
         assert!(appender.reading().alone, "both have ended");
         let alone = appender.reading();
         assert!(
-            alone.on_writer(),
-            "SQLite: a read alone reads on the writer"
+            alone.in_own_transaction(),
+            "SQLite: a read alone reads and stages on the writer"
         );
         drop(alone);
         // A record waiting for the thread: the next read has a batch to join.
         appender.waiting.fetch_add(1, Ordering::AcqRel);
         let joining = appender.reading();
-        assert!(!joining.alone && !joining.on_writer());
+        assert!(!joining.alone && !joining.in_own_transaction());
         drop(joining);
         appender.waiting.fetch_sub(1, Ordering::AcqRel);
         for suffix in ["", "-wal", "-shm"] {

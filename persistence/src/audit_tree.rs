@@ -212,8 +212,12 @@ fn tree_size(conn: &mut AnyConnection) -> Result<i64, StoreError> {
     Ok(size.unwrap_or(0))
 }
 
-/// Whether records past the tree's size exist (a cheap read, to skip a write transaction).
+/// Whether records past the tree's size exist, chained or staged (a cheap read, to skip a
+/// write transaction).
 pub fn pending(conn: &mut AnyConnection) -> Result<bool, StoreError> {
+    if audit::any_staged(conn)? {
+        return Ok(true);
+    }
     let size = tree_size(conn)?;
     let next: Option<i64> = audit_records::table
         .filter(audit_records::seq.gt(size))
@@ -224,22 +228,23 @@ pub fn pending(conn: &mut AnyConnection) -> Result<bool, StoreError> {
     Ok(next.is_some())
 }
 
-/// What waits for the sequencer: the records chained past the tree.
+/// What waits for the sequencer: the records staged, and those chained past the tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Backlog {
     /// The tree's size.
     pub size: u64,
-    /// How many records are chained but not yet in the tree.
+    /// How many records are not yet in the tree (staged, or chained past it).
     pub records: u64,
-    /// The `occurred_at` of the first of them in chain order, the one that has waited longest
-    /// since its commit (`None` when there are none).
+    /// The earliest `occurred_at` among them: the first chained past the tree, or the oldest
+    /// staged (`None` when there are none).
     pub oldest: Option<DateTime<Utc>>,
 }
 
 /// How many records wait for the sequencer and since when (the Prometheus gauges and the
-/// merge-delay benchmark read it). Two lookups by key, whatever the size of the trail: the
-/// chain has no gaps, so the records past the tree are the chain head's `seq` less the tree's
-/// size, and the first of them is record `size + 1`.
+/// merge-delay benchmark read it). Two lookups by key, whatever the size of the trail (the
+/// chain has no gaps, so the records chained past the tree are the chain head's `seq` less the
+/// tree's size, and the first of them is record `size + 1`), and one aggregate over the
+/// staging table, which holds at most the merge delay's records.
 pub fn backlog(conn: &mut AnyConnection) -> Result<Backlog, StoreError> {
     use crate::schema::audit_chain_head;
     let size = tree_size(conn)?;
@@ -258,10 +263,15 @@ pub fn backlog(conn: &mut AnyConnection) -> Result<Backlog, StoreError> {
     } else {
         None
     };
+    let (staged, oldest_staged) = audit::staged(conn)?;
+    let oldest = match (oldest.map(|t| t.0), oldest_staged) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
     Ok(Backlog {
         size: u64::try_from(size).unwrap_or(0),
-        records: u64::try_from(records).unwrap_or(0),
-        oldest: oldest.map(|t| t.0),
+        records: u64::try_from(records).unwrap_or(0) + staged,
+        oldest,
     })
 }
 
@@ -279,10 +289,11 @@ struct Locked {
     locked: bool,
 }
 
-/// Integrates up to `limit` chained records beyond the tree's size, in `seq` order, and moves
-/// the head; `sign` returns the checkpoint text of a tree size and root. Run it in a write
-/// transaction: on PostgreSQL it first takes the sequencer's transaction-level advisory lock
-/// (or returns [`Integration::Busy`]).
+/// Chains up to `limit` staged records ([`audit::chain_staged`]), then integrates up to `limit`
+/// chained records beyond the tree's size, in `seq` order, and moves the head; `sign` returns
+/// the checkpoint text of a tree size and root. Run it in a write transaction (on PostgreSQL
+/// `READ COMMITTED`): on PostgreSQL it first takes the sequencer's transaction-level advisory
+/// lock (or returns [`Integration::Busy`]).
 pub fn integrate(
     conn: &mut AnyConnection,
     limit: i64,
@@ -297,6 +308,7 @@ pub fn integrate(
             return Ok(Integration::Busy);
         }
     }
+    audit::chain_staged(conn, limit)?;
     let start = head(conn)?;
     let rows: Vec<AuditRow> = audit_records::table
         .select(AuditRow::as_select())

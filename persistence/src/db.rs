@@ -405,6 +405,27 @@ impl Database {
         })
     }
 
+    /// A read transaction in which the read also stages its audit record
+    /// ([`crate::audit::append`]): on PostgreSQL the snapshot of [`Database::read_as`]
+    /// (`REPEATABLE READ`) but read-write, on a pooled connection; on SQLite a write transaction
+    /// on the writer connection ([`Database::write`]). Nothing else may be written in it.
+    pub fn read_recording<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+        E: From<StoreError> + From<diesel::result::Error>,
+    {
+        if let Some(writer) = &self.sqlite_writer {
+            return writer.write(&self.target, f);
+        }
+        let mut pooled = self.conn()?;
+        let result = pooled.conn.transaction(|c| {
+            c.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")?;
+            f(c)
+        });
+        pooled.record(&result);
+        result
+    }
+
     /// Runs `f` in a write transaction: everything it does commits together, and nothing does
     /// when it returns an error (of any type that can carry a database error). Returns once its
     /// changes are committed.

@@ -95,10 +95,11 @@ diesel::table! {
     use diesel::sql_types::*;
     use crate::sql_types::{SqlInstant, SqlUuid};
 
-    /// Records staged by their request on PostgreSQL and chained by a trigger at commit
-    /// (migration `2026-12-04-000015_audit_chained_at_commit`); always empty outside a
-    /// transaction, and never written on SQLite.
-    audit_pending (id) {
+    /// Audit records staged by their request, in its own transaction, until the sequencer (or
+    /// a reader of the trail) chains them into `audit_records` (migration
+    /// `2026-12-07-000048_audit_staged`); `persons` holds the 16-byte ids of the persons
+    /// concerned, concatenated, ascending.
+    audit_staged (id) {
         id -> SqlUuid,
         occurred_at -> SqlInstant,
         actor_id -> Nullable<SqlUuid>,
@@ -114,8 +115,6 @@ diesel::table! {
         purpose -> Nullable<Text>,
         break_glass -> Bool,
         persons -> Binary,
-        encoding_tag -> Binary,
-        encoding_body -> Binary,
     }
 }
 
@@ -1773,7 +1772,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     referral_events,
     audit_record_persons,
     audit_chain_head,
-    audit_pending,
+    audit_staged,
     audit_tree_hashes,
     audit_tree_head,
     audit_cosignatures,
@@ -2208,7 +2207,7 @@ pub const TABLES: &[(&str, &[&str])] = &[
         ],
     ),
     (
-        "audit_pending",
+        "audit_staged",
         &[
             "id",
             "occurred_at",
@@ -2225,8 +2224,6 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "purpose",
             "break_glass",
             "persons",
-            "encoding_tag",
-            "encoding_body",
         ],
     ),
     (

@@ -468,6 +468,7 @@ impl TestApp {
 
     /// The newest audit records, newest first.
     pub fn audit(&self, limit: i64) -> Vec<AuditRow> {
+        self.settle_audit();
         self.db()
             .read(|c| audit::recent(c, limit))
             .unwrap_or_else(|e| panic!("audit query: {e}"))
@@ -475,9 +476,18 @@ impl TestApp {
 
     /// The newest audit records with the persons they concern, newest first.
     pub fn audit_entries(&self, limit: i64) -> Vec<AuditEntry> {
+        self.settle_audit();
         self.db()
             .read(|c| audit::recent_entries(c, limit))
             .unwrap_or_else(|e| panic!("audit query: {e}"))
+    }
+
+    /// Chains every staged audit record now, as the sequencer does within the merge delay and
+    /// the searches of the trail do first; returns how many.
+    pub fn settle_audit(&self) -> u64 {
+        self.db()
+            .write(|c| audit::settle(c))
+            .unwrap_or_else(|e: socialcare_persistence::StoreError| panic!("chaining: {e}"))
     }
 }
 

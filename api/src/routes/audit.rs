@@ -349,6 +349,8 @@ pub async fn search_audit_records(
     let (mut found, q, limit) = blocking(move || {
         transact(&st.db, |c| {
             case_work::decide_roles(c, &mut caller, Action::ReadAuditTrail)?;
+            // Every record committed before the search, staged ones too.
+            audit::settle(c)?;
             let q = ValidQuery::<SearchAuditQuery>::from_query(&query_string)?.0;
             let (found, limit) = search(c, &caller, &q)?;
             Ok((found, q, limit))
@@ -644,6 +646,8 @@ pub async fn get_person_access_report(
     let (report, from, to) = blocking(move || {
         transact(&st.db, |c| {
             case_work::decide_roles(c, &mut caller, Action::ReadAuditTrail)?;
+            // Every record committed before the search, staged ones too.
+            audit::settle(c)?;
             let q = ValidQuery::<AccessReportQuery>::from_query(&query_string)?.0;
             check_period(q.from, q.to)?;
             let (from, to) = (q.from, q.to);
@@ -834,7 +838,8 @@ pub async fn prove_audit_record_inclusion(
         Action::VerifyAuditTrail,
         "audit.inclusion_proof",
         "audit_record",
-    );
+    )
+    .showing_the_trail();
     let proof = case_work::list(
         &state,
         caller,

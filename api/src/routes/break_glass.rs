@@ -297,7 +297,9 @@ pub async fn list_break_glass_accesses(
         Action::ReviewBreakGlass,
         "break_glass.list",
         "break_glass_grant",
-    );
+    )
+    // Each access counts the records made under it.
+    .showing_the_trail();
     let (mut found, limit, acknowledged, now) =
         case_work::list(&state, caller, &req, op, |work, q: ListBreakGlassQuery| {
             let cursor = q.cursor.as_deref().map(decode_cursor).transpose()?;

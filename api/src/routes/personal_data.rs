@@ -141,7 +141,9 @@ pub async fn get_personal_data_copy(
         Action::CopyPersonalData,
         "person.personal_data_copy",
         "person",
-    );
+    )
+    // The copy lists the accesses of the audit trail.
+    .showing_the_trail();
     let produced_by = caller.user.username.as_str().to_owned();
     let copy = case_work::list(
         &state,

@@ -19,11 +19,11 @@ on_both_engines!(
     a_missing_record_is_reported,
     the_database_refuses_updates_and_deletes,
     concurrent_requests_keep_the_chain_linear,
-    a_read_whose_record_cannot_be_committed_is_not_answered,
+    a_read_whose_record_cannot_be_staged_is_not_answered,
     reads_commit_without_waiting_for_the_flush_on_postgres,
     every_field_shape_hashes_as_the_canonical_encoding,
     parallel_appends_on_many_connections_keep_the_chain_linear,
-    an_append_without_a_chain_head_fails_and_writes_nothing,
+    chaining_without_a_chain_head_fails_and_keeps_what_is_staged,
     a_walk_on_several_connections_checks_every_batch_in_order_and_finds_a_wide_gap,
 );
 
@@ -280,6 +280,7 @@ async fn concurrent_requests_keep_the_chain_linear(app: TestApp) {
         assert_eq!(response.status(), 200);
         assert!(response.headers().contains_key("etag"));
     }
+    app.settle_audit();
     let report = app.db().read(audit::verify).unwrap();
     assert!(report.intact(), "{report:?}");
     let total = READS as i64 + 4 * 2;
@@ -302,30 +303,19 @@ async fn concurrent_requests_keep_the_chain_linear(app: TestApp) {
     assert_eq!(reads.len(), READS, "each read recorded once: {reads:?}");
 }
 
-/// A read whose record cannot be committed (here the chain head is damaged) is answered with an
-/// error that shows nothing of the person; once the head is back the same read is answered.
-async fn a_read_whose_record_cannot_be_committed_is_not_answered(app: TestApp) {
+/// A read whose record cannot be staged (here the staging table is out of the way) is answered
+/// with an error that shows nothing of the person; once the table is back the same read is
+/// answered and recorded.
+async fn a_read_whose_record_cannot_be_staged_is_not_answered(app: TestApp) {
     let office = office(&app).await;
     let p = person(&app, &office.anna, "Mariangela").await;
-    let head: (i64, String) = app
-        .db()
-        .read(|c| {
-            Ok(socialcare_persistence::schema::audit_chain_head::table
-                .select((
-                    socialcare_persistence::schema::audit_chain_head::last_seq,
-                    socialcare_persistence::schema::audit_chain_head::last_hash,
-                ))
-                .first(c)?)
-        })
-        .unwrap();
-    let set_hash = |hash: &str| {
+    let before = app.audit(1)[0].seq;
+    let rename = |from: &str, to: &str| {
         let mut conn = connect(&app);
-        diesel::update(socialcare_persistence::schema::audit_chain_head::table)
-            .set(socialcare_persistence::schema::audit_chain_head::last_hash.eq(hash))
-            .execute(&mut conn)
+        conn.batch_execute(&format!("ALTER TABLE {from} RENAME TO {to}"))
             .unwrap();
     };
-    set_hash("");
+    rename("audit_staged", "audit_staged_away");
     let response = app
         .client
         .get(app.api(&format!("/persons/{p}")))
@@ -333,18 +323,22 @@ async fn a_read_whose_record_cannot_be_committed_is_not_answered(app: TestApp) {
         .send()
         .await
         .unwrap();
+    rename("audit_staged_away", "audit_staged");
     assert_eq!(response.status(), 500);
     let body = response.text().await.unwrap();
     assert!(!body.contains("Mariangela"), "{body}");
-    assert!(!body.contains("audit chain head"), "no internals: {body}");
-    set_hash(&head.1);
-    assert_eq!(app.audit(1)[0].seq, head.0, "nothing was chained meanwhile");
+    assert!(!body.contains("audit_staged"), "no internals: {body}");
+    assert_eq!(
+        app.audit(1)[0].seq,
+        before,
+        "nothing was recorded meanwhile"
+    );
     let body = get_json(&app, &office.anna, &format!("/persons/{p}")).await;
     assert!(body.to_string().contains("Mariangela"), "{body}");
     let last = &app.audit_entries(1)[0];
     assert_eq!(
         (last.seq, last.action.as_str()),
-        (head.0 + 1, "person.read")
+        (before + 1, "person.read")
     );
     assert!(app.db().read(audit::verify).unwrap().intact());
 }
@@ -474,7 +468,8 @@ fn legacy_records_are_chained_on_upgrade(engine: Engine) {
                 break_glass: true,
                 read_only: false,
             },
-        )
+        )?;
+        audit::settle(c)
     })
     .unwrap();
     let report = conn.transaction(audit::verify).unwrap();
@@ -523,10 +518,8 @@ async fn reads_commit_without_waiting_for_the_flush_on_postgres(app: TestApp) {
     assert!(report.intact(), "{report:?}");
 }
 
-/// On PostgreSQL the chaining trigger numbers and hashes the record inside the database at
-/// commit (`sha256` over the tag and body encoded in Rust, `int8send(seq)` and the previous
-/// hash); on SQLite Rust hashes it. Either way every stored hash must be the hash of the canonical
-/// encoding of the stored row: records with every optional field absent, present, empty and
+/// Staged records are chained from the staging table's rows: every stored hash must be the hash
+/// of the canonical encoding of the stored row, as read back by the verification: records with every optional field absent, present, empty and
 /// non-ASCII, with none, one and several persons (given unsorted and repeated).
 async fn every_field_shape_hashes_as_the_canonical_encoding(app: TestApp) {
     let office = office(&app).await;
@@ -569,8 +562,8 @@ async fn every_field_shape_hashes_as_the_canonical_encoding(app: TestApp) {
     };
     let records = vec![bare, full, empty, on_person];
     let n = records.len();
-    // Each alone (how a write's record is appended), then all four in one batch (how the
-    // records of reads are: on PostgreSQL the function `audit_append_batch` hashes them).
+    // Each alone (how a write's record is staged), then all four in one batch (how the
+    // appender stages the records of reads); the chaining hashes the rows as stored.
     app.db()
         .write(|c| -> Result<(), socialcare_persistence::StoreError> {
             for r in records.clone() {
@@ -671,6 +664,7 @@ async fn parallel_appends_on_many_connections_keep_the_chain_linear(app: TestApp
         worker.join().unwrap();
     }
     let total = (THREADS * EACH) as i64;
+    app.settle_audit();
     let report = app.db().read(audit::verify).unwrap();
     assert!(report.intact(), "{report:?}");
     assert_eq!(report.head_seq, before + total);
@@ -683,44 +677,42 @@ async fn parallel_appends_on_many_connections_keep_the_chain_linear(app: TestApp
     requests.dedup();
     assert_eq!(requests.len(), THREADS * EACH, "every append stored once");
     assert!(entries.iter().all(|e| e.persons == vec![p]));
-    assert_eq!(
-        staged(&app),
-        0,
-        "every staged record was chained at its commit"
-    );
+    assert_eq!(staged(&app), 0, "every staged record was chained");
 }
 
-/// Rows left in `audit_pending` (PostgreSQL stages records there until their commit).
+/// Records staged and not yet chained.
 fn staged(app: &TestApp) -> i64 {
     app.db()
         .read(|c| {
-            Ok(socialcare_persistence::schema::audit_pending::table
+            Ok(socialcare_persistence::schema::audit_staged::table
                 .count()
                 .get_result(c)?)
         })
         .unwrap()
 }
 
-/// Without its head row (a database not migrated to the chain, or damaged) the transaction of
-/// an append fails with an error naming the cause and keeps nothing: on SQLite the append itself
-/// fails, on PostgreSQL the COMMIT (the record is chained by a trigger at commit).
-async fn an_append_without_a_chain_head_fails_and_writes_nothing(app: TestApp) {
+/// Without its head row (a database not migrated to the chain, or damaged) staging still works,
+/// but chaining fails with an error naming the cause, and its transaction keeps nothing.
+async fn chaining_without_a_chain_head_fails_and_keeps_what_is_staged(app: TestApp) {
     let before = app.audit(1)[0].seq;
     let mut conn = connect(&app);
-    let outcome = conn.transaction(|c| -> Result<(), socialcare_persistence::StoreError> {
+    let outcome = conn.transaction(|c| -> Result<u64, socialcare_persistence::StoreError> {
         diesel::delete(socialcare_persistence::schema::audit_chain_head::table).execute(c)?;
         audit::append(c, audit_record(false))?;
-        Ok(())
+        audit::settle(c)
     });
     let error = outcome.unwrap_err();
     assert!(
         error.to_string().contains("audit chain head is missing"),
         "{error}"
     );
-    // The deletion was rolled back with the rest: the chain goes on.
+    // The deletion was rolled back with the rest: nothing staged, the chain goes on.
+    assert_eq!(staged(&app), 0);
     assert_eq!(app.audit(1)[0].seq, before, "nothing chained");
-    audit::append(&mut conn, audit_record(false)).unwrap();
-    assert_eq!(app.audit(1)[0].seq, before + 1);
+    let id = audit::append(&mut conn, audit_record(false)).unwrap();
+    let last = &app.audit(1)[0];
+    assert_eq!((last.seq, last.id.0), (before + 1, id));
+    assert_eq!(staged(&app), 0);
     assert!(app.db().read(audit::verify).unwrap().intact());
 }
 

@@ -30,7 +30,11 @@ fn counts(app: &TestApp) -> [i64; 7] {
                 consents::table.count().get_result(c)?,
                 referrals::table.count().get_result(c)?,
                 users::table.count().get_result(c)?,
-                audit_records::table.count().get_result(c)?,
+                // Chained or staged (the sequencer chains them within the merge delay).
+                audit_records::table.count().get_result::<i64>(c)?
+                    + socialcare_persistence::schema::audit_staged::table
+                        .count()
+                        .get_result::<i64>(c)?,
             ])
         })
         .unwrap()

@@ -97,7 +97,7 @@ fn connections_closed_by_the_server_are_replaced() {
 /// default transaction would see it), and is seen by the next read.
 fn a_read_is_one_snapshot(engine: Engine) {
     use socialcare_persistence::audit::{self, NewAuditRecord};
-    use socialcare_persistence::schema::audit_records;
+    use socialcare_persistence::schema::audit_staged;
     use socialcare_tests::audit_record;
     let Some(test_db) = TestDatabase::create(engine) else {
         return;
@@ -105,7 +105,7 @@ fn a_read_is_one_snapshot(engine: Engine) {
     let db = Database::connect(&test_db.url(), &PoolOptions::default()).unwrap();
     socialcare_persistence::migrations::run_pending(&db).unwrap();
     let count = |c: &mut socialcare_persistence::AnyConnection| -> Result<i64, StoreError> {
-        Ok(audit_records::table.count().get_result(c)?)
+        Ok(audit_staged::table.count().get_result(c)?)
     };
     let append = || {
         db.write(|c| -> Result<_, StoreError> {

@@ -378,6 +378,10 @@ async fn command_line_administers_users(engine: Engine) {
             .contains("no user named")
     );
 
+    state
+        .db
+        .write(|c| socialcare_persistence::audit::settle(c))
+        .unwrap();
     let actions: Vec<String> = state
         .db
         .read(|c| socialcare_persistence::audit::recent(c, 50))
