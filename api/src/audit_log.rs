@@ -300,10 +300,10 @@ fn replace_file(path: &Path, text: &str) -> std::io::Result<()> {
     }
 }
 
-/// Integrates every chained record not yet in the tree, batch after batch, signing a checkpoint
-/// after each and writing it to the witness directory; when another sequencer (another server
-/// process) holds the batch lock, waits for it (up to `patience`) and goes on, so that the tree
-/// holds every record chained before the call, up to a broken link. Returns the tree's size
+/// Chains every staged record and integrates every record not yet in the tree, batch after
+/// batch, signing a checkpoint after each and writing it to the witness directory; when another
+/// sequencer (another server process) holds the batch lock, waits for it (up to `patience`) and
+/// goes on, so that the tree holds every record staged before the call, up to a broken link. Returns the tree's size
 /// afterwards. For the command line and the tests; the server's [`sequencer`] runs batches on
 /// its own connection and leaves them to the process that holds the lock.
 pub fn sequence_all(db: &Database, log: &AuditLog, patience: Duration) -> Result<u64, StoreError> {
@@ -363,7 +363,8 @@ fn sequence(db: &mut Dedicated, log: &AuditLog) -> Result<(u64, bool), StoreErro
     }
 }
 
-/// The sequencer: every quarter of the merge delay, integrates what was chained meanwhile.
+/// The sequencer: every quarter of the merge delay, chains what was staged meanwhile and
+/// integrates it into the tree.
 pub async fn sequencer(state: web::Data<AppState>) {
     let tick = (state.audit_log.merge_delay / 4).max(Duration::from_millis(10));
     // Its own connection, kept from one run to the next (see `Dedicated`).

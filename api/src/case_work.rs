@@ -527,11 +527,7 @@ where
             Ok::<_, ApiError>((out, work.record()))
         };
         let read = if reading.in_own_transaction() {
-            db.read_recording(|c| {
-                let (out, record) = run(c)?;
-                reading.append_in(c, &record)?;
-                Ok::<_, ApiError>((out, None))
-            })
+            db.read_recorded(run).map(|out| (out, None))
         } else {
             db.read_as(|c| run(c).map(|(out, record)| (out, Some(record))))
         };

@@ -403,6 +403,75 @@ pub fn append_batch(
     Ok(ids)
 }
 
+/// PostgreSQL: the statements that stage `record` and commit the transaction it is in, as one
+/// simple-query text (`SET LOCAL synchronous_commit = off` first for a read, see
+/// [`set_asynchronous_read_commits`]; then the insert; then `COMMIT`), so that a read's record
+/// costs no round trip of its own ([`crate::db::Database::read_recorded`]). The values are
+/// literals: ids, the instant and the persons' bytes in forms made only of hexadecimal digits,
+/// dashes and the instant's punctuation; every text in dollar quotes whose tag it does not
+/// contain ([`dollar_quoted`]), which PostgreSQL takes literally whatever
+/// `standard_conforming_strings` says. A text holding a NUL character (which no PostgreSQL text
+/// can hold) is refused.
+pub fn staged_with_commit(record: &NewAuditRecord) -> Result<String, StoreError> {
+    if DISABLED_FOR_BENCHMARK {
+        return Ok("COMMIT".into());
+    }
+    let row = StagedRow::of(record);
+    let text = |value: &str| dollar_quoted(value);
+    let optional = |value: &Option<String>| match value {
+        Some(v) => text(v),
+        None => Ok("NULL".to_owned()),
+    };
+    let mut sql = String::with_capacity(640);
+    if record.read_only && ASYNCHRONOUS_READ_COMMITS.load(std::sync::atomic::Ordering::Relaxed) {
+        sql.push_str("SET LOCAL synchronous_commit = off; ");
+    }
+    sql.push_str(
+        "INSERT INTO audit_staged (id, occurred_at, actor_id, actor_username, actor_roles, \
+         action, resource_type, resource_id, outcome, request_id, client_addr, details, purpose, \
+         break_glass, persons) VALUES (",
+    );
+    let values = [
+        format!("'{}'::uuid", row.id.0),
+        format!("'{}'::timestamptz", sqlite_instant_text(&row.occurred_at.0)),
+        row.actor_id
+            .map_or_else(|| "NULL".to_owned(), |a| format!("'{}'::uuid", a.0)),
+        optional(&row.actor_username)?,
+        text(&row.actor_roles)?,
+        text(&row.action)?,
+        text(&row.resource_type)?,
+        optional(&row.resource_id)?,
+        text(&row.outcome)?,
+        optional(&row.request_id)?,
+        optional(&row.client_addr)?,
+        optional(&row.details)?,
+        optional(&row.purpose)?,
+        if row.break_glass { "true" } else { "false" }.to_owned(),
+        format!("decode('{}', 'hex')", hex::encode(&row.persons)),
+    ];
+    sql.push_str(&values.join(", "));
+    sql.push_str("); COMMIT");
+    Ok(sql)
+}
+
+/// `value` as a PostgreSQL dollar-quoted string constant, `$a$…$a$`, with a tag (`a`, `a1`,
+/// `a2`…) that `value` does not contain, so that nothing in it can end the constant; refused
+/// when it holds a NUL character.
+fn dollar_quoted(value: &str) -> Result<String, StoreError> {
+    if value.contains('\0') {
+        return Err(StoreError::Internal(
+            "an audit record's text holds a NUL character".into(),
+        ));
+    }
+    let mut tag = String::from("$a$");
+    let mut n = 0_u32;
+    while value.contains(&tag) {
+        n += 1;
+        tag = format!("$a{n}$");
+    }
+    Ok(format!("{tag}{value}{tag}"))
+}
+
 /// The most staged records [`chain_staged`] chains in one call.
 pub const CHAIN_BATCH: i64 = 2000;
 

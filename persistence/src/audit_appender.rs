@@ -15,9 +15,10 @@
 //! its record to the thread would only add two thread switches to its answer. Its own thread
 //! stages it instead ([`Reading::append`]); on SQLite the gate may even read and stage in one
 //! transaction on the writer connection ([`Reading::in_own_transaction`],
-//! [`Reading::append_in`]). On PostgreSQL every read stages its record in its own transaction
-//! (one insert into a table without the chain, committed asynchronously): only the records of
-//! refused reads, whose transaction is rolled back, come here.
+//! [`Database::read_recorded`]). On PostgreSQL every read stages its record in its own
+//! transaction (one insert into a table without the chain, sent with the `COMMIT` and committed
+//! asynchronously): only the records of refused reads, whose transaction is rolled back, come
+//! here.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -27,7 +28,7 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 use crate::audit::{self, NewAuditRecord};
-use crate::db::{AnyConnection, Database, Engine};
+use crate::db::{Database, Engine};
 use crate::error::StoreError;
 
 /// The most records one batch holds.
@@ -68,9 +69,9 @@ pub struct Reading {
 }
 
 impl Reading {
-    /// Whether the read should stage its record in its own transaction ([`Reading::append_in`],
-    /// in [`Database::read_recording`]): always on PostgreSQL, where the record is one insert
-    /// into the staging table, committed with the read; on SQLite, where that transaction runs
+    /// Whether the read should stage its record in its own transaction
+    /// ([`Database::read_recorded`]): always on PostgreSQL, where the record is one insert into
+    /// the staging table, sent with the read's `COMMIT`; on SQLite, where that transaction runs
     /// on the writer, when the read began alone (no other read of the process under way and no
     /// record waiting for the appender thread, so the writer's page cache is warm and there is
     /// no batch to join). Never in the unaudited benchmark build, which has no record to stage
@@ -97,16 +98,6 @@ impl Reading {
         answer
             .recv()
             .map_err(|_| StoreError::Internal("the audit appender has stopped".into()))?
-    }
-
-    /// Stages the read's record in the transaction `conn` is in (the read's own, opened by
-    /// [`Database::read_recording`]): it commits with that transaction.
-    pub fn append_in(
-        &self,
-        conn: &mut AnyConnection,
-        record: &NewAuditRecord,
-    ) -> Result<Uuid, StoreError> {
-        one(audit::append_batch(conn, std::slice::from_ref(record)))
     }
 }
 

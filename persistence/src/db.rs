@@ -397,31 +397,44 @@ impl Database {
         F: FnOnce(&mut AnyConnection) -> Result<T, E>,
         E: From<StoreError> + From<diesel::result::Error>,
     {
-        conn.transaction(|c| {
-            if engine == Engine::Postgres {
-                c.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
-            }
-            f(c)
-        })
+        if engine == Engine::Postgres {
+            begin(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+            return match f(conn) {
+                Ok(value) => {
+                    AnyConnection::commit_transaction(conn)?;
+                    Ok(value)
+                }
+                Err(error) => {
+                    // A rollback that fails leaves diesel's manager broken: the pool discards
+                    // the connection.
+                    let _ = AnyConnection::rollback_transaction(conn);
+                    Err(error)
+                }
+            };
+        }
+        conn.transaction(f)
     }
 
-    /// A read transaction in which the read also stages its audit record
-    /// ([`crate::audit::append`]): on PostgreSQL the snapshot of [`Database::read_as`]
-    /// (`REPEATABLE READ`) but read-write, on a pooled connection; on SQLite a write transaction
-    /// on the writer connection ([`Database::write`]). Nothing else may be written in it.
-    pub fn read_recording<T, E, F>(&self, f: F) -> Result<T, E>
+    /// A read whose audit record commits with it: `f` decides and reads in one snapshot and
+    /// returns its answer and its record, which is staged ([`crate::audit::append`]) in the same
+    /// transaction. On PostgreSQL the transaction is `REPEATABLE READ` (one snapshot), read-write
+    /// for the record alone, on a pooled connection, and the record's insert travels with the
+    /// `COMMIT` in one round trip ([`crate::audit::staged_with_commit`]); on SQLite it is a write
+    /// transaction on the writer connection ([`Database::write`]).
+    pub fn read_recorded<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+        F: FnOnce(&mut AnyConnection) -> Result<(T, crate::audit::NewAuditRecord), E>,
         E: From<StoreError> + From<diesel::result::Error>,
     {
         if let Some(writer) = &self.sqlite_writer {
-            return writer.write(&self.target, f);
+            return writer.write(&self.target, |c| {
+                let (value, record) = f(c)?;
+                crate::audit::append(c, record)?;
+                Ok(value)
+            });
         }
         let mut pooled = self.conn()?;
-        let result = pooled.conn.transaction(|c| {
-            c.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")?;
-            f(c)
-        });
+        let result = read_recorded_on(&mut pooled.conn, f);
         pooled.record(&result);
         result
     }
@@ -788,6 +801,65 @@ fn open_depth(conn: &mut AnyConnection) -> Option<u32> {
         }
         AnyConnection::Postgresql(_) => None,
     }
+}
+
+/// Opens a PostgreSQL transaction with `sql` (a `BEGIN` with its modes: one round trip where
+/// `BEGIN` and `SET TRANSACTION` take two) through diesel's transaction manager, so that its
+/// depth bookkeeping, and therefore the commit, the rollback and nested savepoints, work as for
+/// any other transaction.
+fn begin(conn: &mut AnyConnection, sql: &str) -> Result<(), StoreError> {
+    match conn {
+        AnyConnection::Postgresql(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, sql)?;
+            Ok(())
+        }
+        AnyConnection::Sqlite(_) => Err(StoreError::Internal(
+            "a PostgreSQL transaction was opened on a SQLite connection".into(),
+        )),
+    }
+}
+
+/// The PostgreSQL transaction of [`Database::read_recorded`]: `f` in a `REPEATABLE READ`
+/// transaction, then its record's insert and the `COMMIT` in one simple-query round trip; on
+/// any error a rollback.
+fn read_recorded_on<T, E, F>(conn: &mut AnyConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<(T, crate::audit::NewAuditRecord), E>,
+    E: From<StoreError> + From<diesel::result::Error>,
+{
+    begin(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ")?;
+    let committed = f(conn).and_then(|(value, record)| {
+        let sql = crate::audit::staged_with_commit(&record)?;
+        let AnyConnection::Postgresql(inner) = &mut *conn else {
+            return Err(StoreError::Internal("not a PostgreSQL connection".into()).into());
+        };
+        inner.batch_execute(&sql)?;
+        // The COMMIT went with the insert. diesel's PostgreSQL connection reads the server's
+        // transaction status after each query and has closed its bookkeeping already; should
+        // it not have, it is told here.
+        match AnsiTransactionManager::transaction_manager_status_mut(inner) {
+            diesel::connection::TransactionManagerStatus::Valid(status) => {
+                if status.transaction_depth().is_some() {
+                    status.change_transaction_depth(
+                        diesel::connection::TransactionDepthChange::DecreaseDepth,
+                    )?;
+                }
+            }
+            diesel::connection::TransactionManagerStatus::InError => {
+                return Err(
+                    StoreError::from(diesel::result::Error::BrokenTransactionManager).into(),
+                );
+            }
+        }
+        Ok(value)
+    });
+    if committed.is_err() {
+        // The transaction is still open (an error before the batch, or in it: a statement that
+        // fails skips the rest, the COMMIT included). A rollback that fails leaves diesel's
+        // manager broken: the pool discards the connection.
+        let _ = AnyConnection::rollback_transaction(conn);
+    }
+    committed
 }
 
 /// `BEGIN IMMEDIATE` through diesel's transaction manager, so that its depth bookkeeping (and

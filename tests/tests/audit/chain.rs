@@ -538,7 +538,9 @@ async fn every_field_shape_hashes_as_the_canonical_encoding(app: TestApp) {
         outcome: Outcome::Denied,
         request_id: Some("req-1".into()),
         client_addr: Some("192.0.2.7".into()),
-        details: Some(r#"{"reason":"perché \"no\""}"#.into()),
+        // Quotes, a backslash and dollar-quote tags: the read's record travels as literals
+        // with its COMMIT on PostgreSQL (`audit::staged_with_commit`).
+        details: Some(r#"{"reason":"perché \"no\"", "x": "'; COMMIT; $a$ $a1$ $$ \\"}"#.into()),
         persons: vec![persons[2], persons[0], persons[2], persons[1]],
         purpose: Some("Verifica ISEE — art. 15".into()),
         break_glass: true,
@@ -577,11 +579,17 @@ async fn every_field_shape_hashes_as_the_canonical_encoding(app: TestApp) {
         .write(|c| audit::append_batch(c, &records))
         .unwrap();
     assert_eq!(ids.len(), n);
+    // And each as a read stages it: with its read's commit.
+    for r in records.clone() {
+        app.db()
+            .read_recorded(|_| Ok::<_, socialcare_persistence::StoreError>(((), r)))
+            .unwrap();
+    }
 
-    let mut entries = app.audit_entries(2 * n as i64);
+    let mut entries = app.audit_entries(3 * n as i64);
     entries.reverse();
     assert_eq!(
-        entries[n..].iter().map(|e| e.id.0).collect::<Vec<_>>(),
+        entries[n..2 * n].iter().map(|e| e.id.0).collect::<Vec<_>>(),
         ids,
         "the batch is chained in its order"
     );
@@ -610,13 +618,18 @@ async fn every_field_shape_hashes_as_the_canonical_encoding(app: TestApp) {
     sorted.sort();
     let mut on_person = vec![persons[0], persons[2]];
     on_person.sort();
-    for k in [0, n] {
+    for k in [0, n, 2 * n] {
         assert_eq!(entries[k].persons, Vec::<uuid::Uuid>::new());
         assert_eq!(entries[k + 1].persons, sorted, "deduplicated and ascending");
         assert_eq!(entries[k + 1].actor_username.as_deref(), Some("anna.rossì"));
         assert!(entries[k + 1].break_glass);
         assert_eq!(entries[k + 1].actor_roles, "social_worker,area_coordinator");
         assert_eq!(entries[k + 1].resource_id.as_deref(), Some("ça-va/€/日本"));
+        assert_eq!(
+            entries[k + 1].details,
+            records[1].details,
+            "kept byte for byte"
+        );
         assert_eq!(entries[k + 2].persons, vec![persons[1]]);
         assert_eq!(entries[k + 2].details.as_deref(), Some(""));
         assert_eq!(entries[k + 3].persons, on_person);
