@@ -517,7 +517,7 @@ where
         // reader connection and its record is staged with those of the reads that finished
         // meanwhile. The answer leaves only once its record is committed.
         if op.shows_trail {
-            db.write(|c| audit::settle(c))?;
+            db.write(audit::settle)?;
         }
         let reading = appender.reading();
         let run = |c: &mut AnyConnection| {

@@ -670,7 +670,7 @@ impl StagedRow {
 
     /// The persons, from their concatenated ids.
     fn persons(&self) -> Result<Vec<Uuid>, StoreError> {
-        if self.persons.len() % 16 != 0 {
+        if !self.persons.len().is_multiple_of(16) {
             return Err(StoreError::Internal(format!(
                 "the staged audit record {} names persons in {} bytes, not a multiple of 16",
                 self.id.0,

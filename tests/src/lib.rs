@@ -486,7 +486,7 @@ impl TestApp {
     /// the searches of the trail do first; returns how many.
     pub fn settle_audit(&self) -> u64 {
         self.db()
-            .write(|c| audit::settle(c))
+            .write(audit::settle)
             .unwrap_or_else(|e: socialcare_persistence::StoreError| panic!("chaining: {e}"))
     }
 }

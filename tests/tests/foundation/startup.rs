@@ -380,7 +380,7 @@ async fn command_line_administers_users(engine: Engine) {
 
     state
         .db
-        .write(|c| socialcare_persistence::audit::settle(c))
+        .write(socialcare_persistence::audit::settle)
         .unwrap();
     let actions: Vec<String> = state
         .db
