@@ -247,7 +247,8 @@ async fn the_database_refuses_updates_and_deletes(app: TestApp) {
 
 /// Reads on two servers at once (two processes of a deployment, each with its own appender
 /// batching the records of its reads) and writes among them: every answer has its record, once,
-/// linked to the person, and the chain stays linear.
+/// linked to the person, and the chain stays linear, while searches on both servers chain the
+/// staged records beside the sequencers: no gap, no position twice, nothing left staged.
 async fn concurrent_requests_keep_the_chain_linear(app: TestApp) {
     const READS: usize = 48;
     let beside = app.spawn_beside().await;
@@ -270,9 +271,22 @@ async fn concurrent_requests_keep_the_chain_linear(app: TestApp) {
             .send()
     });
     let writes = (0..4).map(|i| person(&beside, &office.anna, ["Ada", "Bice", "Clara", "Dina"][i]));
-    let (reads, _) = futures_util::future::join(
-        futures_util::future::join_all(requests),
-        futures_util::future::join_all(writes),
+    // Searches of the trail on both servers meanwhile: each chains what is staged first, beside
+    // the two servers' sequencers, so several chainers meet at the head.
+    let searches = (0..8).map(|i| {
+        let server = if i % 2 == 0 { &beside } else { &app };
+        server
+            .client
+            .get(server.api("/audit-records?limit=5"))
+            .bearer_auth(&office.privacy)
+            .send()
+    });
+    let ((reads, _), searched) = futures_util::future::join(
+        futures_util::future::join(
+            futures_util::future::join_all(requests),
+            futures_util::future::join_all(writes),
+        ),
+        futures_util::future::join_all(searches),
     )
     .await;
     for response in reads {
@@ -280,7 +294,11 @@ async fn concurrent_requests_keep_the_chain_linear(app: TestApp) {
         assert_eq!(response.status(), 200);
         assert!(response.headers().contains_key("etag"));
     }
+    for response in searched {
+        assert_eq!(response.unwrap().status(), 200);
+    }
     app.settle_audit();
+    assert_eq!(staged(&app), 0, "nothing left staged");
     let report = app.db().read(audit::verify).unwrap();
     assert!(report.intact(), "{report:?}");
     let total = READS as i64 + 4 * 2;
@@ -289,7 +307,7 @@ async fn concurrent_requests_keep_the_chain_linear(app: TestApp) {
         "every read and every write recorded: {} after {before}",
         report.head_seq
     );
-    let entries = app.audit_entries(total + 8);
+    let entries = app.audit_entries(total + 24);
     let mut reads: Vec<&str> = entries
         .iter()
         .filter(|r| r.action == "person.read" && r.seq > before)
