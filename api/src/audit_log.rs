@@ -303,9 +303,10 @@ fn replace_file(path: &Path, text: &str) -> std::io::Result<()> {
 /// Chains every staged record and integrates every record not yet in the tree, batch after
 /// batch, signing a checkpoint after each and writing it to the witness directory; when another
 /// sequencer (another server process) holds the batch lock, waits for it (up to `patience`) and
-/// goes on, so that the tree holds every record staged before the call, up to a broken link. Returns the tree's size
-/// afterwards. For the command line and the tests; the server's [`sequencer`] runs batches on
-/// its own connection and leaves them to the process that holds the lock.
+/// goes on, so that the tree holds every record staged before the call, up to a broken link.
+/// Returns the tree's size afterwards. For the command line and the tests; the server's
+/// [`sequencer`] runs batches on its own connection and leaves them to the process that holds
+/// the lock.
 pub fn sequence_all(db: &Database, log: &AuditLog, patience: Duration) -> Result<u64, StoreError> {
     let deadline = std::time::Instant::now() + patience;
     let mut conn = db.dedicated();

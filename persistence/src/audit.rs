@@ -300,37 +300,26 @@ fn set_head(conn: &mut AnyConnection, last_seq: i64, last_hash: &str) -> Result<
     Ok(())
 }
 
-fn insert_links(conn: &mut AnyConnection, id: Uuid, persons: &[Uuid]) -> Result<(), StoreError> {
-    // Most records name one person: a single-row insert is a cached prepared statement, where a
-    // multi-row one is prepared anew each time.
-    if let [person] = persons {
-        diesel::insert_into(audit_record_persons::table)
-            .values(&PersonLink {
-                audit_record_id: DbUuid(id),
-                person_id: DbUuid(*person),
-            })
-            .execute(conn)?;
-        return Ok(());
-    }
-    for chunk in persons.chunks(LINK_CHUNK) {
-        let links: Vec<PersonLink> = chunk
-            .iter()
-            .map(|p| PersonLink {
-                audit_record_id: DbUuid(id),
-                person_id: DbUuid(*p),
-            })
-            .collect();
-        // One multi-row INSERT per chunk; the multi-backend connection has no batch insert.
+/// Inserts person links, [`LINK_CHUNK`] to a statement (the multi-backend connection has no
+/// batch insert: one multi-row `INSERT` per chunk on the engine's own connection).
+fn insert_links(conn: &mut AnyConnection, links: &[PersonLink]) -> Result<(), StoreError> {
+    for chunk in links.chunks(LINK_CHUNK) {
         match conn {
             AnyConnection::Postgresql(c) => diesel::insert_into(audit_record_persons::table)
-                .values(&links)
+                .values(chunk)
                 .execute(c)?,
             AnyConnection::Sqlite(c) => diesel::insert_into(audit_record_persons::table)
-                .values(&links)
+                .values(chunk)
                 .execute(c)?,
         };
     }
     Ok(())
+}
+
+/// Whether the transaction staging `record` may commit without waiting for the WAL flush (a
+/// read's, see [`set_asynchronous_read_commits`]).
+fn asynchronous_commit(record: &NewAuditRecord) -> bool {
+    record.read_only && ASYNCHRONOUS_READ_COMMITS.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 static ASYNCHRONOUS_READ_COMMITS: std::sync::atomic::AtomicBool =
@@ -379,15 +368,13 @@ pub fn append_batch(
     }
     let mut ids = Vec::with_capacity(records.len());
     for record in records {
-        let asynchronous_commit = record.read_only
-            && ASYNCHRONOUS_READ_COMMITS.load(std::sync::atomic::Ordering::Relaxed);
         let staged = StagedRow::of(record);
         ids.push(staged.id.0);
         // On the engine's own connection the statement is prepared once and cached.
         let inserted = match conn {
             AnyConnection::Postgresql(c) => StageStatement {
                 row: &staged,
-                asynchronous_commit,
+                asynchronous_commit: asynchronous_commit(record),
             }
             .execute(c)?,
             AnyConnection::Sqlite(c) => diesel::insert_into(audit_staged::table)
@@ -417,13 +404,13 @@ pub fn staged_with_commit(record: &NewAuditRecord) -> Result<String, StoreError>
         return Ok("COMMIT".into());
     }
     let row = StagedRow::of(record);
-    let text = |value: &str| dollar_quoted(value);
+    let text = dollar_quoted;
     let optional = |value: &Option<String>| match value {
-        Some(v) => text(v),
+        Some(v) => dollar_quoted(v),
         None => Ok("NULL".to_owned()),
     };
     let mut sql = String::with_capacity(640);
-    if record.read_only && ASYNCHRONOUS_READ_COMMITS.load(std::sync::atomic::Ordering::Relaxed) {
+    if asynchronous_commit(record) {
         sql.push_str("SET LOCAL synchronous_commit = off; ");
     }
     sql.push_str(
@@ -525,16 +512,7 @@ pub fn chain_staged(conn: &mut AnyConnection, limit: i64) -> Result<u64, StoreEr
                 .execute(c)?,
         };
     }
-    for chunk in links.chunks(LINK_CHUNK) {
-        match conn {
-            AnyConnection::Postgresql(c) => diesel::insert_into(audit_record_persons::table)
-                .values(chunk)
-                .execute(c)?,
-            AnyConnection::Sqlite(c) => diesel::insert_into(audit_record_persons::table)
-                .values(chunk)
-                .execute(c)?,
-        };
-    }
+    insert_links(conn, &links)?;
     let mut deleted = 0;
     for chunk in ids.chunks(ROW_CHUNK) {
         deleted += diesel::delete(audit_staged::table.filter(audit_staged::id.eq_any(chunk)))
@@ -1481,7 +1459,14 @@ pub fn chain_unhashed(conn: &mut AnyConnection) -> Result<u64, StoreError> {
                 let mut links = persons.remove(&row.id.0).unwrap_or_default();
                 let found = legacy_persons(&row);
                 let missing: Vec<Uuid> = found.into_iter().filter(|p| !links.contains(p)).collect();
-                insert_links(conn, row.id.0, &missing)?;
+                let missing_links: Vec<PersonLink> = missing
+                    .iter()
+                    .map(|p| PersonLink {
+                        audit_record_id: row.id,
+                        person_id: DbUuid(*p),
+                    })
+                    .collect();
+                insert_links(conn, &missing_links)?;
                 links.extend(missing);
                 row.hash = compute_hash(&row, &links);
                 diesel::update(audit_records::table.find(row.id))
