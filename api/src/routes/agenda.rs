@@ -29,6 +29,7 @@ use crate::state::AppState;
 /// The one access decision of this module, taken in the read's transaction: whether the
 /// caller may see the agenda of `case_manager_id` — their own, or another's for the office
 /// manager and the coordinators of their areas. A refusal is audited as `agenda.read` denied.
+///
 /// Returns the areas that case manager coordinates (whose expected releases their agenda also
 /// lists), from the profile the decision reads.
 fn decide_agenda(work: &mut Work<'_>, case_manager_id: Uuid) -> Result<Vec<Area>, ApiError> {
