@@ -325,8 +325,17 @@ pub fn sequence_all(db: &Database, log: &AuditLog, patience: Duration) -> Result
     }
 }
 
-/// One run of the sequencer: the tree's size, and whether another sequencer held the lock.
+/// One run of the sequencer: the tree's size, and whether another sequencer held the lock. On
+/// SQLite the reads' records chained by it, or by a reader of the trail since the last run,
+/// then leave their file ([`Database::forget_chained_reads`]).
 fn sequence(db: &mut Dedicated, log: &AuditLog) -> Result<(u64, bool), StoreError> {
+    let outcome = sequence_batches(db, log);
+    db.database().forget_chained_reads()?;
+    outcome
+}
+
+/// The batches of one run of the sequencer (see [`sequence`]).
+fn sequence_batches(db: &mut Dedicated, log: &AuditLog) -> Result<(u64, bool), StoreError> {
     loop {
         if !db.read(audit_tree::pending)? {
             return Ok((db.read(audit_tree::head)?.size, false));

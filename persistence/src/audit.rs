@@ -339,6 +339,70 @@ pub fn set_asynchronous_read_commits(asynchronous: bool) {
 /// [`append`] records nothing; such a build refuses the production profile.
 pub const DISABLED_FOR_BENCHMARK: bool = cfg!(feature = "unaudited-benchmark");
 
+/// SQLite: the name under which every connection attaches the file of the reads' records
+/// ([`crate::db::read_staging_path`]); its table `audit_staged` has the columns of the
+/// database's own.
+pub const READ_STAGING_SCHEMA: &str = "audit_reads";
+
+/// SQLite: the settings and the staging table of the reads' file, for the schema it is known by
+/// on a connection (`main` on the connection that stages, [`READ_STAGING_SCHEMA`] where it is
+/// attached). The table is created when missing and mirrors `audit_staged` of migration
+/// `000048`; the file holds only records waiting to be chained (a merge delay's worth), so a
+/// later change of its columns chains it with the code that staged it first.
+pub fn read_staging_setup(schema: &str) -> String {
+    format!(
+        "PRAGMA {schema}.journal_mode = WAL;
+         PRAGMA {schema}.synchronous = NORMAL;
+         PRAGMA {schema}.journal_size_limit = 67108864;
+         CREATE TABLE IF NOT EXISTS {schema}.audit_staged (
+             id BLOB PRIMARY KEY NOT NULL CHECK (length(id) = 16),
+             occurred_at TEXT NOT NULL,
+             actor_id BLOB,
+             actor_username TEXT,
+             actor_roles TEXT NOT NULL,
+             action TEXT NOT NULL,
+             resource_type TEXT NOT NULL,
+             resource_id TEXT,
+             outcome TEXT NOT NULL,
+             request_id TEXT,
+             client_addr TEXT,
+             details TEXT,
+             purpose TEXT,
+             break_glass INTEGER NOT NULL CHECK (break_glass IN (0, 1)),
+             persons BLOB NOT NULL CHECK (length(persons) % 16 = 0)
+         ) WITHOUT ROWID;"
+    )
+}
+
+/// SQLite: the reads' staged records not yet chained (a record stays in the reads' file until
+/// [`forget_chained_reads`] after the transaction that chained it, see [`chain_staged`]).
+const READS_WAITING: &str = "FROM audit_reads.audit_staged AS s
+     WHERE NOT EXISTS (SELECT 1 FROM main.audit_records AS r WHERE r.id = s.id)";
+
+/// SQLite: removes from the reads' file the records already chained; returns how many. Run on
+/// the connection that stages the reads ([`crate::db::Database::forget_chained_reads`], where
+/// the file is `main` and the database is attached as [`TRAIL_SCHEMA`]), so that it never waits
+/// for the file's lock; after the transaction that chained them (the sequencer runs it after
+/// each run): that transaction only read the file, so the chaining is atomic, in one file,
+/// whatever happens between the two; a record left behind by a crash in between is not chained
+/// twice ([`chain_staged`] skips it) and goes at the next call.
+pub fn forget_chained_reads(conn: &mut AnyConnection) -> Result<u64, StoreError> {
+    let AnyConnection::Sqlite(c) = conn else {
+        return Ok(0);
+    };
+    let deleted = diesel::sql_query(format!(
+        "DELETE FROM main.audit_staged
+         WHERE id IN (SELECT r.id FROM {TRAIL_SCHEMA}.audit_records AS r
+                      WHERE r.id IN (SELECT id FROM main.audit_staged))"
+    ))
+    .execute(c)?;
+    Ok(u64::try_from(deleted).unwrap_or(0))
+}
+
+/// SQLite: the name under which the connection that stages the reads' records attaches the
+/// database itself (for [`forget_chained_reads`]).
+pub const TRAIL_SCHEMA: &str = "trail";
+
 /// Stages a record, to be chained at the end of the trail by the sequencer (or by a reader of
 /// the trail, [`settle`]); call it inside the transaction of the action it records, so that
 /// both commit or neither does. Returns the record's id. The persons linked to it are
@@ -476,11 +540,29 @@ pub fn chain_staged(conn: &mut AnyConnection, limit: i64) -> Result<u64, StoreEr
         return Ok(0);
     }
     let head = lock_head(conn)?;
-    let staged: Vec<StagedRow> = audit_staged::table
+    let mut staged: Vec<StagedRow> = audit_staged::table
         .select(StagedRow::as_select())
         .order(audit_staged::id.asc())
         .limit(limit)
         .load(conn)?;
+    // The writes' records, deleted below; on SQLite the reads' follow, from their own file,
+    // which this transaction only reads (see `forget_chained_reads`).
+    let mut from_table = staged.len();
+    if let AnyConnection::Sqlite(c) = conn {
+        let reads: Vec<StagedRow> = diesel::sql_query(format!(
+            "SELECT s.* {READS_WAITING} ORDER BY s.id LIMIT ?"
+        ))
+        .bind::<diesel::sql_types::BigInt, _>(limit)
+        .load(c)?;
+        if !reads.is_empty() {
+            let writes: std::collections::HashSet<DbUuid> =
+                staged.iter().map(|r| r.id).collect();
+            staged.extend(reads);
+            staged.sort_unstable_by_key(|r| r.id.0);
+            staged.truncate(usize::try_from(limit).unwrap_or(0));
+            from_table = staged.iter().filter(|r| writes.contains(&r.id)).count();
+        }
+    }
     if staged.is_empty() {
         return Ok(0);
     }
@@ -518,11 +600,10 @@ pub fn chain_staged(conn: &mut AnyConnection, limit: i64) -> Result<u64, StoreEr
         deleted += diesel::delete(audit_staged::table.filter(audit_staged::id.eq_any(chunk)))
             .execute(conn)?;
     }
-    if deleted != ids.len() {
+    if deleted != from_table {
         // Only a chainer deletes staged rows, under the head's lock: another one cannot have.
         return Err(StoreError::Internal(format!(
-            "chaining {} staged audit records deleted {deleted} of them",
-            ids.len()
+            "chaining {from_table} staged audit records deleted {deleted} of them"
         )));
     }
     set_head(conn, last_seq, &last_hash)?;
@@ -544,9 +625,10 @@ pub fn settle(conn: &mut AnyConnection) -> Result<u64, StoreError> {
 }
 
 /// How many records are staged, and the `occurred_at` of the oldest (for the backlog gauges).
+/// On SQLite the reads' file counts too (its records not yet chained).
 pub fn staged(conn: &mut AnyConnection) -> Result<(u64, Option<DateTime<Utc>>), StoreError> {
-    let count: i64 = audit_staged::table.count().get_result(conn)?;
-    let oldest: Option<DbInstant> = if count > 0 {
+    let mut count: i64 = audit_staged::table.count().get_result(conn)?;
+    let mut oldest: Option<DbInstant> = if count > 0 {
         audit_staged::table
             .select(audit_staged::occurred_at)
             .order(audit_staged::occurred_at.asc())
@@ -555,17 +637,48 @@ pub fn staged(conn: &mut AnyConnection) -> Result<(u64, Option<DateTime<Utc>>), 
     } else {
         None
     };
+    if let AnyConnection::Sqlite(c) = conn {
+        let reads: ReadsWaiting = diesel::sql_query(format!(
+            "SELECT count(*) AS count, min(s.occurred_at) AS oldest {READS_WAITING}"
+        ))
+        .get_result(c)?;
+        count += reads.count;
+        oldest = match (oldest, reads.oldest) {
+            (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+            (a, b) => a.or(b),
+        };
+    }
     Ok((u64::try_from(count).unwrap_or(0), oldest.map(|t| t.0)))
 }
 
-/// Whether any record is staged (a cheap read, to skip a write transaction).
+/// The reads' records waiting in their file (SQLite), for [`staged`].
+#[derive(QueryableByName)]
+struct ReadsWaiting {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    count: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<crate::sql_types::SqlInstant>)]
+    oldest: Option<DbInstant>,
+}
+
+/// Whether any record is staged (a cheap read, to skip a write transaction); on SQLite in the
+/// reads' file too.
 pub fn any_staged(conn: &mut AnyConnection) -> Result<bool, StoreError> {
     let first: Option<DbUuid> = audit_staged::table
         .select(audit_staged::id)
         .order(audit_staged::id.asc())
         .first(conn)
         .optional()?;
-    Ok(first.is_some())
+    if first.is_some() {
+        return Ok(true);
+    }
+    if let AnyConnection::Sqlite(c) = conn {
+        let reads: ReadsWaiting = diesel::sql_query(format!(
+            "SELECT count(*) AS count, NULL AS oldest FROM (SELECT 1 {READS_WAITING} LIMIT 1)"
+        ))
+        .get_result(c)?;
+        return Ok(reads.count > 0);
+    }
+    Ok(false)
 }
 
 /// Rows of records inserted per statement (17 parameters a row).
@@ -590,7 +703,7 @@ fn lock_head(conn: &mut AnyConnection) -> Result<Head, StoreError> {
 }
 
 /// An `audit_staged` row: a record as its request staged it, not yet chained.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = audit_staged)]
 #[diesel(treat_none_as_default_value = false)]
 struct StagedRow {

@@ -10,6 +10,7 @@ use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionMa
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel::{PgConnection, SqliteConnection};
+use uuid::Uuid;
 
 use crate::error::StoreError;
 
@@ -101,28 +102,87 @@ impl DbTarget {
                     ConnectionError::BadConnection("the SQLite path is not valid UTF-8".into())
                 })?;
                 let mut conn = SqliteConnection::establish(as_str)?;
-                // WAL lets readers proceed while one writer writes; the busy timeout makes a
-                // second writer wait instead of failing; foreign keys are off by default in SQLite.
-                // The busy timeout comes first so that the other pragmas wait for a lock held by
-                // a connection being opened at the same time.
-                // Every audited read commits a few pages; the default checkpoint every 1 000 WAL
-                // pages ran inside a request every hundred or so. Checkpointing every 10 000
-                // pages (about 40 MiB) copies each hot page once for ten times as many commits
-                // (bench/audit-cost.sh: +15-25 % audited throughput, docs/audit.md), and the
-                // size limit truncates the file back after a checkpoint.
-                conn.batch_execute(
-                    "PRAGMA busy_timeout = 10000;
-                     PRAGMA journal_mode = WAL;
-                     PRAGMA synchronous = NORMAL;
-                     PRAGMA foreign_keys = ON;
-                     PRAGMA wal_autocheckpoint = 10000;
-                     PRAGMA journal_size_limit = 67108864;",
+                conn.batch_execute(SQLITE_PRAGMAS)
+                    .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                // The reads' audit records are staged in a file of their own, beside the
+                // database (see `read_staging_path`); every connection sees it as `audit_reads`
+                // (the sequencer chains from it, the gauges count it).
+                diesel::sql_query(format!(
+                    "ATTACH DATABASE ? AS {}",
+                    crate::audit::READ_STAGING_SCHEMA
+                ))
+                .bind::<diesel::sql_types::Text, _>(
+                    read_staging_path(path).to_string_lossy().into_owned(),
                 )
+                .execute(&mut conn)
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                conn.batch_execute(&crate::audit::read_staging_setup(
+                    crate::audit::READ_STAGING_SCHEMA,
+                ))
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(AnyConnection::Sqlite(conn))
             }
         }
     }
+
+    /// SQLite: opens the file where the audit records of reads are staged
+    /// ([`read_staging_path`]) as a database of its own, with its staging table, for
+    /// [`Database::stage_read`]. `None` on PostgreSQL, where a read stages its record with its
+    /// own transaction.
+    fn connect_read_staging(&self) -> Option<Result<AnyConnection, ConnectionError>> {
+        let Self::Sqlite(path) = self else {
+            return None;
+        };
+        Some((|| {
+            let staging = read_staging_path(path);
+            let as_str = staging.to_str().ok_or_else(|| {
+                ConnectionError::BadConnection("the SQLite path is not valid UTF-8".into())
+            })?;
+            let mut conn = SqliteConnection::establish(as_str)?;
+            conn.batch_execute(SQLITE_PRAGMAS)
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+            conn.batch_execute(&crate::audit::read_staging_setup("main"))
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+            diesel::sql_query(format!(
+                "ATTACH DATABASE ? AS {}",
+                crate::audit::TRAIL_SCHEMA
+            ))
+            .bind::<diesel::sql_types::Text, _>(path.to_string_lossy().into_owned())
+            .execute(&mut conn)
+            .map_err(ConnectionError::CouldntSetupConfiguration)?;
+            Ok(AnyConnection::Sqlite(conn))
+        })())
+    }
+}
+
+/// The settings of every SQLite connection. WAL lets readers proceed while one writer writes;
+/// the busy timeout makes a second writer wait instead of failing; foreign keys are off by
+/// default in SQLite. The busy timeout comes first so that the other pragmas wait for a lock
+/// held by a connection being opened at the same time. Every audited request commits a few
+/// pages; the default checkpoint every 1 000 WAL pages ran inside a request every hundred or
+/// so. Checkpointing every 10 000 pages (about 40 MiB) copies each hot page once for ten times
+/// as many commits (bench/audit-cost.sh: +15-25 % audited throughput, docs/audit.md), and the
+/// size limit truncates the file back after a checkpoint.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000;
+     PRAGMA journal_mode = WAL;
+     PRAGMA synchronous = NORMAL;
+     PRAGMA foreign_keys = ON;
+     PRAGMA wal_autocheckpoint = 10000;
+     PRAGMA journal_size_limit = 67108864;";
+
+/// SQLite: the file where reads stage their audit records, beside the database file: its path
+/// with `-audit-reads` appended (`socialcare.db-audit-reads`, with its own `-wal` and `-shm`).
+///
+/// A read changes nothing but the trail. Were its record committed to the database file, every
+/// reader connection would discard its page cache at the next transaction, as SQLite does
+/// whenever another connection has written: under concurrent reads that is most of the cost of
+/// the audit (docs/audit.md). Staged in a file of its own, the record leaves the database file
+/// unchanged, and the sequencer chains the staged records into it once per batch. Back up the
+/// two files together, or chain first (`socialcare audit checkpoint`).
+pub fn read_staging_path(database: &Path) -> PathBuf {
+    let mut path = database.as_os_str().to_owned();
+    path.push("-audit-reads");
+    PathBuf::from(path)
 }
 
 /// Whether the SQLite library keeps one plan per statement whatever the values bound to it (the
@@ -273,14 +333,17 @@ pub struct PoolState {
 /// takes a pooled connection.
 ///
 /// On SQLite, writes that queue up behind each other commit together (group commit, see
-/// [`Database::write`]): most audited reads write the same few pages (the last leaf of each
-/// index of the trail, the chain head), and one commit writes them to the WAL once for the whole
-/// group instead of once per request.
+/// [`Database::write`]): writes to the same tables touch the same few pages, and one commit
+/// writes them to the WAL once for the whole group instead of once per request. The audit
+/// records of reads go to a file of their own ([`Database::stage_read`]).
 #[derive(Clone)]
 pub struct Database {
     pool: Pool<Manager>,
     engine: Engine,
     sqlite_writer: Option<Arc<SqliteWriter>>,
+    /// SQLite: the connection that stages the records of reads ([`Database::stage_read`]),
+    /// opened on first use and again after an error.
+    read_stager: Option<Arc<Mutex<Option<AnyConnection>>>>,
     target: DbTarget,
 }
 
@@ -323,6 +386,7 @@ impl Database {
             pool,
             engine,
             sqlite_writer: (engine == Engine::Sqlite).then(|| Arc::new(SqliteWriter::default())),
+            read_stager: (engine == Engine::Sqlite).then(|| Arc::new(Mutex::new(None))),
             target,
         })
     }
@@ -503,6 +567,58 @@ impl Database {
         Some(result)
     }
 
+    /// Stages the audit record of a read whose transaction has ended (or was refused), returning
+    /// its id once committed: the caller answers only then. On SQLite in the file of the reads'
+    /// records ([`read_staging_path`]), from the calling thread on one connection under an
+    /// in-process lock: one insert, its own transaction, that leaves the database file and the
+    /// page caches of the reader connections untouched. On PostgreSQL one statement on a pooled
+    /// connection, its own transaction.
+    pub fn stage_read(&self, record: crate::audit::NewAuditRecord) -> Result<Uuid, StoreError> {
+        if self.read_stager.is_none() {
+            return self.write_statement(|c| crate::audit::append(c, record));
+        }
+        self.on_read_stager(|c| crate::audit::append(c, record))
+    }
+
+    /// SQLite: removes the reads' records already chained from their file
+    /// ([`crate::audit::forget_chained_reads`]), on the connection that stages them; nothing on
+    /// PostgreSQL. Returns how many.
+    pub fn forget_chained_reads(&self) -> Result<u64, StoreError> {
+        if self.read_stager.is_none() {
+            return Ok(0);
+        }
+        self.on_read_stager(crate::audit::forget_chained_reads)
+    }
+
+    /// Runs `f` on the connection that stages the reads' records (SQLite), under its lock,
+    /// opening it when needed; after an error the connection is dropped.
+    fn on_read_stager<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
+    {
+        let Some(stager) = &self.read_stager else {
+            return Err(StoreError::Internal("no file for the reads' records".into()));
+        };
+        let mut slot = stager.lock().unwrap_or_else(PoisonError::into_inner);
+        let conn = match &mut *slot {
+            Some(conn) => conn,
+            empty => match self.target.connect_read_staging() {
+                Some(Ok(conn)) => empty.insert(conn),
+                Some(Err(error)) => {
+                    tracing::warn!(%error, "cannot open the file of the reads' audit records");
+                    return Err(StoreError::Unavailable);
+                }
+                None => return Err(StoreError::Internal("no file for the reads' records".into())),
+            },
+        };
+        let done = f(conn);
+        if done.is_err() {
+            // Not trusted again: the next use opens a fresh connection.
+            *slot = None;
+        }
+        done
+    }
+
     /// A connection of its own for a background task (see [`Dedicated`]).
     pub fn dedicated(&self) -> Dedicated {
         Dedicated {
@@ -529,6 +645,11 @@ pub struct Dedicated {
 }
 
 impl Dedicated {
+    /// The database this connection belongs to.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
     fn conn(&mut self) -> Result<&mut AnyConnection, StoreError> {
         if self.conn.is_none() {
             let opened = self.db.target.connect().map_err(|e| {
