@@ -162,7 +162,7 @@ reset_database() {
     echo "--prepare empties the database: set FORCE_PREPARE=1 to allow it on $DATABASE_URL" >&2; exit 2
   fi
   case "$ENGINE" in
-    sqlite) local path="${DATABASE_URL#sqlite://}"; rm -f "$path" "$path-wal" "$path-shm" ;;
+    sqlite) local path="${DATABASE_URL#sqlite://}"; rm -f "$path" "$path-wal" "$path-shm" "$path-audit-reads" "$path-audit-reads-wal" "$path-audit-reads-shm" ;;
     postgres)
       psql "$(pg_admin_url)" -qc "DROP DATABASE IF EXISTS $(pg_db_name)" >/dev/null
       psql "$(pg_admin_url)" -qc "CREATE DATABASE $(pg_db_name)" >/dev/null ;;

@@ -509,13 +509,11 @@ where
     let db = state.db.clone();
     let appender = state.audit_appender.clone();
     blocking(move || {
-        // The decision, the read and the staging of its record in one transaction (a snapshot;
-        // the record is one insert into the staging table, committed asynchronously on
-        // PostgreSQL); on SQLite, where that transaction runs on the writer, only for a read with
-        // no other under way: a reader connection would find its page cache discarded by the
-        // last commit of the trail, and there is no batch to share. Otherwise the read runs on a
-        // reader connection and its record is staged with those of the reads that finished
-        // meanwhile. The answer leaves only once its record is committed.
+        // On PostgreSQL the decision, the read and the staging of its record in one transaction
+        // (a snapshot; the record is one insert into the staging table, sent with the COMMIT
+        // and committed asynchronously). On SQLite the read runs on a reader connection and its
+        // record is then staged in the reads' file, which leaves the database file and the
+        // readers' page caches untouched. The answer leaves only once its record is committed.
         if op.shows_trail {
             db.write(audit::settle)?;
         }

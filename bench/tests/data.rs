@@ -57,7 +57,14 @@ impl TempSqlite {
 
 impl Drop for TempSqlite {
     fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
+        for suffix in [
+            "",
+            "-wal",
+            "-shm",
+            "-audit-reads",
+            "-audit-reads-wal",
+            "-audit-reads-shm",
+        ] {
             let mut p = self.0.clone().into_os_string();
             p.push(suffix);
             let _ = std::fs::remove_file(p);

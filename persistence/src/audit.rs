@@ -549,14 +549,12 @@ pub fn chain_staged(conn: &mut AnyConnection, limit: i64) -> Result<u64, StoreEr
     // which this transaction only reads (see `forget_chained_reads`).
     let mut from_table = staged.len();
     if let AnyConnection::Sqlite(c) = conn {
-        let reads: Vec<StagedRow> = diesel::sql_query(format!(
-            "SELECT s.* {READS_WAITING} ORDER BY s.id LIMIT ?"
-        ))
-        .bind::<diesel::sql_types::BigInt, _>(limit)
-        .load(c)?;
+        let reads: Vec<StagedRow> =
+            diesel::sql_query(format!("SELECT s.* {READS_WAITING} ORDER BY s.id LIMIT ?"))
+                .bind::<diesel::sql_types::BigInt, _>(limit)
+                .load(c)?;
         if !reads.is_empty() {
-            let writes: std::collections::HashSet<DbUuid> =
-                staged.iter().map(|r| r.id).collect();
+            let writes: std::collections::HashSet<DbUuid> = staged.iter().map(|r| r.id).collect();
             staged.extend(reads);
             staged.sort_unstable_by_key(|r| r.id.0);
             staged.truncate(usize::try_from(limit).unwrap_or(0));

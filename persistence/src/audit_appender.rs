@@ -1,24 +1,20 @@
-//! The appender of read records: the audit records of reads, gathered from concurrent requests
-//! and staged in batches ([`audit::append_batch`]), one writer transaction (SQLite) per batch.
+//! The appender of read records: the audit records of reads that do not stage their own.
 //!
-//! A read changes nothing but the trail, so its record need not share the read's transaction:
-//! on SQLite the request reads on a reader connection, beside the writer, hands its record to
-//! the appender and answers only once the batch holding it has committed. Nothing is shown
-//! without its record committed before the answer; a request whose record could not be staged
-//! answers an error. The sequencer chains the staged records later, in batches of hundreds
-//! ([`audit::chain_staged`]).
+//! A read changes nothing but the trail, so its record need not share the read's transaction,
+//! only be committed before the answer: nothing is shown without its record, and a request
+//! whose record could not be staged answers an error. The sequencer chains the staged records
+//! later, in batches of hundreds ([`audit::chain_staged`]).
 //!
-//! One thread per process does the staging on a connection of its own; while it writes a
-//! batch, the records of the reads that finish meanwhile queue for the next one.
+//! On PostgreSQL a read stages its record in its own transaction ([`Reading::in_own_transaction`],
+//! [`Database::read_recorded`]: one insert into the staging table, sent with the `COMMIT` and
+//! committed asynchronously). Only the records of refused reads, whose transaction is rolled
+//! back, come here: with other reads under way they go to one thread per process, which stages
+//! them in batches on a connection of its own (while it writes a batch, the records that arrive
+//! queue for the next); alone, the request's own thread stages its record.
 //!
-//! A read with no other read of the process under way has nobody to share a batch with: handing
-//! its record to the thread would only add two thread switches to its answer. Its own thread
-//! stages it instead ([`Reading::append`]); on SQLite the gate may even read and stage in one
-//! transaction on the writer connection ([`Reading::in_own_transaction`],
-//! [`Database::read_recorded`]). On PostgreSQL every read stages its record in its own
-//! transaction (one insert into a table without the chain, sent with the `COMMIT` and committed
-//! asynchronously): only the records of refused reads, whose transaction is rolled back, come
-//! here.
+//! On SQLite every read reads on a pooled reader connection and its own thread then stages the
+//! record in the file of the reads' records ([`Database::stage_read`]), which leaves the
+//! database file, and so the page caches of the reader connections, untouched.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -63,28 +59,26 @@ pub struct Appender {
 #[derive(Debug)]
 pub struct Reading {
     appender: Appender,
-    /// No other read of the process was under way, and no record waiting for the thread, when
-    /// this one began.
-    alone: bool,
 }
 
 impl Reading {
     /// Whether the read should stage its record in its own transaction
-    /// ([`Database::read_recorded`]): always on PostgreSQL, where the record is one insert into
-    /// the staging table, sent with the read's `COMMIT`; on SQLite, where that transaction runs
-    /// on the writer, when the read began alone (no other read of the process under way and no
-    /// record waiting for the appender thread, so the writer's page cache is warm and there is
-    /// no batch to join). Never in the unaudited benchmark build, which has no record to stage
-    /// and keeps the read-only path.
+    /// ([`Database::read_recorded`]): on PostgreSQL, where the record is one insert into the
+    /// staging table, sent with the read's `COMMIT`. Not on SQLite, where that transaction would
+    /// run on the writer and commit to the database file, making every reader connection
+    /// discard its page cache: there the read runs on a reader connection and
+    /// [`Reading::append`] stages its record in the reads' file. Never in the unaudited
+    /// benchmark build, which has no record to stage and keeps the read-only path.
     pub fn in_own_transaction(&self) -> bool {
         !audit::DISABLED_FOR_BENCHMARK && self.appender.db.engine() == Engine::Postgres
     }
 
-    /// Appends the read's record and returns its id once it is committed, with the records of
-    /// the other reads that were waiting at the same time; the read is no longer under way once
-    /// its record is queued. With no other read of the process under way and no record waiting
-    /// for the thread, the record is appended from the calling thread, without the hand-over.
-    /// Blocks: call it from a blocking task, after the read's transaction has ended.
+    /// Stages the read's record and returns its id once it is committed; the read is no longer
+    /// under way once its record is handed over. On SQLite from the calling thread, in the
+    /// reads' file ([`Database::stage_read`]); on PostgreSQL likewise when no other read of the
+    /// process is under way and no record waits for the thread, otherwise with the records of
+    /// the other reads that wait at the same time, by the appender thread. Blocks: call it from
+    /// a blocking task, after the read's transaction has ended.
     pub fn append(self, record: NewAuditRecord) -> Result<Uuid, StoreError> {
         if audit::DISABLED_FOR_BENCHMARK {
             return Ok(Uuid::nil());
@@ -161,7 +155,6 @@ impl Appender {
         self.reading.fetch_add(1, Ordering::AcqRel);
         Reading {
             appender: self.clone(),
-            alone: self.idle_but(1),
         }
     }
 
@@ -309,7 +302,7 @@ mod tests {
     }
 
     #[test]
-    fn a_read_is_alone_only_while_no_other_read_is_under_way_and_no_record_waits() {
+    fn a_record_is_staged_by_its_own_thread_only_while_no_other_read_is_under_way_and_none_waits() {
         let path = std::env::temp_dir().join(format!("appender-{}.db", Uuid::new_v4()));
         let db = Database::connect(
             &format!("sqlite://{}", path.display()),
@@ -318,26 +311,31 @@ mod tests {
         .unwrap();
         let appender = Appender::start(&db).unwrap();
         let first = appender.reading();
-        assert!(first.alone);
+        assert!(appender.idle_but(1));
         let second = appender.reading();
-        assert!(!second.alone, "the first is still under way");
+        assert!(!appender.idle_but(1), "the first is still under way");
+        assert!(
+            !second.in_own_transaction(),
+            "SQLite: a read never stages its record on the writer"
+        );
         drop(first);
         drop(second);
         assert_eq!(appender.reading.load(Ordering::Acquire), 0);
-        assert!(appender.reading().alone, "both have ended");
         let alone = appender.reading();
-        assert!(
-            alone.in_own_transaction(),
-            "SQLite: a read alone reads and stages on the writer"
-        );
-        drop(alone);
-        // A record waiting for the thread: the next read has a batch to join.
+        assert!(appender.idle_but(1), "both have ended");
+        // A record waiting for the thread: the next record has a batch to join.
         appender.waiting.fetch_add(1, Ordering::AcqRel);
-        let joining = appender.reading();
-        assert!(!joining.alone && !joining.in_own_transaction());
-        drop(joining);
+        assert!(!appender.idle_but(1));
         appender.waiting.fetch_sub(1, Ordering::AcqRel);
-        for suffix in ["", "-wal", "-shm"] {
+        drop(alone);
+        for suffix in [
+            "",
+            "-wal",
+            "-shm",
+            "-audit-reads",
+            "-audit-reads-wal",
+            "-audit-reads-shm",
+        ] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
         }
     }

@@ -597,7 +597,9 @@ impl Database {
         F: FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
     {
         let Some(stager) = &self.read_stager else {
-            return Err(StoreError::Internal("no file for the reads' records".into()));
+            return Err(StoreError::Internal(
+                "no file for the reads' records".into(),
+            ));
         };
         let mut slot = stager.lock().unwrap_or_else(PoisonError::into_inner);
         let conn = match &mut *slot {
@@ -608,7 +610,11 @@ impl Database {
                     tracing::warn!(%error, "cannot open the file of the reads' audit records");
                     return Err(StoreError::Unavailable);
                 }
-                None => return Err(StoreError::Internal("no file for the reads' records".into())),
+                None => {
+                    return Err(StoreError::Internal(
+                        "no file for the reads' records".into(),
+                    ));
+                }
             },
         };
         let done = f(conn);

@@ -321,16 +321,20 @@ async fn concurrent_requests_keep_the_chain_linear(app: TestApp) {
     assert_eq!(reads.len(), READS, "each read recorded once: {reads:?}");
 }
 
-/// A read whose record cannot be staged (here the staging table is out of the way) is answered
-/// with an error that shows nothing of the person; once the table is back the same read is
-/// answered and recorded.
+/// A read whose record cannot be staged (here the staging table is out of the way: on SQLite
+/// the one in the reads' file) is answered with an error that shows nothing of the person; once
+/// the table is back the same read is answered and recorded.
 async fn a_read_whose_record_cannot_be_staged_is_not_answered(app: TestApp) {
     let office = office(&app).await;
     let p = person(&app, &office.anna, "Mariangela").await;
     let before = app.audit(1)[0].seq;
+    let schema = match app.engine {
+        Engine::Postgres => "",
+        Engine::Sqlite => "audit_reads.",
+    };
     let rename = |from: &str, to: &str| {
         let mut conn = connect(&app);
-        conn.batch_execute(&format!("ALTER TABLE {from} RENAME TO {to}"))
+        conn.batch_execute(&format!("ALTER TABLE {schema}{from} RENAME TO {to}"))
             .unwrap();
     };
     rename("audit_staged", "audit_staged_away");
@@ -711,15 +715,9 @@ async fn parallel_appends_on_many_connections_keep_the_chain_linear(app: TestApp
     assert_eq!(staged(&app), 0, "every staged record was chained");
 }
 
-/// Records staged and not yet chained.
-fn staged(app: &TestApp) -> i64 {
-    app.db()
-        .read(|c| {
-            Ok(socialcare_persistence::schema::audit_staged::table
-                .count()
-                .get_result(c)?)
-        })
-        .unwrap()
+/// Records staged and not yet chained (on SQLite in the reads' file too).
+fn staged(app: &TestApp) -> u64 {
+    app.db().read(audit::staged).unwrap().0
 }
 
 /// Without its head row (a database not migrated to the chain, or damaged) staging still works,
@@ -820,4 +818,99 @@ async fn a_walk_on_several_connections_checks_every_batch_in_order_and_finds_a_w
             "{readers} reader(s)"
         );
     }
+}
+
+/// SQLite stages the records of reads in a file of their own beside the database
+/// (`…-audit-reads`), so that a read leaves the database file, and the page caches of the reader
+/// connections, untouched. The chainer takes them from there in id order with the writes'
+/// records; the file only loses them in a transaction of its own after the one that chained them
+/// (the sequencer's `forget_chained_reads`), so a record still there after being chained (as a
+/// crash in between would leave it) is neither counted as staged nor chained twice.
+#[test]
+fn reads_stage_in_their_own_file_and_are_chained_once_on_sqlite() {
+    use socialcare_persistence::{Database, PoolOptions};
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let Some(test_db) = TestDatabase::create(Engine::Sqlite) else {
+        return;
+    };
+    let url = test_db.url();
+    let db = Database::connect(&url, &PoolOptions::default()).unwrap();
+    migrations::run_pending(&db).unwrap();
+    let count = |sql: &str| -> i64 {
+        db.read(|c| {
+            Ok(
+                diesel::sql_query(format!("SELECT count(*) AS n FROM {sql}"))
+                    .get_result::<Count>(c)?
+                    .n,
+            )
+        })
+        .unwrap()
+    };
+    let in_reads_file = || count("audit_reads.audit_staged");
+    let in_database = || count("main.audit_staged");
+    let path = url.strip_prefix("sqlite://").unwrap();
+    assert!(
+        socialcare_persistence::db::read_staging_path(std::path::Path::new(path)).exists(),
+        "the reads' file is beside the database"
+    );
+    let before = db.read(audit::verify).unwrap().head_seq;
+
+    // A read, a write, a read: the reads in their file, the write in the database's table.
+    let first = db.stage_read(audit_record(true)).unwrap();
+    let write = db.write(|c| audit::append(c, audit_record(false))).unwrap();
+    let second = db.stage_read(audit_record(true)).unwrap();
+    assert_eq!((in_reads_file(), in_database()), (2, 1));
+    assert_eq!(db.read(audit::staged).unwrap().0, 3);
+
+    // Chained in the order they were staged; the reads stay in their file, no longer staged.
+    assert_eq!(db.write(audit::settle).unwrap(), 3);
+    let report = db.read(audit::verify).unwrap();
+    assert!(report.intact(), "{report:?}");
+    assert_eq!(report.head_seq, before + 3);
+    let chained: Vec<(i64, DbUuid)> = db
+        .read(|c| {
+            Ok(audit_records::table
+                .select((audit_records::seq, audit_records::id))
+                .filter(audit_records::seq.gt(before))
+                .order(audit_records::seq.asc())
+                .load(c)?)
+        })
+        .unwrap();
+    assert_eq!(
+        chained,
+        vec![
+            (before + 1, DbUuid(first)),
+            (before + 2, DbUuid(write)),
+            (before + 3, DbUuid(second))
+        ]
+    );
+    assert_eq!((in_reads_file(), in_database()), (2, 0));
+    assert_eq!(db.read(audit::staged).unwrap(), (0, None));
+    assert!(!db.read(audit::any_staged).unwrap());
+
+    // Chaining again finds nothing: the reads left in the file are not chained twice.
+    assert_eq!(db.write(audit::settle).unwrap(), 0);
+    assert_eq!(db.read(audit::verify).unwrap().head_seq, before + 3);
+
+    // The sequencer's clean-up takes them out of the file, and only them.
+    let third = db.stage_read(audit_record(true)).unwrap();
+    assert_eq!(db.forget_chained_reads().unwrap(), 2);
+    assert_eq!(in_reads_file(), 1);
+    assert_eq!(db.write(audit::settle).unwrap(), 1);
+    let last = db
+        .read(|c| {
+            Ok(audit_records::table
+                .select(audit_records::id)
+                .order(audit_records::seq.desc())
+                .first::<DbUuid>(c)?)
+        })
+        .unwrap();
+    assert_eq!(last, DbUuid(third));
+    assert_eq!(db.forget_chained_reads().unwrap(), 1);
+    assert_eq!(in_reads_file(), 0);
+    assert!(db.read(audit::verify).unwrap().intact());
 }
