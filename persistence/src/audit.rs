@@ -374,6 +374,27 @@ pub fn read_staging_setup(schema: &str) -> String {
     )
 }
 
+std::thread_local! {
+    /// SQLite: whether the calling thread read the reads' file in its transaction since the
+    /// writer last asked ([`reads_file_was_read`]).
+    static READS_FILE_READ: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// SQLite: notes that the calling thread's transaction read the reads' file, whose snapshot is
+/// now pinned until that transaction ends.
+fn note_reads_file_read() {
+    READS_FILE_READ.with(|read| read.set(true));
+}
+
+/// SQLite: whether the calling thread's transaction read the reads' file since the last call
+/// (and forgets it). The writer asks after each write of a group and then commits the group at
+/// once: another file's snapshot, unlike the database's, can move while the group is open (the
+/// reads' records are staged by another connection), and a later write of the same group would
+/// read it as it was, missing what was staged meanwhile.
+pub(crate) fn reads_file_was_read() -> bool {
+    READS_FILE_READ.with(|read| read.replace(false))
+}
+
 /// SQLite: the reads' staged records not yet chained (a record stays in the reads' file until
 /// [`forget_chained_reads`] after the transaction that chained it, see [`chain_staged`]).
 const READS_WAITING: &str = "FROM audit_reads.audit_staged AS s
@@ -549,6 +570,7 @@ pub fn chain_staged(conn: &mut AnyConnection, limit: i64) -> Result<u64, StoreEr
     // which this transaction only reads (see `forget_chained_reads`).
     let mut from_table = staged.len();
     if let AnyConnection::Sqlite(c) = conn {
+        note_reads_file_read();
         let reads: Vec<StagedRow> =
             diesel::sql_query(format!("SELECT s.* {READS_WAITING} ORDER BY s.id LIMIT ?"))
                 .bind::<diesel::sql_types::BigInt, _>(limit)
@@ -625,8 +647,10 @@ pub fn settle(conn: &mut AnyConnection) -> Result<u64, StoreError> {
 /// How many records are staged, and the `occurred_at` of the oldest (for the backlog gauges).
 /// On SQLite the reads' file counts too (its records not yet chained).
 pub fn staged(conn: &mut AnyConnection) -> Result<(u64, Option<DateTime<Utc>>), StoreError> {
-    let mut count: i64 = audit_staged::table.count().get_result(conn)?;
-    let mut oldest: Option<DbInstant> = if count > 0 {
+    // The reads' file first (see `reads_waiting`).
+    let reads = reads_waiting(conn, false)?;
+    let count: i64 = audit_staged::table.count().get_result(conn)?;
+    let oldest: Option<DbInstant> = if count > 0 {
         audit_staged::table
             .select(audit_staged::occurred_at)
             .order(audit_staged::occurred_at.asc())
@@ -635,18 +659,34 @@ pub fn staged(conn: &mut AnyConnection) -> Result<(u64, Option<DateTime<Utc>>), 
     } else {
         None
     };
-    if let AnyConnection::Sqlite(c) = conn {
-        let reads: ReadsWaiting = diesel::sql_query(format!(
-            "SELECT count(*) AS count, min(s.occurred_at) AS oldest {READS_WAITING}"
-        ))
-        .get_result(c)?;
-        count += reads.count;
-        oldest = match (oldest, reads.oldest) {
-            (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
-            (a, b) => a.or(b),
-        };
-    }
-    Ok((u64::try_from(count).unwrap_or(0), oldest.map(|t| t.0)))
+    let oldest = match (oldest, reads.oldest) {
+        (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+        (a, b) => a.or(b),
+    };
+    Ok((
+        u64::try_from(count + reads.count).unwrap_or(0),
+        oldest.map(|t| t.0),
+    ))
+}
+
+/// SQLite: the reads' records waiting in their file, counted (`any`: whether there is one) with
+/// the oldest; nothing on PostgreSQL. Called before the database's own table is read, so that
+/// the file's snapshot is not younger than the database's: a record taken out of the file
+/// ([`forget_chained_reads`]) was chained before, and is then seen chained.
+fn reads_waiting(conn: &mut AnyConnection, any: bool) -> Result<ReadsWaiting, StoreError> {
+    let AnyConnection::Sqlite(c) = conn else {
+        return Ok(ReadsWaiting {
+            count: 0,
+            oldest: None,
+        });
+    };
+    note_reads_file_read();
+    let sql = if any {
+        format!("SELECT count(*) AS count, NULL AS oldest FROM (SELECT 1 {READS_WAITING} LIMIT 1)")
+    } else {
+        format!("SELECT count(*) AS count, min(s.occurred_at) AS oldest {READS_WAITING}")
+    };
+    Ok(diesel::sql_query(sql).get_result(c)?)
 }
 
 /// The reads' records waiting in their file (SQLite), for [`staged`].
@@ -661,22 +701,15 @@ struct ReadsWaiting {
 /// Whether any record is staged (a cheap read, to skip a write transaction); on SQLite in the
 /// reads' file too.
 pub fn any_staged(conn: &mut AnyConnection) -> Result<bool, StoreError> {
+    if reads_waiting(conn, true)?.count > 0 {
+        return Ok(true);
+    }
     let first: Option<DbUuid> = audit_staged::table
         .select(audit_staged::id)
         .order(audit_staged::id.asc())
         .first(conn)
         .optional()?;
-    if first.is_some() {
-        return Ok(true);
-    }
-    if let AnyConnection::Sqlite(c) = conn {
-        let reads: ReadsWaiting = diesel::sql_query(format!(
-            "SELECT count(*) AS count, NULL AS oldest FROM (SELECT 1 {READS_WAITING} LIMIT 1)"
-        ))
-        .get_result(c)?;
-        return Ok(reads.count > 0);
-    }
-    Ok(false)
+    Ok(first.is_some())
 }
 
 /// Rows of records inserted per statement (17 parameters a row).

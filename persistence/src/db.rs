@@ -833,6 +833,8 @@ impl SqliteWriter {
         }
         // The first write of a group runs in the group's transaction itself (on error the
         // transaction, holding nothing else, is rolled back); the others in a savepoint of it.
+        // Forget a read of the reads' file noted outside the writer (a reader's transaction).
+        crate::audit::reads_file_was_read();
         let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             if first { f(conn) } else { conn.transaction(f) }
         }));
@@ -877,7 +879,10 @@ impl SqliteWriter {
         if result.is_ok() {
             group.members += 1;
         }
-        if self.queued.load(Ordering::SeqCst) > 0
+        // A write that read the reads' file closes its group (see `audit::reads_file_was_read`).
+        let closes = crate::audit::reads_file_was_read();
+        if !closes
+            && self.queued.load(Ordering::SeqCst) > 0
             && group.members < GROUP_MAX_MEMBERS
             && group.opened_at.elapsed() < GROUP_MAX_OPEN
         {
@@ -894,7 +899,7 @@ impl SqliteWriter {
                 }
             };
         }
-        // Nobody queued behind, or the group is full: commit it.
+        // Nobody queued behind, the group is full, or it read the reads' file: commit it.
         let members = group.members as u64;
         let settlement = Arc::clone(&group.settlement);
         state.group = None;
