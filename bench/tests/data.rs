@@ -57,17 +57,8 @@ impl TempSqlite {
 
 impl Drop for TempSqlite {
     fn drop(&mut self) {
-        for suffix in [
-            "",
-            "-wal",
-            "-shm",
-            "-audit-reads",
-            "-audit-reads-wal",
-            "-audit-reads-shm",
-        ] {
-            let mut p = self.0.clone().into_os_string();
-            p.push(suffix);
-            let _ = std::fs::remove_file(p);
+        for file in socialcare_persistence::db::sqlite_files(&self.0) {
+            let _ = std::fs::remove_file(file);
         }
     }
 }

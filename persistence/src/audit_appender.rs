@@ -328,15 +328,8 @@ mod tests {
         assert!(!appender.idle_but(1));
         appender.waiting.fetch_sub(1, Ordering::AcqRel);
         drop(alone);
-        for suffix in [
-            "",
-            "-wal",
-            "-shm",
-            "-audit-reads",
-            "-audit-reads-wal",
-            "-audit-reads-shm",
-        ] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        for file in crate::db::sqlite_files(&path) {
+            let _ = std::fs::remove_file(file);
         }
     }
 }

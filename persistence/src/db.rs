@@ -98,12 +98,7 @@ impl DbTarget {
                 Ok(AnyConnection::Postgresql(conn))
             }
             Self::Sqlite(path) => {
-                let as_str = path.to_str().ok_or_else(|| {
-                    ConnectionError::BadConnection("the SQLite path is not valid UTF-8".into())
-                })?;
-                let mut conn = SqliteConnection::establish(as_str)?;
-                conn.batch_execute(SQLITE_PRAGMAS)
-                    .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                let mut conn = establish_sqlite(path)?;
                 // The reads' audit records are staged in a file of their own, beside the
                 // database (see `read_staging_path`); every connection sees it as `audit_reads`
                 // (the sequencer chains from it, the gauges count it).
@@ -134,13 +129,7 @@ impl DbTarget {
             return None;
         };
         Some((|| {
-            let staging = read_staging_path(path);
-            let as_str = staging.to_str().ok_or_else(|| {
-                ConnectionError::BadConnection("the SQLite path is not valid UTF-8".into())
-            })?;
-            let mut conn = SqliteConnection::establish(as_str)?;
-            conn.batch_execute(SQLITE_PRAGMAS)
-                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+            let mut conn = establish_sqlite(&read_staging_path(path))?;
             conn.batch_execute(&crate::audit::read_staging_setup("main"))
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
             diesel::sql_query(format!(
@@ -153,6 +142,17 @@ impl DbTarget {
             Ok(AnyConnection::Sqlite(conn))
         })())
     }
+}
+
+/// Opens a SQLite file with the settings of every connection ([`SQLITE_PRAGMAS`]).
+fn establish_sqlite(path: &Path) -> Result<SqliteConnection, ConnectionError> {
+    let as_str = path.to_str().ok_or_else(|| {
+        ConnectionError::BadConnection("the SQLite path is not valid UTF-8".into())
+    })?;
+    let mut conn = SqliteConnection::establish(as_str)?;
+    conn.batch_execute(SQLITE_PRAGMAS)
+        .map_err(ConnectionError::CouldntSetupConfiguration)?;
+    Ok(conn)
 }
 
 /// The settings of every SQLite connection. WAL lets readers proceed while one writer writes;
@@ -183,6 +183,26 @@ pub fn read_staging_path(database: &Path) -> PathBuf {
     let mut path = database.as_os_str().to_owned();
     path.push("-audit-reads");
     PathBuf::from(path)
+}
+
+/// SQLite: every file of a database: the file itself, its WAL and shared memory, and the same
+/// three of the reads' file ([`read_staging_path`]); what to copy or remove together.
+pub fn sqlite_files(database: &Path) -> Vec<PathBuf> {
+    [
+        "",
+        "-wal",
+        "-shm",
+        "-audit-reads",
+        "-audit-reads-wal",
+        "-audit-reads-shm",
+    ]
+    .iter()
+    .map(|suffix| {
+        let mut path = database.as_os_str().to_owned();
+        path.push(suffix);
+        PathBuf::from(path)
+    })
+    .collect()
 }
 
 /// Whether the SQLite library keeps one plan per statement whatever the values bound to it (the

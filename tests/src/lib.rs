@@ -248,17 +248,8 @@ impl Drop for TestDatabase {
     fn drop(&mut self) {
         match self {
             Self::Sqlite(path) => {
-                for suffix in [
-                    "",
-                    "-wal",
-                    "-shm",
-                    "-audit-reads",
-                    "-audit-reads-wal",
-                    "-audit-reads-shm",
-                ] {
-                    let mut p = path.clone().into_os_string();
-                    p.push(suffix);
-                    let _ = std::fs::remove_file(p);
+                for file in socialcare_persistence::db::sqlite_files(path) {
+                    let _ = std::fs::remove_file(file);
                 }
             }
             Self::Postgres { .. } => self.drop_now(),
