@@ -670,9 +670,11 @@ pub fn staged(conn: &mut AnyConnection) -> Result<(u64, Option<DateTime<Utc>>), 
 }
 
 /// SQLite: the reads' records waiting in their file, counted (`any`: whether there is one) with
-/// the oldest; nothing on PostgreSQL. Called before the database's own table is read, so that
-/// the file's snapshot is not younger than the database's: a record taken out of the file
-/// ([`forget_chained_reads`]) was chained before, and is then seen chained.
+/// the oldest; nothing on PostgreSQL. A statement that reads the file alone comes first, so that,
+/// called first in a read transaction, the file's snapshot is taken before the database's: a
+/// record taken out of the file ([`forget_chained_reads`]) was chained before, and is then seen
+/// chained, never neither staged nor chained. (On the writer the database cannot change during
+/// the transaction anyway.)
 fn reads_waiting(conn: &mut AnyConnection, any: bool) -> Result<ReadsWaiting, StoreError> {
     let AnyConnection::Sqlite(c) = conn else {
         return Ok(ReadsWaiting {
@@ -681,6 +683,10 @@ fn reads_waiting(conn: &mut AnyConnection, any: bool) -> Result<ReadsWaiting, St
         });
     };
     note_reads_file_read();
+    diesel::connection::SimpleConnection::batch_execute(
+        c,
+        "SELECT count(*) FROM audit_reads.audit_staged",
+    )?;
     let sql = if any {
         format!("SELECT count(*) AS count, NULL AS oldest FROM (SELECT 1 {READS_WAITING} LIMIT 1)")
     } else {

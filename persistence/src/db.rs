@@ -102,15 +102,11 @@ impl DbTarget {
                 // The reads' audit records are staged in a file of their own, beside the
                 // database (see `read_staging_path`); every connection sees it as `audit_reads`
                 // (the sequencer chains from it, the gauges count it).
-                diesel::sql_query(format!(
-                    "ATTACH DATABASE ? AS {}",
-                    crate::audit::READ_STAGING_SCHEMA
-                ))
-                .bind::<diesel::sql_types::Text, _>(
-                    read_staging_path(path).to_string_lossy().into_owned(),
-                )
-                .execute(&mut conn)
-                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                attach(
+                    &mut conn,
+                    &read_staging_path(path),
+                    crate::audit::READ_STAGING_SCHEMA,
+                )?;
                 conn.batch_execute(&crate::audit::read_staging_setup(
                     crate::audit::READ_STAGING_SCHEMA,
                 ))
@@ -119,29 +115,26 @@ impl DbTarget {
             }
         }
     }
+}
 
-    /// SQLite: opens the file where the audit records of reads are staged
-    /// ([`read_staging_path`]) as a database of its own, with its staging table, for
-    /// [`Database::stage_read`]. `None` on PostgreSQL, where a read stages its record with its
-    /// own transaction.
-    fn connect_read_staging(&self) -> Option<Result<AnyConnection, ConnectionError>> {
-        let Self::Sqlite(path) = self else {
-            return None;
-        };
-        Some((|| {
-            let mut conn = establish_sqlite(&read_staging_path(path))?;
-            conn.batch_execute(&crate::audit::read_staging_setup("main"))
-                .map_err(ConnectionError::CouldntSetupConfiguration)?;
-            diesel::sql_query(format!(
-                "ATTACH DATABASE ? AS {}",
-                crate::audit::TRAIL_SCHEMA
-            ))
-            .bind::<diesel::sql_types::Text, _>(path.to_string_lossy().into_owned())
-            .execute(&mut conn)
-            .map_err(ConnectionError::CouldntSetupConfiguration)?;
-            Ok(AnyConnection::Sqlite(conn))
-        })())
-    }
+/// SQLite: opens the file where the audit records of reads are staged ([`read_staging_path`])
+/// as a database of its own, with its staging table, and attaches `database` as
+/// [`crate::audit::TRAIL_SCHEMA`] (for [`crate::audit::forget_chained_reads`]).
+fn connect_read_staging(database: &Path) -> Result<AnyConnection, ConnectionError> {
+    let mut conn = establish_sqlite(&read_staging_path(database))?;
+    conn.batch_execute(&crate::audit::read_staging_setup("main"))
+        .map_err(ConnectionError::CouldntSetupConfiguration)?;
+    attach(&mut conn, database, crate::audit::TRAIL_SCHEMA)?;
+    Ok(AnyConnection::Sqlite(conn))
+}
+
+/// SQLite: attaches the file at `path` to `conn` as `schema`.
+fn attach(conn: &mut SqliteConnection, path: &Path, schema: &str) -> Result<(), ConnectionError> {
+    diesel::sql_query(format!("ATTACH DATABASE ? AS {schema}"))
+        .bind::<diesel::sql_types::Text, _>(path.to_string_lossy().into_owned())
+        .execute(conn)
+        .map_err(ConnectionError::CouldntSetupConfiguration)?;
+    Ok(())
 }
 
 /// Opens a SQLite file with the settings of every connection ([`SQLITE_PRAGMAS`]).
@@ -361,9 +354,8 @@ pub struct Database {
     pool: Pool<Manager>,
     engine: Engine,
     sqlite_writer: Option<Arc<SqliteWriter>>,
-    /// SQLite: the connection that stages the records of reads ([`Database::stage_read`]),
-    /// opened on first use and again after an error.
-    read_stager: Option<Arc<Mutex<Option<AnyConnection>>>>,
+    /// SQLite: the connection that stages the records of reads ([`Database::stage_read`]).
+    read_stager: Option<Arc<ReadStager>>,
     target: DbTarget,
 }
 
@@ -406,7 +398,13 @@ impl Database {
             pool,
             engine,
             sqlite_writer: (engine == Engine::Sqlite).then(|| Arc::new(SqliteWriter::default())),
-            read_stager: (engine == Engine::Sqlite).then(|| Arc::new(Mutex::new(None))),
+            read_stager: match &target {
+                DbTarget::Sqlite(path) => Some(Arc::new(ReadStager {
+                    database: path.clone(),
+                    conn: Mutex::new(None),
+                })),
+                DbTarget::Postgres(_) => None,
+            },
             target,
         })
     }
@@ -594,55 +592,20 @@ impl Database {
     /// page caches of the reader connections untouched. On PostgreSQL one statement on a pooled
     /// connection, its own transaction.
     pub fn stage_read(&self, record: crate::audit::NewAuditRecord) -> Result<Uuid, StoreError> {
-        if self.read_stager.is_none() {
-            return self.write_statement(|c| crate::audit::append(c, record));
+        match &self.read_stager {
+            Some(stager) => stager.run(|c| crate::audit::append(c, record)),
+            None => self.write_statement(|c| crate::audit::append(c, record)),
         }
-        self.on_read_stager(|c| crate::audit::append(c, record))
     }
 
     /// SQLite: removes the reads' records already chained from their file
     /// ([`crate::audit::forget_chained_reads`]), on the connection that stages them; nothing on
     /// PostgreSQL. Returns how many.
     pub fn forget_chained_reads(&self) -> Result<u64, StoreError> {
-        if self.read_stager.is_none() {
-            return Ok(0);
+        match &self.read_stager {
+            Some(stager) => stager.run(crate::audit::forget_chained_reads),
+            None => Ok(0),
         }
-        self.on_read_stager(crate::audit::forget_chained_reads)
-    }
-
-    /// Runs `f` on the connection that stages the reads' records (SQLite), under its lock,
-    /// opening it when needed; after an error the connection is dropped.
-    fn on_read_stager<T, F>(&self, f: F) -> Result<T, StoreError>
-    where
-        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
-    {
-        let Some(stager) = &self.read_stager else {
-            return Err(StoreError::Internal(
-                "no file for the reads' records".into(),
-            ));
-        };
-        let mut slot = stager.lock().unwrap_or_else(PoisonError::into_inner);
-        let conn = match &mut *slot {
-            Some(conn) => conn,
-            empty => match self.target.connect_read_staging() {
-                Some(Ok(conn)) => empty.insert(conn),
-                Some(Err(error)) => {
-                    tracing::warn!(%error, "cannot open the file of the reads' audit records");
-                    return Err(StoreError::Unavailable);
-                }
-                None => {
-                    return Err(StoreError::Internal(
-                        "no file for the reads' records".into(),
-                    ));
-                }
-            },
-        };
-        let done = f(conn);
-        if done.is_err() {
-            // Not trusted again: the next use opens a fresh connection.
-            *slot = None;
-        }
-        done
     }
 
     /// A connection of its own for a background task (see [`Dedicated`]).
@@ -656,6 +619,40 @@ impl Database {
     /// Answers whether the database responds.
     pub fn ping(&self) -> Result<(), StoreError> {
         self.with_conn(|c| c.batch_execute("SELECT 1").map_err(StoreError::from))
+    }
+}
+
+/// SQLite: the one connection that writes the reads' file (see [`Database::stage_read`]),
+/// opened on first use and again after an error.
+struct ReadStager {
+    /// The database file, beside which the reads' file lies.
+    database: PathBuf,
+    conn: Mutex<Option<AnyConnection>>,
+}
+
+impl ReadStager {
+    /// Runs `f` on the connection, under its lock, opening it when needed; after an error the
+    /// connection is dropped, so that the next use opens a fresh one.
+    fn run<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
+    {
+        let mut slot = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        let conn = match &mut *slot {
+            Some(conn) => conn,
+            empty => match connect_read_staging(&self.database) {
+                Ok(conn) => empty.insert(conn),
+                Err(error) => {
+                    tracing::warn!(%error, "cannot open the file of the reads' audit records");
+                    return Err(StoreError::Unavailable);
+                }
+            },
+        };
+        let done = f(conn);
+        if done.is_err() {
+            *slot = None;
+        }
+        done
     }
 }
 
