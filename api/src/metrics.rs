@@ -10,7 +10,7 @@ use actix_web::{HttpResponse, web};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use prometheus::core::{Collector, Desc};
 use prometheus::proto::MetricFamily;
-use prometheus::{Encoder, Gauge, IntGauge, Opts, Registry, TextEncoder};
+use prometheus::{Encoder, Gauge, IntCounter, IntGauge, Opts, Registry, TextEncoder};
 use socialcare_persistence::{Database, audit_tree};
 
 /// The path of the metrics.
@@ -74,6 +74,8 @@ struct AuditLogCollector {
     size: IntGauge,
     staged: IntGauge,
     oldest: Gauge,
+    read_groups: IntCounter,
+    read_records: IntCounter,
 }
 
 impl AuditLogCollector {
@@ -94,6 +96,16 @@ impl AuditLogCollector {
                 "Age of the oldest audit record not yet in the tree (0 when none waits); \
                  stays under SOCIALCARE_AUDIT_MERGE_DELAY_MS when the sequencer keeps up.",
             ))?,
+            read_groups: IntCounter::with_opts(opts(
+                "audit_read_groups_total",
+                "Groups in which this process staged the audit records of reads (one \
+                 transaction each).",
+            ))?,
+            read_records: IntCounter::with_opts(opts(
+                "audit_read_records_total",
+                "Audit records of reads staged by this process; divided by \
+                 socialcare_audit_read_groups_total, the mean size of a group.",
+            ))?,
         })
     }
 }
@@ -103,6 +115,8 @@ impl Collector for AuditLogCollector {
         let mut desc = self.size.desc();
         desc.extend(self.staged.desc());
         desc.extend(self.oldest.desc());
+        desc.extend(self.read_groups.desc());
+        desc.extend(self.read_records.desc());
         desc
     }
 
@@ -131,9 +145,17 @@ impl Collector for AuditLogCollector {
                 tracing::warn!(%error, "the audit log's backlog could not be read for the metrics")
             }
         }
+        // Counted in memory: always current, whatever the database.
+        let (groups, records) = self.db.read_groups();
+        self.read_groups
+            .inc_by(groups.saturating_sub(self.read_groups.get()));
+        self.read_records
+            .inc_by(records.saturating_sub(self.read_records.get()));
         let mut families = self.size.collect();
         families.extend(self.staged.collect());
         families.extend(self.oldest.collect());
+        families.extend(self.read_groups.collect());
+        families.extend(self.read_records.collect());
         families
     }
 }

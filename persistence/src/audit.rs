@@ -442,8 +442,8 @@ pub fn append(conn: &mut AnyConnection, record: NewAuditRecord) -> Result<Uuid, 
 }
 
 /// Stages several records, in their order ([`append`] for each); returns their ids, in order.
-/// The appender ([`crate::audit_appender::Appender`]) stages the records of concurrent reads
-/// on SQLite's writer with one call.
+/// On SQLite a group of read records ([`crate::audit_appender::StagingGroup`]) is staged in the
+/// reads' file with one call.
 pub fn append_batch(
     conn: &mut AnyConnection,
     records: &[NewAuditRecord],
@@ -475,34 +475,64 @@ pub fn append_batch(
     Ok(ids)
 }
 
-/// PostgreSQL: the statements that stage `record` and commit the transaction it is in, as one
-/// simple-query text (`SET LOCAL synchronous_commit = off` first for a read, see
-/// [`set_asynchronous_read_commits`]; then the insert; then `COMMIT`), so that a read's record
-/// costs no round trip of its own ([`crate::db::Database::read_recorded`]). The values are
-/// literals: ids, the instant and the persons' bytes in forms made only of hexadecimal digits,
-/// dashes and the instant's punctuation; every text in dollar quotes whose tag it does not
-/// contain ([`dollar_quoted`]), which PostgreSQL takes literally whatever
-/// `standard_conforming_strings` says. A text holding a NUL character (which no PostgreSQL text
-/// can hold) is refused.
-pub fn staged_with_commit(record: &NewAuditRecord) -> Result<String, StoreError> {
-    if DISABLED_FOR_BENCHMARK {
-        return Ok("COMMIT".into());
+/// PostgreSQL: the statements that stage a group of records and commit the transaction they
+/// end, as one simple-query text (`BEGIN` first when `open`, for a group staged in a transaction
+/// of its own; then `SET LOCAL synchronous_commit = off` when every record is a read's, see
+/// [`set_asynchronous_read_commits`]; then one insert of every record; then `COMMIT`), so that
+/// a read that leads a group stages it in the round trip of its own commit
+/// ([`crate::db::Database::read_recorded`]). Returns the text and, per record in order, its
+/// staged id or why it was refused: a text holding a NUL character (which no PostgreSQL text can
+/// hold) leaves its record out of the insert. The values are literals: ids, the instant and the
+/// persons' bytes in forms made only of hexadecimal digits, dashes and the instant's
+/// punctuation; every text in dollar quotes whose tag it does not contain ([`dollar_quoted`]),
+/// which PostgreSQL takes literally whatever `standard_conforming_strings` says.
+pub fn staged_group_with_commit(
+    records: &[NewAuditRecord],
+    open: bool,
+) -> (String, Vec<Result<Uuid, StoreError>>) {
+    let mut sql = String::with_capacity(200 + 440 * records.len());
+    if open {
+        sql.push_str("BEGIN; ");
     }
+    if DISABLED_FOR_BENCHMARK {
+        sql.push_str("COMMIT");
+        return (sql, records.iter().map(|_| Ok(Uuid::nil())).collect());
+    }
+    let mut outcomes = Vec::with_capacity(records.len());
+    let mut rows = Vec::with_capacity(records.len());
+    for record in records {
+        match staged_values(record) {
+            Ok((id, values)) => {
+                outcomes.push(Ok(id));
+                rows.push(values);
+            }
+            Err(refused) => outcomes.push(Err(refused)),
+        }
+    }
+    if !rows.is_empty() {
+        if records.iter().all(asynchronous_commit) {
+            sql.push_str("SET LOCAL synchronous_commit = off; ");
+        }
+        sql.push_str(
+            "INSERT INTO audit_staged (id, occurred_at, actor_id, actor_username, actor_roles, \
+             action, resource_type, resource_id, outcome, request_id, client_addr, details, \
+             purpose, break_glass, persons) VALUES ",
+        );
+        sql.push_str(&rows.join(", "));
+        sql.push_str("; ");
+    }
+    sql.push_str("COMMIT");
+    (sql, outcomes)
+}
+
+/// One record's row of [`staged_group_with_commit`], `(…)`, with the id it is staged under.
+fn staged_values(record: &NewAuditRecord) -> Result<(Uuid, String), StoreError> {
     let row = StagedRow::of(record);
     let text = dollar_quoted;
     let optional = |value: &Option<String>| match value {
         Some(v) => dollar_quoted(v),
         None => Ok("NULL".to_owned()),
     };
-    let mut sql = String::with_capacity(640);
-    if asynchronous_commit(record) {
-        sql.push_str("SET LOCAL synchronous_commit = off; ");
-    }
-    sql.push_str(
-        "INSERT INTO audit_staged (id, occurred_at, actor_id, actor_username, actor_roles, \
-         action, resource_type, resource_id, outcome, request_id, client_addr, details, purpose, \
-         break_glass, persons) VALUES (",
-    );
     let values = [
         format!("'{}'::uuid", row.id.0),
         format!("'{}'::timestamptz", sqlite_instant_text(&row.occurred_at.0)),
@@ -521,9 +551,7 @@ pub fn staged_with_commit(record: &NewAuditRecord) -> Result<String, StoreError>
         if row.break_glass { "true" } else { "false" }.to_owned(),
         format!("decode('{}', 'hex')", hex::encode(&row.persons)),
     ];
-    sql.push_str(&values.join(", "));
-    sql.push_str("); COMMIT");
-    Ok(sql)
+    Ok((row.id.0, format!("({})", values.join(", "))))
 }
 
 /// `value` as a PostgreSQL dollar-quoted string constant, `$a$…$a$`, with a tag (`a`, `a1`,

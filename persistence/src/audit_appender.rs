@@ -1,25 +1,29 @@
-//! The appender of read records: the audit records of reads that do not stage their own.
+//! The staging of read records: the audit records of reads, staged by group commit.
 //!
 //! A read changes nothing but the trail, so its record need not share the read's transaction,
 //! only be committed before the answer: nothing is shown without its record, and a request
 //! whose record could not be staged answers an error. The sequencer chains the staged records
 //! later, in batches of hundreds ([`audit::chain_staged`]).
 //!
-//! On PostgreSQL a read stages its record in its own transaction ([`Reading::in_own_transaction`],
-//! [`Database::read_recorded`]: one insert into the staging table, sent with the `COMMIT` and
-//! committed asynchronously). Only the records of refused reads, whose transaction is rolled
-//! back, come here: with other reads under way they go to one thread per process, which stages
-//! them in batches on a connection of its own (while it writes a batch, the records that arrive
-//! queue for the next); alone, the request's own thread stages its record.
+//! Reads that finish at the same time stage their records together ([`StagingGroup`]): the
+//! first of them writes, in one transaction, its own record and those of every read that
+//! queued while the previous group was being written, and the others wait for that commit
+//! (group commit, as the SQLite writer does for writes). One transaction per group instead of
+//! one per read: on SQLite one commit of the reads' file, on PostgreSQL one transaction id, one
+//! insert of several rows and one commit record.
+//!
+//! On PostgreSQL the read runs in a `REPEATABLE READ` transaction ([`Reading::in_own_transaction`],
+//! [`Database::read_recorded`]); a read that leads a group inserts the group's records with its
+//! own `COMMIT`, in the same round trip, and a read that joins a group being written commits its
+//! transaction (which wrote nothing) and waits. Refused reads, whose transaction is rolled back,
+//! stage their records through the group from a transaction of their own.
 //!
 //! On SQLite every read reads on a pooled reader connection and its own thread then stages the
-//! record in the file of the reads' records ([`Database::stage_read`]), which leaves the
-//! database file, and so the page caches of the reader connections, untouched.
+//! record, through the group, in the file of the reads' records ([`Database::stage_read`]),
+//! which leaves the database file, and so the page caches of the reader connections, untouched.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Condvar, Mutex, PoisonError};
 
 use uuid::Uuid;
 
@@ -27,85 +31,233 @@ use crate::audit::{self, NewAuditRecord};
 use crate::db::{Database, Engine};
 use crate::error::StoreError;
 
-/// The most records one batch holds.
-pub const BATCH_MAX: usize = 256;
+/// The most records one group holds.
+pub const GROUP_MAX: usize = 256;
 
-/// How long a batch waits for the records of reads still running when it opened (see
-/// [`Appender::reading`]), counted from its first record.
-pub const GATHER_MAX: Duration = Duration::from_micros(500);
+/// The outcome of staging one record: its id, or why it was not staged.
+pub type Staged = Result<Uuid, StoreError>;
 
-type Answer = mpsc::Receiver<Result<Uuid, StoreError>>;
-
-struct Job {
-    record: NewAuditRecord,
-    reply: mpsc::SyncSender<Result<Uuid, StoreError>>,
+/// Read records waiting to be staged together (see the module's documentation).
+///
+/// A record joins ([`StagingGroup::join`]): when no group is being written, its caller leads a
+/// new group ([`Joined::Lead`]) made of its own record and those queued, writes it and reports
+/// each record's outcome ([`Batch::finish`]); otherwise it waits ([`StagingGroup::wait`]) until
+/// a group holding its record is finished, or until it may lead the next group itself. Every
+/// record is in exactly one group, and every caller learns the outcome of its own record.
+#[derive(Debug, Default)]
+pub struct StagingGroup {
+    state: Mutex<GroupState>,
+    turn: Condvar,
 }
 
-/// Hands read records to the appending thread (see the module's documentation). Cloning is
-/// cheap; the thread ends when the last clone is dropped.
+#[derive(Debug, Default)]
+struct GroupState {
+    /// Records waiting for a group, with their tickets, in the order they came.
+    queue: VecDeque<(u64, NewAuditRecord)>,
+    /// Whether a group is being written.
+    writing: bool,
+    /// The next ticket.
+    next: u64,
+    /// Outcomes of finished groups, by ticket, until their callers take them.
+    done: HashMap<u64, Staged>,
+    /// Groups finished, and the records they held (for the tests and the documentation's figures).
+    groups: u64,
+    records: u64,
+}
+
+/// What a record's caller does next (see [`StagingGroup`]).
+#[derive(Debug)]
+pub enum Joined<'a> {
+    /// Write this group (the caller's own record first) and [`Batch::finish`] it.
+    Lead(Batch<'a>),
+    /// The record waits in the queue: call [`StagingGroup::wait`] with this ticket.
+    Wait(u64),
+    /// The record's group was written: its outcome.
+    Done(Staged),
+}
+
+/// A group to write, led by the caller whose record comes first. Dropped without
+/// [`Batch::finish`] (a panic while writing), it reports an error for every record of the others
+/// and lets the next group start.
+#[derive(Debug)]
+pub struct Batch<'a> {
+    group: &'a StagingGroup,
+    tickets: Vec<u64>,
+    records: Vec<NewAuditRecord>,
+}
+
+impl StagingGroup {
+    fn lock(&self) -> std::sync::MutexGuard<'_, GroupState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Queues `record` and tells its caller what to do next.
+    pub fn join(&self, record: NewAuditRecord) -> Joined<'_> {
+        let mut state = self.lock();
+        let ticket = state.next;
+        state.next += 1;
+        state.queue.push_back((ticket, record));
+        self.turn_of(&mut state, ticket).unwrap_or(Joined::Wait(ticket))
+    }
+
+    /// Waits until the record of `ticket` was written by a group ([`Joined::Done`]) or its
+    /// caller may lead the next group ([`Joined::Lead`]).
+    pub fn wait(&self, ticket: u64) -> Joined<'_> {
+        let mut state = self.lock();
+        loop {
+            if let Some(next) = self.turn_of(&mut state, ticket) {
+                return next;
+            }
+            state = self
+                .turn
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// Stages `record` with the records of the others waiting: `write` is called by whichever
+    /// caller leads a group, with the group's records, and answers one outcome per record, in
+    /// order. Returns once the record's group is written.
+    pub fn stage<W>(&self, record: NewAuditRecord, mut write: W) -> Staged
+    where
+        W: FnMut(&[NewAuditRecord]) -> Vec<Staged>,
+    {
+        let mut joined = self.join(record);
+        loop {
+            joined = match joined {
+                Joined::Done(staged) => return staged,
+                Joined::Wait(ticket) => self.wait(ticket),
+                Joined::Lead(batch) => {
+                    let outcomes = write(batch.records());
+                    return batch.finish(outcomes);
+                }
+            };
+        }
+    }
+
+    /// Groups written so far and the records they held.
+    pub fn written(&self) -> (u64, u64) {
+        let state = self.lock();
+        (state.groups, state.records)
+    }
+
+    /// The outcome for `ticket`, or a group to lead when none is being written; `None`: wait.
+    fn turn_of(&self, state: &mut GroupState, ticket: u64) -> Option<Joined<'_>> {
+        if let Some(staged) = state.done.remove(&ticket) {
+            return Some(Joined::Done(staged));
+        }
+        if state.writing {
+            return None;
+        }
+        // No group is being written, so the record is still queued: whoever took it out would
+        // have reported its outcome before the group ended. It leads, first of its group.
+        let own = state.queue.iter().position(|(t, _)| *t == ticket)?;
+        let (own_ticket, own_record) = state.queue.remove(own)?;
+        let others = state.queue.len().min(GROUP_MAX - 1);
+        let mut tickets = Vec::with_capacity(others + 1);
+        let mut records = Vec::with_capacity(others + 1);
+        tickets.push(own_ticket);
+        records.push(own_record);
+        for (t, r) in state.queue.drain(..others) {
+            tickets.push(t);
+            records.push(r);
+        }
+        state.writing = true;
+        Some(Joined::Lead(Batch {
+            group: self,
+            tickets,
+            records,
+        }))
+    }
+}
+
+impl Batch<'_> {
+    /// The group's records, the leader's own first.
+    pub fn records(&self) -> &[NewAuditRecord] {
+        &self.records
+    }
+
+    /// Reports each record's outcome (in the order of [`Batch::records`]; a missing one is an
+    /// error), ends the group so that the next can start, and returns the leader's own.
+    pub fn finish(mut self, outcomes: Vec<Staged>) -> Staged {
+        let mut outcomes = outcomes.into_iter();
+        let tickets = std::mem::take(&mut self.tickets);
+        let count = tickets.len();
+        let mut state = self.group.lock();
+        let mut own = None;
+        for ticket in tickets {
+            let outcome = outcomes.next().unwrap_or_else(|| {
+                Err(StoreError::Internal(
+                    "a group of audit records reported too few outcomes".into(),
+                ))
+            });
+            if own.is_none() {
+                own = Some(outcome);
+            } else {
+                state.done.insert(ticket, outcome);
+            }
+        }
+        state.writing = false;
+        state.groups += 1;
+        state.records += u64::try_from(count).unwrap_or(0);
+        drop(state);
+        self.group.turn.notify_all();
+        own.unwrap_or_else(|| Err(StoreError::Internal("an empty group of audit records".into())))
+    }
+}
+
+impl Drop for Batch<'_> {
+    fn drop(&mut self) {
+        if self.tickets.is_empty() {
+            return;
+        }
+        let mut state = self.group.lock();
+        for ticket in self.tickets.iter().skip(1) {
+            state.done.insert(
+                *ticket,
+                Err(StoreError::Internal(
+                    "the group staging this audit record failed".into(),
+                )),
+            );
+        }
+        state.writing = false;
+        drop(state);
+        self.group.turn.notify_all();
+    }
+}
+
+/// Hands the records of reads to their staging (see the module's documentation). Cloning is
+/// cheap.
 #[derive(Clone)]
 pub struct Appender {
-    jobs: mpsc::Sender<Job>,
-    /// Reads under way in this process, whose records will follow.
-    reading: Arc<AtomicUsize>,
-    /// Records handed to the thread and not yet answered.
-    waiting: Arc<AtomicUsize>,
-    /// Where a read alone appends its record from its own thread.
     db: Database,
 }
 
-/// A read under way (see [`Appender::reading`]): [`Reading::append`] hands over its record;
-/// dropping it without says that it has none.
+/// A read under way (see [`Appender::reading`]): [`Reading::append`] stages its record.
 #[derive(Debug)]
 pub struct Reading {
-    appender: Appender,
+    db: Database,
 }
 
 impl Reading {
-    /// Whether the read should stage its record in its own transaction
-    /// ([`Database::read_recorded`]): on PostgreSQL, where the record is one insert into the
-    /// staging table, sent with the read's `COMMIT`. Not on SQLite, where that transaction would
-    /// run on the writer and commit to the database file, making every reader connection
-    /// discard its page cache: there the read runs on a reader connection and
-    /// [`Reading::append`] stages its record in the reads' file. Never in the unaudited
-    /// benchmark build, which has no record to stage and keeps the read-only path.
+    /// Whether the read should run with its record in its own transaction
+    /// ([`Database::read_recorded`]): on PostgreSQL, where a read that leads a group inserts
+    /// the group's records with its `COMMIT`. Not on SQLite, where that transaction would run on
+    /// the writer and commit to the database file, making every reader connection discard its
+    /// page cache: there the read runs on a reader connection and [`Reading::append`] stages its
+    /// record in the reads' file. Never in the unaudited benchmark build, which has no record to
+    /// stage and keeps the read-only path.
     pub fn in_own_transaction(&self) -> bool {
-        !audit::DISABLED_FOR_BENCHMARK && self.appender.db.engine() == Engine::Postgres
+        !audit::DISABLED_FOR_BENCHMARK && self.db.engine() == Engine::Postgres
     }
 
-    /// Stages the read's record and returns its id once it is committed; the read is no longer
-    /// under way once its record is handed over. On SQLite from the calling thread, in the
-    /// reads' file ([`Database::stage_read`]); on PostgreSQL likewise when no other read of the
-    /// process is under way and no record waits for the thread, otherwise with the records of
-    /// the other reads that wait at the same time, by the appender thread. Blocks: call it from
-    /// a blocking task, after the read's transaction has ended.
+    /// Stages the record of a read whose transaction has ended (or was refused) and returns its
+    /// id once it is committed ([`Database::stage_read`]). Blocks: call it from a blocking task.
     pub fn append(self, record: NewAuditRecord) -> Result<Uuid, StoreError> {
         if audit::DISABLED_FOR_BENCHMARK {
             return Ok(Uuid::nil());
         }
-        if self.appender.db.engine() == Engine::Sqlite || self.appender.idle_but(1) {
-            let db = self.appender.db.clone();
-            drop(self);
-            return db.stage_read(record);
-        }
-        let answer = self.appender.send(record)?;
-        drop(self);
-        answer
-            .recv()
-            .map_err(|_| StoreError::Internal("the audit appender has stopped".into()))?
-    }
-}
-
-/// The id of a batch of one.
-fn one(ids: Result<Vec<Uuid>, StoreError>) -> Result<Uuid, StoreError> {
-    ids?.into_iter()
-        .next()
-        .ok_or_else(|| StoreError::Internal("an audit batch returned no id".into()))
-}
-
-impl Drop for Reading {
-    fn drop(&mut self) {
-        self.appender.reading.fetch_sub(1, Ordering::AcqRel);
+        self.db.stage_read(record)
     }
 }
 
@@ -116,128 +268,15 @@ impl std::fmt::Debug for Appender {
 }
 
 impl Appender {
-    /// Starts the appending thread, with a connection of its own to `db`.
+    /// The staging of the read records of `db`.
     pub fn start(db: &Database) -> Result<Self, StoreError> {
-        let (jobs, queue) = mpsc::channel::<Job>();
-        let reading = Arc::new(AtomicUsize::new(0));
-        let under_way = Arc::clone(&reading);
-        let waiting = Arc::new(AtomicUsize::new(0));
-        let answered = Arc::clone(&waiting);
-        let mut conn = db.dedicated();
-        let db = db.clone();
-        std::thread::Builder::new()
-            .name("audit-appender".into())
-            .spawn(move || {
-                while let Ok(first) = queue.recv() {
-                    let batch = gather(&queue, first, &under_way);
-                    let records = batch.len();
-                    write(&mut conn, batch);
-                    answered.fetch_sub(records, Ordering::AcqRel);
-                }
-            })
-            .map_err(|e| {
-                StoreError::Internal(format!("the audit appender could not start: {e}"))
-            })?;
-        Ok(Self {
-            jobs,
-            reading,
-            waiting,
-            db,
-        })
+        Ok(Self { db: db.clone() })
     }
 
-    /// Marks a read under way until its record is handed over with [`Reading::append`] (or the
-    /// guard is dropped: a read that ends without a record). A batch waits a little (at most
-    /// [`GATHER_MAX`]) for the records of the reads under way, so that under load one
-    /// statement appends several records instead of one each; with no other read under way it
-    /// does not wait.
+    /// A read about to run, whose record [`Reading::append`] stages.
     pub fn reading(&self) -> Reading {
-        self.reading.fetch_add(1, Ordering::AcqRel);
         Reading {
-            appender: self.clone(),
-        }
-    }
-
-    /// Whether `reads` reads are under way in the process (the caller's own) and no record is
-    /// waiting for the thread: a record appended now would have no batch to join.
-    fn idle_but(&self, reads: usize) -> bool {
-        self.reading.load(Ordering::Acquire) == reads && self.waiting.load(Ordering::Acquire) == 0
-    }
-
-    /// Queues a record; the answer comes on the returned channel.
-    fn send(&self, record: NewAuditRecord) -> Result<Answer, StoreError> {
-        let (reply, answer) = mpsc::sync_channel(1);
-        if audit::DISABLED_FOR_BENCHMARK {
-            let _ = reply.send(Ok(Uuid::nil()));
-            return Ok(answer);
-        }
-        self.waiting.fetch_add(1, Ordering::AcqRel);
-        if self.jobs.send(Job { record, reply }).is_err() {
-            self.waiting.fetch_sub(1, Ordering::AcqRel);
-            return Err(StoreError::Internal(
-                "the audit appender has stopped".into(),
-            ));
-        }
-        Ok(answer)
-    }
-}
-
-/// A batch from its first job: what is queued, then what the reads under way hand over within
-/// [`GATHER_MAX`] of the first.
-fn gather(queue: &mpsc::Receiver<Job>, first: Job, under_way: &AtomicUsize) -> Vec<Job> {
-    let deadline = Instant::now() + GATHER_MAX;
-    let mut batch = vec![first];
-    while batch.len() < BATCH_MAX {
-        match queue.try_recv() {
-            Ok(job) => {
-                batch.push(job);
-                continue;
-            }
-            Err(mpsc::TryRecvError::Disconnected) => break,
-            Err(mpsc::TryRecvError::Empty) => {}
-        }
-        if under_way.load(Ordering::Acquire) == 0 {
-            break;
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            break;
-        }
-        match queue.recv_timeout(deadline - now) {
-            Ok(job) => batch.push(job),
-            Err(_) => break,
-        }
-    }
-    batch
-}
-
-/// Stages a batch in one transaction and answers each of its requests. When the batch fails as
-/// a whole, each of its records is tried alone, so that one record the database refuses fails
-/// only its own request.
-fn write(conn: &mut crate::db::Dedicated, batch: Vec<Job>) {
-    let (records, replies): (Vec<NewAuditRecord>, Vec<_>) =
-        batch.into_iter().map(|j| (j.record, j.reply)).unzip();
-    match conn.write::<_, StoreError, _>(|c| audit::append_batch(c, &records)) {
-        Ok(ids) => {
-            for (reply, id) in replies.into_iter().zip(ids) {
-                // A request that gave up waiting (its task was dropped) no longer listens.
-                let _ = reply.send(Ok(id));
-            }
-        }
-        Err(error) if replies.len() == 1 => {
-            tracing::warn!(%error, "the record of a read could not be staged in the audit trail");
-            for reply in replies {
-                let _ = reply.send(Err(error.clone()));
-            }
-        }
-        Err(error) => {
-            tracing::warn!(%error, records = replies.len(), "a batch of read records failed; staging them one by one");
-            for (reply, record) in replies.into_iter().zip(records) {
-                let appended = conn.write_statement(|c| {
-                    one(audit::append_batch(c, std::slice::from_ref(&record)))
-                });
-                let _ = reply.send(appended);
-            }
+            db: self.db.clone(),
         }
     }
 }
@@ -245,91 +284,145 @@ fn write(conn: &mut crate::db::Dedicated, batch: Vec<Job>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Barrier};
+    use std::time::Duration;
 
-    fn job() -> Job {
-        let (reply, _) = mpsc::sync_channel(1);
-        Job {
-            record: NewAuditRecord {
-                occurred_at: chrono::Utc::now(),
-                actor_id: None,
-                actor_username: None,
-                actor_roles: Vec::new(),
-                action: "test.read".into(),
-                resource_type: "test".into(),
-                resource_id: None,
-                outcome: audit::Outcome::Success,
-                request_id: None,
-                client_addr: None,
-                details: None,
-                persons: Vec::new(),
-                purpose: None,
-                break_glass: false,
-                read_only: true,
-            },
-            reply,
+    fn record(action: &str) -> NewAuditRecord {
+        NewAuditRecord {
+            occurred_at: chrono::Utc::now(),
+            actor_id: None,
+            actor_username: None,
+            actor_roles: Vec::new(),
+            action: action.into(),
+            resource_type: "test".into(),
+            resource_id: None,
+            outcome: audit::Outcome::Success,
+            request_id: None,
+            client_addr: None,
+            details: None,
+            persons: Vec::new(),
+            purpose: None,
+            break_glass: false,
+            read_only: true,
         }
     }
 
-    #[test]
-    fn a_batch_takes_what_is_queued_and_waits_only_while_reads_are_under_way() {
-        let (jobs, queue) = mpsc::channel();
-        for _ in 0..3 {
-            jobs.send(job()).unwrap();
+    /// An id that says which record it was given for.
+    fn id_of(action: &str) -> Uuid {
+        let mut bytes = [0_u8; 16];
+        for (i, b) in action.bytes().enumerate() {
+            bytes[i % 16] ^= b.rotate_left(u32::try_from(i / 16).unwrap_or(0));
         }
-        let idle = AtomicUsize::new(0);
-        let started = Instant::now();
-        let batch = gather(&queue, job(), &idle);
-        assert_eq!(batch.len(), 4, "the first and the three queued");
-        assert!(
-            started.elapsed() < GATHER_MAX * 20,
-            "no read under way: no waiting"
-        );
-
-        // One read under way that never hands over: the batch waits for it, at most GATHER_MAX.
-        let busy = AtomicUsize::new(1);
-        let started = Instant::now();
-        let batch = gather(&queue, job(), &busy);
-        assert_eq!(batch.len(), 1);
-        assert!(started.elapsed() >= GATHER_MAX, "{:?}", started.elapsed());
-
-        // Never more than BATCH_MAX.
-        for _ in 0..BATCH_MAX + 5 {
-            jobs.send(job()).unwrap();
-        }
-        assert_eq!(gather(&queue, job(), &idle).len(), BATCH_MAX);
-        // The next batch: its own first record and the 6 left in the queue.
-        assert_eq!(gather(&queue, job(), &idle).len(), 7);
+        Uuid::from_bytes(bytes)
     }
 
     #[test]
-    fn a_record_is_staged_by_its_own_thread_only_while_no_other_read_is_under_way_and_none_waits() {
-        let path = std::env::temp_dir().join(format!("appender-{}.db", Uuid::new_v4()));
-        let db = Database::connect(
-            &format!("sqlite://{}", path.display()),
-            &crate::db::PoolOptions::default(),
-        )
-        .unwrap();
-        let appender = Appender::start(&db).unwrap();
-        let first = appender.reading();
-        assert!(appender.idle_but(1));
-        let second = appender.reading();
-        assert!(!appender.idle_but(1), "the first is still under way");
-        assert!(
-            !second.in_own_transaction(),
-            "SQLite: a read never stages its record on the writer"
-        );
-        drop(first);
-        drop(second);
-        assert_eq!(appender.reading.load(Ordering::Acquire), 0);
-        let alone = appender.reading();
-        assert!(appender.idle_but(1), "both have ended");
-        // A record waiting for the thread: the next record has a batch to join.
-        appender.waiting.fetch_add(1, Ordering::AcqRel);
-        assert!(!appender.idle_but(1));
-        appender.waiting.fetch_sub(1, Ordering::AcqRel);
-        drop(alone);
-        for file in crate::db::sqlite_files(&path) {
-            let _ = std::fs::remove_file(file);
+    fn records_that_come_while_a_group_is_written_are_staged_by_one_next_group_each_answered_its_own()
+     {
+        const CALLERS: usize = 8;
+        let group = Arc::new(StagingGroup::default());
+        let writes = Arc::new(AtomicUsize::new(0));
+        let start = Arc::new(Barrier::new(CALLERS));
+        let callers: Vec<_> = (0..CALLERS)
+            .map(|n| {
+                let (group, writes, start) = (group.clone(), writes.clone(), start.clone());
+                std::thread::spawn(move || {
+                    let action = format!("read.{n}");
+                    if n > 0 {
+                        // The first leads a slow group; the others come while it is written.
+                        start.wait();
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    let staged = group.stage(record(&action), |records| {
+                        if writes.fetch_add(1, Ordering::SeqCst) == 0 {
+                            start.wait();
+                            std::thread::sleep(Duration::from_millis(400));
+                        }
+                        records.iter().map(|r| Ok(id_of(&r.action))).collect()
+                    });
+                    assert_eq!(staged.unwrap(), id_of(&action), "each caller its own id");
+                })
+            })
+            .collect();
+        for caller in callers {
+            caller.join().unwrap();
         }
+        assert_eq!(
+            group.written(),
+            (2, CALLERS as u64),
+            "the first alone, then the seven that came while it was written, in one group"
+        );
+    }
+
+    #[test]
+    fn a_refused_record_fails_only_its_own_caller() {
+        let group = StagingGroup::default();
+        // Two records queued behind a group being written.
+        let Joined::Lead(first) = group.join(record("first")) else {
+            panic!("nothing is being written: the first leads")
+        };
+        let Joined::Wait(good) = group.join(record("good")) else {
+            panic!("a group is being written: the record waits")
+        };
+        let Joined::Wait(bad) = group.join(record("bad")) else {
+            panic!("a group is being written: the record waits")
+        };
+        assert_eq!(first.finish(vec![Ok(id_of("first"))]).unwrap(), id_of("first"));
+
+        // The next group: whichever waiting caller comes first leads it, with both records.
+        let Joined::Lead(next) = group.wait(bad) else {
+            panic!("no group is being written: the waiting record leads")
+        };
+        let actions: Vec<_> = next.records().iter().map(|r| r.action.clone()).collect();
+        assert_eq!(actions, ["bad", "good"], "its own first, then the queue");
+        let refused = StoreError::Internal("refused".into());
+        assert_eq!(
+            next.finish(vec![Err(refused.clone()), Ok(id_of("good"))]),
+            Err(refused)
+        );
+        assert!(matches!(group.wait(good), Joined::Done(Ok(id)) if id == id_of("good")));
+
+        let (groups, records) = group.written();
+        assert_eq!((groups, records), (2, 3));
+    }
+
+    #[test]
+    fn a_panicking_leader_reports_an_error_to_the_records_it_took() {
+        let group = StagingGroup::default();
+        let Joined::Lead(lost) = group.join(record("lost")) else {
+            panic!("the first leads")
+        };
+        let Joined::Wait(other) = group.join(record("other")) else {
+            panic!("the record waits")
+        };
+        // "other" is still queued: the lost group does not hold it, so it leads the next.
+        drop(lost);
+        let Joined::Lead(next) = group.wait(other) else {
+            panic!("the queued record leads the next group")
+        };
+        let Joined::Wait(taken) = group.join(record("taken")) else {
+            panic!("a group is being written")
+        };
+        assert_eq!(next.records().len(), 1);
+        drop(next);
+        // "taken" came after the group was formed: it leads its own, after the failed one.
+        assert!(matches!(group.wait(taken), Joined::Lead(_)));
+
+        // A group that took others and was dropped: they are told it failed.
+        let group = StagingGroup::default();
+        let Joined::Lead(a) = group.join(record("a")) else {
+            panic!()
+        };
+        let Joined::Wait(b) = group.join(record("b")) else {
+            panic!()
+        };
+        a.finish(vec![Ok(id_of("a"))]).unwrap();
+        let Joined::Lead(c) = group.join(record("c")) else {
+            panic!("no group being written")
+        };
+        assert_eq!(c.records().len(), 2, "c leads and takes b");
+        drop(c);
+        assert!(matches!(group.wait(b), Joined::Done(Err(StoreError::Internal(_)))));
     }
 }

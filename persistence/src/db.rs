@@ -12,6 +12,7 @@ use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection, R2D2Connectio
 use diesel::{PgConnection, SqliteConnection};
 use uuid::Uuid;
 
+use crate::audit_appender::{Joined, Staged, StagingGroup};
 use crate::error::StoreError;
 
 #[allow(missing_docs)]
@@ -356,6 +357,8 @@ pub struct Database {
     sqlite_writer: Option<Arc<SqliteWriter>>,
     /// SQLite: the connection that stages the records of reads ([`Database::stage_read`]).
     read_stager: Option<Arc<ReadStager>>,
+    /// The records of reads waiting to be staged together ([`Database::stage_read`]).
+    read_group: Arc<StagingGroup>,
     target: DbTarget,
 }
 
@@ -405,6 +408,7 @@ impl Database {
                 })),
                 DbTarget::Postgres(_) => None,
             },
+            read_group: Arc::default(),
             target,
         })
     }
@@ -497,12 +501,15 @@ impl Database {
         conn.transaction(f)
     }
 
-    /// A read whose audit record commits with it: `f` decides and reads in one snapshot and
-    /// returns its answer and its record, which is staged ([`crate::audit::append`]) in the same
-    /// transaction. On PostgreSQL the transaction is `REPEATABLE READ` (one snapshot), read-write
-    /// for the record alone, on a pooled connection, and the record's insert travels with the
-    /// `COMMIT` in one round trip ([`crate::audit::staged_with_commit`]); on SQLite it is a write
-    /// transaction on the writer connection ([`Database::write`]).
+    /// A read whose audit record is staged before it returns: `f` decides and reads in one
+    /// snapshot and returns its answer and its record. On PostgreSQL the transaction is
+    /// `REPEATABLE READ` (one snapshot) on a pooled connection, and the record joins the group
+    /// of read records being staged ([`crate::audit_appender::StagingGroup`]): a read that leads
+    /// a group sends the group's insert with its `COMMIT`, in one round trip
+    /// ([`crate::audit::staged_group_with_commit`]); one that joins a group being written
+    /// commits its transaction, which wrote nothing, and waits for its record's group. On SQLite
+    /// it is a write transaction on the writer connection ([`Database::write`]), the record
+    /// staged in it.
     pub fn read_recorded<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut AnyConnection) -> Result<(T, crate::audit::NewAuditRecord), E>,
@@ -516,7 +523,7 @@ impl Database {
             });
         }
         let mut pooled = self.conn()?;
-        let result = read_recorded_on(&mut pooled.conn, f);
+        let result = read_recorded_on(&mut pooled.conn, &self.read_group, f);
         pooled.record(&result);
         result
     }
@@ -586,16 +593,37 @@ impl Database {
     }
 
     /// Stages the audit record of a read whose transaction has ended (or was refused), returning
-    /// its id once committed: the caller answers only then. On SQLite in the file of the reads'
-    /// records ([`read_staging_path`]), from the calling thread on one connection under an
-    /// in-process lock: one insert, its own transaction, that leaves the database file and the
-    /// page caches of the reader connections untouched. On PostgreSQL one statement on a pooled
-    /// connection, its own transaction.
+    /// its id once committed: the caller answers only then. The record joins the group of read
+    /// records being staged ([`crate::audit_appender::StagingGroup`]): the caller either writes
+    /// a group, its own record and those that queued meanwhile, in one transaction, or waits for
+    /// the group that holds its record. On SQLite the group goes to the file of the reads'
+    /// records ([`read_staging_path`]) on one connection under an in-process lock, which leaves
+    /// the database file and the page caches of the reader connections untouched; on PostgreSQL
+    /// to the staging table, in one round trip on a pooled connection.
     pub fn stage_read(&self, record: crate::audit::NewAuditRecord) -> Result<Uuid, StoreError> {
         match &self.read_stager {
-            Some(stager) => stager.run(|c| crate::audit::append(c, record)),
-            None => self.write_statement(|c| crate::audit::append(c, record)),
+            Some(stager) => self
+                .read_group
+                .stage(record, |records| stager.stage_group(records)),
+            None => self.read_group.stage(record, |records| match self.conn() {
+                Ok(mut pooled) => {
+                    let outcomes = stage_group_alone(&mut pooled.conn, records);
+                    let all_staged: Result<(), ()> = match outcomes.iter().all(Result::is_ok) {
+                        true => Ok(()),
+                        false => Err(()),
+                    };
+                    pooled.record(&all_staged);
+                    outcomes
+                }
+                Err(error) => records.iter().map(|_| Err(error.clone())).collect(),
+            }),
         }
+    }
+
+    /// The groups of read records staged so far and the records they held (see
+    /// [`Database::stage_read`]).
+    pub fn read_groups(&self) -> (u64, u64) {
+        self.read_group.written()
     }
 
     /// SQLite: removes the reads' records already chained from their file
@@ -653,6 +681,27 @@ impl ReadStager {
             *slot = None;
         }
         done
+    }
+
+    /// Stages a group of read records in one transaction of the reads' file; when it fails as a
+    /// whole, each record alone, so that a record refused fails only its own read.
+    fn stage_group(&self, records: &[crate::audit::NewAuditRecord]) -> Vec<Staged> {
+        // A group of one is one insert, its own transaction (no BEGIN and COMMIT statements).
+        let together = match records {
+            [one] => self.run(|c| crate::audit::append_batch(c, std::slice::from_ref(one))),
+            _ => self.run(|c| c.transaction(|c| crate::audit::append_batch(c, records))),
+        };
+        match together {
+            Ok(ids) => ids.into_iter().map(Ok).collect(),
+            Err(error) if records.len() == 1 => vec![Err(error)],
+            Err(error) => {
+                tracing::warn!(%error, records = records.len(), "a group of read records failed; staging them one by one");
+                records
+                    .iter()
+                    .map(|r| self.run(|c| crate::audit::append(c, r.clone())))
+                    .collect()
+            }
+        }
     }
 }
 
@@ -969,46 +1018,137 @@ fn begin(conn: &mut AnyConnection, sql: &str) -> Result<(), StoreError> {
 }
 
 /// The PostgreSQL transaction of [`Database::read_recorded`]: `f` in a `REPEATABLE READ`
-/// transaction, then its record's insert and the `COMMIT` in one simple-query round trip; on
-/// any error a rollback.
-fn read_recorded_on<T, E, F>(conn: &mut AnyConnection, f: F) -> Result<T, E>
+/// transaction; then its record joins `group`. Leading a group, the read sends the group's
+/// insert and its `COMMIT` in one simple-query round trip; joining a group being written, it
+/// commits (it wrote nothing) and waits, and stages a group itself, in a transaction of its own,
+/// when no other read leads one. On any error of `f` a rollback.
+fn read_recorded_on<T, E, F>(conn: &mut AnyConnection, group: &StagingGroup, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut AnyConnection) -> Result<(T, crate::audit::NewAuditRecord), E>,
     E: From<StoreError> + From<diesel::result::Error>,
 {
     begin(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ")?;
-    let committed = f(conn).and_then(|(value, record)| {
-        let sql = crate::audit::staged_with_commit(&record)?;
-        let AnyConnection::Postgresql(inner) = &mut *conn else {
-            return Err(StoreError::Internal("not a PostgreSQL connection".into()).into());
-        };
-        inner.batch_execute(&sql)?;
-        // The COMMIT went with the insert. diesel's PostgreSQL connection reads the server's
-        // transaction status after each query and has closed its bookkeeping already; should
-        // it not have, it is told here.
-        match AnsiTransactionManager::transaction_manager_status_mut(inner) {
-            diesel::connection::TransactionManagerStatus::Valid(status) => {
-                if status.transaction_depth().is_some() {
-                    status.change_transaction_depth(
-                        diesel::connection::TransactionDepthChange::DecreaseDepth,
-                    )?;
-                }
-            }
-            diesel::connection::TransactionManagerStatus::InError => {
-                return Err(
-                    StoreError::from(diesel::result::Error::BrokenTransactionManager).into(),
-                );
-            }
+    let (value, record) = match f(conn) {
+        Ok(read) => read,
+        Err(error) => {
+            // A rollback that fails leaves diesel's manager broken: the pool discards the
+            // connection.
+            let _ = AnyConnection::rollback_transaction(conn);
+            return Err(error);
         }
-        Ok(value)
-    });
-    if committed.is_err() {
-        // The transaction is still open (an error before the batch, or in it: a statement that
-        // fails skips the rest, the COMMIT included). A rollback that fails leaves diesel's
-        // manager broken: the pool discards the connection.
+    };
+    let mut joined = group.join(record);
+    if let Joined::Wait(_) = joined
+        && let Err(error) = AnyConnection::commit_transaction(conn)
+    {
         let _ = AnyConnection::rollback_transaction(conn);
+        // The record stays in the group, whose outcome nobody awaits: it is staged, but the read
+        // answers an error.
+        return Err(error.into());
     }
-    committed
+    loop {
+        joined = match joined {
+            Joined::Done(staged) => return staged.map(|_| value).map_err(E::from),
+            Joined::Wait(ticket) => group.wait(ticket),
+            Joined::Lead(batch) if in_transaction(conn) => {
+                let outcomes = stage_group_with_commit(conn, batch.records());
+                return batch.finish(outcomes).map(|_| value).map_err(E::from);
+            }
+            Joined::Lead(batch) => {
+                let outcomes = stage_group_alone(conn, batch.records());
+                return batch.finish(outcomes).map(|_| value).map_err(E::from);
+            }
+        };
+    }
+}
+
+/// Whether diesel's manager has a transaction open on `conn`.
+fn in_transaction(conn: &mut AnyConnection) -> bool {
+    let AnyConnection::Postgresql(inner) = conn else {
+        return false;
+    };
+    match AnsiTransactionManager::transaction_manager_status_mut(inner) {
+        diesel::connection::TransactionManagerStatus::Valid(status) => {
+            status.transaction_depth().is_some()
+        }
+        diesel::connection::TransactionManagerStatus::InError => false,
+    }
+}
+
+/// PostgreSQL: stages `records` in the transaction open on `conn` (the leader's read, which
+/// wrote nothing) and commits it, in one round trip; when that fails, the leader's own record
+/// (the first) fails with it and the others are staged by [`stage_group_alone`].
+fn stage_group_with_commit(
+    conn: &mut AnyConnection,
+    records: &[crate::audit::NewAuditRecord],
+) -> Vec<Staged> {
+    let (sql, mut outcomes) = crate::audit::staged_group_with_commit(records, false);
+    let sent = execute_closing(conn, &sql);
+    match sent {
+        Ok(()) => outcomes,
+        Err(error) => {
+            let _ = AnyConnection::rollback_transaction(conn);
+            outcomes.truncate(1);
+            outcomes[0] = Err(error);
+            outcomes.extend(stage_group_alone(conn, &records[1..]));
+            outcomes
+        }
+    }
+}
+
+/// PostgreSQL: stages `records` in one transaction of their own, in one round trip; when that
+/// fails as a whole, each record alone, so that a record refused fails only its own read.
+fn stage_group_alone(
+    conn: &mut AnyConnection,
+    records: &[crate::audit::NewAuditRecord],
+) -> Vec<Staged> {
+    if records.is_empty() {
+        return Vec::new();
+    }
+    let (sql, outcomes) = crate::audit::staged_group_with_commit(records, true);
+    match execute_closing(conn, &sql) {
+        Ok(()) => outcomes,
+        Err(error) => {
+            // The statements after the failed one were skipped, the COMMIT among them.
+            let _ = conn.batch_execute("ROLLBACK");
+            if records.len() == 1 {
+                return vec![Err(error)];
+            }
+            tracing::warn!(%error, records = records.len(), "a group of read records failed; staging them one by one");
+            records
+                .iter()
+                .map(|r| {
+                    stage_group_alone(conn, std::slice::from_ref(r))
+                        .pop()
+                        .unwrap_or_else(|| Err(StoreError::Internal("no outcome".into())))
+                })
+                .collect()
+        }
+    }
+}
+
+/// PostgreSQL: sends `sql`, which ends with a `COMMIT`, in one simple-query round trip, and
+/// makes sure diesel's manager knows the transaction is closed (diesel reads the server's
+/// transaction status after each query and has closed its bookkeeping already; should it not
+/// have, it is told here).
+fn execute_closing(conn: &mut AnyConnection, sql: &str) -> Result<(), StoreError> {
+    let AnyConnection::Postgresql(inner) = &mut *conn else {
+        return Err(StoreError::Internal("not a PostgreSQL connection".into()));
+    };
+    inner.batch_execute(sql)?;
+    match AnsiTransactionManager::transaction_manager_status_mut(inner) {
+        diesel::connection::TransactionManagerStatus::Valid(status) => {
+            if status.transaction_depth().is_some() {
+                status.change_transaction_depth(
+                    diesel::connection::TransactionDepthChange::DecreaseDepth,
+                )?;
+            }
+            Ok(())
+        }
+        diesel::connection::TransactionManagerStatus::InError => Err(StoreError::from(
+            diesel::result::Error::BrokenTransactionManager,
+        )),
+    }
 }
 
 /// `BEGIN IMMEDIATE` through diesel's transaction manager, so that its depth bookkeeping (and

@@ -23,6 +23,7 @@ on_both_engines!(
     reads_commit_without_waiting_for_the_flush_on_postgres,
     every_field_shape_hashes_as_the_canonical_encoding,
     parallel_appends_on_many_connections_keep_the_chain_linear,
+    reads_that_finish_together_stage_their_records_in_one_group,
     chaining_without_a_chain_head_fails_and_keeps_what_is_staged,
     a_walk_on_several_connections_checks_every_batch_in_order_and_finds_a_wide_gap,
 );
@@ -566,7 +567,7 @@ async fn every_field_shape_hashes_as_the_canonical_encoding(app: TestApp) {
         request_id: Some("req-1".into()),
         client_addr: Some("192.0.2.7".into()),
         // Quotes, a backslash and dollar-quote tags: the read's record travels as literals
-        // with its COMMIT on PostgreSQL (`audit::staged_with_commit`).
+        // with its COMMIT on PostgreSQL (`audit::staged_group_with_commit`).
         details: Some(r#"{"reason":"perché \"no\"", "x": "'; COMMIT; $a$ $a1$ $$ \\"}"#.into()),
         persons: vec![persons[2], persons[0], persons[2], persons[1]],
         purpose: Some("Verifica ISEE — art. 15".into()),
@@ -718,6 +719,89 @@ async fn parallel_appends_on_many_connections_keep_the_chain_linear(app: TestApp
     assert_eq!(requests.len(), THREADS * EACH, "every append stored once");
     assert!(entries.iter().all(|e| e.persons == vec![p]));
     assert_eq!(staged(&app), 0, "every staged record was chained");
+}
+
+/// Reads whose records come while a group is being written are staged together by the next
+/// group, one transaction for all, and each read learns its own record's id. The first group is
+/// held up by a lock on what it writes (PostgreSQL: the staging table; SQLite: the reads'
+/// file), so that the others queue behind it. On PostgreSQL the reads run as the server runs
+/// them (`read_recorded`): the first leads with its own commit, the others commit their reads
+/// and one of them stages the queued records in a transaction of its own.
+async fn reads_that_finish_together_stage_their_records_in_one_group(app: TestApp) {
+    const READS: usize = 6;
+    let db = app.db().clone();
+    let before = app.audit(1)[0].seq;
+    let (groups_before, records_before) = db.read_groups();
+    let mut blocker = match app.engine {
+        Engine::Postgres => {
+            let mut conn = connect(&app);
+            conn.batch_execute("BEGIN; LOCK TABLE audit_staged IN SHARE ROW EXCLUSIVE MODE")
+                .unwrap();
+            conn
+        }
+        Engine::Sqlite => {
+            let url = app.database.url();
+            let path = std::path::Path::new(url.strip_prefix("sqlite://").unwrap());
+            let reads = socialcare_persistence::db::read_staging_path(path);
+            let mut conn = DbTarget::parse(&format!("sqlite://{}", reads.display()))
+                .unwrap()
+                .connect()
+                .unwrap();
+            conn.batch_execute("BEGIN IMMEDIATE").unwrap();
+            conn
+        }
+    };
+    let engine = app.engine;
+    let read = move |db: &socialcare_persistence::Database, n: usize| {
+        let record = NewAuditRecord {
+            request_id: Some(format!("grouped-{n}")),
+            ..audit_record(true)
+        };
+        match engine {
+            Engine::Postgres => db
+                .read_recorded(|_| Ok::<_, socialcare_persistence::StoreError>(((), record))),
+            Engine::Sqlite => db.stage_read(record).map(|_| ()),
+        }
+    };
+    let first = {
+        let db = db.clone();
+        std::thread::spawn(move || read(&db, 0))
+    };
+    // The first is writing its group (held up by the lock); the others come meanwhile.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let others: Vec<_> = (1..=READS)
+        .map(|n| {
+            let db = db.clone();
+            std::thread::spawn(move || read(&db, n))
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(
+        db.read_groups(),
+        (groups_before, records_before),
+        "nothing written while the lock holds"
+    );
+    blocker.batch_execute("COMMIT").unwrap();
+    first.join().unwrap().unwrap();
+    for other in others {
+        other.join().unwrap().unwrap();
+    }
+    let (groups, records) = db.read_groups();
+    assert_eq!(
+        (groups - groups_before, records - records_before),
+        (2, 1 + READS as u64),
+        "the first alone, then the {READS} that came while it was written, together"
+    );
+    let entries = app.audit_entries(1 + READS as i64);
+    let mut requests: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| e.request_id.as_deref())
+        .collect();
+    requests.sort_unstable();
+    let expected: Vec<String> = (0..=READS).map(|n| format!("grouped-{n}")).collect();
+    assert_eq!(requests, expected, "every read's record chained once");
+    assert_eq!(app.audit(1)[0].seq, before + 1 + READS as i64);
+    assert_eq!(staged(&app), 0);
 }
 
 /// Records staged and not yet chained (on SQLite in the reads' file too).
