@@ -146,11 +146,11 @@ impl Collector for AuditLogCollector {
             }
         }
         // Counted in memory: always current, whatever the database.
-        let (groups, records) = self.db.read_groups();
+        let groups = self.db.read_groups();
         self.read_groups
-            .inc_by(groups.saturating_sub(self.read_groups.get()));
+            .inc_by(groups.groups.saturating_sub(self.read_groups.get()));
         self.read_records
-            .inc_by(records.saturating_sub(self.read_records.get()));
+            .inc_by(groups.records.saturating_sub(self.read_records.get()));
         let mut families = self.size.collect();
         families.extend(self.staged.collect());
         families.extend(self.oldest.collect());

@@ -65,6 +65,19 @@ struct GroupState {
     records: u64,
 }
 
+/// How a [`StagingGroup`] stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupStats {
+    /// Groups written (finished) so far.
+    pub groups: u64,
+    /// Records those groups held.
+    pub records: u64,
+    /// Records waiting for a group.
+    pub queued: usize,
+    /// Whether a group is being written.
+    pub writing: bool,
+}
+
 /// What a record's caller does next (see [`StagingGroup`]).
 #[derive(Debug)]
 pub enum Joined<'a> {
@@ -97,7 +110,8 @@ impl StagingGroup {
         let ticket = state.next;
         state.next += 1;
         state.queue.push_back((ticket, record));
-        self.turn_of(&mut state, ticket).unwrap_or(Joined::Wait(ticket))
+        self.turn_of(&mut state, ticket)
+            .unwrap_or(Joined::Wait(ticket))
     }
 
     /// Waits until the record of `ticket` was written by a group ([`Joined::Done`]) or its
@@ -135,10 +149,15 @@ impl StagingGroup {
         }
     }
 
-    /// Groups written so far and the records they held.
-    pub fn written(&self) -> (u64, u64) {
+    /// How the group stands now.
+    pub fn stats(&self) -> GroupStats {
         let state = self.lock();
-        (state.groups, state.records)
+        GroupStats {
+            groups: state.groups,
+            records: state.records,
+            queued: state.queue.len(),
+            writing: state.writing,
+        }
     }
 
     /// The outcome for `ticket`, or a group to lead when none is being written; `None`: wait.
@@ -202,7 +221,11 @@ impl Batch<'_> {
         state.records += u64::try_from(count).unwrap_or(0);
         drop(state);
         self.group.turn.notify_all();
-        own.unwrap_or_else(|| Err(StoreError::Internal("an empty group of audit records".into())))
+        own.unwrap_or_else(|| {
+            Err(StoreError::Internal(
+                "an empty group of audit records".into(),
+            ))
+        })
     }
 }
 
@@ -348,8 +371,9 @@ mod tests {
         for caller in callers {
             caller.join().unwrap();
         }
+        let stats = group.stats();
         assert_eq!(
-            group.written(),
+            (stats.groups, stats.records),
             (2, CALLERS as u64),
             "the first alone, then the seven that came while it was written, in one group"
         );
@@ -368,7 +392,10 @@ mod tests {
         let Joined::Wait(bad) = group.join(record("bad")) else {
             panic!("a group is being written: the record waits")
         };
-        assert_eq!(first.finish(vec![Ok(id_of("first"))]).unwrap(), id_of("first"));
+        assert_eq!(
+            first.finish(vec![Ok(id_of("first"))]).unwrap(),
+            id_of("first")
+        );
 
         // The next group: whichever waiting caller comes first leads it, with both records.
         let Joined::Lead(next) = group.wait(bad) else {
@@ -383,8 +410,8 @@ mod tests {
         );
         assert!(matches!(group.wait(good), Joined::Done(Ok(id)) if id == id_of("good")));
 
-        let (groups, records) = group.written();
-        assert_eq!((groups, records), (2, 3));
+        let stats = group.stats();
+        assert_eq!((stats.groups, stats.records, stats.queued), (2, 3, 0));
     }
 
     #[test]
@@ -423,6 +450,9 @@ mod tests {
         };
         assert_eq!(c.records().len(), 2, "c leads and takes b");
         drop(c);
-        assert!(matches!(group.wait(b), Joined::Done(Err(StoreError::Internal(_)))));
+        assert!(matches!(
+            group.wait(b),
+            Joined::Done(Err(StoreError::Internal(_)))
+        ));
     }
 }

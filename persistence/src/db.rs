@@ -620,10 +620,10 @@ impl Database {
         }
     }
 
-    /// The groups of read records staged so far and the records they held (see
-    /// [`Database::stage_read`]).
-    pub fn read_groups(&self) -> (u64, u64) {
-        self.read_group.written()
+    /// How the staging of read records stands: the groups staged so far, the records they held,
+    /// the records waiting (see [`Database::stage_read`]).
+    pub fn read_groups(&self) -> crate::audit_appender::GroupStats {
+        self.read_group.stats()
     }
 
     /// SQLite: removes the reads' records already chained from their file

@@ -729,9 +729,18 @@ async fn parallel_appends_on_many_connections_keep_the_chain_linear(app: TestApp
 /// and one of them stages the queued records in a transaction of its own.
 async fn reads_that_finish_together_stage_their_records_in_one_group(app: TestApp) {
     const READS: usize = 6;
-    let db = app.db().clone();
+    // A database handle of its own, with a connection for each read (on PostgreSQL a read holds
+    // its connection until its record is staged; the server's pool has four).
+    let db = socialcare_persistence::Database::connect(
+        &app.database.url(),
+        &socialcare_persistence::PoolOptions {
+            max_size: 16,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let before = app.audit(1)[0].seq;
-    let (groups_before, records_before) = db.read_groups();
+    let stats_before = db.read_groups();
     let mut blocker = match app.engine {
         Engine::Postgres => {
             let mut conn = connect(&app);
@@ -758,8 +767,9 @@ async fn reads_that_finish_together_stage_their_records_in_one_group(app: TestAp
             ..audit_record(true)
         };
         match engine {
-            Engine::Postgres => db
-                .read_recorded(|_| Ok::<_, socialcare_persistence::StoreError>(((), record))),
+            Engine::Postgres => {
+                db.read_recorded(|_| Ok::<_, socialcare_persistence::StoreError>(((), record)))
+            }
             Engine::Sqlite => db.stage_read(record).map(|_| ()),
         }
     };
@@ -768,17 +778,33 @@ async fn reads_that_finish_together_stage_their_records_in_one_group(app: TestAp
         std::thread::spawn(move || read(&db, 0))
     };
     // The first is writing its group (held up by the lock); the others come meanwhile.
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    let until =
+        |what: &str, done: &dyn Fn(socialcare_persistence::audit_appender::GroupStats) -> bool| {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            while !done(db.read_groups()) {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "{what}: {:?}",
+                    db.read_groups()
+                );
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        };
+    until("the first writes its group", &|s| {
+        s.writing && s.queued == 0
+    });
     let others: Vec<_> = (1..=READS)
         .map(|n| {
             let db = db.clone();
             std::thread::spawn(move || read(&db, n))
         })
         .collect();
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    until("the others queue", &|s| s.queued == READS);
+    let held = db.read_groups();
+    assert!(held.writing, "the first group is still being written");
     assert_eq!(
-        db.read_groups(),
-        (groups_before, records_before),
+        (held.groups, held.records),
+        (stats_before.groups, stats_before.records),
         "nothing written while the lock holds"
     );
     blocker.batch_execute("COMMIT").unwrap();
@@ -786,9 +812,12 @@ async fn reads_that_finish_together_stage_their_records_in_one_group(app: TestAp
     for other in others {
         other.join().unwrap().unwrap();
     }
-    let (groups, records) = db.read_groups();
+    let after = db.read_groups();
     assert_eq!(
-        (groups - groups_before, records - records_before),
+        (
+            after.groups - stats_before.groups,
+            after.records - stats_before.records
+        ),
         (2, 1 + READS as u64),
         "the first alone, then the {READS} that came while it was written, together"
     );

@@ -694,7 +694,17 @@ async fn the_metrics_show_the_backlog_and_its_age(app: TestApp) {
         slow.db().read(audit_tree::backlog).unwrap().records == 0
     })
     .await;
-    office(&slow).await;
+    let staff = office(&slow).await;
+    // Two reads: their records are staged in groups counted by the process.
+    let maria = person(&slow, &staff.anna, "Maria").await;
+    for _ in 0..2 {
+        assert_eq!(
+            get(&slow, &staff.anna, &format!("/persons/{maria}"))
+                .await
+                .status(),
+            200
+        );
+    }
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let scrape = || async {
         slow.client
@@ -716,6 +726,21 @@ async fn the_metrics_show_the_backlog_and_its_age(app: TestApp) {
     assert_eq!(
         metric(&text, "socialcare_audit_tree_size"),
         waiting.size as f64
+    );
+    let socialcare_persistence::audit_appender::GroupStats {
+        groups, records, ..
+    } = slow.db().read_groups();
+    assert!(
+        records >= 2 && (1..=records).contains(&groups),
+        "{groups} groups of {records}"
+    );
+    assert_eq!(
+        metric(&text, "socialcare_audit_read_groups_total"),
+        groups as f64
+    );
+    assert_eq!(
+        metric(&text, "socialcare_audit_read_records_total"),
+        records as f64
     );
     let age = metric(&text, "socialcare_audit_staged_oldest_seconds");
     assert!(
