@@ -60,6 +60,8 @@ struct GroupState {
     next: u64,
     /// Outcomes of finished groups, by ticket, until their callers take them.
     done: HashMap<u64, Staged>,
+    /// Records withdrawn while their group was being written: their outcomes are not kept.
+    withdrawn: std::collections::HashSet<u64>,
     /// Groups finished, and the records they held (for the tests and the documentation's figures).
     groups: u64,
     records: u64,
@@ -149,6 +151,18 @@ impl StagingGroup {
         }
     }
 
+    /// Withdraws the record of `ticket`, whose caller no longer waits (its read failed after
+    /// joining, see [`Database::read_recorded`]): still queued, it leaves the queue and is not
+    /// staged; taken by a group being written, its outcome is not kept.
+    pub fn withdraw(&self, ticket: u64) {
+        let mut state = self.lock();
+        if let Some(queued) = state.queue.iter().position(|(t, _)| *t == ticket) {
+            state.queue.remove(queued);
+        } else if state.done.remove(&ticket).is_none() {
+            state.withdrawn.insert(ticket);
+        }
+    }
+
     /// How the group stands now.
     pub fn stats(&self) -> GroupStats {
         let state = self.lock();
@@ -212,7 +226,7 @@ impl Batch<'_> {
             });
             if own.is_none() {
                 own = Some(outcome);
-            } else {
+            } else if !state.withdrawn.remove(&ticket) {
                 state.done.insert(ticket, outcome);
             }
         }
@@ -236,6 +250,9 @@ impl Drop for Batch<'_> {
         }
         let mut state = self.group.lock();
         for ticket in self.tickets.iter().skip(1) {
+            if state.withdrawn.remove(ticket) {
+                continue;
+            }
             state.done.insert(
                 *ticket,
                 Err(StoreError::Internal(
@@ -412,6 +429,39 @@ mod tests {
 
         let stats = group.stats();
         assert_eq!((stats.groups, stats.records, stats.queued), (2, 3, 0));
+    }
+
+    #[test]
+    fn a_withdrawn_record_is_not_staged_or_its_outcome_not_kept() {
+        let group = StagingGroup::default();
+        let Joined::Lead(first) = group.join(record("first")) else {
+            panic!("the first leads")
+        };
+        let Joined::Wait(queued) = group.join(record("queued")) else {
+            panic!("the record waits")
+        };
+        group.withdraw(queued);
+        assert_eq!(group.stats().queued, 0, "out of the queue");
+        first.finish(vec![Ok(id_of("first"))]).unwrap();
+
+        // Taken by a group being written, then withdrawn: its outcome is dropped.
+        let Joined::Lead(a) = group.join(record("a")) else {
+            panic!("the first leads")
+        };
+        let Joined::Wait(b) = group.join(record("b")) else {
+            panic!("the record waits")
+        };
+        a.finish(vec![Ok(id_of("a"))]).unwrap();
+        let Joined::Lead(c) = group.join(record("c")) else {
+            panic!("no group being written")
+        };
+        assert_eq!(c.records().len(), 2, "c leads and takes b");
+        group.withdraw(b);
+        c.finish(vec![Ok(id_of("c")), Ok(id_of("b"))]).unwrap();
+        let state = group.lock();
+        assert!(state.done.is_empty() && state.withdrawn.is_empty());
+        drop(state);
+        assert_eq!(group.stats().records, 4, "first, a, then c and b");
     }
 
     #[test]

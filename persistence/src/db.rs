@@ -1038,12 +1038,13 @@ where
         }
     };
     let mut joined = group.join(record);
-    if let Joined::Wait(_) = joined
+    if let Joined::Wait(ticket) = joined
         && let Err(error) = AnyConnection::commit_transaction(conn)
     {
         let _ = AnyConnection::rollback_transaction(conn);
-        // The record stays in the group, whose outcome nobody awaits: it is staged, but the read
-        // answers an error.
+        // The read answers an error and shows nothing: its record is withdrawn (not staged if
+        // still queued).
+        group.withdraw(ticket);
         return Err(error.into());
     }
     loop {
