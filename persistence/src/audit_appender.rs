@@ -348,6 +348,22 @@ mod tests {
         }
     }
 
+    /// Joins `action`'s record, expecting to lead a group (nothing is being written).
+    fn leads<'a>(group: &'a StagingGroup, action: &str) -> Batch<'a> {
+        match group.join(record(action)) {
+            Joined::Lead(batch) => batch,
+            other => panic!("{action} should lead: {other:?}"),
+        }
+    }
+
+    /// Joins `action`'s record, expecting it to wait (a group is being written).
+    fn waits(group: &StagingGroup, action: &str) -> u64 {
+        match group.join(record(action)) {
+            Joined::Wait(ticket) => ticket,
+            other => panic!("{action} should wait: {other:?}"),
+        }
+    }
+
     /// An id that says which record it was given for.
     fn id_of(action: &str) -> Uuid {
         let mut bytes = [0_u8; 16];
@@ -400,15 +416,9 @@ mod tests {
     fn a_refused_record_fails_only_its_own_caller() {
         let group = StagingGroup::default();
         // Two records queued behind a group being written.
-        let Joined::Lead(first) = group.join(record("first")) else {
-            panic!("nothing is being written: the first leads")
-        };
-        let Joined::Wait(good) = group.join(record("good")) else {
-            panic!("a group is being written: the record waits")
-        };
-        let Joined::Wait(bad) = group.join(record("bad")) else {
-            panic!("a group is being written: the record waits")
-        };
+        let first = leads(&group, "first");
+        let good = waits(&group, "good");
+        let bad = waits(&group, "bad");
         assert_eq!(
             first.finish(vec![Ok(id_of("first"))]).unwrap(),
             id_of("first")
@@ -434,27 +444,17 @@ mod tests {
     #[test]
     fn a_withdrawn_record_is_not_staged_or_its_outcome_not_kept() {
         let group = StagingGroup::default();
-        let Joined::Lead(first) = group.join(record("first")) else {
-            panic!("the first leads")
-        };
-        let Joined::Wait(queued) = group.join(record("queued")) else {
-            panic!("the record waits")
-        };
+        let first = leads(&group, "first");
+        let queued = waits(&group, "queued");
         group.withdraw(queued);
         assert_eq!(group.stats().queued, 0, "out of the queue");
         first.finish(vec![Ok(id_of("first"))]).unwrap();
 
         // Taken by a group being written, then withdrawn: its outcome is dropped.
-        let Joined::Lead(a) = group.join(record("a")) else {
-            panic!("the first leads")
-        };
-        let Joined::Wait(b) = group.join(record("b")) else {
-            panic!("the record waits")
-        };
+        let a = leads(&group, "a");
+        let b = waits(&group, "b");
         a.finish(vec![Ok(id_of("a"))]).unwrap();
-        let Joined::Lead(c) = group.join(record("c")) else {
-            panic!("no group being written")
-        };
+        let c = leads(&group, "c");
         assert_eq!(c.records().len(), 2, "c leads and takes b");
         group.withdraw(b);
         c.finish(vec![Ok(id_of("c")), Ok(id_of("b"))]).unwrap();
@@ -467,20 +467,14 @@ mod tests {
     #[test]
     fn a_panicking_leader_reports_an_error_to_the_records_it_took() {
         let group = StagingGroup::default();
-        let Joined::Lead(lost) = group.join(record("lost")) else {
-            panic!("the first leads")
-        };
-        let Joined::Wait(other) = group.join(record("other")) else {
-            panic!("the record waits")
-        };
+        let lost = leads(&group, "lost");
+        let other = waits(&group, "other");
         // "other" is still queued: the lost group does not hold it, so it leads the next.
         drop(lost);
         let Joined::Lead(next) = group.wait(other) else {
             panic!("the queued record leads the next group")
         };
-        let Joined::Wait(taken) = group.join(record("taken")) else {
-            panic!("a group is being written")
-        };
+        let taken = waits(&group, "taken");
         assert_eq!(next.records().len(), 1);
         drop(next);
         // "taken" came after the group was formed: it leads its own, after the failed one.
@@ -488,16 +482,10 @@ mod tests {
 
         // A group that took others and was dropped: they are told it failed.
         let group = StagingGroup::default();
-        let Joined::Lead(a) = group.join(record("a")) else {
-            panic!()
-        };
-        let Joined::Wait(b) = group.join(record("b")) else {
-            panic!()
-        };
+        let a = leads(&group, "a");
+        let b = waits(&group, "b");
         a.finish(vec![Ok(id_of("a"))]).unwrap();
-        let Joined::Lead(c) = group.join(record("c")) else {
-            panic!("no group being written")
-        };
+        let c = leads(&group, "c");
         assert_eq!(c.records().len(), 2, "c leads and takes b");
         drop(c);
         assert!(matches!(

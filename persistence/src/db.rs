@@ -608,10 +608,8 @@ impl Database {
             None => self.read_group.stage(record, |records| match self.conn() {
                 Ok(mut pooled) => {
                     let outcomes = stage_group_alone(&mut pooled.conn, records);
-                    let all_staged: Result<(), ()> = match outcomes.iter().all(Result::is_ok) {
-                        true => Ok(()),
-                        false => Err(()),
-                    };
+                    // The connection counts as healthy only if every record was staged.
+                    let all_staged = outcomes.iter().try_for_each(|o| o.as_ref().map(|_| ()));
                     pooled.record(&all_staged);
                     outcomes
                 }
